@@ -1,0 +1,1 @@
+"""The faces of pqcplan: the FastAPI app, the `pqcplan` CLI and settings."""

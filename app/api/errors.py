@@ -1,0 +1,43 @@
+"""Map the project's exceptions to HTTP answers: a 4xx that names the problem, never a 500."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from inventory.errors import Conflict, InputError, TooLarge
+from inventory.tenancy import Forbidden, NotFound
+
+
+def _json(status: int, detail: str, location: str | None = None) -> JSONResponse:
+    body: dict[str, object] = {"detail": detail}
+    if location:
+        body["location"] = location
+    return JSONResponse(status_code=status, content=body)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _json(404, str(exc) or "not found")
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return _json(403, str(exc))
+
+    @app.exception_handler(TooLarge)
+    async def _too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return _json(413, exc.message, exc.location)
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError) -> JSONResponse:
+        return _json(422, exc.message, exc.location)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return _json(409, str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        return _json(409, f"the write conflicts with existing data: {exc.orig}")

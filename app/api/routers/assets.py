@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.pagination import Cursor, Limit, page
+from app.api.schemas import AssetOut, Page
+from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
+from inventory.schemas import AssetIn, AssetPatch
+from inventory.service import assets as svc
+
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+
+@router.get("", response_model=Page[AssetOut])
+def list_assets(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Limit = 100,
+    cursor: Cursor = 0,
+    organization_id: int | None = None,
+    sector: Sector | None = None,
+    asset_type: AssetType | None = None,
+    exposure: Exposure | None = None,
+    criticality: Criticality | None = None,
+    environment: Environment | None = None,
+    quantum_status: QuantumStatus | None = None,
+    algorithm: Annotated[str | None, Query(max_length=120)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name contains")] = None,
+):
+    flt = svc.AssetFilter(
+        organization_id=organization_id,
+        sector=sector,
+        asset_type=asset_type,
+        exposure=exposure,
+        criticality=criticality,
+        environment=environment,
+        quantum_status=quantum_status,
+        algorithm=algorithm,
+        q=q,
+    )
+    rows = svc.list_assets(session, principal, flt, limit=limit, after_id=cursor)
+    return page(rows, AssetOut, limit)
+
+
+@router.post("", response_model=AssetOut, status_code=status.HTTP_201_CREATED)
+def create_asset(data: AssetIn, session: SessionDep, principal: PrincipalDep):
+    return svc.create_asset(session, data, principal)
+
+
+@router.get("/{asset_id}", response_model=AssetOut)
+def get_asset(asset_id: int, session: SessionDep, principal: PrincipalDep):
+    return svc.get_asset(session, asset_id, principal)
+
+
+@router.patch("/{asset_id}", response_model=AssetOut)
+def update_asset(asset_id: int, data: AssetPatch, session: SessionDep, principal: PrincipalDep):
+    return svc.update_asset(session, asset_id, data, principal)
+
+
+@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_asset(asset_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+    svc.delete_asset(session, asset_id, principal)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.pagination import Cursor, Limit, page
+from app.api.schemas import Page, UsageOut
+from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
+from inventory.schemas import UsageIn, UsagePatch
+from inventory.service import usages as svc
+
+router = APIRouter(prefix="/api/v1/usages", tags=["crypto usages"])
+
+
+@router.get("", response_model=Page[UsageOut])
+def list_usages(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Limit = 100,
+    cursor: Cursor = 0,
+    organization_id: int | None = None,
+    asset_id: int | None = None,
+    sector: Sector | None = None,
+    quantum_status: QuantumStatus | None = None,
+    algorithm: Annotated[str | None, Query(max_length=120)] = None,
+    primitive: Primitive | None = None,
+    function: CryptoFunction | None = None,
+    source: Source | None = None,
+):
+    flt = svc.UsageFilter(
+        organization_id=organization_id,
+        asset_id=asset_id,
+        sector=sector,
+        quantum_status=quantum_status,
+        algorithm=algorithm,
+        primitive=primitive,
+        function=function,
+        source=source,
+    )
+    rows = svc.list_usages(session, principal, flt, limit=limit, after_id=cursor)
+    return page(rows, UsageOut, limit)
+
+
+@router.post("", response_model=UsageOut, status_code=status.HTTP_201_CREATED)
+def create_usage(data: UsageIn, session: SessionDep, principal: PrincipalDep):
+    return svc.create_usage(session, data, principal)
+
+
+@router.get("/{usage_id}", response_model=UsageOut)
+def get_usage(usage_id: int, session: SessionDep, principal: PrincipalDep):
+    return svc.get_usage(session, usage_id, principal)
+
+
+@router.patch("/{usage_id}", response_model=UsageOut)
+def update_usage(usage_id: int, data: UsagePatch, session: SessionDep, principal: PrincipalDep):
+    return svc.update_usage(session, usage_id, data, principal)
+
+
+@router.delete("/{usage_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_usage(usage_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+    svc.delete_usage(session, usage_id, principal)

@@ -1,0 +1,30 @@
+"""All runtime settings in one place, read from the environment (prefix-free) or `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "pqcplan"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATA_DIR / 'pqcplan.sqlite3'}",
+        description="SQLAlchemy URL; SQLite file by default, any postgresql+psycopg:// URL works.",
+    )
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest accepted upload.")
+    page_size_max: int = 500
+    bootstrap_admin_key: str | None = Field(
+        default=None, description="If set, an admin API key with this secret exists at start-up."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Exchange formats: CycloneDX CBOM and CSV import/export."""

@@ -1,0 +1,7 @@
+"""Inventory models. Import this package to register every inventory table on `Base`."""
+
+from inventory.models.asset import Asset, CryptoUsage, Dependency
+from inventory.models.base import Base
+from inventory.models.organization import ApiKey, AuditEntry, Organization
+
+__all__ = ["ApiKey", "Asset", "AuditEntry", "Base", "CryptoUsage", "Dependency", "Organization"]

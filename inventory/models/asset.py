@@ -1,0 +1,136 @@
+"""Assets, the cryptography used inside them, and the dependencies between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inventory.choices import (
+    AssetType,
+    Criticality,
+    CryptoFunction,
+    DataSensitivity,
+    DependencyKind,
+    Environment,
+    Exposure,
+    Primitive,
+    QuantumStatus,
+    Source,
+)
+from inventory.models.base import Base, TenantMixin, TimestampMixin, enum_column, utcnow
+
+
+class Asset(TenantMixin, TimestampMixin, Base):
+    __tablename__ = "assets"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "ref"),
+        Index("ix_assets_org_type", "organization_id", "asset_type"),
+        Index("ix_assets_org_exposure", "organization_id", "exposure"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(200))  # stable key within the org (CBOM bom-ref)
+    name: Mapped[str] = mapped_column(String(200))
+    asset_type: Mapped[AssetType] = mapped_column(enum_column(AssetType))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    environment: Mapped[Environment] = mapped_column(
+        enum_column(Environment), default=Environment.PRODUCTION
+    )
+    criticality: Mapped[Criticality] = mapped_column(
+        enum_column(Criticality), default=Criticality.MEDIUM
+    )
+    exposure: Mapped[Exposure] = mapped_column(enum_column(Exposure), default=Exposure.INTERNAL)
+    data_sensitivity: Mapped[DataSensitivity] = mapped_column(
+        enum_column(DataSensitivity), default=DataSensitivity.INTERNAL
+    )
+    secrecy_years: Mapped[int] = mapped_column(Integer, default=0)
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(300))  # host:port, URL, site
+
+    usages: Mapped[list[CryptoUsage]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CryptoUsage(TenantMixin, TimestampMixin, Base):
+    """One use of one algorithm inside one asset, with the evidence it was seen by."""
+
+    __tablename__ = "crypto_usages"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "ref"),
+        Index("ix_usages_org_status", "organization_id", "quantum_status"),
+        Index("ix_usages_org_algorithm", "organization_id", "algorithm"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(200))
+    asset_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("assets.id", ondelete="CASCADE"), index=True
+    )
+    algorithm: Mapped[str] = mapped_column(String(120))  # catalog canonical name, or as seen
+    algorithm_raw: Mapped[str] = mapped_column(String(200))  # the spelling the source used
+    primitive: Mapped[Primitive] = mapped_column(enum_column(Primitive))
+    function: Mapped[CryptoFunction] = mapped_column(
+        enum_column(CryptoFunction), default=CryptoFunction.OTHER
+    )
+    protocol: Mapped[str | None] = mapped_column(String(60))  # "TLS 1.3", "SSH-2", "IKEv2"
+    key_size: Mapped[int | None] = mapped_column(Integer)
+    parameter_set: Mapped[str | None] = mapped_column(String(80))
+    mode: Mapped[str | None] = mapped_column(String(40))
+    padding: Mapped[str | None] = mapped_column(String(40))
+    library: Mapped[str | None] = mapped_column(String(120))
+    library_version: Mapped[str | None] = mapped_column(String(60))
+
+    quantum_status: Mapped[QuantumStatus] = mapped_column(enum_column(QuantumStatus))
+    status_reason: Mapped[str] = mapped_column(Text)
+    catalog_version: Mapped[str] = mapped_column(String(20))
+
+    cert_subject: Mapped[str | None] = mapped_column(String(500))
+    cert_issuer: Mapped[str | None] = mapped_column(String(500))
+    cert_serial: Mapped[str | None] = mapped_column(String(100))
+    cert_not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cert_not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cert_fingerprint_sha256: Mapped[str | None] = mapped_column(String(64))
+    cert_public_key_algorithm: Mapped[str | None] = mapped_column(String(120))
+
+    source: Mapped[Source] = mapped_column(enum_column(Source), default=Source.MANUAL)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    asset: Mapped[Asset] = relationship(back_populates="usages")
+
+
+class Dependency(TenantMixin, Base):
+    """`dependent` relies on `provider`: the provider migrates first."""
+
+    __tablename__ = "dependencies"
+    __table_args__ = (UniqueConstraint("dependent_id", "provider_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dependent_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("assets.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("assets.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DependencyKind] = mapped_column(enum_column(DependencyKind))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    dependent: Mapped[Asset] = relationship(foreign_keys=[dependent_id])
+    provider: Mapped[Asset] = relationship(foreign_keys=[provider_id])

@@ -1,0 +1,1 @@
+"""Inventory use cases: every write checks tenancy, classifies, and is audited in one transaction."""

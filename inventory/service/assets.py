@@ -1,0 +1,132 @@
+"""Assets: create, read, update, delete and list, always inside the caller's organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
+from inventory.errors import Conflict
+from inventory.models import Asset, CryptoUsage, Organization
+from inventory.schemas import AssetIn, AssetPatch
+from inventory.service.audit import record
+from inventory.service.organizations import get_organization
+from inventory.service.refs import new_ref
+from inventory.tenancy import Principal, get_scoped, scoped
+
+
+def target_org(session: Session, principal: Principal, organization_id: int | None) -> int:
+    """The organization a write goes to: the principal's own, or (admins) the one named."""
+    org_id = organization_id if organization_id is not None else principal.organization_id
+    principal.require_org(org_id)
+    get_organization(session, org_id, principal)
+    return org_id
+
+
+def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset:
+    principal.require_write()
+    org_id = target_org(session, principal, data.organization_id)
+    ref = data.ref or new_ref("asset", data.name)
+    if session.scalar(select(Asset.id).where(Asset.organization_id == org_id, Asset.ref == ref)):
+        raise Conflict(f"asset ref '{ref}' already exists in this organization")
+    asset = Asset(
+        organization_id=org_id, ref=ref, **data.model_dump(exclude={"organization_id", "ref"})
+    )
+    session.add(asset)
+    session.flush()
+    record(
+        session, principal, "create", "asset", asset.id, org_id, {"ref": ref, "name": asset.name}
+    )
+    return asset
+
+
+def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
+    principal.require_read()
+    return get_scoped(session, Asset, asset_id, principal)
+
+
+def update_asset(session: Session, asset_id: int, data: AssetPatch, principal: Principal) -> Asset:
+    principal.require_write()
+    asset = get_scoped(session, Asset, asset_id, principal)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None and field in {
+            "name",
+            "asset_type",
+            "environment",
+            "criticality",
+            "exposure",
+            "data_sensitivity",
+            "secrecy_years",
+        }:
+            continue  # required columns keep their value when sent null
+        setattr(asset, field, value)
+    record(
+        session,
+        principal,
+        "update",
+        "asset",
+        asset.id,
+        asset.organization_id,
+        {k: str(v) for k, v in changes.items()},
+    )
+    return asset
+
+
+def delete_asset(session: Session, asset_id: int, principal: Principal) -> None:
+    principal.require_write()
+    asset = get_scoped(session, Asset, asset_id, principal)
+    record(
+        session, principal, "delete", "asset", asset.id, asset.organization_id, {"ref": asset.ref}
+    )
+    session.delete(asset)
+
+
+@dataclass(frozen=True)
+class AssetFilter:
+    organization_id: int | None = None
+    sector: Sector | None = None
+    asset_type: AssetType | None = None
+    exposure: Exposure | None = None
+    criticality: Criticality | None = None
+    environment: Environment | None = None
+    quantum_status: QuantumStatus | None = None  # assets with at least one such usage
+    algorithm: str | None = None  # assets with at least one usage of this canonical name
+    q: str | None = None  # substring of name
+
+
+def list_assets(
+    session: Session, principal: Principal, flt: AssetFilter, *, limit: int, after_id: int = 0
+) -> list[Asset]:
+    """Keyset pagination by id: constant cost per page however deep the page is."""
+    principal.require_read()
+    stmt: Any = scoped(select(Asset), Asset, principal).where(Asset.id > after_id)
+    if flt.organization_id is not None:
+        stmt = stmt.where(Asset.organization_id == flt.organization_id)
+    if flt.sector is not None:
+        stmt = stmt.where(
+            Asset.organization_id.in_(
+                select(Organization.id).where(Organization.sector == flt.sector)
+            )
+        )
+    for column, value in (
+        (Asset.asset_type, flt.asset_type),
+        (Asset.exposure, flt.exposure),
+        (Asset.criticality, flt.criticality),
+        (Asset.environment, flt.environment),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.q:
+        stmt = stmt.where(Asset.name.ilike(f"%{flt.q}%"))
+    usage_conds = []
+    if flt.quantum_status is not None:
+        usage_conds.append(CryptoUsage.quantum_status == flt.quantum_status)
+    if flt.algorithm:
+        usage_conds.append(CryptoUsage.algorithm == flt.algorithm)
+    if usage_conds:
+        stmt = stmt.where(exists().where(CryptoUsage.asset_id == Asset.id, *usage_conds))
+    return list(session.scalars(stmt.order_by(Asset.id).limit(limit)))

@@ -1,0 +1,78 @@
+"""Organizations: the tenants. Only admins create or delete them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.errors import Conflict
+from inventory.models import Organization
+from inventory.schemas import OrganizationIn, OrganizationPatch
+from inventory.service.audit import record
+from inventory.tenancy import Forbidden, NotFound, Principal
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("only an admin can create or delete organizations")
+
+
+def get_organization(session: Session, org_id: int, principal: Principal) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None or (not principal.is_admin and org.id != principal.organization_id):
+        raise NotFound(f"organization {org_id} not found")
+    return org
+
+
+def find_by_slug_or_id(session: Session, key: str) -> Organization | None:
+    org = session.scalar(select(Organization).where(Organization.slug == key))
+    if org is None and key.isdigit():
+        org = session.get(Organization, int(key))
+    return org
+
+
+def list_organizations(session: Session, principal: Principal) -> list[Organization]:
+    stmt = select(Organization).order_by(Organization.id)
+    if not principal.is_admin:
+        stmt = stmt.where(Organization.id == principal.organization_id)
+    return list(session.scalars(stmt))
+
+
+def create_organization(
+    session: Session, data: OrganizationIn, principal: Principal
+) -> Organization:
+    _require_admin(principal)
+    if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
+        raise Conflict(f"an organization with slug '{data.slug}' already exists")
+    org = Organization(**data.model_dump())
+    session.add(org)
+    session.flush()
+    record(
+        session, principal, "create", "organization", org.id, org.id, data.model_dump(mode="json")
+    )
+    return org
+
+
+def update_organization(
+    session: Session, org_id: int, data: OrganizationPatch, principal: Principal
+) -> Organization:
+    principal.require_write()
+    org = get_organization(session, org_id, principal)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(org, field, value)
+    record(session, principal, "update", "organization", org.id, org.id, _jsonable(changes))
+    return org
+
+
+def delete_organization(session: Session, org_id: int, principal: Principal) -> None:
+    _require_admin(principal)
+    org = get_organization(session, org_id, principal)
+    session.delete(org)
+
+
+def _jsonable(changes: dict) -> dict:
+    return {
+        k: (str(v) if v is not None and not isinstance(v, int | float | bool) else v)
+        for k, v in changes.items()
+    }

@@ -1,0 +1,143 @@
+"""Crypto usages: every write is classified against the catalog before it is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
+from inventory.classification import classify_usage
+from inventory.errors import Conflict
+from inventory.models import Asset, CryptoUsage, Organization
+from inventory.schemas import UsageIn, UsagePatch
+from inventory.service.audit import record
+from inventory.service.refs import new_ref
+from inventory.tenancy import Principal, get_scoped, scoped
+
+_RECLASSIFY = {"algorithm", "key_size", "parameter_set", "curve", "primitive"}
+
+
+def create_usage(session: Session, data: UsageIn, principal: Principal) -> CryptoUsage:
+    principal.require_write()
+    asset = get_scoped(session, Asset, data.asset_id, principal)
+    ref = data.ref or new_ref("crypto", data.algorithm)
+    if session.scalar(
+        select(CryptoUsage.id).where(
+            CryptoUsage.organization_id == asset.organization_id, CryptoUsage.ref == ref
+        )
+    ):
+        raise Conflict(f"crypto usage ref '{ref}' already exists in this organization")
+    fields = data.model_dump(exclude={"asset_id", "ref", "algorithm", "curve"}, exclude_none=True)
+    usage = CryptoUsage(
+        organization_id=asset.organization_id,
+        asset_id=asset.id,
+        ref=ref,
+        algorithm_raw=data.algorithm,
+        **fields,
+    )
+    if usage.parameter_set is None and data.curve:
+        usage.parameter_set = data.curve
+    classify_usage(usage, curve=data.curve)
+    session.add(usage)
+    session.flush()
+    record(
+        session,
+        principal,
+        "create",
+        "crypto_usage",
+        usage.id,
+        usage.organization_id,
+        {"ref": ref, "algorithm": usage.algorithm, "asset_id": asset.id},
+    )
+    return usage
+
+
+def get_usage(session: Session, usage_id: int, principal: Principal) -> CryptoUsage:
+    principal.require_read()
+    return get_scoped(session, CryptoUsage, usage_id, principal)
+
+
+def update_usage(
+    session: Session, usage_id: int, data: UsagePatch, principal: Principal
+) -> CryptoUsage:
+    principal.require_write()
+    usage = get_scoped(session, CryptoUsage, usage_id, principal)
+    changes = data.model_dump(exclude_unset=True)
+    curve = changes.pop("curve", None)
+    if "algorithm" in changes:
+        if changes["algorithm"] is not None:
+            usage.algorithm_raw = changes["algorithm"]
+        del changes["algorithm"]
+    for field, value in changes.items():
+        if value is None and field in {"primitive", "function"}:
+            continue
+        setattr(usage, field, value)
+    if curve and usage.parameter_set is None:
+        usage.parameter_set = curve
+    if _RECLASSIFY & data.model_fields_set:
+        classify_usage(usage, curve=curve)
+    record(
+        session,
+        principal,
+        "update",
+        "crypto_usage",
+        usage.id,
+        usage.organization_id,
+        {k: str(v) for k, v in data.model_dump(exclude_unset=True).items()},
+    )
+    return usage
+
+
+def delete_usage(session: Session, usage_id: int, principal: Principal) -> None:
+    principal.require_write()
+    usage = get_scoped(session, CryptoUsage, usage_id, principal)
+    record(
+        session,
+        principal,
+        "delete",
+        "crypto_usage",
+        usage.id,
+        usage.organization_id,
+        {"ref": usage.ref},
+    )
+    session.delete(usage)
+
+
+@dataclass(frozen=True)
+class UsageFilter:
+    organization_id: int | None = None
+    asset_id: int | None = None
+    sector: Sector | None = None
+    quantum_status: QuantumStatus | None = None
+    algorithm: str | None = None
+    primitive: Primitive | None = None
+    function: CryptoFunction | None = None
+    source: Source | None = None
+
+
+def list_usages(
+    session: Session, principal: Principal, flt: UsageFilter, *, limit: int, after_id: int = 0
+) -> list[CryptoUsage]:
+    principal.require_read()
+    stmt: Any = scoped(select(CryptoUsage), CryptoUsage, principal).where(CryptoUsage.id > after_id)
+    for column, value in (
+        (CryptoUsage.organization_id, flt.organization_id),
+        (CryptoUsage.asset_id, flt.asset_id),
+        (CryptoUsage.quantum_status, flt.quantum_status),
+        (CryptoUsage.algorithm, flt.algorithm),
+        (CryptoUsage.primitive, flt.primitive),
+        (CryptoUsage.function, flt.function),
+        (CryptoUsage.source, flt.source),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.sector is not None:
+        stmt = stmt.where(
+            CryptoUsage.organization_id.in_(
+                select(Organization.id).where(Organization.sector == flt.sector)
+            )
+        )
+    return list(session.scalars(stmt.order_by(CryptoUsage.id).limit(limit)))

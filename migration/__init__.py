@@ -1,0 +1,1 @@
+"""Migration planning: policy profiles, risk model, dependency graph, scheduler, reports."""

@@ -1,0 +1,1 @@
+"""The PQC testbed: crypto engines behind one interface, benchmarks, interop checks."""
