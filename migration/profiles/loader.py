@@ -1,0 +1,100 @@
+"""Load and validate profiles: the built-in data files and user-defined ones.
+
+Invalid input raises `ProfileError`, whose `field` names the offending place as a dotted
+path (`deadlines.2.date`), so the API and the CLI can tell the user exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from migration.profiles.schema import Profile
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class ProfileError(ValueError):
+    """A profile is invalid; `field` is the dotted path of the first problem."""
+
+    def __init__(self, message: str, field: str = "", origin: str = "") -> None:
+        self.field = field
+        self.message = message
+        self.origin = origin
+        where = f"{origin}: " if origin else ""
+        at = f"{field}: " if field else ""
+        super().__init__(f"{where}{at}{message}")
+
+
+class UnknownProfile(LookupError):
+    """No profile with that id."""
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error.get("loc", ()))
+
+
+def parse_profile(data: Any, origin: str = "") -> Profile:
+    """Validate a mapping as a profile, or raise ProfileError naming the field."""
+    if not isinstance(data, dict):
+        raise ProfileError("a profile must be a mapping", origin=origin)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "invalid"))
+        message = message.removeprefix("Value error, ")
+        field = _field_of(first)
+        # Model-level errors carry their own path as "where: message".
+        if not field and ": " in message and message.split(": ", 1)[0].replace(".", "").replace(
+            "_", ""
+        ).isalnum():
+            field, message = message.split(": ", 1)
+        raise ProfileError(message, field=field, origin=origin) from exc
+
+
+def load_profile_text(text: str, origin: str = "") -> Profile:
+    """Parse YAML or JSON text (JSON is YAML) into a validated profile."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark is not None else ""
+        raise ProfileError(f"not valid YAML/JSON: {exc}", field=line, origin=origin) from exc
+    # YAML dates come back as `date`; JSON strings are parsed by pydantic.
+    return parse_profile(data, origin=origin)
+
+
+def load_profile_file(path: str | Path) -> Profile:
+    path = Path(path)
+    return load_profile_text(path.read_text(encoding="utf-8"), origin=str(path))
+
+
+@lru_cache(maxsize=1)
+def builtin_profiles() -> dict[str, Profile]:
+    """Every profile shipped in `migration/profiles/data`, validated, keyed by id."""
+    profiles: dict[str, Profile] = {}
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        profile = load_profile_file(path)
+        if profile.id in profiles:
+            raise ProfileError(f"duplicate profile id '{profile.id}'", "id", str(path))
+        profiles[profile.id] = profile
+    return profiles
+
+
+def get_profile(profile_id: str) -> Profile:
+    try:
+        return builtin_profiles()[profile_id]
+    except KeyError:
+        known = ", ".join(sorted(builtin_profiles()))
+        raise UnknownProfile(f"unknown profile '{profile_id}'; built-in: {known}") from None
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """A JSON-ready dict (dates as ISO strings) that `parse_profile` reads back."""
+    return json.loads(profile.model_dump_json())

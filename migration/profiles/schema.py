@@ -1,0 +1,173 @@
+"""The shape of a policy profile, validated by pydantic.
+
+A profile is data: phases, deadlines per use / sector / tier / asset type, the order in
+which sectors and tiers move, and the accepted target algorithms. Every date names the
+source it was read in; a date not confirmed against its primary document says so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import pairwise
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from inventory.choices import AssetType, Criticality, QuantumStatus, Sector, Tier
+from migration.uses import USES
+
+HybridPolicy = Literal["required", "preferred", "allowed", "discouraged", "forbidden"]
+DeadlineKind = Literal["migrate", "deprecate", "disallow", "inventory", "plan"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRef(_Strict):
+    """Where a fact was read. `confirmed` is false when only secondary sources were seen."""
+
+    id: str = Field(min_length=1, max_length=80)
+    title: str = Field(min_length=1)
+    url: str | None = None
+    citation: str | None = None
+    published: date | None = None
+    confirmed: bool = True
+    checked_with: list[str] = Field(default_factory=list)  # further URLs consulted
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _url_or_citation(self) -> SourceRef:
+        if not self.url and not self.citation:
+            raise ValueError("a source needs a url or a citation")
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise ValueError("url must start with https:// or http://")
+        return self
+
+
+class Phase(_Strict):
+    id: str = Field(min_length=1, max_length=40)
+    name: str
+    start: date
+    end: date
+    source: str
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class Deadline(_Strict):
+    """A date by which matching usages must be migrated. Empty filters match everything."""
+
+    id: str = Field(min_length=1, max_length=60)
+    date: date
+    kind: DeadlineKind = "migrate"
+    uses: list[str] = Field(default_factory=list)
+    sectors: list[Sector] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    asset_types: list[AssetType] = Field(default_factory=list)
+    criticalities: list[Criticality] = Field(default_factory=list)
+    algorithms: list[str] = Field(default_factory=list)
+    statuses: list[QuantumStatus] = Field(default_factory=lambda: [QuantumStatus.BROKEN])
+    source: str
+    confirmed: bool = True
+    note: str | None = None
+
+    @field_validator("uses")
+    @classmethod
+    def _known_uses(cls, value: list[str]) -> list[str]:
+        for use in value:
+            if use not in USES:
+                raise ValueError(f"unknown use '{use}'; known: {', '.join(USES)}")
+        return value
+
+
+class Pilot(_Strict):
+    year: int = Field(ge=2000, le=2100)
+    sectors: list[Sector]
+    basis: Literal["planned", "as_run"] = "planned"
+    source: str
+
+
+class Milestone(_Strict):
+    """A dated step that is not a migration deadline (inventories, plans due, pilots)."""
+
+    id: str
+    date: date
+    name: str
+    source: str
+    confirmed: bool = True
+    note: str | None = None
+
+
+class Profile(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1, max_length=40)
+    jurisdiction: str = Field(min_length=2, max_length=10)
+    description: str | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+    final_deadline: date
+    final_deadline_source: str
+    phases: list[Phase] = Field(min_length=1)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    pilots: list[Pilot] = Field(default_factory=list)
+    sector_order: list[Sector] = Field(default_factory=list)
+    tier_order: list[Tier] = Field(default_factory=list)
+    targets: dict[str, list[str]]
+    hybrid: HybridPolicy = "allowed"
+    hybrid_source: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for use, names in value.items():
+            if use not in USES:
+                raise ValueError(f"unknown use '{use}'; known: {', '.join(USES)}")
+            if not names:
+                raise ValueError(f"use '{use}' lists no target algorithm")
+        return value
+
+    @field_validator("sector_order", "tier_order")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists the same value twice")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        ids = [s.id for s in self.sources]
+        if len(set(ids)) != len(ids):
+            raise ValueError("sources: two sources share an id")
+        known = set(ids)
+        refs: list[tuple[str, str]] = [("final_deadline_source", self.final_deadline_source)]
+        refs += [(f"phases.{i}.source", p.source) for i, p in enumerate(self.phases)]
+        refs += [(f"deadlines.{i}.source", d.source) for i, d in enumerate(self.deadlines)]
+        refs += [(f"milestones.{i}.source", m.source) for i, m in enumerate(self.milestones)]
+        refs += [(f"pilots.{i}.source", p.source) for i, p in enumerate(self.pilots)]
+        if self.hybrid_source:
+            refs.append(("hybrid_source", self.hybrid_source))
+        for where, ref in refs:
+            if ref not in known:
+                raise ValueError(f"{where}: unknown source id '{ref}'")
+        phases = sorted(self.phases, key=lambda p: p.start)
+        for before, after in pairwise(phases):
+            if after.start <= before.end:
+                raise ValueError(f"phases: '{before.id}' and '{after.id}' overlap")
+        return self
+
+    def source(self, source_id: str) -> SourceRef:
+        return next(s for s in self.sources if s.id == source_id)
+
+    def phase_for(self, day: date) -> Phase | None:
+        for phase in self.phases:
+            if phase.start <= day <= phase.end:
+                return phase
+        return None
