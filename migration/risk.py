@@ -1,0 +1,222 @@
+"""The risk model: a priority for each crypto usage, decomposed into parts stated in words.
+
+Parts: quantum status (Shor-broken vs Grover-weakened), harvest-now-decrypt-later for
+confidentiality uses, Mosca's inequality (x + y > z: years the data must stay secret plus
+years the migration takes, against years until a CRQC), exposure, criticality, the sector
+and tier order of the policy profile, and how much the asset unblocks in the graph.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.profiles.schema import Profile
+from migration.uses import is_confidentiality
+
+QUANTUM_POINTS = {
+    QuantumStatus.BROKEN: 40,
+    QuantumStatus.UNKNOWN: 20,
+    QuantumStatus.WEAKENED: 10,
+    QuantumStatus.HYBRID: 0,
+    QuantumStatus.RESISTANT: 0,
+}
+EXPOSURE_POINTS = {Exposure.INTERNET_FACING: 10, Exposure.INTERNAL: 5, Exposure.ISOLATED: 0}
+CRITICALITY_POINTS = {
+    Criticality.LOW: 0,
+    Criticality.MEDIUM: 4,
+    Criticality.HIGH: 8,
+    Criticality.CRITICAL: 12,
+}
+SENSITIVITY_FACTOR = {
+    DataSensitivity.PUBLIC: 0.0,
+    DataSensitivity.INTERNAL: 0.4,
+    DataSensitivity.CONFIDENTIAL: 0.7,
+    DataSensitivity.SECRET: 0.9,
+    DataSensitivity.TOP_SECRET: 1.0,
+}
+HNDL_MAX = 20
+MOSCA_MAX = 15
+SECTOR_MAX = 10
+TIER_MAX = 8
+IMPACT_MAX = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPart:
+    name: str
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskScore:
+    total: float
+    parts: tuple[RiskPart, ...]
+
+    def explain(self) -> str:
+        return "; ".join(f"{p.name} +{p.points:g}: {p.reason}" for p in self.parts if p.points)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "parts": [{"name": p.name, "points": p.points, "reason": p.reason} for p in self.parts],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInput:
+    """What the risk model needs to know about one usage (plain values, no ORM)."""
+
+    algorithm: str
+    use: str
+    quantum_status: QuantumStatus
+    exposure: Exposure
+    criticality: Criticality
+    data_sensitivity: DataSensitivity
+    secrecy_years: int
+    sector: str
+    tier: str
+    impact: int = 0
+
+
+@dataclass(frozen=True)
+class RiskParams:
+    crqc_year: int = 2035
+    now_year: int = 2026
+    migration_years: int = 3
+    sector_rank: dict[str, int] = field(default_factory=dict)
+    tier_rank: dict[str, int] = field(default_factory=dict)
+    sector_count: int = 12
+    tier_count: int = 4
+
+    @classmethod
+    def for_profile(
+        cls, profile: Profile, crqc_year: int, now_year: int, migration_years: int = 3
+    ) -> RiskParams:
+        return cls(
+            crqc_year=crqc_year,
+            now_year=now_year,
+            migration_years=migration_years,
+            sector_rank={str(s): i for i, s in enumerate(profile.sector_order)},
+            tier_rank={str(t): i for i, t in enumerate(profile.tier_order)},
+            sector_count=max(1, len(profile.sector_order)),
+            tier_count=max(1, len(profile.tier_order)),
+        )
+
+
+def _rank_points(rank: int | None, count: int, top: int) -> float:
+    if rank is None:
+        return 0.0
+    return round(top * (count - rank) / count, 1)
+
+
+def score(item: RiskInput, params: RiskParams) -> RiskScore:
+    """Score one usage; every part carries a sentence saying why.
+
+    >>> s = score(RiskInput("RSA-2048", "tls_key_exchange", QuantumStatus.BROKEN,
+    ...     Exposure.INTERNET_FACING, Criticality.HIGH, DataSensitivity.SECRET, 10,
+    ...     "government", "central_government"), RiskParams(crqc_year=2035, now_year=2026))
+    >>> [p.name for p in s.parts if p.points]
+    ['quantum', 'hndl', 'mosca', 'exposure', 'criticality']
+    """
+    status = QuantumStatus(item.quantum_status)
+    parts: list[RiskPart] = []
+    quantum = QUANTUM_POINTS[status]
+    quantum_reason = {
+        QuantumStatus.BROKEN: f"{item.algorithm} is broken by Shor's algorithm on a CRQC",
+        QuantumStatus.WEAKENED: f"{item.algorithm} is weakened by Grover's algorithm",
+        QuantumStatus.UNKNOWN: f"{item.algorithm} is not in the catalog; treated as suspect",
+        QuantumStatus.HYBRID: f"{item.algorithm} is a hybrid; safe while either part holds",
+        QuantumStatus.RESISTANT: f"{item.algorithm} is quantum-resistant",
+    }[status]
+    parts.append(RiskPart("quantum", quantum, quantum_reason))
+
+    vulnerable = status in (QuantumStatus.BROKEN, QuantumStatus.UNKNOWN)
+    confidential = is_confidentiality(item.use)
+    sensitivity = SENSITIVITY_FACTOR[DataSensitivity(item.data_sensitivity)]
+    if vulnerable and confidential and sensitivity > 0:
+        years = max(0, item.secrecy_years)
+        hndl = round(HNDL_MAX * sensitivity * min(1.0, (5 + years) / 20), 1)
+        reason = (
+            f"{item.use.replace('_', ' ')} protects {DataSensitivity(item.data_sensitivity)} "
+            f"data that must stay secret {years} years: traffic recorded today can be "
+            "decrypted later (harvest now, decrypt later)"
+        )
+    else:
+        hndl = 0.0
+        reason = (
+            "not a confidentiality use: recorded data is not at risk"
+            if not confidential
+            else "no long-lived secret data exposed to harvest-now-decrypt-later"
+        )
+    parts.append(RiskPart("hndl", hndl, reason))
+
+    x = max(0, item.secrecy_years) if confidential else 0
+    y = params.migration_years
+    z = params.crqc_year - params.now_year
+    if status is QuantumStatus.RESISTANT or status is QuantumStatus.HYBRID:
+        mosca, reason = 0.0, "already quantum-safe: Mosca's inequality does not apply"
+    elif x + y > z:
+        overshoot = x + y - z
+        mosca = round(min(MOSCA_MAX, 8 + overshoot), 1)
+        reason = (
+            f"Mosca: secrecy {x} y + migration {y} y = {x + y} y exceeds the {z} y until a "
+            f"CRQC in {params.crqc_year} by {overshoot} y"
+        )
+    else:
+        margin = z - (x + y)
+        mosca = round(max(0.0, 6 - margin), 1)
+        reason = (
+            f"Mosca: secrecy {x} y + migration {y} y = {x + y} y fits in the {z} y until a "
+            f"CRQC in {params.crqc_year} with {margin} y to spare"
+        )
+    if status is QuantumStatus.WEAKENED:
+        mosca = round(mosca / 3, 1)
+    parts.append(RiskPart("mosca", mosca, reason))
+
+    exposure = Exposure(item.exposure)
+    parts.append(
+        RiskPart(
+            "exposure", EXPOSURE_POINTS[exposure], f"the asset is {exposure.replace('_', ' ')}"
+        )
+    )
+    criticality = Criticality(item.criticality)
+    parts.append(
+        RiskPart("criticality", CRITICALITY_POINTS[criticality], f"criticality is {criticality}")
+    )
+    sector_rank = params.sector_rank.get(str(item.sector))
+    sector_points = _rank_points(sector_rank, params.sector_count, SECTOR_MAX)
+    parts.append(
+        RiskPart(
+            "sector",
+            sector_points,
+            f"sector {item.sector} is #{sector_rank + 1} in the profile's sector order"
+            if sector_rank is not None
+            else f"sector {item.sector} is not ordered by the profile",
+        )
+    )
+    tier_rank = params.tier_rank.get(str(item.tier))
+    tier_points = _rank_points(tier_rank, params.tier_count, TIER_MAX)
+    parts.append(
+        RiskPart(
+            "tier",
+            tier_points,
+            f"tier {item.tier} is #{tier_rank + 1} in the profile's tier order"
+            if tier_rank is not None
+            else f"tier {item.tier} is not ordered by the profile",
+        )
+    )
+    impact = round(min(IMPACT_MAX, 2.5 * math.log2(1 + max(0, item.impact))), 1)
+    parts.append(
+        RiskPart(
+            "impact",
+            impact,
+            f"migrating this asset unblocks {item.impact} dependent assets"
+            if item.impact
+            else "no other asset waits for this one",
+        )
+    )
+    total = round(sum(p.points for p in parts), 1)
+    return RiskScore(total, tuple(parts))

@@ -1,0 +1,105 @@
+"""Which algorithm a usage moves to: the profile's accepted targets, checked in the catalog.
+
+The catalog (`inventory.catalog`) is the one authority on names. If it is missing, or
+does not know a name, the planner still answers and says so in the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from migration.profiles.schema import Profile
+
+HYBRID_MARKERS = ("MLKEM", "+ML-")  # X25519MLKEM768, SecP384r1MLKEM1024, "ECDSA+ML-DSA"
+
+# Used only when neither the profile nor the catalog names a target.
+FALLBACK_TARGETS: dict[str, str] = {
+    "tls_key_exchange": "X25519MLKEM768",
+    "key_exchange": "ML-KEM-768",
+    "encryption": "ML-KEM-768",
+    "signature": "ML-DSA-65",
+    "certificate_signature": "ML-DSA-65",
+    "code_signing": "ML-DSA-65",
+    "firmware_signing": "LMS",
+    "symmetric": "AES-256",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    algorithm: str
+    alternatives: tuple[str, ...]
+    reason: str
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Any | None:
+    """The algorithm catalog, or None while `inventory.catalog` is not available."""
+    try:
+        from inventory.catalog import get_catalog
+    except ImportError:
+        return None
+    try:
+        return get_catalog()
+    except Exception:  # a broken catalog must not stop planning; reasons will say so
+        return None
+
+
+def known(name: str) -> bool | None:
+    """True/False if the catalog knows the name; None when there is no catalog."""
+    cat = catalog()
+    if cat is None:
+        return None
+    return cat.get(name) is not None
+
+
+def is_hybrid(name: str) -> bool:
+    cat = catalog()
+    info = cat.get(name) if cat is not None else None
+    if info is not None:
+        return str(getattr(info, "quantum_status", "")) == "hybrid"
+    return any(marker in name for marker in HYBRID_MARKERS)
+
+
+def choose_target(profile: Profile, use: str) -> Target:
+    """The first accepted target the catalog knows; the rest are the alternatives."""
+    accepted = list(profile.targets.get(use, []))
+    if profile.hybrid in ("forbidden", "discouraged"):
+        pure = [n for n in accepted if not is_hybrid(n)]
+        accepted = pure or accepted
+    if accepted:
+        checked = [(name, known(name)) for name in accepted]
+        usable = [name for name, ok in checked if ok is not False]
+        missing = [name for name, ok in checked if ok is False]
+        if usable:
+            note = ""
+            if missing:
+                note = f"; not in the catalog, so skipped: {', '.join(missing)}"
+            if checked[0][1] is None:
+                note += "; catalog not available, names not checked"
+            return Target(
+                usable[0],
+                tuple(usable[1:]),
+                f"{profile.id} accepts {', '.join(usable)} for {use.replace('_', ' ')}{note}",
+            )
+    cat = catalog()
+    if cat is not None:
+        try:
+            proposed = list(cat.replacement_for(use))
+        except Exception:
+            proposed = []
+        if proposed:
+            return Target(
+                proposed[0],
+                tuple(proposed[1:]),
+                f"{profile.id} names no usable target for {use}; the catalog proposes "
+                f"{', '.join(proposed)}",
+            )
+    fallback = FALLBACK_TARGETS.get(use, "ML-KEM-768")
+    return Target(
+        fallback,
+        (),
+        f"no profile or catalog target for {use}; planner default {fallback}",
+    )
