@@ -1,1 +1,1 @@
-"""Inventory use cases: every write checks tenancy, classifies, and is audited in one transaction."""
+"""Inventory use cases: each write checks tenancy, classifies and is audited in one transaction."""

@@ -1,0 +1,33 @@
+"""The app factory: one place that wires settings, database, routers and error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.api.errors import install_error_handlers
+from app.api.routers import assets, dependencies, exchange, inventory, keys, organizations, usages
+from app.settings import Settings, get_settings
+from inventory.db import session_factory
+
+API_DESCRIPTION = """
+Post-quantum cryptography migration planner.
+
+Authenticate with an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+Every inventory row belongs to an organization; another organization's row answers 404.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="pqcplan", version="0.1.0", description=API_DESCRIPTION)
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory(settings.database_url)
+    install_error_handlers(app)
+    for module in (organizations, assets, usages, dependencies, inventory, exchange, keys):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

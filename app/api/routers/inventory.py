@@ -1,0 +1,59 @@
+"""Inventory-wide views: the summary and the algorithm catalog."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import SummaryOut
+from inventory.catalog import get_catalog
+from inventory.choices import Primitive
+from inventory.service.summary import summarize
+from inventory.tenancy import NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["inventory"])
+
+
+@router.get("/inventory/summary", response_model=SummaryOut)
+def inventory_summary(
+    session: SessionDep, principal: PrincipalDep, organization_id: int | None = None
+) -> dict:
+    return asdict(summarize(session, principal, organization_id))
+
+
+@router.get("/catalog")
+def catalog_index() -> dict:
+    catalog = get_catalog()
+    return {"version": catalog.version, "algorithms": sorted(catalog.names())}
+
+
+@router.get("/catalog/classify")
+def classify(
+    name: Annotated[str, Query(min_length=1, max_length=200)],
+    key_size: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    parameter_set: Annotated[str | None, Query(max_length=80)] = None,
+    curve: Annotated[str | None, Query(max_length=80)] = None,
+    primitive: Primitive | None = None,
+) -> dict:
+    """How the catalog reads a spelling: canonical name, quantum status and why."""
+    result = get_catalog().classify(
+        name, key_size=key_size, parameter_set=parameter_set, curve=curve, primitive=primitive
+    )
+    return {
+        "canonical": result.canonical,
+        "known": result.known,
+        "quantum_status": result.status.value,
+        "reason": result.reason,
+    }
+
+
+@router.get("/catalog/{name}")
+def catalog_entry(name: str) -> dict:
+    info = get_catalog().get(name)
+    if info is None:
+        raise NotFound(f"algorithm '{name}' is not in the catalog")
+    data = asdict(info)
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}

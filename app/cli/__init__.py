@@ -1,0 +1,1 @@
+"""The `pqcplan` command line."""

@@ -1,0 +1,55 @@
+"""Helpers shared by CLI commands: the local operator principal, org lookup, errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from app.settings import get_settings
+from inventory.choices import Role
+from inventory.db import transaction
+from inventory.errors import Conflict, InputError
+from inventory.models import Organization
+from inventory.service.organizations import find_by_slug_or_id
+from inventory.tenancy import Forbidden, NotFound, Principal
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def operator(org_id: int) -> Principal:
+    """Whoever runs the CLI on the server is a local administrator."""
+    return Principal(organization_id=org_id, role=Role.ADMIN, name="cli")
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    with transaction(get_settings().database_url) as session:
+        yield session
+
+
+def resolve_org(session: Session, key: str) -> Organization:
+    org = find_by_slug_or_id(session, key)
+    if org is None:
+        raise NotFound(f"no organization with slug or id '{key}'")
+    return org
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn errors a user can cause into one red line and exit code 2, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except (NotFound, Forbidden, Conflict, FileNotFoundError, IsADirectoryError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except typer.Exit:
+        raise

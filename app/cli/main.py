@@ -1,0 +1,326 @@
+"""`pqcplan`: database, service, imports and exports, inventory summary, demo data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.settings import get_settings
+from inventory import migrations
+from inventory.choices import Role, Sector, Tier
+from inventory.errors import TooLarge
+
+app = typer.Typer(help="Post-quantum cryptography migration planner.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import an inventory file into an organization.", no_args_is_help=True
+)
+export_app = typer.Typer(help="Export an organization's inventory.", no_args_is_help=True)
+inventory_app = typer.Typer(help="Look at the inventory.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(org_app, name="org")
+app.add_typer(key_app, name="key")
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or upgrade the schema to REVISION (default: the newest)."""
+    url = get_settings().database_url
+    migrations.upgrade(url, revision)
+    console.print(f"database at revision [bold]{migrations.current(url)}[/bold]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (e.g. base)."""
+    url = get_settings().database_url
+    migrations.downgrade(url, revision)
+    console.print(f"database at revision [bold]{migrations.current(url)}[/bold]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    console.print(migrations.current(get_settings().database_url) or "empty (no schema)")
+
+
+def _read_file(path: Path) -> bytes:
+    limit = get_settings().max_upload_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(path))
+    return path.read_bytes()
+
+
+def _import(kind: str, path: Path, org: str) -> None:
+    from inventory.exchange.cbom_import import import_cbom
+
+    from inventory.exchange.csv_io import import_csv
+    from inventory.service.audit import record
+
+    with (
+        user_errors(),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task(f"reading {path.name}", total=3)
+        payload = _read_file(path)
+        progress.update(task, advance=1, description=f"importing {kind}")
+        with db_session() as session:
+            target = resolve_org(session, org)
+            if kind == "cbom":
+                report = asdict(import_cbom(session, target.id, payload))
+            else:
+                try:
+                    text = payload.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    from inventory.errors import InputError
+
+                    raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from exc
+                report = asdict(import_csv(session, target.id, text))
+            progress.update(task, advance=1, description="committing")
+            record(
+                session,
+                operator(target.id),
+                "import",
+                kind,
+                None,
+                target.id,
+                {k: v for k, v in report.items() if isinstance(v, int)},
+            )
+        progress.update(task, advance=1)
+    _print_report(report)
+
+
+def _print_report(report: dict) -> None:
+    table = Table(title="import report", show_header=False)
+    for key, value in report.items():
+        if isinstance(value, int):
+            table.add_row(key, str(value))
+    console.print(table)
+    for name in report.get("unknown_algorithms", []):
+        console.print(f"[yellow]unknown algorithm kept and flagged:[/yellow] {name}")
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+@import_app.command("cbom")
+def import_cbom_cmd(file: Path, org: OrgOption) -> None:
+    """Import a CycloneDX (1.4 to 1.7) CBOM JSON file."""
+    _import("cbom", file, org)
+
+
+@import_app.command("csv")
+def import_csv_cmd(
+    file: Annotated[Path | None, typer.Argument()] = None,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+    template: Annotated[bool, typer.Option(help="Print the CSV header and exit.")] = False,
+) -> None:
+    """Import a spreadsheet saved as CSV (see README, 'CSV format')."""
+    from inventory.exchange.csv_io import template as csv_template
+
+    if template:
+        typer.echo(csv_template(), nl=False)
+        return
+    if file is None or org is None:
+        err_console.print("[red]error:[/red] FILE and --org are required")
+        raise typer.Exit(2)
+    _import("csv", file, org)
+
+
+@export_app.command("cbom")
+def export_cbom_cmd(
+    org: OrgOption,
+    spec: Annotated[str, typer.Option(help="CycloneDX version: 1.6 or 1.7")] = "1.6",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+) -> None:
+    """Export an organization's inventory as a CycloneDX CBOM."""
+    from inventory.exchange.cbom_export import export_cbom
+
+    if spec not in ("1.6", "1.7"):
+        err_console.print("[red]error:[/red] --spec must be 1.6 or 1.7")
+        raise typer.Exit(2)
+    with user_errors(), db_session() as session:
+        text = export_cbom(session, resolve_org(session, org).id, spec)
+    _write(text, output)
+
+
+@export_app.command("csv")
+def export_csv_cmd(
+    org: OrgOption, output: Annotated[Path | None, typer.Option("-o", "--output")] = None
+) -> None:
+    """Export an organization's inventory as CSV (the import layout)."""
+    from inventory.exchange.csv_io import export_csv
+
+    with user_errors(), db_session() as session:
+        text = export_csv(session, resolve_org(session, org).id)
+    _write(text, output)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+        err_console.print(f"wrote {output} ({len(text)} bytes)")
+
+
+@inventory_app.command("summary")
+def inventory_summary(
+    org: Annotated[str | None, typer.Option("--org")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Counts by quantum status, sector and algorithm."""
+    from inventory.service.summary import summarize
+
+    with user_errors(), db_session() as session:
+        org_id = resolve_org(session, org).id if org else None
+        summary = summarize(session, operator(org_id or 0), org_id)
+    if as_json:
+        typer.echo(json.dumps(asdict(summary), indent=2))
+        return
+    console.print(
+        f"organizations {summary.organizations}  assets {summary.assets}  "
+        f"usages {summary.usages}  quantum-vulnerable assets {summary.vulnerable_assets}"
+    )
+    status_table = Table("quantum status", "usages", title="by quantum status")
+    for status, count in summary.by_status.items():
+        status_table.add_row(status, str(count))
+    console.print(status_table)
+    statuses = list(summary.by_status)
+    sector_table = Table("sector", *statuses, title="by sector")
+    for sector, counts in sorted(summary.by_sector.items()):
+        sector_table.add_row(sector, *(str(counts.get(s, 0)) for s in statuses))
+    console.print(sector_table)
+    algo_table = Table("algorithm", "quantum status", "usages", title="by algorithm")
+    for row in summary.by_algorithm[:25]:
+        algo_table.add_row(row["algorithm"], row["quantum_status"], str(row["count"]))
+    console.print(algo_table)
+
+
+@org_app.command("create")
+def org_create(
+    slug: str,
+    name: str,
+    sector: Annotated[Sector, typer.Option()],
+    tier: Annotated[Tier, typer.Option()],
+    country: str = "KR",
+) -> None:
+    from inventory.schemas import OrganizationIn
+    from inventory.service.organizations import create_organization
+
+    with user_errors(), db_session() as session:
+        spec = OrganizationIn(slug=slug, name=name, sector=sector, tier=tier, country=country)
+        org = create_organization(session, spec, operator(0))
+        console.print(f"created organization {org.id} ({org.slug})")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    from inventory.service.organizations import list_organizations
+
+    with db_session() as session:
+        table = Table("id", "slug", "name", "sector", "tier")
+        for org in list_organizations(session, operator(0)):
+            table.add_row(str(org.id), org.slug, org.name, org.sector.value, org.tier.value)
+    console.print(table)
+
+
+@key_app.command("create")
+def key_create(org: OrgOption, role: Annotated[Role, typer.Option()], name: str = "cli") -> None:
+    """Issue an API key; the secret is printed once."""
+    from inventory.apikeys import issue_key
+
+    with user_errors(), db_session() as session:
+        target = resolve_org(session, org)
+        _, secret = issue_key(session, target.id, role, name)
+    typer.echo(secret)
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Delete the demo organizations first.")] = False,
+    keys_file: Annotated[
+        Path | None, typer.Option(help="Where to write the demo API keys.")
+    ] = None,
+) -> None:
+    """Load a realistic invented inventory: a ministry, a hospital, a bank and a telecom."""
+    from inventory.demo import load_demo
+
+    url = get_settings().database_url
+    migrations.upgrade(url)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task("demo inventory", total=None)
+
+        def step(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
+
+        with db_session() as session:
+            result = load_demo(session, reset=reset, progress=step)
+    path = keys_file or _default_keys_file(url)
+    path.write_text(json.dumps(result.keys, indent=2))
+    console.print(
+        f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
+        f"{result.usages} crypto usages, {result.dependencies} dependencies"
+    )
+    console.print(f"API keys written to {path} (admin key: {result.keys['admin']})")
+
+
+def _default_keys_file(url: str) -> Path:
+    """Beside the SQLite file for the embedded default, else in the working directory."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).with_name("demo-keys.json")
+    return Path("demo-keys.json")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo inventory first.")
+    ] = False,
+) -> None:
+    """Upgrade the schema and run the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from app.api.main import create_app
+
+    migrations.upgrade(get_settings().database_url)
+    if with_demo:
+        demo(reset=False, keys_file=None)
+    console.print(f"pqcplan API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Paginated list latency at 100,000 assets (target: p99 under 100 ms), SQLite and PostgreSQL.
+
+    .venv/bin/python bench/inventory_list.py [--assets 100000] [--pg URL]
+
+Generates assets and usages with bulk inserts, then times GET /api/v1/assets and
+/api/v1/usages pages (deep cursors and filters included) through the real app in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from app.api.main import create_app
+from app.settings import Settings
+from inventory.apikeys import issue_key
+from inventory.choices import AssetType, Exposure, Primitive, QuantumStatus, Role, Sector, Tier
+from inventory.db import engine_for, session_factory
+from inventory.migrations import upgrade
+from inventory.models import Asset, CryptoUsage, Organization
+
+ALGS = [
+    ("RSA-2048", QuantumStatus.BROKEN),
+    ("ECDSA-P256", QuantumStatus.BROKEN),
+    ("AES-128", QuantumStatus.WEAKENED),
+    ("AES-256", QuantumStatus.RESISTANT),
+    ("ML-KEM-768", QuantumStatus.RESISTANT),
+    ("X25519MLKEM768", QuantumStatus.HYBRID),
+]
+
+
+def populate(url: str, n_assets: int) -> str:
+    upgrade(url)
+    rng = random.Random(7)
+    sessions = session_factory(url)
+    with sessions.begin() as s:
+        orgs = []
+        for i, sector in enumerate([Sector.GOVERNMENT, Sector.FINANCE]):
+            org = Organization(
+                slug=f"bench-{i}", name=f"Bench {i}", sector=sector, tier=Tier.CENTRAL_GOVERNMENT
+            )
+            s.add(org)
+            orgs.append(org)
+        s.flush()
+        _, secret = issue_key(s, orgs[0].id, Role.OFFICER, "bench")
+    types, exposures = list(AssetType), list(Exposure)
+    t0 = time.perf_counter()
+    with sessions.begin() as s:
+        batch = 10_000
+        for start in range(0, n_assets, batch):
+            rows = [
+                {
+                    "organization_id": orgs[i % 10 == 0].id,
+                    "ref": f"a-{i}",
+                    "name": f"asset {i}",
+                    "asset_type": rng.choice(types),
+                    "exposure": rng.choice(exposures),
+                }
+                for i in range(start, min(n_assets, start + batch))
+            ]
+            s.execute(insert(Asset), rows)
+        ids = [r[0] for r in s.execute(text("SELECT id, organization_id FROM assets"))]
+        org_of = dict(s.execute(text("SELECT id, organization_id FROM assets")).tuples())
+        for start in range(0, len(ids), batch):
+            rows = []
+            for aid in ids[start : start + batch]:
+                for k in range(2):
+                    alg, status = rng.choice(ALGS)
+                    rows.append(
+                        {
+                            "organization_id": org_of[aid],
+                            "asset_id": aid,
+                            "ref": f"u-{aid}-{k}",
+                            "algorithm": alg,
+                            "algorithm_raw": alg,
+                            "primitive": Primitive.SIGNATURE,
+                            "quantum_status": status,
+                            "status_reason": "bench",
+                            "catalog_version": "bench",
+                        }
+                    )
+            s.execute(insert(CryptoUsage), rows)
+    print(
+        f"  populated {n_assets} assets and {2 * n_assets} usages "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    return secret
+
+
+def measure(client: TestClient, headers: dict, path: str, params_list: list[dict]) -> list[float]:
+    out = []
+    for params in params_list:
+        t = time.perf_counter()
+        resp = client.get(path, headers=headers, params=params)
+        out.append((time.perf_counter() - t) * 1000)
+        assert resp.status_code == 200, resp.text
+    return out
+
+
+def run(url: str, n_assets: int, label: str) -> None:
+    print(f"{label}: {url.split('@')[-1]}")
+    secret = populate(url, n_assets)
+    client = TestClient(create_app(Settings(database_url=url)))
+    h = {"Authorization": f"Bearer {secret}"}
+    rng = random.Random(1)
+    cases = {
+        "assets, first page (100)": ("/api/v1/assets", lambda: {"limit": 100}),
+        "assets, deep cursor (100)": (
+            "/api/v1/assets",
+            lambda: {"limit": 100, "cursor": rng.randint(0, n_assets)},
+        ),
+        "assets, filter type+exposure": (
+            "/api/v1/assets",
+            lambda: {
+                "limit": 100,
+                "asset_type": "database",
+                "exposure": "internal",
+                "cursor": rng.randint(0, n_assets),
+            },
+        ),
+        "assets, filter quantum_status": (
+            "/api/v1/assets",
+            lambda: {"limit": 100, "quantum_status": "hybrid", "cursor": rng.randint(0, n_assets)},
+        ),
+        "usages, filter algorithm": (
+            "/api/v1/usages",
+            lambda: {"limit": 100, "algorithm": "RSA-2048", "cursor": rng.randint(0, 2 * n_assets)},
+        ),
+    }
+    measure(client, h, "/api/v1/assets", [{"limit": 100}] * 20)  # warm up
+    print(f"  {'request':32} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, (path, params) in cases.items():
+        lat = sorted(measure(client, h, path, [params() for _ in range(300)]))
+        p99 = lat[int(len(lat) * 0.99) - 1]
+        print(f"  {name:32} {statistics.median(lat):8.1f} {p99:8.1f}")
+    engine_for(url).dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.assets, "SQLite")
+    if args.pg:
+        name = f"pqcplan_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
+        try:
+            run(url, args.assets, "PostgreSQL")
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

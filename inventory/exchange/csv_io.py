@@ -1,0 +1,333 @@
+"""Spreadsheet exchange: one row per crypto usage, with its asset's columns beside it.
+
+The header is documented in README.md ("CSV format") and printed by
+`pqcplan import csv --template`. A row without `algorithm` records an asset only.
+`depends_on` lists provider asset refs separated by `;`, each optionally `ref=kind`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.choices import DependencyKind, Source
+from inventory.classification import classify_usage
+from inventory.errors import InputError
+from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.schemas import AssetIn, UsageFields
+from inventory.service.refs import slugify
+
+ASSET_COLUMNS = [
+    "asset_ref",
+    "asset_name",
+    "asset_type",
+    "description",
+    "owner",
+    "environment",
+    "criticality",
+    "exposure",
+    "data_sensitivity",
+    "secrecy_years",
+    "vendor",
+    "product",
+    "version",
+    "location",
+]
+USAGE_COLUMNS = [
+    "usage_ref",
+    "algorithm",
+    "primitive",
+    "function",
+    "protocol",
+    "key_size",
+    "parameter_set",
+    "mode",
+    "padding",
+    "library",
+    "library_version",
+    "cert_subject",
+    "cert_issuer",
+    "cert_serial",
+    "cert_not_before",
+    "cert_not_after",
+    "cert_fingerprint_sha256",
+    "cert_public_key_algorithm",
+    "evidence",
+    "notes",
+]
+COLUMNS = [*ASSET_COLUMNS, *USAGE_COLUMNS, "depends_on"]
+REQUIRED = {"asset_name", "asset_type"}
+
+
+@dataclass
+class CsvImportReport:
+    rows: int = 0
+    assets_created: int = 0
+    assets_updated: int = 0
+    usages_created: int = 0
+    usages_updated: int = 0
+    dependencies_created: int = 0
+    unknown_algorithms: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def template() -> str:
+    return ",".join(COLUMNS) + "\n"
+
+
+def _blank_to_none(row: dict[str, str | None]) -> dict[str, str]:
+    return {k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
+
+
+def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputError:
+    err = exc.errors()[0]
+    column = prefix + str(err["loc"][0]) if err["loc"] else "?"
+    if column == "name":
+        column = "asset_name"
+    return InputError(err["msg"], f"line {line}, column '{column}'")
+
+
+def _usage_ref(asset_ref: str, values: dict[str, str]) -> str:
+    basis = "|".join(values.get(k, "") for k in ("algorithm", "function", "protocol", "library"))
+    return f"crypto:{asset_ref}:{hashlib.sha256(basis.encode()).hexdigest()[:12]}"
+
+
+def import_csv(session: Session, organization_id: int, text: str) -> CsvImportReport:
+    """Import rows into one organization. Raises InputError naming line and column; the
+    caller's transaction makes the import land whole or not at all."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise InputError("empty file: expected a header line", "line 1")
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise InputError(
+            f"unknown column(s) {', '.join(unknown)}; see the documented header", "line 1"
+        )
+    missing = REQUIRED - set(header)
+    if missing:
+        raise InputError(f"missing required column(s) {', '.join(sorted(missing))}", "line 1")
+    reader.fieldnames = header
+
+    assets = {
+        a.ref: a
+        for a in session.scalars(select(Asset).where(Asset.organization_id == organization_id))
+    }
+    usages = {
+        u.ref: u
+        for u in session.scalars(
+            select(CryptoUsage).where(CryptoUsage.organization_id == organization_id)
+        )
+    }
+    report = CsvImportReport()
+    pending_deps: list[tuple[int, str, str]] = []  # (line, dependent ref, "provider[=kind]")
+    seen_assets: set[str] = set()
+
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise InputError("more fields than header columns", f"line {line}")
+        values = _blank_to_none(row)
+        if not values:
+            continue
+        report.rows += 1
+        asset = _upsert_asset(session, organization_id, values, line, assets, seen_assets, report)
+        if "algorithm" in values:
+            _upsert_usage(session, asset, values, line, usages, report)
+        elif any(c in values for c in USAGE_COLUMNS):
+            raise InputError(
+                "usage columns are set but 'algorithm' is empty", f"line {line}, column 'algorithm'"
+            )
+        for item in values.get("depends_on", "").split(";"):
+            if item.strip():
+                pending_deps.append((line, asset.ref, item.strip()))
+
+    session.flush()
+    _link_dependencies(session, organization_id, pending_deps, assets, report)
+    return report
+
+
+def _upsert_asset(
+    session: Session,
+    org_id: int,
+    values: dict[str, str],
+    line: int,
+    assets: dict[str, Asset],
+    seen: set[str],
+    report: CsvImportReport,
+) -> Asset:
+    ref = values.get("asset_ref") or f"asset:{slugify(values.get('asset_name', ''))}"
+    fields: dict[str, Any] = {c: values[c] for c in ASSET_COLUMNS[3:] if c in values}
+    try:
+        spec = AssetIn(
+            ref=ref,
+            name=values.get("asset_name", ""),
+            asset_type=values.get("asset_type", ""),
+            **fields,
+        )  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _pydantic_error(exc, line) from exc
+    data = spec.model_dump(exclude={"organization_id", "ref"})
+    asset = assets.get(ref)
+    if asset is None:
+        asset = Asset(organization_id=org_id, ref=ref, **data)
+        session.add(asset)
+        assets[ref] = asset
+        report.assets_created += 1
+    elif ref not in seen:
+        explicit = {k: v for k, v in data.items() if k in fields or k in ("name", "asset_type")}
+        for key, value in explicit.items():
+            setattr(asset, key, value)
+        report.assets_updated += 1
+    seen.add(ref)
+    return asset
+
+
+def _upsert_usage(
+    session: Session,
+    asset: Asset,
+    values: dict[str, str],
+    line: int,
+    usages: dict[str, CryptoUsage],
+    report: CsvImportReport,
+) -> None:
+    fields = {c: values[c] for c in USAGE_COLUMNS[3:] if c in values}
+    try:
+        spec = UsageFields(
+            algorithm=values["algorithm"], primitive=values.get("primitive"), **fields
+        )  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _pydantic_error(exc, line) from exc
+    if spec.primitive is None:
+        raise InputError(
+            "primitive is required when algorithm is set", f"line {line}, column 'primitive'"
+        )
+    ref = values.get("usage_ref") or _usage_ref(asset.ref, values)
+    data = spec.model_dump(exclude={"algorithm", "curve"}, exclude_none=True)
+    usage = usages.get(ref)
+    if usage is None:
+        usage = CryptoUsage(
+            organization_id=asset.organization_id,
+            ref=ref,
+            asset=asset,
+            algorithm_raw=values["algorithm"],
+            source=Source.CSV,
+            evidence=data.pop("evidence", None) or f"CSV line {line}",
+            **data,
+        )
+        session.add(usage)
+        usages[ref] = usage
+        report.usages_created += 1
+    else:
+        usage.asset = asset
+        usage.algorithm_raw = values["algorithm"]
+        for key, value in data.items():
+            setattr(usage, key, value)
+        report.usages_updated += 1
+    classify_usage(usage)
+    if usage.quantum_status.value == "unknown" and usage.algorithm not in report.unknown_algorithms:
+        report.unknown_algorithms.append(usage.algorithm)
+        report.warnings.append(
+            f"line {line}: algorithm '{usage.algorithm}' is not in the "
+            "catalog; kept and flagged unknown"
+        )
+
+
+def _link_dependencies(
+    session: Session,
+    org_id: int,
+    pending: list[tuple[int, str, str]],
+    assets: dict[str, Asset],
+    report: CsvImportReport,
+) -> None:
+    existing = set(
+        session.execute(
+            select(Dependency.dependent_id, Dependency.provider_id, Dependency.kind).where(
+                Dependency.organization_id == org_id
+            )
+        ).tuples()
+    )
+    for line, dependent_ref, item in pending:
+        provider_ref, _, kind_text = item.partition("=")
+        provider_ref = provider_ref.strip()
+        provider = assets.get(provider_ref)
+        if provider is None:
+            raise InputError(
+                f"depends_on names unknown asset ref '{provider_ref}'",
+                f"line {line}, column 'depends_on'",
+            )
+        try:
+            kind = DependencyKind(kind_text.strip() or DependencyKind.OTHER)
+        except ValueError as exc:
+            allowed = ", ".join(k.value for k in DependencyKind)
+            raise InputError(
+                f"unknown dependency kind '{kind_text}' (allowed: {allowed})",
+                f"line {line}, column 'depends_on'",
+            ) from exc
+        dependent = assets[dependent_ref]
+        if dependent.id == provider.id:
+            raise InputError(
+                "an asset cannot depend on itself", f"line {line}, column 'depends_on'"
+            )
+        key = (dependent.id, provider.id, kind)
+        if key in existing:
+            continue
+        existing.add(key)
+        session.add(
+            Dependency(
+                organization_id=org_id,
+                dependent_id=dependent.id,
+                provider_id=provider.id,
+                kind=kind,
+            )
+        )
+        report.dependencies_created += 1
+
+
+def export_csv(session: Session, organization_id: int) -> str:
+    """The same layout the importer reads: importing the export changes nothing."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    deps: dict[int, list[str]] = {}
+    refs = dict(
+        session.execute(
+            select(Asset.id, Asset.ref).where(Asset.organization_id == organization_id)
+        ).tuples()
+    )
+    for d in session.scalars(
+        select(Dependency).where(Dependency.organization_id == organization_id)
+    ):
+        deps.setdefault(d.dependent_id, []).append(f"{refs[d.provider_id]}={d.kind.value}")
+    for asset in session.scalars(
+        select(Asset).where(Asset.organization_id == organization_id).order_by(Asset.id)
+    ):
+        base = {"asset_ref": asset.ref, "asset_name": asset.name}
+        for col in ASSET_COLUMNS[2:]:
+            base[col] = _cell(getattr(asset, col))
+        base["depends_on"] = ";".join(deps.get(asset.id, []))
+        if not asset.usages:
+            writer.writerow(base)
+        for usage in sorted(asset.usages, key=lambda u: u.id):
+            row = dict(base)
+            row["usage_ref"] = usage.ref
+            row["algorithm"] = usage.algorithm_raw
+            for col in USAGE_COLUMNS[2:]:
+                row[col] = _cell(getattr(usage, col))
+            writer.writerow(row)
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return,union-attr]
+    return str(getattr(value, "value", value))

@@ -1,0 +1,143 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, migrated by Alembic.
+
+`db_url` runs each test that uses it twice: on a fresh SQLite file and on a fresh PostgreSQL
+database. The server is started by scripts/postgres.sh (which installs it when missing) unless
+PQCPLAN_TEST_PG_URL names one already running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.api.main import create_app
+from app.settings import Settings
+from inventory.apikeys import issue_key
+from inventory.choices import Role, Sector, Tier
+from inventory.db import engine_for
+from inventory.migrations import upgrade
+from inventory.models import Organization
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    url = os.environ.get("PQCPLAN_TEST_PG_URL")
+    if not url:
+        out = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "postgres.sh")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        url = out.stdout.strip().splitlines()[-1]
+    return url
+
+
+def _pg_exec(admin_url: str, sql: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url: str) -> str:
+    """A migrated template database; each test clones it (fast) instead of re-migrating."""
+    name = f"pqcplan_tpl_{uuid.uuid4().hex[:8]}"
+    _pg_exec(pg_admin_url, f'CREATE DATABASE "{name}"')
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    engine_for(url).dispose()
+    yield name
+    _pg_exec(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine_for(url).dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+        yield url
+        engine_for(url).dispose()
+        return
+    admin = request.getfixturevalue("pg_admin_url")
+    template = request.getfixturevalue("pg_template")
+    name = f"pqcplan_t_{uuid.uuid4().hex[:10]}"
+    _pg_exec(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    yield url
+    engine_for(url).dispose()
+    _pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only, for tests that do not need to run on both databases."""
+    path = tmp_path / "only.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def session_factory(db_url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine_for(db_url), expire_on_commit=False)
+
+
+@dataclass
+class Api:
+    """A test client on the whole app plus helpers to make tenants and keys."""
+
+    client: TestClient
+    sessions: sessionmaker[Session]
+    _orgs: int = field(default=0)
+
+    def make_org(
+        self,
+        slug: str | None = None,
+        sector: Sector = Sector.GOVERNMENT,
+        tier: Tier = Tier.CENTRAL_GOVERNMENT,
+    ) -> Organization:
+        self._orgs += 1
+        slug = slug or f"org-{self._orgs}"
+        with self.sessions.begin() as session:
+            org = Organization(slug=slug, name=slug.title(), sector=sector, tier=tier)
+            session.add(org)
+        return org
+
+    def headers(self, org: Organization, role: Role = Role.OFFICER) -> dict[str, str]:
+        with self.sessions.begin() as session:
+            _, secret = issue_key(session, org.id, role, f"test {role.value}")
+        return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def api(db_url: str) -> Iterator[Api]:
+    app = create_app(Settings(database_url=db_url, max_upload_bytes=5 * 1024 * 1024))
+    with TestClient(app) as client:
+        yield Api(client=client, sessions=app.state.sessionmaker)
