@@ -50,6 +50,9 @@ def parse_profile(data: Any, origin: str = "") -> Profile:
         message = str(first.get("msg", "invalid"))
         message = message.removeprefix("Value error, ")
         field = _field_of(first)
+        given = first.get("input")
+        if isinstance(given, str | int | float) and str(given) not in message:
+            message = f"{message} (got {given!r})"
         # Model-level errors carry their own path as "where: message".
         if not field and ": " in message and message.split(": ", 1)[0].replace(".", "").replace(
             "_", ""

@@ -1,0 +1,146 @@
+"""One inventory judged under several profiles side by side, with the disagreements.
+
+For each usage: each profile's verdict, deadline and target; then the places where they
+disagree (one profile wants a hybrid another discourages or forbids, deadlines years apart,
+one says migrate where another has no deadline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from inventory.choices import QuantumStatus
+from migration.profiles.schema import Profile
+from migration.scheduler import VULNERABLE, AssetFacts, PlanInput, UsageFacts, matching_deadline
+from migration.targets import Target, choose_target, is_hybrid
+from migration.uses import use_of
+
+DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    profile_id: str
+    verdict: str  # migrate / review / acceptable
+    deadline: date | None
+    deadline_rule: str | None
+    target: str | None
+    hybrid_policy: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile_id,
+            "verdict": self.verdict,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_rule": self.deadline_rule,
+            "target": self.target,
+            "hybrid_policy": self.hybrid_policy,
+        }
+
+
+@dataclass
+class Judgement:
+    usage_id: int
+    asset_name: str
+    algorithm: str
+    use: str
+    verdicts: list[Verdict]
+    disagreements: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "usage_id": self.usage_id,
+            "asset_name": self.asset_name,
+            "algorithm": self.algorithm,
+            "use": self.use,
+            "verdicts": [v.as_dict() for v in self.verdicts],
+            "disagreements": list(self.disagreements),
+        }
+
+
+def verdict_for(
+    profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str, target: Target
+) -> Verdict:
+    status = QuantumStatus(usage.quantum_status)
+    when, rule = matching_deadline(profile, usage, asset, use)
+    if status not in VULNERABLE:
+        kind = "acceptable"
+    elif status is QuantumStatus.UNKNOWN:
+        kind = "review"
+    else:
+        kind = "migrate" if when is not None else "acceptable"
+    return Verdict(
+        profile.id,
+        kind,
+        when if kind != "acceptable" else None,
+        (rule.id if rule else "final") if when and kind != "acceptable" else None,
+        target.algorithm if kind != "acceptable" else None,
+        profile.hybrid,
+    )
+
+
+def disagreements(verdicts: list[Verdict]) -> list[str]:
+    """Plain-word differences between the profiles' verdicts on one usage.
+
+    >>> a = Verdict("kr", "migrate", date(2035, 12, 31), "final", "X25519MLKEM768", "allowed")
+    >>> b = Verdict("au", "migrate", date(2030, 12, 31), "x", "ML-KEM-1024", "forbidden")
+    >>> for line in disagreements([a, b]): print(line)
+    deadlines 5 years apart: au 2030-12-31, kr 2035-12-31
+    kr targets hybrid X25519MLKEM768 but au forbids hybrids
+    targets differ: kr X25519MLKEM768, au ML-KEM-1024
+    """
+    out: list[str] = []
+    kinds = {v.verdict for v in verdicts}
+    if len(kinds) > 1:
+        out.append(
+            "verdicts differ: " + ", ".join(f"{v.profile_id} {v.verdict}" for v in verdicts)
+        )
+    dated = sorted((v for v in verdicts if v.deadline), key=lambda v: (v.deadline, v.profile_id))
+    if len(dated) > 1:
+        first, last = dated[0], dated[-1]
+        assert first.deadline is not None and last.deadline is not None
+        gap = last.deadline.year - first.deadline.year
+        if gap >= DEADLINE_GAP_YEARS:
+            out.append(
+                f"deadlines {gap} years apart: "
+                + ", ".join(f"{v.profile_id} {v.deadline}" for v in dated)
+            )
+    for wants in verdicts:
+        if not wants.target or not is_hybrid(wants.target):
+            continue
+        for other in verdicts:
+            if other.hybrid_policy in ("forbidden", "discouraged") and other is not wants:
+                word = "forbids" if other.hybrid_policy == "forbidden" else "discourages"
+                out.append(
+                    f"{wants.profile_id} targets hybrid {wants.target} but "
+                    f"{other.profile_id} {word} hybrids"
+                )
+    targets = {v.target for v in verdicts if v.target}
+    if len(targets) > 1:
+        out.append(
+            "targets differ: "
+            + ", ".join(f"{v.profile_id} {v.target}" for v in verdicts if v.target)
+        )
+    return out
+
+
+def judge(inputs: PlanInput, profiles: list[Profile]) -> list[Judgement]:
+    """Every usage under every profile; deterministic order (usage id)."""
+    assets = {a.id: a for a in inputs.assets}
+    targets: dict[tuple[str, str], Target] = {}
+    out: list[Judgement] = []
+    for usage in sorted(inputs.usages, key=lambda u: u.id):
+        asset = assets[usage.asset_id]
+        use = use_of(usage.primitive, usage.function)
+        verdicts = []
+        for profile in profiles:
+            key = (profile.id, use)
+            if key not in targets:
+                targets[key] = choose_target(profile, use)
+            verdicts.append(verdict_for(profile, usage, asset, use, targets[key]))
+        out.append(
+            Judgement(usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts))
+        )
+    return out

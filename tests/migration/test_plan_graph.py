@@ -1,0 +1,67 @@
+"""Graph functions on hand-built graphs with known answers."""
+
+from __future__ import annotations
+
+import doctest
+
+import networkx as nx
+
+import migration.graph
+import migration.uses
+from migration.graph import (
+    build_graph,
+    condense,
+    find_cycles,
+    topological_units,
+    transitive_impact,
+)
+
+
+def test_doctests_pass() -> None:
+    for module in (migration.graph, migration.uses):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_chain_impact_counts_everything_downstream() -> None:
+    g = build_graph([(i, f"n{i}") for i in range(5)], [(i, i + 1) for i in range(4)])
+    assert transitive_impact(g) == {0: 4, 1: 3, 2: 2, 3: 1, 4: 0}
+
+
+def test_diamond_counts_shared_descendant_once() -> None:
+    g = build_graph([(i, str(i)) for i in range(4)], [(0, 1), (0, 2), (1, 3), (2, 3)])
+    assert transitive_impact(g) == {0: 3, 1: 1, 2: 1, 3: 0}
+
+
+def test_cycle_is_reported_by_name_and_condensed() -> None:
+    g = build_graph(
+        [(1, "hsm"), (2, "kms"), (3, "ca"), (4, "portal")],
+        [(1, 2), (2, 3), (3, 1), (3, 4)],
+    )
+    assert find_cycles(g) == [["ca", "hsm", "kms"]]
+    dag, unit_of = condense(g)
+    assert unit_of[1] == unit_of[2] == unit_of[3] == 1
+    assert sorted(dag.edges) == [(1, 4)]
+    assert dag.nodes[1]["members"] == [1, 2, 3]
+    impact = transitive_impact(g)
+    assert impact[1] == impact[2] == impact[3] == 3  # two cycle mates + the portal
+    assert impact[4] == 0
+
+
+def test_topological_units_puts_providers_first_deterministically() -> None:
+    dag = nx.DiGraph([(5, 1), (2, 1), (1, 9)])
+    assert topological_units(dag) == [2, 5, 1, 9]
+
+
+def test_self_dependency_is_ignored_and_unknown_nodes_named_by_id() -> None:
+    g = build_graph([(1, "a")], [(1, 1), (1, 7)])
+    assert list(g.edges) == [(1, 7)]
+    assert g.nodes[7]["name"] == "7"
+
+
+def test_impact_matches_networkx_descendants_on_random_dag() -> None:
+    g = nx.gnp_random_graph(60, 0.08, seed=3, directed=True)
+    g = build_graph([(n, str(n)) for n in g.nodes], list(g.edges))
+    impact = transitive_impact(g)
+    for node in g.nodes:
+        # networkx counts cycle mates as descendants (never the node itself): so do we.
+        assert impact[node] == len(nx.descendants(g, node))
