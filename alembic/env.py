@@ -6,6 +6,7 @@ It imports every package's models so that `Base.metadata` holds the whole schema
 from __future__ import annotations
 
 import inventory.models  # noqa: F401  (registers inventory tables)
+import migration.models  # noqa: F401
 from alembic import context
 from app.settings import get_settings
 from inventory.db import create_db_engine, normalize_url

@@ -1,0 +1,140 @@
+"""Stored plans: a plan has numbered, immutable versions (snapshots) holding its tasks.
+
+Only a task's status changes after a version is written. User-defined profiles are
+stored per organization as validated JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inventory.models.base import Base, TenantMixin, TimestampMixin, enum_column, utcnow
+
+
+class TaskStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+class Plan(TenantMixin, TimestampMixin, Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    profile_id: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    versions: Mapped[list[PlanVersion]] = relationship(
+        back_populates="plan",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PlanVersion.number",
+    )
+
+
+class PlanVersion(TenantMixin, Base):
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    profile_version: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="versions")
+    tasks: Mapped[list[PlanTask]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PlanTask.position",
+    )
+
+
+class PlanTask(TenantMixin, Base):
+    """One migration task in one version. Usage and asset links survive their deletion."""
+
+    __tablename__ = "plan_tasks"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        Index("ix_plan_tasks_version_wave", "version_id", "wave"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(220))  # stable across versions: usage:<ref>
+    usage_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("crypto_usages.id", ondelete="SET NULL")
+    )
+    asset_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    asset_name: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(40))
+    algorithm: Mapped[str] = mapped_column(String(120))
+    use: Mapped[str] = mapped_column(String(40))
+    quantum_status: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(120))
+    alternatives: Mapped[list[str]] = mapped_column(JSON)
+    effort: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    risk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    unit: Mapped[int] = mapped_column(Integer)
+    wave: Mapped[int] = mapped_column(Integer)
+    wave_label: Mapped[str] = mapped_column(String(10))
+    wave_start: Mapped[date] = mapped_column(Date)
+    wave_end: Mapped[date] = mapped_column(Date)
+    phase: Mapped[str] = mapped_column(String(40))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_rule: Mapped[str | None] = mapped_column(String(60))
+    deadline_source: Mapped[str | None] = mapped_column(String(80))
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    blocking_chain: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[TaskStatus] = mapped_column(
+        enum_column(TaskStatus), default=TaskStatus.PLANNED
+    )
+    status_note: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    version: Mapped[PlanVersion] = relationship(back_populates="tasks")
+
+
+class CustomProfile(TenantMixin, TimestampMixin, Base):
+    """A user-defined policy profile, validated before it is stored."""
+
+    __tablename__ = "custom_profiles"
+    __table_args__ = (UniqueConstraint("organization_id", "profile_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
