@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -152,6 +151,19 @@ class CatalogFile(_Strict):
 
 
 # --------------------------------------------------------------------------- public records
+class ReadOnlyDict(dict):
+    """A dict that refuses changes: catalog records are shared by every caller.
+
+    A dict subclass (not a mappingproxy) so ``dataclasses.asdict`` and JSON encoders work.
+    """
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("catalog records are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Source:
     id: str
@@ -199,13 +211,9 @@ class AlgorithmInfo:
     components: tuple[str, ...] = ()
     reason_text: str | None = None
     variants_by: str | None = None
-    variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
-    alternates: Mapping[Primitive, str] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False
-    )
-    replacements: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False
-    )
+    variants: Mapping[str, str] = field(default_factory=ReadOnlyDict, hash=False)
+    alternates: Mapping[Primitive, str] = field(default_factory=ReadOnlyDict, hash=False)
+    replacements: Mapping[str, tuple[str, ...]] = field(default_factory=ReadOnlyDict, hash=False)
 
     @property
     def is_generic(self) -> bool:
@@ -259,7 +267,7 @@ def info_from_model(entry: EntryModel) -> AlgorithmInfo:
         components=tuple(entry.components),
         reason_text=entry.reason,
         variants_by=entry.variants.by if entry.variants else None,
-        variants=MappingProxyType(dict(entry.variants.members) if entry.variants else {}),
-        alternates=MappingProxyType(dict(entry.alternates)),
-        replacements=MappingProxyType({k: tuple(v) for k, v in entry.replacements.items()}),
+        variants=ReadOnlyDict(entry.variants.members if entry.variants else {}),
+        alternates=ReadOnlyDict(entry.alternates),
+        replacements=ReadOnlyDict({k: tuple(v) for k, v in entry.replacements.items()}),
     )
