@@ -69,7 +69,7 @@ def populate(url: str, n_assets: int) -> str:
             ]
             s.execute(insert(Asset), rows)
         ids = [r[0] for r in s.execute(text("SELECT id, organization_id FROM assets"))]
-        org_of = dict(s.execute(text("SELECT id, organization_id FROM assets")).tuples())
+        org_of = dict(s.execute(text("SELECT id, organization_id FROM assets")).all())
         for start in range(0, len(ids), batch):
             rows = []
             for aid in ids[start : start + batch]:

@@ -52,28 +52,28 @@ ORGS = [
         "Ministry of Digital Administration (demo)",
         Sector.GOVERNMENT,
         Tier.CENTRAL_GOVERNMENT,
-        22,
+        36,
     ),
     OrgSpec(
         "hanul-hospital",
         "Hanul Public Hospital (demo)",
         Sector.HEALTHCARE,
         Tier.PUBLIC_INSTITUTION,
-        18,
+        30,
     ),
     OrgSpec(
         "daehan-bank",
         "Daehan Commercial Bank (demo)",
         Sector.FINANCE,
         Tier.CRITICAL_PRIVATE_INFRASTRUCTURE,
-        24,
+        44,
     ),
     OrgSpec(
         "koreanet-telecom",
         "KoreaNet Telecom (demo)",
         Sector.TELECOM,
         Tier.CRITICAL_PRIVATE_INFRASTRUCTURE,
-        24,
+        44,
     ),
 ]
 ADMIN_ORG = OrgSpec(
@@ -241,7 +241,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
         cert_subject=f"CN={issuing.name}",
         cert_issuer=f"CN={root.name}",
     )
-    b.use(issuing, "ocsp-sha1", Primitive.HASH, CryptoFunction.INTEGRITY)
+    b.use(issuing, "sha1", Primitive.HASH, CryptoFunction.INTEGRITY)
     hsms = []
     for i in range(2):
         hsm = b.asset(
@@ -309,9 +309,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
             data_sensitivity=DataSensitivity.CONFIDENTIAL,
             secrecy_years=10,
         )
-        b.use(
-            vpn, "diffie-hellman-group14", Primitive.KEY_EXCHANGE, CryptoFunction.VPN, "IKEv2", 2048
-        )
+        b.use(vpn, "DH", Primitive.KEY_EXCHANGE, CryptoFunction.VPN, "IKEv2", 2048)
         b.use(vpn, "AES-256-CBC", Primitive.SYMMETRIC, CryptoFunction.VPN, "IPsec", 256)
         b.use(vpn, "SHA-1", Primitive.HASH, CryptoFunction.VPN, "IPsec")
         b.cert(vpn, f"CN={issuing.name}", CryptoFunction.TLS_AUTHENTICATION)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
-from app.api.routers import assets, dependencies, exchange, inventory, keys, organizations, usages
+from app.api.routers import (
+    assets,
+    audit,
+    dependencies,
+    exchange,
+    inventory,
+    keys,
+    organizations,
+    usages,
+)
 from app.settings import Settings, get_settings
 from inventory.db import session_factory
 
@@ -23,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = session_factory(settings.database_url)
     install_error_handlers(app)
-    for module in (organizations, assets, usages, dependencies, inventory, exchange, keys):
+    for module in (organizations, assets, usages, dependencies, inventory, exchange, keys, audit):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["meta"])

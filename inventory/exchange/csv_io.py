@@ -252,7 +252,7 @@ def _link_dependencies(
             select(Dependency.dependent_id, Dependency.provider_id, Dependency.kind).where(
                 Dependency.organization_id == org_id
             )
-        ).tuples()
+        ).all()
     )
     for line, dependent_ref, item in pending:
         provider_ref, _, kind_text = item.partition("=")
@@ -300,7 +300,7 @@ def export_csv(session: Session, organization_id: int) -> str:
     refs = dict(
         session.execute(
             select(Asset.id, Asset.ref).where(Asset.organization_id == organization_id)
-        ).tuples()
+        ).all()
     )
     for d in session.scalars(
         select(Dependency).where(Dependency.organization_id == organization_id)

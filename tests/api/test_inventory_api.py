@@ -265,3 +265,12 @@ def test_catalog_endpoints(api):
     assert resp.json()["canonical"] in ("ECDH-P256", "ECDSA-P256")
     assert api.client.get("/api/v1/catalog/ML-KEM-768").json()["nist_category"] == 3
     assert api.client.get("/api/v1/catalog/NoSuchThing").status_code == 404
+
+
+def test_audit_log_is_tenant_scoped(api):
+    a, b = api.make_org("a"), api.make_org("b")
+    _asset(api, api.headers(a), "A's portal")
+    _asset(api, api.headers(b), "B's portal")
+    log_a = api.client.get("/api/v1/audit", headers=api.headers(a, Role.AUDITOR)).json()
+    assert [e["detail"]["name"] for e in log_a] == ["A's portal"]
+    assert log_a[0]["actor"] == "test officer" and log_a[0]["action"] == "create"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated
+from collections.abc import Mapping
+from dataclasses import asdict, fields, is_dataclass
+from enum import Enum
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -55,5 +57,17 @@ def catalog_entry(name: str) -> dict:
     info = get_catalog().get(name)
     if info is None:
         raise NotFound(f"algorithm '{name}' is not in the catalog")
-    data = asdict(info)
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    return _jsonable(info)
+
+
+def _jsonable(value: Any) -> Any:
+    """Catalog entries are frozen dataclasses holding read-only mappings and tuples."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value

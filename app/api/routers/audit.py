@@ -1,0 +1,48 @@
+"""The audit log, read-only: admins see all, officers and auditors their own organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.pagination import Limit
+from inventory.models import AuditEntry
+from inventory.tenancy import scoped
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    at: datetime
+    actor: str
+    api_key_id: int | None
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: dict[str, Any] | None
+
+
+@router.get("", response_model=list[AuditOut])
+def list_audit(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Limit = 100,
+    before_id: int | None = None,
+    entity: str | None = None,
+) -> list:
+    """Newest first; pass the last id seen as `before_id` for the next page."""
+    principal.require_read()
+    stmt = scoped(select(AuditEntry), AuditEntry, principal)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    return list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))

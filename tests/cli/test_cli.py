@@ -1,0 +1,92 @@
+"""The `pqcplan` command as a user runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inventory.exchange.csv_io import template
+
+PQCPLAN = [sys.executable, "-m", "app.cli.main"]
+
+
+def run(args: list[str], db: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200"}
+    proc = subprocess.run([*PQCPLAN, *args], env=env, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"pqcplan {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "demo.sqlite3"
+    run(["db", "upgrade"], db)
+    out = run(["demo"], db)
+    assert "demo loaded" in out.stdout
+    return db
+
+
+def test_demo_loads_a_realistic_inventory(demo_db: Path):
+    keys = json.loads((demo_db.parent / "demo-keys.json").read_text())
+    assert {"admin", "vendor", "mois:officer", "daehan-bank:auditor"} <= set(keys)
+    summary = json.loads(run(["inventory", "summary", "--json"], demo_db).stdout)
+    assert summary["organizations"] == 6
+    assert 250 <= summary["assets"] <= 600
+    assert summary["by_status"]["broken"] > summary["by_status"]["hybrid"] > 0
+    assert summary["by_status"]["unknown"] > 0  # the vendor's unnamed "PQC option" is kept
+    assert set(summary["by_sector"]) == {"government", "healthcare", "finance", "telecom"}
+    table = run(["inventory", "summary", "--org", "daehan-bank"], demo_db).stdout
+    assert "RSA-2048" in table and "by sector" in table
+
+
+def test_export_then_import_cbom_via_cli(demo_db: Path, tmp_path: Path):
+    out = tmp_path / "bank.cdx.json"
+    run(["export", "cbom", "--org", "daehan-bank", "-o", str(out)], demo_db)
+    doc = json.loads(out.read_text())
+    assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.6"
+    run(
+        [
+            "org",
+            "create",
+            "bank-copy",
+            "Bank copy",
+            "--sector",
+            "finance",
+            "--tier",
+            "critical_private_infrastructure",
+        ],
+        demo_db,
+    )
+    report = run(["import", "cbom", str(out), "--org", "bank-copy"], demo_db).stdout
+    assert "assets_created" in report
+    original = json.loads(
+        run(["inventory", "summary", "--org", "daehan-bank", "--json"], demo_db).stdout
+    )
+    copy = json.loads(run(["inventory", "summary", "--org", "bank-copy", "--json"], demo_db).stdout)
+    assert copy["assets"] == original["assets"] and copy["by_status"] == original["by_status"]
+
+
+def test_bad_files_give_one_clear_line_and_change_nothing(demo_db: Path, tmp_path: Path):
+    before = run(["inventory", "summary", "--json"], demo_db).stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(template() + "x,Thing,spaceship" + "," * 32 + "\n")
+    proc = run(["import", "csv", str(bad), "--org", "mois"], demo_db, check=False)
+    assert proc.returncode == 2
+    assert "line 2, column 'asset_type'" in proc.stderr and "Traceback" not in proc.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"bomFormat": "CycloneDX", "components": [')
+    proc = run(["import", "cbom", str(broken), "--org", "mois"], demo_db, check=False)
+    assert proc.returncode == 2 and "$" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run(
+        ["import", "cbom", str(tmp_path / "missing.json"), "--org", "mois"], demo_db, check=False
+    )
+    assert proc.returncode == 2 and "missing.json" in proc.stderr
+    proc = run(["import", "csv", str(bad), "--org", "no-such-org"], demo_db, check=False)
+    assert proc.returncode == 2 and "no-such-org" in proc.stderr
+    assert run(["inventory", "summary", "--json"], demo_db).stdout == before
