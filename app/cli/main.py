@@ -67,7 +67,6 @@ def _read_file(path: Path) -> bytes:
 
 def _import(kind: str, path: Path, org: str) -> None:
     from inventory.exchange.cbom_import import import_cbom
-
     from inventory.exchange.csv_io import import_csv
     from inventory.service.audit import record
 

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
-from inventory.exchange.cbom_import import import_cbom
 
 from app.api.body import read_body_limited
 from app.api.deps import PrincipalDep, SessionDep
@@ -16,6 +15,7 @@ from app.api.schemas import ImportReportOut
 from inventory.errors import InputError
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
+from inventory.exchange.cbom_import import import_cbom
 from inventory.service.assets import target_org
 from inventory.service.audit import record
 from inventory.tenancy import Principal
