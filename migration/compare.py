@@ -94,9 +94,7 @@ def disagreements(verdicts: list[Verdict]) -> list[str]:
     out: list[str] = []
     kinds = {v.verdict for v in verdicts}
     if len(kinds) > 1:
-        out.append(
-            "verdicts differ: " + ", ".join(f"{v.profile_id} {v.verdict}" for v in verdicts)
-        )
+        out.append("verdicts differ: " + ", ".join(f"{v.profile_id} {v.verdict}" for v in verdicts))
     dated = sorted((v for v in verdicts if v.deadline), key=lambda v: (v.deadline, v.profile_id))
     if len(dated) > 1:
         first, last = dated[0], dated[-1]
@@ -129,16 +127,16 @@ def disagreements(verdicts: list[Verdict]) -> list[str]:
 def judge(inputs: PlanInput, profiles: list[Profile]) -> list[Judgement]:
     """Every usage under every profile; deterministic order (usage id)."""
     assets = {a.id: a for a in inputs.assets}
-    targets: dict[tuple[str, str], Target] = {}
+    targets: dict[tuple[str, str, str], Target] = {}
     out: list[Judgement] = []
     for usage in sorted(inputs.usages, key=lambda u: u.id):
         asset = assets[usage.asset_id]
         use = use_of(usage.primitive, usage.function)
         verdicts = []
         for profile in profiles:
-            key = (profile.id, use)
+            key = (profile.id, use, usage.algorithm)
             if key not in targets:
-                targets[key] = choose_target(profile, use)
+                targets[key] = choose_target(profile, use, usage.algorithm)
             verdicts.append(verdict_for(profile, usage, asset, use, targets[key]))
         out.append(
             Judgement(usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts))

@@ -75,9 +75,7 @@ def condense(graph: nx.DiGraph) -> tuple[nx.DiGraph, dict[Hashable, Hashable]]:
         dag.add_node(unit, members=members)
         for member in members:
             unit_of[member] = unit
-    dag.add_edges_from(
-        (unit_of[u], unit_of[v]) for u, v in graph.edges if unit_of[u] != unit_of[v]
-    )
+    dag.add_edges_from((unit_of[u], unit_of[v]) for u, v in graph.edges if unit_of[u] != unit_of[v])
     return dag, unit_of
 
 
@@ -126,8 +124,4 @@ def transitive_impact(graph: nx.DiGraph) -> dict[Hashable, int]:
         impact_of_unit[unit] = bits.bit_count() + len(dag.nodes[unit]["members"]) - 1
         if remaining_preds[unit] > 0:
             reach[unit] = bits
-    return {
-        node: impact_of_unit[unit]
-        for unit in order
-        for node in dag.nodes[unit]["members"]
-    }
+    return {node: impact_of_unit[unit] for unit in order for node in dag.nodes[unit]["members"]}

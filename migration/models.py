@@ -118,9 +118,7 @@ class PlanTask(TenantMixin, Base):
     flags: Mapped[list[str]] = mapped_column(JSON)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     blocking_chain: Mapped[list[str]] = mapped_column(JSON)
-    status: Mapped[TaskStatus] = mapped_column(
-        enum_column(TaskStatus), default=TaskStatus.PLANNED
-    )
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.PLANNED)
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -25,7 +25,7 @@ from migration.graph import build_graph, condense, find_cycles, topological_unit
 from migration.graph import transitive_impact as compute_impact
 from migration.profiles.schema import Deadline, Profile
 from migration.risk import RiskInput, RiskParams, RiskScore, score
-from migration.targets import Target, choose_target
+from migration.targets import Target, choose_target, known
 from migration.uses import use_of
 
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOWN)
@@ -178,9 +178,7 @@ class PlanResult:
             "skipped_quantum_safe": self.skipped_safe,
             "effort": sum(t.effort for t in self.tasks),
             "waves": (max(waves) + 1) if waves else 0,
-            "last_wave": max(
-                (t.wave_label for t in self.tasks if t.wave_label), default=None
-            ),
+            "last_wave": max((t.wave_label for t in self.tasks if t.wave_label), default=None),
             "flags": dict(sorted(flags.items())),
             "cycles": self.cycles,
         }
@@ -282,7 +280,8 @@ def make_tasks(
     risk_params = RiskParams.for_profile(
         profile, params.crqc_year, params.start.year, params.migration_years
     )
-    targets: dict[str, Target] = {}
+    targets: dict[tuple[str, str], Target] = {}
+    in_catalog: dict[str, bool | None] = {}
     tasks: list[Task] = []
     safe = 0
     for usage in sorted(inputs.usages, key=lambda u: u.id):
@@ -292,9 +291,11 @@ def make_tasks(
             continue
         asset = assets[usage.asset_id]
         use = use_of(usage.primitive, usage.function)
-        target = targets.get(use)
+        target = targets.get((use, usage.algorithm))
         if target is None:
-            target = targets[use] = choose_target(profile, use)
+            target = targets[(use, usage.algorithm)] = choose_target(
+                profile, use, usage.algorithm
+            )
         risk = score(
             RiskInput(
                 usage.algorithm,
@@ -334,6 +335,12 @@ def make_tasks(
             deadline_confirmed=rule.confirmed if rule else True,
         )
         task.reasons.append(f"target {target.algorithm}: {target.reason}")
+        if usage.algorithm not in in_catalog:
+            in_catalog[usage.algorithm] = known(usage.algorithm)
+        if in_catalog[usage.algorithm] is False and status is not QuantumStatus.UNKNOWN:
+            task.reasons.append(
+                f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
+            )
         if status is QuantumStatus.UNKNOWN:
             task.flags.append("unknown_algorithm")
             task.reasons.append(
@@ -346,9 +353,7 @@ def make_tasks(
 
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
     """Build the graph, score every vulnerable usage and place it in a wave."""
-    graph = build_graph(
-        sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies)
-    )
+    graph = build_graph(sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies))
     dag, unit_of = condense(graph)
     impact = compute_impact(graph)
     tasks, safe = make_tasks(profile, inputs, params, impact, unit_of)
@@ -420,8 +425,15 @@ def schedule(
             placed[unit] = wave
             release = wave + 1
             _describe(
-                profile, by_unit[unit], wave, ready[unit], ready_by[unit], overflow, name,
-                placed, params,
+                profile,
+                by_unit[unit],
+                wave,
+                ready[unit],
+                ready_by[unit],
+                overflow,
+                name,
+                placed,
+                params,
             )
         else:
             release = ready[unit]
@@ -524,9 +536,7 @@ def _describe(
     else:
         phase_id = "after-profile"
     if ready_by is not None and ready_by in placed:
-        why_when = (
-            f"waits for provider {name[ready_by]} ({wave_label(start, placed[ready_by])})"
-        )
+        why_when = f"waits for provider {name[ready_by]} ({wave_label(start, placed[ready_by])})"
     else:
         why_when = "no provider to wait for"
     for task in tasks:

@@ -63,8 +63,35 @@ def is_hybrid(name: str) -> bool:
     return any(marker in name for marker in HYBRID_MARKERS)
 
 
-def choose_target(profile: Profile, use: str) -> Target:
-    """The first accepted target the catalog knows; the rest are the alternatives."""
+def catalog_replacements(algorithm: str | None, use: str) -> list[str]:
+    """What the catalog proposes for replacing `algorithm` in `use` ([] if nothing)."""
+    cat = catalog()
+    if cat is None:
+        return []
+    replacement_for = getattr(cat, "replacement_for", None)
+    if algorithm is None and callable(replacement_for):
+        try:
+            return list(replacement_for(use))
+        except Exception:
+            return []
+    info = cat.get(algorithm) if algorithm else None
+    if info is None:
+        return []
+    per_info = getattr(info, "replacement_for", None)
+    if callable(per_info):
+        try:
+            return list(per_info(use))
+        except Exception:
+            return []
+    return list((getattr(info, "replacements", None) or {}).get(use, ()))
+
+
+def choose_target(profile: Profile, use: str, algorithm: str | None = None) -> Target:
+    """The first accepted target the catalog knows; the rest are the alternatives.
+
+    Without a usable profile target, the catalog's replacements for the algorithm (or for
+    the use) are taken; without those, a planner default, and the reason says which.
+    """
     accepted = list(profile.targets.get(use, []))
     if profile.hybrid in ("forbidden", "discouraged"):
         pure = [n for n in accepted if not is_hybrid(n)]
@@ -84,19 +111,14 @@ def choose_target(profile: Profile, use: str) -> Target:
                 tuple(usable[1:]),
                 f"{profile.id} accepts {', '.join(usable)} for {use.replace('_', ' ')}{note}",
             )
-    cat = catalog()
-    if cat is not None:
-        try:
-            proposed = list(cat.replacement_for(use))
-        except Exception:
-            proposed = []
-        if proposed:
-            return Target(
-                proposed[0],
-                tuple(proposed[1:]),
-                f"{profile.id} names no usable target for {use}; the catalog proposes "
-                f"{', '.join(proposed)}",
-            )
+    proposed = catalog_replacements(algorithm, use)
+    if proposed:
+        return Target(
+            proposed[0],
+            tuple(proposed[1:]),
+            f"{profile.id} names no usable target for {use}; the catalog proposes "
+            f"{', '.join(proposed)}",
+        )
     fallback = FALLBACK_TARGETS.get(use, "ML-KEM-768")
     return Target(
         fallback,

@@ -54,9 +54,11 @@ def parse_profile(data: Any, origin: str = "") -> Profile:
         if isinstance(given, str | int | float) and str(given) not in message:
             message = f"{message} (got {given!r})"
         # Model-level errors carry their own path as "where: message".
-        if not field and ": " in message and message.split(": ", 1)[0].replace(".", "").replace(
-            "_", ""
-        ).isalnum():
+        if (
+            not field
+            and ": " in message
+            and message.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum()
+        ):
             field, message = message.split(": ", 1)
         raise ProfileError(message, field=field, origin=origin) from exc
 

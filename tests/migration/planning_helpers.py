@@ -32,9 +32,7 @@ def usage(
     return UsageFacts(usage_id, asset_id, algorithm, primitive, function, status, f"u{usage_id}")
 
 
-def inventory(
-    n_assets: int, edges: list[tuple[int, int]], usages_per_asset: int = 1
-) -> PlanInput:
+def inventory(n_assets: int, edges: list[tuple[int, int]], usages_per_asset: int = 1) -> PlanInput:
     assets = [asset(i) for i in range(1, n_assets + 1)]
     usages = [
         usage(100 * i + k, i) for i in range(1, n_assets + 1) for k in range(usages_per_asset)

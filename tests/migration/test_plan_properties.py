@@ -38,9 +38,7 @@ def inventories(draw: st.DrawFn) -> PlanInput:
         for i in range(1, n + 1)
     ]
     edges = draw(
-        st.lists(
-            st.tuples(st.integers(1, n), st.integers(1, n)), max_size=3 * n, unique=True
-        )
+        st.lists(st.tuples(st.integers(1, n), st.integers(1, n)), max_size=3 * n, unique=True)
     )
     usages = []
     uid = 0

@@ -35,9 +35,7 @@ def test_chain_takes_one_wave_per_link() -> None:
 
 
 def test_diamond_runs_the_two_middles_in_parallel() -> None:
-    result = plan(
-        get_profile("kr-2035"), inventory(4, [(1, 2), (1, 3), (2, 4), (3, 4)]), params()
-    )
+    result = plan(get_profile("kr-2035"), inventory(4, [(1, 2), (1, 3), (2, 4), (3, 4)]), params())
     assert waves_by_asset(result) == {1: 0, 2: 1, 3: 1, 4: 2}
 
 

@@ -1,0 +1,280 @@
+"""Migration plans: generate, regenerate (new version), read, compare, export, track."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from app.api.deps import PrincipalDep, SessionDep
+from inventory.errors import InputError
+from inventory.tenancy import NotFound, Principal, get_scoped, scoped
+from migration import report, service
+from migration.compare import judge
+from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
+from migration.profiles import ProfileError, UnknownProfile
+from migration.scheduler import PlanParams
+
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+
+
+class WhatIf(BaseModel):
+    crqc_year: int | None = Field(None, ge=2024, le=2100, description="Year a CRQC is assumed")
+    capacity: int | None = Field(None, ge=1, le=10_000_000, description="Effort points/wave")
+    start: date | None = Field(None, description="First day of the plan (default: today)")
+    migration_years: int | None = Field(None, ge=0, le=50)
+
+
+class PlanCreate(WhatIf):
+    profile: str = Field(min_length=1, max_length=64, examples=["kr-2035"])
+    name: str | None = Field(None, max_length=200)
+    organization_id: int | None = None
+
+
+class Regenerate(WhatIf):
+    profile: str | None = Field(None, min_length=1, max_length=64)
+
+
+class StatusChange(BaseModel):
+    status: TaskStatus
+    note: str | None = Field(None, max_length=2000)
+
+
+class JudgeIn(BaseModel):
+    profiles: list[str] = Field(min_length=1, max_length=10)
+    organization_id: int | None = None
+    disagreements_only: bool = False
+
+
+def _org(principal: Principal, organization_id: int | None) -> int:
+    if organization_id is None:
+        return principal.organization_id
+    principal.require_org(organization_id)
+    return organization_id
+
+
+def _params(what_if: WhatIf, base: dict[str, Any] | None = None) -> PlanParams:
+    base = base or {}
+    start = what_if.start or date.today()
+    return PlanParams(
+        start=start,
+        crqc_year=what_if.crqc_year or base.get("crqc_year", 2035),
+        capacity=what_if.capacity or base.get("capacity", 40),
+        migration_years=what_if.migration_years
+        if what_if.migration_years is not None
+        else base.get("migration_years", 3),
+    )
+
+
+def _version_out(version: PlanVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "plan_id": version.plan_id,
+        "number": version.number,
+        "profile": version.profile_id,
+        "profile_version": version.profile_version,
+        "params": version.params,
+        "summary": version.summary,
+        "created_by": version.created_by,
+        "created_at": version.created_at.isoformat() if version.created_at else None,
+    }
+
+
+def _plan_out(plan: Plan, versions: list[PlanVersion]) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "organization_id": plan.organization_id,
+        "name": plan.name,
+        "profile": plan.profile_id,
+        "versions": [_version_out(v) for v in versions],
+    }
+
+
+def _generate(
+    session: Any, org_id: int, profile: str, params: PlanParams, **kw: Any
+) -> PlanVersion:
+    try:
+        return service.generate(session, org_id, profile, params, **kw)
+    except UnknownProfile as exc:
+        raise InputError(str(exc), "profile") from None
+    except ProfileError as exc:
+        raise InputError(exc.message, exc.field or "profile") from None
+
+
+def _version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
+    plan = get_scoped(session, Plan, plan_id, principal)
+    version = service.version_by_number(session, plan.id, number)
+    if version is None:
+        raise NotFound(f"plan {plan_id} has no version {number}")
+    return version
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_plan(data: PlanCreate, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Plan the organization's inventory under a profile; stores version 1."""
+    principal.require_write()
+    org_id = _org(principal, data.organization_id)
+    version = _generate(
+        session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
+    )
+    return _plan_out(version.plan, [version])
+
+
+@router.get("")
+def list_plans(session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    principal.require_read()
+    plans = session.scalars(scoped(select(Plan), Plan, principal).order_by(Plan.id))
+    return [
+        {
+            "id": p.id,
+            "organization_id": p.organization_id,
+            "name": p.name,
+            "profile": p.profile_id,
+            "versions": len(p.versions),
+        }
+        for p in plans
+    ]
+
+
+@router.get("/{plan_id}")
+def get_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    principal.require_read()
+    plan = get_scoped(session, Plan, plan_id, principal)
+    return _plan_out(plan, list(plan.versions))
+
+
+@router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    principal.require_write()
+    session.delete(get_scoped(session, Plan, plan_id, principal))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{plan_id}/versions", status_code=status.HTTP_201_CREATED)
+def regenerate(
+    plan_id: int, data: Regenerate, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new version from the current inventory; unset what-if values keep the last ones."""
+    principal.require_write()
+    plan = get_scoped(session, Plan, plan_id, principal)
+    last = service.latest_version(session, plan.id)
+    base = last.params if last else {}
+    if data.start is None and "start" in base:
+        data = data.model_copy(update={"start": date.fromisoformat(base["start"])})
+    version = _generate(
+        session,
+        plan.organization_id,
+        data.profile or plan.profile_id,
+        _params(data, base),
+        plan_id=plan.id,
+        created_by=principal.name,
+    )
+    return _version_out(version)
+
+
+@router.get("/{plan_id}/versions/{number}")
+def get_version(
+    plan_id: int, number: int, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A version's summary and its progress per phase and sector."""
+    principal.require_read()
+    version = _version(session, plan_id, number, principal)
+    tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
+    return _version_out(version) | {"progress": service.progress(tasks)}
+
+
+@router.get("/{plan_id}/versions/{number}/tasks")
+def list_tasks(
+    plan_id: int,
+    number: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    phase: str | None = None,
+    task_status: Annotated[TaskStatus | None, Query(alias="status")] = None,
+    flagged: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    principal.require_read()
+    version = _version(session, plan_id, number, principal)
+    stmt = select(PlanTask).where(PlanTask.version_id == version.id)
+    if phase:
+        stmt = stmt.where(PlanTask.phase == phase)
+    if task_status:
+        stmt = stmt.where(PlanTask.status == task_status)
+    rows = [service.task_dict(t) for t in session.scalars(stmt.order_by(PlanTask.position))]
+    if flagged is not None:
+        rows = [r for r in rows if bool(r["flags"]) == flagged]
+    return {"total": len(rows), "items": rows[offset : offset + limit]}
+
+
+@router.get("/{plan_id}/versions/{number}/export")
+def export_version(
+    plan_id: int,
+    number: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
+) -> Response:
+    """CSV, JSON, Markdown, or HTML with an inline SVG timeline."""
+    principal.require_read()
+    version = _version(session, plan_id, number, principal)
+    tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
+    body = report.render(fmt, version.summary, tasks, service.progress(tasks))
+    filename = f"plan-{plan_id}-v{number}.{fmt}"
+    return Response(
+        body,
+        media_type=report.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/{plan_id}/compare")
+def compare_versions(
+    plan_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> dict[str, Any]:
+    principal.require_read()
+    old = _version(session, plan_id, from_version, principal)
+    new = _version(session, plan_id, to_version, principal)
+    diff = service.compare(
+        [service.task_dict(t) for t in service.tasks_of(session, old.id)],
+        [service.task_dict(t) for t in service.tasks_of(session, new.id)],
+    )
+    return {"from": _version_out(old), "to": _version_out(new)} | diff
+
+
+@router.patch("/tasks/{task_id}")
+def change_status(
+    task_id: int, data: StatusChange, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    principal.require_write()
+    task = get_scoped(session, PlanTask, task_id, principal)
+    service.set_status(task, data.status, data.note)
+    session.flush()
+    return service.task_dict(task)
+
+
+@router.post("/judge")
+def judge_inventory(data: JudgeIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The organization's usages under several profiles side by side, with disagreements."""
+    principal.require_read()
+    org_id = _org(principal, data.organization_id)
+    try:
+        profiles = [service.resolve_profile(session, org_id, p) for p in data.profiles]
+    except UnknownProfile as exc:
+        raise InputError(str(exc), "profiles") from None
+    judgements = judge(service.load_inventory(session, org_id), profiles)
+    items = [j.as_dict() for j in judgements if j.disagreements or not data.disagreements_only]
+    return {
+        "profiles": [p.id for p in profiles],
+        "usages": len(judgements),
+        "with_disagreements": sum(1 for j in judgements if j.disagreements),
+        "items": items,
+    }

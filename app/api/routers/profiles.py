@@ -1,0 +1,123 @@
+"""Policy profiles: the built-in ones (read-only data files) and an organization's own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response, status
+from sqlalchemy import delete
+
+from app.api.deps import PrincipalDep, SessionDep
+from inventory.errors import InputError
+from inventory.tenancy import Forbidden, NotFound, Principal
+from migration import service
+from migration.models import CustomProfile
+from migration.profiles import (
+    ProfileError,
+    UnknownProfile,
+    builtin_profiles,
+    parse_profile,
+    profile_to_dict,
+)
+
+router = APIRouter(prefix="/api/v1/profiles", tags=["profiles"])
+
+ProfileBody = Annotated[
+    dict[str, Any],
+    Body(description="A profile document; see GET /api/v1/profiles/kr-2035 for the shape."),
+]
+
+
+def _org(principal: Principal, organization_id: int | None) -> int:
+    if organization_id is None:
+        return principal.organization_id
+    principal.require_org(organization_id)
+    return organization_id
+
+
+def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
+    return {
+        "id": data["id"],
+        "name": data["name"],
+        "version": data["version"],
+        "jurisdiction": data["jurisdiction"],
+        "final_deadline": str(data["final_deadline"]),
+        "builtin": builtin,
+    }
+
+
+@router.get("")
+def list_profiles(
+    session: SessionDep, principal: PrincipalDep, organization_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Built-in profiles first, then the organization's own."""
+    principal.require_read()
+    org_id = _org(principal, organization_id)
+    out = [_summary(profile_to_dict(p), True) for p in builtin_profiles().values()]
+    out += [_summary(row.data, False) for row in service.custom_profiles(session, org_id)]
+    return out
+
+
+@router.get("/{profile_id}")
+def get_profile(
+    profile_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    organization_id: int | None = None,
+) -> dict[str, Any]:
+    principal.require_read()
+    org_id = _org(principal, organization_id)
+    try:
+        profile = service.resolve_profile(session, org_id, profile_id)
+    except UnknownProfile as exc:
+        raise NotFound(str(exc)) from None
+    return profile_to_dict(profile) | {"builtin": profile_id in builtin_profiles()}
+
+
+@router.post("/validate")
+def validate_profile(data: ProfileBody, principal: PrincipalDep) -> dict[str, Any]:
+    """Check a profile without storing it: 200 if valid, 422 naming the field if not."""
+    principal.require_read()
+    try:
+        profile = parse_profile(data)
+    except ProfileError as exc:
+        raise InputError(exc.message, exc.field or None) from None
+    return {"valid": True, "id": profile.id, "version": profile.version}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def save_profile(
+    data: ProfileBody,
+    session: SessionDep,
+    principal: PrincipalDep,
+    organization_id: int | None = None,
+) -> dict[str, Any]:
+    """Store (or replace) one of the organization's own profiles."""
+    principal.require_write()
+    org_id = _org(principal, organization_id)
+    try:
+        row = service.save_custom_profile(session, org_id, data)
+    except ProfileError as exc:
+        raise InputError(exc.message, exc.field or None) from None
+    return _summary(row.data, False)
+
+
+@router.delete("/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_profile(
+    profile_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    organization_id: int | None = None,
+) -> Response:
+    principal.require_write()
+    org_id = _org(principal, organization_id)
+    if profile_id in builtin_profiles():
+        raise Forbidden(f"'{profile_id}' is a built-in profile and cannot be deleted")
+    result = session.execute(
+        delete(CustomProfile).where(
+            CustomProfile.organization_id == org_id, CustomProfile.profile_id == profile_id
+        )
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"profile '{profile_id}' not found")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,272 @@
+"""`pqcplan plan`: generate, show, export, compare and track migration plans."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from inventory.tenancy import NotFound
+from migration import report, service
+from migration.compare import judge
+from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
+from migration.profiles import ProfileError, UnknownProfile
+from migration.scheduler import PlanParams
+
+plan_app = typer.Typer(help="Migration plans under a policy profile.", no_args_is_help=True)
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
+VersionOption = Annotated[
+    int | None, typer.Option("--version", "-v", help="Version number (default: newest).")
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        with user_errors():
+            yield
+    except (ProfileError, UnknownProfile, ValueError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+
+
+def _version(session: Any, plan_id: int, number: int | None) -> PlanVersion:
+    if session.get(Plan, plan_id) is None:
+        raise NotFound(f"no plan {plan_id}")
+    version = (
+        service.latest_version(session, plan_id)
+        if number is None
+        else service.version_by_number(session, plan_id, number)
+    )
+    if version is None:
+        raise NotFound(f"plan {plan_id} has no version {number}")
+    return version
+
+
+def _bar(percent: float, width: int = 20) -> str:
+    filled = round(width * percent / 100)
+    return "[green]" + "█" * filled + "[/green]" + "░" * (width - filled) + f" {percent:5.1f}%"
+
+
+def _print_summary(version: PlanVersion, tasks: list[dict[str, Any]]) -> None:
+    s = version.summary
+    console.print(
+        f"plan [bold]{version.plan_id}[/bold] version [bold]{version.number}[/bold]: "
+        f"{s['profile']} ({s['profile_version']}), {s['tasks']} tasks, effort {s['effort']}, "
+        f"last wave {s['last_wave']}, params {s['params']}"
+    )
+    if s.get("flags"):
+        console.print(f"flags: {s['flags']}")
+    for cycle in s.get("cycles", []):
+        console.print(f"[yellow]cycle planned as one unit:[/yellow] {', '.join(cycle)}")
+    progress = service.progress(tasks)
+    for title, key in (("phase", "by_phase"), ("sector", "by_sector")):
+        table = Table(title=f"progress by {title}")
+        table.add_column(title)
+        table.add_column("tasks", justify="right")
+        table.add_column("done", justify="right")
+        table.add_column("effort done")
+        for name, p in progress[key].items():
+            table.add_row(name, str(p["tasks"]), str(p["done"]), _bar(p["percent_done"]))
+        console.print(table)
+
+
+@plan_app.command("generate")
+def generate(
+    profile: Annotated[str, typer.Option("--profile", help="Profile id, e.g. kr-2035.")],
+    org: OrgOption,
+    crqc_year: Annotated[int, typer.Option(help="Year a CRQC is assumed.")] = 2035,
+    capacity: Annotated[int, typer.Option(help="Effort points per wave (quarter).")] = 40,
+    start: Annotated[str | None, typer.Option(help="Plan start date, YYYY-MM-DD.")] = None,
+    migration_years: Annotated[int, typer.Option(help="Mosca's y.")] = 3,
+    name: Annotated[str | None, typer.Option(help="Plan name.")] = None,
+    plan_id: Annotated[
+        int | None, typer.Option("--plan", help="Add a version to this plan instead.")
+    ] = None,
+) -> None:
+    """Plan an organization's inventory and store it as a new plan (or version)."""
+    with _errors(), db_session() as session:
+        organization = resolve_org(session, org)
+        try:
+            begin = date.fromisoformat(start) if start else date.today()
+        except ValueError:
+            raise ValueError(f"--start: '{start}' is not a YYYY-MM-DD date") from None
+        params = PlanParams(begin, crqc_year, capacity, migration_years)
+        if plan_id is not None:
+            existing = session.get(Plan, plan_id)
+            if existing is None or existing.organization_id != organization.id:
+                raise NotFound(f"no plan {plan_id} in organization {organization.slug}")
+        version = service.generate(
+            session,
+            organization.id,
+            profile,
+            params,
+            plan_id=plan_id,
+            name=name,
+            created_by="cli",
+        )
+        tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
+        _print_summary(version, tasks)
+
+
+@plan_app.command("list")
+def list_plans(org: OrgOption) -> None:
+    """An organization's plans and their newest version."""
+    with _errors(), db_session() as session:
+        organization = resolve_org(session, org)
+        table = Table("id", "name", "profile", "versions", "newest")
+        for plan in session.scalars(
+            select(Plan).where(Plan.organization_id == organization.id).order_by(Plan.id)
+        ):
+            newest = plan.versions[-1] if plan.versions else None
+            table.add_row(
+                str(plan.id),
+                plan.name,
+                plan.profile_id,
+                str(len(plan.versions)),
+                f"v{newest.number} {newest.summary.get('tasks')} tasks" if newest else "-",
+            )
+        console.print(table)
+
+
+@plan_app.command("show")
+def show(
+    plan_id: Annotated[int, typer.Argument(help="Plan id.")],
+    version: VersionOption = None,
+    limit: Annotated[int, typer.Option(help="Tasks to list.")] = 30,
+    flagged: Annotated[bool, typer.Option(help="Only flagged tasks.")] = False,
+    why: Annotated[bool, typer.Option(help="Print each task's reasons.")] = False,
+) -> None:
+    """Summary, progress per phase and sector, and the first tasks of a plan version."""
+    with _errors(), db_session() as session:
+        row = _version(session, plan_id, version)
+        tasks = [service.task_dict(t) for t in service.tasks_of(session, row.id)]
+        _print_summary(row, tasks)
+        shown = [t for t in tasks if t["flags"]] if flagged else tasks
+        table = Table(
+            "id",
+            "wave",
+            "phase",
+            "asset",
+            "algorithm",
+            "target",
+            "deadline",
+            "score",
+            "status",
+            "flags",
+        )
+        for t in shown[:limit]:
+            table.add_row(
+                str(t["id"]),
+                t["wave_label"],
+                t["phase"],
+                t["asset_name"],
+                t["algorithm"],
+                t["target"],
+                t["deadline"] or "-",
+                f"{t['score']:g}",
+                t["status"],
+                ", ".join(t["flags"]),
+            )
+        console.print(table)
+        if len(shown) > limit:
+            console.print(f"... {len(shown) - limit} more (use --limit)")
+        if why:
+            for t in shown[:limit]:
+                console.print(f"[bold]{t['asset_name']} {t['algorithm']}[/bold]")
+                for reason in t["reasons"]:
+                    console.print(f"  - {reason}")
+                if t["blocking_chain"]:
+                    console.print(f"  blocked by: {' -> '.join(t['blocking_chain'])}")
+
+
+@plan_app.command("export")
+def export(
+    plan_id: Annotated[int, typer.Argument(help="Plan id.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, json, md or html.")] = "md",
+    version: VersionOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+) -> None:
+    """Write a plan version as CSV, JSON, Markdown, or HTML with a timeline chart."""
+    with _errors(), db_session() as session:
+        if fmt not in report.FORMATS:
+            raise ValueError(f"--format: '{fmt}' is not one of {', '.join(report.FORMATS)}")
+        row = _version(session, plan_id, version)
+        tasks = [service.task_dict(t) for t in service.tasks_of(session, row.id)]
+        text = report.render(fmt, row.summary, tasks, service.progress(tasks))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output} ({len(tasks)} tasks)")
+
+
+@plan_app.command("compare")
+def compare(
+    plan_id: Annotated[int, typer.Argument(help="Plan id.")],
+    from_version: Annotated[int, typer.Option("--from", help="Older version.")],
+    to_version: Annotated[int, typer.Option("--to", help="Newer version.")],
+) -> None:
+    """What changed between two versions of a plan."""
+    with _errors(), db_session() as session:
+        old = _version(session, plan_id, from_version)
+        new = _version(session, plan_id, to_version)
+        diff = service.compare(
+            [service.task_dict(t) for t in service.tasks_of(session, old.id)],
+            [service.task_dict(t) for t in service.tasks_of(session, new.id)],
+        )
+    console.print(
+        f"added {len(diff['added'])}, removed {len(diff['removed'])}, "
+        f"changed {len(diff['changed'])}, unchanged {diff['unchanged']}"
+    )
+    for change in diff["changed"][:50]:
+        parts = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in change["changes"].items())
+        console.print(f"  {change['asset_name']} ({change['key']}): {parts}")
+
+
+@plan_app.command("status")
+def set_status(
+    task_id: Annotated[int, typer.Argument(help="Task id (see `plan show`).")],
+    new_status: Annotated[TaskStatus, typer.Option("--set", help="New status.")],
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
+    """Mark a task planned, in progress, done or blocked."""
+    with _errors(), db_session() as session:
+        task = session.get(PlanTask, task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id}")
+        service.set_status(task, new_status, note)
+        console.print(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}")
+
+
+@plan_app.command("judge")
+def judge_cmd(
+    org: OrgOption,
+    profiles: Annotated[list[str], typer.Option("--profile", help="Repeat for each profile.")],
+    only_disagreements: Annotated[bool, typer.Option(help="Hide agreements.")] = True,
+    limit: Annotated[int, typer.Option(help="Usages to list.")] = 50,
+) -> None:
+    """Judge the inventory under several profiles side by side."""
+    with _errors(), db_session() as session:
+        organization = resolve_org(session, org)
+        chosen = [service.resolve_profile(session, organization.id, p) for p in profiles]
+        judgements = judge(service.load_inventory(session, organization.id), chosen)
+    table = Table("asset", "algorithm", *[p.id for p in chosen], "disagreements")
+    shown = [j for j in judgements if j.disagreements or not only_disagreements]
+    for j in shown[:limit]:
+        cells = [f"{v.verdict} {v.deadline or ''} {v.target or ''}".strip() for v in j.verdicts]
+        table.add_row(j.asset_name, j.algorithm, *cells, "\n".join(j.disagreements))
+    console.print(table)
+    console.print(
+        f"{sum(1 for j in judgements if j.disagreements)} of {len(judgements)} usages "
+        "have disagreements"
+    )

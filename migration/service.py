@@ -1,0 +1,406 @@
+"""Plans on the database: read an organization's inventory, plan it, store snapshots.
+
+Callers pass an organization id they have already authorized (the API scopes it through
+`inventory.tenancy`; the CLI is an operator tool). One call runs inside the caller's
+transaction and never commits on its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from inventory.choices import QuantumStatus
+from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models.base import utcnow
+from inventory.tenancy import NotFound
+from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
+from migration.profiles import (
+    Profile,
+    ProfileError,
+    UnknownProfile,
+    builtin_profiles,
+    parse_profile,
+    profile_to_dict,
+)
+from migration.scheduler import AssetFacts, PlanInput, PlanParams, PlanResult, UsageFacts, plan
+
+# --- profiles ----------------------------------------------------------------------
+
+
+def resolve_profile(session: Session, organization_id: int, profile_id: str) -> Profile:
+    """A built-in profile, or one of the organization's own."""
+    builtin = builtin_profiles().get(profile_id)
+    if builtin is not None:
+        return builtin
+    row = session.scalar(
+        select(CustomProfile).where(
+            CustomProfile.organization_id == organization_id,
+            CustomProfile.profile_id == profile_id,
+        )
+    )
+    if row is None:
+        known = ", ".join(sorted(builtin_profiles()))
+        raise UnknownProfile(f"unknown profile '{profile_id}'; built-in: {known}")
+    return parse_profile(row.data, origin=f"custom profile {profile_id}")
+
+
+def save_custom_profile(
+    session: Session, organization_id: int, data: Any, origin: str = ""
+) -> CustomProfile:
+    """Validate and store (or replace) a user-defined profile; ProfileError if invalid."""
+    profile = parse_profile(data, origin=origin)
+    if profile.id in builtin_profiles():
+        raise ProfileError(
+            f"'{profile.id}' is a built-in profile; choose another id", field="id", origin=origin
+        )
+    row = session.scalar(
+        select(CustomProfile).where(
+            CustomProfile.organization_id == organization_id,
+            CustomProfile.profile_id == profile.id,
+        )
+    )
+    if row is None:
+        row = CustomProfile(organization_id=organization_id, profile_id=profile.id)
+        session.add(row)
+    row.version = profile.version
+    row.name = profile.name
+    row.data = profile_to_dict(profile)
+    session.flush()
+    return row
+
+
+def custom_profiles(session: Session, organization_id: int | None) -> list[CustomProfile]:
+    stmt = select(CustomProfile).order_by(CustomProfile.profile_id, CustomProfile.id)
+    if organization_id is not None:
+        stmt = stmt.where(CustomProfile.organization_id == organization_id)
+    return list(session.scalars(stmt))
+
+
+# --- inventory -> planner input -------------------------------------------------------
+
+
+def load_inventory(session: Session, organization_id: int) -> PlanInput:
+    """The organization's assets, dependencies and usages as plain planner facts."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"organization {organization_id} not found")
+    assets = [
+        AssetFacts(
+            id=row.id,
+            name=row.name,
+            org_id=organization_id,
+            sector=str(org.sector),
+            tier=str(org.tier),
+            asset_type=str(row.asset_type),
+            exposure=row.exposure,
+            criticality=row.criticality,
+            data_sensitivity=row.data_sensitivity,
+            secrecy_years=row.secrecy_years or 0,
+        )
+        for row in session.execute(
+            select(
+                Asset.id,
+                Asset.name,
+                Asset.asset_type,
+                Asset.exposure,
+                Asset.criticality,
+                Asset.data_sensitivity,
+                Asset.secrecy_years,
+            )
+            .where(Asset.organization_id == organization_id)
+            .order_by(Asset.id)
+        )
+    ]
+    dependencies = [
+        (row.provider_id, row.dependent_id)
+        for row in session.execute(
+            select(Dependency.provider_id, Dependency.dependent_id)
+            .where(Dependency.organization_id == organization_id)
+            .order_by(Dependency.id)
+        )
+    ]
+    usages = [
+        UsageFacts(
+            id=row.id,
+            asset_id=row.asset_id,
+            algorithm=row.algorithm,
+            primitive=str(row.primitive),
+            function=str(row.function),
+            quantum_status=QuantumStatus(row.quantum_status),
+            ref=row.ref,
+        )
+        for row in session.execute(
+            select(
+                CryptoUsage.id,
+                CryptoUsage.asset_id,
+                CryptoUsage.algorithm,
+                CryptoUsage.primitive,
+                CryptoUsage.function,
+                CryptoUsage.quantum_status,
+                CryptoUsage.ref,
+            )
+            .where(CryptoUsage.organization_id == organization_id)
+            .order_by(CryptoUsage.id)
+        )
+    ]
+    return PlanInput(assets, dependencies, usages)
+
+
+# --- plans -------------------------------------------------------------------------
+
+
+def generate(
+    session: Session,
+    organization_id: int,
+    profile_id: str,
+    params: PlanParams,
+    *,
+    plan_id: int | None = None,
+    name: str | None = None,
+    created_by: str | None = None,
+) -> PlanVersion:
+    """Plan the organization's inventory and store it as a new version of a plan.
+
+    Statuses (done, in progress, blocked) carry over from the previous version by task key.
+    """
+    profile = resolve_profile(session, organization_id, profile_id)
+    result = plan(profile, load_inventory(session, organization_id), params)
+    if plan_id is None:
+        row = Plan(
+            organization_id=organization_id,
+            name=name or f"{profile.id} plan",
+            profile_id=profile.id,
+        )
+        session.add(row)
+        session.flush()
+        previous: PlanVersion | None = None
+        number = 1
+    else:
+        row = session.get_one(Plan, plan_id)
+        row.profile_id = profile.id
+        previous = latest_version(session, row.id)
+        number = (previous.number + 1) if previous else 1
+    version = store_version(session, row, number, result, created_by, previous)
+    return version
+
+
+def latest_version(session: Session, plan_id: int) -> PlanVersion | None:
+    return session.scalar(
+        select(PlanVersion)
+        .where(PlanVersion.plan_id == plan_id)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+
+
+def store_version(
+    session: Session,
+    plan_row: Plan,
+    number: int,
+    result: PlanResult,
+    created_by: str | None,
+    previous: PlanVersion | None,
+) -> PlanVersion:
+    carried: dict[str, tuple[str, str | None, datetime | None]] = {}
+    if previous is not None:
+        for key, status, note, changed in session.execute(
+            select(
+                PlanTask.key, PlanTask.status, PlanTask.status_note, PlanTask.status_changed_at
+            ).where(PlanTask.version_id == previous.id)
+        ):
+            if status != TaskStatus.PLANNED:
+                carried[key] = (str(status), note, changed)
+    version = PlanVersion(
+        organization_id=plan_row.organization_id,
+        plan_id=plan_row.id,
+        number=number,
+        profile_id=result.profile_id,
+        profile_version=result.profile_version,
+        params=result.params.as_dict(),
+        summary=result.summary(),
+        created_by=created_by,
+    )
+    session.add(version)
+    session.flush()
+    rows = []
+    for position, task in enumerate(result.tasks):
+        status, note, changed = carried.get(task.key, (TaskStatus.PLANNED.value, None, None))
+        rows.append(
+            {
+                "organization_id": plan_row.organization_id,
+                "version_id": version.id,
+                "position": position,
+                "key": task.key,
+                "usage_id": task.usage_id,
+                "asset_id": task.asset_id,
+                "asset_name": task.asset_name,
+                "sector": task.sector,
+                "algorithm": task.algorithm,
+                "use": task.use,
+                "quantum_status": task.quantum_status,
+                "target": task.target,
+                "alternatives": list(task.alternatives),
+                "effort": task.effort,
+                "score": task.risk.total,
+                "risk": task.risk.as_dict(),
+                "unit": task.unit,
+                "wave": task.wave,
+                "wave_label": task.wave_label,
+                "wave_start": task.wave_start,
+                "wave_end": task.wave_end,
+                "phase": task.phase,
+                "deadline": task.deadline,
+                "deadline_rule": task.deadline_rule,
+                "deadline_source": task.deadline_source,
+                "flags": list(task.flags),
+                "reasons": list(task.reasons),
+                "blocking_chain": list(task.blocking_chain),
+                "status": TaskStatus(status),
+                "status_note": note,
+                "status_changed_at": changed,
+            }
+        )
+    if rows:
+        session.execute(insert(PlanTask), rows)
+    plan_row.updated_at = utcnow()
+    session.flush()
+    return version
+
+
+def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
+    return session.scalar(
+        select(PlanVersion).where(PlanVersion.plan_id == plan_id, PlanVersion.number == number)
+    )
+
+
+def tasks_of(session: Session, version_id: int) -> list[PlanTask]:
+    return list(
+        session.scalars(
+            select(PlanTask).where(PlanTask.version_id == version_id).order_by(PlanTask.position)
+        )
+    )
+
+
+def task_count(session: Session, version_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(PlanTask).where(PlanTask.version_id == version_id)
+        )
+        or 0
+    )
+
+
+def task_dict(task: PlanTask) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "key": task.key,
+        "usage_id": task.usage_id,
+        "asset_id": task.asset_id,
+        "asset_name": task.asset_name,
+        "sector": task.sector,
+        "algorithm": task.algorithm,
+        "use": task.use,
+        "quantum_status": task.quantum_status,
+        "target": task.target,
+        "alternatives": list(task.alternatives or []),
+        "effort": task.effort,
+        "score": task.score,
+        "risk": task.risk,
+        "unit": task.unit,
+        "wave": task.wave,
+        "wave_label": task.wave_label,
+        "wave_start": task.wave_start.isoformat(),
+        "wave_end": task.wave_end.isoformat(),
+        "phase": task.phase,
+        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "deadline_rule": task.deadline_rule,
+        "deadline_source": task.deadline_source,
+        "flags": list(task.flags or []),
+        "reasons": list(task.reasons or []),
+        "blocking_chain": list(task.blocking_chain or []),
+        "status": str(task.status),
+        "status_note": task.status_note,
+    }
+
+
+def set_status(task: PlanTask, status: TaskStatus | str, note: str | None = None) -> PlanTask:
+    task.status = TaskStatus(status)
+    task.status_note = note
+    task.status_changed_at = utcnow()
+    return task
+
+
+# --- reading plans -------------------------------------------------------------------
+
+
+def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and done-percentages (by effort) per phase and per sector.
+
+    >>> p = progress([{"phase": "p1", "sector": "finance", "status": "done", "effort": 3},
+    ...               {"phase": "p1", "sector": "finance", "status": "planned", "effort": 1}])
+    >>> p["by_phase"]["p1"]["percent_done"], p["overall"]["done"]
+    (75.0, 1)
+    """
+
+    def empty() -> dict[str, Any]:
+        return {s.value: 0 for s in TaskStatus} | {"tasks": 0, "effort": 0, "effort_done": 0}
+
+    overall = empty()
+    by_phase: dict[str, dict[str, Any]] = defaultdict(empty)
+    by_sector: dict[str, dict[str, Any]] = defaultdict(empty)
+    for task in tasks:
+        for bucket in (overall, by_phase[task["phase"]], by_sector[task["sector"]]):
+            bucket[task["status"]] += 1
+            bucket["tasks"] += 1
+            bucket["effort"] += task["effort"]
+            if task["status"] == TaskStatus.DONE:
+                bucket["effort_done"] += task["effort"]
+
+    def finish(bucket: dict[str, Any]) -> dict[str, Any]:
+        effort = bucket["effort"]
+        bucket["percent_done"] = round(100 * bucket["effort_done"] / effort, 1) if effort else 0.0
+        return bucket
+
+    return {
+        "overall": finish(overall),
+        "by_phase": {k: finish(v) for k, v in sorted(by_phase.items())},
+        "by_sector": {k: finish(v) for k, v in sorted(by_sector.items())},
+    }
+
+
+COMPARED_FIELDS = ("wave_label", "phase", "target", "deadline", "status", "score")
+
+
+def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, Any]:
+    """What changed between two versions, task by task (matched by stable key).
+
+    >>> a = [{"key": "u1", "wave_label": "2027-Q1", "phase": "p", "target": "T",
+    ...       "deadline": None, "status": "planned", "score": 1.0}]
+    >>> b = [dict(a[0], wave_label="2027-Q3"), dict(a[0], key="u2")]
+    >>> c = compare(a, b)
+    >>> c["added"], c["removed"], c["changed"][0]["changes"]
+    (['u2'], [], {'wave_label': ['2027-Q1', '2027-Q3']})
+    """
+    before = {t["key"]: t for t in old}
+    after = {t["key"]: t for t in new}
+    changed = []
+    for key in sorted(before.keys() & after.keys()):
+        diff = {
+            f: [before[key][f], after[key][f]]
+            for f in COMPARED_FIELDS
+            if before[key].get(f) != after[key].get(f)
+        }
+        if diff:
+            name = after[key].get("asset_name")
+            changed.append({"key": key, "asset_name": name, "changes": diff})
+    return {
+        "added": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "changed": changed,
+        "unchanged": len(before.keys() & after.keys()) - len(changed),
+    }
