@@ -157,6 +157,8 @@ class Catalog:
                     problems.append(
                         f"{where}, field variants.members.{key}: key size must be digits"
                     )
+        if entry.curve is not None and entry.curve not in data.curves:
+            problems.append(f"{where}, field curve: unknown curve {entry.curve!r}")
         for prim, name in entry.alternates.items():
             if name not in self._entries:
                 problems.append(f"{where}, field alternates.{prim}: unknown algorithm {name!r}")
@@ -396,13 +398,30 @@ def _as_int(value: int | str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+# CycloneDX 1.6 `algorithmProperties.primitive` values, for callers passing them through.
+_CDX_PRIMITIVES = {
+    "kem": Primitive.KEY_EXCHANGE,
+    "key-agree": Primitive.KEY_EXCHANGE,
+    "pke": Primitive.ENCRYPTION,
+    "signature": Primitive.SIGNATURE,
+    "block-cipher": Primitive.SYMMETRIC,
+    "stream-cipher": Primitive.SYMMETRIC,
+    "ae": Primitive.SYMMETRIC,
+    "hash": Primitive.HASH,
+    "xof": Primitive.HASH,
+    "mac": Primitive.MAC,
+    "kdf": Primitive.KDF,
+}
+
+
 def _as_primitive(value: Primitive | str | None) -> Primitive | None:
     if value is None or isinstance(value, Primitive):
         return value
+    text = str(getattr(value, "value", value)).strip().lower()
     try:
-        return Primitive(str(value).strip().lower())
+        return Primitive(text)
     except ValueError:
-        return None
+        return _CDX_PRIMITIVES.get(text)
 
 
 def _format_validation(err: ValidationError, raw: Any, origin: str) -> CatalogError:

@@ -105,6 +105,7 @@ class EntryModel(_Strict):
     classical_bits: int | None = Field(default=None, gt=0)
     nist_category: int | None = Field(default=None, ge=1, le=5)
     standard: str = Field(min_length=1)
+    curve: str | None = None
     sizes: SizesModel | None = None
     components: list[str] = []
     aliases: list[str] = []
@@ -208,6 +209,7 @@ class AlgorithmInfo:
     oids: tuple[str, ...]
     sources: tuple[str, ...]
     notes: str | None = None
+    curve: str | None = None
     components: tuple[str, ...] = ()
     reason_text: str | None = None
     variants_by: str | None = None
@@ -264,6 +266,7 @@ def info_from_model(entry: EntryModel) -> AlgorithmInfo:
         oids=tuple(entry.oids),
         sources=tuple(entry.sources),
         notes=entry.notes,
+        curve=entry.curve,
         components=tuple(entry.components),
         reason_text=entry.reason,
         variants_by=entry.variants.by if entry.variants else None,

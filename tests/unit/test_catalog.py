@@ -208,6 +208,10 @@ def test_falcon_is_fn_dsa_draft(catalog):
         ("prime256v1", {}, "ECDH-P256"),
         ("secp384r1", {}, "ECDH-P384"),
         ("prime256v1", {"primitive": Primitive.SIGNATURE}, "ECDSA-P256"),
+        ("prime256v1", {"primitive": "signature"}, "ECDSA-P256"),
+        ("EC", {"curve": "P-521", "primitive": "key-agree"}, "ECDH-P521"),
+        ("Curve25519", {"primitive": "signature"}, "Ed25519"),
+        ("ECDSA-P256", {"primitive": "key_exchange"}, "ECDSA-P256"),
         ("id-ecPublicKey", {"curve": "prime256v1"}, "ECDSA-P256"),
         ("id-ecPublicKey", {"curve": "secp384r1", "primitive": "key_exchange"}, "ECDH-P384"),
         ("rsaEncryption", {"key_size": 2048}, "RSA-2048"),
@@ -403,6 +407,16 @@ def test_replacement_for_uses_and_fallbacks(catalog):
     assert catalog.get("ML-KEM-768").replacement_for("key_exchange") == []
     with pytest.raises(TypeError):
         rsa.replacements["signature"] = ("RSA-4096",)  # type: ignore[index]
+
+
+def test_elliptic_curve_entries_name_their_curve(catalog):
+    assert catalog.get("ECDSA-P384").curve == "P-384"
+    assert catalog.get("ECDH-P256").curve == "P-256"
+    assert catalog.get("X25519").curve == "Curve25519"
+    assert catalog.get("ECDSA-brainpoolP512r1").curve == "brainpoolP512r1"
+    assert catalog.get("RSA-2048").curve is None
+    assert catalog.curve("prime256v1") == "P-256" and catalog.curve("1.3.132.0.35") == "P-521"
+    assert catalog.curve("nonsense") is None
 
 
 def test_records_serialise(catalog):
