@@ -1,0 +1,172 @@
+"""The PQClean engine: the ``pqcrypto`` package (Rust bindings to PQClean's C code).
+
+Names: the table below maps each ``pqcrypto`` submodule to the catalog's canonical name.
+Submodules a newer ``pqcrypto`` adds that are not in the table are not offered (they are
+listed by :meth:`PQCleanEngine.unmapped`), so no name reaches the catalog unreviewed.
+
+Secret keys are the FIPS 203/204/205 expanded encodings (as in liboqs). ``pqcrypto``
+has no deterministic (seeded) key generation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+from testbed.engines.base import (
+    Engine,
+    EngineUnavailable,
+    InvalidCiphertext,
+    InvalidKey,
+    Sizes,
+    UnsupportedAlgorithm,
+)
+
+#: pqcrypto submodule -> canonical name (KEMs)
+KEM_NAMES: dict[str, str] = {
+    "ml_kem_512": "ML-KEM-512",
+    "ml_kem_768": "ML-KEM-768",
+    "ml_kem_1024": "ML-KEM-1024",
+    "hqc_128": "HQC-128",
+    "hqc_192": "HQC-192",
+    "hqc_256": "HQC-256",
+    "mceliece_348864": "Classic-McEliece-348864",
+    "mceliece_348864f": "Classic-McEliece-348864f",
+    "mceliece_460896": "Classic-McEliece-460896",
+    "mceliece_460896f": "Classic-McEliece-460896f",
+    "mceliece_6688128": "Classic-McEliece-6688128",
+    "mceliece_6688128f": "Classic-McEliece-6688128f",
+    "mceliece_6960119": "Classic-McEliece-6960119",
+    "mceliece_6960119f": "Classic-McEliece-6960119f",
+    "mceliece_8192128": "Classic-McEliece-8192128",
+    "mceliece_8192128f": "Classic-McEliece-8192128f",
+    "sntrup_653": "sntrup653",
+    "sntrup_761": "sntrup761",
+    "sntrup_857": "sntrup857",
+    "sntrup_953": "sntrup953",
+    "sntrup_1013": "sntrup1013",
+    "sntrup_1277": "sntrup1277",
+}
+
+#: pqcrypto submodule -> canonical name (signatures)
+SIG_NAMES: dict[str, str] = {
+    "ml_dsa_44": "ML-DSA-44",
+    "ml_dsa_65": "ML-DSA-65",
+    "ml_dsa_87": "ML-DSA-87",
+    **{
+        f"slh_dsa_{h}_{lvl}{v}": f"SLH-DSA-{h.upper()}-{lvl}{v}"
+        for h in ("sha2", "shake")
+        for lvl in (128, 192, 256)
+        for v in ("s", "f")
+    },
+}
+
+
+def _submodules(package: types.ModuleType) -> dict[str, types.ModuleType]:
+    return {
+        n: getattr(package, n)
+        for n in dir(package)
+        if not n.startswith("_") and isinstance(getattr(package, n), types.ModuleType)
+    }
+
+
+class PQCleanEngine(Engine):
+    """PQClean through ``pqcrypto``."""
+
+    name = "pqclean"
+
+    def __init__(self) -> None:
+        try:
+            pqcrypto = importlib.import_module("pqcrypto")
+            kem_pkg = importlib.import_module("pqcrypto.kem")
+            sig_pkg = importlib.import_module("pqcrypto.sign")
+        except Exception as exc:  # pragma: no cover - depends on the environment
+            raise EngineUnavailable(f"pqcrypto is not importable: {exc}") from None
+        self._version = f"pqcrypto {getattr(pqcrypto, '__version__', '?')}"
+        self._invalid_signature = getattr(pqcrypto, "InvalidSignatureError", ValueError)
+        kem_mods = _submodules(kem_pkg)
+        sig_mods = _submodules(sig_pkg)
+        self._mods: dict[str, types.ModuleType] = {}
+        self._native: dict[str, str] = {}
+        self._unmapped: list[str] = []
+        for mods, table in ((kem_mods, KEM_NAMES), (sig_mods, SIG_NAMES)):
+            for native, mod in mods.items():
+                canonical = table.get(native)
+                if canonical is None:
+                    self._unmapped.append(native)
+                    continue
+                self._mods[canonical] = mod
+                self._native[canonical] = native
+        self._kems = [KEM_NAMES[n] for n in KEM_NAMES if n in kem_mods]
+        self._sigs = [SIG_NAMES[n] for n in SIG_NAMES if n in sig_mods]
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def kems(self) -> list[str]:
+        return list(self._kems)
+
+    def signatures(self) -> list[str]:
+        return list(self._sigs)
+
+    def native_name(self, alg: str) -> str:
+        return self._native.get(alg, alg)
+
+    def unmapped(self) -> list[str]:
+        """pqcrypto submodules with no entry in the name tables."""
+        return list(self._unmapped)
+
+    def sizes(self, alg: str) -> Sizes:
+        mod = self._mods.get(alg)
+        if mod is None:
+            raise UnsupportedAlgorithm(f"engine 'pqclean' has no algorithm {alg!r}")
+        if alg in self._kems:
+            return Sizes(
+                mod.PUBLIC_KEY_SIZE,
+                mod.SECRET_KEY_SIZE,
+                ciphertext=mod.CIPHERTEXT_SIZE,
+                shared_secret=mod.SHARED_SECRET_SIZE,
+            )
+        return Sizes(mod.PUBLIC_KEY_SIZE, mod.SECRET_KEY_SIZE, signature=mod.SIGNATURE_SIZE)
+
+    def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
+        pk, sk = self._mods[alg].keygen()
+        return bytes(pk), bytes(sk)
+
+    def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
+        try:
+            ct, ss = self._mods[alg].encaps(pk)
+        except ValueError as exc:
+            raise InvalidKey(f"{alg} public key rejected: {exc}") from None
+        return bytes(ct), bytes(ss)
+
+    def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
+        try:
+            return bytes(self._mods[alg].decaps(sk, ct))
+        except ValueError as exc:
+            msg = str(exc)
+            if "key" in msg:
+                raise InvalidKey(f"{alg} secret key rejected: {msg}") from None
+            raise InvalidCiphertext(f"{alg} ciphertext rejected: {msg}") from None
+
+    def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
+        pk, sk = self._mods[alg].keygen()
+        return bytes(pk), bytes(sk)
+
+    def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
+        try:
+            return bytes(self._mods[alg].sign(sk, msg))
+        except ValueError as exc:
+            raise InvalidKey(f"{alg} secret key rejected: {exc}") from None
+
+    def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
+        try:
+            self._mods[alg].verify(pk, msg, sig)
+        except self._invalid_signature:
+            return False
+        except ValueError as exc:
+            if "public key" in str(exc):
+                raise InvalidKey(f"{alg} public key rejected: {exc}") from None
+            return False
+        return True
