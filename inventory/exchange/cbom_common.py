@@ -300,7 +300,8 @@ def cipher_suite_algorithms(name: str) -> list[tuple[str, Primitive]]:
         hash_name = _SUITE_HASH[parts[-1]]
         parts = parts[:-1]
     if parts:
-        cipher = "-".join(parts).replace("3DES-EDE", "3DES-EDE")
+        cipher = "-".join(parts)
+        cipher = {"3DES-EDE-CBC": "DES-EDE3-CBC", "DES-CBC3": "DES-EDE3-CBC"}.get(cipher, cipher)
         out.append((cipher, Primitive.SYMMETRIC))
     if hash_name:
         out.append((hash_name, Primitive.HASH))

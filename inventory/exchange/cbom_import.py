@@ -805,9 +805,24 @@ class _Builder:
             key = self._resolve(cp.get(key_key), f"{base}.{key_key}", key_key, comps)
             if key is not None and key.crypto:
                 self.consumed.add(key.ref)
+                self._consume_key_algorithm(key, comps)
                 if row["cert_public_key_algorithm"] is None and not comp.ours:
                     row["cert_public_key_algorithm"] = key.name
         self._new_usage(comp.ref, comp.ref, comp.path, row, comp, curve, oid)
+
+    def _consume_key_algorithm(self, key: _Comp, comps: dict[str, _Comp]) -> None:
+        """A certificate's public key is recorded on the certificate usage: so is its
+        algorithm, which then is no usage of its own."""
+        cp = key.data.get("cryptoProperties")
+        rp = {}
+        if isinstance(cp, dict):
+            rp = cp.get("relatedCryptoMaterialProperties") or cp.get("keyProperties") or {}
+        ref = None
+        if isinstance(rp, dict):
+            ref = rp.get("algorithmRef") or rp.get("keyAlgorithmRef")
+        ref = ref if isinstance(ref, str) else self.key_algorithm.get(key.ref)
+        if ref in comps and comps[ref].asset_type == "algorithm":
+            self.consumed.add(ref)
 
     def _key_material(self, comp: _Comp, comps: dict[str, _Comp]) -> None:
         cp = comp.data.get("cryptoProperties") or {}
@@ -832,11 +847,14 @@ class _Builder:
             row["key_size"] = size
         ref_key = "algorithmRef" if "algorithmRef" in rp else "keyAlgorithmRef"
         algo = self._resolve(rp.get(ref_key), f"{base}.{ref_key}", ref_key, comps)
+        by_ref = algo is not None
         if algo is None and comp.ref in self.key_algorithm:
+            # named by dependsOn (CBOMkit): the algorithm stays a usage of its own too
             algo = comps[self.key_algorithm[comp.ref]]
         curve = oid = None
         if algo is not None and algo.crypto and algo.asset_type == "algorithm":
-            self.consumed.add(algo.ref)
+            if by_ref:
+                self.consumed.add(algo.ref)
             row["algorithm_raw"] = comp.props.get("algorithm_raw") or algo.name
             curve, oid = self._algo(algo, row, None)
         else:
