@@ -1048,10 +1048,6 @@ class _Builder:
         out: list[tuple[_Usage, str]] = []
         orphans: list[_Usage] = []
         for usage in list(self.usages.values()):
-            owner = self._owner(usage.anchor)
-            if owner is None:
-                orphans.append(usage)
-                continue
             if not usage.ours:
                 lib = self.library_of.get(usage.anchor)
                 if lib is not None and usage.row["library"] is None:
@@ -1060,6 +1056,10 @@ class _Builder:
                 proto = self.protocol_of.get(usage.anchor)
                 if proto is not None and usage.row["protocol"] is None:
                     usage.row["protocol"] = proto
+            owner = self._owner(usage.anchor)
+            if owner is None:
+                orphans.append(usage)
+                continue
             out.append((usage, owner))
             # more assets depend on the same crypto component: one usage for each
             for extra in dict.fromkeys(self.owner_depends.get(usage.anchor, [])[1:]):
