@@ -6,7 +6,8 @@ It imports every package's models so that `Base.metadata` holds the whole schema
 from __future__ import annotations
 
 import inventory.models  # noqa: F401  (registers inventory tables)
-import migration.models  # noqa: F401
+import migration.models  # noqa: F401  (plans)
+import testbed.models  # noqa: F401  (products, benchmark records)
 from alembic import context
 from app.settings import get_settings
 from inventory.db import create_db_engine, normalize_url

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest accepted upload.")
     page_size_max: int = 500
+    job_workers: int = Field(default=2, ge=1, le=32, description="Threads running jobs.")
     bootstrap_admin_key: str | None = Field(
         default=None, description="If set, an admin API key with this secret exists at start-up."
     )

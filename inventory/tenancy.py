@@ -48,6 +48,16 @@ class Principal:
         if not self.can_write_inventory():
             raise Forbidden(f"role '{self.role}' cannot change inventory or plans")
 
+    def can_use_testbed(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OFFICER, Role.VENDOR)
+
+    def require_testbed(self, *, write: bool = False) -> None:
+        """Vendors, officers and admins run the testbed; auditors may only read results."""
+        if write and not self.can_use_testbed():
+            raise Forbidden(f"role '{self.role}' cannot run testbed work")
+        if not write and not (self.can_use_testbed() or self.role is Role.AUDITOR):
+            raise Forbidden(f"role '{self.role}' cannot read testbed results")
+
     def require_org(self, organization_id: int) -> None:
         """Writes into an organization: admins anywhere, others only their own."""
         if not self.is_admin and organization_id != self.organization_id:

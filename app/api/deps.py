@@ -24,11 +24,14 @@ def get_settings_dep(request: Request) -> Settings:
 def get_db(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the handler returns and rolls back on error."""
     session: Session = request.app.state.sessionmaker()
+    request.state.after_commit = []  # callbacks that must see committed rows (job starts)
     try:
         with session.begin():
             yield session
     finally:
         session.close()
+    for callback in request.state.after_commit:
+        callback()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
@@ -13,10 +16,12 @@ from app.api.routers import (
     inventory,
     keys,
     organizations,
+    testbed,
     usages,
 )
 from app.settings import Settings, get_settings
 from inventory.db import session_factory
+from inventory.jobs import JobRunner
 
 API_DESCRIPTION = """
 Post-quantum cryptography migration planner.
@@ -28,11 +33,31 @@ Every inventory row belongs to an organization; another organization's row answe
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="pqcplan", version="0.1.0", description=API_DESCRIPTION)
+    sessions = session_factory(settings.database_url)
+    jobs = JobRunner(sessions, max_workers=settings.job_workers)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        jobs.recover()
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(title="pqcplan", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.sessionmaker = session_factory(settings.database_url)
+    app.state.sessionmaker = sessions
+    app.state.jobs = jobs
     install_error_handlers(app)
-    for module in (organizations, assets, usages, dependencies, inventory, exchange, keys, audit):
+    for module in (
+        organizations,
+        assets,
+        usages,
+        dependencies,
+        inventory,
+        exchange,
+        keys,
+        audit,
+        testbed,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["meta"])

@@ -2,6 +2,17 @@
 
 from inventory.models.asset import Asset, CryptoUsage, Dependency
 from inventory.models.base import Base
+from inventory.models.job import Job, JobStatus
 from inventory.models.organization import ApiKey, AuditEntry, Organization
 
-__all__ = ["ApiKey", "Asset", "AuditEntry", "Base", "CryptoUsage", "Dependency", "Organization"]
+__all__ = [
+    "ApiKey",
+    "Asset",
+    "AuditEntry",
+    "Base",
+    "CryptoUsage",
+    "Dependency",
+    "Job",
+    "JobStatus",
+    "Organization",
+]

@@ -1,0 +1,219 @@
+"""The testbed: engines, vendor products and benchmark jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.pagination import Cursor, Limit, page
+from app.api.schemas import Page
+from inventory.jobs import active_jobs
+from inventory.models import Job, JobStatus
+from inventory.service.audit import record
+from inventory.tenancy import get_scoped, scoped
+from testbed import bench_jobs
+from testbed.engines.registry import engine_statuses, get_engines
+from testbed.models import BenchmarkRecord, Product
+
+router = APIRouter(prefix="/api/v1/testbed", tags=["testbed"])
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=100)
+    algorithms: list[str] = Field(default_factory=list, max_length=50)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    name: str
+    version: str
+    algorithms: list[str]
+    description: str | None
+    created_at: datetime
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    kind: str
+    status: JobStatus
+    progress: float
+    message: str | None
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RecordOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    job_id: int | None
+    product_id: int | None
+    engine: str
+    engine_version: str
+    algorithm: str
+    kind: str
+    baseline_for: str | None
+    operations: dict[str, Any]
+    sizes: dict[str, int]
+    machine: dict[str, Any]
+    params: dict[str, Any]
+    created_at: datetime
+
+
+@router.get("/engines")
+def list_engines(principal: PrincipalDep) -> dict[str, Any]:
+    """Every engine, available or not (with the reason), its version and algorithms."""
+    principal.require_testbed()
+    engines = get_engines()
+    out = []
+    for st in engine_statuses():
+        item: dict[str, Any] = {
+            "name": st.name,
+            "available": st.available,
+            "version": st.version,
+            "reason": st.reason,
+        }
+        if st.available:
+            eng = engines[st.name]
+            item["kems"] = eng.kems()
+            item["signatures"] = eng.signatures()
+        out.append(item)
+    return {"engines": out}
+
+
+@router.post("/products", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
+def create_product(data: ProductIn, session: SessionDep, principal: PrincipalDep) -> Product:
+    principal.require_testbed(write=True)
+    algorithms = [bench_jobs.canonical(a) for a in data.algorithms]
+    product = Product(
+        organization_id=principal.organization_id,
+        name=data.name,
+        version=data.version,
+        algorithms=algorithms,
+        description=data.description,
+    )
+    session.add(product)
+    session.flush()
+    record(
+        session,
+        principal,
+        "create",
+        "product",
+        product.id,
+        product.organization_id,
+        {"name": product.name, "version": product.version},
+    )
+    return product
+
+
+@router.get("/products", response_model=list[ProductOut])
+def list_products(session: SessionDep, principal: PrincipalDep) -> list[Product]:
+    principal.require_testbed()
+    return list(session.scalars(scoped(select(Product), Product, principal).order_by(Product.id)))
+
+
+@router.get("/products/{product_id}", response_model=ProductOut)
+def get_product(product_id: int, session: SessionDep, principal: PrincipalDep) -> Product:
+    principal.require_testbed()
+    return get_scoped(session, Product, product_id, principal)
+
+
+@router.post("/benchmarks", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+def start_benchmark(
+    req: bench_jobs.BenchmarkRequest,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> Job:
+    """Start a benchmark job; follow it at GET /benchmarks/{id}."""
+    principal.require_testbed(write=True)
+    org_id = principal.organization_id
+    if req.product_id is not None:
+        get_scoped(session, Product, req.product_id, principal)
+    runs = bench_jobs.plan_runs(req)
+    if (
+        active_jobs(session, org_id, bench_jobs.JOB_KIND)
+        >= bench_jobs.MAX_ACTIVE_BENCHMARKS_PER_ORG
+    ):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"your organization already runs {bench_jobs.MAX_ACTIVE_BENCHMARKS_PER_ORG} "
+            "benchmark jobs; wait for one to finish",
+            headers={"Retry-After": "10"},
+        )
+    job = Job(
+        organization_id=org_id,
+        kind=bench_jobs.JOB_KIND,
+        created_by=principal.name,
+        params={**req.model_dump(), "runs": [r.__dict__ for r in runs]},
+    )
+    session.add(job)
+    session.flush()
+    record(session, principal, "create", "job", job.id, org_id, {"kind": job.kind})
+    work = bench_jobs.job_function(request.app.state.sessionmaker, org_id, job.id, req, runs)
+    # Start only after this request's transaction commits, so the worker sees the row.
+    request.state.after_commit.append(lambda: request.app.state.jobs.submit(job.id, work))
+    return job
+
+
+@router.get("/benchmarks", response_model=Page[JobOut])
+def list_benchmarks(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = 0
+) -> dict:
+    principal.require_testbed()
+    stmt = scoped(select(Job), Job, principal).where(
+        Job.kind == bench_jobs.JOB_KIND, Job.id > cursor
+    )
+    return page(list(session.scalars(stmt.order_by(Job.id).limit(limit))), JobOut, limit)
+
+
+@router.get("/benchmarks/{job_id}", response_model=JobOut)
+def get_benchmark(job_id: int, session: SessionDep, principal: PrincipalDep) -> Job:
+    principal.require_testbed()
+    job = get_scoped(session, Job, job_id, principal)
+    if job.kind != bench_jobs.JOB_KIND:
+        raise HTTPException(404, f"benchmark job {job_id} not found")
+    return job
+
+
+@router.get("/results", response_model=Page[RecordOut])
+def list_results(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Limit = 100,
+    cursor: Cursor = 0,
+    algorithm: str | None = None,
+    engine: str | None = None,
+    job_id: int | None = None,
+    product_id: int | None = None,
+) -> dict:
+    principal.require_testbed()
+    stmt = scoped(select(BenchmarkRecord), BenchmarkRecord, principal).where(
+        BenchmarkRecord.id > cursor
+    )
+    for column, value in (
+        (BenchmarkRecord.algorithm, algorithm and bench_jobs.canonical(algorithm)),
+        (BenchmarkRecord.engine, engine),
+        (BenchmarkRecord.job_id, job_id),
+        (BenchmarkRecord.product_id, product_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    rows = list(session.scalars(stmt.order_by(BenchmarkRecord.id).limit(limit)))
+    return page(rows, RecordOut, limit)

@@ -1,0 +1,198 @@
+"""Benchmark runs as jobs: validate a request against the limits, run it, store the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory.catalog import get_catalog
+from inventory.errors import InputError
+from testbed.benchmark import BenchmarkResult, Progress, baseline_for, compare, run_benchmark
+from testbed.engines.registry import ENGINE_FACTORIES, get_engines
+from testbed.models import BenchmarkRecord
+
+MAX_RUNS = 40  # engine x algorithm pairs in one request, baselines included
+MAX_TOTAL_SECONDS = 120.0  # summed time budget of one request
+MAX_SECONDS_PER_RUN = 10.0
+MAX_ITERATIONS = 100_000
+MAX_ACTIVE_BENCHMARKS_PER_ORG = 2
+JOB_KIND = "benchmark"
+
+
+class BenchmarkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    algorithms: list[str] = Field(min_length=1, max_length=20)
+    engines: list[str] = Field(default=["all"], min_length=1, max_length=3)
+    time_budget_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=MAX_SECONDS_PER_RUN,
+        description="Per engine x algorithm, split over operations.",
+    )
+    max_iterations: int = Field(default=20_000, ge=1, le=MAX_ITERATIONS)
+    warmup: int = Field(default=3, ge=0, le=100)
+    include_baseline: bool = Field(
+        default=True, description="Also run the classical algorithm it replaces."
+    )
+    product_id: int | None = None
+
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, value: list[str]) -> list[str]:
+        allowed = {"all", *ENGINE_FACTORIES}
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            raise ValueError(f"unknown engine(s) {bad}; known: {sorted(allowed)}")
+        return value
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    engine: str
+    algorithm: str
+    baseline_for: str | None = None
+
+
+def canonical(name: str) -> str:
+    return get_catalog().normalize(name) or name.strip()
+
+
+def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
+    """Every engine x algorithm pair to run; raises InputError naming what cannot run."""
+    engines = get_engines()
+    chosen = list(engines) if "all" in req.engines else req.engines
+    missing = [e for e in chosen if e not in engines]
+    if missing:
+        raise InputError(f"engine(s) {missing} are unavailable here", "engines")
+    runs: list[PlannedRun] = []
+    for index, raw in enumerate(req.algorithms):
+        alg = canonical(raw)
+        able = [e for e in chosen if engines[e].supports(alg)]
+        if not able:
+            raise InputError(
+                f"no chosen engine implements '{raw}' (read as '{alg}')", f"algorithms[{index}]"
+            )
+        runs += [PlannedRun(e, alg) for e in able]
+        base = baseline_for(alg) if req.include_baseline else None
+        if base and "openssl" in engines and engines["openssl"].supports(base):
+            runs.append(PlannedRun("openssl", base, baseline_for=alg))
+    unique = list(dict.fromkeys(runs))
+    if len(unique) > MAX_RUNS:
+        raise InputError(
+            f"{len(unique)} engine x algorithm runs requested; the limit is {MAX_RUNS}",
+            "algorithms",
+        )
+    total = len(unique) * req.time_budget_s
+    if total > MAX_TOTAL_SECONDS:
+        raise InputError(
+            f"{len(unique)} runs x {req.time_budget_s} s = {total:.0f} s exceeds "
+            f"the limit of {MAX_TOTAL_SECONDS:.0f} s per request",
+            "time_budget_s",
+        )
+    return unique
+
+
+def execute(
+    runs: list[PlannedRun],
+    req: BenchmarkRequest,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[tuple[PlannedRun, BenchmarkResult]]:
+    out = []
+    for i, run in enumerate(runs):
+
+        def report(p: Progress, _i: int = i, _run: PlannedRun = run) -> None:
+            if progress:
+                progress(
+                    (_i + p.fraction) / len(runs),
+                    f"{_run.algorithm} on {_run.engine}: {p.operation}",
+                )
+
+        result = run_benchmark(
+            run.engine,
+            run.algorithm,
+            warmup=req.warmup,
+            time_budget_s=req.time_budget_s,
+            max_iterations=req.max_iterations,
+            progress=report,
+        )
+        out.append((run, result))
+    return out
+
+
+def comparisons(results: list[tuple[PlannedRun, BenchmarkResult]]) -> list[dict[str, Any]]:
+    """Each post-quantum result beside its classical baseline: bytes and time ratios."""
+    baselines = {r.baseline_for: res for r, res in results if r.baseline_for}
+    out = []
+    for run, res in results:
+        base = baselines.get(run.algorithm)
+        if run.baseline_for is None and base is not None:
+            c = compare(res, base)
+            out.append(
+                {
+                    "algorithm": c.algorithm,
+                    "engine": run.engine,
+                    "baseline": c.baseline,
+                    "wire_bytes": list(c.wire_bytes),
+                    "wire_ratio": round(c.wire_ratio, 2),
+                    "latency_p50_us": {k: list(v) for k, v in c.latency.items()},
+                }
+            )
+    return out
+
+
+def store(
+    session: Session,
+    organization_id: int,
+    job_id: int | None,
+    product_id: int | None,
+    req: BenchmarkRequest,
+    results: list[tuple[PlannedRun, BenchmarkResult]],
+) -> list[int]:
+    rows = []
+    for run, res in results:
+        row = BenchmarkRecord(
+            organization_id=organization_id,
+            job_id=job_id,
+            product_id=product_id,
+            engine=res.engine,
+            engine_version=res.engine_version,
+            algorithm=res.algorithm,
+            kind=res.kind,
+            baseline_for=run.baseline_for,
+            operations={k: v.__dict__ for k, v in res.operations.items()},
+            sizes=res.sizes,
+            machine=res.machine,
+            params={
+                "warmup": req.warmup,
+                "time_budget_s": req.time_budget_s,
+                "max_iterations": req.max_iterations,
+                "started_at": res.started_at,
+            },
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return [r.id for r in rows]
+
+
+def job_function(
+    sessions: sessionmaker[Session],
+    organization_id: int,
+    job_id: int,
+    req: BenchmarkRequest,
+    runs: list[PlannedRun],
+):  # type: ignore[no-untyped-def]
+    """The function a JobRunner calls: run everything, then store all rows in one go."""
+
+    def work(progress: Callable[[float, str], None]) -> dict[str, Any]:
+        results = execute(runs, req, progress)
+        with sessions.begin() as session:
+            ids = store(session, organization_id, job_id, req.product_id, req, results)
+        return {"record_ids": ids, "comparisons": comparisons(results)}
+
+    return work
