@@ -90,3 +90,35 @@ def test_bad_files_give_one_clear_line_and_change_nothing(demo_db: Path, tmp_pat
     proc = run(["import", "csv", str(bad), "--org", "no-such-org"], demo_db, check=False)
     assert proc.returncode == 2 and "no-such-org" in proc.stderr
     assert run(["inventory", "summary", "--json"], demo_db).stdout == before
+
+
+def test_bench_command_runs_real_engines_and_stores_rows(demo_db: Path):
+    out = run(
+        [
+            "bench",
+            "--alg",
+            "ml-dsa-65",
+            "--engine",
+            "all",
+            "--seconds",
+            "0.3",
+            "--json",
+            "--org",
+            "hanbit-security",
+        ],
+        demo_db,
+    ).stdout
+    doc = json.loads(out)
+    engines = {(r["engine"], r["algorithm"]) for r in doc["results"]}
+    assert {
+        ("liboqs", "ML-DSA-65"),
+        ("openssl", "ML-DSA-65"),
+        ("pqclean", "ML-DSA-65"),
+        ("openssl", "ECDSA-P256"),
+    } <= engines
+    sig = next(r for r in doc["results"] if r["engine"] == "liboqs")
+    assert sig["sizes"]["public_key"] == 1952 and sig["operations"]["sign"]["ops_per_s"] > 0
+    proc = run(["bench", "--alg", "NoSuchAlg"], demo_db, check=False)
+    assert proc.returncode == 2 and "NoSuchAlg" in proc.stderr
+    table = run(["testbed", "engines"], demo_db).stdout
+    assert "liboqs" in table and "pqclean" in table

@@ -1,0 +1,123 @@
+"""`pqcplan bench` and `pqcplan testbed ...`: run real engines from the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from testbed import bench_jobs
+from testbed.engines.registry import engine_statuses, get_engines
+
+testbed_app = typer.Typer(help="The PQC testbed: engines and benchmarks.", no_args_is_help=True)
+
+
+@testbed_app.command("engines")
+def engines_cmd(
+    verbose: Annotated[bool, typer.Option("-v", help="List every algorithm.")] = False,
+) -> None:
+    """Which engines run here, their versions, and their KEMs and signatures."""
+    engines = get_engines()
+    table = Table("engine", "available", "version / reason", "KEMs", "signatures")
+    for st in engine_statuses():
+        if not st.available:
+            table.add_row(st.name, "[red]no[/red]", st.reason or "", "", "")
+            continue
+        eng = engines[st.name]
+        kems, sigs = eng.kems(), eng.signatures()
+        table.add_row(st.name, "yes", st.version or "", str(len(kems)), str(len(sigs)))
+        if verbose:
+            table.add_row("", "", "", ", ".join(kems), ", ".join(sigs))
+    console.print(table)
+
+
+def bench(
+    alg: Annotated[list[str], typer.Option("--alg", help="Algorithm (repeatable), any spelling.")],
+    engine: Annotated[
+        list[str] | None, typer.Option("--engine", help="Engine name or 'all' (default).")
+    ] = None,
+    seconds: Annotated[float, typer.Option(help="Time budget per engine x algorithm.")] = 1.0,
+    max_iterations: Annotated[int, typer.Option()] = 20_000,
+    baseline: Annotated[bool, typer.Option(help="Also run the classical baseline.")] = True,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Store the results for this org.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Benchmark algorithms on real engines, side by side with the classical baseline."""
+    with user_errors():
+        try:
+            req = bench_jobs.BenchmarkRequest(
+                algorithms=alg,
+                engines=engine or ["all"],
+                time_budget_s=seconds,
+                max_iterations=max_iterations,
+                include_baseline=baseline,
+            )
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        runs = bench_jobs.plan_runs(req)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("benchmarking", total=1.0)
+            results = bench_jobs.execute(
+                runs, req, lambda f, msg: progress.update(task, completed=f, description=msg)
+            )
+        if org:
+            with db_session() as session:
+                target = resolve_org(session, org)
+                bench_jobs.store(session, target.id, None, None, req, results)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "results": [r.to_dict() for _, r in results],
+                    "comparisons": bench_jobs.comparisons(results),
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(
+        "algorithm", "engine", "operation", "ops/s", "p50 us", "p95 us", "p99 us", title="benchmark"
+    )
+    for run, res in results:
+        label = res.algorithm + (f" (baseline for {run.baseline_for})" if run.baseline_for else "")
+        for op, st in res.operations.items():
+            table.add_row(
+                label,
+                res.engine,
+                op,
+                f"{st.ops_per_s:,.0f}",
+                f"{st.p50_us:.1f}",
+                f"{st.p95_us:.1f}",
+                f"{st.p99_us:.1f}",
+            )
+    console.print(table)
+    sizes = Table("algorithm", "engine", "sizes (bytes)", title="sizes")
+    for _, res in results:
+        sizes.add_row(
+            res.algorithm, res.engine, ", ".join(f"{k} {v}" for k, v in res.sizes.items())
+        )
+    console.print(sizes)
+    for c in bench_jobs.comparisons(results):
+        console.print(
+            f"{c['algorithm']} on {c['engine']} vs {c['baseline']}: wire bytes "
+            f"{c['wire_bytes'][0]} vs {c['wire_bytes'][1]} (x{c['wire_ratio']})"
+        )
+    if results:
+        machine = results[0][1].machine
+        flags = ", ".join(k for k, v in machine.get("cpu_flags", {}).items() if v)
+        console.print(
+            f"machine: {machine.get('cpu_model')} ({machine.get('cores')} cores; {flags})"
+        )
