@@ -39,7 +39,7 @@ def name_of(graph: nx.DiGraph, node: Hashable) -> str:
     return str(graph.nodes[node].get("name", node))
 
 
-def find_cycles(graph: nx.DiGraph) -> list[list[str]]:
+def find_cycles(graph: nx.DiGraph, dag: nx.DiGraph | None = None) -> list[list[str]]:
     """Each dependency cycle (a strongly connected component of 2+ assets) by asset name.
 
     Names are sorted inside a cycle and cycles are sorted, so the report is stable.
@@ -48,11 +48,13 @@ def find_cycles(graph: nx.DiGraph) -> list[list[str]]:
     >>> find_cycles(g)
     [['a', 'b']]
     """
-    cycles = [
-        sorted(name_of(graph, n) for n in component)
-        for component in nx.strongly_connected_components(graph)
-        if len(component) > 1
-    ]
+    if dag is not None:  # reuse a condensation already computed
+        components: Iterable[Iterable[Hashable]] = (
+            members for _, members in dag.nodes(data="members") if len(members) > 1
+        )
+    else:
+        components = (c for c in nx.strongly_connected_components(graph) if len(c) > 1)
+    cycles = [sorted(name_of(graph, n) for n in component) for component in components]
     return sorted(cycles)
 
 
@@ -89,7 +91,7 @@ def topological_units(dag: nx.DiGraph) -> list[Hashable]:
     return list(nx.lexicographical_topological_sort(dag))
 
 
-def transitive_impact(graph: nx.DiGraph) -> dict[Hashable, int]:
+def transitive_impact(graph: nx.DiGraph, dag: nx.DiGraph | None = None) -> dict[Hashable, int]:
     """How many assets each asset unblocks, directly or transitively.
 
     Members of one cycle unblock each other. Computed on the condensation with integer
@@ -102,7 +104,8 @@ def transitive_impact(graph: nx.DiGraph) -> dict[Hashable, int]:
     >>> transitive_impact(diamond)[0]
     3
     """
-    dag, _unit_of = condense(graph)
+    if dag is None:
+        dag, _unit_of = condense(graph)
     order = topological_units(dag)
     # One bit per asset, so a unit standing for a cycle counts all of its members.
     mask: dict[Hashable, int] = {}

@@ -36,6 +36,7 @@ SENSITIVITY_FACTOR = {
     DataSensitivity.SECRET: 0.9,
     DataSensitivity.TOP_SECRET: 1.0,
 }
+_STATUS: dict[str, QuantumStatus] = {s.value: s for s in QuantumStatus}
 HNDL_MAX = 20
 MOSCA_MAX = 15
 SECTOR_MAX = 10
@@ -112,6 +113,52 @@ def _rank_points(rank: int | None, count: int, top: int) -> float:
     return round(top * (count - rank) / count, 1)
 
 
+class Scorer:
+    """`score` with memory: inventories repeat the same facts many times over.
+
+    The impact part is kept apart so the rest is computed once per distinct combination
+    (algorithm, use, status, exposure, criticality, sensitivity, secrecy, sector, tier).
+    """
+
+    def __init__(self, params: RiskParams) -> None:
+        self.params = params
+        self._base: dict[tuple[object, ...], RiskScore] = {}
+        self._impact: dict[int, RiskPart] = {}
+
+    def __call__(self, item: RiskInput) -> RiskScore:
+        key = (
+            item.algorithm,
+            item.use,
+            item.quantum_status,
+            item.exposure,
+            item.criticality,
+            item.data_sensitivity,
+            item.secrecy_years,
+            item.sector,
+            item.tier,
+        )
+        base = self._base.get(key)
+        if base is None:
+            full = score(item, self.params)
+            base = self._base[key] = RiskScore(
+                round(full.total - full.parts[-1].points, 1), full.parts[:-1]
+            )
+        part = self._impact.get(item.impact)
+        if part is None:
+            part = self._impact[item.impact] = impact_part(item.impact)
+        return RiskScore(round(base.total + part.points, 1), (*base.parts, part))
+
+
+def impact_part(impact: int) -> RiskPart:
+    points = round(min(IMPACT_MAX, 2.5 * math.log2(1 + max(0, impact))), 1)
+    reason = (
+        f"migrating this asset unblocks {impact} dependent assets"
+        if impact
+        else "no other asset waits for this one"
+    )
+    return RiskPart("impact", points, reason)
+
+
 def score(item: RiskInput, params: RiskParams) -> RiskScore:
     """Score one usage; every part carries a sentence saying why.
 
@@ -121,7 +168,7 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
     >>> [p.name for p in s.parts if p.points]
     ['quantum', 'hndl', 'mosca', 'exposure', 'criticality']
     """
-    status = QuantumStatus(item.quantum_status)
+    status = _STATUS[item.quantum_status]
     parts: list[RiskPart] = []
     quantum = QUANTUM_POINTS[status]
     quantum_reason = {
@@ -135,12 +182,12 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
 
     vulnerable = status in (QuantumStatus.BROKEN, QuantumStatus.UNKNOWN)
     confidential = is_confidentiality(item.use)
-    sensitivity = SENSITIVITY_FACTOR[DataSensitivity(item.data_sensitivity)]
+    sensitivity = SENSITIVITY_FACTOR[item.data_sensitivity]  # type: ignore[index]
     if vulnerable and confidential and sensitivity > 0:
         years = max(0, item.secrecy_years)
         hndl = round(HNDL_MAX * sensitivity * min(1.0, (5 + years) / 20), 1)
         reason = (
-            f"{item.use.replace('_', ' ')} protects {DataSensitivity(item.data_sensitivity)} "
+            f"{item.use.replace('_', ' ')} protects {item.data_sensitivity} "
             f"data that must stay secret {years} years: traffic recorded today can be "
             "decrypted later (harvest now, decrypt later)"
         )
@@ -176,13 +223,15 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
         mosca = round(mosca / 3, 1)
     parts.append(RiskPart("mosca", mosca, reason))
 
-    exposure = Exposure(item.exposure)
+    exposure = item.exposure
     parts.append(
         RiskPart(
-            "exposure", EXPOSURE_POINTS[exposure], f"the asset is {exposure.replace('_', ' ')}"
+            "exposure",
+            EXPOSURE_POINTS[exposure],  # StrEnum keys accept the plain string values too
+            f"the asset is {str(exposure).replace('_', ' ')}",
         )
     )
-    criticality = Criticality(item.criticality)
+    criticality = item.criticality
     parts.append(
         RiskPart("criticality", CRITICALITY_POINTS[criticality], f"criticality is {criticality}")
     )
@@ -208,15 +257,6 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
             else f"tier {item.tier} is not ordered by the profile",
         )
     )
-    impact = round(min(IMPACT_MAX, 2.5 * math.log2(1 + max(0, item.impact))), 1)
-    parts.append(
-        RiskPart(
-            "impact",
-            impact,
-            f"migrating this asset unblocks {item.impact} dependent assets"
-            if item.impact
-            else "no other asset waits for this one",
-        )
-    )
+    parts.append(impact_part(item.impact))  # last, by contract with Scorer
     total = round(sum(p.points for p in parts), 1)
     return RiskScore(total, tuple(parts))

@@ -6,6 +6,7 @@ uses, not of CryptoFunction values, so one mapping lives here.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from inventory.choices import CryptoFunction, Primitive
@@ -52,6 +53,7 @@ _BY_PRIMITIVE: dict[Primitive, str] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def use_of(primitive: Primitive | str, function: CryptoFunction | str) -> str:
     """The use of a usage: its function when that names one, else its primitive.
 
