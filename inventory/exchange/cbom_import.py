@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Session
 
 from inventory.catalog import get_catalog
@@ -87,6 +87,7 @@ from inventory.exchange.cbom_common import (
     parse_datetime,
 )
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models.base import utcnow
 
 KNOWN_COMPONENT_TYPES = frozenset(CDX_TO_ASSET_TYPE) | CRYPTO_TYPES
 KEY_MATERIAL = frozenset({"private-key", "public-key", "secret-key", "key",
@@ -219,7 +220,7 @@ def _enum(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:
 
 
 def _key(path: str, key: str) -> str:
-    if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_]*", key):
+    if key.isidentifier() and key.isascii():
         return f"{path}.{key}"
     return f"{path}['{key}']"
 
@@ -1151,12 +1152,47 @@ class _Classifier:
             result
 
 
+_LIMITS: dict[str, list[tuple[str, int]]] = {}
+
+
 def _check_lengths(table: Any, row: dict[str, Any], path: str) -> None:
-    for col, value in row.items():
-        if isinstance(value, str):
-            length = getattr(table.c[col].type, "length", None)
-            if length is not None and len(value) > length:
-                raise InputError(f"{col} is longer than {length} characters", path)
+    limits = _LIMITS.get(table.name)
+    if limits is None:
+        limits = _LIMITS[table.name] = [
+            (c.key, c.type.length) for c in table.columns
+            if isinstance(c.type, String) and c.type.length is not None
+        ]
+    for col, length in limits:
+        value = row.get(col)
+        if value.__class__ is str and len(value) > length:
+            raise InputError(f"{col} is longer than {length} characters", path)
+
+
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """One Core executemany (the ORM bulk path splits batches by which values are None)."""
+    if rows:
+        session.execute(table.insert(), rows)
+
+
+def _bulk_update(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = [k for k in rows[0] if k != "id"]
+    stmt = (
+        table.update()
+        .where(table.c.id == bindparam("_id"))
+        .values({c: bindparam(c) for c in cols})
+    )
+    now = utcnow()
+    has_updated_at = "updated_at" in table.c
+    params = []
+    for r in rows:
+        p = {k: v for k, v in r.items() if k != "id"}
+        p["_id"] = r["id"]
+        params.append(p)
+    if has_updated_at:
+        stmt = stmt.values(updated_at=now)
+    session.execute(stmt, params)
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -1231,9 +1267,9 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
         else:
             new_assets.append({**row, "organization_id": org_id})
     if new_assets:
-        session.execute(insert(Asset), new_assets)
+        _bulk_insert(session, asset_table, new_assets)
     if upd_assets:
-        session.execute(update(Asset), upd_assets)
+        _bulk_update(session, asset_table, upd_assets)
     report.assets_created, report.assets_updated = len(new_assets), len(upd_assets)
     if new_assets:
         existing = dict(session.execute(
@@ -1263,9 +1299,9 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
         else:
             new_usages.append({**row, "organization_id": org_id})
     if new_usages:
-        session.execute(insert(CryptoUsage), new_usages)
+        _bulk_insert(session, usage_table, new_usages)
     if upd_usages:
-        session.execute(update(CryptoUsage), upd_usages)
+        _bulk_update(session, usage_table, upd_usages)
     report.usages_created, report.usages_updated = len(new_usages), len(upd_usages)
 
     # dependencies
@@ -1284,7 +1320,7 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
         new_deps.append({"organization_id": org_id, "dependent_id": key[0],
                          "provider_id": key[1], "kind": kind, "description": desc})
     if new_deps:
-        session.execute(insert(Dependency), new_deps)
+        _bulk_insert(session, Dependency.__table__, new_deps)
     if upd_deps:
-        session.execute(update(Dependency), upd_deps)
+        _bulk_update(session, Dependency.__table__, upd_deps)
     report.dependencies_created = len(new_deps)
