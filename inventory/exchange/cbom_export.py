@@ -174,15 +174,19 @@ class _Exporter:
         )
         return props, facts.get("oid")
 
-    def usage_components(self, usage: CryptoUsage) -> list[Component]:
+    def usage_components(self, usage: CryptoUsage, bom_ref: str) -> list[Component]:
+        """`bom_ref` is usage.ref unless an asset has the same ref (refs are unique per table,
+        bom-refs per document): then the real ref travels in `pqcplan:usage:ref`."""
         props = _props(USAGE_PROP, usage, USAGE_PROPERTY_COLUMNS)
+        if bom_ref != usage.ref:
+            props.append(Property(name=USAGE_PROP + "ref", value=usage.ref))
         algo_props, oid = self.algorithm_properties(usage)
         if not is_certificate(usage):
             return [
                 Component(
                     name=usage.algorithm,
                     type=ComponentType.CRYPTOGRAPHIC_ASSET,
-                    bom_ref=usage.ref,
+                    bom_ref=bom_ref,
                     properties=props,
                     crypto_properties=CryptoProperties(
                         asset_type=CryptoAssetType.ALGORITHM,
@@ -191,8 +195,8 @@ class _Exporter:
                     ),
                 )
             ]
-        part_of = [Property(name=PART_OF_PROP, value=usage.ref)]
-        sig_ref = BomRef(usage.ref + SIGNATURE_ALGORITHM_SUFFIX)
+        part_of = [Property(name=PART_OF_PROP, value=bom_ref)]
+        sig_ref = BomRef(bom_ref + SIGNATURE_ALGORITHM_SUFFIX)
         out = [
             Component(
                 name=usage.algorithm,
@@ -206,7 +210,7 @@ class _Exporter:
         ]
         key_ref = None
         if usage.cert_public_key_algorithm is not None:
-            key_ref = BomRef(usage.ref + PUBLIC_KEY_SUFFIX)
+            key_ref = BomRef(bom_ref + PUBLIC_KEY_SUFFIX)
             out.append(
                 Component(
                     name=usage.cert_public_key_algorithm,
@@ -226,7 +230,7 @@ class _Exporter:
             Component(
                 name=usage.cert_subject or usage.algorithm,
                 type=ComponentType.CRYPTOGRAPHIC_ASSET,
-                bom_ref=usage.ref,
+                bom_ref=bom_ref,
                 properties=props,
                 crypto_properties=CryptoProperties(
                     asset_type=CryptoAssetType.CERTIFICATE,
@@ -307,6 +311,16 @@ def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6
     for u in usages:
         usages_by_asset[u.asset_id].append(u)
 
+    asset_refs = {a.ref for a in assets}
+    bom_refs: dict[int, str] = {}
+    for u in usages:
+        ref = u.ref
+        n = 0
+        while ref in asset_refs:
+            n += 1
+            ref = f"{u.ref}#usage" + (f"-{n}" if n > 1 else "")
+        bom_refs[u.id] = ref
+
     components: list[Component] = []
     dependencies: list[CdxDependency] = []
     provides: dict[str, list[str]] = {}
@@ -317,9 +331,9 @@ def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6
         own = usages_by_asset.get(asset.id, [])
         by_protocol: dict[str, list[str]] = defaultdict(list)
         for u in own:
-            components.extend(exporter.usage_components(u))
+            components.extend(exporter.usage_components(u, bom_refs[u.id]))
             if u.protocol is not None:
-                by_protocol[u.protocol].append(u.ref)
+                by_protocol[u.protocol].append(bom_refs[u.id])
             if spec_version == "1.7" and is_certificate(u):
                 extra: dict[str, Any] = {}
                 if u.cert_serial is not None:
@@ -328,12 +342,12 @@ def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6
                 if len(fp) == 64 and all(c in "0123456789abcdef" for c in fp):
                     extra["fingerprint"] = {"alg": "SHA-256", "content": fp}
                 if extra:
-                    cert_extras[u.ref] = extra
+                    cert_extras[bom_refs[u.id]] = extra
         for protocol, refs in by_protocol.items():
             comp = exporter.protocol_component(asset.ref, protocol, refs)
             components.append(comp)
             depends_on.append(str(comp.bom_ref.value))
-        usage_refs = [u.ref for u in own]
+        usage_refs = [bom_refs[u.id] for u in own]
         if asset.asset_type in PROVIDER_ASSET_TYPES:
             if usage_refs:
                 provides[asset.ref] = usage_refs

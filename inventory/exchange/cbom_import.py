@@ -398,6 +398,9 @@ class _Parser:
             if name in (PART_OF_PROP, GENERATED_PROP):
                 comp.skip = True
                 continue
+            if name == USAGE_PROP + "ref":  # the usage's ref, when an asset has the same one
+                comp.props["ref"] = _str(value, vpath, "ref", required=True)
+                continue
             if name.startswith(DEPENDENCY_PROP):
                 provider = name[len(DEPENDENCY_PROP):]
                 kind_text, _, desc = (value or "").partition(":")
@@ -713,6 +716,8 @@ class _Builder:
 
     def _new_usage(self, ref: str, anchor: str, path: str, row: dict[str, Any],
                    comp: _Comp, curve: str | None, oid: str | None) -> None:
+        if ref == comp.ref and comp.props.get("ref"):
+            ref = comp.props["ref"]
         row["ref"] = ref
         if row["function"] is None:
             row["function"] = CryptoFunction.OTHER
