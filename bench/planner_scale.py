@@ -234,7 +234,8 @@ def main() -> None:
         growth = last["plan_s"] / max(first["plan_s"], 1e-9)
         print(
             f"growth {first['assets']} -> {last['assets']} assets (x{size:g}): "
-            f"plan time x{growth:.1f}, peak memory x{last['peak_mb'] / first['peak_mb']:.1f}"
+            f"plan time x{growth:.1f} (cpu x{last['plan_cpu_s'] / first['plan_cpu_s']:.1f}), "
+            f"peak memory x{last['peak_mb'] / first['peak_mb']:.1f}"
         )
         target = "met" if last["plan_s"] < 60 and last["peak_mb"] < 4096 else "NOT met"
         print(f"target < 60 s and < 4 GB at {last['assets']} assets: {target}")

@@ -300,9 +300,7 @@ def make_tasks(
         use = use_of(usage.primitive, usage.function)
         target = targets.get((use, usage.algorithm))
         if target is None:
-            target = targets[(use, usage.algorithm)] = choose_target(
-                profile, use, usage.algorithm
-            )
+            target = targets[(use, usage.algorithm)] = choose_target(profile, use, usage.algorithm)
         risk = scorer(
             RiskInput(
                 usage.algorithm,
