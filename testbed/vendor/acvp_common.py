@@ -1,0 +1,95 @@
+"""The ACVP JSON shape shared by the ML-KEM and ML-DSA vector sets, and their grading.
+
+A prompt is ``{"vsId", "algorithm", "mode", "revision", "isSample", "testGroups": [{"tgId",
+..., "tests": [{"tcId", ...}]}]}``; the vendor answers ``{"vsId", "testGroups": [{"tgId",
+"tests": [{"tcId", <result fields>}]}]}``, as ACVP clients do. The expected result fields
+stay in the session's secret, keyed ``"<tgId>:<tcId>"``: ``{"function", "reason",
+"fields": {name: HEX or bool}}``. A test the vendor leaves out fails ("no answer").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inventory.errors import InputError
+from testbed.vendor.codec import boolean, field, hex_bytes, obj
+from testbed.vendor.common import case
+
+
+def hexu(data: bytes) -> str:
+    """Upper-case hex, as ACVP writes it."""
+    return data.hex().upper()
+
+
+def prompt(vs_id: int, algorithm: str, mode: str, revision: str, groups: list[dict]) -> dict:
+    return {
+        "vsId": vs_id,
+        "algorithm": algorithm,
+        "mode": mode,
+        "revision": revision,
+        "isSample": False,
+        "testGroups": groups,
+    }
+
+
+def _answers(answer: Any, expected: dict[str, Any], vs_id: int) -> dict[str, dict[str, Any]]:
+    """Parse and size-check the vendor's response; no crypto, 422 on any malformed field."""
+    body = obj(answer, "$.answer")
+    if "vsId" in body and body["vsId"] != vs_id:
+        raise InputError(f"must be {vs_id}, the session's vector set", "$.answer.vsId")
+    groups = field(body, "testGroups", "$.answer")
+    if not isinstance(groups, list):
+        raise InputError("must be a list", "$.answer.testGroups")
+    out: dict[str, dict[str, Any]] = {}
+    for gi, group in enumerate(groups):
+        gpath = f"$.answer.testGroups[{gi}]"
+        group = obj(group, gpath)
+        tg = field(group, "tgId", gpath)
+        tests = field(group, "tests", gpath)
+        if not isinstance(tests, list):
+            raise InputError("must be a list", f"{gpath}.tests")
+        for ti, test in enumerate(tests):
+            tpath = f"{gpath}.tests[{ti}]"
+            test = obj(test, tpath)
+            key = f"{tg}:{field(test, 'tcId', tpath)}"
+            exp = expected.get(key)
+            if exp is None:
+                raise InputError(f"no test {key} (tgId:tcId) in this vector set", f"{tpath}.tcId")
+            if key in out:
+                raise InputError(f"test {key} answered twice", f"{tpath}.tcId")
+            got: dict[str, Any] = {}
+            for name, want in exp["fields"].items():
+                fpath = f"{tpath}.{name}"
+                value = field(test, name, tpath)
+                if isinstance(want, bool):
+                    got[name] = boolean(value, fpath)
+                else:
+                    got[name] = hex_bytes(value, fpath, length=len(want) // 2)
+            out[key] = got
+    return out
+
+
+def grade(prefix: str, answer: Any, secret: dict[str, Any], vs_id: int) -> list[dict[str, Any]]:
+    expected = secret["expected"]
+    answers = _answers(answer, expected, vs_id)
+    cases = []
+    for key, exp in expected.items():
+        tg, tc = key.split(":")
+        cid = f"tg{tg}/tc{tc}"
+        check = f"{prefix}/{exp['function']}"
+        got = answers.get(key)
+        if got is None:
+            cases.append(case(cid, check, False, f"no answer ({exp['reason']})"))
+            continue
+        wrong = []
+        for name, want in exp["fields"].items():
+            if isinstance(want, bool):
+                if got[name] is not want:
+                    wrong.append(
+                        f"{name} is {str(got[name]).lower()}, expected {str(want).lower()}"
+                    )
+            elif got[name] != bytes.fromhex(want):
+                wrong.append(f"{name} differs")
+        detail = exp["reason"] + (": " + "; ".join(wrong) if wrong else "")
+        cases.append(case(cid, check, not wrong, detail))
+    return cases

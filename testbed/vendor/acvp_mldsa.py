@@ -1,0 +1,206 @@
+"""ML-DSA (FIPS 204) conformance vectors in ACVP's shape, computed when the session is made.
+
+Modes: ``keyGen`` (seed -> pk, sk), ``sigGen`` (external interface, pure: one deterministic
+group and one hedged group whose ``rnd`` is given; sk, message, context -> signature) and
+``sigVer`` (pk, message, context, signature -> testPassed; valid signatures from every
+engine plus modified signatures (c~, z, hint) and a modified message).
+
+Where the answers come from (never from stored copies of vectors):
+
+- keyGen: dilithium-py ``key_derive(seed)``; cross-checked against OpenSSL
+  (``from_seed_bytes``: same pk) and by signing with the derived sk in every engine that takes
+  expanded secret keys (liboqs, PQClean) and verifying under pk in every engine.
+- sigGen: dilithium-py's internal signing (Algorithm 7 with rnd = 0^32 or the given rnd): no
+  engine exposes deterministic or given-rnd signing, so the value itself is computed once;
+  every engine (empty context) and OpenSSL's context-aware verify check that it verifies.
+- sigVer: every engine and dilithium-py verify each item; all must agree.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
+
+from inventory.errors import InputError
+from testbed.engines.base import Engine, Kind
+from testbed.engines.registry import get_engines
+from testbed.vendor import acvp_common
+from testbed.vendor.acvp_common import hexu
+from testbed.vendor.codec import flip_bit
+from testbed.vendor.common import OracleDisagreement, Prepared
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import mldsa as _crypto_mldsa
+except ImportError:  # pragma: no cover
+    _crypto_mldsa = None  # type: ignore[assignment]
+
+DILITHIUM = {"ML-DSA-44": ML_DSA_44, "ML-DSA-65": ML_DSA_65, "ML-DSA-87": ML_DSA_87}
+MODES = ("keyGen", "sigGen", "sigVer")
+
+
+def _engines(alg: str) -> list[Engine]:
+    return [e for e in get_engines().values() if e.supports(alg, Kind.SIGNATURE)]
+
+
+def _crypto_key(alg: str, kind: str):  # type: ignore[no-untyped-def]
+    if _crypto_mldsa is None:
+        return None
+    return getattr(_crypto_mldsa, f"MLDSA{alg[7:]}{kind}Key", None)
+
+
+def _verifies(alg: str, pk: bytes, msg: bytes, ctx: bytes, sig: bytes, agreed: set[str]) -> bool:
+    """Every implementation's verdict on one signature; they must all agree."""
+    votes = {"dilithium-py": DILITHIUM[alg].verify(pk, msg, sig, ctx=ctx)}
+    if not ctx:
+        for eng in _engines(alg):
+            votes[eng.name] = eng.verify(alg, pk, msg, sig)
+            agreed.add(eng.name)
+    cls = _crypto_key(alg, "Public")
+    if cls is not None:
+        try:
+            cls.from_public_bytes(pk).verify(sig, msg, ctx)
+            votes["openssl"] = True
+        except Exception:  # InvalidSignature, ValueError
+            votes["openssl"] = False
+        agreed.add("openssl")
+    if len(set(votes.values())) != 1:
+        raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
+    return votes["dilithium-py"]
+
+
+def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    tests, expected = [], {}
+    for tc in range(1, n + 1):
+        seed = secrets.token_bytes(32)
+        pk, sk = DILITHIUM[alg].key_derive(seed)
+        cls = _crypto_key(alg, "Private")
+        if cls is not None:
+            if cls.from_seed_bytes(seed).public_key().public_bytes_raw() != pk:
+                raise OracleDisagreement(f"{alg} keyGen: OpenSSL derives another pk")
+            agreed.add("openssl")
+        for eng in _engines(alg):
+            if eng.sizes(alg).secret_key == len(sk):  # expanded secret keys
+                msg = secrets.token_bytes(16)
+                if not _verifies(alg, pk, msg, b"", eng.sign(alg, sk, msg), agreed):
+                    raise OracleDisagreement(f"{alg} keyGen: {eng.name} cannot sign with sk")
+                agreed.add(eng.name)
+        tests.append({"tcId": tc, "seed": hexu(seed)})
+        expected[f"1:{tc}"] = {
+            "function": "keyGen",
+            "reason": "key generation from seed",
+            "fields": {"pk": hexu(pk), "sk": hexu(sk)},
+        }
+    return [{"tgId": 1, "testType": "AFT", "parameterSet": alg, "tests": tests}], expected
+
+
+def _sign(alg: str, sk: bytes, msg: bytes, ctx: bytes, rnd: bytes) -> bytes:
+    """FIPS 204 Algorithm 2 with a given rnd (external interface, pure)."""
+    m_prime = bytes([0, len(ctx)]) + ctx + msg
+    return DILITHIUM[alg]._sign_internal(sk, m_prime, rnd)
+
+
+def _siggen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    groups, expected = [], {}
+    for tg, deterministic in ((1, True), (2, False)):
+        tests = []
+        for tc in range(1, n + 1):
+            pk, sk = DILITHIUM[alg].key_derive(secrets.token_bytes(32))
+            msg = secrets.token_bytes(32 + secrets.randbelow(64))
+            ctx = b"" if tc == 1 else secrets.token_bytes(1 + secrets.randbelow(32))
+            rnd = bytes(32) if deterministic else secrets.token_bytes(32)
+            sig = _sign(alg, sk, msg, ctx, rnd)
+            if not _verifies(alg, pk, msg, ctx, sig, agreed):
+                raise OracleDisagreement(f"{alg} sigGen: the expected signature does not verify")
+            test = {"tcId": tc, "pk": hexu(pk), "sk": hexu(sk), "message": hexu(msg)}
+            test["context"] = hexu(ctx)
+            if not deterministic:
+                test["rnd"] = hexu(rnd)
+            tests.append(test)
+            reason = "deterministic signature" if deterministic else "signature with given rnd"
+            expected[f"{tg}:{tc}"] = {
+                "function": "sigGen",
+                "reason": reason,
+                "fields": {"signature": hexu(sig)},
+            }
+        groups.append(
+            {
+                "tgId": tg,
+                "testType": "AFT",
+                "parameterSet": alg,
+                "deterministic": deterministic,
+                "signatureInterface": "external",
+                "preHash": "pure",
+                "externalMu": False,
+                "tests": tests,
+            }
+        )
+    return groups, expected
+
+
+def _sigver(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    tests, expected = [], {}
+    tc = 0
+    for eng in _engines(alg):
+        pk, sk = eng.sign_keypair(alg)
+        msg = secrets.token_bytes(48)
+        sig = eng.sign(alg, sk, msg)
+        c_len = DILITHIUM[alg].c_tilde_bytes
+        variants = [
+            (msg, sig, f"valid signature ({eng.name})"),
+            (msg, flip_bit(sig, secrets.randbelow(8 * c_len)), "modified signature - commitment"),
+            (msg, flip_bit(sig, 8 * (len(sig) // 2) + 1), "modified signature - z"),
+            (msg, flip_bit(sig, 8 * (len(sig) - 1)), "modified signature - hint"),
+            (secrets.token_bytes(48), sig, "modified message"),
+        ]
+        for m, s, reason in variants:
+            tc += 1
+            passed = _verifies(alg, pk, m, b"", s, agreed)
+            tests.append(
+                {
+                    "tcId": tc,
+                    "pk": hexu(pk),
+                    "message": hexu(m),
+                    "context": "",
+                    "signature": hexu(s),
+                }
+            )
+            expected[f"1:{tc}"] = {
+                "function": "sigVer",
+                "reason": reason,
+                "fields": {"testPassed": passed},
+            }
+    group = {
+        "tgId": 1,
+        "testType": "AFT",
+        "parameterSet": alg,
+        "signatureInterface": "external",
+        "preHash": "pure",
+        "externalMu": False,
+        "tests": tests,
+    }
+    return [group], expected
+
+
+def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
+    if alg not in DILITHIUM:
+        raise InputError("ACVP ML-DSA vectors exist for ML-DSA-44, -65 and -87", "$.algorithm")
+    if mode not in MODES:
+        raise InputError(f"must be one of {list(MODES)}", "$.mode")
+    n = data.get("tests_per_group", 2)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 3:
+        raise InputError("must be an integer from 1 to 3", "$.input.tests_per_group")
+    agreed: set[str] = set()
+    build = {"keyGen": _keygen, "sigGen": _siggen, "sigVer": _sigver}[mode]
+    groups, expected = build(alg, n, agreed)
+    engines = sorted(agreed)
+    oracles = {"computed_by": "dilithium-py (FIPS 204)", "cross_checked_with": engines}
+    challenge = {"vector_set": acvp_common.prompt(0, "ML-DSA", mode, "FIPS204", groups)}
+    return Prepared(challenge, {"expected": expected}, engines, oracles)
+
+
+def grade(
+    alg: str, challenge: dict[str, Any], secret: dict[str, Any], answer: Any, nonce: bytes
+) -> list[dict[str, Any]]:
+    return acvp_common.grade("acvp-mldsa", answer, secret, challenge["vector_set"]["vsId"])

@@ -1,0 +1,263 @@
+"""ML-KEM (FIPS 203) conformance vectors in ACVP's shape, computed when the session is made.
+
+Modes: ``keyGen`` (prompts d, z; answers ek, dk) and ``encapDecap`` with four groups:
+``encapsulation`` (ek, m -> c, k), ``decapsulation`` (group ek/dk, c -> k; valid and modified
+ciphertexts, the latter answered by FIPS 203 implicit rejection), ``encapsulationKeyCheck``
+(ek -> testPassed; the modulus check) and ``decapsulationKeyCheck`` (dk -> testPassed; the
+hash check).
+
+Where the answers come from (never from stored copies of vectors):
+
+- keyGen: kyber-py ``key_derive(d || z)``; cross-checked against every engine with seeded key
+  generation (liboqs ``keypair_derand``: ek and expanded dk; OpenSSL ``from_seed_bytes``: ek).
+- encapsulation from a given m: kyber-py ``_encaps_internal`` (no engine exposes it);
+  cross-checked by decapsulating c with every engine (each must return k).
+- decapsulation: valid c from every engine's encapsulation, k = that engine's secret, and
+  kyber-py must agree; modified c: kyber-py ``decaps`` and every engine must return the same
+  implicit-rejection value.
+- key checks: kyber-py (raises on a bad key), the engine layer's FIPS 203 checks and, for
+  ek, OpenSSL's own key import, must all agree.
+
+Any disagreement raises :class:`OracleDisagreement`: a vector every engine disagrees with is
+never graded against (the stale pre-FIPS-203 keyGen, without the domain-separation byte,
+would be caught here).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
+
+from inventory.errors import InputError
+from testbed.engines.base import (
+    Engine,
+    EngineError,
+    Kind,
+    mlkem_decapsulation_key_ok,
+    mlkem_encapsulation_key_ok,
+)
+from testbed.engines.registry import get_engines
+from testbed.vendor import acvp_common
+from testbed.vendor.acvp_common import hexu
+from testbed.vendor.codec import flip_bit
+from testbed.vendor.common import OracleDisagreement, Prepared
+from testbed.vendor.kem_checks import modulus_broken
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import mlkem as _crypto_mlkem
+except ImportError:  # pragma: no cover
+    _crypto_mlkem = None  # type: ignore[assignment]
+
+KYBER = {"ML-KEM-512": ML_KEM_512, "ML-KEM-768": ML_KEM_768, "ML-KEM-1024": ML_KEM_1024}
+MODES = ("keyGen", "encapDecap")
+
+
+def _engines(alg: str) -> list[Engine]:
+    return [e for e in get_engines().values() if e.supports(alg, Kind.KEM)]
+
+
+def _engine_sk(eng: Engine, seed: bytes, dk: bytes) -> bytes:
+    """The decapsulation key in ``eng``'s own encoding (seed for OpenSSL, else expanded)."""
+    return dk if eng.expanded_mlkem_secret_keys else seed
+
+
+def _agree(what: str, values: dict[str, bytes | bool]) -> None:
+    if len({v if isinstance(v, bool) else bytes(v) for v in values.values()}) != 1:
+        raise OracleDisagreement(f"{what}: implementations disagree: {sorted(values)}")
+
+
+def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    kyber = KYBER[alg]
+    tests, expected = [], {}
+    for tc in range(1, n + 1):
+        d, z = secrets.token_bytes(32), secrets.token_bytes(32)
+        ek, dk = kyber.key_derive(d + z)
+        eks: dict[str, bytes | bool] = {"kyber-py": ek}
+        dks: dict[str, bytes | bool] = {"kyber-py": dk}
+        for eng in _engines(alg):
+            try:
+                pk, sk = eng.kem_keypair_from_seed(alg, d + z)
+            except EngineError:
+                continue  # no seeded key generation (PQClean)
+            eks[eng.name] = pk
+            if eng.expanded_mlkem_secret_keys:
+                dks[eng.name] = sk
+            agreed.add(eng.name)
+        _agree(f"{alg} keyGen ek", eks)
+        _agree(f"{alg} keyGen dk", dks)
+        tests.append({"tcId": tc, "d": hexu(d), "z": hexu(z)})
+        expected[f"1:{tc}"] = {
+            "function": "keyGen",
+            "reason": "key generation from seed",
+            "fields": {"ek": hexu(ek), "dk": hexu(dk)},
+        }
+    group = {"tgId": 1, "testType": "AFT", "parameterSet": alg, "tests": tests}
+    return [group], expected
+
+
+def _decaps_all(alg: str, seed: bytes, dk: bytes, c: bytes, agreed: set[str]) -> bytes:
+    values: dict[str, bytes | bool] = {"kyber-py": KYBER[alg].decaps(dk, c)}
+    for eng in _engines(alg):
+        values[eng.name] = eng.decapsulate(alg, _engine_sk(eng, seed, dk), c)
+        agreed.add(eng.name)
+    _agree(f"{alg} decapsulation", values)
+    return bytes(values["kyber-py"])  # type: ignore[arg-type]
+
+
+def _ek_ok_everywhere(alg: str, ek: bytes, agreed: set[str]) -> bool:
+    votes: dict[str, bytes | bool] = {"engine-layer": mlkem_encapsulation_key_ok(alg, ek)}
+    try:
+        KYBER[alg]._encaps_internal(ek, bytes(32))
+        votes["kyber-py"] = True
+    except ValueError:
+        votes["kyber-py"] = False
+    cls = getattr(_crypto_mlkem, f"MLKEM{alg[7:]}PublicKey", None) if _crypto_mlkem else None
+    if cls is not None:
+        try:
+            cls.from_public_bytes(ek)
+            votes["openssl"] = True
+        except ValueError:
+            votes["openssl"] = False
+        agreed.add("openssl")
+    _agree(f"{alg} encapsulation key check", votes)
+    return bool(votes["kyber-py"])
+
+
+def _dk_ok_everywhere(alg: str, dk: bytes, c: bytes) -> bool:
+    votes: dict[str, bytes | bool] = {"engine-layer": mlkem_decapsulation_key_ok(alg, dk)}
+    try:
+        KYBER[alg].decaps(dk, c)
+        votes["kyber-py"] = True
+    except ValueError:
+        votes["kyber-py"] = False
+    _agree(f"{alg} decapsulation key check", votes)
+    return bool(votes["kyber-py"])
+
+
+def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+    kyber = KYBER[alg]
+    groups: list[dict] = []
+    expected: dict[str, Any] = {}
+
+    def add(tg: int, tc: int, function: str, reason: str, fields: dict) -> None:
+        expected[f"{tg}:{tc}"] = {"function": function, "reason": reason, "fields": fields}
+
+    # 1. encapsulation from a given m (kyber-py; every engine decapsulates c to k)
+    tests = []
+    for tc in range(1, n + 1):
+        seed, m = secrets.token_bytes(64), secrets.token_bytes(32)
+        ek, dk = kyber.key_derive(seed)
+        k, c = kyber._encaps_internal(ek, m)
+        if _decaps_all(alg, seed, dk, c, agreed) != k:
+            raise OracleDisagreement(f"{alg}: decapsulation does not return the encapsulated k")
+        tests.append({"tcId": tc, "ek": hexu(ek), "m": hexu(m)})
+        add(1, tc, "encapsulation", "valid encapsulation", {"c": hexu(c), "k": hexu(k)})
+    groups.append(
+        {
+            "tgId": 1,
+            "testType": "AFT",
+            "parameterSet": alg,
+            "function": "encapsulation",
+            "tests": tests,
+        }
+    )
+
+    # 2. decapsulation: valid ciphertexts from every engine, then modified ones
+    seed = secrets.token_bytes(64)
+    ek, dk = kyber.key_derive(seed)
+    tests, tc = [], 0
+    valid = []
+    for eng in _engines(alg):
+        c, k = eng.encapsulate(alg, ek)
+        if _decaps_all(alg, seed, dk, c, agreed) != k:
+            raise OracleDisagreement(f"{alg}: decapsulation of {eng.name}'s ciphertext differs")
+        valid.append(c)
+        tc += 1
+        tests.append({"tcId": tc, "c": hexu(c)})
+        add(2, tc, "decapsulation", f"valid decapsulation ({eng.name} ciphertext)", {"k": hexu(k)})
+    for i in range(n):
+        c = flip_bit(valid[i % len(valid)], secrets.randbelow(8 * len(valid[0])))
+        k = _decaps_all(alg, seed, dk, c, agreed)
+        tc += 1
+        tests.append({"tcId": tc, "c": hexu(c)})
+        add(2, tc, "decapsulation", "modified ciphertext (implicit rejection)", {"k": hexu(k)})
+    groups.append(
+        {
+            "tgId": 2,
+            "testType": "VAL",
+            "parameterSet": alg,
+            "function": "decapsulation",
+            "ek": hexu(ek),
+            "dk": hexu(dk),
+            "tests": tests,
+        }
+    )
+
+    # 3. encapsulation key check (FIPS 203 modulus check)
+    good = kyber.key_derive(secrets.token_bytes(64))[0]
+    cases = [(good, "valid encapsulation key"), (modulus_broken(good), "modulus check fails")]
+    tests = []
+    for tc, (key, reason) in enumerate(cases, start=1):
+        passed = _ek_ok_everywhere(alg, key, agreed)
+        tests.append({"tcId": tc, "ek": hexu(key)})
+        add(3, tc, "encapsulationKeyCheck", reason, {"testPassed": passed})
+    groups.append(
+        {
+            "tgId": 3,
+            "testType": "VAL",
+            "parameterSet": alg,
+            "function": "encapsulationKeyCheck",
+            "tests": tests,
+        }
+    )
+
+    # 4. decapsulation key check (FIPS 203 hash check of H(ek) inside dk)
+    k_pos = 768 * kyber.k + 32
+    broken = dk[:k_pos] + flip_bit(dk[k_pos : k_pos + 32], 0) + dk[k_pos + 32 :]
+    tests = []
+    for tc, (key, reason) in enumerate(
+        [(dk, "valid decapsulation key"), (broken, "hash check fails")], start=1
+    ):
+        passed = _dk_ok_everywhere(alg, key, valid[0])
+        tests.append({"tcId": tc, "dk": hexu(key)})
+        add(4, tc, "decapsulationKeyCheck", reason, {"testPassed": passed})
+    groups.append(
+        {
+            "tgId": 4,
+            "testType": "VAL",
+            "parameterSet": alg,
+            "function": "decapsulationKeyCheck",
+            "tests": tests,
+        }
+    )
+    return groups, expected
+
+
+def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
+    if alg not in KYBER:
+        raise InputError("ACVP ML-KEM vectors exist for ML-KEM-512, -768 and -1024", "$.algorithm")
+    if mode not in MODES:
+        raise InputError(f"must be one of {list(MODES)}", "$.mode")
+    n = data.get("tests_per_group", 2)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 5:
+        raise InputError("must be an integer from 1 to 5", "$.input.tests_per_group")
+    agreed: set[str] = set()
+    if mode == "keyGen":
+        groups, expected = _keygen(alg, n, agreed)
+    else:
+        groups, expected = _encap_decap(alg, n, agreed)
+    engines = sorted(agreed)
+    oracles = {
+        "computed_by": "kyber-py (FIPS 203)",
+        "cross_checked_with": engines,
+    }
+    challenge = {"vector_set": acvp_common.prompt(0, "ML-KEM", mode, "FIPS203", groups)}
+    return Prepared(challenge, {"expected": expected}, engines, oracles)
+
+
+def grade(
+    alg: str, challenge: dict[str, Any], secret: dict[str, Any], answer: Any, nonce: bytes
+) -> list[dict[str, Any]]:
+    return acvp_common.grade("acvp-mlkem", answer, secret, challenge["vector_set"]["vsId"])

@@ -1,0 +1,76 @@
+"""What every check shares: the prepared challenge, graded cases, and the engines to use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from inventory.errors import InputError
+from testbed.engines.base import Engine, Kind, Sizes
+from testbed.engines.registry import get_engines
+
+
+class OracleDisagreement(RuntimeError):
+    """Two reference implementations computed different answers: nothing can be graded."""
+
+
+@dataclass
+class Prepared:
+    """A check ready to send: ``challenge`` goes to the vendor, ``secret`` stays here."""
+
+    challenge: dict[str, Any]
+    secret: dict[str, Any]
+    engines: list[str]
+    #: which implementations computed / cross-checked the expected answers (for the report)
+    oracles: dict[str, Any] = field(default_factory=dict)
+
+
+def case(case_id: str, check: str, passed: bool, detail: str, engine: str | None = None) -> dict:
+    """One graded test case, as it appears in the report."""
+    return {
+        "id": case_id,
+        "check": check,
+        "engine": engine,
+        "verdict": "pass" if passed else "fail",
+        "detail": detail,
+    }
+
+
+def engines_for_kind(alg: str, kind: Kind, path: str = "$.algorithm") -> list[Engine]:
+    """Every available engine implementing ``alg`` as ``kind`` (422 if there is none)."""
+    engines = [e for e in get_engines().values() if e.supports(alg, kind)]
+    if not engines:
+        what = "KEM" if kind is Kind.KEM else "signature algorithm"
+        raise InputError(f"no testbed engine implements {alg!r} as a {what}", path)
+    return engines
+
+
+def wire_sizes(alg: str, engines: list[Engine]) -> Sizes:
+    """The wire sizes (public key, ciphertext, shared secret, signature) every engine shares.
+
+    Secret keys are engine-specific and are not compared.
+    """
+    first = engines[0].sizes(alg)
+    for eng in engines[1:]:
+        other = eng.sizes(alg)
+        mine = (first.public_key, first.ciphertext, first.shared_secret)
+        theirs = (other.public_key, other.ciphertext, other.shared_secret)
+        if mine != theirs:
+            raise OracleDisagreement(
+                f"{alg}: engines {engines[0].name} and {eng.name} disagree on wire sizes"
+            )
+    return first
+
+
+def answer_items(answer: dict[str, Any], expected_ids: list[str], path: str) -> dict[str, Any]:
+    """``answer["items"]`` as a dict whose keys are exactly the challenge's item ids."""
+    from testbed.vendor.codec import field, obj
+
+    items = obj(field(obj(answer, path), "items", path), f"{path}.items")
+    unknown = sorted(set(items) - set(expected_ids))
+    if unknown:
+        raise InputError(f"unknown item id(s) {unknown[:5]}", f"{path}.items")
+    missing = [i for i in expected_ids if i not in items]
+    if missing:
+        raise InputError(f"missing answer(s) for {missing[:5]}", f"{path}.items")
+    return items

@@ -1,0 +1,263 @@
+"""KEM interoperability: the vendor as receiver and as sender, against every engine.
+
+Receiver (``kem_receiver``): the vendor sends its encapsulation key when it opens the
+session; each engine encapsulates to it; the vendor answers, per ciphertext, the shared
+secret or a key-confirmation value ``HMAC-SHA256(key=shared_secret, msg=transcript)`` with
+``transcript = b"pqcplan-kem-confirm/1" || nonce || item id (UTF-8) || ciphertext``. Negative
+items: a ciphertext one byte short and one byte long (a conforming product rejects them),
+and for ML-KEM a ciphertext with one flipped bit (FIPS 203 implicit rejection: the product
+must return a secret, and not the sender's).
+
+Sender (``kem_sender``): each engine makes a key pair and gives its encapsulation key; the
+vendor encapsulates to each and answers ciphertext and shared secret; the engine
+decapsulates and compares. Negative items: a truncated key and, for ML-KEM, a key failing the
+FIPS 203 modulus check; a conforming product refuses to encapsulate to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from inventory.errors import InputError
+from testbed.engines.base import (
+    MLKEM_K,
+    EngineError,
+    InvalidKey,
+    Kind,
+    mlkem_encapsulation_key_ok,
+)
+from testbed.engines.registry import get_engine
+from testbed.vendor.codec import (
+    b64,
+    b64_bytes,
+    boolean,
+    field,
+    flip_bit,
+    hex_bytes,
+    obj,
+    same,
+    unb64,
+)
+from testbed.vendor.common import Prepared, answer_items, case, engines_for_kind, wire_sizes
+
+CONFIRM_LABEL = b"pqcplan-kem-confirm/1"
+CONFIRM_RULE = (
+    "HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || item id (UTF-8) "
+    "|| ciphertext), hex"
+)
+
+
+def confirmation(shared_secret: bytes, nonce: bytes, item_id: str, ciphertext: bytes) -> bytes:
+    """The key-confirmation value a receiver may return instead of the shared secret."""
+    msg = CONFIRM_LABEL + nonce + item_id.encode() + ciphertext
+    return hmac.new(shared_secret, msg, hashlib.sha256).digest()
+
+
+def _shuffled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = list(items)
+    secrets.SystemRandom().shuffle(out)
+    return out
+
+
+# -- vendor as receiver ------------------------------------------------------------------
+
+
+def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
+    engines = engines_for_kind(alg, Kind.KEM)
+    sizes = wire_sizes(alg, engines)
+    path = "$.input.encapsulation_key"
+    raw = field(obj(data, "$.input"), "encapsulation_key", "$.input")
+    ek = b64_bytes(raw, path, length=sizes.public_key)
+    if alg in MLKEM_K and not mlkem_encapsulation_key_ok(alg, ek):
+        raise InputError("fails the FIPS 203 modulus check (a coefficient is >= 3329)", path)
+    items: list[dict[str, Any]] = []
+    expected: dict[str, Any] = {}
+    ct = b""
+    for eng in engines:
+        try:
+            ct, ss = eng.encapsulate(alg, ek)
+        except InvalidKey as exc:
+            raise InputError(f"engine {eng.name} rejects the key: {exc}", path) from None
+        item_id = f"enc-{eng.name}"
+        items.append({"id": item_id, "engine": eng.name, "ciphertext": b64(ct)})
+        expected[item_id] = {"expect": "secret", "shared_secret": b64(ss), "engine": eng.name}
+    negatives = {"neg-short-ciphertext": ct[:-1], "neg-long-ciphertext": ct + b"\x00"}
+    for item_id, bad in negatives.items():
+        items.append({"id": item_id, "engine": None, "ciphertext": b64(bad)})
+        expected[item_id] = {"expect": "reject"}
+    if alg in MLKEM_K:
+        first = items[0]
+        tampered = flip_bit(unb64(first["ciphertext"]), 8 * (len(ct) // 2) + 3)
+        item_id = "neg-tampered-ciphertext"
+        items.append({"id": item_id, "engine": first["engine"], "ciphertext": b64(tampered)})
+        expected[item_id] = {
+            "expect": "implicit-rejection",
+            "shared_secret": expected[first["id"]]["shared_secret"],
+            "engine": first["engine"],
+        }
+    challenge = {
+        "encapsulation_key_sha256": hashlib.sha256(ek).hexdigest(),
+        "items": _shuffled(items),
+        "answer_with": {
+            "items": "{item id: {'shared_secret': base64} | {'confirmation': hex} | "
+            "{'rejected': true}}",
+            "confirmation": CONFIRM_RULE,
+        },
+    }
+    secret = {"expected": expected, "shared_secret_len": sizes.shared_secret}
+    return Prepared(challenge, secret, [e.name for e in engines], {"encapsulate": "engines"})
+
+
+def _receiver_answer(value: Any, path: str, ss_len: int) -> tuple[str, bytes]:
+    item = obj(value, path)
+    given = [k for k in ("shared_secret", "confirmation", "rejected") if k in item]
+    if len(given) != 1:
+        raise InputError("give exactly one of 'shared_secret', 'confirmation' or 'rejected'", path)
+    key = given[0]
+    if key == "shared_secret":
+        return key, b64_bytes(item[key], f"{path}.shared_secret", length=ss_len)
+    if key == "confirmation":
+        return key, hex_bytes(item[key], f"{path}.confirmation", length=32)
+    if not boolean(item[key], f"{path}.rejected"):
+        raise InputError("if present, must be true", f"{path}.rejected")
+    return key, b""
+
+
+def grade_receiver(
+    alg: str, challenge: dict[str, Any], secret: dict[str, Any], answer: Any, nonce: bytes
+) -> list[dict[str, Any]]:
+    by_id = {i["id"]: i for i in challenge["items"]}
+    raw = answer_items(answer, list(by_id), "$.answer")
+    parsed = {
+        i: _receiver_answer(v, f"$.answer.items.{i}", secret["shared_secret_len"])
+        for i, v in raw.items()
+    }
+    cases = []
+    for item_id, (how, value) in sorted(parsed.items()):
+        exp = secret["expected"][item_id]
+        ct = unb64(by_id[item_id]["ciphertext"])
+        engine = exp.get("engine")
+        if exp["expect"] == "reject":
+            ok = how == "rejected"
+            detail = "rejected" if ok else f"a ciphertext of {len(ct)} bytes was accepted"
+            cases.append(case(item_id, "kem-receiver/reject-bad-length", ok, detail))
+            continue
+        if how == "rejected":
+            why = (
+                "FIPS 203 decapsulation must not signal failure (implicit rejection)"
+                if exp["expect"] == "implicit-rejection"
+                else "a valid ciphertext was rejected"
+            )
+            cases.append(case(item_id, f"kem-receiver/{exp['expect']}", False, why, engine))
+            continue
+        ss = unb64(exp["shared_secret"])
+        want = ss if how == "shared_secret" else confirmation(ss, nonce, item_id, ct)
+        matches = same(value, want)
+        if exp["expect"] == "secret":
+            detail = f"{how} matches {engine}" if matches else f"{how} differs from {engine}'s"
+            cases.append(case(item_id, "kem-receiver/decapsulate", matches, detail, engine))
+        else:
+            detail = (
+                "returned the sender's secret for a tampered ciphertext"
+                if matches
+                else "implicit rejection: a different secret"
+            )
+            cases.append(
+                case(item_id, "kem-receiver/implicit-rejection", not matches, detail, engine)
+            )
+    return cases
+
+
+# -- vendor as sender ----------------------------------------------------------------------
+
+
+def modulus_broken(ek: bytes) -> bytes:
+    """``ek`` with its first 12-bit coefficient set to 4095 (>= q = 3329)."""
+    out = bytearray(ek)
+    out[0] = 0xFF
+    out[1] |= 0x0F
+    return bytes(out)
+
+
+def prepare_sender(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
+    engines = engines_for_kind(alg, Kind.KEM)
+    wire_sizes(alg, engines)
+    items: list[dict[str, Any]] = []
+    keys: dict[str, Any] = {}
+    pk = b""
+    for eng in engines:
+        pk, sk = eng.kem_keypair(alg)
+        item_id = f"ek-{eng.name}"
+        items.append({"id": item_id, "engine": eng.name, "encapsulation_key": b64(pk)})
+        keys[item_id] = {"engine": eng.name, "secret_key": b64(sk)}
+    items.append({"id": "neg-short-key", "engine": None, "encapsulation_key": b64(pk[:-1])})
+    if alg in MLKEM_K:
+        items.append(
+            {"id": "neg-modulus-key", "engine": None, "encapsulation_key": b64(modulus_broken(pk))}
+        )
+    challenge = {
+        "items": _shuffled(items),
+        "answer_with": {
+            "items": "{item id: {'ciphertext': base64, 'shared_secret': base64} | "
+            "{'rejected': true}}"
+        },
+    }
+    return Prepared(
+        challenge, {"keys": keys}, [e.name for e in engines], {"decapsulate": "engines"}
+    )
+
+
+def grade_sender(
+    alg: str, challenge: dict[str, Any], secret: dict[str, Any], answer: Any, nonce: bytes
+) -> list[dict[str, Any]]:
+    engines = engines_for_kind(alg, Kind.KEM)
+    sizes = wire_sizes(alg, engines)
+    ids = [i["id"] for i in challenge["items"]]
+    raw = answer_items(answer, ids, "$.answer")
+    parsed: dict[str, tuple[bytes, bytes] | None] = {}
+    for item_id, value in raw.items():
+        path = f"$.answer.items.{item_id}"
+        item = obj(value, path)
+        if "rejected" in item:
+            if not boolean(item["rejected"], f"{path}.rejected") or len(item) != 1:
+                raise InputError("give either {'rejected': true} or ciphertext and secret", path)
+            parsed[item_id] = None
+            continue
+        ct = b64_bytes(
+            field(item, "ciphertext", path), f"{path}.ciphertext", length=sizes.ciphertext
+        )
+        ss = b64_bytes(
+            field(item, "shared_secret", path), f"{path}.shared_secret", length=sizes.shared_secret
+        )
+        parsed[item_id] = (ct, ss)
+    cases = []
+    for item_id in sorted(parsed):
+        got = parsed[item_id]
+        if item_id.startswith("neg-"):
+            ok = got is None
+            detail = "refused the malformed key" if ok else "encapsulated to a malformed key"
+            cases.append(case(item_id, f"kem-sender/{item_id[4:]}", ok, detail))
+            continue
+        key = secret["keys"][item_id]
+        if got is None:
+            cases.append(
+                case(item_id, "kem-sender/encapsulate", False, "refused a valid key", key["engine"])
+            )
+            continue
+        ct, ss = got
+        try:
+            mine = get_engine(key["engine"]).decapsulate(alg, unb64(key["secret_key"]), ct)
+        except EngineError as exc:
+            cases.append(case(item_id, "kem-sender/encapsulate", False, str(exc), key["engine"]))
+            continue
+        ok = same(mine, ss)
+        detail = (
+            f"{key['engine']} decapsulates the same secret"
+            if ok
+            else f"{key['engine']} decapsulates a different secret"
+        )
+        cases.append(case(item_id, "kem-sender/encapsulate", ok, detail, key["engine"]))
+    return cases
