@@ -16,8 +16,11 @@ from app.api.routers import (
     inventory,
     keys,
     organizations,
+    plans,
+    profiles,
     testbed,
     usages,
+    vendor_sessions,
 )
 from app.settings import Settings, get_settings
 from inventory.db import session_factory
@@ -56,7 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange,
         keys,
         audit,
+        plans,
+        profiles,
         testbed,
+        vendor_sessions,
     ):
         app.include_router(module.router)
 

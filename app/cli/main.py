@@ -12,6 +12,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.cli.plan import plan_app
+from app.cli.profiles import profiles_app
 from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
 from inventory import migrations
@@ -34,6 +36,8 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(org_app, name="org")
 app.add_typer(key_app, name="key")
 app.add_typer(testbed_app, name="testbed")
+app.add_typer(plan_app, name="plan")
+app.add_typer(profiles_app, name="profiles")
 app.command("bench")(bench)
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from app.api.routers import plans as plans_router
-from app.api.routers import profiles as profiles_router
 from inventory.choices import (
     AssetType,
     CryptoFunction,
@@ -26,11 +24,6 @@ START = "2026-11-24"
 
 @pytest.fixture
 def client(api: Any) -> Any:
-    app = api.client.app
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/api/v1/plans" not in paths:  # until the app factory includes the routers
-        app.include_router(plans_router.router)
-        app.include_router(profiles_router.router)
     return api
 
 
