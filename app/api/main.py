@@ -14,6 +14,7 @@ from app.api.routers import (
     dependencies,
     exchange,
     inventory,
+    jobs,
     keys,
     organizations,
     plans,
@@ -37,18 +38,18 @@ Every inventory row belongs to an organization; another organization's row answe
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     sessions = session_factory(settings.database_url)
-    jobs = JobRunner(sessions, max_workers=settings.job_workers)
+    job_runner = JobRunner(sessions, max_workers=settings.job_workers)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        jobs.recover()
+        job_runner.recover()
         yield
-        jobs.shutdown()
+        job_runner.shutdown()
 
     app = FastAPI(title="pqcplan", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.sessionmaker = sessions
-    app.state.jobs = jobs
+    app.state.jobs = job_runner
     install_error_handlers(app)
     for module in (
         organizations,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange,
         keys,
         audit,
+        jobs,
         plans,
         profiles,
         testbed,

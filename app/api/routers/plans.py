@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api.deps import PrincipalDep, SessionDep
 from inventory.errors import InputError
+from inventory.models import Job
 from inventory.tenancy import NotFound, Principal, get_scoped, scoped
 from migration import report, service
 from migration.compare import judge
@@ -32,6 +34,9 @@ class PlanCreate(WhatIf):
     profile: str = Field(min_length=1, max_length=64, examples=["kr-2035"])
     name: str | None = Field(None, max_length=200)
     organization_id: int | None = None
+    background: bool = Field(
+        False, description="Run as a job (202 + job); follow it at /api/v1/jobs/{id}."
+    )
 
 
 class Regenerate(WhatIf):
@@ -104,6 +109,41 @@ def _generate(
         raise InputError(exc.message, exc.field or "profile") from None
 
 
+def _start_plan_job(
+    data: PlanCreate, request: Request, session: Any, principal: Principal, org_id: int
+) -> JSONResponse:
+    try:
+        service.resolve_profile(session, org_id, data.profile)  # refuse a bad profile now
+    except UnknownProfile as exc:
+        raise InputError(str(exc), "profile") from None
+    job = Job(
+        organization_id=org_id,
+        kind="plan",
+        created_by=principal.name,
+        params=data.model_dump(mode="json"),
+    )
+    session.add(job)
+    session.flush()
+    sessions, params = request.app.state.sessionmaker, _params(data)
+
+    def work(progress: Any) -> dict[str, Any]:
+        progress(0.05, f"planning under {data.profile}")
+        with sessions.begin() as s:
+            version = _generate(
+                s, org_id, data.profile, params, name=data.name, created_by=principal.name
+            )
+            return {
+                "plan_id": version.plan_id,
+                "version": version.number,
+                "summary": version.summary,
+            }
+
+    job_id = job.id
+    request.state.after_commit.append(lambda: request.app.state.jobs.submit(job_id, work))
+    body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
+    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
+
+
 def _version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
     plan = get_scoped(session, Plan, plan_id, principal)
     version = service.version_by_number(session, plan.id, number)
@@ -113,10 +153,16 @@ def _version(session: Any, plan_id: int, number: int, principal: Principal) -> P
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_plan(data: PlanCreate, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Plan the organization's inventory under a profile; stores version 1."""
+def create_plan(
+    data: PlanCreate, request: Request, session: SessionDep, principal: PrincipalDep
+) -> Any:
+    """Plan the organization's inventory under a profile; stores version 1.
+
+    Large inventories: pass `background: true` to get a job at once (202)."""
     principal.require_write()
     org_id = _org(principal, data.organization_id)
+    if data.background:
+        return _start_plan_job(data, request, session, principal, org_id)
     version = _generate(
         session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
     )

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routers.jobs import JobOut
 from app.api.schemas import Page
 from inventory.jobs import active_jobs
-from inventory.models import Job, JobStatus
+from inventory.models import Job
 from inventory.service.audit import record
 from inventory.tenancy import get_scoped, scoped
 from testbed import bench_jobs
@@ -40,22 +41,6 @@ class ProductOut(BaseModel):
     algorithms: list[str]
     description: str | None
     created_at: datetime
-
-
-class JobOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    kind: str
-    status: JobStatus
-    progress: float
-    message: str | None
-    params: dict[str, Any]
-    result: dict[str, Any] | None
-    error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 class RecordOut(BaseModel):
