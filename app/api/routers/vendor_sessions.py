@@ -1,0 +1,206 @@
+"""Vendor testbed sessions: interoperability and conformance checks with signed reports.
+
+Flow: POST /sessions (a product, an algorithm, a check; for ``kem_receiver`` the vendor's
+encapsulation key in ``input``) answers the challenge; POST /sessions/{id}/answer grades the
+answer once and returns the signed report; GET /report-key publishes the testbed's public key.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.api.deps import PrincipalDep, SessionDep
+from inventory.tenancy import get_scoped, scoped
+from testbed.models import Product
+from testbed.vendor import reports, service
+from testbed.vendor.common import OracleDisagreement
+from testbed.vendor.limits import RateLimited, VendorLimits
+from testbed.vendor.models import CheckKind, VendorReport, VendorSession
+
+router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
+_limits_lock = threading.Lock()
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product_id: int
+    algorithm: str = Field(min_length=1, max_length=120)
+    check: CheckKind
+    mode: str | None = Field(default=None, max_length=40)
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: dict[str, Any]
+
+
+class SessionOut(BaseModel):
+    id: int
+    organization_id: int
+    product_id: int
+    algorithm: str
+    check: CheckKind
+    mode: str | None
+    state: str
+    nonce: str
+    engines: list[str]
+    verdict: str | None
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    challenge: dict[str, Any]
+
+
+class ReportOut(BaseModel):
+    id: int
+    session_id: int
+    product_id: int
+    algorithm: str
+    check: str
+    verdict: str
+    key_id: str
+    created_at: datetime
+
+
+def _out(row: VendorSession) -> SessionOut:
+    return SessionOut(
+        id=row.id,
+        organization_id=row.organization_id,
+        product_id=row.product_id,
+        algorithm=row.algorithm,
+        check=row.check,
+        mode=row.mode,
+        state=service.state_of(row),
+        nonce=row.nonce,
+        engines=row.engines,
+        verdict=row.verdict,
+        created_at=service.aware(row.created_at),
+        expires_at=service.aware(row.expires_at),
+        answered_at=row.answered_at and service.aware(row.answered_at),
+        challenge=row.challenge,
+    )
+
+
+def _limits(request: Request) -> VendorLimits:
+    with _limits_lock:
+        limits = getattr(request.app.state, "vendor_limits", None)
+        if limits is None:
+            limits = request.app.state.vendor_limits = VendorLimits()
+        return limits
+
+
+def _charge(request: Request, org_id: int, algorithm: str | None = None, check: str = "") -> None:
+    try:
+        _limits(request).charge(org_id, algorithm, check)
+    except RateLimited as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"{exc}; retry in {exc.retry_after} s",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+
+
+def _oracle_failure(exc: OracleDisagreement) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        f"the testbed's reference implementations disagree, nothing can be graded: {exc}",
+    )
+
+
+@router.post("/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+def open_session(
+    data: SessionIn, request: Request, db: SessionDep, principal: PrincipalDep
+) -> SessionOut:
+    """Open a check of one product and algorithm; the answer carries the challenge."""
+    principal.require_testbed(write=True)
+    product = get_scoped(db, Product, data.product_id, principal)
+    algorithm = service.resolve_algorithm(product, data.algorithm)
+    _charge(request, product.organization_id, algorithm, data.check.value)
+    try:
+        row = service.create_session(
+            db,
+            principal,
+            product=product,
+            algorithm=algorithm,
+            check=data.check,
+            mode=data.mode,
+            data=data.input,
+        )
+    except OracleDisagreement as exc:
+        raise _oracle_failure(exc) from None
+    return _out(row)
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+def list_sessions(
+    db: SessionDep, principal: PrincipalDep, product_id: int | None = None
+) -> list[SessionOut]:
+    principal.require_testbed()
+    stmt = scoped(select(VendorSession), VendorSession, principal)
+    if product_id is not None:
+        stmt = stmt.where(VendorSession.product_id == product_id)
+    return [_out(r) for r in db.scalars(stmt.order_by(VendorSession.id).limit(500))]
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+def get_session(session_id: int, db: SessionDep, principal: PrincipalDep) -> SessionOut:
+    principal.require_testbed()
+    return _out(get_scoped(db, VendorSession, session_id, principal))
+
+
+@router.post("/sessions/{session_id}/answer")
+def answer_session(
+    session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Grade the answer (once) and return the signed report."""
+    principal.require_testbed(write=True)
+    row = get_scoped(db, VendorSession, session_id, principal)
+    _charge(request, row.organization_id)
+    try:
+        report = service.answer_session(db, principal, session_id, data.answer)
+    except service.SessionExpired as exc:
+        raise HTTPException(status.HTTP_410_GONE, str(exc)) from None
+    return report.document
+
+
+@router.get("/sessions/{session_id}/report")
+def session_report(session_id: int, db: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    principal.require_testbed()
+    row = get_scoped(db, VendorSession, session_id, principal)
+    report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
+    if report is None:
+        raise HTTPException(404, f"session {session_id} has no report yet (not answered)")
+    return report.document
+
+
+@router.get("/reports", response_model=list[ReportOut])
+def list_reports(
+    db: SessionDep, principal: PrincipalDep, product_id: int | None = None
+) -> list[VendorReport]:
+    principal.require_testbed()
+    stmt = scoped(select(VendorReport), VendorReport, principal)
+    if product_id is not None:
+        stmt = stmt.where(VendorReport.product_id == product_id)
+    return list(db.scalars(stmt.order_by(VendorReport.id).limit(500)))
+
+
+@router.get("/report-key")
+def report_key(db: SessionDep) -> dict[str, Any]:
+    """The testbed's public report-signing key (public: no API key needed)."""
+    key = reports.signing_key(db)
+    return {
+        "algorithm": key.algorithm,
+        "key_id": key.key_id,
+        "public_key": base64.b64encode(key.public_key).decode(),
+        "created_at": service.aware(key.created_at),
+        "report_format": reports.REPORT_FORMAT,
+        "canonicalization": reports.CANONICALIZATION,
+    }

@@ -1,0 +1,224 @@
+"""Vendor sessions: open (prepare the challenge), answer once (grade, sign the report).
+
+A session lives ``SESSION_TTL`` (15 minutes). Answering is guarded by one UPDATE ... WHERE
+state = 'open', so two concurrent answers cannot both be graded: the second gets a
+:class:`~inventory.errors.Conflict` (409). An answer whose format is wrong (422) rolls back
+with the request and leaves the session open.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from inventory.errors import Conflict, InputError
+from inventory.models import Organization
+from inventory.service.audit import record
+from inventory.tenancy import Principal, get_scoped
+from testbed.bench_jobs import canonical
+from testbed.engines.registry import get_engines
+from testbed.models import Product
+from testbed.vendor import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
+from testbed.vendor.common import Prepared
+from testbed.vendor.models import CheckKind, SessionState, VendorReport, VendorSession
+
+SESSION_TTL = timedelta(minutes=15)
+
+
+class SessionExpired(Exception):
+    """The session's time ran out before it was answered (HTTP 410)."""
+
+
+Prepare = Callable[..., Prepared]
+Grade = Callable[[str, dict, dict, Any, bytes], list[dict[str, Any]]]
+
+CHECKS: dict[CheckKind, tuple[Prepare, Grade]] = {
+    CheckKind.KEM_RECEIVER: (kem_checks.prepare_receiver, kem_checks.grade_receiver),
+    CheckKind.KEM_SENDER: (kem_checks.prepare_sender, kem_checks.grade_sender),
+    CheckKind.SIG_VENDOR_SIGNS: (sig_checks.prepare_vendor_signs, sig_checks.grade_vendor_signs),
+    CheckKind.SIG_VENDOR_VERIFIES: (
+        sig_checks.prepare_vendor_verifies,
+        sig_checks.grade_vendor_verifies,
+    ),
+    CheckKind.ACVP_MLKEM: (acvp_mlkem.prepare, acvp_mlkem.grade),
+    CheckKind.ACVP_MLDSA: (acvp_mldsa.prepare, acvp_mldsa.grade),
+}
+_ACVP = (CheckKind.ACVP_MLKEM, CheckKind.ACVP_MLDSA)
+
+
+def aware(dt: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def state_of(row: VendorSession, now: datetime | None = None) -> str:
+    """``open``, ``finished`` or ``expired`` (an open session past its time)."""
+    now = now or datetime.now(UTC)
+    if row.state is SessionState.OPEN and now >= aware(row.expires_at):
+        return "expired"
+    return str(row.state.value)
+
+
+def resolve_algorithm(product: Product, raw: str) -> str:
+    alg = canonical(raw)
+    if alg not in product.algorithms:
+        raise InputError(
+            f"product {product.name} {product.version} does not claim {alg!r} "
+            f"(it claims {product.algorithms})",
+            "$.algorithm",
+        )
+    return alg
+
+
+def create_session(
+    db: Session,
+    principal: Principal,
+    *,
+    product: Product,
+    algorithm: str,
+    check: CheckKind,
+    mode: str | None,
+    data: dict[str, Any],
+) -> VendorSession:
+    if check not in _ACVP and mode is not None:
+        raise InputError("only ACVP sessions take a mode", "$.mode")
+    prepare, _ = CHECKS[check]
+    nonce = secrets.token_bytes(32)
+    started = time.perf_counter()
+    kwargs = {"mode": mode} if check in _ACVP else {}
+    prepared = prepare(algorithm, data, nonce, **kwargs)
+    prepare_ms = round((time.perf_counter() - started) * 1000)
+    now = datetime.now(UTC)
+    row = VendorSession(
+        organization_id=product.organization_id,
+        product_id=product.id,
+        algorithm=algorithm,
+        check=check,
+        mode=mode,
+        state=SessionState.OPEN,
+        nonce=nonce.hex(),
+        engines=prepared.engines,
+        challenge=prepared.challenge,
+        secret={**prepared.secret, "_oracles": prepared.oracles},
+        prepare_ms=prepare_ms,
+        created_by=principal.name,
+        created_at=now,
+        expires_at=now + SESSION_TTL,
+    )
+    db.add(row)
+    db.flush()
+    if "vector_set" in prepared.challenge:  # the ACVP vsId is the session id
+        row.challenge = {
+            **prepared.challenge,
+            "vector_set": {**prepared.challenge["vector_set"], "vsId": row.id},
+        }
+    record(
+        db,
+        principal,
+        "create",
+        "vendor_session",
+        row.id,
+        row.organization_id,
+        {"product_id": product.id, "algorithm": algorithm, "check": check.value, "mode": mode},
+    )
+    return row
+
+
+def answer_session(db: Session, principal: Principal, session_id: int, answer: Any) -> VendorReport:
+    row = get_scoped(db, VendorSession, session_id, principal)
+    now = datetime.now(UTC)
+    if row.state is not SessionState.OPEN:
+        raise Conflict(f"session {row.id} was already answered; open a new session")
+    if now >= aware(row.expires_at):
+        raise SessionExpired(
+            f"session {row.id} expired at {aware(row.expires_at).isoformat()}; open a new one"
+        )
+    claimed = db.execute(
+        update(VendorSession)
+        .where(VendorSession.id == row.id, VendorSession.state == SessionState.OPEN)
+        .values(state=SessionState.FINISHED, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # a concurrent answer got there first
+        raise Conflict(f"session {row.id} was already answered; open a new session")
+    db.refresh(row)
+    _, grade = CHECKS[row.check]
+    started = time.perf_counter()
+    cases = grade(row.algorithm, row.challenge, row.secret, answer, bytes.fromhex(row.nonce))
+    grade_ms = round((time.perf_counter() - started) * 1000)
+    failed = sum(c["verdict"] == "fail" for c in cases)
+    verdict = "pass" if cases and not failed else "fail"
+    row.verdict = verdict
+    body = _report_body(db, row, cases, verdict, grade_ms)
+    document = reports.sign_report(db, body)
+    report = VendorReport(
+        organization_id=row.organization_id,
+        session_id=row.id,
+        product_id=row.product_id,
+        algorithm=row.algorithm,
+        check=row.check.value,
+        verdict=verdict,
+        key_id=document["signature"]["key_id"],
+        document=document,
+    )
+    db.add(report)
+    db.flush()
+    record(
+        db,
+        principal,
+        "answer",
+        "vendor_session",
+        row.id,
+        row.organization_id,
+        {"verdict": verdict, "failed": failed, "cases": len(cases)},
+    )
+    return report
+
+
+def _report_body(
+    db: Session, row: VendorSession, cases: list[dict], verdict: str, grade_ms: int
+) -> dict[str, Any]:
+    product = db.get(Product, row.product_id)
+    org = db.get(Organization, row.organization_id)
+    engines = get_engines()
+    created, answered = aware(row.created_at), aware(row.answered_at or row.created_at)
+    failed = sum(c["verdict"] == "fail" for c in cases)
+    return {
+        "format": reports.REPORT_FORMAT,
+        "session_id": row.id,
+        "issued_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vendor": {"organization_id": row.organization_id, "name": org.name if org else None},
+        "product": {
+            "id": row.product_id,
+            "name": product.name if product else None,
+            "version": product.version if product else None,
+        },
+        "algorithm": row.algorithm,
+        "check": row.check.value,
+        "mode": row.mode,
+        "engines": [
+            {"name": n, "version": engines[n].version if n in engines else None}
+            for n in row.engines
+        ],
+        "reference": row.secret.get("_oracles", {}),
+        "cases": cases,
+        "summary": {
+            "cases": len(cases),
+            "passed": len(cases) - failed,
+            "failed": failed,
+            "verdict": verdict,
+        },
+        "timings": {
+            "session_created_at": created.isoformat(timespec="seconds"),
+            "answered_at": answered.isoformat(timespec="seconds"),
+            "prepare_ms": row.prepare_ms,
+            "vendor_ms": round((answered - created).total_seconds() * 1000),
+            "grade_ms": grade_ms,
+        },
+    }

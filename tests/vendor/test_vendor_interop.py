@@ -1,0 +1,122 @@
+"""Interoperability over HTTP: a PQClean-based product checked against every engine."""
+
+from __future__ import annotations
+
+ENGINES = {"liboqs", "openssl", "pqclean"}
+
+
+def test_kem_receiver_good_product_passes_with_secrets_and_confirmations(
+    vendors, product_cls, helpers
+):
+    v = vendors()
+    pid = v.product()
+    product = product_cls()
+    for confirm in (False, True):
+        s = v.open(pid, "ML-KEM-768", "kem_receiver", encapsulation_key=helpers["b64"](product.ek))
+        assert set(s["engines"]) == ENGINES and s["state"] == "open"
+        assert "secret" not in s and "expected" not in str(s["challenge"])
+        report = v.answer(s["id"], product.receive(s["challenge"], s["nonce"], confirm=confirm))
+        got = helpers["verdicts"](report)
+        assert got == {
+            "enc-liboqs": "pass",
+            "enc-openssl": "pass",
+            "enc-pqclean": "pass",
+            "neg-short-ciphertext": "pass",
+            "neg-long-ciphertext": "pass",
+            "neg-tampered-ciphertext": "pass",
+        }
+        body = report["report"]
+        assert body["summary"] == {"cases": 6, "passed": 6, "failed": 0, "verdict": "pass"}
+        assert body["product"]["name"] == "SecureGate" and body["product"]["version"] == "9.1"
+        assert {e["name"] for e in body["engines"]} == ENGINES
+        assert all(e["version"] for e in body["engines"])
+        assert report["signature"]["algorithm"] == "ML-DSA-65"
+
+
+def test_product_that_disagrees_with_openssl_only_is_caught(vendors, product_cls, helpers):
+    v = vendors()
+    pid = v.product()
+    product = product_cls(faults={"wrong_ss_openssl"})
+    s = v.open(pid, "ML-KEM-768", "kem_receiver", encapsulation_key=helpers["b64"](product.ek))
+    report = v.answer(s["id"], product.receive(s["challenge"], s["nonce"]))
+    failed = {k for k, val in helpers["verdicts"](report).items() if val == "fail"}
+    assert failed == {"enc-openssl"}
+    assert report["report"]["summary"]["verdict"] == "fail"
+
+
+def test_kem_sender_good_and_faulty(vendors, product_cls):
+    v = vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-KEM-768", "kem_sender")
+    ids = {i["id"] for i in s["challenge"]["items"]}
+    assert ids == {"ek-liboqs", "ek-openssl", "ek-pqclean", "neg-short-key", "neg-modulus-key"}
+    report = v.answer(s["id"], product_cls().send(s["challenge"]))
+    assert report["report"]["summary"]["verdict"] == "pass", report["report"]["cases"]
+
+    # a product without the FIPS 203 key checks fails exactly the two negative items
+    s = v.open(pid, "ML-KEM-768", "kem_sender")
+    report = v.answer(s["id"], product_cls(faults={"no_key_checks"}).send(s["challenge"]))
+    cases = {c["id"]: c["verdict"] for c in report["report"]["cases"]}
+    assert {k for k, val in cases.items() if val == "fail"} == {"neg-short-key", "neg-modulus-key"}
+
+    # a product whose shared secret is wrong fails against every engine, nothing else
+    s = v.open(pid, "ML-KEM-768", "kem_sender")
+    report = v.answer(s["id"], product_cls(faults={"wrong_ss"}).send(s["challenge"]))
+    cases = {c["id"]: c["verdict"] for c in report["report"]["cases"]}
+    assert {k for k, val in cases.items() if val == "fail"} == {
+        "ek-liboqs",
+        "ek-openssl",
+        "ek-pqclean",
+    }
+
+
+def test_signatures_both_ways_good_product(sqlite_vendors, product_cls, helpers):
+    v = sqlite_vendors()
+    pid = v.product()
+    product = product_cls()
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    report = v.answer(s["id"], product.sign(s["challenge"]))
+    assert helpers["verdicts"](report) == {f"verify-{e}": "pass" for e in ENGINES}
+
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_verifies")
+    assert len(s["challenge"]["items"]) == 12  # 3 engines x (good + 3 bad)
+    report = v.answer(s["id"], product.verify_items(s["challenge"]))
+    assert report["report"]["summary"] == {
+        "cases": 12,
+        "passed": 12,
+        "failed": 0,
+        "verdict": "pass",
+    }
+
+
+def test_faulty_signatures_fail_exactly_what_they_should(sqlite_vendors, product_cls, helpers):
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    report = v.answer(s["id"], product_cls(faults={"flip_sig_bit"}).sign(s["challenge"]))
+    assert helpers["verdicts"](report) == {f"verify-{e}": "fail" for e in ENGINES}
+
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_verifies")
+    report = v.answer(s["id"], product_cls(faults={"accept_all"}).verify_items(s["challenge"]))
+    by_check = {}
+    for c in report["report"]["cases"]:
+        by_check.setdefault(c["check"], set()).add(c["verdict"])
+    assert by_check == {
+        "sig-vendor-verifies/good": {"pass"},
+        "sig-vendor-verifies/bit-flip": {"fail"},
+        "sig-vendor-verifies/truncated": {"fail"},
+        "sig-vendor-verifies/other-message": {"fail"},
+    }
+
+
+def test_wrong_key_length_is_refused_before_any_crypto(sqlite_vendors, product_cls, helpers):
+    v = sqlite_vendors()
+    pid = v.product()
+    product = product_cls(faults={"short_key"})
+    resp = v.open(
+        pid, "ML-KEM-768", "kem_receiver", expect=422, encapsulation_key=helpers["b64"](product.ek)
+    )
+    assert resp["location"] == "$.input.encapsulation_key" and "1184 bytes" in resp["detail"]
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    resp = v.answer(s["id"], product.sign(s["challenge"]), expect=422).json()
+    assert resp["location"] == "$.answer.public_key" and "1952 bytes" in resp["detail"]
