@@ -1,0 +1,76 @@
+"""`pqcplan verify-report FILE [--key PUBKEY_FILE]`: check a signed vendor report offline.
+
+No database and no network: the ML-DSA-65 signature over the canonical JSON of the report's
+``report`` member (keys sorted, no whitespace, UTF-8) is checked with every local engine that
+implements ML-DSA-65. With ``--key`` (the JSON of ``GET /api/v1/testbed/report-key``, or the
+raw, base64 or hex public key) the report must also be signed by that key; without it, only
+the report's own embedded key is used, which proves integrity but not who signed.
+
+Exit codes: 0 the signature verifies, 1 it does not, 2 the files cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli.common import console, err_console
+from testbed.vendor.reports import load_public_key, verify_document
+
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            raise OSError(f"larger than {MAX_REPORT_BYTES} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        err_console.print(f"[red]error:[/red] cannot read the {what} {path}: {exc}")
+        raise typer.Exit(2) from None
+
+
+def verify_report(
+    file: Annotated[Path, typer.Argument(help="A report saved from the testbed API.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="The testbed's public key (report-key JSON, raw, b64 or hex)."),
+    ] = None,
+) -> None:
+    """Check a signed testbed report offline (exit 0 if the signature verifies)."""
+    try:
+        doc = json.loads(_read(file, "report"))
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/red] {file} is not JSON: {exc}")
+        raise typer.Exit(2) from None
+    public_key = None
+    if key is not None:
+        try:
+            public_key = load_public_key(_read(key, "key file"))
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/red] {key}: {exc}")
+            raise typer.Exit(2) from None
+    result = verify_document(doc, public_key)
+    body = doc.get("report", {}) if isinstance(doc, dict) else {}
+    if not result.ok:
+        err_console.print(f"[red]INVALID[/red] {file}: {result.reason}")
+        raise typer.Exit(1)
+    product = body.get("product") or {}
+    summary = body.get("summary") or {}
+    console.print(
+        f"[green]valid[/green] {file}: {result.reason} on {', '.join(result.engines)}; "
+        f"key {result.key_id}"
+    )
+    console.print(
+        f"  {product.get('name')} {product.get('version')}: {body.get('algorithm')} "
+        f"{body.get('check')} {body.get('mode') or ''}-> {summary.get('verdict')} "
+        f"({summary.get('passed')}/{summary.get('cases')} cases), issued {body.get('issued_at')}"
+    )
+    if not result.trusted_key:
+        console.print(
+            "[yellow]warning:[/yellow] checked against the key inside the report only; "
+            "pass --key with the testbed's published key to check who signed it"
+        )
