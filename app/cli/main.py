@@ -14,6 +14,7 @@ from rich.table import Table
 from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
+from app.cli.reports import verify_report
 from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
 from inventory import migrations
@@ -39,6 +40,7 @@ app.add_typer(testbed_app, name="testbed")
 app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
 app.command("bench")(bench)
+app.command("verify-report")(verify_report)
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
 
