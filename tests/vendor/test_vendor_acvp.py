@@ -1,0 +1,210 @@
+"""ACVP-shape conformance sessions: prompts from the testbed, answers from a product, grades.
+
+The good product answers with other code than the testbed's reference where it can: liboqs
+called directly for ML-KEM keyGen, PQClean for decapsulation and verification, OpenSSL (via
+cryptography) for the encapsulation-key check; kyber-py / dilithium-py only for the internal
+functions nothing else exposes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography.hazmat.primitives.asymmetric import mlkem
+from dilithium_py.ml_dsa import ML_DSA_65
+from kyber_py.ml_kem import ML_KEM_768
+from pqcrypto.kem import ml_kem_768 as pq_kem
+from pqcrypto.sign import ml_dsa_65 as pq_dsa
+
+from testbed.engines.oqs_loader import require_oqs
+
+K = 3  # ML-KEM-768
+
+
+def _h(text: str) -> bytes:
+    return bytes.fromhex(text)
+
+
+def _hx(data: bytes) -> str:
+    return data.hex().upper()
+
+
+def _answer(vector_set: dict, solve) -> dict:
+    groups = []
+    for group in vector_set["testGroups"]:
+        tests = [{"tcId": t["tcId"], **solve(group, t)} for t in group["tests"]]
+        groups.append({"tgId": group["tgId"], "tests": tests})
+    return {"vsId": vector_set["vsId"], "testGroups": groups}
+
+
+def _failed(report: dict) -> set[str]:
+    return {c["id"] for c in report["report"]["cases"] if c["verdict"] == "fail"}
+
+
+# -- ML-KEM products -------------------------------------------------------------------------
+
+
+def mlkem_keygen_liboqs(group, test):
+    kem = require_oqs().KeyEncapsulation("ML-KEM-768")
+    try:
+        ek = kem.generate_keypair_seed(_h(test["d"]) + _h(test["z"]))
+        return {"ek": _hx(ek), "dk": _hx(kem.export_secret_key())}
+    finally:
+        kem.free()
+
+
+def mlkem_encap_decap_good(group, test):
+    fn = group["function"]
+    if fn == "encapsulation":
+        k, c = ML_KEM_768._encaps_internal(_h(test["ek"]), _h(test["m"]))
+        return {"c": _hx(c), "k": _hx(k)}
+    if fn == "decapsulation":
+        return {"k": _hx(pq_kem.decaps(_h(group["dk"]), _h(test["c"])))}
+    if fn == "encapsulationKeyCheck":
+        try:
+            mlkem.MLKEM768PublicKey.from_public_bytes(_h(test["ek"]))
+            return {"testPassed": True}
+        except ValueError:
+            return {"testPassed": False}
+    dk = _h(test["dk"])  # decapsulationKeyCheck: H(ek) inside dk
+    ek, h = dk[384 * K : 768 * K + 32], dk[768 * K + 32 : 768 * K + 64]
+    return {"testPassed": hashlib.sha3_256(ek).digest() == h}
+
+
+def mlkem_encap_decap_faulty(group, test):
+    """Explicit rejection (zeros) instead of FIPS 203 implicit rejection; no modulus check."""
+    fn = group["function"]
+    if fn == "decapsulation":
+        kyber, dk, c = ML_KEM_768, _h(group["dk"]), _h(test["c"])
+        ek, h = dk[384 * K : 768 * K + 32], dk[768 * K + 32 : 768 * K + 64]
+        m = kyber._k_pke_decrypt(dk[: 384 * K], c)
+        k, r = kyber._G(m + h)
+        return {"k": _hx(k if kyber._k_pke_encrypt(ek, m, r) == c else bytes(32))}
+    if fn == "encapsulationKeyCheck":
+        return {"testPassed": True}
+    return mlkem_encap_decap_good(group, test)
+
+
+def test_acvp_mlkem_keygen_good_and_pre_fips203(sqlite_vendors, pre_fips203_kyber):
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen")
+    vs = s["challenge"]["vector_set"]
+    assert vs["vsId"] == s["id"] and vs["algorithm"] == "ML-KEM" and vs["revision"] == "FIPS203"
+    test = vs["testGroups"][0]["tests"][0]
+    assert set(test) == {"tcId", "d", "z"}  # prompts only, no answers
+    report = v.answer(s["id"], _answer(vs, mlkem_keygen_liboqs))
+    assert report["report"]["summary"]["verdict"] == "pass"
+    assert report["report"]["reference"]["computed_by"].startswith("kyber-py")
+    assert set(report["report"]["reference"]["cross_checked_with"]) == {"liboqs", "openssl"}
+
+    # a product on the pre-FIPS-203 draft (no domain-separation byte in keyGen) fails every case
+    def stale(group, test):
+        ek, dk = pre_fips203_kyber.key_derive(_h(test["d"]) + _h(test["z"]))
+        return {"ek": _hx(ek), "dk": _hx(dk)}
+
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen")
+    report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], stale))
+    assert _failed(report) == {c["id"] for c in report["report"]["cases"]}
+    assert report["report"]["summary"]["cases"] == 2
+
+
+def test_acvp_mlkem_encap_decap_good_and_faulty(sqlite_vendors):
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="encapDecap")
+    vs = s["challenge"]["vector_set"]
+    functions = [g["function"] for g in vs["testGroups"]]
+    assert functions == [
+        "encapsulation",
+        "decapsulation",
+        "encapsulationKeyCheck",
+        "decapsulationKeyCheck",
+    ]
+    report = v.answer(s["id"], _answer(vs, mlkem_encap_decap_good))
+    assert report["report"]["summary"]["failed"] == 0, report["report"]["cases"]
+    assert set(report["report"]["reference"]["cross_checked_with"]) == {
+        "liboqs",
+        "openssl",
+        "pqclean",
+    }
+
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="encapDecap")
+    report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mlkem_encap_decap_faulty))
+    cases = report["report"]["cases"]
+    expected_fail = {
+        c["id"]
+        for c in cases
+        if "modified ciphertext" in c["detail"] or c["detail"].startswith("modulus check fails")
+    }
+    assert len(expected_fail) == 3  # two modified ciphertexts, one bad key
+    assert _failed(report) == expected_fail
+
+
+def test_acvp_answer_format_is_checked_and_missing_tests_fail(sqlite_vendors):
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen")
+    vs = s["challenge"]["vector_set"]
+    bad = _answer(vs, lambda g, t: {"ek": "XYZ", "dk": "00"})
+    resp = v.answer(s["id"], bad, expect=422).json()
+    assert resp["location"] == "$.answer.testGroups[0].tests[0].ek"
+    short = _answer(vs, lambda g, t: {"ek": "00" * 10, "dk": "00"})
+    resp = v.answer(s["id"], short, expect=422).json()
+    assert "1184 bytes" in resp["detail"]
+    unknown = {"vsId": vs["vsId"], "testGroups": [{"tgId": 9, "tests": [{"tcId": 1}]}]}
+    resp = v.answer(s["id"], unknown, expect=422).json()
+    assert resp["location"] == "$.answer.testGroups[0].tests[0].tcId"
+    # the 422s did not use the session up; an empty answer grades every test as failed
+    report = v.answer(s["id"], {"vsId": vs["vsId"], "testGroups": []})
+    assert [c["detail"] for c in report["report"]["cases"]] == [
+        "no answer (key generation from seed)"
+    ] * 2
+
+
+# -- ML-DSA products -------------------------------------------------------------------------
+
+
+def mldsa_good(group, test):
+    if "seed" in test:
+        pk, sk = ML_DSA_65.key_derive(_h(test["seed"]))
+        return {"pk": _hx(pk), "sk": _hx(sk)}
+    if "signature" in test:  # sigVer with PQClean
+        try:
+            pq_dsa.verify(_h(test["pk"]), _h(test["message"]), _h(test["signature"]))
+            return {"testPassed": True}
+        except Exception:
+            return {"testPassed": False}
+    sk, msg, ctx = _h(test["sk"]), _h(test["message"]), _h(test["context"])
+    rnd = bytes(32) if group["deterministic"] else _h(test["rnd"])
+    return {"signature": _hx(ML_DSA_65._sign_internal(sk, bytes([0, len(ctx)]) + ctx + msg, rnd))}
+
+
+def mldsa_faulty(group, test):
+    """Ignores the given rnd (fresh randomness) and accepts every signature."""
+    if "signature" in test:
+        return {"testPassed": True}
+    if "rnd" in test:
+        sig = ML_DSA_65.sign(_h(test["sk"]), _h(test["message"]), ctx=_h(test["context"]))
+        return {"signature": _hx(sig)}
+    return mldsa_good(group, test)
+
+
+def test_acvp_mldsa_all_modes_good_and_faulty(sqlite_vendors):
+    v = sqlite_vendors()
+    pid = v.product()
+    for mode in ("keyGen", "sigGen", "sigVer"):
+        s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode=mode)
+        vs = s["challenge"]["vector_set"]
+        assert vs["algorithm"] == "ML-DSA" and vs["mode"] == mode and vs["revision"] == "FIPS204"
+        report = v.answer(s["id"], _answer(vs, mldsa_good))
+        assert report["report"]["summary"]["failed"] == 0, (mode, report["report"]["cases"])
+
+    s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigGen")
+    report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
+    assert _failed(report) == {"tg2/tc1", "tg2/tc2"}  # the hedged group; deterministic passes
+
+    s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigVer")
+    report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
+    modified = {c["id"] for c in report["report"]["cases"] if "modified" in c["detail"]}
+    assert len(modified) == 12 and _failed(report) == modified
