@@ -200,9 +200,9 @@ def test_acvp_mldsa_all_modes_good_and_faulty(sqlite_vendors):
         report = v.answer(s["id"], _answer(vs, mldsa_good))
         assert report["report"]["summary"]["failed"] == 0, (mode, report["report"]["cases"])
 
-    s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigGen")
+    s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigGen", tests_per_group=1)
     report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
-    assert _failed(report) == {"tg2/tc1", "tg2/tc2"}  # the hedged group; deterministic passes
+    assert _failed(report) == {"tg2/tc1"}  # the hedged group fails; the deterministic one passes
 
     s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigVer")
     report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
