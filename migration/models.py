@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,7 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inventory.models.base import Base, TenantMixin, TimestampMixin, enum_column, utcnow
+from inventory.models.base import (
+    Base,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class TaskStatus(StrEnum):
@@ -64,7 +70,7 @@ class PlanVersion(TenantMixin, Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="versions")
     tasks: Mapped[list[PlanTask]] = relationship(
@@ -120,7 +126,7 @@ class PlanTask(TenantMixin, Base):
     blocking_chain: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.PLANNED)
     status_note: Mapped[str | None] = mapped_column(Text)
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[PlanVersion] = relationship(back_populates="tasks")
 

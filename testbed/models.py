@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, utcnow
+from inventory.models.base import Base, TenantMixin, UTCDateTime, utcnow
 
 
 class Product(TenantMixin, Base):
@@ -22,7 +22,7 @@ class Product(TenantMixin, Base):
     version: Mapped[str] = mapped_column(String(100))
     algorithms: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BenchmarkRecord(TenantMixin, Base):
@@ -47,4 +47,4 @@ class BenchmarkRecord(TenantMixin, Base):
     sizes: Mapped[dict[str, int]] = mapped_column(JSON)
     machine: Mapped[dict[str, Any]] = mapped_column(JSON)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

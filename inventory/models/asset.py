@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,7 +26,14 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
-from inventory.models.base import Base, TenantMixin, TimestampMixin, enum_column, utcnow
+from inventory.models.base import (
+    Base,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class Asset(TenantMixin, TimestampMixin, Base):
@@ -101,15 +107,15 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
     cert_subject: Mapped[str | None] = mapped_column(String(500))
     cert_issuer: Mapped[str | None] = mapped_column(String(500))
     cert_serial: Mapped[str | None] = mapped_column(String(100))
-    cert_not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cert_not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cert_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cert_not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cert_fingerprint_sha256: Mapped[str | None] = mapped_column(String(64))
     cert_public_key_algorithm: Mapped[str | None] = mapped_column(String(120))
 
     source: Mapped[Source] = mapped_column(enum_column(Source), default=Source.MANUAL)
     evidence: Mapped[str | None] = mapped_column(Text)
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     notes: Mapped[str | None] = mapped_column(Text)
 
     asset: Mapped[Asset] = relationship(back_populates="usages")
@@ -130,7 +136,7 @@ class Dependency(TenantMixin, Base):
     )
     kind: Mapped[DependencyKind] = mapped_column(enum_column(DependencyKind))
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dependent: Mapped[Asset] = relationship(foreign_keys=[dependent_id])
     provider: Mapped[Asset] = relationship(foreign_keys=[provider_id])

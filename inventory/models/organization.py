@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.choices import Role, Sector, Tier
-from inventory.models.base import Base, TenantMixin, TimestampMixin, enum_column, utcnow
+from inventory.models.base import (
+    Base,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class Organization(TimestampMixin, Base):
@@ -34,8 +41,8 @@ class ApiKey(TenantMixin, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(TenantMixin, Base):
@@ -44,7 +51,7 @@ class AuditEntry(TenantMixin, Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))
     api_key_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("api_keys.id", ondelete="SET NULL")
