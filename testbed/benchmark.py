@@ -78,6 +78,8 @@ class BenchmarkResult:
     max_iterations: int
     started_at: str
     machine: dict[str, Any] = field(default_factory=dict)
+    #: raw per-call latencies in ns, per operation (only with ``keep_samples=True``)
+    samples_ns: dict[str, list[int]] = field(default_factory=dict)
 
     def ops_per_s(self, operation: str) -> float:
         return self.operations[operation].ops_per_s
@@ -181,6 +183,7 @@ def run_benchmark(
     message: bytes = DEFAULT_MESSAGE,
     progress: Callable[[Progress], None] | None = None,
     with_machine_info: bool = True,
+    keep_samples: bool = False,
 ) -> BenchmarkResult:
     """Measure keygen/encaps/decaps (KEM) or keygen/sign/verify (signature) of ``alg``.
 
@@ -188,7 +191,8 @@ def run_benchmark(
     each loop (cut short after a quarter of the operation's budget); ``time_budget_s``
     is the total for the run, split evenly over the operations; ``max_iterations`` caps
     each loop. ``progress`` is called at the start and end of each operation and about
-    every 0.1 s in between. Raises :class:`UnsupportedAlgorithm` for an unknown ``alg``.
+    every 0.1 s in between. ``keep_samples`` keeps the raw per-call latencies.
+    Raises :class:`UnsupportedAlgorithm` for an unknown ``alg``.
     """
     if time_budget_s <= 0 or max_iterations < 1 or warmup < 0:
         raise ValueError("time_budget_s must be > 0, max_iterations >= 1, warmup >= 0")
@@ -201,6 +205,7 @@ def run_benchmark(
         raise ValueError(f"operations for a {kind} are {list(plan)}, got {names}")
     per_op_ns = int(time_budget_s * 1e9 / len(names))
     results: dict[str, OperationStats] = {}
+    raw: dict[str, list[int]] = {}
     for index, op in enumerate(names):
         fn, args = plan[op]
 
@@ -223,6 +228,8 @@ def run_benchmark(
             on_tick=report if progress is not None else None,
         )
         results[op] = _stats(op, samples)
+        if keep_samples:
+            raw[op] = samples
         report(len(samples), per_op_ns)
     sizes = eng.sizes(alg).as_dict()
     if kind == Kind.SIGNATURE.value:
@@ -239,6 +246,7 @@ def run_benchmark(
         max_iterations=max_iterations,
         started_at=started,
         machine=machine_info() if with_machine_info else {},
+        samples_ns=raw,
     )
 
 
