@@ -261,3 +261,49 @@ def grade(
     alg: str, challenge: dict[str, Any], secret: dict[str, Any], answer: Any, nonce: bytes
 ) -> list[dict[str, Any]]:
     return acvp_common.grade("acvp-mlkem", answer, secret, challenge["vector_set"]["vsId"])
+
+
+def audit_keygen_vectors(doc: dict[str, Any]) -> dict[str, Any]:
+    """Check someone's ML-KEM keyGen vector file (ACVP shape with d, z, ek) against the engines.
+
+    The testbed never grades against stored vectors, but vendors and auditors bring them. Each
+    test is recomputed by every engine with seeded key generation: ``current`` when they all
+    reproduce ek, ``stale`` when every engine disagrees (copies made before FIPS 203 was final
+    have no domain-separation byte in keyGen), ``mixed`` otherwise. A stale set is reported,
+    never followed: no engine is ever adjusted to it.
+    """
+    tests = []
+    for group in doc.get("testGroups", []):
+        alg = group.get("parameterSet")
+        for test in group.get("tests", []):
+            try:
+                seed = bytes.fromhex(test["d"] + test["z"])
+                want = bytes.fromhex(test["ek"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(
+                    "each test needs hex d, z and ek", f"tgId {group.get('tgId')}"
+                ) from None
+            agree, disagree = [], []
+            for eng in _engines(alg) if alg in KYBER else []:
+                try:
+                    pk, _ = eng.kem_keypair_from_seed(alg, seed)
+                except EngineError:
+                    continue
+                (agree if pk == want else disagree).append(eng.name)
+            tests.append(
+                {
+                    "tgId": group.get("tgId"),
+                    "tcId": test.get("tcId"),
+                    "parameterSet": alg,
+                    "agree": agree,
+                    "disagree": disagree,
+                }
+            )
+    checked = [t for t in tests if t["agree"] or t["disagree"]]
+    if checked and all(not t["disagree"] for t in checked):
+        status = "current"
+    elif checked and all(not t["agree"] for t in checked):
+        status = "stale"
+    else:
+        status = "mixed" if checked else "unchecked"
+    return {"status": status, "tests": tests}

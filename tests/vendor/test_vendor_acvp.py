@@ -208,3 +208,23 @@ def test_acvp_mldsa_all_modes_good_and_faulty(sqlite_vendors):
     report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
     modified = {c["id"] for c in report["report"]["cases"] if "modified" in c["detail"]}
     assert len(modified) == 12 and _failed(report) == modified
+
+
+def test_stale_pre_fips203_keygen_vectors_are_flagged_not_followed(pre_fips203_kyber):
+    from testbed.vendor.acvp_mlkem import audit_keygen_vectors
+
+    def vector_set(kyber) -> dict:
+        tests = []
+        for tc in range(1, 3):
+            d, z = bytes([tc]) * 32, bytes([tc + 100]) * 32
+            ek, dk = kyber.key_derive(d + z)
+            tests.append({"tcId": tc, "d": _hx(d), "z": _hx(z), "ek": _hx(ek), "dk": _hx(dk)})
+        group = {"tgId": 1, "testType": "AFT", "parameterSet": "ML-KEM-768", "tests": tests}
+        return {"vsId": 42, "algorithm": "ML-KEM", "mode": "keyGen", "testGroups": [group]}
+
+    current = audit_keygen_vectors(vector_set(ML_KEM_768))
+    assert current["status"] == "current"
+    assert all(set(t["agree"]) == {"liboqs", "openssl"} for t in current["tests"])
+    stale = audit_keygen_vectors(vector_set(pre_fips203_kyber))
+    assert stale["status"] == "stale"
+    assert all(set(t["disagree"]) == {"liboqs", "openssl"} for t in stale["tests"])
