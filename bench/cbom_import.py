@@ -30,8 +30,18 @@ from inventory.exchange.cbom_import import import_cbom
 from inventory.migrations import upgrade
 from inventory.models import Organization
 
-ASSET_TYPES = ["application", "application", "library", "device", "application", "data",
-               "device", "library", "application", "firmware"]
+ASSET_TYPES = [
+    "application",
+    "application",
+    "library",
+    "device",
+    "application",
+    "data",
+    "device",
+    "library",
+    "application",
+    "firmware",
+]
 ALGORITHMS: list[tuple[str, str, str | None, str | None]] = [
     # (name, CycloneDX primitive, parameterSetIdentifier, oid)
     ("RSA-2048", "pke", "2048", "1.2.840.113549.1.1.1"),
@@ -55,8 +65,12 @@ ALGORITHMS: list[tuple[str, str, str | None, str | None]] = [
     ("HomegrownCipher-3", "block-cipher", None, None),
     ("ECDH", "key-agree", "P-256", None),
 ]
-SUITES = ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
-          "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"]
+SUITES = [
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+]
 PER_ASSET = 12  # 1 asset + 6 algorithms + certificate, its signature algorithm and key
 #                 + 1 protocol + 1 standalone key
 
@@ -73,10 +87,17 @@ def _algorithm(ref: str, i: int, line: int) -> dict[str, Any]:
     cp: dict[str, Any] = {"assetType": "algorithm", "algorithmProperties": ap}
     if oid:
         cp["oid"] = oid
-    return {"type": "cryptographic-asset", "bom-ref": ref, "name": name,
-            "evidence": {"occurrences": [{"location": f"src/app/Crypto{i % 97}.java",
-                                          "line": line, "offset": 12}]},
-            "cryptoProperties": cp}
+    return {
+        "type": "cryptographic-asset",
+        "bom-ref": ref,
+        "name": name,
+        "evidence": {
+            "occurrences": [
+                {"location": f"src/app/Crypto{i % 97}.java", "line": line, "offset": 12}
+            ]
+        },
+        "cryptoProperties": cp,
+    }
 
 
 def generate(n_components: int = 100_000) -> dict[str, Any]:
@@ -86,9 +107,15 @@ def generate(n_components: int = 100_000) -> dict[str, Any]:
     for g in range(groups):
         aref = f"asset-{g}"
         ctype = ASSET_TYPES[g % len(ASSET_TYPES)]
-        components.append({"type": ctype, "bom-ref": aref, "name": f"System {g}",
-                           "version": f"{g % 7}.{g % 11}",
-                           "supplier": {"name": f"Vendor {g % 50}"}})
+        components.append(
+            {
+                "type": ctype,
+                "bom-ref": aref,
+                "name": f"System {g}",
+                "version": f"{g % 7}.{g % 11}",
+                "supplier": {"name": f"Vendor {g % 50}"},
+            }
+        )
         used = []
         for k in range(6):
             ref = f"{aref}/alg-{k}"
@@ -96,32 +123,64 @@ def generate(n_components: int = 100_000) -> dict[str, Any]:
             used.append(ref)
         sig, key, cert = f"{aref}/cert-sig", f"{aref}/cert-key", f"{aref}/cert"
         components.append(_algorithm(sig, 1 if g % 3 else 4, 1))
-        components.append({"type": "cryptographic-asset", "bom-ref": key, "name": "RSA-2048",
-                           "cryptoProperties": {"assetType": "related-crypto-material",
-                                                "relatedCryptoMaterialProperties": {
-                                                    "type": "public-key", "size": 2048}}})
-        components.append({"type": "cryptographic-asset", "bom-ref": cert,
-                           "name": f"system{g}.example.go.kr",
-                           "cryptoProperties": {"assetType": "certificate",
-                                                "certificateProperties": {
-                                                    "subjectName": f"CN=system{g}.example.go.kr",
-                                                    "issuerName": "CN=Example Gov CA",
-                                                    "notValidBefore": "2025-01-01T00:00:00Z",
-                                                    "notValidAfter": "2027-01-01T00:00:00Z",
-                                                    "signatureAlgorithmRef": sig,
-                                                    "subjectPublicKeyRef": key,
-                                                    "certificateFormat": "X.509"}}})
+        components.append(
+            {
+                "type": "cryptographic-asset",
+                "bom-ref": key,
+                "name": "RSA-2048",
+                "cryptoProperties": {
+                    "assetType": "related-crypto-material",
+                    "relatedCryptoMaterialProperties": {"type": "public-key", "size": 2048},
+                },
+            }
+        )
+        components.append(
+            {
+                "type": "cryptographic-asset",
+                "bom-ref": cert,
+                "name": f"system{g}.example.go.kr",
+                "cryptoProperties": {
+                    "assetType": "certificate",
+                    "certificateProperties": {
+                        "subjectName": f"CN=system{g}.example.go.kr",
+                        "issuerName": "CN=Example Gov CA",
+                        "notValidBefore": "2025-01-01T00:00:00Z",
+                        "notValidAfter": "2027-01-01T00:00:00Z",
+                        "signatureAlgorithmRef": sig,
+                        "subjectPublicKeyRef": key,
+                        "certificateFormat": "X.509",
+                    },
+                },
+            }
+        )
         proto = f"{aref}/tls"
-        components.append({"type": "cryptographic-asset", "bom-ref": proto,
-                           "name": "TLSv1.3" if g % 2 else "TLSv1.2",
-                           "cryptoProperties": {"assetType": "protocol", "protocolProperties": {
-                               "type": "tls", "version": "1.3" if g % 2 else "1.2",
-                               "cipherSuites": [{"name": SUITES[g % len(SUITES)]}]}}})
+        components.append(
+            {
+                "type": "cryptographic-asset",
+                "bom-ref": proto,
+                "name": "TLSv1.3" if g % 2 else "TLSv1.2",
+                "cryptoProperties": {
+                    "assetType": "protocol",
+                    "protocolProperties": {
+                        "type": "tls",
+                        "version": "1.3" if g % 2 else "1.2",
+                        "cipherSuites": [{"name": SUITES[g % len(SUITES)]}],
+                    },
+                },
+            }
+        )
         skey = f"{aref}/key"
-        components.append({"type": "cryptographic-asset", "bom-ref": skey, "name": "AES-256",
-                           "cryptoProperties": {"assetType": "related-crypto-material",
-                                                "relatedCryptoMaterialProperties": {
-                                                    "type": "secret-key", "size": 256}}})
+        components.append(
+            {
+                "type": "cryptographic-asset",
+                "bom-ref": skey,
+                "name": "AES-256",
+                "cryptoProperties": {
+                    "assetType": "related-crypto-material",
+                    "relatedCryptoMaterialProperties": {"type": "secret-key", "size": 256},
+                },
+            }
+        )
         depends = [*used, cert, proto, skey]
         if g >= 10:  # some systems use a library / run on a device defined earlier
             depends.append(f"asset-{g - (g % 10) - 8}")  # a library-type asset
@@ -146,8 +205,12 @@ def generate(n_components: int = 100_000) -> dict[str, Any]:
 def run(url: str, label: str, payload: bytes, n: int) -> None:
     upgrade(url)
     with transaction(url) as s:
-        org = Organization(slug=f"bench-{uuid.uuid4().hex[:8]}", name="Bench",
-                           sector=Sector.GOVERNMENT, tier=Tier.CENTRAL_GOVERNMENT)
+        org = Organization(
+            slug=f"bench-{uuid.uuid4().hex[:8]}",
+            name="Bench",
+            sector=Sector.GOVERNMENT,
+            tier=Tier.CENTRAL_GOVERNMENT,
+        )
         s.add(org)
         s.flush()
         org_id = org.id
@@ -157,16 +220,21 @@ def run(url: str, label: str, payload: bytes, n: int) -> None:
         t1 = time.perf_counter()
     t2 = time.perf_counter()
     total = t2 - t0
-    print(f"{label}: {n:,} components in {total:.1f} s ({n / total:,.0f} components/s; "
-          f"parse+map+classify+write {t1 - t0:.1f} s, commit {t2 - t1:.1f} s)")
-    print(f"  assets {report.assets_created:,}, usages {report.usages_created:,}, "
-          f"dependencies {report.dependencies_created:,}, warnings {len(report.warnings)}, "
-          f"unknown algorithms {len(report.unknown_algorithms)}")
+    print(
+        f"{label}: {n:,} components in {total:.1f} s ({n / total:,.0f} components/s; "
+        f"parse+map+classify+write {t1 - t0:.1f} s, commit {t2 - t1:.1f} s)"
+    )
+    print(
+        f"  assets {report.assets_created:,}, usages {report.usages_created:,}, "
+        f"dependencies {report.dependencies_created:,}, warnings {len(report.warnings)}, "
+        f"unknown algorithms {len(report.unknown_algorithms)}"
+    )
     t0 = time.perf_counter()
     with transaction(url) as s:
         again = import_cbom(s, org_id, payload)
-    print(f"  re-import (updates {again.usages_updated:,} usages): "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"  re-import (updates {again.usages_updated:,} usages): {time.perf_counter() - t0:.1f} s"
+    )
     engine_for(url).dispose()
 
 
@@ -177,8 +245,10 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     payload = json.dumps(generate(args.components)).encode()
-    print(f"generated {args.components:,} components ({len(payload) / 1e6:.1f} MB) in "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated {args.components:,} components ({len(payload) / 1e6:.1f} MB) in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     if args.keep:
         args.keep.write_bytes(payload)
     with tempfile.TemporaryDirectory() as tmp:

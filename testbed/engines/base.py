@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
@@ -161,25 +162,41 @@ class KeyCache(Generic[K, V]):
         self._data: OrderedDict[K, V] = OrderedDict()
         self._maxsize = maxsize
         self._on_evict = on_evict
+        self._lock = threading.Lock()
 
     def get(self, key: K, make: Callable[[], V]) -> V:
-        try:
-            value = self._data[key]
-        except KeyError:
-            value = make()
-            self._data[key] = value
-            if len(self._data) > self._maxsize:
-                _, old = self._data.popitem(last=False)
-                if self._on_evict is not None:
-                    self._on_evict(old)
-            return value
-        self._data.move_to_end(key)
+        """The cached value for ``key``, made with ``make()`` on a miss (thread-safe).
+
+        An evicted value is released at once, so a caller must not keep using a value
+        after many other keys have come in; engines use them within one call.
+        """
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+                return value
+        value = make()
+        evicted = []
+        with self._lock:
+            existing = self._data.get(key)
+            if existing is not None:  # another thread made it meanwhile
+                evicted.append(value)
+                value = existing
+            else:
+                self._data[key] = value
+                while len(self._data) > self._maxsize:
+                    evicted.append(self._data.popitem(last=False)[1])
+        if self._on_evict is not None:
+            for old in evicted:
+                self._on_evict(old)
         return value
 
     def clear(self) -> None:
-        while self._data:
-            _, old = self._data.popitem()
-            if self._on_evict is not None:
+        with self._lock:
+            olds = list(self._data.values())
+            self._data.clear()
+        if self._on_evict is not None:
+            for old in olds:
                 self._on_evict(old)
 
 

@@ -18,6 +18,7 @@ Secret keys are liboqs's (FIPS 203/204 expanded) encodings.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from testbed.engines.base import (
@@ -84,10 +85,16 @@ class LiboqsEngine(Engine):
             self._to_native[canonical_name(native)] = native
             self._sigs.append(canonical_name(native))
         self._sizes: dict[str, Sizes] = {}
-        # long-lived per-algorithm objects (keygen, encaps, verify) and per-key objects
-        # (decaps, sign); liboqs-python objects hold native memory: freed on eviction.
-        self._objs: dict[str, Any] = {}
-        self._keyed: KeyCache[tuple[str, bytes], Any] = KeyCache(32, on_evict=_free)
+        # liboqs-python objects hold native memory and have no finalizer: each is wrapped
+        # in an _Owned that frees it when the last reference goes, so an object evicted
+        # from a cache while another thread still uses it is freed only after that use.
+        # Per-algorithm objects (encaps, verify: stateless calls) are shared; keygen
+        # stores the new secret key in the object, so those are per thread; decaps and
+        # sign objects are per secret key.
+        self._objs: dict[str, _Owned] = {}
+        self._objs_lock = threading.Lock()
+        self._local = threading.local()
+        self._keyed: KeyCache[tuple[str, bytes], _Owned] = KeyCache(32)
 
     @property
     def version(self) -> str:
@@ -132,26 +139,41 @@ class LiboqsEngine(Engine):
         """liboqs's own description of the algorithm (NIST level, version...)."""
         return dict(self._obj(alg).details)
 
+    def _new(self, alg: str, secret_key: bytes | None = None) -> _Owned:
+        native = self._to_native[alg]
+        cls = self._oqs.KeyEncapsulation if alg in self._kems else self._oqs.Signature
+        return _Owned(cls(native, secret_key))
+
     def _obj(self, alg: str) -> Any:
-        obj = self._objs.get(alg)
-        if obj is None:
-            native = self._to_native[alg]
-            if alg in self._kems:
-                obj = self._oqs.KeyEncapsulation(native)
-            else:
-                obj = self._oqs.Signature(native)
-            self._objs[alg] = obj
-        return obj
+        """Shared object for calls that keep no state in it (encaps, verify, sizes)."""
+        owned = self._objs.get(alg)
+        if owned is None:
+            with self._objs_lock:
+                owned = self._objs.get(alg)
+                if owned is None:
+                    owned = self._objs[alg] = self._new(alg)
+        return owned.obj
+
+    def _keygen_obj(self, alg: str) -> Any:
+        """Per-thread object for key generation (it keeps the new secret key)."""
+        objs = self._local.__dict__.setdefault("objs", {})
+        owned = objs.get(alg)
+        if owned is None:
+            owned = objs[alg] = self._new(alg)
+        return owned.obj
+
+    def _keyed_obj(self, alg: str, sk: bytes) -> _Owned:
+        return self._keyed.get((alg, sk), lambda: self._new(alg, sk))
 
     # -- KEM ---------------------------------------------------------------------------
 
     def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        obj = self._obj(alg)
+        obj = self._keygen_obj(alg)
         pk = obj.generate_keypair()
         return pk, obj.export_secret_key()
 
     def _kem_keypair_from_seed(self, alg: str, seed: bytes) -> tuple[bytes, bytes]:
-        obj = self._obj(alg)
+        obj = self._keygen_obj(alg)
         if not obj.length_keypair_seed:
             raise UnsupportedAlgorithm(f"liboqs cannot derive {alg} keys from a seed")
         if len(seed) != obj.length_keypair_seed:
@@ -169,25 +191,23 @@ class LiboqsEngine(Engine):
             raise InvalidKey(f"{alg}: liboqs rejected the public key") from None
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
-        obj = self._keyed.get(
-            (alg, sk), lambda: self._oqs.KeyEncapsulation(self._to_native[alg], sk)
-        )
+        owned = self._keyed_obj(alg, sk)  # a local reference keeps it alive
         try:
-            return obj.decap_secret(ct)
+            return owned.obj.decap_secret(ct)
         except RuntimeError:
             raise InvalidCiphertext(f"{alg}: liboqs rejected the ciphertext") from None
 
     # -- signatures --------------------------------------------------------------------
 
     def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        obj = self._obj(alg)
+        obj = self._keygen_obj(alg)
         pk = obj.generate_keypair()
         return pk, obj.export_secret_key()
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        obj = self._keyed.get((alg, sk), lambda: self._oqs.Signature(self._to_native[alg], sk))
+        owned = self._keyed_obj(alg, sk)
         try:
-            return obj.sign(msg)
+            return owned.obj.sign(msg)
         except RuntimeError:
             raise InvalidKey(f"{alg}: liboqs could not sign with this secret key") from None
 
@@ -195,11 +215,24 @@ class LiboqsEngine(Engine):
         return bool(self._obj(alg).verify(msg, sig, pk))
 
     def close(self) -> None:
+        """Drop the cached objects (each is freed once no call uses it any more)."""
         self._keyed.clear()
-        for obj in self._objs.values():
-            _free(obj)
-        self._objs.clear()
+        with self._objs_lock:
+            self._objs.clear()
+        self._local = threading.local()
 
 
-def _free(obj: Any) -> None:
-    obj.free()
+class _Owned:
+    """Owns one liboqs-python object and frees its native memory when collected."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __del__(self) -> None:
+        # (no contextlib.suppress: at interpreter shutdown modules may be gone already)
+        try:  # noqa: SIM105
+            self.obj.free()
+        except Exception:
+            pass

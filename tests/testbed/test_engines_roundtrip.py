@@ -122,3 +122,34 @@ def test_published_sizes(engines: dict[str, Engine]) -> None:
     assert (s.public_key, s.secret_key, s.signature) == (32, 64, 7856)
     s = engines["openssl"].sizes("X25519MLKEM768")
     assert (s.public_key, s.ciphertext, s.shared_secret) == (1216, 1120, 64)
+
+
+def test_engines_are_safe_to_share_between_threads(engines: dict[str, Engine]) -> None:
+    """Each thread's key pairs match (no shared keygen state), with a tiny key cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from testbed.engines.base import KeyCache
+
+    def work(args: tuple[Engine, str, str]) -> bool:
+        eng, kem, sig = args
+        ok = True
+        for _ in range(25):
+            pk, sk = eng.kem_keypair(kem)
+            ct, ss = eng.encapsulate(kem, pk)
+            ok &= eng.decapsulate(kem, sk, ct) == ss
+            spk, ssk = eng.sign_keypair(sig)
+            ok &= eng.verify(sig, spk, MESSAGE, eng.sign(sig, ssk, MESSAGE))
+        return ok
+
+    for eng in engines.values():
+        # force evictions while other threads use the evicted objects
+        saved = getattr(eng, "_keyed", None)
+        if saved is not None:
+            eng._keyed = KeyCache(2)  # type: ignore[attr-defined]
+        try:
+            jobs = [(eng, "ML-KEM-768", "ML-DSA-44")] * 8
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                assert all(pool.map(work, jobs)), eng.name
+        finally:
+            if saved is not None:
+                eng._keyed = saved  # type: ignore[attr-defined]
