@@ -128,3 +128,18 @@ def test_x25519mlkem768_is_mlkem768_then_x25519(engines: dict[str, Engine]) -> N
     ct2, ss2 = openssl.encapsulate("X25519MLKEM768", pk_m2 + pk_x)
     assert liboqs.decapsulate("ML-KEM-768", sk_m2, ct2[:1088]) == ss2[:32]
     assert openssl.decapsulate("X25519", sk_x, ct2[1088:]) == ss2[32:]
+
+
+def test_kyber768_is_not_mlkem768(engines: dict[str, Engine]) -> None:
+    """Same sizes, different KEMs: the pre-standard Kyber's secrets differ from ML-KEM's."""
+    liboqs = engines["liboqs"]
+    assert liboqs.sizes("Kyber768") == liboqs.sizes("ML-KEM-768")
+    pk, sk = liboqs.kem_keypair("Kyber768")
+    ct, ss = liboqs.encapsulate("Kyber768", pk)
+    assert liboqs.decapsulate("Kyber768", sk, ct) == ss
+    # the same bytes treated as ML-KEM-768 do not agree (FIPS 203 changed the KDF)
+    try:
+        as_mlkem = liboqs.decapsulate("ML-KEM-768", sk, ct)
+    except Exception:
+        as_mlkem = None
+    assert as_mlkem != ss

@@ -199,3 +199,23 @@ def test_liboqs_python_reports_what_the_headers_say(alg: str) -> None:
             d["length_ciphertext"],
             d["length_shared_secret"],
         )
+
+
+def test_build_script_is_idempotent() -> None:
+    """With the library in place the script only prints where it is (no rebuild)."""
+    env = dict(os.environ)
+    env.pop("OQS_INSTALL_PATH", None)
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "build_liboqs.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    prefix = Path(proc.stdout.strip())
+    assert shared_library(prefix) is not None
+    assert (prefix / "include" / "oqs" / "oqs.h").exists()
+    assert "already installed" in proc.stderr
+    assert time.monotonic() - started < 10
