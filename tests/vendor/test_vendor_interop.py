@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 ENGINES = {"liboqs", "openssl", "pqclean"}
 
 
@@ -120,3 +122,41 @@ def test_wrong_key_length_is_refused_before_any_crypto(sqlite_vendors, product_c
     s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
     resp = v.answer(s["id"], product.sign(s["challenge"]), expect=422).json()
     assert resp["location"] == "$.answer.public_key" and "1952 bytes" in resp["detail"]
+
+
+def test_classic_mceliece_sender_and_its_keygen_quota(sqlite_vendors):
+    from pqcrypto.kem import mceliece_348864 as mce
+
+    from testbed.vendor.limits import TokenBuckets, VendorLimits
+
+    v = sqlite_vendors()
+    v.client.app.state.vendor_limits = VendorLimits(expensive=TokenBuckets(1, 1 / 120, "quota"))
+    pid = v.product(algorithms=["Classic-McEliece-348864"], name="Vault")
+    s = v.open(pid, "Classic-McEliece-348864", "kem_sender")
+    assert set(s["engines"]) == {"liboqs", "pqclean"}
+    items = {}
+    for item in s["challenge"]["items"]:
+        ek = base64.b64decode(item["encapsulation_key"])
+        if len(ek) != mce.PUBLIC_KEY_SIZE:
+            items[item["id"]] = {"rejected": True}
+            continue
+        ct, ss = mce.encaps(ek)
+        items[item["id"]] = {
+            "ciphertext": base64.b64encode(ct).decode(),
+            "shared_secret": base64.b64encode(ss).decode(),
+        }
+    report = v.answer(s["id"], {"items": items})
+    assert report["report"]["summary"] == {"cases": 3, "passed": 3, "failed": 0, "verdict": "pass"}
+    resp = v.client.post(
+        "/api/v1/testbed/sessions",
+        headers=v.headers,
+        json={"product_id": pid, "algorithm": "Classic-McEliece-348864", "check": "kem_sender"},
+    )
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) == 120
+    # receiving (the testbed only encapsulates) is cheap and not under the quota
+    v.open(
+        pid,
+        "Classic-McEliece-348864",
+        "kem_receiver",
+        encapsulation_key=base64.b64encode(mce.keygen()[0]).decode(),
+    )
