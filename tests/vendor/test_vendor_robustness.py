@@ -152,3 +152,21 @@ def test_vendors_see_only_their_own_and_no_inventory(vendors, product_cls):
         r["session_id"] for r in acme.client.get(f"{API}/reports", headers=acme.headers).json()
     ] == [s["id"]]
     assert acme.client.get("/api/v1/assets", headers=acme.headers).status_code == 403
+
+
+def test_two_concurrent_answers_grade_once(vendors, product_cls):
+    from concurrent.futures import ThreadPoolExecutor
+
+    v = vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    answer = {"answer": product_cls().sign(s["challenge"])}
+
+    def post(_):
+        return v.client.post(f"{API}/sessions/{s['id']}/answer", headers=v.headers, json=answer)
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(r.status_code for r in pool.map(post, range(4)))
+    assert codes == [200, 409, 409, 409]
+    reports = v.client.get(f"{API}/reports", headers=v.headers).json()
+    assert len(reports) == 1
