@@ -78,8 +78,6 @@ def hex_bytes(
         data = bytes.fromhex(value)
     except ValueError:
         raise InputError("is not valid hex", path) from None
-    if length == 0 and value == "":
-        return b""
     return _length_ok(data, path, length, max_len)
 
 

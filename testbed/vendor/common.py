@@ -8,6 +8,7 @@ from typing import Any
 from inventory.errors import InputError
 from testbed.engines.base import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
+from testbed.vendor.codec import field, obj
 
 
 class OracleDisagreement(RuntimeError):
@@ -64,8 +65,6 @@ def wire_sizes(alg: str, engines: list[Engine]) -> Sizes:
 
 def answer_items(answer: dict[str, Any], expected_ids: list[str], path: str) -> dict[str, Any]:
     """``answer["items"]`` as a dict whose keys are exactly the challenge's item ids."""
-    from testbed.vendor.codec import field, obj
-
     items = obj(field(obj(answer, path), "items", path), f"{path}.items")
     unknown = sorted(set(items) - set(expected_ids))
     if unknown:

@@ -155,6 +155,8 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     failed = sum(c["verdict"] == "fail" for c in cases)
     verdict = "pass" if cases and not failed else "fail"
     row.verdict = verdict
+    # judged: the testbed's secret keys and expected answers are no longer kept
+    row.secret = {"_oracles": row.secret.get("_oracles", {}), "discarded_after_grading": True}
     body = _report_body(db, row, cases, verdict, grade_ms)
     document = reports.sign_report(db, body)
     report = VendorReport(

@@ -45,6 +45,11 @@ def test_answered_once_and_answers_cannot_be_replayed(vendors, product_cls, help
     assert set(helpers["verdicts"](report).values()) == {"fail"}
     got = v.client.get(f"{API}/sessions/{first['id']}", headers=v.headers).json()
     assert got["state"] == "finished" and got["verdict"] == "pass"
+    with v.sessions() as db:  # once judged, the testbed keeps no secret material
+        assert set(db.get(VendorSession, first["id"]).secret) == {
+            "_oracles",
+            "discarded_after_grading",
+        }
 
 
 def test_inputs_are_size_and_format_checked_and_a_422_keeps_the_session(
