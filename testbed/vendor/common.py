@@ -8,7 +8,8 @@ from typing import Any
 from inventory.errors import InputError
 from testbed.engines.base import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
-from testbed.vendor.codec import field, obj
+from testbed.vendor.codec import field as json_field
+from testbed.vendor.codec import obj
 
 
 class OracleDisagreement(RuntimeError):
@@ -65,7 +66,7 @@ def wire_sizes(alg: str, engines: list[Engine]) -> Sizes:
 
 def answer_items(answer: dict[str, Any], expected_ids: list[str], path: str) -> dict[str, Any]:
     """``answer["items"]`` as a dict whose keys are exactly the challenge's item ids."""
-    items = obj(field(obj(answer, path), "items", path), f"{path}.items")
+    items = obj(json_field(obj(answer, path), "items", path), f"{path}.items")
     unknown = sorted(set(items) - set(expected_ids))
     if unknown:
         raise InputError(f"unknown item id(s) {unknown[:5]}", f"{path}.items")
