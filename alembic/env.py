@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inventory.models  # noqa: F401  (registers inventory tables)
 import migration.models  # noqa: F401  (plans)
-import testbed.models  # noqa: F401  (products, benchmark records)
+import testbed.models
 import testbed.vendor.models  # noqa: F401
 from alembic import context
 from app.settings import get_settings
