@@ -12,10 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, enum_column, utcnow
+from inventory.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
 
 
 class CheckKind(StrEnum):
@@ -54,9 +54,9 @@ class VendorSession(TenantMixin, Base):
     verdict: Mapped[str | None] = mapped_column(String(10))
     prepare_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class VendorReport(TenantMixin, Base):
@@ -76,7 +76,7 @@ class VendorReport(TenantMixin, Base):
     verdict: Mapped[str] = mapped_column(String(10))
     key_id: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SigningKey(Base):
@@ -95,4 +95,4 @@ class SigningKey(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     secret_key: Mapped[bytes] = mapped_column(LargeBinary)
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
