@@ -18,7 +18,10 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_DATA_DIR / 'pqcplan.sqlite3'}",
         description="SQLAlchemy URL; SQLite file by default, any postgresql+psycopg:// URL works.",
     )
-    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest accepted upload.")
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest import upload.")
+    max_json_bytes: int = Field(
+        default=2 * 1024 * 1024, description="Largest body of any other request."
+    )
     page_size_max: int = 500
     job_workers: int = Field(default=2, ge=1, le=32, description="Threads running jobs.")
     bootstrap_admin_key: str | None = Field(

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
+from app.api.limits import BodySizeLimit
 from app.api.routers import (
     assets,
     audit,
@@ -51,6 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
     install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimit,
+        default_limit=settings.max_json_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
     for module in (
         organizations,
         assets,

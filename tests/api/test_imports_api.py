@@ -103,3 +103,23 @@ def test_import_into_another_org_is_refused(api):
     )
     assert resp.status_code == 404
     assert _counts(api) == (0, 0, 0)
+
+
+def test_every_endpoint_caps_its_body(api):
+    org = api.make_org()
+    h = api.headers(org)
+    big_json = b'{"name": "' + b"x" * (3 * 1024 * 1024) + b'", "asset_type": "host"}'
+    resp = api.client.post(
+        "/api/v1/assets", headers={**h, "Content-Type": "application/json"}, content=big_json
+    )
+    assert resp.status_code == 413 and resp.json()["location"] == "body"
+
+    def chunks():  # no Content-Length: the limit is counted while reading
+        for _ in range(6):
+            yield b"y" * (1024 * 1024)
+
+    resp = api.client.post("/api/v1/imports/csv", headers=h, content=chunks())
+    assert resp.status_code == 413
+    small = api.client.post("/api/v1/imports/csv", headers=h, content=iter([GOOD_CSV.encode()]))
+    assert small.status_code == 200, small.text
+    assert _counts(api) == (2, 2, 1)

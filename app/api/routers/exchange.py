@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from app.api.body import read_body_limited
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.schemas import ImportReportOut
 from inventory.errors import InputError
@@ -53,7 +52,7 @@ async def import_cbom_endpoint(
     request: Request, principal: PrincipalDep, organization_id: OrgQuery = None
 ) -> dict:
     """Import a CycloneDX 1.4 to 1.7 (CBOM) JSON document sent as the request body."""
-    payload = await read_body_limited(request, request.app.state.settings.max_upload_bytes)
+    payload = await request.body()  # size already capped by the BodySizeLimit middleware
     return await run_in_threadpool(
         _run_import, request, principal, organization_id, "cbom", payload
     )
@@ -64,7 +63,7 @@ async def import_csv_endpoint(
     request: Request, principal: PrincipalDep, organization_id: OrgQuery = None
 ) -> dict:
     """Import a spreadsheet (CSV, documented header) sent as the request body."""
-    payload = await read_body_limited(request, request.app.state.settings.max_upload_bytes)
+    payload = await request.body()  # size already capped by the BodySizeLimit middleware
     return await run_in_threadpool(_run_import, request, principal, organization_id, "csv", payload)
 
 

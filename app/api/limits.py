@@ -1,0 +1,99 @@
+"""Refuse oversized request bodies with 413 before any endpoint parses them.
+
+Import endpoints may take `max_upload_bytes`; every other endpoint takes `max_json_bytes`.
+A declared Content-Length over the limit is refused at once; a body without one
+(chunked) is read up to the limit and then handed on, or refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodySizeLimit:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default_limit: int,
+        upload_limit: int,
+        upload_prefix: str = "/api/v1/imports/",
+    ) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.upload_limit = upload_limit
+        self.upload_prefix = upload_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        limit = (
+            self.upload_limit
+            if scope["path"].startswith(self.upload_prefix)
+            else self.default_limit
+        )
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if declared.isdigit() and int(declared) > limit:
+                await _refuse(
+                    send,
+                    f"request body of {int(declared)} bytes exceeds the limit "
+                    f"of {limit} bytes for {scope['path']}",
+                )
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _refuse(
+                    send, f"request body exceeds the limit of {limit} bytes for {scope['path']}"
+                )
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body]), send)
+
+
+def _replay(messages: list[Message]) -> Receive:
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _refuse(send: Send, detail: str) -> None:
+    body = json.dumps({"detail": detail, "location": "body"}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
