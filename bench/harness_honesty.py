@@ -18,7 +18,7 @@ Two comparisons are printed:
   measurements taken back to back in that round; slow drift in the machine's load
   cancels within each pair. It decides the exit status.
 
-    .venv/bin/python bench/harness_honesty.py [--budget 0.15] [--rounds 15]
+    .venv/bin/python bench/harness_honesty.py [--budget 0.15] [--rounds 25]
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def timer_overhead_ns(n: int = 200_000) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=0.15, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved repetitions")
+    parser.add_argument("--rounds", type=int, default=25, help="interleaved repetitions")
     opts = parser.parse_args()
 
     print(
