@@ -24,6 +24,9 @@ FALLBACK_TARGETS: dict[str, str] = {
     "code_signing": "ML-DSA-65",
     "firmware_signing": "LMS",
     "symmetric": "AES-256",
+    "hash": "SHA-384",
+    "mac": "HMAC-SHA384",
+    "kdf": "HKDF-SHA256",
 }
 
 

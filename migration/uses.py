@@ -20,6 +20,9 @@ Use = Literal[
     "code_signing",
     "firmware_signing",
     "symmetric",
+    "hash",
+    "mac",
+    "kdf",
 ]
 USES: tuple[str, ...] = (
     "key_exchange",
@@ -30,6 +33,9 @@ USES: tuple[str, ...] = (
     "code_signing",
     "firmware_signing",
     "symmetric",
+    "hash",
+    "mac",
+    "kdf",
 )
 
 # Uses whose breakage exposes recorded ciphertext: harvest-now-decrypt-later applies.
@@ -50,6 +56,9 @@ _BY_PRIMITIVE: dict[Primitive, str] = {
     Primitive.KEY_EXCHANGE: "key_exchange",
     Primitive.SIGNATURE: "signature",
     Primitive.ENCRYPTION: "encryption",
+    Primitive.HASH: "hash",
+    Primitive.MAC: "mac",
+    Primitive.KDF: "kdf",
 }
 
 
@@ -63,6 +72,8 @@ def use_of(primitive: Primitive | str, function: CryptoFunction | str) -> str:
     'signature'
     >>> use_of("symmetric", "data_at_rest")
     'symmetric'
+    >>> use_of("hash", "integrity")
+    'hash'
     """
     primitive = Primitive(primitive)
     function = CryptoFunction(function)

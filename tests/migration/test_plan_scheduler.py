@@ -175,3 +175,17 @@ def test_custom_profile_round_trips_and_plans() -> None:
     profile = parse_profile(data)
     (task,) = plan(profile, inventory(1, []), params()).tasks
     assert task.deadline == date(2029, 6, 30)
+
+
+def test_hash_mac_and_kdf_usages_get_targets_of_their_own_kind():
+    """A SHA-1 integrity check moves to a hash, not to a cipher."""
+    from migration.profiles import get_profile
+    from migration.targets import choose_target
+    from migration.uses import use_of
+
+    assert use_of("hash", "integrity") == "hash"
+    assert use_of("mac", "other") == "mac"
+    target = choose_target(get_profile("kr-2035"), use_of("hash", "integrity"), "SHA-1")
+    assert target.algorithm.startswith("SHA"), target
+    mac = choose_target(get_profile("kr-2035"), use_of("mac", "other"), "HMAC-SHA1")
+    assert mac.algorithm.startswith("HMAC-SHA"), mac
