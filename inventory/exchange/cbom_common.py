@@ -202,6 +202,7 @@ CRYPTO_FUNCTIONS: dict[str, tuple[str, ...]] = {
 CDX_MODES = frozenset({"cbc", "ecb", "ccm", "gcm", "cfb", "ofb", "ctr"})
 CDX_PADDINGS = frozenset({"pkcs5", "pkcs7", "pkcs1v15", "oaep", "raw"})
 
+
 # --- functions guessed for foreign usages -----------------------------------------------
 def guess_function(primitive: Primitive, protocol_type: str | None) -> CryptoFunction:
     """The usage function implied by where a foreign CBOM found the algorithm."""
@@ -227,8 +228,20 @@ _PROTOCOL_RE = re.compile(
     re.IGNORECASE,
 )
 _CDX_PROTOCOL_TYPES = frozenset(
-    {"tls", "ssh", "ipsec", "ike", "sstp", "wpa", "dtls", "quic", "eap-aka", "eap-aka-prime",
-     "prins", "5g-aka"}
+    {
+        "tls",
+        "ssh",
+        "ipsec",
+        "ike",
+        "sstp",
+        "wpa",
+        "dtls",
+        "quic",
+        "eap-aka",
+        "eap-aka-prime",
+        "prins",
+        "5g-aka",
+    }
 )
 PROTOCOL_TYPES_16 = frozenset({"tls", "ssh", "ipsec", "ike", "sstp", "wpa"})
 
@@ -252,8 +265,14 @@ def join_protocol(ptype: str, version: str | None) -> str:
         return f"SSH-{v}" if v else "SSH"
     if ptype == "ike":
         return f"IKEv{v.lstrip('v')}" if v else "IKE"
-    label = {"tls": "TLS", "dtls": "DTLS", "ipsec": "IPsec", "quic": "QUIC", "sstp": "SSTP",
-             "wpa": "WPA"}.get(ptype, ptype.upper())
+    label = {
+        "tls": "TLS",
+        "dtls": "DTLS",
+        "ipsec": "IPsec",
+        "quic": "QUIC",
+        "sstp": "SSTP",
+        "wpa": "WPA",
+    }.get(ptype, ptype.upper())
     return f"{label} {v}".strip()
 
 
@@ -268,8 +287,14 @@ _SUITE_KX = {
     "SRP": None,
 }
 _SUITE_AUTH = {"RSA": "RSA", "ECDSA": "ECDSA", "DSS": "DSA", "ANON": None, "PSK": None}
-_SUITE_HASH = {"SHA": "SHA-1", "SHA256": "SHA-256", "SHA384": "SHA-384", "MD5": "MD5",
-               "SHA512": "SHA-512", "SM3": "SM3"}
+_SUITE_HASH = {
+    "SHA": "SHA-1",
+    "SHA256": "SHA-256",
+    "SHA384": "SHA-384",
+    "MD5": "MD5",
+    "SHA512": "SHA-512",
+    "SM3": "SM3",
+}
 
 
 def cipher_suite_algorithms(name: str) -> list[tuple[str, Primitive]]:
@@ -385,14 +410,26 @@ def catalog_facts(catalog: Any, name: str) -> dict[str, Any]:
     if isinstance(curve, str):
         facts["curve"] = curve
     classical = _first_attr(
-        entry, ("classical_security", "classical_bits", "classical_security_bits",
-                "classical_security_level", "security_bits")
+        entry,
+        (
+            "classical_security",
+            "classical_bits",
+            "classical_security_bits",
+            "classical_security_level",
+            "security_bits",
+        ),
     )
     if isinstance(classical, int) and not isinstance(classical, bool):
         facts["classical"] = classical
     nist = _first_attr(
-        entry, ("nist_category", "nist_level", "nist_security_category",
-                "nist_quantum_security_level", "category")
+        entry,
+        (
+            "nist_category",
+            "nist_level",
+            "nist_security_category",
+            "nist_quantum_security_level",
+            "category",
+        ),
     )
     if isinstance(nist, int) and not isinstance(nist, bool) and 0 <= nist <= 6:
         facts["nist"] = nist

@@ -81,8 +81,14 @@ from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.tenancy import NotFound
 
 _SCHEMA = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
-_PROTOCOL_TYPES_17 = PROTOCOL_TYPES_16 | {"dtls", "quic", "eap-aka", "eap-aka-prime", "prins",
-                                          "5g-aka"}
+_PROTOCOL_TYPES_17 = PROTOCOL_TYPES_16 | {
+    "dtls",
+    "quic",
+    "eap-aka",
+    "eap-aka-prime",
+    "prins",
+    "5g-aka",
+}
 _CERT_COLUMNS = (
     "cert_subject",
     "cert_issuer",
@@ -147,12 +153,17 @@ class _Mapper:
     def asset(self, asset: Asset, deps: list[tuple[Dependency, str]]) -> Json:
         props = _props(ASSET_PROP, asset, ASSET_PROPERTY_COLUMNS)
         for dep, provider_ref in deps:
-            value = dep.kind.value if dep.description is None else (
-                f"{dep.kind.value}:{dep.description}"
+            value = (
+                dep.kind.value
+                if dep.description is None
+                else (f"{dep.kind.value}:{dep.description}")
             )
             props.append({"name": DEPENDENCY_PROP + provider_ref, "value": value})
-        out: Json = {"type": ASSET_TYPE_TO_CDX[asset.asset_type], "bom-ref": asset.ref,
-                     "name": asset.name}
+        out: Json = {
+            "type": ASSET_TYPE_TO_CDX[asset.asset_type],
+            "bom-ref": asset.ref,
+            "name": asset.name,
+        }
         if asset.version is not None:
             out["version"] = asset.version
         if asset.description is not None:
@@ -204,29 +215,51 @@ class _Mapper:
             props.append({"name": USAGE_PROP + "ref", "value": usage.ref})
         ap, oid = self.algorithm_properties(usage)
         if not is_certificate(usage):
-            return [self._crypto(bom_ref, usage.algorithm, props,
-                                 {"assetType": "algorithm", "algorithmProperties": ap}, oid)]
+            return [
+                self._crypto(
+                    bom_ref,
+                    usage.algorithm,
+                    props,
+                    {"assetType": "algorithm", "algorithmProperties": ap},
+                    oid,
+                )
+            ]
         part_of = [{"name": PART_OF_PROP, "value": bom_ref}]
         sig_ref = bom_ref + SIGNATURE_ALGORITHM_SUFFIX
-        out = [self._crypto(sig_ref, usage.algorithm, part_of,
-                            {"assetType": "algorithm", "algorithmProperties": ap}, oid)]
+        out = [
+            self._crypto(
+                sig_ref,
+                usage.algorithm,
+                part_of,
+                {"assetType": "algorithm", "algorithmProperties": ap},
+                oid,
+            )
+        ]
         cert: Json = {}
-        for key, value in (("subjectName", usage.cert_subject),
-                           ("issuerName", usage.cert_issuer),
-                           ("notValidBefore", _iso(usage.cert_not_before)),
-                           ("notValidAfter", _iso(usage.cert_not_after))):
+        for key, value in (
+            ("subjectName", usage.cert_subject),
+            ("issuerName", usage.cert_issuer),
+            ("notValidBefore", _iso(usage.cert_not_before)),
+            ("notValidAfter", _iso(usage.cert_not_after)),
+        ):
             if value is not None:
                 cert[key] = value
         cert["signatureAlgorithmRef"] = sig_ref
         if usage.cert_public_key_algorithm is not None:
             key_ref = bom_ref + PUBLIC_KEY_SUFFIX
             cert["subjectPublicKeyRef"] = key_ref
-            out.append(self._crypto(
-                key_ref, usage.cert_public_key_algorithm, list(part_of),
-                {"assetType": "related-crypto-material",
-                 "relatedCryptoMaterialProperties": {"type": "public-key"}},
-                self.facts(usage.cert_public_key_algorithm).get("oid"),
-            ))
+            out.append(
+                self._crypto(
+                    key_ref,
+                    usage.cert_public_key_algorithm,
+                    list(part_of),
+                    {
+                        "assetType": "related-crypto-material",
+                        "relatedCryptoMaterialProperties": {"type": "public-key"},
+                    },
+                    self.facts(usage.cert_public_key_algorithm).get("oid"),
+                )
+            )
         cert["certificateFormat"] = "X.509"
         if self.spec_version == "1.7":
             # not modelled by cyclonedx-python-lib: added after it (see module docstring)
@@ -236,9 +269,15 @@ class _Mapper:
             fp = (usage.cert_fingerprint_sha256 or "").lower()
             if len(fp) == 64 and all(c in "0123456789abcdef" for c in fp):
                 cert["_extra"]["fingerprint"] = {"alg": "SHA-256", "content": fp}
-        out.append(self._crypto(bom_ref, usage.cert_subject or usage.algorithm, props,
-                                {"assetType": "certificate", "certificateProperties": cert},
-                                None))
+        out.append(
+            self._crypto(
+                bom_ref,
+                usage.cert_subject or usage.algorithm,
+                props,
+                {"assetType": "certificate", "certificateProperties": cert},
+                None,
+            )
+        )
         return out
 
     def protocol(self, asset_ref: str, protocol: str, refs: list[str]) -> Json:
@@ -248,9 +287,13 @@ class _Mapper:
         if version is not None:
             pp["version"] = version
         pp["cryptoRefArray"] = sorted(refs)
-        return self._crypto(f"{asset_ref}{PROTOCOL_INFIX}{protocol}", protocol,
-                            [{"name": GENERATED_PROP, "value": "protocol"}],
-                            {"assetType": "protocol", "protocolProperties": pp}, None)
+        return self._crypto(
+            f"{asset_ref}{PROTOCOL_INFIX}{protocol}",
+            protocol,
+            [{"name": GENERATED_PROP, "value": "protocol"}],
+            {"assetType": "protocol", "protocolProperties": pp},
+            None,
+        )
 
 
 def _through_library(doc: Json, spec_version: str) -> Json:
@@ -260,8 +303,9 @@ def _through_library(doc: Json, spec_version: str) -> Json:
     return json.loads(text)
 
 
-def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6", *,
-                writer: str = "auto") -> str:
+def export_cbom(
+    session: Session, organization_id: int, spec_version: str = "1.6", *, writer: str = "auto"
+) -> str:
     """The organization's whole inventory as CycloneDX JSON text (`spec_version` 1.6 or 1.7).
 
     `writer`: "library" has cyclonedx-python-lib check and serialize the document, "direct"
@@ -339,8 +383,11 @@ def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6
 
     extras: dict[str, Json] = {}
     for comp in components:
-        cert = comp["cryptoProperties"].get("certificateProperties") if comp["type"] == CRYPTO \
+        cert = (
+            comp["cryptoProperties"].get("certificateProperties")
+            if comp["type"] == CRYPTO
             else None
+        )
         if cert is not None and "_extra" in cert:
             extra = cert.pop("_extra")
             if extra:
@@ -360,9 +407,9 @@ def export_cbom(session: Session, organization_id: int, spec_version: str = "1.6
         "version": 1,
         "metadata": {
             "timestamp": datetime.now(UTC).isoformat(),
-            "properties": _sorted_props(_props(
-                ORG_PROP, org, ("slug", "name", "sector", "tier", "country", "description")
-            )),
+            "properties": _sorted_props(
+                _props(ORG_PROP, org, ("slug", "name", "sector", "tier", "country", "description"))
+            ),
         },
         "components": components,
         "dependencies": dependencies,

@@ -90,8 +90,9 @@ from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
 
 KNOWN_COMPONENT_TYPES = frozenset(CDX_TO_ASSET_TYPE) | CRYPTO_TYPES
-KEY_MATERIAL = frozenset({"private-key", "public-key", "secret-key", "key",
-                          "privateKey", "publicKey", "secretKey"})
+KEY_MATERIAL = frozenset(
+    {"private-key", "public-key", "secret-key", "key", "privateKey", "publicKey", "secretKey"}
+)
 ASSET_TYPES = ("algorithm", "certificate", "protocol", "related-crypto-material")
 
 _ENUM_COLUMNS: dict[str, type[StrEnum]] = {
@@ -254,31 +255,75 @@ class _Notes:
 
 
 # Keys of each object that the importer reads; the rest is reported as not held.
-_TOP_KEYS = {"bomFormat", "specVersion", "serialNumber", "version", "$schema", "metadata",
-             "components", "services", "dependencies"}
+_TOP_KEYS = {
+    "bomFormat",
+    "specVersion",
+    "serialNumber",
+    "version",
+    "$schema",
+    "metadata",
+    "components",
+    "services",
+    "dependencies",
+}
 _META_KEYS = {"timestamp", "component", "properties"}
-_COMPONENT_KEYS = {"type", "name", "bom-ref", "version", "description", "supplier",
-                   "properties", "components", "cryptoProperties", "evidence"}
+_COMPONENT_KEYS = {
+    "type",
+    "name",
+    "bom-ref",
+    "version",
+    "description",
+    "supplier",
+    "properties",
+    "components",
+    "cryptoProperties",
+    "evidence",
+}
 _SERVICE_KEYS = {"name", "bom-ref", "version", "description", "provider", "properties"}
-_CRYPTO_KEYS = {"assetType", "algorithmProperties", "certificateProperties",
-                "relatedCryptoMaterialProperties", "protocolProperties", "oid",
-                "keyProperties"}
+_CRYPTO_KEYS = {
+    "assetType",
+    "algorithmProperties",
+    "certificateProperties",
+    "relatedCryptoMaterialProperties",
+    "protocolProperties",
+    "oid",
+    "keyProperties",
+}
 # classicalSecurityLevel, nistQuantumSecurityLevel, cryptoFunctions, algorithmFamily are
 # facts of the algorithm the catalog re-derives from its canonical name.
-_ALGO_KEYS = {"primitive", "parameterSetIdentifier", "curve", "ellipticCurve", "mode",
-              "padding", "cryptoFunctions", "classicalSecurityLevel",
-              "nistQuantumSecurityLevel", "algorithmFamily", "variant"}
-_CERT_KEYS = {"subjectName", "issuerName", "notValidBefore", "notValidAfter",
-              "signatureAlgorithmRef", "subjectPublicKeyRef", "serialNumber", "fingerprint",
-              "signatureAlgorithm", "subjectPublicKey", "subjectPublicKeyAlgorithm",
-              "certificateFormat"}
+_ALGO_KEYS = {
+    "primitive",
+    "parameterSetIdentifier",
+    "curve",
+    "ellipticCurve",
+    "mode",
+    "padding",
+    "cryptoFunctions",
+    "classicalSecurityLevel",
+    "nistQuantumSecurityLevel",
+    "algorithmFamily",
+    "variant",
+}
+_CERT_KEYS = {
+    "subjectName",
+    "issuerName",
+    "notValidBefore",
+    "notValidAfter",
+    "signatureAlgorithmRef",
+    "subjectPublicKeyRef",
+    "serialNumber",
+    "fingerprint",
+    "signatureAlgorithm",
+    "subjectPublicKey",
+    "subjectPublicKeyAlgorithm",
+    "certificateFormat",
+}
 _KEY_KEYS = {"type", "algorithmRef", "keyAlgorithmRef", "size"}
 _PROTO_KEYS = {"type", "version", "cipherSuites", "cryptoRefArray", "ikev2TransformTypes"}
 
 
 class _Parser:
-    def __init__(self, doc: Any, max_components: int, source_name: str | None,
-                 digest: str) -> None:
+    def __init__(self, doc: Any, max_components: int, source_name: str | None, digest: str) -> None:
         self.doc = doc
         self.max_components = max_components
         self.source_name = source_name
@@ -308,13 +353,16 @@ class _Parser:
         if not m or m.group(1) not in SUPPORTED_SPEC_VERSIONS:
             raise InputError(
                 f"specVersion {spec!r} is not supported (use "
-                + ", ".join(SUPPORTED_SPEC_VERSIONS) + ")",
+                + ", ".join(SUPPORTED_SPEC_VERSIONS)
+                + ")",
                 "$.specVersion",
             )
         self.spec = m.group(1)
         if fmt == "CBOM" or spec != m.group(1):
-            self.notes.add("$.specVersion", f"pre-standard CBOM draft ({fmt} {spec}) read as "
-                           f"CycloneDX {self.spec}")
+            self.notes.add(
+                "$.specVersion",
+                f"pre-standard CBOM draft ({fmt} {spec}) read as CycloneDX {self.spec}",
+            )
         self.serial = doc.get("serialNumber") if isinstance(doc.get("serialNumber"), str) else None
         for k in doc:
             if k not in _TOP_KEYS:
@@ -327,14 +375,15 @@ class _Parser:
         ts = _date(meta.get("timestamp"), "$.metadata.timestamp", "timestamp")
         if ts is not None:
             self.seen_at = ts
-        for j, prop in enumerate(_list(meta.get("properties"), "$.metadata.properties",
-                                       "properties")):
+        for j, prop in enumerate(
+            _list(meta.get("properties"), "$.metadata.properties", "properties")
+        ):
             p = f"$.metadata.properties[{j}]"
             prop = _obj(prop, p, "a property")
             name = _str(prop.get("name"), p + ".name", "property name", required=True)
             value = prop.get("value")
             if name.startswith(ORG_PROP) and isinstance(value, str):
-                self.org_props[name[len(ORG_PROP):]] = value
+                self.org_props[name[len(ORG_PROP) :]] = value
             else:
                 self.notes.add(p, f"property {name!r} not held by the inventory model")
         if meta.get("component") is not None:
@@ -355,9 +404,7 @@ class _Parser:
     def _count(self, path: str) -> None:
         self.count += 1
         if self.count > self.max_components:
-            raise TooLarge(
-                f"more than {self.max_components} components; split the document", path
-            )
+            raise TooLarge(f"more than {self.max_components} components; split the document", path)
 
     def _register(self, comp: _Comp) -> None:
         first = self.comps.get(comp.ref)
@@ -377,8 +424,10 @@ class _Parser:
         while ref in self.comps:
             n += 1
             ref = f"{base[:180]}#{n}"
-        self.notes.add(_key(path, "bom-ref"), f"no bom-ref; identified as {ref!r} (a stable "
-                       "name, so a re-import updates it)")
+        self.notes.add(
+            _key(path, "bom-ref"),
+            f"no bom-ref; identified as {ref!r} (a stable name, so a re-import updates it)",
+        )
         return ref
 
     def _properties(self, comp: _Comp, raw: Any) -> None:
@@ -389,8 +438,9 @@ class _Parser:
             name = _str(prop.get("name"), p + ".name", "property name", required=True)
             value = prop.get("value")
             if not name.startswith(NS + ":"):
-                self.notes.add(p, f"property {name!r} not held by the inventory model",
-                               group=f"prop:{name}")
+                self.notes.add(
+                    p, f"property {name!r} not held by the inventory model", group=f"prop:{name}"
+                )
                 continue
             vpath = p + ".value"
             if value is not None and not isinstance(value, str):
@@ -402,17 +452,19 @@ class _Parser:
                 comp.props["ref"] = _str(value, vpath, "ref", required=True)
                 continue
             if name.startswith(DEPENDENCY_PROP):
-                provider = name[len(DEPENDENCY_PROP):]
+                provider = name[len(DEPENDENCY_PROP) :]
                 kind_text, _, desc = (value or "").partition(":")
                 kind = _enum(DependencyKind, kind_text, vpath, "dependency kind")
                 comp.props.setdefault("dependencies", []).append(
                     (provider, kind, desc if _ else None, p)
                 )
                 continue
-            for prefix, columns in ((ASSET_PROP, ASSET_PROPERTY_COLUMNS),
-                                    (USAGE_PROP, USAGE_PROPERTY_COLUMNS)):
-                if name.startswith(prefix) and name[len(prefix):] in columns:
-                    col = name[len(prefix):]
+            for prefix, columns in (
+                (ASSET_PROP, ASSET_PROPERTY_COLUMNS),
+                (USAGE_PROP, USAGE_PROPERTY_COLUMNS),
+            ):
+                if name.startswith(prefix) and name[len(prefix) :] in columns:
+                    col = name[len(prefix) :]
                     comp.props[col] = self._convert(col, value, vpath)
                     if prefix == USAGE_PROP:
                         comp.ours = True
@@ -445,8 +497,9 @@ class _Parser:
         ref = _str(c.get("bom-ref"), _key(path, "bom-ref"), "bom-ref")
         crypto = ctype in CRYPTO_TYPES
         if ctype not in KNOWN_COMPONENT_TYPES:
-            self.notes.add(path + ".type", f"unknown component type {ctype!r}; kept as an "
-                           "application asset")
+            self.notes.add(
+                path + ".type", f"unknown component type {ctype!r}; kept as an application asset"
+            )
         if not ref:
             if crypto:
                 cp = c.get("cryptoProperties")
@@ -456,13 +509,16 @@ class _Parser:
                     f"@{oid}" if oid else ""
                 )
             else:
-                base = c.get("purl") or c.get("cpe") or (
-                    f"{ctype}:{name}" + (f"@{c['version']}" if c.get("version") else "")
+                base = (
+                    c.get("purl")
+                    or c.get("cpe")
+                    or (f"{ctype}:{name}" + (f"@{c['version']}" if c.get("version") else ""))
                 )
                 base = str(base)
             ref = self._synth_ref(base, path)
-        comp = _Comp(path=path, ref=ref, ctype=ctype, name=name, data=c, crypto=crypto,
-                     parent=parent)
+        comp = _Comp(
+            path=path, ref=ref, ctype=ctype, name=name, data=c, crypto=crypto, parent=parent
+        )
         self._properties(comp, c.get("properties"))
         self._register(comp)
         for k in c:
@@ -479,8 +535,10 @@ class _Parser:
                 if k != "name":
                     self.notes.add(_key(path + ".supplier", k), "not held by the inventory model")
             if "evidence" in c:
-                self.notes.add(path + ".evidence", "evidence of a non-crypto component is not "
-                               "held by the inventory model")
+                self.notes.add(
+                    path + ".evidence",
+                    "evidence of a non-crypto component is not held by the inventory model",
+                )
         children = c.get("components")
         if children is not None:
             for j, child in enumerate(_list(children, path + ".components", "components")):
@@ -491,8 +549,11 @@ class _Parser:
         path = comp.path + ".cryptoProperties"
         cp = comp.data.get("cryptoProperties")
         if cp is None:
-            self.notes.add(comp.path, "cryptographic asset without cryptoProperties; read as "
-                           "an algorithm named by the component name")
+            self.notes.add(
+                comp.path,
+                "cryptographic asset without cryptoProperties; read as "
+                "an algorithm named by the component name",
+            )
             comp.asset_type = "algorithm"
             return
         cp = _obj(cp, path, "cryptoProperties")
@@ -524,8 +585,9 @@ class _Parser:
         data["type"] = "service"
         provider = _obj(s.get("provider"), path + ".provider", "provider")
         if provider.get("name") is not None:
-            data["supplier"] = {"name": _str(provider.get("name"), path + ".provider.name",
-                                             "provider name")}
+            data["supplier"] = {
+                "name": _str(provider.get("name"), path + ".provider.name", "provider name")
+            }
         comp = _Comp(path=path, ref=ref, ctype="service", name=name, data=data, crypto=False)
         self._properties(comp, s.get("properties"))
         self._register(comp)
@@ -535,8 +597,9 @@ class _Parser:
             elif k == "provider":
                 for pk in provider:
                     if pk != "name":
-                        self.notes.add(_key(path + ".provider", pk),
-                                       "not held by the inventory model")
+                        self.notes.add(
+                            _key(path + ".provider", pk), "not held by the inventory model"
+                        )
 
 
 class _Builder:
@@ -583,8 +646,10 @@ class _Builder:
         }
         for bad in ("algorithm_raw",):
             if bad in pr:
-                self.notes.add(comp.path + ".properties", "usage properties on a non-crypto "
-                               "component are ignored")
+                self.notes.add(
+                    comp.path + ".properties",
+                    "usage properties on a non-crypto component are ignored",
+                )
         return row
 
     # --- usages --------------------------------------------------------------------------
@@ -629,8 +694,7 @@ class _Builder:
         out = []
         for k in ev:
             if k != "occurrences":
-                self.notes.add(_key(comp.path + ".evidence", k), "not held by the inventory "
-                               "model")
+                self.notes.add(_key(comp.path + ".evidence", k), "not held by the inventory model")
         occs = ev.get("occurrences")
         for occ in occs if isinstance(occs, list) else []:
             if not isinstance(occ, dict) or not isinstance(occ.get("location"), str):
@@ -645,14 +709,20 @@ class _Builder:
             out.append(text)
         return out
 
-    def _algo(self, comp: _Comp, row: dict[str, Any], default_primitive: Primitive | None,
-              path_prefix: str | None = None) -> tuple[str | None, str | None]:
+    def _algo(
+        self,
+        comp: _Comp,
+        row: dict[str, Any],
+        default_primitive: Primitive | None,
+        path_prefix: str | None = None,
+    ) -> tuple[str | None, str | None]:
         """Fill primitive, parameter set, mode and padding from an algorithm component's
         algorithmProperties. Returns (curve, oid)."""
         cp = comp.data.get("cryptoProperties") or {}
         base = (path_prefix or comp.path) + ".cryptoProperties"
-        ap = _obj(cp.get("algorithmProperties"), base + ".algorithmProperties",
-                  "algorithmProperties")
+        ap = _obj(
+            cp.get("algorithmProperties"), base + ".algorithmProperties", "algorithmProperties"
+        )
         apath = base + ".algorithmProperties"
         for k in ap:
             if k not in _ALGO_KEYS:
@@ -662,8 +732,9 @@ class _Builder:
         if prim_text is not None:
             prim = CDX_TO_PRIMITIVE.get(prim_text)
             if prim is None:
-                self.notes.add(apath + ".primitive", f"unknown primitive {prim_text!r}; "
-                               "stored as other")
+                self.notes.add(
+                    apath + ".primitive", f"unknown primitive {prim_text!r}; stored as other"
+                )
                 prim = Primitive.OTHER
         if row["primitive"] is None:
             row["primitive"] = prim or default_primitive or self._guess_primitive(comp.name)
@@ -675,8 +746,11 @@ class _Builder:
             row["parameter_set"] = psi
         for col, key in (("mode", "mode"), ("padding", "padding")):
             v = _str(ap.get(key), f"{apath}.{key}", key)
-            if row[col] is None and v is not None and not comp.ours and v not in (
-                "other", "unknown"
+            if (
+                row[col] is None
+                and v is not None
+                and not comp.ours
+                and v not in ("other", "unknown")
             ):
                 row[col] = v
         curve = _str(ap.get("curve"), apath + ".curve", "curve")
@@ -698,15 +772,59 @@ class _Builder:
                 pass
         n = name.upper()
         table = (
-            (("MLKEM", "ML-KEM", "KYBER", "ECDH", "X25519", "X448", "DH", "MCELIECE", "HQC",
-              "FRODO", "NTRU", "SMAUG"), Primitive.KEY_EXCHANGE),
-            (("DSA", "ED25519", "ED448", "FALCON", "DILITHIUM", "SPHINCS", "LMS", "XMSS",
-              "WITHRSA", "-RSA", "HAETAE", "AIMER"), Primitive.SIGNATURE),
+            (
+                (
+                    "MLKEM",
+                    "ML-KEM",
+                    "KYBER",
+                    "ECDH",
+                    "X25519",
+                    "X448",
+                    "DH",
+                    "MCELIECE",
+                    "HQC",
+                    "FRODO",
+                    "NTRU",
+                    "SMAUG",
+                ),
+                Primitive.KEY_EXCHANGE,
+            ),
+            (
+                (
+                    "DSA",
+                    "ED25519",
+                    "ED448",
+                    "FALCON",
+                    "DILITHIUM",
+                    "SPHINCS",
+                    "LMS",
+                    "XMSS",
+                    "WITHRSA",
+                    "-RSA",
+                    "HAETAE",
+                    "AIMER",
+                ),
+                Primitive.SIGNATURE,
+            ),
             (("HMAC", "CMAC", "GMAC", "POLY1305"), Primitive.MAC),
             (("PBKDF", "HKDF", "ARGON", "SCRYPT", "BCRYPT", "KDF"), Primitive.KDF),
             (("SHA", "MD5", "MD4", "BLAKE", "SM3", "RIPEMD", "SHAKE"), Primitive.HASH),
-            (("AES", "DES", "CHACHA", "CAMELLIA", "SM4", "ARIA", "SEED", "RC4", "BLOWFISH",
-              "SALSA", "IDEA"), Primitive.SYMMETRIC),
+            (
+                (
+                    "AES",
+                    "DES",
+                    "CHACHA",
+                    "CAMELLIA",
+                    "SM4",
+                    "ARIA",
+                    "SEED",
+                    "RC4",
+                    "BLOWFISH",
+                    "SALSA",
+                    "IDEA",
+                ),
+                Primitive.SYMMETRIC,
+            ),
             (("RSA", "ELGAMAL"), Primitive.ENCRYPTION),
         )
         for hints, prim_ in table:
@@ -714,15 +832,24 @@ class _Builder:
                 return prim_
         return Primitive.OTHER
 
-    def _new_usage(self, ref: str, anchor: str, path: str, row: dict[str, Any],
-                   comp: _Comp, curve: str | None, oid: str | None) -> None:
+    def _new_usage(
+        self,
+        ref: str,
+        anchor: str,
+        path: str,
+        row: dict[str, Any],
+        comp: _Comp,
+        curve: str | None,
+        oid: str | None,
+    ) -> None:
         if ref == comp.ref and comp.props.get("ref"):
             ref = comp.props["ref"]
         row["ref"] = ref
         if row["function"] is None:
             row["function"] = CryptoFunction.OTHER
-        self.usages[ref] = _Usage(ref=ref, anchor=anchor, path=path, row=row, curve=curve,
-                                  oid=oid, ours=comp.ours)
+        self.usages[ref] = _Usage(
+            ref=ref, anchor=anchor, path=path, row=row, curve=curve, oid=oid, ours=comp.ours
+        )
 
     def crypto_usages(self) -> None:
         comps = self.p.comps
@@ -733,8 +860,9 @@ class _Builder:
         for comp in self.p.order:
             if not comp.crypto or comp.skip:
                 continue
-            {"protocol": protocols, "certificate": certs,
-             "related-crypto-material": keys}.get(comp.asset_type or "", algos).append(comp)
+            {"protocol": protocols, "certificate": certs, "related-crypto-material": keys}.get(
+                comp.asset_type or "", algos
+            ).append(comp)
 
         for comp in certs:
             self._certificate(comp, comps)
@@ -743,8 +871,7 @@ class _Builder:
         for comp in keys:
             self._key_material(comp, comps)
         for comp in algos:
-            if comp.ref in self.consumed and not self.owner_depends.get(comp.ref) \
-                    and not comp.ours:
+            if comp.ref in self.consumed and not self.owner_depends.get(comp.ref) and not comp.ours:
                 continue
             row = self._base_row(comp, comp.path)
             row["algorithm_raw"] = comp.props.get("algorithm_raw") or comp.name
@@ -763,25 +890,33 @@ class _Builder:
 
     def _certificate(self, comp: _Comp, comps: dict[str, _Comp]) -> None:
         base = comp.path + ".cryptoProperties.certificateProperties"
-        cp = _obj((comp.data.get("cryptoProperties") or {}).get("certificateProperties"),
-                  base, "certificateProperties")
+        cp = _obj(
+            (comp.data.get("cryptoProperties") or {}).get("certificateProperties"),
+            base,
+            "certificateProperties",
+        )
         for k in cp:
             if k not in _CERT_KEYS:
                 self.notes.add(_key(base, k), "not held by the inventory model")
         fmt = cp.get("certificateFormat")
         if fmt is not None and fmt != "X.509":
-            self.notes.add(base + ".certificateFormat", f"certificate format {fmt!r} is not "
-                           "held by the inventory model")
+            self.notes.add(
+                base + ".certificateFormat",
+                f"certificate format {fmt!r} is not held by the inventory model",
+            )
         row = self._base_row(comp, comp.path)
         row["cert_subject"] = _str(cp.get("subjectName"), base + ".subjectName", "subjectName")
         row["cert_issuer"] = _str(cp.get("issuerName"), base + ".issuerName", "issuerName")
-        row["cert_not_before"] = _date(cp.get("notValidBefore"), base + ".notValidBefore",
-                                       "notValidBefore")
-        row["cert_not_after"] = _date(cp.get("notValidAfter"), base + ".notValidAfter",
-                                      "notValidAfter")
+        row["cert_not_before"] = _date(
+            cp.get("notValidBefore"), base + ".notValidBefore", "notValidBefore"
+        )
+        row["cert_not_after"] = _date(
+            cp.get("notValidAfter"), base + ".notValidAfter", "notValidAfter"
+        )
         if row["cert_serial"] is None:
-            row["cert_serial"] = _str(cp.get("serialNumber"), base + ".serialNumber",
-                                      "serialNumber")
+            row["cert_serial"] = _str(
+                cp.get("serialNumber"), base + ".serialNumber", "serialNumber"
+            )
         fp = cp.get("fingerprint")
         if fp is not None and row["cert_fingerprint_sha256"] is None:
             fpo = _obj(fp, base + ".fingerprint", "fingerprint")
@@ -789,8 +924,10 @@ class _Builder:
             if alg in ("SHA-256", "SHA256") and isinstance(fpo.get("content"), str):
                 row["cert_fingerprint_sha256"] = fpo["content"].lower()
             else:
-                self.notes.add(base + ".fingerprint", f"{alg or 'unnamed'} fingerprint not held"
-                               " (only SHA-256 is)")
+                self.notes.add(
+                    base + ".fingerprint",
+                    f"{alg or 'unnamed'} fingerprint not held (only SHA-256 is)",
+                )
         row["function"] = row["function"] or CryptoFunction.CERTIFICATE_SIGNATURE
         sig_key = "signatureAlgorithmRef" if "signatureAlgorithmRef" in cp else "signatureAlgorithm"
         sig = self._resolve(cp.get(sig_key), f"{base}.{sig_key}", sig_key, comps)
@@ -803,10 +940,15 @@ class _Builder:
             row["algorithm_raw"] = comp.props.get("algorithm_raw") or "unknown"
             row["primitive"] = Primitive.SIGNATURE
             if not comp.props.get("algorithm_raw"):
-                self.notes.add(base, "certificate names no signature algorithm; kept as "
-                               "'unknown'")
-        key_key = next((k for k in ("subjectPublicKeyRef", "subjectPublicKey",
-                                    "subjectPublicKeyAlgorithm") if k in cp), None)
+                self.notes.add(base, "certificate names no signature algorithm; kept as 'unknown'")
+        key_key = next(
+            (
+                k
+                for k in ("subjectPublicKeyRef", "subjectPublicKey", "subjectPublicKeyAlgorithm")
+                if k in cp
+            ),
+            None,
+        )
         if key_key is not None:
             key = self._resolve(cp.get(key_key), f"{base}.{key_key}", key_key, comps)
             if key is not None and key.crypto:
@@ -832,21 +974,30 @@ class _Builder:
 
     def _key_material(self, comp: _Comp, comps: dict[str, _Comp]) -> None:
         cp = comp.data.get("cryptoProperties") or {}
-        prop_key = "relatedCryptoMaterialProperties" if "relatedCryptoMaterialProperties" in cp \
+        prop_key = (
+            "relatedCryptoMaterialProperties"
+            if "relatedCryptoMaterialProperties" in cp
             else "keyProperties"
+        )
         base = f"{comp.path}.cryptoProperties.{prop_key}"
         rp = _obj(cp.get(prop_key), base, prop_key)
         mtype = rp.get("type")
         if mtype not in KEY_MATERIAL:
-            self.notes.add(comp.path, f"related crypto material of type {mtype!r} is not held "
-                           "by the inventory model", group=f"rcm:{mtype}")
+            self.notes.add(
+                comp.path,
+                f"related crypto material of type {mtype!r} is not held by the inventory model",
+                group=f"rcm:{mtype}",
+            )
             return
         if comp.ref in self.consumed and not self.owner_depends.get(comp.ref):
             return  # a certificate's subject public key: recorded on the certificate usage
         for k in rp:
             if k not in _KEY_KEYS:
-                self.notes.add(_key(base, k), "not held by the inventory model"
-                               + (" (key material is never stored)" if k == "value" else ""))
+                self.notes.add(
+                    _key(base, k),
+                    "not held by the inventory model"
+                    + (" (key material is never stored)" if k == "value" else ""),
+                )
         row = self._base_row(comp, comp.path)
         size = _int(rp.get("size"), base + ".size", "size")
         if row["key_size"] is None:
@@ -868,15 +1019,21 @@ class _Builder:
             if name.lower().startswith("key:"):
                 name = name[4:]
             row["algorithm_raw"] = comp.props.get("algorithm_raw") or name
-            row["primitive"] = Primitive.SYMMETRIC if mtype in ("secret-key", "secretKey") \
+            row["primitive"] = (
+                Primitive.SYMMETRIC
+                if mtype in ("secret-key", "secretKey")
                 else self._guess_primitive(name)
+            )
             oid = cp.get("oid") if isinstance(cp.get("oid"), str) else None
         self._new_usage(comp.ref, comp.ref, comp.path, row, comp, curve, oid)
 
     def _protocol(self, comp: _Comp, comps: dict[str, _Comp]) -> None:
         base = comp.path + ".cryptoProperties.protocolProperties"
-        pp = _obj((comp.data.get("cryptoProperties") or {}).get("protocolProperties"), base,
-                  "protocolProperties")
+        pp = _obj(
+            (comp.data.get("cryptoProperties") or {}).get("protocolProperties"),
+            base,
+            "protocolProperties",
+        )
         for k in pp:
             if k not in _PROTO_KEYS:
                 self.notes.add(_key(base, k), "not held by the inventory model")
@@ -888,8 +1045,9 @@ class _Builder:
         protocol = comp.props.get("protocol") or join_protocol(ptype, version)
         made = 0
 
-        def add(alg_comp: _Comp | None, name: str, prim: Primitive | None, path: str,
-                detail: str) -> None:
+        def add(
+            alg_comp: _Comp | None, name: str, prim: Primitive | None, path: str, detail: str
+        ) -> None:
             nonlocal made
             key = alg_comp.ref if alg_comp is not None else name
             ref = f"{comp.ref}#{key}"
@@ -912,17 +1070,20 @@ class _Builder:
             self._new_usage(ref[:200], comp.ref, path, row, comp, curve, oid)
             made += 1
 
-        for k, suite in enumerate(_list(pp.get("cipherSuites"), base + ".cipherSuites",
-                                        "cipherSuites")):
+        for k, suite in enumerate(
+            _list(pp.get("cipherSuites"), base + ".cipherSuites", "cipherSuites")
+        ):
             spath = f"{base}.cipherSuites[{k}]"
             suite = _obj(suite, spath, "a cipher suite")
             sname = _str(suite.get("name"), spath + ".name", "cipher suite name")
             ids = suite.get("identifiers")
-            detail = (sname or "") + (f" {' '.join(map(str, ids))}" if isinstance(ids, list)
-                                      and ids else "")
+            detail = (sname or "") + (
+                f" {' '.join(map(str, ids))}" if isinstance(ids, list) and ids else ""
+            )
             found = False
-            for j, aref in enumerate(_list(suite.get("algorithms"), spath + ".algorithms",
-                                           "algorithms")):
+            for j, aref in enumerate(
+                _list(suite.get("algorithms"), spath + ".algorithms", "algorithms")
+            ):
                 alg = self._resolve(aref, f"{spath}.algorithms[{j}]", "algorithm", comps)
                 if alg is not None and alg.crypto:
                     add(alg, alg.name, None, spath, detail)
@@ -932,8 +1093,10 @@ class _Builder:
                 for aname, prim in parsed:
                     add(None, aname, prim, spath, detail)
                 if not parsed:
-                    self.notes.add(spath + ".name", f"cipher suite {sname!r} could not be "
-                                   "mapped to algorithms; not held")
+                    self.notes.add(
+                        spath + ".name",
+                        f"cipher suite {sname!r} could not be mapped to algorithms; not held",
+                    )
         ike = pp.get("ikev2TransformTypes")
         if ike is not None:
             ike = _obj(ike, base + ".ikev2TransformTypes", "ikev2TransformTypes")
@@ -950,10 +1113,10 @@ class _Builder:
                     alg = self._resolve(aref, f"{tpath}[{j}]", "algorithm", comps)
                     if alg is not None and alg.crypto:
                         add(alg, alg.name, None, tpath, f"IKEv2 {tname}")
-        for j, cref in enumerate(_list(pp.get("cryptoRefArray"), base + ".cryptoRefArray",
-                                       "cryptoRefArray")):
-            target = self._resolve(cref, f"{base}.cryptoRefArray[{j}]", "crypto reference",
-                                   comps)
+        for j, cref in enumerate(
+            _list(pp.get("cryptoRefArray"), base + ".cryptoRefArray", "cryptoRefArray")
+        ):
+            target = self._resolve(cref, f"{base}.cryptoRefArray[{j}]", "crypto reference", comps)
             if target is not None:
                 self.protocol_of.setdefault(target.ref, protocol)
                 self.crypto_referrers[target.ref].append(comp.ref)
@@ -977,12 +1140,12 @@ class _Builder:
             for k, items in lists.items():
                 for j, t in enumerate(items):
                     if not isinstance(t, str):
-                        raise InputError(f"{k} entries must be bom-ref strings",
-                                         f"{path}.{k}[{j}]")
+                        raise InputError(f"{k} entries must be bom-ref strings", f"{path}.{k}[{j}]")
             src = comps.get(ref)
             if src is None:
-                self.notes.add(path + ".ref", f"ref {ref!r} names no component in this "
-                               "document; entry skipped")
+                self.notes.add(
+                    path + ".ref", f"ref {ref!r} names no component in this document; entry skipped"
+                )
                 continue
             if src.skip and src.crypto:
                 continue
@@ -991,8 +1154,10 @@ class _Builder:
                     tpath = f"{path}.{kind}[{j}]"
                     target = comps.get(t)
                     if target is None:
-                        self.notes.add(tpath, f"{kind} names {t!r}, which is no component in "
-                                       "this document; skipped")
+                        self.notes.add(
+                            tpath,
+                            f"{kind} names {t!r}, which is no component in this document; skipped",
+                        )
                         continue
                     if target.skip or t == ref:
                         continue
@@ -1004,14 +1169,17 @@ class _Builder:
                 if comp.crypto:
                     self._edge(parent, comp, "dependsOn", comp.path)
                 else:
-                    self.notes.add(comp.path, "nested under another component: the nesting is "
-                                   "not held (imported as an asset of its own)")
+                    self.notes.add(
+                        comp.path,
+                        "nested under another component: the nesting is "
+                        "not held (imported as an asset of its own)",
+                    )
 
     def _edge(self, src: _Comp, target: _Comp, kind: str, path: str) -> None:
         if not src.crypto and target.crypto:
-            (self.owner_depends if kind == "dependsOn" else self.owner_provides)[
-                target.ref
-            ].append(src.ref)
+            (self.owner_depends if kind == "dependsOn" else self.owner_provides)[target.ref].append(
+                src.ref
+            )
             if kind == "provides" and src.ctype in ("library", "framework"):
                 self.library_of.setdefault(target.ref, src.ref)
         elif not src.crypto and not target.crypto:
@@ -1023,15 +1191,20 @@ class _Builder:
             if target.ctype in ("library", "framework") and kind == "dependsOn":
                 self.library_of.setdefault(src.ref, target.ref)
             else:
-                self.notes.add(path, f"{kind} from a crypto component to a non-crypto one is "
-                               "not held")
+                self.notes.add(
+                    path, f"{kind} from a crypto component to a non-crypto one is not held"
+                )
         else:
             self.crypto_referrers[target.ref].append(src.ref)
             if src.asset_type == "related-crypto-material" and target.asset_type == "algorithm":
                 self.key_algorithm.setdefault(src.ref, target.ref)
             elif not (src.ours and target.ours):
-                self.notes.add(path, f"{kind} between crypto components is not held "
-                               "(each becomes a usage of its own)", group="crypto-crypto")
+                self.notes.add(
+                    path,
+                    f"{kind} between crypto components is not held "
+                    "(each becomes a usage of its own)",
+                    group="crypto-crypto",
+                )
 
     # --- ownership -------------------------------------------------------------------------
     def _owner(self, anchor: str) -> str | None:
@@ -1072,29 +1245,46 @@ class _Builder:
                 if extra == owner:
                     continue
                 ref = f"{usage.ref}@{extra}"[:200]
-                copy = _Usage(ref=ref, anchor=usage.anchor, path=usage.path,
-                              row={**usage.row, "ref": ref}, curve=usage.curve,
-                              oid=usage.oid, ours=usage.ours)
-                self.notes.add(usage.path, f"used by several components; recorded once per "
-                               f"component (e.g. {ref!r})", group="shared")
+                copy = _Usage(
+                    ref=ref,
+                    anchor=usage.anchor,
+                    path=usage.path,
+                    row={**usage.row, "ref": ref},
+                    curve=usage.curve,
+                    oid=usage.oid,
+                    ours=usage.ours,
+                )
+                self.notes.add(
+                    usage.path,
+                    f"used by several components; recorded once per component (e.g. {ref!r})",
+                    group="shared",
+                )
                 out.append((copy, extra))
         if orphans:
             owner = self.p.metadata_ref
             if owner is None:
                 ident = self.p.serial or self.p.digest
-                owner = f"cbom:{ident}"[:200]
+                owner = f"cbom:{ident}"[:190]
+                if owner in comps:
+                    owner += "#synthetic"
                 name = self.p.source_name or f"CBOM {ident}"
                 self.assets[owner] = {
-                    "ref": owner, "name": name[:200], "asset_type": AssetType.APPLICATION,
+                    "ref": owner,
+                    "name": name[:200],
+                    "asset_type": AssetType.APPLICATION,
                     "description": "Synthetic asset holding the cryptography of a CBOM that "
-                                   "names no component using it", "owner": None,
-                    "environment": Environment.PRODUCTION, "criticality": Criticality.MEDIUM,
+                    "names no component using it",
+                    "owner": None,
+                    "environment": Environment.PRODUCTION,
+                    "criticality": Criticality.MEDIUM,
                     "exposure": Exposure.INTERNAL,
-                    "data_sensitivity": DataSensitivity.INTERNAL, "secrecy_years": 0,
-                    "vendor": None, "product": None, "version": None, "location": None,
+                    "data_sensitivity": DataSensitivity.INTERNAL,
+                    "secrecy_years": 0,
+                    "vendor": None,
+                    "product": None,
+                    "version": None,
+                    "location": None,
                 }
-                if owner in comps:
-                    owner = owner + "#synthetic"
             where = "metadata.component" if self.p.metadata_ref else "a synthetic asset"
             self.notes.add(
                 orphans[0].path,
@@ -1106,14 +1296,18 @@ class _Builder:
 
     def build_dependencies(self) -> None:
         comps = self.p.comps
-        declared: dict[tuple[str, str], list[tuple[DependencyKind, str | None, str]]] = \
-            defaultdict(list)
+        declared: dict[tuple[str, str], list[tuple[DependencyKind, str | None, str]]] = defaultdict(
+            list
+        )
         for comp in self.p.order:
             for provider, kind, desc, path in comp.props.get("dependencies", []):
                 target = comps.get(provider)
                 if target is None or target.crypto:
-                    self.notes.add(path, f"dependency on {provider!r}, which is no non-crypto "
-                                   "component in this document; skipped")
+                    self.notes.add(
+                        path,
+                        f"dependency on {provider!r}, which is no non-crypto "
+                        "component in this document; skipped",
+                    )
                     continue
                 declared[(comp.ref, provider)].append((kind, desc, path))
         for dependent, provider, path in self.edges:
@@ -1134,17 +1328,32 @@ class _Classifier:
     def __init__(self) -> None:
         self.cache: dict[tuple[Any, ...], tuple[str, QuantumStatus, str, str]] = {}
 
-    def _run(self, raw: str, row: dict[str, Any], curve: str | None) -> tuple[str, QuantumStatus,
-                                                                              str, str]:
-        probe = CryptoUsage(algorithm_raw=raw, key_size=row["key_size"],
-                            parameter_set=row["parameter_set"], primitive=row["primitive"])
+    def _run(
+        self, raw: str, row: dict[str, Any], curve: str | None
+    ) -> tuple[str, QuantumStatus, str, str]:
+        probe = CryptoUsage(
+            algorithm_raw=raw,
+            key_size=row["key_size"],
+            parameter_set=row["parameter_set"],
+            primitive=row["primitive"],
+        )
         classify_usage(probe, curve=curve)
-        return (probe.algorithm, QuantumStatus(probe.quantum_status), probe.status_reason,
-                probe.catalog_version)
+        return (
+            probe.algorithm,
+            QuantumStatus(probe.quantum_status),
+            probe.status_reason,
+            probe.catalog_version,
+        )
 
     def __call__(self, row: dict[str, Any], curve: str | None, oid: str | None) -> None:
-        key = (row["algorithm_raw"], row["key_size"], row["parameter_set"], row["primitive"],
-               curve, oid)
+        key = (
+            row["algorithm_raw"],
+            row["key_size"],
+            row["parameter_set"],
+            row["primitive"],
+            curve,
+            oid,
+        )
         result = self.cache.get(key)
         if result is None:
             result = self._run(row["algorithm_raw"], row, curve)
@@ -1153,8 +1362,9 @@ class _Classifier:
                 if by_oid[1] is not QuantumStatus.UNKNOWN:
                     result = by_oid
             self.cache[key] = result
-        row["algorithm"], row["quantum_status"], row["status_reason"], row["catalog_version"] = \
+        row["algorithm"], row["quantum_status"], row["status_reason"], row["catalog_version"] = (
             result
+        )
 
 
 _LIMITS: dict[str, list[tuple[str, int]]] = {}
@@ -1164,7 +1374,8 @@ def _check_lengths(table: Any, row: dict[str, Any], path: str) -> None:
     limits = _LIMITS.get(table.name)
     if limits is None:
         limits = _LIMITS[table.name] = [
-            (c.key, c.type.length) for c in table.columns
+            (c.key, c.type.length)
+            for c in table.columns
             if isinstance(c.type, String) and c.type.length is not None
         ]
     for col, length in limits:
@@ -1184,9 +1395,7 @@ def _bulk_update(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
         return
     cols = [k for k in rows[0] if k != "id"]
     stmt = (
-        table.update()
-        .where(table.c.id == bindparam("_id"))
-        .values({c: bindparam(c) for c in cols})
+        table.update().where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
     )
     now = utcnow()
     has_updated_at = "updated_at" in table.c
@@ -1201,9 +1410,14 @@ def _bulk_update(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
 
 
 # --- entry point -----------------------------------------------------------------------------
-def import_cbom(session: Session, organization_id: int, data: bytes | str, *,
-                max_components: int = 1_000_000, source_name: str | None = None
-                ) -> ImportReport:
+def import_cbom(
+    session: Session,
+    organization_id: int,
+    data: bytes | str,
+    *,
+    max_components: int = 1_000_000,
+    source_name: str | None = None,
+) -> ImportReport:
     """Import a CycloneDX CBOM into the organization; see the module docstring for the mapping.
 
     Raises InputError (with the JSON path) for malformed documents and TooLarge past
@@ -1234,9 +1448,13 @@ def import_cbom(session: Session, organization_id: int, data: bytes | str, *,
         comp_props = parser.comps[usage.anchor].props if usage.anchor in parser.comps else {}
         fs = comp_props.get("quantum_status")
         if fs is not None and fs != row["quantum_status"]:
-            parser.notes.add(usage.path, f"the file says quantum status {fs.value!r} (catalog "
-                             f"{comp_props.get('catalog_version') or '?'}); the catalog now "
-                             f"says {row['quantum_status'].value!r}", group="status-drift")
+            parser.notes.add(
+                usage.path,
+                f"the file says quantum status {fs.value!r} (catalog "
+                f"{comp_props.get('catalog_version') or '?'}); the catalog now "
+                f"says {row['quantum_status'].value!r}",
+                group="status-drift",
+            )
 
     report = ImportReport()
     _check_org(session, organization_id, parser)
@@ -1252,17 +1470,25 @@ def _check_org(session: Session, organization_id: int, parser: _Parser) -> None:
         raise InputError(f"organization {organization_id} does not exist", "organization_id")
     slug = parser.org_props.get("slug")
     if slug is not None and slug != org.slug:
-        parser.notes.add("$.metadata.properties", f"the file describes organization {slug!r}; "
-                         f"imported into {org.slug!r}, whose attributes an import never changes")
+        parser.notes.add(
+            "$.metadata.properties",
+            f"the file describes organization {slug!r}; "
+            f"imported into {org.slug!r}, whose attributes an import never changes",
+        )
 
 
-def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage, str]],
-           report: ImportReport) -> None:
+def _write(
+    session: Session,
+    org_id: int,
+    b: _Builder,
+    owned: list[tuple[_Usage, str]],
+    report: ImportReport,
+) -> None:
     asset_table, usage_table = Asset.__table__, CryptoUsage.__table__
     # assets
-    existing = dict(session.execute(
-        select(Asset.ref, Asset.id).where(Asset.organization_id == org_id)
-    ).all())
+    existing = dict(
+        session.execute(select(Asset.ref, Asset.id).where(Asset.organization_id == org_id)).all()
+    )
     new_assets, upd_assets = [], []
     for ref, row in b.assets.items():
         comp = b.p.comps.get(ref)
@@ -1277,15 +1503,21 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
         _bulk_update(session, asset_table, upd_assets)
     report.assets_created, report.assets_updated = len(new_assets), len(upd_assets)
     if new_assets:
-        existing = dict(session.execute(
-            select(Asset.ref, Asset.id).where(Asset.organization_id == org_id)
-        ).all())
+        existing = dict(
+            session.execute(
+                select(Asset.ref, Asset.id).where(Asset.organization_id == org_id)
+            ).all()
+        )
 
     # usages
-    old = {r: (i, fs) for r, i, fs in session.execute(
-        select(CryptoUsage.ref, CryptoUsage.id, CryptoUsage.first_seen)
-        .where(CryptoUsage.organization_id == org_id)
-    ).all()}
+    old = {
+        r: (i, fs)
+        for r, i, fs in session.execute(
+            select(CryptoUsage.ref, CryptoUsage.id, CryptoUsage.first_seen).where(
+                CryptoUsage.organization_id == org_id
+            )
+        ).all()
+    }
     new_usages, upd_usages = [], []
     seen_refs: set[str] = set()
     for usage, owner in owned:
@@ -1310,10 +1542,18 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
     report.usages_created, report.usages_updated = len(new_usages), len(upd_usages)
 
     # dependencies
-    have = {(d, p, DependencyKind(k)): (i, desc) for i, d, p, k, desc in session.execute(
-        select(Dependency.id, Dependency.dependent_id, Dependency.provider_id, Dependency.kind,
-               Dependency.description).where(Dependency.organization_id == org_id)
-    ).all()}
+    have = {
+        (d, p, DependencyKind(k)): (i, desc)
+        for i, d, p, k, desc in session.execute(
+            select(
+                Dependency.id,
+                Dependency.dependent_id,
+                Dependency.provider_id,
+                Dependency.kind,
+                Dependency.description,
+            ).where(Dependency.organization_id == org_id)
+        ).all()
+    }
     new_deps, upd_deps = [], []
     for (dependent, provider, kind), (desc, _path) in b.dependencies.items():
         key = (existing[dependent], existing[provider], kind)
@@ -1322,8 +1562,15 @@ def _write(session: Session, org_id: int, b: _Builder, owned: list[tuple[_Usage,
             if old_desc != desc:
                 upd_deps.append({"id": did, "description": desc})
             continue
-        new_deps.append({"organization_id": org_id, "dependent_id": key[0],
-                         "provider_id": key[1], "kind": kind, "description": desc})
+        new_deps.append(
+            {
+                "organization_id": org_id,
+                "dependent_id": key[0],
+                "provider_id": key[1],
+                "kind": kind,
+                "description": desc,
+            }
+        )
     if new_deps:
         _bulk_insert(session, Dependency.__table__, new_deps)
     if upd_deps:

@@ -33,8 +33,14 @@ DATA = Path(__file__).parent / "data"
 
 
 def make_org(session: Session, slug: str) -> int:
-    org = Organization(slug=slug, name=f"{slug.title()} Ministry", sector=Sector.GOVERNMENT,
-                       tier=Tier.CENTRAL_GOVERNMENT, country="KR", description=f"{slug} org")
+    org = Organization(
+        slug=slug,
+        name=f"{slug.title()} Ministry",
+        sector=Sector.GOVERNMENT,
+        tier=Tier.CENTRAL_GOVERNMENT,
+        country="KR",
+        description=f"{slug} org",
+    )
     session.add(org)
     session.flush()
     return org.id
@@ -42,8 +48,8 @@ def make_org(session: Session, slug: str) -> int:
 
 def row_counts(session: Session) -> tuple[int, int, int]:
     return tuple(  # type: ignore[return-value]
-        session.scalar(select(func.count()).select_from(m)) for m in (Asset, CryptoUsage,
-                                                                      Dependency)
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Asset, CryptoUsage, Dependency)
     )
 
 
@@ -77,22 +83,38 @@ def build_rich_inventory(session: Session, org_id: int) -> None:
     for i, at in enumerate(AssetType):
         full = i != 3  # one asset with every nullable column empty
         a = Asset(
-            organization_id=org_id, ref=f"asset/{at.value}", name=f"{at.value.title()} №{i}",
-            asset_type=at, environment=next(envs), criticality=next(crits),
-            exposure=next(exps), data_sensitivity=next(sens), secrecy_years=i * 5,
+            organization_id=org_id,
+            ref=f"asset/{at.value}",
+            name=f"{at.value.title()} №{i}",
+            asset_type=at,
+            environment=next(envs),
+            criticality=next(crits),
+            exposure=next(exps),
+            data_sensitivity=next(sens),
+            secrecy_years=i * 5,
             description=f"Line one\nline two: {at.value} «ü»" if full else None,
             owner=f"Team {i} <ops{i}@example.go.kr>" if full else None,
-            vendor=f"Vendor {i}" if full else None, product=f"Product {i}" if full else None,
+            vendor=f"Vendor {i}" if full else None,
+            product=f"Product {i}" if full else None,
             version=f"{i}.{i}.1" if full else None,
             location=f"10.0.0.{i}:443" if full else None,
         )
         assets.append(a)
     # more assets than types, so that every Environment/DataSensitivity value appears
     for j in range(2):
-        assets.append(Asset(organization_id=org_id, ref=f"asset/extra-{j}", name=f"Extra {j}",
-                            asset_type=AssetType.SERVICE, environment=next(envs),
-                            criticality=next(crits), exposure=next(exps),
-                            data_sensitivity=next(sens), secrecy_years=30))
+        assets.append(
+            Asset(
+                organization_id=org_id,
+                ref=f"asset/extra-{j}",
+                name=f"Extra {j}",
+                asset_type=AssetType.SERVICE,
+                environment=next(envs),
+                criticality=next(crits),
+                exposure=next(exps),
+                data_sensitivity=next(sens),
+                secrecy_years=30,
+            )
+        )
     session.add_all(assets)
     session.flush()
 
@@ -104,17 +126,30 @@ def build_rich_inventory(session: Session, org_id: int) -> None:
         for _ in range(2 if f is CryptoFunction.CERTIFICATE_SIGNATURE else 1):
             raw, prim, ks, ps, mode, pad = next(specs)
             asset = assets[n % len(assets)]
-            cert = f in (CryptoFunction.CERTIFICATE_SIGNATURE, CryptoFunction.TLS_AUTHENTICATION,
-                         CryptoFunction.CODE_SIGNING)
+            cert = f in (
+                CryptoFunction.CERTIFICATE_SIGNATURE,
+                CryptoFunction.TLS_AUTHENTICATION,
+                CryptoFunction.CODE_SIGNING,
+            )
             full_cert = cert and n % 2 == 0
             u = CryptoUsage(
-                organization_id=org_id, ref=f"usage/{n:02d}/{f.value}", asset_id=asset.id,
-                algorithm_raw=raw, primitive=prim, function=f, protocol=next(protocols),
-                key_size=ks, parameter_set=ps, mode=mode, padding=pad,
+                organization_id=org_id,
+                ref=f"usage/{n:02d}/{f.value}",
+                asset_id=asset.id,
+                algorithm_raw=raw,
+                primitive=prim,
+                function=f,
+                protocol=next(protocols),
+                key_size=ks,
+                parameter_set=ps,
+                mode=mode,
+                padding=pad,
                 library=f"lib{n}" if n % 3 else None,
                 library_version=f"{n}.0" if n % 3 else None,
-                source=next(sources), evidence=f"seen: host{n}:443 \u2014 scan #{n}",
-                first_seen=base + timedelta(days=n), last_seen=base + timedelta(days=n + 30),
+                source=next(sources),
+                evidence=f"seen: host{n}:443 \u2014 scan #{n}",
+                first_seen=base + timedelta(days=n),
+                last_seen=base + timedelta(days=n + 30),
                 notes=f"note {n}: «{raw}»" if n % 2 else None,
             )
             if cert:
@@ -140,17 +175,31 @@ def build_rich_inventory(session: Session, org_id: int) -> None:
         (app, by_type[AssetType.HOST], DependencyKind.RUNS_ON, None),
         (app, by_type[AssetType.DATABASE], DependencyKind.STORES_DATA_IN, "PII, 10 years"),
         (app, by_type[AssetType.SERVICE], DependencyKind.AUTHENTICATES_WITH, "OIDC"),
-        (by_type[AssetType.DEVICE_IOT], by_type[AssetType.NETWORK_APPLIANCE],
-         DependencyKind.CONNECTS_THROUGH, "VPN gateway"),
+        (
+            by_type[AssetType.DEVICE_IOT],
+            by_type[AssetType.NETWORK_APPLIANCE],
+            DependencyKind.CONNECTS_THROUGH,
+            "VPN gateway",
+        ),
         (by_type[AssetType.VENDOR_PRODUCT], app, DependencyKind.OTHER, "kind: other"),
     ]
     for dependent, provider, kind, desc in pairs:
-        session.add(Dependency(organization_id=org_id, dependent_id=dependent.id,
-                               provider_id=provider.id, kind=kind, description=desc))
+        session.add(
+            Dependency(
+                organization_id=org_id,
+                dependent_id=dependent.id,
+                provider_id=provider.id,
+                kind=kind,
+                description=desc,
+            )
+        )
     session.flush()
 
-    statuses = set(session.scalars(select(CryptoUsage.quantum_status).where(
-        CryptoUsage.organization_id == org_id)))
+    statuses = set(
+        session.scalars(
+            select(CryptoUsage.quantum_status).where(CryptoUsage.organization_id == org_id)
+        )
+    )
     assert statuses == set(QuantumStatus), statuses  # the fixture itself covers every status
 
 

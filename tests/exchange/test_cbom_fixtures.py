@@ -30,8 +30,10 @@ def _import(url: str, make_org, name: str) -> tuple[ImportReport, dict, dict, li
         report = import_cbom(s, org, data)
     with transaction(url) as s:
         assets = {a.ref: a for a in s.scalars(select(Asset).where(Asset.organization_id == org))}
-        usages = {u.ref: u for u in s.scalars(
-            select(CryptoUsage).where(CryptoUsage.organization_id == org))}
+        usages = {
+            u.ref: u
+            for u in s.scalars(select(CryptoUsage).where(CryptoUsage.organization_id == org))
+        }
         deps = list(s.scalars(select(Dependency).where(Dependency.organization_id == org)))
     return report, assets, usages, deps
 
@@ -57,8 +59,9 @@ def test_fixture_imports_twice_without_error(sqlite_url: str, make_org, path: Pa
 
 
 def test_cyclonedx_dependencies_example(sqlite_url: str, make_org) -> None:
-    report, assets, usages, deps = _import(sqlite_url, make_org,
-                                           "cyclonedx-dependencies-1.7.cdx.json")
+    report, assets, usages, deps = _import(
+        sqlite_url, make_org, "cyclonedx-dependencies-1.7.cdx.json"
+    )
     assert set(assets) == {"portal-app", "tls-library", "compression-library"}
     assert assets["tls-library"].asset_type is AssetType.LIBRARY_FIRMWARE
     assert assets["portal-app"].version == "2.4"
@@ -72,8 +75,7 @@ def test_cyclonedx_dependencies_example(sqlite_url: str, make_org) -> None:
     kinds = {(d.dependent_id, d.provider_id, d.kind) for d in deps}
     assert kinds == {
         (assets["portal-app"].id, assets["tls-library"].id, DependencyKind.USES_LIBRARY),
-        (assets["tls-library"].id, assets["compression-library"].id,
-         DependencyKind.USES_LIBRARY),
+        (assets["tls-library"].id, assets["compression-library"].id, DependencyKind.USES_LIBRARY),
     }
     assert any("executionEnvironment" in w for w in report.warnings)
 
@@ -110,8 +112,7 @@ def test_cyclonedx_protocol_example(sqlite_url: str, make_org) -> None:
 
 
 def test_cyclonedx_certificate_example(sqlite_url: str, make_org) -> None:
-    report, assets, usages, _ = _import(sqlite_url, make_org,
-                                        "cyclonedx-certificate-1.6.cdx.json")
+    report, assets, usages, _ = _import(sqlite_url, make_org, "cyclonedx-certificate-1.6.cdx.json")
     assert list(usages) == ["crypto/certificate/records.example@sha256:9c1d"]
     cert = usages["crypto/certificate/records.example@sha256:9c1d"]
     assert cert.asset_id == assets["records-app"].id
@@ -121,8 +122,7 @@ def test_cyclonedx_certificate_example(sqlite_url: str, make_org) -> None:
 
 
 def test_cbomkit_hyperion_scan(sqlite_url: str, make_org) -> None:
-    report, assets, usages, _ = _import(sqlite_url, make_org,
-                                        "cbomkit-hyperion-java-1.6.cdx.json")
+    report, assets, usages, _ = _import(sqlite_url, make_org, "cbomkit-hyperion-java-1.6.cdx.json")
     # no component uses the crypto: one synthetic asset per BOM, named by its serial number
     (ref,) = assets
     assert ref == "cbom:urn:uuid:5c7e9a1b-3d5f-4b7d-9f1b-3d5f7b9d1f10"
@@ -143,8 +143,7 @@ def test_cbomkit_hyperion_scan(sqlite_url: str, make_org) -> None:
 
 
 def test_cbomkit_theia_certificates(sqlite_url: str, make_org) -> None:
-    report, _, usages, _ = _import(sqlite_url, make_org,
-                                   "cbomkit-theia-certificates-1.6.cdx.json")
+    report, _, usages, _ = _import(sqlite_url, make_org, "cbomkit-theia-certificates-1.6.cdx.json")
     cert = usages["a1b2c3d4e5f60718"]
     assert cert.cert_public_key_algorithm == "RSA-4096"
     assert cert.padding == "pkcs1v15" and cert.evidence.endswith("/app/example-cert.pem")

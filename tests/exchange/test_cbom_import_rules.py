@@ -28,15 +28,21 @@ def _alg(ref: str, name: str, primitive: str | None = None, **ap: Any) -> dict[s
     props: dict[str, Any] = dict(ap)
     if primitive:
         props["primitive"] = primitive
-    return {"type": "cryptographic-asset", "bom-ref": ref, "name": name,
-            "cryptoProperties": {"assetType": "algorithm", "algorithmProperties": props}}
+    return {
+        "type": "cryptographic-asset",
+        "bom-ref": ref,
+        "name": name,
+        "cryptoProperties": {"assetType": "algorithm", "algorithmProperties": props},
+    }
 
 
 def _rows(url: str, org: int) -> tuple[dict[str, Asset], dict[str, CryptoUsage], list]:
     with transaction(url) as s:
         assets = {a.ref: a for a in s.scalars(select(Asset).where(Asset.organization_id == org))}
-        usages = {u.ref: u for u in s.scalars(
-            select(CryptoUsage).where(CryptoUsage.organization_id == org))}
+        usages = {
+            u.ref: u
+            for u in s.scalars(select(CryptoUsage).where(CryptoUsage.organization_id == org))
+        }
         deps = list(s.scalars(select(Dependency).where(Dependency.organization_id == org)))
     return assets, usages, deps
 
@@ -46,9 +52,13 @@ def test_shapes_other_tools_use(sqlite_url: str, make_org) -> None:
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
         "components": [
-            {"type": "application", "bom-ref": "web", "name": "Web",
-             "properties": [{"name": "cdx:team", "value": "blue"}],
-             "components": [_alg("nested-aes", "AES-256-GCM", "ae")]},
+            {
+                "type": "application",
+                "bom-ref": "web",
+                "name": "Web",
+                "properties": [{"name": "cdx:team", "value": "blue"}],
+                "components": [_alg("nested-aes", "AES-256-GCM", "ae")],
+            },
             {"type": "application", "bom-ref": "batch", "name": "Batch", "purl": "pkg:x/y"},
             {"type": "operating-system", "name": "Debian", "version": "12"},
             {"type": "quantum-computer", "bom-ref": "qc", "name": "Q"},
@@ -56,8 +66,13 @@ def test_shapes_other_tools_use(sqlite_url: str, make_org) -> None:
             _alg("shared-rsa", "RSA", "pke", parameterSetIdentifier="2048"),
             _alg("kem", "Kyber768", "kem"),
         ],
-        "services": [{"bom-ref": "idp", "name": "Identity provider",
-                      "provider": {"name": "Gov IdP", "url": ["https://idp.example"]}}],
+        "services": [
+            {
+                "bom-ref": "idp",
+                "name": "Identity provider",
+                "provider": {"name": "Gov IdP", "url": ["https://idp.example"]},
+            }
+        ],
         "dependencies": [
             {"ref": "web", "dependsOn": ["shared-rsa", "idp", "libssl"]},
             {"ref": "batch", "dependsOn": ["shared-rsa", "web"]},
@@ -101,16 +116,19 @@ def test_shapes_other_tools_use(sqlite_url: str, make_org) -> None:
     assert "$.components[0].properties[0]: property 'cdx:team' not held" in text
     assert "$.components[1].purl: not held" in text
     assert "$.components[3].type: unknown component type 'quantum-computer'" in text
-    assert "$.components[2]['bom-ref']: no bom-ref; identified as 'operating-system:Debian@12'" \
-        in text
+    assert (
+        "$.components[2]['bom-ref']: no bom-ref; identified as 'operating-system:Debian@12'" in text
+    )
     assert "$.services[0].provider.url: not held" in text
     assert "used by several components" in text
 
 
-def test_orphans_go_to_a_synthetic_asset_named_after_the_file(sqlite_url: str,
-                                                               make_org) -> None:
-    doc = {"bomFormat": "CycloneDX", "specVersion": "1.6",
-           "components": [_alg("h", "SHA-256", "hash")]}
+def test_orphans_go_to_a_synthetic_asset_named_after_the_file(sqlite_url: str, make_org) -> None:
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [_alg("h", "SHA-256", "hash")],
+    }
     with transaction(sqlite_url) as s:
         org = make_org(s, "org")
         report = import_cbom(s, org, json.dumps(doc), source_name="firmware.cdx.json")
@@ -118,23 +136,35 @@ def test_orphans_go_to_a_synthetic_asset_named_after_the_file(sqlite_url: str,
     (asset,) = assets.values()
     assert asset.name == "firmware.cdx.json" and asset.ref.startswith("cbom:")
     assert usages["h"].asset_id == asset.id
-    assert any("attached to a synthetic asset" in w and w.startswith("$.components[0]")
-               for w in report.warnings)
+    assert any(
+        "attached to a synthetic asset" in w and w.startswith("$.components[0]")
+        for w in report.warnings
+    )
 
 
 def test_primitive_and_function_guesses(sqlite_url: str, make_org) -> None:
     """Foreign components without a primitive get one from the catalog; protocol usages get
     the function their protocol implies."""
     doc = {
-        "bomFormat": "CycloneDX", "specVersion": "1.6",
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
         "components": [
             {"type": "application", "bom-ref": "vpn", "name": "VPN"},
             _alg("ed", "Ed25519"),
             _alg("dh", "ECDH", curve="secp384r1"),
-            {"type": "cryptographic-asset", "bom-ref": "ssh", "name": "SSH-2",
-             "cryptoProperties": {"assetType": "protocol", "protocolProperties": {
-                 "type": "ssh", "version": "2",
-                 "cipherSuites": [{"name": "curve25519", "algorithms": ["dh", "ed"]}]}}},
+            {
+                "type": "cryptographic-asset",
+                "bom-ref": "ssh",
+                "name": "SSH-2",
+                "cryptoProperties": {
+                    "assetType": "protocol",
+                    "protocolProperties": {
+                        "type": "ssh",
+                        "version": "2",
+                        "cipherSuites": [{"name": "curve25519", "algorithms": ["dh", "ed"]}],
+                    },
+                },
+            },
         ],
         "dependencies": [{"ref": "vpn", "dependsOn": ["ssh", "ed"]}],
     }
@@ -156,12 +186,18 @@ def test_asset_and_usage_sharing_a_ref_round_trip(sqlite_url: str, make_org) -> 
     bom-ref and carries the real one in a property."""
     with transaction(sqlite_url) as s:
         src, dst = make_org(s, "src"), make_org(s, "dst")
-        a = Asset(organization_id=src, ref="portal", name="Portal",
-                  asset_type=AssetType.HSM)
+        a = Asset(organization_id=src, ref="portal", name="Portal", asset_type=AssetType.HSM)
         s.add(a)
         s.flush()
-        u = CryptoUsage(organization_id=src, ref="portal", asset_id=a.id, algorithm_raw="RSA",
-                        primitive=Primitive.SIGNATURE, key_size=4096, cert_subject="CN=portal")
+        u = CryptoUsage(
+            organization_id=src,
+            ref="portal",
+            asset_id=a.id,
+            algorithm_raw="RSA",
+            primitive=Primitive.SIGNATURE,
+            key_size=4096,
+            cert_subject="CN=portal",
+        )
         classify_usage(u)
         s.add(u)
     with transaction(sqlite_url) as s:
@@ -180,14 +216,28 @@ def test_asset_and_usage_sharing_a_ref_round_trip(sqlite_url: str, make_org) -> 
 def test_status_drift_is_reported(sqlite_url: str, make_org) -> None:
     """Our files carry the status they were exported with; when today's catalog disagrees the
     import keeps the catalog's verdict and says so."""
-    doc = {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
-        {"type": "application", "bom-ref": "a", "name": "A"},
-        {**_alg("u", "AES-256", "block-cipher"), "properties": [
-            {"name": "pqcplan:usage:quantum_status", "value": "broken"},
-            {"name": "pqcplan:usage:catalog_version", "value": "2020.1"},
-            {"name": "pqcplan:usage:function", "value": "data_at_rest"}]},
-    ], "dependencies": [{"ref": "a", "dependsOn": ["u"]}]}
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [
+            {"type": "application", "bom-ref": "a", "name": "A"},
+            {
+                **_alg("u", "AES-256", "block-cipher"),
+                "properties": [
+                    {"name": "pqcplan:usage:quantum_status", "value": "broken"},
+                    {"name": "pqcplan:usage:catalog_version", "value": "2020.1"},
+                    {"name": "pqcplan:usage:function", "value": "data_at_rest"},
+                ],
+            },
+        ],
+        "dependencies": [{"ref": "a", "dependsOn": ["u"]}],
+    }
     with transaction(sqlite_url) as s:
         report = import_cbom(s, make_org(s, "org"), json.dumps(doc))
-    assert any(w.startswith("$.components[1]: the file says quantum status 'broken' (catalog "
-                            "2020.1); the catalog now says 'resistant'") for w in report.warnings)
+    assert any(
+        w.startswith(
+            "$.components[1]: the file says quantum status 'broken' (catalog "
+            "2020.1); the catalog now says 'resistant'"
+        )
+        for w in report.warnings
+    )

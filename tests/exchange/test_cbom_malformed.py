@@ -14,9 +14,12 @@ from inventory.exchange.cbom_import import import_cbom
 
 
 def _alg(ref: str, name: str = "AES-256-GCM") -> dict[str, Any]:
-    return {"type": "cryptographic-asset", "bom-ref": ref, "name": name,
-            "cryptoProperties": {"assetType": "algorithm",
-                                 "algorithmProperties": {"primitive": "ae"}}}
+    return {
+        "type": "cryptographic-asset",
+        "bom-ref": ref,
+        "name": name,
+        "cryptoProperties": {"assetType": "algorithm", "algorithmProperties": {"primitive": "ae"}},
+    }
 
 
 GOOD: dict[str, Any] = {
@@ -43,6 +46,7 @@ def _set(path: list[Any], value: Any):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -52,6 +56,7 @@ def _delete(path: list[Any]):
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return mutate
 
 
@@ -69,6 +74,7 @@ def _cert(field: str, value: Any):
             "assetType": "certificate",
             "certificateProperties": {"subjectName": "CN=x", field: value},
         }
+
     return mutate
 
 
@@ -78,74 +84,162 @@ def _key_size(value: Any):
             "assetType": "related-crypto-material",
             "relatedCryptoMaterialProperties": {"type": "public-key", "size": value},
         }
+
     return mutate
 
 
 CASES: list[tuple[str, bytes, str, str]] = [
     ("not-json", b"this is not json", "$", "not valid JSON at line 1 column 1"),
-    ("truncated", b'{"bomFormat": "CycloneDX",\n "specVersion": "1.6",\n "components": [}',
-     "$", "not valid JSON at line 3 column"),
+    (
+        "truncated",
+        b'{"bomFormat": "CycloneDX",\n "specVersion": "1.6",\n "components": [}',
+        "$",
+        "not valid JSON at line 3 column",
+    ),
     ("not-utf8", b"\xff\xfe\x00{", "$", "not valid UTF-8"),
     ("array", b"[]", "$", "JSON object"),
     ("no-bomformat", _doc(_delete(["bomFormat"])), "$.bomFormat", "bomFormat is missing"),
     ("spdx", _doc(_set(["bomFormat"], "SPDX")), "$.bomFormat", "CycloneDX"),
     ("no-spec", _doc(_delete(["specVersion"])), "$.specVersion", "missing"),
     ("old-spec", _doc(_set(["specVersion"], "1.2")), "$.specVersion", "not supported"),
-    ("components-object", _doc(_set(["components"], {"a": 1})), "$.components",
-     "must be a list"),
-    ("component-string", _doc(_set(["components", 0], "app")), "$.components[0]",
-     "JSON object"),
-    ("no-name", _doc(_delete(["components", 1, "name"])), "$.components[1].name",
-     "component name is missing"),
-    ("empty-name", _doc(_set(["components", 0, "name"], " ")), "$.components[0].name",
-     "empty"),
-    ("no-type", _doc(_delete(["components", 0, "type"])), "$.components[0].type",
-     "component type is missing"),
-    ("bad-asset-type", _doc(_thirteen_components_last_bad),
-     "$.components[12].cryptoProperties.assetType", "'spell' is not one of"),
-    ("no-asset-type", _doc(_delete(["components", 1, "cryptoProperties", "assetType"])),
-     "$.components[1].cryptoProperties.assetType", "missing"),
-    ("crypto-props-list", _doc(_set(["components", 1, "cryptoProperties"], [])),
-     "$.components[1].cryptoProperties", "must be an object"),
-    ("bad-date", _doc(_cert("notValidAfter", "next tuesday")),
-     "$.components[1].cryptoProperties.certificateProperties.notValidAfter", "ISO 8601"),
-    ("date-number", _doc(_cert("notValidBefore", 20240101)),
-     "$.components[1].cryptoProperties.certificateProperties.notValidBefore", "ISO 8601"),
-    ("bad-timestamp", _doc(_set(["metadata", "timestamp"], "2025-13-45")),
-     "$.metadata.timestamp", "ISO 8601"),
-    ("bad-key-size", _doc(_key_size("big")),
-     "$.components[1].cryptoProperties.relatedCryptoMaterialProperties.size", "integer"),
-    ("duplicate-ref", _doc(_set(["components", 1, "bom-ref"], "app")),
-     "$.components[1]['bom-ref']", "used twice"),
-    ("ref-not-string", _doc(_set(["components", 0, "bom-ref"], 7)),
-     "$.components[0]['bom-ref']", "must be a string"),
+    ("components-object", _doc(_set(["components"], {"a": 1})), "$.components", "must be a list"),
+    ("component-string", _doc(_set(["components", 0], "app")), "$.components[0]", "JSON object"),
+    (
+        "no-name",
+        _doc(_delete(["components", 1, "name"])),
+        "$.components[1].name",
+        "component name is missing",
+    ),
+    ("empty-name", _doc(_set(["components", 0, "name"], " ")), "$.components[0].name", "empty"),
+    (
+        "no-type",
+        _doc(_delete(["components", 0, "type"])),
+        "$.components[0].type",
+        "component type is missing",
+    ),
+    (
+        "bad-asset-type",
+        _doc(_thirteen_components_last_bad),
+        "$.components[12].cryptoProperties.assetType",
+        "'spell' is not one of",
+    ),
+    (
+        "no-asset-type",
+        _doc(_delete(["components", 1, "cryptoProperties", "assetType"])),
+        "$.components[1].cryptoProperties.assetType",
+        "missing",
+    ),
+    (
+        "crypto-props-list",
+        _doc(_set(["components", 1, "cryptoProperties"], [])),
+        "$.components[1].cryptoProperties",
+        "must be an object",
+    ),
+    (
+        "bad-date",
+        _doc(_cert("notValidAfter", "next tuesday")),
+        "$.components[1].cryptoProperties.certificateProperties.notValidAfter",
+        "ISO 8601",
+    ),
+    (
+        "date-number",
+        _doc(_cert("notValidBefore", 20240101)),
+        "$.components[1].cryptoProperties.certificateProperties.notValidBefore",
+        "ISO 8601",
+    ),
+    (
+        "bad-timestamp",
+        _doc(_set(["metadata", "timestamp"], "2025-13-45")),
+        "$.metadata.timestamp",
+        "ISO 8601",
+    ),
+    (
+        "bad-key-size",
+        _doc(_key_size("big")),
+        "$.components[1].cryptoProperties.relatedCryptoMaterialProperties.size",
+        "integer",
+    ),
+    (
+        "duplicate-ref",
+        _doc(_set(["components", 1, "bom-ref"], "app")),
+        "$.components[1]['bom-ref']",
+        "used twice",
+    ),
+    (
+        "ref-not-string",
+        _doc(_set(["components", 0, "bom-ref"], 7)),
+        "$.components[0]['bom-ref']",
+        "must be a string",
+    ),
     ("deps-object", _doc(_set(["dependencies"], {})), "$.dependencies", "must be a list"),
-    ("dep-no-ref", _doc(_set(["dependencies", 0], {"dependsOn": ["alg-1"]})),
-     "$.dependencies[0].ref", "ref is missing"),
-    ("dependson-string", _doc(_set(["dependencies", 0, "dependsOn"], "alg-1")),
-     "$.dependencies[0].dependsOn", "must be a list"),
-    ("dependson-number", _doc(_set(["dependencies", 0, "dependsOn"], [1])),
-     "$.dependencies[0].dependsOn[0]", "bom-ref strings"),
-    ("bad-enum-property", _doc(_set(["components", 0, "properties"], [
-        {"name": "pqcplan:asset:exposure", "value": "everywhere"}])),
-     "$.components[0].properties[0].value", "'everywhere' is not one of"),
-    ("bad-int-property", _doc(_set(["components", 0, "properties"], [
-        {"name": "pqcplan:asset:secrecy_years", "value": "ten"}])),
-     "$.components[0].properties[0].value", "integer"),
-    ("property-without-name", _doc(_set(["components", 0, "properties"], [{"value": "x"}])),
-     "$.components[0].properties[0].name", "missing"),
-    ("name-too-long", _doc(_set(["components", 0, "name"], "n" * 201)), "$.components[0]",
-     "longer than 200"),
-    ("nested-no-name", _doc(_set(["components", 0, "components"], [{"type": "library"}])),
-     "$.components[0].components[0].name", "missing"),
+    (
+        "dep-no-ref",
+        _doc(_set(["dependencies", 0], {"dependsOn": ["alg-1"]})),
+        "$.dependencies[0].ref",
+        "ref is missing",
+    ),
+    (
+        "dependson-string",
+        _doc(_set(["dependencies", 0, "dependsOn"], "alg-1")),
+        "$.dependencies[0].dependsOn",
+        "must be a list",
+    ),
+    (
+        "dependson-number",
+        _doc(_set(["dependencies", 0, "dependsOn"], [1])),
+        "$.dependencies[0].dependsOn[0]",
+        "bom-ref strings",
+    ),
+    (
+        "bad-enum-property",
+        _doc(
+            _set(
+                ["components", 0, "properties"],
+                [{"name": "pqcplan:asset:exposure", "value": "everywhere"}],
+            )
+        ),
+        "$.components[0].properties[0].value",
+        "'everywhere' is not one of",
+    ),
+    (
+        "bad-int-property",
+        _doc(
+            _set(
+                ["components", 0, "properties"],
+                [{"name": "pqcplan:asset:secrecy_years", "value": "ten"}],
+            )
+        ),
+        "$.components[0].properties[0].value",
+        "integer",
+    ),
+    (
+        "property-without-name",
+        _doc(_set(["components", 0, "properties"], [{"value": "x"}])),
+        "$.components[0].properties[0].name",
+        "missing",
+    ),
+    (
+        "name-too-long",
+        _doc(_set(["components", 0, "name"], "n" * 201)),
+        "$.components[0]",
+        "longer than 200",
+    ),
+    (
+        "nested-no-name",
+        _doc(_set(["components", 0, "components"], [{"type": "library"}])),
+        "$.components[0].components[0].name",
+        "missing",
+    ),
     ("services-object", _doc(_set(["services"], {})), "$.services", "must be a list"),
 ]
 
 
-@pytest.mark.parametrize(("data", "location", "message"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_malformed_input_names_the_path(sqlite_url: str, make_org, row_counts, data: bytes,
-                                        location: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "location", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_malformed_input_names_the_path(
+    sqlite_url: str, make_org, row_counts, data: bytes, location: str, message: str
+) -> None:
     with transaction(sqlite_url) as s:
         org = make_org(s, "org")
         import_cbom(s, org, json.dumps(GOOD))  # something to keep
@@ -189,15 +283,24 @@ def test_dangling_refs_are_warnings(sqlite_url: str, make_org) -> None:
         {"ref": "app", "dependsOn": ["alg-1", "ghost"]},
         {"ref": "nobody", "dependsOn": ["app"]},
     ]
-    doc["components"].append({
-        "type": "cryptographic-asset", "bom-ref": "cert", "name": "c",
-        "cryptoProperties": {"assetType": "certificate", "certificateProperties": {
-            "signatureAlgorithmRef": "missing-alg"}}})
+    doc["components"].append(
+        {
+            "type": "cryptographic-asset",
+            "bom-ref": "cert",
+            "name": "c",
+            "cryptoProperties": {
+                "assetType": "certificate",
+                "certificateProperties": {"signatureAlgorithmRef": "missing-alg"},
+            },
+        }
+    )
     with transaction(sqlite_url) as s:
         report = import_cbom(s, make_org(s, "org"), json.dumps(doc))
     text = "\n".join(report.warnings)
     assert "$.dependencies[0].dependsOn[1]: dependsOn names 'ghost'" in text
     assert "$.dependencies[1].ref: ref 'nobody' names no component" in text
-    assert ("$.components[2].cryptoProperties.certificateProperties.signatureAlgorithmRef: "
-            "signatureAlgorithmRef 'missing-alg'") in text
+    assert (
+        "$.components[2].cryptoProperties.certificateProperties.signatureAlgorithmRef: "
+        "signatureAlgorithmRef 'missing-alg'"
+    ) in text
     assert report.usages_created == 2 and report.unknown_algorithms == ["unknown"]

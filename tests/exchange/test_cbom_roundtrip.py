@@ -22,8 +22,15 @@ from inventory.models import Asset, CryptoUsage, Dependency
 # Columns not compared, and why: ids and organization_id are the database's (rows are matched
 # by ref, foreign keys by the ref they point at); created_at/updated_at record when this
 # database wrote the row, not a fact about the inventory.
-SKIP = {"id", "organization_id", "created_at", "updated_at", "asset_id", "dependent_id",
-        "provider_id"}
+SKIP = {
+    "id",
+    "organization_id",
+    "created_at",
+    "updated_at",
+    "asset_id",
+    "dependent_id",
+    "provider_id",
+}
 
 
 def _norm(value: Any) -> Any:
@@ -31,24 +38,35 @@ def _norm(value: Any) -> Any:
 
 
 def snapshot(session: Session, org_id: int) -> dict[str, Any]:
-    refs = dict(session.execute(select(Asset.id, Asset.ref).where(
-        Asset.organization_id == org_id)).all())
+    refs = dict(
+        session.execute(select(Asset.id, Asset.ref).where(Asset.organization_id == org_id)).all()
+    )
     assets = {}
     for a in session.scalars(select(Asset).where(Asset.organization_id == org_id)):
-        assets[a.ref] = {c.key: _norm(getattr(a, c.key)) for c in Asset.__table__.columns
-                         if c.key not in SKIP}
+        assets[a.ref] = {
+            c.key: _norm(getattr(a, c.key)) for c in Asset.__table__.columns if c.key not in SKIP
+        }
     usages = {}
     for u in session.scalars(select(CryptoUsage).where(CryptoUsage.organization_id == org_id)):
-        row = {c.key: _norm(getattr(u, c.key)) for c in CryptoUsage.__table__.columns
-               if c.key not in SKIP}
+        row = {
+            c.key: _norm(getattr(u, c.key))
+            for c in CryptoUsage.__table__.columns
+            if c.key not in SKIP
+        }
         row["asset"] = refs[u.asset_id]
         usages[u.ref] = row
     prov = aliased(Asset)
     deps = set()
-    for d, pref in session.execute(select(Dependency, prov.ref).join(
-            prov, prov.id == Dependency.provider_id).where(Dependency.organization_id == org_id)):
-        cols = tuple((c.key, _norm(getattr(d, c.key))) for c in Dependency.__table__.columns
-                     if c.key not in SKIP)
+    for d, pref in session.execute(
+        select(Dependency, prov.ref)
+        .join(prov, prov.id == Dependency.provider_id)
+        .where(Dependency.organization_id == org_id)
+    ):
+        cols = tuple(
+            (c.key, _norm(getattr(d, c.key)))
+            for c in Dependency.__table__.columns
+            if c.key not in SKIP
+        )
         deps.add((refs[d.dependent_id], pref, cols))
     return {"assets": assets, "usages": usages, "dependencies": deps}
 
@@ -61,8 +79,9 @@ def _validate(text: str, version: str) -> None:
 
 @pytest.mark.parametrize("writer", ["library", "direct"])
 @pytest.mark.parametrize("version", ["1.6", "1.7"])
-def test_export_import_loses_nothing(db_url: str, rich_inventory, make_org, version: str,
-                                     writer: str) -> None:
+def test_export_import_loses_nothing(
+    db_url: str, rich_inventory, make_org, version: str, writer: str
+) -> None:
     with transaction(db_url) as s:
         src = make_org(s, "source")
         rich_inventory(s, src)
@@ -143,8 +162,9 @@ def test_export_shape(sqlite_url: str, rich_inventory, make_org) -> None:
     assert comps[cp["signatureAlgorithmRef"]]["cryptoProperties"]["assetType"] == "algorithm"
     key = comps[cp["subjectPublicKeyRef"]]["cryptoProperties"]
     assert key["relatedCryptoMaterialProperties"]["type"] == "public-key"
-    protocols = [c for c in comps.values()
-                 if c.get("cryptoProperties", {}).get("assetType") == "protocol"]
+    protocols = [
+        c for c in comps.values() if c.get("cryptoProperties", {}).get("assetType") == "protocol"
+    ]
     assert {c["name"] for c in protocols} >= {"TLS 1.3", "SSH-2", "IKEv2"}
     tls13 = next(c for c in protocols if c["name"] == "TLS 1.3")
     assert tls13["cryptoProperties"]["protocolProperties"]["type"] == "tls"
@@ -184,8 +204,9 @@ def _canonical(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("version", ["1.6", "1.7"])
-def test_direct_writer_matches_the_library(sqlite_url: str, rich_inventory, make_org,
-                                           version: str) -> None:
+def test_direct_writer_matches_the_library(
+    sqlite_url: str, rich_inventory, make_org, version: str
+) -> None:
     """Large inventories are written without cyclonedx-python-lib (quadratic there): the
     direct writer must produce exactly what the library produces."""
     with transaction(sqlite_url) as s:
