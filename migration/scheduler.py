@@ -341,7 +341,7 @@ def make_tasks(
         task.reasons.append(f"target {target.algorithm}: {target.reason}")
         if usage.algorithm not in in_catalog:
             in_catalog[usage.algorithm] = known(usage.algorithm)
-        if in_catalog[usage.algorithm] is False and status is not QuantumStatus.UNKNOWN:
+        if not in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
             task.reasons.append(
                 f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
             )

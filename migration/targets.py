@@ -1,15 +1,15 @@
 """Which algorithm a usage moves to: the profile's accepted targets, checked in the catalog.
 
-The catalog (`inventory.catalog`) is the one authority on names. If it is missing, or
-does not know a name, the planner still answers and says so in the reason.
+The catalog (`inventory.catalog`) is the one authority on names. If it does not know a
+name, the planner still answers and says so in the reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
+from inventory.catalog import get_catalog
+from inventory.choices import QuantumStatus
 from migration.profiles.schema import Profile
 
 HYBRID_MARKERS = ("MLKEM", "+ML-")  # X25519MLKEM768, SecP384r1MLKEM1024, "ECDSA+ML-DSA"
@@ -37,56 +37,22 @@ class Target:
     reason: str
 
 
-@lru_cache(maxsize=1)
-def catalog() -> Any | None:
-    """The algorithm catalog, or None while `inventory.catalog` is not available."""
-    try:
-        from inventory.catalog import get_catalog
-    except ImportError:
-        return None
-    try:
-        return get_catalog()
-    except Exception:  # a broken catalog must not stop planning; reasons will say so
-        return None
-
-
-def known(name: str) -> bool | None:
-    """True/False if the catalog knows the name; None when there is no catalog."""
-    cat = catalog()
-    if cat is None:
-        return None
-    return cat.get(name) is not None
+def known(name: str) -> bool:
+    """Whether the algorithm catalog knows the canonical name."""
+    return get_catalog().get(name) is not None
 
 
 def is_hybrid(name: str) -> bool:
-    cat = catalog()
-    info = cat.get(name) if cat is not None else None
+    info = get_catalog().get(name)
     if info is not None:
-        return str(getattr(info, "quantum_status", "")) == "hybrid"
+        return info.quantum_status is QuantumStatus.HYBRID
     return any(marker in name for marker in HYBRID_MARKERS)
 
 
 def catalog_replacements(algorithm: str | None, use: str) -> list[str]:
     """What the catalog proposes for replacing `algorithm` in `use` ([] if nothing)."""
-    cat = catalog()
-    if cat is None:
-        return []
-    replacement_for = getattr(cat, "replacement_for", None)
-    if algorithm is None and callable(replacement_for):
-        try:
-            return list(replacement_for(use))
-        except Exception:
-            return []
-    info = cat.get(algorithm) if algorithm else None
-    if info is None:
-        return []
-    per_info = getattr(info, "replacement_for", None)
-    if callable(per_info):
-        try:
-            return list(per_info(use))
-        except Exception:
-            return []
-    return list((getattr(info, "replacements", None) or {}).get(use, ()))
+    info = get_catalog().get(algorithm) if algorithm else None
+    return list(info.replacement_for(use)) if info is not None else []
 
 
 def choose_target(profile: Profile, use: str, algorithm: str | None = None) -> Target:
@@ -100,15 +66,10 @@ def choose_target(profile: Profile, use: str, algorithm: str | None = None) -> T
         pure = [n for n in accepted if not is_hybrid(n)]
         accepted = pure or accepted
     if accepted:
-        checked = [(name, known(name)) for name in accepted]
-        usable = [name for name, ok in checked if ok is not False]
-        missing = [name for name, ok in checked if ok is False]
+        usable = [name for name in accepted if known(name)]
+        missing = [name for name in accepted if name not in usable]
         if usable:
-            note = ""
-            if missing:
-                note = f"; not in the catalog, so skipped: {', '.join(missing)}"
-            if checked[0][1] is None:
-                note += "; catalog not available, names not checked"
+            note = f"; not in the catalog, so skipped: {', '.join(missing)}" if missing else ""
             return Target(
                 usable[0],
                 tuple(usable[1:]),
