@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
-from inventory.errors import Conflict
+from inventory.errors import Conflict, InputError
 from inventory.models import Asset, CryptoUsage, Organization
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service.audit import record
@@ -43,6 +43,19 @@ def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset
     return asset
 
 
+_REQUIRED = frozenset(
+    {
+        "name",
+        "asset_type",
+        "environment",
+        "criticality",
+        "exposure",
+        "data_sensitivity",
+        "secrecy_years",
+    }
+)
+
+
 def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
     principal.require_read()
     return get_scoped(session, Asset, asset_id, principal)
@@ -53,16 +66,8 @@ def update_asset(session: Session, asset_id: int, data: AssetPatch, principal: P
     asset = get_scoped(session, Asset, asset_id, principal)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
-        if value is None and field in {
-            "name",
-            "asset_type",
-            "environment",
-            "criticality",
-            "exposure",
-            "data_sensitivity",
-            "secrecy_years",
-        }:
-            continue  # required columns keep their value when sent null
+        if value is None and field in _REQUIRED:
+            raise InputError(f"{field} cannot be null", field)
         setattr(asset, field, value)
     record(
         session,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
 from inventory.classification import classify_usage
-from inventory.errors import Conflict
+from inventory.errors import Conflict, InputError
 from inventory.models import Asset, CryptoUsage, Organization
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service.audit import record
@@ -73,7 +73,7 @@ def update_usage(
         del changes["algorithm"]
     for field, value in changes.items():
         if value is None and field in {"primitive", "function"}:
-            continue
+            raise InputError(f"{field} cannot be null", field)
         setattr(usage, field, value)
     if curve and usage.parameter_set is None:
         usage.parameter_set = curve

@@ -257,6 +257,10 @@ def test_validation_errors_name_the_field(api):
         "/api/v1/assets", headers=h, json={"name": "x", "asset_type": "host", "colour": "blue"}
     )
     assert resp.status_code == 422
+    asset = _asset(api, h)
+    resp = api.client.patch(f"/api/v1/assets/{asset['id']}", headers=h, json={"name": None})
+    assert resp.status_code == 422 and resp.json()["location"] == "name"
+    assert api.client.get(f"/api/v1/assets/{asset['id']}", headers=h).json()["name"] == "Web portal"
 
 
 def test_catalog_endpoints(api):
