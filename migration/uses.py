@@ -7,7 +7,7 @@ uses, not of CryptoFunction values, so one mapping lives here.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 from inventory.choices import CryptoFunction, Primitive
 
@@ -24,19 +24,7 @@ Use = Literal[
     "mac",
     "kdf",
 ]
-USES: tuple[str, ...] = (
-    "key_exchange",
-    "tls_key_exchange",
-    "encryption",
-    "signature",
-    "certificate_signature",
-    "code_signing",
-    "firmware_signing",
-    "symmetric",
-    "hash",
-    "mac",
-    "kdf",
-)
+USES: tuple[str, ...] = get_args(Use)
 
 # Uses whose breakage exposes recorded ciphertext: harvest-now-decrypt-later applies.
 CONFIDENTIALITY_USES: frozenset[str] = frozenset(
