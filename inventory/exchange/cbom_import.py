@@ -10,8 +10,8 @@ How components become rows
   `pqcplan:asset:*` properties win; otherwise the asset type follows the CycloneDX type.
 - `cryptographic-asset` (or the older `crypto-asset`) components -> crypto usages:
   * algorithm -> one usage of that algorithm, unless it is only the signature algorithm of a
-    certificate, the algorithm of a key, or a cipher-suite algorithm of a protocol (then it
-    is folded into that usage);
+    certificate, the algorithm a key names by `algorithmRef`, or a cipher-suite algorithm of
+    a protocol (then it is folded into that usage);
   * certificate -> a usage of its signature algorithm, function `certificate_signature`, with
     the certificate columns (the subject public key's name goes to cert_public_key_algorithm);
   * related-crypto-material keys (public/private/secret/key) -> a usage of the key's
@@ -30,8 +30,10 @@ How components become rows
   tools emit dangling refs; refusing the whole file would help nobody).
 - source = cbom and evidence = the component's JSON path (plus the occurrences a scanner
   recorded), unless our own `pqcplan:usage:source` / `evidence` properties say otherwise.
-- Every usage is classified by the catalog (`classify_usage`); names it does not know are
-  kept, flagged unknown and listed in `unknown_algorithms`.
+- Every usage is classified by the catalog (`classify_usage`, memoized on its inputs; a name
+  the catalog does not know is retried by the component's OID); names it does not know are
+  kept, flagged unknown and listed in `unknown_algorithms`. When our own file states another
+  quantum status than the catalog now gives, the catalog wins and a warning says so.
 - Whatever the document says that the model cannot hold is listed in `warnings`, each
   naming a JSON path (repeats of the same field are counted in one warning).
 """
