@@ -19,7 +19,7 @@ from inventory.catalog.models import (
     Source,
     info_from_model,
 )
-from inventory.catalog.normalize import as_oid, lookup_key, split_mode
+from inventory.catalog.normalize import as_oid, descriptive_core, lookup_key, split_mode
 from inventory.choices import Primitive, QuantumStatus
 
 DATA_FILE = Path(__file__).parent / "data" / "algorithms.yaml"
@@ -243,6 +243,11 @@ class Catalog:
             candidates.append(ps)  # the parameter set alone may be the full name ("ML-KEM-768")
         for candidate in candidates:
             found = self._lookup(candidate)
+            if found is not None:
+                return found
+        core = descriptive_core(text)  # "SHA256-RSA", "aes-128-cbc-pkcs5", "3DES-EDE-CBC"
+        if core is not None:
+            found = self._lookup(core) or self._lookup(core.split("-")[0])
             if found is not None:
                 return found
         return None

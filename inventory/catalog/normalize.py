@@ -74,3 +74,55 @@ def split_mode(raw: str) -> tuple[str, str | None]:
     mode = match.group("mode").upper()
     canonical_mode = next(m for m in MODES if m.upper() == mode)
     return match.group("base"), canonical_mode
+
+
+# Words in descriptive names that say how an algorithm is used, not which one it is:
+# hash companions of a signature, paddings, and the tag/IV lengths that trail a mode.
+_HASH_WORD = re.compile(r"^(sha\d*|sha3\d*|md5|shake\d+)$")
+_PADDING_WORDS = frozenset(
+    {
+        "pkcs1",
+        "pkcs5",
+        "pkcs7",
+        "pkcs1v15",
+        "1.5",
+        "v1.5",
+        "pss",
+        "oaep",
+        "nopadding",
+        "padding",
+        "encryption",
+        "ede",
+        "ede3",
+    }
+)
+_MODE_WORDS = frozenset(m.lower() for m in MODES)
+_TOKENS = re.compile(r"[\s\-_/]+|with")
+
+
+def descriptive_core(raw: str) -> str | None:
+    """The algorithm inside a descriptive name that other tools write, or None.
+
+    Drops hash companions and paddings, and everything from a mode on; keeps the result
+    only when one algorithm word (optionally with its size) is left, so a whole TLS suite
+    never collapses to one of its parts.
+
+    >>> descriptive_core("SHA256-RSA"), descriptive_core("SHA512withECDSA")
+    ('rsa', 'ecdsa')
+    >>> descriptive_core("aes-128-cbc-pkcs5"), descriptive_core("AES-128-GCM-128-12")
+    ('aes-128', 'aes-128')
+    >>> descriptive_core("ECDHE-RSA-AES128-GCM-SHA256") is None
+    True
+    """
+    tokens = [t for t in _TOKENS.split(raw.strip().lower()) if t]
+    kept: list[str] = []
+    for token in tokens:
+        if token in _MODE_WORDS:
+            break
+        if _HASH_WORD.match(token) or token in _PADDING_WORDS:
+            continue
+        kept.append(token)
+    if not kept or len(kept) > 2 or (len(kept) == 2 and not kept[1].isdigit()):
+        return None
+    core = "-".join(kept)
+    return None if lookup_key(core) == lookup_key(raw) else core

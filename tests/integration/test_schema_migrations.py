@@ -60,9 +60,9 @@ def test_upgrade_downgrade_upgrade(empty_url):
 
 def test_models_match_migrations(empty_url):
     """Autogenerate finds nothing to add: every model change came with a migration."""
-    import migration.models  # noqa: F401  (register every package's tables,
-    import testbed.models  # noqa: F401   as alembic/env.py does)
-    import testbed.vendor.models  # noqa: F401
+    # Register every package's tables, as alembic/env.py does.
+    import migration.models  # noqa: F401
+    import testbed.vendor.models  # noqa: F401  (imports testbed.models too)
 
     upgrade(empty_url)
     engine = create_db_engine(empty_url)

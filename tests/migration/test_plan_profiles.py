@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import pytest
 
-import migration.compare
-import migration.risk
 from migration.profiles import (
     ProfileError,
     builtin_profiles,
@@ -108,8 +105,3 @@ def test_yaml_syntax_error_names_the_line() -> None:
 def test_unknown_profile() -> None:
     with pytest.raises(UnknownProfile):
         get_profile("mars-2099")
-
-
-def test_module_doctests() -> None:
-    for module in (migration.risk, migration.compare):
-        assert doctest.testmod(module).failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import date
 
 import migration.scheduler
@@ -14,10 +13,6 @@ from tests.migration.planning_helpers import START, asset, inventory, params, us
 
 def waves_by_asset(result: migration.scheduler.PlanResult) -> dict[int, int]:
     return {t.asset_id: t.wave for t in result.tasks}  # type: ignore[misc]
-
-
-def test_doctests_pass() -> None:
-    assert doctest.testmod(migration.scheduler).failed == 0
 
 
 def test_waves_are_quarters_from_the_start_date() -> None:

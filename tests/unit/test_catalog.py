@@ -23,33 +23,98 @@ from inventory.choices import Primitive, QuantumStatus
 REQUIRED_NAMES = [
     *(f"ML-KEM-{n}" for n in (512, 768, 1024)),
     *(f"ML-DSA-{n}" for n in (44, 65, 87)),
-    *(f"SLH-DSA-{h}-{p}" for h in ("SHA2", "SHAKE") for p in ("128s", "128f", "192s", "192f",
-                                                              "256s", "256f")),
-    "Falcon-512", "Falcon-1024",
-    "HQC-128", "HQC-192", "HQC-256",
+    *(
+        f"SLH-DSA-{h}-{p}"
+        for h in ("SHA2", "SHAKE")
+        for p in ("128s", "128f", "192s", "192f", "256s", "256f")
+    ),
+    "Falcon-512",
+    "Falcon-1024",
+    "HQC-128",
+    "HQC-192",
+    "HQC-256",
     *(f"FrodoKEM-{n}-{v}" for n in (640, 976, 1344) for v in ("AES", "SHAKE")),
-    *(f"Classic-McEliece-{p}{f}" for p in ("348864", "460896", "6688128", "6960119", "8192128")
-      for f in ("", "f")),
-    "BIKE-L1", "BIKE-L3", "BIKE-L5", "sntrup761",
-    "LMS", "HSS", "XMSS", "XMSS-MT",
-    "X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "X25519Kyber768Draft00",
-    "Kyber512", "Kyber768", "Kyber1024", "Dilithium2", "Dilithium3", "Dilithium5",
-    "SMAUG-T-128", "SMAUG-T-192", "SMAUG-T-256",
-    "NTRU+KEM-768", "NTRU+KEM-864", "NTRU+KEM-1152",
-    "HAETAE-2", "HAETAE-3", "HAETAE-5",
+    *(
+        f"Classic-McEliece-{p}{f}"
+        for p in ("348864", "460896", "6688128", "6960119", "8192128")
+        for f in ("", "f")
+    ),
+    "BIKE-L1",
+    "BIKE-L3",
+    "BIKE-L5",
+    "sntrup761",
+    "LMS",
+    "HSS",
+    "XMSS",
+    "XMSS-MT",
+    "X25519MLKEM768",
+    "SecP256r1MLKEM768",
+    "SecP384r1MLKEM1024",
+    "X25519Kyber768Draft00",
+    "Kyber512",
+    "Kyber768",
+    "Kyber1024",
+    "Dilithium2",
+    "Dilithium3",
+    "Dilithium5",
+    "SMAUG-T-128",
+    "SMAUG-T-192",
+    "SMAUG-T-256",
+    "NTRU+KEM-768",
+    "NTRU+KEM-864",
+    "NTRU+KEM-1152",
+    "HAETAE-2",
+    "HAETAE-3",
+    "HAETAE-5",
     *(f"AIMer-{n}{v}" for n in (128, 192, 256) for v in ("f", "s")),
-    *(f"RSA-{n}" for n in (1024, 2048, 3072, 4096, 8192)), "RSA",
+    *(f"RSA-{n}" for n in (1024, 2048, 3072, 4096, 8192)),
+    "RSA",
     *(f"DH-{n}" for n in (1024, 2048, 3072, 4096)),
     *(f"DSA-{n}" for n in (1024, 2048, 3072)),
-    "ECDSA-P256", "ECDSA-P384", "ECDSA-P521", "ECDSA-secp256k1",
-    "ECDSA-brainpoolP256r1", "ECDSA-brainpoolP384r1", "ECDSA-brainpoolP512r1",
-    "ECDH-P256", "ECDH-P384", "ECDH-P521",
-    "X25519", "X448", "Ed25519", "Ed448", "SM2",
-    "AES-128", "AES-192", "AES-256", "3DES", "DES", "RC4", "ChaCha20-Poly1305",
-    "ARIA-128", "ARIA-256", "SEED", "LEA-128", "LEA-256",
-    "SHA-1", "MD5", "SHA-224", "SHA-256", "SHA-384", "SHA-512",
-    "SHA3-256", "SHA3-384", "SHA3-512", "SHAKE128", "SHAKE256",
-    "HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA384", "HMAC-SHA512", "HKDF-SHA256", "PBKDF2-SHA256",
+    "ECDSA-P256",
+    "ECDSA-P384",
+    "ECDSA-P521",
+    "ECDSA-secp256k1",
+    "ECDSA-brainpoolP256r1",
+    "ECDSA-brainpoolP384r1",
+    "ECDSA-brainpoolP512r1",
+    "ECDH-P256",
+    "ECDH-P384",
+    "ECDH-P521",
+    "X25519",
+    "X448",
+    "Ed25519",
+    "Ed448",
+    "SM2",
+    "AES-128",
+    "AES-192",
+    "AES-256",
+    "3DES",
+    "DES",
+    "RC4",
+    "ChaCha20-Poly1305",
+    "ARIA-128",
+    "ARIA-256",
+    "SEED",
+    "LEA-128",
+    "LEA-256",
+    "SHA-1",
+    "MD5",
+    "SHA-224",
+    "SHA-256",
+    "SHA-384",
+    "SHA-512",
+    "SHA3-256",
+    "SHA3-384",
+    "SHA3-512",
+    "SHAKE128",
+    "SHAKE256",
+    "HMAC-SHA1",
+    "HMAC-SHA256",
+    "HMAC-SHA384",
+    "HMAC-SHA512",
+    "HKDF-SHA256",
+    "PBKDF2-SHA256",
 ]
 
 
@@ -375,8 +440,14 @@ def test_hmac_sha1_is_not_classically_broken(catalog):
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("Kyber512", "ML-KEM-512"), ("Kyber768", "ML-KEM-768"), ("Kyber1024", "ML-KEM-1024"),
-     ("Dilithium2", "ML-DSA-44"), ("Dilithium3", "ML-DSA-65"), ("Dilithium5", "ML-DSA-87")],
+    [
+        ("Kyber512", "ML-KEM-512"),
+        ("Kyber768", "ML-KEM-768"),
+        ("Kyber1024", "ML-KEM-1024"),
+        ("Dilithium2", "ML-DSA-44"),
+        ("Dilithium3", "ML-DSA-65"),
+        ("Dilithium5", "ML-DSA-87"),
+    ],
 )
 def test_round3_entries_point_to_fips(catalog, old, new):
     result = catalog.classify(old)
@@ -498,3 +569,24 @@ def test_invalid_yaml_names_the_line(tmp_path):
     path.write_text('version: "1"\nsources: {a: [\n', encoding="utf-8")
     with pytest.raises(CatalogError, match=r"line \d+"):
         load_catalog(path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "context", "expected"),
+    [
+        ("SHA256-RSA", {"key_size": 2048}, "RSA-2048"),
+        ("RSA-PKCS1-1.5-SHA512", {}, "RSA"),
+        ("SHA512withECDSA", {"curve": "P-384"}, "ECDSA-P384"),
+        ("desede-168-cbc-pkcs5", {}, "3DES"),
+        ("aes-128-cbc-pkcs5", {}, "AES-128"),
+        ("3DES-EDE-CBC", {}, "3DES"),
+        ("AES-128-CCM-8", {}, "AES-128"),
+        ("AES-128-GCM-128-12", {}, "AES-128"),  # CycloneDX 1.7 style: mode, tag, IV
+    ],
+)
+def test_descriptive_names_from_other_tools(raw, context, expected):
+    assert get_catalog().normalize(raw, **context) == expected
+
+
+def test_a_whole_cipher_suite_never_collapses_to_one_part():
+    assert get_catalog().normalize("ECDHE-RSA-AES128-GCM-SHA256") is None
