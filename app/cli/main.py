@@ -96,7 +96,7 @@ def _import(kind: str, path: Path, org: str) -> None:
         with db_session() as session:
             target = resolve_org(session, org)
             if kind == "cbom":
-                report = asdict(import_cbom(session, target.id, payload))
+                report = asdict(import_cbom(session, target.id, payload, source_name=path.name))
             else:
                 try:
                     text = payload.decode("utf-8-sig")

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from inventory.catalog import Catalog
 from inventory.choices import (
     AssetType,
     CryptoFunction,
@@ -366,71 +367,18 @@ def json_path_key(path: str, key: str) -> str:
 
 
 # --- catalog facts -------------------------------------------------------------------------
-def _first_attr(obj: Any, names: tuple[str, ...]) -> Any:
-    for n in names:
-        if isinstance(obj, dict):
-            if obj.get(n) is not None:
-                return obj[n]
-        else:
-            v = getattr(obj, n, None)
-            if v is not None:
-                return v
-    return None
-
-
-def catalog_entry(catalog: Any, name: str) -> Any:
-    """The catalog's record for a canonical name, or None (unknown algorithms have none)."""
-    for method in ("get", "lookup", "entry", "find", "algorithm"):
-        fn = getattr(catalog, method, None)
-        if callable(fn):
-            try:
-                entry = fn(name)
-            except (KeyError, LookupError, ValueError, TypeError):
-                entry = None
-            if entry is not None:
-                return entry
-    return None
-
-
-def catalog_facts(catalog: Any, name: str) -> dict[str, Any]:
+def catalog_facts(catalog: Catalog, name: str) -> dict[str, Any]:
     """oid, family, curve and security levels the catalog knows for `name` (missing -> absent)."""
-    entry = catalog_entry(catalog, name)
+    entry = catalog.get(name)
     if entry is None:
         return {}
-    facts: dict[str, Any] = {}
-    oid = _first_attr(entry, ("oid", "oids"))
-    if isinstance(oid, list | tuple):
-        oid = oid[0] if oid else None
-    if isinstance(oid, str) and re.fullmatch(r"[0-2](\.\d+)+", oid):
-        facts["oid"] = oid
-    family = _first_attr(entry, ("family",))
-    if isinstance(family, str):
-        facts["family"] = family
-    curve = _first_attr(entry, ("curve",))
-    if isinstance(curve, str):
-        facts["curve"] = curve
-    classical = _first_attr(
-        entry,
-        (
-            "classical_security",
-            "classical_bits",
-            "classical_security_bits",
-            "classical_security_level",
-            "security_bits",
-        ),
-    )
-    if isinstance(classical, int) and not isinstance(classical, bool):
-        facts["classical"] = classical
-    nist = _first_attr(
-        entry,
-        (
-            "nist_category",
-            "nist_level",
-            "nist_security_category",
-            "nist_quantum_security_level",
-            "category",
-        ),
-    )
-    if isinstance(nist, int) and not isinstance(nist, bool) and 0 <= nist <= 6:
-        facts["nist"] = nist
+    facts: dict[str, Any] = {"family": entry.family}
+    if entry.oids:
+        facts["oid"] = entry.oids[0]
+    if entry.curve:
+        facts["curve"] = entry.curve
+    if entry.classical_bits is not None:
+        facts["classical"] = entry.classical_bits
+    if entry.nist_category is not None:
+        facts["nist"] = entry.nist_category
     return facts

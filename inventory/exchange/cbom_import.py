@@ -82,7 +82,6 @@ from inventory.exchange.cbom_common import (
     SUPPORTED_SPEC_VERSIONS,
     USAGE_PROP,
     USAGE_PROPERTY_COLUMNS,
-    catalog_entry,
     cipher_suite_algorithms,
     guess_function,
     join_protocol,
@@ -764,14 +763,9 @@ class _Builder:
 
     @staticmethod
     def _guess_primitive(name: str) -> Primitive:
-        resolve = getattr(get_catalog(), "resolve", None)
-        entry = resolve(name) if callable(resolve) else catalog_entry(get_catalog(), name)
-        prim = getattr(entry, "primitive", None) if entry is not None else None
-        if prim is not None:
-            try:
-                return Primitive(getattr(prim, "value", prim))
-            except ValueError:
-                pass
+        entry = get_catalog().resolve(name)
+        if entry is not None:
+            return entry.primitive
         n = name.upper()
         table = (
             (
