@@ -40,6 +40,8 @@ class Asset(TenantMixin, TimestampMixin, Base):
     __tablename__ = "assets"
     __table_args__ = (
         UniqueConstraint("organization_id", "ref"),
+        # keyset pagination inside one tenant: WHERE organization_id = ? AND id > ? ORDER BY id
+        Index("ix_assets_org_id", "organization_id", "id"),
         Index("ix_assets_org_type", "organization_id", "asset_type"),
         Index("ix_assets_org_exposure", "organization_id", "exposure"),
     )
@@ -77,8 +79,12 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
     __tablename__ = "crypto_usages"
     __table_args__ = (
         UniqueConstraint("organization_id", "ref"),
+        Index("ix_usages_org_id", "organization_id", "id"),
         Index("ix_usages_org_status", "organization_id", "quantum_status"),
         Index("ix_usages_org_algorithm", "organization_id", "algorithm"),
+        # "assets having a usage with this status / algorithm" probes these per asset
+        Index("ix_usages_asset_status", "asset_id", "quantum_status"),
+        Index("ix_usages_asset_algorithm", "asset_id", "algorithm"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

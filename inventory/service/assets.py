@@ -133,5 +133,11 @@ def list_assets(
     if flt.algorithm:
         usage_conds.append(CryptoUsage.algorithm == flt.algorithm)
     if usage_conds:
-        stmt = stmt.where(exists().where(CryptoUsage.asset_id == Asset.id, *usage_conds))
+        # asset_id > after_id repeats the cursor inside the probe, so a merge join can
+        # start at the cursor instead of at the first usage
+        stmt = stmt.where(
+            exists().where(
+                CryptoUsage.asset_id == Asset.id, CryptoUsage.asset_id > after_id, *usage_conds
+            )
+        )
     return list(session.scalars(stmt.order_by(Asset.id).limit(limit)))
