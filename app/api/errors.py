@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from inventory.errors import Conflict, InputError, TooLarge
 from inventory.tenancy import Forbidden, NotFound
@@ -37,6 +37,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return _json(409, str(exc))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        return _json(422, "a number in the request is too large to store")
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        return _json(422, f"a value in the request does not fit its column: {exc.orig}")
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unicode(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        return _json(422, f"text contains a character that is not valid Unicode: {exc.reason}")
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:

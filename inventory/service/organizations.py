@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.errors import Conflict
+from inventory.errors import Conflict, InputError
 from inventory.models import Organization
 from inventory.schemas import OrganizationIn, OrganizationPatch
 from inventory.service.audit import record
@@ -60,6 +60,8 @@ def update_organization(
     org = get_organization(session, org_id, principal)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
+        if value is None and field != "description":
+            raise InputError(f"{field} cannot be null", field)
         setattr(org, field, value)
     record(session, principal, "update", "organization", org.id, org.id, _jsonable(changes))
     return org

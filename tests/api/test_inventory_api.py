@@ -278,3 +278,24 @@ def test_audit_log_is_tenant_scoped(api):
     log_a = api.client.get("/api/v1/audit", headers=api.headers(a, Role.AUDITOR)).json()
     assert [e["detail"]["name"] for e in log_a] == ["A's portal"]
     assert log_a[0]["actor"] == "test officer" and log_a[0]["action"] == "create"
+
+
+def test_hostile_values_get_422_not_500(api):
+    """Found by fuzzing the OpenAPI schema: each of these was a 500 once."""
+    org = api.make_org()
+    h = api.headers(org)
+    asset = _asset(api, h)
+    usage = _usage(api, h, asset["id"], "RSA", key_size=2048)
+    for path in ("/api/v1/usages", "/api/v1/assets", "/api/v1/testbed/results"):
+        resp = api.client.get(path, headers=h, params={"cursor": 11363279873555466240})
+        assert resp.status_code == 422, (path, resp.text)
+    resp = api.client.patch(
+        f"/api/v1/usages/{usage['id']}",
+        headers={**h, "Content-Type": "application/json"},
+        content='{"protocol": "TLS \\udad0"}'.encode(),
+    )
+    assert resp.status_code == 422 and "Unicode" in resp.json()["detail"], resp.text
+    admin = api.headers(org, Role.ADMIN)
+    resp = api.client.patch(f"/api/v1/organizations/{org.id}", headers=admin, json={"sector": None})
+    assert resp.status_code == 422 and resp.json()["location"] == "sector"
+    assert api.client.get(f"/api/v1/usages/{usage['id']}", headers=h).json()["protocol"] is None
