@@ -292,7 +292,7 @@ def test_hostile_values_get_422_not_500(api):
     resp = api.client.patch(
         f"/api/v1/usages/{usage['id']}",
         headers={**h, "Content-Type": "application/json"},
-        content='{"protocol": "TLS \\udad0"}'.encode(),
+        content=b'{"protocol": "TLS \\udad0"}',
     )
     assert resp.status_code == 422 and "Unicode" in resp.json()["detail"], resp.text
     admin = api.headers(org, Role.ADMIN)
