@@ -46,3 +46,48 @@ def test_background_plan_generation_is_a_job(api):
         "/api/v1/plans", headers=h, json={"profile": "xx-1999", "background": True}
     )
     assert bad.status_code == 422 and bad.json()["location"] == "profile"
+
+
+def test_background_import_is_a_job_and_a_bad_file_fails_it_cleanly(api):
+    import json
+
+    org = api.make_org("hospital")
+    h = api.headers(org)
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [
+            {"type": "application", "name": "EMR", "bom-ref": "emr"},
+            {
+                "type": "cryptographic-asset",
+                "name": "RSA-2048",
+                "bom-ref": "rsa",
+                "cryptoProperties": {
+                    "assetType": "algorithm",
+                    "algorithmProperties": {"primitive": "signature"},
+                },
+            },
+        ],
+        "dependencies": [{"ref": "emr", "dependsOn": ["rsa"]}],
+    }
+    resp = api.client.post(
+        "/api/v1/imports/cbom", headers=h, params={"background": True}, content=json.dumps(doc)
+    )
+    assert resp.status_code == 202, resp.text
+    job_id = resp.json()["job_id"]
+    api.client.app.state.jobs.wait(job_id, timeout=60)
+    job = api.client.get(f"/api/v1/jobs/{job_id}", headers=h).json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["report"]["usages_created"] == 1
+    usages = api.client.get("/api/v1/usages", headers=h).json()["items"]
+    assert [u["algorithm"] for u in usages] == ["RSA-2048"]
+
+    doc["components"][1] = {"type": "cryptographic-asset", "bom-ref": "no-name"}
+    bad = api.client.post(
+        "/api/v1/imports/cbom", headers=h, params={"background": True}, content=json.dumps(doc)
+    )
+    assert bad.status_code == 202
+    api.client.app.state.jobs.wait(bad.json()["job_id"], timeout=60)
+    failed = api.client.get(f"/api/v1/jobs/{bad.json()['job_id']}", headers=h).json()
+    assert failed["status"] == "failed" and "$.components[1]" in failed["error"]
+    assert len(api.client.get("/api/v1/usages", headers=h).json()["items"]) == 1

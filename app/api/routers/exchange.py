@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.schemas import ImportReportOut
@@ -15,6 +17,7 @@ from inventory.errors import InputError
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
+from inventory.models import Job
 from inventory.service.assets import target_org
 from inventory.service.audit import record
 from inventory.tenancy import Principal
@@ -24,47 +27,86 @@ router = APIRouter(prefix="/api/v1", tags=["exchange"])
 OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
 
 
+def _import(session: Session, principal: Principal, org_id: int, kind: str, payload: bytes) -> dict:
+    """Parse and write one import inside the caller's transaction; returns the report."""
+    if kind == "cbom":
+        report = asdict(import_cbom(session, org_id, payload))
+    else:
+        try:
+            text = payload.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (byte {exc.start})", "body") from exc
+        report = asdict(csv_io.import_csv(session, org_id, text))
+    summary = {k: v for k, v in report.items() if isinstance(v, int)}
+    record(session, principal, "import", kind, None, org_id, summary)
+    return {"kind": kind, "report": report}
+
+
 def _run_import(
-    request: Request, principal: Principal, org: int | None, kind: str, payload: bytes
-) -> dict:
+    request: Request,
+    principal: Principal,
+    org: int | None,
+    kind: str,
+    payload: bytes,
+    background: bool,
+) -> Any:
     principal.require_write()
-    session = request.app.state.sessionmaker()
-    try:
-        with session.begin():
-            org_id = target_org(session, principal, org)
-            if kind == "cbom":
-                report = asdict(import_cbom(session, org_id, payload))
-            else:
-                try:
-                    text = payload.decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"not UTF-8 text (byte {exc.start})", "body") from exc
-                report = asdict(csv_io.import_csv(session, org_id, text))
-            summary = {k: v for k, v in report.items() if isinstance(v, int)}
-            record(session, principal, "import", kind, None, org_id, summary)
-            return {"kind": kind, "report": report}
-    finally:
-        session.close()
+    sessions = request.app.state.sessionmaker
+    with sessions.begin() as session:
+        org_id = target_org(session, principal, org)
+        if not background:
+            return _import(session, principal, org_id, kind, payload)
+        job = Job(
+            organization_id=org_id,
+            kind="import",
+            created_by=principal.name,
+            params={"format": kind, "bytes": len(payload)},
+        )
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    def work(progress: Callable[[float, str], None]) -> dict:
+        progress(0.05, f"importing {kind} ({len(payload)} bytes)")
+        with sessions.begin() as job_session:
+            return _import(job_session, principal, org_id, kind, payload)
+
+    request.app.state.jobs.submit(job_id, work)
+    body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
+    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
+
+
+Background = Annotated[
+    bool, Query(description="Run as a job: 202 at once, follow it at /api/v1/jobs/{id}.")
+]
 
 
 @router.post("/imports/cbom", response_model=ImportReportOut)
 async def import_cbom_endpoint(
-    request: Request, principal: PrincipalDep, organization_id: OrgQuery = None
-) -> dict:
+    request: Request,
+    principal: PrincipalDep,
+    organization_id: OrgQuery = None,
+    background: Background = False,
+) -> Any:
     """Import a CycloneDX 1.4 to 1.7 (CBOM) JSON document sent as the request body."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
     return await run_in_threadpool(
-        _run_import, request, principal, organization_id, "cbom", payload
+        _run_import, request, principal, organization_id, "cbom", payload, background
     )
 
 
 @router.post("/imports/csv", response_model=ImportReportOut)
 async def import_csv_endpoint(
-    request: Request, principal: PrincipalDep, organization_id: OrgQuery = None
-) -> dict:
+    request: Request,
+    principal: PrincipalDep,
+    organization_id: OrgQuery = None,
+    background: Background = False,
+) -> Any:
     """Import a spreadsheet (CSV, documented header) sent as the request body."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
-    return await run_in_threadpool(_run_import, request, principal, organization_id, "csv", payload)
+    return await run_in_threadpool(
+        _run_import, request, principal, organization_id, "csv", payload, background
+    )
 
 
 @router.get("/exports/cbom")
