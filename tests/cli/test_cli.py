@@ -122,3 +122,47 @@ def test_bench_command_runs_real_engines_and_stores_rows(demo_db: Path):
     assert proc.returncode == 2 and "NoSuchAlg" in proc.stderr
     table = run(["testbed", "engines"], demo_db).stdout
     assert "liboqs" in table and "pqclean" in table
+
+
+def test_readme_first_command_serves_the_demo(tmp_path: Path):
+    """`pqcplan serve --demo` on the embedded default: a real server process on loopback."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["HOME"] = str(tmp_path)  # the default SQLite file lands under ~/.local/share/pqcplan
+    proc = subprocess.Popen(
+        [*PQCPLAN, "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        keys_file = tmp_path / ".local" / "share" / "pqcplan" / "demo-keys.json"
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                if keys_file.exists() and httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.3)
+        key = json.loads(keys_file.read_text())["daehan-bank:officer"]
+        h = {"Authorization": f"Bearer {key}"}
+        broken = httpx.get(
+            f"{base}/api/v1/assets", params={"quantum_status": "broken"}, headers=h
+        ).json()
+        assert broken["items"] and all(a["ref"].startswith("daehan-bank:") for a in broken["items"])
+        assert httpx.get(f"{base}/docs").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
