@@ -357,6 +357,7 @@ def baseline_for(alg: str) -> str | None:
             "8192128",
             "-V",
             "MAYO-5",
+            "HQC-5",
             "Dilithium5",
             "sntrup1013",
             "sntrup1277",

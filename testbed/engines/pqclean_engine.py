@@ -27,9 +27,9 @@ KEM_NAMES: dict[str, str] = {
     "ml_kem_512": "ML-KEM-512",
     "ml_kem_768": "ML-KEM-768",
     "ml_kem_1024": "ML-KEM-1024",
-    "hqc_128": "HQC-128",
-    "hqc_192": "HQC-192",
-    "hqc_256": "HQC-256",
+    "hqc_128": "HQC-1",  # pqcrypto 1.0 ships the 2025 HQC (see the catalog)
+    "hqc_192": "HQC-3",
+    "hqc_256": "HQC-5",
     "mceliece_348864": "Classic-McEliece-348864",
     "mceliece_348864f": "Classic-McEliece-348864f",
     "mceliece_460896": "Classic-McEliece-460896",

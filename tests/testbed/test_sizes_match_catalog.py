@@ -20,12 +20,6 @@ KNOWN = {
     ): "DER encoding (max length) vs. the raw r||s the catalog gives",
     ("liboqs", "FrodoKEM-", "ciphertext"): "liboqs 0.13 ships unsalted FrodoKEM; the catalog "
     "lists the salted ISO proposal",
-    # pqcrypto 1.0 ships a newer HQC than the catalog's 2023 release (public key 2241, shared
-    # secret 32 bytes at level 1, the sizes of the 2025 HQC-1): the two do not interoperate.
-    # liboqs 0.13 builds no HQC, so no interop test pairs them; see the issue note.
-    ("pqclean", "HQC-", "public_key"): "newer HQC release in pqcrypto",
-    ("pqclean", "HQC-", "secret_key"): "newer HQC release in pqcrypto",
-    ("pqclean", "HQC-", "shared_secret"): "newer HQC release in pqcrypto",
 }
 FIELDS = ("public_key", "secret_key", "ciphertext", "signature", "shared_secret")
 

@@ -130,7 +130,8 @@ def test_baselines() -> None:
     assert baseline_for("Falcon-512") == "ECDSA-P256"
     assert baseline_for("SLH-DSA-SHA2-128s") == "ECDSA-P256"
     assert baseline_for("SLH-DSA-SHAKE-256f") == "ECDSA-P384"
-    assert baseline_for("HQC-128") == "X25519"
+    assert baseline_for("HQC-128") == baseline_for("HQC-1") == "X25519"
+    assert baseline_for("HQC-5") == "ECDH-P384"
     assert baseline_for("Classic-McEliece-6688128") == "ECDH-P384"
     assert baseline_for("RSA-2048") is None
     assert baseline_for("something-else") is None
