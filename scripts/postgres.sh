@@ -38,8 +38,15 @@ if ! "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
     [ "$(id -u)" = 0 ] && chown postgres "$DATA"
     "${AS[@]}" "$BIN/initdb" -D "$DATA" -U "$DBUSER" --auth=trust -E UTF8 >/dev/null
   fi
-  "${AS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$DATA -c fsync=off -c max_connections=200" \
-    start >&2
+  # A server killed a moment ago may still hold its lock file: try a few times.
+  for attempt in 1 2 3; do
+    if "${AS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$DATA -c fsync=off -c max_connections=200" \
+      start >&2; then
+      break
+    fi
+    [ "$attempt" = 3 ] && { tail -n 5 "$DATA/server.log" >&2; exit 1; }
+    sleep 2
+  done
 fi
 echo "postgresql+psycopg://$DBUSER@127.0.0.1:$PORT/postgres"
