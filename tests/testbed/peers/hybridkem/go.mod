@@ -1,0 +1,3 @@
+module pqcplan.test/hybridkem
+
+go 1.24
