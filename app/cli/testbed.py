@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -58,8 +59,16 @@ def bench(
                 max_iterations=max_iterations,
                 include_baseline=baseline,
             )
-        except ValueError as exc:
-            err_console.print(f"[red]error:[/red] {exc}")
+        except ValidationError as exc:
+            option = {
+                "time_budget_s": "--seconds",
+                "algorithms": "--alg",
+                "engines": "--engine",
+                "max_iterations": "--max-iterations",
+            }
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "?"
+                err_console.print(f"[red]error:[/red] {option.get(field, field)}: {err['msg']}")
             raise typer.Exit(2) from exc
         runs = bench_jobs.plan_runs(req)
         with Progress(
