@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from inventory.errors import Conflict, InputError
@@ -76,6 +76,25 @@ def resolve_algorithm(product: Product, raw: str) -> str:
     return alg
 
 
+def discard_expired_secrets(db: Session, organization_id: int, now: datetime) -> int:
+    """Drop the testbed's secret keys and expected answers of sessions past their time.
+
+    Expiry itself needs no write (``state_of`` derives it); this keeps secret material
+    from outliving the session. Called whenever the organization opens a session.
+    """
+    rows = db.scalars(
+        select(VendorSession).where(
+            VendorSession.organization_id == organization_id,
+            VendorSession.state == SessionState.OPEN,
+            VendorSession.expires_at <= now,
+        )
+    ).all()
+    stale = [r for r in rows if not r.secret.get("discarded_after_expiry")]
+    for row in stale:
+        row.secret = {"_oracles": row.secret.get("_oracles", {}), "discarded_after_expiry": True}
+    return len(stale)
+
+
 def create_session(
     db: Session,
     principal: Principal,
@@ -89,6 +108,7 @@ def create_session(
     if check not in _ACVP and mode is not None:
         raise InputError("only ACVP sessions take a mode", "$.mode")
     prepare, _ = CHECKS[check]
+    discard_expired_secrets(db, product.organization_id, datetime.now(UTC))
     nonce = secrets.token_bytes(32)
     started = time.perf_counter()
     kwargs = {"mode": mode} if check in _ACVP else {}

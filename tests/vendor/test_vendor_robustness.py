@@ -27,6 +27,15 @@ def test_expired_session_cannot_be_answered(vendors, product_cls):
     assert "expired" in resp.json()["detail"]
     got = v.client.get(f"{API}/sessions/{s['id']}", headers=v.headers).json()
     assert got["state"] == "expired" and got["verdict"] is None
+    with v.sessions() as db:
+        assert "discarded_after_expiry" not in db.get(VendorSession, s["id"]).secret
+    v.open(pid, "ML-DSA-65", "sig_vendor_signs")  # opening any session sweeps expired ones
+    with v.sessions() as db:
+        kept = db.get(VendorSession, s["id"]).secret
+    assert kept["discarded_after_expiry"] is True and set(kept) == {
+        "_oracles",
+        "discarded_after_expiry",
+    }
 
 
 def test_answered_once_and_answers_cannot_be_replayed(vendors, product_cls, helpers):
