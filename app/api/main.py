@@ -27,6 +27,7 @@ from app.api.routers import (
 from app.settings import Settings, get_settings
 from inventory.db import session_factory
 from inventory.jobs import JobRunner
+from testbed.vendor.limits import VendorLimits
 
 API_DESCRIPTION = """
 Post-quantum cryptography migration planner.
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
+    app.state.vendor_limits = VendorLimits()  # per-process token buckets (testbed.vendor)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

@@ -70,9 +70,6 @@ USAGE_PROPERTY_COLUMNS = (
     "last_seen",
     "notes",
 )
-# Columns the catalog derives again on import (classify_usage): written for readers, checked
-# against the fresh classification, never trusted blindly.
-DERIVED_USAGE_COLUMNS = ("algorithm", "quantum_status", "status_reason", "catalog_version")
 
 # --- asset types -------------------------------------------------------------------------
 ASSET_TYPE_TO_CDX: dict[AssetType, str] = {
@@ -357,13 +354,6 @@ def parse_datetime(text: Any) -> datetime:
         s = s[:-1] + "+00:00"
     dt = datetime.fromisoformat(s)
     return as_utc(dt)  # type: ignore[return-value]
-
-
-def json_path_key(path: str, key: str) -> str:
-    """Append a key to a JSON path, quoting keys that are not identifiers."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-        return f"{path}.{key}"
-    return f"{path}['{key}']"
 
 
 # --- catalog facts -------------------------------------------------------------------------

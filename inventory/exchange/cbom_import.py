@@ -30,7 +30,7 @@ How components become rows
   tools emit dangling refs; refusing the whole file would help nobody).
 - source = cbom and evidence = the component's JSON path (plus the occurrences a scanner
   recorded), unless our own `pqcplan:usage:source` / `evidence` properties say otherwise.
-- Every usage is classified by the catalog (`classify_usage`, memoized on its inputs; a name
+- Every usage is classified by the catalog (`Catalog.classify`, memoized on its inputs; a name
   the catalog does not know is retried by the component's OID); names it does not know are
   kept, flagged unknown and listed in `unknown_algorithms`. When our own file states another
   quantum status than the catalog now gives, the catalog wins and a warning says so.
@@ -65,7 +65,6 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
-from inventory.classification import classify_usage
 from inventory.errors import InputError, TooLarge
 from inventory.exchange.cbom_common import (
     ASSET_PROP,
@@ -1319,27 +1318,24 @@ class _Builder:
 
 # --- classification -------------------------------------------------------------------------
 class _Classifier:
-    """classify_usage, memoized on its inputs (a 100k-component CBOM repeats algorithms)."""
+    """The catalog's verdict, memoized on its inputs (a 100k-component CBOM repeats
+    algorithms); a name the catalog does not know is retried by the component's OID."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[Any, ...], tuple[str, QuantumStatus, str, str]] = {}
+        self.catalog = get_catalog()
+        self.cache: dict[tuple[Any, ...], tuple[str, QuantumStatus, str]] = {}
 
     def _run(
         self, raw: str, row: dict[str, Any], curve: str | None
-    ) -> tuple[str, QuantumStatus, str, str]:
-        probe = CryptoUsage(
-            algorithm_raw=raw,
+    ) -> tuple[str, QuantumStatus, str]:
+        result = self.catalog.classify(
+            raw,
             key_size=row["key_size"],
             parameter_set=row["parameter_set"],
+            curve=curve,
             primitive=row["primitive"],
         )
-        classify_usage(probe, curve=curve)
-        return (
-            probe.algorithm,
-            QuantumStatus(probe.quantum_status),
-            probe.status_reason,
-            probe.catalog_version,
-        )
+        return result.canonical, result.status, result.reason
 
     def __call__(self, row: dict[str, Any], curve: str | None, oid: str | None) -> None:
         key = (
@@ -1358,9 +1354,8 @@ class _Classifier:
                 if by_oid[1] is not QuantumStatus.UNKNOWN:
                     result = by_oid
             self.cache[key] = result
-        row["algorithm"], row["quantum_status"], row["status_reason"], row["catalog_version"] = (
-            result
-        )
+        row["algorithm"], row["quantum_status"], row["status_reason"] = result
+        row["catalog_version"] = self.catalog.version
 
 
 _LIMITS: dict[str, list[tuple[str, int]]] = {}
@@ -1526,8 +1521,7 @@ def _write(
         if row["ref"] in old:
             uid, first_seen = old[row["ref"]]
             if first_seen is not None and not usage.ours:
-                fs = first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
-                row["first_seen"] = min(fs, row["first_seen"])
+                row["first_seen"] = min(first_seen, row["first_seen"])
             upd_usages.append({**row, "id": uid})
         else:
             new_usages.append({**row, "organization_id": org_id})

@@ -52,15 +52,10 @@ CHECKS: dict[CheckKind, tuple[Prepare, Grade]] = {
 _ACVP = (CheckKind.ACVP_MLKEM, CheckKind.ACVP_MLDSA)
 
 
-def aware(dt: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns: they are UTC."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
-
-
 def state_of(row: VendorSession, now: datetime | None = None) -> str:
     """``open``, ``finished`` or ``expired`` (an open session past its time)."""
     now = now or datetime.now(UTC)
-    if row.state is SessionState.OPEN and now >= aware(row.expires_at):
+    if row.state is SessionState.OPEN and now >= row.expires_at:
         return "expired"
     return str(row.state.value)
 
@@ -155,9 +150,9 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     now = datetime.now(UTC)
     if row.state is not SessionState.OPEN:
         raise Conflict(f"session {row.id} was already answered; open a new session")
-    if now >= aware(row.expires_at):
+    if now >= row.expires_at:
         raise SessionExpired(
-            f"session {row.id} expired at {aware(row.expires_at).isoformat()}; open a new one"
+            f"session {row.id} expired at {row.expires_at.isoformat()}; open a new one"
         )
     claimed = db.execute(
         update(VendorSession)
@@ -209,7 +204,7 @@ def _report_body(
     product = db.get(Product, row.product_id)
     org = db.get(Organization, row.organization_id)
     engines = get_engines()
-    created, answered = aware(row.created_at), aware(row.answered_at or row.created_at)
+    created, answered = row.created_at, row.answered_at or row.created_at
     failed = sum(c["verdict"] == "fail" for c in cases)
     return {
         "format": reports.REPORT_FORMAT,

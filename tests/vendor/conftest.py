@@ -13,10 +13,8 @@ import base64
 import hashlib
 import hmac
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -188,15 +186,12 @@ def vendors(db_url: str) -> Iterator:
 
 
 @pytest.fixture
-def sqlite_vendors(tmp_path: Path, sqlite_template: Path) -> Iterator:
+def sqlite_vendors(sqlite_url: str) -> Iterator:
     """The same on SQLite only, for the crypto-heavy tests where the database is incidental."""
-    path = tmp_path / "vendor.sqlite3"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=sqlite_url))
     with TestClient(app) as client:
         yield lambda slug="acme": _vendor(client, app.state.sessionmaker, slug)
-    engine_for(url).dispose()
+    engine_for(sqlite_url).dispose()
 
 
 @pytest.fixture

@@ -81,31 +81,19 @@ Background = Annotated[
 ]
 
 
-@router.post("/imports/cbom", response_model=ImportReportOut)
-async def import_cbom_endpoint(
+@router.post("/imports/{kind}", response_model=ImportReportOut)
+async def import_endpoint(
+    kind: Literal["cbom", "csv"],
     request: Request,
     principal: PrincipalDep,
     organization_id: OrgQuery = None,
     background: Background = False,
 ) -> Any:
-    """Import a CycloneDX 1.4 to 1.7 (CBOM) JSON document sent as the request body."""
+    """Import the request body: a CycloneDX 1.4 to 1.7 (CBOM) JSON document (`cbom`) or a
+    spreadsheet saved as CSV with the documented header (`csv`)."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
     return await run_in_threadpool(
-        _run_import, request, principal, organization_id, "cbom", payload, background
-    )
-
-
-@router.post("/imports/csv", response_model=ImportReportOut)
-async def import_csv_endpoint(
-    request: Request,
-    principal: PrincipalDep,
-    organization_id: OrgQuery = None,
-    background: Background = False,
-) -> Any:
-    """Import a spreadsheet (CSV, documented header) sent as the request body."""
-    payload = await request.body()  # size already capped by the BodySizeLimit middleware
-    return await run_in_threadpool(
-        _run_import, request, principal, organization_id, "csv", payload, background
+        _run_import, request, principal, organization_id, kind, payload, background
     )
 
 

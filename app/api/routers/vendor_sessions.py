@@ -8,7 +8,6 @@ answer once and returns the signed report; GET /report-key publishes the testbed
 from __future__ import annotations
 
 import base64
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +20,10 @@ from inventory.tenancy import get_scoped, scoped
 from testbed.models import Product
 from testbed.vendor import reports, service
 from testbed.vendor.common import OracleDisagreement
-from testbed.vendor.limits import RateLimited, VendorLimits
+from testbed.vendor.limits import RateLimited
 from testbed.vendor.models import CheckKind, VendorReport, VendorSession
 
 router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
-_limits_lock = threading.Lock()
 
 
 class SessionIn(BaseModel):
@@ -82,24 +80,16 @@ def _out(row: VendorSession) -> SessionOut:
         nonce=row.nonce,
         engines=row.engines,
         verdict=row.verdict,
-        created_at=service.aware(row.created_at),
-        expires_at=service.aware(row.expires_at),
-        answered_at=row.answered_at and service.aware(row.answered_at),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        answered_at=row.answered_at,
         challenge=row.challenge,
     )
 
 
-def _limits(request: Request) -> VendorLimits:
-    with _limits_lock:
-        limits = getattr(request.app.state, "vendor_limits", None)
-        if limits is None:
-            limits = request.app.state.vendor_limits = VendorLimits()
-        return limits
-
-
 def _charge(request: Request, org_id: int, algorithm: str | None = None, check: str = "") -> None:
     try:
-        _limits(request).charge(org_id, algorithm, check)
+        request.app.state.vendor_limits.charge(org_id, algorithm, check)
     except RateLimited as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -200,7 +190,7 @@ def report_key(db: SessionDep) -> dict[str, Any]:
         "algorithm": key.algorithm,
         "key_id": key.key_id,
         "public_key": base64.b64encode(key.public_key).decode(),
-        "created_at": service.aware(key.created_at),
+        "created_at": key.created_at,
         "report_format": reports.REPORT_FORMAT,
         "canonicalization": reports.CANONICALIZATION,
     }
