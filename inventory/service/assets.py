@@ -13,17 +13,9 @@ from inventory.errors import Conflict, InputError
 from inventory.models import Asset, CryptoUsage, Organization
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service.audit import record
-from inventory.service.organizations import get_organization
+from inventory.service.organizations import target_org
 from inventory.service.refs import new_ref
 from inventory.tenancy import Principal, get_scoped, scoped
-
-
-def target_org(session: Session, principal: Principal, organization_id: int | None) -> int:
-    """The organization a write goes to: the principal's own, or (admins) the one named."""
-    org_id = organization_id if organization_id is not None else principal.organization_id
-    principal.require_org(org_id)
-    get_organization(session, org_id, principal)
-    return org_id
 
 
 def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset:

@@ -24,6 +24,14 @@ def get_organization(session: Session, org_id: int, principal: Principal) -> Org
     return org
 
 
+def target_org(session: Session, principal: Principal, organization_id: int | None) -> int:
+    """The organization a write goes to: the principal's own, or (admins) the one named."""
+    org_id = organization_id if organization_id is not None else principal.organization_id
+    principal.require_org(org_id)
+    get_organization(session, org_id, principal)
+    return org_id
+
+
 def find_by_slug_or_id(session: Session, key: str) -> Organization | None:
     org = session.scalar(select(Organization).where(Organization.slug == key))
     if org is None and key.isdigit():

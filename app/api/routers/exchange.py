@@ -18,8 +18,8 @@ from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
 from inventory.models import Job
-from inventory.service.assets import target_org
 from inventory.service.audit import record
+from inventory.service.organizations import target_org
 from inventory.tenancy import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.api.deps import PrincipalDep, SessionDep
 from inventory.errors import InputError
 from inventory.models import Job
+from inventory.service.organizations import target_org
 from inventory.tenancy import NotFound, Principal, get_scoped, scoped
 from migration import report, service
 from migration.compare import judge
@@ -52,13 +53,6 @@ class JudgeIn(BaseModel):
     profiles: list[str] = Field(min_length=1, max_length=10)
     organization_id: int | None = None
     disagreements_only: bool = False
-
-
-def _org(principal: Principal, organization_id: int | None) -> int:
-    if organization_id is None:
-        return principal.organization_id
-    principal.require_org(organization_id)
-    return organization_id
 
 
 def _params(what_if: WhatIf, base: dict[str, Any] | None = None) -> PlanParams:
@@ -160,7 +154,7 @@ def create_plan(
 
     Large inventories: pass `background: true` to get a job at once (202)."""
     principal.require_write()
-    org_id = _org(principal, data.organization_id)
+    org_id = target_org(session, principal, data.organization_id)
     if data.background:
         return _start_plan_job(data, request, session, principal, org_id)
     version = _generate(
@@ -311,7 +305,7 @@ def change_status(
 def judge_inventory(data: JudgeIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     """The organization's usages under several profiles side by side, with disagreements."""
     principal.require_read()
-    org_id = _org(principal, data.organization_id)
+    org_id = target_org(session, principal, data.organization_id)
     try:
         profiles = [service.resolve_profile(session, org_id, p) for p in data.profiles]
     except UnknownProfile as exc:

@@ -9,7 +9,8 @@ from sqlalchemy import delete
 
 from app.api.deps import PrincipalDep, SessionDep
 from inventory.errors import InputError
-from inventory.tenancy import Forbidden, NotFound, Principal
+from inventory.service.organizations import target_org
+from inventory.tenancy import Forbidden, NotFound
 from migration import service
 from migration.models import CustomProfile
 from migration.profiles import (
@@ -26,13 +27,6 @@ ProfileBody = Annotated[
     dict[str, Any],
     Body(description="A profile document; see GET /api/v1/profiles/kr-2035 for the shape."),
 ]
-
-
-def _org(principal: Principal, organization_id: int | None) -> int:
-    if organization_id is None:
-        return principal.organization_id
-    principal.require_org(organization_id)
-    return organization_id
 
 
 def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
@@ -52,7 +46,7 @@ def list_profiles(
 ) -> list[dict[str, Any]]:
     """Built-in profiles first, then the organization's own."""
     principal.require_read()
-    org_id = _org(principal, organization_id)
+    org_id = target_org(session, principal, organization_id)
     out = [_summary(profile_to_dict(p), True) for p in builtin_profiles().values()]
     out += [_summary(row.data, False) for row in service.custom_profiles(session, org_id)]
     return out
@@ -66,7 +60,7 @@ def get_profile(
     organization_id: int | None = None,
 ) -> dict[str, Any]:
     principal.require_read()
-    org_id = _org(principal, organization_id)
+    org_id = target_org(session, principal, organization_id)
     try:
         profile = service.resolve_profile(session, org_id, profile_id)
     except UnknownProfile as exc:
@@ -94,7 +88,7 @@ def save_profile(
 ) -> dict[str, Any]:
     """Store (or replace) one of the organization's own profiles."""
     principal.require_write()
-    org_id = _org(principal, organization_id)
+    org_id = target_org(session, principal, organization_id)
     try:
         row = service.save_custom_profile(session, org_id, data)
     except ProfileError as exc:
@@ -110,7 +104,7 @@ def delete_profile(
     organization_id: int | None = None,
 ) -> Response:
     principal.require_write()
-    org_id = _org(principal, organization_id)
+    org_id = target_org(session, principal, organization_id)
     if profile_id in builtin_profiles():
         raise Forbidden(f"'{profile_id}' is a built-in profile and cannot be deleted")
     result = session.execute(
