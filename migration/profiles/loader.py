@@ -14,21 +14,26 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from inventory.errors import InputError
 from migration.profiles.schema import Profile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-class ProfileError(ValueError):
-    """A profile is invalid; `field` is the dotted path of the first problem."""
+class ProfileError(InputError):
+    """A profile is invalid; `field` is the dotted path of the first problem.
+
+    An InputError, so the API answers 422 with the field as its location and the CLI prints
+    one line, like any other bad input.
+    """
 
     def __init__(self, message: str, field: str = "", origin: str = "") -> None:
+        super().__init__(message, field or None)
         self.field = field
-        self.message = message
         self.origin = origin
         where = f"{origin}: " if origin else ""
         at = f"{field}: " if field else ""
-        super().__init__(f"{where}{at}{message}")
+        self.args = (f"{where}{at}{message}",)
 
 
 class UnknownProfile(LookupError):

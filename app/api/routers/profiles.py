@@ -8,13 +8,11 @@ from fastapi import APIRouter, Body, Response, status
 from sqlalchemy import delete
 
 from app.api.deps import PrincipalDep, SessionDep
-from inventory.errors import InputError
 from inventory.service.organizations import target_org
 from inventory.tenancy import Forbidden, NotFound
 from migration import service
 from migration.models import CustomProfile
 from migration.profiles import (
-    ProfileError,
     UnknownProfile,
     builtin_profiles,
     parse_profile,
@@ -72,10 +70,7 @@ def get_profile(
 def validate_profile(data: ProfileBody, principal: PrincipalDep) -> dict[str, Any]:
     """Check a profile without storing it: 200 if valid, 422 naming the field if not."""
     principal.require_read()
-    try:
-        profile = parse_profile(data)
-    except ProfileError as exc:
-        raise InputError(exc.message, exc.field or None) from None
+    profile = parse_profile(data)  # ProfileError is an InputError: 422 naming the field
     return {"valid": True, "id": profile.id, "version": profile.version}
 
 
@@ -89,10 +84,7 @@ def save_profile(
     """Store (or replace) one of the organization's own profiles."""
     principal.require_write()
     org_id = target_org(session, principal, organization_id)
-    try:
-        row = service.save_custom_profile(session, org_id, data)
-    except ProfileError as exc:
-        raise InputError(exc.message, exc.field or None) from None
+    row = service.save_custom_profile(session, org_id, data)
     return _summary(row.data, False)
 
 
