@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Index,
     Integer,
@@ -123,6 +125,10 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     notes: Mapped[str | None] = mapped_column(Text)
+    # What a CycloneDX CBOM said that the columns above cannot hold: the bom-ref of the
+    # component this usage came from and, verbatim, the crypto components it stands for
+    # (cryptoProperties, evidence, dependsOn/provides between them); see cbom_import.
+    cbom_extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     asset: Mapped[Asset] = relationship(back_populates="usages")
 
