@@ -7,7 +7,9 @@ transaction and never commits on its own.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -163,13 +165,22 @@ def generate(
     plan_id: int | None = None,
     name: str | None = None,
     created_by: str | None = None,
+    timings: dict[str, float] | None = None,
 ) -> PlanVersion:
     """Plan the organization's inventory and store it as a new version of a plan.
 
     Statuses (done, in progress, blocked) carry over from the previous version by task key.
+    `timings`, when given, receives the wall seconds of each stage (read, plan, store).
     """
+    clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
-    result = plan(profile, load_inventory(session, organization_id), params)
+    inputs = load_inventory(session, organization_id)
+    read_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = plan(profile, inputs, params)
+    del inputs
+    plan_s = time.perf_counter() - clock
+    clock = time.perf_counter()
     if plan_id is None:
         row = Plan(
             organization_id=organization_id,
@@ -186,6 +197,10 @@ def generate(
         previous = latest_version(session, row.id)
         number = (previous.number + 1) if previous else 1
     version = store_version(session, row, number, result, created_by, previous)
+    if timings is not None:
+        timings.update(
+            read_inventory=read_s, plan=plan_s, store_version=time.perf_counter() - clock
+        )
     return version
 
 
@@ -286,6 +301,29 @@ def tasks_of(session: Session, version_id: int) -> list[PlanTask]:
     )
 
 
+def first_tasks(
+    session: Session, version_id: int, limit: int, *, flagged: bool = False
+) -> tuple[list[PlanTask], int]:
+    """The first `limit` tasks of a version in plan order, and how many there are in all
+    (only flagged ones if asked): a summary never loads every task's reasons and risk."""
+    if not flagged:
+        stmt = select(PlanTask).where(PlanTask.version_id == version_id)
+        first = list(session.scalars(stmt.order_by(PlanTask.position).limit(max(limit, 0))))
+        return first, task_count(session, version_id)
+    ids = [
+        task_id
+        for task_id, flags in session.execute(
+            select(PlanTask.id, PlanTask.flags)
+            .where(PlanTask.version_id == version_id)
+            .order_by(PlanTask.position)
+        )
+        if flags
+    ]
+    chosen = ids[: max(limit, 0)]
+    rows = {t.id: t for t in session.scalars(select(PlanTask).where(PlanTask.id.in_(chosen)))}
+    return [rows[i] for i in chosen], len(ids)
+
+
 def task_count(session: Session, version_id: int) -> int:
     return (
         session.scalar(
@@ -347,19 +385,41 @@ def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
     (75.0, 1)
     """
 
+    return _progress((t["phase"], t["sector"], t["status"], 1, t["effort"]) for t in tasks)
+
+
+def version_progress(session: Session, version_id: int) -> dict[str, Any]:
+    """`progress` of a stored version, counted by the database (no task is loaded)."""
+    groups = session.execute(
+        select(
+            PlanTask.phase,
+            PlanTask.sector,
+            PlanTask.status,
+            func.count(),
+            func.coalesce(func.sum(PlanTask.effort), 0),
+        )
+        .where(PlanTask.version_id == version_id)
+        .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
+    )
+    return _progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
+
+
+def _progress(groups: Iterable[tuple[str, str, str, int, int]]) -> dict[str, Any]:
+    """Fold (phase, sector, status, tasks, effort) groups into the `progress` buckets."""
+
     def empty() -> dict[str, Any]:
         return {s.value: 0 for s in TaskStatus} | {"tasks": 0, "effort": 0, "effort_done": 0}
 
     overall = empty()
     by_phase: dict[str, dict[str, Any]] = defaultdict(empty)
     by_sector: dict[str, dict[str, Any]] = defaultdict(empty)
-    for task in tasks:
-        for bucket in (overall, by_phase[task["phase"]], by_sector[task["sector"]]):
-            bucket[task["status"]] += 1
-            bucket["tasks"] += 1
-            bucket["effort"] += task["effort"]
-            if task["status"] == TaskStatus.DONE:
-                bucket["effort_done"] += task["effort"]
+    for phase, sector, status, count, effort in groups:
+        for bucket in (overall, by_phase[phase], by_sector[sector]):
+            bucket[status] += count
+            bucket["tasks"] += count
+            bucket["effort"] += effort
+            if status == TaskStatus.DONE:
+                bucket["effort_done"] += effort
 
     def finish(bucket: dict[str, Any]) -> dict[str, Any]:
         effort = bucket["effort"]

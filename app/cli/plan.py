@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -57,7 +59,7 @@ def _bar(percent: float, width: int = 20) -> str:
     return "[green]" + "█" * filled + "[/green]" + "░" * (width - filled) + f" {percent:5.1f}%"
 
 
-def _print_summary(version: PlanVersion, tasks: list[dict[str, Any]]) -> None:
+def _print_summary(version: PlanVersion, progress: dict[str, Any]) -> None:
     s = version.summary
     console.print(
         f"plan [bold]{version.plan_id}[/bold] version [bold]{version.number}[/bold]: "
@@ -68,7 +70,6 @@ def _print_summary(version: PlanVersion, tasks: list[dict[str, Any]]) -> None:
         console.print(f"flags: {s['flags']}")
     for cycle in s.get("cycles", []):
         console.print(f"[yellow]cycle planned as one unit:[/yellow] {', '.join(cycle)}")
-    progress = service.progress(tasks)
     for title, key in (("phase", "by_phase"), ("sector", "by_sector")):
         table = Table(title=f"progress by {title}")
         table.add_column(title)
@@ -92,8 +93,12 @@ def generate(
     plan_id: Annotated[
         int | None, typer.Option("--plan", help="Add a version to this plan instead.")
     ] = None,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Print each stage's wall seconds to stderr.")
+    ] = False,
 ) -> None:
     """Plan an organization's inventory and store it as a new plan (or version)."""
+    stages: dict[str, float] = {}
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
         try:
@@ -113,9 +118,15 @@ def generate(
             plan_id=plan_id,
             name=name,
             created_by="cli",
+            timings=stages,
         )
-        tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
-        _print_summary(version, tasks)
+        clock = time.perf_counter()
+        _print_summary(version, service.version_progress(session, version.id))
+        stages["show_summary"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+    stages["commit"] = time.perf_counter() - clock
+    if timings:
+        sys.stderr.write(f"timings: {json.dumps({k: round(v, 3) for k, v in stages.items()})}\n")
 
 
 @plan_app.command("list")
@@ -149,9 +160,9 @@ def show(
     """Summary, progress per phase and sector, and the first tasks of a plan version."""
     with _errors(), db_session() as session:
         row = _version(session, plan_id, version)
-        tasks = [service.task_dict(t) for t in service.tasks_of(session, row.id)]
-        _print_summary(row, tasks)
-        shown = [t for t in tasks if t["flags"]] if flagged else tasks
+        _print_summary(row, service.version_progress(session, row.id))
+        first, total = service.first_tasks(session, row.id, limit, flagged=flagged)
+        shown = [service.task_dict(t) for t in first]
         table = Table(
             "id",
             "wave",
@@ -164,7 +175,7 @@ def show(
             "status",
             "flags",
         )
-        for t in shown[:limit]:
+        for t in shown:
             table.add_row(
                 str(t["id"]),
                 t["wave_label"],
@@ -178,10 +189,10 @@ def show(
                 ", ".join(t["flags"]),
             )
         console.print(table)
-        if len(shown) > limit:
-            console.print(f"... {len(shown) - limit} more (use --limit)")
+        if total > len(shown):
+            console.print(f"... {total - len(shown)} more (use --limit)")
         if why:
-            for t in shown[:limit]:
+            for t in shown:
                 console.print(f"[bold]{t['asset_name']} {t['algorithm']}[/bold]")
                 for reason in t["reasons"]:
                     console.print(f"  - {reason}")
