@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.catalog import get_catalog
 from inventory.errors import InputError
-from testbed.benchmark import BenchmarkResult, Progress, baseline_for, compare, run_benchmark
+from testbed.benchmark import (
+    BenchmarkResult,
+    Progress,
+    baseline_for,
+    compare,
+    nist_peer_for,
+    run_benchmark,
+)
 from testbed.engines.registry import ENGINE_FACTORIES, get_engines
 from testbed.models import BenchmarkRecord
 
@@ -27,7 +34,7 @@ class BenchmarkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     algorithms: list[str] = Field(min_length=1, max_length=20)
-    engines: list[str] = Field(default=["all"], min_length=1, max_length=3)
+    engines: list[str] = Field(default=["all"], min_length=1, max_length=4)
     time_budget_s: float = Field(
         default=1.0,
         gt=0,
@@ -81,6 +88,17 @@ def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
         base = baseline_for(alg) if req.include_baseline else None
         if base and "openssl" in engines and engines["openssl"].supports(base):
             runs.append(PlannedRun("openssl", base, baseline_for=alg))
+        peer = nist_peer_for(alg) if req.include_baseline else None
+        peer_engine = next(
+            (
+                e
+                for e in ("openssl", *engines)
+                if engines.get(e) and engines[e].supports(peer or "")
+            ),
+            None,
+        )
+        if peer and peer_engine:
+            runs.append(PlannedRun(peer_engine, peer, baseline_for=alg))
     unique = list(dict.fromkeys(runs))
     if len(unique) > MAX_RUNS:
         raise InputError(
@@ -125,12 +143,17 @@ def execute(
 
 
 def comparisons(results: list[tuple[PlannedRun, BenchmarkResult]]) -> list[dict[str, Any]]:
-    """Each post-quantum result beside its classical baseline: bytes and time ratios."""
-    baselines = {r.baseline_for: res for r, res in results if r.baseline_for}
+    """Each post-quantum result beside its classical baseline (and, for the KpqC winners,
+    beside ML-KEM / ML-DSA at the same NIST category): bytes and time ratios."""
+    baselines: dict[str, list[BenchmarkResult]] = {}
+    for r, res in results:
+        if r.baseline_for:
+            baselines.setdefault(r.baseline_for, []).append(res)
     out = []
     for run, res in results:
-        base = baselines.get(run.algorithm)
-        if run.baseline_for is None and base is not None:
+        if run.baseline_for is not None:
+            continue
+        for base in baselines.get(run.algorithm, []):
             c = compare(res, base)
             out.append(
                 {

@@ -2,7 +2,7 @@
 
 >>> from testbed.engines import get_engine, engine_statuses
 >>> [s.name for s in engine_statuses()]
-['liboqs', 'openssl', 'pqclean']
+['liboqs', 'openssl', 'pqclean', 'kpqc']
 >>> get_engine("openssl").kems()[:1]
 ['ML-KEM-768']
 """
@@ -34,11 +34,18 @@ def _pqclean() -> Engine:
     return PQCleanEngine()
 
 
+def _kpqc() -> Engine:
+    from testbed.engines.kpqc_engine import KpqcEngine
+
+    return KpqcEngine()
+
+
 #: registry name -> factory; the order is the display order
 ENGINE_FACTORIES: dict[str, Callable[[], Engine]] = {
     "liboqs": _liboqs,
     "openssl": _openssl,
     "pqclean": _pqclean,
+    "kpqc": _kpqc,
 }
 
 

@@ -1,4 +1,4 @@
-"""The testbed tests run real crypto in all three engines, liboqs included.
+"""The testbed tests run real crypto in every engine, liboqs included.
 
 liboqs must have been built first (``scripts/build_liboqs.sh``; the test command runs
 it). When it is missing, every test here FAILS with the reason; nothing is skipped.
@@ -11,7 +11,7 @@ import pytest
 from testbed.engines import Engine, EngineUnavailable, get_engine
 from testbed.engines.oqs_loader import LiboqsUnavailable, load_oqs
 
-ENGINE_NAMES = ("liboqs", "openssl", "pqclean")
+ENGINE_NAMES = ("liboqs", "openssl", "pqclean", "kpqc")
 
 #: Classic McEliece keygen is slow: only this parameter set runs in the test suite
 MCELIECE_TESTED = "Classic-McEliece-348864"

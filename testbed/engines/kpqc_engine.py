@@ -1,0 +1,148 @@
+"""The KpqC engine: the ``kpqc`` package (the KpqC winners' reference C code).
+
+Korea's national master plan accepts the KpqC competition winners beside the NIST
+algorithms: SMAUG-T and NTRU+ (KEMs), HAETAE and AIMer (signatures). ``kpqc`` wraps
+the upstream reference implementations (the exact upstream commits are in its
+THIRD_PARTY_NOTICES).
+
+Names: the table below maps each ``kpqc`` object to the catalog's canonical name; what
+the table does not name (``timer``, SMAUG-T's TiMER variant) is not offered.
+
+Wire formats and behaviour:
+
+- Secret keys are the reference code's own encodings (``crypto_kem_keypair`` /
+  ``crypto_sign_keypair``), as in the upstream KAT files.
+- A corrupted SMAUG-T ciphertext of the right length is not an error: SMAUG-T uses
+  implicit rejection (a pseudo-random secret that differs from the sender's), like ML-KEM.
+  NTRU+ uses explicit rejection: its decapsulation reports the failed re-encryption
+  check, so a corrupted NTRU+ ciphertext raises :class:`InvalidCiphertext`.
+- An NTRU+ public key that does not decode to an invertible polynomial is refused by
+  ``encapsulate`` (:class:`InvalidKey`); SMAUG-T accepts any public key of the right length.
+- HAETAE signatures are variable length in the specification; the reference code pads
+  them to the fixed maximum (CRYPTO_BYTES), which is what verification expects.
+- Signatures use the empty context string (the KAT files do the same for AIMer).
+- ``kpqc`` 0.2.1 vendors an AIMer that uses the AIM3 one-way function, whose signatures
+  are longer than the KpqC final-round (AIM2) sizes in the catalog; the two do not
+  interoperate (see tests/testbed/test_sizes_match_catalog.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from testbed.engines.base import (
+    Engine,
+    EngineUnavailable,
+    InvalidCiphertext,
+    InvalidKey,
+    Sizes,
+    UnsupportedAlgorithm,
+)
+
+#: canonical name -> kpqc attribute (KEMs)
+KEM_NAMES: dict[str, str] = {
+    "SMAUG-T-128": "smaugt128",
+    "SMAUG-T-192": "smaugt192",
+    "SMAUG-T-256": "smaugt256",
+    "NTRU+KEM-768": "ntruplus768",
+    "NTRU+KEM-864": "ntruplus864",
+    "NTRU+KEM-1152": "ntruplus1152",
+}
+
+#: canonical name -> kpqc attribute (signatures)
+SIG_NAMES: dict[str, str] = {
+    "HAETAE-2": "haetae2",
+    "HAETAE-3": "haetae3",
+    "HAETAE-5": "haetae5",
+    **{f"AIMer-{v}": f"aimer{v}" for v in ("128f", "128s", "192f", "192s", "256f", "256s")},
+}
+
+
+class KpqcEngine(Engine):
+    """The KpqC winners through ``kpqc``."""
+
+    name = "kpqc"
+
+    def __init__(self) -> None:
+        try:
+            kpqc = importlib.import_module("kpqc")
+        except Exception as exc:  # pragma: no cover - depends on the environment
+            raise EngineUnavailable(f"kpqc is not importable: {exc}") from None
+        self._version = f"kpqc {getattr(kpqc, '__version__', '?')}"
+        self._algs: dict[str, Any] = {}
+        for table in (KEM_NAMES, SIG_NAMES):
+            for canonical, attr in table.items():
+                obj = getattr(kpqc, attr, None)
+                if obj is not None:
+                    self._algs[canonical] = obj
+        self._kems = [n for n in KEM_NAMES if n in self._algs]
+        self._sigs = [n for n in SIG_NAMES if n in self._algs]
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def kems(self) -> list[str]:
+        return list(self._kems)
+
+    def signatures(self) -> list[str]:
+        return list(self._sigs)
+
+    def native_name(self, alg: str) -> str:
+        obj = self._algs.get(alg)
+        return obj.id if obj is not None else alg
+
+    def sizes(self, alg: str) -> Sizes:
+        obj = self._algs.get(alg)
+        if obj is None:
+            raise UnsupportedAlgorithm(f"engine 'kpqc' has no algorithm {alg!r}")
+        s = obj.sizes
+        if alg in KEM_NAMES:
+            return Sizes(
+                s.public_key,
+                s.secret_key,
+                ciphertext=s.ciphertext,
+                shared_secret=s.shared_secret,
+            )
+        return Sizes(s.public_key, s.secret_key, signature=s.signature)
+
+    # -- KEM ----------------------------------------------------------------------
+
+    def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
+        kp = self._algs[alg].generate_key_pair()
+        return kp.public_key, kp.secret_key
+
+    def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
+        try:
+            out = self._algs[alg].encapsulate(pk)
+        except ValueError as exc:
+            raise InvalidKey(f"{alg} public key rejected: {exc}") from None
+        return out.ciphertext, out.shared_secret
+
+    def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
+        try:
+            return self._algs[alg].decapsulate(ct, sk)
+        except ValueError as exc:
+            raise InvalidCiphertext(
+                f"{alg} ciphertext rejected (explicit rejection: the re-encryption check "
+                f"failed): {exc}"
+            ) from None
+
+    # -- signatures ---------------------------------------------------------------
+
+    def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
+        kp = self._algs[alg].generate_key_pair()
+        return kp.public_key, kp.secret_key
+
+    def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
+        try:
+            return self._algs[alg].sign(msg, sk)
+        except ValueError as exc:
+            raise InvalidKey(f"{alg} secret key rejected: {exc}") from None
+
+    def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
+        try:
+            return bool(self._algs[alg].verify(msg, sig, pk))
+        except ValueError as exc:
+            raise InvalidKey(f"{alg} public key rejected: {exc}") from None

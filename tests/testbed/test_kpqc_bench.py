@@ -1,0 +1,50 @@
+"""KpqC algorithms are benchmarked beside the classical baseline and the NIST peer."""
+
+from __future__ import annotations
+
+from testbed import bench_jobs
+from testbed.benchmark import baseline_for, nist_peer_for
+
+
+def test_smaug_t_runs_beside_x25519_and_ml_kem_512() -> None:
+    req = bench_jobs.BenchmarkRequest(
+        algorithms=["smaug-t1", "HAETAE-5"],
+        engines=["kpqc"],
+        time_budget_s=0.05,
+        max_iterations=20,
+        warmup=0,
+    )
+    runs = bench_jobs.plan_runs(req)
+    got = {(r.algorithm, r.baseline_for) for r in runs}
+    assert got == {
+        ("SMAUG-T-128", None),
+        ("X25519", "SMAUG-T-128"),
+        ("ML-KEM-512", "SMAUG-T-128"),  # on an engine that has it (OpenSSL first)
+        ("HAETAE-5", None),
+        ("ECDSA-P384", "HAETAE-5"),
+        ("ML-DSA-87", "HAETAE-5"),
+    }
+    assert {r.engine for r in runs if r.baseline_for is None} == {"kpqc"}
+    results = bench_jobs.execute(runs, req)
+    comparisons = {(c["algorithm"], c["baseline"]): c for c in bench_jobs.comparisons(results)}
+    assert set(comparisons) == {
+        ("SMAUG-T-128", "X25519"),
+        ("SMAUG-T-128", "ML-KEM-512"),
+        ("HAETAE-5", "ECDSA-P384"),
+        ("HAETAE-5", "ML-DSA-87"),
+    }
+    # wire bytes: SMAUG-T-128 sends 672 + 672, ML-KEM-512 800 + 768
+    assert comparisons[("SMAUG-T-128", "ML-KEM-512")]["wire_bytes"] == [1344, 1568]
+    assert set(comparisons[("SMAUG-T-128", "ML-KEM-512")]["latency_p50_us"]) == {
+        "keygen",
+        "encaps",
+        "decaps",
+    }
+
+
+def test_every_kpqc_algorithm_has_a_baseline_and_a_peer() -> None:
+    from testbed.engines import get_engine
+
+    for alg in get_engine("kpqc").algorithms():
+        assert baseline_for(alg) is not None, alg
+        assert nist_peer_for(alg) is not None, alg
