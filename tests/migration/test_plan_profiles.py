@@ -24,6 +24,9 @@ EXPECTED = {
     "eu-2030-2035",
     "uk-ncsc-2035",
     "au-asd-2030",
+    "de-bsi-tr02102",
+    "fr-anssi",
+    "ca-cccs-2035",
 }
 
 
