@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 
 from inventory.choices import QuantumStatus
+from migration.legacy import RULE_ID as LEGACY_RULE
+from migration.legacy import VERDICT as LEGACY_VERDICT
 from migration.profiles.schema import Profile
 from migration.scheduler import VULNERABLE, AssetFacts, PlanInput, UsageFacts, matching_deadline
 from migration.targets import Target, choose_target, is_hybrid
@@ -23,11 +25,12 @@ DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement
 @dataclass(frozen=True, slots=True)
 class Verdict:
     profile_id: str
-    verdict: str  # migrate / review / acceptable
+    verdict: str  # migrate-now / migrate / review / acceptable
     deadline: date | None
     deadline_rule: str | None
     target: str | None
     hybrid_policy: str
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +40,7 @@ class Verdict:
             "deadline_rule": self.deadline_rule,
             "target": self.target,
             "hybrid_policy": self.hybrid_policy,
+            "reason": self.reason,
         }
 
 
@@ -65,6 +69,10 @@ def verdict_for(
 ) -> Verdict:
     status = QuantumStatus(usage.quantum_status)
     when, rule = matching_deadline(profile, usage, asset, use)
+    if rule is not None and rule.id == LEGACY_RULE:  # broken by classical attacks today
+        return Verdict(
+            profile.id, LEGACY_VERDICT, when, rule.id, target.algorithm, profile.hybrid, rule.note
+        )
     if status not in VULNERABLE:
         kind = "acceptable"
     elif status is QuantumStatus.UNKNOWN:

@@ -3,7 +3,8 @@
 Parts: quantum status (Shor-broken vs Grover-weakened), harvest-now-decrypt-later for
 confidentiality uses, Mosca's inequality (x + y > z: years the data must stay secret plus
 years the migration takes, against years until a CRQC), exposure, criticality, the sector
-and tier order of the policy profile, and how much the asset unblocks in the graph.
+and tier order of the policy profile, whether classical attacks break the algorithm today
+(MD5, SHA-1, DES, RSA-1024 ...), and how much the asset unblocks in the graph.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.legacy import classical_break
 from migration.profiles.schema import Profile
 from migration.uses import is_confidentiality
 
@@ -42,6 +44,7 @@ MOSCA_MAX = 15
 SECTOR_MAX = 10
 TIER_MAX = 8
 IMPACT_MAX = 10
+CLASSICAL_POINTS = 40  # broken by classical attacks today: as urgent as a Shor-broken use
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +259,12 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
             if tier_rank is not None
             else f"tier {item.tier} is not ordered by the profile",
         )
+    )
+    broken_now = classical_break(item.algorithm)
+    parts.append(
+        RiskPart("classical", CLASSICAL_POINTS, broken_now)
+        if broken_now
+        else RiskPart("classical", 0.0, f"{item.algorithm} is not broken by classical attacks")
     )
     parts.append(impact_part(item.impact))  # last, by contract with Scorer
     total = round(sum(p.points for p in parts), 1)

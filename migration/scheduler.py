@@ -26,6 +26,8 @@ import networkx as nx
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
+from migration.legacy import RULE_ID as LEGACY_RULE
+from migration.legacy import classical_break, migrate_now_rule
 from migration.profiles.schema import Deadline, Profile
 from migration.risk import RiskInput, RiskParams, RiskScore, Scorer
 from migration.targets import Target, choose_target, known
@@ -242,7 +244,15 @@ def deadline_wave(start: date, deadline: date) -> int:
 def matching_deadline(
     profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str
 ) -> tuple[date | None, Deadline | None]:
-    """The earliest profile deadline that applies to this usage (None: no deadline)."""
+    """The earliest profile deadline that applies to this usage (None: no deadline).
+
+    A usage broken by classical attacks today gets the profile's earliest date, whatever its
+    quantum status (``migration.legacy``).
+    """
+    broken_now = classical_break(usage.algorithm)
+    if broken_now is not None:
+        rule = migrate_now_rule(profile, broken_now)
+        return rule.date, rule
     status = STATUS_OF[usage.quantum_status]
     as_status = QuantumStatus.BROKEN if status is QuantumStatus.UNKNOWN else status
     best: Deadline | None = None
@@ -345,6 +355,9 @@ def make_tasks(
             task.reasons.append(
                 f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
             )
+        if rule is not None and rule.id == LEGACY_RULE:
+            task.flags.append(LEGACY_RULE)
+            task.reasons.append(str(rule.note))
         if status is QuantumStatus.UNKNOWN:
             task.flags.append("unknown_algorithm")
             task.reasons.append(
