@@ -1,0 +1,293 @@
+"""Certificate and key store scanner: files and directories of PEM/DER certificates,
+PKCS#1/PKCS#8/OpenSSH keys, PKCS#12 bundles and Java keystores.
+
+Only facts leave this module: algorithm, size or curve, validity, chain, fingerprints of the
+public half. Private key bytes are parsed in memory to learn their algorithm and dropped;
+the store password is used to open the store and is never put in a result or a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from inventory.catalog import get_catalog
+from inventory.discovery.certs import CertFacts, cert_facts
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
+SSH_PUBLIC = re.compile(rb"^(ssh-|ecdsa-sha2-|sk-)\S+ [A-Za-z0-9+/=]+", re.M)
+JKS_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
+
+
+@dataclass
+class StoreItem:
+    path: str
+    where: str  # "PEM block 2", "alias 'server'", "line 3"...
+    kind: str  # certificate, private_key, public_key, unreadable
+    format: str  # PEM, DER, PKCS#1, PKCS#8, OpenSSH, PKCS#12, JKS
+    algorithm: str | None = None
+    key_size: int | None = None
+    curve: str | None = None
+    quantum_status: str | None = None
+    fingerprint: str | None = None  # SHA-256 of the certificate DER or the public key SPKI
+    certificate: CertFacts | None = None
+    chain: list[str] = field(default_factory=list)  # fingerprints, leaf first
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["certificate"] = self.certificate.to_dict() if self.certificate else None
+        return out
+
+
+@dataclass
+class StoreResult:
+    target: str
+    status: str = "ok"
+    error: str | None = None
+    files: int = 0
+    items: list[StoreItem] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "items": [i.to_dict() for i in self.items]}
+
+
+# ---------------------------------------------------------------------- key facts
+_MLDSA = {"MLDSA44": "ML-DSA-44", "MLDSA65": "ML-DSA-65", "MLDSA87": "ML-DSA-87"}
+
+
+def key_facts(key) -> tuple[str, int | None, str | None]:
+    """(catalog name, size in bits, curve) of a public or private key object."""
+    cat = get_catalog()
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return cat.normalize("RSA", key_size=key.key_size) or "RSA", key.key_size, None
+    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
+        return cat.normalize("DSA", key_size=key.key_size) or "DSA", key.key_size, None
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        name = cat.normalize("ECDSA", curve=key.curve.name, primitive="signature")
+        return name or f"ECDSA-{key.curve.name}", key.key_size, key.curve.name
+    simple = {
+        ed25519.Ed25519PublicKey: "Ed25519",
+        ed25519.Ed25519PrivateKey: "Ed25519",
+        ed448.Ed448PublicKey: "Ed448",
+        ed448.Ed448PrivateKey: "Ed448",
+        x25519.X25519PublicKey: "X25519",
+        x25519.X25519PrivateKey: "X25519",
+        x448.X448PublicKey: "X448",
+        x448.X448PrivateKey: "X448",
+    }
+    for cls, name in simple.items():
+        if isinstance(key, cls):
+            return name, None, None
+    for prefix, name in _MLDSA.items():
+        if type(key).__name__.startswith(prefix):
+            return name, None, None
+    return type(key).__name__, None, None
+
+
+def _spki_fingerprint(public_key) -> str | None:
+    try:
+        der = public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    except (ValueError, TypeError):
+        return None
+    return hashlib.sha256(der).hexdigest()
+
+
+def _key_item(path: str, where: str, kind: str, fmt: str, key) -> StoreItem:
+    name, bits, curve = key_facts(key)
+    public = key.public_key() if kind == "private_key" else key
+    status = str(get_catalog().classify(name).status)
+    item = StoreItem(path, where, kind, fmt, name, bits, curve, status, _spki_fingerprint(public))
+    if bits is not None and name.startswith(("RSA", "DSA")) and bits < 2048:
+        item.problems.append(f"{bits}-bit {name.split('-')[0]} key is too short today")
+    if status == "broken":
+        item.problems.append(f"{name} is quantum-vulnerable (Shor)")
+    return item
+
+
+def _cert_item(path: str, where: str, fmt: str, cert: x509.Certificate) -> StoreItem:
+    facts = cert_facts(cert)
+    return StoreItem(
+        path,
+        where,
+        "certificate",
+        fmt,
+        facts.public_key_algorithm,
+        facts.key_size,
+        facts.curve,
+        facts.quantum_status,
+        facts.sha256,
+        facts,
+        [facts.sha256],
+        list(facts.problems),
+    )
+
+
+# ---------------------------------------------------------------------- formats
+def _pem_items(path: str, data: bytes, password: bytes | None) -> list[StoreItem]:
+    items: list[StoreItem] = []
+    for n, match in enumerate(PEM_BLOCK.finditer(data), 1):
+        label, block = match.group(1).decode(), match.group(0)
+        where = f"PEM block {n} ({label})"
+        try:
+            if label in ("CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE"):
+                items.append(_cert_item(path, where, "PEM", x509.load_pem_x509_certificate(block)))
+            elif label == "OPENSSH PRIVATE KEY":
+                try:
+                    key = serialization.load_ssh_private_key(block, None)
+                except TypeError:  # encrypted: only now is the password needed
+                    key = serialization.load_ssh_private_key(block, password)
+                items.append(_key_item(path, where, "private_key", "OpenSSH", key))
+            elif label.endswith("PRIVATE KEY"):
+                fmt = "PKCS#8" if label in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY") else "PKCS#1"
+                pw = password if "ENCRYPTED" in label or b"ENCRYPTED" in block else None
+                key = serialization.load_pem_private_key(block, pw)
+                items.append(_key_item(path, where, "private_key", fmt, key))
+            elif label.endswith("PUBLIC KEY"):
+                fmt = "PKCS#1" if label == "RSA PUBLIC KEY" else "SPKI"
+                key = serialization.load_pem_public_key(block)
+                items.append(_key_item(path, where, "public_key", fmt, key))
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            items.append(_unreadable(path, where, "PEM", exc, password is not None))
+    return items
+
+
+def _unreadable(path: str, where: str, fmt: str, exc: Exception, had_password: bool) -> StoreItem:
+    text = str(exc).split("\n")[0] or type(exc).__name__
+    if isinstance(exc, TypeError) and "encrypted" in text.lower() and not had_password:
+        text = "encrypted, and no password was given (--password or --password-env)"
+    elif "password" in text.lower() or "decrypt" in text.lower():
+        text = "cannot decrypt: wrong password or damaged file"
+    return StoreItem(path, where, "unreadable", fmt, error=text)
+
+
+def _ssh_public_items(path: str, data: bytes) -> list[StoreItem]:
+    items = []
+    for n, line in enumerate(data.splitlines(), 1):
+        if not SSH_PUBLIC.match(line):
+            continue
+        try:
+            key = serialization.load_ssh_public_key(b" ".join(line.split()[:2]))
+            items.append(_key_item(path, f"line {n}", "public_key", "OpenSSH", key))
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            items.append(_unreadable(path, f"line {n}", "OpenSSH", exc, False))
+    return items
+
+
+def _pkcs12_items(path: str, data: bytes, password: bytes | None) -> list[StoreItem]:
+    bundle = pkcs12.load_pkcs12(data, password)
+    items: list[StoreItem] = []
+    chain = [bundle.cert.certificate] if bundle.cert else []
+    chain += [c.certificate for c in bundle.additional_certs]
+    fps = [hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest() for c in chain]
+    if bundle.key is not None:
+        item = _key_item(path, "key", "private_key", "PKCS#12", bundle.key)
+        item.chain = fps
+        items.append(item)
+    for n, cert in enumerate(chain):
+        item = _cert_item(path, f"certificate {n + 1}", "PKCS#12", cert)
+        item.chain = fps[n:]
+        items.append(item)
+    return items
+
+
+def _jks_items(path: str, file: Path, password: str | None) -> list[StoreItem]:
+    import jks  # pyjks
+
+    store = jks.KeyStore.load(str(file), password or "")
+    fmt = store.store_type.upper()
+    items: list[StoreItem] = []
+    for alias, entry in store.private_keys.items():
+        certs = [x509.load_der_x509_certificate(der) for _, der in entry.cert_chain]
+        fps = [
+            hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest() for c in certs
+        ]
+        key = serialization.load_der_private_key(entry.pkey_pkcs8, None)
+        item = _key_item(path, f"alias {alias!r}", "private_key", fmt, key)
+        item.chain = fps
+        items.append(item)
+        for n, cert in enumerate(certs):
+            c_item = _cert_item(path, f"alias {alias!r} chain {n + 1}", fmt, cert)
+            c_item.chain = fps[n:]
+            items.append(c_item)
+    for alias, entry in store.certs.items():
+        items.append(
+            _cert_item(path, f"alias {alias!r}", fmt, x509.load_der_x509_certificate(entry.cert))
+        )
+    return items
+
+
+def _der_items(path: str, data: bytes, password: bytes | None) -> list[StoreItem]:
+    try:
+        return [_cert_item(path, "file", "DER", x509.load_der_x509_certificate(data))]
+    except ValueError:
+        pass
+    for pw in (None, password) if password is not None else (None,):
+        try:
+            key = serialization.load_der_private_key(data, pw)
+            return [_key_item(path, "file", "private_key", "DER", key)]
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            pass
+    try:
+        key = serialization.load_der_public_key(data)
+        return [_key_item(path, "file", "public_key", "DER", key)]
+    except (ValueError, UnsupportedAlgorithm):
+        pass
+    try:
+        return _pkcs12_items(path, data, password)
+    except (ValueError, TypeError) as exc:
+        if data[:1] == b"\x30":
+            return [_unreadable(path, "file", "DER/PKCS#12", exc, password is not None)]
+    return []
+
+
+def scan_file(file: Path, password: str | None = None) -> list[StoreItem]:
+    """Items found in one file; an unreadable one becomes an ``unreadable`` item, never raises."""
+    path = str(file)
+    pw = password.encode() if password is not None else None
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            return []
+        data = file.read_bytes()
+    except OSError as exc:
+        return [StoreItem(path, "file", "unreadable", "?", error=f"cannot read: {exc.strerror}")]
+    try:
+        if data[:4] in JKS_MAGIC:
+            return _jks_items(path, file, password)
+        if b"-----BEGIN " in data:
+            return _pem_items(path, data, pw)
+        if SSH_PUBLIC.search(data[:4096]):
+            return _ssh_public_items(path, data)
+        return _der_items(path, data, pw)
+    except Exception as exc:  # a keystore library's own errors (wrong password, damage)
+        return [_unreadable(path, "file", "keystore", exc, password is not None)]
+
+
+def scan_store(target: str | Path, password: str | None = None) -> StoreResult:
+    """Scan a file or every file under a directory (symbolic links are not followed)."""
+    root = Path(target)
+    result = StoreResult(target=str(root))
+    if not root.exists():
+        result.status, result.error = "error", f"{root}: no such file or directory"
+        return result
+    files = (
+        [root]
+        if root.is_file()
+        else sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    )
+    for file in files:
+        result.files += 1
+        result.items.extend(scan_file(file, password))
+    return result

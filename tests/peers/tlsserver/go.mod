@@ -1,0 +1,3 @@
+module pqcplan/tests/peers/tlsserver
+
+go 1.26
