@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.cli.judge import judge_cmd
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
 from app.cli.reports import verify_report
@@ -41,6 +42,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
 app.command("bench")(bench)
 app.command("verify-report")(verify_report)
+app.command("judge")(judge_cmd)
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
 

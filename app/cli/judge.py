@@ -1,0 +1,290 @@
+"""`pqcplan judge FILE`: the policy verdict on a CBOM or CSV file, for CI pipelines.
+
+No database is configured or touched. The file goes through the very importers and the very
+judgement the stored path uses: it is imported into a private in-memory SQLite database
+(schema by the Alembic migrations, like every database here), read back with
+`migration.service.load_inventory`, judged with `migration.compare.judge`, and the scratch
+database is dropped. Sharing the code path this way is why the verdicts equal those of
+`pqcplan import ...` followed by `pqcplan plan judge`.
+
+Exit codes: 0 the gate passes, 1 a usage fails it, 2 bad input (file, profile or option).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from app.cli.common import console, err_console, user_errors
+from app.settings import get_settings
+from inventory.choices import Sector, Tier
+from inventory.errors import InputError, TooLarge
+from migration.compare import Judgement, judge
+from migration.profiles import ProfileError, UnknownProfile, get_profile
+from migration.profiles.schema import Profile
+from migration.scheduler import PlanInput
+from migration.stateless import GateResult, dumps, gate, to_json, to_markdown, to_sarif
+
+DEFAULT_PROFILES = ("kr-2035", "us-nist-ir8547", "eu-2030-2035")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+    SARIF = "sarif"
+
+
+class InputFormat(StrEnum):
+    AUTO = "auto"
+    CBOM = "cbom"
+    CSV = "csv"
+
+
+@dataclass
+class LoadedFile:
+    inventory: PlanInput
+    #: usage id -> (line in the file, logical location)
+    locations: dict[int, tuple[int, str]]
+    warnings: list[str]
+
+
+def _scratch_engine():  # type: ignore[no-untyped-def]
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _fk(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    return engine
+
+
+def _migrate(engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from inventory.migrations import alembic_config
+
+    cfg = alembic_config("sqlite://")
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()
+
+
+def _line_of(lines: list[str], needle: str) -> int | None:
+    quoted = f'"{needle}"'
+    for number, line in enumerate(lines, start=1):
+        if quoted in line or (needle and needle in line.split(",")):
+            return number
+    return None
+
+
+_JSON_PATH = re.compile(r"\$[^\s;,]*")
+
+
+def load_file(
+    payload: bytes,
+    *,
+    name: str,
+    kind: InputFormat = InputFormat.AUTO,
+    sector: Sector = Sector.OTHER,
+    tier: Tier = Tier.PRIVATE,
+) -> LoadedFile:
+    """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
+    from inventory.exchange.cbom_import import import_cbom
+    from inventory.exchange.csv_io import import_csv
+    from inventory.models import Asset, CryptoUsage, Organization
+    from migration.service import load_inventory
+
+    if kind is InputFormat.AUTO:
+        kind = InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.CBOM
+    engine = _scratch_engine()
+    try:
+        _migrate(engine)
+        with Session(engine) as session, session.begin():
+            org = Organization(slug="judged-file", name=name, sector=sector, tier=tier)
+            session.add(org)
+            session.flush()
+            if kind is InputFormat.CBOM:
+                report = import_cbom(session, org.id, payload, source_name=name)
+                warnings = list(report.warnings)
+                text = payload.decode("utf-8", errors="replace")
+            else:
+                try:
+                    text = payload.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise InputError(f"not UTF-8 text (byte {exc.start})", name) from exc
+                import_csv(session, org.id, text)
+                warnings = []
+            session.flush()
+            inventory = load_inventory(session, org.id)
+            lines = text.splitlines()
+            locations: dict[int, tuple[int, str]] = {}
+            rows = session.execute(
+                select(CryptoUsage.id, CryptoUsage.ref, CryptoUsage.evidence, Asset.ref).join(
+                    Asset, Asset.id == CryptoUsage.asset_id
+                )
+            )
+            for uid, ref, evidence, asset_ref in rows:
+                line = _line_of(lines, ref) or _line_of(lines, asset_ref) or 1
+                found = _JSON_PATH.search(evidence or "")
+                logical = found.group(0) if found else f"{asset_ref}/{ref}"
+                locations[uid] = (line, logical)
+            session.rollback()
+        return LoadedFile(inventory, locations, warnings)
+    finally:
+        engine.dispose()
+
+
+def resolve_profiles(ids: list[str] | None) -> list[Profile]:
+    chosen = list(dict.fromkeys(ids or DEFAULT_PROFILES))
+    out = []
+    for pid in chosen:
+        try:
+            out.append(get_profile(pid))
+        except UnknownProfile as exc:
+            raise InputError(str(exc), "--profile") from None
+    return out
+
+
+def render_table(
+    judgements: list[Judgement],
+    profiles: list[Profile],
+    result: GateResult,
+    out: Console,
+    *,
+    show_all: bool = False,
+) -> None:
+    """One block per usage: a narrow table of the profiles, then what satisfies all.
+
+    Reads on an 80-column terminal: no column holds more than one profile's verdict.
+    """
+    findings = {f.judgement.usage_id: f for f in result.findings}
+    shown = [j for j in judgements if show_all or j.usage_id in findings]
+    for j in shown:
+        f = findings.get(j.usage_id)
+        mark = "[red]FAIL[/red] " if f and f.failing else ""
+        out.print(
+            f"{mark}[bold]{escape(j.algorithm)}[/bold] in {escape(j.asset_name)} "
+            f"({j.use.replace('_', ' ')})"
+        )
+        table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("profile", overflow="fold", min_width=10)
+        table.add_column("verdict", overflow="fold")
+        table.add_column("deadline", no_wrap=True)
+        table.add_column("target", overflow="fold", min_width=14)
+        for v in j.verdicts:
+            table.add_row(v.profile_id, v.verdict, str(v.deadline or ""), escape(v.target or ""))
+        out.print(table)
+        if f:
+            out.print(f"  satisfies all: {escape(f.satisfy.text())}", soft_wrap=False)
+            out.print(f"  gate: {escape(f.why)}")
+        for d in j.disagreements:
+            out.print(f"  [yellow]disagreement:[/yellow] {escape(d)}")
+        out.print()
+    out.print(
+        f"{len(judgements)} usages, {len(result.findings)} to act on, "
+        f"{len(result.failed)} failing the gate, "
+        f"{sum(1 for j in judgements if j.disagreements)} with disagreements "
+        f"(profiles: {', '.join(p.id for p in profiles)})"
+    )
+
+
+def _tool_version() -> str:
+    try:
+        return version("pqcplan")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0"
+
+
+def judge_cmd(
+    file: Annotated[Path, typer.Argument(help="CycloneDX CBOM (JSON) or the CSV layout.")],
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile", help=f"Repeat for each profile (default: {', '.join(DEFAULT_PROFILES)})."
+        ),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    input_format: Annotated[
+        InputFormat, typer.Option("--input-format", help="File type (auto: by extension).")
+    ] = InputFormat.AUTO,
+    fail_within: Annotated[
+        float,
+        typer.Option(
+            "--fail-within",
+            min=0,
+            max=100,
+            help="Also fail on deadlines within this many years (0: only passed deadlines).",
+        ),
+    ] = 0,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge as of this date (YYYY-MM-DD).")
+    ] = None,
+    sector: Annotated[Sector, typer.Option(help="Sector of the organization.")] = Sector.OTHER,
+    tier: Annotated[Tier, typer.Option(help="Tier of the organization.")] = Tier.PRIVATE,
+    show_all: Annotated[bool, typer.Option("--all", help="Table: list every usage.")] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Judge a CBOM or CSV file under policy profiles, without a database (exit 1 if it fails)."""
+    with user_errors():
+        try:
+            today = date.fromisoformat(as_of) if as_of else date.today()
+        except ValueError:
+            raise InputError(f"not a date (YYYY-MM-DD): {as_of!r}", "--as-of") from None
+        try:
+            profiles = resolve_profiles(profile)
+        except ProfileError as exc:
+            raise InputError(str(exc), "--profile") from None
+        limit = get_settings().max_upload_bytes
+        size = file.stat().st_size
+        if size > limit:
+            raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(file))
+        loaded = load_file(
+            file.read_bytes(), name=file.name, kind=input_format, sector=sector, tier=tier
+        )
+        judgements = judge(loaded.inventory, profiles)
+        result = gate(judgements, profiles, today=today, fail_within_years=fail_within)
+
+    if output is Format.TABLE:
+        target = Console(file=out_file.open("w"), width=80) if out_file else console
+        for warning in loaded.warnings:
+            err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        render_table(judgements, profiles, result, target, show_all=show_all)
+    else:
+        if output is Format.JSON:
+            text = dumps(to_json(judgements, profiles, result, source=file.name, today=today))
+        elif output is Format.MD:
+            text = to_markdown(judgements, profiles, result, source=file.name)
+        else:
+            sarif = to_sarif(
+                result,
+                profiles,
+                artifact_uri=file.as_posix(),
+                locations=loaded.locations,
+                tool_version=_tool_version(),
+            )
+            text = dumps(sarif)
+        if out_file:
+            out_file.write_text(text)
+        else:
+            sys.stdout.write(text)
+    raise typer.Exit(result.exit_code)
