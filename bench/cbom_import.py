@@ -1,9 +1,10 @@
 """Benchmark: import a generated 100,000-component CycloneDX CBOM (target: under 60 s).
 
-    .venv/bin/python bench/cbom_import.py [--components 100000] [--keep FILE]
+    .venv/bin/python bench/cbom_import.py [--components 100000] [--keep FILE] [--pg URL]
 
-Runs on a fresh SQLite file, and on PostgreSQL too when PQCPLAN_BENCH_PG_URL names a server
-(a new organization is created there; the database is migrated first). Prints the import
+Runs on a fresh SQLite file, and on PostgreSQL too: a scratch database made from the admin
+URL `--pg`, or the database PQCPLAN_BENCH_PG_URL names (a new organization is created
+there; the database is migrated first). Prints the import
 time and components/s (the first import in a process includes loading the algorithm
 catalog, about 2 s), the rows created, a re-import (all updates) and an export.
 The document is a realistic mix per asset: plain algorithms (well-known spellings, OIDs,
@@ -25,6 +26,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from inventory.choices import Sector, Tier
 from inventory.db import engine_for, transaction
 from inventory.exchange.cbom_export import export_cbom
@@ -32,6 +36,7 @@ from inventory.exchange.cbom_import import import_cbom
 from inventory.migrations import upgrade
 from inventory.models import Organization
 
+TINY_ARGS = ["--components", "240"]
 ASSET_TYPES = [
     "application",
     "application",
@@ -251,6 +256,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--components", type=int, default=100_000)
     ap.add_argument("--keep", type=Path, help="also write the generated CBOM to this file")
+    ap.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     payload = json.dumps(generate(args.components)).encode()
@@ -263,10 +269,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", payload, args.components)
     pg = os.environ.get("PQCPLAN_BENCH_PG_URL")
-    if pg:
+    if args.pg:
+        name = f"pqcplan_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
+        try:
+            run(url, "PostgreSQL", payload, args.components)
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    elif pg:
         run(pg, "PostgreSQL", payload, args.components)
     else:
-        print("PostgreSQL: skipped (set PQCPLAN_BENCH_PG_URL to run it)")
+        print("PostgreSQL: skipped (--pg ADMIN_URL, or PQCPLAN_BENCH_PG_URL names a database)")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from testbed.benchmark import (
 )
 from testbed.engines import engine_statuses, engines_for
 
+TINY_ARGS = ["--budget", "0.02", "--algs", "ML-KEM-768,X25519,ML-DSA-44,Ed25519"]
 DEFAULT_ALGS = [
     "ML-KEM-512",
     "ML-KEM-768",

@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from testbed.benchmark import _plan, run_benchmark, time_calls
 from testbed.engines import get_engine
 
+# At a tiny budget the ratios are noise: the tiny run proves the script runs, not the claim.
+TINY_ARGS = ["--budget", "0.005", "--rounds", "2", "--tolerance", "10"]
 CASES = [
     ("liboqs", "ML-KEM-768", "encaps"),
     ("liboqs", "ML-KEM-768", "decaps"),
@@ -139,6 +141,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=0.15, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=25, help="interleaved repetitions")
+    parser.add_argument(
+        "--tolerance", type=float, default=0.05, help="largest paired deviation that passes"
+    )
     opts = parser.parse_args()
 
     print(
@@ -168,7 +173,7 @@ def main() -> int:
         f"{overhead / (fastest_us * 1e3) * 100:+.2f}% of the fastest operation above "
         f"({fastest_us:.1f} us)"
     )
-    return 0 if worst_paired <= 0.05 else 1
+    return 0 if worst_paired <= opts.tolerance else 1
 
 
 if __name__ == "__main__":

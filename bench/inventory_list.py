@@ -28,6 +28,7 @@ from inventory.db import engine_for, session_factory
 from inventory.migrations import upgrade
 from inventory.models import Asset, CryptoUsage, Organization
 
+TINY_ARGS = ["--assets", "300", "--requests", "10"]
 ALGS = [
     ("RSA-2048", QuantumStatus.BROKEN),
     ("ECDSA-P256", QuantumStatus.BROKEN),
@@ -109,7 +110,7 @@ def measure(client: TestClient, headers: dict, path: str, params_list: list[dict
     return out
 
 
-def run(url: str, n_assets: int, label: str) -> None:
+def run(url: str, n_assets: int, label: str, requests: int = 300) -> None:
     print(f"{label}: {url.split('@')[-1]}")
     secret = populate(url, n_assets)
     client = TestClient(create_app(Settings(database_url=url)))
@@ -142,7 +143,7 @@ def run(url: str, n_assets: int, label: str) -> None:
     measure(client, h, "/api/v1/assets", [{"limit": 100}] * 20)  # warm up
     print(f"  {'request':32} {'p50 ms':>8} {'p99 ms':>8}")
     for name, (path, params) in cases.items():
-        lat = sorted(measure(client, h, path, [params() for _ in range(300)]))
+        lat = sorted(measure(client, h, path, [params() for _ in range(requests)]))
         p99 = lat[int(len(lat) * 0.99) - 1]
         print(f"  {name:32} {statistics.median(lat):8.1f} {p99:8.1f}")
     engine_for(url).dispose()
@@ -152,9 +153,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.assets, "SQLite")
+        run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.assets, "SQLite", args.requests)
     if args.pg:
         name = f"pqcplan_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
@@ -162,7 +164,7 @@ def main() -> None:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
         try:
-            run(url, args.assets, "PostgreSQL")
+            run(url, args.assets, "PostgreSQL", args.requests)
         finally:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

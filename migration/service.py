@@ -7,14 +7,19 @@ transaction and never commits on its own.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, column, func, select, table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.types import TypeDecorator
 
 from inventory.choices import QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
@@ -29,7 +34,16 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.scheduler import AssetFacts, PlanInput, PlanParams, PlanResult, UsageFacts, plan
+from migration.risk import RiskPart, RiskScore
+from migration.scheduler import (
+    AssetFacts,
+    PlanInput,
+    PlanParams,
+    PlanResult,
+    UsageFacts,
+    paused_gc,
+    plan,
+)
 
 # --- profiles ----------------------------------------------------------------------
 
@@ -242,49 +256,99 @@ def store_version(
     )
     session.add(version)
     session.flush()
-    rows = []
-    for position, task in enumerate(result.tasks):
-        status, note, changed = carried.get(task.key, (TaskStatus.PLANNED.value, None, None))
-        rows.append(
-            {
-                "organization_id": plan_row.organization_id,
-                "version_id": version.id,
-                "position": position,
-                "key": task.key,
-                "usage_id": task.usage_id,
-                "asset_id": task.asset_id,
-                "asset_name": task.asset_name,
-                "sector": task.sector,
-                "algorithm": task.algorithm,
-                "use": task.use,
-                "quantum_status": task.quantum_status,
-                "target": task.target,
-                "alternatives": list(task.alternatives),
-                "effort": task.effort,
-                "score": task.risk.total,
-                "risk": task.risk.as_dict(),
-                "unit": task.unit,
-                "wave": task.wave,
-                "wave_label": task.wave_label,
-                "wave_start": task.wave_start,
-                "wave_end": task.wave_end,
-                "phase": task.phase,
-                "deadline": task.deadline,
-                "deadline_rule": task.deadline_rule,
-                "deadline_source": task.deadline_source,
-                "flags": list(task.flags),
-                "reasons": list(task.reasons),
-                "blocking_chain": list(task.blocking_chain),
-                "status": TaskStatus(status),
-                "status_note": note,
-                "status_changed_at": changed,
-            }
-        )
-    if rows:
-        session.execute(insert(PlanTask), rows)
+    insert_stmt = _task_table().insert()
+    connection = session.connection()
+    part_json: dict[RiskPart, str] = {}
+    list_json: dict[tuple[str, ...], str] = {}
+    batch: list[dict[str, Any]] = []
+    with paused_gc():
+        for position, task in enumerate(result.tasks):
+            status, note, changed = carried.get(task.key, (TaskStatus.PLANNED.value, None, None))
+            alternatives = list_json.get(task.alternatives)
+            if alternatives is None:
+                alternatives = list_json[task.alternatives] = json.dumps(list(task.alternatives))
+            batch.append(
+                {
+                    "organization_id": plan_row.organization_id,
+                    "version_id": version.id,
+                    "position": position,
+                    "key": task.key,
+                    "usage_id": task.usage_id,
+                    "asset_id": task.asset_id,
+                    "asset_name": task.asset_name,
+                    "sector": task.sector,
+                    "algorithm": task.algorithm,
+                    "use": task.use,
+                    "quantum_status": task.quantum_status,
+                    "target": task.target,
+                    "alternatives": alternatives,
+                    "effort": task.effort,
+                    "score": task.risk.total,
+                    "risk": _risk_json(task.risk, part_json),
+                    "unit": task.unit,
+                    "wave": task.wave,
+                    "wave_label": task.wave_label,
+                    "wave_start": task.wave_start,
+                    "wave_end": task.wave_end,
+                    "phase": task.phase,
+                    "deadline": task.deadline,
+                    "deadline_rule": task.deadline_rule,
+                    "deadline_source": task.deadline_source,
+                    "flags": json.dumps(task.flags),
+                    "reasons": json.dumps(task.reasons),
+                    "blocking_chain": json.dumps(task.blocking_chain),
+                    "status": TaskStatus(status),
+                    "status_note": note,
+                    "status_changed_at": changed,
+                }
+            )
+            if len(batch) == STORE_BATCH:
+                connection.execute(insert_stmt, batch)
+                batch = []
+        if batch:
+            connection.execute(insert_stmt, batch)
     plan_row.updated_at = utcnow()
     session.flush()
     return version
+
+
+STORE_BATCH = 5000  # rows per executemany: bounded memory, few round trips
+
+
+class _SerializedJSON(TypeDecorator[Any]):
+    """A JSON column bound to text already serialized here: the same text the JSON type
+    writes (`json.dumps`, default separators), so parts shared by thousands of tasks are
+    encoded once, not once per task. PostgreSQL still sees a json parameter."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _task_table() -> TableClause:
+    """plan_tasks for bulk inserts, JSON columns taking serialized text."""
+    columns = [
+        column(c.name, _SerializedJSON() if isinstance(c.type, JSON) else c.type)
+        for c in PlanTask.__table__.columns
+        if c.name != "id"
+    ]
+    return table(PlanTask.__tablename__, *columns)
+
+
+def _risk_json(risk: RiskScore, part_json: dict[RiskPart, str]) -> str:
+    """`json.dumps(risk.as_dict())`, with each distinct part encoded once."""
+    parts = []
+    for part in risk.parts:
+        text = part_json.get(part)
+        if text is None:
+            text = part_json[part] = json.dumps(
+                {"name": part.name, "points": part.points, "reason": part.reason}
+            )
+        parts.append(text)
+    return f'{{"total": {json.dumps(risk.total)}, "parts": [{", ".join(parts)}]}}'
 
 
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
