@@ -58,8 +58,69 @@ def to_csv(tasks: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+JSON_FORMAT = "pqcplan-plan/2"
+
+
+class _Texts:
+    """Distinct values in first-seen order, each referred to by its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def ref(self, key: Any, value: Any = None) -> int:
+        i = self.index.get(key)
+        if i is None:
+            i = self.index[key] = len(self.values)
+            self.values.append(key if value is None else value)
+        return i
+
+
 def to_json(summary: dict[str, Any], tasks: list[dict[str, Any]], **extra: Any) -> str:
-    return json.dumps({"summary": summary, **extra, "tasks": tasks}, indent=2, default=str)
+    """The plan as JSON, one task per line. Risk parts and reason sentences repeat across
+    thousands of tasks, so each distinct one is written once (`risk_parts`, `reasons`) and
+    a task's `risk.parts` and `reasons` hold their indexes: `reasons[i]` in the document is
+    the sentence `i` refers to. Nothing is dropped; a 4,000-asset plan shrinks about 10x.
+
+    >>> doc = json.loads(to_json({}, [{"reasons": ["a", "b"]}, {"reasons": ["b"]}]))
+    >>> doc["reasons"], [t["reasons"] for t in doc["tasks"]]
+    (['a', 'b'], [[0, 1], [1]])
+    """
+    parts, reasons = _Texts(), _Texts()
+    lines = []
+    for task in tasks:
+        row = dict(task)
+        risk = row.get("risk")
+        if isinstance(risk, dict) and isinstance(risk.get("parts"), list):
+            refs = [parts.ref(json.dumps(p, sort_keys=True, default=str), p) for p in risk["parts"]]
+            row["risk"] = risk | {"parts": refs}
+        if isinstance(row.get("reasons"), list):
+            row["reasons"] = [reasons.ref(str(r)) for r in row["reasons"]]
+        lines.append(json.dumps(row, default=str))
+    head = json.dumps(
+        {"format": JSON_FORMAT, "summary": summary, **extra, "risk_parts": parts.values},
+        indent=1,
+        default=str,
+    )
+    body = json.dumps(reasons.values, indent=0)
+    return head[:-2] + f',\n "reasons": {body},\n "tasks": [\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def read_json(text: str) -> dict[str, Any]:
+    """A `to_json` document with each task's risk parts and reasons written out in full.
+
+    >>> doc = read_json(to_json({}, [{"reasons": ["a", "b"]}, {"reasons": ["b"]}]))
+    >>> [t["reasons"] for t in doc["tasks"]]
+    [['a', 'b'], ['b']]
+    """
+    doc = json.loads(text)
+    parts, reasons = doc.pop("risk_parts", []), doc.pop("reasons", [])
+    for task in doc["tasks"]:
+        if isinstance(task.get("risk"), dict):
+            task["risk"]["parts"] = [parts[i] for i in task["risk"]["parts"]]
+        if "reasons" in task:
+            task["reasons"] = [reasons[i] for i in task["reasons"]]
+    return doc
 
 
 def _md(text: Any) -> str:
@@ -198,6 +259,7 @@ def timeline_svg(tasks: list[dict[str, Any]], width: int = 900, height: int = 26
 def to_html(
     summary: dict[str, Any], tasks: list[dict[str, Any]], progress: dict[str, Any] | None = None
 ) -> str:
+    reasons = _Texts()  # each distinct sentence once; a row lists its sentences' indexes
     rows = "".join(
         "<tr>"
         + "".join(
@@ -215,7 +277,8 @@ def to_html(
                 "flags",
             )
         )
-        + f'<td title="{escape(" / ".join(t.get("reasons", [])))}">why</td></tr>'
+        + f'<td data-r="{" ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))}">'
+        "why</td></tr>"
         for t in tasks
     )
     progress_rows = ""
@@ -245,8 +308,24 @@ def to_html(
         )
         + "<h2>Tasks</h2><table><tr><th>wave</th><th>phase</th><th>asset</th>"
         "<th>algorithm</th><th>use</th><th>target</th><th>deadline</th><th>score</th>"
-        f"<th>status</th><th>flags</th><th>reasons</th></tr>{rows}</table></body></html>"
+        f"<th>status</th><th>flags</th><th>reasons</th></tr>{rows}</table>"
+        f'<script type="application/json" id="plan-reasons">{_script_json(reasons.values)}'
+        f"</script><script>{REASONS_JS}</script></body></html>"
     )
+
+
+# Hovering "why" shows the row's reasons, looked up in the page's one list of sentences.
+REASONS_JS = (
+    "const R=JSON.parse(document.getElementById('plan-reasons').textContent);"
+    "for(const td of document.querySelectorAll('td[data-r]'))"
+    "td.title=td.dataset.r.split(' ').filter(Boolean).map(i=>R[+i]).join(' / ');"
+)
+
+
+def _script_json(value: Any) -> str:
+    """JSON that cannot end its <script> element or open markup inside it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def render(
