@@ -22,7 +22,8 @@ def test_engines_report_versions_and_algorithms(api):
     engines = {
         e["name"]: e for e in api.client.get("/api/v1/testbed/engines", headers=h).json()["engines"]
     }
-    assert set(engines) == {"liboqs", "openssl", "pqclean"}
+    assert set(engines) == {"liboqs", "openssl", "pqclean", "kpqc"}
+    assert "SMAUG-T-128" in engines["kpqc"]["kems"] and "HAETAE-2" in engines["kpqc"]["signatures"]
     assert all(e["available"] for e in engines.values()), engines
     assert engines["liboqs"]["version"].startswith("liboqs 0.")
     assert (
