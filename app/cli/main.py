@@ -16,6 +16,7 @@ from app.cli.judge import judge_cmd
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
 from app.cli.reports import verify_report
+from app.cli.scan import scan_app
 from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
 from inventory import migrations
@@ -40,6 +41,7 @@ app.add_typer(key_app, name="key")
 app.add_typer(testbed_app, name="testbed")
 app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(scan_app, name="scan")
 app.command("bench")(bench)
 app.command("verify-report")(verify_report)
 app.command("judge")(judge_cmd)

@@ -10,6 +10,7 @@ exchange is needed (reading a TLS 1.3 certificate, which travels encrypted) uses
 from __future__ import annotations
 
 import os
+import re
 import struct
 from dataclasses import dataclass, field
 
@@ -115,6 +116,17 @@ TLS12_SUITES: dict[int, str] = {
         0x0004: "RSA_WITH_RC4_128_MD5",
     }.items()
 }
+# the bulk cipher inside a suite name, as the catalog spells it after "_" -> "-"
+SUITE_CIPHER = re.compile(
+    r"(AES_128|AES_256|CHACHA20|3DES_EDE|RC4_128|ARIA_128|ARIA_256|CAMELLIA_128|CAMELLIA_256)"
+)
+
+
+def bulk_cipher(match: str) -> str:
+    """``AES_128`` -> ``AES-128``; ``CHACHA20`` -> ``ChaCha20-Poly1305`` (its only TLS use)."""
+    return "ChaCha20-Poly1305" if match == "CHACHA20" else match.replace("_", "-")
+
+
 ECDHE_SUITES = tuple(c for c, n in TLS12_SUITES.items() if "ECDHE" in n)
 
 SIGNATURE_SCHEMES: dict[int, str] = {

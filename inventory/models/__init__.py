@@ -2,6 +2,7 @@
 
 from inventory.models.asset import Asset, CryptoUsage, Dependency
 from inventory.models.base import Base
+from inventory.models.discovery import ScanRun, ScanScope
 from inventory.models.job import Job, JobStatus
 from inventory.models.organization import ApiKey, AuditEntry, Organization
 
@@ -15,4 +16,6 @@ __all__ = [
     "Job",
     "JobStatus",
     "Organization",
+    "ScanRun",
+    "ScanScope",
 ]

@@ -148,6 +148,7 @@ class Misbehaving:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.ports: dict[str, int] = {}
+        self.accepted: dict[str, int] = {}  # connections each server has seen
         self._servers: list = []
         ready = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
@@ -164,11 +165,22 @@ class Misbehaving:
             "silent_close": self._silent_close,
         }
         for kind, handler in handlers.items():
-            server = self.loop.run_until_complete(asyncio.start_server(handler, "127.0.0.1", 0))
+            server = self.loop.run_until_complete(
+                asyncio.start_server(self._counted(kind, handler), "127.0.0.1", 0)
+            )
             self._servers.append(server)
             self.ports[kind] = server.sockets[0].getsockname()[1]
         ready.set()
         self.loop.run_forever()
+
+    def _counted(self, kind: str, handler):
+        self.accepted[kind] = 0
+
+        async def run(reader, writer) -> None:
+            self.accepted[kind] += 1
+            await handler(reader, writer)
+
+        return run
 
     @staticmethod
     async def _hang(reader, writer) -> None:

@@ -36,6 +36,7 @@ func main() {
 	minV := flag.String("min", "1.2", "lowest TLS version")
 	maxV := flag.String("max", "1.3", "highest TLS version")
 	count := flag.Int("count", 1, "number of loopback ports to listen on")
+	port := flag.Int("port", 0, "listen on this port (with -count 1); 0 picks a free one")
 	flag.Parse()
 
 	pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -54,7 +55,7 @@ func main() {
 	}
 	ports := make([]int, 0, *count)
 	for i := 0; i < *count; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 		if err != nil {
 			log.Fatal(err)
 		}

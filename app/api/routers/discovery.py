@@ -1,0 +1,176 @@
+"""Discovery: scan scopes, scan jobs, and the record of each scan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from inventory.discovery import service
+from inventory.models import Job, ScanRun
+from inventory.service.audit import record
+from inventory.service.organizations import target_org
+from inventory.tenancy import NotFound, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["discovery"])
+OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
+
+
+class ScopeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["network", "path"] = "network"
+    value: str = Field(min_length=1, max_length=300)
+    ports: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ScopeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    kind: str
+    value: str
+    ports: str | None
+    note: str | None
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["tls", "ssh", "certs"]
+    targets: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        min_length=1, max_length=10000
+    )
+    timeout: float = Field(default=10.0, ge=0.1, le=300)
+    concurrency: int = Field(default=64, ge=1, le=1024)
+    password: str | None = Field(
+        default=None, max_length=1000, description="Store password (certs); never recorded."
+    )
+
+
+class ScanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    organization_id: int
+    kind: str
+    status: str
+    targets: list[str]
+    job_id: int | None
+    created_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    summary: dict[str, Any] | None
+    results: list[dict[str, Any]] | None = None
+
+
+@router.post("/scan-scopes", response_model=ScopeOut, status_code=201)
+def add_scope(
+    body: ScopeIn, session: SessionDep, principal: InventoryWriter, organization_id: OrgQuery = None
+) -> Any:
+    """Register a network (CIDR or host name, optional ports) or a directory as the org's own."""
+    org_id = target_org(session, principal, organization_id)
+    row = service.add_scope(session, org_id, body.kind, body.value, body.ports, body.note)
+    record(session, principal, "create", "scan_scope", row.id, org_id, {"value": row.value})
+    return row
+
+
+@router.get("/scan-scopes", response_model=list[ScopeOut])
+def list_scopes(
+    session: SessionDep, principal: InventoryReader, organization_id: OrgQuery = None
+) -> Any:
+    org_id = target_org(session, principal, organization_id)
+    return service.list_scopes(session, org_id)
+
+
+@router.delete("/scan-scopes/{scope_id}", status_code=204)
+def delete_scope(
+    scope_id: int, session: SessionDep, principal: InventoryWriter, organization_id: OrgQuery = None
+) -> None:
+    org_id = target_org(session, principal, organization_id)
+    service.delete_scope(session, org_id, scope_id)
+    record(session, principal, "delete", "scan_scope", scope_id, org_id, {})
+
+
+def _start(request: Request, principal: Principal, org: int | None, body: ScanIn) -> Any:
+    sessions = request.app.state.sessionmaker
+    with sessions.begin() as session:
+        org_id = target_org(session, principal, org)
+        req = service.prepare(
+            session,
+            org_id,
+            body.kind,
+            body.targets,
+            timeout=body.timeout,
+            concurrency=body.concurrency,
+            password=body.password,
+        )  # out-of-scope targets stop here: 403 before a packet is sent
+        job = Job(
+            organization_id=org_id,
+            kind="scan",
+            created_by=principal.name,
+            params={"scan": body.kind, "targets": len(req.labels)},
+        )
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    def work(progress: Callable[[float, str], None]) -> dict:
+        started = datetime.now(UTC)
+        progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
+        results = service.run(req, lambda f, m: progress(0.95 * f, m))
+        with sessions.begin() as job_session:
+            scan = service.record_scan(
+                job_session, org_id, req, results, principal.name, job_id, started
+            )
+            summary = scan.summary or {}
+            counts = {
+                "ok": summary.get("ok", 0),
+                "failed": summary.get("failed", 0),
+                "appeared": len(summary.get("usages_appeared", [])),
+                "disappeared": len(summary.get("usages_disappeared", [])),
+            }
+            record(job_session, principal, "scan", body.kind, scan.id, org_id, counts)
+            return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
+
+    request.app.state.jobs.submit(job_id, work)
+    content = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
+    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=content)
+
+
+@router.post("/scans", status_code=202)
+async def start_scan(
+    body: ScanIn, request: Request, principal: InventoryWriter, organization_id: OrgQuery = None
+) -> Any:
+    """Start a scan job. Progress at `/api/v1/jobs/{job_id}`; its result names the scan."""
+    return await run_in_threadpool(_start, request, principal, organization_id, body)
+
+
+@router.get("/scans", response_model=list[ScanOut], response_model_exclude={"results"})
+def list_scans(
+    session: SessionDep,
+    principal: InventoryReader,
+    organization_id: OrgQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    org_id = target_org(session, principal, organization_id)
+    stmt = (
+        select(ScanRun)
+        .where(ScanRun.organization_id == org_id)
+        .order_by(ScanRun.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+@router.get("/scans/{scan_id}", response_model=ScanOut)
+def get_scan(scan_id: int, session: SessionDep, principal: InventoryReader) -> Any:
+    row = session.get(ScanRun, scan_id)
+    if row is None or (not principal.is_admin and row.organization_id != principal.organization_id):
+        raise NotFound(f"scan {scan_id} not found")
+    return row

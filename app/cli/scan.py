@@ -1,0 +1,231 @@
+"""`pqcplan scan tls|ssh|certs TARGETS --org ORG` and `pqcplan scan scope add|list|remove`."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from inventory.discovery import service
+from inventory.discovery.cbom import scan_cbom
+from inventory.discovery.targets import read_target_file
+from inventory.errors import InputError
+
+scan_app = typer.Typer(
+    help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True
+)
+scope_app = typer.Typer(
+    help="The networks and directories an organization may scan.", no_args_is_help=True
+)
+scan_app.add_typer(scope_app, name="scope")
+
+Org = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
+Targets = Annotated[list[str] | None, typer.Argument(help="host:port, host, CIDR:ports.")]
+FromFile = Annotated[Path | None, typer.Option("--file", "-f", help="Targets, one a line.")]
+Timeout = Annotated[float, typer.Option(help="Seconds per target, at most.")]
+Concurrency = Annotated[int, typer.Option(help="Targets scanned at once.")]
+Cbom = Annotated[Path | None, typer.Option("--cbom", help="Also write the scan as a CBOM.")]
+NoStore = Annotated[
+    bool, typer.Option("--no-store", help="Do not file results into the inventory.")
+]
+
+
+def _scan(
+    kind: str,
+    targets: list[str],
+    org: str,
+    timeout: float,
+    concurrency: int,
+    cbom: Path | None,
+    no_store: bool,
+    password: str | None = None,
+) -> None:
+    with user_errors():
+        with db_session() as session:
+            target_org = resolve_org(session, org)
+            org_id, org_slug = target_org.id, target_org.slug
+            req = service.prepare(
+                session,
+                org_id,
+                kind,
+                targets,
+                timeout=timeout,
+                concurrency=concurrency,
+                password=password,
+            )
+        started = datetime.now(UTC)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"scanning {kind}", total=len(req.labels))
+
+            def progress(fraction: float, message: str) -> None:
+                bar.update(
+                    task, completed=round(fraction * len(req.labels)), description=escape(message)
+                )
+
+            results = service.run(req, progress)
+        scan_id = None
+        if not no_store:
+            with db_session() as session:
+                scan = service.record_scan(session, org_id, req, results, "cli", started_at=started)
+                scan_id, summary = scan.id, scan.summary
+        if cbom is not None:
+            cbom.write_text(scan_cbom(kind, results, org_slug))
+    _print(kind, results, scan_id, summary if not no_store else None, cbom)
+    if all(r.status != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+def _print(kind, results, scan_id, summary, cbom) -> None:
+    table = Table(title=f"{kind} scan" + (f" #{scan_id}" if scan_id else ""))
+    table.add_column("target")
+    table.add_column("status")
+    if kind == "tls":
+        for col in ("versions", "groups (server order)", "certificate"):
+            table.add_column(col)
+        for r in results:
+            leaf = r.certificates[0].public_key_algorithm if r.certificates else ""
+            table.add_row(
+                r.target,
+                r.status if r.status == "ok" else f"{r.status}: {r.error}",
+                " ".join(v.removeprefix("TLSv") for v in r.versions),
+                ", ".join(r.groups),
+                leaf,
+            )
+    elif kind == "ssh":
+        for col in ("banner", "hybrid kex", "host keys"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(
+                r.target,
+                r.status if r.status == "ok" else f"{r.status}: {r.error}",
+                r.banner or "",
+                ", ".join(r.hybrid_kex),
+                ", ".join(sorted({k.canonical for k in r.host_keys})),
+            )
+    else:
+        for col in ("items", "quantum-vulnerable", "problems"):
+            table.add_column(col)
+        for r in results:
+            vulnerable = sum(1 for i in r.items if i.quantum_status == "broken")
+            problems = sum(1 for i in r.items if i.problems or i.error)
+            table.add_row(
+                r.target,
+                r.status if r.status == "ok" else f"{r.status}: {r.error}",
+                str(len(r.items)),
+                str(vulnerable),
+                str(problems),
+            )
+    console.print(table)
+    if summary is not None:
+        console.print(
+            f"filed: {summary['assets_created']} new asset(s), "
+            f"{len(summary['usages_appeared'])} usage(s) appeared, "
+            f"{len(summary['usages_disappeared'])} disappeared, {summary['usages_kept']} kept"
+        )
+    if cbom is not None:
+        console.print(f"CBOM written to {cbom}")
+
+
+def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
+    out = list(targets or [])
+    if file is not None:
+        with user_errors():
+            out += read_target_file(file)
+    return out
+
+
+@scan_app.command("tls")
+def scan_tls(
+    org: Org,
+    targets: Targets = None,
+    file: FromFile = None,
+    timeout: Timeout = 10.0,
+    concurrency: Concurrency = 64,
+    cbom: Cbom = None,
+    no_store: NoStore = False,
+) -> None:
+    """Versions, suites, groups (hybrid post-quantum included), signature schemes, chain."""
+    _scan("tls", _targets(targets, file), org, timeout, concurrency, cbom, no_store)
+
+
+@scan_app.command("ssh")
+def scan_ssh(
+    org: Org,
+    targets: Targets = None,
+    file: FromFile = None,
+    timeout: Timeout = 10.0,
+    concurrency: Concurrency = 64,
+    cbom: Cbom = None,
+    no_store: NoStore = False,
+) -> None:
+    """Banner, key exchanges, host keys, ciphers and MACs."""
+    _scan("ssh", _targets(targets, file), org, timeout, concurrency, cbom, no_store)
+
+
+@scan_app.command("certs")
+def scan_certs(
+    org: Org,
+    targets: Annotated[list[str], typer.Argument(help="Files or directories.")],
+    password: Annotated[
+        str | None, typer.Option(help="Store password (prefer --password-env).")
+    ] = None,
+    password_env: Annotated[str | None, typer.Option(help="Variable holding the password.")] = None,
+    cbom: Cbom = None,
+    no_store: NoStore = False,
+) -> None:
+    """Certificates and keys in files: PEM, DER, PKCS#1/#8, OpenSSH, PKCS#12, Java keystores."""
+    if password_env:
+        if password_env not in os.environ:
+            with user_errors():
+                raise InputError(
+                    f"environment variable {password_env} is not set", "--password-env"
+                )
+        password = os.environ[password_env]
+    paths = [str(Path(t).resolve()) for t in targets]
+    _scan("certs", paths, org, 10.0, 1, cbom, no_store, password)
+
+
+@scope_app.command("add")
+def scope_add(
+    org: Org,
+    value: Annotated[str, typer.Argument(help="CIDR range, host name, or directory.")],
+    kind: Annotated[str, typer.Option(help="network or path.")] = "network",
+    ports: Annotated[str | None, typer.Option(help="e.g. 443,8443,9000-9100")] = None,
+    note: str | None = None,
+) -> None:
+    with user_errors(), db_session() as session:
+        target = resolve_org(session, org)
+        row = service.add_scope(session, target.id, kind, value, ports, note)
+        console.print(f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}")
+
+
+@scope_app.command("list")
+def scope_list(org: Org) -> None:
+    with user_errors(), db_session() as session:
+        target = resolve_org(session, org)
+        table = Table("id", "kind", "value", "ports", "note")
+        for s in service.list_scopes(session, target.id):
+            table.add_row(str(s.id), s.kind, s.value, s.ports or "any", s.note or "")
+    console.print(table)
+
+
+@scope_app.command("remove")
+def scope_remove(org: Org, scope_id: int) -> None:
+    with user_errors(), db_session() as session:
+        target = resolve_org(session, org)
+        service.delete_scope(session, target.id, scope_id)
+    console.print(f"scope {scope_id} removed")

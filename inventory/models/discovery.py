@@ -1,0 +1,44 @@
+"""Discovery: the scan scopes an organization registered as its own, and each scan's record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory.models.base import Base, TenantMixin, TimestampMixin, UTCDateTime, utcnow
+
+
+class ScanScope(TenantMixin, TimestampMixin, Base):
+    """A network (CIDR or host name, optional ports) or a directory the org may scan."""
+
+    __tablename__ = "scan_scopes"
+    __table_args__ = (UniqueConstraint("organization_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "network" or "path"
+    value: Mapped[str] = mapped_column(String(300))  # "10.0.0.0/24", "db.example", "/etc/pki"
+    ports: Mapped[str | None] = mapped_column(String(200))  # "443,8443,9000-9100"; None = any
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ScanRun(TenantMixin, Base):
+    """One scan: what was asked, what each target answered, and what it changed."""
+
+    __tablename__ = "scan_runs"
+    __table_args__ = (Index("ix_scan_runs_org_id", "organization_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # tls, ssh, certs
+    targets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    job_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
