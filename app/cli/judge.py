@@ -265,10 +265,14 @@ def judge_cmd(
         result = gate(judgements, profiles, today=today, fail_within_years=fail_within)
 
     if output is Format.TABLE:
-        target = Console(file=out_file.open("w"), width=80) if out_file else console
         for warning in loaded.warnings:
             err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
-        render_table(judgements, profiles, result, target, show_all=show_all)
+        if out_file:
+            with out_file.open("w") as handle:
+                target = Console(file=handle, width=80, no_color=True)
+                render_table(judgements, profiles, result, target, show_all=show_all)
+        else:
+            render_table(judgements, profiles, result, console, show_all=show_all)
     else:
         if output is Format.JSON:
             text = dumps(to_json(judgements, profiles, result, source=file.name, today=today))
