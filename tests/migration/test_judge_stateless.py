@@ -65,7 +65,9 @@ def test_key_exchange_with_a_common_hybrid() -> None:
 
 def test_gate_fails_on_passed_or_near_deadlines_and_classical_breaks() -> None:
     profiles = [get_profile("au-asd-2030")]
-    rsa = judge(_one("RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN), profiles)
+    rsa = judge(
+        _one("RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN), profiles
+    )
     assert gate(rsa, profiles, today=date(2026, 1, 1)).exit_code == 0
     assert gate(rsa, profiles, today=date(2026, 1, 1), fail_within_years=5).exit_code == 1
     assert gate(rsa, profiles, today=date(2031, 1, 1)).exit_code == 1
