@@ -16,12 +16,14 @@ from rich.table import Table
 from sqlalchemy import select
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from app.cli.judge import render_table
 from inventory.tenancy import NotFound
 from migration import report, service
 from migration.compare import judge
 from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import ProfileError, UnknownProfile
 from migration.scheduler import PlanParams
+from migration.stateless import gate
 
 plan_app = typer.Typer(help="Migration plans under a policy profile.", no_args_is_help=True)
 
@@ -271,12 +273,9 @@ def judge_cmd(
         organization = resolve_org(session, org)
         chosen = [service.resolve_profile(session, organization.id, p) for p in profiles]
         judgements = judge(service.load_inventory(session, organization.id), chosen)
-    table = Table("asset", "algorithm", *[p.id for p in chosen], "disagreements")
     shown = [j for j in judgements if j.disagreements or not only_disagreements]
-    for j in shown[:limit]:
-        cells = [f"{v.verdict} {v.deadline or ''} {v.target or ''}".strip() for v in j.verdicts]
-        table.add_row(j.asset_name, j.algorithm, *cells, "\n".join(j.disagreements))
-    console.print(table)
+    result = gate(shown[:limit], chosen, today=date.today())
+    render_table(shown[:limit], chosen, result, console, show_all=True)
     console.print(
         f"{sum(1 for j in judgements if j.disagreements)} of {len(judgements)} usages "
         "have disagreements"
