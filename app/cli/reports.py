@@ -2,11 +2,14 @@
 
 No database and no network: the ML-DSA-65 signature over the canonical JSON of the report's
 ``report`` member (keys sorted, no whitespace, UTF-8) is checked with every local engine that
-implements ML-DSA-65. With ``--key`` (the JSON of ``GET /api/v1/testbed/report-key``, or the
-raw, base64 or hex public key) the report must also be signed by that key; without it, only
-the report's own embedded key is used, which proves integrity but not who signed.
+implements ML-DSA-65, under a trusted key: ``--key`` or the file named by the environment
+variable ``PQCPLAN_REPORT_KEY`` (the JSON of ``GET /api/v1/testbed/report-key``, or the raw,
+base64 or hex public key). The key embedded in a report proves nothing about who signed it
+(anyone can re-sign a changed report with their own key), so without a trusted key the
+command says what the report claims and exits 2: it never exits 0.
 
-Exit codes: 0 the signature verifies, 1 it does not, 2 the files cannot be read.
+Exit codes: 0 the testbed's key signed the report, 1 it did not (changed, or another key),
+2 no trusted key was given or a file cannot be read.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from app.cli.common import console, err_console
 from testbed.vendor.reports import load_public_key, verify_document
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
+KEY_ENV = "PQCPLAN_REPORT_KEY"
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -37,10 +41,15 @@ def verify_report(
     file: Annotated[Path, typer.Argument(help="A report saved from the testbed API.")],
     key: Annotated[
         Path | None,
-        typer.Option("--key", help="The testbed's public key (report-key JSON, raw, b64 or hex)."),
+        typer.Option(
+            "--key",
+            envvar=KEY_ENV,
+            help="The testbed's public key (report-key JSON, raw, b64 or hex); "
+            f"default: the file named by ${KEY_ENV}.",
+        ),
     ] = None,
 ) -> None:
-    """Check a signed testbed report offline (exit 0 if the signature verifies)."""
+    """Check a signed testbed report offline (exit 0 only if the trusted key signed it)."""
     try:
         doc = json.loads(_read(file, "report"))
     except ValueError as exc:
@@ -60,17 +69,22 @@ def verify_report(
         raise typer.Exit(1)
     product = body.get("product") or {}
     summary = body.get("summary") or {}
-    console.print(
-        f"[green]valid[/green] {file}: {result.reason} on {', '.join(result.engines)}; "
-        f"key {result.key_id}"
-    )
+    if result.trusted_key:
+        console.print(
+            f"[green]valid[/green] {file}: {result.reason} on {', '.join(result.engines)}; "
+            f"key {result.key_id}"
+        )
+    else:
+        console.print(f"unverified {file}: claims to be signed by key {result.key_id}")
     console.print(
         f"  {product.get('name')} {product.get('version')}: {body.get('algorithm')} "
         f"{body.get('check')} {body.get('mode') or ''}-> {summary.get('verdict')} "
         f"({summary.get('passed')}/{summary.get('cases')} cases), issued {body.get('issued_at')}"
     )
     if not result.trusted_key:
-        console.print(
-            "[yellow]warning:[/yellow] checked against the key inside the report only; "
-            "pass --key with the testbed's published key to check who signed it"
+        err_console.print(
+            f"[red]error:[/red] no trusted key: the signature matches only the key inside the "
+            f"report, which anyone can replace; pass --key (or set {KEY_ENV}) with the "
+            "testbed's published key (GET /api/v1/testbed/report-key)"
         )
+        raise typer.Exit(2)

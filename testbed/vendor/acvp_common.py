@@ -21,6 +21,16 @@ def hexu(data: bytes) -> str:
     return data.hex().upper()
 
 
+def answer_with(results: dict[str, str]) -> dict[str, Any]:
+    """The hint every challenge carries: how to shape the answer, and each result field."""
+    return {
+        "vsId": "the vector set's vsId",
+        "testGroups": "[{'tgId': int, 'tests': [{'tcId': int, <result fields>}]}]; a test left "
+        "out fails",
+        "results": results,
+    }
+
+
 def prompt(vs_id: int, algorithm: str, mode: str, revision: str, groups: list[dict]) -> dict:
     return {
         "vsId": vs_id,

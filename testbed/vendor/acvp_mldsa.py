@@ -2,8 +2,9 @@
 
 Modes: ``keyGen`` (seed -> pk, sk), ``sigGen`` (external interface, pure: one deterministic
 group and one hedged group whose ``rnd`` is given; sk, message, context -> signature) and
-``sigVer`` (pk, message, context, signature -> testPassed; valid signatures from every
-engine plus modified signatures (c~, z, hint) and a modified message).
+``sigVer`` (pk, message, context, signature -> testPassed; ``tests_per_group`` valid
+signatures from every engine, each with modified signatures (c~, z, hint) and a modified
+message).
 
 Where the answers come from (never from stored copies of vectors):
 
@@ -38,6 +39,15 @@ except ImportError:  # pragma: no cover
 
 DILITHIUM = {"ML-DSA-44": ML_DSA_44, "ML-DSA-65": ML_DSA_65, "ML-DSA-87": ML_DSA_87}
 MODES = ("keyGen", "sigGen", "sigVer")
+#: tests per group: keyGen n seeds; sigGen n per group (two groups); sigVer n signatures per
+#: engine, each with four modified variants (so 5 * n * engines tests)
+DEFAULT_TESTS = {"keyGen": 2, "sigGen": 2, "sigVer": 1}
+MAX_TESTS = 3
+RESULTS = {
+    "keyGen": {"keyGen": "pk, sk: hex"},
+    "sigGen": {"sigGen": "signature: hex (pure, the test's context)"},
+    "sigVer": {"sigVer": "testPassed: boolean"},
+}
 
 
 def _engines(alg: str) -> list[Engine]:
@@ -142,7 +152,7 @@ def _siggen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
 def _sigver(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
     tests, expected = [], {}
     tc = 0
-    for eng in _engines(alg):
+    for eng in [e for e in _engines(alg) for _ in range(n)]:  # n signatures per engine
         pk, sk = eng.sign_keypair(alg)
         msg = secrets.token_bytes(48)
         sig = eng.sign(alg, sk, msg)
@@ -188,15 +198,18 @@ def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = Non
         raise InputError("ACVP ML-DSA vectors exist for ML-DSA-44, -65 and -87", "$.algorithm")
     if mode not in MODES:
         raise InputError(f"must be one of {list(MODES)}", "$.mode")
-    n = data.get("tests_per_group", 2)
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 3:
-        raise InputError("must be an integer from 1 to 3", "$.input.tests_per_group")
+    n = data.get("tests_per_group", DEFAULT_TESTS[mode])
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_TESTS:
+        raise InputError(f"must be an integer from 1 to {MAX_TESTS}", "$.input.tests_per_group")
     agreed: set[str] = set()
     build = {"keyGen": _keygen, "sigGen": _siggen, "sigVer": _sigver}[mode]
     groups, expected = build(alg, n, agreed)
     engines = sorted(agreed)
     oracles = {"computed_by": "dilithium-py (FIPS 204)", "cross_checked_with": engines}
-    challenge = {"vector_set": acvp_common.prompt(0, "ML-DSA", mode, "FIPS204", groups)}
+    challenge = {
+        "vector_set": acvp_common.prompt(0, "ML-DSA", mode, "FIPS204", groups),
+        "answer_with": acvp_common.answer_with(RESULTS[mode]),
+    }
     return Prepared(challenge, {"expected": expected}, engines, oracles)
 
 

@@ -52,6 +52,18 @@ except ImportError:  # pragma: no cover
 
 KYBER = {"ML-KEM-512": ML_KEM_512, "ML-KEM-768": ML_KEM_768, "ML-KEM-1024": ML_KEM_1024}
 MODES = ("keyGen", "encapDecap")
+#: keyGen: n seeds; encapDecap: n encapsulations and n modified ciphertexts
+DEFAULT_TESTS, MAX_TESTS = 2, 5
+#: the result fields of each test, by mode (and, for encapDecap, the group's function)
+RESULTS = {
+    "keyGen": {"keyGen": "ek, dk: hex"},
+    "encapDecap": {
+        "encapsulation": "c, k: hex",
+        "decapsulation": "k: hex (for a modified c, the implicit-rejection value)",
+        "encapsulationKeyCheck": "testPassed: boolean",
+        "decapsulationKeyCheck": "testPassed: boolean",
+    },
+}
 
 
 def _engines(alg: str) -> list[Engine]:
@@ -240,9 +252,9 @@ def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = Non
         raise InputError("ACVP ML-KEM vectors exist for ML-KEM-512, -768 and -1024", "$.algorithm")
     if mode not in MODES:
         raise InputError(f"must be one of {list(MODES)}", "$.mode")
-    n = data.get("tests_per_group", 2)
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 5:
-        raise InputError("must be an integer from 1 to 5", "$.input.tests_per_group")
+    n = data.get("tests_per_group", DEFAULT_TESTS)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_TESTS:
+        raise InputError(f"must be an integer from 1 to {MAX_TESTS}", "$.input.tests_per_group")
     agreed: set[str] = set()
     if mode == "keyGen":
         groups, expected = _keygen(alg, n, agreed)
@@ -253,7 +265,10 @@ def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = Non
         "computed_by": "kyber-py (FIPS 203)",
         "cross_checked_with": engines,
     }
-    challenge = {"vector_set": acvp_common.prompt(0, "ML-KEM", mode, "FIPS203", groups)}
+    challenge = {
+        "vector_set": acvp_common.prompt(0, "ML-KEM", mode, "FIPS203", groups),
+        "answer_with": acvp_common.answer_with(RESULTS[mode]),
+    }
     return Prepared(challenge, {"expected": expected}, engines, oracles)
 
 

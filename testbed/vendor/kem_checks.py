@@ -5,8 +5,12 @@ session; each engine encapsulates to it; the vendor answers, per ciphertext, the
 secret or a key-confirmation value ``HMAC-SHA256(key=shared_secret, msg=transcript)`` with
 ``transcript = b"pqcplan-kem-confirm/1" || nonce || item id (UTF-8) || ciphertext``. Negative
 items: a ciphertext one byte short and one byte long (a conforming product rejects them),
-and for ML-KEM a ciphertext with one flipped bit (FIPS 203 implicit rejection: the product
-must return a secret, and not the sender's).
+and for ML-KEM one tampered ciphertext per engine, each with another bit flipped (FIPS 203
+implicit rejection). A tampered item must be answered with ``shared_secret`` (the
+implicit-rejection value discloses nothing about the key; a confirmation could not show that
+it is not a constant), and the secrets must be distinct from each other, from every other
+secret of the session, from all-zero or any one repeated byte, and from the ciphertext's own
+bytes: a product that returns a constant or echoes its input on failure does not pass.
 
 Sender (``kem_sender``): each engine makes a key pair and gives its encapsulation key; the
 vendor encapsulates to each and answers ciphertext and shared secret; the engine
@@ -44,9 +48,10 @@ from testbed.vendor.codec import (
 from testbed.vendor.common import Prepared, answer_items, case, engines_for_kind, wire_sizes
 
 CONFIRM_LABEL = b"pqcplan-kem-confirm/1"
+TAMPERED_PREFIX = "neg-tampered-"
 CONFIRM_RULE = (
     "HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || item id (UTF-8) "
-    "|| ciphertext), hex"
+    "|| ciphertext), hex; nonce is the session's 'nonce' field hex-decoded (32 bytes)"
 )
 
 
@@ -89,15 +94,17 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
         items.append({"id": item_id, "engine": None, "ciphertext": b64(bad)})
         expected[item_id] = {"expect": "reject"}
     if alg in MLKEM_K:
-        first = items[0]
-        tampered = flip_bit(unb64(first["ciphertext"]), 8 * (len(ct) // 2) + 3)
-        item_id = "neg-tampered-ciphertext"
-        items.append({"id": item_id, "engine": first["engine"], "ciphertext": b64(tampered)})
-        expected[item_id] = {
-            "expect": "implicit-rejection",
-            "shared_secret": expected[first["id"]]["shared_secret"],
-            "engine": first["engine"],
-        }
+        valid = list(items[: len(engines)])
+        for n, first in enumerate(valid):
+            bit = 8 * (len(ct) // 2) + 3 + 8 * 97 * n  # another byte for each engine
+            tampered = flip_bit(unb64(first["ciphertext"]), bit)
+            item_id = f"{TAMPERED_PREFIX}{first['engine']}"
+            items.append({"id": item_id, "engine": first["engine"], "ciphertext": b64(tampered)})
+            expected[item_id] = {
+                "expect": "implicit-rejection",
+                "shared_secret": expected[first["id"]]["shared_secret"],
+                "engine": first["engine"],
+            }
     challenge = {
         "encapsulation_key_sha256": hashlib.sha256(ek).hexdigest(),
         "items": _shuffled(items),
@@ -105,6 +112,9 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
             "items": "{item id: {'shared_secret': base64} | {'confirmation': hex} | "
             "{'rejected': true}}",
             "confirmation": CONFIRM_RULE,
+            "nonce": "the session's 'nonce' field, hex-decoded (32 bytes)",
+            "tampered": f"items whose id starts with '{TAMPERED_PREFIX}' carry a tampered "
+            "ciphertext: answer them with 'shared_secret' (FIPS 203 implicit rejection)",
         },
     }
     secret = {"expected": expected, "shared_secret_len": sizes.shared_secret}
@@ -135,6 +145,7 @@ def grade_receiver(
         i: _receiver_answer(v, f"$.answer.items.{i}", secret["shared_secret_len"])
         for i, v in raw.items()
     }
+    returned = [v for how, v in parsed.values() if how == "shared_secret"]
     cases = []
     for item_id, (how, value) in sorted(parsed.items()):
         exp = secret["expected"][item_id]
@@ -145,30 +156,49 @@ def grade_receiver(
             detail = "rejected" if ok else f"a ciphertext of {len(ct)} bytes was accepted"
             cases.append(case(item_id, "kem-receiver/reject-bad-length", ok, detail))
             continue
+        if exp["expect"] == "implicit-rejection":
+            ok, detail = _implicit_rejection(how, value, unb64(exp["shared_secret"]), ct, returned)
+            cases.append(case(item_id, "kem-receiver/implicit-rejection", ok, detail, engine))
+            continue
         if how == "rejected":
-            why = (
-                "FIPS 203 decapsulation must not signal failure (implicit rejection)"
-                if exp["expect"] == "implicit-rejection"
-                else "a valid ciphertext was rejected"
+            cases.append(
+                case(
+                    item_id, "kem-receiver/secret", False, "a valid ciphertext was rejected", engine
+                )
             )
-            cases.append(case(item_id, f"kem-receiver/{exp['expect']}", False, why, engine))
             continue
         ss = unb64(exp["shared_secret"])
         want = ss if how == "shared_secret" else confirmation(ss, nonce, item_id, ct)
         matches = same(value, want)
-        if exp["expect"] == "secret":
-            detail = f"{how} matches {engine}" if matches else f"{how} differs from {engine}'s"
-            cases.append(case(item_id, "kem-receiver/decapsulate", matches, detail, engine))
-        else:
-            detail = (
-                "returned the sender's secret for a tampered ciphertext"
-                if matches
-                else "implicit rejection: a different secret"
-            )
-            cases.append(
-                case(item_id, "kem-receiver/implicit-rejection", not matches, detail, engine)
-            )
+        detail = f"{how} matches {engine}" if matches else f"{how} differs from {engine}'s"
+        cases.append(case(item_id, "kem-receiver/decapsulate", matches, detail, engine))
     return cases
+
+
+def _implicit_rejection(
+    how: str, value: bytes, senders: bytes, ct: bytes, returned: list[bytes]
+) -> tuple[bool, str]:
+    """FIPS 203 implicit rejection: a pseudo-random secret, not a constant, not an echo.
+
+    ``returned`` holds every shared secret the product answered in this session; the value
+    must occur there once (itself), so two tampered ciphertexts giving the same secret fail.
+    """
+    if how == "rejected":
+        return False, "FIPS 203 decapsulation must not signal failure (implicit rejection)"
+    if how == "confirmation":
+        return False, (
+            "answer tampered ciphertexts with shared_secret: a confirmation cannot show that "
+            "the implicit-rejection secret is not a constant"
+        )
+    if same(value, senders):
+        return False, "returned the sender's secret for a tampered ciphertext"
+    if len(set(value)) == 1:
+        return False, f"returned a constant secret (every byte 0x{value[0]:02x})"
+    if value in ct or value in ct[::-1]:
+        return False, "returned bytes of the ciphertext itself"
+    if sum(same(value, other) for other in returned) > 1:
+        return False, "returned the same secret for another ciphertext (a constant)"
+    return True, "implicit rejection: a distinct pseudo-random secret"
 
 
 # -- vendor as sender ----------------------------------------------------------------------

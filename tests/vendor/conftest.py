@@ -47,6 +47,33 @@ def flip(data: bytes, bit: int = 0) -> bytes:
     return bytes(out)
 
 
+class BrokenRejectionKyber(ML_KEM):
+    """FIPS 203 decapsulation whose implicit-rejection value ``K_bar = J(z || c)`` is wrong.
+
+    ``how``: ``zero`` (32 zero bytes), ``constant`` (one fixed random value), ``echo`` (the
+    ciphertext's first 32 bytes) or ``signal`` (raises, as if reporting an error).
+    """
+
+    CONSTANT = os.urandom(32)
+
+    def __init__(self, how: str) -> None:
+        super().__init__(_KYBER_PARAMS["ML768"])
+        self.how = how
+
+    def _J(self, s: bytes) -> bytes:  # type: ignore[override]
+        if self.how == "zero":
+            return bytes(32)
+        if self.how == "constant":
+            return self.CONSTANT
+        if self.how == "echo":
+            return s[32:64]  # s = z || c
+        return bytes(32)  # "signal": Product._decaps turns this into a reported failure
+
+
+REJECTION_FAULTS = {"ir_zero": "zero", "ir_constant": "constant", "ir_echo": "echo"}
+REJECTION_FAULTS["ir_signal"] = "signal"
+
+
 class PreFips203Kyber(ML_KEM):
     """A product built on a pre-FIPS-203 draft: key generation without the domain byte k."""
 
@@ -75,15 +102,25 @@ class Product:
             if len(ct) != pq_kem.CIPHERTEXT_SIZE:
                 items[item["id"]] = {"rejected": True}
                 continue
-            ss = pq_kem.decaps(self.dk, ct)
+            ss = self._decaps(ct)
+            if ss is None:  # a product that reports decapsulation failure
+                items[item["id"]] = {"rejected": True}
+                continue
             if "wrong_ss_openssl" in self.faults and item["engine"] == "openssl":
                 ss = flip(ss, 7)  # agrees with liboqs and PQClean, not with OpenSSL
-            if confirm:
+            if confirm and not item["id"].startswith("neg-tampered-"):  # as answer_with says
                 msg = b"pqcplan-kem-confirm/1" + bytes.fromhex(nonce) + item["id"].encode() + ct
                 items[item["id"]] = {"confirmation": hmac.new(ss, msg, hashlib.sha256).hexdigest()}
             else:
                 items[item["id"]] = {"shared_secret": b64(ss)}
         return {"items": items}
+
+    def _decaps(self, ct: bytes) -> bytes | None:
+        fault = next((REJECTION_FAULTS[f] for f in self.faults if f in REJECTION_FAULTS), None)
+        if fault is None:
+            return pq_kem.decaps(self.dk, ct)
+        ss = BrokenRejectionKyber(fault)._decaps_internal(self.dk, ct)
+        return None if fault == "signal" and ss == bytes(32) else ss
 
     # -- KEM sender: encapsulate to every key, refuse malformed ones
     def send(self, challenge: dict) -> dict:

@@ -76,8 +76,8 @@ def test_verify_report_offline(sqlite_vendors, product_cls, tmp_path):
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "SecureGate 9.1" in result.output
 
-    result = runner.invoke(cli, ["verify-report", str(good)])  # embedded key only: warns
-    assert result.exit_code == 0 and "warning" in result.output
+    result = runner.invoke(cli, ["verify-report", str(good)], env={"PQCPLAN_REPORT_KEY": None})
+    assert result.exit_code == 2 and "no trusted key" in result.output  # never 0 without a key
 
     changed = copy.deepcopy(report)
     changed["report"]["cases"][0]["verdict"] = (
@@ -103,3 +103,56 @@ def test_verify_report_offline(sqlite_vendors, product_cls, tmp_path):
     (tmp_path / "junk.json").write_text("{not json")
     result = runner.invoke(cli, ["verify-report", str(tmp_path / "junk.json")])
     assert result.exit_code == 2
+
+
+def _forge(report: dict) -> dict:
+    """The report with its verdict changed, properly re-signed with someone else's key."""
+    from testbed.vendor.reports import canonical_json, key_id
+
+    forged = copy.deepcopy(report)
+    forged["report"]["summary"]["verdict"] = "pass"
+    forged["report"]["product"]["name"] = "Forged"
+    sk = mldsa.MLDSA65PrivateKey.generate()
+    pk = sk.public_key().public_bytes_raw()
+    forged["signature"].update(
+        public_key=base64.b64encode(pk).decode(),
+        key_id=key_id(pk),
+        value=base64.b64encode(sk.sign(canonical_json(forged["report"]))).decode(),
+    )
+    return forged
+
+
+def test_verify_report_never_exits_0_without_a_trusted_key(sqlite_vendors, product_cls, tmp_path):
+    """The real command in a subprocess: a re-signed forgery is not 'valid' by exit code."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    v = sqlite_vendors()
+    report = _finished_report(v, product_cls)
+    key_file = tmp_path / "testbed-key.json"
+    key_file.write_text(v.client.get(f"{API}/report-key").text)
+    good, forged = tmp_path / "good.json", tmp_path / "forged.json"
+    good.write_text(json.dumps(report))
+    forged.write_text(json.dumps(_forge(report)))
+    pqcplan = str(Path(sys.executable).with_name("pqcplan"))
+    env = {k: val for k, val in os.environ.items() if k != "PQCPLAN_REPORT_KEY"}
+
+    def run(*args: str, key_env: str | None = None) -> subprocess.CompletedProcess:
+        e = dict(env, **({"PQCPLAN_REPORT_KEY": key_env} if key_env else {}))
+        return subprocess.run(
+            [pqcplan, "verify-report", *args], env=e, capture_output=True, text=True, timeout=120
+        )
+
+    no_key = run(str(forged))  # its own embedded key verifies it, but that proves nothing
+    assert no_key.returncode == 2, no_key.stdout + no_key.stderr
+    assert "no trusted key" in no_key.stderr and "Forged" in no_key.stdout
+    assert run(str(good)).returncode == 2
+    assert run(str(forged), "--key", str(key_file)).returncode == 1
+    via_env = run(str(forged), key_env=str(key_file))
+    assert via_env.returncode == 1 and "another key" in via_env.stderr
+    ok = run(str(good), key_env=str(key_file))
+    assert ok.returncode == 0 and "valid" in ok.stdout, ok.stdout + ok.stderr
+    missing = run(str(good), key_env=str(tmp_path / "nowhere.json"))
+    assert missing.returncode == 2 and "cannot read the key file" in missing.stderr

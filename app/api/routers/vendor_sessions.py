@@ -3,19 +3,21 @@
 Flow: POST /sessions (a product, an algorithm, a check; for ``kem_receiver`` the vendor's
 encapsulation key in ``input``) answers the challenge; POST /sessions/{id}/answer grades the
 answer once and returns the signed report; GET /report-key publishes the testbed's public key.
+Every body is typed per check kind in the OpenAPI document (``app.api.vendor_schemas``).
 """
 
 from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from sqlalchemy import select
 
 from app.api.deps import PrincipalDep, SessionDep
+from app.api.vendor_schemas import Answer, Challenge, SessionCreate, parse_session
 from inventory.tenancy import get_scoped, scoped
 from testbed.models import Product
 from testbed.vendor import reports, service
@@ -26,18 +28,12 @@ from testbed.vendor.models import CheckKind, VendorReport, VendorSession
 router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
 
 
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    product_id: int
-    algorithm: str = Field(min_length=1, max_length=120)
-    check: CheckKind
-    mode: str | None = Field(default=None, max_length=40)
-    input: dict[str, Any] = Field(default_factory=dict)
-
-
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answer: dict[str, Any]
+    answer: Annotated[
+        SkipValidation[Answer],  # graded by the session's check, which names the bad JSON path
+        Field(description="The answer shape of the session's check kind."),
+    ]
 
 
 class SessionOut(BaseModel):
@@ -54,7 +50,9 @@ class SessionOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     answered_at: datetime | None
-    challenge: dict[str, Any]
+    challenge: Challenge = Field(
+        description="What to answer; its 'check' selects the shape, 'answer_with' says how."
+    )
 
 
 class ReportOut(BaseModel):
@@ -83,7 +81,7 @@ def _out(row: VendorSession) -> SessionOut:
         created_at=row.created_at,
         expires_at=row.expires_at,
         answered_at=row.answered_at,
-        challenge=row.challenge,
+        challenge={**row.challenge, "check": row.check.value},  # type: ignore[arg-type]
     )
 
 
@@ -105,31 +103,44 @@ def _oracle_failure(exc: OracleDisagreement) -> HTTPException:
     )
 
 
-@router.post("/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sessions",
+    response_model=SessionOut,
+    response_model_exclude_unset=True,
+    status_code=status.HTTP_201_CREATED,
+)
 def open_session(
-    data: SessionIn, request: Request, db: SessionDep, principal: PrincipalDep
+    body: Annotated[SkipValidation[SessionCreate], Body()],  # parse_session names the path
+    request: Request,
+    db: SessionDep,
+    principal: PrincipalDep,
 ) -> SessionOut:
-    """Open a check of one product and algorithm; the answer carries the challenge."""
+    """Open a check of one product and algorithm; the answer carries the challenge.
+
+    The body's shape depends on ``check`` (see the schemas): ACVP checks take a ``mode`` and
+    ``input.tests_per_group``, ``kem_receiver`` takes ``input.encapsulation_key``.
+    """
     principal.require_testbed(write=True)
+    data = parse_session(body)
     product = get_scoped(db, Product, data.product_id, principal)
     algorithm = service.resolve_algorithm(product, data.algorithm)
-    _charge(request, product.organization_id, algorithm, data.check.value)
+    _charge(request, product.organization_id, algorithm, data.check)
     try:
         row = service.create_session(
             db,
             principal,
             product=product,
             algorithm=algorithm,
-            check=data.check,
+            check=CheckKind(data.check),
             mode=data.mode,
-            data=data.input,
+            data=data.input.model_dump(exclude_none=True, warnings=False),
         )
     except OracleDisagreement as exc:
         raise _oracle_failure(exc) from None
     return _out(row)
 
 
-@router.get("/sessions", response_model=list[SessionOut])
+@router.get("/sessions", response_model=list[SessionOut], response_model_exclude_unset=True)
 def list_sessions(
     db: SessionDep, principal: PrincipalDep, product_id: int | None = None
 ) -> list[SessionOut]:
@@ -140,7 +151,7 @@ def list_sessions(
     return [_out(r) for r in db.scalars(stmt.order_by(VendorSession.id).limit(500))]
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut)
+@router.get("/sessions/{session_id}", response_model=SessionOut, response_model_exclude_unset=True)
 def get_session(session_id: int, db: SessionDep, principal: PrincipalDep) -> SessionOut:
     principal.require_testbed()
     return _out(get_scoped(db, VendorSession, session_id, principal))
