@@ -45,14 +45,34 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations recreate tables (copy, drop, rename): with foreign keys on,
+        # dropping a parent table would cascade-delete its children. The pragma works only
+        # outside a transaction, hence on the driver's connection before anything begins.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                _check_foreign_keys(connection)
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
+    """Fail the upgrade (and roll it back) if a migration left a dangling reference."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        first = ", ".join(f"{t} row {rowid} -> {parent}" for t, rowid, parent, _ in broken[:5])
+        raise RuntimeError(f"{len(broken)} rows break a foreign key after migrating: {first}")
 
 
 if context.is_offline_mode():

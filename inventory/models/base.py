@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names: Alembic's SQLite batch mode and autogenerate need them.
@@ -45,7 +45,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
+    """Every model's base. Each table it maps never reuses an id (see `never_reuse_ids`)."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # maps the class: __table__ exists from here on
+        table = cls.__dict__.get("__table__")
+        if isinstance(table, Table):
+            never_reuse_ids(table)
+
+
+def never_reuse_ids(table: Table) -> None:
+    """Declare a one-column integer primary key AUTOINCREMENT on SQLite.
+
+    Without it SQLite hands out max(id)+1, so a deleted row's id goes to the next row,
+    possibly another tenant's, and the audit log would name two entities with one id.
+    PostgreSQL sequences never go back, so only SQLite needs telling (migration 0006).
+    """
+    pk = list(table.primary_key.columns)
+    if len(pk) == 1 and isinstance(pk[0].type, Integer):
+        table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 def enum_column(enum_cls: type[StrEnum]) -> Enum:
