@@ -25,7 +25,14 @@ class Settings(BaseSettings):
     page_size_max: int = 500
     job_workers: int = Field(default=2, ge=1, le=32, description="Threads running jobs.")
     bootstrap_admin_key: str | None = Field(
-        default=None, description="If set, an admin API key with this secret exists at start-up."
+        default=None,
+        description="If set, an admin API key with this secret (32+ chars) exists at start-up.",
+    )
+    auth_failure_limit: int = Field(
+        default=10, ge=1, description="Invalid API keys one client address may send per window."
+    )
+    auth_failure_window_seconds: float = Field(
+        default=60.0, gt=0, description="The window of auth_failure_limit; then 429 + Retry-After."
     )
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.choices import Role
-from inventory.models import ApiKey
+from inventory.choices import Role, Sector, Tier
+from inventory.errors import InputError
+from inventory.models import ApiKey, Organization
+from inventory.service.audit import record
 from inventory.tenancy import Principal
 
 KEY_PREFIX = "pqc_"
@@ -35,22 +38,55 @@ def issue_key(session: Session, organization_id: int, role: Role, name: str) -> 
     return row, secret
 
 
-def register_known_key(
-    session: Session, organization_id: int, role: Role, name: str, secret: str
-) -> ApiKey:
-    """Store a caller-chosen secret (bootstrap admin key from settings), idempotently."""
+BOOTSTRAP_ORG_SLUG = "pqcplan-admin"
+BOOTSTRAP_KEY_NAME = "bootstrap admin (BOOTSTRAP_ADMIN_KEY)"
+_BOOTSTRAP_KEY_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{32,256}")
+
+
+def check_bootstrap_secret(secret: str) -> None:
+    """Refuse a secret too short to resist guessing, or one no HTTP header can carry."""
+    if not _BOOTSTRAP_KEY_SHAPE.fullmatch(secret):
+        raise InputError(
+            f"must be 32 to 256 characters of letters, digits and -._~+/= "
+            f"(got {len(secret)} characters); generate one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            "BOOTSTRAP_ADMIN_KEY",
+        )
+
+
+def ensure_bootstrap_admin(session: Session, secret: str) -> ApiKey:
+    """Make sure an admin key with this secret exists, in the bootstrap organization.
+
+    Idempotent: an existing key with the same digest is returned as it is, even when
+    revoked (a revocation is a decision this function does not undo).
+    """
+    check_bootstrap_secret(secret)
     digest = hash_secret(secret)
     row = session.scalar(select(ApiKey).where(ApiKey.secret_hash == digest))
-    if row is None:
-        row = ApiKey(
-            organization_id=organization_id,
-            role=role,
-            name=name,
-            prefix=secret[:10],
-            secret_hash=digest,
+    if row is not None:
+        return row
+    org = session.scalar(select(Organization).where(Organization.slug == BOOTSTRAP_ORG_SLUG))
+    if org is None:
+        org = Organization(
+            slug=BOOTSTRAP_ORG_SLUG,
+            name="pqcplan administrators",
+            sector=Sector.OTHER,
+            tier=Tier.PRIVATE,
+            description="Holds the key from BOOTSTRAP_ADMIN_KEY; admins act in every organization.",
         )
-        session.add(row)
+        session.add(org)
         session.flush()
+    row = ApiKey(
+        organization_id=org.id,
+        role=Role.ADMIN,
+        name=BOOTSTRAP_KEY_NAME,
+        prefix=secret[:6],  # shown in key lists: no more of a chosen secret than that
+        secret_hash=digest,
+    )
+    session.add(row)
+    session.flush()
+    actor = Principal(organization_id=org.id, role=Role.ADMIN, name="bootstrap")
+    record(session, actor, "create", "api_key", row.id, org.id, {"role": "admin"})
     return row
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory.private_files import prepare_sqlite_file
+
 
 def normalize_url(url: str) -> str:
     """Route plain `postgresql://` URLs to psycopg 3, the driver this project installs."""
@@ -34,7 +36,7 @@ def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            prepare_sqlite_file(Path(parsed.database))  # 0600: it holds secrets
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.api.auth_throttle import FailureLimiter
 from app.settings import Settings
 from inventory.apikeys import authenticate
-from inventory.tenancy import Principal
+from inventory.choices import Role
+from inventory.tenancy import Forbidden, Principal
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
@@ -38,6 +40,10 @@ SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def get_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -50,12 +56,22 @@ def get_principal(
             "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    limiter: FailureLimiter = request.app.state.auth_limiter
+    client = _client_address(request)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many invalid API keys from {client}; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     session: Session = request.app.state.sessionmaker()
     try:
         principal = authenticate(session, secret)
     finally:
         session.close()
     if principal is None:
+        limiter.record_failure(client)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "invalid or revoked API key",
@@ -65,3 +81,43 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role, what: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets only `roles` through (403 naming the role and `what`)."""
+    allowed = frozenset(roles)
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"role '{principal.role}' cannot {what}")
+        return principal
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return dependency
+
+
+# Who may reach what: every authenticated route takes exactly one of these (README, API).
+AnyRole = PrincipalDep
+InventoryReader = Annotated[
+    Principal,
+    Depends(require_role(Role.ADMIN, Role.OFFICER, Role.AUDITOR, what="read inventory or plans")),
+]
+InventoryWriter = Annotated[
+    Principal,
+    Depends(require_role(Role.ADMIN, Role.OFFICER, what="change inventory or plans")),
+]
+TestbedReader = Annotated[
+    Principal,
+    Depends(
+        require_role(
+            Role.ADMIN, Role.OFFICER, Role.AUDITOR, Role.VENDOR, what="read testbed results"
+        )
+    ),
+]
+TestbedWriter = Annotated[
+    Principal,
+    Depends(require_role(Role.ADMIN, Role.OFFICER, Role.VENDOR, what="run testbed work")),
+]
+Admin = Annotated[
+    Principal, Depends(require_role(Role.ADMIN, what="manage organizations or API keys"))
+]

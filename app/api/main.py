@@ -6,7 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.auth_throttle import InProcessFailureLimiter
+from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
 from app.api.routers import (
@@ -25,7 +29,9 @@ from app.api.routers import (
     usages,
     vendor_sessions,
 )
+from app.api.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from inventory.apikeys import ensure_bootstrap_admin
 from inventory.db import session_factory
 from inventory.jobs import JobRunner
 from testbed.vendor.limits import VendorLimits
@@ -41,6 +47,8 @@ Every inventory row belongs to an organization; another organization's row answe
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     sessions = session_factory(settings.database_url)
+    if settings.bootstrap_admin_key:
+        _bootstrap_admin(sessions, settings.bootstrap_admin_key)
     job_runner = JobRunner(sessions, max_workers=settings.job_workers)
 
     @asynccontextmanager
@@ -49,11 +57,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         job_runner.shutdown()
 
-    app = FastAPI(title="pqcplan", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="pqcplan",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local assets
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
     app.state.vendor_limits = VendorLimits()  # per-process token buckets (testbed.vendor)
+    app.state.auth_limiter = InProcessFailureLimiter(
+        settings.auth_failure_limit, settings.auth_failure_window_seconds
+    )
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,
@@ -78,8 +96,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
 
+    install_docs(app)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get headers too
+
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _bootstrap_admin(sessions: sessionmaker[Session], secret: str) -> None:
+    """BOOTSTRAP_ADMIN_KEY: its admin key exists once start-up is over (idempotent)."""
+    try:
+        with sessions.begin() as session:
+            ensure_bootstrap_admin(session, secret)
+    except IntegrityError:  # another process inserted it at the same moment
+        with sessions.begin() as session:
+            ensure_bootstrap_admin(session, secret)

@@ -171,8 +171,11 @@ def export_cbom_cmd(
     if spec not in ("1.6", "1.7"):
         err_console.print("[red]error:[/red] --spec must be 1.6 or 1.7")
         raise typer.Exit(2)
+    warnings: list[str] = []
     with user_errors(), db_session() as session:
-        text = export_cbom(session, resolve_org(session, org).id, spec)
+        text = export_cbom(session, resolve_org(session, org).id, spec, warnings=warnings)
+    for w in warnings:  # what an imported CBOM said that this version has no place for
+        err_console.print(f"warning: {w}", style="yellow", highlight=False, markup=False)
     _write(text, output)
 
 
@@ -277,6 +280,7 @@ def demo(
 ) -> None:
     """Load a realistic invented inventory: a ministry, a hospital, a bank and a telecom."""
     from inventory.demo import load_demo
+    from inventory.private_files import write_private_text
 
     url = get_settings().database_url
     migrations.upgrade(url)
@@ -295,7 +299,7 @@ def demo(
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
     path = keys_file or _default_keys_file(url)
-    path.write_text(json.dumps(result.keys, indent=2))
+    write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
     console.print(
         f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
@@ -326,8 +330,10 @@ def serve(
     migrations.upgrade(get_settings().database_url)
     if with_demo:
         demo(reset=False, keys_file=None)
+    with user_errors():  # a bad BOOTSTRAP_ADMIN_KEY: one red line, exit 2
+        application = create_app()
     console.print(f"pqcplan API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info")
 
 
 def main() -> None:

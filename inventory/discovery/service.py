@@ -323,10 +323,19 @@ def _target(result: Result) -> str:
     return result.target
 
 
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def file_results(
     session: Session, org_id: int, kind: str, results: list[Result], run_id: int
 ) -> dict[str, Any]:
-    """Write the results into the inventory; returns the summary for the scan record."""
+    """Write the results into the inventory; returns the summary for the scan record.
+
+    Set-based: existing assets and usages are read in a few queries and the new rows are
+    flushed once, so filing stays linear in the number of targets.
+    """
     now = datetime.now(UTC)
     summary: dict[str, Any] = {
         "targets": len(results),
@@ -337,74 +346,93 @@ def file_results(
         "usages_disappeared": [],
         "usages_kept": 0,
     }
+    ok: dict[str, Result] = {}
     for result in results:
-        if result.status != "ok":
-            summary["failed"] += 1
-            continue
-        summary["ok"] += 1
-        target = _target(result)
-        seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen}[kind](result)
-        asset = _upsert_asset(session, org_id, kind, target, result, summary)
-        existing = {
-            u.ref: u
-            for u in session.scalars(
-                select(CryptoUsage).where(
-                    CryptoUsage.asset_id == asset.id, CryptoUsage.source == Source.SCAN
-                )
+        if result.status == "ok":
+            ok[_asset_ref(kind, _target(result))] = result
+    summary["ok"], summary["failed"] = len(ok), len(results) - len(ok)
+    with session.no_autoflush:
+        assets: dict[str, Asset] = {}
+        for refs in _chunks(list(ok)):
+            stmt = select(Asset).where(Asset.organization_id == org_id, Asset.ref.in_(refs))
+            assets.update({a.ref: a for a in session.scalars(stmt)})
+        for ref, result in ok.items():
+            if ref in assets:
+                assets[ref].description = _describe(kind, result)
+            else:
+                assets[ref] = _new_asset(org_id, kind, ref, result)
+                session.add(assets[ref])
+                summary["assets_created"] += 1
+        session.flush()  # ids for the new assets
+        existing: dict[int, dict[str, CryptoUsage]] = {a.id: {} for a in assets.values()}
+        for ids in _chunks(list(existing)):
+            stmt = select(CryptoUsage).where(
+                CryptoUsage.asset_id.in_(ids), CryptoUsage.source == Source.SCAN
             )
-        }
-        wanted: set[str] = set()
-        for s in seen:
-            ref = _usage_ref(asset.ref, s.suffix)
-            if ref in wanted:
-                continue
-            wanted.add(ref)
-            evidence = f"{kind} scan #{run_id}: {s.evidence}"
-            usage = existing.get(ref)
-            if usage is not None:
-                usage.last_seen, usage.evidence = now, evidence
-                summary["usages_kept"] += 1
-                continue
-            usage = _new_usage(org_id, asset, ref, s, evidence, now)
-            session.add(usage)
-            summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
-        for ref, usage in existing.items():
-            if ref not in wanted:
-                summary["usages_disappeared"].append(
-                    {
-                        "ref": ref,
-                        "algorithm": usage.algorithm,
-                        "first_seen": usage.first_seen.isoformat(),
-                        "last_seen": usage.last_seen.isoformat(),
-                    }
-                )
-                session.delete(usage)
+            for u in session.scalars(stmt):
+                existing[u.asset_id][u.ref] = u
+        classified: dict[tuple, CryptoUsage] = {}
+        for ref, result in ok.items():
+            asset = assets[ref]
+            seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen}[kind](result)
+            _file_usages(
+                session,
+                org_id,
+                kind,
+                asset,
+                seen,
+                existing[asset.id],
+                run_id,
+                now,
+                summary,
+                classified,
+            )
     session.flush()
     return summary
 
 
-def _upsert_asset(
-    session: Session, org_id: int, kind: str, target: str, result: Result, summary: dict
-) -> Asset:
-    ref = _asset_ref(kind, target)
-    asset = session.scalar(select(Asset).where(Asset.organization_id == org_id, Asset.ref == ref))
-    description = _describe(kind, result)
-    if asset is None:
-        label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
-        asset = Asset(
-            organization_id=org_id,
-            ref=ref,
-            name=f"{label} {target}"[:200],
-            asset_type=AssetType.HOST if kind == "certs" else AssetType.SERVICE,
-            location=target[:300],
-            description=description,
-        )
-        session.add(asset)
-        session.flush()
-        summary["assets_created"] += 1
-    else:
-        asset.description = description
-    return asset
+def _file_usages(
+    session, org_id, kind, asset, seen, existing, run_id, now, summary, classified
+) -> None:
+    wanted: set[str] = set()
+    for s in seen:
+        ref = _usage_ref(asset.ref, s.suffix)
+        if ref in wanted:
+            continue
+        wanted.add(ref)
+        evidence = f"{kind} scan #{run_id}: {s.evidence}"
+        usage = existing.get(ref)
+        if usage is not None:
+            usage.last_seen, usage.evidence = now, evidence
+            summary["usages_kept"] += 1
+            continue
+        usage = _new_usage(org_id, asset, ref, s, evidence, now, classified)
+        session.add(usage)
+        summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
+    for ref, usage in existing.items():
+        if ref not in wanted:
+            summary["usages_disappeared"].append(
+                {
+                    "ref": ref,
+                    "algorithm": usage.algorithm,
+                    "first_seen": usage.first_seen.isoformat(),
+                    "last_seen": usage.last_seen.isoformat(),
+                }
+            )
+            session.delete(usage)
+
+
+def _new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
+    target = _target(result)
+    label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
+    return Asset(
+        organization_id=org_id,
+        ref=ref,
+        name=f"{label} {target}"[:200],
+        asset_type=AssetType.HOST if kind == "certs" else AssetType.SERVICE,
+        location=target[:300],
+        description=_describe(kind, result),
+    )
 
 
 def _describe(kind: str, result: Result) -> str:
@@ -423,7 +451,13 @@ def _describe(kind: str, result: Result) -> str:
 
 
 def _new_usage(
-    org_id: int, asset: Asset, ref: str, s: Seen, evidence: str, now: datetime
+    org_id: int,
+    asset: Asset,
+    ref: str,
+    s: Seen,
+    evidence: str,
+    now: datetime,
+    classified: dict[tuple, CryptoUsage],
 ) -> CryptoUsage:
     usage = CryptoUsage(
         organization_id=org_id,
@@ -447,7 +481,13 @@ def _new_usage(
         usage.cert_not_after = c.not_after.replace(tzinfo=UTC)
         usage.cert_fingerprint_sha256 = c.sha256
         usage.cert_public_key_algorithm = c.public_key_algorithm
-    classify_usage(usage, curve=s.curve)
+    key = (s.algorithm_raw, s.key_size, s.curve, s.primitive)
+    if key not in classified:  # the catalog's verdict, computed once per distinct spelling
+        classified[key] = classify_usage(usage, curve=s.curve)
+    else:
+        done = classified[key]
+        usage.algorithm, usage.quantum_status = done.algorithm, done.quantum_status
+        usage.status_reason, usage.catalog_version = done.status_reason, done.catalog_version
     if s.cert is not None and s.cert.problems:
         usage.notes = "; ".join(s.cert.problems)
     return usage

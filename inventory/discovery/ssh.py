@@ -301,6 +301,7 @@ class _SshScan:
 
 async def scan_ssh_endpoint(host: str, port: int, timeout: float = 10.0) -> SshResult:
     """Scan one SSH endpoint; failures become the result's ``status``, never raise."""
+    get_catalog()  # loaded once, outside the timeout: the first load blocks for a while
     scan = _SshScan(host, port)
     started = time.perf_counter()
     try:

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
+from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, der_facts
 from inventory.discovery.tlswire import (
     ECDHE_SUITES,
@@ -427,6 +428,7 @@ class _EndpointScan:
 async def scan_endpoint(host: str, port: int, options: ScanOptions | None = None) -> TlsResult:
     """Scan one endpoint; failures become the result's ``status`` and ``error``, never raise."""
     options = options or ScanOptions()
+    get_catalog()  # loaded once, outside the timeout: the first load blocks for a while
     scan = _EndpointScan(host, port, options)
     started = time.perf_counter()
     try:

@@ -29,6 +29,9 @@ ORG_PROP = f"{NS}:organization:"  # metadata properties describing the exported 
 # Their value names the usage (or asset) they belong to; import skips them as usages.
 PART_OF_PROP = f"{NS}:part-of"
 GENERATED_PROP = f"{NS}:generated"
+# Marks a crypto component our exporter wrote back verbatim from another tool's CBOM (see
+# cbom_fidelity) with a usage's columns as properties: import keeps it verbatim again.
+VERBATIM_PROP = f"{NS}:verbatim"
 
 SUPPORTED_SPEC_VERSIONS = ("1.4", "1.5", "1.6", "1.7")
 EXPORT_SPEC_VERSIONS = ("1.6", "1.7")

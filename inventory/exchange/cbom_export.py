@@ -25,6 +25,13 @@ Mapping (the importer reads the same mapping back; see `cbom_common`):
   dependent as `pqcplan:dependency:<provider-ref>` = `kind[:description]`.
 - The organization (slug, name, sector, tier, country, description) is in metadata
   properties `pqcplan:organization:<column>`.
+- Crypto components imported from other tools' CBOMs are written back verbatim (every
+  `cryptoProperties` field, `evidence`, `dependsOn`/`provides` between crypto components)
+  under their own bom-refs, fitted to the target version by `cbom_fidelity.fit_original`. The
+  usage a component became carries its columns as properties on it (marked
+  `pqcplan:verbatim`); usages split from one component (a protocol's cipher-suite algorithms,
+  one copy per asset using it) are read back from that component, so their columns are
+  whatever a fresh import of it gives.
 
 Writing: the mapping builds the CycloneDX JSON objects directly (linear time). Up to
 LIBRARY_LIMIT components (and whenever `writer="library"`), the document is then loaded into
@@ -34,7 +41,8 @@ library is not used: it keeps every list in sorted sets of rich objects and chec
 dependency graph with one scan per component, about 2 ms per component and quadratic (3
 minutes for 10,000). A test holds both writers to identical output; the official JSON schema
 validates both. The library (11.x) models neither `dependencies[].provides` nor the 1.7
-certificate serial number and fingerprint, so those are added after it.
+certificate serial number and fingerprint, so those are added after it; likewise the
+verbatim originals' `cryptoProperties` and `evidence` (the library sees a stub).
 """
 
 from __future__ import annotations
@@ -71,12 +79,14 @@ from inventory.exchange.cbom_common import (
     PROVIDER_ASSET_TYPES,
     USAGE_PROP,
     USAGE_PROPERTY_COLUMNS,
+    VERBATIM_PROP,
     as_utc,
     catalog_facts,
     cdx_primitive,
     format_datetime,
     split_protocol,
 )
+from inventory.exchange.cbom_fidelity import fit_original
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.tenancy import NotFound
 
@@ -280,6 +290,24 @@ class _Mapper:
         )
         return out
 
+    def original(
+        self, entry: Json, usage: CryptoUsage | None, warnings: list[str]
+    ) -> tuple[Json, Json]:
+        """A kept original as a component (with `usage`'s columns as properties when it is
+        that usage's own component), and its cryptoProperties and evidence apart (they are put
+        back after the library; see module docstring)."""
+        ref = entry["bom-ref"]
+        cp, ev = fit_original(entry, self.spec_version, f"$.components[bom-ref={ref!r}]", warnings)
+        props: list[Json] = []
+        if usage is not None:
+            props = _props(USAGE_PROP, usage, USAGE_PROPERTY_COLUMNS)
+            props.append({"name": VERBATIM_PROP, "value": "true"})
+        cp = cp or {"assetType": "algorithm"}
+        comp = self._crypto(
+            ref, entry.get("name") or ref, props, {"assetType": cp["assetType"]}, None
+        )
+        return comp, {"cryptoProperties": cp, "evidence": ev}
+
     def protocol(self, asset_ref: str, protocol: str, refs: list[str]) -> Json:
         ptype, version = split_protocol(protocol)
         allowed = PROTOCOL_TYPES_16 if self.spec_version == "1.6" else _PROTOCOL_TYPES_17
@@ -304,14 +332,21 @@ def _through_library(doc: Json, spec_version: str) -> Json:
 
 
 def export_cbom(
-    session: Session, organization_id: int, spec_version: str = "1.6", *, writer: str = "auto"
+    session: Session,
+    organization_id: int,
+    spec_version: str = "1.6",
+    *,
+    writer: str = "auto",
+    warnings: list[str] | None = None,
 ) -> str:
     """The organization's whole inventory as CycloneDX JSON text (`spec_version` 1.6 or 1.7).
 
     `writer`: "library" has cyclonedx-python-lib check and serialize the document, "direct"
     writes it without the library (linear time), "auto" uses the library up to
-    LIBRARY_LIMIT components. Both give the same JSON.
+    LIBRARY_LIMIT components. Both give the same JSON. What an imported CBOM said that the
+    target version has no place for is left out and named in `warnings` (when given).
     """
+    warnings = [] if warnings is None else warnings
     if spec_version not in EXPORT_SPEC_VERSIONS:
         raise InputError(
             f"unsupported CycloneDX version {spec_version!r}; choose one of "
@@ -356,6 +391,8 @@ def export_cbom(
             ref = f"{u.ref}#usage" + (f"-{n}" if n > 1 else "")
         bom_refs[u.id] = ref
 
+    originals = _originals(usages, asset_refs, bom_refs, warnings)
+    verbatim: dict[str, Json] = {}  # bom-ref -> cryptoProperties and evidence, put back last
     components: list[Json] = []
     depends: dict[str, list[str]] = {}
     provides: dict[str, list[str]] = {}
@@ -364,7 +401,16 @@ def export_cbom(
         depends_on: list[str] = [ref for _, ref in deps_by_dependent.get(asset.id, [])]
         own = usages_by_asset.get(asset.id, [])
         by_protocol: dict[str, list[str]] = defaultdict(list)
+        usage_refs = []
         for u in own:
+            origin = (u.cbom_extra or {}).get("bom-ref")
+            if origin in originals:  # written back verbatim, below or as this usage's own
+                usage_refs.append(origin)
+                if origin == bom_refs[u.id] and origin not in verbatim:
+                    comp, verbatim[origin] = mapper.original(originals[origin], u, warnings)
+                    components.append(comp)
+                continue
+            usage_refs.append(bom_refs[u.id])
             components.extend(mapper.usage(u, bom_refs[u.id]))
             if u.protocol is not None:
                 by_protocol[u.protocol].append(bom_refs[u.id])
@@ -372,7 +418,7 @@ def export_cbom(
             comp = mapper.protocol(asset.ref, protocol, refs)
             components.append(comp)
             depends_on.append(comp["bom-ref"])
-        usage_refs = [bom_refs[u.id] for u in own]
+        usage_refs = list(dict.fromkeys(usage_refs))
         if asset.asset_type in PROVIDER_ASSET_TYPES:
             if usage_refs:
                 provides[asset.ref] = sorted(usage_refs)
@@ -380,6 +426,17 @@ def export_cbom(
             depends_on.extend(usage_refs)
         if depends_on:
             depends[asset.ref] = sorted(set(depends_on))
+
+    for ref, entry in originals.items():
+        if ref not in verbatim:
+            comp, verbatim[ref] = mapper.original(entry, None, warnings)
+            components.append(comp)
+    written = {c["bom-ref"] for c in components}
+    for ref, entry in originals.items():
+        for kind, target in (("dependsOn", depends), ("provides", provides)):
+            refs = sorted({r for r in entry.get(kind, ()) if r in written and r != ref})
+            if refs:
+                target[ref] = sorted(set(target.get(ref, [])) | set(refs))
 
     extras: dict[str, Json] = {}
     for comp in components:
@@ -425,4 +482,35 @@ def export_cbom(
             extra = extras.get(comp["bom-ref"])
             if extra:
                 comp["cryptoProperties"]["certificateProperties"].update(extra)
+    if verbatim:
+        for comp in doc["components"]:
+            parts = verbatim.get(comp["bom-ref"])
+            if parts is not None:
+                comp["cryptoProperties"] = parts["cryptoProperties"]
+                if parts["evidence"]:
+                    comp["evidence"] = parts["evidence"]
     return json.dumps(doc, ensure_ascii=False)
+
+
+def _originals(
+    usages: Any, asset_refs: set[str], bom_refs: dict[int, str], warnings: list[str]
+) -> dict[str, Json]:
+    """Kept originals by bom-ref (the first stored wins when two imports kept one), without
+    those whose bom-ref another component of this export already has."""
+    own_ref = {
+        bom_refs[u.id]: (u.cbom_extra or {}).get("bom-ref") for u in usages
+    }  # a usage's bom-ref -> the original it came from
+    out: dict[str, Json] = {}
+    for u in usages:
+        for entry in (u.cbom_extra or {}).get("components", ()):
+            ref = entry.get("bom-ref")
+            if not isinstance(ref, str) or ref in out:
+                continue
+            if ref in asset_refs or (ref in own_ref and own_ref[ref] != ref):
+                warnings.append(
+                    f"$.components[bom-ref={ref!r}]: an imported crypto component whose "
+                    "bom-ref another component now has; left out"
+                )
+                continue
+            out[ref] = entry
+    return out

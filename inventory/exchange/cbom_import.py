@@ -80,11 +80,13 @@ from inventory.exchange.cbom_common import (
     PART_OF_PROP,
     SUPPORTED_SPEC_VERSIONS,
     USAGE_PROP,
+    VERBATIM_PROP,
     USAGE_PROPERTY_COLUMNS,
     cipher_suite_algorithms,
     guess_function,
     join_protocol,
     parse_datetime,
+from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
 )
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
@@ -134,6 +136,13 @@ class _Comp:
     skip: bool = False  # helper component of our exporter (part-of / generated)
     asset_type: str | None = None  # cryptoProperties.assetType (crypto only)
 
+    verbatim: bool = False  # an original our exporter wrote back (pqcplan:verbatim)
+
+    @property
+    def kept(self) -> bool:
+        """A crypto component stored verbatim (see cbom_fidelity): any but our own helpers
+        and our own usages."""
+        return self.crypto and not self.skip and (self.verbatim or not self.ours)
 
 @dataclass
 class _Usage:
@@ -145,6 +154,7 @@ class _Usage:
     oid: str | None = None
     ours: bool = False
 
+    protocol_only: bool = False  # a protocol naming no algorithm: nothing to classify
 
 # --- small parsing helpers -----------------------------------------------------------------
 def _load(data: bytes | str) -> Any:
@@ -222,6 +232,7 @@ def _enum(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:
 
 def _key(path: str, key: str) -> str:
     if key.isidentifier() and key.isascii():
+NOT_HELD = "not held by the inventory model"
         return f"{path}.{key}"
     return f"{path}['{key}']"
 
@@ -231,8 +242,13 @@ _INDEX_RE = re.compile(r"\[\d+\]")
 
 class _Notes:
     """Warnings, with repeats of the same field (same path up to list indexes) counted."""
+        self.kept: set[str] = set()  # paths of crypto components stored verbatim
 
     def __init__(self) -> None:
+        if message.startswith(NOT_HELD) and self.kept:
+            for part in (".cryptoProperties", ".evidence"):
+                if part in path and path.split(part, 1)[0] in self.kept:
+                    return  # kept in cbom_extra
         self._order: list[str] = []
         self._first: dict[str, tuple[str, str]] = {}
         self._count: dict[str, int] = defaultdict(int)
@@ -443,6 +459,9 @@ class _Parser:
                 )
                 continue
             vpath = p + ".value"
+            if name == VERBATIM_PROP:
+                comp.verbatim = True
+                continue
             if value is not None and not isinstance(value, str):
                 raise InputError("property value must be a string", vpath)
             if name in (PART_OF_PROP, GENERATED_PROP):
@@ -516,6 +535,8 @@ class _Parser:
                 )
                 base = str(base)
             ref = self._synth_ref(base, path)
+        if comp.kept:
+            self.notes.kept.add(path)
         comp = _Comp(
             path=path, ref=ref, ctype=ctype, name=name, data=c, crypto=crypto, parent=parent
         )
@@ -597,6 +618,24 @@ class _Parser:
             elif k == "provider":
                 for pk in provider:
                     if pk != "name":
+def _with_related_assets(cert: dict[str, Any]) -> dict[str, Any]:
+    """CycloneDX 1.7 names a certificate's signature algorithm and public key in
+    `relatedCryptographicAssets` ({type, ref}); read them as the 1.6 `...Ref` fields."""
+    rels = cert.get("relatedCryptographicAssets")
+    if not isinstance(rels, list):
+        return cert
+    out = dict(cert)
+    for rel in rels:
+        if not isinstance(rel, dict) or not isinstance(rel.get("ref"), str):
+            continue
+        rtype = str(rel.get("type", "")).lower()
+        if "key" in rtype and "public" in rtype:
+            out.setdefault("subjectPublicKeyRef", rel["ref"])
+        elif "algorithm" in rtype or "signature" in rtype:
+            out.setdefault("signatureAlgorithmRef", rel["ref"])
+    return out
+
+
                         self.notes.add(
                             _key(path + ".provider", pk), "not held by the inventory model"
                         )
@@ -614,6 +653,8 @@ class _Builder:
         self.owner_depends: dict[str, list[str]] = defaultdict(list)
         self.owner_provides: dict[str, list[str]] = defaultdict(list)
         self.crypto_referrers: dict[str, list[str]] = defaultdict(list)
+        # crypto -> crypto dependsOn / provides, per source ref and kind
+        self.crypto_links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.key_algorithm: dict[str, str] = {}  # key ref -> algorithm ref (via dependsOn)
         self.library_of: dict[str, str] = {}  # crypto ref -> library component ref
         self.protocol_of: dict[str, str] = {}  # cert/key ref -> protocol string
@@ -680,6 +721,7 @@ class _Builder:
             "cert_not_after": None,
             "cert_fingerprint_sha256": pr.get("cert_fingerprint_sha256"),
             "cert_public_key_algorithm": pr.get("cert_public_key_algorithm"),
+            "cbom_extra": None,
             "source": pr.get("source") or Source.CBOM,
             "evidence": evidence,
             "first_seen": pr.get("first_seen") or self.p.seen_at,
@@ -888,6 +930,7 @@ class _Builder:
         cp = _obj(
             (comp.data.get("cryptoProperties") or {}).get("certificateProperties"),
             base,
+        cp = _with_related_assets(cp)
             "certificateProperties",
         )
         for k in cp:
@@ -980,7 +1023,8 @@ class _Builder:
         if mtype not in KEY_MATERIAL:
             self.notes.add(
                 comp.path,
-                f"related crypto material of type {mtype!r} is not held by the inventory model",
+                f"related crypto material of type {mtype!r} is not held as a crypto usage"
+                + (" (kept verbatim for export)" if comp.kept else ""),
                 group=f"rcm:{mtype}",
             )
             return
@@ -988,11 +1032,10 @@ class _Builder:
             return  # a certificate's subject public key: recorded on the certificate usage
         for k in rp:
             if k not in _KEY_KEYS:
-                self.notes.add(
-                    _key(base, k),
-                    "not held by the inventory model"
-                    + (" (key material is never stored)" if k == "value" else ""),
-                )
+                if k == "value" and mtype not in PUBLIC_VALUE_TYPES:
+                    self.notes.add(_key(base, k), "key material is never stored; left out")
+                else:
+                    self.notes.add(_key(base, k), NOT_HELD)
         row = self._base_row(comp, comp.path)
         size = _int(rp.get("size"), base + ".size", "size")
         if row["key_size"] is None:
@@ -1116,7 +1159,22 @@ class _Builder:
                 self.protocol_of.setdefault(target.ref, protocol)
                 self.crypto_referrers[target.ref].append(comp.ref)
         if not made and not pp.get("cryptoRefArray"):
-            self.notes.add(base, f"protocol {protocol!r} names no algorithm; not held")
+            # a row of its own, so the inventory shows the protocol; classification says
+            # unknown instead of guessing an algorithm (see import_cbom)
+            row = self._base_row(comp, comp.path)
+            row["protocol"] = protocol
+            row["algorithm_raw"] = comp.props.get("algorithm_raw") or protocol
+            row["primitive"] = Primitive.OTHER
+            if row["function"] is None:
+                row["function"] = guess_function(Primitive.OTHER, ptype)
+            self._new_usage(comp.ref, comp.ref, comp.path, row, comp, None, None)
+            self.usages[comp.props.get("ref") or comp.ref].protocol_only = True
+            self.notes.add(
+                base,
+                f"protocol {protocol!r} names no algorithm; recorded as a usage of the protocol "
+                "itself, quantum status unknown",
+                group="protocol-only",
+            )
 
     # --- dependencies ---------------------------------------------------------------------
     def read_dependencies(self) -> None:
@@ -1186,6 +1244,7 @@ class _Builder:
             if target.ctype in ("library", "framework") and kind == "dependsOn":
                 self.library_of.setdefault(src.ref, target.ref)
             else:
+            self.crypto_links[src.ref][kind].append(target.ref)  # kept in cbom_extra
                 self.notes.add(
                     path, f"{kind} from a crypto component to a non-crypto one is not held"
                 )
@@ -1193,13 +1252,6 @@ class _Builder:
             self.crypto_referrers[target.ref].append(src.ref)
             if src.asset_type == "related-crypto-material" and target.asset_type == "algorithm":
                 self.key_algorithm.setdefault(src.ref, target.ref)
-            elif not (src.ours and target.ours):
-                self.notes.add(
-                    path,
-                    f"{kind} between crypto components is not held "
-                    "(each becomes a usage of its own)",
-                    group="crypto-crypto",
-                )
 
     # --- ownership -------------------------------------------------------------------------
     def _owner(self, anchor: str) -> str | None:
@@ -1243,6 +1295,7 @@ class _Builder:
                 copy = _Usage(
                     ref=ref,
                     anchor=usage.anchor,
+                    protocol_only=usage.protocol_only,
                     path=usage.path,
                     row={**usage.row, "ref": ref},
                     curve=usage.curve,
@@ -1284,6 +1337,58 @@ class _Builder:
             self.notes.add(
                 orphans[0].path,
                 f"{len(orphans)} crypto usage(s) not used by any component were attached to "
+    def attach_originals(self, owned: list[tuple[_Usage, str]]) -> None:
+        """Store every kept crypto component verbatim in `cbom_extra` of the nearest usage:
+        its own, else one that refers to it (a certificate's signature algorithm and key, a
+        suite's algorithms), else, for what nothing reaches (a lone token), the first usage.
+        Each usage also records the bom-ref of the component it came from."""
+        comps = self.p.comps
+        kept = [c for c in self.p.order if c.kept]
+        if not kept or not owned:
+            return
+        holder: dict[str, _Usage] = {}
+        for usage, _owner in owned:
+            anchor = comps.get(usage.anchor)
+            if anchor is not None and anchor.kept:
+                usage.row["cbom_extra"] = {"bom-ref": anchor.ref}
+                holder.setdefault(anchor.ref, usage)
+        # nearest holder: breadth-first over references and crypto links, both directions
+        near: dict[str, list[str]] = defaultdict(list)
+        for comp in kept:
+            cp = comp.data.get("cryptoProperties")
+            linked = mentioned_refs(cp, comps, comp.ref) if cp else []
+            for refs in self.crypto_links.get(comp.ref, {}).values():
+                linked.extend(refs)
+            for other in linked:
+                near[comp.ref].append(other)
+                near[other].append(comp.ref)
+        queue = list(holder)
+        for ref in queue:  # grows while it is walked
+            for other in near.get(ref, ()):
+                if other not in holder:
+                    holder[other] = holder[ref]
+                    queue.append(other)
+        first = owned[0][0]
+        for comp in kept:
+            entry, dropped = original_entry(
+                comp.ref, comp.name, comp.data, self.crypto_links.get(comp.ref, {})
+            )
+            for d in dropped:
+                self.notes.add(
+                    f"{comp.path}.{d}", "secret material is never stored; left out", group=d
+                )
+            usage = holder.get(comp.ref, first)
+            extra = usage.row["cbom_extra"]
+            if extra is None:
+                extra = usage.row["cbom_extra"] = {}
+            extra.setdefault("components", []).append(entry)
+        for usage in holder.values():  # document order differs between tools: sort by ref
+            held = (usage.row["cbom_extra"] or {}).get("components")
+            if held:
+                held.sort(key=lambda e: e["bom-ref"])
+        if first.row["cbom_extra"] and first.row["cbom_extra"].get("components"):
+            first.row["cbom_extra"]["components"].sort(key=lambda e: e["bom-ref"])
+
                 f"{where} {owner!r}",
             )
             out.extend((u, owner) for u in orphans)
@@ -1421,6 +1526,7 @@ def import_cbom(
     parser = _Parser(doc, max_components, source_name, hashlib.sha256(raw).hexdigest()[:16])
     parser.parse()
     b = _Builder(parser)
+    b.attach_originals(owned)
     for comp in parser.order:
         if not comp.crypto:
             b.assets[comp.ref] = b.asset_row(comp)
@@ -1433,9 +1539,18 @@ def import_cbom(
     unknown: set[str] = set()
     for usage, _owner in owned:
         row = usage.row
-        classify(row, usage.curve, usage.oid)
-        if row["quantum_status"] is QuantumStatus.UNKNOWN:
-            unknown.add(row["algorithm_raw"])
+        if usage.protocol_only:
+            row["algorithm"] = row["algorithm_raw"][:120]
+            row["quantum_status"] = QuantumStatus.UNKNOWN
+            row["status_reason"] = (
+                f"the protocol {row['protocol']} is recorded without the algorithms it uses "
+                "(no cipher suites named): nothing to classify until they are known"
+            )
+            row["catalog_version"] = classify.catalog.version
+        else:
+            classify(row, usage.curve, usage.oid)
+            if row["quantum_status"] is QuantumStatus.UNKNOWN:
+                unknown.add(row["algorithm_raw"])
         comp_props = parser.comps[usage.anchor].props if usage.anchor in parser.comps else {}
         fs = comp_props.get("quantum_status")
         if fs is not None and fs != row["quantum_status"]:

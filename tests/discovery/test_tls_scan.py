@@ -166,3 +166,16 @@ def test_misbehaving_targets_become_results(misbehaving, go_tls, ecdsa_chain):
         assert r.error and not r.versions and not r.certificates  # no half-written facts
     assert "2 s" in results[1].error
     assert elapsed < 2.0 + 1.5  # the hanging target costs its timeout, not more
+
+
+def test_cold_catalog_does_not_eat_the_timeout(go_tls, ecdsa_chain):
+    """Regression: the catalog's first load (about 1.5 s here) ran inside the per-target
+    timeout, so a first scan timed out on healthy servers."""
+    from inventory.catalog import get_catalog
+
+    chain, key = ecdsa_chain
+    peer = go_tls(CLASSICAL, chain, key)
+    get_catalog.cache_clear()
+    r = scan(peer.port, timeout=1.0, cipher_suites=False, signature_schemes=False)
+    assert r.status == "ok", r.error
+    assert r.groups == ["x25519", "secp256r1", "secp384r1"]

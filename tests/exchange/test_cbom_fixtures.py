@@ -77,7 +77,10 @@ def test_cyclonedx_dependencies_example(sqlite_url: str, make_org) -> None:
         (assets["portal-app"].id, assets["tls-library"].id, DependencyKind.USES_LIBRARY),
         (assets["tls-library"].id, assets["compression-library"].id, DependencyKind.USES_LIBRARY),
     }
-    assert any("executionEnvironment" in w for w in report.warnings)
+    # fields without a column are kept verbatim (cbom_extra), so not reported as lost
+    assert not any("executionEnvironment" in w for w in report.warnings)
+    (kept,) = aes.cbom_extra["components"]
+    assert kept["cryptoProperties"]["algorithmProperties"]["executionEnvironment"]
 
 
 def test_cyclonedx_protocol_example(sqlite_url: str, make_org) -> None:
@@ -118,7 +121,9 @@ def test_cyclonedx_certificate_example(sqlite_url: str, make_org) -> None:
     assert cert.asset_id == assets["records-app"].id
     assert cert.algorithm_raw == "SHA512withRSA" and cert.algorithm.startswith("RSA")
     assert cert.cert_public_key_algorithm == "RSA-2048"
-    assert any("certificateExtension" in w for w in report.warnings)
+    assert not any("certificateExtension" in w for w in report.warnings)
+    kept = {e["bom-ref"]: e for e in cert.cbom_extra["components"]}
+    assert kept[cert.ref]["cryptoProperties"]["certificateProperties"]["certificateExtension"]
 
 
 def test_cbomkit_hyperion_scan(sqlite_url: str, make_org) -> None:
@@ -133,7 +138,10 @@ def test_cbomkit_hyperion_scan(sqlite_url: str, make_org) -> None:
     key = usages["f2a4b6c8-d0e2-4f4a-b6c8-d0e2f4a6b807"]  # key:aes dependsOn aes-128
     assert key.algorithm == "AES-128"
     assert "7e1a3c5b-9d0f-4b2e-a4c6-8e0b2d4f6a04" in usages  # aes-128 itself stays
-    assert any("between crypto components" in w for w in report.warnings)
+    # key:aes dependsOn aes-128 is kept (with the key's original), not reported as lost
+    assert not any("between crypto components" in w for w in report.warnings)
+    (kept,) = [e for e in key.cbom_extra["components"] if e["bom-ref"] == key.ref]
+    assert kept["dependsOn"] == ["7e1a3c5b-9d0f-4b2e-a4c6-8e0b2d4f6a04"]
     assert any(w.startswith("$.metadata.tools") for w in report.warnings)
     # names the catalog does not know are kept, flagged, and listed
     assert "pbkdf2withhmacsha1" in report.unknown_algorithms
@@ -150,7 +158,7 @@ def test_cbomkit_theia_certificates(sqlite_url: str, make_org) -> None:
     key = usages["5e6f708192a3b4c5"]
     assert key.algorithm == "ECDSA-P256" and key.key_size == 256
     assert "708192a3b4c5d6e7" not in usages  # a token: reported, not held
-    assert any("'token' is not held" in w for w in report.warnings)
+    assert any("'token' is not held as a crypto usage (kept verbatim" in w for w in report.warnings)
     # the public key's value is reported as not held, never stored
     assert any(".value: not held" in w for w in report.warnings) or all(
         "MIIC" not in (u.evidence or "") for u in usages.values()

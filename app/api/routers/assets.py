@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import AssetOut, Page
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 @router.get("", response_model=Page[AssetOut])
 def list_assets(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     limit: Limit = 100,
     cursor: Cursor = 0,
     organization_id: int | None = None,
@@ -46,20 +46,20 @@ def list_assets(
 
 
 @router.post("", response_model=AssetOut, status_code=status.HTTP_201_CREATED)
-def create_asset(data: AssetIn, session: SessionDep, principal: PrincipalDep):
+def create_asset(data: AssetIn, session: SessionDep, principal: InventoryWriter):
     return svc.create_asset(session, data, principal)
 
 
 @router.get("/{asset_id}", response_model=AssetOut)
-def get_asset(asset_id: int, session: SessionDep, principal: PrincipalDep):
+def get_asset(asset_id: int, session: SessionDep, principal: InventoryReader):
     return svc.get_asset(session, asset_id, principal)
 
 
 @router.patch("/{asset_id}", response_model=AssetOut)
-def update_asset(asset_id: int, data: AssetPatch, session: SessionDep, principal: PrincipalDep):
+def update_asset(asset_id: int, data: AssetPatch, session: SessionDep, principal: InventoryWriter):
     return svc.update_asset(session, asset_id, data, principal)
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_asset(asset_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+def delete_asset(asset_id: int, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_asset(session, asset_id, principal)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, SessionDep
 from app.api.pagination import Limit
 from inventory.models import AuditEntry
 from inventory.tenancy import scoped
@@ -33,13 +33,12 @@ class AuditOut(BaseModel):
 @router.get("", response_model=list[AuditOut])
 def list_audit(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     limit: Limit = 100,
     before_id: int | None = None,
     entity: str | None = None,
 ) -> list:
     """Newest first; pass the last id seen as `before_id` for the next page."""
-    principal.require_read()
     stmt = scoped(select(AuditEntry), AuditEntry, principal)
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)

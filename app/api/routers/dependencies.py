@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import DependencyOut, Page
 from inventory.schemas import DependencyIn
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/dependencies", tags=["dependencies"])
 @router.get("", response_model=Page[DependencyOut])
 def list_dependencies(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     limit: Limit = 100,
     cursor: Cursor = 0,
     asset_id: int | None = None,
@@ -32,15 +32,15 @@ def list_dependencies(
 
 
 @router.post("", response_model=DependencyOut, status_code=status.HTTP_201_CREATED)
-def create_dependency(data: DependencyIn, session: SessionDep, principal: PrincipalDep):
+def create_dependency(data: DependencyIn, session: SessionDep, principal: InventoryWriter):
     return svc.create_dependency(session, data, principal)
 
 
 @router.get("/{dep_id}", response_model=DependencyOut)
-def get_dependency(dep_id: int, session: SessionDep, principal: PrincipalDep):
+def get_dependency(dep_id: int, session: SessionDep, principal: InventoryReader):
     return svc.get_dependency(session, dep_id, principal)
 
 
 @router.delete("/{dep_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dependency(dep_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+def delete_dependency(dep_id: int, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_dependency(session, dep_id, principal)

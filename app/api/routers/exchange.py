@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas import ImportReportOut
 from inventory.errors import InputError
 from inventory.exchange import csv_io
@@ -50,7 +50,6 @@ def _run_import(
     payload: bytes,
     background: bool,
 ) -> Any:
-    principal.require_write()
     sessions = request.app.state.sessionmaker
     with sessions.begin() as session:
         org_id = target_org(session, principal, org)
@@ -85,7 +84,7 @@ Background = Annotated[
 async def import_endpoint(
     kind: Literal["cbom", "csv"],
     request: Request,
-    principal: PrincipalDep,
+    principal: InventoryWriter,
     organization_id: OrgQuery = None,
     background: Background = False,
 ) -> Any:
@@ -100,11 +99,10 @@ async def import_endpoint(
 @router.get("/exports/cbom")
 def export_cbom_endpoint(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     organization_id: OrgQuery = None,
     spec_version: Literal["1.6", "1.7"] = "1.6",
 ) -> Response:
-    principal.require_read()
     org_id = target_org(session, principal, organization_id)
     body = export_cbom(session, org_id, spec_version)
     return Response(body, media_type="application/vnd.cyclonedx+json")
@@ -112,9 +110,8 @@ def export_cbom_endpoint(
 
 @router.get("/exports/csv", response_class=PlainTextResponse)
 def export_csv_endpoint(
-    session: SessionDep, principal: PrincipalDep, organization_id: OrgQuery = None
+    session: SessionDep, principal: InventoryReader, organization_id: OrgQuery = None
 ) -> Response:
-    principal.require_read()
     org_id = target_org(session, principal, organization_id)
     return PlainTextResponse(csv_io.export_csv(session, org_id), media_type="text/csv")
 

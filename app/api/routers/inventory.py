@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, SessionDep
 from app.api.schemas import SummaryOut
 from inventory.catalog import get_catalog
 from inventory.choices import Primitive
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
 @router.get("/inventory/summary", response_model=SummaryOut)
 def inventory_summary(
-    session: SessionDep, principal: PrincipalDep, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
 ) -> dict:
     return asdict(summarize(session, principal, organization_id))
 

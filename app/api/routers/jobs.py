@@ -1,4 +1,8 @@
-"""Jobs of any kind (benchmarks, background plan generation): status and progress."""
+"""Jobs of any kind (benchmarks, imports, plan generation): status and progress.
+
+Vendors get the testbed only, so they see their organization's testbed jobs and no others:
+an import or plan job carries inventory data in its report and summary.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,22 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import AnyRole, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import Page
+from inventory.choices import Role
 from inventory.models import Job, JobStatus
-from inventory.tenancy import get_scoped, scoped
+from inventory.tenancy import NotFound, Principal, get_scoped, scoped
+from testbed import bench_jobs
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+
+TESTBED_JOB_KINDS = frozenset({bench_jobs.JOB_KIND})
+
+
+def _visible_kinds(principal: Principal) -> frozenset[str] | None:
+    """The job kinds the principal may see; None means every kind."""
+    return TESTBED_JOB_KINDS if principal.role is Role.VENDOR else None
 
 
 class JobOut(BaseModel):
@@ -38,7 +51,7 @@ class JobOut(BaseModel):
 @router.get("", response_model=Page[JobOut])
 def list_jobs(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: AnyRole,
     limit: Limit = 50,
     cursor: Cursor = 0,
     kind: str | None = None,
@@ -46,9 +59,16 @@ def list_jobs(
     stmt = scoped(select(Job), Job, principal).where(Job.id > cursor)
     if kind:
         stmt = stmt.where(Job.kind == kind)
+    kinds = _visible_kinds(principal)
+    if kinds is not None:
+        stmt = stmt.where(Job.kind.in_(kinds))
     return page(list(session.scalars(stmt.order_by(Job.id).limit(limit))), JobOut, limit)
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def get_job(job_id: int, session: SessionDep, principal: PrincipalDep) -> Job:
-    return get_scoped(session, Job, job_id, principal)
+def get_job(job_id: int, session: SessionDep, principal: AnyRole) -> Job:
+    job = get_scoped(session, Job, job_id, principal)
+    kinds = _visible_kinds(principal)
+    if kinds is not None and job.kind not in kinds:
+        raise NotFound(f"Job {job_id} not found")
+    return job

@@ -5,31 +5,24 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import Admin, SessionDep
 from app.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from inventory.apikeys import issue_key, revoke
 from inventory.models import ApiKey
 from inventory.service.audit import record
 from inventory.service.organizations import get_organization
-from inventory.tenancy import Forbidden, NotFound, Principal, scoped
+from inventory.tenancy import NotFound, scoped
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 
 
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("only an admin can manage API keys")
-
-
 @router.get("", response_model=list[ApiKeyOut])
-def list_keys(session: SessionDep, principal: PrincipalDep) -> list:
-    _require_admin(principal)
+def list_keys(session: SessionDep, principal: Admin) -> list:
     return list(session.scalars(scoped(select(ApiKey), ApiKey, principal).order_by(ApiKey.id)))
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
-def create_key(data: ApiKeyIn, session: SessionDep, principal: PrincipalDep) -> dict:
-    _require_admin(principal)
+def create_key(data: ApiKeyIn, session: SessionDep, principal: Admin) -> dict:
     get_organization(session, data.organization_id, principal)
     row, secret = issue_key(session, data.organization_id, data.role, data.name)
     record(
@@ -45,8 +38,7 @@ def create_key(data: ApiKeyIn, session: SessionDep, principal: PrincipalDep) -> 
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: int, session: SessionDep, principal: PrincipalDep) -> None:
-    _require_admin(principal)
+def revoke_key(key_id: int, session: SessionDep, principal: Admin) -> None:
     row = session.get(ApiKey, key_id)
     if row is None:
         raise NotFound(f"API key {key_id} not found")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response, status
 from sqlalchemy import delete
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from inventory.service.organizations import target_org
 from inventory.tenancy import Forbidden, NotFound
 from migration import service
@@ -40,10 +40,9 @@ def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
 
 @router.get("")
 def list_profiles(
-    session: SessionDep, principal: PrincipalDep, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Built-in profiles first, then the organization's own."""
-    principal.require_read()
     org_id = target_org(session, principal, organization_id)
     out = [_summary(profile_to_dict(p), True) for p in builtin_profiles().values()]
     out += [_summary(row.data, False) for row in service.custom_profiles(session, org_id)]
@@ -54,10 +53,9 @@ def list_profiles(
 def get_profile(
     profile_id: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     organization_id: int | None = None,
 ) -> dict[str, Any]:
-    principal.require_read()
     org_id = target_org(session, principal, organization_id)
     try:
         profile = service.resolve_profile(session, org_id, profile_id)
@@ -67,9 +65,8 @@ def get_profile(
 
 
 @router.post("/validate")
-def validate_profile(data: ProfileBody, principal: PrincipalDep) -> dict[str, Any]:
+def validate_profile(data: ProfileBody, principal: InventoryReader) -> dict[str, Any]:
     """Check a profile without storing it: 200 if valid, 422 naming the field if not."""
-    principal.require_read()
     profile = parse_profile(data)  # ProfileError is an InputError: 422 naming the field
     return {"valid": True, "id": profile.id, "version": profile.version}
 
@@ -78,11 +75,10 @@ def validate_profile(data: ProfileBody, principal: PrincipalDep) -> dict[str, An
 def save_profile(
     data: ProfileBody,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryWriter,
     organization_id: int | None = None,
 ) -> dict[str, Any]:
     """Store (or replace) one of the organization's own profiles."""
-    principal.require_write()
     org_id = target_org(session, principal, organization_id)
     row = service.save_custom_profile(session, org_id, data)
     return _summary(row.data, False)
@@ -92,10 +88,9 @@ def save_profile(
 def delete_profile(
     profile_id: str,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryWriter,
     organization_id: int | None = None,
 ) -> Response:
-    principal.require_write()
     org_id = target_org(session, principal, organization_id)
     if profile_id in builtin_profiles():
         raise Forbidden(f"'{profile_id}' is a built-in profile and cannot be deleted")

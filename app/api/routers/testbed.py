@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
 from app.api.routers.jobs import JobOut
 from app.api.schemas import Page
@@ -62,9 +62,8 @@ class RecordOut(BaseModel):
 
 
 @router.get("/engines")
-def list_engines(principal: PrincipalDep) -> dict[str, Any]:
+def list_engines(principal: TestbedReader) -> dict[str, Any]:
     """Every engine, available or not (with the reason), its version and algorithms."""
-    principal.require_testbed()
     engines = get_engines()
     out = []
     for st in engine_statuses():
@@ -83,8 +82,7 @@ def list_engines(principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.post("/products", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
-def create_product(data: ProductIn, session: SessionDep, principal: PrincipalDep) -> Product:
-    principal.require_testbed(write=True)
+def create_product(data: ProductIn, session: SessionDep, principal: TestbedWriter) -> Product:
     algorithms = [bench_jobs.canonical(a) for a in data.algorithms]
     product = Product(
         organization_id=principal.organization_id,
@@ -108,14 +106,12 @@ def create_product(data: ProductIn, session: SessionDep, principal: PrincipalDep
 
 
 @router.get("/products", response_model=list[ProductOut])
-def list_products(session: SessionDep, principal: PrincipalDep) -> list[Product]:
-    principal.require_testbed()
+def list_products(session: SessionDep, principal: TestbedReader) -> list[Product]:
     return list(session.scalars(scoped(select(Product), Product, principal).order_by(Product.id)))
 
 
 @router.get("/products/{product_id}", response_model=ProductOut)
-def get_product(product_id: int, session: SessionDep, principal: PrincipalDep) -> Product:
-    principal.require_testbed()
+def get_product(product_id: int, session: SessionDep, principal: TestbedReader) -> Product:
     return get_scoped(session, Product, product_id, principal)
 
 
@@ -124,10 +120,9 @@ def start_benchmark(
     req: bench_jobs.BenchmarkRequest,
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: TestbedWriter,
 ) -> Job:
     """Start a benchmark job; follow it at GET /benchmarks/{id}."""
-    principal.require_testbed(write=True)
     org_id = principal.organization_id
     if req.product_id is not None:
         get_scoped(session, Product, req.product_id, principal)
@@ -159,9 +154,8 @@ def start_benchmark(
 
 @router.get("/benchmarks", response_model=Page[JobOut])
 def list_benchmarks(
-    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = 0
+    session: SessionDep, principal: TestbedReader, limit: Limit = 50, cursor: Cursor = 0
 ) -> dict:
-    principal.require_testbed()
     stmt = scoped(select(Job), Job, principal).where(
         Job.kind == bench_jobs.JOB_KIND, Job.id > cursor
     )
@@ -169,8 +163,7 @@ def list_benchmarks(
 
 
 @router.get("/benchmarks/{job_id}", response_model=JobOut)
-def get_benchmark(job_id: int, session: SessionDep, principal: PrincipalDep) -> Job:
-    principal.require_testbed()
+def get_benchmark(job_id: int, session: SessionDep, principal: TestbedReader) -> Job:
     job = get_scoped(session, Job, job_id, principal)
     if job.kind != bench_jobs.JOB_KIND:
         raise HTTPException(404, f"benchmark job {job_id} not found")
@@ -180,7 +173,7 @@ def get_benchmark(job_id: int, session: SessionDep, principal: PrincipalDep) -> 
 @router.get("/results", response_model=Page[RecordOut])
 def list_results(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: TestbedReader,
     limit: Limit = 100,
     cursor: Cursor = 0,
     algorithm: str | None = None,
@@ -188,7 +181,6 @@ def list_results(
     job_id: int | None = None,
     product_id: int | None = None,
 ) -> dict:
-    principal.require_testbed()
     stmt = scoped(select(BenchmarkRecord), BenchmarkRecord, principal).where(
         BenchmarkRecord.id > cursor
     )

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import Page, UsageOut
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/usages", tags=["crypto usages"])
 @router.get("", response_model=Page[UsageOut])
 def list_usages(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     limit: Limit = 100,
     cursor: Cursor = 0,
     organization_id: int | None = None,
@@ -44,20 +44,20 @@ def list_usages(
 
 
 @router.post("", response_model=UsageOut, status_code=status.HTTP_201_CREATED)
-def create_usage(data: UsageIn, session: SessionDep, principal: PrincipalDep):
+def create_usage(data: UsageIn, session: SessionDep, principal: InventoryWriter):
     return svc.create_usage(session, data, principal)
 
 
 @router.get("/{usage_id}", response_model=UsageOut)
-def get_usage(usage_id: int, session: SessionDep, principal: PrincipalDep):
+def get_usage(usage_id: int, session: SessionDep, principal: InventoryReader):
     return svc.get_usage(session, usage_id, principal)
 
 
 @router.patch("/{usage_id}", response_model=UsageOut)
-def update_usage(usage_id: int, data: UsagePatch, session: SessionDep, principal: PrincipalDep):
+def update_usage(usage_id: int, data: UsagePatch, session: SessionDep, principal: InventoryWriter):
     return svc.update_usage(session, usage_id, data, principal)
 
 
 @router.delete("/{usage_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_usage(usage_id: int, session: SessionDep, principal: PrincipalDep) -> None:
+def delete_usage(usage_id: int, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_usage(session, usage_id, principal)

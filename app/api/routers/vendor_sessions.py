@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.vendor_schemas import Answer, Challenge, SessionCreate, parse_session
 from inventory.tenancy import get_scoped, scoped
 from testbed.models import Product
@@ -113,14 +113,13 @@ def open_session(
     body: Annotated[SkipValidation[SessionCreate], Body()],  # parse_session names the path
     request: Request,
     db: SessionDep,
-    principal: PrincipalDep,
+    principal: TestbedWriter,
 ) -> SessionOut:
     """Open a check of one product and algorithm; the answer carries the challenge.
 
     The body's shape depends on ``check`` (see the schemas): ACVP checks take a ``mode`` and
     ``input.tests_per_group``, ``kem_receiver`` takes ``input.encapsulation_key``.
     """
-    principal.require_testbed(write=True)
     data = parse_session(body)
     product = get_scoped(db, Product, data.product_id, principal)
     algorithm = service.resolve_algorithm(product, data.algorithm)
@@ -142,9 +141,8 @@ def open_session(
 
 @router.get("/sessions", response_model=list[SessionOut], response_model_exclude_unset=True)
 def list_sessions(
-    db: SessionDep, principal: PrincipalDep, product_id: int | None = None
+    db: SessionDep, principal: TestbedReader, product_id: int | None = None
 ) -> list[SessionOut]:
-    principal.require_testbed()
     stmt = scoped(select(VendorSession), VendorSession, principal)
     if product_id is not None:
         stmt = stmt.where(VendorSession.product_id == product_id)
@@ -152,17 +150,15 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, response_model_exclude_unset=True)
-def get_session(session_id: int, db: SessionDep, principal: PrincipalDep) -> SessionOut:
-    principal.require_testbed()
+def get_session(session_id: int, db: SessionDep, principal: TestbedReader) -> SessionOut:
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
 @router.post("/sessions/{session_id}/answer")
 def answer_session(
-    session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: PrincipalDep
+    session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
 ) -> dict[str, Any]:
     """Grade the answer (once) and return the signed report."""
-    principal.require_testbed(write=True)
     row = get_scoped(db, VendorSession, session_id, principal)
     _charge(request, row.organization_id)
     try:
@@ -173,8 +169,7 @@ def answer_session(
 
 
 @router.get("/sessions/{session_id}/report")
-def session_report(session_id: int, db: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    principal.require_testbed()
+def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
     row = get_scoped(db, VendorSession, session_id, principal)
     report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
     if report is None:
@@ -184,9 +179,8 @@ def session_report(session_id: int, db: SessionDep, principal: PrincipalDep) -> 
 
 @router.get("/reports", response_model=list[ReportOut])
 def list_reports(
-    db: SessionDep, principal: PrincipalDep, product_id: int | None = None
+    db: SessionDep, principal: TestbedReader, product_id: int | None = None
 ) -> list[VendorReport]:
-    principal.require_testbed()
     stmt = scoped(select(VendorReport), VendorReport, principal)
     if product_id is not None:
         stmt = stmt.where(VendorReport.product_id == product_id)
