@@ -1,18 +1,50 @@
-"""Engine and session factory. SQLite is the embedded default; PostgreSQL works by URL."""
+"""Engine and session factory. SQLite is the embedded default; PostgreSQL works by URL.
+
+SQLite allows one writer at a time. A transaction that reads first and writes later cannot
+wait for the write lock: when another connection committed in between, SQLite answers
+"database is locked" at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout. So on
+SQLite every transaction begins explicitly: writers with ``BEGIN IMMEDIATE``, which takes
+the write lock up front and waits for it (busy timeout, across threads and processes
+alike), readers with ``BEGIN DEFERRED`` (see ``READ_ONLY``), which never wait under WAL.
+Sessions write by default; pass ``execution_options=READ_ONLY`` for a session that only
+reads. The driver's own implicit transactions are switched off so that nothing runs
+outside the transaction SQLAlchemy began.
+
+SQLite's busy wait polls (sleeps of up to 100 ms between tries), so many threads of one
+process waiting for the write lock leave it idle most of the time. Writers of one process
+therefore first queue on a per-file lock of that process (``_WriterGate``) and are handed
+the write lock at once; the busy timeout still arbitrates between processes.
+"""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.private_files import prepare_sqlite_file
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+"""How long a SQLite writer waits for the write lock (override with ``?timeout=`` in the URL)."""
+
+SQLITE_POOL_SIZE = 16
+SQLITE_MAX_OVERFLOW = 64  # more than the server's worker threads: nobody waits for a connection
+
+READ_ONLY: dict[str, Any] = {"sqlite_begin": "DEFERRED"}
+"""Execution options for a session that only reads (a plain ``BEGIN`` on SQLite)."""
+
+RETRY_AFTER_S = 2
+"""What a 503 for a busy database tells the client to wait before retrying."""
 
 
 def normalize_url(url: str) -> str:
@@ -22,13 +54,77 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: _sqlite_begin emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+class _WriterGate:
+    """One writer at a time per SQLite file in this process, handed over without polling."""
+
+    _gates: dict[str, _WriterGate] = {}
+    _gates_lock = threading.Lock()
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_file(cls, path: str, timeout: float) -> _WriterGate:
+        key = os.path.realpath(os.path.expanduser(path))
+        with cls._gates_lock:
+            gate = cls._gates.setdefault(key, cls(timeout))
+            gate.timeout = max(gate.timeout, timeout)
+            return gate
+
+    def enter(self, conn: Connection) -> None:
+        if not self._lock.acquire(timeout=self.timeout):
+            raise sa_exc.OperationalError(
+                "BEGIN IMMEDIATE",
+                None,
+                sqlite3.OperationalError(
+                    f"database is locked (no turn to write within {self.timeout:g} s)"
+                ),
+            )
+        conn.info[_GATE_KEY] = self
+
+    @staticmethod
+    def leave(info: dict[Any, Any]) -> None:
+        gate = info.pop(_GATE_KEY, None)
+        if gate is not None:
+            gate._lock.release()
+
+
+_GATE_KEY = "pqcplan_writer_gate"
+
+
+def _sqlite_begin(gate: _WriterGate | None) -> Any:
+    def begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+            raise ValueError(f"sqlite_begin must be DEFERRED, IMMEDIATE or EXCLUSIVE: {mode!r}")
+        if gate is not None and mode != "DEFERRED":
+            gate.enter(conn)
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            _WriterGate.leave(conn.info)
+            raise
+
+    return begin
+
+
+def _leave_gate(conn: Connection, *_: Any) -> None:
+    _WriterGate.leave(conn.info)
+
+
+def _leave_gate_pool(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+    if record is not None:
+        _WriterGate.leave(record.info)  # a connection returned or dropped mid-transaction
 
 
 def create_db_engine(url: str) -> Engine:
@@ -37,8 +133,21 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             prepare_sqlite_file(Path(parsed.database))  # 0600: it holds secrets
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        timeout = float(parsed.query.get("timeout", SQLITE_BUSY_TIMEOUT_S))  # type: ignore[arg-type]
+        connect_args["timeout"] = timeout  # sqlite3_busy_timeout, between processes
+        pool: dict[str, Any] = {}
+        gate = None
+        if parsed.database and parsed.database != ":memory:":
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_MAX_OVERFLOW}
+            gate = _WriterGate.for_file(parsed.database, timeout)
+        engine = create_engine(url, connect_args=connect_args, **pool)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin(gate))
+        for name in ("commit", "rollback"):  # both fire just before the COMMIT / ROLLBACK
+            event.listen(engine, name, _leave_gate)
+        for name in ("checkin", "invalidate", "close"):
+            event.listen(engine.pool, name, _leave_gate_pool)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -53,11 +162,31 @@ def session_factory(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Session]:
+def transaction(url: str, *, read_only: bool = False) -> Iterator[Session]:
     """One unit of work: commits on success, rolls everything back on any error."""
-    session = session_factory(url)()
+    session = session_factory(url)(execution_options=READ_ONLY if read_only else {})
     try:
         with session.begin():
             yield session
     finally:
         session.close()
+
+
+_PG_TRANSIENT = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock, cancel
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when a database error means "busy, try again", not "your data is wrong".
+
+    SQLite's "database is locked" after its busy timeout, PostgreSQL's serialization
+    failures, deadlocks and lock timeouts, and a connection pool that stayed exhausted.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    return getattr(orig, "sqlstate", None) in _PG_TRANSIENT

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.api.auth_throttle import FailureLimiter
 from app.settings import Settings
+from inventory.db import READ_ONLY
 from inventory.apikeys import authenticate
 from inventory.choices import Role
 from inventory.tenancy import Forbidden, Principal
@@ -23,9 +24,23 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the handler returns and rolls back on error."""
-    session: Session = request.app.state.sessionmaker()
+    """One transaction per request: committed before the response is sent, or rolled back.
+
+    ``SessionDep`` gives this dependency ``scope="function"``: FastAPI then runs the code
+    after ``yield`` (the commit) once the handler has returned and its response has been
+    serialized, but before a byte of it is sent. With the default (request) scope it would
+    run after the response went out, so a commit that fails (a lock, a constraint, a NUL
+    byte PostgreSQL refuses) would follow a 2xx. A failed commit raises here and goes to
+    the error handlers (409, 422, 503) instead. Reads (GET) take a read-only transaction;
+    every other method a writer's, which on SQLite waits for the write lock up front.
+    ``after_commit`` callbacks (job starts) run only after a successful commit.
+    """
+    options = READ_ONLY if request.method in READ_METHODS else {}
+    session: Session = request.app.state.sessionmaker(execution_options=options)
     request.state.after_commit = []  # callbacks that must see committed rows (job starts)
     try:
         with session.begin():
@@ -36,7 +51,7 @@ def get_db(request: Request) -> Iterator[Session]:
         callback()
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
@@ -65,7 +80,7 @@ def get_principal(
             f"too many invalid API keys from {client}; retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    session: Session = request.app.state.sessionmaker()
+    session: Session = request.app.state.sessionmaker(execution_options=READ_ONLY)
     try:
         principal = authenticate(session, secret)
     finally:

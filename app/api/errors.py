@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from inventory.db import RETRY_AFTER_S, is_busy
 from inventory.errors import Conflict, InputError, TooLarge
 from inventory.tenancy import Forbidden, NotFound
 
@@ -53,3 +55,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         return _json(409, f"the write conflicts with existing data: {exc.orig}")
+
+    async def _busy(_: Request, exc: Exception) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc  # a real fault: the server error handler answers 500
+        response = _json(503, "the database is busy; nothing was changed, retry shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    app.add_exception_handler(OperationalError, _busy)
+    app.add_exception_handler(PoolTimeout, _busy)

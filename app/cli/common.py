@@ -8,11 +8,13 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.settings import get_settings
 from inventory.choices import Role
-from inventory.db import transaction
+from inventory.db import is_busy, transaction
 from inventory.errors import Conflict, InputError
 from inventory.models import Organization
 from inventory.service.organizations import find_by_slug_or_id
@@ -51,5 +53,13 @@ def user_errors() -> Iterator[None]:
     except (NotFound, Forbidden, Conflict, FileNotFoundError, IsADirectoryError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
+    except (IntegrityError, DataError) as exc:
+        err_console.print(f"[red]error:[/red] nothing was stored: {exc.orig}")
+        sys.exit(2)
+    except (OperationalError, PoolTimeout) as exc:
+        if not is_busy(exc):
+            raise
+        err_console.print("[red]error:[/red] the database is busy; nothing was stored, retry")
+        sys.exit(75)  # EX_TEMPFAIL: try again later
     except typer.Exit:
         raise

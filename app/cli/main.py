@@ -246,7 +246,7 @@ def org_create(
     with user_errors(), db_session() as session:
         spec = OrganizationIn(slug=slug, name=name, sector=sector, tier=tier, country=country)
         org = create_organization(session, spec, operator(0))
-        console.print(f"created organization {org.id} ({org.slug})")
+    console.print(f"created organization {org.id} ({org.slug})")  # only once committed
 
 
 @org_app.command("list")
