@@ -80,14 +80,14 @@ from inventory.exchange.cbom_common import (
     PART_OF_PROP,
     SUPPORTED_SPEC_VERSIONS,
     USAGE_PROP,
-    VERBATIM_PROP,
     USAGE_PROPERTY_COLUMNS,
+    VERBATIM_PROP,
     cipher_suite_algorithms,
     guess_function,
     join_protocol,
     parse_datetime,
-from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
 )
+from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
 
@@ -135,7 +135,6 @@ class _Comp:
     ours: bool = False  # carries pqcplan:usage:* properties (written by our exporter)
     skip: bool = False  # helper component of our exporter (part-of / generated)
     asset_type: str | None = None  # cryptoProperties.assetType (crypto only)
-
     verbatim: bool = False  # an original our exporter wrote back (pqcplan:verbatim)
 
     @property
@@ -143,6 +142,7 @@ class _Comp:
         """A crypto component stored verbatim (see cbom_fidelity): any but our own helpers
         and our own usages."""
         return self.crypto and not self.skip and (self.verbatim or not self.ours)
+
 
 @dataclass
 class _Usage:
@@ -153,8 +153,8 @@ class _Usage:
     curve: str | None = None
     oid: str | None = None
     ours: bool = False
-
     protocol_only: bool = False  # a protocol naming no algorithm: nothing to classify
+
 
 # --- small parsing helpers -----------------------------------------------------------------
 def _load(data: bytes | str) -> Any:
@@ -232,28 +232,28 @@ def _enum(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:
 
 def _key(path: str, key: str) -> str:
     if key.isidentifier() and key.isascii():
-NOT_HELD = "not held by the inventory model"
         return f"{path}.{key}"
     return f"{path}['{key}']"
 
 
 _INDEX_RE = re.compile(r"\[\d+\]")
+NOT_HELD = "not held by the inventory model"
 
 
 class _Notes:
     """Warnings, with repeats of the same field (same path up to list indexes) counted."""
-        self.kept: set[str] = set()  # paths of crypto components stored verbatim
 
     def __init__(self) -> None:
+        self._order: list[str] = []
+        self._first: dict[str, tuple[str, str]] = {}
+        self._count: dict[str, int] = defaultdict(int)
+        self.kept: set[str] = set()  # paths of crypto components stored verbatim
+
+    def add(self, path: str, message: str, group: str | None = None) -> None:
         if message.startswith(NOT_HELD) and self.kept:
             for part in (".cryptoProperties", ".evidence"):
                 if part in path and path.split(part, 1)[0] in self.kept:
                     return  # kept in cbom_extra
-        self._order: list[str] = []
-        self._first: dict[str, tuple[str, str]] = {}
-        self._count: dict[str, int] = defaultdict(int)
-
-    def add(self, path: str, message: str, group: str | None = None) -> None:
         key = (group or "") + "|" + _INDEX_RE.sub("[*]", path) + "|" + (group or message)
         if key not in self._first:
             self._first[key] = (path, message)
@@ -459,13 +459,13 @@ class _Parser:
                 )
                 continue
             vpath = p + ".value"
-            if name == VERBATIM_PROP:
-                comp.verbatim = True
-                continue
             if value is not None and not isinstance(value, str):
                 raise InputError("property value must be a string", vpath)
             if name in (PART_OF_PROP, GENERATED_PROP):
                 comp.skip = True
+                continue
+            if name == VERBATIM_PROP:
+                comp.verbatim = True
                 continue
             if name == USAGE_PROP + "ref":  # the usage's ref, when an asset has the same one
                 comp.props["ref"] = _str(value, vpath, "ref", required=True)
@@ -535,13 +535,13 @@ class _Parser:
                 )
                 base = str(base)
             ref = self._synth_ref(base, path)
-        if comp.kept:
-            self.notes.kept.add(path)
         comp = _Comp(
             path=path, ref=ref, ctype=ctype, name=name, data=c, crypto=crypto, parent=parent
         )
         self._properties(comp, c.get("properties"))
         self._register(comp)
+        if comp.kept:
+            self.notes.kept.add(path)
         for k in c:
             if k not in _COMPONENT_KEYS:
                 self.notes.add(_key(path, k), "not held by the inventory model")
@@ -618,6 +618,11 @@ class _Parser:
             elif k == "provider":
                 for pk in provider:
                     if pk != "name":
+                        self.notes.add(
+                            _key(path + ".provider", pk), "not held by the inventory model"
+                        )
+
+
 def _with_related_assets(cert: dict[str, Any]) -> dict[str, Any]:
     """CycloneDX 1.7 names a certificate's signature algorithm and public key in
     `relatedCryptographicAssets` ({type, ref}); read them as the 1.6 `...Ref` fields."""
@@ -636,11 +641,6 @@ def _with_related_assets(cert: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-                        self.notes.add(
-                            _key(path + ".provider", pk), "not held by the inventory model"
-                        )
-
-
 class _Builder:
     """Turns parsed components and dependencies into asset, usage and dependency rows."""
 
@@ -653,13 +653,13 @@ class _Builder:
         self.owner_depends: dict[str, list[str]] = defaultdict(list)
         self.owner_provides: dict[str, list[str]] = defaultdict(list)
         self.crypto_referrers: dict[str, list[str]] = defaultdict(list)
-        # crypto -> crypto dependsOn / provides, per source ref and kind
-        self.crypto_links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.key_algorithm: dict[str, str] = {}  # key ref -> algorithm ref (via dependsOn)
         self.library_of: dict[str, str] = {}  # crypto ref -> library component ref
         self.protocol_of: dict[str, str] = {}  # cert/key ref -> protocol string
         self.edges: list[tuple[str, str, str]] = []  # (dependent, provider, path)
         self.dependencies: dict[tuple[str, str, DependencyKind], tuple[str | None, str]] = {}
+        # crypto -> crypto dependsOn / provides, per source ref and kind
+        self.crypto_links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
 
     # --- assets --------------------------------------------------------------------------
     def asset_row(self, comp: _Comp) -> dict[str, Any]:
@@ -721,12 +721,12 @@ class _Builder:
             "cert_not_after": None,
             "cert_fingerprint_sha256": pr.get("cert_fingerprint_sha256"),
             "cert_public_key_algorithm": pr.get("cert_public_key_algorithm"),
-            "cbom_extra": None,
             "source": pr.get("source") or Source.CBOM,
             "evidence": evidence,
             "first_seen": pr.get("first_seen") or self.p.seen_at,
             "last_seen": pr.get("last_seen") or self.p.seen_at,
             "notes": pr.get("notes"),
+            "cbom_extra": None,
         }
 
     def _occurrences(self, comp: _Comp) -> list[str]:
@@ -930,12 +930,12 @@ class _Builder:
         cp = _obj(
             (comp.data.get("cryptoProperties") or {}).get("certificateProperties"),
             base,
-        cp = _with_related_assets(cp)
             "certificateProperties",
         )
         for k in cp:
             if k not in _CERT_KEYS:
                 self.notes.add(_key(base, k), "not held by the inventory model")
+        cp = _with_related_assets(cp)
         fmt = cp.get("certificateFormat")
         if fmt is not None and fmt != "X.509":
             self.notes.add(
@@ -1244,12 +1244,12 @@ class _Builder:
             if target.ctype in ("library", "framework") and kind == "dependsOn":
                 self.library_of.setdefault(src.ref, target.ref)
             else:
-            self.crypto_links[src.ref][kind].append(target.ref)  # kept in cbom_extra
                 self.notes.add(
                     path, f"{kind} from a crypto component to a non-crypto one is not held"
                 )
         else:
             self.crypto_referrers[target.ref].append(src.ref)
+            self.crypto_links[src.ref][kind].append(target.ref)  # kept in cbom_extra
             if src.asset_type == "related-crypto-material" and target.asset_type == "algorithm":
                 self.key_algorithm.setdefault(src.ref, target.ref)
 
@@ -1295,12 +1295,12 @@ class _Builder:
                 copy = _Usage(
                     ref=ref,
                     anchor=usage.anchor,
-                    protocol_only=usage.protocol_only,
                     path=usage.path,
                     row={**usage.row, "ref": ref},
                     curve=usage.curve,
                     oid=usage.oid,
                     ours=usage.ours,
+                    protocol_only=usage.protocol_only,
                 )
                 self.notes.add(
                     usage.path,
@@ -1337,6 +1337,11 @@ class _Builder:
             self.notes.add(
                 orphans[0].path,
                 f"{len(orphans)} crypto usage(s) not used by any component were attached to "
+                f"{where} {owner!r}",
+            )
+            out.extend((u, owner) for u in orphans)
+        return out
+
     def attach_originals(self, owned: list[tuple[_Usage, str]]) -> None:
         """Store every kept crypto component verbatim in `cbom_extra` of the nearest usage:
         its own, else one that refers to it (a certificate's signature algorithm and key, a
@@ -1388,11 +1393,6 @@ class _Builder:
                 held.sort(key=lambda e: e["bom-ref"])
         if first.row["cbom_extra"] and first.row["cbom_extra"].get("components"):
             first.row["cbom_extra"]["components"].sort(key=lambda e: e["bom-ref"])
-
-                f"{where} {owner!r}",
-            )
-            out.extend((u, owner) for u in orphans)
-        return out
 
     def build_dependencies(self) -> None:
         comps = self.p.comps
@@ -1526,13 +1526,13 @@ def import_cbom(
     parser = _Parser(doc, max_components, source_name, hashlib.sha256(raw).hexdigest()[:16])
     parser.parse()
     b = _Builder(parser)
-    b.attach_originals(owned)
     for comp in parser.order:
         if not comp.crypto:
             b.assets[comp.ref] = b.asset_row(comp)
     b.read_dependencies()
     b.crypto_usages()
     owned = b.assign_owners()
+    b.attach_originals(owned)
     b.build_dependencies()
 
     classify = _Classifier()
