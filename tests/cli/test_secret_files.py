@@ -63,3 +63,26 @@ def test_no_moment_when_the_file_is_readable_by_others(tmp_path: Path):
     assert seen == {0o600}
     assert _mode(target) == 0o600
     assert json.loads(target.read_text()) == {"admin": "pqc_199" * 100}
+
+
+def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path):
+    """It holds every tenant's inventory and the report-signing secret; so do -wal and -shm."""
+    from sqlalchemy import text
+
+    from inventory.db import create_db_engine
+
+    db = tmp_path / "new-dir" / "pqcplan.sqlite3"
+    old = os.umask(0)
+    try:
+        engine = create_db_engine(f"sqlite:///{db}")
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (secret TEXT)"))
+            conn.execute(text("INSERT INTO t VALUES ('k')"))
+        files = sorted(db.parent.iterdir())
+        modes = {p.name: _mode(p) for p in files}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert _mode(db.parent) == 0o700
+    assert {f"{db.name}-wal", f"{db.name}-shm"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
