@@ -31,6 +31,7 @@ from app.api.routers import (
 )
 from app.api.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
+from app.web.router import install_web
 from inventory.apikeys import ensure_bootstrap_admin
 from inventory.db import session_factory
 from inventory.jobs import JobRunner
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
 
     install_docs(app)
+    install_web(app)  # the web console: pages, its static files, HTML errors
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get headers too
 
     @app.get("/healthz", tags=["meta"])

@@ -5,6 +5,7 @@ from inventory.models.base import Base
 from inventory.models.discovery import ScanRun, ScanScope
 from inventory.models.job import Job, JobStatus
 from inventory.models.organization import ApiKey, AuditEntry, Organization
+from inventory.models.web_session import WebSession
 
 __all__ = [
     "ApiKey",
@@ -18,4 +19,5 @@ __all__ = [
     "Organization",
     "ScanRun",
     "ScanScope",
+    "WebSession",
 ]

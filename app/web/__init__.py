@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages on the API's services, keys, roles and tenancy."""

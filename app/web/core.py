@@ -1,0 +1,209 @@
+"""What every page shares: templates, the signed-in user, CSRF, language, and HTML errors."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.api.deps import READ_METHODS
+from app.web import i18n, sessions
+from app.web.i18n import LANGUAGES
+from inventory.choices import Role
+from inventory.db import READ_ONLY
+from inventory.errors import Conflict, InputError
+from inventory.tenancy import Forbidden, NotFound, Principal
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WebError(Exception):
+    """A page that cannot be shown: rendered as an HTML error page with this status."""
+
+    def __init__(self, status: int, message: str, location: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.location = status, message, location
+
+
+class SignInNeeded(Exception):
+    """No live session: the browser is sent to the sign-in page."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    principal: Principal
+    csrf: str
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def reads_inventory(self) -> bool:
+        return self.principal.can_read_inventory()
+
+    @property
+    def writes_inventory(self) -> bool:
+        return self.principal.can_write_inventory()
+
+    @property
+    def runs_testbed(self) -> bool:
+        return self.principal.can_use_testbed()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.principal.is_admin
+
+
+def lang_of(request: Request) -> str:
+    return i18n.pick(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def current_user(request: Request) -> WebUser:
+    """The signed-in user, read in a short read-only transaction of its own.
+
+    Its own session (as the API's `get_principal`) so that a page which starts a job
+    holds no writer's transaction while the job's transaction begins.
+    """
+    session = request.app.state.sessionmaker(execution_options=READ_ONLY)
+    try:
+        found = sessions.resolve(session, request.cookies.get(sessions.COOKIE))
+    finally:
+        session.close()
+    if found is None:
+        raise SignInNeeded()
+    row, principal = found
+    user = WebUser(principal=principal, csrf=row.csrf_token)
+    request.state.web_user = user
+    return user
+
+
+async def check_csrf(request: Request, user: Annotated[WebUser, Depends(current_user)]) -> WebUser:
+    if request.method not in READ_METHODS:
+        form = await request.form()
+        if not sessions.csrf_ok(user.csrf, form.get("csrf")):  # type: ignore[arg-type]
+            raise WebError(403, "the form's CSRF token is missing or does not match; reload")
+    return user
+
+
+User = Annotated[WebUser, Depends(check_csrf)]
+
+
+def require(user: WebUser, *roles: Role) -> None:
+    if user.role not in roles:
+        raise WebError(403, f"role '{user.role}' cannot see this page")
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    lang = lang_of(request)
+    tr = i18n.translations(lang)
+    ctx = {
+        "_": tr.gettext,
+        "ngettext": tr.ngettext,
+        "lang": lang,
+        "languages": LANGUAGES,
+        "user": getattr(request.state, "web_user", None),
+        "path": request.url.path,
+        "query": request.url.query,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE,
+            lang,
+            max_age=365 * 86400,
+            samesite="strict",
+            httponly=True,
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def _as_web_error(exc: Exception) -> WebError:
+    if isinstance(exc, NotFound):
+        return WebError(404, str(exc) or "not found")
+    if isinstance(exc, Forbidden):
+        return WebError(403, str(exc))
+    if isinstance(exc, InputError):
+        return WebError(422, exc.message, exc.location)
+    return WebError(409, str(exc))
+
+
+_DOMAIN_ERRORS = (NotFound, Forbidden, InputError, Conflict)
+
+
+def page(func: F) -> F:
+    """Turn the domain's errors into HTML pages (404 for another tenant's row, as the API)."""
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await func(*args, **kwargs)
+            except _DOMAIN_ERRORS as exc:
+                raise _as_web_error(exc) from None
+
+        return async_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _DOMAIN_ERRORS as exc:
+            raise _as_web_error(exc) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+        max_age=int(sessions.LIFETIME.total_seconds()),
+    )
+
+
+def new_pre_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def install_handlers(app: Any) -> None:
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status, "message": exc.message, "location": exc.location},
+            status=exc.status,
+        )
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, _: SignInNeeded) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/signin?next={quote(target, safe='')}")

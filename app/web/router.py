@@ -1,0 +1,20 @@
+"""Mount the web console on the API's app: its pages, static files and HTML error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.web import pages_auth, pages_officer
+from app.web.core import install_handlers
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_web(app: FastAPI) -> None:
+    install_handlers(app)
+    app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    for module in (pages_auth, pages_officer):
+        app.include_router(module.router)
