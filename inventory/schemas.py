@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from inventory.choices import (
     AssetType,
@@ -19,51 +20,73 @@ from inventory.choices import (
     Source,
     Tier,
 )
+from inventory.input_checks import text_problem
+from inventory.limits import check_observed, limit
+from inventory.models import Asset, CryptoUsage, Dependency, Organization
 
-Ref = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\s]+$")
+Ref = Field(default=None, min_length=1, max_length=limit(Asset, "ref"), pattern=r"^[^\s]+$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+def _len(model: Any, name: str) -> Any:
+    """An optional text field bounded by its column's limit (see inventory.limits)."""
+    return Field(default=None, max_length=limit(model, name))
 
 
-class OrganizationIn(_Strict):
+class InputModel(BaseModel):
+    """Base of every request shape: unknown keys, non-finite numbers and text that cannot
+    be stored (NUL, lone surrogates) are refused with the field named."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        items = value if isinstance(value, list | tuple) else (value,)
+        for item in items:
+            if isinstance(item, str) and (problem := text_problem(item)):
+                raise ValueError(f"text {problem}")
+            if isinstance(item, datetime):
+                check_observed(item)
+        return value
+
+
+class OrganizationIn(InputModel):
     slug: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=limit(Organization, "name"))
     sector: Sector
     tier: Tier
     country: str = Field(default="KR", min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")
-    description: str | None = Field(default=None, max_length=5000)
+    description: str | None = _len(Organization, "description")
 
 
-class OrganizationPatch(_Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+class OrganizationPatch(InputModel):
+    name: str | None = Field(default=None, min_length=1, max_length=limit(Organization, "name"))
     sector: Sector | None = None
     tier: Tier | None = None
     country: str | None = Field(default=None, min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")
-    description: str | None = Field(default=None, max_length=5000)
+    description: str | None = _len(Organization, "description")
 
 
-class AssetFields(_Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+class AssetFields(InputModel):
+    name: str | None = Field(default=None, min_length=1, max_length=limit(Asset, "name"))
     asset_type: AssetType | None = None
-    description: str | None = Field(default=None, max_length=5000)
-    owner: str | None = Field(default=None, max_length=200)
+    description: str | None = _len(Asset, "description")
+    owner: str | None = _len(Asset, "owner")
     environment: Environment | None = None
     criticality: Criticality | None = None
     exposure: Exposure | None = None
     data_sensitivity: DataSensitivity | None = None
     secrecy_years: int | None = Field(default=None, ge=0, le=100)
-    vendor: str | None = Field(default=None, max_length=200)
-    product: str | None = Field(default=None, max_length=200)
-    version: str | None = Field(default=None, max_length=100)
-    location: str | None = Field(default=None, max_length=300)
+    vendor: str | None = _len(Asset, "vendor")
+    product: str | None = _len(Asset, "product")
+    version: str | None = _len(Asset, "version")
+    location: str | None = _len(Asset, "location")
 
 
 class AssetIn(AssetFields):
     organization_id: int | None = Field(default=None, description="Admins only; else your own.")
     ref: str | None = Ref
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=limit(Asset, "name"))
     asset_type: AssetType
     environment: Environment = Environment.PRODUCTION
     criticality: Criticality = Criticality.MEDIUM
@@ -76,31 +99,35 @@ class AssetPatch(AssetFields):
     pass
 
 
-class UsageFields(_Strict):
+class UsageFields(InputModel):
     algorithm: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Any spelling, OID or name."
+        default=None,
+        min_length=1,
+        # an unknown name is stored as seen in `algorithm`, the shorter of the two columns
+        max_length=limit(CryptoUsage, "algorithm"),
+        description="Any spelling, OID or name.",
     )
     primitive: Primitive | None = None
     function: CryptoFunction | None = None
-    protocol: str | None = Field(default=None, max_length=60)
+    protocol: str | None = _len(CryptoUsage, "protocol")
     key_size: int | None = Field(default=None, ge=1, le=1_000_000)
-    parameter_set: str | None = Field(default=None, max_length=80)
+    parameter_set: str | None = _len(CryptoUsage, "parameter_set")
     curve: str | None = Field(default=None, max_length=80, description="Used for naming only.")
-    mode: str | None = Field(default=None, max_length=40)
-    padding: str | None = Field(default=None, max_length=40)
-    library: str | None = Field(default=None, max_length=120)
-    library_version: str | None = Field(default=None, max_length=60)
-    cert_subject: str | None = Field(default=None, max_length=500)
-    cert_issuer: str | None = Field(default=None, max_length=500)
-    cert_serial: str | None = Field(default=None, max_length=100)
+    mode: str | None = _len(CryptoUsage, "mode")
+    padding: str | None = _len(CryptoUsage, "padding")
+    library: str | None = _len(CryptoUsage, "library")
+    library_version: str | None = _len(CryptoUsage, "library_version")
+    cert_subject: str | None = _len(CryptoUsage, "cert_subject")
+    cert_issuer: str | None = _len(CryptoUsage, "cert_issuer")
+    cert_serial: str | None = _len(CryptoUsage, "cert_serial")
     cert_not_before: datetime | None = None
     cert_not_after: datetime | None = None
     cert_fingerprint_sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-fA-F]{64}$", max_length=64
     )
-    cert_public_key_algorithm: str | None = Field(default=None, max_length=120)
-    evidence: str | None = Field(default=None, max_length=20000)
-    notes: str | None = Field(default=None, max_length=5000)
+    cert_public_key_algorithm: str | None = _len(CryptoUsage, "cert_public_key_algorithm")
+    evidence: str | None = _len(CryptoUsage, "evidence")
+    notes: str | None = _len(CryptoUsage, "notes")
     first_seen: datetime | None = None
     last_seen: datetime | None = None
 
@@ -108,7 +135,7 @@ class UsageFields(_Strict):
 class UsageIn(UsageFields):
     asset_id: int
     ref: str | None = Ref
-    algorithm: str = Field(min_length=1, max_length=200)
+    algorithm: str = Field(min_length=1, max_length=limit(CryptoUsage, "algorithm"))
     primitive: Primitive
     function: CryptoFunction = CryptoFunction.OTHER
     source: Source = Source.API
@@ -118,8 +145,8 @@ class UsagePatch(UsageFields):
     pass
 
 
-class DependencyIn(_Strict):
+class DependencyIn(InputModel):
     dependent_id: int = Field(description="The asset that relies on the provider.")
     provider_id: int = Field(description="The asset relied on; it migrates first.")
     kind: DependencyKind
-    description: str | None = Field(default=None, max_length=2000)
+    description: str | None = _len(Dependency, "description")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from html import escape
 from typing import Any
+
+from inventory.exchange.spreadsheet import guard_cell
 
 CSV_FIELDS = (
     "wave_label",
@@ -54,7 +57,7 @@ def to_csv(tasks: list[dict[str, Any]]) -> str:
     for task in tasks:
         row = dict(task)
         row.setdefault("status", "planned")
-        writer.writerow([_cell(row.get(f)) for f in CSV_FIELDS])
+        writer.writerow([guard_cell(_cell(row.get(f))) for f in CSV_FIELDS])
     return out.getvalue()
 
 
@@ -123,24 +126,34 @@ def read_json(text: str) -> dict[str, Any]:
     return doc
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
 def _md(text: Any) -> str:
-    return _cell(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell or list item: HTML is escaped (no raw
+    `<script>`), and emphasis, code, link and table characters are backslash-escaped.
+
+    >>> _md("<script>x</script> *a* [b](c) | d")
+    '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\* \\\\[b\\\\](c) \\\\| d'
+    """
+    flat = " ".join(_cell(text).splitlines())
+    return _MD_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
 
 
 def to_markdown(
     summary: dict[str, Any], tasks: list[dict[str, Any]], progress: dict[str, Any] | None = None
 ) -> str:
     lines = [
-        f"# Migration plan: {summary.get('profile')} ({summary.get('profile_version')})",
+        f"# Migration plan: {_md(summary.get('profile'))} ({_md(summary.get('profile_version'))})",
         "",
         f"- Parameters: {_md(json.dumps(summary.get('params', {})))}",
         f"- Tasks: {summary.get('tasks')} (effort {summary.get('effort')} points), "
         f"{summary.get('skipped_quantum_safe', 0)} usages already quantum-safe",
-        f"- Last wave: {summary.get('last_wave')}",
+        f"- Last wave: {_md(summary.get('last_wave'))}",
         f"- Flags: {_md(json.dumps(summary.get('flags', {})))}",
     ]
     for cycle in summary.get("cycles", []):
-        lines.append(f"- Dependency cycle planned as one unit: {', '.join(cycle)}")
+        lines.append(f"- Dependency cycle planned as one unit: {_md(', '.join(cycle))}")
     if progress:
         lines += ["", "## Progress by phase", "", "| phase | tasks | done | % effort done |"]
         lines.append("| --- | ---: | ---: | ---: |")
@@ -183,7 +196,8 @@ def to_markdown(
         for t in flagged:
             lines.append(
                 f"- **{_md(t['asset_name'])}** {_md(t['algorithm'])} -> {_md(t['target'])}, "
-                f"deadline {t.get('deadline')}: blocked by {' -> '.join(t['blocking_chain'])}"
+                f"deadline {_md(t.get('deadline'))}: blocked by "
+                f"{_md(' -> '.join(t['blocking_chain']))}"
             )
     return "\n".join(lines) + "\n"
 

@@ -24,6 +24,8 @@ from typing import Any
 import networkx as nx
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from inventory.errors import InputError
+from inventory.limits import check_plan_date
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
 from migration.legacy import RULE_ID as LEGACY_RULE
@@ -37,6 +39,9 @@ VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOW
 # StrEnum members hash like their values: one lookup accepts either (faster than Enum()).
 STATUS_OF: dict[str, QuantumStatus] = {s.value: s for s in QuantumStatus}
 NEVER = 10**9  # "no deadline" as a wave index
+# Waves are quarters counted from the start; past this horizon a plan means nothing, and
+# the cap keeps every wave date far below year 9999 for any start in the plan window.
+MAX_WAVES = 4 * 1000
 
 # Effort points: what moving one usage costs, by the asset it lives in and by its use.
 ASSET_EFFORT = {
@@ -88,6 +93,12 @@ class PlanParams:
     crqc_year: int = 2035
     capacity: int = 40  # effort points per wave (quarter) per organization
     migration_years: int = 3
+
+    def __post_init__(self) -> None:
+        try:
+            check_plan_date(self.start, "start")
+        except ValueError as exc:
+            raise InputError(str(exc), "start") from None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -455,6 +466,12 @@ def schedule(
             wave, overflow = _place(
                 used[org[unit]], first_free, org[unit], ready[unit], effort[unit], params.capacity
             )
+            if wave >= MAX_WAVES:
+                raise InputError(
+                    f"the plan needs more than {MAX_WAVES} quarterly waves at a capacity of "
+                    f"{params.capacity} points per wave; raise the capacity",
+                    "capacity",
+                )
             placed[unit] = wave
             release = wave + 1
             _describe(

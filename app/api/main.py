@@ -30,6 +30,7 @@ from app.api.routers import (
     vendor_sessions,
 )
 from app.api.security_headers import SecurityHeaders
+from app.api.strict_input import StrictInput
 from app.settings import Settings, get_settings
 from app.web.router import install_web
 from inventory.apikeys import ensure_bootstrap_admin
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.auth_failure_limit, settings.auth_failure_window_seconds
     )
     install_error_handlers(app)
+    app.add_middleware(StrictInput)  # inside BodySizeLimit: sizes are checked first
     app.add_middleware(
         BodySizeLimit,
         default_limit=settings.max_json_bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.choices import (
     AssetType,
@@ -22,6 +22,9 @@ from inventory.choices import (
     Source,
     Tier,
 )
+from inventory.limits import limit
+from inventory.models import ApiKey
+from inventory.schemas import InputModel
 
 T = TypeVar("T")
 
@@ -123,11 +126,10 @@ class ApiKeyCreated(ApiKeyOut):
     secret: str
 
 
-class ApiKeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApiKeyIn(InputModel):
     organization_id: int
     role: Role
-    name: str
+    name: str = Field(min_length=1, max_length=limit(ApiKey, "name"))
 
 
 class SummaryOut(BaseModel):

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -48,13 +49,13 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}")  # user text is not markup
         sys.exit(2)
     except (NotFound, Forbidden, Conflict, FileNotFoundError, IsADirectoryError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
     except (IntegrityError, DataError) as exc:
-        err_console.print(f"[red]error:[/red] nothing was stored: {exc.orig}")
+        err_console.print(f"[red]error:[/red] nothing was stored: {escape(str(exc.orig))}")
         sys.exit(2)
     except (OperationalError, PoolTimeout) as exc:
         if not is_busy(exc):

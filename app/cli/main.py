@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,9 +131,9 @@ def _print_report(report: dict) -> None:
             table.add_row(key, str(value))
     console.print(table)
     for name in report.get("unknown_algorithms", []):
-        console.print(f"[yellow]unknown algorithm kept and flagged:[/yellow] {name}")
+        console.print(f"[yellow]unknown algorithm kept and flagged:[/yellow] {escape(name)}")
     for warning in report.get("warnings", []):
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 @import_app.command("cbom")
@@ -228,7 +229,7 @@ def inventory_summary(
     console.print(sector_table)
     algo_table = Table("algorithm", "quantum status", "usages", title="by algorithm")
     for row in summary.by_algorithm[:25]:
-        algo_table.add_row(row["algorithm"], row["quantum_status"], str(row["count"]))
+        algo_table.add_row(escape(row["algorithm"]), row["quantum_status"], str(row["count"]))
     console.print(algo_table)
 
 
@@ -256,7 +257,7 @@ def org_list() -> None:
     with db_session() as session:
         table = Table("id", "slug", "name", "sector", "tier")
         for org in list_organizations(session, operator(0)):
-            table.add_row(str(org.id), org.slug, org.name, org.sector.value, org.tier.value)
+            table.add_row(str(org.id), org.slug, escape(org.name), org.sector.value, org.tier.value)
     console.print(table)
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape as esc
+from rich.markup import escape as esc
 from rich.table import Table
 from sqlalchemy import select
 
@@ -39,7 +41,7 @@ def _errors() -> Iterator[None]:
         with user_errors():
             yield
     except (ProfileError, UnknownProfile, ValueError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {esc(str(exc))}")
         sys.exit(2)
 
 
@@ -65,13 +67,13 @@ def _print_summary(version: PlanVersion, progress: dict[str, Any]) -> None:
     s = version.summary
     console.print(
         f"plan [bold]{version.plan_id}[/bold] version [bold]{version.number}[/bold]: "
-        f"{s['profile']} ({s['profile_version']}), {s['tasks']} tasks, effort {s['effort']}, "
-        f"last wave {s['last_wave']}, params {s['params']}"
+        f"{esc(str(s['profile']))} ({esc(str(s['profile_version']))}), {s['tasks']} tasks, "
+        f"effort {s['effort']}, last wave {s['last_wave']}, params {esc(str(s['params']))}"
     )
     if s.get("flags"):
-        console.print(f"flags: {s['flags']}")
+        console.print(f"flags: {esc(str(s['flags']))}")
     for cycle in s.get("cycles", []):
-        console.print(f"[yellow]cycle planned as one unit:[/yellow] {', '.join(cycle)}")
+        console.print(f"[yellow]cycle planned as one unit:[/yellow] {esc(', '.join(cycle))}")
     for title, key in (("phase", "by_phase"), ("sector", "by_sector")):
         table = Table(title=f"progress by {title}")
         table.add_column(title)
@@ -79,7 +81,7 @@ def _print_summary(version: PlanVersion, progress: dict[str, Any]) -> None:
         table.add_column("done", justify="right")
         table.add_column("effort done")
         for name, p in progress[key].items():
-            table.add_row(name, str(p["tasks"]), str(p["done"]), _bar(p["percent_done"]))
+            table.add_row(esc(name), str(p["tasks"]), str(p["done"]), _bar(p["percent_done"]))
         console.print(table)
 
 
@@ -143,8 +145,8 @@ def list_plans(org: OrgOption) -> None:
             newest = plan.versions[-1] if plan.versions else None
             table.add_row(
                 str(plan.id),
-                plan.name,
-                plan.profile_id,
+                esc(plan.name or ""),
+                esc(plan.profile_id),
                 str(len(plan.versions)),
                 f"v{newest.number} {newest.summary.get('tasks')} tasks" if newest else "-",
             )
@@ -181,10 +183,10 @@ def show(
             table.add_row(
                 str(t["id"]),
                 t["wave_label"],
-                t["phase"],
-                t["asset_name"],
-                t["algorithm"],
-                t["target"],
+                esc(t["phase"]),
+                esc(t["asset_name"]),
+                esc(t["algorithm"]),
+                esc(t["target"]),
                 t["deadline"] or "-",
                 f"{t['score']:g}",
                 t["status"],
@@ -195,11 +197,11 @@ def show(
             console.print(f"... {total - len(shown)} more (use --limit)")
         if why:
             for t in shown:
-                console.print(f"[bold]{t['asset_name']} {t['algorithm']}[/bold]")
+                console.print(f"[bold]{esc(t['asset_name'])} {esc(t['algorithm'])}[/bold]")
                 for reason in t["reasons"]:
-                    console.print(f"  - {reason}")
+                    console.print(f"  - {esc(reason)}")
                 if t["blocking_chain"]:
-                    console.print(f"  blocked by: {' -> '.join(t['blocking_chain'])}")
+                    console.print(f"  blocked by: {esc(' -> '.join(t['blocking_chain']))}")
 
 
 @plan_app.command("export")
@@ -243,7 +245,7 @@ def compare(
     )
     for change in diff["changed"][:50]:
         parts = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in change["changes"].items())
-        console.print(f"  {change['asset_name']} ({change['key']}): {parts}")
+        console.print(esc(f"  {change['asset_name']} ({change['key']}): {parts}"))
 
 
 @plan_app.command("status")
@@ -258,7 +260,7 @@ def set_status(
         if task is None:
             raise NotFound(f"no task {task_id}")
         service.set_status(task, new_status, note)
-        console.print(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}")
+        console.print(esc(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}"))
 
 
 @plan_app.command("judge")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 import yaml
+from rich.markup import escape as esc
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
@@ -31,7 +32,9 @@ def list_profiles() -> None:
     table = Table("id", "jurisdiction", "final deadline", "version", "unconfirmed sources")
     for p in builtin_profiles().values():
         unconfirmed = ", ".join(s.id for s in p.sources if not s.confirmed) or "-"
-        table.add_row(p.id, p.jurisdiction, str(p.final_deadline), p.version, unconfirmed)
+        table.add_row(
+            esc(p.id), esc(p.jurisdiction), str(p.final_deadline), esc(p.version), esc(unconfirmed)
+        )
     console.print(table)
 
 

@@ -41,7 +41,6 @@ How components become rows
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inventory.catalog import get_catalog
@@ -88,6 +87,8 @@ from inventory.exchange.cbom_common import (
     parse_datetime,
 )
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
+from inventory.input_checks import loads_strict
+from inventory.limits import column_limit
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
 
@@ -165,14 +166,8 @@ def _load(data: bytes | str) -> Any:
             raise InputError(f"not valid UTF-8 text (byte {exc.start})", "$") from exc
     else:
         text = data
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})", "$"
-        ) from exc
-    except RecursionError as exc:
-        raise InputError("JSON nested too deeply", "$") from exc
+    # NaN/Infinity, NUL and lone surrogates are refused with their JSON path
+    return loads_strict(text, duplicates=False, max_depth=None)
 
 
 def _str(value: Any, path: str, what: str, *, required: bool = False) -> str | None:
@@ -1469,10 +1464,9 @@ _LIMITS: dict[str, list[tuple[str, int]]] = {}
 def _check_lengths(table: Any, row: dict[str, Any], path: str) -> None:
     limits = _LIMITS.get(table.name)
     if limits is None:
+        # the same limits as the API and the CSV import (Text columns included)
         limits = _LIMITS[table.name] = [
-            (c.key, c.type.length)
-            for c in table.columns
-            if isinstance(c.type, String) and c.type.length is not None
+            (c.key, n) for c in table.columns if (n := column_limit(c)) is not None
         ]
     for col, length in limits:
         value = row.get(col)

@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
 from inventory.errors import InputError
+from inventory.exchange.spreadsheet import guard_cell, unguard_cell
+from inventory.input_checks import text_problem
+from inventory.limits import limit
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.schemas import AssetIn, UsageFields
 from inventory.service.refs import slugify
@@ -82,8 +85,89 @@ def template() -> str:
     return ",".join(COLUMNS) + "\n"
 
 
-def _blank_to_none(row: dict[str, str | None]) -> dict[str, str]:
-    return {k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""}
+def _blank_to_none(row: dict[str, str | None], line: int) -> dict[str, str]:
+    """Non-blank cells, with the export's formula guard removed and unstorable text refused."""
+    values: dict[str, str] = {}
+    for key, raw in row.items():
+        if not key or raw is None:
+            continue
+        value = unguard_cell(raw).strip()
+        if not value:
+            continue
+        if problem := text_problem(value):
+            raise InputError(f"text {problem}", f"line {line}, column '{key}'")
+        values[key] = value
+    ref = values.get("usage_ref", "")
+    if len(ref) > (most := limit(CryptoUsage, "ref")):
+        raise InputError(
+            f"String should have at most {most} characters", f"line {line}, column 'usage_ref'"
+        )
+    return values
+
+
+def _scan_record(text: str, start_line: int, max_cell: int) -> tuple[int | None, int | None]:
+    """Re-read the record that starts on `start_line` the way the csv module does.
+
+    Returns (index of the first cell longer than `max_cell`, line where a quote opened
+    and never closed); either may be None. Only runs when the csv module has failed.
+    """
+    pos = 0
+    for _ in range(start_line - 1):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None, None
+    cell, length, quoted, line, opened = 0, 0, False, start_line, start_line
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        if quoted:
+            if ch == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+                    i += 1
+                    continue
+        elif ch == '"' and length == 0:
+            quoted, opened = True, line
+            i += 1
+            continue
+        elif ch == ",":
+            cell, length = cell + 1, 0
+            i += 1
+            continue
+        elif ch in "\r\n":
+            return None, None
+        length += 1
+        if length > max_cell:
+            return cell, None
+        i += 1
+    return None, opened if quoted else None
+
+
+def _csv_error(exc: csv.Error, text: str, start: int, header: list[str]) -> InputError:
+    """Say what broke the csv module's parse, and where, in a user's words."""
+    message = str(exc)
+    if "field larger than field limit" in message:
+        most = csv.field_size_limit()
+        index, _ = _scan_record(text, start, most)
+        column = header[index] if index is not None and index < len(header) else None
+        where = f"line {start}, column '{column}'" if column else f"line {start}"
+        return InputError(f"cell is longer than {most} characters", where)
+    _, opened = _scan_record(text, start, csv.field_size_limit())
+    if opened is not None or "unexpected end of data" in message:
+        return InputError(
+            "unterminated quote: a quoted cell opened here is never closed",
+            f"line {opened or start}",
+        )
+    if "expected after" in message:
+        return InputError(
+            "text follows the closing quote of a quoted cell (a stray or unterminated quote?)",
+            f"line {start}",
+        )
+    return InputError(f"not valid CSV: {message}", f"line {start}")
 
 
 def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputError:
@@ -102,8 +186,12 @@ def _usage_ref(asset_ref: str, values: dict[str, str]) -> str:
 def import_csv(session: Session, organization_id: int, text: str) -> CsvImportReport:
     """Import rows into one organization. Raises InputError naming line and column; the
     caller's transaction makes the import land whole or not at all."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise _csv_error(exc, text, 1, []) from exc
+    header = [h.strip() for h in (fieldnames or [])]
     if not header:
         raise InputError("empty file: expected a header line", "line 1")
     unknown = [h for h in header if h not in COLUMNS]
@@ -130,28 +218,60 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
     pending_deps: list[tuple[int, str, str]] = []  # (line, dependent ref, "provider[=kind]")
     seen_assets: set[str] = set()
 
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_error(exc, text, start, header) from exc
         line = reader.line_num
-        if None in row:
-            raise InputError("more fields than header columns", f"line {line}")
-        values = _blank_to_none(row)
-        if not values:
-            continue
-        report.rows += 1
-        asset = _upsert_asset(session, organization_id, values, line, assets, seen_assets, report)
-        if "algorithm" in values:
-            _upsert_usage(session, asset, values, line, usages, report)
-        elif any(c in values for c in USAGE_COLUMNS):
-            raise InputError(
-                "usage columns are set but 'algorithm' is empty", f"line {line}, column 'algorithm'"
+        try:
+            pending_deps += _import_row(
+                session, organization_id, row, line, assets, usages, seen_assets, report
             )
-        for item in values.get("depends_on", "").split(";"):
-            if item.strip():
-                pending_deps.append((line, asset.ref, item.strip()))
+        except InputError as exc:
+            if line > start and exc.location and exc.location.startswith(f"line {line}"):
+                raise InputError(
+                    f"{exc.message} (this row runs from line {start} to {line} because a "
+                    f"quoted cell spans lines: is a quote on line {start} unterminated?)",
+                    exc.location,
+                ) from None
+            raise
 
     session.flush()
     _link_dependencies(session, organization_id, pending_deps, assets, report)
     return report
+
+
+def _import_row(
+    session: Session,
+    organization_id: int,
+    row: dict[str, str | None],
+    line: int,
+    assets: dict[str, Asset],
+    usages: dict[str, CryptoUsage],
+    seen_assets: set[str],
+    report: CsvImportReport,
+) -> list[tuple[int, str, str]]:
+    """Write one row; returns its pending dependencies (line, dependent ref, item)."""
+    if None in row:
+        raise InputError("more fields than header columns", f"line {line}")
+    values = _blank_to_none(row, line)
+    if not values:
+        return []
+    report.rows += 1
+    asset = _upsert_asset(session, organization_id, values, line, assets, seen_assets, report)
+    if "algorithm" in values:
+        _upsert_usage(session, asset, values, line, usages, report)
+    elif any(c in values for c in USAGE_COLUMNS):
+        raise InputError(
+            "usage columns are set but 'algorithm' is empty", f"line {line}, column 'algorithm'"
+        )
+    items = (item.strip() for item in values.get("depends_on", "").split(";"))
+    return [(line, asset.ref, item) for item in items if item]
 
 
 def _upsert_asset(
@@ -314,15 +434,20 @@ def export_csv(session: Session, organization_id: int) -> str:
             base[col] = _cell(getattr(asset, col))
         base["depends_on"] = ";".join(deps.get(asset.id, []))
         if not asset.usages:
-            writer.writerow(base)
+            writer.writerow(_guarded(base))
         for usage in sorted(asset.usages, key=lambda u: u.id):
             row = dict(base)
             row["usage_ref"] = usage.ref
             row["algorithm"] = usage.algorithm_raw
             for col in USAGE_COLUMNS[2:]:
                 row[col] = _cell(getattr(usage, col))
-            writer.writerow(row)
+            writer.writerow(_guarded(row))
     return out.getvalue()
+
+
+def _guarded(row: dict[str, str]) -> dict[str, str]:
+    """No cell a spreadsheet would run as a formula; the importer removes the guard."""
+    return {k: guard_cell(v) for k, v in row.items()}
 
 
 def _cell(value: object) -> str:

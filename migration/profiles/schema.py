@@ -11,17 +11,26 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from inventory.choices import AssetType, Criticality, QuantumStatus, Sector, Tier
+from inventory.limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date
+from inventory.schemas import InputModel
 from migration.uses import USES
 
 HybridPolicy = Literal["required", "preferred", "allowed", "discouraged", "forbidden"]
 DeadlineKind = Literal["migrate", "deprecate", "disallow", "inventory", "plan"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _in_plan_window(_: type, value: date) -> date:
+    """Dates a plan schedules against stay in the window where its arithmetic is safe."""
+    return check_plan_date(value)
+
+
+class _Strict(InputModel):
+    """Refuses unknown keys, non-finite numbers and text that cannot be stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
 class SourceRef(_Strict):
@@ -35,6 +44,13 @@ class SourceRef(_Strict):
     confirmed: bool = True
     checked_with: list[str] = Field(default_factory=list)  # further URLs consulted
     note: str | None = None
+
+    @field_validator("published")
+    @classmethod
+    def _published(cls, value: date | None) -> date | None:
+        if value is not None and not SOURCE_DATE_MIN <= value <= PLAN_DATE_MAX:
+            raise ValueError(f"must be between {SOURCE_DATE_MIN} and {PLAN_DATE_MAX}")
+        return value
 
     @model_validator(mode="after")
     def _url_or_citation(self) -> SourceRef:
@@ -52,6 +68,8 @@ class Phase(_Strict):
     end: date
     source: str
     description: str | None = None
+
+    _window = field_validator("start", "end")(classmethod(_in_plan_window))
 
     @model_validator(mode="after")
     def _ordered(self) -> Phase:
@@ -76,6 +94,8 @@ class Deadline(_Strict):
     source: str
     confirmed: bool = True
     note: str | None = None
+
+    _window = field_validator("date")(classmethod(_in_plan_window))
 
     @field_validator("uses")
     @classmethod
@@ -103,6 +123,8 @@ class Milestone(_Strict):
     confirmed: bool = True
     note: str | None = None
 
+    _window = field_validator("date")(classmethod(_in_plan_window))
+
 
 class Profile(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -123,6 +145,8 @@ class Profile(_Strict):
     hybrid: HybridPolicy = "allowed"
     hybrid_source: str | None = None
     notes: list[str] = Field(default_factory=list)
+
+    _window = field_validator("final_deadline")(classmethod(_in_plan_window))
 
     @field_validator("targets")
     @classmethod
@@ -157,10 +181,24 @@ class Profile(_Strict):
         for where, ref in refs:
             if ref not in known:
                 raise ValueError(f"{where}: unknown source id '{ref}'")
-        phases = sorted(self.phases, key=lambda p: p.start)
-        for before, after in pairwise(phases):
+        for i, (before, after) in enumerate(pairwise(self.phases), start=1):
+            if after.start < before.start:
+                raise ValueError(
+                    f"phases.{i}.start: phase '{after.id}' starts before '{before.id}'; "
+                    "list phases in time order"
+                )
             if after.start <= before.end:
                 raise ValueError(f"phases: '{before.id}' and '{after.id}' overlap")
+        first = self.phases[0].start
+        if self.final_deadline < first:
+            raise ValueError(
+                f"final_deadline: {self.final_deadline} is before the first phase starts ({first})"
+            )
+        for i, d in enumerate(self.deadlines):
+            if d.date < first:
+                raise ValueError(
+                    f"deadlines.{i}.date: {d.date} is before the first phase starts ({first})"
+                )
         return self
 
     def source(self, source_id: str) -> SourceRef:

@@ -1,0 +1,77 @@
+"""One maximum length per stored text field, and the date windows of plans and profiles.
+
+Every path in (API schemas, CSV import, CBOM import) reads its limits here, so what one
+path accepts every other path accepts too, and exporting then re-importing never fails on
+length. A `String(n)` column carries its own length; a `Text` column gets its limit from
+`TEXT_LIMITS`, so no column is left unbounded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Column, String
+
+TEXT_LIMITS: dict[tuple[str, str], int] = {
+    ("organizations", "description"): 5000,
+    ("assets", "description"): 5000,
+    ("crypto_usages", "evidence"): 20000,
+    ("crypto_usages", "notes"): 5000,
+    ("dependencies", "description"): 2000,
+}
+
+# Plans count quarters from their start and profiles date phases and deadlines. No policy
+# predates 2000 or looks past 2100; a window ending in 2200 keeps every wave date the
+# scheduler computes (start + waves, deadline arithmetic) centuries below Python's year
+# 9999, so date arithmetic on accepted input can never overflow.
+PLAN_DATE_MIN = date(2000, 1, 1)
+PLAN_DATE_MAX = date(2200, 12, 31)
+# Sources (standards, papers) may be older than any plan.
+SOURCE_DATE_MIN = date(1900, 1, 1)
+# Seen timestamps and certificate validity: X.509 uses 9999-12-31T23:59:59Z for "no
+# expiry" (RFC 5280, 4.1.2.5), so the upper bound is the last day Python can represent
+# after a timezone shift to UTC; the lower bound predates any computer-held certificate.
+OBSERVED_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+OBSERVED_MAX = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def column_limit(column: Column[Any]) -> int | None:
+    """The longest text a column may hold, or None for a column that is not text."""
+    if isinstance(column.type, String) and column.type.length is not None:
+        return int(column.type.length)
+    return TEXT_LIMITS.get((column.table.name, column.key))
+
+
+def limit(model: Any, name: str) -> int:
+    """`limit(Asset, "description")`: the maximum length of one model field.
+
+    >>> from inventory.models import Asset
+    >>> limit(Asset, "name"), limit(Asset, "description")
+    (200, 5000)
+    """
+    found = column_limit(model.__table__.c[name])
+    if found is None:
+        raise KeyError(f"{model.__tablename__}.{name} has no text limit")
+    return found
+
+
+def check_observed(value: datetime | None) -> datetime | None:
+    """Refuse a timestamp that cannot be converted to UTC or lies outside OBSERVED_*."""
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("date-time is out of range once converted to UTC") from None
+    if not OBSERVED_MIN <= utc <= OBSERVED_MAX:
+        raise ValueError(
+            f"date-time must be between {OBSERVED_MIN:%Y-%m-%d} and {OBSERVED_MAX:%Y-%m-%d}"
+        )
+    return value
+
+
+def check_plan_date(value: date, what: str = "date") -> date:
+    if not PLAN_DATE_MIN <= value <= PLAN_DATE_MAX:
+        raise ValueError(f"{what} must be between {PLAN_DATE_MIN} and {PLAN_DATE_MAX}")
+    return value
