@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import pages_auth, pages_officer
+from app.web import pages_admin, pages_agency, pages_auth, pages_officer, pages_vendor
 from app.web.core import install_handlers
 
 STATIC = Path(__file__).parent / "static"
@@ -16,5 +16,5 @@ STATIC = Path(__file__).parent / "static"
 def install_web(app: FastAPI) -> None:
     install_handlers(app)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages_auth, pages_officer):
+    for module in (pages_auth, pages_officer, pages_agency, pages_vendor, pages_admin):
         app.include_router(module.router)

@@ -1,0 +1,206 @@
+"""Vendor pages: products, benchmark runs with charts, sessions and their signed reports."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.api.deps import SessionDep
+from app.api.routers import testbed as api_testbed
+from app.api.routers import vendor_sessions as api_vendor
+from app.web.charts import hbar
+from app.web.core import User, WebError, page, redirect, render
+from inventory.models import Job
+from inventory.tenancy import get_scoped, scoped
+from testbed import bench_jobs
+from testbed.benchmark import wire_bytes
+from testbed.models import BenchmarkRecord, Product
+from testbed.vendor.models import VendorReport, VendorSession
+
+router = APIRouter(include_in_schema=False)
+
+
+def _testbed_reader(user: User) -> None:
+    user.principal.require_testbed()
+
+
+@router.get("/testbed")
+@page
+def testbed(request: Request, user: User, session: SessionDep) -> Response:
+    _testbed_reader(user)
+    products = api_testbed.list_products(session, user.principal)
+    jobs = list(
+        session.scalars(
+            scoped(select(Job), Job, user.principal)
+            .where(Job.kind == bench_jobs.JOB_KIND)
+            .order_by(Job.id.desc())
+            .limit(20)
+        )
+    )
+    engines = api_testbed.list_engines(user.principal)["engines"]
+    algorithms = sorted(
+        {
+            a
+            for e in engines
+            if e["available"]
+            for a in (*e.get("kems", []), *e.get("signatures", []))
+        }
+    )
+    return render(
+        request,
+        "testbed.html",
+        {
+            "products": products,
+            "jobs": jobs,
+            "engines": engines,
+            "algorithms": algorithms,
+        },
+    )
+
+
+@router.post("/testbed/products")
+@page
+def create_product(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=200)],
+    version: Annotated[str, Form(max_length=100)],
+    algorithms: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        data = api_testbed.ProductIn(
+            name=name,
+            version=version,
+            algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
+    product = api_testbed.create_product(data, session, user.principal)
+    return redirect(f"/testbed/products/{product.id}")
+
+
+@router.get("/testbed/products/{product_id}")
+@page
+def product(product_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    _testbed_reader(user)
+    p = get_scoped(session, Product, product_id, user.principal)
+    sessions_ = list(
+        session.scalars(
+            scoped(select(VendorSession), VendorSession, user.principal)
+            .where(VendorSession.product_id == p.id)
+            .order_by(VendorSession.id.desc())
+            .limit(100)
+        )
+    )
+    reports = api_vendor.list_reports(session, user.principal, product_id=p.id)
+    return render(request, "product.html", {"p": p, "sessions": sessions_, "reports": reports})
+
+
+@router.post("/testbed/benchmarks")
+@page
+def start_benchmark(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    algorithm: Annotated[list[str], Form(max_length=20)],
+    time_budget_s: Annotated[str, Form(max_length=10)] = "0.5",
+    include_baseline: Annotated[str, Form(max_length=5)] = "",
+    product_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    try:
+        req = bench_jobs.BenchmarkRequest(
+            algorithms=algorithm,
+            time_budget_s=time_budget_s,
+            include_baseline=bool(include_baseline),
+            product_id=product_id or None,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
+    job = api_testbed.start_benchmark(req, request, session, user.principal)
+    return redirect(f"/testbed/runs?job={job.id}")
+
+
+@router.get("/testbed/runs")
+@page
+def runs(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    job: Annotated[int, Query(ge=1)],
+) -> Response:
+    _testbed_reader(user)
+    j = api_testbed.get_benchmark(job, session, user.principal)
+    records = list(
+        session.scalars(
+            scoped(select(BenchmarkRecord), BenchmarkRecord, user.principal)
+            .where(BenchmarkRecord.job_id == j.id)
+            .order_by(BenchmarkRecord.id)
+        )
+    )
+    charts: list[dict[str, Any]] = []
+    by_op: dict[str, list[tuple[str, float]]] = {}
+    sizes: list[tuple[str, float]] = []
+    for r in records:
+        label = f"{r.algorithm} · {r.engine}"
+        for op, stats in r.operations.items():
+            by_op.setdefault(op, []).append((label, float(stats["ops_per_s"])))
+        wire = wire_bytes(SimpleNamespace(kind=r.kind, sizes=r.sizes))  # type: ignore[arg-type]
+        sizes.append((label, float(wire)))
+    for op, rows in by_op.items():
+        charts.append(
+            {
+                "title": f"{op}: operations per second",
+                "rows": rows,
+                "svg": hbar(rows, f"{op}: operations per second", width=640),
+            }
+        )
+    size_chart = hbar(sizes, "bytes on the wire", width=640, unit=" B") if sizes else None
+    return render(
+        request,
+        "runs.html",
+        {
+            "j": j,
+            "records": records,
+            "charts": charts,
+            "size_chart": size_chart,
+            "sizes": sizes,
+            "comparisons": (j.result or {}).get("comparisons", []),
+        },
+    )
+
+
+@router.get("/testbed/sessions/{session_id}")
+@page
+def vendor_session(session_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    _testbed_reader(user)
+    row = get_scoped(session, VendorSession, session_id, user.principal)
+    report = session.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
+    return render(request, "vendor_session.html", {"s": row, "report": report})
+
+
+@router.get("/testbed/sessions/{session_id}/report.json")
+@page
+def report_download(session_id: int, user: User, session: SessionDep) -> Response:
+    _testbed_reader(user)
+    document = api_vendor.session_report(session_id, session, user.principal)
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="report-{session_id}.json"'},
+    )
+
+
+@router.get("/testbed/report-key")
+@page
+def report_key(request: Request, session: SessionDep) -> Response:
+    key = api_vendor.report_key(session)
+    key["created_at"] = str(key["created_at"])
+    return render(request, "report_key.html", {"key": key, "key_json": json.dumps(key, indent=2)})
