@@ -199,14 +199,10 @@ def test_judge_and_plan_in_the_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPa
         env={"COLUMNS": "250"},
     )
     assert res.exit_code == 0, res.output
-    rows = {
-        cells[2]: cells
-        for line in res.output.splitlines()
-        if len(cells := [c.strip() for c in line.split("│")]) > 4
-    }
-    assert rows["MD5"][3].startswith("migrate-now") and rows["MD5"][4].startswith("migrate-now")
-    assert str(earliest_date(get_profile("eu-2030-2035"))) in rows["MD5"][4]
-    assert "migrate-now" not in rows["AES-256"][3] + rows["AES-256"][4]
+    # one migrate-now per legacy usage and profile (7 x 2), none for AES-256; the layout of
+    # the table is the judge command's own business
+    assert res.output.count("migrate-now") == 2 * (len(SPELLINGS) - 1), res.output
+    assert str(earliest_date(get_profile("eu-2030-2035"))) in res.output
 
     res = runner.invoke(
         plan_app,
