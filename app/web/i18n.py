@@ -49,6 +49,7 @@ def enum_messages() -> set[str]:
     """Enum values the templates translate with `_(value)` (statuses, sectors, kinds...)."""
     from inventory import choices
     from inventory.models import JobStatus
+    from migration.models import TaskStatus
 
     out: set[str] = set()
     for name in (
@@ -63,6 +64,7 @@ def enum_messages() -> set[str]:
     ):
         out |= {e.value for e in getattr(choices, name)}
     out |= {e.value for e in JobStatus}
+    out |= {e.value for e in TaskStatus}
     out |= {"sector", "asset_type", "exposure", "criticality", "environment", "quantum_status"}
     return out
 
@@ -75,7 +77,10 @@ def template_messages() -> set[str]:
     for path in sorted((Path(__file__).parent / "templates").glob("*.html")):
         with path.open("rb") as fh:
             for _, _, message, _ in babel_extract(fh, ("_", "gettext", "ngettext"), [], {}):
-                out |= {message} if isinstance(message, str) else {m for m in message if m}
+                if isinstance(message, str):
+                    out.add(message)
+                elif isinstance(message, tuple):  # ngettext: singular and plural
+                    out |= {m for m in message if isinstance(m, str)}
     return out
 
 
