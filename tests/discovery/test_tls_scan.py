@@ -179,3 +179,84 @@ def test_cold_catalog_does_not_eat_the_timeout(go_tls, ecdsa_chain):
     r = scan(peer.port, timeout=1.0, cipher_suites=False, signature_schemes=False)
     assert r.status == "ok", r.error
     assert r.groups == ["x25519", "secp256r1", "secp384r1"]
+
+
+def _offered_groups(hello: bytes) -> tuple[bytes, list[int]]:
+    """Session id and supported_groups of a ClientHello handshake message."""
+    import struct
+
+    body = hello[4:]
+    pos = 2 + 32
+    sid = body[pos + 1 : pos + 1 + body[pos]]
+    pos += 1 + body[pos]
+    pos += 2 + struct.unpack("!H", body[pos : pos + 2])[0]
+    pos += 1 + body[pos]
+    end = pos + 2 + struct.unpack("!H", body[pos : pos + 2])[0]
+    pos += 2
+    while pos < end:
+        kind, size = struct.unpack("!HH", body[pos : pos + 4])
+        if kind == 0x000A:
+            data = body[pos + 6 : pos + 4 + size]
+            return sid, [struct.unpack("!H", data[i : i + 2])[0] for i in range(0, len(data), 2)]
+        pos += 4 + size
+    return sid, []
+
+
+@pytest.fixture(scope="module")
+def kyber_only_port():
+    """A server that accepts only the obsolete X25519Kyber768Draft00 (0x6399), as some
+    2023-era deployments did: HelloRetryRequest when it is offered, an alert otherwise.
+    No maintained TLS library still speaks it, so this peer is hand-built like the probes."""
+    import struct
+    import threading
+
+    from inventory.discovery.tlswire import HRR_RANDOM
+
+    loop = asyncio.new_event_loop()
+    port: list[int] = []
+
+    async def handle(reader, writer) -> None:
+        try:
+            header = await reader.readexactly(5)
+            hello = await reader.readexactly(struct.unpack("!H", header[3:5])[0])
+            sid, groups = _offered_groups(hello)
+            tls13 = b"\x00\x2b" in hello  # crude, enough for this peer: supported_versions
+            if 0x6399 in groups and tls13:
+                exts = b"\x00\x2b\x00\x02\x03\x04" + b"\x00\x33\x00\x02\x63\x99"
+                body = b"\x03\x03" + HRR_RANDOM + bytes([len(sid)]) + sid + b"\x13\x01\x00"
+                body += struct.pack("!H", len(exts)) + exts
+                msg = b"\x02" + len(body).to_bytes(3, "big") + body
+                writer.write(b"\x16\x03\x03" + struct.pack("!H", len(msg)) + msg)
+            else:
+                writer.write(b"\x15\x03\x03\x00\x02\x02\x28")  # fatal handshake_failure
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", 0))
+        port.append(server.sockets[0].getsockname()[1])
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    while not port:
+        time.sleep(0.01)
+    yield port[0]
+    loop.call_soon_threadsafe(loop.stop)
+
+
+def test_pre_standard_kyber_only_server(kyber_only_port):
+    r = scan(kyber_only_port)
+    assert r.status == "ok", r.error
+    assert r.versions == ["TLSv1.3"]
+    assert r.groups == ["X25519Kyber768Draft00"] and r.group_codepoints == [0x6399]
+    assert r.pre_standard_groups == ["X25519Kyber768Draft00"]
+    assert r.hybrid_groups == ["X25519Kyber768Draft00"]
+    from inventory.catalog import get_catalog
+
+    verdict = get_catalog().classify("X25519Kyber768Draft00")
+    assert verdict.status.value == "hybrid" and "obsolete" in verdict.reason
