@@ -1,7 +1,8 @@
 """Security headers on every HTTP response, including the 413s and 429s sent before routing.
 
-API responses (under `/api/`) carry tenants' inventory data and, for new keys, secrets:
-they also get `Cache-Control: no-store`, so no browser or proxy cache keeps a copy.
+API answers and web pages carry tenants' inventory data and, for new keys, secrets: every
+response but static assets also gets `Cache-Control: no-store`, so no browser or proxy
+cache keeps a copy.
 The Content-Security-Policy allows this origin only; the docs pages work under it because
 their assets are served locally and Swagger UI starts from a file (`app.api.docs`).
 """
@@ -39,16 +40,18 @@ NO_STORE = (b"cache-control", b"no-store")
 class SecurityHeaders:
     """Pure ASGI middleware: adds each header the response does not set itself."""
 
-    def __init__(self, app: ASGIApp, *, no_store_prefix: str = "/api/") -> None:
+    def __init__(
+        self, app: ASGIApp, *, cacheable_prefixes: tuple[str, ...] = ("/docs-assets/", "/static/")
+    ) -> None:
         self.app = app
-        self.no_store_prefix = no_store_prefix
+        self.cacheable_prefixes = cacheable_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
-        if scope["path"].startswith(self.no_store_prefix):
+        if not scope["path"].startswith(self.cacheable_prefixes):
             extra.append(NO_STORE)
 
         async def send_with_headers(message: Message) -> None:
