@@ -46,11 +46,10 @@ def original_entry(
     dropped: list[str] = []
     cp = data.get("cryptoProperties")
     if isinstance(cp, dict) and cp:
-        cp = dict(cp)
         for key in ("relatedCryptoMaterialProperties", "keyProperties"):
             rp = cp.get(key)
             if isinstance(rp, dict) and "value" in rp and rp.get("type") not in PUBLIC_VALUE_TYPES:
-                cp[key] = {k: v for k, v in rp.items() if k != "value"}
+                cp = {**cp, key: {k: v for k, v in rp.items() if k != "value"}}
                 dropped.append(f"cryptoProperties.{key}.value")
         entry["cryptoProperties"] = cp
     ev = data.get("evidence")

@@ -17,8 +17,14 @@ How components become rows
   * related-crypto-material keys (public/private/secret/key) -> a usage of the key's
     algorithm (algorithmRef, or the algorithm it dependsOn, or its own name) with key size;
   * protocol -> one usage per algorithm of its cipher suites (by reference, or parsed from
-    IANA suite names), with the protocol set; IKEv2 transform references likewise.
-  Other material (nonces, salts, tokens...) is not held and is reported.
+    IANA suite names), with the protocol set; IKEv2 transform references likewise. A protocol
+    naming no algorithm at all is one usage of the protocol itself (primitive other, quantum
+    status unknown: nothing to classify, and not listed as an unknown algorithm).
+  Other material (nonces, salts, tokens...) is no usage and is reported.
+- Every crypto component of another tool (all but our own exporter's helpers and native
+  usages) is also kept verbatim in `cbom_extra` of the nearest usage: its cryptoProperties
+  (secret key values left out), evidence, and dependsOn/provides to other crypto components;
+  each usage records the bom-ref it came from. The exporter writes them back (cbom_fidelity).
 - A usage belongs to the asset that `dependsOn` it (or nests it); else to the library/HSM
   that `provides` it; else to the asset owning a crypto component that refers to it; else to
   `metadata.component`, or a synthetic asset named after the file, with a warning. A crypto
@@ -28,8 +34,9 @@ How components become rows
   `pqcplan:dependency:<provider-ref>` property or guessed from the provider's type.
 - `dependsOn` / `provides` naming unknown refs are reported as warnings and skipped (real
   tools emit dangling refs; refusing the whole file would help nobody).
-- source = cbom and evidence = the component's JSON path (plus the occurrences a scanner
-  recorded), unless our own `pqcplan:usage:source` / `evidence` properties say otherwise.
+- source = cbom and evidence = the component's JSON path (plus a summary of the occurrences
+  a scanner recorded, kept whole in `cbom_extra`), unless our own `pqcplan:usage:source` /
+  `evidence` properties say otherwise.
 - Every usage is classified by the catalog (`Catalog.classify`, memoized on its inputs; a name
   the catalog does not know is retried by the component's OID); names it does not know are
   kept, flagged unknown and listed in `unknown_algorithms`. When our own file states another
@@ -1356,7 +1363,9 @@ class _Builder:
         near: dict[str, list[str]] = defaultdict(list)
         for comp in kept:
             cp = comp.data.get("cryptoProperties")
-            linked = mentioned_refs(cp, comps, comp.ref) if cp else []
+            # algorithms name no other component; certificates, keys and protocols do
+            refers = cp and comp.asset_type != "algorithm"
+            linked = mentioned_refs(cp, comps, comp.ref) if refers else []
             for refs in self.crypto_links.get(comp.ref, {}).values():
                 linked.extend(refs)
             for other in linked:
