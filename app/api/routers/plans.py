@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from inventory.errors import InputError
 from inventory.models import Job
 from inventory.service.organizations import target_org
@@ -148,12 +148,11 @@ def _version(session: Any, plan_id: int, number: int, principal: Principal) -> P
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_plan(
-    data: PlanCreate, request: Request, session: SessionDep, principal: PrincipalDep
+    data: PlanCreate, request: Request, session: SessionDep, principal: InventoryWriter
 ) -> Any:
     """Plan the organization's inventory under a profile; stores version 1.
 
     Large inventories: pass `background: true` to get a job at once (202)."""
-    principal.require_write()
     org_id = target_org(session, principal, data.organization_id)
     if data.background:
         return _start_plan_job(data, request, session, principal, org_id)
@@ -164,8 +163,7 @@ def create_plan(
 
 
 @router.get("")
-def list_plans(session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    principal.require_read()
+def list_plans(session: SessionDep, principal: InventoryReader) -> list[dict[str, Any]]:
     plans = session.scalars(scoped(select(Plan), Plan, principal).order_by(Plan.id))
     return [
         {
@@ -180,25 +178,22 @@ def list_plans(session: SessionDep, principal: PrincipalDep) -> list[dict[str, A
 
 
 @router.get("/{plan_id}")
-def get_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
-    principal.require_read()
+def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> dict[str, Any]:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
 
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
-    principal.require_write()
+def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -> Response:
     session.delete(get_scoped(session, Plan, plan_id, principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{plan_id}/versions", status_code=status.HTTP_201_CREATED)
 def regenerate(
-    plan_id: int, data: Regenerate, session: SessionDep, principal: PrincipalDep
+    plan_id: int, data: Regenerate, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     """A new version from the current inventory; unset what-if values keep the last ones."""
-    principal.require_write()
     plan = get_scoped(session, Plan, plan_id, principal)
     last = service.latest_version(session, plan.id)
     base = last.params if last else {}
@@ -217,10 +212,9 @@ def regenerate(
 
 @router.get("/{plan_id}/versions/{number}")
 def get_version(
-    plan_id: int, number: int, session: SessionDep, principal: PrincipalDep
+    plan_id: int, number: int, session: SessionDep, principal: InventoryReader
 ) -> dict[str, Any]:
     """A version's summary and its progress per phase and sector."""
-    principal.require_read()
     version = _version(session, plan_id, number, principal)
     return _version_out(version) | {"progress": service.version_progress(session, version.id)}
 
@@ -230,14 +224,13 @@ def list_tasks(
     plan_id: int,
     number: int,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     phase: str | None = None,
     task_status: Annotated[TaskStatus | None, Query(alias="status")] = None,
     flagged: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    principal.require_read()
     version = _version(session, plan_id, number, principal)
     stmt = select(PlanTask).where(PlanTask.version_id == version.id)
     if phase:
@@ -255,11 +248,10 @@ def export_version(
     plan_id: int,
     number: int,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline."""
-    principal.require_read()
     version = _version(session, plan_id, number, principal)
     tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
     body = report.render(fmt, version.summary, tasks, service.progress(tasks))
@@ -275,11 +267,10 @@ def export_version(
 def compare_versions(
     plan_id: int,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: InventoryReader,
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
 ) -> dict[str, Any]:
-    principal.require_read()
     old = _version(session, plan_id, from_version, principal)
     new = _version(session, plan_id, to_version, principal)
     diff = service.compare(
@@ -291,9 +282,8 @@ def compare_versions(
 
 @router.patch("/tasks/{task_id}")
 def change_status(
-    task_id: int, data: StatusChange, session: SessionDep, principal: PrincipalDep
+    task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
-    principal.require_write()
     task = get_scoped(session, PlanTask, task_id, principal)
     service.set_status(task, data.status, data.note)
     session.flush()
@@ -301,9 +291,10 @@ def change_status(
 
 
 @router.post("/judge")
-def judge_inventory(data: JudgeIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def judge_inventory(
+    data: JudgeIn, session: SessionDep, principal: InventoryReader
+) -> dict[str, Any]:
     """The organization's usages under several profiles side by side, with disagreements."""
-    principal.require_read()
     org_id = target_org(session, principal, data.organization_id)
     try:
         profiles = [service.resolve_profile(session, org_id, p) for p in data.profiles]
