@@ -129,15 +129,18 @@ def read_json(text: str) -> dict[str, Any]:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
-def _md(text: Any) -> str:
+def md_escape(text: Any) -> str:
     """Text safe inside a Markdown table cell or list item: HTML is escaped (no raw
     `<script>`), and emphasis, code, link and table characters are backslash-escaped.
 
-    >>> _md("<script>x</script> *a* [b](c) | d")
+    >>> md_escape("<script>x</script> *a* [b](c) | d")
     '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\* \\\\[b\\\\](c) \\\\| d'
     """
     flat = " ".join(_cell(text).splitlines())
     return _MD_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+
+
+_md = md_escape
 
 
 def to_markdown(

@@ -22,6 +22,7 @@ from typing import Any
 from inventory.catalog import get_catalog
 from migration.compare import Judgement, Verdict
 from migration.profiles.schema import Profile
+from migration.report import md_escape
 from migration.targets import is_hybrid
 
 ACTIONABLE = ("migrate-now", "migrate", "review")
@@ -263,7 +264,7 @@ def to_json(
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_escape(text)  # no raw HTML or Markdown from a scanned file's names
 
 
 def to_markdown(
@@ -282,11 +283,11 @@ def to_markdown(
     for f in result.findings:
         j = f.judgement
         cells = [verdict_text(v) for v in j.verdicts]
-        gate_cell = ("**FAIL** " if f.failing else "") + f.why
+        gate_cell = ("**FAIL** " if f.failing else "") + _md(f.why)
         lines.append(
             "| "
             + " | ".join(_md(c) for c in [j.asset_name, j.algorithm, *cells, f.satisfy.text()])
-            + f" | {_md(gate_cell)} |"
+            + f" | {gate_cell} |"
         )
     disagreeing = [j for j in judgements if j.disagreements]
     if disagreeing:

@@ -26,3 +26,16 @@ def test_markup_in_names_and_errors_is_printed_literally(tmp_path: Path):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "MarkupError" not in proc.stderr
     assert "unknown asset ref '[/bold]'" in proc.stderr
+
+
+def test_judge_markdown_escapes_names_from_the_judged_file(tmp_path: Path):
+    rows = tmp_path / "names.csv"
+    rows.write_text(
+        "asset_ref,asset_name,asset_type,algorithm,primitive,function\n"
+        "web,<script>alert(1)</script> *x*,application,RSA-2048,signature,"
+        "certificate_signature\n",
+        encoding="utf-8",
+    )
+    proc = run(["judge", str(rows), "--format", "md", "--as-of", "2026-11-27"], tmp_path / "x.db")
+    assert "<script>" not in proc.stdout
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\*" in proc.stdout
