@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
@@ -259,9 +260,21 @@ class _EndpointScan:
             server_name=self.sni,
         )
 
+    async def _resolve(self) -> None:
+        """A host name is looked up once per target, not once per probe (SNI keeps the name)."""
+        if self.sni is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(self.sni, self.result.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise TargetFailure("error", f"cannot resolve {self.sni}: {exc.strerror}") from exc
+        self.probe.host = infos[0][4][0]
+
     async def run(self) -> TlsResult:
         r = self.result
         started = time.perf_counter()
+        await self._resolve()
         answer, _ = await self.probe.run(self.hello13(GROUPS))
         tls13 = isinstance(answer, ServerHello) and answer.version == TLS13
         if tls13:

@@ -260,3 +260,13 @@ def test_pre_standard_kyber_only_server(kyber_only_port):
 
     verdict = get_catalog().classify("X25519Kyber768Draft00")
     assert verdict.status.value == "hybrid" and "obsolete" in verdict.reason
+
+
+def test_host_name_is_resolved_once_and_sent_as_sni(go_tls, ecdsa_chain):
+    chain, key = ecdsa_chain
+    peer = go_tls(CLASSICAL, chain, key)
+    r = asyncio.run(scan_endpoint("localhost", peer.port, ScanOptions(timeout=10)))
+    assert r.status == "ok", r.error
+    assert r.groups == ["x25519", "secp256r1", "secp384r1"]
+    bad = asyncio.run(scan_endpoint("no-such-host.invalid", peer.port, ScanOptions(timeout=10)))
+    assert bad.status == "error" and "cannot resolve no-such-host.invalid" in bad.error
