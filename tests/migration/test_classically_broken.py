@@ -36,6 +36,10 @@ LEGACY = {  # canonical name -> (primitive, function, quantum status)
     "RSA-1024": ("signature", "certificate_signature", QuantumStatus.BROKEN),
     "DH-1024": ("key_exchange", "tls_key_exchange", QuantumStatus.BROKEN),
     "DSA-1024": ("signature", "document_signing", QuantumStatus.BROKEN),
+    "RSA-512": ("encryption", "key_wrapping", QuantumStatus.BROKEN),
+    "RSA-1536": ("signature", "code_signing", QuantumStatus.BROKEN),
+    "DH-768": ("key_exchange", "vpn", QuantumStatus.BROKEN),
+    "DH-1536": ("key_exchange", "ssh_key_exchange", QuantumStatus.BROKEN),
 }
 SOUND = {  # classically sound today: judged by the quantum timeline only
     "RSA-2048": ("signature", "certificate_signature", QuantumStatus.BROKEN),
@@ -109,6 +113,7 @@ SPELLINGS = [  # as a scanner or a spreadsheet writes them: the catalog resolves
     ("RC4", "symmetric", "data_in_transit", None),
     ("RSA", "signature", "certificate_signature", 1024),
     ("modp1024", "key_exchange", "tls_key_exchange", None),
+    ("modp1536", "key_exchange", "vpn", None),
     ("AES-256", "symmetric", "data_at_rest", None),
 ]
 
@@ -135,7 +140,7 @@ def test_judge_and_plan_over_the_api(api: Any) -> None:
     h = api.headers(org, Role.OFFICER)
     canonical = _seed_over_api(api, h)
     legacy = {c for raw, c in canonical.items() if raw != "AES-256"}
-    assert {"MD5", "SHA-1", "DES", "3DES", "RC4", "RSA-1024", "DH-1024"} <= legacy
+    assert {"MD5", "SHA-1", "DES", "3DES", "RC4", "RSA-1024", "DH-1024", "DH-1536"} <= legacy
 
     r = api.client.post(
         "/api/v1/plans/judge",
@@ -199,7 +204,7 @@ def test_judge_and_plan_in_the_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPa
         env={"COLUMNS": "250"},
     )
     assert res.exit_code == 0, res.output
-    # one migrate-now per legacy usage and profile (7 x 2), none for AES-256; the layout of
+    # one migrate-now per legacy usage and profile (8 x 2), none for AES-256; the layout of
     # the table is the judge command's own business
     assert res.output.count("migrate-now") == 2 * (len(SPELLINGS) - 1), res.output
     assert str(earliest_date(get_profile("eu-2030-2035"))) in res.output

@@ -332,7 +332,7 @@ def test_falcon_is_fn_dsa_draft(catalog):
         ("HS256", {}, "HMAC-SHA256"),
         # family + size / curve / parameter set
         ("RSA", {"key_size": 2048}, "RSA-2048"),
-        ("RSA", {"key_size": 1536}, "RSA"),
+        ("RSA", {"key_size": 1792}, "RSA"),  # no member of that size
         ("RSA", {"parameter_set": "2048"}, "RSA-2048"),
         ("ECDSA", {"curve": "P-256"}, "ECDSA-P256"),
         ("ECDSA", {"curve": "brainpoolP384r1"}, "ECDSA-brainpoolP384r1"),
