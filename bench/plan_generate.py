@@ -187,7 +187,7 @@ def copy_inventory(source: str, target: str) -> None:
     (the CSV import of 500,000 rows takes many minutes on a busy machine; run it once)."""
     upgrade(target)
     t0 = time.perf_counter()
-    src, dst = engine_for(source), engine_for(target)
+    src, dst = create_engine(source), engine_for(target)  # a plain reader: no write lock
     with dst.connect() as probe:
         if probe.scalar(select(Organization.id).where(Organization.slug == ORG_SLUG)):
             return
