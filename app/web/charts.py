@@ -68,7 +68,7 @@ def dependency_graph(
     cx = (width - node_w) / 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" '
+        f'width="{width}" height="{height}" role="group" '
         f'aria-label="dependencies of {escape(centre)}"><title>dependencies of '
         f"{escape(centre)}</title>"
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
