@@ -95,7 +95,7 @@ from inventory.exchange.cbom_common import (
 )
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
 from inventory.input_checks import loads_strict
-from inventory.limits import column_limit
+from inventory.limits import check_observed, column_limit
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
 
@@ -218,10 +218,10 @@ def _obj(value: Any, path: str, what: str) -> dict[str, Any]:
 def _date(value: Any, path: str, what: str) -> datetime | None:
     if value is None:
         return None
-    try:
-        return parse_datetime(value)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{what} is not an ISO 8601 date-time: {value!r}", path) from exc
+    try:  # the same window as the API and the CSV import (inventory.limits)
+        return check_observed(parse_datetime(value))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"{what} is not an ISO 8601 date-time: {value!r} ({exc})", path) from exc
 
 
 def _enum(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:

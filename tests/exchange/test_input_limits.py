@@ -227,3 +227,20 @@ def test_cbom_text_and_numbers_that_cannot_be_stored_are_refused(session_factory
         import_cbom(session, org, doc)
     assert words in info.value.message
     assert info.value.location.startswith("$.components[0].")
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "1066-10-14T09:00:00Z"])
+def test_cbom_certificate_dates_outside_the_window_are_refused(session_factory, org, when):
+    doc = _cbom(
+        {
+            "type": "cryptographic-asset",
+            "name": "web cert",
+            "cryptoProperties": {
+                "assetType": "certificate",
+                "certificateProperties": {"subjectName": "CN=web", "notValidBefore": when},
+            },
+        }
+    )
+    with session_factory() as session, pytest.raises(InputError) as info:
+        import_cbom(session, org, doc)
+    assert info.value.location.endswith(".notValidBefore")
