@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.api.auth_throttle import FailureLimiter
 from app.settings import Settings
-from inventory.db import READ_ONLY
 from inventory.apikeys import authenticate
 from inventory.choices import Role
+from inventory.db import READ_ONLY
 from inventory.tenancy import Forbidden, Principal
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
