@@ -1,0 +1,345 @@
+"""Concurrent clients against a real `pqcplan serve`: throughput, latency, errors, lost writes.
+
+    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 60] [--pg URL] [--json]
+
+Starts `pqcplan serve` (uvicorn) on loopback on a fresh SQLite file (and, with `--pg`, on a
+scratch PostgreSQL database), runs N clients doing mixed reads and writes for a bounded
+time, prints requests/s, p50/p95/p99, counts per status code, and then checks the database
+itself: every write answered 2xx must be there (the last acknowledged owner of each asset,
+each created usage, each deleted asset gone). Exit code 1 on a 5xx other than 503, on a 503
+without Retry-After, or on a lost write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+TINY_ARGS = ["--clients", "4", "--seconds", "3"]
+ROOT = Path(__file__).resolve().parent.parent
+ORGS = 4
+# operation -> weight: two thirds reads, one third writes
+MIX = {
+    "list_assets": 30,
+    "get_asset": 15,
+    "summary": 10,
+    "list_usages": 10,
+    "create_asset": 12,
+    "patch_asset": 12,
+    "create_usage": 7,
+    "delete_asset": 4,
+}
+ALGORITHMS = [
+    ("RSA-2048", "signature"),
+    ("ECDSA-P256", "signature"),
+    ("ML-KEM-768", "key_exchange"),
+    ("AES-256", "symmetric"),
+    ("ML-DSA-65", "signature"),
+]
+
+
+@dataclass
+class Ledger:
+    """What the server acknowledged (2xx), to check against the database afterwards."""
+
+    owners: dict[int, str] = field(default_factory=dict)  # asset id -> last acknowledged owner
+    usages: dict[int, int] = field(default_factory=dict)  # usage id -> its asset id
+    deleted: set[int] = field(default_factory=set)
+    unknown: set[int] = field(default_factory=set)  # assets with a write of unknown outcome
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    by_op: Counter[str] = field(default_factory=Counter)
+    bad_503: int = 0
+    acknowledged: int = 0  # writes answered 2xx
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare(url: str) -> list[dict[str, str]]:
+    """Schema, organizations and officer keys, written by the library in this process."""
+    from inventory.apikeys import issue_key
+    from inventory.choices import Role, Sector, Tier
+    from inventory.db import engine_for, session_factory
+    from inventory.migrations import upgrade
+    from inventory.models import Organization
+
+    upgrade(url)
+    headers = []
+    with session_factory(url).begin() as session:
+        for i in range(ORGS):
+            org = Organization(
+                slug=f"load-{i}", name=f"Load {i}", sector=Sector.FINANCE, tier=Tier.PRIVATE
+            )
+            session.add(org)
+            session.flush()
+            _, secret = issue_key(session, org.id, Role.OFFICER, "load")
+            headers.append({"Authorization": f"Bearer {secret}"})
+    engine_for(url).dispose()
+    return headers
+
+
+def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    pqcplan = Path(sys.executable).with_name("pqcplan")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(pqcplan), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"pqcplan serve exited {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("pqcplan serve did not answer /healthz within 60 s")
+
+
+async def _client(
+    n: int, http: httpx.AsyncClient, headers: dict[str, str], until: float, led: Ledger
+) -> None:
+    rng = random.Random(n)
+    ops, weights = list(MIX), list(MIX.values())
+    mine: list[int] = []  # this client's live assets: only it writes them, one at a time
+    seq = 0
+    while time.monotonic() < until:
+        op = rng.choices(ops, weights)[0]
+        if op in ("get_asset", "patch_asset", "create_usage", "delete_asset") and not mine:
+            op = "create_asset"
+        seq += 1
+        target = rng.choice(mine) if mine else None
+        if op == "list_assets":
+            req = http.build_request("GET", "/api/v1/assets", params={"limit": 50})
+        elif op == "list_usages":
+            req = http.build_request("GET", "/api/v1/usages", params={"limit": 50})
+        elif op == "summary":
+            req = http.build_request("GET", "/api/v1/inventory/summary")
+        elif op == "get_asset":
+            req = http.build_request("GET", f"/api/v1/assets/{target}")
+        elif op == "create_asset":
+            body = {"name": f"c{n}-a{seq}", "asset_type": "service", "owner": f"c{n}-{seq}"}
+            req = http.build_request("POST", "/api/v1/assets", json=body)
+        elif op == "patch_asset":
+            owner = f"c{n}-{seq}"
+            req = http.build_request("PATCH", f"/api/v1/assets/{target}", json={"owner": owner})
+        elif op == "create_usage":
+            algorithm, primitive = rng.choice(ALGORITHMS)
+            body = {"asset_id": target, "algorithm": algorithm, "primitive": primitive}
+            req = http.build_request("POST", "/api/v1/usages", json=body)
+        else:
+            req = http.build_request("DELETE", f"/api/v1/assets/{target}")
+        req.headers.update(headers)
+        started = time.perf_counter()
+        try:
+            resp = await http.send(req)
+        except httpx.HTTPError as exc:
+            led.statuses[type(exc).__name__] += 1
+            if target is not None and req.method != "GET":
+                led.unknown.add(target)  # no answer: the write may or may not have landed
+            continue
+        led.latencies.append(time.perf_counter() - started)
+        led.statuses[str(resp.status_code)] += 1
+        led.by_op[op] += 1
+        if resp.status_code == 503 and "retry-after" not in resp.headers:
+            led.bad_503 += 1
+        if not 200 <= resp.status_code < 300:
+            continue
+        if req.method != "GET":
+            led.acknowledged += 1
+        if op == "create_asset":
+            asset = resp.json()
+            mine.append(asset["id"])
+            led.owners[asset["id"]] = asset["owner"]
+        elif op == "patch_asset":
+            led.owners[target] = owner
+        elif op == "create_usage":
+            led.usages[resp.json()["id"]] = target
+        elif op == "delete_asset":
+            mine.remove(target)
+            led.deleted.add(target)
+            led.owners.pop(target, None)
+
+
+def _lost_writes(url: str, led: Ledger) -> list[str]:
+    from inventory.models import Asset, CryptoUsage
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    lost = []
+    try:
+        with engine.connect() as conn:
+            owners = dict(conn.execute(select(Asset.id, Asset.owner)).all())
+            usages = set(conn.scalars(select(CryptoUsage.id)))
+    finally:
+        engine.dispose()
+    for asset_id, owner in led.owners.items():
+        if asset_id in led.unknown:
+            continue
+        if asset_id not in owners:
+            lost.append(f"asset {asset_id}: acknowledged but missing")
+        elif owners[asset_id] != owner:
+            lost.append(f"asset {asset_id}: owner {owners[asset_id]!r}, acknowledged {owner!r}")
+    for asset_id in led.deleted - led.unknown:
+        if asset_id in owners:
+            lost.append(f"asset {asset_id}: delete acknowledged but still there")
+    for usage_id, asset_id in led.usages.items():
+        if asset_id in led.deleted or asset_id in led.unknown:
+            continue  # a deleted asset takes its usages along
+        if usage_id not in usages:
+            lost.append(f"usage {usage_id}: acknowledged but missing")
+    return lost
+
+
+def run(url: str, label: str, clients: int, seconds: float, workdir: Path) -> dict[str, Any]:
+    env = os.environ | {"DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    env.pop("BOOTSTRAP_ADMIN_KEY", None)
+    headers = _prepare(url)
+    port = _free_port()
+    server = _start_server(env, port, workdir / f"serve-{label}.log")
+    led = Ledger()
+    try:
+
+        async def load() -> float:
+            limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+            timeout = httpx.Timeout(120.0)
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout
+            ) as http:
+                started = time.monotonic()
+                until = started + seconds
+                await asyncio.gather(
+                    *(_client(i, http, headers[i % ORGS], until, led) for i in range(clients))
+                )
+                return time.monotonic() - started
+
+        elapsed = asyncio.run(load())
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    lost = _lost_writes(url, led)
+    lat = sorted(led.latencies) or [0.0]
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
+
+    server_errors = sum(v for k, v in led.statuses.items() if k.startswith("5") and k != "503")
+    return {
+        "database": label,
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(led.latencies),
+        "requests_per_s": round(len(led.latencies) / elapsed, 1),
+        "p50_ms": round(pct(50), 1),
+        "p95_ms": round(pct(95), 1),
+        "p99_ms": round(pct(99), 1),
+        "mean_ms": round(statistics.fmean(lat) * 1000, 1),
+        "statuses": dict(sorted(led.statuses.items())),
+        "by_operation": dict(sorted(led.by_op.items())),
+        "acknowledged_writes": led.acknowledged,
+        "server_errors_not_503": server_errors,
+        "503_without_retry_after": led.bad_503,
+        "unknown_outcome_writes": len(led.unknown),
+        "lost_writes": len(lost),
+        "lost_examples": lost[:10],
+    }
+
+
+def _print(result: dict[str, Any]) -> None:
+    print(
+        f"{result['database']}: {result['clients']} clients for {result['seconds']} s: "
+        f"{result['requests']} requests, {result['requests_per_s']} requests/s"
+    )
+    print(
+        f"  latency p50 {result['p50_ms']} ms  p95 {result['p95_ms']} ms  "
+        f"p99 {result['p99_ms']} ms  mean {result['mean_ms']} ms"
+    )
+    print(f"  status codes: {result['statuses']}")
+    print(f"  operations: {result['by_operation']}")
+    print(
+        f"  acknowledged writes {result['acknowledged_writes']}, "
+        f"lost writes {result['lost_writes']}, "
+        f"5xx other than 503: {result['server_errors_not_503']}, "
+        f"503 without Retry-After: {result['503_without_retry_after']}"
+    )
+    for line in result["lost_examples"]:
+        print(f"  LOST: {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    parser.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (server logs)")
+    args = parser.parse_args()
+    results = []
+    workdir = Path(tempfile.mkdtemp(prefix="pqcplan-load-"))
+    try:
+        url = f"sqlite:///{workdir / 'load.sqlite3'}"
+        results.append(run(url, "SQLite", args.clients, args.seconds, workdir))
+        if args.pg:
+            name = f"pqcplan_load_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(
+                args.pg.replace("postgresql://", "postgresql+psycopg://", 1),
+                isolation_level="AUTOCOMMIT",
+            )
+            with admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            pg_url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
+            try:
+                results.append(run(pg_url, "PostgreSQL", args.clients, args.seconds, workdir))
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    finally:
+        if args.keep:
+            print(f"work dir kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    for result in results:
+        _print(result)
+        if args.json:
+            print(json.dumps(result))
+    failed = any(
+        r["lost_writes"] or r["server_errors_not_503"] or r["503_without_retry_after"]
+        for r in results
+    )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""bench/api_load.py at a tiny size: a real server, concurrent clients, and no lost write."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> list[dict]:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "api_load.py"), "--json", *args],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def test_api_load_tiny_loses_no_write_on_sqlite_and_postgresql(pg_admin_url):
+    results = _run("--clients", "6", "--seconds", "4", "--pg", pg_admin_url)
+    assert [r["database"] for r in results] == ["SQLite", "PostgreSQL"]
+    for r in results:
+        assert r["lost_writes"] == 0, r["lost_examples"]
+        assert r["server_errors_not_503"] == 0 and r["503_without_retry_after"] == 0, r
+        assert r["acknowledged_writes"] > 0 and r["requests"] > 20, r
+        # every kind of request really ran, and reads and writes mostly succeeded
+        assert set(r["by_operation"]) >= {"create_asset", "patch_asset", "list_assets"}, r
+        ok = sum(n for code, n in r["statuses"].items() if code.startswith("2"))
+        assert ok >= 0.9 * r["requests"], r["statuses"]
