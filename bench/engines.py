@@ -51,7 +51,7 @@ DEFAULT_ALGS = [
     "SLH-DSA-SHA2-128f",
     "SPHINCS+-SHA2-128f-simple",
     "HAETAE-3",
-    "AIMer-192f",
+    "AIMer-AIM3-192f",
     "ECDSA-P256",
     "ECDSA-P384",
     "Ed25519",

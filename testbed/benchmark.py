@@ -360,9 +360,9 @@ _NIST_PEERS: dict[str, str] = {
     "HAETAE-2": "ML-DSA-44",
     "HAETAE-3": "ML-DSA-65",
     "HAETAE-5": "ML-DSA-87",
-    **{f"AIMer-128{v}": "ML-DSA-44" for v in "fs"},
-    **{f"AIMer-192{v}": "ML-DSA-65" for v in "fs"},
-    **{f"AIMer-256{v}": "ML-DSA-87" for v in "fs"},
+    **{f"AIMer-{r}128{v}": "ML-DSA-44" for v in "fs" for r in ("", "AIM3-")},
+    **{f"AIMer-{r}192{v}": "ML-DSA-65" for v in "fs" for r in ("", "AIM3-")},
+    **{f"AIMer-{r}256{v}": "ML-DSA-87" for v in "fs" for r in ("", "AIM3-")},
 }
 
 

@@ -21,9 +21,10 @@ Wire formats and behaviour:
 - HAETAE signatures are variable length in the specification; the reference code pads
   them to the fixed maximum (CRYPTO_BYTES), which is what verification expects.
 - Signatures use the empty context string (the KAT files do the same for AIMer).
-- ``kpqc`` 0.2.1 vendors an AIMer that uses the AIM3 one-way function, whose signatures
-  are longer than the KpqC final-round (AIM2) sizes in the catalog; the two do not
-  interoperate (see tests/testbed/test_sizes_match_catalog.py).
+- ``kpqc`` 0.2.1 vendors upstream AIMer commit 734cc76, which uses the AIM3 one-way
+  function: longer signatures than the KpqC final-round (AIM2) AIMer, and the two do not
+  interoperate. It is offered as ``AIMer-AIM3-128f`` ... (its own catalog entries), never
+  as the catalog's ``AIMer-128f``, so sessions and benchmarks cannot pass it off as that.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ SIG_NAMES: dict[str, str] = {
     "HAETAE-2": "haetae2",
     "HAETAE-3": "haetae3",
     "HAETAE-5": "haetae5",
-    **{f"AIMer-{v}": f"aimer{v}" for v in ("128f", "128s", "192f", "192s", "256f", "256s")},
+    # kpqc's AIMer is upstream's AIM3 revision, not the catalog's KpqC final-round AIMer-*
+    **{f"AIMer-AIM3-{v}": f"aimer{v}" for v in ("128f", "128s", "192f", "192s", "256f", "256s")},
 }
 
 

@@ -48,3 +48,18 @@ def test_every_kpqc_algorithm_has_a_baseline_and_a_peer() -> None:
     for alg in get_engine("kpqc").algorithms():
         assert baseline_for(alg) is not None, alg
         assert nist_peer_for(alg) is not None, alg
+
+
+def test_kpqc_aimer_is_benchmarked_under_its_own_name_only() -> None:
+    """kpqc's AIMer is the AIM3 revision: asking the kpqc engine for the KpqC final-round
+    AIMer-128f is refused rather than measured on another algorithm."""
+    import pytest
+
+    from inventory.errors import InputError
+
+    req = bench_jobs.BenchmarkRequest(algorithms=["AIMer-128f"], engines=["kpqc"])
+    with pytest.raises(InputError, match="AIMer-128f"):
+        bench_jobs.plan_runs(req)
+    ok = bench_jobs.BenchmarkRequest(algorithms=["AIMer-AIM3-128f"], engines=["kpqc"])
+    got = {(r.algorithm, r.baseline_for) for r in bench_jobs.plan_runs(ok)}
+    assert ("AIMer-AIM3-128f", None) in got and ("ML-DSA-44", "AIMer-AIM3-128f") in got

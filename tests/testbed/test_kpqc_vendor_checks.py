@@ -27,7 +27,7 @@ VENDOR = {
     "SMAUG-T-128": kpqc.smaugt128,
     "NTRU+KEM-768": kpqc.ntruplus768,
     "HAETAE-2": kpqc.haetae2,
-    "AIMer-128f": kpqc.aimer128f,
+    "AIMer-AIM3-128f": kpqc.aimer128f,
 }
 
 
@@ -80,7 +80,7 @@ def test_vendor_as_kem_sender(alg: str) -> None:
     assert cases and all(c["verdict"] == "pass" for c in cases), cases
 
 
-@pytest.mark.parametrize("alg", ["HAETAE-2", "AIMer-128f"])
+@pytest.mark.parametrize("alg", ["HAETAE-2", "AIMer-AIM3-128f"])
 def test_vendor_signs_and_verifies(alg: str) -> None:
     lib, nonce = VENDOR[alg], os.urandom(32)
     prepared = sig_checks.prepare_vendor_signs(alg, {}, nonce)
@@ -107,3 +107,9 @@ def test_vendor_signs_and_verifies(alg: str) -> None:
         alg, prepared.challenge, prepared.secret, {"items": verdicts}, nonce
     )
     assert len(cases) == 4 and all(c["verdict"] == "pass" for c in cases), cases
+
+
+def test_no_session_grades_kpqc_aimer_as_the_kpqc_final_round_aimer() -> None:
+    """kpqc's AIM3 AIMer cannot pose as the catalog's AIMer-128f (AIM2): no engine runs that."""
+    with pytest.raises(Exception, match="AIMer-128f"):
+        sig_checks.prepare_vendor_signs("AIMer-128f", {}, os.urandom(32))
