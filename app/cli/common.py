@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -50,6 +51,11 @@ def user_errors() -> Iterator[None]:
         yield
     except InputError as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}")  # user text is not markup
+        sys.exit(2)
+    except ValidationError as exc:  # a request model built from arguments
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        err_console.print(f"[red]error:[/red] {escape(where)}: {escape(first['msg'])}")
         sys.exit(2)
     except (NotFound, Forbidden, Conflict, FileNotFoundError, IsADirectoryError) as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}")

@@ -39,3 +39,16 @@ def test_judge_markdown_escapes_names_from_the_judged_file(tmp_path: Path):
     proc = run(["judge", str(rows), "--format", "md", "--as-of", "2026-11-27"], tmp_path / "x.db")
     assert "<script>" not in proc.stdout
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\*" in proc.stdout
+
+
+def test_an_argument_a_request_model_refuses_is_one_line_and_exit_2(tmp_path: Path):
+    db = tmp_path / "args.sqlite3"
+    run(["db", "upgrade"], db)
+    proc = run(
+        ["org", "create", "xy", "a" * 300, "--sector", "energy", "--tier", "private"],
+        db,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("error: name: String should have at most 200")
