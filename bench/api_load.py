@@ -1,13 +1,13 @@
 """Concurrent clients against a real `pqcplan serve`: throughput, latency, errors, lost writes.
 
-    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 60] [--pg URL] [--json]
+    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 60] [--servers 1] [--pg URL]
 
 Starts `pqcplan serve` (uvicorn) on loopback on a fresh SQLite file (and, with `--pg`, on a
-scratch PostgreSQL database), runs N clients doing mixed reads and writes for a bounded
-time, prints requests/s, p50/p95/p99, counts per status code, and then checks the database
-itself: every write answered 2xx must be there (the last acknowledged owner of each asset,
-each created usage, each deleted asset gone). Exit code 1 on a 5xx other than 503, on a 503
-without Retry-After, or on a lost write.
+scratch PostgreSQL database), `--servers` of them sharing the database, runs N clients doing
+mixed reads and writes for a bounded time, prints requests/s, p50/p95/p99 and counts per
+status code, and then checks the database itself: every write answered 2xx must be there
+(the last acknowledged owner of each asset, each created usage, each deleted asset gone).
+Exit code 1 on a 5xx other than 503, on a 503 without Retry-After, or on a lost write.
 """
 
 from __future__ import annotations
@@ -69,6 +69,15 @@ class Ledger:
     by_op: Counter[str] = field(default_factory=Counter)
     bad_503: int = 0
     acknowledged: int = 0  # writes answered 2xx
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -219,35 +228,52 @@ def _lost_writes(url: str, led: Ledger) -> list[str]:
     return lost
 
 
-def run(url: str, label: str, clients: int, seconds: float, workdir: Path) -> dict[str, Any]:
+def run(
+    url: str, label: str, clients: int, seconds: float, workdir: Path, servers: int = 1
+) -> dict[str, Any]:
     env = os.environ | {"DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     env.pop("BOOTSTRAP_ADMIN_KEY", None)
     headers = _prepare(url)
-    port = _free_port()
-    server = _start_server(env, port, workdir / f"serve-{label}.log")
+    procs: list[subprocess.Popen[bytes]] = []
     led = Ledger()
     try:
+        ports = []
+        for n in range(servers):  # N API processes on one database, as when scaled out
+            ports.append(_free_port())
+            procs.append(_start_server(env, ports[-1], workdir / f"serve-{label}-{n}.log"))
 
         async def load() -> float:
-            limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+            per = max(1, clients // servers + 1)
+            limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
             timeout = httpx.Timeout(120.0)
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout
-            ) as http:
+            https = [
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}", limits=limits, timeout=timeout)
+                for p in ports
+            ]
+            try:
                 started = time.monotonic()
                 until = started + seconds
                 await asyncio.gather(
-                    *(_client(i, http, headers[i % ORGS], until, led) for i in range(clients))
+                    *(
+                        _client(i, https[i % servers], headers[i % ORGS], until, led)
+                        for i in range(clients)
+                    )
                 )
                 return time.monotonic() - started
+            finally:
+                for http in https:
+                    await http.aclose()
 
+        cpu = -sum(_cpu_seconds(proc.pid) for proc in procs)  # start-up not counted
         elapsed = asyncio.run(load())
+        cpu += sum(_cpu_seconds(proc.pid) for proc in procs)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     lost = _lost_writes(url, led)
     lat = sorted(led.latencies) or [0.0]
 
@@ -258,6 +284,7 @@ def run(url: str, label: str, clients: int, seconds: float, workdir: Path) -> di
     return {
         "database": label,
         "clients": clients,
+        "servers": servers,
         "seconds": round(elapsed, 1),
         "requests": len(led.latencies),
         "requests_per_s": round(len(led.latencies) / elapsed, 1),
@@ -265,6 +292,8 @@ def run(url: str, label: str, clients: int, seconds: float, workdir: Path) -> di
         "p95_ms": round(pct(95), 1),
         "p99_ms": round(pct(99), 1),
         "mean_ms": round(statistics.fmean(lat) * 1000, 1),
+        "server_cpu_ms_per_request": round(cpu * 1000 / max(1, len(led.latencies)), 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "statuses": dict(sorted(led.statuses.items())),
         "by_operation": dict(sorted(led.by_op.items())),
         "acknowledged_writes": led.acknowledged,
@@ -278,12 +307,17 @@ def run(url: str, label: str, clients: int, seconds: float, workdir: Path) -> di
 
 def _print(result: dict[str, Any]) -> None:
     print(
-        f"{result['database']}: {result['clients']} clients for {result['seconds']} s: "
+        f"{result['database']}: {result['clients']} clients on {result['servers']} server "
+        f"process(es) for {result['seconds']} s: "
         f"{result['requests']} requests, {result['requests_per_s']} requests/s"
     )
     print(
         f"  latency p50 {result['p50_ms']} ms  p95 {result['p95_ms']} ms  "
         f"p99 {result['p99_ms']} ms  mean {result['mean_ms']} ms"
+    )
+    print(
+        f"  server CPU {result['server_cpu_ms_per_request']} ms per request; "
+        f"machine load average {result['load_average']} on {os.cpu_count()} CPUs"
     )
     print(f"  status codes: {result['statuses']}")
     print(f"  operations: {result['by_operation']}")
@@ -303,13 +337,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per run")
+    parser.add_argument("--servers", type=int, default=1, help="API processes sharing the database")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (server logs)")
     args = parser.parse_args()
     results = []
     workdir = Path(tempfile.mkdtemp(prefix="pqcplan-load-"))
     try:
         url = f"sqlite:///{workdir / 'load.sqlite3'}"
-        results.append(run(url, "SQLite", args.clients, args.seconds, workdir))
+        results.append(run(url, "SQLite", args.clients, args.seconds, workdir, args.servers))
         if args.pg:
             name = f"pqcplan_load_{uuid.uuid4().hex[:8]}"
             admin = create_engine(
@@ -320,7 +355,9 @@ def main() -> None:
                 c.execute(text(f'CREATE DATABASE "{name}"'))
             pg_url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
             try:
-                results.append(run(pg_url, "PostgreSQL", args.clients, args.seconds, workdir))
+                results.append(
+                    run(pg_url, "PostgreSQL", args.clients, args.seconds, workdir, args.servers)
+                )
             finally:
                 with admin.connect() as c:
                     c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -26,13 +26,20 @@ def _run(*args: str) -> list[dict]:
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
+def test_two_server_processes_on_one_sqlite_file_lose_no_write():
+    (r,) = _run("--clients", "6", "--seconds", "4", "--servers", "2")
+    assert r["servers"] == 2 and r["lost_writes"] == 0, r["lost_examples"]
+    assert r["server_errors_not_503"] == 0 and r["503_without_retry_after"] == 0, r
+    assert r["acknowledged_writes"] > 0, r
+
+
 def test_api_load_tiny_loses_no_write_on_sqlite_and_postgresql(pg_admin_url):
     results = _run("--clients", "6", "--seconds", "4", "--pg", pg_admin_url)
     assert [r["database"] for r in results] == ["SQLite", "PostgreSQL"]
     for r in results:
         assert r["lost_writes"] == 0, r["lost_examples"]
         assert r["server_errors_not_503"] == 0 and r["503_without_retry_after"] == 0, r
-        assert r["acknowledged_writes"] > 0 and r["requests"] > 20, r
+        assert r["acknowledged_writes"] > 0 and r["requests"] > 5, r
         # every kind of request really ran, and reads and writes mostly succeeded
         assert set(r["by_operation"]) >= {"create_asset", "patch_asset", "list_assets"}, r
         ok = sum(n for code, n in r["statuses"].items() if code.startswith("2"))
