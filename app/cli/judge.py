@@ -2,7 +2,7 @@
 
 No database is configured or touched. The file goes through the very importers and the very
 judgement the stored path uses: it is imported into a private in-memory SQLite database
-(schema by the Alembic migrations, like every database here), read back with
+(schema from the models, which a test keeps equal to the Alembic migrations), read back with
 `migration.service.load_inventory`, judged with `migration.compare.judge`, and the scratch
 database is dropped. Sharing the code path this way is why the verdicts equal those of
 `pqcplan import ...` followed by `pqcplan plan judge`.
@@ -76,15 +76,16 @@ def _scratch_engine():  # type: ignore[no-untyped-def]
     return engine
 
 
-def _migrate(engine) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command
-    from inventory.migrations import alembic_config
+def _create_schema(engine) -> None:  # type: ignore[no-untyped-def]
+    """The scratch schema from the models, not the Alembic history: 0.2 s instead of about 4 s
+    of loading and running migrations. The models equal the migrations (the autogenerate
+    compare in tests/integration/test_schema_migrations.py), so the import sees the same tables,
+    constraints and indexes."""
+    import inventory.models  # noqa: F401  (registers the tables the import writes)
+    import migration.models  # noqa: F401
+    from inventory.models.base import Base
 
-    cfg = alembic_config("sqlite://")
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-        conn.commit()
+    Base.metadata.create_all(engine)
 
 
 def _line_of(lines: list[str], needle: str) -> int | None:
@@ -116,7 +117,7 @@ def load_file(
         kind = InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.CBOM
     engine = _scratch_engine()
     try:
-        _migrate(engine)
+        _create_schema(engine)
         with Session(engine) as session, session.begin():
             org = Organization(slug="judged-file", name=name, sector=sector, tier=tier)
             session.add(org)
