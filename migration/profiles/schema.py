@@ -14,8 +14,9 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from inventory.choices import AssetType, Criticality, QuantumStatus, Sector, Tier
-from inventory.limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date
+from inventory.limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, limit
 from inventory.schemas import InputModel
+from migration.models import CustomProfile
 from migration.uses import USES
 
 HybridPolicy = Literal["required", "preferred", "allowed", "discouraged", "forbidden"]
@@ -128,8 +129,8 @@ class Milestone(_Strict):
 
 class Profile(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
-    name: str = Field(min_length=1)
-    version: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=limit(CustomProfile, "name"))
+    version: str = Field(min_length=1, max_length=limit(CustomProfile, "version"))
     jurisdiction: str = Field(min_length=2, max_length=10)
     description: str | None = None
     sources: list[SourceRef] = Field(min_length=1)

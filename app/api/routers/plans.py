@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from inventory.errors import InputError
+from inventory.limits import check_plan_date
 from inventory.models import Job
 from inventory.service.organizations import target_org
 from inventory.tenancy import NotFound, Principal, get_scoped, scoped
@@ -29,6 +30,12 @@ class WhatIf(BaseModel):
     capacity: int | None = Field(None, ge=1, le=10_000_000, description="Effort points/wave")
     start: date | None = Field(None, description="First day of the plan (default: today)")
     migration_years: int | None = Field(None, ge=0, le=50)
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_window(cls, value: date | None) -> date | None:
+        """Refused here, so a background plan is refused before it is queued."""
+        return value if value is None else check_plan_date(value, "start")
 
 
 class PlanCreate(WhatIf):
