@@ -10,16 +10,12 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, column, func, select, table
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import TableClause
-from sqlalchemy.types import TypeDecorator
 
 from inventory.choices import QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
@@ -256,57 +252,52 @@ def store_version(
     )
     session.add(version)
     session.flush()
-    insert_stmt = _task_table().insert()
-    connection = session.connection()
     part_json: dict[RiskPart, str] = {}
     list_json: dict[tuple[str, ...], str] = {}
-    batch: list[dict[str, Any]] = []
-    with paused_gc():
+    org_id, version_id = plan_row.organization_id, version.id
+
+    def rows() -> Iterator[tuple[Any, ...]]:  # in _TASK_COLUMNS order
         for position, task in enumerate(result.tasks):
             status, note, changed = carried.get(task.key, (TaskStatus.PLANNED.value, None, None))
             alternatives = list_json.get(task.alternatives)
             if alternatives is None:
                 alternatives = list_json[task.alternatives] = json.dumps(list(task.alternatives))
-            batch.append(
-                {
-                    "organization_id": plan_row.organization_id,
-                    "version_id": version.id,
-                    "position": position,
-                    "key": task.key,
-                    "usage_id": task.usage_id,
-                    "asset_id": task.asset_id,
-                    "asset_name": task.asset_name,
-                    "sector": task.sector,
-                    "algorithm": task.algorithm,
-                    "use": task.use,
-                    "quantum_status": task.quantum_status,
-                    "target": task.target,
-                    "alternatives": alternatives,
-                    "effort": task.effort,
-                    "score": task.risk.total,
-                    "risk": _risk_json(task.risk, part_json),
-                    "unit": task.unit,
-                    "wave": task.wave,
-                    "wave_label": task.wave_label,
-                    "wave_start": task.wave_start,
-                    "wave_end": task.wave_end,
-                    "phase": task.phase,
-                    "deadline": task.deadline,
-                    "deadline_rule": task.deadline_rule,
-                    "deadline_source": task.deadline_source,
-                    "flags": json.dumps(task.flags),
-                    "reasons": json.dumps(task.reasons),
-                    "blocking_chain": json.dumps(task.blocking_chain),
-                    "status": TaskStatus(status),
-                    "status_note": note,
-                    "status_changed_at": changed,
-                }
+            yield (
+                version_id,
+                position,
+                task.key,
+                task.usage_id,
+                task.asset_id,
+                task.asset_name,
+                task.sector,
+                task.algorithm,
+                task.use,
+                task.quantum_status,
+                task.target,
+                alternatives,
+                task.effort,
+                task.risk.total,
+                _risk_json(task.risk, part_json),
+                task.unit,
+                task.wave,
+                task.wave_label,
+                task.wave_start,
+                task.wave_end,
+                task.phase,
+                task.deadline,
+                task.deadline_rule,
+                task.deadline_source,
+                json.dumps(task.flags),
+                json.dumps(task.reasons),
+                json.dumps(task.blocking_chain),
+                status,
+                note,
+                changed,
+                org_id,
             )
-            if len(batch) == STORE_BATCH:
-                connection.execute(insert_stmt, batch)
-                batch = []
-        if batch:
-            connection.execute(insert_stmt, batch)
+
+    with paused_gc():
+        _insert_tasks(session, rows())
     plan_row.updated_at = utcnow()
     session.flush()
     return version
@@ -315,27 +306,78 @@ def store_version(
 STORE_BATCH = 5000  # rows per executemany: bounded memory, few round trips
 
 
-class _SerializedJSON(TypeDecorator[Any]):
-    """A JSON column bound to text already serialized here: the same text the JSON type
-    writes (`json.dumps`, default separators), so parts shared by thousands of tasks are
-    encoded once, not once per task. PostgreSQL still sees a json parameter."""
+_TASK_COLUMNS = (
+    "version_id",
+    "position",
+    "key",
+    "usage_id",
+    "asset_id",
+    "asset_name",
+    "sector",
+    "algorithm",
+    "use",
+    "quantum_status",
+    "target",
+    "alternatives",
+    "effort",
+    "score",
+    "risk",
+    "unit",
+    "wave",
+    "wave_label",
+    "wave_start",
+    "wave_end",
+    "phase",
+    "deadline",
+    "deadline_rule",
+    "deadline_source",
+    "flags",
+    "reasons",
+    "blocking_chain",
+    "status",
+    "status_note",
+    "status_changed_at",
+    "organization_id",
+)
 
-    impl = JSON
-    cache_ok = True
 
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
-
-
-@lru_cache(maxsize=1)
-def _task_table() -> TableClause:
-    """plan_tasks for bulk inserts, JSON columns taking serialized text."""
-    columns = [
-        column(c.name, _SerializedJSON() if isinstance(c.type, JSON) else c.type)
-        for c in PlanTask.__table__.columns
-        if c.name != "id"
-    ]
-    return table(PlanTask.__tablename__, *columns)
+def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
+    """Write task rows (JSON columns already serialized) in the caller's transaction:
+    PostgreSQL by COPY, SQLite by executemany of plain tuples in batches, each value put
+    through its column type's bind processor (dates, the status enum) as the ORM would."""
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in _TASK_COLUMNS)
+    if dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        copy_sql = f"COPY plan_tasks ({names}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    columns = PlanTask.__table__.columns
+    convert = []
+    for i, name in enumerate(_TASK_COLUMNS):
+        if isinstance(columns[name].type, JSON):
+            continue
+        process = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            convert.append((i, process))
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(_TASK_COLUMNS))
+    sql = f"INSERT INTO plan_tasks ({names}) VALUES ({marks})"
+    batch: list[Any] = []
+    for row in rows:
+        values = list(row)
+        for i, process in convert:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        batch.append(tuple(values))
+        if len(batch) == STORE_BATCH:
+            connection.exec_driver_sql(sql, batch)
+            batch = []
+    if batch:
+        connection.exec_driver_sql(sql, batch)
 
 
 def _risk_json(risk: RiskScore, part_json: dict[RiskPart, str]) -> str:

@@ -228,3 +228,11 @@ def test_exports_write_each_sentence_once_and_lose_nothing(sqlite_url: str) -> N
         t["reasons"] for t in tasks
     ]
     assert len(page_reasons) == len(set(sentences))
+
+
+def test_bulk_columns_are_the_tables() -> None:
+    from migration.models import PlanTask
+    from migration.service import _TASK_COLUMNS
+
+    names = [c.name for c in PlanTask.__table__.columns if c.name != "id"]
+    assert sorted(_TASK_COLUMNS) == sorted(names) and len(set(_TASK_COLUMNS)) == len(names)
