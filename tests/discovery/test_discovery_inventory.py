@@ -150,6 +150,8 @@ def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     assert r.status_code == 403 and "outside" in r.json()["detail"]
     r = c.post("/api/v1/scan-scopes", json={"value": "127.0.0.0/8", "ports": "1-65535"}, headers=h)
     assert r.status_code == 201, r.text
+    r = c.post("/api/v1/scan-scopes", json={"kind": "path", "value": "/etc"}, headers=h)
+    assert r.status_code == 403  # the server's own disk: administrators only
     r = c.post("/api/v1/scan-scopes", json={"value": "not a net/99"}, headers=h)
     assert r.status_code == 422 and "value" in json.dumps(r.json())
     r = c.post("/api/v1/scans", json={"kind": "tls", "targets": ["127.0.0.1:99999"]}, headers=h)
