@@ -1,47 +1,94 @@
-"""A stored version's timeline counted by the database: effort per wave and phase.
+"""A stored version read for its timeline page in one pass of the database over its tasks.
 
-`report.timeline_svg` draws from task dicts; a version of half a million tasks need not be
-loaded to draw it: one row per (wave, phase) carries the summed effort and the earliest
-deadline, which is all the drawing reads.
+`report.timeline_svg` draws from task dicts and `service._progress` folds counts into the
+progress buckets; a version of half a million tasks need not be loaded for either. One
+GROUP BY over (wave, phase, sector, status) gives both, and the count of flagged tasks.
+Flags are stored as JSON text written by `json.dumps`, so an empty list is exactly `[]`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from migration import service
 from migration.models import PlanTask
 
+FLAGGED = cast(PlanTask.flags, String) != "[]"
 
-def wave_totals(session: Session, version_id: int) -> list[dict[str, Any]]:
-    """One task-shaped dict per (wave, phase): wave, wave_label, phase, effort, deadline.
 
-    >>> # [{"wave": 0, "wave_label": "2027-Q1", "phase": "p1", "effort": 40,
-    >>> #   "deadline": "2030-12-31", "tasks": 12}, ...]
-    """
+@dataclass
+class VersionView:
+    waves: list[dict[str, Any]]  # task-shaped rows for report.timeline_svg, one per wave+phase
+    progress: dict[str, Any]  # as service.version_progress
+    flagged: int  # tasks whose deadline cannot be met (or carry another flag)
+
+
+def version_view(session: Session, version_id: int) -> VersionView:
     rows = session.execute(
         select(
             PlanTask.wave,
             PlanTask.wave_label,
             PlanTask.phase,
+            PlanTask.sector,
+            PlanTask.status,
+            func.count(),
             func.coalesce(func.sum(PlanTask.effort), 0),
             func.min(PlanTask.deadline),
-            func.count(),
+            func.coalesce(func.sum(case((FLAGGED, 1), else_=0)), 0),
         )
         .where(PlanTask.version_id == version_id)
-        .group_by(PlanTask.wave, PlanTask.wave_label, PlanTask.phase)
-        .order_by(PlanTask.wave)
+        .group_by(
+            PlanTask.wave, PlanTask.wave_label, PlanTask.phase, PlanTask.sector, PlanTask.status
+        )
+    ).all()
+    waves: dict[tuple[int, str, str], dict[str, Any]] = {}
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    flagged = 0
+    for wave, label, phase, sector, status, count, effort, deadline, n_flagged in rows:
+        w = waves.setdefault(
+            (wave, label, phase),
+            {
+                "wave": wave,
+                "wave_label": label,
+                "phase": phase,
+                "effort": 0,
+                "tasks": 0,
+                "deadline": None,
+            },
+        )
+        w["effort"] += int(effort)
+        w["tasks"] += int(count)
+        if deadline is not None:
+            iso = deadline.isoformat()
+            w["deadline"] = min(w["deadline"] or iso, iso)
+        g = groups[(phase, sector, str(status))]
+        g[0] += int(count)
+        g[1] += int(effort)
+        flagged += int(n_flagged)
+    progress = service._progress((p, s, st, n, e) for (p, s, st), (n, e) in groups.items())
+    return VersionView(waves=[waves[k] for k in sorted(waves)], progress=progress, flagged=flagged)
+
+
+def first_flagged(session: Session, version_id: int, limit: int) -> list[PlanTask]:
+    """The first flagged tasks in plan order, found by the database (no task is decoded)."""
+    stmt = (
+        select(PlanTask)
+        .where(PlanTask.version_id == version_id, FLAGGED)
+        .order_by(PlanTask.id)  # tasks are stored in plan order: id order is position order
+        .limit(limit)
     )
-    return [
-        {
-            "wave": wave,
-            "wave_label": label,
-            "phase": phase,
-            "effort": int(effort),
-            "deadline": deadline.isoformat() if deadline else None,
-            "tasks": int(count),
-        }
-        for wave, label, phase, effort, deadline, count in rows
-    ]
+    return list(session.scalars(stmt))
+
+
+def task_page(
+    session: Session, version_id: int, offset: int, limit: int, phase: str | None = None
+) -> list[PlanTask]:
+    stmt = select(PlanTask).where(PlanTask.version_id == version_id)
+    if phase:
+        stmt = stmt.where(PlanTask.phase == phase)
+    return list(session.scalars(stmt.order_by(PlanTask.id).offset(offset).limit(limit)))

@@ -19,9 +19,9 @@ from inventory.errors import InputError
 from inventory.service.organizations import target_org
 from inventory.tenancy import get_scoped, scoped
 from migration import report, service
-from migration.models import Plan, PlanTask, TaskStatus
+from migration.models import Plan, TaskStatus
 from migration.profiles import builtin_profiles
-from migration.timeline import wave_totals
+from migration.timeline import first_flagged, task_page, version_view
 
 router = APIRouter(include_in_schema=False)
 TASKS_PER_PAGE = 50
@@ -105,15 +105,10 @@ def version(
 ) -> Response:
     user.principal.require_read()
     v = api_plans._version(session, plan_id, number, user.principal)
-    progress = service.version_progress(session, v.id)
-    waves = wave_totals(session, v.id)
-    flagged, n_flagged = service.first_tasks(session, v.id, 20, flagged=True)
-    stmt = select(PlanTask).where(PlanTask.version_id == v.id)
-    if phase:
-        stmt = stmt.where(PlanTask.phase == phase)
-    tasks = list(
-        session.scalars(stmt.order_by(PlanTask.position).offset(offset).limit(TASKS_PER_PAGE))
-    )
+    view = version_view(session, v.id)
+    progress, waves = view.progress, view.waves
+    flagged, n_flagged = first_flagged(session, v.id, 20), view.flagged
+    tasks = task_page(session, v.id, offset, TASKS_PER_PAGE, phase)
     phase_chart = hbar(
         [(k, float(g["percent_done"])) for k, g in progress["by_phase"].items()],
         "percent done per phase",

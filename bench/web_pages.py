@@ -1,0 +1,292 @@
+"""Server-side render time of the web console's heaviest pages at 100,000 assets and 500,000
+crypto usages (target: p95 under 300 ms), on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/web_pages.py [--assets 100000] [--usages-per-asset 5] [--pg URL]
+
+Rows go in by bulk insert; the plan version (one task per usage) is inserted in bulk too,
+since generating it is bench/plan_generate.py's subject. The pages are then fetched through
+the whole app in-process (sign-in form, session cookie, middleware, templates): overview,
+asset list (first page, deep cursor, filters) and the plan version's timeline page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from app.api.main import create_app
+from app.settings import Settings
+from inventory.apikeys import issue_key
+from inventory.choices import (
+    AssetType,
+    Criticality,
+    Exposure,
+    Primitive,
+    QuantumStatus,
+    Role,
+    Sector,
+    Tier,
+)
+from inventory.db import engine_for, session_factory
+from inventory.migrations import upgrade
+from inventory.models import Asset, CryptoUsage, Organization
+from migration.models import Plan, PlanTask, PlanVersion
+
+TINY_ARGS = ["--assets", "200", "--requests", "5"]
+TARGET_MS = 300.0
+ALGS = [
+    ("RSA-2048", QuantumStatus.BROKEN, "ML-DSA-65"),
+    ("ECDSA-P256", QuantumStatus.BROKEN, "ML-DSA-65"),
+    ("ECDH-P256", QuantumStatus.BROKEN, "ML-KEM-768"),
+    ("AES-128", QuantumStatus.WEAKENED, "AES-256"),
+    ("AES-256", QuantumStatus.RESISTANT, "AES-256"),
+    ("ML-KEM-768", QuantumStatus.RESISTANT, "ML-KEM-768"),
+    ("X25519MLKEM768", QuantumStatus.HYBRID, "X25519MLKEM768"),
+]
+PHASES = ["inventory", "high-priority", "full-transition"]
+BATCH = 20_000
+
+
+def populate(url: str, n_assets: int, per_asset: int) -> tuple[str, int]:
+    """Assets, usages and one plan version with a task per usage; returns (key, plan id)."""
+    upgrade(url)
+    rng = random.Random(11)
+    sessions = session_factory(url)
+    with sessions.begin() as s:
+        org = Organization(
+            slug="bench", name="Bench", sector=Sector.GOVERNMENT, tier=Tier.CENTRAL_GOVERNMENT
+        )
+        s.add(org)
+        s.flush()
+        org_id = org.id
+        _, secret = issue_key(s, org_id, Role.OFFICER, "bench")
+    types, exposures, crits = list(AssetType), list(Exposure), list(Criticality)
+    t0 = time.perf_counter()
+    with sessions.begin() as s:
+        for start in range(0, n_assets, BATCH):
+            s.execute(
+                insert(Asset),
+                [
+                    {
+                        "organization_id": org_id,
+                        "ref": f"a-{i}",
+                        "name": f"asset {i}",
+                        "asset_type": rng.choice(types),
+                        "exposure": rng.choice(exposures),
+                        "criticality": rng.choice(crits),
+                        "secrecy_years": rng.randint(0, 30),
+                    }
+                    for i in range(start, min(n_assets, start + BATCH))
+                ],
+            )
+        ids = [r[0] for r in s.execute(text("SELECT id FROM assets ORDER BY id"))]
+        rows: list[dict] = []
+        for aid in ids:
+            for k in range(per_asset):
+                alg, status, _ = rng.choice(ALGS)
+                rows.append(
+                    {
+                        "organization_id": org_id,
+                        "asset_id": aid,
+                        "ref": f"u-{aid}-{k}",
+                        "algorithm": alg,
+                        "algorithm_raw": alg,
+                        "primitive": Primitive.SIGNATURE,
+                        "quantum_status": status,
+                        "status_reason": f"{alg}: bench reason",
+                        "catalog_version": "bench",
+                    }
+                )
+                if len(rows) >= BATCH:
+                    s.execute(insert(CryptoUsage), rows)
+                    rows = []
+        if rows:
+            s.execute(insert(CryptoUsage), rows)
+    plan_id = _plan(url, org_id, ids, per_asset, rng)
+    with engine_for(url).connect() as conn:  # fresh statistics, as autovacuum would keep them
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    print(
+        f"  populated {n_assets} assets, {n_assets * per_asset} usages and as many plan tasks "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    return secret, plan_id
+
+
+def _plan(url: str, org_id: int, ids: list[int], per_asset: int, rng: random.Random) -> int:
+    sessions = session_factory(url)
+    start = date(2027, 1, 1)
+    n_tasks = len(ids) * per_asset
+    waves = 36
+    with sessions.begin() as s:
+        plan = Plan(organization_id=org_id, name="bench plan", profile_id="kr-2035")
+        s.add(plan)
+        s.flush()
+        version = PlanVersion(
+            organization_id=org_id,
+            plan_id=plan.id,
+            number=1,
+            profile_id="kr-2035",
+            profile_version="bench",
+            params={"capacity": n_tasks // waves + 1},
+            summary={"tasks": n_tasks},
+        )
+        s.add(version)
+        s.flush()
+        rows: list[dict] = []
+        position = 0
+        for aid in ids:
+            for k in range(per_asset):
+                alg, status, target = rng.choice(ALGS)
+                wave = position * waves // n_tasks
+                w_start = start + timedelta(days=91 * wave)
+                flagged = position % 997 == 0
+                rows.append(
+                    {
+                        "organization_id": org_id,
+                        "version_id": version.id,
+                        "position": position,
+                        "key": f"usage:u-{aid}-{k}",
+                        "asset_id": aid,
+                        "asset_name": f"asset {aid}",
+                        "sector": "government",
+                        "algorithm": alg,
+                        "use": "signature",
+                        "quantum_status": status.value,
+                        "target": target,
+                        "alternatives": [],
+                        "effort": rng.randint(1, 5),
+                        "score": rng.random(),
+                        "risk": {},
+                        "unit": position,
+                        "wave": wave,
+                        "wave_label": f"{w_start.year}-Q{(w_start.month - 1) // 3 + 1}",
+                        "wave_start": w_start,
+                        "wave_end": w_start + timedelta(days=90),
+                        "phase": PHASES[min(wave * len(PHASES) // waves, len(PHASES) - 1)],
+                        "deadline": date(2030 + wave // 8, 12, 31)
+                        if status.value == "broken"
+                        else None,
+                        "flags": ["deadline_missed"] if flagged else [],
+                        "reasons": ["bench"],
+                        "blocking_chain": [f"usage:u-{ids[0]}-0"] if flagged else [],
+                    }
+                )
+                position += 1
+                if len(rows) >= BATCH:
+                    s.execute(insert(PlanTask), rows)
+                    rows = []
+        if rows:
+            s.execute(insert(PlanTask), rows)
+        return plan.id
+
+
+def _sign_in(client: TestClient, secret: str) -> None:
+    form = client.get("/signin")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    resp = client.post("/signin", data={"api_key": secret, "csrf": token}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+
+
+def _time(client: TestClient, paths: list[str]) -> list[float]:
+    out = []
+    for path in paths:
+        t = time.perf_counter()
+        resp = client.get(path)
+        out.append((time.perf_counter() - t) * 1000)
+        assert resp.status_code == 200, (path, resp.status_code, resp.text[:300])
+    return out
+
+
+def run(
+    url: str, label: str, n_assets: int, per_asset: int, requests: int, keep: Path | None = None
+) -> bool:
+    print(f"{label}: {url.split('@')[-1]}")
+    saved = keep / f"{label}.key" if keep else None
+    if saved and saved.exists():  # --keep: a database populated by an earlier run
+        secret, plan = saved.read_text().split()
+        plan_id = int(plan)
+    else:
+        secret, plan_id = populate(url, n_assets, per_asset)
+        if saved:
+            saved.write_text(f"{secret} {plan_id}")
+    rng = random.Random(3)
+    ok = True
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        _sign_in(client, secret)
+        cases = {
+            "overview": lambda: "/overview",
+            "assets, first page": lambda: "/assets",
+            "assets, deep cursor": lambda: f"/assets?cursor={rng.randint(0, n_assets)}",
+            "assets, broken + internet": lambda: (
+                "/assets?quantum_status=broken&exposure=internet_facing"
+                f"&cursor={rng.randint(0, n_assets)}"
+            ),
+            "assets, name search": lambda: f"/assets?q=asset+{rng.randint(0, 999)}",
+            "plan timeline": lambda: f"/plans/{plan_id}/versions/1",
+        }
+        _time(client, ["/overview", "/assets", f"/plans/{plan_id}/versions/1"])  # warm up
+        print(f"  {'page':28} {'p50 ms':>8} {'p95 ms':>8}  target p95 < {TARGET_MS:.0f} ms")
+        for name, make in cases.items():
+            lat = sorted(_time(client, [make() for _ in range(requests)]))
+            p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+            verdict = "ok" if p95 < TARGET_MS else "SLOW"
+            ok &= p95 < TARGET_MS
+            print(f"  {name:28} {statistics.median(lat):8.1f} {p95:8.1f}  {verdict}")
+    engine_for(url).dispose()
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--usages-per-asset", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
+    parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the databases (a SQLite file in this folder, a PostgreSQL database named "
+        "after it) and reuse them when run again with the same folder",
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    sizes = (args.assets, args.usages_per_asset, args.requests)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = args.keep or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            run(f"sqlite:///{folder / 'web.sqlite3'}", "SQLite", *sizes, keep=args.keep)
+    if args.pg:
+        name = f"pqcplan_webbench_{uuid.uuid4().hex[:8]}"
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            name = "pqcplan_webbench_" + re.sub(r"[^a-z0-9]", "_", args.keep.name.lower())
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        if not (args.keep and (args.keep / "PostgreSQL.key").exists()):
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
+        try:
+            run(url, "PostgreSQL", *sizes, keep=args.keep)
+        finally:
+            if not args.keep:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
