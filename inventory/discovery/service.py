@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,6 +107,7 @@ def prepare(
     timeout: float = 10.0,
     concurrency: int = 64,
     password: str | None = None,
+    password_env: str | None = None,
 ) -> ScanRequest:
     """Parse the targets and check each against the org's scopes; no packet is sent here."""
     if kind not in KINDS:
@@ -114,6 +116,10 @@ def prepare(
         raise InputError("timeout must be between 0.1 and 300 seconds", "timeout")
     if not 1 <= concurrency <= 1024:
         raise InputError("concurrency must be between 1 and 1024", "concurrency")
+    if password_env is not None:
+        if password_env not in os.environ:
+            raise InputError(f"{password_env} is not set on the server", "password_env")
+        password = os.environ[password_env]
     scopes = _scopes(session, org_id)
     req = ScanRequest(kind, timeout=timeout, concurrency=concurrency, password=password)
     if kind == "certs":

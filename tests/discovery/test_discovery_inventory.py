@@ -152,6 +152,12 @@ def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     assert r.status_code == 201, r.text
     r = c.post("/api/v1/scan-scopes", json={"kind": "path", "value": "/etc"}, headers=h)
     assert r.status_code == 403  # the server's own disk: administrators only
+    # a store password never travels in a request (it would sit in the job queue)
+    certs = {"kind": "certs", "targets": ["/etc/ssl"]}
+    r = c.post("/api/v1/scans", json={**certs, "password": "x"}, headers=h)
+    assert r.status_code == 422 and "password" in json.dumps(r.json())
+    r = c.post("/api/v1/scans", json={**certs, "password_env": "NOT_SET_H8"}, headers=h)
+    assert r.status_code == 422 and "password_env" in json.dumps(r.json())
     r = c.post("/api/v1/scan-scopes", json={"value": "not a net/99"}, headers=h)
     assert r.status_code == 422 and "value" in json.dumps(r.json())
     r = c.post("/api/v1/scans", json={"kind": "tls", "targets": ["127.0.0.1:99999"]}, headers=h)

@@ -50,8 +50,11 @@ class ScanIn(BaseModel):
     )
     timeout: float = Field(default=10.0, ge=0.1, le=300)
     concurrency: int = Field(default=64, ge=1, le=1024)
-    password: str | None = Field(
-        default=None, max_length=1000, description="Store password (certs); never recorded."
+    password_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]{0,63}$",
+        description="certs: the server environment variable holding the store password. "
+        "The password itself is never sent, queued or recorded.",
     )
 
 
@@ -113,7 +116,7 @@ def _start(request: Request, principal: Principal, org: int | None, body: ScanIn
             body.targets,
             timeout=body.timeout,
             concurrency=body.concurrency,
-            password=body.password,
+            password_env=body.password_env,
         )  # out-of-scope targets stop here: 403 before a packet is sent
         job = Job(
             organization_id=org_id,
@@ -141,7 +144,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
             body.targets,
             timeout=body.timeout,
             concurrency=body.concurrency,
-            password=body.password,
+            password_env=body.password_env,
         )
     started = datetime.now(UTC)
     progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
