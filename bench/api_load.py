@@ -244,7 +244,9 @@ def run(
 
         async def load() -> float:
             per = max(1, clients // servers + 1)
-            limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+            limits = httpx.Limits(
+                max_connections=per, max_keepalive_connections=per, keepalive_expiry=2.0
+            )  # closes idle connections before the server does (5 s): no reuse race
             timeout = httpx.Timeout(120.0)
             https = [
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}", limits=limits, timeout=timeout)
