@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, func, select
+from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from inventory.choices import QuantumStatus
+from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
 from inventory.tenancy import NotFound
@@ -101,66 +101,77 @@ def load_inventory(session: Session, organization_id: int) -> PlanInput:
     org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
+    # Enum columns are read as their stored strings and mapped through dicts: the ORM's
+    # per-value enum processing was a third of this read at 500,000 usages.
+    exposure = {e.value: e for e in Exposure}
+    criticality = {c.value: c for c in Criticality}
+    sensitivity = {d.value: d for d in DataSensitivity}
+    status = {q.value: q for q in QuantumStatus}
+    sector, tier = str(org.sector), str(org.tier)
     assets = [
         AssetFacts(
-            id=row.id,
-            name=row.name,
+            id=asset_id,
+            name=name,
             org_id=organization_id,
-            sector=str(org.sector),
-            tier=str(org.tier),
-            asset_type=str(row.asset_type),
-            exposure=row.exposure,
-            criticality=row.criticality,
-            data_sensitivity=row.data_sensitivity,
-            secrecy_years=row.secrecy_years or 0,
+            sector=sector,
+            tier=tier,
+            asset_type=str(asset_type),
+            exposure=exposure.get(exp),  # type: ignore[arg-type]
+            criticality=criticality.get(crit),  # type: ignore[arg-type]
+            data_sensitivity=sensitivity.get(sens),  # type: ignore[arg-type]
+            secrecy_years=years or 0,
         )
-        for row in session.execute(
+        for asset_id, name, asset_type, exp, crit, sens, years in session.execute(
             select(
                 Asset.id,
                 Asset.name,
-                Asset.asset_type,
-                Asset.exposure,
-                Asset.criticality,
-                Asset.data_sensitivity,
+                _raw(Asset.asset_type),
+                _raw(Asset.exposure),
+                _raw(Asset.criticality),
+                _raw(Asset.data_sensitivity),
                 Asset.secrecy_years,
             )
             .where(Asset.organization_id == organization_id)
             .order_by(Asset.id)
-        )
+        ).tuples()
     ]
-    dependencies = [
-        (row.provider_id, row.dependent_id)
-        for row in session.execute(
+    dependencies = list(
+        session.execute(
             select(Dependency.provider_id, Dependency.dependent_id)
             .where(Dependency.organization_id == organization_id)
             .order_by(Dependency.id)
-        )
-    ]
+        ).tuples()
+    )
     usages = [
         UsageFacts(
-            id=row.id,
-            asset_id=row.asset_id,
-            algorithm=row.algorithm,
-            primitive=str(row.primitive),
-            function=str(row.function),
-            quantum_status=QuantumStatus(row.quantum_status),
-            ref=row.ref,
+            id=usage_id,
+            asset_id=asset_id,
+            algorithm=algorithm,
+            primitive=str(primitive),
+            function=str(function),
+            quantum_status=status[quantum],
+            ref=ref,
         )
-        for row in session.execute(
+        for usage_id, asset_id, algorithm, primitive, function, quantum, ref in session.execute(
             select(
                 CryptoUsage.id,
                 CryptoUsage.asset_id,
                 CryptoUsage.algorithm,
-                CryptoUsage.primitive,
-                CryptoUsage.function,
-                CryptoUsage.quantum_status,
+                _raw(CryptoUsage.primitive),
+                _raw(CryptoUsage.function),
+                _raw(CryptoUsage.quantum_status),
                 CryptoUsage.ref,
             )
             .where(CryptoUsage.organization_id == organization_id)
             .order_by(CryptoUsage.id)
-        )
+        ).tuples()
     ]
     return PlanInput(assets, dependencies, usages)
+
+
+def _raw(column: Any) -> Any:
+    """The column's stored text, without its type's result processing."""
+    return type_coerce(column, String)
 
 
 # --- plans -------------------------------------------------------------------------

@@ -236,3 +236,32 @@ def test_bulk_columns_are_the_tables() -> None:
 
     names = [c.name for c in PlanTask.__table__.columns if c.name != "id"]
     assert sorted(_TASK_COLUMNS) == sorted(names) and len(set(_TASK_COLUMNS)) == len(names)
+
+
+def test_load_inventory_reads_what_the_orm_reads(session_factory: sessionmaker[Session]) -> None:
+    from inventory.models import Asset, CryptoUsage
+    from migration.scheduler import AssetFacts, UsageFacts
+
+    org_id = make_org(session_factory)
+    with session_factory() as s:
+        facts = service.load_inventory(s, org_id)
+        org = s.get(Organization, org_id)
+        assert org is not None
+        assets = [
+            AssetFacts(a.id, a.name, org_id, str(org.sector), str(org.tier), str(a.asset_type),
+                       a.exposure, a.criticality, a.data_sensitivity, a.secrecy_years or 0)
+            for a in s.query(Asset).filter_by(organization_id=org_id).order_by(Asset.id)
+        ]  # fmt: skip
+        usages = [
+            UsageFacts(u.id, u.asset_id, u.algorithm, str(u.primitive), str(u.function),
+                       u.quantum_status, u.ref)
+            for u in s.query(CryptoUsage).filter_by(organization_id=org_id).order_by(CryptoUsage.id)
+        ]  # fmt: skip
+    assert facts.assets == assets and facts.usages == usages
+    assert all(
+        type(a.exposure) is type(b.exposure) for a, b in zip(facts.assets, assets, strict=True)
+    )
+    assert all(
+        type(a.quantum_status) is type(b.quantum_status)
+        for a, b in zip(facts.usages, usages, strict=True)
+    )
