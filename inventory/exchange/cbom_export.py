@@ -474,16 +474,17 @@ def export_cbom(
     if writer == "library" or (writer == "auto" and len(components) <= LIBRARY_LIMIT):
         doc = _through_library(doc, spec_version)
     # not modelled by cyclonedx-python-lib 11.x, so added after it
-    for entry in doc["dependencies"]:
+    # the library leaves out empty lists (an organization with no components)
+    for entry in doc.get("dependencies", []):
         if entry["ref"] in provides:
             entry["provides"] = provides[entry["ref"]]
     if extras:
-        for comp in doc["components"]:
+        for comp in doc.get("components", []):
             extra = extras.get(comp["bom-ref"])
             if extra:
                 comp["cryptoProperties"]["certificateProperties"].update(extra)
     if verbatim:
-        for comp in doc["components"]:
+        for comp in doc.get("components", []):
             parts = verbatim.get(comp["bom-ref"])
             if parts is not None:
                 comp["cryptoProperties"] = parts["cryptoProperties"]

@@ -193,6 +193,18 @@ def test_export_rejects_unknown_version(sqlite_url: str, make_org) -> None:
     assert err.value.location == "spec_version"
 
 
+@pytest.mark.parametrize("version", ["1.6", "1.7"])
+def test_export_of_an_empty_organization(db_url: str, make_org, version: str) -> None:
+    """No components: the library leaves out the empty lists, and the export still works."""
+    with transaction(db_url) as s:
+        org = make_org(s, "empty")
+        text = export_cbom(s, org, version)
+    doc = json.loads(text)
+    assert doc.get("components", []) == []
+    schema = SchemaVersion.from_version(version)
+    assert JsonStrictValidator(schema).validate_str(text) is None
+
+
 def _canonical(value: Any) -> Any:
     """Order-insensitive form of a JSON document (CycloneDX arrays here are sets)."""
     if isinstance(value, dict):
