@@ -161,11 +161,17 @@ def page(browser, site: Site):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     pg = context.new_page()
     problems: list[str] = []
+    elsewhere: list[str] = []
     pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: problems.append(str(e)))
+    pg.on(
+        "request",
+        lambda r: None if r.url.startswith((site.base, "data:")) else elsewhere.append(r.url),
+    )
     yield pg
     context.close()
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+    assert not elsewhere, f"requests beyond pqcplan: {elsewhere}"  # closed networks: no CDN
 
 
 def sign_in(pg, site: Site, who: str) -> None:
@@ -190,7 +196,7 @@ def test_officer_signs_in_and_filters_assets(page, site: Site, shots: Path):
     assert page.url.endswith("/overview")
     assert page.locator("svg.chart").count() >= 4
     assert page.get_by_role("heading", name="What breaks first, and why").is_visible()
-    page.screenshot(path=shots / f"officer-overview-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"officer-overview-{site.label}.png")
     page.get_by_role("link", name="Assets", exact=True).click()
     page.get_by_label("quantum_status").select_option("broken")
     page.get_by_label("exposure").select_option("internet_facing")
@@ -201,11 +207,11 @@ def test_officer_signs_in_and_filters_assets(page, site: Site, shots: Path):
     assert rows.count() > 0
     for i in range(rows.count()):
         assert rows.nth(i).locator("td").nth(3).inner_text() == "internet_facing"
-    page.screenshot(path=shots / f"officer-assets-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"officer-assets-{site.label}.png")
     rows.first.locator("a").click()
     page.wait_for_load_state()
     assert page.locator("#usages .status-broken").count() > 0
-    page.screenshot(path=shots / f"officer-asset-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"officer-asset-{site.label}.png")
 
 
 def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Path, tmp_path):
@@ -216,7 +222,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.get_by_role("button", name="Upload and import").click()
     wait_done(page)
     assert "succeeded" in page.locator("#job-status").inner_text()
-    page.screenshot(path=shots / f"officer-import-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"officer-import-{site.label}.png")
     page.get_by_role("link", name="See the assets").click()
     page.get_by_label("Name contains").fill("payment gateway")
     page.get_by_role("button", name="Filter").click()
@@ -230,7 +236,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     wait_done(page)
     error = page.locator("#job-error").inner_text()
     assert "components[0]" in error, error
-    page.screenshot(path=shots / f"officer-import-error-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"officer-import-error-{site.label}.png")
 
 
 def test_agency_generates_a_plan_and_sees_its_timeline(page, site: Site, shots: Path):
@@ -244,7 +250,7 @@ def test_agency_generates_a_plan_and_sees_its_timeline(page, site: Site, shots: 
     page.wait_for_load_state()
     assert page.locator("#timeline svg rect").count() > 0
     assert int(page.locator("#task-count").inner_text()) > 0
-    page.screenshot(path=shots / f"agency-timeline-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"agency-timeline-{site.label}.png")
     first = page.locator("#tasks tbody tr").first
     first.locator("select").select_option("in_progress")
     first.get_by_role("button", name="Save").click()
@@ -252,7 +258,11 @@ def test_agency_generates_a_plan_and_sees_its_timeline(page, site: Site, shots: 
     assert page.locator("#tasks tbody tr").first.locator("select").input_value() == "in_progress"
     page.goto(page.url.split("?")[0].split("#")[0] + "?lang=ko")
     assert page.get_by_role("heading", name="일정").is_visible()
-    page.screenshot(path=shots / f"agency-timeline-ko-{site.label}.png", full_page=True)
+    shipped_font = page.evaluate(
+        "document.fonts.ready.then(() => document.fonts.check('16px \"pqcplan Korean\"', '일정'))"
+    )
+    assert shipped_font  # Korean glyphs come from the font pqcplan serves
+    page.screenshot(path=shots / f"agency-timeline-ko-{site.label}.png")
 
 
 def test_vendor_starts_a_benchmark_and_sees_its_chart(page, site: Site, shots: Path):
@@ -265,7 +275,7 @@ def test_vendor_starts_a_benchmark_and_sees_its_chart(page, site: Site, shots: P
     assert "succeeded" in page.locator("#job-status").inner_text()
     assert page.locator(".bench-chart svg rect").count() >= 2  # ML-KEM-768 beside its baseline
     assert "X25519" in page.locator("#records").inner_text() or page.locator("#comparisons").count()
-    page.screenshot(path=shots / f"vendor-benchmark-{site.label}.png", full_page=True)
+    page.screenshot(path=shots / f"vendor-benchmark-{site.label}.png")
     page.goto(site.base + "/overview")
     assert "403" in page.locator("h1").inner_text()
 

@@ -126,3 +126,35 @@ def test_vendor_registers_a_product_and_reads_the_report_key(api):
         headers=api.headers(other, Role.VENDOR),
     ).json()["id"]
     assert api.client.get(f"/testbed/products/{theirs}").status_code == 404
+
+
+def test_upload_a_cbom_follow_its_job_and_see_a_bad_file_located(api):
+    from pathlib import Path
+
+    org = api.make_org()
+    csrf = sign_in(api.client, _key(api, org))
+    cbom = Path(__file__).parents[1] / "exchange" / "data" / "cyclonedx-protocol-1.7.cdx.json"
+    resp = api.client.post(
+        "/imports",
+        data={"csrf": csrf, "kind": "cbom"},
+        files={"file": ("bom.json", cbom.read_bytes(), "application/json")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303, resp.text
+    page = _wait_job(api.client, resp.headers["location"])
+    assert "succeeded" in page and 'id="import-report"' in page
+    assert "payment gateway" in api.client.get("/assets", params={"q": "payment"}).text
+    bad = api.client.post(
+        "/imports",
+        data={"csrf": csrf, "kind": "cbom"},
+        files={
+            "file": (
+                "bad.json",
+                b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": 7}]}',
+                "application/json",
+            )
+        },
+        follow_redirects=False,
+    )
+    page = _wait_job(api.client, bad.headers["location"])
+    assert "failed" in page and "components[0]" in page
