@@ -68,8 +68,14 @@ def _signing_engine() -> Engine:
     raise EngineError(f"no engine here implements {SIGNING_ALG}; reports cannot be signed")
 
 
+def find_signing_key(db: Session) -> SigningKey | None:
+    """The stored report-signing key, or None before the first report (a pure read)."""
+    return db.scalars(select(SigningKey).where(SigningKey.algorithm == SIGNING_ALG)).first()
+
+
 def signing_key(db: Session) -> SigningKey:
-    """The testbed's report-signing key, generated and stored on first use."""
+    """The testbed's report-signing key, generated and stored on first use (``db`` must be
+    a writer's session)."""
     stmt = select(SigningKey).where(SigningKey.algorithm == SIGNING_ALG)
     row = db.scalars(stmt).first()
     if row is not None:

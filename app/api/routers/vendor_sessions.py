@@ -188,9 +188,12 @@ def list_reports(
 
 
 @router.get("/report-key")
-def report_key(db: SessionDep) -> dict[str, Any]:
+def report_key(request: Request, db: SessionDep) -> dict[str, Any]:
     """The testbed's public report-signing key (public: no API key needed)."""
-    key = reports.signing_key(db)
+    key = reports.find_signing_key(db)
+    if key is None:  # first use: a GET's session only reads, so make the key in a writer's
+        with request.app.state.sessionmaker.begin() as writer:
+            key = reports.signing_key(writer)
     return {
         "algorithm": key.algorithm,
         "key_id": key.key_id,
