@@ -125,6 +125,8 @@ def render(
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    if ctx["user"] is not None:  # a tenant's data: no browser or proxy cache keeps a copy
+        response.headers["Cache-Control"] = "no-store"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
             i18n.COOKIE,

@@ -184,7 +184,9 @@ def export(
     session: SessionDep,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
-    return api_plans.export_version(plan_id, number, session, user.principal, fmt)
+    response = api_plans.export_version(plan_id, number, session, user.principal, fmt)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/judge")

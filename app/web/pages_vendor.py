@@ -194,7 +194,10 @@ def report_download(session_id: int, user: User, session: SessionDep) -> Respons
     document = api_vendor.session_report(session_id, session, user.principal)
     return JSONResponse(
         document,
-        headers={"Content-Disposition": f'attachment; filename="report-{session_id}.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="report-{session_id}.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -76,6 +76,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_a_session_row(api):
     assert token_value not in rows[0].token_hash  # only a digest is stored
     page = client.get("/overview")
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    assert page.headers["cache-control"] == "no-store"  # tenant data stays out of caches
 
 
 def test_sign_in_form_without_its_csrf_token_is_refused(api):
