@@ -19,7 +19,14 @@ from inventory.catalog.models import (
     Source,
     info_from_model,
 )
-from inventory.catalog.normalize import as_oid, descriptive_core, lookup_key, split_mode
+from inventory.catalog.normalize import (
+    as_oid,
+    descriptive_core,
+    lookup_key,
+    names_hash_of_size,
+    split_mode,
+    weak_signature_hash,
+)
 from inventory.choices import Primitive, QuantumStatus
 
 DATA_FILE = Path(__file__).parent / "data" / "algorithms.yaml"
@@ -212,7 +219,7 @@ class Catalog:
             return None
 
         size = _as_int(key_size)
-        if size is None and ps.isdigit():
+        if size is None and ps.isdigit() and not names_hash_of_size(text, ps):
             size = int(ps)
         curve_id = self.curve(curve) or (self.curve(ps) if ps else None)
         prim = _as_primitive(primitive)
@@ -249,8 +256,17 @@ class Catalog:
         if core is not None:
             found = self._lookup(core) or self._lookup(core.split("-")[0])
             if found is not None:
-                return found
+                return self._with_weak_hash(found, text)
         return None
+
+    def _with_weak_hash(self, found: AlgorithmInfo, text: str) -> AlgorithmInfo:
+        """``RSA-SHA1`` for "SHA1-RSA" and the like: the hash the descriptive name dropped
+        decides that the signature is broken today, so it must not resolve to plain RSA."""
+        weak = weak_signature_hash(text)
+        if weak is None or found.primitive is not Primitive.SIGNATURE:
+            return found
+        combined = self._entries.get(f"{found.family}-{weak}")
+        return combined if combined is not None else found
 
     def normalize(
         self,
@@ -334,7 +350,14 @@ class Catalog:
             if info.is_generic:
                 what = "key size" if info.variants_by == "key_size" else "curve"
                 text += f" (the {what} is not recorded, but every {what} is affected)"
-            return text + f"; replace with {self._replacement_phrase(info)}."
+            text += f"; replace with {self._replacement_phrase(info)}."
+            if info.classically_broken:  # RSA-1024, RSA-SHA1 ...: no need to wait for Shor
+                detail = f": {info.notes.rstrip('.')}" if info.notes else ""
+                text += (
+                    f" It is also broken by classical attacks today{detail}. Replace it now, "
+                    "whatever the quantum timeline."
+                )
+            return text
         if status is QuantumStatus.WEAKENED:
             return self._weakened_reason(info)
         if status is QuantumStatus.HYBRID:

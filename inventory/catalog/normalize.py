@@ -100,6 +100,45 @@ _MODE_WORDS = frozenset(m.lower() for m in MODES)
 _TOKENS = re.compile(r"[\s\-_/]+|with")
 
 
+def weak_signature_hash(raw: str) -> str | None:
+    """``"SHA1"`` or ``"MD5"`` when a descriptive signature name says it signs that hash.
+
+    The hash is dropped to find the algorithm (``descriptive_core``), but a SHA-1 or MD5
+    signature is broken today whatever the key, so the catalog keeps it in the name. OAEP
+    names are encryption (OAEP with SHA-1 is not broken) and are left alone.
+
+    >>> weak_signature_hash("SHA1-RSA"), weak_signature_hash("rsa-sha-1-pss")
+    ('SHA1', 'SHA1')
+    >>> weak_signature_hash("md5-rsa"), weak_signature_hash("RSA-OAEP-SHA1")
+    ('MD5', None)
+    >>> weak_signature_hash("SHA256withRSA") is None
+    True
+    """
+    tokens = [t for t in _TOKENS.split(raw.strip().lower()) if t]
+    if any("oaep" in t for t in tokens):
+        return None
+    for i, token in enumerate(tokens):
+        if token == "md5":
+            return "MD5"
+        if token == "sha1" or (token == "sha" and tokens[i + 1 : i + 2] == ["1"]):
+            return "SHA1"
+    return None
+
+
+def names_hash_of_size(raw: str, size: str) -> bool:
+    """Whether ``raw`` names a hash of ``size`` bits ("SHA512withRSA" and "512"): CycloneDX
+    tools write a signature's hash size as its parameter set, which is not the key size.
+
+    >>> names_hash_of_size("SHA512withRSA", "512"), names_hash_of_size("RSA", "512")
+    (True, False)
+    """
+    tokens = [t for t in _TOKENS.split(raw.strip().lower()) if t]
+    return any(
+        _HASH_WORD.match(t) and (t.endswith(size) or tokens[i + 1 : i + 2] == [size])
+        for i, t in enumerate(tokens)
+    )
+
+
 def descriptive_core(raw: str) -> str | None:
     """The algorithm inside a descriptive name that other tools write, or None.
 
