@@ -35,7 +35,8 @@ from app.settings import Settings, get_settings
 from app.web.router import install_web
 from inventory.apikeys import ensure_bootstrap_admin
 from inventory.db import session_factory
-from inventory.jobs import JobRunner
+from inventory.jobs import JobBackend, JobRunner
+from inventory.queue import QueueBackend, in_api_worker, is_scaled
 from testbed.vendor.limits import VendorLimits
 
 API_DESCRIPTION = """
@@ -51,12 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessions = session_factory(settings.database_url)
     if settings.bootstrap_admin_key:
         _bootstrap_admin(sessions, settings.bootstrap_admin_key)
-    job_runner = JobRunner(sessions, max_workers=settings.job_workers)
+    job_runner: JobBackend = (
+        QueueBackend(settings.database_url)  # scaled: `pqcplan worker` processes run jobs
+        if is_scaled(settings.database_url)
+        else JobRunner(sessions, max_workers=settings.job_workers)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         job_runner.recover()
-        yield
+        async with in_api_worker(job_runner, settings.api_runs_jobs):
+            yield
         job_runner.shutdown()
 
     app = FastAPI(

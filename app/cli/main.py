@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -335,6 +336,36 @@ def serve(
         application = create_app()
     console.print(f"pqcplan API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(help="Queues to take jobs from (jobs, benchmarks); default: all."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in the queue's records.")] = None,
+) -> None:
+    """Run jobs from the PostgreSQL queue (scaled mode); stop with Ctrl-C or SIGTERM."""
+    import asyncio
+
+    import app.api.main  # noqa: F401  (registers every job kind's handler)
+    from inventory.errors import InputError
+    from inventory.queue import QUEUES, is_scaled, run_worker
+
+    url = get_settings().database_url
+    with user_errors():
+        if not is_scaled(url):
+            raise InputError(
+                "pqcplan worker needs PostgreSQL; on SQLite pqcplan serve runs jobs itself",
+                "DATABASE_URL",
+            )
+        bad = [q for q in queue or [] if q not in QUEUES]
+        if bad:
+            raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
+    migrations.upgrade(url)
+    asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
 
 
 def main() -> None:
