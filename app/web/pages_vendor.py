@@ -24,6 +24,7 @@ from testbed.models import BenchmarkRecord, Product
 from testbed.vendor.models import VendorReport, VendorSession
 
 router = APIRouter(include_in_schema=False)
+BASELINE_COLOUR = "#8c8c8c"  # the classical algorithm a post-quantum one replaces
 
 
 def _testbed_reader(user: User) -> None:
@@ -155,15 +156,18 @@ def runs(
             by_op.setdefault(op, []).append((label, float(stats["ops_per_s"])))
         wire = wire_bytes(SimpleNamespace(kind=r.kind, sizes=r.sizes))  # type: ignore[arg-type]
         sizes.append((label, float(wire)))
+    baseline = {f"{r.algorithm} · {r.engine}": BASELINE_COLOUR for r in records if r.baseline_for}
     for op, rows in by_op.items():
         charts.append(
             {
                 "title": f"{op}: operations per second",
                 "rows": rows,
-                "svg": hbar(rows, f"{op}: operations per second", width=640),
+                "svg": hbar(rows, f"{op}: operations per second", width=640, colours=baseline),
             }
         )
-    size_chart = hbar(sizes, "bytes on the wire", width=640, unit=" B") if sizes else None
+    size_chart = (
+        hbar(sizes, "bytes on the wire", width=640, unit=" B", colours=baseline) if sizes else None
+    )
     return render(
         request,
         "runs.html",
