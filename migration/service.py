@@ -30,7 +30,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.risk import RiskPart, RiskScore
+from migration.risk import RiskScore
 from migration.scheduler import (
     AssetFacts,
     PlanInput,
@@ -135,13 +135,14 @@ def load_inventory(session: Session, organization_id: int) -> PlanInput:
             .order_by(Asset.id)
         ).tuples()
     ]
-    dependencies = list(
-        session.execute(
+    dependencies = [  # plain tuples: the planner sorts them, and Rows compare slowly
+        (provider, dependent)
+        for provider, dependent in session.execute(
             select(Dependency.provider_id, Dependency.dependent_id)
             .where(Dependency.organization_id == organization_id)
             .order_by(Dependency.id)
         ).tuples()
-    )
+    ]
     usages = [
         UsageFacts(
             id=usage_id,
@@ -263,7 +264,7 @@ def store_version(
     )
     session.add(version)
     session.flush()
-    part_json: dict[RiskPart, str] = {}
+    part_json: dict[int, str] = {}
     list_json: dict[tuple[str, ...], str] = {}
     org_id, version_id = plan_row.organization_id, version.id
 
@@ -298,9 +299,9 @@ def store_version(
                 task.deadline,
                 task.deadline_rule,
                 task.deadline_source,
-                json.dumps(task.flags),
+                json.dumps(task.flags) if task.flags else "[]",
                 json.dumps(task.reasons),
-                json.dumps(task.blocking_chain),
+                json.dumps(task.blocking_chain) if task.blocking_chain else "[]",
                 status,
                 note,
                 changed,
@@ -391,13 +392,14 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
         connection.exec_driver_sql(sql, batch)
 
 
-def _risk_json(risk: RiskScore, part_json: dict[RiskPart, str]) -> str:
-    """`json.dumps(risk.as_dict())`, with each distinct part encoded once."""
+def _risk_json(risk: RiskScore, part_json: dict[int, str]) -> str:
+    """`json.dumps(risk.as_dict())`, with each part encoded once. Parts are shared objects
+    (the scorer caches them) that outlive the call, so their id is a safe, cheap key."""
     parts = []
     for part in risk.parts:
-        text = part_json.get(part)
+        text = part_json.get(id(part))
         if text is None:
-            text = part_json[part] = json.dumps(
+            text = part_json[id(part)] = json.dumps(
                 {"name": part.name, "points": part.points, "reason": part.reason}
             )
         parts.append(text)
