@@ -7,7 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.web import pages_admin, pages_agency, pages_auth, pages_officer, pages_vendor
+from app.web import (
+    pages_admin,
+    pages_agency,
+    pages_auth,
+    pages_officer,
+    pages_scans,
+    pages_vendor,
+)
 from app.web.core import install_handlers
 
 STATIC = Path(__file__).parent / "static"
@@ -16,5 +23,12 @@ STATIC = Path(__file__).parent / "static"
 def install_web(app: FastAPI) -> None:
     install_handlers(app)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages_auth, pages_officer, pages_agency, pages_vendor, pages_admin):
+    for module in (
+        pages_auth,
+        pages_officer,
+        pages_scans,
+        pages_agency,
+        pages_vendor,
+        pages_admin,
+    ):
         app.include_router(module.router)

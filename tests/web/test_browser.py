@@ -182,13 +182,19 @@ def sign_in(pg, site: Site, who: str) -> None:
     pg.wait_for_load_state()
 
 
-def wait_done(pg, seconds: float = 120) -> None:
-    """Job pages reload themselves (app.js) until the job ends."""
+def wait_done(pg, site: Site, who: str, seconds: float = 240) -> None:
+    """Job pages reload themselves (app.js) until the job ends; on a timeout the message
+    carries the job as the API sees it."""
     deadline = time.monotonic() + seconds
     while pg.locator("[data-job-running]").count() and time.monotonic() < deadline:
         pg.wait_for_timeout(500)
         pg.wait_for_load_state()
-    assert not pg.locator("[data-job-running]").count(), "job still running"
+    if pg.locator("[data-job-running]").count():
+        job_id = pg.url.split("/jobs/")[-1].split("?")[0].split("job=")[-1]
+        seen = httpx.get(
+            f"{site.base}/api/v1/jobs/{job_id}", headers={"X-API-Key": site.keys[who]}
+        ).text
+        raise AssertionError(f"job still running at {pg.url}: {seen[:600]}")
 
 
 def test_officer_signs_in_and_filters_assets(page, site: Site, shots: Path):
@@ -220,7 +226,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.get_by_label("Format").select_option("cbom")
     page.get_by_label("File").set_input_files(str(CBOM))
     page.get_by_role("button", name="Upload and import").click()
-    wait_done(page)
+    wait_done(page, site, "mois:officer")
     assert "succeeded" in page.locator("#job-status").inner_text()
     page.screenshot(path=shots / f"officer-import-{site.label}.png")
     page.get_by_role("link", name="See the assets").click()
@@ -233,7 +239,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.goto(site.base + "/imports")
     page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and import").click()
-    wait_done(page)
+    wait_done(page, site, "mois:officer")
     error = page.locator("#job-error").inner_text()
     assert "components[0]" in error, error
     page.screenshot(path=shots / f"officer-import-error-{site.label}.png")
@@ -245,7 +251,7 @@ def test_agency_generates_a_plan_and_sees_its_timeline(page, site: Site, shots: 
     page.get_by_label("Policy profile").select_option("kr-2035")
     page.get_by_label("Name", exact=True).fill("national master plan")
     page.get_by_role("button", name="Generate", exact=True).click()
-    wait_done(page)
+    wait_done(page, site, "mois:officer")
     page.get_by_role("link", name="Open the plan").click()
     page.wait_for_load_state()
     assert page.locator("#timeline svg rect").count() > 0
@@ -271,7 +277,7 @@ def test_vendor_starts_a_benchmark_and_sees_its_chart(page, site: Site, shots: P
     page.get_by_label("Algorithms", exact=True).select_option(["ML-KEM-768"])
     page.get_by_label("Seconds per engine and algorithm").fill("0.2")
     page.get_by_role("button", name="Start a benchmark").click()
-    wait_done(page, 300)
+    wait_done(page, site, "vendor", 300)
     assert "succeeded" in page.locator("#job-status").inner_text()
     assert page.locator(".bench-chart svg rect").count() >= 2  # ML-KEM-768 beside its baseline
     assert "X25519" in page.locator("#records").inner_text() or page.locator("#comparisons").count()

@@ -158,3 +158,14 @@ def test_upload_a_cbom_follow_its_job_and_see_a_bad_file_located(api):
     )
     page = _wait_job(api.client, bad.headers["location"])
     assert "failed" in page and "components[0]" in page
+
+
+def test_scans_page_refuses_a_target_outside_every_scope(api):
+    org = api.make_org()
+    csrf = sign_in(api.client, _key(api, org))
+    assert api.client.get("/scans").status_code == 200
+    resp = api.client.post("/scans", data={"csrf": csrf, "kind": "tls", "targets": "10.9.9.9:443"})
+    assert resp.status_code == 403  # out of scope: refused before a packet is sent
+    assert api.client.get("/api/v1/jobs", headers=api.headers(org)).json()["items"] == []
+    empty = api.client.post("/scans", data={"csrf": csrf, "kind": "tls", "targets": " "})
+    assert empty.status_code == 422 and "form.targets" in empty.text

@@ -1,0 +1,58 @@
+"""Discovery pages: the organization's scan scopes, its scans, starting one, and its results."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.api.deps import SessionDep
+from app.api.routers import discovery as api_discovery
+from app.web.core import User, WebError, page, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/scans")
+@page
+def scans(request: Request, user: User, session: SessionDep) -> Response:
+    user.principal.require_read()
+    return render(
+        request,
+        "scans.html",
+        {
+            "scopes": api_discovery.list_scopes(session, user.principal, None),
+            "scans": api_discovery.list_scans(session, user.principal, None, 50),
+        },
+    )
+
+
+@router.post("/scans")
+@page
+async def start_scan(
+    request: Request,
+    user: User,
+    kind: Annotated[str, Form(max_length=10)],
+    targets: Annotated[str, Form(max_length=300_000)],
+) -> Response:
+    user.principal.require_write()
+    try:
+        body = api_discovery.ScanIn(
+            kind=kind, targets=[t.strip() for t in targets.splitlines() if t.strip()]
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
+    answer = await run_in_threadpool(api_discovery._start, request, user.principal, None, body)
+    return redirect(f"/jobs/{json.loads(answer.body)['job_id']}")
+
+
+@router.get("/scans/{scan_id}")
+@page
+def scan(scan_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    row = api_discovery.get_scan(scan_id, session, user.principal)
+    return render(request, "scan.html", {"s": row, "results": (row.results or [])[:1000]})
