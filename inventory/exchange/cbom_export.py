@@ -88,6 +88,7 @@ from inventory.exchange.cbom_common import (
 )
 from inventory.exchange.cbom_fidelity import fit_original
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.service.refs import fit_ref
 from inventory.tenancy import NotFound
 
 _SCHEMA = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
@@ -235,7 +236,7 @@ class _Mapper:
                 )
             ]
         part_of = [{"name": PART_OF_PROP, "value": bom_ref}]
-        sig_ref = bom_ref + SIGNATURE_ALGORITHM_SUFFIX
+        sig_ref = fit_ref(bom_ref, SIGNATURE_ALGORITHM_SUFFIX)
         out = [
             self._crypto(
                 sig_ref,
@@ -256,7 +257,7 @@ class _Mapper:
                 cert[key] = value
         cert["signatureAlgorithmRef"] = sig_ref
         if usage.cert_public_key_algorithm is not None:
-            key_ref = bom_ref + PUBLIC_KEY_SUFFIX
+            key_ref = fit_ref(bom_ref, PUBLIC_KEY_SUFFIX)
             cert["subjectPublicKeyRef"] = key_ref
             out.append(
                 self._crypto(
@@ -316,7 +317,7 @@ class _Mapper:
             pp["version"] = version
         pp["cryptoRefArray"] = sorted(refs)
         return self._crypto(
-            f"{asset_ref}{PROTOCOL_INFIX}{protocol}",
+            fit_ref(asset_ref, PROTOCOL_INFIX + protocol),
             protocol,
             [{"name": GENERATED_PROP, "value": "protocol"}],
             {"assetType": "protocol", "protocolProperties": pp},
@@ -388,7 +389,7 @@ def export_cbom(
         ref, n = u.ref, 0
         while ref in asset_refs:
             n += 1
-            ref = f"{u.ref}#usage" + (f"-{n}" if n > 1 else "")
+            ref = fit_ref(u.ref, "#usage" + (f"-{n}" if n > 1 else ""))
         bom_refs[u.id] = ref
 
     originals = _originals(usages, asset_refs, bom_refs, warnings)

@@ -98,6 +98,7 @@ from inventory.input_checks import loads_strict
 from inventory.limits import check_observed, column_limit
 from inventory.models import Asset, CryptoUsage, Dependency, Organization
 from inventory.models.base import utcnow
+from inventory.service.refs import REF_LIMIT, fit_ref
 
 KNOWN_COMPONENT_TYPES = frozenset(CDX_TO_ASSET_TYPE) | CRYPTO_TYPES
 KEY_MATERIAL = frozenset(
@@ -431,7 +432,7 @@ class _Parser:
                 f"bom-ref {comp.ref!r} is used twice (first at {first.path})",
                 _key(comp.path, "bom-ref"),
             )
-        if len(comp.ref) > 200:
+        if len(comp.ref) > REF_LIMIT:
             raise InputError("bom-ref is longer than 200 characters", _key(comp.path, "bom-ref"))
         self.comps[comp.ref] = comp
         self.order.append(comp)
@@ -1090,7 +1091,7 @@ class _Builder:
         ) -> None:
             nonlocal made
             key = alg_comp.ref if alg_comp is not None else name
-            ref = f"{comp.ref}#{key}"
+            ref = fit_ref(comp.ref, f"#{key}")
             if ref in self.usages:
                 return
             row = self._base_row(comp, path)
@@ -1107,7 +1108,7 @@ class _Builder:
                 row["primitive"] = prim
             if row["function"] is None:
                 row["function"] = guess_function(row["primitive"], ptype)
-            self._new_usage(ref[:200], comp.ref, path, row, comp, curve, oid)
+            self._new_usage(ref, comp.ref, path, row, comp, curve, oid)
             made += 1
 
         for k, suite in enumerate(
@@ -1293,7 +1294,7 @@ class _Builder:
             for extra in dict.fromkeys(self.owner_depends.get(usage.anchor, [])[1:]):
                 if extra == owner:
                     continue
-                ref = f"{usage.ref}@{extra}"[:200]
+                ref = fit_ref(usage.ref, f"@{extra}")
                 copy = _Usage(
                     ref=ref,
                     anchor=usage.anchor,

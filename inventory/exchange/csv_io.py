@@ -25,7 +25,7 @@ from inventory.input_checks import text_problem
 from inventory.limits import limit
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.schemas import AssetIn, UsageFields
-from inventory.service.refs import slugify
+from inventory.service.refs import fit_ref, slugify
 
 ASSET_COLUMNS = [
     "asset_ref",
@@ -180,7 +180,7 @@ def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputE
 
 def _usage_ref(asset_ref: str, values: dict[str, str]) -> str:
     basis = "|".join(values.get(k, "") for k in ("algorithm", "function", "protocol", "library"))
-    return f"crypto:{asset_ref}:{hashlib.sha256(basis.encode()).hexdigest()[:12]}"
+    return fit_ref(f"crypto:{asset_ref}:{hashlib.sha256(basis.encode()).hexdigest()[:12]}")
 
 
 def import_csv(session: Session, organization_id: int, text: str) -> CsvImportReport:
