@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.cli.jobs import job_app
 from app.cli.judge import judge_cmd
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
@@ -44,6 +45,7 @@ app.add_typer(testbed_app, name="testbed")
 app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(scan_app, name="scan")
+app.add_typer(job_app, name="job")
 app.command("bench")(bench)
 app.command("verify-report")(verify_report)
 app.command("judge")(judge_cmd)
