@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.auth_throttle import InProcessFailureLimiter
+from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
@@ -76,10 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
-    app.state.vendor_limits = VendorLimits()  # per-process token buckets (testbed.vendor)
-    app.state.auth_limiter = InProcessFailureLimiter(
-        settings.auth_failure_limit, settings.auth_failure_window_seconds
-    )
+    limits = (settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    if is_scaled(settings.database_url):  # counted in PostgreSQL by every process
+        app.state.vendor_limits = VendorLimits.shared(sessions)
+        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits)
+    else:  # per-process counters (the embedded default)
+        app.state.vendor_limits = VendorLimits()
+        app.state.auth_limiter = InProcessFailureLimiter(*limits)
     install_error_handlers(app)
     app.add_middleware(StrictInput)  # inside BodySizeLimit: sizes are checked first
     app.add_middleware(
