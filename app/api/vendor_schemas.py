@@ -195,8 +195,11 @@ def parse_session(body: Any) -> SessionRequest:
 
 
 class KemReceiverItem(_Out):
-    id: str = Field(description="Opaque item id; 'neg-' items are negative tests.")
-    engine: str | None = Field(description="The engine that encapsulated, if any.")
+    id: str = Field(
+        description="Random item id (16 digits); items come in random order, and neither "
+        "says which ones are negative tests."
+    )
+    engine: str | None = Field(description="The engine whose output the item is made from.")
     ciphertext: str = Field(description=B64)
 
 
@@ -231,7 +234,7 @@ class ItemsHint(_Out):
 
 
 class KemSenderChallenge(_Out):
-    """Encapsulate to each key; refuse the malformed ones ('neg-' ids)."""
+    """Encapsulate to each key; refuse the malformed ones (nothing but the key tells which)."""
 
     check: Literal["kem_sender"]
     items: list[KemSenderItem]
@@ -355,7 +358,8 @@ class Confirmation(_In):
         max_length=64,
         description="HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || "
         "item id (UTF-8) || ciphertext), hex, where nonce is the session's 'nonce' field "
-        "hex-decoded (32 bytes). Not accepted for 'neg-tampered-' items.",
+        "hex-decoded (32 bytes). Not accepted for tampered ML-KEM ciphertexts (answer those "
+        "with shared_secret: FIPS 203 implicit rejection is checked on them).",
     )
 
 

@@ -9,6 +9,7 @@ stay in the session's secret, keyed ``"<tgId>:<tcId>"``: ``{"function", "reason"
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from inventory.errors import InputError
@@ -29,6 +30,22 @@ def answer_with(results: dict[str, str]) -> dict[str, Any]:
         "out fails",
         "results": results,
     }
+
+
+def shuffle_tests(groups: list[dict], expected: dict[str, Any]) -> dict[str, Any]:
+    """Shuffle each group's tests and number them anew (``tcId`` 1..n in the new order), so
+    neither a test's position nor its id says whether it is a valid or a modified case.
+    Returns ``expected`` re-keyed to the new ``"<tgId>:<tcId>"``."""
+    rng = secrets.SystemRandom()
+    out = dict(expected)
+    for group in groups:
+        tests = list(group["tests"])
+        rng.shuffle(tests)
+        tg = group["tgId"]
+        for new_tc, test in enumerate(tests, start=1):
+            out[f"{tg}:{new_tc}"] = expected[f"{tg}:{test['tcId']}"]
+        group["tests"] = [{**test, "tcId": n} for n, test in enumerate(tests, start=1)]
+    return out
 
 
 def prompt(vs_id: int, algorithm: str, mode: str, revision: str, groups: list[dict]) -> dict:

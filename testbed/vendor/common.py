@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,19 @@ class Prepared:
     engines: list[str]
     #: which implementations computed / cross-checked the expected answers (for the report)
     oracles: dict[str, Any] = field(default_factory=dict)
+
+
+def opaque_ids(n: int) -> list[str]:
+    """``n`` distinct random item ids, all 16 decimal digits.
+
+    An id must not tell a product which items are the negative ones (``neg-tampered-...``
+    did): the grader keeps what each id is in the session's secret. Digits only, so no id
+    spells a word by chance.
+    """
+    ids: set[str] = set()
+    while len(ids) < n:
+        ids.add(f"{secrets.randbelow(10**16):016d}")
+    return list(ids)
 
 
 def case(case_id: str, check: str, passed: bool, detail: str, engine: str | None = None) -> dict:

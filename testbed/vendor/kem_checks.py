@@ -5,8 +5,10 @@ session; each engine encapsulates to it; the vendor answers, per ciphertext, the
 secret or a key-confirmation value ``HMAC-SHA256(key=shared_secret, msg=transcript)`` with
 ``transcript = b"pqcplan-kem-confirm/1" || nonce || item id (UTF-8) || ciphertext``. Negative
 items: a ciphertext one byte short and one byte long (a conforming product rejects them),
-and for ML-KEM one tampered ciphertext per engine, each with another bit flipped (FIPS 203
-implicit rejection). A tampered item must be answered with ``shared_secret`` (the
+and for ML-KEM one tampered ciphertext per engine, a fresh encapsulation with one bit flipped
+(FIPS 203 implicit rejection). Ids are random digits and the order is random; what each item
+is stays in the session's secret, so a product cannot single out the negative ones by id,
+position or likeness to another item. A tampered item must be answered with ``shared_secret`` (the
 implicit-rejection value discloses nothing about the key; a confirmation could not show that
 it is not a constant), and the secrets must be distinct from each other, from every other
 secret of the session, from all-zero or any one repeated byte, and from the ciphertext's own
@@ -45,10 +47,16 @@ from testbed.vendor.codec import (
     same,
     unb64,
 )
-from testbed.vendor.common import Prepared, answer_items, case, engines_for_kind, wire_sizes
+from testbed.vendor.common import (
+    Prepared,
+    answer_items,
+    case,
+    engines_for_kind,
+    opaque_ids,
+    wire_sizes,
+)
 
 CONFIRM_LABEL = b"pqcplan-kem-confirm/1"
-TAMPERED_PREFIX = "neg-tampered-"
 CONFIRM_RULE = (
     "HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || item id (UTF-8) "
     "|| ciphertext), hex; nonce is the session's 'nonce' field hex-decoded (32 bytes)"
@@ -67,6 +75,16 @@ def _shuffled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _opaque(
+    items: list[dict[str, Any]], expected: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Random ids in random order: neither tells a product which items are negative."""
+    ids = opaque_ids(len(items))
+    renamed = {item["id"]: new for item, new in zip(items, ids, strict=True)}
+    out = _shuffled([{**item, "id": renamed[item["id"]]} for item in items])
+    return out, {renamed[k]: v for k, v in expected.items()}
+
+
 # -- vendor as receiver ------------------------------------------------------------------
 
 
@@ -80,42 +98,60 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
         raise InputError("fails the FIPS 203 modulus check (a coefficient is >= 3329)", path)
     items: list[dict[str, Any]] = []
     expected: dict[str, Any] = {}
-    ct = b""
-    for eng in engines:
+
+    def encapsulate(eng: Any) -> tuple[bytes, bytes]:
         try:
-            ct, ss = eng.encapsulate(alg, ek)
+            return eng.encapsulate(alg, ek)
         except InvalidKey as exc:
             raise InputError(f"engine {eng.name} rejects the key: {exc}", path) from None
-        item_id = f"enc-{eng.name}"
-        items.append({"id": item_id, "engine": eng.name, "ciphertext": b64(ct)})
-        expected[item_id] = {"expect": "secret", "shared_secret": b64(ss), "engine": eng.name}
-    negatives = {"neg-short-ciphertext": ct[:-1], "neg-long-ciphertext": ct + b"\x00"}
-    for item_id, bad in negatives.items():
-        items.append({"id": item_id, "engine": None, "ciphertext": b64(bad)})
+
+    # item ids are placeholders until _opaque; "engine" names whose output an item is made
+    # from, for negative items too, so that field does not single them out either
+    ct = b""
+    for eng in engines:
+        ct, ss = encapsulate(eng)
+        items.append({"id": f"enc-{eng.name}", "engine": eng.name, "ciphertext": b64(ct)})
+        expected[f"enc-{eng.name}"] = {
+            "expect": "secret",
+            "shared_secret": b64(ss),
+            "engine": eng.name,
+        }
+    last = engines[-1].name
+    for item_id, bad in {"short": ct[:-1], "long": ct + b"\x00"}.items():
+        items.append({"id": item_id, "engine": last, "ciphertext": b64(bad)})
         expected[item_id] = {"expect": "reject"}
     if alg in MLKEM_K:
-        valid = list(items[: len(engines)])
-        for n, first in enumerate(valid):
-            bit = 8 * (len(ct) // 2) + 3 + 8 * 97 * n  # another byte for each engine
-            tampered = flip_bit(unb64(first["ciphertext"]), bit)
-            item_id = f"{TAMPERED_PREFIX}{first['engine']}"
-            items.append({"id": item_id, "engine": first["engine"], "ciphertext": b64(tampered)})
+        for n, eng in enumerate(engines):
+            # tamper with a fresh encapsulation, not one shown above: a ciphertext one bit
+            # away from another item's would give the tampered item away
+            fresh, ss = encapsulate(eng)
+            bit = 8 * (len(fresh) // 2) + 3 + 8 * 97 * n
+            item_id = f"tampered-{eng.name}"
+            items.append(
+                {"id": item_id, "engine": eng.name, "ciphertext": b64(flip_bit(fresh, bit))}
+            )
             expected[item_id] = {
                 "expect": "implicit-rejection",
-                "shared_secret": expected[first["id"]]["shared_secret"],
-                "engine": first["engine"],
+                "shared_secret": b64(ss),
+                "engine": eng.name,
             }
+    shown, expected = _opaque(items, expected)
+    answer_with = {
+        "items": "{item id: {'shared_secret': base64} | {'confirmation': hex} | "
+        "{'rejected': true}}",
+        "confirmation": CONFIRM_RULE,
+        "nonce": "the session's 'nonce' field, hex-decoded (32 bytes)",
+    }
+    if alg in MLKEM_K:
+        answer_with["tampered"] = (
+            "some ciphertexts of the right length are tampered with, and FIPS 203 implicit "
+            "rejection is checked on them: answer every ciphertext of the right length with "
+            "'shared_secret' (a confirmation cannot show that a rejection secret is not constant)"
+        )
     challenge = {
         "encapsulation_key_sha256": hashlib.sha256(ek).hexdigest(),
-        "items": _shuffled(items),
-        "answer_with": {
-            "items": "{item id: {'shared_secret': base64} | {'confirmation': hex} | "
-            "{'rejected': true}}",
-            "confirmation": CONFIRM_RULE,
-            "nonce": "the session's 'nonce' field, hex-decoded (32 bytes)",
-            "tampered": f"items whose id starts with '{TAMPERED_PREFIX}' carry a tampered "
-            "ciphertext: answer them with 'shared_secret' (FIPS 203 implicit rejection)",
-        },
+        "items": shown,
+        "answer_with": answer_with,
     }
     secret = {"expected": expected, "shared_secret_len": sizes.shared_secret}
     return Prepared(challenge, secret, [e.name for e in engines], {"encapsulate": "engines"})
@@ -216,27 +252,36 @@ def prepare_sender(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
     engines = engines_for_kind(alg, Kind.KEM)
     wire_sizes(alg, engines)
     items: list[dict[str, Any]] = []
-    keys: dict[str, Any] = {}
+    what: dict[str, Any] = {}  # placeholder id -> a key's engine and secret, or a negative check
     pk = b""
     for eng in engines:
         pk, sk = eng.kem_keypair(alg)
-        item_id = f"ek-{eng.name}"
-        items.append({"id": item_id, "engine": eng.name, "encapsulation_key": b64(pk)})
-        keys[item_id] = {"engine": eng.name, "secret_key": b64(sk)}
-    items.append({"id": "neg-short-key", "engine": None, "encapsulation_key": b64(pk[:-1])})
+        items.append({"id": f"ek-{eng.name}", "engine": eng.name, "encapsulation_key": b64(pk)})
+        what[f"ek-{eng.name}"] = {"engine": eng.name, "secret_key": b64(sk)}
+    # the short key shows itself by its length (rejecting it is all that is asked); the bad
+    # modulus comes from a fresh key pair, not a shown key with two bytes changed
+    eng = engines[-1]
+    bad = {"short-key": pk[:-1]}
     if alg in MLKEM_K:
-        items.append(
-            {"id": "neg-modulus-key", "engine": None, "encapsulation_key": b64(modulus_broken(pk))}
-        )
+        bad["modulus-key"] = modulus_broken(eng.kem_keypair(alg)[0])
+    for check, key in bad.items():
+        items.append({"id": check, "engine": eng.name, "encapsulation_key": b64(key)})
+        what[check] = {"negative": check}
+    shown, what = _opaque(items, what)
     challenge = {
-        "items": _shuffled(items),
+        "items": shown,
         "answer_with": {
             "items": "{item id: {'ciphertext': base64, 'shared_secret': base64} | "
             "{'rejected': true}}"
         },
     }
+    keys = {k: v for k, v in what.items() if "negative" not in v}
+    negatives = {k: v["negative"] for k, v in what.items() if "negative" in v}
     return Prepared(
-        challenge, {"keys": keys}, [e.name for e in engines], {"decapsulate": "engines"}
+        challenge,
+        {"keys": keys, "negatives": negatives},
+        [e.name for e in engines],
+        {"decapsulate": "engines"},
     )
 
 
@@ -263,13 +308,17 @@ def grade_sender(
             field(item, "shared_secret", path), f"{path}.shared_secret", length=sizes.shared_secret
         )
         parsed[item_id] = (ct, ss)
+    # sessions opened before ids were opaque named their negatives "neg-..."
+    negatives = secret.get("negatives") or {
+        i: i.removeprefix("neg-") for i in parsed if i.startswith("neg-")
+    }
     cases = []
     for item_id in sorted(parsed):
         got = parsed[item_id]
-        if item_id.startswith("neg-"):
+        if item_id in negatives:
             ok = got is None
             detail = "refused the malformed key" if ok else "encapsulated to a malformed key"
-            cases.append(case(item_id, f"kem-sender/{item_id[4:]}", ok, detail))
+            cases.append(case(item_id, f"kem-sender/{negatives[item_id]}", ok, detail))
             continue
         key = secret["keys"][item_id]
         if got is None:

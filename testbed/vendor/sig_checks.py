@@ -5,9 +5,10 @@ includes the session nonce, so an old signature cannot be replayed); the vendor 
 public key and a signature (pure mode, empty context); every engine implementing the
 algorithm verifies it.
 
-Vendor verifies (``sig_vendor_verifies``): each engine makes a key pair and signs a random
-message; the testbed sends the good signature and three bad ones (one bit flipped, one byte
-short, the good signature over another message) in random order under opaque ids; the vendor
+Vendor verifies (``sig_vendor_verifies``): each engine makes a key pair and signs random
+messages; the testbed sends a good signature and three bad ones (one bit flipped, one byte
+short, a signature presented with another message), each over a message and signature of its
+own so that no two items are related, in random order under random ids; the vendor
 answers ``accept`` or ``reject`` for each. Every engine verifies every item first, and the
 expected answer is the one they all agree on.
 """
@@ -26,6 +27,7 @@ from testbed.vendor.common import (
     answer_items,
     case,
     engines_for_kind,
+    opaque_ids,
 )
 
 CHALLENGE_LABEL = b"pqcplan-sig-challenge/1|"
@@ -97,19 +99,20 @@ def prepare_vendor_verifies(alg: str, data: dict[str, Any], nonce: bytes) -> Pre
     raw: list[tuple[str, str, bytes, bytes, bytes]] = []  # engine, what, pk, msg, sig
     for eng in engines:
         pk, sk = eng.sign_keypair(alg)
-        msg = secrets.token_bytes(48)
-        sig = eng.sign(alg, sk, msg)
+        # a fresh message and signature per item: items sharing a message or a signature
+        # would tell a product which of them is the good one
+        signed = [(m, eng.sign(alg, sk, m)) for m in (secrets.token_bytes(48) for _ in range(4))]
+        (m1, s1), (m2, s2), (m3, s3), (_, s4) = signed
         raw += [
-            (eng.name, "good", pk, msg, sig),
-            (eng.name, "bit-flip", pk, msg, flip_bit(sig, 8 * (len(sig) // 2) + 5)),
-            (eng.name, "truncated", pk, msg, sig[:-1]),
-            (eng.name, "other-message", pk, secrets.token_bytes(48), sig),
+            (eng.name, "good", pk, m1, s1),
+            (eng.name, "bit-flip", pk, m2, flip_bit(s2, 8 * (len(s2) // 2) + 5)),
+            (eng.name, "truncated", pk, m3, s3[:-1]),
+            (eng.name, "other-message", pk, secrets.token_bytes(48), s4),
         ]
     secrets.SystemRandom().shuffle(raw)
     items, expected = [], {}
     agreement: dict[str, int] = {}
-    for n, (engine, what, pk, msg, sig) in enumerate(raw, start=1):
-        item_id = f"s{n:02d}"
+    for item_id, (engine, what, pk, msg, sig) in zip(opaque_ids(len(raw)), raw, strict=True):
         want = what == "good"
         for eng in engines:  # every engine must agree with the expectation
             got = eng.verify(alg, pk, msg, sig)

@@ -108,12 +108,21 @@ class Product:
                 continue
             if "wrong_ss_openssl" in self.faults and item["engine"] == "openssl":
                 ss = flip(ss, 7)  # agrees with liboqs and PQClean, not with OpenSSL
-            if confirm and not item["id"].startswith("neg-tampered-"):  # as answer_with says
+            # the product knows when its own decapsulation rejected (the re-encryption check
+            # failed): answer those with the secret, as answer_with asks; the ids tell nothing
+            if confirm and not self.rejects(ct):
                 msg = b"pqcplan-kem-confirm/1" + bytes.fromhex(nonce) + item["id"].encode() + ct
                 items[item["id"]] = {"confirmation": hmac.new(ss, msg, hashlib.sha256).hexdigest()}
             else:
                 items[item["id"]] = {"shared_secret": b64(ss)}
         return {"items": items}
+
+    def rejects(self, ct: bytes) -> bool:
+        """Whether decapsulating ``ct`` fails the FIPS 203 re-encryption check (the product
+        knows; the challenge does not say)."""
+        if len(ct) != pq_kem.CIPHERTEXT_SIZE:
+            return True
+        return BrokenRejectionKyber("zero")._decaps_internal(self.dk, ct) == bytes(32)
 
     def _decaps(self, ct: bytes) -> bytes | None:
         fault = next((REJECTION_FAULTS[f] for f in self.faults if f in REJECTION_FAULTS), None)

@@ -88,7 +88,7 @@ def test_inputs_are_size_and_format_checked_and_a_422_keeps_the_session(
 
     s = v.open(pid, "ML-KEM-768", "kem_receiver", encapsulation_key=ek)
     good = product.receive(s["challenge"], s["nonce"])
-    some_id = "enc-liboqs"
+    some_id = next(i["id"] for i in s["challenge"]["items"] if i["engine"] == "liboqs")
     for items, location in (
         (
             {**good["items"], some_id: {"shared_secret": "AAAA"}},
