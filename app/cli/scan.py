@@ -89,8 +89,17 @@ def _scan(
         raise typer.Exit(1)
 
 
+def _row(*cells: str) -> list[str]:
+    """Targets, errors, banners and algorithm names come from users and servers: not markup."""
+    return [escape(c) for c in cells]
+
+
+def _status(r) -> str:
+    return r.status if r.status == "ok" else f"{r.status}: {r.error}"
+
+
 def _print(kind, results, scan_id, summary, cbom) -> None:
-    table = Table(title=f"{kind} scan" + (f" #{scan_id}" if scan_id else ""))
+    table = Table(title=escape(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
     table.add_column("target")
     table.add_column("status")
     if kind == "tls":
@@ -99,22 +108,26 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
         for r in results:
             leaf = r.certificates[0].public_key_algorithm if r.certificates else ""
             table.add_row(
-                r.target,
-                r.status if r.status == "ok" else f"{r.status}: {r.error}",
-                " ".join(v.removeprefix("TLSv") for v in r.versions),
-                ", ".join(r.groups),
-                leaf,
+                *_row(
+                    r.target,
+                    _status(r),
+                    " ".join(v.removeprefix("TLSv") for v in r.versions),
+                    ", ".join(r.groups),
+                    leaf,
+                )
             )
     elif kind == "ssh":
         for col in ("banner", "hybrid kex", "host keys"):
             table.add_column(col)
         for r in results:
             table.add_row(
-                r.target,
-                r.status if r.status == "ok" else f"{r.status}: {r.error}",
-                r.banner or "",
-                ", ".join(r.hybrid_kex),
-                ", ".join(sorted({k.canonical for k in r.host_keys})),
+                *_row(
+                    r.target,
+                    _status(r),
+                    r.banner or "",
+                    ", ".join(r.hybrid_kex),
+                    ", ".join(sorted({k.canonical for k in r.host_keys})),
+                )
             )
     else:
         for col in ("items", "quantum-vulnerable", "problems"):
@@ -123,8 +136,7 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
             vulnerable = sum(1 for i in r.items if i.quantum_status == "broken")
             problems = sum(1 for i in r.items if i.problems or i.error)
             table.add_row(
-                r.target,
-                r.status if r.status == "ok" else f"{r.status}: {r.error}",
+                *_row(r.target, _status(r)),
                 str(len(r.items)),
                 str(vulnerable),
                 str(problems),
@@ -137,7 +149,7 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
             f"{len(summary['usages_disappeared'])} disappeared, {summary['usages_kept']} kept"
         )
     if cbom is not None:
-        console.print(f"CBOM written to {cbom}")
+        console.print(f"CBOM written to {escape(str(cbom))}")
 
 
 def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
@@ -210,7 +222,7 @@ def scope_add(
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         row = service.add_scope(session, target.id, kind, value, ports, note)
-        console.print(f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}")
+        console.print(escape(f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}"))
 
 
 @scope_app.command("list")
@@ -219,7 +231,7 @@ def scope_list(org: Org) -> None:
         target = resolve_org(session, org)
         table = Table("id", "kind", "value", "ports", "note")
         for s in service.list_scopes(session, target.id):
-            table.add_row(str(s.id), s.kind, s.value, s.ports or "any", s.note or "")
+            table.add_row(*_row(str(s.id), s.kind, s.value, s.ports or "any", s.note or ""))
     console.print(table)
 
 
