@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -140,6 +140,8 @@ def render(
 
 
 def _as_web_error(exc: Exception) -> WebError:
+    if isinstance(exc, HTTPException):  # raised by an API function a page calls
+        return WebError(exc.status_code, str(exc.detail))
     if isinstance(exc, NotFound):
         return WebError(404, str(exc) or "not found")
     if isinstance(exc, Forbidden):
@@ -149,7 +151,7 @@ def _as_web_error(exc: Exception) -> WebError:
     return WebError(409, str(exc))
 
 
-_DOMAIN_ERRORS = (NotFound, Forbidden, InputError, Conflict)
+_DOMAIN_ERRORS = (NotFound, Forbidden, InputError, Conflict, HTTPException)
 
 
 def page(func: F) -> F:

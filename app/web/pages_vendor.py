@@ -208,6 +208,6 @@ def report_download(session_id: int, user: User, session: SessionDep) -> Respons
 @router.get("/testbed/report-key")
 @page
 def report_key(request: Request, session: SessionDep) -> Response:
-    key = api_vendor.report_key(session)
+    key = api_vendor.report_key(request=request, db=session)
     key["created_at"] = str(key["created_at"])
     return render(request, "report_key.html", {"key": key, "key_json": json.dumps(key, indent=2)})

@@ -169,3 +169,12 @@ def test_scans_page_refuses_a_target_outside_every_scope(api):
     assert api.client.get("/api/v1/jobs", headers=api.headers(org)).json()["items"] == []
     empty = api.client.post("/scans", data={"csrf": csrf, "kind": "tls", "targets": " "})
     assert empty.status_code == 422 and "form.targets" in empty.text
+
+
+def test_a_job_that_is_not_a_benchmark_is_a_404_page_on_the_runs_page(api):
+    org = api.make_org()
+    csrf = sign_in(api.client, _key(api, org))
+    api.client.post("/plans", data={"csrf": csrf, "profile": "kr-2035"})
+    job_id = api.client.get("/api/v1/jobs", headers=api.headers(org)).json()["items"][0]["id"]
+    resp = api.client.get(f"/testbed/runs?job={job_id}")
+    assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
