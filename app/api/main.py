@@ -13,6 +13,7 @@ from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
+from app.api.observability import install_observability
 from app.api.routers import (
     assets,
     audit,
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     install_web(app)  # the web console: pages, its static files, HTML errors
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get headers too
+
+    install_observability(app, sessions, settings.database_url)  # outermost: ids on all
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

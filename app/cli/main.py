@@ -325,19 +325,47 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Load the demo inventory first.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes (PostgreSQL for more than one).")
+    ] = 1,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log lines as JSON.")] = False,
+    graceful_timeout: Annotated[
+        int, typer.Option(min=0, help="Seconds requests in flight get to finish on SIGTERM.")
+    ] = 30,
 ) -> None:
     """Upgrade the schema and run the API (OpenAPI docs at /docs)."""
+    import os
+    import tempfile
+
     import uvicorn
 
     from app.api.main import create_app
+    from app.api.observability import log_config
 
-    migrations.upgrade(get_settings().database_url)
+    url = get_settings().database_url
+    if workers > 1 and url.startswith("sqlite"):
+        with user_errors():
+            from inventory.errors import InputError
+
+            raise InputError("--workers above 1 needs PostgreSQL (DATABASE_URL)", "--workers")
+    migrations.upgrade(url)
     if with_demo:
         demo(reset=False, keys_file=None)
     with user_errors():  # a bad BOOTSTRAP_ADMIN_KEY: one red line, exit 2
         application = create_app()
     console.print(f"pqcplan API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    options: dict = {
+        "host": host,
+        "port": port,
+        "log_config": log_config(log_json),
+        "timeout_graceful_shutdown": graceful_timeout,
+    }
+    if workers == 1:
+        uvicorn.run(application, **options)
+        return
+    # N processes: each builds its own app; metrics are summed over them (multiprocess mode).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="pqcplan-metrics-"))
+    uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
 
 
 @app.command()
