@@ -44,7 +44,7 @@ def show(profile_id: Annotated[str, typer.Argument(help="Profile id.")]) -> None
     try:
         profile = get_profile(profile_id)
     except UnknownProfile as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {esc(str(exc))}")
         sys.exit(2)
     sys.stdout.write(yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True))
 
@@ -55,9 +55,9 @@ def validate(path: Annotated[Path, typer.Argument(help="A YAML or JSON profile f
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:
-        err_console.print(f"[red]invalid:[/red] {exc}")
+        err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
         sys.exit(2)
-    console.print(f"[green]valid[/green]: {profile.id} {profile.version}")
+    console.print(f"[green]valid[/green]: {esc(profile.id)} {esc(profile.version)}")
 
 
 @profiles_app.command("add")
@@ -69,7 +69,7 @@ def add(
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:
-        err_console.print(f"[red]invalid:[/red] {exc}")
+        err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
         sys.exit(2)
     with user_errors(), db_session() as session:
         organization = resolve_org(session, org)
@@ -78,6 +78,6 @@ def add(
                 session, organization.id, json.loads(profile.model_dump_json()), str(path)
             )
         except ProfileError as exc:
-            err_console.print(f"[red]invalid:[/red] {exc}")
+            err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
             sys.exit(2)
-    console.print(f"stored profile {profile.id} for {organization.slug}")
+    console.print(esc(f"stored profile {profile.id} for {organization.slug}"))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import console, err_console
 from testbed.vendor.reports import load_public_key, verify_document
@@ -33,7 +34,7 @@ def _read(path: Path, what: str) -> bytes:
             raise OSError(f"larger than {MAX_REPORT_BYTES} bytes")
         return path.read_bytes()
     except OSError as exc:
-        err_console.print(f"[red]error:[/red] cannot read the {what} {path}: {exc}")
+        err_console.print("[red]error:[/red] " + escape(f"cannot read the {what} {path}: {exc}"))
         raise typer.Exit(2) from None
 
 
@@ -53,33 +54,34 @@ def verify_report(
     try:
         doc = json.loads(_read(file, "report"))
     except ValueError as exc:
-        err_console.print(f"[red]error:[/red] {file} is not JSON: {exc}")
+        err_console.print("[red]error:[/red] " + escape(f"{file} is not JSON: {exc}"))
         raise typer.Exit(2) from None
     public_key = None
     if key is not None:
         try:
             public_key = load_public_key(_read(key, "key file"))
         except ValueError as exc:
-            err_console.print(f"[red]error:[/red] {key}: {exc}")
+            err_console.print("[red]error:[/red] " + escape(f"{key}: {exc}"))
             raise typer.Exit(2) from None
     result = verify_document(doc, public_key)
     body = doc.get("report", {}) if isinstance(doc, dict) else {}
     if not result.ok:
-        err_console.print(f"[red]INVALID[/red] {file}: {result.reason}")
+        err_console.print("[red]INVALID[/red] " + escape(f"{file}: {result.reason}"))
         raise typer.Exit(1)
     product = body.get("product") or {}
     summary = body.get("summary") or {}
     if result.trusted_key:
         console.print(
-            f"[green]valid[/green] {file}: {result.reason} on {', '.join(result.engines)}; "
-            f"key {result.key_id}"
+            "[green]valid[/green] "
+            + escape(f"{file}: {result.reason} on {', '.join(result.engines)}; key {result.key_id}")
         )
     else:
-        console.print(f"unverified {file}: claims to be signed by key {result.key_id}")
+        console.print(escape(f"unverified {file}: claims to be signed by key {result.key_id}"))
     console.print(
         f"  {product.get('name')} {product.get('version')}: {body.get('algorithm')} "
         f"{body.get('check')} {body.get('mode') or ''}-> {summary.get('verdict')} "
-        f"({summary.get('passed')}/{summary.get('cases')} cases), issued {body.get('issued_at')}"
+        f"({summary.get('passed')}/{summary.get('cases')} cases), issued {body.get('issued_at')}",
+        markup=False,  # the report's text is the vendor's, not markup
     )
     if not result.trusted_key:
         err_console.print(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,11 +27,13 @@ def engines_cmd(
     table = Table("engine", "available", "version / reason", "KEMs", "signatures")
     for st in engine_statuses():
         if not st.available:
-            table.add_row(st.name, "[red]no[/red]", st.reason or "", "", "")
+            table.add_row(escape(st.name), "[red]no[/red]", escape(st.reason or ""), "", "")
             continue
         eng = engines[st.name]
         kems, sigs = eng.kems(), eng.signatures()
-        table.add_row(st.name, "yes", st.version or "", str(len(kems)), str(len(sigs)))
+        table.add_row(
+            escape(st.name), "yes", escape(st.version or ""), str(len(kems)), str(len(sigs))
+        )
         if verbose:
             table.add_row("", "", "", ", ".join(kems), ", ".join(sigs))
     console.print(table)
@@ -68,7 +71,9 @@ def bench(
             }
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "?"
-                err_console.print(f"[red]error:[/red] {option.get(field, field)}: {err['msg']}")
+                err_console.print(
+                    "[red]error:[/red] " + escape(f"{option.get(field, field)}: {err['msg']}")
+                )
             raise typer.Exit(2) from exc
         runs = bench_jobs.plan_runs(req)
         with Progress(
@@ -80,7 +85,9 @@ def bench(
         ) as progress:
             task = progress.add_task("benchmarking", total=1.0)
             results = bench_jobs.execute(
-                runs, req, lambda f, msg: progress.update(task, completed=f, description=msg)
+                runs,
+                req,
+                lambda f, msg: progress.update(task, completed=f, description=escape(msg)),
             )
         if org:
             with db_session() as session:

@@ -89,3 +89,20 @@ def test_banner_error_and_scope_note_with_markup_are_printed_literally(tmp_path:
     assert out.returncode == 0, out.stdout + out.stderr
     assert EVIL_BANNER in out.stdout, out.stdout
     assert "SSH-1.0-[bold][/x] hello" in out.stdout, out.stdout
+
+
+def test_a_profile_file_whose_error_quotes_markup_is_one_red_line(tmp_path: Path):
+    """The validation message quotes the file's values (`[/x]`): printed, not parsed."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('id: "[/x]"\nname: "[red]"\nfinal_deadline: nope\n', encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "COLUMNS": "300"}
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli.main", "profiles", "validate", str(bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2, out.stderr
+    assert "MarkupError" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith("invalid: ") and len(out.stderr.strip().splitlines()) == 1
