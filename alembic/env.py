@@ -13,6 +13,7 @@ from alembic import context
 from app.settings import get_settings
 from inventory.db import create_db_engine, normalize_url
 from inventory.models.base import Base
+from inventory.queue import not_queue_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -57,6 +58,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_name=not_queue_table,  # procrastinate's tables are its own schema
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     )
     page_size_max: int = 500
     job_workers: int = Field(default=2, ge=1, le=32, description="Threads running jobs.")
+    api_runs_jobs: bool = Field(
+        default=True,
+        description="On PostgreSQL, the API process also works the 'jobs' queue (one-process "
+        "deployments); set false when `pqcplan worker` processes run them. Benchmarks always "
+        "wait for a worker.",
+    )
     bootstrap_admin_key: str | None = Field(
         default=None,
         description="If set, an admin API key with this secret (32+ chars) exists at start-up.",

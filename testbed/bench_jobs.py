@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.catalog import get_catalog
 from inventory.errors import InputError
+from inventory.jobs import JobContext, job_kind
 from testbed.benchmark import (
     BenchmarkResult,
     Progress,
@@ -189,7 +192,7 @@ def store(
             baseline_for=run.baseline_for,
             operations={k: v.__dict__ for k, v in res.operations.items()},
             sizes=res.sizes,
-            machine=res.machine,
+            machine={**res.machine, **machine_load()},
             params={
                 "warmup": req.warmup,
                 "time_budget_s": req.time_budget_s,
@@ -203,8 +206,17 @@ def store(
     return [r.id for r in rows]
 
 
+def machine_load() -> dict[str, Any]:
+    """Which machine ran a benchmark and how busy it was (1, 5, 15-minute load averages)."""
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def job_function(
-    sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session] | Any,
     organization_id: int,
     job_id: int,
     req: BenchmarkRequest,
@@ -219,3 +231,12 @@ def job_function(
         return {"record_ids": ids, "comparisons": comparisons(results)}
 
     return work
+
+
+@job_kind(JOB_KIND)
+def run_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict[str, Any]:
+    """A benchmark job, rebuilt from its row's params (on whichever process runs it)."""
+    params = dict(ctx.params)
+    runs = [PlannedRun(**r) for r in params.pop("runs")]
+    req = BenchmarkRequest(**params)
+    return job_function(ctx.sessions, ctx.organization_id, ctx.job_id, req, runs)(progress)

@@ -5,8 +5,8 @@ tells an attacker nothing, while locking a prefix would let anyone who saw a key
 lock its owner out. A blocked address is refused before its key is even looked at, so the
 429 is no oracle for a valid key; other addresses are not affected.
 
-State lives in the process behind `FailureLimiter`, so a shared store (PostgreSQL, for
-several API processes) can replace `InProcessFailureLimiter` without touching callers.
+State lives behind `FailureLimiter`: in the process (`InProcessFailureLimiter`, the
+embedded default) or in PostgreSQL for several API processes (`SharedFailureLimiter`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
+
+from inventory import shared_limits
 
 
 class FailureLimiter(Protocol):
@@ -88,3 +90,24 @@ class InProcessFailureLimiter:
                     self._failures.popitem(last=False)
             self._failures.move_to_end(client)
             times.append(now)
+
+
+class SharedFailureLimiter:
+    """`limit` failures per `window` per client, counted in PostgreSQL by every API process.
+
+    A token bucket (``limit`` tokens, refilled at ``limit / window`` per second): a client
+    that spent them all waits until one is back, then may try once more.
+    """
+
+    def __init__(self, sessions: Any, limit: int = 10, window: float = 60.0) -> None:
+        self.sessions = sessions
+        self.limit = limit
+        self.rate = limit / window
+
+    def retry_after(self, client: str) -> int | None:
+        return shared_limits.peek(self.sessions, "auth-failures", client, self.limit, self.rate)
+
+    def record_failure(self, client: str) -> None:
+        shared_limits.take(
+            self.sessions, "auth-failures", client, self.limit, self.rate, spend_when_empty=True
+        )

@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.auth_throttle import InProcessFailureLimiter
+from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
+from app.api.observability import install_observability
 from app.api.routers import (
     assets,
     audit,
@@ -35,7 +36,8 @@ from app.settings import Settings, get_settings
 from app.web.router import install_web
 from inventory.apikeys import ensure_bootstrap_admin
 from inventory.db import session_factory
-from inventory.jobs import JobRunner
+from inventory.jobs import JobBackend, JobRunner
+from inventory.queue import QueueBackend, in_api_worker, is_scaled
 from testbed.vendor.limits import VendorLimits
 
 API_DESCRIPTION = """
@@ -51,12 +53,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessions = session_factory(settings.database_url)
     if settings.bootstrap_admin_key:
         _bootstrap_admin(sessions, settings.bootstrap_admin_key)
-    job_runner = JobRunner(sessions, max_workers=settings.job_workers)
+    job_runner: JobBackend = (
+        QueueBackend(settings.database_url)  # scaled: `pqcplan worker` processes run jobs
+        if is_scaled(settings.database_url)
+        else JobRunner(sessions, max_workers=settings.job_workers)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         job_runner.recover()
-        yield
+        async with in_api_worker(job_runner, settings.api_runs_jobs):
+            yield
         job_runner.shutdown()
 
     app = FastAPI(
@@ -70,10 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
-    app.state.vendor_limits = VendorLimits()  # per-process token buckets (testbed.vendor)
-    app.state.auth_limiter = InProcessFailureLimiter(
-        settings.auth_failure_limit, settings.auth_failure_window_seconds
-    )
+    limits = (settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    if is_scaled(settings.database_url):  # counted in PostgreSQL by every process
+        app.state.vendor_limits = VendorLimits.shared(sessions)
+        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits)
+    else:  # per-process counters (the embedded default)
+        app.state.vendor_limits = VendorLimits()
+        app.state.auth_limiter = InProcessFailureLimiter(*limits)
     install_error_handlers(app)
     app.add_middleware(StrictInput)  # inside BodySizeLimit: sizes are checked first
     app.add_middleware(
@@ -102,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     install_web(app)  # the web console: pages, its static files, HTML errors
     app.add_middleware(SecurityHeaders)  # added last: outermost, so the 413s get headers too
+
+    install_observability(app, sessions, settings.database_url)  # outermost: ids on all
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

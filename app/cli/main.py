@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.cli.jobs import job_app
 from app.cli.judge import judge_cmd
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
@@ -43,6 +45,7 @@ app.add_typer(testbed_app, name="testbed")
 app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(scan_app, name="scan")
+app.add_typer(job_app, name="job")
 app.command("bench")(bench)
 app.command("verify-report")(verify_report)
 app.command("judge")(judge_cmd)
@@ -322,19 +325,77 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Load the demo inventory first.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="API processes (PostgreSQL for more than one).")
+    ] = 1,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log lines as JSON.")] = False,
+    graceful_timeout: Annotated[
+        int, typer.Option(min=0, help="Seconds requests in flight get to finish on SIGTERM.")
+    ] = 30,
 ) -> None:
     """Upgrade the schema and run the API (OpenAPI docs at /docs)."""
+    import os
+    import tempfile
+
     import uvicorn
 
     from app.api.main import create_app
+    from app.api.observability import log_config
 
-    migrations.upgrade(get_settings().database_url)
+    url = get_settings().database_url
+    if workers > 1 and url.startswith("sqlite"):
+        with user_errors():
+            from inventory.errors import InputError
+
+            raise InputError("--workers above 1 needs PostgreSQL (DATABASE_URL)", "--workers")
+    migrations.upgrade(url)
     if with_demo:
         demo(reset=False, keys_file=None)
     with user_errors():  # a bad BOOTSTRAP_ADMIN_KEY: one red line, exit 2
         application = create_app()
     console.print(f"pqcplan API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    options: dict = {
+        "host": host,
+        "port": port,
+        "log_config": log_config(log_json),
+        "timeout_graceful_shutdown": graceful_timeout,
+    }
+    if workers == 1:
+        uvicorn.run(application, **options)
+        return
+    # N processes: each builds its own app; metrics are summed over them (multiprocess mode).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="pqcplan-metrics-"))
+    uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(help="Queues to take jobs from (jobs, benchmarks); default: all."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name in the queue's records.")] = None,
+) -> None:
+    """Run jobs from the PostgreSQL queue (scaled mode); stop with Ctrl-C or SIGTERM."""
+    import asyncio
+
+    import app.api.main  # noqa: F401  (registers every job kind's handler)
+    from inventory.errors import InputError
+    from inventory.queue import QUEUES, is_scaled, run_worker
+
+    url = get_settings().database_url
+    with user_errors():
+        if not is_scaled(url):
+            raise InputError(
+                "pqcplan worker needs PostgreSQL; on SQLite pqcplan serve runs jobs itself",
+                "DATABASE_URL",
+            )
+        bad = [q for q in queue or [] if q not in QUEUES]
+        if bad:
+            raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
+    migrations.upgrade(url)
+    asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from inventory.models.asset import Asset, CryptoUsage, Dependency
 from inventory.models.base import Base
 from inventory.models.discovery import ScanRun, ScanScope
-from inventory.models.job import Job, JobStatus
+from inventory.models.job import Job, JobStatus, RateLimitBucket
 from inventory.models.organization import ApiKey, AuditEntry, Organization
 from inventory.models.web_session import WebSession
 
@@ -17,6 +17,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "Organization",
+    "RateLimitBucket",
     "ScanRun",
     "ScanScope",
     "WebSession",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, String, Text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
@@ -17,6 +17,7 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def active(self) -> bool:
@@ -39,3 +40,22 @@ class Job(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which attempt runs now (a queue retries a job whose worker died), and whether that
+    # attempt's work has committed: a job's work commits at most once (see inventory.jobs).
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    work_committed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class RateLimitBucket(Base):
+    """One shared token bucket (scaled mode): vendor rates, quotas, failed-key counts.
+
+    Not a tenant row: ``key`` names the organization or client address it counts. Times
+    are the database's clock (epoch seconds), so API processes on several machines agree.
+    """
+
+    __tablename__ = "rate_limit_buckets"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)

@@ -9,9 +9,9 @@ Two buckets per organization:
   (``sig_vendor_verifies``). 3 tokens, refilled at one per 120 seconds.
 
 An empty bucket raises :class:`RateLimited` with the seconds until a token is back; the API
-answers 429 with ``Retry-After``. The buckets live in the API process (one set per app), so
-several processes each count on their own; a shared store (Redis, the database) would take
-their place when one process is not enough.
+answers 429 with ``Retry-After``. The embedded default keeps the buckets in the API process;
+the scaled mode (PostgreSQL) uses :class:`SharedTokenBuckets`, rows in the database that
+every API process and worker counts against (:meth:`VendorLimits.shared`).
 
 >>> b = TokenBuckets(capacity=1, per_second=0.5)
 >>> b.take(7, now=0.0)
@@ -28,6 +28,9 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
+
+from inventory import shared_limits
 
 
 class RateLimited(Exception):
@@ -67,6 +70,25 @@ class TokenBuckets:
         raise RateLimited(f"{self.name} limit reached for your organization", max(wait, 1))
 
 
+class SharedTokenBuckets:
+    """`TokenBuckets` kept in PostgreSQL (``rate_limit_buckets``): one count for all processes."""
+
+    def __init__(
+        self, sessions: Any, capacity: float, per_second: float, name: str = "requests"
+    ) -> None:
+        self.sessions = sessions
+        self.capacity = capacity
+        self.per_second = per_second
+        self.name = name
+
+    def take(self, key: object, cost: float = 1.0, now: float | None = None) -> None:
+        wait = shared_limits.take(
+            self.sessions, f"vendor:{self.name}", str(key), self.capacity, self.per_second, cost
+        )
+        if wait is not None:
+            raise RateLimited(f"{self.name} limit reached for your organization", wait)
+
+
 def is_expensive(algorithm: str, check: str) -> bool:
     """Classic McEliece key generation and SLH-DSA signing are the costly preparations."""
     if algorithm.startswith("Classic-McEliece") and check == "kem_sender":
@@ -77,11 +99,19 @@ def is_expensive(algorithm: str, check: str) -> bool:
 class VendorLimits:
     def __init__(
         self,
-        requests: TokenBuckets | None = None,
-        expensive: TokenBuckets | None = None,
+        requests: TokenBuckets | SharedTokenBuckets | None = None,
+        expensive: TokenBuckets | SharedTokenBuckets | None = None,
     ) -> None:
         self.requests = requests or TokenBuckets(60, 1.0, "request rate")
         self.expensive = expensive or TokenBuckets(3, 1 / 120, "expensive-algorithm quota")
+
+    @classmethod
+    def shared(cls, sessions: Any) -> VendorLimits:
+        """The same limits, counted in the database across every process."""
+        return cls(
+            SharedTokenBuckets(sessions, 60, 1.0, "request rate"),
+            SharedTokenBuckets(sessions, 3, 1 / 120, "expensive-algorithm quota"),
+        )
 
     def charge(self, organization_id: int, algorithm: str | None = None, check: str = "") -> None:
         """Take the tokens a request costs, or raise :class:`RateLimited`."""

@@ -72,6 +72,7 @@ POLICY: dict[tuple[str, str], frozenset] = {
     ("GET", f"{V1}/audit"): READ,
     ("GET", f"{V1}/jobs"): ANY_KEY,
     ("GET", f"{V1}/jobs/{{job_id}}"): ANY_KEY,
+    ("POST", f"{V1}/jobs/{{job_id}}/cancel"): TESTBED_WRITE,
     ("POST", f"{V1}/plans"): WRITE,
     ("GET", f"{V1}/plans"): READ,
     ("GET", f"{V1}/plans/{{plan_id}}"): READ,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from inventory.discovery import service
+from inventory.jobs import JobContext, caller, job_kind, principal_from, start_job
 from inventory.models import Job, ScanRun
 from inventory.service.audit import record
 from inventory.service.organizations import target_org
@@ -123,31 +124,44 @@ def _start(request: Request, principal: Principal, org: int | None, body: ScanIn
             created_by=principal.name,
             params={"scan": body.kind, "targets": len(req.labels)},
         )
-        session.add(job)
-        session.flush()
-        job_id = job.id
+        private = {"body": body.model_dump(mode="json"), "principal": caller(principal)}
+        job_id = start_job(request.app.state.jobs, session, job, private)
 
-    def work(progress: Callable[[float, str], None]) -> dict:
-        started = datetime.now(UTC)
-        progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
-        results = service.run(req, lambda f, m: progress(0.95 * f, m))
-        with sessions.begin() as job_session:
-            scan = service.record_scan(
-                job_session, org_id, req, results, principal.name, job_id, started
-            )
-            summary = scan.summary or {}
-            counts = {
-                "ok": summary.get("ok", 0),
-                "failed": summary.get("failed", 0),
-                "appeared": len(summary.get("usages_appeared", [])),
-                "disappeared": len(summary.get("usages_disappeared", [])),
-            }
-            record(job_session, principal, "scan", body.kind, scan.id, org_id, counts)
-            return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
-
-    request.app.state.jobs.submit(job_id, work)
     content = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
     return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=content)
+
+
+@job_kind("scan")
+def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
+    """Run a scan; its targets are checked against the scopes again where it runs."""
+    body, org_id = ScanIn.model_validate(ctx.payload["body"]), ctx.organization_id
+    principal = principal_from(ctx.payload["principal"])
+    with ctx.sessions.plain.begin() as session:
+        req = service.prepare(
+            session,
+            org_id,
+            body.kind,
+            body.targets,
+            timeout=body.timeout,
+            concurrency=body.concurrency,
+            password_env=body.password_env,
+        )
+    started = datetime.now(UTC)
+    progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
+    results = service.run(req, lambda f, m: progress(0.95 * f, m))
+    with ctx.sessions.begin() as job_session:
+        scan = service.record_scan(
+            job_session, org_id, req, results, principal.name, ctx.job_id, started
+        )
+        summary = scan.summary or {}
+        counts = {
+            "ok": summary.get("ok", 0),
+            "failed": summary.get("failed", 0),
+            "appeared": len(summary.get("usages_appeared", [])),
+            "disappeared": len(summary.get("usages_disappeared", [])),
+        }
+        record(job_session, principal, "scan", body.kind, scan.id, org_id, counts)
+        return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
 
 
 @router.post("/scans", status_code=202)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from inventory.errors import InputError
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
+from inventory.jobs import JobContext, caller, job_kind, principal_from, start_job
 from inventory.models import Job
 from inventory.service.audit import record
 from inventory.service.organizations import target_org
@@ -61,18 +63,20 @@ def _run_import(
             created_by=principal.name,
             params={"format": kind, "bytes": len(payload)},
         )
-        session.add(job)
-        session.flush()
-        job_id = job.id
+        private = {"data": base64.b64encode(payload).decode(), "principal": caller(principal)}
+        job_id = start_job(request.app.state.jobs, session, job, private)
 
-    def work(progress: Callable[[float, str], None]) -> dict:
-        progress(0.05, f"importing {kind} ({len(payload)} bytes)")
-        with sessions.begin() as job_session:
-            return _import(job_session, principal, org_id, kind, payload)
-
-    request.app.state.jobs.submit(job_id, work)
     body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
     return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
+
+
+@job_kind("import")
+def _import_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
+    kind, payload = ctx.params["format"], base64.b64decode(ctx.payload["data"])
+    progress(0.05, f"importing {kind} ({len(payload)} bytes)")
+    with ctx.sessions.begin() as job_session:
+        principal = principal_from(ctx.payload["principal"])
+        return _import(job_session, principal, ctx.organization_id, kind, payload)
 
 
 Background = Annotated[

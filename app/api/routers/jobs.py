@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.api.deps import AnyRole, SessionDep
+from app.api.deps import AnyRole, SessionDep, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import Page
 from inventory.choices import Role
+from inventory.jobs import cancel_job
 from inventory.models import Job, JobStatus
 from inventory.tenancy import NotFound, Principal, get_scoped, scoped
 from testbed import bench_jobs
@@ -71,4 +72,16 @@ def get_job(job_id: int, session: SessionDep, principal: AnyRole) -> Job:
     kinds = _visible_kinds(principal)
     if kinds is not None and job.kind not in kinds:
         raise NotFound(f"Job {job_id} not found")
+    return job
+
+
+@router.post("/{job_id}/cancel", response_model=JobOut)
+def cancel(job_id: int, session: SessionDep, principal: TestbedWriter) -> Job:
+    """Cancel a queued or running job: it stops at its next progress step and its work is
+    rolled back. A job that is already over answers 409."""
+    job = get_job(job_id, session, principal)
+    if job.kind not in TESTBED_JOB_KINDS:
+        principal.require_write()  # inventory and plan jobs: officers and admins
+    if not cancel_job(session, job):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job_id} is already {job.status.value}")
     return job

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from inventory.errors import InputError
+from inventory.jobs import JobContext, job_kind, start_job
 from inventory.limits import check_plan_date
 from inventory.models import Job
 from inventory.service.organizations import target_org
@@ -123,26 +124,22 @@ def _start_plan_job(
         created_by=principal.name,
         params=data.model_dump(mode="json"),
     )
-    session.add(job)
-    session.flush()
-    sessions, params = request.app.state.sessionmaker, _params(data)
-
-    def work(progress: Any) -> dict[str, Any]:
-        progress(0.05, f"planning under {data.profile}")
-        with sessions.begin() as s:
-            version = _generate(
-                s, org_id, data.profile, params, name=data.name, created_by=principal.name
-            )
-            return {
-                "plan_id": version.plan_id,
-                "version": version.number,
-                "summary": version.summary,
-            }
-
-    job_id = job.id
-    request.state.after_commit.append(lambda: request.app.state.jobs.submit(job_id, work))
+    job_id = start_job(request.app.state.jobs, session, job)  # runs once this request commits
     body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
     return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
+
+
+@job_kind("plan")
+def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
+    """Generate a plan version from the job's params (on whichever process runs it)."""
+    data = PlanCreate.model_validate(ctx.params)
+    progress(0.05, f"planning under {data.profile}")
+    with ctx.sessions.begin() as s:
+        version = _generate(
+            s, ctx.organization_id, data.profile, _params(data),
+            name=data.name, created_by=ctx.created_by,
+        )  # fmt: skip
+        return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
 
 
 def _version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:

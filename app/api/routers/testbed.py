@@ -13,7 +13,7 @@ from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
 from app.api.routers.jobs import JobOut
 from app.api.schemas import Page
-from inventory.jobs import active_jobs
+from inventory.jobs import active_jobs, start_job
 from inventory.models import Job
 from inventory.service.audit import record
 from inventory.tenancy import get_scoped, scoped
@@ -143,12 +143,8 @@ def start_benchmark(
         created_by=principal.name,
         params={**req.model_dump(), "runs": [r.__dict__ for r in runs]},
     )
-    session.add(job)
-    session.flush()
+    start_job(request.app.state.jobs, session, job)  # runs once this request commits
     record(session, principal, "create", "job", job.id, org_id, {"kind": job.kind})
-    work = bench_jobs.job_function(request.app.state.sessionmaker, org_id, job.id, req, runs)
-    # Start only after this request's transaction commits, so the worker sees the row.
-    request.state.after_commit.append(lambda: request.app.state.jobs.submit(job.id, work))
     return job
 
 

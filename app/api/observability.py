@@ -1,0 +1,204 @@
+"""Running several API processes: request ids, JSON logs, readiness and Prometheus metrics.
+
+- Every request gets an id (a sane ``X-Request-ID`` from the caller, else a new one); it is
+  answered in ``X-Request-ID`` and put on every log line written while the request runs.
+- ``/readyz``: the database answers and its schema is at Alembic's head (``/healthz`` stays
+  plain liveness).
+- ``/metrics``: request latency per route, plus job queue depth, age of the oldest queued
+  job and job outcomes read from the database (so every process reports the same numbers).
+  With ``PROMETHEUS_MULTIPROC_DIR`` set (``pqcplan serve --workers N``), the histogram is
+  summed over every worker process by prometheus-client's multiprocess collector.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inventory.models import Job, JobStatus
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+REQUEST_SECONDS = Histogram(
+    "pqcplan_http_request_duration_seconds",
+    "Time to answer a request, by method, route template and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class RequestContext:
+    """ASGI middleware: request id in and out, and the latency histogram."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", rid.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            REQUEST_SECONDS.labels(scope["method"], template, str(status)).observe(
+                time.perf_counter() - started
+            )
+            request_id.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request's id on every log record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", request_id.get()),
+            "pid": record.process,
+        }
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def log_config(json_logs: bool, level: str = "INFO") -> dict[str, Any]:
+    """A logging dictConfig for uvicorn and the app: request id on every line."""
+    fmt = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+    formatter = {"()": JsonFormatter} if json_logs else {"format": fmt}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["request_id"],
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"main": formatter},
+        "handlers": {"main": handler},
+        "root": {"handlers": ["main"], "level": level},
+        "loggers": {
+            name: {"handlers": ["main"], "level": level, "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "procrastinate")
+        },
+    }
+
+
+class JobCollector:
+    """Job gauges read from the database at scrape time: the same in every process."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily(
+            "pqcplan_jobs", "Jobs by kind and status.", labels=["kind", "status"]
+        )
+        age = GaugeMetricFamily(
+            "pqcplan_job_queue_oldest_age_seconds",
+            "Age of the oldest queued job, by kind (0 when none waits).",
+            labels=["kind"],
+        )
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Job.kind, Job.status, func.count(), func.min(Job.created_at)).group_by(
+                    Job.kind, Job.status
+                )
+            ).all()
+        now = datetime.now(UTC)
+        for kind, status, count, oldest in rows:
+            depth.add_metric([kind, status.value], count)
+            if status is JobStatus.QUEUED and oldest is not None:
+                age.add_metric([kind], (now - oldest).total_seconds())
+        yield depth
+        yield age
+
+
+def install_observability(app: FastAPI, sessions: sessionmaker[Session], database_url: str) -> None:
+    """Add the request-id middleware and the /readyz and /metrics routes."""
+    app.add_middleware(RequestContext)
+    jobs = JobCollector(sessions)
+
+    @app.get("/readyz", tags=["meta"])
+    def readyz() -> Response:
+        """Ready when the database answers and its schema is at the newest migration."""
+        from alembic.script import ScriptDirectory
+
+        from inventory.migrations import alembic_config
+
+        head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+        try:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+                current = session.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception as exc:
+            body = {"status": "unavailable", "reason": f"database: {type(exc).__name__}"}
+            return JSONResponse(body, status_code=503)
+        if current != head:
+            body = {"status": "unavailable", "reason": f"schema at {current}, code at {head}"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ready", "schema": current})
+
+    @app.get("/metrics", tags=["meta"], include_in_schema=False)
+    def metrics() -> Response:
+        registry: Any = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+        scratch = CollectorRegistry()
+        scratch.register(jobs)  # type: ignore[arg-type]
+        return Response(body + generate_latest(scratch), media_type=CONTENT_TYPE_LATEST)

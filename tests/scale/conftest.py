@@ -1,0 +1,58 @@
+"""Scaled-mode fixtures: a fresh PostgreSQL database and real `pqcplan worker` processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from inventory.db import engine_for
+from tests.conftest import _pg_exec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database alone (the queue needs PostgreSQL)."""
+    name = f"pqcplan_s_{uuid.uuid4().hex[:10]}"
+    _pg_exec(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    engine_for(url).dispose()
+    _pg_exec(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def workers(pg_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start `pqcplan worker` processes on the test database; all are stopped at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, name: str = "w") -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"worker-{name}-{len(started)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli.main", "worker", "--name", name, *args],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": pg_url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in started:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
