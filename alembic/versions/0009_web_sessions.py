@@ -1,4 +1,5 @@
-"""web sessions: the web console's sign-ins, ended server-side at sign-out
+"""web sessions: the web console's sign-ins, ended server-side at sign-out; an index for
+the overview's usages per algorithm and status
 
 Revision ID: 0009
 Revises: 0008
@@ -43,7 +44,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_organization_id", "web_sessions", ["organization_id"])
     op.create_index("ix_web_sessions_api_key_id", "web_sessions", ["api_key_id"])
+    # the overview's usages per algorithm and status, read from the index alone
+    op.create_index(
+        "ix_usages_org_algorithm_status",
+        "crypto_usages",
+        ["organization_id", "algorithm", "quantum_status"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_usages_org_algorithm_status", table_name="crypto_usages")
     op.drop_table("web_sessions")

@@ -84,6 +84,8 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
         Index("ix_usages_org_id", "organization_id", "id"),
         Index("ix_usages_org_status", "organization_id", "quantum_status"),
         Index("ix_usages_org_algorithm", "organization_id", "algorithm"),
+        # the summary's count per algorithm and status reads this index alone (migration 0009)
+        Index("ix_usages_org_algorithm_status", "organization_id", "algorithm", "quantum_status"),
         # "assets having a usage with this status / algorithm" probes these per asset
         Index("ix_usages_asset_status", "asset_id", "quantum_status"),
         Index("ix_usages_asset_algorithm", "asset_id", "algorithm"),
