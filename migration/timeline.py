@@ -2,7 +2,8 @@
 
 `report.timeline_svg` draws from task dicts and `service._progress` folds counts into the
 progress buckets; a version of half a million tasks need not be loaded for either. One
-GROUP BY over (wave, phase, sector, status) gives both, and the count of flagged tasks.
+GROUP BY over (wave, phase, sector, status) gives both, read from the covering index
+ix_plan_tasks_version_timeline (migration 0009) without touching the task rows.
 Flags are stored as JSON text written by `json.dumps`, so an empty list is exactly `[]`.
 """
 
@@ -12,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from migration import service
@@ -25,7 +26,7 @@ FLAGGED = cast(PlanTask.flags, String) != "[]"
 class VersionView:
     waves: list[dict[str, Any]]  # task-shaped rows for report.timeline_svg, one per wave+phase
     progress: dict[str, Any]  # as service.version_progress
-    flagged: int  # tasks whose deadline cannot be met (or carry another flag)
+    flagged: int  # tasks with a flag (deadline cannot be met...), counted up to a cap
 
 
 def version_view(session: Session, version_id: int) -> VersionView:
@@ -39,7 +40,6 @@ def version_view(session: Session, version_id: int) -> VersionView:
             func.count(),
             func.coalesce(func.sum(PlanTask.effort), 0),
             func.min(PlanTask.deadline),
-            func.coalesce(func.sum(case((FLAGGED, 1), else_=0)), 0),
         )
         .where(PlanTask.version_id == version_id)
         .group_by(
@@ -48,8 +48,7 @@ def version_view(session: Session, version_id: int) -> VersionView:
     ).all()
     waves: dict[tuple[int, str, str], dict[str, Any]] = {}
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    flagged = 0
-    for wave, label, phase, sector, status, count, effort, deadline, n_flagged in rows:
+    for wave, label, phase, sector, status, count, effort, deadline in rows:
         w = waves.setdefault(
             (wave, label, phase),
             {
@@ -69,9 +68,24 @@ def version_view(session: Session, version_id: int) -> VersionView:
         g = groups[(phase, sector, str(status))]
         g[0] += int(count)
         g[1] += int(effort)
-        flagged += int(n_flagged)
     progress = service._progress((p, s, st, n, e) for (p, s, st), (n, e) in groups.items())
-    return VersionView(waves=[waves[k] for k in sorted(waves)], progress=progress, flagged=flagged)
+    return VersionView(
+        waves=[waves[k] for k in sorted(waves)],
+        progress=progress,
+        flagged=count_flagged(session, version_id),
+    )
+
+
+FLAGGED_COUNT_CAP = 1000
+
+
+def count_flagged(session: Session, version_id: int, cap: int = FLAGGED_COUNT_CAP) -> int:
+    """Flagged tasks, counted up to `cap` (cap + 1 means "more than cap"): flags are not in
+    the timeline index, so counting them all would read every task row."""
+    inner = (
+        select(PlanTask.id).where(PlanTask.version_id == version_id, FLAGGED).limit(cap + 1)
+    ).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
 def first_flagged(session: Session, version_id: int, limit: int) -> list[PlanTask]:

@@ -50,8 +50,15 @@ def upgrade() -> None:
         "crypto_usages",
         ["organization_id", "algorithm", "quantum_status"],
     )
+    # a plan version's timeline and progress per phase/sector, read from the index alone
+    op.create_index(
+        "ix_plan_tasks_version_timeline",
+        "plan_tasks",
+        ["version_id", "wave", "wave_label", "phase", "sector", "status", "effort", "deadline"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_plan_tasks_version_timeline", table_name="plan_tasks")
     op.drop_index("ix_usages_org_algorithm_status", table_name="crypto_usages")
     op.drop_table("web_sessions")
