@@ -8,7 +8,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# Every dependency pinned with hashes (scripts/lock.sh regenerates it), then pqcplan itself.
+.venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+.venv/bin/python -m pip install -q --no-deps -e .
 
 if command -v cargo >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1; then
   bash scripts/build_liboqs.sh >&2
