@@ -76,7 +76,7 @@ def version_view(session: Session, version_id: int) -> VersionView:
     )
 
 
-FLAGGED_COUNT_CAP = 1000
+FLAGGED_COUNT_CAP = 100
 
 
 def count_flagged(session: Session, version_id: int, cap: int = FLAGGED_COUNT_CAP) -> int:

@@ -69,3 +69,36 @@ def test_breaks_first_and_exposure_counts_match_a_full_reading(api):
             }
             assert counts[exposure.value]["vulnerable"] == len(vulnerable)
             assert counts[exposure.value]["assets"] >= len(assets)
+
+
+def test_summary_vulnerable_assets_and_sectors_match_a_full_reading(api):
+    from inventory.choices import Sector
+    from inventory.service.summary import summarize
+
+    bank = api.make_org("bank", sector=Sector.FINANCE)
+    agency = api.make_org("agency")
+    for org, algs in ((bank, ["RSA-2048", "AES-128", "ML-KEM-768"]), (agency, ["ECDSA-P256"])):
+        headers = api.headers(org)
+        for i, alg in enumerate(algs * 2):
+            r = api.client.post(
+                "/api/v1/assets", json={"name": f"a{i}", "asset_type": "host"}, headers=headers
+            )
+            api.client.post(
+                "/api/v1/usages",
+                json={"asset_id": r.json()["id"], "algorithm": alg, "primitive": "signature"},
+                headers=headers,
+            )
+    admin = Principal(organization_id=bank.id, role=Role.ADMIN, name="t")
+    with api.sessions() as s:
+        out = summarize(s, admin)
+        usages = s.execute(select(CryptoUsage)).scalars().all()
+        vulnerable = {
+            u.asset_id for u in usages if u.quantum_status.value in ("broken", "weakened")
+        }
+        assert out.vulnerable_assets == len(vulnerable) == 6
+        assert out.by_sector == {
+            "finance": {"broken": 2, "weakened": 2, "resistant": 2},
+            "government": {"broken": 2},
+        }
+        mine = summarize(s, Principal(organization_id=agency.id, role=Role.OFFICER, name="t"))
+        assert mine.by_sector == {"government": {"broken": 2}} and mine.vulnerable_assets == 2
