@@ -200,7 +200,7 @@ def _write(text: str, output: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text)
-        err_console.print(f"wrote {output} ({len(text)} bytes)")
+        err_console.print(escape(f"wrote {output} ({len(text)} bytes)"))
 
 
 @inventory_app.command("summary")
@@ -308,7 +308,7 @@ def demo(
         f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
-    console.print(f"API keys written to {path} (admin key: {result.keys['admin']})")
+    console.print(escape(f"API keys written to {path} (admin key: {result.keys['admin']})"))
 
 
 def _default_keys_file(url: str) -> Path:
