@@ -189,6 +189,7 @@ def _settle(session: Session, queue_id: int, job: Job | None) -> None:
 
     retry = "SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"
     if job is not None and job.status is JobStatus.QUEUED:  # lost before it was claimed
+        job.message = "requeued: its worker stopped before the job began"
         session.execute(text(retry), {"id": queue_id})
         return
     if job is None or job.status is not JobStatus.RUNNING:
