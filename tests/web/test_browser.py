@@ -190,7 +190,8 @@ def wait_done(pg, site: Site, who: str, seconds: float = 240) -> None:
         pg.wait_for_timeout(500)
         pg.wait_for_load_state()
     if pg.locator("[data-job-running]").count():
-        job_id = pg.url.split("/jobs/")[-1].split("?")[0].split("job=")[-1]
+        url = pg.url.split("#")[0]
+        job_id = url.split("job=")[-1] if "job=" in url else url.split("/jobs/")[-1]
         seen = httpx.get(
             f"{site.base}/api/v1/jobs/{job_id}", headers={"X-API-Key": site.keys[who]}
         ).text
