@@ -8,6 +8,7 @@ Create Date: 2026-11-27 05:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0007"

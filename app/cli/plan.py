@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape as esc
-from rich.markup import escape as esc
 from rich.table import Table
 from sqlalchemy import select
 

@@ -246,7 +246,7 @@ def test_text_checks_cover_every_field_of_request_models_not_only_json():
     with pytest.raises(ValidationError, match="NUL") as info:
         AssetIn(name="ok", asset_type="application", owner="a\x00b")
     assert info.value.errors()[0]["loc"] == ("owner",)
-    with pytest.raises(ValidationError, match="lone surrogate|unicode"):
+    with pytest.raises(ValidationError, match=r"lone surrogate|unicode"):
         UsageFields(algorithm="RSA", notes="\udc80")
     with pytest.raises(ValidationError, match="out of range"):
         UsageFields(algorithm="RSA", cert_not_before="0001-01-01T00:00:00+01:00")
