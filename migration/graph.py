@@ -6,6 +6,7 @@ migrates first. Nodes are asset ids and carry a `name` attribute.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Hashable, Iterable
 
 import networkx as nx
@@ -23,15 +24,12 @@ def build_graph(
     ([(1, 2)], 'portal')
     """
     graph = nx.DiGraph()
-    for asset_id, name in assets:
-        graph.add_node(asset_id, name=name)
-    for provider, dependent in dependencies:
-        if provider == dependent:
-            continue
-        for node in (provider, dependent):
-            if node not in graph:
-                graph.add_node(node, name=str(node))
-        graph.add_edge(provider, dependent)
+    graph.add_nodes_from((asset_id, {"name": name}) for asset_id, name in assets)
+    # Unknown ends are added by add_edges_from in the order the loop used to add them.
+    graph.add_edges_from((p, d) for p, d in dependencies if p != d)
+    for node, data in graph.nodes(data=True):
+        if "name" not in data:
+            data["name"] = str(node)
     return graph
 
 
@@ -88,10 +86,28 @@ def topological_units(dag: nx.DiGraph) -> list[Hashable]:
     >>> topological_units(dag)
     [2, 3, 1]
     """
-    return list(nx.lexicographical_topological_sort(dag))
+    # networkx's lexicographical_topological_sort, for comparable node ids (asset ids):
+    # the same order, without its per-node key tuples and generator overhead.
+    succ = dag.succ
+    waiting = {node: degree for node, degree in dag.in_degree()}
+    heap = [node for node, degree in waiting.items() if degree == 0]
+    heapq.heapify(heap)
+    order: list[Hashable] = []
+    while heap:
+        node = heapq.heappop(heap)
+        order.append(node)
+        for child in succ[node]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(heap, child)
+    if len(order) != len(waiting):
+        raise nx.NetworkXUnfeasible("graph contains a cycle")
+    return order
 
 
-def transitive_impact(graph: nx.DiGraph, dag: nx.DiGraph | None = None) -> dict[Hashable, int]:
+def transitive_impact(
+    graph: nx.DiGraph, dag: nx.DiGraph | None = None, order: list[Hashable] | None = None
+) -> dict[Hashable, int]:
     """How many assets each asset unblocks, directly or transitively.
 
     Members of one cycle unblock each other. Computed on the condensation with integer
@@ -106,7 +122,8 @@ def transitive_impact(graph: nx.DiGraph, dag: nx.DiGraph | None = None) -> dict[
     """
     if dag is None:
         dag, _unit_of = condense(graph)
-    order = topological_units(dag)
+    if order is None:  # the caller's topological_units(dag), when it has it
+        order = topological_units(dag)
     # One bit per asset, so a unit standing for a cycle counts all of its members.
     mask: dict[Hashable, int] = {}
     next_bit = 0

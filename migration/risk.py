@@ -129,6 +129,10 @@ class Scorer:
         self._impact: dict[int, RiskPart] = {}
 
     def __call__(self, item: RiskInput) -> RiskScore:
+        return self.with_impact(self.base(item), item.impact)
+
+    def base(self, item: RiskInput) -> RiskScore:
+        """The score without its impact part (shared by every usage with these facts)."""
         key = (
             item.algorithm,
             item.use,
@@ -146,9 +150,13 @@ class Scorer:
             base = self._base[key] = RiskScore(
                 round(full.total - full.parts[-1].points, 1), full.parts[:-1]
             )
-        part = self._impact.get(item.impact)
+        return base
+
+    def with_impact(self, base: RiskScore, impact: int) -> RiskScore:
+        """`base` completed with the part for an asset that unblocks `impact` others."""
+        part = self._impact.get(impact)
         if part is None:
-            part = self._impact[item.impact] = impact_part(item.impact)
+            part = self._impact[impact] = impact_part(impact)
         return RiskScore(round(base.total + part.points, 1), (*base.parts, part))
 
 

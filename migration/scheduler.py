@@ -303,13 +303,23 @@ def make_tasks(
     impact: dict[Hashable, int],
     unit_of: dict[Hashable, Hashable],
 ) -> tuple[list[Task], int]:
-    """One task per vulnerable usage, scored and targeted; returns (tasks, safe usages)."""
+    """One task per vulnerable usage, scored and targeted; returns (tasks, safe usages).
+
+    Inventories repeat the same facts many times over: what depends only on the usage's
+    kind (algorithm, use, status) and on its asset's sector, tier, type and criticality is
+    worked out once (`_Kind`), its risk without impact once per risk facts, and its whole
+    risk once per (risk without impact, impact).
+    """
     assets = {a.id: a for a in inputs.assets}
     scorer = Scorer(
         RiskParams.for_profile(profile, params.crqc_year, params.start.year, params.migration_years)
     )
     targets: dict[tuple[str, str], Target] = {}
     in_catalog: dict[str, bool | None] = {}
+    kinds: dict[tuple[Any, ...], _Kind] = {}
+    bases: dict[tuple[Any, ...], RiskScore] = {}  # risk without impact, by usage and facts
+    facts_of: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # asset id -> facts
+    risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
     tasks: list[Task] = []
     safe = 0
     for usage in sorted(inputs.usages, key=lambda u: u.id):
@@ -318,65 +328,131 @@ def make_tasks(
             safe += 1
             continue
         asset = assets[usage.asset_id]
+        facts = facts_of.get(asset.id)
+        if facts is None:
+            facts = facts_of[asset.id] = (
+                (asset.sector, asset.tier, asset.asset_type, asset.criticality),
+                (
+                    asset.exposure,
+                    asset.criticality,
+                    asset.data_sensitivity,
+                    asset.secrecy_years,
+                    asset.sector,
+                    asset.tier,
+                ),
+            )
         use = use_of(usage.primitive, usage.function)
-        target = targets.get((use, usage.algorithm))
-        if target is None:
-            target = targets[(use, usage.algorithm)] = choose_target(profile, use, usage.algorithm)
-        risk = scorer(
-            RiskInput(
+        kind_key = (usage.algorithm, use, status, facts[0])
+        kind = kinds.get(kind_key)
+        if kind is None:
+            kind = kinds[kind_key] = _kind(profile, targets, in_catalog, usage, asset, use, status)
+        base_key = (usage.algorithm, use, status, facts[1])
+        base = bases.get(base_key)
+        if base is None:
+            base = bases[base_key] = scorer.base(
+                RiskInput(
+                    usage.algorithm,
+                    use,
+                    status,
+                    asset.exposure,
+                    asset.criticality,
+                    asset.data_sensitivity,
+                    asset.secrecy_years,
+                    asset.sector,
+                    asset.tier,
+                )
+            )
+        asset_impact = impact.get(asset.id, 0)
+        risk = risk_of.get((id(base), asset_impact))
+        if risk is None:
+            risk = risk_of[(id(base), asset_impact)] = scorer.with_impact(base, asset_impact)
+        tasks.append(
+            Task(
+                f"usage:{usage.ref or usage.id}",
+                usage.id,
+                asset.id,
+                asset.name,
+                asset.org_id,
+                kind.sector,
                 usage.algorithm,
                 use,
-                status,
-                asset.exposure,
-                asset.criticality,
-                asset.data_sensitivity,
-                asset.secrecy_years,
-                asset.sector,
-                asset.tier,
-                impact.get(asset.id, 0),
+                kind.status,
+                kind.target,
+                kind.alternatives,
+                kind.effort,
+                risk,
+                int(unit_of[asset.id]),  # type: ignore[call-overload]
+                kind.deadline,
+                kind.deadline_rule,
+                kind.deadline_source,
+                kind.deadline_confirmed,
+                flags=list(kind.flags),
+                reasons=list(kind.reasons),
             )
         )
-        when, rule = matching_deadline(profile, usage, asset, use)
-        task = Task(
-            key=f"usage:{usage.ref or usage.id}",
-            usage_id=usage.id,
-            asset_id=asset.id,
-            asset_name=asset.name,
-            org_id=asset.org_id,
-            sector=str(asset.sector),
-            algorithm=usage.algorithm,
-            use=use,
-            quantum_status=str(status),
-            target=target.algorithm,
-            alternatives=target.alternatives,
-            effort=ASSET_EFFORT.get(str(asset.asset_type), 2) + USE_EFFORT.get(use, 0),
-            risk=risk,
-            unit=int(unit_of[asset.id]),  # type: ignore[call-overload]
-            deadline=when,
-            deadline_rule=rule.id if rule else ("final" if when else None),
-            deadline_source=(rule.source if rule else profile.final_deadline_source)
-            if when
-            else None,
-            deadline_confirmed=rule.confirmed if rule else True,
-        )
-        task.reasons.append(f"target {target.algorithm}: {target.reason}")
-        if usage.algorithm not in in_catalog:
-            in_catalog[usage.algorithm] = known(usage.algorithm)
-        if not in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
-            task.reasons.append(
-                f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
-            )
-        if rule is not None and rule.id == LEGACY_RULE:
-            task.flags.append(LEGACY_RULE)
-            task.reasons.append(str(rule.note))
-        if status is QuantumStatus.UNKNOWN:
-            task.flags.append("unknown_algorithm")
-            task.reasons.append(
-                f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
-                "quantum-vulnerable"
-            )
-        tasks.append(task)
     return tasks, safe
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What every usage of one kind on assets with the same facts shares."""
+
+    sector: str
+    status: str
+    target: str
+    alternatives: tuple[str, ...]
+    effort: int
+    deadline: date | None
+    deadline_rule: str | None
+    deadline_source: str | None
+    deadline_confirmed: bool
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def _kind(
+    profile: Profile,
+    targets: dict[tuple[str, str], Target],
+    in_catalog: dict[str, bool | None],
+    usage: UsageFacts,
+    asset: AssetFacts,
+    use: str,
+    status: QuantumStatus,
+) -> _Kind:
+    target = targets.get((use, usage.algorithm))
+    if target is None:
+        target = targets[(use, usage.algorithm)] = choose_target(profile, use, usage.algorithm)
+    when, rule = matching_deadline(profile, usage, asset, use)
+    flags: list[str] = []
+    reasons = [f"target {target.algorithm}: {target.reason}"]
+    if usage.algorithm not in in_catalog:
+        in_catalog[usage.algorithm] = known(usage.algorithm)
+    if not in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
+        reasons.append(
+            f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
+        )
+    if rule is not None and rule.id == LEGACY_RULE:
+        flags.append(LEGACY_RULE)
+        reasons.append(str(rule.note))
+    if status is QuantumStatus.UNKNOWN:
+        flags.append("unknown_algorithm")
+        reasons.append(
+            f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
+            "quantum-vulnerable"
+        )
+    return _Kind(
+        sector=str(asset.sector),
+        status=str(status),
+        target=target.algorithm,
+        alternatives=target.alternatives,
+        effort=ASSET_EFFORT.get(str(asset.asset_type), 2) + USE_EFFORT.get(use, 0),
+        deadline=when,
+        deadline_rule=rule.id if rule else ("final" if when else None),
+        deadline_source=(rule.source if rule else profile.final_deadline_source) if when else None,
+        deadline_confirmed=rule.confirmed if rule else True,
+        flags=tuple(flags),
+        reasons=tuple(reasons),
+    )
 
 
 @contextmanager
@@ -399,11 +475,13 @@ def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
             sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies)
         )
         dag, unit_of = condense(graph)
-        impact = compute_impact(graph, dag)
+        order = topological_units(dag)
+        impact = compute_impact(graph, dag, order)
         tasks, safe = make_tasks(profile, inputs, params, impact, unit_of)
         cycles = find_cycles(graph, dag)
-        schedule(profile, graph, dag, tasks, params)
-    tasks.sort(key=lambda t: (t.wave if t.wave is not None else NEVER, -t.risk.total, t.key))
+        schedule(profile, graph, dag, tasks, params, order=order)
+        # Inside the pause too: a key tuple per task would otherwise set off full collections.
+        tasks.sort(key=lambda t: (t.wave if t.wave is not None else NEVER, -t.risk.total, t.key))
     return PlanResult(profile.id, profile.version, params, tasks, cycles, safe)
 
 
@@ -413,13 +491,18 @@ def schedule(
     dag: nx.DiGraph,
     tasks: list[Task],
     params: PlanParams,
+    *,
+    order: list[Hashable] | None = None,
 ) -> None:
-    """Place each task's unit in a wave (mutates the tasks: wave, phase, flags, reasons)."""
+    """Place each task's unit in a wave (mutates the tasks: wave, phase, flags, reasons).
+
+    `order` is `topological_units(dag)` when the caller has it already."""
     start = params.start
     by_unit: dict[Hashable, list[Task]] = defaultdict(list)
     for task in tasks:
         by_unit[task.unit].append(task)
-    order = topological_units(dag)
+    if order is None:
+        order = topological_units(dag)
     name = {u: _unit_name(graph, dag, u) for u in by_unit}
 
     # Own and propagated deadlines: a provider must finish a wave before its dependents.
@@ -457,6 +540,7 @@ def schedule(
     first_free: dict[int, int] = defaultdict(int)
     placed: dict[Hashable, int] = {}
     heap: list[tuple[int, float, Any]] = []
+    tails: dict[tuple[Any, ...], tuple[str, ...]] = {}  # shared ends of reasons, see _tail
     for unit in order:
         if waiting[unit] == 0:
             heapq.heappush(heap, (eff_dl[unit], -priority.get(unit, 0.0), unit))
@@ -476,6 +560,7 @@ def schedule(
             release = wave + 1
             _describe(
                 profile,
+                unit,
                 by_unit[unit],
                 wave,
                 ready[unit],
@@ -484,6 +569,7 @@ def schedule(
                 name,
                 placed,
                 params,
+                tails,
             )
         else:
             release = ready[unit]
@@ -566,6 +652,7 @@ def _chain(
 
 def _describe(
     profile: Profile,
+    unit: Hashable,
     tasks: Iterable[Task],
     wave: int,
     ready: int,
@@ -574,6 +661,7 @@ def _describe(
     name: dict[Hashable, str],
     placed: dict[Hashable, int],
     params: PlanParams,
+    tails: dict[tuple[Any, ...], tuple[str, ...]],
 ) -> None:
     start = params.start
     begin, end = wave_bounds(start, wave)
@@ -600,24 +688,45 @@ def _describe(
             f"this unit needs more than the {params.capacity} points of one wave; "
             "it takes a wave of its own"
         )
+    cycle = name.get(unit, "") if "{" in name.get(unit, "") else None
     for task in tasks:
         task.wave, task.wave_label, task.wave_start, task.wave_end = wave, label, begin, end
         task.phase = phase_id
-        reasons = list(head)
         if overflow:
             task.flags.append("capacity_overflow")
-        if task.deadline is not None:
-            source = task.deadline_source or ""
-            unconfirmed = "" if task.deadline_confirmed else ", date not confirmed"
-            reasons.append(
-                f"deadline {task.deadline} ({profile.id} {task.deadline_rule}, source {source}"
-                f"{unconfirmed})"
-            )
-        for pilot in profile.pilots:
-            if task.sector in pilot.sectors:
-                reasons.append(f"sector {task.sector} has a {pilot.basis} pilot in {pilot.year}")
-        if "{" in name.get(task.unit, ""):
+        if cycle is not None:
             task.flags.append("cycle")
-            reasons.append(f"dependency cycle {name[task.unit]} is migrated as one unit")
-        reasons.append(f"risk {task.risk.total:g}: the parts and their reasons are in `risk`")
-        task.reasons.extend(reasons)
+        key = (
+            task.deadline,
+            task.deadline_rule,
+            task.deadline_source,
+            task.deadline_confirmed,
+            task.sector,
+            task.risk.total,
+            cycle,
+        )
+        tail = tails.get(key)
+        if tail is None:
+            tail = tails[key] = _tail(profile, task, cycle)
+        task.reasons.extend(head)
+        task.reasons.extend(tail)
+
+
+def _tail(profile: Profile, task: Task, cycle: str | None) -> tuple[str, ...]:
+    """A task's reasons after its wave's (deadline, pilots, cycle, risk): many tasks share
+    them, so they are made once per distinct combination."""
+    reasons = []
+    if task.deadline is not None:
+        source = task.deadline_source or ""
+        unconfirmed = "" if task.deadline_confirmed else ", date not confirmed"
+        reasons.append(
+            f"deadline {task.deadline} ({profile.id} {task.deadline_rule}, source {source}"
+            f"{unconfirmed})"
+        )
+    for pilot in profile.pilots:
+        if task.sector in pilot.sectors:
+            reasons.append(f"sector {task.sector} has a {pilot.basis} pilot in {pilot.year}")
+    if cycle is not None:
+        reasons.append(f"dependency cycle {cycle} is migrated as one unit")
+    reasons.append(f"risk {task.risk.total:g}: the parts and their reasons are in `risk`")
+    return tuple(reasons)

@@ -1,0 +1,122 @@
+"""The planner's output, every field of every task, is held to a recorded fingerprint.
+
+The planner is tuned for 100,000-asset inventories (memoized kinds, risk and reasons,
+its own topological sort); this holds such changes to giving the very same plan. The
+inventory below has what the shortcuts must respect: several organizations, sectors and
+tiers, assets of every type, quantum-broken, weakened, unknown and safe usages, classically
+broken ones (MD5, SHA-1, RSA-1024), an algorithm not in the catalog with a stored status,
+dependency layers, cycles, full waves, missed deadlines and oversize units.
+
+The fingerprints were recorded with the planner before that tuning (commit d6d3320). If a
+change to the plan is meant, record the new ones and say why in the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import date
+
+import pytest
+
+from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.profiles import get_profile
+from migration.scheduler import AssetFacts, PlanInput, PlanParams, UsageFacts, plan
+
+ASSET_TYPES = (
+    "ca_pki",
+    "hsm",
+    "library_firmware",
+    "service",
+    "application",
+    "device_iot",
+    "network_appliance",
+    "vendor_product",
+)
+KINDS = (  # algorithm, primitive, function, stored status
+    ("RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN),
+    ("ECDH-P256", "key_exchange", "tls_key_exchange", QuantumStatus.BROKEN),
+    ("RSA-2048", "encryption", "key_wrapping", QuantumStatus.BROKEN),
+    ("ECDSA-P256", "signature", "code_signing", QuantumStatus.BROKEN),
+    ("ECDSA-P384", "signature", "firmware_signing", QuantumStatus.BROKEN),
+    ("AES-128", "symmetric", "data_at_rest", QuantumStatus.WEAKENED),
+    ("ML-KEM-768", "key_exchange", "tls_key_exchange", QuantumStatus.RESISTANT),
+    ("X25519MLKEM768", "key_exchange", "tls_key_exchange", QuantumStatus.HYBRID),
+    ("ACME-CIPHER", "encryption", "other", QuantumStatus.UNKNOWN),
+    ("HOUSE-RSA", "signature", "other", QuantumStatus.BROKEN),  # not in the catalog
+    ("MD5", "hash", "integrity", QuantumStatus.WEAKENED),
+    ("SHA-1", "hash", "certificate_signature", QuantumStatus.WEAKENED),
+    ("RSA-1024", "signature", "certificate_signature", QuantumStatus.BROKEN),
+)
+SECTORS = ("government", "finance", "telecom", "energy", "healthcare", "defense")
+TIERS = ("central_government", "public_institution", "critical_private_infrastructure")
+FINGERPRINTS = {
+    # profile: (capacity, sha256 of the plan)
+    "kr-2035": (60, "c0c5ce225470dd92610e416b138c00f95a990b39f2ae5da56adc3b790099bda2"),
+    "us-cnsa2": (400, "c15000c00c8b114951c47d453d712745ae10c84acb5891cfb9e8e2a307adda26"),
+    "eu-2030-2035": (25, "1f9d2858d2482871e4d953914c47e46d6d9425a2277194d3955915286dc49af0"),
+}
+
+
+def inventory(n_assets: int = 800) -> PlanInput:
+    rng = random.Random(1127)
+    assets = []
+    for i in range(1, n_assets + 1):
+        org = 1 + i % 3
+        assets.append(
+            AssetFacts(
+                id=i,
+                name=f"asset-{i}",
+                org_id=org,
+                sector=SECTORS[(i // 7) % len(SECTORS)],
+                tier=TIERS[org % len(TIERS)],
+                asset_type=rng.choice(ASSET_TYPES),
+                exposure=rng.choice(list(Exposure)),
+                criticality=rng.choice(list(Criticality)),
+                data_sensitivity=rng.choice(list(DataSensitivity)),
+                secrecy_years=rng.choice((0, 1, 5, 10, 20, 30)),
+            )
+        )
+    dependencies = []
+    for i in range(2, n_assets + 1):  # providers have smaller ids: layers, no cycles yet
+        for _ in range(rng.choice((0, 1, 2, 3))):
+            dependencies.append((rng.randrange(1, i), i))
+    for _ in range(n_assets // 50):  # mutual dependencies: cycles of two or more
+        a, b = rng.sample(range(1, n_assets + 1), 2)
+        dependencies += [(a, b), (b, a)]
+    usages = []
+    for a in assets:
+        for k in range(rng.choice((1, 3, 5, 8))):
+            algorithm, primitive, function, status = rng.choice(KINDS)
+            ref = f"u{a.id}-{k}" if k % 4 else ""  # some usages have no ref: key by id
+            usages.append(
+                UsageFacts(a.id * 10 + k, a.id, algorithm, primitive, function, status, ref)
+            )
+    rng.shuffle(usages)
+    return PlanInput(assets, dependencies, usages)
+
+
+def fingerprint(profile_id: str, capacity: int) -> tuple[str, dict[str, int]]:
+    result = plan(
+        get_profile(profile_id),
+        inventory(),
+        PlanParams(start=date(2027, 1, 1), capacity=capacity),
+    )
+    digest = hashlib.sha256()
+    flags: dict[str, int] = {}
+    for task in result.tasks:
+        digest.update(json.dumps(task.as_dict(), sort_keys=True, default=str).encode())
+        for flag in task.flags:
+            flags[flag] = flags.get(flag, 0) + 1
+    digest.update(json.dumps(result.summary(), sort_keys=True, default=str).encode())
+    return digest.hexdigest(), flags
+
+
+@pytest.mark.parametrize("profile_id", sorted(FINGERPRINTS))
+def test_plan_is_the_recorded_one(profile_id: str) -> None:
+    capacity, recorded = FINGERPRINTS[profile_id]
+    digest, flags = fingerprint(profile_id, capacity)
+    # the inventory exercises what the fingerprint is meant to cover
+    assert {"cycle", "classically-broken", "unknown_algorithm", "impossible_deadline"} <= set(flags)
+    assert digest == recorded
