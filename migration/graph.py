@@ -124,24 +124,24 @@ def transitive_impact(
         dag, _unit_of = condense(graph)
     if order is None:  # the caller's topological_units(dag), when it has it
         order = topological_units(dag)
-    # One bit per asset, so a unit standing for a cycle counts all of its members.
-    mask: dict[Hashable, int] = {}
-    next_bit = 0
-    for unit in order:
-        members = dag.nodes[unit]["members"]
-        mask[unit] = ((1 << len(members)) - 1) << next_bit
-        next_bit += len(members)
+    # One bit per asset, so a unit standing for a cycle counts all of its members. Bits are
+    # numbered from the sinks up, so a unit's set only has bits below its own (smaller
+    # ints); `below` is a unit's own bits and its descendants', kept until every
+    # predecessor has used it: one OR per edge.
     remaining_preds = {unit: dag.in_degree(unit) for unit in order}
-    reach: dict[Hashable, int] = {}
+    below: dict[Hashable, int] = {}
     impact_of_unit: dict[Hashable, int] = {}
+    next_bit = 0
     for unit in reversed(order):
         bits = 0
         for succ in dag.successors(unit):
-            bits |= reach[succ] | mask[succ]
+            bits |= below[succ]
             remaining_preds[succ] -= 1
             if remaining_preds[succ] == 0:
-                del reach[succ]
-        impact_of_unit[unit] = bits.bit_count() + len(dag.nodes[unit]["members"]) - 1
+                del below[succ]
+        size = len(dag.nodes[unit]["members"])
+        impact_of_unit[unit] = bits.bit_count() + size - 1
         if remaining_preds[unit] > 0:
-            reach[unit] = bits
+            below[unit] = bits | (((1 << size) - 1) << next_bit)
+        next_bit += size
     return {node: impact_of_unit[unit] for unit in order for node in dag.nodes[unit]["members"]}
