@@ -151,6 +151,8 @@ def main() -> None:
     args = parser.parse_args()
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / f"queue-bench-{uuid.uuid4().hex[:6]}"
     logs.mkdir(parents=True)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"PostgreSQL job queue (procrastinate), one-row CSV imports; load average {load}")
     print(f"{'workers':>7} {'jobs':>6} {'seconds':>8} {'jobs/s':>7} {'p50 s':>6} {'p95 s':>6}")
     for n in args.workers:
         r = run(args.pg, args.jobs, n, logs)
