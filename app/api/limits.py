@@ -25,12 +25,14 @@ class BodySizeLimit:
         *,
         default_limit: int,
         upload_limit: int,
-        upload_prefix: str = "/api/v1/imports/",
+        upload_paths: tuple[str, ...] = ("/api/v1/imports/", "/imports"),
     ) -> None:
+        """``upload_paths``: path prefixes that take files (API imports and the web
+        console's import form), allowed ``upload_limit``; every other body ``default_limit``."""
         self.app = app
         self.default_limit = default_limit
         self.upload_limit = upload_limit
-        self.upload_prefix = upload_prefix
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -38,7 +40,7 @@ class BodySizeLimit:
             return
         limit = (
             self.upload_limit
-            if scope["path"].startswith(self.upload_prefix)
+            if scope["path"].startswith(self.upload_paths)
             else self.default_limit
         )
         headers = dict(scope.get("headers") or [])

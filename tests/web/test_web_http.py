@@ -203,3 +203,26 @@ def test_korean_switch_and_every_message_translated(api):
     assert api.client.get("/assets").text.count("자산") > 0  # the cookie keeps the choice
     missing = i18n.untranslated("ko")
     assert not missing, missing
+
+
+def test_web_import_form_takes_files_up_to_the_upload_limit(api):
+    """The import form is an upload like /api/v1/imports: the 2 MiB JSON cap must not apply
+    (the test app allows 5 MiB uploads)."""
+    org = api.make_org()
+    csrf = sign_in(api.client, _key(api, org))
+    three_mib = b"asset_name,asset_type\n" + b"x" * (3 * 1024 * 1024)
+    resp = api.client.post(
+        "/imports",
+        data={"kind": "csv", "csrf": csrf},
+        files={"file": ("big.csv", three_mib, "text/csv")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303 and "/jobs/" in resp.headers["location"], resp.text[:300]
+    six_mib = b"x" * (6 * 1024 * 1024)
+    resp = api.client.post(
+        "/imports",
+        data={"kind": "csv", "csrf": csrf},
+        files={"file": ("huge.csv", six_mib, "text/csv")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 413
