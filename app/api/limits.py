@@ -60,7 +60,7 @@ class BodySizeLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, replay([message]), send)
                 return
             size += len(message.get("body", b""))
             if size > limit:
@@ -72,10 +72,11 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body]), send)
+        await self.app(scope, replay([body]), send)
 
 
-def _replay(messages: list[Message]) -> Receive:
+def replay(messages: list[Message]) -> Receive:
+    """A `receive` that hands the app a body already read (then a disconnect)."""
     queue = list(messages)
 
     async def receive() -> Message:

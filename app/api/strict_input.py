@@ -13,7 +13,7 @@ import email.message
 import json
 from urllib.parse import parse_qsl, unquote
 
-from app.api.limits import ASGIApp, Message, Receive, Scope, Send
+from app.api.limits import ASGIApp, Receive, Scope, Send, replay
 from inventory.errors import InputError
 from inventory.input_checks import loads_strict, text_problem
 
@@ -79,7 +79,7 @@ class StrictInput:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, replay([message]), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -92,19 +92,8 @@ class StrictInput:
                 await _refuse(send, exc)
                 return
         await self.app(
-            scope, _replay([{"type": "http.request", "body": body, "more_body": False}]), send
+            scope, replay([{"type": "http.request", "body": body, "more_body": False}]), send
         )
-
-
-def _replay(messages: list[Message]) -> Receive:
-    queue = list(messages)
-
-    async def receive() -> Message:
-        if queue:
-            return queue.pop(0)
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 async def _refuse(send: Send, exc: InputError) -> None:

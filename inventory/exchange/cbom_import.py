@@ -167,15 +167,8 @@ class _Usage:
 
 # --- small parsing helpers -----------------------------------------------------------------
 def _load(data: bytes | str) -> Any:
-    if isinstance(data, bytes | bytearray | memoryview):
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not valid UTF-8 text (byte {exc.start})", "$") from exc
-    else:
-        text = data
-    # NaN/Infinity, NUL and lone surrogates are refused with their JSON path
-    return loads_strict(text, duplicates=False, max_depth=None)
+    # bad UTF-8, NaN/Infinity, NUL and lone surrogates are refused with their JSON path
+    return loads_strict(data, duplicates=False, max_depth=None)
 
 
 def _str(value: Any, path: str, what: str, *, required: bool = False) -> str | None:
