@@ -201,6 +201,24 @@ def generate(
     Statuses (done, in progress, blocked) carry over from the previous version by task key.
     `timings`, when given, receives the wall seconds of each stage (read, plan, store).
     """
+    # The collector stays paused until the plan is stored: with 500,000 tasks alive, each
+    # full collection the statements in between would set off costs about a second.
+    with paused_gc():
+        return _generate(
+            session, organization_id, profile_id, params, plan_id, name, created_by, timings
+        )
+
+
+def _generate(
+    session: Session,
+    organization_id: int,
+    profile_id: str,
+    params: PlanParams,
+    plan_id: int | None,
+    name: str | None,
+    created_by: str | None,
+    timings: dict[str, float] | None,
+) -> PlanVersion:
     clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
     inputs = load_inventory(session, organization_id)
