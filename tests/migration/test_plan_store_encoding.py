@@ -3,6 +3,7 @@ and the SQLite page cache enlarged for the bulk write is given back afterwards."
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -101,3 +102,23 @@ def test_sqlite_page_cache_is_given_back(sqlite_url: str, monkeypatch: pytest.Mo
         after = s.connection().exec_driver_sql("PRAGMA cache_size").scalar()
     assert seen == [-service.BULK_CACHE_KIB]
     assert after == before
+
+
+def test_collector_paused_through_the_store_and_restored(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = sessionmaker(bind=engine_for(sqlite_url), expire_on_commit=False)
+    org_id = make_org(factory)
+    seen: list[bool] = []
+    real = service.store_version
+
+    def watch(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(service, "store_version", watch)
+    assert gc.isenabled()
+    with factory.begin() as s:
+        service.generate(s, org_id, "kr-2035", PARAMS)
+    assert seen == [False]
+    assert gc.isenabled()
