@@ -32,7 +32,7 @@ def tools() -> Path:
     if not (bin_dir / "sslyze").exists() or not (bin_dir / "ssh-audit").exists():
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
         subprocess.run(
-            [str(bin_dir / "pip"), "install", "-q", "sslyze", "ssh-audit"],
+            [str(bin_dir / "pip"), "install", "-q", "sslyze==6.3.1", "ssh-audit==3.9.0"],
             check=True,
             capture_output=True,
             timeout=900,
