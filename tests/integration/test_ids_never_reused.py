@@ -45,11 +45,23 @@ def _insert(db: sqlite3.Connection, table: str, organization_id: int) -> int:
 
 
 def _tables(db: sqlite3.Connection) -> list[str]:
+    """Tables with a surrogate integer ``id`` key: the ones whose ids could be reused.
+
+    Tables keyed by natural keys (e.g. ``rate_limit_buckets`` by scope and key) hand out
+    no ids at all."""
     rows = db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name"
     )
-    return [r[0] for r in rows]
+    names = [r[0] for r in rows]
+    return [
+        name
+        for name in names
+        if any(
+            col[1] == "id" and col[5] == 1 and col[2].upper() == "INTEGER"
+            for col in db.execute(f'PRAGMA table_info("{name}")')
+        )
+    ]
 
 
 def test_every_sqlite_table_never_reuses_an_id(sqlite_url):
