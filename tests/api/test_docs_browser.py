@@ -24,7 +24,13 @@ from app.api.main import create_app
 from app.settings import Settings
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="needs Chromium (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed() -> None:
+    """scripts/test.sh installs it (scripts/browser.sh): missing is a failure, not a skip."""
+    if BROWSER is None:
+        pytest.fail("Chromium missing: run scripts/browser.sh (apt-get install chromium)")
 
 
 @pytest.fixture
