@@ -11,9 +11,9 @@ import testbed.models
 import testbed.vendor.models  # noqa: F401
 from alembic import context
 from app.settings import get_settings
-from inventory.db import create_db_engine, normalize_url
-from inventory.models.base import Base
-from inventory.queue import not_queue_table
+from core.db import create_db_engine, normalize_url
+from core.job_queue import not_queue_table
+from core.models.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -90,11 +90,11 @@ def _free_port() -> int:
 
 def _prepare(url: str) -> list[dict[str, str]]:
     """Schema, organizations and officer keys, written by the library in this process."""
-    from inventory.apikeys import issue_key
-    from inventory.choices import Role, Sector, Tier
-    from inventory.db import engine_for, session_factory
-    from inventory.migrations import upgrade
-    from inventory.models import Organization
+    from core.apikeys import issue_key
+    from core.choices import Role, Sector, Tier
+    from core.db import engine_for, session_factory
+    from core.models import Organization
+    from core.schema import upgrade
 
     upgrade(url)
     headers = []

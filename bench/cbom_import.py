@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from inventory.choices import Sector, Tier
-from inventory.db import engine_for, transaction
+from core.choices import Sector, Tier
+from core.db import engine_for, transaction
+from core.models import Organization
+from core.schema import upgrade
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
-from inventory.migrations import upgrade
-from inventory.models import Organization
 
 TINY_ARGS = ["--components", "240"]
 ASSET_TYPES = [

@@ -30,12 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inventory.db import session_factory  # noqa: E402
+from core.db import session_factory  # noqa: E402
+from core.models import Organization  # noqa: E402
+from core.schema import upgrade  # noqa: E402
 from inventory.discovery import service  # noqa: E402
 from inventory.discovery.ssh import scan_ssh_endpoint  # noqa: E402
 from inventory.discovery.tls import ScanOptions, scan_many  # noqa: E402
-from inventory.migrations import upgrade  # noqa: E402
-from inventory.models import Organization  # noqa: E402
 from tests.discovery import pki  # noqa: E402
 from tests.peers.gobuild import go_binary  # noqa: E402
 
@@ -49,9 +49,20 @@ def start_tls_peer(count: int, folder: Path) -> tuple[subprocess.Popen, list[int
     cert_path, key_path = pki.write_pair(folder, "bench", [cert], key)
     binary = go_binary(ROOT / "tests" / "peers" / "tlsserver")
     proc = subprocess.Popen(
-        [str(binary), "-cert", str(cert_path), "-key", str(key_path),
-         "-groups", "X25519MLKEM768,X25519,P256", "-count", str(count)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            str(binary),
+            "-cert",
+            str(cert_path),
+            "-key",
+            str(key_path),
+            "-groups",
+            "X25519MLKEM768,X25519,P256",
+            "-count",
+            str(count),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     return proc, json.loads(proc.stdout.readline())
 
@@ -134,19 +145,28 @@ def main() -> None:
             hung = [r for r in results if r.status == "timeout"]
             right = sum(
                 r.groups == ["X25519MLKEM768", "x25519", "secp256r1"]
-                and r.versions == ["TLSv1.3", "TLSv1.2"] and len(r.certificates) == 1
+                and r.versions == ["TLSv1.3", "TLSv1.2"]
+                and len(r.certificates) == 1
                 for r in ok
             )
             conns = sum(r.connections for r in results)
-            print(f"TLS scan (versions, groups, certificate): {len(ok)} endpoints ok, "
-                  f"{right} exactly right, {len(hung)} hanging timed out")
-            print(f"  scan: {scan_s:.2f} s for {len(results)} targets = "
-                  f"{len(ok) / scan_s:.1f} endpoints/s ({conns} connections, "
-                  f"{conns / scan_s:.0f} connections/s, concurrency {args.concurrency})")
-            print(f"  filing into SQLite: {file_s:.2f} s ({len(summary['usages_appeared'])} "
-                  f"usages, {summary['assets_created']} assets)")
-            print(f"  total (scan + filing): {scan_s + file_s:.2f} s "
-                  f"(target for 1,000 endpoints: under 30 s)")
+            print(
+                f"TLS scan (versions, groups, certificate): {len(ok)} endpoints ok, "
+                f"{right} exactly right, {len(hung)} hanging timed out"
+            )
+            print(
+                f"  scan: {scan_s:.2f} s for {len(results)} targets = "
+                f"{len(ok) / scan_s:.1f} endpoints/s ({conns} connections, "
+                f"{conns / scan_s:.0f} connections/s, concurrency {args.concurrency})"
+            )
+            print(
+                f"  filing into SQLite: {file_s:.2f} s ({len(summary['usages_appeared'])} "
+                f"usages, {summary['assets_created']} assets)"
+            )
+            print(
+                f"  total (scan + filing): {scan_s + file_s:.2f} s "
+                f"(target for 1,000 endpoints: under 30 s)"
+            )
             if hung:
                 worst = max(r.seconds for r in hung)
                 print(f"  hanging target: worst {worst:.2f} s with timeout {args.timeout:g} s")
@@ -156,8 +176,10 @@ def main() -> None:
             t0 = time.perf_counter()
             asyncio.run(scan_many([("127.0.0.1", p) for p in ports[:n]], ScanOptions(timeout=10)))
             ours = time.perf_counter() - t0
-            print(f"same {n} endpoint(s), full pqcplan scan (suites and signature schemes too): "
-                  f"{ours:.2f} s")
+            print(
+                f"same {n} endpoint(s), full pqcplan scan (suites and signature schemes too): "
+                f"{ours:.2f} s"
+            )
             sslyze = time_tool(["sslyze", "--quiet", *sample])
             if sslyze is None:
                 print(f"  sslyze: skipped, not installed in {TOOLS}")
@@ -171,16 +193,17 @@ def main() -> None:
 
 def ssh_bench(n: int) -> None:
     binary = go_binary(ROOT / "tests" / "peers" / "sshserver")
-    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         port = json.loads(proc.stdout.readline())[0]
         t0 = time.perf_counter()
         for _ in range(n):
             asyncio.run(scan_ssh_endpoint("127.0.0.1", port, 10))
         ours = time.perf_counter() - t0
-        print(f"SSH: pqcplan {n} scan(s) of a Go x/crypto/ssh server: {ours:.2f} s "
-              f"({n / ours:.1f} scans/s)")
+        print(
+            f"SSH: pqcplan {n} scan(s) of a Go x/crypto/ssh server: {ours:.2f} s "
+            f"({n / ours:.1f} scans/s)"
+        )
         audit = 0.0
         for _ in range(n):
             one = time_tool(["ssh-audit", "-j", "-p", str(port), "127.0.0.1"])

@@ -22,11 +22,13 @@ from sqlalchemy.engine import make_url
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import AssetType, Exposure, Primitive, QuantumStatus, Role, Sector, Tier
-from inventory.db import engine_for, session_factory
-from inventory.migrations import upgrade
-from inventory.models import Asset, CryptoUsage, Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import engine_for, session_factory
+from core.models import Organization
+from core.schema import upgrade
+from inventory.choices import AssetType, Exposure, Primitive, QuantumStatus
+from inventory.models import Asset, CryptoUsage
 
 TINY_ARGS = ["--assets", "300", "--requests", "10"]
 ALGS = [

@@ -35,12 +35,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from inventory.choices import Sector, Tier
-from inventory.db import engine_for, transaction
+from core.choices import Sector, Tier
+from core.db import engine_for, transaction
+from core.models import Organization
+from core.models.base import Base
+from core.schema import upgrade
 from inventory.exchange.csv_io import COLUMNS, import_csv
-from inventory.migrations import upgrade
-from inventory.models import Asset, Organization
-from inventory.models.base import Base
+from inventory.models import Asset
 
 TINY_ARGS = ["--assets", "150", "--capacity", "60", "--formats", "json,html"]
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,12 +29,13 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inventory import migrations  # noqa: E402
-from inventory.choices import Role, Sector, Tier  # noqa: E402
-from inventory.db import session_factory  # noqa: E402
-from inventory.jobs import start_job  # noqa: E402
-from inventory.models import Asset, Job, JobStatus, Organization  # noqa: E402
-from inventory.queue import QueueBackend  # noqa: E402
+from core import schema  # noqa: E402
+from core.choices import Role, Sector, Tier  # noqa: E402
+from core.db import session_factory  # noqa: E402
+from core.job_queue import QueueBackend  # noqa: E402
+from core.jobs import start_job  # noqa: E402
+from core.models import Job, JobStatus, Organization  # noqa: E402
+from inventory.models import Asset  # noqa: E402
 
 TINY_ARGS = ["--jobs", "20", "--workers", "1", "2"]
 
@@ -46,7 +47,7 @@ def _scratch(admin: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    migrations.upgrade(url)
+    schema.upgrade(url)
     return url
 
 

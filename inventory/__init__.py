@@ -1,4 +1,4 @@
-"""The core: database base and models, algorithm catalog, exchange formats and scanners.
+"""The crypto inventory: assets and usages, the algorithm catalog, exchange formats, scanners.
 
-`inventory` imports nothing from `app`, `migration` or `testbed`.
+`inventory` imports only `core`; never `app`, `migration` or `testbed`.
 """

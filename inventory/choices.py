@@ -9,28 +9,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Sector(StrEnum):
-    GOVERNMENT = "government"
-    PUBLIC_INSTITUTION = "public_institution"
-    FINANCE = "finance"
-    TELECOM = "telecom"
-    ENERGY = "energy"
-    HEALTHCARE = "healthcare"
-    TRANSPORT = "transport"
-    DEFENSE = "defense"
-    MANUFACTURING = "manufacturing"
-    SPACE = "space"
-    IOT = "iot"
-    OTHER = "other"
-
-
-class Tier(StrEnum):
-    CENTRAL_GOVERNMENT = "central_government"
-    PUBLIC_INSTITUTION = "public_institution"
-    CRITICAL_PRIVATE_INFRASTRUCTURE = "critical_private_infrastructure"
-    PRIVATE = "private"
-
-
 class AssetType(StrEnum):
     APPLICATION = "application"
     SERVICE = "service"
@@ -134,10 +112,3 @@ class DependencyKind(StrEnum):
     AUTHENTICATES_WITH = "authenticates_with"
     CONNECTS_THROUGH = "connects_through"  # VPN, gateway, load balancer
     OTHER = "other"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"  # every organization
-    OFFICER = "officer"  # read/write own organization
-    AUDITOR = "auditor"  # read-only own organization
-    VENDOR = "vendor"  # testbed only

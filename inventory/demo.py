@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.apikeys import issue_key
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.models import Organization
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -25,13 +27,10 @@ from inventory.choices import (
     Environment,
     Exposure,
     Primitive,
-    Role,
-    Sector,
     Source,
-    Tier,
 )
 from inventory.classification import classify_usage
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models import Asset, CryptoUsage, Dependency
 
 Progress = Callable[[int, int, str], None]
 SEED = 2035

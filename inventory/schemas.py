@@ -7,6 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.choices import Sector, Tier
+from core.field_limits import check_observed, limit
+from core.input_checks import text_problem
+from core.models import Organization
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -16,19 +20,15 @@ from inventory.choices import (
     Environment,
     Exposure,
     Primitive,
-    Sector,
     Source,
-    Tier,
 )
-from inventory.input_checks import text_problem
-from inventory.limits import check_observed, limit
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models import Asset, CryptoUsage, Dependency
 
 Ref = Field(default=None, min_length=1, max_length=limit(Asset, "ref"), pattern=r"^[^\s]+$")
 
 
 def _len(model: Any, name: str) -> Any:
-    """An optional text field bounded by its column's limit (see inventory.limits)."""
+    """An optional text field bounded by its column's limit (see core.field_limits)."""
     return Field(default=None, max_length=limit(model, name))
 
 

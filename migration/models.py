@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inventory.models.base import (
+from core.models.base import (
     Base,
     TenantMixin,
     TimestampMixin,

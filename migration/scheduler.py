@@ -23,9 +23,9 @@ from typing import Any
 
 import networkx as nx
 
+from core.errors import InputError
+from core.field_limits import check_plan_date
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
-from inventory.errors import InputError
-from inventory.limits import check_plan_date
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
 from migration.legacy import RULE_ID as LEGACY_RULE

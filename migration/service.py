@@ -1,7 +1,7 @@
 """Plans on the database: read an organization's inventory, plan it, store snapshots.
 
 Callers pass an organization id they have already authorized (the API scopes it through
-`inventory.tenancy`; the CLI is an operator tool). One call runs inside the caller's
+`core.tenancy`; the CLI is an operator tool). One call runs inside the caller's
 transaction and never commits on its own.
 """
 
@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from core.models import Organization
+from core.models.base import utcnow
+from core.tenancy import NotFound
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
-from inventory.models.base import utcnow
-from inventory.tenancy import NotFound
+from inventory.models import Asset, CryptoUsage, Dependency
 from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
     Profile,

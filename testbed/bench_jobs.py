@@ -11,9 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.catalog import get_catalog
-from inventory.errors import InputError
-from inventory.jobs import JobContext, job_kind
+from core.errors import InputError
+from core.jobs import JobContext, job_kind
 from testbed.benchmark import (
     BenchmarkResult,
     Progress,
@@ -68,12 +67,12 @@ class PlannedRun:
     baseline_for: str | None = None
 
 
-def canonical(name: str) -> str:
-    return get_catalog().normalize(name) or name.strip()
-
-
 def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
-    """Every engine x algorithm pair to run; raises InputError naming what cannot run."""
+    """Every engine x algorithm pair to run; raises InputError naming what cannot run.
+
+    Algorithm names are the catalog's canonical names: the faces (API, web, CLI) read a
+    user's spelling through `inventory.catalog.canonical_name` before building the request.
+    """
     engines = get_engines()
     chosen = list(engines) if "all" in req.engines else req.engines
     missing = [e for e in chosen if e not in engines]
@@ -81,12 +80,10 @@ def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
         raise InputError(f"engine(s) {missing} are unavailable here", "engines")
     runs: list[PlannedRun] = []
     for index, raw in enumerate(req.algorithms):
-        alg = canonical(raw)
+        alg = raw.strip()
         able = [e for e in chosen if engines[e].supports(alg)]
         if not able:
-            raise InputError(
-                f"no chosen engine implements '{raw}' (read as '{alg}')", f"algorithms[{index}]"
-            )
+            raise InputError(f"no chosen engine implements '{alg}'", f"algorithms[{index}]")
         runs += [PlannedRun(e, alg) for e in able]
         base = baseline_for(alg) if req.include_baseline else None
         if base and "openssl" in engines and engines["openssl"].supports(base):

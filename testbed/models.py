@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, UTCDateTime, utcnow
+from core.models.base import Base, TenantMixin, UTCDateTime, utcnow
 
 
 class Product(TenantMixin, Base):

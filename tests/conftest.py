@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.db import engine_for
-from inventory.migrations import upgrade
-from inventory.models import Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import engine_for
+from core.models import Organization
+from core.schema import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from inventory import shared_limits
+from core import shared_limits
 
 
 class FailureLimiter(Protocol):

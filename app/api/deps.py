@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.api.auth_throttle import FailureLimiter
 from app.settings import Settings
-from inventory.apikeys import authenticate
-from inventory.choices import Role
-from inventory.db import READ_ONLY
-from inventory.tenancy import Forbidden, Principal
+from core.apikeys import authenticate
+from core.choices import Role
+from core.db import READ_ONLY
+from core.tenancy import Forbidden, Principal
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from inventory.db import RETRY_AFTER_S, is_busy
-from inventory.errors import Conflict, InputError, TooLarge
-from inventory.tenancy import Forbidden, NotFound
+from core.db import RETRY_AFTER_S, is_busy
+from core.errors import Conflict, InputError, TooLarge
+from core.tenancy import Forbidden, NotFound
 
 
 def _json(status: int, detail: str, location: str | None = None) -> JSONResponse:

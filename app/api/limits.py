@@ -39,9 +39,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = (
-            self.upload_limit
-            if scope["path"].startswith(self.upload_paths)
-            else self.default_limit
+            self.upload_limit if scope["path"].startswith(self.upload_paths) else self.default_limit
         )
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")

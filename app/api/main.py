@@ -34,10 +34,10 @@ from app.api.security_headers import SecurityHeaders
 from app.api.strict_input import StrictInput
 from app.settings import Settings, get_settings
 from app.web.router import install_web
-from inventory.apikeys import ensure_bootstrap_admin
-from inventory.db import session_factory
-from inventory.jobs import JobBackend, JobRunner
-from inventory.queue import QueueBackend, in_api_worker, is_scaled
+from core.apikeys import ensure_bootstrap_admin
+from core.db import session_factory
+from core.job_queue import QueueBackend, in_api_worker, is_scaled
+from core.jobs import JobBackend, JobRunner
 from testbed.vendor.limits import VendorLimits
 
 API_DESCRIPTION = """

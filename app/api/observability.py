@@ -38,7 +38,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inventory.models import Job, JobStatus
+from core.models import Job, JobStatus
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -177,7 +177,7 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
         """Ready when the database answers and its schema is at the newest migration."""
         from alembic.script import ScriptDirectory
 
-        from inventory.migrations import alembic_config
+        from core.schema import alembic_config
 
         head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
         try:

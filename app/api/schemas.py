@@ -7,6 +7,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.choices import Role, Sector, Tier
+from core.field_limits import limit
+from core.models import ApiKey
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -17,13 +20,8 @@ from inventory.choices import (
     Exposure,
     Primitive,
     QuantumStatus,
-    Role,
-    Sector,
     Source,
-    Tier,
 )
-from inventory.limits import limit
-from inventory.models import ApiKey
 from inventory.schemas import InputModel
 
 T = TypeVar("T")

@@ -14,8 +14,8 @@ import json
 from urllib.parse import parse_qsl, unquote
 
 from app.api.limits import ASGIApp, Receive, Scope, Send, replay
-from inventory.errors import InputError
-from inventory.input_checks import loads_strict, text_problem
+from core.errors import InputError
+from core.input_checks import loads_strict, text_problem
 
 _NO_BODY = ("GET", "HEAD", "OPTIONS", "DELETE")
 

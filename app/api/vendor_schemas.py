@@ -25,7 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.vendor import acvp_mldsa, acvp_mlkem
 
 B64 = "standard base64 (padding required)"

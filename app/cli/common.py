@@ -15,12 +15,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.settings import get_settings
-from inventory.choices import Role
-from inventory.db import is_busy, transaction
-from inventory.errors import Conflict, InputError
-from inventory.models import Organization
+from core.choices import Role
+from core.db import is_busy, transaction
+from core.errors import Conflict, InputError
+from core.models import Organization
+from core.tenancy import Forbidden, NotFound, Principal
 from inventory.service.organizations import find_by_slug_or_id
-from inventory.tenancy import Forbidden, NotFound, Principal
 
 console = Console()
 err_console = Console(stderr=True)

@@ -7,9 +7,9 @@ import json
 import typer
 
 from app.cli.common import console, db_session, user_errors
-from inventory.jobs import cancel_job
-from inventory.models import Job
-from inventory.tenancy import NotFound
+from core.jobs import cancel_job
+from core.models import Job
+from core.tenancy import NotFound
 
 job_app = typer.Typer(help="Jobs: status and cancellation.", no_args_is_help=True)
 

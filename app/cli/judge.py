@@ -32,8 +32,8 @@ from sqlalchemy.pool import StaticPool
 
 from app.cli.common import console, err_console, user_errors
 from app.settings import get_settings
-from inventory.choices import Sector, Tier
-from inventory.errors import InputError, TooLarge
+from core.choices import Sector, Tier
+from core.errors import InputError, TooLarge
 from migration.compare import Judgement, judge
 from migration.profiles import ProfileError, UnknownProfile, get_profile
 from migration.profiles.schema import Profile
@@ -83,7 +83,7 @@ def _create_schema(engine) -> None:  # type: ignore[no-untyped-def]
     constraints and indexes."""
     import inventory.models  # noqa: F401  (registers the tables the import writes)
     import migration.models  # noqa: F401
-    from inventory.models.base import Base
+    from core.models.base import Base
 
     Base.metadata.create_all(engine)
 
@@ -108,9 +108,10 @@ def load_file(
     tier: Tier = Tier.PRIVATE,
 ) -> LoadedFile:
     """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
+    from core.models import Organization
     from inventory.exchange.cbom_import import import_cbom
     from inventory.exchange.csv_io import import_csv
-    from inventory.models import Asset, CryptoUsage, Organization
+    from inventory.models import Asset, CryptoUsage
     from migration.service import load_inventory
 
     if kind is InputFormat.AUTO:

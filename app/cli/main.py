@@ -21,9 +21,9 @@ from app.cli.reports import verify_report
 from app.cli.scan import scan_app
 from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
-from inventory import migrations
-from inventory.choices import Role, Sector, Tier
-from inventory.errors import TooLarge
+from core import schema
+from core.choices import Role, Sector, Tier
+from core.errors import TooLarge
 
 app = typer.Typer(help="Post-quantum cryptography migration planner.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -56,21 +56,21 @@ OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id."
 def db_upgrade(revision: str = "head") -> None:
     """Create or upgrade the schema to REVISION (default: the newest)."""
     url = get_settings().database_url
-    migrations.upgrade(url, revision)
-    console.print(f"database at revision [bold]{migrations.current(url)}[/bold]")
+    schema.upgrade(url, revision)
+    console.print(f"database at revision [bold]{schema.current(url)}[/bold]")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Step the schema back to REVISION (e.g. base)."""
     url = get_settings().database_url
-    migrations.downgrade(url, revision)
-    console.print(f"database at revision [bold]{migrations.current(url)}[/bold]")
+    schema.downgrade(url, revision)
+    console.print(f"database at revision [bold]{schema.current(url)}[/bold]")
 
 
 @db_app.command("current")
 def db_current() -> None:
-    console.print(migrations.current(get_settings().database_url) or "empty (no schema)")
+    console.print(schema.current(get_settings().database_url) or "empty (no schema)")
 
 
 def _read_file(path: Path) -> bytes:
@@ -82,9 +82,9 @@ def _read_file(path: Path) -> bytes:
 
 
 def _import(kind: str, path: Path, org: str) -> None:
+    from core.audit import record
     from inventory.exchange.cbom_import import import_cbom
     from inventory.exchange.csv_io import import_csv
-    from inventory.service.audit import record
 
     with (
         user_errors(),
@@ -108,7 +108,7 @@ def _import(kind: str, path: Path, org: str) -> None:
                 try:
                     text = payload.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
-                    from inventory.errors import InputError
+                    from core.errors import InputError
 
                     raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from exc
                 report = asdict(import_csv(session, target.id, text))
@@ -266,7 +266,7 @@ def org_list() -> None:
 @key_app.command("create")
 def key_create(org: OrgOption, role: Annotated[Role, typer.Option()], name: str = "cli") -> None:
     """Issue an API key; the secret is printed once."""
-    from inventory.apikeys import issue_key
+    from core.apikeys import issue_key
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
@@ -282,11 +282,11 @@ def demo(
     ] = None,
 ) -> None:
     """Load a realistic invented inventory: a ministry, a hospital, a bank and a telecom."""
+    from core.private_files import write_private_text
     from inventory.demo import load_demo
-    from inventory.private_files import write_private_text
 
     url = get_settings().database_url
-    migrations.upgrade(url)
+    schema.upgrade(url)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -344,10 +344,10 @@ def serve(
     url = get_settings().database_url
     if workers > 1 and url.startswith("sqlite"):
         with user_errors():
-            from inventory.errors import InputError
+            from core.errors import InputError
 
             raise InputError("--workers above 1 needs PostgreSQL (DATABASE_URL)", "--workers")
-    migrations.upgrade(url)
+    schema.upgrade(url)
     if with_demo:
         demo(reset=False, keys_file=None)
     with user_errors():  # a bad BOOTSTRAP_ADMIN_KEY: one red line, exit 2
@@ -380,8 +380,8 @@ def worker(
     import asyncio
 
     import app.api.main  # noqa: F401  (registers every job kind's handler)
-    from inventory.errors import InputError
-    from inventory.queue import QUEUES, is_scaled, run_worker
+    from core.errors import InputError
+    from core.job_queue import QUEUES, is_scaled, run_worker
 
     url = get_settings().database_url
     with user_errors():
@@ -393,7 +393,7 @@ def worker(
         bad = [q for q in queue or [] if q not in QUEUES]
         if bad:
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
-    migrations.upgrade(url)
+    schema.upgrade(url)
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
 from app.cli.judge import render_table
-from inventory.tenancy import NotFound
+from core.tenancy import NotFound
 from migration import report, service
 from migration.compare import judge
 from migration.models import Plan, PlanTask, PlanVersion, TaskStatus

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from core.errors import InputError
 from inventory.discovery import service
 from inventory.discovery.cbom import scan_cbom
 from inventory.discovery.targets import read_target_file
-from inventory.errors import InputError
 
 scan_app = typer.Typer(
     help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True

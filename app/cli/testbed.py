@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from inventory.catalog import canonical_name
 from testbed import bench_jobs
 from testbed.engines.registry import engine_statuses, get_engines
 
@@ -56,7 +57,7 @@ def bench(
     with user_errors():
         try:
             req = bench_jobs.BenchmarkRequest(
-                algorithms=alg,
+                algorithms=[canonical_name(a) for a in alg],
                 engines=engine or ["all"],
                 time_budget_s=seconds,
                 max_iterations=max_iterations,

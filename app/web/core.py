@@ -18,10 +18,10 @@ from fastapi.templating import Jinja2Templates
 from app.api.deps import READ_METHODS
 from app.web import i18n, sessions
 from app.web.i18n import LANGUAGES
-from inventory.choices import Role
-from inventory.db import READ_ONLY
-from inventory.errors import Conflict, InputError
-from inventory.tenancy import Forbidden, NotFound, Principal
+from core.choices import Role
+from core.db import READ_ONLY
+from core.errors import Conflict, InputError
+from core.tenancy import Forbidden, NotFound, Principal
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

@@ -47,8 +47,9 @@ def pick(query_lang: str | None, cookie_lang: str | None, accept: str | None) ->
 
 def enum_messages() -> set[str]:
     """Enum values the templates translate with `_(value)` (statuses, sectors, kinds...)."""
+    from core import choices as core_choices
+    from core.models import JobStatus
     from inventory import choices
-    from inventory.models import JobStatus
     from migration.models import TaskStatus
 
     out: set[str] = set()
@@ -58,11 +59,10 @@ def enum_messages() -> set[str]:
         "Criticality",
         "Environment",
         "AssetType",
-        "Sector",
-        "Role",
         "DependencyKind",
     ):
         out |= {e.value for e in getattr(choices, name)}
+    out |= {e.value for e in (*core_choices.Sector, *core_choices.Role)}
     out |= {e.value for e in JobStatus}
     out |= {e.value for e in TaskStatus}
     out |= {"sector", "asset_type", "exposure", "criticality", "environment", "quantum_status"}

@@ -14,7 +14,7 @@ from app.api.routers import keys as api_keys
 from app.api.routers import organizations as api_orgs
 from app.api.schemas import ApiKeyIn
 from app.web.core import User, WebError, page, redirect, render, require
-from inventory.choices import Role, Sector, Tier
+from core.choices import Role, Sector, Tier
 from inventory.schemas import OrganizationIn
 
 router = APIRouter(include_in_schema=False)

@@ -15,9 +15,9 @@ from app.api.deps import SessionDep
 from app.api.routers import plans as api_plans
 from app.web.charts import hbar
 from app.web.core import User, WebError, page, redirect, render
-from inventory.errors import InputError
+from core.errors import InputError
+from core.tenancy import get_scoped, scoped
 from inventory.service.organizations import target_org
-from inventory.tenancy import get_scoped, scoped
 from migration import report, service
 from migration.models import Plan, TaskStatus
 from migration.profiles import builtin_profiles

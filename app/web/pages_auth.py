@@ -19,7 +19,7 @@ from app.web.core import (
     render,
     set_session_cookie,
 )
-from inventory.choices import Role
+from core.choices import Role
 from inventory.exchange import csv_io
 
 router = APIRouter(include_in_schema=False)

@@ -15,14 +15,15 @@ from app.api.routers.exchange import _run_import
 from app.api.routers.jobs import _visible_kinds
 from app.web.charts import STATUS_COLOURS, dependency_graph, hbar
 from app.web.core import User, WebError, page, redirect, render
-from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
-from inventory.models import Job
+from core.choices import Sector
+from core.models import Job
+from core.tenancy import NotFound, get_scoped, scoped
+from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.service import assets as asset_svc
 from inventory.service.dependencies import list_dependencies
 from inventory.service.overview import assets_by_exposure, breaks_first
 from inventory.service.summary import summarize
 from inventory.service.usages import UsageFilter, list_usages
-from inventory.tenancy import NotFound, get_scoped, scoped
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

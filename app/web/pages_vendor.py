@@ -16,8 +16,9 @@ from app.api.routers import testbed as api_testbed
 from app.api.routers import vendor_sessions as api_vendor
 from app.web.charts import hbar
 from app.web.core import User, WebError, page, redirect, render
-from inventory.models import Job
-from inventory.tenancy import get_scoped, scoped
+from core.models import Job
+from core.tenancy import get_scoped, scoped
+from inventory.catalog import canonical_name
 from testbed import bench_jobs
 from testbed.benchmark import wire_bytes
 from testbed.models import BenchmarkRecord, Product
@@ -118,7 +119,7 @@ def start_benchmark(
 ) -> Response:
     try:
         req = bench_jobs.BenchmarkRequest(
-            algorithms=algorithm,
+            algorithms=[canonical_name(a) for a in algorithm[:100]],
             time_budget_s=time_budget_s,
             include_baseline=bool(include_baseline),
             product_id=product_id or None,

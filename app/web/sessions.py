@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.apikeys import authenticate
-from inventory.models import ApiKey, WebSession
-from inventory.tenancy import Principal
+from core.apikeys import authenticate
+from core.models import ApiKey, WebSession
+from core.tenancy import Principal
 
 COOKIE = "pqcplan_session"
 PRE_CSRF_COOKIE = "pqcplan_signin_csrf"  # double-submit token of the sign-in form

@@ -16,7 +16,14 @@ Every other part of the project names algorithms by the catalog's canonical name
 classifies through ``Catalog.classify``; no string tests elsewhere.
 """
 
-from inventory.catalog.catalog import DATA_FILE, Catalog, Classification, get_catalog, load_catalog
+from inventory.catalog.catalog import (
+    DATA_FILE,
+    Catalog,
+    Classification,
+    canonical_name,
+    get_catalog,
+    load_catalog,
+)
 from inventory.catalog.models import USES, AlgorithmInfo, CatalogError, Sizes, Source
 from inventory.catalog.normalize import lookup_key, split_mode
 
@@ -29,6 +36,7 @@ __all__ = [
     "Classification",
     "Sizes",
     "Source",
+    "canonical_name",
     "get_catalog",
     "load_catalog",
     "lookup_key",

@@ -502,6 +502,15 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     return Catalog(data, origin=origin)
 
 
+def canonical_name(raw: str) -> str:
+    """The catalog's name for a spelling, or the spelling itself (stripped) when unknown.
+
+    >>> canonical_name("smaug-t1"), canonical_name(" no-such-thing ")
+    ('SMAUG-T-128', 'no-such-thing')
+    """
+    return get_catalog().normalize(raw) or raw.strip()
+
+
 @functools.cache
 def get_catalog() -> Catalog:
     """The packaged catalog, loaded and validated on first use, then shared."""

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, InputError
+from core.tenancy import NotFound
 from inventory.choices import AssetType, CryptoFunction, Primitive, Source
 from inventory.classification import classify_usage
 from inventory.discovery.ssh import SshResult, scan_ssh_many
@@ -37,9 +39,7 @@ from inventory.discovery.targets import (
 )
 from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
 from inventory.discovery.tlswire import SUITE_CIPHER, bulk_cipher
-from inventory.errors import Conflict, InputError
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
-from inventory.tenancy import NotFound
 
 KINDS = ("tls", "ssh", "certs")
 Progress = Callable[[float, str], None]

@@ -12,8 +12,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.errors import InputError
-from inventory.tenancy import Forbidden
+from core.errors import InputError
+from core.tenancy import Forbidden
 
 DEFAULT_PORTS = {"tls": 443, "ssh": 22}
 MAX_ENDPOINTS = 65536

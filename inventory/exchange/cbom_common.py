@@ -12,12 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inventory.catalog import Catalog
-from inventory.choices import (
-    AssetType,
-    CryptoFunction,
-    DependencyKind,
-    Primitive,
-)
+from inventory.choices import AssetType, CryptoFunction, DependencyKind, Primitive
 
 NS = "pqcplan"
 ASSET_PROP = f"{NS}:asset:"  # pqcplan:asset:<column>

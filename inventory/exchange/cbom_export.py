@@ -61,8 +61,10 @@ from cyclonedx.schema import OutputFormat, SchemaVersion
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from core.errors import InputError
+from core.models import Organization
+from core.tenancy import NotFound
 from inventory.catalog import get_catalog
-from inventory.errors import InputError
 from inventory.exchange.cbom_common import (
     ASSET_PROP,
     ASSET_PROPERTY_COLUMNS,
@@ -87,9 +89,8 @@ from inventory.exchange.cbom_common import (
     split_protocol,
 )
 from inventory.exchange.cbom_fidelity import fit_original
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.service.refs import fit_ref
-from inventory.tenancy import NotFound
 
 _SCHEMA = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
 _PROTOCOL_TYPES_17 = PROTOCOL_TYPES_16 | {

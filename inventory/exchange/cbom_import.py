@@ -58,6 +58,11 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core.errors import InputError, TooLarge
+from core.field_limits import check_observed, column_limit
+from core.input_checks import loads_strict
+from core.models import Organization
+from core.models.base import utcnow
 from inventory.catalog import get_catalog
 from inventory.choices import (
     AssetType,
@@ -71,7 +76,6 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
-from inventory.errors import InputError, TooLarge
 from inventory.exchange.cbom_common import (
     ASSET_PROP,
     ASSET_PROPERTY_COLUMNS,
@@ -94,10 +98,7 @@ from inventory.exchange.cbom_common import (
     parse_datetime,
 )
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES, mentioned_refs, original_entry
-from inventory.input_checks import loads_strict
-from inventory.limits import check_observed, column_limit
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
-from inventory.models.base import utcnow
+from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.service.refs import REF_LIMIT, fit_ref
 
 KNOWN_COMPONENT_TYPES = frozenset(CDX_TO_ASSET_TYPE) | CRYPTO_TYPES
@@ -212,7 +213,7 @@ def _obj(value: Any, path: str, what: str) -> dict[str, Any]:
 def _date(value: Any, path: str, what: str) -> datetime | None:
     if value is None:
         return None
-    try:  # the same window as the API and the CSV import (inventory.limits)
+    try:  # the same window as the API and the CSV import (core.field_limits)
         return check_observed(parse_datetime(value))
     except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"{what} is not an ISO 8601 date-time: {value!r} ({exc})", path) from exc

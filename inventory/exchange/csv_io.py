@@ -17,12 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import InputError
+from core.field_limits import limit
+from core.input_checks import text_problem
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
-from inventory.errors import InputError
 from inventory.exchange.spreadsheet import guard_cell, unguard_cell
-from inventory.input_checks import text_problem
-from inventory.limits import limit
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.schemas import AssetIn, UsageFields
 from inventory.service.refs import fit_ref, slugify

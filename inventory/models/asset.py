@@ -16,6 +16,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.models.base import (
+    Base,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -27,14 +35,6 @@ from inventory.choices import (
     Primitive,
     QuantumStatus,
     Source,
-)
-from inventory.models.base import (
-    Base,
-    TenantMixin,
-    TimestampMixin,
-    UTCDateTime,
-    enum_column,
-    utcnow,
 )
 
 

@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
-from inventory.errors import Conflict, InputError
-from inventory.models import Asset, CryptoUsage, Organization
+from core.audit import record
+from core.choices import Sector
+from core.errors import Conflict, InputError
+from core.models import Organization
+from core.tenancy import Principal, get_scoped, scoped
+from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
+from inventory.models import Asset, CryptoUsage
 from inventory.schemas import AssetIn, AssetPatch
-from inventory.service.audit import record
 from inventory.service.organizations import target_org
 from inventory.service.refs import new_ref
-from inventory.tenancy import Principal, get_scoped, scoped
 
 
 def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset:

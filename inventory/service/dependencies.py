@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.errors import Conflict, InputError
+from core.audit import record
+from core.errors import Conflict, InputError
+from core.tenancy import Principal, get_scoped, scoped
 from inventory.models import Asset, Dependency
 from inventory.schemas import DependencyIn
-from inventory.service.audit import record
-from inventory.tenancy import Principal, get_scoped, scoped
 
 
 def create_dependency(session: Session, data: DependencyIn, principal: Principal) -> Dependency:

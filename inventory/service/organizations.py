@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.errors import Conflict, InputError
-from inventory.models import Organization
+from core.audit import record
+from core.errors import Conflict, InputError
+from core.models import Organization
+from core.tenancy import Forbidden, NotFound, Principal
 from inventory.schemas import OrganizationIn, OrganizationPatch
-from inventory.service.audit import record
-from inventory.tenancy import Forbidden, NotFound, Principal
 
 
 def _require_admin(principal: Principal) -> None:

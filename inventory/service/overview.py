@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from core.tenancy import Principal, scoped
 from inventory.choices import Criticality, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage
-from inventory.tenancy import Principal, scoped
 
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED)
 

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.models import Organization
+from core.tenancy import Principal, scoped
 from inventory.choices import QuantumStatus
-from inventory.models import Asset, CryptoUsage, Organization
-from inventory.tenancy import Principal, scoped
+from inventory.models import Asset, CryptoUsage
 
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED)
 

@@ -8,14 +8,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
+from core.audit import record
+from core.choices import Sector
+from core.errors import Conflict, InputError
+from core.models import Organization
+from core.tenancy import Principal, get_scoped, scoped
+from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.classification import classify_usage
-from inventory.errors import Conflict, InputError
-from inventory.models import Asset, CryptoUsage, Organization
+from inventory.models import Asset, CryptoUsage
 from inventory.schemas import UsageIn, UsagePatch
-from inventory.service.audit import record
 from inventory.service.refs import new_ref
-from inventory.tenancy import Principal, get_scoped, scoped
 
 _RECLASSIFY = {"algorithm", "key_size", "parameter_set", "curve", "primitive"}
 

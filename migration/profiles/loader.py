@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from inventory.errors import InputError
+from core.errors import InputError
 from migration.profiles.schema import Profile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from inventory.choices import AssetType, Criticality, QuantumStatus, Sector, Tier
-from inventory.limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, limit
+from core.choices import Sector, Tier
+from core.field_limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, limit
+from inventory.choices import AssetType, Criticality, QuantumStatus
 from inventory.schemas import InputModel
 from migration.models import CustomProfile
 from migration.uses import USES

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.vendor.codec import boolean, field, hex_bytes, obj
 from testbed.vendor.common import case
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.engines.base import Engine, Kind
 from testbed.engines.registry import get_engines
 from testbed.vendor import acvp_common

@@ -30,7 +30,7 @@ from typing import Any
 
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.engines.base import (
     Engine,
     EngineError,

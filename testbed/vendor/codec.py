@@ -1,6 +1,6 @@
 """Size- and format-checked decoding of vendor input, before any crypto runs.
 
-Every helper raises :class:`inventory.errors.InputError` naming the JSON path of the bad
+Every helper raises :class:`core.errors.InputError` naming the JSON path of the bad
 field (``$.answer.items.enc-liboqs.shared_secret``), which the API answers with a 422.
 
 >>> b64_bytes("AAAA", "$.x", length=3)
@@ -14,7 +14,7 @@ import binascii
 import hmac
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 
 #: no single field is ever longer than this (a Classic McEliece 8192128 public key is 1.36 MB)
 MAX_FIELD_BYTES = 1_400_000

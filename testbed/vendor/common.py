@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.engines.base import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
 from testbed.vendor.codec import field as json_field

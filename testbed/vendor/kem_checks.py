@@ -27,7 +27,7 @@ import hmac
 import secrets
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.engines.base import (
     MLKEM_K,
     EngineError,

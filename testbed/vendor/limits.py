@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from inventory import shared_limits
+from core import shared_limits
 
 
 class RateLimited(Exception):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
+from core.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
 
 
 class CheckKind(StrEnum):

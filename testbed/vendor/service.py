@@ -2,7 +2,7 @@
 
 A session lives ``SESSION_TTL`` (15 minutes). Answering is guarded by one UPDATE ... WHERE
 state = 'open', so two concurrent answers cannot both be graded: the second gets a
-:class:`~inventory.errors.Conflict` (409). An answer whose format is wrong (422) rolls back
+:class:`~core.errors.Conflict` (409). An answer whose format is wrong (422) rolls back
 with the request and leaves the session open.
 """
 
@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from inventory.errors import Conflict, InputError
-from inventory.models import Organization
-from inventory.service.audit import record
-from inventory.tenancy import Principal, get_scoped
-from testbed.bench_jobs import canonical
+from core.audit import record
+from core.errors import Conflict, InputError
+from core.models import Organization
+from core.tenancy import Principal, get_scoped
 from testbed.engines.registry import get_engines
 from testbed.models import Product
 from testbed.vendor import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
@@ -60,8 +59,8 @@ def state_of(row: VendorSession, now: datetime | None = None) -> str:
     return str(row.state.value)
 
 
-def resolve_algorithm(product: Product, raw: str) -> str:
-    alg = canonical(raw)
+def resolve_algorithm(product: Product, alg: str) -> str:
+    """`alg` (a canonical name) if the product claims it, else an InputError naming both."""
     if alg not in product.algorithms:
         raise InputError(
             f"product {product.name} {product.version} does not claim {alg!r} "

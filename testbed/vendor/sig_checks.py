@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 from testbed.engines.base import EngineError, Kind
 from testbed.vendor.codec import b64, b64_bytes, field, flip_bit, obj, unb64
 from testbed.vendor.common import (

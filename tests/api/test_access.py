@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.db import engine_for
-from inventory.models import Organization
-from inventory.models.base import Base
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import engine_for
+from core.models import Organization
+from core.models.base import Base
 
 ADMIN, OFFICER, AUDITOR, VENDOR = Role.ADMIN, Role.OFFICER, Role.AUDITOR, Role.VENDOR
 ANONYMOUS = "anonymous"

@@ -17,9 +17,9 @@ import uvicorn
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.models import Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.models import Organization
 
 LIMIT, WINDOW = 3, 2.0
 

@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.models import Asset, Base, Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.models import Base, Organization
+from inventory.models import Asset
 
 BAD_NUMBERS = ("NaN", "Infinity", "-Infinity", "1e309", "-1e309")
 

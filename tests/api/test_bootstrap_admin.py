@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import BOOTSTRAP_ORG_SLUG
-from inventory.errors import InputError
-from inventory.models import ApiKey, AuditEntry, Organization
+from core.apikeys import BOOTSTRAP_ORG_SLUG
+from core.errors import InputError
+from core.models import ApiKey, AuditEntry, Organization
 
 SECRET = "bootstrap-" + "k7Qx2mZp" * 5
 

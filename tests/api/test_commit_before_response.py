@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 from app.api.deps import SessionDep
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.db import READ_ONLY, engine_for
-from inventory.models import Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import READ_ONLY, engine_for
+from core.models import Organization
 from tests.api.live_server import serve
 
 ASSET = {"name": "Portal", "asset_type": "application", "exposure": "internet_facing"}

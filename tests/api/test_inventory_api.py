@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from inventory.choices import Role, Sector, Tier
-from inventory.models import Asset, AuditEntry, CryptoUsage, Dependency
+from core.choices import Role, Sector, Tier
+from core.models import AuditEntry
+from inventory.models import Asset, CryptoUsage, Dependency
 
 
 def _asset(api, headers, name="Web portal", **kw):

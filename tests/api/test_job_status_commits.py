@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from inventory.choices import Sector, Tier
-from inventory.db import session_factory
-from inventory.jobs import JobRunner
-from inventory.models import Job, JobStatus, Organization
+from core.choices import Sector, Tier
+from core.db import session_factory
+from core.jobs import JobRunner
+from core.models import Job, JobStatus, Organization
 
 
 def _job(sessions: Any) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inventory.choices import Role
+from core.choices import Role
 
 
 def test_background_plan_generation_is_a_job(api):

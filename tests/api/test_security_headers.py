@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.choices import Role
+from core.choices import Role
 
 EXPECTED = {
     "x-content-type-options": "nosniff",
@@ -89,9 +89,9 @@ def test_docs_load_only_local_assets(client, page):
 
 def test_headers_on_200_4xx_413_and_secrets_are_not_stored(client):
     sessions = client.app.state.sessionmaker
-    from inventory.apikeys import issue_key
-    from inventory.choices import Sector, Tier
-    from inventory.models import Organization
+    from core.apikeys import issue_key
+    from core.choices import Sector, Tier
+    from core.models import Organization
 
     with sessions.begin() as s:
         org = Organization(slug="o", name="O", sector=Sector.OTHER, tier=Tier.PRIVATE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from inventory.choices import Role, Sector, Tier
+from core.choices import Role, Sector, Tier
 
 
 def _wait(api, job_id, headers, timeout=120.0):

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from inventory.private_files import write_private_text
+from core.private_files import write_private_text
 
 
 def _mode(path: Path) -> int:
@@ -69,7 +69,7 @@ def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path):
     """It holds every tenant's inventory and the report-signing secret; so do -wal and -shm."""
     from sqlalchemy import text
 
-    from inventory.db import create_db_engine
+    from core.db import create_db_engine
 
     db = tmp_path / "new-dir" / "pqcplan.sqlite3"
     old = os.umask(0)

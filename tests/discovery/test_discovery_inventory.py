@@ -13,12 +13,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
+from core.models import Organization
 from inventory.choices import QuantumStatus, Source
 from inventory.discovery import service
 from inventory.discovery.cbom import scan_cbom
 from inventory.discovery.targets import OutOfScope
 from inventory.exchange.cbom_import import import_cbom
-from inventory.models import Asset, CryptoUsage, Organization, ScanRun
+from inventory.models import Asset, CryptoUsage, ScanRun
 from tests.discovery import pki
 
 HYBRID_MIXED = "X25519MLKEM768,X25519,P256"

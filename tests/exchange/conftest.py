@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.choices import Sector, Tier
+from core.models import Organization
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -22,12 +24,10 @@ from inventory.choices import (
     Exposure,
     Primitive,
     QuantumStatus,
-    Sector,
     Source,
-    Tier,
 )
 from inventory.classification import classify_usage
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from inventory.models import Asset, CryptoUsage, Dependency
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,8 +15,8 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from sqlalchemy import func, select
 
+from core.db import transaction
 from inventory.choices import Primitive, QuantumStatus
-from inventory.db import transaction
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
 from inventory.models import CryptoUsage

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.db import transaction
 from inventory.choices import (
     AssetType,
     CryptoFunction,
@@ -16,7 +17,6 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
-from inventory.db import transaction
 from inventory.exchange.cbom_import import ImportReport, import_cbom
 from inventory.models import Asset, CryptoUsage, Dependency
 

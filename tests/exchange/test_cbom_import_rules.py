@@ -9,6 +9,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from sqlalchemy import select
 
+from core.db import transaction
 from inventory.choices import (
     AssetType,
     CryptoFunction,
@@ -18,7 +19,6 @@ from inventory.choices import (
     Source,
 )
 from inventory.classification import classify_usage
-from inventory.db import transaction
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
 from inventory.models import Asset, CryptoUsage, Dependency

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from inventory.db import transaction
-from inventory.errors import InputError, TooLarge
+from core.db import transaction
+from core.errors import InputError, TooLarge
 from inventory.exchange.cbom_import import import_cbom
 
 

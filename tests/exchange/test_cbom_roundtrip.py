@@ -13,7 +13,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from inventory.db import transaction
+from core.db import transaction
 from inventory.exchange.cbom_common import as_utc
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
@@ -184,7 +184,7 @@ def test_export_shape(sqlite_url: str, rich_inventory, make_org) -> None:
 
 
 def test_export_rejects_unknown_version(sqlite_url: str, make_org) -> None:
-    from inventory.errors import InputError
+    from core.errors import InputError
 
     with transaction(sqlite_url) as s:
         org = make_org(s, "o")

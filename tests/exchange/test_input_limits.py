@@ -10,13 +10,14 @@ import json
 import pytest
 from sqlalchemy import select
 
+from core.errors import InputError
+from core.field_limits import limit
+from core.models import Organization
 from inventory.choices import AssetType
-from inventory.errors import InputError
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
 from inventory.exchange.csv_io import COLUMNS, export_csv, import_csv
-from inventory.limits import limit
-from inventory.models import Asset, CryptoUsage, Organization
+from inventory.models import Asset, CryptoUsage
 from inventory.service.refs import fit_ref
 from tests.exchange.conftest import make_org, row_counts
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from inventory.choices import Role, Sector, Tier
-from inventory.migrations import downgrade, upgrade
+from core.choices import Role, Sector, Tier
+from core.schema import downgrade, upgrade
 
 _SAMPLE = {  # a value for each declared SQLite column type
     "INTEGER": 1,

@@ -10,10 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from inventory.db import create_db_engine
-from inventory.migrations import current, downgrade, upgrade
-from inventory.models.base import Base
-from inventory.queue import not_queue_table
+from core.db import create_db_engine
+from core.job_queue import not_queue_table
+from core.models.base import Base
+from core.schema import current, downgrade, upgrade
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from app.api.main import create_app
 from app.cli.plan import plan_app
 from app.settings import Settings, get_settings
-from inventory.choices import QuantumStatus, Role, Sector, Tier
-from inventory.db import session_factory
-from inventory.models import Organization
+from core.choices import Role, Sector, Tier
+from core.db import session_factory
+from core.models import Organization
+from inventory.choices import QuantumStatus
 from migration.compare import judge
 from migration.legacy import classical_break, earliest_date
 from migration.profiles import builtin_profiles, get_profile

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from app.cli.judge import load_file
-from inventory.choices import QuantumStatus, Sector, Tier
-from inventory.db import engine_for
+from core.choices import Sector, Tier
+from core.db import engine_for
+from core.models import Organization
+from inventory.choices import QuantumStatus
 from inventory.exchange.cbom_import import import_cbom
-from inventory.models import Organization
 from migration.compare import judge
 from migration.profiles import builtin_profiles, get_profile
 from migration.scheduler import AssetFacts, PlanInput, UsageFacts

@@ -8,15 +8,10 @@ from typing import Any
 
 import pytest
 
-from inventory.choices import (
-    AssetType,
-    CryptoFunction,
-    DependencyKind,
-    Primitive,
-    QuantumStatus,
-    Role,
-)
-from inventory.models import Asset, CryptoUsage, Dependency, Organization
+from core.choices import Role
+from core.models import Organization
+from inventory.choices import AssetType, CryptoFunction, DependencyKind, Primitive, QuantumStatus
+from inventory.models import Asset, CryptoUsage, Dependency
 from migration.profiles import get_profile, profile_to_dict
 
 START = "2026-11-24"

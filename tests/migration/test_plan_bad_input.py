@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core.errors import InputError
+from core.field_limits import PLAN_DATE_MAX, PLAN_DATE_MIN
+from core.models import Organization
 from inventory.choices import AssetType, CryptoFunction, Primitive, QuantumStatus
-from inventory.errors import InputError
-from inventory.limits import PLAN_DATE_MAX, PLAN_DATE_MIN
-from inventory.models import Asset, CryptoUsage, Organization
+from inventory.models import Asset, CryptoUsage
 from migration.models import CustomProfile, Plan
 from migration.profiles import ProfileError, get_profile, parse_profile, profile_to_dict
 from migration.report import render

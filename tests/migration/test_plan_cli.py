@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
 from app.settings import get_settings
-from inventory.choices import Sector, Tier
-from inventory.db import session_factory
-from inventory.models import Organization
+from core.choices import Sector, Tier
+from core.db import session_factory
+from core.models import Organization
 from migration.profiles import get_profile, profile_to_dict
 from tests.migration.test_plan_api import seed
 

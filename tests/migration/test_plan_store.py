@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.choices import Sector, Tier
-from inventory.models import CryptoUsage, Organization
+from core.choices import Sector, Tier
+from core.models import Organization
+from inventory.models import CryptoUsage
 from migration import service
 from migration.models import PlanTask, TaskStatus
 from migration.scheduler import PlanParams

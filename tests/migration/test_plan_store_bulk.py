@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 from app.cli.common import console
 from app.cli.plan import _print_summary, plan_app
 from app.settings import get_settings
-from inventory.choices import Sector, Tier
-from inventory.db import engine_for
-from inventory.db import session_factory as sessions_for
+from core.choices import Sector, Tier
+from core.db import engine_for
+from core.db import session_factory as sessions_for
+from core.models import Organization
 from inventory.exchange.csv_io import COLUMNS, import_csv
-from inventory.models import Organization
 from migration import report, service
 from migration.models import TaskStatus
 from migration.scheduler import PlanParams

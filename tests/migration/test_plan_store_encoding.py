@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.db import engine_for
+from core.db import engine_for
 from migration import service
 from migration.models import PlanTask
 from tests.migration.test_plan_store_bulk import PARAMS, make_org

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from migration.legacy import earliest_date
 from migration.profiles import get_profile
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from inventory.db import engine_for
+from core.db import engine_for
 from tests.conftest import _pg_exec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from app.cli.main import app as cli
-from inventory.choices import Role
-from inventory.models import Job
+from core.choices import Role
+from core.models import Job
 
 
 def _queued(api, org, kind="plan") -> int:

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.choices import Role, Sector, Tier
-from inventory.jobs import JobContext, cancel_job, job_kind, run_attempt
-from inventory.models import AuditEntry, Job, JobStatus, Organization
-from inventory.service.audit import record
-from inventory.tenancy import Principal
+from core.audit import record
+from core.choices import Role, Sector, Tier
+from core.jobs import JobContext, cancel_job, job_kind, run_attempt
+from core.models import AuditEntry, Job, JobStatus, Organization
+from core.tenancy import Principal
 
 GATE: dict[int, threading.Event] = {}
 

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from app.api.auth_throttle import SharedFailureLimiter
-from inventory.choices import Sector, Tier
-from inventory.db import session_factory
-from inventory.jobs import active_jobs
-from inventory.models import Job, Organization
+from core.choices import Sector, Tier
+from core.db import session_factory
+from core.jobs import active_jobs
+from core.models import Job, Organization
 from testbed.vendor.limits import RateLimited, VendorLimits
 
 

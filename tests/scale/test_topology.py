@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import func, select, text
 
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.db import session_factory
-from inventory.models import Asset, Job, JobStatus, Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import session_factory
+from core.models import Job, JobStatus, Organization
+from inventory.models import Asset
 from migration.models import PlanVersion
 from testbed.models import BenchmarkRecord
 from tests.api.live_server import free_port

@@ -7,11 +7,11 @@ import time
 
 from sqlalchemy import select, text
 
-from inventory.choices import Sector, Tier
-from inventory.db import session_factory as make_sessions
-from inventory.jobs import start_job
-from inventory.models import Job, JobStatus, Organization
-from inventory.queue import QueueBackend
+from core.choices import Sector, Tier
+from core.db import session_factory as make_sessions
+from core.job_queue import QueueBackend
+from core.jobs import start_job
+from core.models import Job, JobStatus, Organization
 from testbed import bench_jobs
 from testbed.models import BenchmarkRecord
 

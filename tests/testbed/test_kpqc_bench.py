@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from inventory.catalog import canonical_name
 from testbed import bench_jobs
 from testbed.benchmark import baseline_for, nist_peer_for
 
 
 def test_smaug_t_runs_beside_x25519_and_ml_kem_512() -> None:
     req = bench_jobs.BenchmarkRequest(
-        algorithms=["smaug-t1", "HAETAE-5"],
+        algorithms=[canonical_name("smaug-t1"), "HAETAE-5"],
         engines=["kpqc"],
         time_budget_s=0.05,
         max_iterations=20,
@@ -55,7 +56,7 @@ def test_kpqc_aimer_is_benchmarked_under_its_own_name_only() -> None:
     AIMer-128f is refused rather than measured on another algorithm."""
     import pytest
 
-    from inventory.errors import InputError
+    from core.errors import InputError
 
     req = bench_jobs.BenchmarkRequest(algorithms=["AIMer-128f"], engines=["kpqc"])
     with pytest.raises(InputError, match="AIMer-128f"):

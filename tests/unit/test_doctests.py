@@ -8,7 +8,7 @@ import pkgutil
 
 import pytest
 
-PACKAGES = ("app", "inventory", "migration", "testbed")
+PACKAGES = ("app", "core", "inventory", "migration", "testbed")
 
 
 def _modules() -> list[str]:

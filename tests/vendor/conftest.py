@@ -25,10 +25,10 @@ from pqcrypto.sign import ml_dsa_65 as pq_dsa
 
 from app.api.main import create_app
 from app.settings import Settings
-from inventory.apikeys import issue_key
-from inventory.choices import Role, Sector, Tier
-from inventory.db import engine_for
-from inventory.models import Organization
+from core.apikeys import issue_key
+from core.choices import Role, Sector, Tier
+from core.db import engine_for
+from core.models import Organization
 
 API = "/api/v1/testbed"
 

@@ -25,9 +25,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from inventory.db import engine_for, session_factory
+from core.db import engine_for, session_factory
+from core.models import Organization
 from inventory.demo import load_demo
-from inventory.models import Asset, Organization
+from inventory.models import Asset
 from tests.conftest import _pg_exec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,9 @@ import random
 
 from sqlalchemy import select
 
-from inventory.choices import Criticality, Exposure, Role
+from core.choices import Role
+from core.tenancy import Principal
+from inventory.choices import Criticality, Exposure
 from inventory.models import Asset, CryptoUsage
 from inventory.service.overview import (
     CRITICALITY_ORDER,
@@ -14,7 +16,6 @@ from inventory.service.overview import (
     assets_by_exposure,
     breaks_first,
 )
-from inventory.tenancy import Principal
 
 
 def test_breaks_first_and_exposure_counts_match_a_full_reading(api):
@@ -72,7 +73,7 @@ def test_breaks_first_and_exposure_counts_match_a_full_reading(api):
 
 
 def test_summary_vulnerable_assets_and_sectors_match_a_full_reading(api):
-    from inventory.choices import Sector
+    from core.choices import Sector
     from inventory.service.summary import summarize
 
     bank = api.make_org("bank", sector=Sector.FINANCE)

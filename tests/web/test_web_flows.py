@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import select
 
-from inventory.choices import Role
-from inventory.models import ApiKey, WebSession
+from core.choices import Role
+from core.models import ApiKey, WebSession
 from tests.web.test_web_http import CSRF, _asset, _key, sign_in
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from inventory.choices import Role
-from inventory.models import ApiKey, WebSession
+from core.choices import Role
+from core.models import ApiKey, WebSession
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

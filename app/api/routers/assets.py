@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import AssetOut, Page
-from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus, Sector
+from core.choices import Sector
+from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service import assets as svc
 

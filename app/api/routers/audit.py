@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.api.deps import InventoryReader, SessionDep
 from app.api.pagination import Limit
-from inventory.models import AuditEntry
-from inventory.tenancy import scoped
+from core.models import AuditEntry
+from core.tenancy import scoped
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from core.audit import record
+from core.jobs import JobContext, caller, job_kind, principal_from, start_job
+from core.models import Job
+from core.tenancy import Forbidden, NotFound, Principal
 from inventory.discovery import service
-from inventory.jobs import JobContext, caller, job_kind, principal_from, start_job
-from inventory.models import Job, ScanRun
-from inventory.service.audit import record
+from inventory.models import ScanRun
 from inventory.service.organizations import target_org
-from inventory.tenancy import Forbidden, NotFound, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["discovery"])
 OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]

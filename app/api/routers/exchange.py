@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas import ImportReportOut
-from inventory.errors import InputError
+from core.audit import record
+from core.errors import InputError
+from core.jobs import JobContext, caller, job_kind, principal_from, start_job
+from core.models import Job
+from core.tenancy import Principal
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
-from inventory.jobs import JobContext, caller, job_kind, principal_from, start_job
-from inventory.models import Job
-from inventory.service.audit import record
 from inventory.service.organizations import target_org
-from inventory.tenancy import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 

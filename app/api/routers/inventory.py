@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import InventoryReader, SessionDep
 from app.api.schemas import SummaryOut
+from core.tenancy import NotFound
 from inventory.catalog import get_catalog
 from inventory.choices import Primitive
 from inventory.service.summary import summarize
-from inventory.tenancy import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from app.api.deps import AnyRole, SessionDep, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import Page
-from inventory.choices import Role
-from inventory.jobs import cancel_job
-from inventory.models import Job, JobStatus
-from inventory.tenancy import NotFound, Principal, get_scoped, scoped
+from core.choices import Role
+from core.jobs import cancel_job
+from core.models import Job, JobStatus
+from core.tenancy import NotFound, Principal, get_scoped, scoped
 from testbed import bench_jobs
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from app.api.deps import Admin, SessionDep
 from app.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
-from inventory.apikeys import issue_key, revoke
-from inventory.models import ApiKey
-from inventory.service.audit import record
+from core.apikeys import issue_key, revoke
+from core.audit import record
+from core.models import ApiKey
+from core.tenancy import NotFound, scoped
 from inventory.service.organizations import get_organization
-from inventory.tenancy import NotFound, scoped
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 

@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
-from inventory.errors import InputError
-from inventory.jobs import JobContext, job_kind, start_job
-from inventory.limits import check_plan_date
-from inventory.models import Job
+from core.errors import InputError
+from core.field_limits import check_plan_date
+from core.jobs import JobContext, job_kind, start_job
+from core.models import Job
+from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
-from inventory.tenancy import NotFound, Principal, get_scoped, scoped
 from migration import report, service
 from migration.compare import judge
 from migration.models import Plan, PlanTask, PlanVersion, TaskStatus

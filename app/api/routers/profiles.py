@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Response, status
 from sqlalchemy import delete
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
-from inventory.tenancy import Forbidden, NotFound
 from migration import service
 from migration.models import CustomProfile
 from migration.profiles import (

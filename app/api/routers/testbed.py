@@ -13,10 +13,11 @@ from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
 from app.api.routers.jobs import JobOut
 from app.api.schemas import Page
-from inventory.jobs import active_jobs, start_job
-from inventory.models import Job
-from inventory.service.audit import record
-from inventory.tenancy import get_scoped, scoped
+from core.audit import record
+from core.jobs import active_jobs, start_job
+from core.models import Job
+from core.tenancy import get_scoped, scoped
+from inventory.catalog import canonical_name
 from testbed import bench_jobs
 from testbed.engines.registry import engine_statuses, get_engines
 from testbed.models import BenchmarkRecord, Product
@@ -83,7 +84,7 @@ def list_engines(principal: TestbedReader) -> dict[str, Any]:
 
 @router.post("/products", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
 def create_product(data: ProductIn, session: SessionDep, principal: TestbedWriter) -> Product:
-    algorithms = [bench_jobs.canonical(a) for a in data.algorithms]
+    algorithms = [canonical_name(a) for a in data.algorithms]
     product = Product(
         organization_id=principal.organization_id,
         name=data.name,
@@ -126,6 +127,7 @@ def start_benchmark(
     org_id = principal.organization_id
     if req.product_id is not None:
         get_scoped(session, Product, req.product_id, principal)
+    req = req.model_copy(update={"algorithms": [canonical_name(a) for a in req.algorithms]})
     runs = bench_jobs.plan_runs(req)
     if (
         active_jobs(session, org_id, bench_jobs.JOB_KIND)
@@ -181,7 +183,7 @@ def list_results(
         BenchmarkRecord.id > cursor
     )
     for column, value in (
-        (BenchmarkRecord.algorithm, algorithm and bench_jobs.canonical(algorithm)),
+        (BenchmarkRecord.algorithm, algorithm and canonical_name(algorithm)),
         (BenchmarkRecord.engine, engine),
         (BenchmarkRecord.job_id, job_id),
         (BenchmarkRecord.product_id, product_id),

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas import Page, UsageOut
-from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Sector, Source
+from core.choices import Sector
+from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service import usages as svc
 

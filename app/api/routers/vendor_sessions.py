@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.vendor_schemas import Answer, Challenge, SessionCreate, parse_session
-from inventory.tenancy import get_scoped, scoped
+from core.tenancy import get_scoped, scoped
+from inventory.catalog import canonical_name
 from testbed.models import Product
 from testbed.vendor import reports, service
 from testbed.vendor.common import OracleDisagreement
@@ -122,7 +123,7 @@ def open_session(
     """
     data = parse_session(body)
     product = get_scoped(db, Product, data.product_id, principal)
-    algorithm = service.resolve_algorithm(product, data.algorithm)
+    algorithm = service.resolve_algorithm(product, canonical_name(data.algorithm))
     _charge(request, product.organization_id, algorithm, data.check)
     try:
         row = service.create_session(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
+from core.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
 
 
 class JobStatus(StrEnum):
@@ -41,7 +41,7 @@ class Job(TenantMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Which attempt runs now (a queue retries a job whose worker died), and whether that
-    # attempt's work has committed: a job's work commits at most once (see inventory.jobs).
+    # attempt's work has committed: a job's work commits at most once (see core.jobs).
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     work_committed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 

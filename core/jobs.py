@@ -3,7 +3,7 @@
 A job is a row (`Job`) plus a handler registered for its kind (`job_kind`). `start_job`
 adds the job to the caller's transaction: the embedded default (SQLite) runs it on an
 in-process thread pool once that transaction commits; the scaled mode (PostgreSQL) defers
-it to procrastinate in the same transaction (see `inventory.queue`), and `pqcplan worker`
+it to procrastinate in the same transaction (see `core.job_queue`), and `pqcplan worker`
 processes run it. Nothing above `start_job` knows which.
 
 Every attempt goes through `run_attempt`:
@@ -33,10 +33,10 @@ from typing import Any, Protocol
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.choices import Role
-from inventory.db import is_busy
-from inventory.models import Job, JobStatus
-from inventory.tenancy import Principal
+from core.choices import Role
+from core.db import is_busy
+from core.models import Job, JobStatus
+from core.tenancy import Principal
 
 log = logging.getLogger(__name__)
 

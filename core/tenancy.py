@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from inventory.choices import Role
+from core.choices import Role
 
 T = TypeVar("T")
 

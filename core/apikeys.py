@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.choices import Role, Sector, Tier
-from inventory.errors import InputError
-from inventory.models import ApiKey, Organization
-from inventory.service.audit import record
-from inventory.tenancy import Principal
+from core.audit import record
+from core.choices import Role, Sector, Tier
+from core.errors import InputError
+from core.models import ApiKey, Organization
+from core.tenancy import Principal
 
 KEY_PREFIX = "pqc_"
 

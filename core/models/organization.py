@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.choices import Role, Sector, Tier
-from inventory.models.base import (
+from core.choices import Role, Sector, Tier
+from core.models.base import (
     Base,
     TenantMixin,
     TimestampMixin,

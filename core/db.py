@@ -32,7 +32,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.private_files import prepare_sqlite_file
+from core.private_files import prepare_sqlite_file
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
 """How long a SQLite writer waits for the write lock (override with ``?timeout=`` in the URL)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.config import Config
 
 from alembic import command
-from inventory.db import normalize_url
+from core.db import normalize_url
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
@@ -30,7 +30,7 @@ def downgrade(database_url: str, revision: str) -> None:
 def current(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    from inventory.db import create_db_engine
+    from core.db import create_db_engine
 
     engine = create_db_engine(database_url)
     try:

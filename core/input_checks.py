@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from inventory.errors import InputError
+from core.errors import InputError
 
 MAX_JSON_DEPTH = 64
 
@@ -107,7 +107,7 @@ def loads_strict(
     {'a': [1, 2.5]}
     >>> loads_strict('{"a": [1, NaN]}')
     Traceback (most recent call last):
-    inventory.errors.InputError: $.a[1]: NaN is not a finite number; JSON numbers must be finite
+    core.errors.InputError: $.a[1]: NaN is not a finite number; JSON numbers must be finite
     """
     if isinstance(data, bytes | bytearray | memoryview):
         try:

@@ -2,7 +2,7 @@
 
 `QueueBackend.enqueue` defers the procrastinate job on the caller's own connection, in the
 caller's transaction: the job row and its queue entry commit together or not at all.
-A worker runs each attempt through `inventory.jobs.run_attempt`, so the job row says the
+A worker runs each attempt through `core.jobs.run_attempt`, so the job row says the
 same things as on the embedded runner.
 
 Workers send heartbeats; `reap_stalled` (run by every worker every few seconds) finds
@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.models import Job, JobStatus
+from core.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def new_queue_app(database_url: str) -> procrastinate.App:
 
     @app.task(name=TASK_NAME, pass_context=False)
     def run_job(job_id: int, payload: dict[str, Any]) -> str:
-        from inventory.jobs import run_attempt
+        from core.jobs import run_attempt
 
         return run_attempt(_sessionmaker(database_url), job_id, payload)
 
@@ -86,7 +86,7 @@ def new_queue_app(database_url: str) -> procrastinate.App:
 
 def _sessionmaker(database_url: str) -> sessionmaker[Session]:
     if database_url not in _sessions:
-        from inventory.db import session_factory
+        from core.db import session_factory
 
         _sessions[database_url] = session_factory(database_url)
     return _sessions[database_url]

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inventory.models.base import Base, TenantMixin, UTCDateTime, utcnow
+from core.models.base import Base, TenantMixin, UTCDateTime, utcnow
 
 
 class WebSession(TenantMixin, Base):

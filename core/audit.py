@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from inventory.models import AuditEntry
-from inventory.tenancy import Principal
+from core.models import AuditEntry
+from core.tenancy import Principal
 
 
 def record(
