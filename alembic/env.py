@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import inventory.models  # noqa: F401  (registers inventory tables)
 import migration.models  # noqa: F401  (plans)
-import testbed.models
-import testbed.vendor.models  # noqa: F401
+import testbed.conformance.models  # products' checks and reports
+import testbed.models  # noqa: F401  (products, benchmark rows)
 from alembic import context
 from app.settings import get_settings
 from core.db import create_db_engine, normalize_url

@@ -5,7 +5,7 @@
 For KEMs the columns are keygen / encaps / decaps per second, for signatures keygen /
 sign / verify; "wire" is public key + ciphertext (a key exchange) or public key +
 signature. The second table sets each post-quantum algorithm beside its classical
-baseline (``testbed.benchmark.baseline_for``), on the fastest engine for both.
+baseline (``testbed.timing.baseline_for``), on the fastest engine for both.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testbed.benchmark import (
+from testbed.engines import engine_statuses, engines_for
+from testbed.timing import (
     BenchmarkResult,
     baseline_for,
     compare,
@@ -25,7 +26,6 @@ from testbed.benchmark import (
     run_benchmark,
     wire_bytes,
 )
-from testbed.engines import engine_statuses, engines_for
 
 TINY_ARGS = ["--budget", "0.02", "--algs", "ML-KEM-768,X25519,ML-DSA-44,Ed25519"]
 DEFAULT_ALGS = [

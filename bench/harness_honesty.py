@@ -1,6 +1,6 @@
 """Does the benchmark harness report what a bare loop would measure?
 
-For several algorithms and engines, compare ops/s from ``testbed.benchmark.run_benchmark``
+For several algorithms and engines, compare ops/s from ``testbed.timing.run_benchmark``
 with ops/s of a bare Python loop calling the same engine method with the same kind of
 inputs (``for _ in range(n): fn(*args)``, timed as a whole). The ratio harness / bare
 should be within 5% of 1.0: the harness's two clock reads per call must not inflate or
@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testbed.benchmark import _plan, run_benchmark, time_calls
 from testbed.engines import get_engine
+from testbed.timing import _plan, run_benchmark, time_calls
 
 # At a tiny budget the ratios are noise: the tiny run proves the script runs, not the claim.
 TINY_ARGS = ["--budget", "0.005", "--rounds", "2", "--tolerance", "10"]

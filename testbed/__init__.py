@@ -1,1 +1,2 @@
-"""The PQC testbed: crypto engines behind one interface, benchmarks, interop checks."""
+"""The PQC testbed: crypto engines behind one interface (``engines``), benchmarks (``timing``,
+``benchmark_runs``), vendor conformance checks (``conformance``)."""

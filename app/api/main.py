@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
+from app.api.body_size import BodySizeLimit
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
-from app.api.limits import BodySizeLimit
 from app.api.observability import install_observability
 from app.api.routers import (
     assets,
@@ -38,7 +38,7 @@ from core.apikeys import ensure_bootstrap_admin
 from core.db import session_factory
 from core.job_queue import QueueBackend, in_api_worker, is_scaled
 from core.jobs import JobBackend, JobRunner
-from testbed.vendor.limits import VendorLimits
+from testbed.conformance.quotas import VendorLimits
 
 API_DESCRIPTION = """
 Post-quantum cryptography migration planner.

@@ -9,7 +9,7 @@ their assets are served locally and Swagger UI starts from a file (`app.api.docs
 
 from __future__ import annotations
 
-from app.api.limits import ASGIApp, Message, Receive, Scope, Send
+from app.api.body_size import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (

@@ -13,7 +13,7 @@ import email.message
 import json
 from urllib.parse import parse_qsl, unquote
 
-from app.api.limits import ASGIApp, Receive, Scope, Send, replay
+from app.api.body_size import ASGIApp, Receive, Scope, Send, replay
 from core.errors import InputError
 from core.input_checks import loads_strict, text_problem
 

@@ -7,7 +7,7 @@ One shape per check kind, so a vendor can answer sessions from ``/openapi.json``
 - answer with the :data:`Answer` of the same check kind.
 
 Byte strings are standard base64 in the interoperability checks and hex in the ACVP-shaped
-ones (as ACVP writes them). The graders in ``testbed.vendor`` check lengths and encodings
+ones (as ACVP writes them). The graders in ``testbed.conformance`` check lengths and encodings
 again and name the JSON path of anything wrong.
 """
 
@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from core.errors import InputError
-from testbed.vendor import acvp_mldsa, acvp_mlkem
+from testbed.conformance import acvp_mldsa, acvp_mlkem
 
 B64 = "standard base64 (padding required)"
 HEX = "hex (either case)"

@@ -22,7 +22,7 @@ import typer
 from rich.markup import escape
 
 from app.cli.common import console, err_console
-from testbed.vendor.reports import load_public_key, verify_document
+from testbed.conformance.reports import load_public_key, verify_document
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 KEY_ENV = "PQCPLAN_REPORT_KEY"

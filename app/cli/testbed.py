@@ -13,7 +13,7 @@ from rich.table import Table
 
 from app.cli.common import console, db_session, err_console, resolve_org, user_errors
 from inventory.catalog import canonical_name
-from testbed import bench_jobs
+from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
 
 testbed_app = typer.Typer(help="The PQC testbed: engines and benchmarks.", no_args_is_help=True)
@@ -56,7 +56,7 @@ def bench(
     """Benchmark algorithms on real engines, side by side with the classical baseline."""
     with user_errors():
         try:
-            req = bench_jobs.BenchmarkRequest(
+            req = benchmark_runs.BenchmarkRequest(
                 algorithms=[canonical_name(a) for a in alg],
                 engines=engine or ["all"],
                 time_budget_s=seconds,
@@ -76,7 +76,7 @@ def bench(
                     "[red]error:[/red] " + escape(f"{option.get(field, field)}: {err['msg']}")
                 )
             raise typer.Exit(2) from exc
-        runs = bench_jobs.plan_runs(req)
+        runs = benchmark_runs.plan_runs(req)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -85,7 +85,7 @@ def bench(
             transient=True,
         ) as progress:
             task = progress.add_task("benchmarking", total=1.0)
-            results = bench_jobs.execute(
+            results = benchmark_runs.execute(
                 runs,
                 req,
                 lambda f, msg: progress.update(task, completed=f, description=escape(msg)),
@@ -93,13 +93,13 @@ def bench(
         if org:
             with db_session() as session:
                 target = resolve_org(session, org)
-                bench_jobs.store(session, target.id, None, None, req, results)
+                benchmark_runs.store(session, target.id, None, None, req, results)
     if as_json:
         typer.echo(
             json.dumps(
                 {
                     "results": [r.to_dict() for _, r in results],
-                    "comparisons": bench_jobs.comparisons(results),
+                    "comparisons": benchmark_runs.comparisons(results),
                 },
                 indent=2,
             )
@@ -127,7 +127,7 @@ def bench(
             res.algorithm, res.engine, ", ".join(f"{k} {v}" for k, v in res.sizes.items())
         )
     console.print(sizes)
-    for c in bench_jobs.comparisons(results):
+    for c in benchmark_runs.comparisons(results):
         console.print(
             f"{c['algorithm']} on {c['engine']} vs {c['baseline']}: wire bytes "
             f"{c['wire_bytes'][0]} vs {c['wire_bytes'][1]} (x{c['wire_ratio']})"

@@ -19,10 +19,10 @@ from app.web.core import User, WebError, page, redirect, render
 from core.models import Job
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
-from testbed import bench_jobs
-from testbed.benchmark import wire_bytes
+from testbed import benchmark_runs
+from testbed.conformance.models import VendorReport, VendorSession
 from testbed.models import BenchmarkRecord, Product
-from testbed.vendor.models import VendorReport, VendorSession
+from testbed.timing import wire_bytes
 
 router = APIRouter(include_in_schema=False)
 BASELINE_COLOUR = "#8c8c8c"  # the classical algorithm a post-quantum one replaces
@@ -40,7 +40,7 @@ def testbed(request: Request, user: User, session: SessionDep) -> Response:
     jobs = list(
         session.scalars(
             scoped(select(Job), Job, user.principal)
-            .where(Job.kind == bench_jobs.JOB_KIND)
+            .where(Job.kind == benchmark_runs.JOB_KIND)
             .order_by(Job.id.desc())
             .limit(20)
         )
@@ -118,7 +118,7 @@ def start_benchmark(
     product_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     try:
-        req = bench_jobs.BenchmarkRequest(
+        req = benchmark_runs.BenchmarkRequest(
             algorithms=[canonical_name(a) for a in algorithm[:100]],
             time_budget_s=time_budget_s,
             include_baseline=bool(include_baseline),

@@ -63,7 +63,7 @@ def test_models_match_migrations(empty_url):
     """Autogenerate finds nothing to add: every model change came with a migration."""
     # Register every package's tables, as alembic/env.py does.
     import migration.models  # noqa: F401
-    import testbed.vendor.models  # noqa: F401  (imports testbed.models too)
+    import testbed.conformance.models  # noqa: F401  (imports testbed.models too)
 
     upgrade(empty_url)
     engine = create_db_engine(empty_url)

@@ -13,7 +13,7 @@ from core.choices import Sector, Tier
 from core.db import session_factory
 from core.jobs import active_jobs
 from core.models import Job, Organization
-from testbed.vendor.limits import RateLimited, VendorLimits
+from testbed.conformance.quotas import RateLimited, VendorLimits
 
 
 def test_expensive_quota_is_one_count_for_two_processes(pg_url):

@@ -12,17 +12,17 @@ from core.db import session_factory as make_sessions
 from core.job_queue import QueueBackend
 from core.jobs import start_job
 from core.models import Job, JobStatus, Organization
-from testbed import bench_jobs
+from testbed import benchmark_runs
 from testbed.models import BenchmarkRecord
 
 
 def _benchmark_job(url: str, seconds: float) -> int:
     sessions = make_sessions(url)
-    req = bench_jobs.BenchmarkRequest(
+    req = benchmark_runs.BenchmarkRequest(
         algorithms=["ML-KEM-768"], engines=["liboqs"], time_budget_s=seconds,
         max_iterations=100_000, include_baseline=False,
     )  # fmt: skip
-    runs = bench_jobs.plan_runs(req)
+    runs = benchmark_runs.plan_runs(req)
     with sessions.begin() as session:
         org = Organization(
             slug="v", name="V", sector=Sector.GOVERNMENT, tier=Tier.CENTRAL_GOVERNMENT
@@ -30,7 +30,7 @@ def _benchmark_job(url: str, seconds: float) -> int:
         session.add(org)
         session.flush()
         job = Job(
-            organization_id=org.id, kind=bench_jobs.JOB_KIND, created_by="t",
+            organization_id=org.id, kind=benchmark_runs.JOB_KIND, created_by="t",
             params={**req.model_dump(), "runs": [r.__dict__ for r in runs]},
         )  # fmt: skip
         return start_job(QueueBackend(url), session, job)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from inventory.catalog import canonical_name
-from testbed import bench_jobs
-from testbed.benchmark import baseline_for, nist_peer_for
+from testbed import benchmark_runs
+from testbed.timing import baseline_for, nist_peer_for
 
 
 def test_smaug_t_runs_beside_x25519_and_ml_kem_512() -> None:
-    req = bench_jobs.BenchmarkRequest(
+    req = benchmark_runs.BenchmarkRequest(
         algorithms=[canonical_name("smaug-t1"), "HAETAE-5"],
         engines=["kpqc"],
         time_budget_s=0.05,
         max_iterations=20,
         warmup=0,
     )
-    runs = bench_jobs.plan_runs(req)
+    runs = benchmark_runs.plan_runs(req)
     got = {(r.algorithm, r.baseline_for) for r in runs}
     assert got == {
         ("SMAUG-T-128", None),
@@ -26,8 +26,8 @@ def test_smaug_t_runs_beside_x25519_and_ml_kem_512() -> None:
         ("ML-DSA-87", "HAETAE-5"),
     }
     assert {r.engine for r in runs if r.baseline_for is None} == {"kpqc"}
-    results = bench_jobs.execute(runs, req)
-    comparisons = {(c["algorithm"], c["baseline"]): c for c in bench_jobs.comparisons(results)}
+    results = benchmark_runs.execute(runs, req)
+    comparisons = {(c["algorithm"], c["baseline"]): c for c in benchmark_runs.comparisons(results)}
     assert set(comparisons) == {
         ("SMAUG-T-128", "X25519"),
         ("SMAUG-T-128", "ML-KEM-512"),
@@ -58,9 +58,9 @@ def test_kpqc_aimer_is_benchmarked_under_its_own_name_only() -> None:
 
     from core.errors import InputError
 
-    req = bench_jobs.BenchmarkRequest(algorithms=["AIMer-128f"], engines=["kpqc"])
+    req = benchmark_runs.BenchmarkRequest(algorithms=["AIMer-128f"], engines=["kpqc"])
     with pytest.raises(InputError, match="AIMer-128f"):
-        bench_jobs.plan_runs(req)
-    ok = bench_jobs.BenchmarkRequest(algorithms=["AIMer-AIM3-128f"], engines=["kpqc"])
-    got = {(r.algorithm, r.baseline_for) for r in bench_jobs.plan_runs(ok)}
+        benchmark_runs.plan_runs(req)
+    ok = benchmark_runs.BenchmarkRequest(algorithms=["AIMer-AIM3-128f"], engines=["kpqc"])
+    got = {(r.algorithm, r.baseline_for) for r in benchmark_runs.plan_runs(ok)}
     assert ("AIMer-AIM3-128f", None) in got and ("ML-DSA-44", "AIMer-AIM3-128f") in got

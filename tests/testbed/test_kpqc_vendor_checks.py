@@ -12,7 +12,7 @@ import os
 import kpqc
 import pytest
 
-from testbed.vendor import kem_checks, sig_checks
+from testbed.conformance import kem_checks, sig_checks
 
 
 def b64(data: bytes) -> str:

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from testbed.benchmark import (
+from testbed.engines import UnsupportedAlgorithm, get_engine
+from testbed.timing import (
     BenchmarkResult,
     Progress,
     baseline_for,
@@ -19,7 +20,6 @@ from testbed.benchmark import (
     time_calls,
     wire_bytes,
 )
-from testbed.engines import UnsupportedAlgorithm, get_engine
 
 
 def test_kem_result_shape() -> None:

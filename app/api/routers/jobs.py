@@ -20,11 +20,11 @@ from core.choices import Role
 from core.jobs import cancel_job
 from core.models import Job, JobStatus
 from core.tenancy import NotFound, Principal, get_scoped, scoped
-from testbed import bench_jobs
+from testbed import benchmark_runs
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
-TESTBED_JOB_KINDS = frozenset({bench_jobs.JOB_KIND})
+TESTBED_JOB_KINDS = frozenset({benchmark_runs.JOB_KIND})
 
 
 def _visible_kinds(principal: Principal) -> frozenset[str] | None:

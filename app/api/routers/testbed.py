@@ -18,7 +18,7 @@ from core.jobs import active_jobs, start_job
 from core.models import Job
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
-from testbed import bench_jobs
+from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
 from testbed.models import BenchmarkRecord, Product
 
@@ -118,7 +118,7 @@ def get_product(product_id: int, session: SessionDep, principal: TestbedReader) 
 
 @router.post("/benchmarks", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
 def start_benchmark(
-    req: bench_jobs.BenchmarkRequest,
+    req: benchmark_runs.BenchmarkRequest,
     request: Request,
     session: SessionDep,
     principal: TestbedWriter,
@@ -128,20 +128,20 @@ def start_benchmark(
     if req.product_id is not None:
         get_scoped(session, Product, req.product_id, principal)
     req = req.model_copy(update={"algorithms": [canonical_name(a) for a in req.algorithms]})
-    runs = bench_jobs.plan_runs(req)
+    runs = benchmark_runs.plan_runs(req)
     if (
-        active_jobs(session, org_id, bench_jobs.JOB_KIND)
-        >= bench_jobs.MAX_ACTIVE_BENCHMARKS_PER_ORG
+        active_jobs(session, org_id, benchmark_runs.JOB_KIND)
+        >= benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG
     ):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"your organization already runs {bench_jobs.MAX_ACTIVE_BENCHMARKS_PER_ORG} "
+            f"your organization already runs {benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG} "
             "benchmark jobs; wait for one to finish",
             headers={"Retry-After": "10"},
         )
     job = Job(
         organization_id=org_id,
-        kind=bench_jobs.JOB_KIND,
+        kind=benchmark_runs.JOB_KIND,
         created_by=principal.name,
         params={**req.model_dump(), "runs": [r.__dict__ for r in runs]},
     )
@@ -155,7 +155,7 @@ def list_benchmarks(
     session: SessionDep, principal: TestbedReader, limit: Limit = 50, cursor: Cursor = 0
 ) -> dict:
     stmt = scoped(select(Job), Job, principal).where(
-        Job.kind == bench_jobs.JOB_KIND, Job.id > cursor
+        Job.kind == benchmark_runs.JOB_KIND, Job.id > cursor
     )
     return page(list(session.scalars(stmt.order_by(Job.id).limit(limit))), JobOut, limit)
 
@@ -163,7 +163,7 @@ def list_benchmarks(
 @router.get("/benchmarks/{job_id}", response_model=JobOut)
 def get_benchmark(job_id: int, session: SessionDep, principal: TestbedReader) -> Job:
     job = get_scoped(session, Job, job_id, principal)
-    if job.kind != bench_jobs.JOB_KIND:
+    if job.kind != benchmark_runs.JOB_KIND:
         raise HTTPException(404, f"benchmark job {job_id} not found")
     return job
 

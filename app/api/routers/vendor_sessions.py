@@ -20,11 +20,11 @@ from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.vendor_schemas import Answer, Challenge, SessionCreate, parse_session
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
+from testbed.conformance import reports, service
+from testbed.conformance.common import OracleDisagreement
+from testbed.conformance.models import CheckKind, VendorReport, VendorSession
+from testbed.conformance.quotas import RateLimited
 from testbed.models import Product
-from testbed.vendor import reports, service
-from testbed.vendor.common import OracleDisagreement
-from testbed.vendor.limits import RateLimited
-from testbed.vendor.models import CheckKind, VendorReport, VendorSession
 
 router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
 

@@ -14,7 +14,7 @@ import re
 
 from pqcrypto.kem import ml_kem_768 as pq_kem
 
-from testbed.vendor import acvp_mldsa, acvp_mlkem, kem_checks, sig_checks
+from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_checks, sig_checks
 
 HINTS = ("neg", "tamper", "bad", "good", "valid", "short", "long", "modulus", "enc", "ek-")
 ID = re.compile(r"^[0-9]{16}$")

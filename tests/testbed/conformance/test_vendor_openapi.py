@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.vendor.test_vendor_acvp import _answer, mldsa_good, mlkem_encap_decap_good
+from tests.testbed.conformance.test_vendor_acvp import _answer, mldsa_good, mlkem_encap_decap_good
 
 API = "/api/v1/testbed"
 KINDS = {"kem_receiver", "kem_sender", "sig_vendor_signs", "sig_vendor_verifies"}

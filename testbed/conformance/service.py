@@ -21,11 +21,11 @@ from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
 from core.tenancy import Principal, get_scoped
+from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
+from testbed.conformance.common import Prepared
+from testbed.conformance.models import CheckKind, SessionState, VendorReport, VendorSession
 from testbed.engines.registry import get_engines
 from testbed.models import Product
-from testbed.vendor import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
-from testbed.vendor.common import Prepared
-from testbed.vendor.models import CheckKind, SessionState, VendorReport, VendorSession
 
 SESSION_TTL = timedelta(minutes=15)
 

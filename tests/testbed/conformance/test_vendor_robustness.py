@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from testbed.vendor.models import VendorSession
+from testbed.conformance.models import VendorSession
 
 API = "/api/v1/testbed"
 
@@ -128,7 +128,7 @@ def test_expensive_algorithms_have_a_quota_with_retry_after(sqlite_vendors):
 
 
 def test_request_rate_limit_answers_429(sqlite_vendors):
-    from testbed.vendor.limits import TokenBuckets, VendorLimits
+    from testbed.conformance.quotas import TokenBuckets, VendorLimits
 
     v = sqlite_vendors()
     pid = v.product()

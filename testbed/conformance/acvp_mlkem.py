@@ -31,6 +31,11 @@ from typing import Any
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import InputError
+from testbed.conformance import acvp_common
+from testbed.conformance.acvp_common import hexu
+from testbed.conformance.codec import flip_bit
+from testbed.conformance.common import OracleDisagreement, Prepared
+from testbed.conformance.kem_checks import modulus_broken
 from testbed.engines.base import (
     Engine,
     EngineError,
@@ -39,11 +44,6 @@ from testbed.engines.base import (
     mlkem_encapsulation_key_ok,
 )
 from testbed.engines.registry import get_engines
-from testbed.vendor import acvp_common
-from testbed.vendor.acvp_common import hexu
-from testbed.vendor.codec import flip_bit
-from testbed.vendor.common import OracleDisagreement, Prepared
-from testbed.vendor.kem_checks import modulus_broken
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mlkem as _crypto_mlkem

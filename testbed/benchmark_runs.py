@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InputError
 from core.jobs import JobContext, job_kind
-from testbed.benchmark import (
+from testbed.engines.registry import ENGINE_FACTORIES, get_engines
+from testbed.models import BenchmarkRecord
+from testbed.timing import (
     BenchmarkResult,
     Progress,
     baseline_for,
@@ -21,8 +23,6 @@ from testbed.benchmark import (
     nist_peer_for,
     run_benchmark,
 )
-from testbed.engines.registry import ENGINE_FACTORIES, get_engines
-from testbed.models import BenchmarkRecord
 
 MAX_RUNS = 40  # engine x algorithm pairs in one request, baselines included
 MAX_TOTAL_SECONDS = 120.0  # summed time budget of one request

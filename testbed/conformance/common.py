@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
+from testbed.conformance.codec import field as json_field
+from testbed.conformance.codec import obj
 from testbed.engines.base import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
-from testbed.vendor.codec import field as json_field
-from testbed.vendor.codec import obj
 
 
 class OracleDisagreement(RuntimeError):

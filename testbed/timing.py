@@ -1,6 +1,6 @@
 """Benchmark one algorithm of one engine, and set it beside its classical baseline.
 
-    >>> from testbed.benchmark import run_benchmark, baseline_for, compare
+    >>> from testbed.timing import run_benchmark, baseline_for, compare
     >>> r = run_benchmark("openssl", "ML-KEM-768", time_budget_s=0.3)
     >>> sorted(r.operations)
     ['decaps', 'encaps', 'keygen']

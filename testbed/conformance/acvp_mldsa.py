@@ -25,12 +25,12 @@ from typing import Any
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from core.errors import InputError
+from testbed.conformance import acvp_common
+from testbed.conformance.acvp_common import hexu
+from testbed.conformance.codec import flip_bit
+from testbed.conformance.common import OracleDisagreement, Prepared
 from testbed.engines.base import Engine, Kind
 from testbed.engines.registry import get_engines
-from testbed.vendor import acvp_common
-from testbed.vendor.acvp_common import hexu
-from testbed.vendor.codec import flip_bit
-from testbed.vendor.common import OracleDisagreement, Prepared
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mldsa as _crypto_mldsa

@@ -33,9 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from testbed.conformance.models import SigningKey
 from testbed.engines.base import Engine, EngineError, Kind
 from testbed.engines.registry import get_engine, get_engines
-from testbed.vendor.models import SigningKey
 
 REPORT_FORMAT = "pqcplan-vendor-report/1"
 SIGNING_ALG = "ML-DSA-65"

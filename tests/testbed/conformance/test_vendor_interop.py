@@ -125,7 +125,7 @@ def test_wrong_key_length_is_refused_before_any_crypto(sqlite_vendors, product_c
 def test_classic_mceliece_sender_and_its_keygen_quota(sqlite_vendors):
     from pqcrypto.kem import mceliece_348864 as mce
 
-    from testbed.vendor.limits import TokenBuckets, VendorLimits
+    from testbed.conformance.quotas import TokenBuckets, VendorLimits
 
     v = sqlite_vendors()
     v.client.app.state.vendor_limits = VendorLimits(expensive=TokenBuckets(1, 1 / 120, "quota"))

@@ -28,15 +28,7 @@ import secrets
 from typing import Any
 
 from core.errors import InputError
-from testbed.engines.base import (
-    MLKEM_K,
-    EngineError,
-    InvalidKey,
-    Kind,
-    mlkem_encapsulation_key_ok,
-)
-from testbed.engines.registry import get_engine
-from testbed.vendor.codec import (
+from testbed.conformance.codec import (
     b64,
     b64_bytes,
     boolean,
@@ -47,7 +39,7 @@ from testbed.vendor.codec import (
     same,
     unb64,
 )
-from testbed.vendor.common import (
+from testbed.conformance.common import (
     Prepared,
     answer_items,
     case,
@@ -55,6 +47,14 @@ from testbed.vendor.common import (
     opaque_ids,
     wire_sizes,
 )
+from testbed.engines.base import (
+    MLKEM_K,
+    EngineError,
+    InvalidKey,
+    Kind,
+    mlkem_encapsulation_key_ok,
+)
+from testbed.engines.registry import get_engine
 
 CONFIRM_LABEL = b"pqcplan-kem-confirm/1"
 CONFIRM_RULE = (

@@ -107,7 +107,7 @@ def test_verify_report_offline(sqlite_vendors, product_cls, tmp_path):
 
 def _forge(report: dict) -> dict:
     """The report with its verdict changed, properly re-signed with someone else's key."""
-    from testbed.vendor.reports import canonical_json, key_id
+    from testbed.conformance.reports import canonical_json, key_id
 
     forged = copy.deepcopy(report)
     forged["report"]["summary"]["verdict"] = "pass"

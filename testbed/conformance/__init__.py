@@ -3,5 +3,5 @@
 Modules: ``models`` (rows), ``codec`` (size- and format-checked inputs), ``kem_checks`` and
 ``sig_checks`` (interoperability against every engine), ``acvp_mlkem`` and ``acvp_mldsa``
 (conformance vectors in NIST ACVP's JSON shape), ``reports`` (signed results, canonical JSON),
-``limits`` (per-organization token buckets), ``service`` (sessions: create, answer, grade).
+``quotas`` (per-organization token buckets), ``service`` (sessions: create, answer, grade).
 """

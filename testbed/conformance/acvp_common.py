@@ -13,8 +13,8 @@ import secrets
 from typing import Any
 
 from core.errors import InputError
-from testbed.vendor.codec import boolean, field, hex_bytes, obj
-from testbed.vendor.common import case
+from testbed.conformance.codec import boolean, field, hex_bytes, obj
+from testbed.conformance.common import case
 
 
 def hexu(data: bytes) -> str:

@@ -19,9 +19,8 @@ import secrets
 from typing import Any
 
 from core.errors import InputError
-from testbed.engines.base import EngineError, Kind
-from testbed.vendor.codec import b64, b64_bytes, field, flip_bit, obj, unb64
-from testbed.vendor.common import (
+from testbed.conformance.codec import b64, b64_bytes, field, flip_bit, obj, unb64
+from testbed.conformance.common import (
     OracleDisagreement,
     Prepared,
     answer_items,
@@ -29,6 +28,7 @@ from testbed.vendor.common import (
     engines_for_kind,
     opaque_ids,
 )
+from testbed.engines.base import EngineError, Kind
 
 CHALLENGE_LABEL = b"pqcplan-sig-challenge/1|"
 
