@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.api.deps import SessionDep
-from app.api.routers.exchange import _run_import
-from app.api.routers.jobs import _visible_kinds
+from app.api.routers import jobs as api_jobs
 from app.web.charts import STATUS_COLOURS, dependency_graph, hbar
 from app.web.core import User, WebError, page, redirect, render
 from core.choices import Sector
 from core.models import Job
-from core.tenancy import NotFound, get_scoped, scoped
+from core.tenancy import scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
+from inventory.exchange.imports import ImportKind, start_import_job
 from inventory.service import assets as asset_svc
 from inventory.service.dependencies import list_dependencies
+from inventory.service.organizations import target_org
 from inventory.service.overview import assets_by_exposure, breaks_first
 from inventory.service.summary import summarize
 from inventory.service.usages import UsageFilter, list_usages
@@ -157,27 +156,26 @@ def imports(request: Request, user: User, session: SessionDep) -> Response:
 
 @router.post("/imports")
 @page
-async def start_import(
+def start_import(
     request: Request,
     user: User,
+    session: SessionDep,
     kind: Annotated[str, Form(pattern="^(cbom|csv)$")],
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    payload = await file.read()
+    user.principal.require_write()
+    payload = file.file.read()
     if not payload:
         raise WebError(422, "the file is empty", "file")
-    answer = await run_in_threadpool(
-        _run_import, request, user.principal, None, kind, payload, True
+    org_id = target_org(session, user.principal, None)
+    job = start_import_job(
+        request.app.state.jobs, session, user.principal, org_id, cast(ImportKind, kind), payload
     )
-    job_id = json.loads(answer.body)["job_id"]
-    return redirect(f"/jobs/{job_id}")
+    return redirect(f"/jobs/{job.id}")  # sent once the job's row has committed
 
 
 @router.get("/jobs/{job_id}")
 @page
 def job(job_id: int, request: Request, user: User, session: SessionDep) -> Response:
-    j = get_scoped(session, Job, job_id, user.principal)
-    kinds = _visible_kinds(user.principal)
-    if kinds is not None and j.kind not in kinds:
-        raise NotFound(f"Job {job_id} not found")
+    j = api_jobs.get_job(job_id, session, user.principal)
     return render(request, "job.html", {"j": j, "result": j.result or {}})
