@@ -29,7 +29,7 @@ from testbed.conformance import acvp_common
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
-from testbed.engines.base import Engine, Kind
+from testbed.engines.interface import Engine, Kind
 from testbed.engines.registry import get_engines
 
 try:

@@ -36,13 +36,9 @@ from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
 from testbed.conformance.kem_checks import modulus_broken
-from testbed.engines.base import (
-    Engine,
-    EngineError,
-    Kind,
-    mlkem_decapsulation_key_ok,
-    mlkem_encapsulation_key_ok,
-)
+from testbed.engines.errors import EngineError
+from testbed.engines.fips203_checks import mlkem_decapsulation_key_ok, mlkem_encapsulation_key_ok
+from testbed.engines.interface import Engine, Kind
 from testbed.engines.registry import get_engines
 
 try:

@@ -9,7 +9,7 @@ from typing import Any
 from core.errors import InputError
 from testbed.conformance.codec import field as json_field
 from testbed.conformance.codec import obj
-from testbed.engines.base import Engine, Kind, Sizes
+from testbed.engines.interface import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
 
 

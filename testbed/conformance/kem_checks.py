@@ -47,13 +47,9 @@ from testbed.conformance.common import (
     opaque_ids,
     wire_sizes,
 )
-from testbed.engines.base import (
-    MLKEM_K,
-    EngineError,
-    InvalidKey,
-    Kind,
-    mlkem_encapsulation_key_ok,
-)
+from testbed.engines.errors import EngineError, InvalidKey
+from testbed.engines.fips203_checks import MLKEM_K, mlkem_encapsulation_key_ok
+from testbed.engines.interface import Kind
 from testbed.engines.registry import get_engine
 
 CONFIRM_LABEL = b"pqcplan-kem-confirm/1"

@@ -34,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testbed.conformance.models import SigningKey
-from testbed.engines.base import Engine, EngineError, Kind
+from testbed.engines.errors import EngineError
+from testbed.engines.interface import Engine, Kind
 from testbed.engines.registry import get_engine, get_engines
 
 REPORT_FORMAT = "pqcplan-vendor-report/1"

@@ -28,7 +28,8 @@ from testbed.conformance.common import (
     engines_for_kind,
     opaque_ids,
 )
-from testbed.engines.base import EngineError, Kind
+from testbed.engines.errors import EngineError
+from testbed.engines.interface import Kind
 
 CHALLENGE_LABEL = b"pqcplan-sig-challenge/1|"
 

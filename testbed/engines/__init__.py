@@ -7,23 +7,19 @@
     >>> eng.decapsulate("ML-KEM-768", sk, ct) == ss
     True
 
-See :mod:`testbed.engines.base` for the contract (exceptions, encodings).
+See :mod:`testbed.engines.interface` for the contract (encodings) and
+:mod:`testbed.engines.errors` for the exceptions.
 """
 
-from testbed.engines.base import (
-    Encapsulation,
-    Engine,
+from testbed.engines.errors import (
     EngineError,
     EngineUnavailable,
     InvalidCiphertext,
     InvalidKey,
-    KeyPair,
-    Kind,
-    Sizes,
     UnsupportedAlgorithm,
-    mlkem_decapsulation_key_ok,
-    mlkem_encapsulation_key_ok,
 )
+from testbed.engines.fips203_checks import mlkem_decapsulation_key_ok, mlkem_encapsulation_key_ok
+from testbed.engines.interface import Encapsulation, Engine, KeyPair, Kind, Sizes
 from testbed.engines.registry import (
     ENGINE_FACTORIES,
     EngineStatus,

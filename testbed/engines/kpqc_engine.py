@@ -32,14 +32,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from testbed.engines.base import (
-    Engine,
+from testbed.engines.errors import (
     EngineUnavailable,
     InvalidCiphertext,
     InvalidKey,
-    Sizes,
     UnsupportedAlgorithm,
 )
+from testbed.engines.interface import Engine, Sizes
 
 #: canonical name -> kpqc attribute (KEMs)
 KEM_NAMES: dict[str, str] = {

@@ -21,14 +21,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from testbed.engines.base import (
-    Engine,
-    InvalidCiphertext,
-    InvalidKey,
-    KeyCache,
-    Sizes,
-    UnsupportedAlgorithm,
-)
+from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
+from testbed.engines.interface import Engine, Sizes
+from testbed.engines.key_cache import KeyCache
 from testbed.engines.oqs_loader import require_oqs
 
 #: liboqs name -> canonical name, where they differ (rule 1 above). liboqs 0.13 names

@@ -38,15 +38,9 @@ from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
-from testbed.engines.base import (
-    Engine,
-    InvalidCiphertext,
-    InvalidKey,
-    KeyCache,
-    Sizes,
-    UnsupportedAlgorithm,
-    _as_bytes,
-)
+from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
+from testbed.engines.interface import Engine, Sizes, _as_bytes
+from testbed.engines.key_cache import KeyCache
 
 try:  # cryptography >= 47 with an OpenSSL that has ML-KEM / ML-DSA
     from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem

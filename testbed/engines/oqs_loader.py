@@ -124,7 +124,7 @@ def _load() -> ModuleType | LiboqsUnavailable:
 
 def require_oqs() -> ModuleType:
     """Like :func:`load_oqs` but raise ``EngineUnavailable`` when liboqs is missing."""
-    from testbed.engines.base import EngineUnavailable
+    from testbed.engines.errors import EngineUnavailable
 
     result = load_oqs()
     if isinstance(result, LiboqsUnavailable):

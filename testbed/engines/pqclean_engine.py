@@ -13,14 +13,13 @@ from __future__ import annotations
 import importlib
 import types
 
-from testbed.engines.base import (
-    Engine,
+from testbed.engines.errors import (
     EngineUnavailable,
     InvalidCiphertext,
     InvalidKey,
-    Sizes,
     UnsupportedAlgorithm,
 )
+from testbed.engines.interface import Engine, Sizes
 
 #: pqcrypto submodule -> canonical name (KEMs)
 KEM_NAMES: dict[str, str] = {

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from testbed.engines.base import Engine, EngineError, EngineUnavailable
+from testbed.engines.errors import EngineError, EngineUnavailable
+from testbed.engines.interface import Engine
 
 
 def _liboqs() -> Engine:

@@ -16,7 +16,7 @@ from testbed.engines import (
     mlkem_decapsulation_key_ok,
     mlkem_encapsulation_key_ok,
 )
-from testbed.engines.base import MLKEM_K
+from testbed.engines.fips203_checks import MLKEM_K
 
 ENGINES = ("liboqs", "openssl", "pqclean")
 MLKEM = ("ML-KEM-512", "ML-KEM-768", "ML-KEM-1024")

@@ -128,7 +128,7 @@ def test_engines_are_safe_to_share_between_threads(engines: dict[str, Engine]) -
     """Each thread's key pairs match (no shared keygen state), with a tiny key cache."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from testbed.engines.base import KeyCache
+    from testbed.engines.key_cache import KeyCache
 
     def work(args: tuple[Engine, str, str]) -> bool:
         eng, kem, sig = args

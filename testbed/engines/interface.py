@@ -1,21 +1,9 @@
-"""The engine interface: one narrow, typed API over liboqs, OpenSSL and PQClean.
+"""The engine interface: one narrow, typed API over liboqs, OpenSSL, PQClean and KpqC.
 
 Every engine speaks bytes in, bytes out, with the project's canonical algorithm names
-(``ML-KEM-768``, ``ML-DSA-65``, ``X25519MLKEM768``, ``RSA-2048``...). Bad input never
-reaches a C library unchecked and never crashes the process; it raises one of the
-specific exceptions below, in the style of pyca/cryptography:
-
-- :class:`UnsupportedAlgorithm`: the engine does not implement the algorithm (or not for
-  that use: ``sign`` on a KEM).
-- :class:`InvalidKey`: a key of the wrong length, or an ML-KEM encapsulation key that fails
-  the FIPS 203 modulus check (a coefficient >= 3329), or an ML-KEM decapsulation key whose
-  embedded hash H(ek) does not match.
-- :class:`InvalidCiphertext`: a ciphertext of the wrong length. A *corrupted* ML-KEM
-  ciphertext of the right length is NOT an error: FIPS 203 decapsulation uses implicit
-  rejection and returns a pseudo-random secret (derived from the key's z and the
-  ciphertext) that differs from the sender's; the protocol then fails later, at key
-  confirmation. Callers that need to detect it must compare secrets.
-- :class:`EngineUnavailable`: the engine's library could not be loaded, with the reason.
+(``ML-KEM-768``, ``ML-DSA-65``, ``X25519MLKEM768``, ``RSA-2048``...). The public methods
+check names and input lengths (and run :mod:`testbed.engines.fips203_checks`) and raise
+the errors of :mod:`testbed.engines.errors`, so the primitives only see well-formed input.
 
 Signatures: :meth:`Engine.verify` returns ``True``/``False``; a forged, truncated or
 over-long signature is ``False``, never an exception. Only a malformed *public key*
@@ -27,40 +15,27 @@ engine's own encoding: liboqs and PQClean use the FIPS 203/204 expanded keys
 (2400 bytes for ML-KEM-768), OpenSSL's ML-KEM/ML-DSA keys are the 64/32-byte seeds.
 :meth:`Engine.sizes` reports each engine's own sizes.
 
-Engines may cache parsed key objects (bounded) so that a benchmark measures the
-operation, not the parsing of the same key bytes again and again.
+Engines may cache parsed key objects (:mod:`testbed.engines.key_cache`).
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
-import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import NamedTuple
 
-
-class EngineError(Exception):
-    """Base class of every error an engine raises on purpose."""
-
-
-class UnsupportedAlgorithm(EngineError):
-    """The engine does not implement this algorithm for this operation."""
-
-
-class InvalidKey(EngineError, ValueError):
-    """A key is malformed: wrong length, or it fails a FIPS 203 check."""
-
-
-class InvalidCiphertext(EngineError, ValueError):
-    """A ciphertext is malformed (wrong length, or not decodable)."""
-
-
-class EngineUnavailable(EngineError):
-    """The engine cannot run here; the message says why."""
+from testbed.engines.errors import (
+    EngineError,
+    InvalidCiphertext,
+    InvalidKey,
+    UnsupportedAlgorithm,
+)
+from testbed.engines.fips203_checks import (
+    MLKEM_K,
+    mlkem_decapsulation_key_ok,
+    mlkem_encapsulation_key_ok,
+)
 
 
 class Kind(enum.StrEnum):
@@ -90,118 +65,6 @@ class Sizes:
 
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-# --------------------------------------------------------------------------------------
-# FIPS 203 key checks (done here, in Python, before any C library sees the key)
-
-Q_MLKEM = 3329
-MLKEM_K = {"ML-KEM-512": 2, "ML-KEM-768": 3, "ML-KEM-1024": 4}
-_MASKS: dict[int, tuple[int, int, int]] = {}
-
-
-def _masks(n_coeffs: int) -> tuple[int, int, int]:
-    """Masks for a SWAR range check over ``n_coeffs`` packed 12-bit coefficients.
-
-    Even-indexed coefficients sit in 24-bit lanes with 12 free bits above them; adding
-    4096 - 3329 to each lane carries into bit 12 of the lane exactly when the coefficient
-    is >= 3329.
-    """
-    cached = _MASKS.get(n_coeffs)
-    if cached is None:
-        lanes = n_coeffs // 2
-        lane_mask = sum(0xFFF << (24 * i) for i in range(lanes))
-        addend = sum((4096 - Q_MLKEM) << (24 * i) for i in range(lanes))
-        carry = sum(1 << (24 * i + 12) for i in range(lanes))
-        cached = _MASKS[n_coeffs] = (lane_mask, addend, carry)
-    return cached
-
-
-def mlkem_encapsulation_key_ok(alg: str, ek: bytes) -> bool:
-    """FIPS 203 section 7.2 modulus check: ByteEncode12(ByteDecode12(t)) == t.
-
-    True when every 12-bit coefficient of the ``384*k`` polynomial bytes is < 3329.
-    Lengths are checked by the caller.
-
-    >>> mlkem_encapsulation_key_ok("ML-KEM-512", bytes(800))
-    True
-    >>> mlkem_encapsulation_key_ok("ML-KEM-512", b"\\xff" * 800)
-    False
-    """
-    k = MLKEM_K[alg]
-    n_bytes = 384 * k
-    value = int.from_bytes(ek[:n_bytes], "little")
-    lane_mask, addend, carry = _masks(256 * k)
-    even = value & lane_mask
-    odd = (value >> 12) & lane_mask
-    return not (((even + addend) | (odd + addend)) & carry)
-
-
-def mlkem_decapsulation_key_ok(alg: str, dk: bytes) -> bool:
-    """FIPS 203 section 7.3 hash check of an expanded decapsulation key.
-
-    dk = dk_PKE (384k) || ek (384k + 32) || H(ek) (32) || z (32).
-    """
-    k = MLKEM_K[alg]
-    ek = dk[384 * k : 768 * k + 32]
-    h = dk[768 * k + 32 : 768 * k + 64]
-    return hashlib.sha3_256(ek).digest() == h and mlkem_encapsulation_key_ok(alg, ek)
-
-
-# --------------------------------------------------------------------------------------
-# A small LRU for parsed key objects
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class KeyCache(Generic[K, V]):
-    """A bounded mapping; ``on_evict`` releases native resources of dropped values."""
-
-    def __init__(self, maxsize: int = 32, on_evict: Callable[[V], None] | None = None):
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._maxsize = maxsize
-        self._on_evict = on_evict
-        self._lock = threading.Lock()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        """The cached value for ``key``, made with ``make()`` on a miss (thread-safe).
-
-        An evicted value is released at once, so a caller must not keep using a value
-        after many other keys have come in; engines use them within one call.
-        """
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-                return value
-        value = make()
-        evicted = []
-        with self._lock:
-            existing = self._data.get(key)
-            if existing is not None:  # another thread made it meanwhile
-                evicted.append(value)
-                value = existing
-            else:
-                self._data[key] = value
-                while len(self._data) > self._maxsize:
-                    evicted.append(self._data.popitem(last=False)[1])
-        if self._on_evict is not None:
-            for old in evicted:
-                self._on_evict(old)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            olds = list(self._data.values())
-            self._data.clear()
-        if self._on_evict is not None:
-            for old in olds:
-                self._on_evict(old)
-
-
-# --------------------------------------------------------------------------------------
-# The engine
 
 
 def _as_bytes(value: object, what: str, exc: type[EngineError]) -> bytes:
