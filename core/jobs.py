@@ -1,7 +1,8 @@
 """Jobs: one function starts a job, whichever runner runs it.
 
-A job is a row (`Job`) plus a handler registered for its kind (`job_kind`). `start_job`
-adds the job to the caller's transaction: the embedded default (SQLite) runs it on an
+A job is a row (`Job`) plus a handler registered for its kind (`job_kind`). The faces call
+`submit` (kind, params, private payload, per-organization limit), which calls `start_job`:
+that adds the job to the caller's transaction; the embedded default (SQLite) runs it on an
 in-process thread pool once that transaction commits; the scaled mode (PostgreSQL) defers
 it to procrastinate in the same transaction (see `core.job_queue`), and `pqcplan worker`
 processes run it. Nothing above `start_job` knows which.
@@ -47,7 +48,15 @@ BUSY_PATIENCE_S = 60.0
 
 
 class JobLimitReached(RuntimeError):
-    """The organization already runs as many jobs of this kind as it may."""
+    """The organization already runs as many jobs of this kind as it may: retry later."""
+
+    retry_after_s = 10
+
+    def __init__(self, kind: str, limit: int) -> None:
+        super().__init__(
+            f"your organization already runs {limit} {kind} jobs; wait for one to finish"
+        )
+        self.kind, self.limit = kind, limit
 
 
 class JobCancelled(RuntimeError):
@@ -186,6 +195,32 @@ def start_job(
         session.flush()
     backend.enqueue(session, job, payload or {})
     return job.id
+
+
+def submit(
+    backend: JobBackend,
+    session: Session,
+    principal: Principal,
+    organization_id: int,
+    kind: str,
+    params: dict[str, Any],
+    *,
+    private: dict[str, Any] | None = None,
+    limit: int | None = None,
+) -> Job:
+    """Start a job of ``kind`` for an organization, on behalf of ``principal``.
+
+    The one entry for the faces (API, web console, CLI): ``params`` are shown on the job;
+    ``private`` arguments (uploaded bytes...) travel with it unseen, together with who
+    started it (read back with `principal_from(ctx.payload["principal"])`). With ``limit``,
+    `JobLimitReached` when the organization already has that many of this kind queued or
+    running. The job runs once the caller's transaction commits.
+    """
+    if limit is not None and active_jobs(session, organization_id, kind) >= limit:
+        raise JobLimitReached(kind, limit)
+    job = Job(organization_id=organization_id, kind=kind, created_by=principal.name, params=params)
+    start_job(backend, session, job, {**(private or {}), "principal": caller(principal)})
+    return job
 
 
 # --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
 
 from app.api.deps import READ_METHODS
 from app.web import i18n, sessions
@@ -26,6 +27,7 @@ from core.tenancy import Forbidden, NotFound, Principal
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
 
 
 class WebError(Exception):
@@ -181,20 +183,45 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
+def form_model(model: type[M], **fields: Any) -> M:
+    """A request model built from a form's fields; a bad value is a 422 page naming it."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(part) for part in err.get("loc", ()))
+        raise WebError(422, err.get("msg", "invalid value"), f"form.{where}") from None
+
+
+def _set_cookie(
+    request: Request, response: Response, name: str, value: str, path: str, max_age: int | None
+) -> None:
+    """Only this site, never script, only over HTTPS when the page came over HTTPS."""
     response.set_cookie(
-        sessions.COOKIE,
-        token,
+        name,
+        value,
         httponly=True,
         samesite="strict",
-        path="/",
+        path=path,
         secure=request.url.scheme == "https",
-        max_age=int(sessions.LIFETIME.total_seconds()),
+        max_age=max_age,
     )
 
 
-def new_pre_csrf() -> str:
-    return secrets.token_urlsafe(24)
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    lifetime = int(sessions.LIFETIME.total_seconds())
+    _set_cookie(request, response, sessions.COOKIE, token, "/", lifetime)
+
+
+def signin_page(
+    request: Request, next_path: str, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The sign-in form with a fresh pre-session CSRF token (in its cookie and the form)."""
+    token = secrets.token_urlsafe(24)
+    context = {"csrf": token, "next": next_path, "error": error}
+    response = render(request, "signin.html", context, status=status)
+    _set_cookie(request, response, sessions.PRE_CSRF_COOKIE, token, "/signin", None)
+    return response
 
 
 def install_handlers(app: Any) -> None:

@@ -6,23 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.api.deps import SessionDep
 from app.api.routers import audit as api_audit
 from app.api.routers import keys as api_keys
 from app.api.routers import organizations as api_orgs
 from app.api.schemas import ApiKeyIn
-from app.web.core import User, WebError, page, redirect, render, require
+from app.web.core import User, form_model, page, redirect, render, require
 from core.choices import Role, Sector, Tier
 from inventory.schemas import OrganizationIn
 
 router = APIRouter(include_in_schema=False)
-
-
-def _invalid(exc: ValidationError) -> WebError:
-    err = exc.errors()[0]
-    return WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"])))
 
 
 @router.get("/admin")
@@ -58,10 +52,7 @@ def create_org(
     tier: Annotated[str, Form(max_length=40)],
 ) -> Response:
     require(user, Role.ADMIN)
-    try:
-        data = OrganizationIn(slug=slug, name=name, sector=sector, tier=tier)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    data = form_model(OrganizationIn, slug=slug, name=name, sector=sector, tier=tier)
     api_orgs.create_organization(data, session, user.principal)
     return redirect("/admin")
 
@@ -78,10 +69,7 @@ def issue(
 ) -> Response:
     """Answers the page itself (no redirect): the secret is shown this once, never stored."""
     require(user, Role.ADMIN)
-    try:
-        data = ApiKeyIn(organization_id=organization_id, role=role, name=name)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    data = form_model(ApiKeyIn, organization_id=organization_id, role=role, name=name)
     created = api_keys.create_key(data, session, user.principal)
     response = render(request, "key_issued.html", {"k": created}, status=201)
     response.headers["Cache-Control"] = "no-store"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.api.deps import SessionDep
 from app.api.routers import plans as api_plans
 from app.web.charts import hbar
-from app.web.core import User, WebError, page, redirect, render
+from app.web.core import User, form_model, page, redirect, render
 from core.errors import InputError
 from core.tenancy import get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -31,12 +29,6 @@ def _profiles(session: Any, org_id: int) -> list[tuple[str, str]]:
     out = [(p.id, p.name) for p in builtin_profiles().values()]
     out += [(c.profile_id, c.name) for c in service.custom_profiles(session, org_id)]
     return sorted(out)
-
-
-def _form_error(exc: ValidationError) -> WebError:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ()))
-    return WebError(422, err.get("msg", "invalid value"), f"form.{where}")
 
 
 @router.get("/plans")
@@ -60,21 +52,19 @@ def create_plan(
     capacity: Annotated[str, Form(max_length=12)] = "",
     start: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    try:
-        data = api_plans.PlanCreate(
-            profile=profile,
-            name=name or None,
-            crqc_year=crqc_year or None,
-            capacity=capacity or None,
-            start=start or None,
-            background=True,
-        )
-    except ValidationError as exc:
-        raise _form_error(exc) from None
+    data = form_model(
+        api_plans.PlanCreate,
+        profile=profile,
+        name=name or None,
+        crqc_year=crqc_year or None,
+        capacity=capacity or None,
+        start=start or None,
+        background=True,
+    )
     user.principal.require_write()
     org_id = target_org(session, user.principal, None)
-    answer = api_plans._start_plan_job(data, request, session, user.principal, org_id)
-    return redirect(f"/jobs/{json.loads(answer.body)['job_id']}")
+    job = api_plans.start_plan_job(request.app.state.jobs, session, user.principal, org_id, data)
+    return redirect(f"/jobs/{job.id}")
 
 
 @router.get("/plans/{plan_id}")
@@ -88,6 +78,7 @@ def plan(plan_id: int, request: Request, user: User, session: SessionDep) -> Res
 @router.post("/plans/{plan_id}/versions")
 @page
 def regenerate(plan_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    user.principal.require_write()
     out = api_plans.regenerate(plan_id, api_plans.Regenerate(), session, user.principal)
     return redirect(f"/plans/{plan_id}/versions/{out['number']}")
 
@@ -104,7 +95,7 @@ def version(
     phase: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     user.principal.require_read()
-    v = api_plans._version(session, plan_id, number, user.principal)
+    v = api_plans.scoped_version(session, plan_id, number, user.principal)
     view = version_view(session, v.id)
     progress, waves = view.progress, view.waves
     flagged, n_flagged = first_flagged(session, v.id, 20), view.flagged
@@ -152,10 +143,8 @@ def change_status(
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    try:
-        data = api_plans.StatusChange(status=status, note=note or None)
-    except ValidationError as exc:
-        raise _form_error(exc) from None
+    user.principal.require_write()
+    data = form_model(api_plans.StatusChange, status=status, note=note or None)
     task = api_plans.change_status(task_id, data, session, user.principal)
     target = back if back.startswith("/plans/") and not back.startswith("//") else "/plans"
     return redirect(f"{target}#task-{task['id']}")
@@ -202,10 +191,9 @@ def judge_page(
     org_id = target_org(session, user.principal, None)
     result = None
     if profile:
-        try:
-            data = api_plans.JudgeIn(profiles=profile, disagreements_only=disagreements_only)
-        except ValidationError as exc:
-            raise _form_error(exc) from None
+        data = form_model(
+            api_plans.JudgeIn, profiles=profile, disagreements_only=disagreements_only
+        )
         try:
             result = api_plans.judge_inventory(data, session, user.principal)
         except InputError as exc:

@@ -14,10 +14,9 @@ from app.web.core import (
     User,
     WebError,
     current_user,
-    new_pre_csrf,
     redirect,
-    render,
     set_session_cookie,
+    signin_page,
 )
 from core.choices import Role
 from inventory.exchange import csv_io
@@ -43,17 +42,7 @@ def home(request: Request) -> Response:
 
 @router.get("/signin")
 def signin_form(request: Request, next: str | None = None) -> Response:
-    token = new_pre_csrf()
-    response = render(request, "signin.html", {"csrf": token, "next": _safe_next(next)})
-    response.set_cookie(
-        sessions.PRE_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        path="/signin",
-        secure=request.url.scheme == "https",
-    )
-    return response
+    return signin_page(request, _safe_next(next))
 
 
 @router.post("/signin")
@@ -74,22 +63,7 @@ def signin(
     opened = sessions.open_session(session, api_key.strip())
     if opened is None:
         limiter.record_failure(client)
-        token = new_pre_csrf()
-        response = render(
-            request,
-            "signin.html",
-            {"csrf": token, "next": _safe_next(next), "error": "invalid or revoked API key"},
-            status=401,
-        )
-        response.set_cookie(
-            sessions.PRE_CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            path="/signin",
-            secure=request.url.scheme == "https",
-        )
-        return response
+        return signin_page(request, _safe_next(next), "invalid or revoked API key", status=401)
     token, principal = opened
     target = _safe_next(next)
     if target == "/":

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.api.deps import SessionDep
 from app.api.routers import discovery as api_discovery
-from app.web.core import User, WebError, page, redirect, render
+from app.web.core import User, form_model, page, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,15 +38,10 @@ async def start_scan(
     targets: Annotated[str, Form(max_length=300_000)],
 ) -> Response:
     user.principal.require_write()
-    try:
-        body = api_discovery.ScanIn(
-            kind=kind, targets=[t.strip() for t in targets.splitlines() if t.strip()]
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
-    answer = await run_in_threadpool(api_discovery._start, request, user.principal, None, body)
-    return redirect(f"/jobs/{json.loads(answer.body)['job_id']}")
+    lines = [t.strip() for t in targets.splitlines() if t.strip()]
+    body = form_model(api_discovery.ScanIn, kind=kind, targets=lines)
+    job = await run_in_threadpool(api_discovery.start_scan_job, request, user.principal, None, body)
+    return redirect(f"/jobs/{job.id}")
 
 
 @router.get("/scans/{scan_id}")

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.job_accepted import job_accepted
 from core.audit import record
-from core.jobs import JobContext, caller, job_kind, principal_from, start_job
+from core.jobs import JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import Forbidden, NotFound, Principal
 from inventory.discovery import service
@@ -106,30 +107,30 @@ def delete_scope(
     record(session, principal, "delete", "scan_scope", scope_id, org_id, {})
 
 
-def _start(request: Request, principal: Principal, org: int | None, body: ScanIn) -> Any:
-    sessions = request.app.state.sessionmaker
-    with sessions.begin() as session:
-        org_id = target_org(session, principal, org)
-        req = service.prepare(
-            session,
-            org_id,
-            body.kind,
-            body.targets,
-            timeout=body.timeout,
-            concurrency=body.concurrency,
-            password_env=body.password_env,
-        )  # out-of-scope targets stop here: 403 before a packet is sent
-        job = Job(
-            organization_id=org_id,
-            kind="scan",
-            created_by=principal.name,
-            params={"scan": body.kind, "targets": len(req.labels)},
-        )
-        private = {"body": body.model_dump(mode="json"), "principal": caller(principal)}
-        job_id = start_job(request.app.state.jobs, session, job, private)
+def _prepare(session: Session, org_id: int, body: ScanIn) -> service.ScanRequest:
+    """The scan's targets, checked against the organization's scopes (403 if outside)."""
+    return service.prepare(
+        session,
+        org_id,
+        body.kind,
+        body.targets,
+        timeout=body.timeout,
+        concurrency=body.concurrency,
+        password_env=body.password_env,
+    )
 
-    content = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
-    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=content)
+
+def start_scan_job(request: Request, principal: Principal, org: int | None, body: ScanIn) -> Job:
+    """Start a scan job in a transaction of its own; out-of-scope targets stop here, before
+    a packet is sent (the API's `POST /scans` and the web console's scan form)."""
+    with request.app.state.sessionmaker.begin() as session:
+        org_id = target_org(session, principal, org)
+        req = _prepare(session, org_id, body)
+        params = {"scan": body.kind, "targets": len(req.labels)}
+        private = {"body": body.model_dump(mode="json")}
+        return submit(
+            request.app.state.jobs, session, principal, org_id, "scan", params, private=private
+        )
 
 
 @job_kind("scan")
@@ -138,15 +139,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
     body, org_id = ScanIn.model_validate(ctx.payload["body"]), ctx.organization_id
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.plain.begin() as session:
-        req = service.prepare(
-            session,
-            org_id,
-            body.kind,
-            body.targets,
-            timeout=body.timeout,
-            concurrency=body.concurrency,
-            password_env=body.password_env,
-        )
+        req = _prepare(session, org_id, body)
     started = datetime.now(UTC)
     progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
     results = service.run(req, lambda f, m: progress(0.95 * f, m))
@@ -170,7 +163,8 @@ async def start_scan(
     body: ScanIn, request: Request, principal: InventoryWriter, organization_id: OrgQuery = None
 ) -> Any:
     """Start a scan job. Progress at `/api/v1/jobs/{job_id}`; its result names the scan."""
-    return await run_in_threadpool(_start, request, principal, organization_id, body)
+    job = await run_in_threadpool(start_scan_job, request, principal, organization_id, body)
+    return job_accepted(job)
 
 
 @router.get("/scans", response_model=list[ScanOut], response_model_exclude={"results"})

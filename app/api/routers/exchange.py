@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from sqlalchemy.orm import Session
+from fastapi.responses import PlainTextResponse, Response
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.job_accepted import job_accepted
 from app.api.schemas import ImportReportOut
-from core.audit import record
-from core.errors import InputError
-from core.jobs import JobContext, caller, job_kind, principal_from, start_job
-from core.models import Job
 from core.tenancy import Principal
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
-from inventory.exchange.cbom_import import import_cbom
+from inventory.exchange.imports import ImportKind, import_document, start_import_job
 from inventory.service.organizations import target_org
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
@@ -29,54 +22,23 @@ router = APIRouter(prefix="/api/v1", tags=["exchange"])
 OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
 
 
-def _import(session: Session, principal: Principal, org_id: int, kind: str, payload: bytes) -> dict:
-    """Parse and write one import inside the caller's transaction; returns the report."""
-    if kind == "cbom":
-        report = asdict(import_cbom(session, org_id, payload))
-    else:
-        try:
-            text = payload.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text (byte {exc.start})", "body") from exc
-        report = asdict(csv_io.import_csv(session, org_id, text))
-    summary = {k: v for k, v in report.items() if isinstance(v, int)}
-    record(session, principal, "import", kind, None, org_id, summary)
-    return {"kind": kind, "report": report}
-
-
 def _run_import(
     request: Request,
     principal: Principal,
     org: int | None,
-    kind: str,
+    kind: ImportKind,
     payload: bytes,
     background: bool,
 ) -> Any:
-    sessions = request.app.state.sessionmaker
-    with sessions.begin() as session:
+    with request.app.state.sessionmaker.begin() as session:
         org_id = target_org(session, principal, org)
         if not background:
-            return _import(session, principal, org_id, kind, payload)
-        job = Job(
-            organization_id=org_id,
-            kind="import",
-            created_by=principal.name,
-            params={"format": kind, "bytes": len(payload)},
-        )
-        private = {"data": base64.b64encode(payload).decode(), "principal": caller(principal)}
-        job_id = start_job(request.app.state.jobs, session, job, private)
-
-    body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
-    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
-
-
-@job_kind("import")
-def _import_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
-    kind, payload = ctx.params["format"], base64.b64decode(ctx.payload["data"])
-    progress(0.05, f"importing {kind} ({len(payload)} bytes)")
-    with ctx.sessions.begin() as job_session:
-        principal = principal_from(ctx.payload["principal"])
-        return _import(job_session, principal, ctx.organization_id, kind, payload)
+            return {
+                "kind": kind,
+                "report": import_document(session, principal, org_id, kind, payload),
+            }
+        job = start_import_job(request.app.state.jobs, session, principal, org_id, kind, payload)
+        return job_accepted(job)  # sent once this transaction has committed
 
 
 Background = Annotated[

@@ -6,14 +6,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.job_accepted import job_accepted
 from core.errors import InputError
 from core.field_limits import check_plan_date
-from core.jobs import JobContext, job_kind, start_job
+from core.jobs import JobBackend, JobContext, job_kind, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -111,22 +111,16 @@ def _generate(
         raise InputError(exc.message, exc.field or "profile") from None
 
 
-def _start_plan_job(
-    data: PlanCreate, request: Request, session: Any, principal: Principal, org_id: int
-) -> JSONResponse:
+def start_plan_job(
+    jobs: JobBackend, session: Any, principal: Principal, org_id: int, data: PlanCreate
+) -> Job:
+    """Plan generation as a job (runs once the caller's transaction commits); a profile the
+    organization cannot use is refused now, not in the job."""
     try:
-        service.resolve_profile(session, org_id, data.profile)  # refuse a bad profile now
+        service.resolve_profile(session, org_id, data.profile)
     except UnknownProfile as exc:
         raise InputError(str(exc), "profile") from None
-    job = Job(
-        organization_id=org_id,
-        kind="plan",
-        created_by=principal.name,
-        params=data.model_dump(mode="json"),
-    )
-    job_id = start_job(request.app.state.jobs, session, job)  # runs once this request commits
-    body = {"job_id": job_id, "status": "queued", "follow": f"/api/v1/jobs/{job_id}"}
-    return JSONResponse(status_code=status.HTTP_202_ACCEPTED, content=body)
+    return submit(jobs, session, principal, org_id, "plan", data.model_dump(mode="json"))
 
 
 @job_kind("plan")
@@ -142,7 +136,7 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
 
 
-def _version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
+def scoped_version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
     plan = get_scoped(session, Plan, plan_id, principal)
     version = service.version_by_number(session, plan.id, number)
     if version is None:
@@ -159,7 +153,9 @@ def create_plan(
     Large inventories: pass `background: true` to get a job at once (202)."""
     org_id = target_org(session, principal, data.organization_id)
     if data.background:
-        return _start_plan_job(data, request, session, principal, org_id)
+        return job_accepted(
+            start_plan_job(request.app.state.jobs, session, principal, org_id, data)
+        )
     version = _generate(
         session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
     )
@@ -219,7 +215,7 @@ def get_version(
     plan_id: int, number: int, session: SessionDep, principal: InventoryReader
 ) -> dict[str, Any]:
     """A version's summary and its progress per phase and sector."""
-    version = _version(session, plan_id, number, principal)
+    version = scoped_version(session, plan_id, number, principal)
     return _version_out(version) | {"progress": service.version_progress(session, version.id)}
 
 
@@ -235,7 +231,7 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    version = _version(session, plan_id, number, principal)
+    version = scoped_version(session, plan_id, number, principal)
     stmt = select(PlanTask).where(PlanTask.version_id == version.id)
     if phase:
         stmt = stmt.where(PlanTask.phase == phase)
@@ -256,7 +252,7 @@ def export_version(
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline."""
-    version = _version(session, plan_id, number, principal)
+    version = scoped_version(session, plan_id, number, principal)
     tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
     body = report.render(fmt, version.summary, tasks, service.progress(tasks))
     filename = f"plan-{plan_id}-v{number}.{fmt}"
@@ -275,8 +271,8 @@ def compare_versions(
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
 ) -> dict[str, Any]:
-    old = _version(session, plan_id, from_version, principal)
-    new = _version(session, plan_id, to_version, principal)
+    old = scoped_version(session, plan_id, from_version, principal)
+    new = scoped_version(session, plan_id, to_version, principal)
     diff = service.compare(
         [service.task_dict(t) for t in service.tasks_of(session, old.id)],
         [service.task_dict(t) for t in service.tasks_of(session, new.id)],
