@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import yaml
 from pydantic import ValidationError
@@ -30,6 +30,15 @@ from inventory.catalog.normalize import (
 from inventory.choices import Primitive, QuantumStatus
 
 DATA_FILE = Path(__file__).parent / "data" / "algorithms.yaml"
+
+
+class AlgorithmContext(TypedDict, total=False):
+    """What a source says beside an algorithm's name; see ``Catalog.resolve``."""
+
+    key_size: int | str | None
+    parameter_set: str | None
+    curve: str | None
+    primitive: Primitive | str | None
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,14 @@ class Catalog:
         curve: str | None = None,
         primitive: Primitive | str | None = None,
     ) -> AlgorithmInfo | None:
-        """The catalog entry for ``raw`` and its context, or None. See ``normalize``."""
+        """The catalog entry for an algorithm as spelled by a tool, protocol or file; None if
+        unknown.
+
+        Context decides what the name alone cannot: ``key_size`` (bits) for RSA, DH, DSA and
+        AES; ``curve`` (name or OID) for ECDSA, ECDH and EdDSA; ``parameter_set`` as CycloneDX
+        writes it ("768", "SHA2-128s", "P-256"); ``primitive`` to pick ECDSA over ECDH for a bare
+        curve or ``id-ecPublicKey``.
+        """
         if raw is None or not str(raw).strip():
             return None
         text = str(raw).strip()
@@ -268,21 +284,11 @@ class Catalog:
         combined = self._entries.get(f"{found.family}-{weak}")
         return combined if combined is not None else found
 
-    def normalize(
-        self,
-        raw: str | None,
-        *,
-        key_size: int | str | None = None,
-        parameter_set: str | None = None,
-        curve: str | None = None,
-        primitive: Primitive | str | None = None,
-    ) -> str | None:
+    def normalize(self, raw: str | None, **context: Unpack[AlgorithmContext]) -> str | None:
         """Canonical name for an algorithm as spelled by a tool, protocol or file; None if unknown.
 
-        Context decides what the name alone cannot: ``key_size`` (bits) for RSA, DH, DSA and
-        AES; ``curve`` (name or OID) for ECDSA, ECDH and EdDSA; ``parameter_set`` as CycloneDX
-        writes it ("768", "SHA2-128s", "P-256"); ``primitive`` to pick ECDSA over ECDH for a bare
-        curve or ``id-ecPublicKey``.
+        ``context`` is what ``resolve`` takes: ``key_size``, ``curve``, ``parameter_set``,
+        ``primitive``.
 
         >>> cat = get_catalog()
         >>> cat.normalize("sha256WithRSAEncryption", key_size=2048)
@@ -292,20 +298,10 @@ class Catalog:
         >>> cat.normalize("0x11ec")
         'X25519MLKEM768'
         """
-        found = self.resolve(
-            raw, key_size=key_size, parameter_set=parameter_set, curve=curve, primitive=primitive
-        )
+        found = self.resolve(raw, **context)
         return found.name if found else None
 
-    def classify(
-        self,
-        raw: str | None,
-        *,
-        key_size: int | str | None = None,
-        parameter_set: str | None = None,
-        curve: str | None = None,
-        primitive: Primitive | str | None = None,
-    ) -> Classification:
+    def classify(self, raw: str | None, **context: Unpack[AlgorithmContext]) -> Classification:
         """Quantum verdict with a reason in plain words; unknown names stay as written.
 
         >>> get_catalog().classify("RSA", key_size=2048).status
@@ -313,9 +309,7 @@ class Catalog:
         >>> get_catalog().classify("FooCipher-9").status
         <QuantumStatus.UNKNOWN: 'unknown'>
         """
-        info = self.resolve(
-            raw, key_size=key_size, parameter_set=parameter_set, curve=curve, primitive=primitive
-        )
+        info = self.resolve(raw, **context)
         if info is None:
             text = "" if raw is None else str(raw).strip()
             return Classification(

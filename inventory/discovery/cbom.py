@@ -35,6 +35,33 @@ _PRIMITIVE = {
 _SUITE_CODES = {name: code for code, name in {**TLS12_SUITES, **TLS13_SUITES}.items()}
 
 
+def _asset(ref: str, name: str, crypto: Json, properties: list[Json] | None = None) -> Json:
+    """A CycloneDX ``cryptographic-asset`` component."""
+    comp: Json = {
+        "type": "cryptographic-asset",
+        "bom-ref": ref,
+        "name": name,
+        "cryptoProperties": crypto,
+    }
+    if properties is not None:
+        comp["properties"] = properties
+    return comp
+
+
+def _material(kind: str, algorithm_ref: str, size: int | None, **more: Any) -> Json:
+    """``cryptoProperties`` of related crypto material (a public or private key)."""
+    props: Json = {"type": kind, "algorithmRef": algorithm_ref, **more}
+    if size:
+        props["size"] = size
+    return {"assetType": "related-crypto-material", "relatedCryptoMaterialProperties": props}
+
+
+def _protocol(kind: str, version: str, refs: list[str], **more: Any) -> Json:
+    """``cryptoProperties`` of a protocol; ``more`` (e.g. cipherSuites) precedes the refs."""
+    props: Json = {"type": kind, "version": version, **more, "cryptoRefArray": refs}
+    return {"assetType": "protocol", "protocolProperties": props}
+
+
 class _Doc:
     def __init__(self) -> None:
         self.components: dict[str, Json] = {}
@@ -63,16 +90,15 @@ class _Doc:
             ap: Json = {"primitive": cdx_prim}
             if info is not None and info.nist_category:
                 ap["nistQuantumSecurityLevel"] = info.nist_category
-            comp: Json = {
-                "type": "cryptographic-asset",
-                "bom-ref": ref,
-                "name": name,
-                "cryptoProperties": {"assetType": "algorithm", "algorithmProperties": ap},
-                "properties": [
+            comp = _asset(
+                ref,
+                name,
+                {"assetType": "algorithm", "algorithmProperties": ap},
+                [
                     {"name": "pqcplan:quantum_status", "value": c.status.value},
                     {"name": "pqcplan:seen_as", "value": raw},
                 ],
-            }
+            )
             oid = info.oids[0] if info is not None and info.oids else None
             if oid:
                 comp["cryptoProperties"]["oid"] = oid
@@ -88,24 +114,15 @@ class _Doc:
             cert.public_key_algorithm, "signature", key_size=cert.key_size, curve=cert.curve
         )
         key_ref = f"public-key:{cert.sha256}"
-        self.components[key_ref] = {
-            "type": "cryptographic-asset",
-            "bom-ref": key_ref,
-            "name": f"{cert.public_key_algorithm} public key of {cert.subject}",
-            "cryptoProperties": {
-                "assetType": "related-crypto-material",
-                "relatedCryptoMaterialProperties": {
-                    "type": "public-key",
-                    "algorithmRef": key_alg,
-                    **({"size": cert.key_size} if cert.key_size else {}),
-                },
-            },
-        }
-        self.components[ref] = {
-            "type": "cryptographic-asset",
-            "bom-ref": ref,
-            "name": cert.subject or cert.sha256,
-            "cryptoProperties": {
+        self.components[key_ref] = _asset(
+            key_ref,
+            f"{cert.public_key_algorithm} public key of {cert.subject}",
+            _material("public-key", key_alg, cert.key_size),
+        )
+        self.components[ref] = _asset(
+            ref,
+            cert.subject or cert.sha256,
+            {
                 "assetType": "certificate",
                 "certificateProperties": {
                     "subjectName": cert.subject,
@@ -117,9 +134,9 @@ class _Doc:
                     "certificateFormat": "X.509",
                 },
             },
-            "properties": [{"name": "pqcplan:sha256", "value": cert.sha256}]
+            [{"name": "pqcplan:sha256", "value": cert.sha256}]
             + [{"name": "pqcplan:problem", "value": p} for p in cert.problems],
-        }
+        )
         return ref
 
     def tls(self, r: TlsResult) -> None:
@@ -142,24 +159,15 @@ class _Doc:
             ref = f"protocol:tls:{r.target}:{version}"
             number = version.removeprefix("TLSv")
             these = [s for s in suites if (s["name"] in r.tls13_suites) == (number == "1.3")]
-            self.components[ref] = {
-                "type": "cryptographic-asset",
-                "bom-ref": ref,
-                "name": f"TLS {number} {r.target}",
-                "cryptoProperties": {
-                    "assetType": "protocol",
-                    "protocolProperties": {
-                        "type": "tls",
-                        "version": number,
-                        "cipherSuites": these,
-                        "cryptoRefArray": refs,
-                    },
-                },
-                "properties": [
+            self.components[ref] = _asset(
+                ref,
+                f"TLS {number} {r.target}",
+                _protocol("tls", number, refs, cipherSuites=these),
+                [
                     {"name": "pqcplan:tls:groups", "value": ",".join(r.groups)},
                     {"name": "pqcplan:tls:hybrid_groups", "value": ",".join(r.hybrid_groups)},
                 ],
-            }
+            )
             self.depends.setdefault(service_ref, []).append(ref)
         self._service(service_ref, f"TLS endpoint {r.target}", r.target)
 
@@ -179,24 +187,16 @@ class _Doc:
         for hk in r.host_keys:
             refs.add(self.algorithm(hk.key_type, "signature", key_size=hk.bits))
         ref = f"protocol:ssh:{r.target}"
-        self.components[ref] = {
-            "type": "cryptographic-asset",
-            "bom-ref": ref,
-            "name": f"SSH {r.target}",
-            "cryptoProperties": {
-                "assetType": "protocol",
-                "protocolProperties": {
-                    "type": "ssh",
-                    "version": "2.0",
-                    "cryptoRefArray": sorted(refs),
-                },
-            },
-            "properties": [{"name": "pqcplan:ssh:banner", "value": r.banner or ""}]
+        self.components[ref] = _asset(
+            ref,
+            f"SSH {r.target}",
+            _protocol("ssh", "2.0", sorted(refs)),
+            [{"name": "pqcplan:ssh:banner", "value": r.banner or ""}]
             + [
                 {"name": "pqcplan:ssh:host_key", "value": f"{k.algorithm} {k.sha256}"}
                 for k in r.host_keys
             ],
-        }
+        )
         self.depends[service_ref] = [ref]
         self._service(service_ref, f"SSH endpoint {r.target}", r.target)
 
@@ -210,24 +210,14 @@ class _Doc:
                 alg = self.algorithm(
                     item.algorithm, "signature", key_size=item.key_size, curve=item.curve
                 )
-                ref = f"{item.kind.replace('_', '-')}:{item.fingerprint or item.where}"
-                self.components[ref] = {
-                    "type": "cryptographic-asset",
-                    "bom-ref": ref,
-                    "name": f"{item.algorithm} {item.kind.replace('_', ' ')} in {item.path}",
-                    "cryptoProperties": {
-                        "assetType": "related-crypto-material",
-                        "relatedCryptoMaterialProperties": {
-                            "type": item.kind.replace("_", "-"),
-                            "algorithmRef": alg,
-                            "format": item.format,
-                            **({"size": item.key_size} if item.key_size else {}),
-                        },
-                    },
-                    "properties": [
-                        {"name": "pqcplan:location", "value": f"{item.path} {item.where}"}
-                    ],
-                }
+                kind = item.kind.replace("_", "-")
+                ref = f"{kind}:{item.fingerprint or item.where}"
+                self.components[ref] = _asset(
+                    ref,
+                    f"{item.algorithm} {item.kind.replace('_', ' ')} in {item.path}",
+                    _material(kind, alg, item.key_size, format=item.format),
+                    [{"name": "pqcplan:location", "value": f"{item.path} {item.where}"}],
+                )
                 refs.append(ref)
         self.components[store_ref] = {
             "type": "data",

@@ -20,6 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from inventory.catalog import get_catalog
+from inventory.discovery.endpoint_scan import (
+    EndpointResult,
+    ScanFailure,
+    connect,
+    run_within,
+    scan_all,
+)
 
 CLIENT_BANNER = b"SSH-2.0-pqcplan_discovery\r\n"
 MSG_KEXINIT, MSG_KEX_ECDH_INIT, MSG_KEX_ECDH_REPLY = 20, 30, 31
@@ -34,12 +41,6 @@ _OUR_KEX = (
     "ecdh-sha2-nistp384",
     "ecdh-sha2-nistp521",
 )
-
-
-class SshFailure(Exception):
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -59,11 +60,7 @@ class NamedAlgorithm:
 
 
 @dataclass
-class SshResult:
-    host: str
-    port: int
-    status: str = "ok"
-    error: str | None = None
+class SshResult(EndpointResult):
     banner: str | None = None
     kex: list[str] = field(default_factory=list)
     host_key_algorithms: list[str] = field(default_factory=list)
@@ -74,10 +71,6 @@ class SshResult:
     classified: dict[str, list[NamedAlgorithm]] = field(default_factory=dict)
     connections: int = 0
     seconds: float = 0.0
-
-    @property
-    def target(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def hybrid_kex(self) -> list[str]:
@@ -108,7 +101,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
-            raise SshFailure("error", "protocol error: truncated SSH message")
+            raise ScanFailure("error", "protocol error: truncated SSH message")
         out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
@@ -124,13 +117,13 @@ class _Reader:
         try:
             return [n for n in raw.decode("ascii").split(",") if n]
         except UnicodeDecodeError as exc:
-            raise SshFailure("error", "protocol error: non-ASCII algorithm name") from exc
+            raise ScanFailure("error", "protocol error: non-ASCII algorithm name") from exc
 
 
 def parse_kexinit(payload: bytes) -> list[list[str]]:
     """The ten name-lists of a KEXINIT payload (message number included)."""
     if not payload or payload[0] != MSG_KEXINIT:
-        raise SshFailure("error", f"protocol error: expected KEXINIT, got message {payload[:1]!r}")
+        raise ScanFailure("error", f"protocol error: expected KEXINIT, got message {payload[:1]!r}")
     r = _Reader(payload)
     r.take(17)
     return [r.names() for _ in range(10)]
@@ -190,28 +183,28 @@ class _Conn:
                 line = await self.reader.readuntil(b"\n")
             except asyncio.IncompleteReadError as exc:
                 if exc.partial:
-                    raise SshFailure("not_ssh", f"not SSH: {exc.partial[:40]!r}") from exc
-                raise SshFailure("closed", "closed before sending a banner") from exc
+                    raise ScanFailure("not_ssh", f"not SSH: {exc.partial[:40]!r}") from exc
+                raise ScanFailure("closed", "closed before sending a banner") from exc
             except asyncio.LimitOverrunError as exc:
-                raise SshFailure(
+                raise ScanFailure(
                     "not_ssh", "not SSH: an over-long line instead of a banner"
                 ) from exc
             if line.startswith(b"SSH-"):
                 text = line.rstrip(b"\r\n").decode("utf-8", "replace")
                 if not text.startswith(("SSH-2.0-", "SSH-1.99-")):
-                    raise SshFailure("error", f"unsupported SSH version: {text}")
+                    raise ScanFailure("error", f"unsupported SSH version: {text}")
                 return text
-        raise SshFailure("not_ssh", "not SSH: no version line within 50 lines")
+        raise ScanFailure("not_ssh", "not SSH: no version line within 50 lines")
 
     async def packet(self) -> bytes:
         try:
             head = await self.reader.readexactly(5)
             length, pad = struct.unpack("!IB", head)
             if length > MAX_PACKET or length < pad + 1:
-                raise SshFailure("error", f"protocol error: packet length {length}")
+                raise ScanFailure("error", f"protocol error: packet length {length}")
             rest = await self.reader.readexactly(length - 1)
         except asyncio.IncompleteReadError as exc:
-            raise SshFailure("closed", "closed in the middle of the key exchange") from exc
+            raise ScanFailure("closed", "closed in the middle of the key exchange") from exc
         return rest[: length - 1 - pad]
 
     def send(self, payload: bytes) -> None:
@@ -243,12 +236,7 @@ class _SshScan:
     async def connect(self) -> _Conn:
         r = self.result
         r.connections += 1
-        try:
-            reader, writer = await asyncio.open_connection(r.host, r.port, limit=8192)
-        except ConnectionRefusedError as exc:
-            raise SshFailure("refused", f"connection refused: {exc.strerror}") from exc
-        except OSError as exc:
-            raise SshFailure("error", f"cannot connect: {exc}") from exc
+        reader, writer = await connect(r.host, r.port, limit=8192)
         writer.write(CLIENT_BANNER)
         return _Conn(reader, writer)
 
@@ -302,25 +290,7 @@ class _SshScan:
 async def scan_ssh_endpoint(host: str, port: int, timeout: float = 10.0) -> SshResult:
     """Scan one SSH endpoint; failures become the result's ``status``, never raise."""
     get_catalog()  # loaded once, outside the timeout: the first load blocks for a while
-    scan = _SshScan(host, port)
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout):
-            return await scan.run()
-    except SshFailure as exc:
-        status, message = exc.status, str(exc)
-    except TimeoutError:
-        status, message = "timeout", f"no complete answer within {timeout:g} s"
-    except OSError as exc:
-        status, message = "error", f"network error: {exc}"
-    return SshResult(
-        host=host,
-        port=port,
-        status=status,
-        error=message,
-        connections=scan.result.connections,
-        seconds=time.perf_counter() - started,
-    )
+    return await run_within(_SshScan(host, port), timeout)
 
 
 async def scan_ssh_many(
@@ -330,13 +300,7 @@ async def scan_ssh_many(
     concurrency: int = 64,
     on_result: Callable[[SshResult], None] | None = None,
 ) -> list[SshResult]:
-    sem = asyncio.Semaphore(concurrency)
-
     async def one(host: str, port: int) -> SshResult:
-        async with sem:
-            result = await scan_ssh_endpoint(host, port, timeout)
-        if on_result is not None:
-            on_result(result)
-        return result
+        return await scan_ssh_endpoint(host, port, timeout)
 
-    return list(await asyncio.gather(*(one(h, p) for h, p in targets)))
+    return await scan_all(targets, one, concurrency=concurrency, on_result=on_result)

@@ -38,6 +38,13 @@ from dataclasses import asdict, dataclass, field
 
 from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, der_facts
+from inventory.discovery.endpoint_scan import (
+    EndpointResult,
+    ScanFailure,
+    connect,
+    run_within,
+    scan_all,
+)
 from inventory.discovery.tlswire import (
     ECDHE_SUITES,
     GROUPS,
@@ -63,15 +70,7 @@ from inventory.discovery.tlswire import (
     records,
 )
 
-STATUSES = ("ok", "refused", "timeout", "not_tls", "closed", "error")
-
-
-class TargetFailure(Exception):
-    """The target cannot be scanned; ``status`` is one of ``STATUSES``."""
-
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+STATUSES = ("ok", "refused", "timeout", "not_tls", "closed", "error")  # of a ScanFailure
 
 
 @dataclass
@@ -83,11 +82,7 @@ class ScanOptions:
 
 
 @dataclass
-class TlsResult:
-    host: str
-    port: int
-    status: str = "ok"
-    error: str | None = None
+class TlsResult(EndpointResult):
     versions: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # accepted, server's preference first
     group_codepoints: list[int] = field(default_factory=list)
@@ -101,10 +96,6 @@ class TlsResult:
     certificates: list[CertFacts] = field(default_factory=list)
     connections: int = 0
     seconds: float = 0.0
-
-    @property
-    def target(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def hybrid_groups(self) -> list[str]:
@@ -132,12 +123,7 @@ class _Probe:
         "tls13" (decrypt to CertificateVerify, with ``share`` for the key exchange).
         """
         self.result.connections += 1
-        try:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-        except ConnectionRefusedError as exc:
-            raise TargetFailure("refused", f"connection refused: {exc.strerror}") from exc
-        except OSError as exc:
-            raise TargetFailure("error", f"cannot connect: {exc}") from exc
+        reader, writer = await connect(self.host, self.port)
         try:
             ch = hello.encode()
             writer.write(records(ch, hello.version))
@@ -163,11 +149,11 @@ class _Probe:
             except asyncio.IncompleteReadError as exc:
                 if exc.partial and not _plausible_header(exc.partial):
                     msg = f"not TLS: first bytes {exc.partial!r}"
-                    raise TargetFailure("not_tls", msg) from exc
+                    raise ScanFailure("not_tls", msg) from exc
                 return (sh, extra) if sh and until == "hello" else (None, extra)
             kind, major, length = header[0], header[1], struct.unpack("!H", header[3:5])[0]
             if kind not in (20, 21, 22, 23) or major != 3 or length > 16384 + 2048:
-                raise TargetFailure("not_tls", f"not TLS: first bytes {header!r}")
+                raise ScanFailure("not_tls", f"not TLS: first bytes {header!r}")
             try:
                 payload = await reader.readexactly(length)
             except asyncio.IncompleteReadError:
@@ -268,7 +254,7 @@ class _EndpointScan:
         try:
             infos = await loop.getaddrinfo(self.sni, self.result.port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise TargetFailure("error", f"cannot resolve {self.sni}: {exc.strerror}") from exc
+            raise ScanFailure("error", f"cannot resolve {self.sni}: {exc.strerror}") from exc
         self.probe.host = infos[0][4][0]
 
     async def run(self) -> TlsResult:
@@ -285,9 +271,9 @@ class _EndpointScan:
         first12 = await self._old_versions()
         if not r.versions:
             if answer is None and first12 is None:
-                raise TargetFailure("closed", "the server closed every handshake unanswered")
+                raise ScanFailure("closed", "the server closed every handshake unanswered")
             why = answer.name if isinstance(answer, Alert) else "no usable answer"
-            raise TargetFailure("error", f"no TLS version from 1.0 to 1.3 accepted ({why})")
+            raise ScanFailure("error", f"no TLS version from 1.0 to 1.3 accepted ({why})")
         if VERSION_NAMES[TLS12] in r.versions:
             if self.options.cipher_suites:
                 await self._suites12()
@@ -443,30 +429,7 @@ async def scan_endpoint(host: str, port: int, options: ScanOptions | None = None
     options = options or ScanOptions()
     get_catalog()  # loaded once, outside the timeout: the first load blocks for a while
     scan = _EndpointScan(host, port, options)
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(options.timeout):
-            return await scan.run()
-    except TargetFailure as exc:
-        return _failed(host, port, exc.status, str(exc), scan.result, started)
-    except TimeoutError:
-        msg = f"no complete answer within {options.timeout:g} s"
-        return _failed(host, port, "timeout", msg, scan.result, started)
-    except (ProtocolViolation, ValueError) as exc:
-        return _failed(host, port, "error", f"protocol error: {exc}", scan.result, started)
-    except OSError as exc:
-        return _failed(host, port, "error", f"network error: {exc}", scan.result, started)
-
-
-def _failed(host, port, status, message, partial: TlsResult, started: float) -> TlsResult:
-    return TlsResult(
-        host=host,
-        port=port,
-        status=status,
-        error=message,
-        connections=partial.connections,
-        seconds=time.perf_counter() - started,
-    )
+    return await run_within(scan, options.timeout, protocol_errors=(ProtocolViolation, ValueError))
 
 
 async def scan_many(
@@ -477,13 +440,8 @@ async def scan_many(
     on_result: Callable[[TlsResult], None] | None = None,
 ) -> list[TlsResult]:
     """Scan every target with at most ``concurrency`` at once; results in target order."""
-    sem = asyncio.Semaphore(concurrency)
 
     async def one(host: str, port: int) -> TlsResult:
-        async with sem:
-            result = await scan_endpoint(host, port, options)
-        if on_result is not None:
-            on_result(result)
-        return result
+        return await scan_endpoint(host, port, options)
 
-    return list(await asyncio.gather(*(one(h, p) for h, p in targets)))
+    return await scan_all(targets, one, concurrency=concurrency, on_result=on_result)

@@ -38,14 +38,25 @@ from inventory.choices import (
 )
 
 
+def _keyed_by_ref(*indexes: Index, pagination: str) -> tuple[UniqueConstraint | Index, ...]:
+    """Table arguments of a tenant table whose rows a source names by ``ref``.
+
+    ``ref`` is unique within an organization, and the index named ``pagination`` serves keyset
+    pagination inside one tenant: WHERE organization_id = ? AND id > ? ORDER BY id.
+    """
+    return (
+        UniqueConstraint("organization_id", "ref"),
+        Index(pagination, "organization_id", "id"),
+        *indexes,
+    )
+
+
 class Asset(TenantMixin, TimestampMixin, Base):
     __tablename__ = "assets"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "ref"),
-        # keyset pagination inside one tenant: WHERE organization_id = ? AND id > ? ORDER BY id
-        Index("ix_assets_org_id", "organization_id", "id"),
+    __table_args__ = _keyed_by_ref(
         Index("ix_assets_org_type", "organization_id", "asset_type"),
         Index("ix_assets_org_exposure", "organization_id", "exposure"),
+        pagination="ix_assets_org_id",
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,9 +90,7 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
     """One use of one algorithm inside one asset, with the evidence it was seen by."""
 
     __tablename__ = "crypto_usages"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "ref"),
-        Index("ix_usages_org_id", "organization_id", "id"),
+    __table_args__ = _keyed_by_ref(
         Index("ix_usages_org_status", "organization_id", "quantum_status"),
         Index("ix_usages_org_algorithm", "organization_id", "algorithm"),
         # the summary's count per algorithm and status reads this index alone (migration 0009)
@@ -89,6 +98,7 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
         # "assets having a usage with this status / algorithm" probes these per asset
         Index("ix_usages_asset_status", "asset_id", "quantum_status"),
         Index("ix_usages_asset_algorithm", "asset_id", "algorithm"),
+        pagination="ix_usages_org_id",
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,119 @@
+"""What the TLS and SSH endpoint scanners share: the failure a target becomes, the head of
+every result, one connection, the time budget per target and the bounded fan-out.
+
+A target that refuses, hangs or answers with something else is not an error of the scan:
+it becomes that target's result, with a ``status`` and a plain-words ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+
+class ScanFailure(Exception):
+    """The target cannot be scanned; ``status`` says why (refused, timeout, closed...)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class EndpointResult:
+    """The head every endpoint result starts with; each scanner adds its facts after it."""
+
+    host: str
+    port: int
+    status: str = "ok"
+    error: str | None = None
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class CountedResult(Protocol):
+    host: str
+    port: int
+    connections: int
+
+
+R = TypeVar("R", bound=CountedResult)
+
+
+class EndpointScan(Protocol[R]):
+    """One target's scan: ``run`` fills ``result`` and returns it."""
+
+    result: R
+
+    def run(self) -> Awaitable[R]: ...
+
+
+async def connect(
+    host: str, port: int, *, limit: int = 2**16
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open one TCP connection; a refusal or a network error becomes a ``ScanFailure``."""
+    try:
+        return await asyncio.open_connection(host, port, limit=limit)
+    except ConnectionRefusedError as exc:
+        raise ScanFailure("refused", f"connection refused: {exc.strerror}") from exc
+    except OSError as exc:
+        raise ScanFailure("error", f"cannot connect: {exc}") from exc
+
+
+async def run_within(
+    scan: EndpointScan[R],
+    timeout: float,
+    *,
+    protocol_errors: tuple[type[Exception], ...] = (),
+) -> R:
+    """The scan's result, or a fresh one that says why it failed; never raises.
+
+    A failed result keeps only the target, the connections made and the time spent: partial
+    facts are dropped, so a result is either complete or plainly marked as failed.
+    """
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout):
+            return await scan.run()
+    except ScanFailure as exc:
+        status, message = exc.status, str(exc)
+    except TimeoutError:
+        status, message = "timeout", f"no complete answer within {timeout:g} s"
+    except protocol_errors as exc:
+        status, message = "error", f"protocol error: {exc}"
+    except OSError as exc:
+        status, message = "error", f"network error: {exc}"
+    partial = scan.result
+    return type(partial)(
+        host=partial.host,
+        port=partial.port,
+        status=status,
+        error=message,
+        connections=partial.connections,
+        seconds=time.perf_counter() - started,
+    )
+
+
+async def scan_all(
+    targets: Iterable[tuple[str, int]],
+    scan_one: Callable[[str, int], Awaitable[R]],
+    *,
+    concurrency: int,
+    on_result: Callable[[R], None] | None = None,
+) -> list[R]:
+    """Scan every target with at most ``concurrency`` at once; results in target order."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(host: str, port: int) -> R:
+        async with sem:
+            result = await scan_one(host, port)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(h, p) for h, p in targets)))
