@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +21,7 @@ from core.field_limits import limit
 from core.input_checks import text_problem
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
+from inventory.exchange.report import CsvImportReport
 from inventory.exchange.spreadsheet import guard_cell, unguard_cell
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.schemas import AssetIn, UsageFields
@@ -67,18 +67,6 @@ USAGE_COLUMNS = [
 ]
 COLUMNS = [*ASSET_COLUMNS, *USAGE_COLUMNS, "depends_on"]
 REQUIRED = {"asset_name", "asset_type"}
-
-
-@dataclass
-class CsvImportReport:
-    rows: int = 0
-    assets_created: int = 0
-    assets_updated: int = 0
-    usages_created: int = 0
-    usages_updated: int = 0
-    dependencies_created: int = 0
-    unknown_algorithms: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def template() -> str:

@@ -1,0 +1,119 @@
+"""Field coercion: read one JSON value as the type the model needs, or raise `InputError`
+naming its JSON path. `None` (an absent field) passes through as None, or [] and {} for lists
+and objects. `child_path` writes the path of a key the way JSONPath does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from core.errors import InputError
+from core.field_limits import check_observed
+from inventory.choices import (
+    AssetType,
+    Criticality,
+    CryptoFunction,
+    DataSensitivity,
+    Environment,
+    Exposure,
+    QuantumStatus,
+    Source,
+)
+from inventory.exchange.cbom_common import parse_datetime
+
+# Columns our own `pqcplan:*` properties carry that are not plain text.
+ENUM_COLUMNS: dict[str, type[StrEnum]] = {
+    "asset_type": AssetType,
+    "environment": Environment,
+    "criticality": Criticality,
+    "exposure": Exposure,
+    "data_sensitivity": DataSensitivity,
+    "function": CryptoFunction,
+    "quantum_status": QuantumStatus,
+    "source": Source,
+}
+INT_COLUMNS = frozenset({"secrecy_years", "key_size"})
+DATETIME_COLUMNS = frozenset({"first_seen", "last_seen"})
+
+
+def child_path(path: str, key: str) -> str:
+    """>>> child_path("$.components[0]", "name"), child_path("$", "bom-ref")
+    ('$.components[0].name', "$['bom-ref']")
+    """
+    if key.isidentifier() and key.isascii():
+        return f"{path}.{key}"
+    return f"{path}['{key}']"
+
+
+def opt_str(value: Any, path: str, what: str, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise InputError(f"{what} is missing", path)
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a string, not {type(value).__name__}", path)
+    if required and not value.strip():
+        raise InputError(f"{what} is empty", path)
+    return value
+
+
+def opt_int(value: Any, path: str, what: str) -> int | None:
+    """An integer, or a string of digits (some tools quote key sizes)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise InputError(f"{what} must be an integer", path)
+    return value
+
+
+def opt_list(value: Any, path: str, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{what} must be a list", path)
+    return value
+
+
+def opt_obj(value: Any, path: str, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{what} must be an object", path)
+    return value
+
+
+def opt_date(value: Any, path: str, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:  # the same window as the API and the CSV import (core.field_limits)
+        return check_observed(parse_datetime(value))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"{what} is not an ISO 8601 date-time: {value!r} ({exc})", path) from exc
+
+
+def enum_value(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:
+    try:
+        return enum_cls(value)
+    except ValueError as exc:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise InputError(f"{what} {value!r} is not one of: {allowed}", path) from exc
+
+
+def column_value(col: str, value: str | None, path: str) -> Any:
+    """The value of a `pqcplan:asset:<col>` / `pqcplan:usage:<col>` property, typed."""
+    if value is None:
+        return None
+    if col in ENUM_COLUMNS:
+        return enum_value(ENUM_COLUMNS[col], value, path, col)
+    if col in INT_COLUMNS:
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise InputError(f"{col} must be an integer, not {value!r}", path) from exc
+    if col in DATETIME_COLUMNS:
+        return opt_date(value, path, col)
+    return value
