@@ -1,4 +1,5 @@
-"""Typed FastAPI dependencies: the database session (one transaction per request) and the caller."""
+"""Typed FastAPI dependencies: the database session (one transaction per request), the
+caller, and who may reach what (every role check of the API is one of these)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from app.api.auth_throttle import FailureLimiter
+from app.api.schemas.discovery import ScopeIn
 from app.settings import Settings
 from core.apikeys import authenticate
 from core.choices import Role
 from core.db import READ_ONLY
-from core.tenancy import Forbidden, Principal
+from core.models import Job
+from core.tenancy import Forbidden, NotFound, Principal, get_scoped
+from testbed import benchmark_runs
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
@@ -112,27 +116,71 @@ def require_role(*roles: Role, what: str) -> Callable[[Principal], Principal]:
 
 
 # Who may reach what: every authenticated route takes exactly one of these (README, API).
+INVENTORY_READERS = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
+INVENTORY_WRITERS = frozenset({Role.ADMIN, Role.OFFICER})
+TESTBED_READERS = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR, Role.VENDOR})
+TESTBED_WRITERS = frozenset({Role.ADMIN, Role.OFFICER, Role.VENDOR})
+WRITE_INVENTORY = "change inventory or plans"
+
 AnyRole = PrincipalDep
 InventoryReader = Annotated[
-    Principal,
-    Depends(require_role(Role.ADMIN, Role.OFFICER, Role.AUDITOR, what="read inventory or plans")),
+    Principal, Depends(require_role(*INVENTORY_READERS, what="read inventory or plans"))
 ]
 InventoryWriter = Annotated[
-    Principal,
-    Depends(require_role(Role.ADMIN, Role.OFFICER, what="change inventory or plans")),
+    Principal, Depends(require_role(*INVENTORY_WRITERS, what=WRITE_INVENTORY))
 ]
 TestbedReader = Annotated[
-    Principal,
-    Depends(
-        require_role(
-            Role.ADMIN, Role.OFFICER, Role.AUDITOR, Role.VENDOR, what="read testbed results"
-        )
-    ),
+    Principal, Depends(require_role(*TESTBED_READERS, what="read testbed results"))
 ]
 TestbedWriter = Annotated[
-    Principal,
-    Depends(require_role(Role.ADMIN, Role.OFFICER, Role.VENDOR, what="run testbed work")),
+    Principal, Depends(require_role(*TESTBED_WRITERS, what="run testbed work"))
 ]
 Admin = Annotated[
     Principal, Depends(require_role(Role.ADMIN, what="manage organizations or API keys"))
 ]
+
+
+# Checks that depend on the row or the body as well as the role.
+TESTBED_JOB_KINDS = frozenset({benchmark_runs.JOB_KIND})
+
+
+def job_kinds_seen_by(principal: PrincipalDep) -> frozenset[str] | None:
+    """The job kinds a principal may see; None means every kind. Vendors get the testbed
+    only: an import or plan job carries inventory data in its report and summary."""
+    return TESTBED_JOB_KINDS if principal.role is Role.VENDOR else None
+
+
+SeenJobKinds = Annotated[frozenset[str] | None, Depends(job_kinds_seen_by)]
+
+
+def visible_job(
+    job_id: int, session: SessionDep, principal: PrincipalDep, kinds: SeenJobKinds
+) -> Job:
+    """The job at `{job_id}` if the caller may see it, else 404 (as another tenant's row)."""
+    job = get_scoped(session, Job, job_id, principal)
+    if kinds is not None and job.kind not in kinds:
+        raise NotFound(f"Job {job_id} not found")
+    return job
+
+
+VisibleJob = Annotated[Job, Depends(visible_job)]
+
+
+def cancellable_job(principal: TestbedWriter, job: VisibleJob) -> Job:
+    """Testbed jobs: whoever runs testbed work; inventory and plan jobs: officers and admins."""
+    if job.kind not in TESTBED_JOB_KINDS and principal.role not in INVENTORY_WRITERS:
+        raise Forbidden(f"role '{principal.role}' cannot {WRITE_INVENTORY}")
+    return job
+
+
+CancellableJob = Annotated[Job, Depends(cancellable_job)]
+
+
+def _admin_for_directories(body: ScopeIn, principal: InventoryWriter) -> None:
+    """A directory scope is on this server's disk: only an administrator may open one."""
+    if body.kind == "path" and principal.role is not Role.ADMIN:
+        raise Forbidden("only an administrator may register a directory of this server")
+
+
+AdminForDirectories = Depends(_admin_for_directories)
+"""`dependencies=[AdminForDirectories]` on a route that takes a `ScopeIn` body."""

@@ -1,29 +1,42 @@
-"""Map the project's exceptions to HTTP answers: a 4xx that names the problem, never a 500."""
+"""Map the project's exceptions to HTTP answers: a 4xx that names the problem, never a 500.
+
+The one place where a domain error becomes a status code: services and routes raise typed
+errors (`core.errors`, `core.tenancy`, the testbed's and the planner's own) and never build
+an `HTTPException` for them. `DOMAIN_ERRORS` lists each type with its answer.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, is_busy
 from core.errors import Conflict, InputError, TooLarge
+from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
+from migration.profiles import UnknownProfile
+from testbed.conformance.common import OracleDisagreement
+from testbed.conformance.quotas import RateLimited
+from testbed.conformance.service import SessionExpired
 
 
-def _json(status: int, detail: str, location: str | None = None) -> JSONResponse:
+def _json(
+    status: int, detail: str, location: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict[str, object] = {"detail": detail}
     if location:
         body["location"] = location
-    return JSONResponse(status_code=status, content=body)
+    return JSONResponse(status_code=status, content=body, headers=headers)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -46,26 +59,6 @@ def json_location(loc: Sequence[int | str]) -> str:
         else:
             out += f"[{part!r}]"
     return out
-
-
-class ValidationItem(BaseModel):
-    location: str = Field(description="Where, as in `location` above.")
-    detail: str = Field(description="What is wrong there.")
-    type: str = Field(description="Pydantic's error type, e.g. `less_than_equal`.")
-    loc: list[int | str] = Field(description="FastAPI's raw location of the problem.")
-    ctx: dict[str, Any] | None = Field(None, description="The limit or pattern that was broken.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx (and 503) body: one message and, when it has one, where."""
-
-    detail: str = Field(description="The problem, naming the field.")
-    location: str | None = Field(
-        None, description="JSON path in the body (`$.start`), or `query.<name>` / `path.<name>`."
-    )
-    errors: list[ValidationItem] | None = Field(
-        None, description="Request validation only: every problem found, first one above."
-    )
 
 
 def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -115,63 +108,90 @@ def _use_error_body_for_422(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """How one error type answers: its status, message, location and headers."""
+
+    status: int
+    detail: Callable[[Any], str] = str
+    location: Callable[[Any], str | None] = field(default=lambda _: None)
+    headers: Callable[[Any], dict[str, str]] = field(default=lambda _: {})
+
+
+def _retry_after(seconds: Callable[[Any], int]) -> Callable[[Any], dict[str, str]]:
+    return lambda exc: {"Retry-After": str(seconds(exc))}
+
+
+_INPUT = {"detail": lambda e: e.message, "location": lambda e: e.location}
+
+DOMAIN_ERRORS: dict[type[Exception], Answer] = {
+    # the row is absent or another tenant's (indistinguishable on purpose)
+    NotFound: Answer(404, lambda e: str(e) or "not found"),
+    UnknownProfile: Answer(404),  # a profile named in a body is an InputError instead
+    Forbidden: Answer(403),
+    TooLarge: Answer(413, **_INPUT),
+    InputError: Answer(422, **_INPUT),
+    Conflict: Answer(409),
+    SessionExpired: Answer(410),
+    RateLimited: Answer(
+        429,
+        lambda e: f"{e}; retry in {e.retry_after} s",
+        headers=_retry_after(lambda e: e.retry_after),
+    ),
+    JobLimitReached: Answer(429, headers=_retry_after(lambda e: e.retry_after_s)),
+    OracleDisagreement: Answer(
+        503,
+        lambda e: f"the testbed's reference implementations disagree, nothing can be graded: {e}",
+    ),
+    # values the database refuses, found at flush or commit
+    OverflowError: Answer(422, lambda _: "a number in the request is too large to store"),
+    DataError: Answer(422, lambda e: f"a value in the request does not fit its column: {e.orig}"),
+    UnicodeEncodeError: Answer(
+        422, lambda e: f"text contains a character that is not valid Unicode: {e.reason}"
+    ),
+    IntegrityError: Answer(409, lambda e: f"the write conflicts with existing data: {e.orig}"),
+}
+
+
+def answer_for(exc: Exception) -> Answer | None:
+    """The answer of the nearest listed type in the error's class hierarchy, if any."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_ERRORS:
+            return DOMAIN_ERRORS[cls]
+    return None
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    answer = answer_for(exc)
+    if answer is None:  # pragma: no cover - only listed types are registered
+        raise exc
+    return _json(answer.status, answer.detail(exc), answer.location(exc), answer.headers(exc))
+
+
+async def _busy(_: Request, exc: Exception) -> JSONResponse:
+    if not is_busy(exc):
+        raise exc  # a real fault: the server error handler answers 500
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return _json(503, "the database is busy; nothing was changed, retry shortly", None, headers)
+
+
+async def _request(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's request-model validation in the project's shape, every problem kept."""
+    assert isinstance(exc, RequestValidationError)
+    items = _validation_items(exc)
+    first = items[0] if items else {"location": "$", "detail": "invalid request"}
+    body = {
+        "detail": f"{first['location']}: {first['detail']}",
+        "location": first["location"],
+        "errors": items,
+    }
+    return JSONResponse(status_code=422, content=body)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     _use_error_body_for_422(app)
-
-    @app.exception_handler(RequestValidationError)
-    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        """FastAPI's request-model validation in the project's shape, every problem kept."""
-        items = _validation_items(exc)
-        first = items[0] if items else {"location": "$", "detail": "invalid request"}
-        body = {
-            "detail": f"{first['location']}: {first['detail']}",
-            "location": first["location"],
-            "errors": items,
-        }
-        return JSONResponse(status_code=422, content=body)
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return _json(404, str(exc) or "not found")
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return _json(403, str(exc))
-
-    @app.exception_handler(TooLarge)
-    async def _too_large(_: Request, exc: TooLarge) -> JSONResponse:
-        return _json(413, exc.message, exc.location)
-
-    @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> JSONResponse:
-        return _json(422, exc.message, exc.location)
-
-    @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return _json(409, str(exc))
-
-    @app.exception_handler(OverflowError)
-    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
-        return _json(422, "a number in the request is too large to store")
-
-    @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
-        return _json(422, f"a value in the request does not fit its column: {exc.orig}")
-
-    @app.exception_handler(UnicodeEncodeError)
-    async def _unicode(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
-        return _json(422, f"text contains a character that is not valid Unicode: {exc.reason}")
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        return _json(409, f"the write conflicts with existing data: {exc.orig}")
-
-    async def _busy(_: Request, exc: Exception) -> JSONResponse:
-        if not is_busy(exc):
-            raise exc  # a real fault: the server error handler answers 500
-        response = _json(503, "the database is busy; nothing was changed, retry shortly")
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
-        return response
-
+    app.add_exception_handler(RequestValidationError, _request)
+    for error_type in DOMAIN_ERRORS:
+        app.add_exception_handler(error_type, _domain_error)
     app.add_exception_handler(OperationalError, _busy)
     app.add_exception_handler(PoolTimeout, _busy)

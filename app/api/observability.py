@@ -38,6 +38,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.schemas.meta import READINESS
 from core.models import Job, JobStatus
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -172,7 +173,7 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
     app.add_middleware(RequestContext)
     jobs = JobCollector(sessions)
 
-    @app.get("/readyz", tags=["meta"])
+    @app.get("/readyz", tags=["meta"], responses=READINESS)
     def readyz() -> Response:
         """Ready when the database answers and its schema is at the newest migration."""
         from alembic.script import ScriptDirectory

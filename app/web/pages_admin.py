@@ -11,7 +11,7 @@ from app.api.deps import SessionDep
 from app.api.routers import audit as api_audit
 from app.api.routers import keys as api_keys
 from app.api.routers import organizations as api_orgs
-from app.api.schemas import ApiKeyIn
+from app.api.schemas.access import ApiKeyIn
 from app.web.core import User, form_model, page, redirect, render, require
 from core.choices import Role, Sector, Tier
 from inventory.schemas import OrganizationIn

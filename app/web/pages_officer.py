@@ -79,6 +79,7 @@ def assets(
     q: Annotated[str | None, Query(max_length=200)] = None,
     algorithm: Annotated[str | None, Query(max_length=120)] = None,
 ) -> Response:
+    user.principal.require_read()
     chosen: dict[str, str] = {}
     values = {}
     for name, enum in FILTERS.items():
@@ -114,6 +115,7 @@ def assets(
 @router.get("/assets/{asset_id}")
 @page
 def asset(asset_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    user.principal.require_read()
     a = asset_svc.get_asset(session, asset_id, user.principal)
     usages = list_usages(session, user.principal, UsageFilter(asset_id=a.id), limit=500)
     deps = list_dependencies(session, user.principal, asset_id=a.id, limit=200)

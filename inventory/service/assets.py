@@ -21,7 +21,6 @@ from inventory.service.refs import new_ref
 
 
 def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset:
-    principal.require_write()
     org_id = target_org(session, principal, data.organization_id)
     ref = data.ref or new_ref("asset", data.name)
     if session.scalar(select(Asset.id).where(Asset.organization_id == org_id, Asset.ref == ref)):
@@ -51,12 +50,10 @@ _REQUIRED = frozenset(
 
 
 def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
-    principal.require_read()
     return get_scoped(session, Asset, asset_id, principal)
 
 
 def update_asset(session: Session, asset_id: int, data: AssetPatch, principal: Principal) -> Asset:
-    principal.require_write()
     asset = get_scoped(session, Asset, asset_id, principal)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
@@ -76,7 +73,6 @@ def update_asset(session: Session, asset_id: int, data: AssetPatch, principal: P
 
 
 def delete_asset(session: Session, asset_id: int, principal: Principal) -> None:
-    principal.require_write()
     asset = get_scoped(session, Asset, asset_id, principal)
     record(
         session, principal, "delete", "asset", asset.id, asset.organization_id, {"ref": asset.ref}
@@ -101,7 +97,6 @@ def list_assets(
     session: Session, principal: Principal, flt: AssetFilter, *, limit: int, after_id: int = 0
 ) -> list[Asset]:
     """Keyset pagination by id: constant cost per page however deep the page is."""
-    principal.require_read()
     stmt: Any = scoped(select(Asset), Asset, principal).where(Asset.id > after_id)
     if flt.organization_id is not None:
         stmt = stmt.where(Asset.organization_id == flt.organization_id)

@@ -15,7 +15,6 @@ from inventory.schemas import DependencyIn
 
 
 def create_dependency(session: Session, data: DependencyIn, principal: Principal) -> Dependency:
-    principal.require_write()
     dependent = get_scoped(session, Asset, data.dependent_id, principal)
     provider = get_scoped(session, Asset, data.provider_id, principal)
     if dependent.id == provider.id:
@@ -47,12 +46,10 @@ def create_dependency(session: Session, data: DependencyIn, principal: Principal
 
 
 def get_dependency(session: Session, dep_id: int, principal: Principal) -> Dependency:
-    principal.require_read()
     return get_scoped(session, Dependency, dep_id, principal)
 
 
 def delete_dependency(session: Session, dep_id: int, principal: Principal) -> None:
-    principal.require_write()
     dep = get_scoped(session, Dependency, dep_id, principal)
     record(session, principal, "delete", "dependency", dep.id, dep.organization_id, None)
     session.delete(dep)
@@ -67,7 +64,6 @@ def list_dependencies(
     limit: int,
     after_id: int = 0,
 ) -> list[Dependency]:
-    principal.require_read()
     stmt: Any = scoped(select(Dependency), Dependency, principal).where(Dependency.id > after_id)
     if organization_id is not None:
         stmt = stmt.where(Dependency.organization_id == organization_id)

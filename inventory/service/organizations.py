@@ -1,4 +1,5 @@
-"""Organizations: the tenants. Only admins create or delete them."""
+"""Organizations: the tenants. Only admins create or delete them (the callers' role checks:
+`app.api.deps.Admin`, the CLI runs as the operator)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
-from core.tenancy import Forbidden, NotFound, Principal
+from core.tenancy import NotFound, Principal
 from inventory.schemas import OrganizationIn, OrganizationPatch
-
-
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("only an admin can create or delete organizations")
 
 
 def get_organization(session: Session, org_id: int, principal: Principal) -> Organization:
@@ -49,7 +45,6 @@ def list_organizations(session: Session, principal: Principal) -> list[Organizat
 def create_organization(
     session: Session, data: OrganizationIn, principal: Principal
 ) -> Organization:
-    _require_admin(principal)
     if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
         raise Conflict(f"an organization with slug '{data.slug}' already exists")
     org = Organization(**data.model_dump())
@@ -64,7 +59,6 @@ def create_organization(
 def update_organization(
     session: Session, org_id: int, data: OrganizationPatch, principal: Principal
 ) -> Organization:
-    principal.require_write()
     org = get_organization(session, org_id, principal)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
@@ -76,7 +70,6 @@ def update_organization(
 
 
 def delete_organization(session: Session, org_id: int, principal: Principal) -> None:
-    _require_admin(principal)
     org = get_organization(session, org_id, principal)
     session.delete(org)
 

@@ -23,7 +23,6 @@ _RECLASSIFY = {"algorithm", "key_size", "parameter_set", "curve", "primitive"}
 
 
 def create_usage(session: Session, data: UsageIn, principal: Principal) -> CryptoUsage:
-    principal.require_write()
     asset = get_scoped(session, Asset, data.asset_id, principal)
     ref = data.ref or new_ref("crypto", data.algorithm)
     if session.scalar(
@@ -58,14 +57,12 @@ def create_usage(session: Session, data: UsageIn, principal: Principal) -> Crypt
 
 
 def get_usage(session: Session, usage_id: int, principal: Principal) -> CryptoUsage:
-    principal.require_read()
     return get_scoped(session, CryptoUsage, usage_id, principal)
 
 
 def update_usage(
     session: Session, usage_id: int, data: UsagePatch, principal: Principal
 ) -> CryptoUsage:
-    principal.require_write()
     usage = get_scoped(session, CryptoUsage, usage_id, principal)
     changes = data.model_dump(exclude_unset=True)
     curve = changes.pop("curve", None)
@@ -94,7 +91,6 @@ def update_usage(
 
 
 def delete_usage(session: Session, usage_id: int, principal: Principal) -> None:
-    principal.require_write()
     usage = get_scoped(session, CryptoUsage, usage_id, principal)
     record(
         session,
@@ -123,7 +119,6 @@ class UsageFilter:
 def list_usages(
     session: Session, principal: Principal, flt: UsageFilter, *, limit: int, after_id: int = 0
 ) -> list[CryptoUsage]:
-    principal.require_read()
     stmt: Any = scoped(select(CryptoUsage), CryptoUsage, principal).where(CryptoUsage.id > after_id)
     for column, value in (
         (CryptoUsage.organization_id, flt.organization_id),

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
-from app.api.schemas import AssetOut, Page
+from app.api.schemas.common import Page
+from app.api.schemas.inventory import AssetOut
 from core.choices import Sector
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.schemas import AssetIn, AssetPatch

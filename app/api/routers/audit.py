@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, SessionDep
 from app.api.pagination import Limit
+from app.api.schemas.access import AuditOut
 from core.models import AuditEntry
 from core.tenancy import scoped
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-
-class AuditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    at: datetime
-    actor: str
-    api_key_id: int | None
-    action: str
-    entity: str
-    entity_id: str | None
-    detail: dict[str, Any] | None
 
 
 @router.get("", response_model=list[AuditOut])

@@ -4,7 +4,8 @@ from fastapi import APIRouter, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
-from app.api.schemas import DependencyOut, Page
+from app.api.schemas.common import Page
+from app.api.schemas.inventory import DependencyOut
 from inventory.schemas import DependencyIn
 from inventory.service import dependencies as svc
 

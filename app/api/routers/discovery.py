@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import AdminForDirectories, InventoryReader, InventoryWriter, SessionDep
 from app.api.job_accepted import job_accepted
+from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
+from app.api.schemas.jobs import JobAccepted
 from core.audit import record
 from core.jobs import JobContext, job_kind, principal_from, submit
 from core.models import Job
-from core.tenancy import Forbidden, NotFound, Principal
+from core.tenancy import NotFound, Principal
 from inventory.discovery import service
 from inventory.models import ScanRun
 from inventory.service.organizations import target_org
@@ -26,56 +27,9 @@ router = APIRouter(prefix="/api/v1", tags=["discovery"])
 OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
 
 
-class ScopeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["network", "path"] = "network"
-    value: str = Field(min_length=1, max_length=300)
-    ports: str | None = Field(default=None, max_length=200)
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class ScopeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    kind: str
-    value: str
-    ports: str | None
-    note: str | None
-
-
-class ScanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["tls", "ssh", "certs"]
-    targets: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
-        min_length=1, max_length=10000
-    )
-    timeout: float = Field(default=10.0, ge=0.1, le=300)
-    concurrency: int = Field(default=64, ge=1, le=1024)
-    password_env: str | None = Field(
-        default=None,
-        pattern=r"^[A-Z_][A-Z0-9_]{0,63}$",
-        description="certs: the server environment variable holding the store password. "
-        "The password itself is never sent, queued or recorded.",
-    )
-
-
-class ScanOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    kind: str
-    status: str
-    targets: list[str]
-    job_id: int | None
-    created_by: str
-    started_at: datetime
-    finished_at: datetime | None
-    summary: dict[str, Any] | None
-    results: list[dict[str, Any]] | None = None
-
-
-@router.post("/scan-scopes", response_model=ScopeOut, status_code=201)
+@router.post(
+    "/scan-scopes", response_model=ScopeOut, status_code=201, dependencies=[AdminForDirectories]
+)
 def add_scope(
     body: ScopeIn, session: SessionDep, principal: InventoryWriter, organization_id: OrgQuery = None
 ) -> Any:
@@ -83,8 +37,6 @@ def add_scope(
 
     A directory is on this server's disk, so only an administrator may open one to scans."""
     org_id = target_org(session, principal, organization_id)
-    if body.kind == "path" and not principal.is_admin:
-        raise Forbidden("only an administrator may register a directory of this server")
     row = service.add_scope(session, org_id, body.kind, body.value, body.ports, body.note)
     record(session, principal, "create", "scan_scope", row.id, org_id, {"value": row.value})
     return row
@@ -158,7 +110,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
         return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
 
 
-@router.post("/scans", status_code=202)
+@router.post("/scans", status_code=202, response_model=JobAccepted)
 async def start_scan(
     body: ScanIn, request: Request, principal: InventoryWriter, organization_id: OrgQuery = None
 ) -> Any:

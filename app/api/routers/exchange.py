@@ -10,7 +10,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.job_accepted import job_accepted
-from app.api.schemas import ImportReportOut
+from app.api.schemas.common import file_answer
+from app.api.schemas.inventory import ImportReportOut
+from app.api.schemas.jobs import JOB_ACCEPTED
 from core.tenancy import Principal
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
@@ -46,7 +48,7 @@ Background = Annotated[
 ]
 
 
-@router.post("/imports/{kind}", response_model=ImportReportOut)
+@router.post("/imports/{kind}", response_model=ImportReportOut, responses=JOB_ACCEPTED)
 async def import_endpoint(
     kind: Literal["cbom", "csv"],
     request: Request,
@@ -62,7 +64,11 @@ async def import_endpoint(
     )
 
 
-@router.get("/exports/cbom")
+@router.get(
+    "/exports/cbom",
+    response_class=Response,
+    responses=file_answer("The CycloneDX CBOM document.", "application/vnd.cyclonedx+json"),
+)
 def export_cbom_endpoint(
     session: SessionDep,
     principal: InventoryReader,
@@ -74,7 +80,11 @@ def export_cbom_endpoint(
     return Response(body, media_type="application/vnd.cyclonedx+json")
 
 
-@router.get("/exports/csv", response_class=PlainTextResponse)
+@router.get(
+    "/exports/csv",
+    response_class=PlainTextResponse,
+    responses=file_answer("The inventory as CSV.", "text/csv"),
+)
 def export_csv_endpoint(
     session: SessionDep, principal: InventoryReader, organization_id: OrgQuery = None
 ) -> Response:
@@ -82,6 +92,10 @@ def export_csv_endpoint(
     return PlainTextResponse(csv_io.export_csv(session, org_id), media_type="text/csv")
 
 
-@router.get("/imports/csv/template", response_class=PlainTextResponse)
+@router.get(
+    "/imports/csv/template",
+    response_class=PlainTextResponse,
+    responses=file_answer("The CSV header to fill in.", "text/csv"),
+)
 def csv_template() -> Response:
     return PlainTextResponse(csv_io.template(), media_type="text/csv")

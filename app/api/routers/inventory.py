@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import InventoryReader, SessionDep
-from app.api.schemas import SummaryOut
+from app.api.schemas.inventory import CatalogEntry, CatalogIndex, Classification, SummaryOut
 from core.tenancy import NotFound
 from inventory.catalog import get_catalog
 from inventory.choices import Primitive
@@ -26,13 +26,13 @@ def inventory_summary(
     return asdict(summarize(session, principal, organization_id))
 
 
-@router.get("/catalog")
+@router.get("/catalog", response_model=CatalogIndex)
 def catalog_index() -> dict:
     catalog = get_catalog()
     return {"version": catalog.version, "algorithms": sorted(catalog.names())}
 
 
-@router.get("/catalog/classify")
+@router.get("/catalog/classify", response_model=Classification)
 def classify(
     name: Annotated[str, Query(min_length=1, max_length=200)],
     key_size: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
@@ -52,7 +52,7 @@ def classify(
     }
 
 
-@router.get("/catalog/{name}")
+@router.get("/catalog/{name}", response_model=CatalogEntry)
 def catalog_entry(name: str) -> dict:
     info = get_catalog().get(name)
     if info is None:

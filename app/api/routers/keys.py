@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from app.api.deps import Admin, SessionDep
-from app.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
+from app.api.schemas.access import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from core.apikeys import issue_key, revoke
 from core.audit import record
 from core.models import ApiKey

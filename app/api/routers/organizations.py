@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import Admin, InventoryReader, InventoryWriter, SessionDep
-from app.api.schemas import OrganizationOut
+from app.api.schemas.inventory import OrganizationOut
 from inventory.schemas import OrganizationIn, OrganizationPatch
 from inventory.service import organizations as svc
 

@@ -6,13 +6,28 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.job_accepted import job_accepted
+from app.api.schemas.common import file_answer
+from app.api.schemas.jobs import JOB_ACCEPTED
+from app.api.schemas.plans import (
+    JudgeIn,
+    JudgeOut,
+    PlanCreate,
+    PlanListItem,
+    PlanOut,
+    Regenerate,
+    StatusChange,
+    TaskOut,
+    TaskPage,
+    VersionComparison,
+    VersionDetail,
+    VersionOut,
+    WhatIf,
+)
 from core.errors import InputError
-from core.field_limits import check_plan_date
 from core.jobs import JobBackend, JobContext, job_kind, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
@@ -20,47 +35,10 @@ from inventory.service.organizations import target_org
 from migration import report, service
 from migration.compare import judge
 from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
-from migration.profiles import ProfileError, UnknownProfile
+from migration.profiles import Profile, ProfileError, UnknownProfile
 from migration.scheduler import PlanParams
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
-
-
-class WhatIf(BaseModel):
-    crqc_year: int | None = Field(None, ge=2024, le=2100, description="Year a CRQC is assumed")
-    capacity: int | None = Field(None, ge=1, le=10_000_000, description="Effort points/wave")
-    start: date | None = Field(None, description="First day of the plan (default: today)")
-    migration_years: int | None = Field(None, ge=0, le=50)
-
-    @field_validator("start")
-    @classmethod
-    def _start_in_window(cls, value: date | None) -> date | None:
-        """Refused here, so a background plan is refused before it is queued."""
-        return value if value is None else check_plan_date(value, "start")
-
-
-class PlanCreate(WhatIf):
-    profile: str = Field(min_length=1, max_length=64, examples=["kr-2035"])
-    name: str | None = Field(None, max_length=200)
-    organization_id: int | None = None
-    background: bool = Field(
-        False, description="Run as a job (202 + job); follow it at /api/v1/jobs/{id}."
-    )
-
-
-class Regenerate(WhatIf):
-    profile: str | None = Field(None, min_length=1, max_length=64)
-
-
-class StatusChange(BaseModel):
-    status: TaskStatus
-    note: str | None = Field(None, max_length=2000)
-
-
-class JudgeIn(BaseModel):
-    profiles: list[str] = Field(min_length=1, max_length=10)
-    organization_id: int | None = None
-    disagreements_only: bool = False
 
 
 def _params(what_if: WhatIf, base: dict[str, Any] | None = None) -> PlanParams:
@@ -100,6 +78,14 @@ def _plan_out(plan: Plan, versions: list[PlanVersion]) -> dict[str, Any]:
     }
 
 
+def _profile_in_body(session: Any, org_id: int, profile_id: str, field: str) -> Profile:
+    """A profile named in the request body: an unknown one is bad input at `field` (422)."""
+    try:
+        return service.resolve_profile(session, org_id, profile_id)
+    except UnknownProfile as exc:
+        raise InputError(str(exc), field) from None
+
+
 def _generate(
     session: Any, org_id: int, profile: str, params: PlanParams, **kw: Any
 ) -> PlanVersion:
@@ -116,10 +102,7 @@ def start_plan_job(
 ) -> Job:
     """Plan generation as a job (runs once the caller's transaction commits); a profile the
     organization cannot use is refused now, not in the job."""
-    try:
-        service.resolve_profile(session, org_id, data.profile)
-    except UnknownProfile as exc:
-        raise InputError(str(exc), "profile") from None
+    _profile_in_body(session, org_id, data.profile, "profile")
     return submit(jobs, session, principal, org_id, "plan", data.model_dump(mode="json"))
 
 
@@ -144,7 +127,9 @@ def scoped_version(session: Any, plan_id: int, number: int, principal: Principal
     return version
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=PlanOut, status_code=status.HTTP_201_CREATED, responses=JOB_ACCEPTED
+)
 def create_plan(
     data: PlanCreate, request: Request, session: SessionDep, principal: InventoryWriter
 ) -> Any:
@@ -162,7 +147,7 @@ def create_plan(
     return _plan_out(version.plan, [version])
 
 
-@router.get("")
+@router.get("", response_model=list[PlanListItem])
 def list_plans(session: SessionDep, principal: InventoryReader) -> list[dict[str, Any]]:
     plans = session.scalars(scoped(select(Plan), Plan, principal).order_by(Plan.id))
     return [
@@ -177,7 +162,7 @@ def list_plans(session: SessionDep, principal: InventoryReader) -> list[dict[str
     ]
 
 
-@router.get("/{plan_id}")
+@router.get("/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> dict[str, Any]:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
@@ -189,7 +174,7 @@ def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{plan_id}/versions", status_code=status.HTTP_201_CREATED)
+@router.post("/{plan_id}/versions", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
 def regenerate(
     plan_id: int, data: Regenerate, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
@@ -210,7 +195,7 @@ def regenerate(
     return _version_out(version)
 
 
-@router.get("/{plan_id}/versions/{number}")
+@router.get("/{plan_id}/versions/{number}", response_model=VersionDetail)
 def get_version(
     plan_id: int, number: int, session: SessionDep, principal: InventoryReader
 ) -> dict[str, Any]:
@@ -219,7 +204,7 @@ def get_version(
     return _version_out(version) | {"progress": service.version_progress(session, version.id)}
 
 
-@router.get("/{plan_id}/versions/{number}/tasks")
+@router.get("/{plan_id}/versions/{number}/tasks", response_model=TaskPage)
 def list_tasks(
     plan_id: int,
     number: int,
@@ -243,7 +228,11 @@ def list_tasks(
     return {"total": len(rows), "items": rows[offset : offset + limit]}
 
 
-@router.get("/{plan_id}/versions/{number}/export")
+@router.get(
+    "/{plan_id}/versions/{number}/export",
+    response_class=Response,
+    responses=file_answer("The version as a file to download.", *report.MEDIA_TYPES.values()),
+)
 def export_version(
     plan_id: int,
     number: int,
@@ -263,7 +252,7 @@ def export_version(
     )
 
 
-@router.get("/{plan_id}/compare")
+@router.get("/{plan_id}/compare", response_model=VersionComparison)
 def compare_versions(
     plan_id: int,
     session: SessionDep,
@@ -280,7 +269,7 @@ def compare_versions(
     return {"from": _version_out(old), "to": _version_out(new)} | diff
 
 
-@router.patch("/tasks/{task_id}")
+@router.patch("/tasks/{task_id}", response_model=TaskOut)
 def change_status(
     task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
@@ -290,16 +279,13 @@ def change_status(
     return service.task_dict(task)
 
 
-@router.post("/judge")
+@router.post("/judge", response_model=JudgeOut)
 def judge_inventory(
     data: JudgeIn, session: SessionDep, principal: InventoryReader
 ) -> dict[str, Any]:
     """The organization's usages under several profiles side by side, with disagreements."""
     org_id = target_org(session, principal, data.organization_id)
-    try:
-        profiles = [service.resolve_profile(session, org_id, p) for p in data.profiles]
-    except UnknownProfile as exc:
-        raise InputError(str(exc), "profiles") from None
+    profiles = [_profile_in_body(session, org_id, p, "profiles") for p in data.profiles]
     judgements = judge(service.load_inventory(session, org_id), profiles)
     items = [j.as_dict() for j in judgements if j.disagreements or not data.disagreements_only]
     return {

@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import delete
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
 from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
 from migration import service
 from migration.models import CustomProfile
-from migration.profiles import (
-    UnknownProfile,
-    builtin_profiles,
-    parse_profile,
-    profile_to_dict,
-)
+from migration.profiles import builtin_profiles, parse_profile, profile_to_dict
 
 router = APIRouter(prefix="/api/v1/profiles", tags=["profiles"])
 
@@ -38,7 +35,7 @@ def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=list[ProfileSummary])
 def list_profiles(
     session: SessionDep, principal: InventoryReader, organization_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -49,29 +46,28 @@ def list_profiles(
     return out
 
 
-@router.get("/{profile_id}")
+@router.get("/{profile_id}", responses={200: {"model": ProfileDocument}})
 def get_profile(
     profile_id: str,
     session: SessionDep,
     principal: InventoryReader,
     organization_id: int | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """The whole profile (404 `UnknownProfile` if neither built in nor the organization's)."""
     org_id = target_org(session, principal, organization_id)
-    try:
-        profile = service.resolve_profile(session, org_id, profile_id)
-    except UnknownProfile as exc:
-        raise NotFound(str(exc)) from None
-    return profile_to_dict(profile) | {"builtin": profile_id in builtin_profiles()}
+    profile = service.resolve_profile(session, org_id, profile_id)
+    builtin = profile_id in builtin_profiles()
+    return JSONResponse(profile_to_dict(profile) | {"builtin": builtin})  # sent as stored
 
 
-@router.post("/validate")
+@router.post("/validate", response_model=ProfileCheck)
 def validate_profile(data: ProfileBody, principal: InventoryReader) -> dict[str, Any]:
     """Check a profile without storing it: 200 if valid, 422 naming the field if not."""
     profile = parse_profile(data)  # ProfileError is an InputError: 422 naming the field
     return {"valid": True, "id": profile.id, "version": profile.version}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=ProfileSummary, status_code=status.HTTP_201_CREATED)
 def save_profile(
     data: ProfileBody,
     session: SessionDep,

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
-from app.api.routers.jobs import JobOut
-from app.api.schemas import Page
+from app.api.schemas.common import Page
+from app.api.schemas.jobs import JobOut
+from app.api.schemas.testbed import EnginesOut, ProductIn, ProductOut, RecordOut
 from core.audit import record
 from core.jobs import active_jobs, start_job
 from core.models import Job
-from core.tenancy import get_scoped, scoped
+from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
@@ -25,44 +24,7 @@ from testbed.models import BenchmarkRecord, Product
 router = APIRouter(prefix="/api/v1/testbed", tags=["testbed"])
 
 
-class ProductIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
-    version: str = Field(min_length=1, max_length=100)
-    algorithms: list[str] = Field(default_factory=list, max_length=50)
-    description: str | None = Field(default=None, max_length=5000)
-
-
-class ProductOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    name: str
-    version: str
-    algorithms: list[str]
-    description: str | None
-    created_at: datetime
-
-
-class RecordOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    organization_id: int
-    job_id: int | None
-    product_id: int | None
-    engine: str
-    engine_version: str
-    algorithm: str
-    kind: str
-    baseline_for: str | None
-    operations: dict[str, Any]
-    sizes: dict[str, int]
-    machine: dict[str, Any]
-    params: dict[str, Any]
-    created_at: datetime
-
-
-@router.get("/engines")
+@router.get("/engines", response_model=EnginesOut, response_model_exclude_unset=True)
 def list_engines(principal: TestbedReader) -> dict[str, Any]:
     """Every engine, available or not (with the reason), its version and algorithms."""
     engines = get_engines()
@@ -164,7 +126,7 @@ def list_benchmarks(
 def get_benchmark(job_id: int, session: SessionDep, principal: TestbedReader) -> Job:
     job = get_scoped(session, Job, job_id, principal)
     if job.kind != benchmark_runs.JOB_KIND:
-        raise HTTPException(404, f"benchmark job {job_id} not found")
+        raise NotFound(f"benchmark job {job_id} not found")
     return job
 
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
-from app.api.schemas import Page, UsageOut
+from app.api.schemas.common import Page
+from app.api.schemas.inventory import UsageOut
 from core.choices import Sector
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.schemas import UsageIn, UsagePatch

@@ -3,68 +3,35 @@
 Flow: POST /sessions (a product, an algorithm, a check; for ``kem_receiver`` the vendor's
 encapsulation key in ``input``) answers the challenge; POST /sessions/{id}/answer grades the
 answer once and returns the signed report; GET /report-key publishes the testbed's public key.
-Every body is typed per check kind in the OpenAPI document (``app.api.vendor_schemas``).
+Every body is typed per check kind in the OpenAPI document (``app.api.schemas.conformance``).
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+from fastapi import APIRouter, Body, Request, status
+from pydantic import SkipValidation
 from sqlalchemy import select
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
-from app.api.vendor_schemas import Answer, Challenge, SessionCreate, parse_session
-from core.tenancy import get_scoped, scoped
+from app.api.schemas.conformance import (
+    AnswerIn,
+    ReportKeyOut,
+    ReportOut,
+    SessionCreate,
+    SessionOut,
+    SignedReport,
+    parse_session,
+)
+from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
-from testbed.conformance.common import OracleDisagreement
 from testbed.conformance.models import CheckKind, VendorReport, VendorSession
-from testbed.conformance.quotas import RateLimited
 from testbed.models import Product
 
 router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
-
-
-class AnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    answer: Annotated[
-        SkipValidation[Answer],  # graded by the session's check, which names the bad JSON path
-        Field(description="The answer shape of the session's check kind."),
-    ]
-
-
-class SessionOut(BaseModel):
-    id: int
-    organization_id: int
-    product_id: int
-    algorithm: str
-    check: CheckKind
-    mode: str | None
-    state: str
-    nonce: str
-    engines: list[str]
-    verdict: str | None
-    created_at: datetime
-    expires_at: datetime
-    answered_at: datetime | None
-    challenge: Challenge = Field(
-        description="What to answer; its 'check' selects the shape, 'answer_with' says how."
-    )
-
-
-class ReportOut(BaseModel):
-    id: int
-    session_id: int
-    product_id: int
-    algorithm: str
-    check: str
-    verdict: str
-    key_id: str
-    created_at: datetime
 
 
 def _out(row: VendorSession) -> SessionOut:
@@ -87,21 +54,8 @@ def _out(row: VendorSession) -> SessionOut:
 
 
 def _charge(request: Request, org_id: int, algorithm: str | None = None, check: str = "") -> None:
-    try:
-        request.app.state.vendor_limits.charge(org_id, algorithm, check)
-    except RateLimited as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"{exc}; retry in {exc.retry_after} s",
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from None
-
-
-def _oracle_failure(exc: OracleDisagreement) -> HTTPException:
-    return HTTPException(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        f"the testbed's reference implementations disagree, nothing can be graded: {exc}",
-    )
+    """Take the request's tokens (`RateLimited`, 429 with Retry-After, when none are left)."""
+    request.app.state.vendor_limits.charge(org_id, algorithm, check)
 
 
 @router.post(
@@ -125,18 +79,15 @@ def open_session(
     product = get_scoped(db, Product, data.product_id, principal)
     algorithm = service.resolve_algorithm(product, canonical_name(data.algorithm))
     _charge(request, product.organization_id, algorithm, data.check)
-    try:
-        row = service.create_session(
-            db,
-            principal,
-            product=product,
-            algorithm=algorithm,
-            check=CheckKind(data.check),
-            mode=data.mode,
-            data=data.input.model_dump(exclude_none=True, warnings=False),
-        )
-    except OracleDisagreement as exc:
-        raise _oracle_failure(exc) from None
+    row = service.create_session(
+        db,
+        principal,
+        product=product,
+        algorithm=algorithm,
+        check=CheckKind(data.check),
+        mode=data.mode,
+        data=data.input.model_dump(exclude_none=True, warnings=False),
+    )  # OracleDisagreement: 503, nothing can be graded
     return _out(row)
 
 
@@ -155,26 +106,22 @@ def get_session(session_id: int, db: SessionDep, principal: TestbedReader) -> Se
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
-@router.post("/sessions/{session_id}/answer")
+@router.post("/sessions/{session_id}/answer", response_model=SignedReport)
 def answer_session(
     session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
 ) -> dict[str, Any]:
     """Grade the answer (once) and return the signed report."""
     row = get_scoped(db, VendorSession, session_id, principal)
     _charge(request, row.organization_id)
-    try:
-        report = service.answer_session(db, principal, session_id, data.answer)
-    except service.SessionExpired as exc:
-        raise HTTPException(status.HTTP_410_GONE, str(exc)) from None
-    return report.document
+    return service.answer_session(db, principal, session_id, data.answer).document
 
 
-@router.get("/sessions/{session_id}/report")
+@router.get("/sessions/{session_id}/report", response_model=SignedReport)
 def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
     row = get_scoped(db, VendorSession, session_id, principal)
     report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
     if report is None:
-        raise HTTPException(404, f"session {session_id} has no report yet (not answered)")
+        raise NotFound(f"session {session_id} has no report yet (not answered)")
     return report.document
 
 
@@ -188,7 +135,7 @@ def list_reports(
     return list(db.scalars(stmt.order_by(VendorReport.id).limit(500)))
 
 
-@router.get("/report-key")
+@router.get("/report-key", response_model=ReportKeyOut)
 def report_key(request: Request, db: SessionDep) -> dict[str, Any]:
     """The testbed's public report-signing key (public: no API key needed)."""
     key = reports.find_signing_key(db)

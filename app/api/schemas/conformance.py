@@ -1,4 +1,4 @@
-"""Typed request, challenge and answer shapes of the vendor testbed sessions (OpenAPI).
+"""Vendor conformance sessions: typed request, challenge, answer and report shapes (OpenAPI).
 
 One shape per check kind, so a vendor can answer sessions from ``/openapi.json`` alone:
 
@@ -13,6 +13,7 @@ again and name the JSON path of anything wrong.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -27,6 +28,7 @@ from pydantic import (
 
 from core.errors import InputError
 from testbed.conformance import acvp_mldsa, acvp_mlkem
+from testbed.conformance.models import CheckKind
 
 B64 = "standard base64 (padding required)"
 HEX = "hex (either case)"
@@ -150,20 +152,6 @@ class AcvpMldsaSession(_SessionBase):
     input: AcvpMldsaInput = Field(default_factory=AcvpMldsaInput)
 
 
-SessionCreate = Annotated[
-    KemReceiverSession
-    | KemSenderSession
-    | SigVendorSignsSession
-    | SigVendorVerifiesSession
-    | AcvpMlkemSession
-    | AcvpMldsaSession,
-    Discriminator("check"),
-]
-_SESSION = TypeAdapter(SessionCreate)
-CHECKS = ("kem_receiver", "kem_sender", "sig_vendor_signs", "sig_vendor_verifies")
-CHECKS += ("acvp_mlkem", "acvp_mldsa")
-
-
 SessionRequest = (
     KemReceiverSession
     | KemSenderSession
@@ -172,6 +160,10 @@ SessionRequest = (
     | AcvpMlkemSession
     | AcvpMldsaSession
 )
+SessionCreate = Annotated[SessionRequest, Discriminator("check")]
+_SESSION: TypeAdapter[SessionRequest] = TypeAdapter(SessionCreate)
+CHECKS = ("kem_receiver", "kem_sender", "sig_vendor_signs", "sig_vendor_verifies")
+CHECKS += ("acvp_mlkem", "acvp_mldsa")
 
 
 def parse_session(body: Any) -> SessionRequest:
@@ -430,3 +422,72 @@ Answer = (
     | SigVendorVerifiesAnswer
     | AcvpAnswer
 )
+
+
+# -- sessions and reports ---------------------------------------------------------------------
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: Annotated[
+        SkipValidation[Answer],  # graded by the session's check, which names the bad JSON path
+        Field(description="The answer shape of the session's check kind."),
+    ]
+
+
+class SessionOut(BaseModel):
+    id: int
+    organization_id: int
+    product_id: int
+    algorithm: str
+    check: CheckKind
+    mode: str | None
+    state: str
+    nonce: str
+    engines: list[str]
+    verdict: str | None
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    challenge: Challenge = Field(
+        description="What to answer; its 'check' selects the shape, 'answer_with' says how."
+    )
+
+
+class ReportOut(BaseModel):
+    id: int
+    session_id: int
+    product_id: int
+    algorithm: str
+    check: str
+    verdict: str
+    key_id: str
+    created_at: datetime
+
+
+class ReportSignature(BaseModel):
+    algorithm: str = Field(description="ML-DSA-65.")
+    key_id: str = Field(description="First 32 hex digits of SHA-256 of the public key.")
+    public_key: str = Field(description=B64)
+    value: str = Field(description=f"The signature over the canonical JSON of 'report', {B64}.")
+
+
+class SignedReport(BaseModel):
+    """A session's report as signed by the testbed (see GET /report-key to verify it)."""
+
+    report: dict[str, Any] = Field(
+        description="Format, product, algorithm, check, engines, cases and their verdicts, "
+        "summary, timings (integers, ms) and date; signed byte for byte as sent."
+    )
+    signature: ReportSignature
+
+
+class ReportKeyOut(BaseModel):
+    """The testbed's public report-signing key."""
+
+    algorithm: str
+    key_id: str
+    public_key: str = Field(description=B64)
+    created_at: datetime
+    report_format: str
+    canonicalization: str

@@ -1,15 +1,14 @@
-"""Response shapes of the JSON API."""
+"""The inventory's answers: organizations, assets, usages, dependencies, summary, catalog."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from core.choices import Role, Sector, Tier
-from core.field_limits import limit
-from core.models import ApiKey
+from app.api.schemas.common import RowOut
+from core.choices import Sector, Tier
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -22,21 +21,9 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
-from inventory.schemas import InputModel
-
-T = TypeVar("T")
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: int | None = None
-
-
-class OrganizationOut(_Out):
+class OrganizationOut(RowOut):
     id: int
     slug: str
     name: str
@@ -47,7 +34,7 @@ class OrganizationOut(_Out):
     created_at: datetime
 
 
-class AssetOut(_Out):
+class AssetOut(RowOut):
     id: int
     organization_id: int
     ref: str
@@ -68,7 +55,7 @@ class AssetOut(_Out):
     updated_at: datetime
 
 
-class UsageOut(_Out):
+class UsageOut(RowOut):
     id: int
     organization_id: int
     asset_id: int
@@ -101,33 +88,13 @@ class UsageOut(_Out):
     notes: str | None
 
 
-class DependencyOut(_Out):
+class DependencyOut(RowOut):
     id: int
     organization_id: int
     dependent_id: int
     provider_id: int
     kind: DependencyKind
     description: str | None
-
-
-class ApiKeyOut(_Out):
-    id: int
-    organization_id: int
-    name: str
-    role: Role
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class ApiKeyCreated(ApiKeyOut):
-    secret: str
-
-
-class ApiKeyIn(InputModel):
-    organization_id: int
-    role: Role
-    name: str = Field(min_length=1, max_length=limit(ApiKey, "name"))
 
 
 class SummaryOut(BaseModel):
@@ -143,3 +110,53 @@ class SummaryOut(BaseModel):
 class ImportReportOut(BaseModel):
     kind: str
     report: dict[str, Any]
+
+
+class CatalogIndex(BaseModel):
+    version: str
+    algorithms: list[str]
+
+
+class Classification(BaseModel):
+    """How the catalog reads a spelling."""
+
+    canonical: str
+    known: bool
+    quantum_status: QuantumStatus
+    reason: str
+
+
+class CatalogSizes(BaseModel):
+    """Sizes in bytes; null where the size does not apply or is not recorded."""
+
+    public_key: int | None
+    secret_key: int | None
+    ciphertext: int | None
+    signature: int | None
+    shared_secret: int | None
+    sources: list[str]
+
+
+class CatalogEntry(BaseModel):
+    """Everything the catalog knows about one canonical algorithm."""
+
+    name: str
+    family: str
+    primitive: Primitive
+    quantum_status: QuantumStatus
+    classically_broken: bool
+    classical_bits: int | None
+    nist_category: int | None
+    standard: str
+    sizes: CatalogSizes
+    aliases: list[str]
+    oids: list[str]
+    sources: list[str]
+    notes: str | None
+    curve: str | None
+    components: list[str]
+    reason_text: str | None
+    variants_by: str | None
+    variants: dict[str, str]
+    alternates: dict[str, str]
+    replacements: dict[str, list[str]]
