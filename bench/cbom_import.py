@@ -26,8 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from _common import scratch_database
 
 from core.choices import Sector, Tier
 from core.db import engine_for, transaction
@@ -270,17 +269,8 @@ def main() -> None:
         run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", payload, args.components)
     pg = os.environ.get("PQCPLAN_BENCH_PG_URL")
     if args.pg:
-        name = f"pqcplan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_database(args.pg) as url:
             run(url, "PostgreSQL", payload, args.components)
-        finally:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     elif pg:
         run(pg, "PostgreSQL", payload, args.components)
     else:

@@ -13,12 +13,11 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
+from _common import analyze, scratch_database, usage_row
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
 from app.api.main import create_app
 from app.settings import Settings
@@ -27,7 +26,7 @@ from core.choices import Role, Sector, Tier
 from core.db import engine_for, session_factory
 from core.models import Organization
 from core.schema import upgrade
-from inventory.choices import AssetType, Exposure, Primitive, QuantumStatus
+from inventory.choices import AssetType, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage
 
 TINY_ARGS = ["--assets", "300", "--requests", "10"]
@@ -78,23 +77,9 @@ def populate(url: str, n_assets: int) -> str:
             for aid in ids[start : start + batch]:
                 for k in range(2):
                     alg, status = rng.choice(ALGS)
-                    rows.append(
-                        {
-                            "organization_id": org_of[aid],
-                            "asset_id": aid,
-                            "ref": f"u-{aid}-{k}",
-                            "algorithm": alg,
-                            "algorithm_raw": alg,
-                            "primitive": Primitive.SIGNATURE,
-                            "quantum_status": status,
-                            "status_reason": "bench",
-                            "catalog_version": "bench",
-                        }
-                    )
+                    rows.append(usage_row(org_of[aid], aid, f"u-{aid}-{k}", alg, status, "bench"))
             s.execute(insert(CryptoUsage), rows)
-    with engine_for(url).connect() as conn:  # fresh statistics, as autovacuum would keep them
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    analyze(url)
     print(
         f"  populated {n_assets} assets and {2 * n_assets} usages "
         f"in {time.perf_counter() - t0:.1f} s"
@@ -160,16 +145,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.assets, "SQLite", args.requests)
     if args.pg:
-        name = f"pqcplan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_database(args.pg) as url:
             run(url, args.assets, "PostgreSQL", args.requests)
-        finally:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

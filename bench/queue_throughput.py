@@ -15,7 +15,6 @@ import argparse
 import base64
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -23,8 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from _common import scratch_database, stop_all
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,27 +39,14 @@ from inventory.models import Asset  # noqa: E402
 TINY_ARGS = ["--jobs", "20", "--workers", "1", "2"]
 
 
-def _scratch(admin: str) -> str:
-    name = f"pqcplan_qbench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    schema.upgrade(url)
-    return url
-
-
-def _drop(admin: str, url: str) -> None:
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def run(admin: str, n_jobs: int, n_workers: int, logs: Path) -> dict[str, float]:
-    url = _scratch(admin)
-    procs = []
+    with scratch_database(admin, "pqcplan_qbench") as url:
+        schema.upgrade(url)
+        return _measure(url, n_jobs, n_workers, logs)
+
+
+def _measure(url: str, n_jobs: int, n_workers: int, logs: Path) -> dict[str, float]:
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         for i in range(n_workers):
             procs.append(
@@ -123,14 +109,7 @@ def run(admin: str, n_jobs: int, n_workers: int, logs: Path) -> dict[str, float]
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
         }
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        _drop(admin, url)
+        stop_all(procs, grace=30)
 
 
 def _wait_for_workers(sessions, n: int) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,12 +56,29 @@ def _pg_exec(admin_url: str, sql: str) -> None:
         engine.dispose()
 
 
+def _database_url(admin_url: str, name: str) -> str:
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def pg_clone(admin_url: str, template: str, prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database cloned from ``template`` (fast); dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _pg_exec(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _database_url(admin_url, name)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        _pg_exec(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_admin_url: str) -> str:
     """A migrated template database; each test clones it (fast) instead of re-migrating."""
     name = f"pqcplan_tpl_{uuid.uuid4().hex[:8]}"
     _pg_exec(pg_admin_url, f'CREATE DATABASE "{name}"')
-    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    url = _database_url(pg_admin_url, name)
     upgrade(url)
     engine_for(url).dispose()
     yield name
@@ -87,13 +105,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         engine_for(url).dispose()
         return
     admin = request.getfixturevalue("pg_admin_url")
-    template = request.getfixturevalue("pg_template")
-    name = f"pqcplan_t_{uuid.uuid4().hex[:10]}"
-    _pg_exec(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    yield url
-    engine_for(url).dispose()
-    _pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_clone(admin, request.getfixturevalue("pg_template"), "pqcplan_t") as url:
+        yield url
 
 
 @pytest.fixture

@@ -31,8 +31,7 @@ from core.choices import Role, Sector, Tier
 from core.db import READ_ONLY, engine_for
 from core.models import Organization
 from tests.api.live_server import serve
-
-ASSET = {"name": "Portal", "asset_type": "application", "exposure": "internet_facing"}
+from tests.api.seed import ASSET, post_asset_with_rsa
 
 
 def _app(url: str) -> FastAPI:
@@ -233,18 +232,7 @@ def test_a_new_plan_exports_at_once(db_url):
     app = _app(db_url)
     with serve(app) as base, httpx.Client(base_url=base, timeout=60) as client:
         _, h = _tenant(app, "ministry")
-        asset = client.post("/api/v1/assets", headers=h, json=ASSET).json()
-        usage = client.post(
-            "/api/v1/usages",
-            headers=h,
-            json={
-                "asset_id": asset["id"],
-                "algorithm": "RSA-2048",
-                "primitive": "signature",
-                "function": "certificate_signature",
-            },
-        )
-        assert usage.status_code == 201, usage.text
+        post_asset_with_rsa(client, h)
         for _ in range(8):
             plan = client.post(
                 "/api/v1/plans", headers=h, json={"profile": "kr-2035", "start": "2026-12-01"}

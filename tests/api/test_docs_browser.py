@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from app.api.main import create_app
 from app.settings import Settings
+from tests.api.live_server import serve
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -35,20 +32,8 @@ def _chromium_installed() -> None:
 
 @pytest.fixture
 def base_url(sqlite_url: str) -> Iterator[str]:
-    app = create_app(Settings(database_url=sqlite_url))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(Settings(database_url=sqlite_url))) as base:
+        yield base
 
 
 def _render(url: str, tmp_path) -> tuple[str, str]:

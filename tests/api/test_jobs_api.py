@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from core.choices import Role
+from tests.api.seed import post_asset_with_rsa
 
 
 def test_background_plan_generation_is_a_job(api):
     org = api.make_org("ministry")
     h = api.headers(org)
-    asset = api.client.post(
-        "/api/v1/assets",
-        headers=h,
-        json={"name": "Portal", "asset_type": "application", "exposure": "internet_facing"},
-    ).json()
-    api.client.post(
-        "/api/v1/usages",
-        headers=h,
-        json={
-            "asset_id": asset["id"],
-            "algorithm": "RSA-2048",
-            "primitive": "signature",
-            "function": "certificate_signature",
-        },
-    )
+    post_asset_with_rsa(api.client, h)
     resp = api.client.post(
         "/api/v1/plans",
         headers=h,

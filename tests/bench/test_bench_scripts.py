@@ -1,8 +1,9 @@
 """Every bench script runs at its tiny size, so none rots between the runs that matter.
 
-Scripts are found by globbing bench/*.py: a new script without a module-level
-`TINY_ARGS = [...]` (a list of string literals) fails here. A script whose source accepts
-`--pg` also runs on a scratch PostgreSQL database made from the test server's admin URL.
+Scripts are found by globbing bench/*.py (helper modules, named with a leading "_", aside):
+a new script without a module-level `TINY_ARGS = [...]` (a list of string literals) fails
+here. A script whose source accepts `--pg` also runs on a scratch PostgreSQL database made
+from the test server's admin URL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = sorted((ROOT / "bench").glob("*.py"))
+SCRIPTS = sorted(p for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
 FIGURE = re.compile(r"\d+(\.\d+)?\s*(s|ms|us|MB|KB|B|%|/s|x)?\b")
 
 

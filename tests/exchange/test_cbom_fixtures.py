@@ -18,7 +18,8 @@ from inventory.choices import (
     Source,
 )
 from inventory.exchange.cbom_import import ImportReport, import_cbom
-from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.models import CryptoUsage
+from tests.exchange.rows import inventory_rows
 
 FIXTURES = sorted((Path(__file__).parent / "data").glob("*.json"))
 
@@ -28,14 +29,7 @@ def _import(url: str, make_org, name: str) -> tuple[ImportReport, dict, dict, li
     with transaction(url) as s:
         org = make_org(s, "o-" + name.split(".")[0][:40])
         report = import_cbom(s, org, data)
-    with transaction(url) as s:
-        assets = {a.ref: a for a in s.scalars(select(Asset).where(Asset.organization_id == org))}
-        usages = {
-            u.ref: u
-            for u in s.scalars(select(CryptoUsage).where(CryptoUsage.organization_id == org))
-        }
-        deps = list(s.scalars(select(Dependency).where(Dependency.organization_id == org)))
-    return report, assets, usages, deps
+    return report, *inventory_rows(url, org)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)

@@ -7,7 +7,6 @@ from typing import Any
 
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from sqlalchemy import select
 
 from core.db import transaction
 from inventory.choices import (
@@ -21,7 +20,8 @@ from inventory.choices import (
 from inventory.classification import classify_usage
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
-from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.models import Asset, CryptoUsage
+from tests.exchange.rows import inventory_rows
 
 
 def _alg(ref: str, name: str, primitive: str | None = None, **ap: Any) -> dict[str, Any]:
@@ -34,17 +34,6 @@ def _alg(ref: str, name: str, primitive: str | None = None, **ap: Any) -> dict[s
         "name": name,
         "cryptoProperties": {"assetType": "algorithm", "algorithmProperties": props},
     }
-
-
-def _rows(url: str, org: int) -> tuple[dict[str, Asset], dict[str, CryptoUsage], list]:
-    with transaction(url) as s:
-        assets = {a.ref: a for a in s.scalars(select(Asset).where(Asset.organization_id == org))}
-        usages = {
-            u.ref: u
-            for u in s.scalars(select(CryptoUsage).where(CryptoUsage.organization_id == org))
-        }
-        deps = list(s.scalars(select(Dependency).where(Dependency.organization_id == org)))
-    return assets, usages, deps
 
 
 def test_shapes_other_tools_use(sqlite_url: str, make_org) -> None:
@@ -88,7 +77,7 @@ def test_shapes_other_tools_use(sqlite_url: str, make_org) -> None:
         again = import_cbom(s, org, data, source_name="scan.cdx.json")
     assert again.assets_created == again.usages_created == again.dependencies_created == 0
 
-    assets, usages, deps = _rows(sqlite_url, org)
+    assets, usages, deps = inventory_rows(sqlite_url, org)
     assert assets["idp"].asset_type is AssetType.SERVICE and assets["idp"].vendor == "Gov IdP"
     assert assets["operating-system:Debian@12"].asset_type is AssetType.HOST
     assert assets["qc"].asset_type is AssetType.APPLICATION
@@ -132,7 +121,7 @@ def test_orphans_go_to_a_synthetic_asset_named_after_the_file(sqlite_url: str, m
     with transaction(sqlite_url) as s:
         org = make_org(s, "org")
         report = import_cbom(s, org, json.dumps(doc), source_name="firmware.cdx.json")
-    assets, usages, _ = _rows(sqlite_url, org)
+    assets, usages, _ = inventory_rows(sqlite_url, org)
     (asset,) = assets.values()
     assert asset.name == "firmware.cdx.json" and asset.ref.startswith("cbom:")
     assert usages["h"].asset_id == asset.id
@@ -171,7 +160,7 @@ def test_primitive_and_function_guesses(sqlite_url: str, make_org) -> None:
     with transaction(sqlite_url) as s:
         org = make_org(s, "org")
         import_cbom(s, org, json.dumps(doc))
-    _, usages, _ = _rows(sqlite_url, org)
+    _, usages, _ = inventory_rows(sqlite_url, org)
     assert usages["ed"].primitive is Primitive.SIGNATURE  # no primitive in the file
     kex = usages["ssh#dh"]
     assert kex.protocol == "SSH-2" and kex.function is CryptoFunction.SSH_KEY_EXCHANGE
@@ -207,7 +196,7 @@ def test_asset_and_usage_sharing_a_ref_round_trip(sqlite_url: str, make_org) -> 
     assert len(refs) == len(set(refs)) and "portal#usage" in refs
     with transaction(sqlite_url) as s:
         import_cbom(s, dst, text)
-    assets, usages, _ = _rows(sqlite_url, dst)
+    assets, usages, _ = inventory_rows(sqlite_url, dst)
     assert set(usages) == {"portal"} and usages["portal"].asset_id == assets["portal"].id
     assert usages["portal"].algorithm == "RSA-4096"
     assert usages["portal"].cert_subject == "CN=portal"

@@ -6,15 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from core.db import engine_for
-from tests.conftest import _pg_exec
+from tests.conftest import pg_clone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,12 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database alone (the queue needs PostgreSQL)."""
-    name = f"pqcplan_s_{uuid.uuid4().hex[:10]}"
-    _pg_exec(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    engine_for(url).dispose()
-    _pg_exec(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_clone(pg_admin_url, pg_template, "pqcplan_s") as url:
+        yield url
 
 
 @pytest.fixture
