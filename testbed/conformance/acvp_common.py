@@ -14,7 +14,7 @@ from typing import Any
 
 from core.errors import InputError
 from testbed.conformance.codec import boolean, field, hex_bytes, obj
-from testbed.conformance.common import case
+from testbed.conformance.common import Prepared, case
 
 
 def hexu(data: bytes) -> str:
@@ -46,6 +46,40 @@ def shuffle_tests(groups: list[dict], expected: dict[str, Any]) -> dict[str, Any
             out[f"{tg}:{new_tc}"] = expected[f"{tg}:{test['tcId']}"]
         group["tests"] = [{**test, "tcId": n} for n, test in enumerate(tests, start=1)]
     return out
+
+
+def check_mode(mode: str | None, modes: tuple[str, ...]) -> str:
+    """The session's ACVP ``mode``, one of ``modes`` (else 422 naming ``$.mode``)."""
+    if mode is None or mode not in modes:
+        raise InputError(f"must be one of {list(modes)}", "$.mode")
+    return mode
+
+
+def tests_per_group(data: dict[str, Any], default: int, maximum: int) -> int:
+    """The session input's ``tests_per_group``: an integer from 1 to ``maximum``."""
+    n = data.get("tests_per_group", default)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= maximum:
+        raise InputError(f"must be an integer from 1 to {maximum}", "$.input.tests_per_group")
+    return n
+
+
+def prepared(
+    vector_set: tuple[str, str, str],
+    results: dict[str, str],
+    groups: list[dict],
+    expected: dict[str, Any],
+    agreed: set[str],
+    computed_by: str,
+) -> Prepared:
+    """One vector set's challenge and secret; ``vector_set`` is (algorithm, mode, revision),
+    ``agreed`` the engines that reproduced the expected results of the oracle ``computed_by``."""
+    engines = sorted(agreed)
+    oracles = {"computed_by": computed_by, "cross_checked_with": engines}
+    challenge = {
+        "vector_set": prompt(0, *vector_set, groups),
+        "answer_with": answer_with(results),
+    }
+    return Prepared(challenge, {"expected": expected}, engines, oracles)
 
 
 def prompt(vs_id: int, algorithm: str, mode: str, revision: str, groups: list[dict]) -> dict:

@@ -199,22 +199,20 @@ def _sigver(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
 def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
     if alg not in DILITHIUM:
         raise InputError("ACVP ML-DSA vectors exist for ML-DSA-44, -65 and -87", "$.algorithm")
-    if mode not in MODES:
-        raise InputError(f"must be one of {list(MODES)}", "$.mode")
-    n = data.get("tests_per_group", DEFAULT_TESTS[mode])
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_TESTS:
-        raise InputError(f"must be an integer from 1 to {MAX_TESTS}", "$.input.tests_per_group")
+    mode = acvp_common.check_mode(mode, MODES)
+    n = acvp_common.tests_per_group(data, DEFAULT_TESTS[mode], MAX_TESTS)
     agreed: set[str] = set()
     build = {"keyGen": _keygen, "sigGen": _siggen, "sigVer": _sigver}[mode]
     groups, expected = build(alg, n, agreed)
     expected = acvp_common.shuffle_tests(groups, expected)
-    engines = sorted(agreed)
-    oracles = {"computed_by": "dilithium-py (FIPS 204)", "cross_checked_with": engines}
-    challenge = {
-        "vector_set": acvp_common.prompt(0, "ML-DSA", mode, "FIPS204", groups),
-        "answer_with": acvp_common.answer_with(RESULTS[mode]),
-    }
-    return Prepared(challenge, {"expected": expected}, engines, oracles)
+    return acvp_common.prepared(
+        ("ML-DSA", mode, "FIPS204"),
+        RESULTS[mode],
+        groups,
+        expected,
+        agreed,
+        "dilithium-py (FIPS 204)",
+    )
 
 
 def grade(

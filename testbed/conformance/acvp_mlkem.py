@@ -152,6 +152,13 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
     def add(tg: int, tc: int, function: str, reason: str, fields: dict) -> None:
         expected[f"{tg}:{tc}"] = {"function": function, "reason": reason, "fields": fields}
 
+    def group(tg: int, test_type: str, function: str, tests: list, **keys: str) -> None:
+        groups.append(
+            {"tgId": tg, "testType": test_type, "parameterSet": alg, "function": function}
+            | keys
+            | {"tests": tests}
+        )
+
     # 1. encapsulation from a given m (kyber-py; every engine decapsulates c to k)
     tests = []
     for tc in range(1, n + 1):
@@ -162,15 +169,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
             raise OracleDisagreement(f"{alg}: decapsulation does not return the encapsulated k")
         tests.append({"tcId": tc, "ek": hexu(ek), "m": hexu(m)})
         add(1, tc, "encapsulation", "valid encapsulation", {"c": hexu(c), "k": hexu(k)})
-    groups.append(
-        {
-            "tgId": 1,
-            "testType": "AFT",
-            "parameterSet": alg,
-            "function": "encapsulation",
-            "tests": tests,
-        }
-    )
+    group(1, "AFT", "encapsulation", tests)
 
     # 2. decapsulation: valid ciphertexts from every engine, then modified ones
     seed = secrets.token_bytes(64)
@@ -195,17 +194,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         tc += 1
         tests.append({"tcId": tc, "c": hexu(c)})
         add(2, tc, "decapsulation", "modified ciphertext (implicit rejection)", {"k": hexu(k)})
-    groups.append(
-        {
-            "tgId": 2,
-            "testType": "VAL",
-            "parameterSet": alg,
-            "function": "decapsulation",
-            "ek": hexu(ek),
-            "dk": hexu(dk),
-            "tests": tests,
-        }
-    )
+    group(2, "VAL", "decapsulation", tests, ek=hexu(ek), dk=hexu(dk))
 
     # 3. encapsulation key check (FIPS 203 modulus check)
     good = kyber.key_derive(secrets.token_bytes(64))[0]
@@ -215,15 +204,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         passed = _ek_ok_everywhere(alg, key, agreed)
         tests.append({"tcId": tc, "ek": hexu(key)})
         add(3, tc, "encapsulationKeyCheck", reason, {"testPassed": passed})
-    groups.append(
-        {
-            "tgId": 3,
-            "testType": "VAL",
-            "parameterSet": alg,
-            "function": "encapsulationKeyCheck",
-            "tests": tests,
-        }
-    )
+    group(3, "VAL", "encapsulationKeyCheck", tests)
 
     # 4. decapsulation key check (FIPS 203 hash check of H(ek) inside dk)
     k_pos = 768 * kyber.k + 32
@@ -235,42 +216,24 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         passed = _dk_ok_everywhere(alg, key, valid[0])
         tests.append({"tcId": tc, "dk": hexu(key)})
         add(4, tc, "decapsulationKeyCheck", reason, {"testPassed": passed})
-    groups.append(
-        {
-            "tgId": 4,
-            "testType": "VAL",
-            "parameterSet": alg,
-            "function": "decapsulationKeyCheck",
-            "tests": tests,
-        }
-    )
+    group(4, "VAL", "decapsulationKeyCheck", tests)
     return groups, expected
 
 
 def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
     if alg not in KYBER:
         raise InputError("ACVP ML-KEM vectors exist for ML-KEM-512, -768 and -1024", "$.algorithm")
-    if mode not in MODES:
-        raise InputError(f"must be one of {list(MODES)}", "$.mode")
-    n = data.get("tests_per_group", DEFAULT_TESTS)
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_TESTS:
-        raise InputError(f"must be an integer from 1 to {MAX_TESTS}", "$.input.tests_per_group")
+    mode = acvp_common.check_mode(mode, MODES)
+    n = acvp_common.tests_per_group(data, DEFAULT_TESTS, MAX_TESTS)
     agreed: set[str] = set()
     if mode == "keyGen":
         groups, expected = _keygen(alg, n, agreed)
     else:
         groups, expected = _encap_decap(alg, n, agreed)
         expected = acvp_common.shuffle_tests(groups, expected)
-    engines = sorted(agreed)
-    oracles = {
-        "computed_by": "kyber-py (FIPS 203)",
-        "cross_checked_with": engines,
-    }
-    challenge = {
-        "vector_set": acvp_common.prompt(0, "ML-KEM", mode, "FIPS203", groups),
-        "answer_with": acvp_common.answer_with(RESULTS[mode]),
-    }
-    return Prepared(challenge, {"expected": expected}, engines, oracles)
+    return acvp_common.prepared(
+        ("ML-KEM", mode, "FIPS203"), RESULTS[mode], groups, expected, agreed, "kyber-py (FIPS 203)"
+    )
 
 
 def grade(

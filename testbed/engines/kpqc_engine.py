@@ -29,16 +29,11 @@ Wire formats and behaviour:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from testbed.engines.errors import (
-    EngineUnavailable,
-    InvalidCiphertext,
-    InvalidKey,
-    UnsupportedAlgorithm,
-)
-from testbed.engines.interface import Engine, Sizes
+from testbed.engines.binding import BindingEngine, import_binding, rejected
+from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
+from testbed.engines.interface import Sizes
 
 #: canonical name -> kpqc attribute (KEMs)
 KEM_NAMES: dict[str, str] = {
@@ -60,35 +55,22 @@ SIG_NAMES: dict[str, str] = {
 }
 
 
-class KpqcEngine(Engine):
+class KpqcEngine(BindingEngine):
     """The KpqC winners through ``kpqc``."""
 
     name = "kpqc"
 
     def __init__(self) -> None:
-        try:
-            kpqc = importlib.import_module("kpqc")
-        except Exception as exc:  # pragma: no cover - depends on the environment
-            raise EngineUnavailable(f"kpqc is not importable: {exc}") from None
+        (kpqc,) = import_binding("kpqc")
         self._version = f"kpqc {getattr(kpqc, '__version__', '?')}"
-        self._algs: dict[str, Any] = {}
-        for table in (KEM_NAMES, SIG_NAMES):
-            for canonical, attr in table.items():
-                obj = getattr(kpqc, attr, None)
-                if obj is not None:
-                    self._algs[canonical] = obj
+        self._algs: dict[str, Any] = {
+            canonical: getattr(kpqc, attr)
+            for table in (KEM_NAMES, SIG_NAMES)
+            for canonical, attr in table.items()
+            if getattr(kpqc, attr, None) is not None
+        }
         self._kems = [n for n in KEM_NAMES if n in self._algs]
         self._sigs = [n for n in SIG_NAMES if n in self._algs]
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-    def kems(self) -> list[str]:
-        return list(self._kems)
-
-    def signatures(self) -> list[str]:
-        return list(self._sigs)
 
     def native_name(self, alg: str) -> str:
         obj = self._algs.get(alg)
@@ -101,49 +83,30 @@ class KpqcEngine(Engine):
         s = obj.sizes
         if alg in KEM_NAMES:
             return Sizes(
-                s.public_key,
-                s.secret_key,
-                ciphertext=s.ciphertext,
-                shared_secret=s.shared_secret,
+                s.public_key, s.secret_key, ciphertext=s.ciphertext, shared_secret=s.shared_secret
             )
         return Sizes(s.public_key, s.secret_key, signature=s.signature)
 
-    # -- KEM ----------------------------------------------------------------------
-
-    def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
+    def _keypair(self, alg: str) -> tuple[bytes, bytes]:
         kp = self._algs[alg].generate_key_pair()
         return kp.public_key, kp.secret_key
 
+    _kem_keypair = _sign_keypair = _keypair
+
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        try:
+        with rejected(InvalidKey, f"{alg} public key rejected"):
             out = self._algs[alg].encapsulate(pk)
-        except ValueError as exc:
-            raise InvalidKey(f"{alg} public key rejected: {exc}") from None
         return out.ciphertext, out.shared_secret
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
-        try:
+        explicit = "explicit rejection: the re-encryption check failed"
+        with rejected(InvalidCiphertext, f"{alg} ciphertext rejected ({explicit})"):
             return self._algs[alg].decapsulate(ct, sk)
-        except ValueError as exc:
-            raise InvalidCiphertext(
-                f"{alg} ciphertext rejected (explicit rejection: the re-encryption check "
-                f"failed): {exc}"
-            ) from None
-
-    # -- signatures ---------------------------------------------------------------
-
-    def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        kp = self._algs[alg].generate_key_pair()
-        return kp.public_key, kp.secret_key
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        try:
+        with rejected(InvalidKey, f"{alg} secret key rejected"):
             return self._algs[alg].sign(msg, sk)
-        except ValueError as exc:
-            raise InvalidKey(f"{alg} secret key rejected: {exc}") from None
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
-        try:
+        with rejected(InvalidKey, f"{alg} public key rejected"):
             return bool(self._algs[alg].verify(msg, sig, pk))
-        except ValueError as exc:
-            raise InvalidKey(f"{alg} public key rejected: {exc}") from None

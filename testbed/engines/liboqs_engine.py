@@ -21,8 +21,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from testbed.engines.binding import BindingEngine
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
-from testbed.engines.interface import Engine, Sizes
+from testbed.engines.interface import Sizes
 from testbed.engines.key_cache import KeyCache
 from testbed.engines.oqs_loader import require_oqs
 
@@ -62,7 +63,7 @@ def canonical_name(liboqs_name: str) -> str:
     return LIBOQS_NAMES.get(liboqs_name, liboqs_name)
 
 
-class LiboqsEngine(Engine):
+class LiboqsEngine(BindingEngine):
     """liboqs through liboqs-python."""
 
     name = "liboqs"
@@ -70,6 +71,7 @@ class LiboqsEngine(Engine):
     def __init__(self) -> None:
         self._oqs = require_oqs()
         oqs = self._oqs
+        self._version = f"liboqs {oqs.oqs_version()}, liboqs-python {oqs.oqs_python_version()}"
         self._to_native: dict[str, str] = {}
         self._kems: list[str] = []
         self._sigs: list[str] = []
@@ -92,18 +94,8 @@ class LiboqsEngine(Engine):
         self._keyed: KeyCache[tuple[str, bytes], _Owned] = KeyCache(32)
 
     @property
-    def version(self) -> str:
-        return f"liboqs {self._oqs.oqs_version()}, liboqs-python {self._oqs.oqs_python_version()}"
-
-    @property
     def liboqs_version(self) -> str:
         return str(self._oqs.oqs_version())
-
-    def kems(self) -> list[str]:
-        return list(self._kems)
-
-    def signatures(self) -> list[str]:
-        return list(self._sigs)
 
     def native_name(self, alg: str) -> str:
         return self._to_native.get(alg, alg)

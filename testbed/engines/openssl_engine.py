@@ -38,6 +38,7 @@ from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
+from testbed.engines.binding import rejected
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
 from testbed.engines.interface import Engine, Sizes, _as_bytes
 from testbed.engines.key_cache import KeyCache
@@ -65,6 +66,8 @@ _CURVES: dict[str, tuple[ec.EllipticCurve, int, hashes.HashAlgorithm]] = {
     "P384": (ec.SECP384R1(), 48, hashes.SHA384()),
 }
 _RSA_BITS = {"RSA-2048": 2048, "RSA-3072": 3072}
+#: what ``cryptography`` raises for key bytes it cannot parse
+_PARSE_ERRORS = (ValueError, TypeError, _CryptoUnsupported)
 #: upper bounds of the PKCS#8 DER encoding of an RSA private key
 _RSA_SK_MAX = {"RSA-2048": 1220, "RSA-3072": 1800}
 _RSA_PK = {"RSA-2048": 270, "RSA-3072": 398}
@@ -92,6 +95,14 @@ if mldsa is not None:
         "ML-DSA-65": mldsa.MLDSA65PublicKey,
         "ML-DSA-87": mldsa.MLDSA87PublicKey,
     }
+
+#: private key classes whose keys are raw bytes (the seeds for ML-KEM and ML-DSA)
+_RAW_KEYS: dict[str, object] = {
+    **_MLKEM,
+    **_MLDSA,
+    "X25519": x25519.X25519PrivateKey,
+    "Ed25519": ed25519.Ed25519PrivateKey,
+}
 
 _SIZES: dict[str, Sizes] = {
     "ML-KEM-768": Sizes(1184, 64, ciphertext=1088, shared_secret=32),
@@ -170,7 +181,7 @@ class OpenSSLEngine(Engine):
         return self._pub.get((alg, pk), lambda: self._load_public(alg, pk))
 
     def _load_private(self, alg: str, sk: bytes):
-        try:
+        with rejected(InvalidKey, f"{alg} secret key rejected", _PARSE_ERRORS):
             if alg in _MLKEM:
                 return _MLKEM[alg].from_seed_bytes(sk)  # type: ignore[attr-defined]
             if alg in _MLDSA:
@@ -187,14 +198,10 @@ class OpenSSLEngine(Engine):
                 if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != _RSA_BITS[alg]:
                     raise InvalidKey(f"{alg} secret key is not a {_RSA_BITS[alg]}-bit RSA key")
                 return key
-        except InvalidKey:
-            raise
-        except (ValueError, TypeError, _CryptoUnsupported) as exc:
-            raise InvalidKey(f"{alg} secret key rejected: {exc}") from None
         raise UnsupportedAlgorithm(alg)
 
     def _load_public(self, alg: str, pk: bytes):
-        try:
+        with rejected(InvalidKey, f"{alg} public key rejected", _PARSE_ERRORS):
             if alg in _MLKEM:
                 return _MLKEM_PUB[alg].from_public_bytes(pk)
             if alg in _MLDSA:
@@ -211,31 +218,27 @@ class OpenSSLEngine(Engine):
                 if not isinstance(key, rsa.RSAPublicKey) or key.key_size != _RSA_BITS[alg]:
                     raise InvalidKey(f"{alg} public key is not a {_RSA_BITS[alg]}-bit RSA key")
                 return key
-        except InvalidKey:
-            raise
-        except (ValueError, TypeError, _CryptoUnsupported) as exc:
-            raise InvalidKey(f"{alg} public key rejected: {exc}") from None
         raise UnsupportedAlgorithm(alg)
 
     # -- KEM ---------------------------------------------------------------------------
 
-    def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        if alg in _MLKEM:
-            key = _MLKEM[alg].generate()  # type: ignore[attr-defined]
-            return key.public_key().public_bytes_raw(), key.private_bytes_raw()
+    def _keypair(self, alg: str) -> tuple[bytes, bytes]:
+        """A new key pair of a KEM or signature algorithm (the caller checked the kind)."""
         if alg == "X25519MLKEM768":
-            m = _MLKEM["ML-KEM-768"].generate()  # type: ignore[attr-defined]
-            x = x25519.X25519PrivateKey.generate()
-            pk = m.public_key().public_bytes_raw() + x.public_key().public_bytes_raw()
-            return pk, m.private_bytes_raw() + x.private_bytes_raw()
-        if alg == "X25519":
-            x = x25519.X25519PrivateKey.generate()
-            return x.public_key().public_bytes_raw(), x.private_bytes_raw()
-        if alg.startswith("ECDH-"):
+            m_pk, m_sk = self._keypair("ML-KEM-768")
+            x_pk, x_sk = self._keypair("X25519")
+            return m_pk + x_pk, m_sk + x_sk
+        raw = _RAW_KEYS.get(alg)
+        if raw is not None:
+            key = raw.generate()  # type: ignore[attr-defined]
+            return key.public_key().public_bytes_raw(), key.private_bytes_raw()
+        if alg.startswith(("ECDH-", "ECDSA-")):
             return self._ec_keypair(alg)
         if alg in _RSA_BITS:
             return self._rsa_keypair(alg)
         raise UnsupportedAlgorithm(alg)
+
+    _kem_keypair = _sign_keypair = _keypair
 
     def _kem_keypair_from_seed(self, alg: str, seed: bytes) -> tuple[bytes, bytes]:
         if alg not in _MLKEM:
@@ -308,19 +311,6 @@ class OpenSSLEngine(Engine):
             raise InvalidCiphertext(str(exc).replace("public key", "ciphertext")) from None
 
     # -- signatures --------------------------------------------------------------------
-
-    def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        if alg in _MLDSA:
-            key = _MLDSA[alg].generate()  # type: ignore[attr-defined]
-            return key.public_key().public_bytes_raw(), key.private_bytes_raw()
-        if alg == "Ed25519":
-            key = ed25519.Ed25519PrivateKey.generate()
-            return key.public_key().public_bytes_raw(), key.private_bytes_raw()
-        if alg.startswith("ECDSA-"):
-            return self._ec_keypair(alg)
-        if alg in _RSA_BITS:
-            return self._rsa_keypair(alg)
-        raise UnsupportedAlgorithm(alg)
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
         key = self._private(alg, sk)

@@ -10,16 +10,11 @@ has no deterministic (seeded) key generation.
 
 from __future__ import annotations
 
-import importlib
 import types
 
-from testbed.engines.errors import (
-    EngineUnavailable,
-    InvalidCiphertext,
-    InvalidKey,
-    UnsupportedAlgorithm,
-)
-from testbed.engines.interface import Engine, Sizes
+from testbed.engines.binding import BindingEngine, import_binding, rejected
+from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
+from testbed.engines.interface import Sizes
 
 #: pqcrypto submodule -> canonical name (KEMs)
 KEM_NAMES: dict[str, str] = {
@@ -69,18 +64,13 @@ def _submodules(package: types.ModuleType) -> dict[str, types.ModuleType]:
     }
 
 
-class PQCleanEngine(Engine):
+class PQCleanEngine(BindingEngine):
     """PQClean through ``pqcrypto``."""
 
     name = "pqclean"
 
     def __init__(self) -> None:
-        try:
-            pqcrypto = importlib.import_module("pqcrypto")
-            kem_pkg = importlib.import_module("pqcrypto.kem")
-            sig_pkg = importlib.import_module("pqcrypto.sign")
-        except Exception as exc:  # pragma: no cover - depends on the environment
-            raise EngineUnavailable(f"pqcrypto is not importable: {exc}") from None
+        pqcrypto, kem_pkg, sig_pkg = import_binding("pqcrypto", "pqcrypto.kem", "pqcrypto.sign")
         self._version = f"pqcrypto {getattr(pqcrypto, '__version__', '?')}"
         self._invalid_signature = getattr(pqcrypto, "InvalidSignatureError", ValueError)
         kem_mods = _submodules(kem_pkg)
@@ -98,16 +88,6 @@ class PQCleanEngine(Engine):
                 self._native[canonical] = native
         self._kems = [KEM_NAMES[n] for n in KEM_NAMES if n in kem_mods]
         self._sigs = [SIG_NAMES[n] for n in SIG_NAMES if n in sig_mods]
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-    def kems(self) -> list[str]:
-        return list(self._kems)
-
-    def signatures(self) -> list[str]:
-        return list(self._sigs)
 
     def native_name(self, alg: str) -> str:
         return self._native.get(alg, alg)
@@ -129,15 +109,15 @@ class PQCleanEngine(Engine):
             )
         return Sizes(mod.PUBLIC_KEY_SIZE, mod.SECRET_KEY_SIZE, signature=mod.SIGNATURE_SIZE)
 
-    def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
+    def _keypair(self, alg: str) -> tuple[bytes, bytes]:
         pk, sk = self._mods[alg].keygen()
         return bytes(pk), bytes(sk)
 
+    _kem_keypair = _sign_keypair = _keypair
+
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        try:
+        with rejected(InvalidKey, f"{alg} public key rejected"):
             ct, ss = self._mods[alg].encaps(pk)
-        except ValueError as exc:
-            raise InvalidKey(f"{alg} public key rejected: {exc}") from None
         return bytes(ct), bytes(ss)
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
@@ -149,15 +129,9 @@ class PQCleanEngine(Engine):
                 raise InvalidKey(f"{alg} secret key rejected: {msg}") from None
             raise InvalidCiphertext(f"{alg} ciphertext rejected: {msg}") from None
 
-    def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        pk, sk = self._mods[alg].keygen()
-        return bytes(pk), bytes(sk)
-
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        try:
+        with rejected(InvalidKey, f"{alg} secret key rejected"):
             return bytes(self._mods[alg].sign(sk, msg))
-        except ValueError as exc:
-            raise InvalidKey(f"{alg} secret key rejected: {exc}") from None
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
         try:

@@ -17,6 +17,7 @@ from testbed.engines import (
     mlkem_encapsulation_key_ok,
 )
 from testbed.engines.fips203_checks import MLKEM_K
+from testbed.engines.kpqc_engine import KEM_NAMES as KPQC_KEMS
 
 ENGINES = ("liboqs", "openssl", "pqclean")
 MLKEM = ("ML-KEM-512", "ML-KEM-768", "ML-KEM-1024")
@@ -85,10 +86,13 @@ def test_hybrid_modulus_check_failure_is_invalid_key() -> None:
         eng.encapsulate("X25519MLKEM768", _with_coefficient(pk[:1184], 700, 4000) + pk[1184:])
 
 
-@pytest.mark.parametrize("name", ENGINES)
-def test_wrong_lengths(name: str) -> None:
+#: every engine's ML-KEM-768 and every KpqC KEM (its own encodings, the same checks)
+KEM_CASES = [(name, "ML-KEM-768") for name in ENGINES] + [("kpqc", a) for a in sorted(KPQC_KEMS)]
+
+
+@pytest.mark.parametrize(("name", "kem"), KEM_CASES)
+def test_kem_wrong_lengths(name: str, kem: str) -> None:
     eng = get_engine(name)
-    kem = "ML-KEM-768"
     pk, sk = eng.kem_keypair(kem)
     ct, _ = eng.encapsulate(kem, pk)
     for bad_pk in (pk[:-1], pk + b"\0", b""):
@@ -103,6 +107,10 @@ def test_wrong_lengths(name: str) -> None:
     with pytest.raises(InvalidKey):
         eng.encapsulate(kem, "not bytes")  # type: ignore[arg-type]
 
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_signature_wrong_lengths(name: str) -> None:
+    eng = get_engine(name)
     sig_alg = "ML-DSA-65"
     spk, ssk = eng.sign_keypair(sig_alg)
     sig = eng.sign(sig_alg, ssk, b"m")

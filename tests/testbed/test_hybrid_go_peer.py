@@ -8,30 +8,20 @@ that shares nothing with ours, in both directions.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from testbed.engines.registry import get_engine
+from tests.peers.gobuild import go_binary
 
 PEER_SRC = Path(__file__).parent / "peers" / "hybridkem"
 
 
 @pytest.fixture(scope="module")
-def go_peer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    binary = tmp_path_factory.mktemp("peer") / "hybridkem"
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
-    subprocess.run(
-        ["go", "build", "-o", str(binary), "."],
-        cwd=PEER_SRC,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return binary
+def go_peer() -> Path:
+    return go_binary(PEER_SRC)
 
 
 def _ask(peer: Path, **request: str) -> dict[str, bytes]:

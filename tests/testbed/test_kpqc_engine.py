@@ -31,22 +31,13 @@ def test_offers_every_kpqc_winner_under_its_catalog_name() -> None:
 
 
 @pytest.mark.parametrize("alg", KEMS)
-def test_kem_bad_input(alg: str) -> None:
+def test_kem_corrupted_ciphertext(alg: str) -> None:
+    """Wrong lengths are refused as in every engine (test_engines_bad_input.py); a corrupted
+    ciphertext of the right length depends on the KEM's rejection style."""
     eng = get_engine("kpqc")
     pk, sk = eng.kem_keypair(alg)
     ct, ss = eng.encapsulate(alg, pk)
     assert eng.decapsulate(alg, sk, ct) == ss
-    for bad_pk in (pk[:-1], pk + b"\0", b""):
-        with pytest.raises(InvalidKey, match="public key must be"):
-            eng.encapsulate(alg, bad_pk)
-    for bad_sk in (sk[:-1], sk + b"\0", b""):
-        with pytest.raises(InvalidKey, match="secret key"):
-            eng.decapsulate(alg, bad_sk, ct)
-    for bad_ct in (ct[:-1], ct + b"\0", b""):
-        with pytest.raises(InvalidCiphertext, match="ciphertext must be"):
-            eng.decapsulate(alg, sk, bad_ct)
-    with pytest.raises(InvalidKey):
-        eng.encapsulate(alg, "not bytes")  # type: ignore[arg-type]
     for position in (0, len(ct) // 2, len(ct) - 1):
         bad = bytearray(ct)
         bad[position] ^= 0x80
