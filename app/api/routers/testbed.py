@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
@@ -13,7 +13,7 @@ from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
 from app.api.schemas.testbed import EnginesOut, ProductIn, ProductOut, RecordOut
 from core.audit import record
-from core.jobs import active_jobs, start_job
+from core.jobs import submit
 from core.models import Job
 from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
@@ -91,23 +91,15 @@ def start_benchmark(
         get_scoped(session, Product, req.product_id, principal)
     req = req.model_copy(update={"algorithms": [canonical_name(a) for a in req.algorithms]})
     runs = benchmark_runs.plan_runs(req)
-    if (
-        active_jobs(session, org_id, benchmark_runs.JOB_KIND)
-        >= benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG
-    ):
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"your organization already runs {benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG} "
-            "benchmark jobs; wait for one to finish",
-            headers={"Retry-After": "10"},
-        )
-    job = Job(
-        organization_id=org_id,
-        kind=benchmark_runs.JOB_KIND,
-        created_by=principal.name,
-        params={**req.model_dump(), "runs": [r.__dict__ for r in runs]},
-    )
-    start_job(request.app.state.jobs, session, job)  # runs once this request commits
+    job = submit(
+        request.app.state.jobs,
+        session,
+        principal,
+        org_id,
+        benchmark_runs.JOB_KIND,
+        {**req.model_dump(), "runs": [r.__dict__ for r in runs]},
+        limit=benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG,  # JobLimitReached: 429
+    )  # runs once this request commits
     record(session, principal, "create", "job", job.id, org_id, {"kind": job.kind})
     return job
 
