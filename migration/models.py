@@ -148,3 +148,25 @@ class CustomProfile(TenantMixin, TimestampMixin, Base):
     version: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TimelineCell(Base):
+    """A stored version's tasks counted per (wave, phase, sector, status): what its timeline
+    page shows. Filled once when the version is stored (`timeline.store_cells`); a trigger
+    moves a task's counts when its status changes, and any other change to a version's
+    tasks drops its cells, so the page falls back to counting the tasks (migration 0011)."""
+
+    __tablename__ = "plan_timeline_cells"
+
+    version_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    wave: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_label: Mapped[str] = mapped_column(String(10), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), primary_key=True)
+    tasks: Mapped[int] = mapped_column(Integer)
+    effort: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date | None] = mapped_column(Date)  # earliest; never raised on a move
+    flagged: Mapped[int] = mapped_column(Integer)

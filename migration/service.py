@@ -340,6 +340,9 @@ def store_version(
 
     with paused_gc():
         _insert_tasks(session, rows())
+    from migration.timeline import store_cells  # timeline reads through this module
+
+    store_cells(session, version_id)  # the timeline page's counts, in this transaction
     plan_row.updated_at = utcnow()
     session.flush()
     return version

@@ -1,9 +1,12 @@
-"""A stored version read for its timeline page in one pass of the database over its tasks.
+"""A stored version read for its timeline page without a pass over its tasks.
 
 `report.timeline_svg` draws from task dicts and `service._progress` folds counts into the
-progress buckets; a version of half a million tasks need not be loaded for either. One
-GROUP BY over (wave, phase, sector, status) gives both, read from the covering index
-ix_plan_tasks_version_timeline (migration 0009) without touching the task rows.
+progress buckets; a version of half a million tasks need not be loaded for either. Both
+come from the version's rows in `plan_timeline_cells` (tasks per wave, phase, sector and
+status), counted once when the version is stored. Versions are immutable apart from task
+status: a trigger moves a task's counts between cells when its status changes, and any
+other write to a version's tasks drops its cells (migration 0011), so a version without
+cells is read by one GROUP BY over the covering index ix_plan_tasks_version_timeline.
 Flags are stored as JSON text written by `json.dumps`, so an empty list is exactly `[]`.
 """
 
@@ -13,11 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Integer, String, case, cast, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from migration import service
-from migration.models import PlanTask
+from migration.models import PlanTask, TimelineCell
 
 FLAGGED = cast(PlanTask.flags, String) != "[]"
 
@@ -30,6 +33,22 @@ class VersionView:
 
 
 def version_view(session: Session, version_id: int) -> VersionView:
+    cells = session.execute(
+        select(
+            TimelineCell.wave,
+            TimelineCell.wave_label,
+            TimelineCell.phase,
+            TimelineCell.sector,
+            TimelineCell.status,
+            TimelineCell.tasks,
+            TimelineCell.effort,
+            TimelineCell.deadline,
+            TimelineCell.flagged,
+        ).where(TimelineCell.version_id == version_id)
+    ).all()
+    if cells:
+        flagged = sum(int(c[-1]) for c in cells)
+        return _view([c[:-1] for c in cells if c.tasks > 0], min(flagged, FLAGGED_COUNT_CAP + 1))
     rows = session.execute(
         select(
             PlanTask.wave,
@@ -46,6 +65,11 @@ def version_view(session: Session, version_id: int) -> VersionView:
             PlanTask.wave, PlanTask.wave_label, PlanTask.phase, PlanTask.sector, PlanTask.status
         )
     ).all()
+    return _view(rows, count_flagged(session, version_id))
+
+
+def _view(rows: Any, flagged: int) -> VersionView:
+    """Fold (wave, label, phase, sector, status, tasks, effort, deadline) rows into the view."""
     waves: dict[tuple[int, str, str], dict[str, Any]] = {}
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for wave, label, phase, sector, status, count, effort, deadline in rows:
@@ -69,11 +93,7 @@ def version_view(session: Session, version_id: int) -> VersionView:
         g[0] += int(count)
         g[1] += int(effort)
     progress = service._progress((p, s, st, n, e) for (p, s, st), (n, e) in groups.items())
-    return VersionView(
-        waves=[waves[k] for k in sorted(waves)],
-        progress=progress,
-        flagged=count_flagged(session, version_id),
-    )
+    return VersionView(waves=[waves[k] for k in sorted(waves)], progress=progress, flagged=flagged)
 
 
 FLAGGED_COUNT_CAP = 100
@@ -106,3 +126,174 @@ def task_page(
     if phase:
         stmt = stmt.where(PlanTask.phase == phase)
     return list(session.scalars(stmt.order_by(PlanTask.id).offset(offset).limit(limit)))
+
+
+_CELL_KEY = ("version_id", "wave", "wave_label", "phase", "sector", "status")
+
+
+def store_cells(session: Session, version_id: int) -> None:
+    """Count a just-stored version's tasks into its timeline cells, in the storing
+    transaction. Skipped where the status trigger is absent (a scratch schema made by
+    `create_all`): cells nobody keeps current would go stale; the page then counts tasks."""
+    if not _status_trigger_present(session):
+        return
+    flagged = func.sum(case((FLAGGED, 1), else_=0))
+    source = (
+        select(
+            PlanTask.version_id,
+            PlanTask.wave,
+            PlanTask.wave_label,
+            PlanTask.phase,
+            PlanTask.sector,
+            PlanTask.status,
+            func.count(),
+            func.coalesce(func.sum(PlanTask.effort), 0),
+            func.min(PlanTask.deadline),
+            cast(flagged, Integer),
+        )
+        .where(PlanTask.version_id == version_id)
+        .group_by(*(getattr(PlanTask, c) for c in _CELL_KEY))
+    )
+    columns = [*_CELL_KEY, "tasks", "effort", "deadline", "flagged"]
+    session.execute(insert(TimelineCell).from_select(columns, source))
+
+
+def _status_trigger_present(session: Session) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        sql = "SELECT 1 FROM pg_trigger WHERE tgname = 'timeline_cells_status'"
+    else:
+        sql = (
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'timeline_cells_status'"
+        )
+    return session.execute(text(sql)).first() is not None
+
+
+_FLAG = "(CAST({r}.flags AS TEXT) <> '[]')"
+_CELL_OF = (
+    "version_id = {r}.version_id AND wave = {r}.wave AND wave_label = {r}.wave_label"
+    " AND phase = {r}.phase AND sector = {r}.sector AND status = {r}.status"
+)
+_MOVE_OUT = (
+    "UPDATE plan_timeline_cells SET tasks = tasks - 1, effort = effort - OLD.effort,"
+    " flagged = flagged - {flag} WHERE " + _CELL_OF.format(r="OLD")
+)
+_MOVE_IN = (
+    "INSERT INTO plan_timeline_cells"
+    " (version_id, wave, wave_label, phase, sector, status, tasks, effort, deadline, flagged)"
+    " SELECT NEW.version_id, NEW.wave, NEW.wave_label, NEW.phase, NEW.sector, NEW.status,"
+    " 1, NEW.effort, NEW.deadline, {flag}"
+    " WHERE EXISTS (SELECT 1 FROM plan_timeline_cells WHERE version_id = NEW.version_id)"
+    " ON CONFLICT (version_id, wave, wave_label, phase, sector, status) DO UPDATE SET"
+    " tasks = plan_timeline_cells.tasks + 1,"
+    " effort = plan_timeline_cells.effort + excluded.effort,"
+    " deadline = {earliest}, flagged = plan_timeline_cells.flagged + excluded.flagged"
+)
+_SQLITE_EARLIEST = (
+    "CASE WHEN excluded.deadline IS NULL OR (plan_timeline_cells.deadline IS NOT NULL"
+    " AND plan_timeline_cells.deadline <= excluded.deadline)"
+    " THEN plan_timeline_cells.deadline ELSE excluded.deadline END"
+)
+_SHAPE = ("version_id", "wave", "wave_label", "phase", "sector", "effort", "deadline", "flags")
+_FORGET = "DELETE FROM plan_timeline_cells WHERE version_id = {r}.version_id"
+
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER timeline_cells_status AFTER UPDATE OF status ON plan_tasks
+WHEN OLD.status IS NOT NEW.status BEGIN
+  {_MOVE_OUT.format(flag=_FLAG.format(r="OLD"))};
+  {_MOVE_IN.format(flag=_FLAG.format(r="NEW"), earliest=_SQLITE_EARLIEST)};
+END""",
+    f"""CREATE TRIGGER timeline_cells_insert AFTER INSERT ON plan_tasks BEGIN
+  {_FORGET.format(r="NEW")};
+END""",
+    f"""CREATE TRIGGER timeline_cells_delete AFTER DELETE ON plan_tasks BEGIN
+  {_FORGET.format(r="OLD")};
+END""",
+    f"""CREATE TRIGGER timeline_cells_change AFTER UPDATE OF {", ".join(_SHAPE)} ON plan_tasks
+WHEN {" OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _SHAPE)} BEGIN
+  {_FORGET.format(r="OLD")};
+  {_FORGET.format(r="NEW")};
+END""",
+]
+
+_PG_FLAG = "(CAST({r}.flags AS TEXT) <> '[]')::int"
+POSTGRESQL_TRIGGERS = [
+    f"""CREATE FUNCTION pqcplan_timeline_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  {_MOVE_OUT.format(flag=_PG_FLAG.format(r="OLD"))};
+  {
+        _MOVE_IN.format(
+            flag=_PG_FLAG.format(r="NEW"),
+            earliest="LEAST(plan_timeline_cells.deadline, excluded.deadline)",
+        )
+    };
+  RETURN NULL;
+END $$""",
+    f"""CREATE FUNCTION pqcplan_timeline_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  {_FORGET.format(r="OLD")};
+  {_FORGET.format(r="NEW")};
+  RETURN NULL;
+END $$""",
+    """CREATE FUNCTION pqcplan_timeline_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM plan_timeline_cells WHERE version_id IN (SELECT version_id FROM new_tasks);
+  RETURN NULL;
+END $$""",
+    """CREATE FUNCTION pqcplan_timeline_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM plan_timeline_cells WHERE version_id IN (SELECT version_id FROM old_tasks);
+  RETURN NULL;
+END $$""",
+    """CREATE TRIGGER timeline_cells_status AFTER UPDATE OF status ON plan_tasks
+FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+EXECUTE FUNCTION pqcplan_timeline_status()""",
+    f"""CREATE TRIGGER timeline_cells_change AFTER UPDATE OF {", ".join(_SHAPE)} ON plan_tasks
+FOR EACH ROW WHEN ({" OR ".join(f"OLD.{c}::text IS DISTINCT FROM NEW.{c}::text" for c in _SHAPE)})
+EXECUTE FUNCTION pqcplan_timeline_change()""",
+    # statement triggers: a version's tasks arrive by one COPY, not one call per task
+    """CREATE TRIGGER timeline_cells_insert AFTER INSERT ON plan_tasks
+REFERENCING NEW TABLE AS new_tasks FOR EACH STATEMENT
+EXECUTE FUNCTION pqcplan_timeline_inserted()""",
+    """CREATE TRIGGER timeline_cells_delete AFTER DELETE ON plan_tasks
+REFERENCING OLD TABLE AS old_tasks FOR EACH STATEMENT
+EXECUTE FUNCTION pqcplan_timeline_deleted()""",
+]
+_TRIGGER_NAMES = (
+    "timeline_cells_status",
+    "timeline_cells_change",
+    "timeline_cells_insert",
+    "timeline_cells_delete",
+)
+_PG_FUNCTIONS = (
+    "pqcplan_timeline_status",
+    "pqcplan_timeline_change",
+    "pqcplan_timeline_inserted",
+    "pqcplan_timeline_deleted",
+)
+
+
+def install_triggers(connection: Any) -> None:
+    """Create the cell triggers and count every stored version into its cells."""
+    postgres = connection.dialect.name == "postgresql"
+    for sql in POSTGRESQL_TRIGGERS if postgres else SQLITE_TRIGGERS:
+        connection.execute(text(sql))
+    flag = _PG_FLAG if postgres else "(CASE WHEN " + _FLAG + " THEN 1 ELSE 0 END)"
+    key = ", ".join(_CELL_KEY)
+    connection.execute(
+        text(
+            f"INSERT INTO plan_timeline_cells ({key}, tasks, effort, deadline, flagged)"
+            f" SELECT {key}, count(*), coalesce(sum(effort), 0), min(deadline),"
+            f" sum({flag.format(r='plan_tasks')}) FROM plan_tasks GROUP BY {key}"
+        )
+    )
+
+
+def drop_triggers(connection: Any) -> None:
+    postgres = connection.dialect.name == "postgresql"
+    for name in _TRIGGER_NAMES:
+        connection.execute(
+            text(f"DROP TRIGGER IF EXISTS {name}{' ON plan_tasks' if postgres else ''}")
+        )
+    if postgres:
+        for function in _PG_FUNCTIONS:
+            connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))

@@ -5,6 +5,15 @@ Import this package to register every inventory table on `Base` (the shared tabl
 """
 
 from inventory.models.asset import Asset, CryptoUsage, Dependency
+from inventory.models.counters import AssetCount, UsageCount
 from inventory.models.discovery import ScanRun, ScanScope
 
-__all__ = ["Asset", "CryptoUsage", "Dependency", "ScanRun", "ScanScope"]
+__all__ = [
+    "Asset",
+    "AssetCount",
+    "CryptoUsage",
+    "Dependency",
+    "ScanRun",
+    "ScanScope",
+    "UsageCount",
+]

@@ -1,7 +1,9 @@
-"""Inventory summary: counts by quantum status, sector and algorithm."""
+"""Inventory summary: counts by quantum status, sector and algorithm, read from the
+counters the database keeps current on every write (`inventory.models.counters`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import Organization
 from core.tenancy import Principal, scoped
 from inventory.choices import QuantumStatus
-from inventory.models import Asset, CryptoUsage
-
-VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED)
+from inventory.models import AssetCount, UsageCount
 
 
 @dataclass
@@ -45,55 +45,45 @@ def summarize(
     elif organization_id is not None:
         org_stmt = org_stmt.where(Organization.id == organization_id)
     out.organizations = session.scalar(org_stmt) or 0
-    out.assets = session.scalar(narrow(select(func.count(Asset.id)), Asset)) or 0
-    out.usages = session.scalar(narrow(select(func.count(CryptoUsage.id)), CryptoUsage)) or 0
-    # GROUP BY asset_id reads ix_usages_asset_status in order; COUNT(DISTINCT) would sort
-    # every vulnerable usage first (1.4 s against 0.3 s at 500,000 usages on SQLite)
-    vulnerable = narrow(
-        select(CryptoUsage.asset_id)
-        .where(CryptoUsage.quantum_status.in_(VULNERABLE))
-        .group_by(CryptoUsage.asset_id),
-        CryptoUsage,
-    ).subquery()
-    out.vulnerable_assets = session.scalar(select(func.count()).select_from(vulnerable)) or 0
+    # from the counters the database keeps per write (inventory.models.counters): a few
+    # dozen rows, where grouping 500,000 usages cost most of a second on every call
+    assets, vulnerable = session.execute(
+        narrow(select(func.sum(AssetCount.assets), func.sum(AssetCount.vulnerable)), AssetCount)
+    ).one()
+    out.assets, out.vulnerable_assets = int(assets or 0), int(vulnerable or 0)
     out.by_status = {s.value: 0 for s in QuantumStatus}
-    for status, count in session.execute(
+    per_org: dict[tuple[int, str], int] = defaultdict(int)
+    per_algorithm: dict[tuple[str, str], int] = defaultdict(int)
+    for org, algorithm, status, count in session.execute(
         narrow(
-            select(CryptoUsage.quantum_status, func.count()).group_by(CryptoUsage.quantum_status),
-            CryptoUsage,
+            select(
+                UsageCount.organization_id,
+                UsageCount.algorithm,
+                UsageCount.quantum_status,
+                UsageCount.usages,
+            ).where(UsageCount.usages > 0),
+            UsageCount,
         )
     ):
-        out.by_status[QuantumStatus(status).value] = count
-    # per organization from ix_usages_org_status, then folded by sector: a join of every
-    # usage with its organization costs seconds at 500,000 usages
-    per_org = session.execute(
-        narrow(
-            select(CryptoUsage.organization_id, CryptoUsage.quantum_status, func.count()).group_by(
-                CryptoUsage.organization_id, CryptoUsage.quantum_status
-            ),
-            CryptoUsage,
-        )
-    ).all()
+        key = QuantumStatus(status).value
+        out.usages += count
+        out.by_status[key] += count
+        per_org[(org, key)] += count
+        per_algorithm[(algorithm, key)] += count
     sector_of = dict(
         session.execute(
             select(Organization.id, Organization.sector).where(
-                Organization.id.in_({org for org, _, _ in per_org})
+                Organization.id.in_({org for org, _ in per_org})
             )
         ).all()
     )
-    for org, status, count in per_org:
+    for (org, key), count in per_org.items():
         bucket = out.by_sector.setdefault(str(sector_of[org].value), {})
-        key = QuantumStatus(status).value
         bucket[key] = bucket.get(key, 0) + count
-    for algorithm, status, count in session.execute(
-        narrow(
-            select(CryptoUsage.algorithm, CryptoUsage.quantum_status, func.count())
-            .group_by(CryptoUsage.algorithm, CryptoUsage.quantum_status)
-            .order_by(func.count().desc(), CryptoUsage.algorithm),
-            CryptoUsage,
+    out.by_algorithm = [
+        {"algorithm": algorithm, "quantum_status": status, "count": count}
+        for (algorithm, status), count in sorted(
+            per_algorithm.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])
         )
-    ):
-        out.by_algorithm.append(
-            {"algorithm": algorithm, "quantum_status": QuantumStatus(status).value, "count": count}
-        )
+    ]
     return out
