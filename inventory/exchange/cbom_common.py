@@ -13,6 +13,7 @@ from typing import Any
 
 from inventory.catalog import Catalog
 from inventory.choices import AssetType, CryptoFunction, DependencyKind, Primitive
+from inventory.exchange.columns import ASSET_PROFILE_COLUMNS
 
 NS = "pqcplan"
 ASSET_PROP = f"{NS}:asset:"  # pqcplan:asset:<column>
@@ -35,17 +36,7 @@ CRYPTO_TYPES = frozenset({"cryptographic-asset", "crypto-asset"})
 
 # Asset columns written as `pqcplan:asset:<column>` properties (those without a CycloneDX home:
 # name, description, version and vendor go to the component's own fields).
-ASSET_PROPERTY_COLUMNS = (
-    "asset_type",
-    "owner",
-    "environment",
-    "criticality",
-    "exposure",
-    "data_sensitivity",
-    "secrecy_years",
-    "product",
-    "location",
-)
+ASSET_PROPERTY_COLUMNS = ("asset_type", *ASSET_PROFILE_COLUMNS, "product", "location")
 # Usage columns written as `pqcplan:usage:<column>` properties.
 USAGE_PROPERTY_COLUMNS = (
     "algorithm_raw",
@@ -223,23 +214,16 @@ _PROTOCOL_RE = re.compile(
     r"^\s*(?P<type>TLS|DTLS|SSL|SSH|IKE|IPSEC|QUIC|SSTP|WPA)\s*[-_ v]?\s*(?P<version>[\w.]*)\s*$",
     re.IGNORECASE,
 )
-_CDX_PROTOCOL_TYPES = frozenset(
-    {
-        "tls",
-        "ssh",
-        "ipsec",
-        "ike",
-        "sstp",
-        "wpa",
-        "dtls",
-        "quic",
-        "eap-aka",
-        "eap-aka-prime",
-        "prins",
-        "5g-aka",
-    }
-)
+# protocolProperties.type values each CycloneDX version allows
 PROTOCOL_TYPES_16 = frozenset({"tls", "ssh", "ipsec", "ike", "sstp", "wpa"})
+PROTOCOL_TYPES_17 = PROTOCOL_TYPES_16 | {
+    "dtls",
+    "quic",
+    "eap-aka",
+    "eap-aka-prime",
+    "prins",
+    "5g-aka",
+}
 
 
 def split_protocol(protocol: str) -> tuple[str, str | None]:

@@ -78,6 +78,7 @@ from inventory.exchange.cbom_common import (
     ORG_PROP,
     PART_OF_PROP,
     PROTOCOL_TYPES_16,
+    PROTOCOL_TYPES_17,
     PROVIDER_ASSET_TYPES,
     USAGE_PROP,
     USAGE_PROPERTY_COLUMNS,
@@ -89,27 +90,11 @@ from inventory.exchange.cbom_common import (
     split_protocol,
 )
 from inventory.exchange.cbom_fidelity import fit_original
+from inventory.exchange.columns import CERT_COLUMNS
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.service.refs import fit_ref
 
 _SCHEMA = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
-_PROTOCOL_TYPES_17 = PROTOCOL_TYPES_16 | {
-    "dtls",
-    "quic",
-    "eap-aka",
-    "eap-aka-prime",
-    "prins",
-    "5g-aka",
-}
-_CERT_COLUMNS = (
-    "cert_subject",
-    "cert_issuer",
-    "cert_serial",
-    "cert_not_before",
-    "cert_not_after",
-    "cert_fingerprint_sha256",
-    "cert_public_key_algorithm",
-)
 SIGNATURE_ALGORITHM_SUFFIX = "#signature-algorithm"
 PUBLIC_KEY_SUFFIX = "#public-key"
 PROTOCOL_INFIX = "#protocol:"
@@ -146,7 +131,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def is_certificate(usage: CryptoUsage) -> bool:
-    return any(getattr(usage, c) is not None for c in _CERT_COLUMNS)
+    return any(getattr(usage, c) is not None for c in CERT_COLUMNS)
 
 
 class _Mapper:
@@ -312,7 +297,7 @@ class _Mapper:
 
     def protocol(self, asset_ref: str, protocol: str, refs: list[str]) -> Json:
         ptype, version = split_protocol(protocol)
-        allowed = PROTOCOL_TYPES_16 if self.spec_version == "1.6" else _PROTOCOL_TYPES_17
+        allowed = PROTOCOL_TYPES_16 if self.spec_version == "1.6" else PROTOCOL_TYPES_17
         pp: Json = {"type": ptype if ptype in allowed else "other"}
         if version is not None:
             pp["version"] = version

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from core.field_limits import limit
 from core.input_checks import text_problem
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
+from inventory.exchange.columns import ASSET_PROFILE_COLUMNS, CERT_COLUMNS
 from inventory.exchange.report import CsvImportReport
 from inventory.exchange.spreadsheet import guard_cell, unguard_cell
 from inventory.models import Asset, CryptoUsage, Dependency
@@ -32,12 +33,7 @@ ASSET_COLUMNS = [
     "asset_name",
     "asset_type",
     "description",
-    "owner",
-    "environment",
-    "criticality",
-    "exposure",
-    "data_sensitivity",
-    "secrecy_years",
+    *ASSET_PROFILE_COLUMNS,
     "vendor",
     "product",
     "version",
@@ -55,18 +51,13 @@ USAGE_COLUMNS = [
     "padding",
     "library",
     "library_version",
-    "cert_subject",
-    "cert_issuer",
-    "cert_serial",
-    "cert_not_before",
-    "cert_not_after",
-    "cert_fingerprint_sha256",
-    "cert_public_key_algorithm",
+    *CERT_COLUMNS,
     "evidence",
     "notes",
 ]
 COLUMNS = [*ASSET_COLUMNS, *USAGE_COLUMNS, "depends_on"]
 REQUIRED = {"asset_name", "asset_type"}
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def template() -> str:
@@ -164,6 +155,14 @@ def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputE
     if column == "name":
         column = "asset_name"
     return InputError(err["msg"], f"line {line}, column '{column}'")
+
+
+def _validated(model: type[_Model], line: int, **cells: Any) -> _Model:
+    """`model` made from a row's cells; a problem names the line and the column."""
+    try:
+        return model(**cells)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, line) from exc
 
 
 def _usage_ref(asset_ref: str, values: dict[str, str]) -> str:
@@ -273,15 +272,14 @@ def _upsert_asset(
 ) -> Asset:
     ref = values.get("asset_ref") or f"asset:{slugify(values.get('asset_name', ''))}"
     fields: dict[str, Any] = {c: values[c] for c in ASSET_COLUMNS[3:] if c in values}
-    try:
-        spec = AssetIn(
-            ref=ref,
-            name=values.get("asset_name", ""),
-            asset_type=values.get("asset_type", ""),
-            **fields,
-        )  # type: ignore[arg-type]
-    except ValidationError as exc:
-        raise _pydantic_error(exc, line) from exc
+    spec = _validated(
+        AssetIn,
+        line,
+        ref=ref,
+        name=values.get("asset_name", ""),
+        asset_type=values.get("asset_type", ""),
+        **fields,
+    )
     data = spec.model_dump(exclude={"organization_id", "ref"})
     asset = assets.get(ref)
     if asset is None:
@@ -307,12 +305,13 @@ def _upsert_usage(
     report: CsvImportReport,
 ) -> None:
     fields = {c: values[c] for c in USAGE_COLUMNS[3:] if c in values}
-    try:
-        spec = UsageFields(
-            algorithm=values["algorithm"], primitive=values.get("primitive"), **fields
-        )  # type: ignore[arg-type]
-    except ValidationError as exc:
-        raise _pydantic_error(exc, line) from exc
+    spec = _validated(
+        UsageFields,
+        line,
+        algorithm=values["algorithm"],
+        primitive=values.get("primitive"),
+        **fields,
+    )
     if spec.primitive is None:
         raise InputError(
             "primitive is required when algorithm is set", f"line {line}, column 'primitive'"
@@ -362,6 +361,7 @@ def _link_dependencies(
             )
         ).all()
     )
+    added: list[tuple[int, int, DependencyKind]] = []
     for line, dependent_ref, item in pending:
         provider_ref, _, kind_text = item.partition("=")
         provider_ref = provider_ref.strip()
@@ -385,18 +385,14 @@ def _link_dependencies(
                 "an asset cannot depend on itself", f"line {line}, column 'depends_on'"
             )
         key = (dependent.id, provider.id, kind)
-        if key in existing:
-            continue
-        existing.add(key)
-        session.add(
-            Dependency(
-                organization_id=org_id,
-                dependent_id=dependent.id,
-                provider_id=provider.id,
-                kind=kind,
-            )
-        )
-        report.dependencies_created += 1
+        if key not in existing:
+            existing.add(key)
+            added.append(key)
+    session.add_all(
+        Dependency(organization_id=org_id, dependent_id=d, provider_id=p, kind=k)
+        for d, p, k in added
+    )
+    report.dependencies_created += len(added)
 
 
 def export_csv(session: Session, organization_id: int) -> str:

@@ -39,7 +39,9 @@ DATETIME_COLUMNS = frozenset({"first_seen", "last_seen"})
 
 
 def child_path(path: str, key: str) -> str:
-    """>>> child_path("$.components[0]", "name"), child_path("$", "bom-ref")
+    """The JSON path of `key` inside the object at `path`.
+
+    >>> child_path("$.components[0]", "name"), child_path("$", "bom-ref")
     ('$.components[0].name', "$['bom-ref']")
     """
     if key.isidentifier() and key.isascii():
