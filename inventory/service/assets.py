@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict, InputError
-from core.models import Organization
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage
 from inventory.schemas import AssetIn, AssetPatch
+from inventory.service.filters import where_equal, where_sector
 from inventory.service.organizations import target_org
 from inventory.service.refs import new_ref
 
@@ -93,27 +93,17 @@ class AssetFilter:
     q: str | None = None  # substring of name
 
 
+# filters whose value an asset's column of the same name must equal
+_SAME_NAMED = ("organization_id", "asset_type", "exposure", "criticality", "environment")
+
+
 def list_assets(
     session: Session, principal: Principal, flt: AssetFilter, *, limit: int, after_id: int = 0
 ) -> list[Asset]:
     """Keyset pagination by id: constant cost per page however deep the page is."""
     stmt: Any = scoped(select(Asset), Asset, principal).where(Asset.id > after_id)
-    if flt.organization_id is not None:
-        stmt = stmt.where(Asset.organization_id == flt.organization_id)
-    if flt.sector is not None:
-        stmt = stmt.where(
-            Asset.organization_id.in_(
-                select(Organization.id).where(Organization.sector == flt.sector)
-            )
-        )
-    for column, value in (
-        (Asset.asset_type, flt.asset_type),
-        (Asset.exposure, flt.exposure),
-        (Asset.criticality, flt.criticality),
-        (Asset.environment, flt.environment),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_equal(stmt, Asset, flt, _SAME_NAMED)
+    stmt = where_sector(stmt, Asset.organization_id, flt.sector)
     if flt.q:
         stmt = stmt.where(Asset.name.ilike(f"%{flt.q}%"))
     usage_conds = []

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict, InputError
-from core.models import Organization
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.classification import classify_usage
 from inventory.models import Asset, CryptoUsage
 from inventory.schemas import UsageIn, UsagePatch
+from inventory.service.filters import where_equal, where_sector
 from inventory.service.refs import new_ref
 
 _RECLASSIFY = {"algorithm", "key_size", "parameter_set", "curve", "primitive"}
@@ -116,25 +116,22 @@ class UsageFilter:
     source: Source | None = None
 
 
+# filters whose value a usage's column of the same name must equal
+_SAME_NAMED = (
+    "organization_id",
+    "asset_id",
+    "quantum_status",
+    "algorithm",
+    "primitive",
+    "function",
+    "source",
+)
+
+
 def list_usages(
     session: Session, principal: Principal, flt: UsageFilter, *, limit: int, after_id: int = 0
 ) -> list[CryptoUsage]:
     stmt: Any = scoped(select(CryptoUsage), CryptoUsage, principal).where(CryptoUsage.id > after_id)
-    for column, value in (
-        (CryptoUsage.organization_id, flt.organization_id),
-        (CryptoUsage.asset_id, flt.asset_id),
-        (CryptoUsage.quantum_status, flt.quantum_status),
-        (CryptoUsage.algorithm, flt.algorithm),
-        (CryptoUsage.primitive, flt.primitive),
-        (CryptoUsage.function, flt.function),
-        (CryptoUsage.source, flt.source),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if flt.sector is not None:
-        stmt = stmt.where(
-            CryptoUsage.organization_id.in_(
-                select(Organization.id).where(Organization.sector == flt.sector)
-            )
-        )
+    stmt = where_equal(stmt, CryptoUsage, flt, _SAME_NAMED)
+    stmt = where_sector(stmt, CryptoUsage.organization_id, flt.sector)
     return list(session.scalars(stmt.order_by(CryptoUsage.id).limit(limit)))
