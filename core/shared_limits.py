@@ -52,11 +52,23 @@ def take(
     return max(1, math.ceil((cost - tokens) / per_second))
 
 
-def peek(
-    sessions: sessionmaker[Session], scope: str, key: str, capacity: float, per_second: float
-) -> int | None:
-    """Seconds until one token is back (None if one is there now); takes nothing."""
+_LEVEL = text(
+    """
+    SELECT LEAST(:cap, tokens + (extract(epoch FROM clock_timestamp()) - updated_at) * :rate)
+    FROM rate_limit_buckets WHERE scope = :scope AND key = :key
+    """
+)
+
+
+def peek(session: Session, scope: str, key: str, capacity: float, per_second: float) -> int | None:
+    """Seconds until one token is back (None if one is there now); takes nothing.
+
+    Reads only, in the caller's transaction: no row is written or locked, so a check on
+    every request (the failed-key budget) costs one SELECT and never queues requests from
+    one address behind each other. Refilling is linear and capped, so computing the level
+    here gives what the refill in `take` would give.
+    """
     args = {"scope": scope, "key": key, "cap": capacity, "rate": per_second}
-    with sessions.begin() as session:
-        tokens = float(session.execute(_REFILL, args).scalar_one())
+    level = session.execute(_LEVEL, args).scalar()
+    tokens = capacity if level is None else float(level)
     return None if tokens >= 1 else max(1, math.ceil((1 - tokens) / per_second))

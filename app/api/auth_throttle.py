@@ -18,12 +18,18 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from core import shared_limits
 
 
 class FailureLimiter(Protocol):
-    def retry_after(self, client: str) -> int | None:
-        """Seconds the client must wait before trying again, or None if it may try now."""
+    def retry_after(self, client: str, session: Session | None = None) -> int | None:
+        """Seconds the client must wait before trying again, or None if it may try now.
+
+        ``session``: a read-only session the caller has open anyway (the key lookup's), so
+        a limiter kept in the database reads through it instead of taking a connection.
+        """
         ...
 
     def record_failure(self, client: str) -> None:
@@ -69,7 +75,7 @@ class InProcessFailureLimiter:
             return None
         return times
 
-    def retry_after(self, client: str) -> int | None:
+    def retry_after(self, client: str, session: Session | None = None) -> int | None:
         with self._lock:
             now = self._clock()
             times = self._recent(client, now)
@@ -104,8 +110,11 @@ class SharedFailureLimiter:
         self.limit = limit
         self.rate = limit / window
 
-    def retry_after(self, client: str) -> int | None:
-        return shared_limits.peek(self.sessions, "auth-failures", client, self.limit, self.rate)
+    def retry_after(self, client: str, session: Session | None = None) -> int | None:
+        if session is not None:
+            return shared_limits.peek(session, "auth-failures", client, self.limit, self.rate)
+        with self.sessions() as own:
+            return shared_limits.peek(own, "auth-failures", client, self.limit, self.rate)
 
     def record_failure(self, client: str) -> None:
         shared_limits.take(

@@ -3,7 +3,7 @@ caller, and who may reach what (every role check of the API is one of these)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -24,7 +24,7 @@ _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -77,18 +77,17 @@ def get_principal(
         )
     limiter: FailureLimiter = request.app.state.auth_limiter
     client = _client_address(request)
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many invalid API keys from {client}; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    session: Session = request.app.state.sessionmaker(execution_options=READ_ONLY)
-    try:
+    # One read-only transaction and one connection for both reads: the failed-key budget
+    # (kept in PostgreSQL when scaled) and the key itself.
+    with request.app.state.sessionmaker(execution_options=READ_ONLY) as session:
+        wait = limiter.retry_after(client, session)
+        if wait is not None:  # refused before the key is looked at: no oracle for a key
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many invalid API keys from {client}; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         principal = authenticate(session, secret)
-    finally:
-        session.close()
     if principal is None:
         limiter.record_failure(client)
         raise HTTPException(
@@ -102,11 +101,11 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_role(*roles: Role, what: str) -> Callable[[Principal], Principal]:
+def require_role(*roles: Role, what: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only `roles` through (403 naming the role and `what`)."""
     allowed = frozenset(roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:  # async: no thread hop
         if principal.role not in allowed:
             raise Forbidden(f"role '{principal.role}' cannot {what}")
         return principal
