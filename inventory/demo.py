@@ -33,6 +33,7 @@ from inventory.classification import classify_usage
 from inventory.models import Asset, CryptoUsage, Dependency
 
 Progress = Callable[[int, int, str], None]
+Product = tuple[str | None, str, str]  # vendor, product, version
 SEED = 2035
 
 
@@ -104,6 +105,13 @@ CERT_SIGS = [
     ("ecdsa-with-SHA256", None),
     ("sha256WithRSAEncryption", 3072),
 ]
+VPN = {  # every organization's VPN gateways are this one product
+    "made_by": ("Invented Networks", "SecureGate", "9.1"),
+    "criticality": Criticality.HIGH,
+    "exposure": Exposure.INTERNET_FACING,
+    "data_sensitivity": DataSensitivity.CONFIDENTIAL,
+    "secrecy_years": 10,
+}
 BULK = [("AES-128-GCM", 128), ("AES-256-GCM", 256), ("ChaCha20-Poly1305", 256)]
 LIBRARIES = [
     ("OpenSSL", "1.1.1w"),
@@ -117,11 +125,13 @@ LIBRARIES = [
 
 @dataclass
 class DemoResult:
+    """The API keys ``load_demo`` issued (by role, or "slug:role"), and the rows it added."""
+
+    keys: dict[str, str] = field(default_factory=dict)
     organizations: int = 0
     assets: int = 0
     usages: int = 0
     dependencies: int = 0
-    keys: dict[str, str] = field(default_factory=dict)
 
 
 class _Builder:
@@ -134,8 +144,12 @@ class _Builder:
         self.pending: list[tuple[Asset, Asset, DependencyKind]] = []
         self.now = datetime(2026, 11, 1, tzinfo=UTC)
 
-    def asset(self, name: str, kind: AssetType, **kw: object) -> Asset:
+    def asset(
+        self, name: str, kind: AssetType, *, made_by: Product | None = None, **kw: object
+    ) -> Asset:
         ref = f"{self.org.slug}:{kind.value}:{len(self.assets) + 1:03d}"
+        if made_by is not None:
+            kw["vendor"], kw["product"], kw["version"] = made_by
         asset = Asset(
             organization_id=self.org.id,
             ref=ref,
@@ -178,6 +192,21 @@ class _Builder:
         asset.usages.append(usage)
         self.usages += 1
 
+    def signing_key(
+        self,
+        asset: Asset,
+        algorithm: str,
+        function: CryptoFunction,
+        bits: int,
+        *,
+        issuer: Asset | None = None,
+        **kw: object,
+    ) -> None:
+        """``asset``'s own signing key; with ``issuer``, the certificate ``issuer`` gave it."""
+        if issuer is not None:
+            kw.update(cert_subject=f"CN={asset.name}", cert_issuer=f"CN={issuer.name}")
+        self.use(asset, algorithm, Primitive.SIGNATURE, function, key_size=bits, **kw)
+
     def cert(self, asset: Asset, issuer: str, function: CryptoFunction) -> None:
         alg, size = self.rng.choice(CERT_SIGS)
         start = self.now - timedelta(days=self.rng.randint(30, 700))
@@ -209,37 +238,22 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
         exposure=Exposure.ISOLATED,
         data_sensitivity=DataSensitivity.SECRET,
         secrecy_years=20,
-        vendor="Invented PKI Co.",
-        product="RootCA",
-        version="7.2",
+        made_by=("Invented PKI Co.", "RootCA", "7.2"),
     )
-    b.use(
+    b.signing_key(
         root,
         "sha256WithRSAEncryption",
-        Primitive.SIGNATURE,
         CryptoFunction.CERTIFICATE_SIGNATURE,
-        key_size=4096,
-        cert_subject=f"CN={root.name}",
-        cert_issuer=f"CN={root.name}",
+        4096,
+        issuer=root,
         cert_not_before=datetime(2019, 3, 1, tzinfo=UTC),
         cert_not_after=datetime(2039, 3, 1, tzinfo=UTC),
     )
+    # exposure is internal (the default) where not named
     issuing = b.asset(
-        f"{spec.slug} Issuing CA",
-        AssetType.CA_PKI,
-        criticality=crit,
-        exposure=Exposure.INTERNAL,
-        secrecy_years=10,
+        f"{spec.slug} Issuing CA", AssetType.CA_PKI, criticality=crit, secrecy_years=10
     )
-    b.use(
-        issuing,
-        "rsaEncryption",
-        Primitive.SIGNATURE,
-        CryptoFunction.CERTIFICATE_SIGNATURE,
-        key_size=2048,
-        cert_subject=f"CN={issuing.name}",
-        cert_issuer=f"CN={root.name}",
-    )
+    b.signing_key(issuing, "rsaEncryption", CryptoFunction.CERTIFICATE_SIGNATURE, 2048, issuer=root)
     b.use(issuing, "sha1", Primitive.HASH, CryptoFunction.INTEGRITY)
     hsms = []
     for i in range(2):
@@ -248,11 +262,9 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
             AssetType.HSM,
             criticality=crit,
             exposure=Exposure.ISOLATED,
-            vendor="Invented HSM Corp.",
-            product="KeyVault 9000",
-            version=rng.choice(["7.4", "7.8", "8.1"]),
+            made_by=("Invented HSM Corp.", "KeyVault 9000", rng.choice(["7.4", "7.8", "8.1"])),
         )
-        b.use(hsm, "RSA", Primitive.SIGNATURE, CryptoFunction.KEY_WRAPPING, key_size=2048)
+        b.signing_key(hsm, "RSA", CryptoFunction.KEY_WRAPPING, 2048)
         b.use(
             hsm,
             "AES-256",
@@ -271,9 +283,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
         lib = b.asset(
             f"{name} {version}",
             AssetType.LIBRARY_FIRMWARE,
-            vendor=name,
-            product=name,
-            version=version,
+            made_by=(name, name, version),
             criticality=Criticality.HIGH,
         )
         libs.append(lib)
@@ -287,8 +297,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
             exposure=Exposure.INTERNAL,
             data_sensitivity=rng.choice([DataSensitivity.CONFIDENTIAL, DataSensitivity.SECRET]),
             secrecy_years=rng.choice([10, 15, 25, 30]),
-            product="PostgreSQL",
-            version=rng.choice(["13", "15", "16"]),
+            made_by=(None, "PostgreSQL", rng.choice(["13", "15", "16"])),
         )
         b.use(db, "AES-256-XTS", Primitive.SYMMETRIC, CryptoFunction.DATA_AT_REST, key_size=256)
         b.use(db, "rsaEncryption", Primitive.ENCRYPTION, CryptoFunction.KEY_WRAPPING, key_size=2048)
@@ -297,17 +306,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
 
     vpns = []
     for i in range(max(2, s // 8)):
-        vpn = b.asset(
-            f"{spec.slug} VPN gateway {i + 1}",
-            AssetType.NETWORK_APPLIANCE,
-            criticality=Criticality.HIGH,
-            exposure=Exposure.INTERNET_FACING,
-            vendor="Invented Networks",
-            product="SecureGate",
-            version="9.1",
-            data_sensitivity=DataSensitivity.CONFIDENTIAL,
-            secrecy_years=10,
-        )
+        vpn = b.asset(f"{spec.slug} VPN gateway {i + 1}", AssetType.NETWORK_APPLIANCE, **VPN)
         b.use(vpn, "DH", Primitive.KEY_EXCHANGE, CryptoFunction.VPN, "IKEv2", 2048)
         b.use(vpn, "AES-256-CBC", Primitive.SYMMETRIC, CryptoFunction.VPN, "IPsec", 256)
         b.use(vpn, "SHA-1", Primitive.HASH, CryptoFunction.VPN, "IPsec")
@@ -358,9 +357,11 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
             AssetType.DEVICE_IOT,
             criticality=rng.choice([Criticality.MEDIUM, Criticality.HIGH]),
             exposure=Exposure.INTERNAL,
-            vendor="Invented Devices Ltd.",
-            product=_device_name(spec.sector),
-            version=f"fw {rng.randint(1, 4)}.{i % 9}",
+            made_by=(
+                "Invented Devices Ltd.",
+                _device_name(spec.sector),
+                f"fw {rng.randint(1, 4)}.{i % 9}",
+            ),
             secrecy_years=rng.choice([1, 5, 10]),
         )
         b.use(dev, "ecdsa-sha2-nistp256", Primitive.SIGNATURE, CryptoFunction.FIRMWARE_SIGNING)
@@ -396,20 +397,8 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
         b.depends(dev, rng.choice(services), DependencyKind.CALLS_SERVICE)
         b.depends(dev, libs[0], DependencyKind.USES_LIBRARY)
 
-    signer = b.asset(
-        f"{spec.slug} code signing service",
-        AssetType.SERVICE,
-        criticality=crit,
-        exposure=Exposure.INTERNAL,
-        secrecy_years=0,
-    )
-    b.use(
-        signer,
-        "sha256WithRSAEncryption",
-        Primitive.SIGNATURE,
-        CryptoFunction.CODE_SIGNING,
-        key_size=3072,
-    )
+    signer = b.asset(f"{spec.slug} code signing service", AssetType.SERVICE, criticality=crit)
+    b.signing_key(signer, "sha256WithRSAEncryption", CryptoFunction.CODE_SIGNING, 3072)
     b.depends(signer, hsms[0], DependencyKind.KEYS_IN)
 
 
