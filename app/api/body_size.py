@@ -7,9 +7,11 @@ A declared Content-Length over the limit is refused at once; a body without one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from app.api.errors import send_domain_error
+from core.errors import TooLarge
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -45,10 +47,13 @@ class BodySizeLimit:
         declared = headers.get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > limit:
-                await _refuse(
+                await send_domain_error(
                     send,
-                    f"request body of {int(declared)} bytes exceeds the limit "
-                    f"of {limit} bytes for {scope['path']}",
+                    TooLarge(
+                        f"request body of {int(declared)} bytes exceeds the limit "
+                        f"of {limit} bytes for {scope['path']}",
+                        "body",
+                    ),
                 )
                 return
             await self.app(scope, receive, send)
@@ -62,8 +67,12 @@ class BodySizeLimit:
                 return
             size += len(message.get("body", b""))
             if size > limit:
-                await _refuse(
-                    send, f"request body exceeds the limit of {limit} bytes for {scope['path']}"
+                await send_domain_error(
+                    send,
+                    TooLarge(
+                        f"request body exceeds the limit of {limit} bytes for {scope['path']}",
+                        "body",
+                    ),
                 )
                 return
             chunks.append(message.get("body", b""))
@@ -83,18 +92,3 @@ def replay(messages: list[Message]) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
-
-
-async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail, "location": "body"}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -7,6 +7,7 @@ an `HTTPException` for them. `DOMAIN_ERRORS` lists each type with its answer.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import Send
 
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, is_busy
@@ -30,13 +32,14 @@ from testbed.conformance.quotas import RateLimited
 from testbed.conformance.service import SessionExpired
 
 
+def _content(detail: str, location: str | None) -> dict[str, str]:
+    return {"detail": detail, "location": location} if location else {"detail": detail}
+
+
 def _json(
     status: int, detail: str, location: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body: dict[str, object] = {"detail": detail}
-    if location:
-        body["location"] = location
-    return JSONResponse(status_code=status, content=body, headers=headers)
+    return JSONResponse(status_code=status, content=_content(detail, location), headers=headers)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -159,6 +162,18 @@ def answer_for(exc: Exception) -> Answer | None:
         if cls in DOMAIN_ERRORS:
             return DOMAIN_ERRORS[cls]
     return None
+
+
+async def send_domain_error(send: Send, exc: Exception) -> None:
+    """Answer a listed error from ASGI middleware, which runs outside the exception handlers."""
+    answer = answer_for(exc)
+    if answer is None:
+        raise exc
+    body = json.dumps(_content(answer.detail(exc), answer.location(exc))).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    headers += [(k.lower().encode(), v.encode()) for k, v in answer.headers(exc).items()]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:

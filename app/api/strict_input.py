@@ -14,6 +14,7 @@ import json
 from urllib.parse import parse_qsl, unquote
 
 from app.api.body_size import ASGIApp, Receive, Scope, Send, replay
+from app.api.errors import send_domain_error
 from core.errors import InputError
 from core.input_checks import loads_strict, text_problem
 
@@ -66,7 +67,7 @@ class StrictInput:
         try:
             check_url(scope)
         except InputError as exc:
-            await _refuse(send, exc)
+            await send_domain_error(send, exc)
             return
         if (
             scope["method"] in _NO_BODY
@@ -89,26 +90,8 @@ class StrictInput:
             try:
                 loads_strict(body)
             except InputError as exc:
-                await _refuse(send, exc)
+                await send_domain_error(send, exc)
                 return
         await self.app(
             scope, replay([{"type": "http.request", "body": body, "more_body": False}]), send
         )
-
-
-async def _refuse(send: Send, exc: InputError) -> None:
-    content: dict[str, str] = {"detail": exc.message}
-    if exc.location:
-        content["location"] = exc.location
-    body = json.dumps(content).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

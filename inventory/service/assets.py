@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -80,17 +80,24 @@ def delete_asset(session: Session, asset_id: int, principal: Principal) -> None:
     session.delete(asset)
 
 
-@dataclass(frozen=True)
-class AssetFilter:
+class AssetFilter(BaseModel):
+    """What the asset lists (API query, web page) narrow by; a filter left at None does not."""
+
+    model_config = ConfigDict(frozen=True)
+
     organization_id: int | None = None
     sector: Sector | None = None
     asset_type: AssetType | None = None
     exposure: Exposure | None = None
     criticality: Criticality | None = None
     environment: Environment | None = None
-    quantum_status: QuantumStatus | None = None  # assets with at least one such usage
-    algorithm: str | None = None  # assets with at least one usage of this canonical name
-    q: str | None = None  # substring of name
+    quantum_status: QuantumStatus | None = Field(
+        None, description="Assets with at least one usage of this status."
+    )
+    algorithm: str | None = Field(
+        None, max_length=120, description="Assets with at least one usage of this canonical name."
+    )
+    q: str | None = Field(None, max_length=200, description="Name contains")
 
 
 # filters whose value an asset's column of the same name must equal

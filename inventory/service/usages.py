@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,13 +104,16 @@ def delete_usage(session: Session, usage_id: int, principal: Principal) -> None:
     session.delete(usage)
 
 
-@dataclass(frozen=True)
-class UsageFilter:
+class UsageFilter(BaseModel):
+    """What the usage lists (API query, web page) narrow by; a filter left at None does not."""
+
+    model_config = ConfigDict(frozen=True)
+
     organization_id: int | None = None
     asset_id: int | None = None
     sector: Sector | None = None
     quantum_status: QuantumStatus | None = None
-    algorithm: str | None = None
+    algorithm: str | None = Field(None, max_length=120)
     primitive: Primitive | None = None
     function: CryptoFunction | None = None
     source: Source | None = None

@@ -8,8 +8,6 @@ from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import AssetOut
-from core.choices import Sector
-from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service import assets as svc
 
@@ -20,30 +18,11 @@ router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 def list_assets(
     session: SessionDep,
     principal: InventoryReader,
+    filters: Annotated[svc.AssetFilter, Query()],
     limit: Limit = 100,
     cursor: Cursor = 0,
-    organization_id: int | None = None,
-    sector: Sector | None = None,
-    asset_type: AssetType | None = None,
-    exposure: Exposure | None = None,
-    criticality: Criticality | None = None,
-    environment: Environment | None = None,
-    quantum_status: QuantumStatus | None = None,
-    algorithm: Annotated[str | None, Query(max_length=120)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name contains")] = None,
 ):
-    flt = svc.AssetFilter(
-        organization_id=organization_id,
-        sector=sector,
-        asset_type=asset_type,
-        exposure=exposure,
-        criticality=criticality,
-        environment=environment,
-        quantum_status=quantum_status,
-        algorithm=algorithm,
-        q=q,
-    )
-    rows = svc.list_assets(session, principal, flt, limit=limit, after_id=cursor)
+    rows = svc.list_assets(session, principal, filters, limit=limit, after_id=cursor)
     return page(rows, AssetOut, limit)
 
 

@@ -8,8 +8,6 @@ from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import UsageOut
-from core.choices import Sector
-from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service import usages as svc
 
@@ -20,28 +18,11 @@ router = APIRouter(prefix="/api/v1/usages", tags=["crypto usages"])
 def list_usages(
     session: SessionDep,
     principal: InventoryReader,
+    filters: Annotated[svc.UsageFilter, Query()],
     limit: Limit = 100,
     cursor: Cursor = 0,
-    organization_id: int | None = None,
-    asset_id: int | None = None,
-    sector: Sector | None = None,
-    quantum_status: QuantumStatus | None = None,
-    algorithm: Annotated[str | None, Query(max_length=120)] = None,
-    primitive: Primitive | None = None,
-    function: CryptoFunction | None = None,
-    source: Source | None = None,
 ):
-    flt = svc.UsageFilter(
-        organization_id=organization_id,
-        asset_id=asset_id,
-        sector=sector,
-        quantum_status=quantum_status,
-        algorithm=algorithm,
-        primitive=primitive,
-        function=function,
-        source=source,
-    )
-    rows = svc.list_usages(session, principal, flt, limit=limit, after_id=cursor)
+    rows = svc.list_usages(session, principal, filters, limit=limit, after_id=cursor)
     return page(rows, UsageOut, limit)
 
 

@@ -34,21 +34,14 @@ from testbed.models import Product
 router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
 
 
+_COLUMNS = tuple(name for name in SessionOut.model_fields if name not in ("state", "challenge"))
+
+
 def _out(row: VendorSession) -> SessionOut:
+    """The session's columns, its state now, and its challenge tagged with the check kind."""
     return SessionOut(
-        id=row.id,
-        organization_id=row.organization_id,
-        product_id=row.product_id,
-        algorithm=row.algorithm,
-        check=row.check,
-        mode=row.mode,
+        **{name: getattr(row, name) for name in _COLUMNS},
         state=service.state_of(row),
-        nonce=row.nonce,
-        engines=row.engines,
-        verdict=row.verdict,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        answered_at=row.answered_at,
         challenge={**row.challenge, "check": row.check.value},  # type: ignore[arg-type]
     )
 
