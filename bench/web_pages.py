@@ -3,8 +3,11 @@ crypto usages (target: p95 under 300 ms), on SQLite and PostgreSQL.
 
     .venv/bin/python bench/web_pages.py [--assets 100000] [--usages-per-asset 5] [--pg URL]
 
-Rows go in by bulk insert; the plan version (one task per usage) is inserted in bulk too,
-since generating it is bench/plan_generate.py's subject. The pages are then fetched through
+Rows go in by bulk insert (the database's triggers keep the overview's counters as they
+go); the plan version (one task per usage) is inserted in bulk too, since generating it is
+bench/plan_generate.py's subject, and its timeline cells counted as the planner does.
+With --keep, a database kept from an older schema is upgraded first (migration 0011
+counts what is there) and its upgrade time printed. The pages are then fetched through
 the whole app in-process (sign-in form, session cookie, middleware, templates): overview,
 asset list (first page, deep cursor, filters) and the plan version's timeline page.
 """
@@ -36,6 +39,7 @@ from core.schema import upgrade
 from inventory.choices import AssetType, Criticality, Exposure, Primitive, QuantumStatus
 from inventory.models import Asset, CryptoUsage
 from migration.models import Plan, PlanTask, PlanVersion
+from migration.timeline import store_cells
 
 TINY_ARGS = ["--assets", "200", "--requests", "5"]
 TARGET_MS = 300.0
@@ -183,6 +187,7 @@ def _plan(url: str, org_id: int, ids: list[int], per_asset: int, rng: random.Ran
                     rows = []
         if rows:
             s.execute(insert(PlanTask), rows)
+        store_cells(s, version.id)  # as the planner's store_version does
         return plan.id
 
 
@@ -219,6 +224,9 @@ def run(
     if saved and saved.exists():  # --keep: a database populated by an earlier run
         secret, plan = saved.read_text().split()
         plan_id = int(plan)
+        t0 = time.perf_counter()
+        upgrade(url)  # a database kept from an older schema gets the newer migrations
+        print(f"  schema upgraded in {time.perf_counter() - t0:.1f} s")
     else:
         secret, plan_id = populate(url, n_assets, per_asset)
         if saved:

@@ -50,22 +50,14 @@ def version_view(session: Session, version_id: int) -> VersionView:
         flagged = sum(int(c[-1]) for c in cells)
         return _view([c[:-1] for c in cells if c.tasks > 0], min(flagged, FLAGGED_COUNT_CAP + 1))
     rows = session.execute(
-        select(
-            PlanTask.wave,
-            PlanTask.wave_label,
-            PlanTask.phase,
-            PlanTask.sector,
-            PlanTask.status,
-            func.count(),
-            func.coalesce(func.sum(PlanTask.effort), 0),
-            func.min(PlanTask.deadline),
-        )
-        .where(PlanTask.version_id == version_id)
-        .group_by(
-            PlanTask.wave, PlanTask.wave_label, PlanTask.phase, PlanTask.sector, PlanTask.status
-        )
+        select(*_CELL, *_SUMS).where(PlanTask.version_id == version_id).group_by(*_CELL)
     ).all()
     return _view(rows, count_flagged(session, version_id))
+
+
+# a cell's key within its version, and what it counts (the flagged count aside)
+_CELL = (PlanTask.wave, PlanTask.wave_label, PlanTask.phase, PlanTask.sector, PlanTask.status)
+_SUMS = (func.count(), func.coalesce(func.sum(PlanTask.effort), 0), func.min(PlanTask.deadline))
 
 
 def _view(rows: Any, flagged: int) -> VersionView:
@@ -139,20 +131,9 @@ def store_cells(session: Session, version_id: int) -> None:
         return
     flagged = func.sum(case((FLAGGED, 1), else_=0))
     source = (
-        select(
-            PlanTask.version_id,
-            PlanTask.wave,
-            PlanTask.wave_label,
-            PlanTask.phase,
-            PlanTask.sector,
-            PlanTask.status,
-            func.count(),
-            func.coalesce(func.sum(PlanTask.effort), 0),
-            func.min(PlanTask.deadline),
-            cast(flagged, Integer),
-        )
+        select(PlanTask.version_id, *_CELL, *_SUMS, cast(flagged, Integer))
         .where(PlanTask.version_id == version_id)
-        .group_by(*(getattr(PlanTask, c) for c in _CELL_KEY))
+        .group_by(PlanTask.version_id, *_CELL)
     )
     columns = [*_CELL_KEY, "tasks", "effort", "deadline", "flagged"]
     session.execute(insert(TimelineCell).from_select(columns, source))

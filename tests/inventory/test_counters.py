@@ -224,33 +224,30 @@ def test_imports_bulk_sql_cascades_and_org_deletion(api):
 
 def _admin(api) -> dict[str, str]:
     with api.sessions.begin() as s:
-        admin_org = Organization(
-            slug="admins", name="Admins", sector=Sector.GOVERNMENT, tier=Tier.CENTRAL_GOVERNMENT
-        )
-        s.add(admin_org)
-        s.flush()
-        _, secret = issue_key(s, admin_org.id, Role.ADMIN, "admin")
+        _, secret = issue_key(s, _new_org(s, "admins"), Role.ADMIN, "admin")
     return {"Authorization": f"Bearer {secret}"}
+
+
+def _new_org(session, slug: str) -> int:
+    values = {"slug": slug, "name": slug, "sector": Sector.GOVERNMENT}
+    stmt = insert(Organization).values(values | {"tier": Tier.CENTRAL_GOVERNMENT})
+    return session.scalar(stmt.returning(Organization.id))
 
 
 def test_upgrade_counts_existing_rows_and_downgrade_removes_counters(db_url):
     downgrade(db_url, "0010")
     sessions = session_factory(db_url)
     with sessions.begin() as s:
-        org = Organization(
-            slug="old", name="Old", sector=Sector.GOVERNMENT, tier=Tier.CENTRAL_GOVERNMENT
-        )
-        s.add(org)
-        s.flush()
+        org_id = _new_org(s, "old")
         for i, exposure in enumerate(Exposure):
-            asset = Asset(organization_id=org.id, ref=f"a{i}", name="a", asset_type="service")
+            asset = Asset(organization_id=org_id, ref=f"a{i}", name="a", asset_type="service")
             asset.exposure = exposure
             s.add(asset)
             s.flush()
             for k, status in enumerate(list(QuantumStatus)[i:]):
                 s.add(
                     CryptoUsage(
-                        organization_id=org.id,
+                        organization_id=org_id,
                         asset_id=asset.id,
                         ref=f"u{i}-{k}",
                         algorithm=f"ALG-{k}",
@@ -264,8 +261,8 @@ def test_upgrade_counts_existing_rows_and_downgrade_removes_counters(db_url):
     upgrade(db_url)
     usages, assets = check(sessions)
     assert sum(usages.values()) == 5 + 4 + 3
-    assert assets[(org.id, "isolated")] == (1, 0)  # from resistant on: nothing vulnerable
-    assert assets[(org.id, "internal")] == (1, 1)
+    assert assets[(org_id, "isolated")] == (1, 0)  # from resistant on: nothing vulnerable
+    assert assets[(org_id, "internal")] == (1, 1)
     downgrade(db_url, "0010")
     engine = engine_for(db_url)
     with engine.connect() as c:
