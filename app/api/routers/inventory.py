@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, fields, is_dataclass
-from enum import Enum
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.api.deps import InventoryReader, SessionDep
-from app.api.schemas.inventory import CatalogEntry, CatalogIndex, Classification, SummaryOut
+from app.api.schemas.inventory import CatalogIndex, Classification, SummaryOut
 from core.tenancy import NotFound
 from inventory.catalog import get_catalog
+from inventory.catalog.models import AlgorithmInfo
 from inventory.choices import Primitive
 from inventory.service.summary import summarize
 
@@ -52,22 +51,9 @@ def classify(
     }
 
 
-@router.get("/catalog/{name}", response_model=CatalogEntry)
-def catalog_entry(name: str) -> dict:
+@router.get("/catalog/{name}", response_model=AlgorithmInfo)
+def catalog_entry(name: str) -> AlgorithmInfo:
     info = get_catalog().get(name)
     if info is None:
         raise NotFound(f"algorithm '{name}' is not in the catalog")
-    return _jsonable(info)
-
-
-def _jsonable(value: Any) -> Any:
-    """Catalog entries are frozen dataclasses holding read-only mappings and tuples."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    return value
+    return info

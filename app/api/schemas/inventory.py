@@ -124,39 +124,3 @@ class Classification(BaseModel):
     known: bool
     quantum_status: QuantumStatus
     reason: str
-
-
-class CatalogSizes(BaseModel):
-    """Sizes in bytes; null where the size does not apply or is not recorded."""
-
-    public_key: int | None
-    secret_key: int | None
-    ciphertext: int | None
-    signature: int | None
-    shared_secret: int | None
-    sources: list[str]
-
-
-class CatalogEntry(BaseModel):
-    """Everything the catalog knows about one canonical algorithm."""
-
-    name: str
-    family: str
-    primitive: Primitive
-    quantum_status: QuantumStatus
-    classically_broken: bool
-    classical_bits: int | None
-    nist_category: int | None
-    standard: str
-    sizes: CatalogSizes
-    aliases: list[str]
-    oids: list[str]
-    sources: list[str]
-    notes: str | None
-    curve: str | None
-    components: list[str]
-    reason_text: str | None
-    variants_by: str | None
-    variants: dict[str, str]
-    alternates: dict[str, str]
-    replacements: dict[str, list[str]]
