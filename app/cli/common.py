@@ -1,10 +1,13 @@
-"""Helpers shared by CLI commands: the local operator principal, org lookup, errors."""
+"""Helpers shared by CLI commands: the local operator principal, the `--org` option and its
+lookup, reading an input file, and errors."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.settings import get_settings
 from core.choices import Role
 from core.db import is_busy, transaction
-from core.errors import Conflict, InputError
+from core.errors import Conflict, InputError, TooLarge
 from core.models import Organization
 from core.tenancy import Forbidden, NotFound, Principal
 from inventory.service.organizations import find_by_slug_or_id
@@ -37,11 +40,31 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
+def _org_option() -> Any:
+    return typer.Option("--org", help="Organization slug or id.")
+
+
+OrgOption = Annotated[str, _org_option()]
+"""Which organization a command works on (slug or id), resolved by `resolve_org`."""
+OptionalOrgOption = Annotated[str | None, _org_option()]
+"""The same option where a command can do without it (default: none)."""
+
+
 def resolve_org(session: Session, key: str) -> Organization:
+    """The organization an `--org` value names; a user error (exit 2) if there is none."""
     org = find_by_slug_or_id(session, key)
     if org is None:
         raise NotFound(f"no organization with slug or id '{key}'")
     return org
+
+
+def read_input_file(path: Path) -> bytes:
+    """A file to import or judge, refused (`TooLarge`) over the server's upload limit."""
+    limit = get_settings().max_upload_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(path))
+    return path.read_bytes()
 
 
 @contextmanager

@@ -30,10 +30,9 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from app.cli.common import console, err_console, user_errors
-from app.settings import get_settings
+from app.cli.common import console, err_console, read_input_file, user_errors
 from core.choices import Sector, Tier
-from core.errors import InputError, TooLarge
+from core.errors import InputError
 from migration.compare import Judgement, judge
 from migration.profiles import ProfileError, UnknownProfile, get_profile
 from migration.profiles.schema import Profile
@@ -109,8 +108,7 @@ def load_file(
 ) -> LoadedFile:
     """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
     from core.models import Organization
-    from inventory.exchange.cbom_import import import_cbom
-    from inventory.exchange.csv_io import import_csv
+    from inventory.exchange.imports import Document, load_document
     from inventory.models import Asset, CryptoUsage
     from migration.service import load_inventory
 
@@ -123,17 +121,14 @@ def load_file(
             org = Organization(slug="judged-file", name=name, sector=sector, tier=tier)
             session.add(org)
             session.flush()
+            doc = Document(kind.value, payload, name=name, location=name)
+            report = load_document(session, org.id, doc)  # as `pqcplan import`, unaudited
             if kind is InputFormat.CBOM:
-                report = import_cbom(session, org.id, payload, source_name=name)
-                warnings = list(report.warnings)
+                warnings = list(report["warnings"])
                 text = payload.decode("utf-8", errors="replace")
             else:
-                try:
-                    text = payload.decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"not UTF-8 text (byte {exc.start})", name) from exc
-                import_csv(session, org.id, text)
                 warnings = []
+                text = payload.decode("utf-8-sig")  # load_document refused anything else
             session.flush()
             inventory = load_inventory(session, org.id)
             lines = text.splitlines()
@@ -256,12 +251,8 @@ def judge_cmd(
             profiles = resolve_profiles(profile)
         except ProfileError as exc:
             raise InputError(str(exc), "--profile") from None
-        limit = get_settings().max_upload_bytes
-        size = file.stat().st_size
-        if size > limit:
-            raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(file))
         loaded = load_file(
-            file.read_bytes(), name=file.name, kind=input_format, sector=sector, tier=tier
+            read_input_file(file), name=file.name, kind=input_format, sector=sector, tier=tier
         )
         judgements = judge(loaded.inventory, profiles)
         result = gate(judgements, profiles, today=today, fail_within_years=fail_within)

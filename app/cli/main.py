@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli.common import console, db_session, err_console, operator, resolve_org, user_errors
+from app.cli.common import (
+    OptionalOrgOption,
+    OrgOption,
+    console,
+    db_session,
+    err_console,
+    operator,
+    read_input_file,
+    resolve_org,
+    user_errors,
+)
 from app.cli.jobs import job_app
 from app.cli.judge import judge_cmd
 from app.cli.plan import plan_app
@@ -23,7 +33,9 @@ from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
 from core import schema
 from core.choices import Role, Sector, Tier
-from core.errors import TooLarge
+
+if TYPE_CHECKING:
+    from inventory.exchange.imports import ImportKind
 
 app = typer.Typer(help="Post-quantum cryptography migration planner.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -49,8 +61,6 @@ app.command("bench")(bench)
 app.command("verify-report")(verify_report)
 app.command("judge")(judge_cmd)
 
-OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
-
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
@@ -73,18 +83,8 @@ def db_current() -> None:
     console.print(schema.current(get_settings().database_url) or "empty (no schema)")
 
 
-def _read_file(path: Path) -> bytes:
-    limit = get_settings().max_upload_bytes
-    size = path.stat().st_size
-    if size > limit:
-        raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(path))
-    return path.read_bytes()
-
-
-def _import(kind: str, path: Path, org: str) -> None:
-    from core.audit import record
-    from inventory.exchange.cbom_import import import_cbom
-    from inventory.exchange.csv_io import import_csv
+def _import(kind: ImportKind, path: Path, org: str) -> None:
+    from inventory.exchange.imports import Document, import_document
 
     with (
         user_errors(),
@@ -98,30 +98,13 @@ def _import(kind: str, path: Path, org: str) -> None:
         ) as progress,
     ):
         task = progress.add_task(f"reading {path.name}", total=3)
-        payload = _read_file(path)
+        payload = read_input_file(path)
         progress.update(task, advance=1, description=f"importing {kind}")
         with db_session() as session:
             target = resolve_org(session, org)
-            if kind == "cbom":
-                report = asdict(import_cbom(session, target.id, payload, source_name=path.name))
-            else:
-                try:
-                    text = payload.decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    from core.errors import InputError
-
-                    raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from exc
-                report = asdict(import_csv(session, target.id, text))
+            doc = Document(kind, payload, name=path.name, location=str(path))
+            report = import_document(session, operator(target.id), target.id, doc)
             progress.update(task, advance=1, description="committing")
-            record(
-                session,
-                operator(target.id),
-                "import",
-                kind,
-                None,
-                target.id,
-                {k: v for k, v in report.items() if isinstance(v, int)},
-            )
         progress.update(task, advance=1)
     _print_report(report)
 
@@ -147,7 +130,7 @@ def import_cbom_cmd(file: Path, org: OrgOption) -> None:
 @import_app.command("csv")
 def import_csv_cmd(
     file: Annotated[Path | None, typer.Argument()] = None,
-    org: Annotated[str | None, typer.Option("--org")] = None,
+    org: OptionalOrgOption = None,
     template: Annotated[bool, typer.Option(help="Print the CSV header and exit.")] = False,
 ) -> None:
     """Import a spreadsheet saved as CSV (see README, 'CSV format')."""
@@ -204,7 +187,7 @@ def _write(text: str, output: Path | None) -> None:
 
 @inventory_app.command("summary")
 def inventory_summary(
-    org: Annotated[str | None, typer.Option("--org")] = None,
+    org: OptionalOrgOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Counts by quantum status, sector and algorithm."""

@@ -16,7 +16,14 @@ from rich.markup import escape as esc
 from rich.table import Table
 from sqlalchemy import select
 
-from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from app.cli.common import (
+    OrgOption,
+    console,
+    db_session,
+    err_console,
+    resolve_org,
+    user_errors,
+)
 from app.cli.judge import render_table
 from core.tenancy import NotFound
 from migration import report, service
@@ -28,7 +35,6 @@ from migration.stateless import gate
 
 plan_app = typer.Typer(help="Migration plans under a policy profile.", no_args_is_help=True)
 
-OrgOption = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
 VersionOption = Annotated[
     int | None, typer.Option("--version", "-v", help="Version number (default: newest).")
 ]

@@ -12,7 +12,14 @@ import yaml
 from rich.markup import escape as esc
 from rich.table import Table
 
-from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from app.cli.common import (
+    OrgOption,
+    console,
+    db_session,
+    err_console,
+    resolve_org,
+    user_errors,
+)
 from migration import service
 from migration.profiles import (
     ProfileError,
@@ -63,7 +70,7 @@ def validate(path: Annotated[Path, typer.Argument(help="A YAML or JSON profile f
 @profiles_app.command("add")
 def add(
     path: Annotated[Path, typer.Argument(help="A YAML or JSON profile file.")],
-    org: Annotated[str, typer.Option("--org", help="Organization slug or id.")],
+    org: OrgOption,
 ) -> None:
     """Store a user-defined profile for an organization (replaces one with the same id)."""
     try:

@@ -12,7 +12,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from app.cli.common import (
+    OrgOption,
+    console,
+    db_session,
+    err_console,
+    resolve_org,
+    user_errors,
+)
 from core.errors import InputError
 from inventory.discovery import service
 from inventory.discovery.cbom import scan_cbom
@@ -26,7 +33,6 @@ scope_app = typer.Typer(
 )
 scan_app.add_typer(scope_app, name="scope")
 
-Org = Annotated[str, typer.Option("--org", help="Organization slug or id.")]
 Targets = Annotated[list[str] | None, typer.Argument(help="host:port, host, CIDR:ports.")]
 FromFile = Annotated[Path | None, typer.Option("--file", "-f", help="Targets, one a line.")]
 Timeout = Annotated[float, typer.Option(help="Seconds per target, at most.")]
@@ -160,37 +166,32 @@ def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
     return out
 
 
-@scan_app.command("tls")
-def scan_tls(
-    org: Org,
-    targets: Targets = None,
-    file: FromFile = None,
-    timeout: Timeout = 10.0,
-    concurrency: Concurrency = 64,
-    cbom: Cbom = None,
-    no_store: NoStore = False,
-) -> None:
-    """Versions, suites, groups (hybrid post-quantum included), signature schemes, chain."""
-    _scan("tls", _targets(targets, file), org, timeout, concurrency, cbom, no_store)
+def _endpoint_scan(kind: str, help_text: str) -> None:
+    """Register `pqcplan scan KIND`: TLS and SSH take the same targets and options."""
+
+    def command(
+        org: OrgOption,
+        targets: Targets = None,
+        file: FromFile = None,
+        timeout: Timeout = 10.0,
+        concurrency: Concurrency = 64,
+        cbom: Cbom = None,
+        no_store: NoStore = False,
+    ) -> None:
+        _scan(kind, _targets(targets, file), org, timeout, concurrency, cbom, no_store)
+
+    scan_app.command(kind, help=help_text)(command)
 
 
-@scan_app.command("ssh")
-def scan_ssh(
-    org: Org,
-    targets: Targets = None,
-    file: FromFile = None,
-    timeout: Timeout = 10.0,
-    concurrency: Concurrency = 64,
-    cbom: Cbom = None,
-    no_store: NoStore = False,
-) -> None:
-    """Banner, key exchanges, host keys, ciphers and MACs."""
-    _scan("ssh", _targets(targets, file), org, timeout, concurrency, cbom, no_store)
+_endpoint_scan(
+    "tls", "Versions, suites, groups (hybrid post-quantum included), signature schemes, chain."
+)
+_endpoint_scan("ssh", "Banner, key exchanges, host keys, ciphers and MACs.")
 
 
 @scan_app.command("certs")
 def scan_certs(
-    org: Org,
+    org: OrgOption,
     targets: Annotated[list[str], typer.Argument(help="Files or directories.")],
     password: Annotated[
         str | None, typer.Option(help="Store password (prefer --password-env).")
@@ -213,7 +214,7 @@ def scan_certs(
 
 @scope_app.command("add")
 def scope_add(
-    org: Org,
+    org: OrgOption,
     value: Annotated[str, typer.Argument(help="CIDR range, host name, or directory.")],
     kind: Annotated[str, typer.Option(help="network or path.")] = "network",
     ports: Annotated[str | None, typer.Option(help="e.g. 443,8443,9000-9100")] = None,
@@ -226,7 +227,7 @@ def scope_add(
 
 
 @scope_app.command("list")
-def scope_list(org: Org) -> None:
+def scope_list(org: OrgOption) -> None:
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         table = Table("id", "kind", "value", "ports", "note")
@@ -236,7 +237,7 @@ def scope_list(org: Org) -> None:
 
 
 @scope_app.command("remove")
-def scope_remove(org: Org, scope_id: int) -> None:
+def scope_remove(org: OrgOption, scope_id: int) -> None:
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         service.delete_scope(session, target.id, scope_id)

@@ -11,7 +11,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli.common import console, db_session, err_console, resolve_org, user_errors
+from app.cli.common import (
+    OptionalOrgOption,
+    console,
+    db_session,
+    err_console,
+    resolve_org,
+    user_errors,
+)
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
@@ -48,12 +55,12 @@ def bench(
     seconds: Annotated[float, typer.Option(help="Time budget per engine x algorithm.")] = 1.0,
     max_iterations: Annotated[int, typer.Option()] = 20_000,
     baseline: Annotated[bool, typer.Option(help="Also run the classical baseline.")] = True,
-    org: Annotated[
-        str | None, typer.Option("--org", help="Store the results for this org.")
-    ] = None,
+    org: OptionalOrgOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Benchmark algorithms on real engines, side by side with the classical baseline."""
+    """Benchmark algorithms on real engines, side by side with the classical baseline.
+
+    With --org, the results are also stored for that organization."""
     with user_errors():
         try:
             req = benchmark_runs.BenchmarkRequest(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import inspect
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,19 +16,22 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.deps import READ_METHODS
+from app.api.errors import answer_for
 from app.web import i18n, sessions
 from app.web.i18n import LANGUAGES
 from core.choices import Role
 from core.db import READ_ONLY
-from core.errors import Conflict, InputError
-from core.tenancy import Forbidden, NotFound, Principal
+from core.tenancy import Principal, scoped
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class WebError(Exception):
@@ -106,6 +110,14 @@ async def check_csrf(request: Request, user: Annotated[WebUser, Depends(current_
 User = Annotated[WebUser, Depends(check_csrf)]
 
 
+def newest(
+    session: Session, model: type[T], principal: Principal, *where: Any, limit: int
+) -> list[T]:
+    """The newest rows of a tenant model the principal may see (admins: every tenant's)."""
+    stmt = scoped(select(model), model, principal).where(*where)
+    return list(session.scalars(stmt.order_by(model.id.desc()).limit(limit)))  # type: ignore[attr-defined]
+
+
 def require(user: WebUser, *roles: Role) -> None:
     if user.role not in roles:
         raise WebError(403, f"role '{user.role}' cannot see this page")
@@ -141,19 +153,25 @@ def render(
     return response
 
 
-def _as_web_error(exc: Exception) -> WebError:
+def _as_web_error(exc: Exception) -> WebError | None:
+    """The HTML page for an error the API answers with a 4xx (the same status and words)."""
     if isinstance(exc, HTTPException):  # raised by an API function a page calls
         return WebError(exc.status_code, str(exc.detail))
-    if isinstance(exc, NotFound):
-        return WebError(404, str(exc) or "not found")
-    if isinstance(exc, Forbidden):
-        return WebError(403, str(exc))
-    if isinstance(exc, InputError):
-        return WebError(422, exc.message, exc.location)
-    return WebError(409, str(exc))
+    answer = answer_for(exc)
+    if answer is None:
+        return None
+    return WebError(answer.status, answer.detail(exc), answer.location(exc))
 
 
-_DOMAIN_ERRORS = (NotFound, Forbidden, InputError, Conflict, HTTPException)
+@contextmanager
+def _as_web_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        error = _as_web_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 def page(func: F) -> F:
@@ -162,19 +180,15 @@ def page(func: F) -> F:
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
+            with _as_web_errors():
                 return await func(*args, **kwargs)
-            except _DOMAIN_ERRORS as exc:
-                raise _as_web_error(exc) from None
 
         return async_wrapper  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with _as_web_errors():
             return func(*args, **kwargs)
-        except _DOMAIN_ERRORS as exc:
-            raise _as_web_error(exc) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -160,6 +160,7 @@ def compare(
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int, Query(alias="to", ge=1)],
 ) -> Response:
+    user.principal.require_read()
     diff = api_plans.compare_versions(plan_id, session, user.principal, from_version, to_version)
     return render(request, "compare.html", {"plan_id": plan_id, "d": diff})
 
@@ -173,6 +174,7 @@ def export(
     session: SessionDep,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
+    user.principal.require_read()
     response = api_plans.export_version(plan_id, number, session, user.principal, fmt)
     response.headers["Cache-Control"] = "no-store"
     return response

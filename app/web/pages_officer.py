@@ -6,17 +6,14 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from app.api.deps import SessionDep
-from app.api.routers import jobs as api_jobs
+from app.api.deps import SessionDep, job_kinds_seen_by, visible_job
 from app.web.charts import STATUS_COLOURS, dependency_graph, hbar
-from app.web.core import User, WebError, page, redirect, render
+from app.web.core import User, WebError, newest, page, redirect, render
 from core.choices import Sector
 from core.models import Job
-from core.tenancy import scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
-from inventory.exchange.imports import ImportKind, start_import_job
+from inventory.exchange.imports import JOB_KIND, Document, ImportKind, start_import_job
 from inventory.service import assets as asset_svc
 from inventory.service.dependencies import list_dependencies
 from inventory.service.organizations import target_org
@@ -145,14 +142,7 @@ def asset(asset_id: int, request: Request, user: User, session: SessionDep) -> R
 @page
 def imports(request: Request, user: User, session: SessionDep) -> Response:
     user.principal.require_read()
-    jobs = list(
-        session.scalars(
-            scoped(select(Job), Job, user.principal)
-            .where(Job.kind == "import")
-            .order_by(Job.id.desc())
-            .limit(20)
-        )
-    )
+    jobs = newest(session, Job, user.principal, Job.kind == JOB_KIND, limit=20)
     return render(request, "imports.html", {"jobs": jobs})
 
 
@@ -170,14 +160,13 @@ def start_import(
     if not payload:
         raise WebError(422, "the file is empty", "file")
     org_id = target_org(session, user.principal, None)
-    job = start_import_job(
-        request.app.state.jobs, session, user.principal, org_id, cast(ImportKind, kind), payload
-    )
+    doc = Document(cast(ImportKind, kind), payload)
+    job = start_import_job(request.app.state.jobs, session, user.principal, org_id, doc)
     return redirect(f"/jobs/{job.id}")  # sent once the job's row has committed
 
 
 @router.get("/jobs/{job_id}")
 @page
 def job(job_id: int, request: Request, user: User, session: SessionDep) -> Response:
-    j = api_jobs.get_job(job_id, session, user.principal)
+    j = visible_job(job_id, session, user.principal, job_kinds_seen_by(user.principal))
     return render(request, "job.html", {"j": j, "result": j.result or {}})

@@ -47,5 +47,6 @@ async def start_scan(
 @router.get("/scans/{scan_id}")
 @page
 def scan(scan_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    user.principal.require_read()
     row = api_discovery.get_scan(scan_id, session, user.principal)
     return render(request, "scan.html", {"s": row, "results": (row.results or [])[:1000]})

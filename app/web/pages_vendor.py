@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.api.deps import SessionDep
 from app.api.routers import testbed as api_testbed
 from app.api.routers import vendor_sessions as api_vendor
+from app.api.schemas.testbed import ProductIn
 from app.web.charts import hbar
-from app.web.core import User, WebError, page, redirect, render
+from app.web.core import User, form_model, newest, page, redirect, render
 from core.models import Job
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
@@ -37,14 +37,7 @@ def _testbed_reader(user: User) -> None:
 def testbed(request: Request, user: User, session: SessionDep) -> Response:
     _testbed_reader(user)
     products = api_testbed.list_products(session, user.principal)
-    jobs = list(
-        session.scalars(
-            scoped(select(Job), Job, user.principal)
-            .where(Job.kind == benchmark_runs.JOB_KIND)
-            .order_by(Job.id.desc())
-            .limit(20)
-        )
-    )
+    jobs = newest(session, Job, user.principal, Job.kind == benchmark_runs.JOB_KIND, limit=20)
     engines = api_testbed.list_engines(user.principal)["engines"]
     algorithms = sorted(
         {
@@ -76,15 +69,13 @@ def create_product(
     version: Annotated[str, Form(max_length=100)],
     algorithms: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        data = api_testbed.ProductIn(
-            name=name,
-            version=version,
-            algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
+    user.principal.require_testbed(write=True)
+    data = form_model(
+        ProductIn,
+        name=name,
+        version=version,
+        algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
+    )
     product = api_testbed.create_product(data, session, user.principal)
     return redirect(f"/testbed/products/{product.id}")
 
@@ -94,14 +85,8 @@ def create_product(
 def product(product_id: int, request: Request, user: User, session: SessionDep) -> Response:
     _testbed_reader(user)
     p = get_scoped(session, Product, product_id, user.principal)
-    sessions_ = list(
-        session.scalars(
-            scoped(select(VendorSession), VendorSession, user.principal)
-            .where(VendorSession.product_id == p.id)
-            .order_by(VendorSession.id.desc())
-            .limit(100)
-        )
-    )
+    where = VendorSession.product_id == p.id
+    sessions_ = newest(session, VendorSession, user.principal, where, limit=100)
     reports = api_vendor.list_reports(session, user.principal, product_id=p.id)
     return render(request, "product.html", {"p": p, "sessions": sessions_, "reports": reports})
 
@@ -117,16 +102,14 @@ def start_benchmark(
     include_baseline: Annotated[str, Form(max_length=5)] = "",
     product_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    try:
-        req = benchmark_runs.BenchmarkRequest(
-            algorithms=[canonical_name(a) for a in algorithm[:100]],
-            time_budget_s=time_budget_s,
-            include_baseline=bool(include_baseline),
-            product_id=product_id or None,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise WebError(422, err["msg"], "form." + ".".join(map(str, err["loc"]))) from None
+    user.principal.require_testbed(write=True)
+    req = form_model(
+        benchmark_runs.BenchmarkRequest,
+        algorithms=[canonical_name(a) for a in algorithm[:100]],
+        time_budget_s=time_budget_s,
+        include_baseline=bool(include_baseline),
+        product_id=product_id or None,
+    )
     job = api_testbed.start_benchmark(req, request, session, user.principal)
     return redirect(f"/testbed/runs?job={job.id}")
 

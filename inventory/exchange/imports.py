@@ -9,7 +9,7 @@ import leaves nothing behind, not even its audit entry.
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -26,46 +26,40 @@ ImportKind = Literal["cbom", "csv"]
 JOB_KIND = "import"
 
 
-def load_document(
-    session: Session,
-    organization_id: int,
-    kind: ImportKind,
-    data: bytes,
-    *,
-    source_name: str | None = None,
-    location: str = "body",
-) -> dict[str, Any]:
-    """Import ``data`` into the organization without an audit entry; returns the report.
+@dataclass(frozen=True)
+class Document:
+    """An inventory file to import: its format, its bytes, and how to name it."""
+
+    kind: ImportKind
+    data: bytes
+    name: str | None = None
+    """The file's name, kept as a CBOM's source."""
+    location: str = "body"
+    """Where a decoding error points: the request body, a file path."""
+
+
+def load_document(session: Session, organization_id: int, doc: Document) -> dict[str, Any]:
+    """Import ``doc`` into the organization without an audit entry; returns the report.
 
     For a scratch database nobody audits (`pqcplan judge`); the faces use `import_document`.
-    CSV must be UTF-8 (a byte-order mark is allowed); ``location`` names the upload in that
-    error (the request body, a file path).
+    CSV must be UTF-8 (a byte-order mark is allowed).
     """
-    if kind == "cbom":
-        return asdict(import_cbom(session, organization_id, data, source_name=source_name))
+    if doc.kind == "cbom":
+        return asdict(import_cbom(session, organization_id, doc.data, source_name=doc.name))
     try:
-        text = data.decode("utf-8-sig")
+        text = doc.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", location) from exc
+        raise InputError(f"not UTF-8 text (byte {exc.start})", doc.location) from exc
     return asdict(import_csv(session, organization_id, text))
 
 
 def import_document(
-    session: Session,
-    principal: Principal,
-    organization_id: int,
-    kind: ImportKind,
-    data: bytes,
-    *,
-    source_name: str | None = None,
-    location: str = "body",
+    session: Session, principal: Principal, organization_id: int, doc: Document
 ) -> dict[str, Any]:
     """`load_document`, then an audit entry naming who imported what (the report's counts)."""
-    report = load_document(
-        session, organization_id, kind, data, source_name=source_name, location=location
-    )
+    report = load_document(session, organization_id, doc)
     summary = {k: v for k, v in report.items() if isinstance(v, int)}
-    record(session, principal, "import", kind, None, organization_id, summary)
+    record(session, principal, "import", doc.kind, None, organization_id, summary)
     return report
 
 
@@ -74,20 +68,19 @@ def start_import_job(
     session: Session,
     principal: Principal,
     organization_id: int,
-    kind: ImportKind,
-    data: bytes,
+    doc: Document,
 ) -> Job:
     """Import as a job: it runs once the caller's transaction commits; the bytes stay private."""
-    params = {"format": kind, "bytes": len(data)}
-    private = {"data": base64.b64encode(data).decode()}
+    params = {"format": doc.kind, "bytes": len(doc.data)}
+    private = {"data": base64.b64encode(doc.data).decode()}
     return submit(backend, session, principal, organization_id, JOB_KIND, params, private=private)
 
 
 @job_kind(JOB_KIND)
 def run_import_job(ctx: JobContext, progress: ProgressFn) -> dict[str, Any]:
-    kind, data = ctx.params["format"], base64.b64decode(ctx.payload["data"])
-    progress(0.05, f"importing {kind} ({len(data)} bytes)")
+    doc = Document(ctx.params["format"], base64.b64decode(ctx.payload["data"]))
+    progress(0.05, f"importing {doc.kind} ({len(doc.data)} bytes)")
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.begin() as session:
-        report = import_document(session, principal, ctx.organization_id, kind, data)
-    return {"kind": kind, "report": report}
+        report = import_document(session, principal, ctx.organization_id, doc)
+    return {"kind": doc.kind, "report": report}

@@ -16,7 +16,7 @@ from app.api.schemas.jobs import JOB_ACCEPTED
 from core.tenancy import Principal
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
-from inventory.exchange.imports import ImportKind, import_document, start_import_job
+from inventory.exchange.imports import Document, import_document, start_import_job
 from inventory.service.organizations import target_org
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
@@ -25,21 +25,13 @@ OrgQuery = Annotated[int | None, Query(description="Target organization (admins)
 
 
 def _run_import(
-    request: Request,
-    principal: Principal,
-    org: int | None,
-    kind: ImportKind,
-    payload: bytes,
-    background: bool,
+    request: Request, principal: Principal, org: int | None, doc: Document, background: bool
 ) -> Any:
     with request.app.state.sessionmaker.begin() as session:
         org_id = target_org(session, principal, org)
         if not background:
-            return {
-                "kind": kind,
-                "report": import_document(session, principal, org_id, kind, payload),
-            }
-        job = start_import_job(request.app.state.jobs, session, principal, org_id, kind, payload)
+            return {"kind": doc.kind, "report": import_document(session, principal, org_id, doc)}
+        job = start_import_job(request.app.state.jobs, session, principal, org_id, doc)
         return job_accepted(job)  # sent once this transaction has committed
 
 
@@ -59,8 +51,9 @@ async def import_endpoint(
     """Import the request body: a CycloneDX 1.4 to 1.7 (CBOM) JSON document (`cbom`) or a
     spreadsheet saved as CSV with the documented header (`csv`)."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
+    doc = Document(kind, payload)
     return await run_in_threadpool(
-        _run_import, request, principal, organization_id, kind, payload, background
+        _run_import, request, principal, organization_id, doc, background
     )
 
 
