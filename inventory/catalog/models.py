@@ -242,6 +242,22 @@ class AlgorithmInfo:
         return []
 
 
+# what an entry of the data file gives as it is, and what it gives as a list
+_AS_WRITTEN = (
+    "name",
+    "family",
+    "primitive",
+    "quantum_status",
+    "classically_broken",
+    "classical_bits",
+    "nist_category",
+    "standard",
+    "notes",
+    "curve",
+)
+_AS_TUPLES = ("aliases", "oids", "sources", "components")
+
+
 def info_from_model(entry: EntryModel) -> AlgorithmInfo:
     sizes = entry.sizes
     if sizes is None:
@@ -253,21 +269,9 @@ def info_from_model(entry: EntryModel) -> AlgorithmInfo:
             sources=tuple([src] if isinstance(src, str) else (src or [])),
         )
     return AlgorithmInfo(
-        name=entry.name,
-        family=entry.family,
-        primitive=entry.primitive,
-        quantum_status=entry.quantum_status,
-        classically_broken=entry.classically_broken,
-        classical_bits=entry.classical_bits,
-        nist_category=entry.nist_category,
-        standard=entry.standard,
+        **{k: getattr(entry, k) for k in _AS_WRITTEN},
+        **{k: tuple(getattr(entry, k)) for k in _AS_TUPLES},
         sizes=size_rec,
-        aliases=tuple(entry.aliases),
-        oids=tuple(entry.oids),
-        sources=tuple(entry.sources),
-        notes=entry.notes,
-        curve=entry.curve,
-        components=tuple(entry.components),
         reason_text=entry.reason,
         variants_by=entry.variants.by if entry.variants else None,
         variants=ReadOnlyDict(entry.variants.members if entry.variants else {}),
