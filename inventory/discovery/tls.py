@@ -267,7 +267,7 @@ class _EndpointScan:
             r.versions.append(VERSION_NAMES[TLS13])
             await self._groups13()
             if self.options.cipher_suites:
-                await self._suites13()
+                r.tls13_suites = await self._suites(TLS13)
         first12 = await self._old_versions()
         if not r.versions:
             if answer is None and first12 is None:
@@ -276,7 +276,7 @@ class _EndpointScan:
             raise ScanFailure("error", f"no TLS version from 1.0 to 1.3 accepted ({why})")
         if VERSION_NAMES[TLS12] in r.versions:
             if self.options.cipher_suites:
-                await self._suites12()
+                r.tls12_suites = await self._suites(TLS12)
             if not tls13:
                 await self._groups12()
         if self.options.signature_schemes:
@@ -324,18 +324,26 @@ class _EndpointScan:
         r.groups = [GROUPS[g] for g in found]
         r.pre_standard_groups = [GROUPS[g] for g in found if g in PRE_STANDARD_GROUPS]
 
-    async def _suites13(self) -> None:
+    async def _suites(self, version: int) -> list[str]:
+        """Suites accepted at ``version`` (TLS 1.3 or 1.2), the server's preference first.
+
+        Whose preference decides is noted from the first version asked (1.3 when offered).
+        """
+        table = TLS13_SUITES if version == TLS13 else TLS12_SUITES
         group = self.result.group_codepoints[:1] or list(GROUPS)
 
         def ask(suites):
-            return self.hello13(group, suites=suites)
+            if version == TLS13:
+                return self.hello13(group, suites=suites)
+            return self.hello12(TLS12, suites=suites)
 
         def pick(sh, _):
-            return sh.suite if sh.version == TLS13 else None
+            return sh.suite if sh.version == version else None
 
-        found = await self._removal_loop(list(TLS13_SUITES), ask, pick)
-        self.result.tls13_suites = [TLS13_SUITES[s] for s in found]
-        self.result.suite_preference = await self._preference(found, ask, pick)
+        found = await self._removal_loop(list(table), ask, pick)
+        preference = await self._preference(found, ask, pick)
+        self.result.suite_preference = self.result.suite_preference or preference
+        return [table[s] for s in found]
 
     async def _old_versions(self) -> ServerHello | None:
         first: ServerHello | None = None
@@ -345,18 +353,6 @@ class _EndpointScan:
                 self.result.versions.append(VERSION_NAMES[version])
                 first = first or answer
         return first
-
-    async def _suites12(self) -> None:
-        def ask(suites):
-            return self.hello12(TLS12, suites=suites)
-
-        def pick(sh, _):
-            return sh.suite if sh.version == TLS12 else None
-
-        found = await self._removal_loop(list(TLS12_SUITES), ask, pick)
-        self.result.tls12_suites = [TLS12_SUITES[s] for s in found]
-        pref = await self._preference(found, ask, pick)
-        self.result.suite_preference = self.result.suite_preference or pref
 
     async def _groups12(self) -> None:
         def ask(groups):
