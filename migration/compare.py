@@ -12,11 +12,12 @@ from datetime import date
 from typing import Any
 
 from inventory.choices import QuantumStatus
+from migration.inputs import AssetFacts, PlanInput, UsageFacts
 from migration.legacy import RULE_ID as LEGACY_RULE
 from migration.legacy import VERDICT as LEGACY_VERDICT
 from migration.profiles.schema import Profile
-from migration.scheduler import VULNERABLE, AssetFacts, PlanInput, UsageFacts, matching_deadline
 from migration.targets import Target, choose_target, is_hybrid
+from migration.tasks import VULNERABLE, matching_deadline
 from migration.uses import use_of
 
 DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement

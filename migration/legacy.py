@@ -18,11 +18,12 @@ from datetime import date
 from functools import lru_cache
 
 from inventory.catalog import get_catalog
+from migration.choices import TaskFlag, Verdict
 from migration.profiles.schema import Deadline, Profile
 
 MIN_CLASSICAL_BITS = 112  # NIST SP 800-131A Rev. 2: below 112 bits is disallowed
-RULE_ID = "classically-broken"
-VERDICT = "migrate-now"
+RULE_ID = TaskFlag.CLASSICALLY_BROKEN.value  # the deadline rule and the flag it raises
+VERDICT = Verdict.MIGRATE_NOW
 
 
 @lru_cache(maxsize=4096)

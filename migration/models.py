@@ -7,7 +7,6 @@ stored per organization as validated JSON.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,13 +30,17 @@ from core.models.base import (
     enum_column,
     utcnow,
 )
+from migration.choices import TaskStatus
 
 
-class TaskStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    BLOCKED = "blocked"
+def _owned(back_populates: str, order_by: str) -> Any:
+    """Children that live and die with their parent (the database deletes them with it)."""
+    return relationship(
+        back_populates=back_populates,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=order_by,
+    )
 
 
 class Plan(TenantMixin, TimestampMixin, Base):
@@ -48,12 +51,7 @@ class Plan(TenantMixin, TimestampMixin, Base):
     profile_id: Mapped[str] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
 
-    versions: Mapped[list[PlanVersion]] = relationship(
-        back_populates="plan",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        order_by="PlanVersion.number",
-    )
+    versions: Mapped[list[PlanVersion]] = _owned("plan", "PlanVersion.number")
 
 
 class PlanVersion(TenantMixin, Base):
@@ -73,12 +71,7 @@ class PlanVersion(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="versions")
-    tasks: Mapped[list[PlanTask]] = relationship(
-        back_populates="version",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        order_by="PlanTask.position",
-    )
+    tasks: Mapped[list[PlanTask]] = _owned("version", "PlanTask.position")
 
 
 class PlanTask(TenantMixin, Base):

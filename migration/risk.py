@@ -116,6 +116,23 @@ def _rank_points(rank: int | None, count: int, top: int) -> float:
     return round(top * (count - rank) / count, 1)
 
 
+def _rank_part(name: str, value: str, ranks: dict[str, int], count: int, top: int) -> RiskPart:
+    """Points for where the profile's sector (or tier) order puts `value`.
+
+    >>> part = _rank_part("tier", "public_institution", {"public_institution": 1}, 2, 8)
+    >>> part.points, part.reason
+    (4.0, "tier public_institution is #2 in the profile's tier order")
+    """
+    rank = ranks.get(str(value))
+    if rank is None:
+        return RiskPart(name, 0.0, f"{name} {value} is not ordered by the profile")
+    return RiskPart(
+        name,
+        _rank_points(rank, count, top),
+        f"{name} {value} is #{rank + 1} in the profile's {name} order",
+    )
+
+
 class Scorer:
     """`score` with memory: inventories repeat the same facts many times over.
 
@@ -246,28 +263,10 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
     parts.append(
         RiskPart("criticality", CRITICALITY_POINTS[criticality], f"criticality is {criticality}")
     )
-    sector_rank = params.sector_rank.get(str(item.sector))
-    sector_points = _rank_points(sector_rank, params.sector_count, SECTOR_MAX)
     parts.append(
-        RiskPart(
-            "sector",
-            sector_points,
-            f"sector {item.sector} is #{sector_rank + 1} in the profile's sector order"
-            if sector_rank is not None
-            else f"sector {item.sector} is not ordered by the profile",
-        )
+        _rank_part("sector", item.sector, params.sector_rank, params.sector_count, SECTOR_MAX)
     )
-    tier_rank = params.tier_rank.get(str(item.tier))
-    tier_points = _rank_points(tier_rank, params.tier_count, TIER_MAX)
-    parts.append(
-        RiskPart(
-            "tier",
-            tier_points,
-            f"tier {item.tier} is #{tier_rank + 1} in the profile's tier order"
-            if tier_rank is not None
-            else f"tier {item.tier} is not ordered by the profile",
-        )
-    )
+    parts.append(_rank_part("tier", item.tier, params.tier_rank, params.tier_count, TIER_MAX))
     broken_now = classical_break(item.algorithm)
     parts.append(
         RiskPart("classical", CLASSICAL_POINTS, broken_now)

@@ -1,12 +1,16 @@
 """The scheduler: migration tasks placed in profile phases and quarterly waves.
 
-One task per quantum-vulnerable usage. Tasks of one asset move together, and the assets of
-a dependency cycle move together as one unit. A unit starts in a wave strictly after every
-provider unit it depends on (transitively), fits the organization's capacity of effort
-points per wave, and is ordered earliest (propagated) deadline first, then by risk.
-A deadline that cannot be met is flagged with the chain of tasks that blocks it.
+One task per quantum-vulnerable usage (`migration.tasks`). Tasks of one asset move
+together, and the assets of a dependency cycle move together as one `Unit`. A unit starts
+in a wave strictly after every provider unit it depends on (transitively), fits the
+organization's capacity of effort points per wave, and is ordered earliest (propagated)
+deadline first, then by risk. A deadline that cannot be met is flagged with the chain of
+tasks that blocks it.
 
-Everything here is pure and deterministic: the same input gives the same plan.
+`schedule` runs named stages, each a small pure function of the condensed graph and
+per-unit figures: `unit_work`, `latest_waves`, `earliest_waves`, `place_units`, then
+`assign_waves` and `flag_missed_deadlines` write the outcome into the tasks. Everything
+is deterministic: the same input gives the same plan.
 """
 
 from __future__ import annotations
@@ -14,159 +18,24 @@ from __future__ import annotations
 import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Collection, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import networkx as nx
 
 from core.errors import InputError
-from core.field_limits import check_plan_date
-from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
-from migration.legacy import RULE_ID as LEGACY_RULE
-from migration.legacy import classical_break, migrate_now_rule
-from migration.profiles.schema import Deadline, Profile
-from migration.risk import RiskInput, RiskParams, RiskScore, Scorer
-from migration.targets import Target, choose_target, known
-from migration.uses import use_of
+from migration.inputs import PlanInput, PlanParams
+from migration.profiles.schema import Profile
+from migration.tasks import Task, make_tasks
+from migration.waves import MAX_WAVES, NEVER, deadline_wave, wave_bounds, wave_label
 
-VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOWN)
-# StrEnum members hash like their values: one lookup accepts either (faster than Enum()).
-STATUS_OF: dict[str, QuantumStatus] = {s.value: s for s in QuantumStatus}
-NEVER = 10**9  # "no deadline" as a wave index
-# Waves are quarters counted from the start; past this horizon a plan means nothing, and
-# the cap keeps every wave date far below year 9999 for any start in the plan window.
-MAX_WAVES = 4 * 1000
-
-# Effort points: what moving one usage costs, by the asset it lives in and by its use.
-ASSET_EFFORT = {
-    "hsm": 5,
-    "ca_pki": 5,
-    "library_firmware": 4,
-    "device_iot": 4,
-    "network_appliance": 3,
-    "vendor_product": 3,
-}
-USE_EFFORT = {"certificate_signature": 2, "firmware_signing": 2, "code_signing": 1}
-
-
-@dataclass(frozen=True, slots=True)
-class AssetFacts:
-    id: int
-    name: str
-    org_id: int
-    sector: str
-    tier: str
-    asset_type: str = "application"
-    exposure: Exposure = Exposure.INTERNAL
-    criticality: Criticality = Criticality.MEDIUM
-    data_sensitivity: DataSensitivity = DataSensitivity.INTERNAL
-    secrecy_years: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class UsageFacts:
-    id: int
-    asset_id: int
-    algorithm: str
-    primitive: str
-    function: str
-    quantum_status: QuantumStatus
-    ref: str = ""
-
-
-@dataclass
-class PlanInput:
-    assets: list[AssetFacts]
-    dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
-    usages: list[UsageFacts]
-
-
-@dataclass(frozen=True)
-class PlanParams:
-    start: date
-    crqc_year: int = 2035
-    capacity: int = 40  # effort points per wave (quarter) per organization
-    migration_years: int = 3
-
-    def __post_init__(self) -> None:
-        try:
-            check_plan_date(self.start, "start")
-        except ValueError as exc:
-            raise InputError(str(exc), "start") from None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "start": self.start.isoformat(),
-            "crqc_year": self.crqc_year,
-            "capacity": self.capacity,
-            "migration_years": self.migration_years,
-        }
-
-
-@dataclass(slots=True)
-class Task:
-    key: str
-    usage_id: int
-    asset_id: int
-    asset_name: str
-    org_id: int
-    sector: str
-    algorithm: str
-    use: str
-    quantum_status: str
-    target: str
-    alternatives: tuple[str, ...]
-    effort: int
-    risk: RiskScore
-    unit: int
-    deadline: date | None = None
-    deadline_rule: str | None = None
-    deadline_source: str | None = None
-    deadline_confirmed: bool = True
-    wave: int | None = None
-    wave_label: str | None = None
-    wave_start: date | None = None
-    wave_end: date | None = None
-    phase: str | None = None
-    flags: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    blocking_chain: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "usage_id": self.usage_id,
-            "asset_id": self.asset_id,
-            "asset_name": self.asset_name,
-            "organization_id": self.org_id,
-            "sector": self.sector,
-            "algorithm": self.algorithm,
-            "use": self.use,
-            "quantum_status": self.quantum_status,
-            "target": self.target,
-            "alternatives": list(self.alternatives),
-            "effort": self.effort,
-            "score": self.risk.total,
-            "risk": self.risk.as_dict(),
-            "unit": self.unit,
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "deadline_rule": self.deadline_rule,
-            "deadline_source": self.deadline_source,
-            "wave": self.wave,
-            "wave_label": self.wave_label,
-            "wave_start": self.wave_start.isoformat() if self.wave_start else None,
-            "wave_end": self.wave_end.isoformat() if self.wave_end else None,
-            "phase": self.phase,
-            "flags": list(self.flags),
-            "reasons": list(self.reasons),
-            "blocking_chain": list(self.blocking_chain),
-        }
+__all__ = ["PlanInput", "PlanParams", "PlanResult", "plan", "schedule"]  # the planner's API
 
 
 @dataclass
@@ -186,7 +55,7 @@ class PlanResult:
         flags: dict[str, int] = defaultdict(int)
         for task in self.tasks:
             for flag in task.flags:
-                flags[flag] += 1
+                flags[str(flag)] += 1
         waves = [t.wave for t in self.tasks if t.wave is not None]
         return {
             "profile": self.profile_id,
@@ -200,259 +69,6 @@ class PlanResult:
             "flags": dict(sorted(flags.items())),
             "cycles": self.cycles,
         }
-
-
-# --- waves -------------------------------------------------------------------------
-
-
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-@lru_cache(maxsize=4096)
-def wave_bounds(start: date, index: int) -> tuple[date, date]:
-    """Wave 0 runs from the start date to the end of its quarter; then whole quarters.
-
-    >>> wave_bounds(date(2026, 11, 24), 0)
-    (datetime.date(2026, 11, 24), datetime.date(2026, 12, 31))
-    >>> wave_bounds(date(2026, 11, 24), 1)
-    (datetime.date(2027, 1, 1), datetime.date(2027, 3, 31))
-    """
-    first = quarter_start(start)
-    months = first.month - 1 + 3 * index
-    begin = date(first.year + months // 12, months % 12 + 1, 1)
-    months_end = months + 3
-    end = date(first.year + months_end // 12, months_end % 12 + 1, 1) - timedelta(days=1)
-    return (max(begin, start) if index == 0 else begin), end
-
-
-@lru_cache(maxsize=4096)
-def wave_label(start: date, index: int) -> str:
-    begin, _ = wave_bounds(start, index)
-    return f"{begin.year}-Q{(begin.month - 1) // 3 + 1}"
-
-
-def deadline_wave(start: date, deadline: date) -> int:
-    """The last wave that ends on or before the deadline (-1: before the plan starts).
-
-    >>> deadline_wave(date(2026, 11, 24), date(2027, 3, 31))
-    1
-    >>> deadline_wave(date(2026, 11, 24), date(2025, 12, 31))
-    -1
-    """
-    first = quarter_start(start)
-    months = (deadline.year - first.year) * 12 + deadline.month - first.month
-    index = months // 3
-    _, end = wave_bounds(start, index)
-    if end > deadline:
-        index -= 1
-    return max(index, -1)
-
-
-# --- deadlines ---------------------------------------------------------------------
-
-
-def matching_deadline(
-    profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str
-) -> tuple[date | None, Deadline | None]:
-    """The earliest profile deadline that applies to this usage (None: no deadline).
-
-    A usage broken by classical attacks today gets the profile's earliest date, whatever its
-    quantum status (``migration.legacy``).
-    """
-    broken_now = classical_break(usage.algorithm)
-    if broken_now is not None:
-        rule = migrate_now_rule(profile, broken_now)
-        return rule.date, rule
-    status = STATUS_OF[usage.quantum_status]
-    as_status = QuantumStatus.BROKEN if status is QuantumStatus.UNKNOWN else status
-    best: Deadline | None = None
-    for rule in profile.deadlines:
-        if rule.kind in ("inventory", "plan"):
-            continue
-        if as_status not in rule.statuses:
-            continue
-        if rule.uses and use not in rule.uses:
-            continue
-        if rule.sectors and asset.sector not in rule.sectors:
-            continue
-        if rule.tiers and asset.tier not in rule.tiers:
-            continue
-        if rule.asset_types and asset.asset_type not in rule.asset_types:
-            continue
-        if rule.criticalities and asset.criticality not in rule.criticalities:
-            continue
-        if rule.algorithms and usage.algorithm not in rule.algorithms:
-            continue
-        if best is None or rule.date < best.date:
-            best = rule
-    if best is not None:
-        return best.date, best
-    if as_status is QuantumStatus.BROKEN:
-        return profile.final_deadline, None
-    return None, None
-
-
-# --- planning ----------------------------------------------------------------------
-
-
-def make_tasks(
-    profile: Profile,
-    inputs: PlanInput,
-    params: PlanParams,
-    impact: dict[Hashable, int],
-    unit_of: dict[Hashable, Hashable],
-) -> tuple[list[Task], int]:
-    """One task per vulnerable usage, scored and targeted; returns (tasks, safe usages).
-
-    Inventories repeat the same facts many times over: what depends only on the usage's
-    kind (algorithm, use, status) and on its asset's sector, tier, type and criticality is
-    worked out once (`_Kind`), its risk without impact once per risk facts, and its whole
-    risk once per (risk without impact, impact).
-    """
-    assets = {a.id: a for a in inputs.assets}
-    scorer = Scorer(
-        RiskParams.for_profile(profile, params.crqc_year, params.start.year, params.migration_years)
-    )
-    targets: dict[tuple[str, str], Target] = {}
-    in_catalog: dict[str, bool | None] = {}
-    kinds: dict[tuple[Any, ...], _Kind] = {}
-    bases: dict[tuple[Any, ...], RiskScore] = {}  # risk without impact, by usage and facts
-    facts_of: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # asset id -> facts
-    risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
-    tasks: list[Task] = []
-    safe = 0
-    for usage in sorted(inputs.usages, key=lambda u: u.id):
-        status = STATUS_OF[usage.quantum_status]
-        if status not in VULNERABLE:
-            safe += 1
-            continue
-        asset = assets[usage.asset_id]
-        facts = facts_of.get(asset.id)
-        if facts is None:
-            facts = facts_of[asset.id] = (
-                (asset.sector, asset.tier, asset.asset_type, asset.criticality),
-                (
-                    asset.exposure,
-                    asset.criticality,
-                    asset.data_sensitivity,
-                    asset.secrecy_years,
-                    asset.sector,
-                    asset.tier,
-                ),
-            )
-        use = use_of(usage.primitive, usage.function)
-        kind_key = (usage.algorithm, use, status, facts[0])
-        kind = kinds.get(kind_key)
-        if kind is None:
-            kind = kinds[kind_key] = _kind(profile, targets, in_catalog, usage, asset, use, status)
-        base_key = (usage.algorithm, use, status, facts[1])
-        base = bases.get(base_key)
-        if base is None:
-            base = bases[base_key] = scorer.base(
-                RiskInput(
-                    usage.algorithm,
-                    use,
-                    status,
-                    asset.exposure,
-                    asset.criticality,
-                    asset.data_sensitivity,
-                    asset.secrecy_years,
-                    asset.sector,
-                    asset.tier,
-                )
-            )
-        asset_impact = impact.get(asset.id, 0)
-        risk = risk_of.get((id(base), asset_impact))
-        if risk is None:
-            risk = risk_of[(id(base), asset_impact)] = scorer.with_impact(base, asset_impact)
-        tasks.append(
-            Task(
-                f"usage:{usage.ref or usage.id}",
-                usage.id,
-                asset.id,
-                asset.name,
-                asset.org_id,
-                kind.sector,
-                usage.algorithm,
-                use,
-                kind.status,
-                kind.target,
-                kind.alternatives,
-                kind.effort,
-                risk,
-                int(unit_of[asset.id]),  # type: ignore[call-overload]
-                kind.deadline,
-                kind.deadline_rule,
-                kind.deadline_source,
-                kind.deadline_confirmed,
-                flags=list(kind.flags),
-                reasons=list(kind.reasons),
-            )
-        )
-    return tasks, safe
-
-
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    """What every usage of one kind on assets with the same facts shares."""
-
-    sector: str
-    status: str
-    target: str
-    alternatives: tuple[str, ...]
-    effort: int
-    deadline: date | None
-    deadline_rule: str | None
-    deadline_source: str | None
-    deadline_confirmed: bool
-    flags: tuple[str, ...]
-    reasons: tuple[str, ...]
-
-
-def _kind(
-    profile: Profile,
-    targets: dict[tuple[str, str], Target],
-    in_catalog: dict[str, bool | None],
-    usage: UsageFacts,
-    asset: AssetFacts,
-    use: str,
-    status: QuantumStatus,
-) -> _Kind:
-    target = targets.get((use, usage.algorithm))
-    if target is None:
-        target = targets[(use, usage.algorithm)] = choose_target(profile, use, usage.algorithm)
-    when, rule = matching_deadline(profile, usage, asset, use)
-    flags: list[str] = []
-    reasons = [f"target {target.algorithm}: {target.reason}"]
-    if usage.algorithm not in in_catalog:
-        in_catalog[usage.algorithm] = known(usage.algorithm)
-    if not in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
-        reasons.append(
-            f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
-        )
-    if rule is not None and rule.id == LEGACY_RULE:
-        flags.append(LEGACY_RULE)
-        reasons.append(str(rule.note))
-    if status is QuantumStatus.UNKNOWN:
-        flags.append("unknown_algorithm")
-        reasons.append(
-            f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
-            "quantum-vulnerable"
-        )
-    return _Kind(
-        sector=str(asset.sector),
-        status=str(status),
-        target=target.algorithm,
-        alternatives=target.alternatives,
-        effort=ASSET_EFFORT.get(str(asset.asset_type), 2) + USE_EFFORT.get(use, 0),
-        deadline=when,
-        deadline_rule=rule.id if rule else ("final" if when else None),
-        deadline_source=(rule.source if rule else profile.final_deadline_source) if when else None,
-        deadline_confirmed=rule.confirmed if rule else True,
-        flags=tuple(flags),
-        reasons=tuple(reasons),
-    )
 
 
 @contextmanager
@@ -497,219 +113,313 @@ def schedule(
     """Place each task's unit in a wave (mutates the tasks: wave, phase, flags, reasons).
 
     `order` is `topological_units(dag)` when the caller has it already."""
-    start = params.start
+    if order is None:
+        order = topological_units(dag)
     by_unit: dict[Hashable, list[Task]] = defaultdict(list)
     for task in tasks:
         by_unit[task.unit].append(task)
-    if order is None:
-        order = topological_units(dag)
-    name = {u: _unit_name(graph, dag, u) for u in by_unit}
+    work = unit_work(by_unit)
+    own = {
+        u: deadline_wave(params.start, w.deadline) if w.deadline else NEVER for u, w in work.items()
+    }
+    latest = latest_waves(dag, order, own, work)
+    earliest, critical = earliest_waves(dag, order, work)
+    placed = place_units(dag, order, work, latest, params.capacity)
+    units = {u: unit_named(graph, dag, u) for u in by_unit}
+    assign_waves(profile, params, units, by_unit, placed)
+    flag_missed_deadlines(params, units, by_unit, placed, own, earliest, critical)
 
-    # Own and propagated deadlines: a provider must finish a wave before its dependents.
-    own_dl: dict[Hashable, int] = {}
-    for unit, unit_tasks in by_unit.items():
-        dates = [t.deadline for t in unit_tasks if t.deadline is not None]
-        own_dl[unit] = deadline_wave(start, min(dates)) if dates else NEVER
-    eff_dl: dict[Hashable, int] = {}  # latest wave a task of this unit may take
+
+# --- units -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Assets that move in the same wave: one asset, or every asset of a dependency cycle.
+
+    >>> Unit(7, ("portal",)).label, Unit(3, ("b", "a")).kind
+    ('portal', <UnitKind.CYCLE: 'cycle'>)
+    >>> Unit(3, ("a", "b")).label
+    '{a, b}'
+    """
+
+    id: int
+    names: tuple[str, ...]  # its assets' names, sorted
+
+    @property
+    def kind(self) -> UnitKind:
+        return UnitKind.CYCLE if len(self.names) > 1 else UnitKind.ASSET
+
+    @property
+    def label(self) -> str:
+        """How reasons name the unit: the asset's name, or the cycle's names in braces."""
+        if self.kind is UnitKind.ASSET:
+            return self.names[0]
+        return "{" + ", ".join(self.names) + "}"
+
+
+def unit_named(graph: nx.DiGraph, dag: nx.DiGraph, unit: Hashable) -> Unit:
+    """The unit `condense` made, with its members' names from the asset graph.
+
+    >>> g = build_graph([(1, "b"), (2, "a"), (3, "c")], [(1, 2), (2, 1), (2, 3)])
+    >>> dag, _ = condense(g)
+    >>> unit_named(g, dag, 1), unit_named(g, dag, 3).kind
+    (Unit(id=1, names=('a', 'b')), <UnitKind.ASSET: 'asset'>)
+    """
+    members = dag.nodes[unit]["members"]
+    return Unit(unit, tuple(sorted(str(graph.nodes[m].get("name", m)) for m in members)))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitWork:
+    """What a unit's tasks add up to, as far as placing it goes."""
+
+    effort: int
+    priority: float  # the highest risk among its tasks
+    org: int  # the organization whose capacity it uses
+    deadline: date | None  # the earliest deadline among its tasks
+
+
+def unit_work(by_unit: dict[Hashable, list[Task]]) -> dict[Hashable, UnitWork]:
+    """Sum each unit's tasks: effort, highest risk, organization and earliest deadline."""
+    work = {}
+    for unit, tasks in by_unit.items():
+        dates = [t.deadline for t in tasks if t.deadline is not None]
+        work[unit] = UnitWork(
+            effort=sum(t.effort for t in tasks),
+            priority=max(t.risk.total for t in tasks),
+            org=min(t.org_id for t in tasks),
+            deadline=min(dates) if dates else None,
+        )
+    return work
+
+
+# --- stages ------------------------------------------------------------------------
+
+
+def latest_waves(
+    dag: nx.DiGraph, order: list[Hashable], own: dict[Hashable, int], work: Collection[Hashable]
+) -> dict[Hashable, int]:
+    """The latest wave each unit may take: its own deadline wave, and a wave before the
+    latest of any dependent (a provider must finish a wave before its dependents start).
+    Units without work pass their dependents' bound through unchanged.
+
+    >>> dag = nx.DiGraph([(1, 2), (2, 3), (0, 3)])
+    >>> latest_waves(dag, [0, 1, 2, 3], {3: 8, 1: 9}, work={1, 2, 3})
+    {3: 8, 2: 7, 1: 6, 0: 7}
+    """
+    latest: dict[Hashable, int] = {}
     bound: dict[Hashable, int] = {}  # what this unit imposes on its providers
     for unit in reversed(order):
-        latest = own_dl.get(unit, NEVER)
+        wave = own.get(unit, NEVER)
         for succ in dag.successors(unit):
-            latest = min(latest, bound[succ])
-        eff_dl[unit] = latest
-        bound[unit] = latest - 1 if unit in by_unit and latest != NEVER else latest
+            wave = min(wave, bound[succ])
+        latest[unit] = wave
+        bound[unit] = wave - 1 if unit in work and wave != NEVER else wave
+    return latest
 
-    # Earliest wave with unlimited capacity (longest provider chain), and its critical pred.
-    asap: dict[Hashable, int] = {}
-    asap_pred: dict[Hashable, Hashable | None] = {}
+
+def earliest_waves(
+    dag: nx.DiGraph, order: list[Hashable], work: Collection[Hashable]
+) -> tuple[dict[Hashable, int], dict[Hashable, Hashable | None]]:
+    """Each unit's earliest wave with unlimited capacity (the longest chain of providers
+    with work in front of it), and the provider just before it on that chain.
+
+    >>> dag = nx.DiGraph([(1, 3), (2, 3), (3, 4)])
+    >>> earliest_waves(dag, [1, 2, 3, 4], work={1, 3, 4})
+    ({1: 0, 2: 0, 3: 1, 4: 2}, {1: None, 2: None, 3: 1, 4: 3})
+    """
+    earliest: dict[Hashable, int] = {}
+    critical: dict[Hashable, Hashable | None] = {}
     for unit in order:
-        best, critical = 0, None
+        best, before = 0, None
         for pred in dag.predecessors(unit):
-            candidate = asap[pred] + (1 if pred in by_unit else 0)
-            if candidate > best or (candidate == best and critical is None and pred in by_unit):
-                best, critical = candidate, pred
-        asap[unit], asap_pred[unit] = best, critical
+            candidate = earliest[pred] + (1 if pred in work else 0)
+            if candidate > best or (candidate == best and before is None and pred in work):
+                best, before = candidate, pred
+        earliest[unit], critical[unit] = best, before
+    return earliest, critical
 
-    priority = {u: max(t.risk.total for t in ts) for u, ts in by_unit.items()}
-    effort = {u: sum(t.effort for t in ts) for u, ts in by_unit.items()}
-    org = {u: min(t.org_id for t in ts) for u, ts in by_unit.items()}
+
+class WaveLoad:
+    """The effort points one organization has placed in each wave.
+
+    >>> load = WaveLoad(capacity=10)
+    >>> load.take(0, 6), load.take(0, 6), load.take(0, 4), load.take(0, 25)
+    ((0, False), (1, False), (0, False), (2, True))
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.used: list[int] = []
+        self.first_free = 0  # no wave before this one has room left
+
+    def take(self, ready: int, effort: int) -> tuple[int, bool]:
+        """The first wave >= ready with room for `effort`, and whether it is oversize (more
+        than a wave holds: it then takes a wave with nothing else in it)."""
+        used, capacity = self.used, self.capacity
+        wave = max(ready, self.first_free)
+        oversize = effort > capacity
+        while True:
+            while len(used) <= wave:
+                used.append(0)
+            if (oversize and used[wave] == 0) or (not oversize and used[wave] + effort <= capacity):
+                break
+            wave += 1
+        used[wave] += effort
+        while self.first_free < len(used) and used[self.first_free] >= capacity:
+            self.first_free += 1
+        return wave, oversize
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    wave: int
+    ready: int  # the first wave its providers allowed
+    ready_by: Hashable | None  # the provider unit that set `ready` (None: none did)
+    overflow: bool  # needs more than one wave's capacity: has a wave of its own
+
+
+def place_units(
+    dag: nx.DiGraph,
+    order: list[Hashable],
+    work: dict[Hashable, UnitWork],
+    latest: dict[Hashable, int],
+    capacity: int,
+) -> dict[Hashable, Placement]:
+    """List scheduling: among units whose providers are placed, the earliest latest wave
+    first, then the highest risk, then the smallest id; each takes the first wave after
+    its providers' with room in its organization's capacity.
+
+    >>> dag = nx.DiGraph([(1, 2)]); dag.add_node(3)
+    >>> work = {u: UnitWork(3, p, 1, None) for u, p in ((1, 10.0), (2, 10.0), (3, 20.0))}
+    >>> placed = place_units(dag, [1, 2, 3], work, dict.fromkeys(work, NEVER), capacity=5)
+    >>> {u: (p.wave, p.ready_by) for u, p in sorted(placed.items())}
+    {1: (1, None), 2: (2, 1), 3: (0, None)}
+    """
     waiting = {u: dag.in_degree(u) for u in order}
     ready = dict.fromkeys(order, 0)
     ready_by: dict[Hashable, Hashable | None] = dict.fromkeys(order)
-    used: dict[int, list[int]] = defaultdict(list)
-    first_free: dict[int, int] = defaultdict(int)
-    placed: dict[Hashable, int] = {}
-    heap: list[tuple[int, float, Any]] = []
-    tails: dict[tuple[Any, ...], tuple[str, ...]] = {}  # shared ends of reasons, see _tail
-    for unit in order:
-        if waiting[unit] == 0:
-            heapq.heappush(heap, (eff_dl[unit], -priority.get(unit, 0.0), unit))
+    loads: dict[int, WaveLoad] = {}
+    placed: dict[Hashable, Placement] = {}
+
+    def entry(unit: Hashable) -> tuple[int, float, Any]:
+        return latest[unit], -(work[unit].priority if unit in work else 0.0), unit
+
+    heap = [entry(u) for u in order if waiting[u] == 0]
+    heapq.heapify(heap)
     while heap:
         _, _, unit = heapq.heappop(heap)
-        if unit in by_unit:
-            wave, overflow = _place(
-                used[org[unit]], first_free, org[unit], ready[unit], effort[unit], params.capacity
-            )
+        if unit in work:
+            need = work[unit]
+            load = loads.get(need.org) or loads.setdefault(need.org, WaveLoad(capacity))
+            wave, overflow = load.take(ready[unit], need.effort)
             if wave >= MAX_WAVES:
                 raise InputError(
                     f"the plan needs more than {MAX_WAVES} quarterly waves at a capacity of "
-                    f"{params.capacity} points per wave; raise the capacity",
+                    f"{capacity} points per wave; raise the capacity",
                     "capacity",
                 )
-            placed[unit] = wave
-            release = wave + 1
-            _describe(
-                profile,
-                unit,
-                by_unit[unit],
-                wave,
-                ready[unit],
-                ready_by[unit],
-                overflow,
-                name,
-                placed,
-                params,
-                tails,
-            )
+            placed[unit] = Placement(wave, ready[unit], ready_by[unit], overflow)
+            release, by = wave + 1, unit
         else:
-            release = ready[unit]
+            release, by = ready[unit], ready_by[unit]
         for succ in dag.successors(unit):
             if release > ready[succ] or (release == ready[succ] and ready_by[succ] is None):
-                ready[succ], ready_by[succ] = release, unit if unit in by_unit else ready_by[unit]
+                ready[succ], ready_by[succ] = release, by
             waiting[succ] -= 1
             if waiting[succ] == 0:
-                heapq.heappush(heap, (eff_dl[succ], -priority.get(succ, 0.0), succ))
-
-    for unit, unit_tasks in by_unit.items():
-        wave = placed[unit]
-        if own_dl[unit] == NEVER or wave <= own_dl[unit]:
-            continue
-        chain = _chain(unit, asap_pred, name, placed, start, by_unit)
-        deadline = min(t.deadline for t in unit_tasks if t.deadline is not None)
-        if own_dl[unit] < 0:
-            flag = "impossible_deadline"
-            why = f"deadline {deadline} is before the plan starts ({start})"
-        elif asap[unit] > own_dl[unit]:
-            flag = "impossible_deadline"
-            why = (
-                f"deadline {deadline} cannot be met even with unlimited capacity: "
-                f"{asap[unit]} provider waves must come first"
-            )
-        else:
-            flag = "deadline_missed"
-            why = (
-                f"deadline {deadline} missed by {wave - own_dl[unit]} waves: capacity of "
-                f"{params.capacity} points per wave is used by earlier or more urgent tasks"
-            )
-        for task in unit_tasks:
-            if task.deadline is not None and deadline_wave(start, task.deadline) < wave:
-                task.flags.append(flag)
-                task.reasons.append(why)
-                task.blocking_chain = chain
+                heapq.heappush(heap, entry(succ))
+    return placed
 
 
-def _place(
-    used: list[int], first_free: dict[int, int], org: int, ready: int, effort: int, capacity: int
-) -> tuple[int, bool]:
-    """First wave >= ready with room for `effort`; an oversize unit takes an empty wave."""
-    wave = max(ready, first_free[org])
-    oversize = effort > capacity
-    while True:
-        while len(used) <= wave:
-            used.append(0)
-        if (oversize and used[wave] == 0) or (not oversize and used[wave] + effort <= capacity):
-            break
-        wave += 1
-    used[wave] += effort
-    while first_free[org] < len(used) and used[first_free[org]] >= capacity:
-        first_free[org] += 1
-    return wave, oversize
+def phase_of(profile: Profile, begin: date, end: date) -> str:
+    """The profile phase a wave from `begin` to `end` falls in, or where it lies outside.
 
-
-def _unit_name(graph: nx.DiGraph, dag: nx.DiGraph, unit: Hashable) -> str:
-    members = dag.nodes[unit]["members"]
-    names = sorted(str(graph.nodes[m].get("name", m)) for m in members)
-    return names[0] if len(names) == 1 else "{" + ", ".join(names) + "}"
-
-
-def _chain(
-    unit: Hashable,
-    asap_pred: dict[Hashable, Hashable | None],
-    name: dict[Hashable, str],
-    placed: dict[Hashable, int],
-    start: date,
-    by_unit: dict[Hashable, list[Task]],
-) -> list[str]:
-    """The longest chain of provider units in front of `unit`, first provider first."""
-    chain: list[str] = []
-    current: Hashable | None = unit
-    while current is not None:
-        if current in by_unit:
-            chain.append(f"{name[current]} ({wave_label(start, placed[current])})")
-        current = asap_pred.get(current)
-    return list(reversed(chain))
-
-
-def _describe(
-    profile: Profile,
-    unit: Hashable,
-    tasks: Iterable[Task],
-    wave: int,
-    ready: int,
-    ready_by: Hashable | None,
-    overflow: bool,
-    name: dict[Hashable, str],
-    placed: dict[Hashable, int],
-    params: PlanParams,
-    tails: dict[tuple[Any, ...], tuple[str, ...]],
-) -> None:
-    start = params.start
-    begin, end = wave_bounds(start, wave)
-    label = wave_label(start, wave)
+    >>> from migration.profiles import get_profile
+    >>> kr = get_profile("kr-2035")
+    >>> phase_of(kr, date(2027, 1, 1), date(2027, 3, 31))
+    'pilot'
+    >>> phase_of(kr, date(2040, 1, 1), date(2040, 3, 31))
+    'after-profile'
+    """
     phase = profile.phase_for(begin) or profile.phase_for(end)
     if phase is not None:
-        phase_id = phase.id
-    elif profile.phases and end < min(p.start for p in profile.phases):
-        phase_id = "before-profile"
-    else:
-        phase_id = "after-profile"
-    if ready_by is not None and ready_by in placed:
-        why_when = f"waits for provider {name[ready_by]} ({wave_label(start, placed[ready_by])})"
-    else:
-        why_when = "no provider to wait for"
-    head = [f"wave {label} in phase {phase_id}: {why_when}"]
-    if wave > ready:
+        return phase.id
+    if profile.phases and end < min(p.start for p in profile.phases):
+        return OutsidePhase.BEFORE_PROFILE.value
+    return OutsidePhase.AFTER_PROFILE.value
+
+
+# --- writing the outcome into the tasks ----------------------------------------------
+
+
+def assign_waves(
+    profile: Profile,
+    params: PlanParams,
+    units: dict[Hashable, Unit],
+    by_unit: dict[Hashable, list[Task]],
+    placed: dict[Hashable, Placement],
+) -> None:
+    """Give every task its unit's wave and phase, the flags that placement raises, and the
+    reasons for both (mutates the tasks)."""
+    start = params.start
+    tails: dict[tuple[Any, ...], tuple[str, ...]] = {}  # shared ends of reasons, see _tail
+    for unit, tasks in by_unit.items():
+        where = placed[unit]
+        begin, end = wave_bounds(start, where.wave)
+        label = wave_label(start, where.wave)
+        phase = phase_of(profile, begin, end)
+        by = where.ready_by
+        provider = _at(by, units, placed, start) if by is not None and by in placed else None
+        head = _head(params, phase, where, provider)
+        cycle = units[unit].label if units[unit].kind is UnitKind.CYCLE else None
+        for task in tasks:
+            task.wave, task.wave_label, task.wave_start, task.wave_end = (
+                where.wave,
+                label,
+                begin,
+                end,
+            )
+            task.phase = phase
+            if where.overflow:
+                task.flags.append(TaskFlag.CAPACITY_OVERFLOW)
+            if cycle is not None:
+                task.flags.append(TaskFlag.CYCLE)
+            key = (
+                task.deadline,
+                task.deadline_rule,
+                task.deadline_source,
+                task.deadline_confirmed,
+                task.sector,
+                task.risk.total,
+                cycle,
+            )
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = _tail(profile, task, cycle)
+            task.reasons.extend(head)
+            task.reasons.extend(tail)
+
+
+def _head(params: PlanParams, phase: str, where: Placement, provider: str | None) -> list[str]:
+    """The reasons for a unit's wave: the provider it waits for (`_at`), full waves,
+    oversize."""
+    start = params.start
+    label = wave_label(start, where.wave)
+    why_when = f"waits for provider {provider}" if provider else "no provider to wait for"
+    head = [f"wave {label} in phase {phase}: {why_when}"]
+    if where.wave > where.ready:
         head.append(
-            f"waves {wave_label(start, ready)} to {wave_label(start, wave - 1)} were full "
-            f"({params.capacity} effort points per wave)"
+            f"waves {wave_label(start, where.ready)} to {wave_label(start, where.wave - 1)} were "
+            f"full ({params.capacity} effort points per wave)"
         )
-    if overflow:
+    if where.overflow:
         head.append(
             f"this unit needs more than the {params.capacity} points of one wave; "
             "it takes a wave of its own"
         )
-    cycle = name.get(unit, "") if "{" in name.get(unit, "") else None
-    for task in tasks:
-        task.wave, task.wave_label, task.wave_start, task.wave_end = wave, label, begin, end
-        task.phase = phase_id
-        if overflow:
-            task.flags.append("capacity_overflow")
-        if cycle is not None:
-            task.flags.append("cycle")
-        key = (
-            task.deadline,
-            task.deadline_rule,
-            task.deadline_source,
-            task.deadline_confirmed,
-            task.sector,
-            task.risk.total,
-            cycle,
-        )
-        tail = tails.get(key)
-        if tail is None:
-            tail = tails[key] = _tail(profile, task, cycle)
-        task.reasons.extend(head)
-        task.reasons.extend(tail)
+    return head
 
 
 def _tail(profile: Profile, task: Task, cycle: str | None) -> tuple[str, ...]:
@@ -730,3 +440,87 @@ def _tail(profile: Profile, task: Task, cycle: str | None) -> tuple[str, ...]:
         reasons.append(f"dependency cycle {cycle} is migrated as one unit")
     reasons.append(f"risk {task.risk.total:g}: the parts and their reasons are in `risk`")
     return tuple(reasons)
+
+
+def missed_deadline(
+    deadline: date, own: int, earliest: int, wave: int, params: PlanParams
+) -> tuple[TaskFlag, str]:
+    """Why a unit placed in `wave` misses its deadline (`own` is the deadline's wave).
+
+    >>> p = PlanParams(start=date(2027, 1, 1), capacity=40)
+    >>> print(missed_deadline(date(2027, 6, 30), own=1, earliest=0, wave=3, params=p)[1][:40])
+    deadline 2027-06-30 missed by 2 waves: c
+    >>> missed_deadline(date(2027, 6, 30), own=1, earliest=2, wave=3, params=p)[0]
+    <TaskFlag.IMPOSSIBLE_DEADLINE: 'impossible_deadline'>
+    """
+    if own < 0:
+        why = f"deadline {deadline} is before the plan starts ({params.start})"
+        return TaskFlag.IMPOSSIBLE_DEADLINE, why
+    if earliest > own:
+        why = (
+            f"deadline {deadline} cannot be met even with unlimited capacity: "
+            f"{earliest} provider waves must come first"
+        )
+        return TaskFlag.IMPOSSIBLE_DEADLINE, why
+    why = (
+        f"deadline {deadline} missed by {wave - own} waves: capacity of "
+        f"{params.capacity} points per wave is used by earlier or more urgent tasks"
+    )
+    return TaskFlag.DEADLINE_MISSED, why
+
+
+def flag_missed_deadlines(
+    params: PlanParams,
+    units: dict[Hashable, Unit],
+    by_unit: dict[Hashable, list[Task]],
+    placed: dict[Hashable, Placement],
+    own: dict[Hashable, int],
+    earliest: dict[Hashable, int],
+    critical: dict[Hashable, Hashable | None],
+) -> None:
+    """Flag each task placed after its deadline's wave, with why and the chain of
+    providers in front of it (mutates the tasks)."""
+    start = params.start
+    for unit, tasks in by_unit.items():
+        wave = placed[unit].wave
+        if own[unit] == NEVER or wave <= own[unit]:
+            continue
+        chain = blocking_chain(unit, critical, units, placed, start)
+        deadline = min(t.deadline for t in tasks if t.deadline is not None)
+        flag, why = missed_deadline(deadline, own[unit], earliest[unit], wave, params)
+        for task in tasks:
+            if task.deadline is not None and deadline_wave(start, task.deadline) < wave:
+                task.flags.append(flag)
+                task.reasons.append(why)
+                task.blocking_chain = chain
+
+
+def blocking_chain(
+    unit: Hashable,
+    critical: dict[Hashable, Hashable | None],
+    units: dict[Hashable, Unit],
+    placed: dict[Hashable, Placement],
+    start: date,
+) -> list[str]:
+    """The longest chain of provider units with work in front of `unit`, first provider
+    first, each with its wave.
+
+    >>> units = {1: Unit(1, ("ca",)), 3: Unit(3, ("portal",))}
+    >>> placed = {1: Placement(0, 0, None, False), 3: Placement(2, 1, 1, False)}
+    >>> blocking_chain(3, {3: 2, 2: 1, 1: None}, units, placed, date(2027, 1, 1))
+    ['ca (2027-Q1)', 'portal (2027-Q3)']
+    """
+    chain: list[str] = []
+    current: Hashable | None = unit
+    while current is not None:
+        if current in units:
+            chain.append(_at(current, units, placed, start))
+        current = critical.get(current)
+    return list(reversed(chain))
+
+
+def _at(
+    unit: Hashable, units: dict[Hashable, Unit], placed: dict[Hashable, Placement], start: date
+) -> str:
+    """A placed unit as reasons name it: its label and its wave's quarter."""
+    return f"{units[unit].label} ({wave_label(start, placed[unit].wave)})"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound
-from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
+from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
 from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
     Profile,
@@ -34,15 +35,7 @@ from migration.profiles import (
     profile_to_dict,
 )
 from migration.risk import RiskScore
-from migration.scheduler import (
-    AssetFacts,
-    PlanInput,
-    PlanParams,
-    PlanResult,
-    UsageFacts,
-    paused_gc,
-    plan,
-)
+from migration.scheduler import PlanResult, paused_gc, plan
 
 # --- profiles ----------------------------------------------------------------------
 
@@ -116,6 +109,7 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
     criticality = {c.value: c for c in Criticality}
     sensitivity = {d.value: d for d in DataSensitivity}
     status = {q.value: q for q in QuantumStatus}
+    asset_types = {t.value: t for t in AssetType}
     assets = [
         AssetFacts(
             id=asset_id,
@@ -123,7 +117,7 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             org_id=organization_id,
             sector=sector,
             tier=tier,
-            asset_type=str(asset_type),
+            asset_type=asset_types[asset_type],
             exposure=exposure.get(exp),  # type: ignore[arg-type]
             criticality=criticality.get(crit),  # type: ignore[arg-type]
             data_sensitivity=sensitivity.get(sens),  # type: ignore[arg-type]
@@ -351,9 +345,8 @@ def store_version(
 STORE_BATCH = 5000  # rows per executemany: bounded memory, few round trips
 
 
-_TASK_COLUMNS = (
-    "version_id",
-    "position",
+# What a stored task holds and shows (`task_dict`), in this order.
+SHOWN_COLUMNS = (
     "key",
     "usage_id",
     "asset_id",
@@ -381,9 +374,8 @@ _TASK_COLUMNS = (
     "blocking_chain",
     "status",
     "status_note",
-    "status_changed_at",
-    "organization_id",
 )
+_TASK_COLUMNS = ("version_id", "position", *SHOWN_COLUMNS, "status_changed_at", "organization_id")
 
 
 def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
@@ -522,37 +514,36 @@ def task_count(session: Session, version_id: int) -> int:
     )
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _as_list(items: list[str] | None) -> list[str]:
+    return list(items or [])
+
+
+# A stored task as the API, the CLI and the exports show it: its id and SHOWN_COLUMNS,
+# the ones named in _SHOWN put through that function.
+TASK_FIELDS = ("id", *SHOWN_COLUMNS)
+_SHOWN: dict[str, Callable[[Any], Any]] = {
+    "alternatives": _as_list,
+    "wave_start": _iso,
+    "wave_end": _iso,
+    "deadline": _iso,
+    "flags": _as_list,
+    "reasons": _as_list,
+    "blocking_chain": _as_list,
+    "status": str,
+}
+
+
 def task_dict(task: PlanTask) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "key": task.key,
-        "usage_id": task.usage_id,
-        "asset_id": task.asset_id,
-        "asset_name": task.asset_name,
-        "sector": task.sector,
-        "algorithm": task.algorithm,
-        "use": task.use,
-        "quantum_status": task.quantum_status,
-        "target": task.target,
-        "alternatives": list(task.alternatives or []),
-        "effort": task.effort,
-        "score": task.score,
-        "risk": task.risk,
-        "unit": task.unit,
-        "wave": task.wave,
-        "wave_label": task.wave_label,
-        "wave_start": task.wave_start.isoformat(),
-        "wave_end": task.wave_end.isoformat(),
-        "phase": task.phase,
-        "deadline": task.deadline.isoformat() if task.deadline else None,
-        "deadline_rule": task.deadline_rule,
-        "deadline_source": task.deadline_source,
-        "flags": list(task.flags or []),
-        "reasons": list(task.reasons or []),
-        "blocking_chain": list(task.blocking_chain or []),
-        "status": str(task.status),
-        "status_note": task.status_note,
-    }
+    out = {}
+    for name in TASK_FIELDS:
+        value = getattr(task, name)
+        shown = _SHOWN.get(name)
+        out[name] = value if shown is None else shown(value)
+    return out
 
 
 def set_status(task: PlanTask, status: TaskStatus | str, note: str | None = None) -> PlanTask:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from inventory.choices import QuantumStatus
-from migration.scheduler import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
 
 START = date(2026, 11, 24)
 

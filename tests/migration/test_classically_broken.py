@@ -22,9 +22,10 @@ from core.db import session_factory
 from core.models import Organization
 from inventory.choices import QuantumStatus
 from migration.compare import judge
+from migration.inputs import PlanInput
 from migration.legacy import classical_break, earliest_date
 from migration.profiles import builtin_profiles, get_profile
-from migration.scheduler import PlanInput, plan
+from migration.scheduler import plan
 from tests.conftest import Api
 from tests.migration.planning_helpers import asset, params, usage
 

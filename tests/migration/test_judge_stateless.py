@@ -17,8 +17,8 @@ from core.models import Organization
 from inventory.choices import QuantumStatus
 from inventory.exchange.cbom_import import import_cbom
 from migration.compare import judge
+from migration.inputs import AssetFacts, PlanInput, UsageFacts
 from migration.profiles import builtin_profiles, get_profile
-from migration.scheduler import AssetFacts, PlanInput, UsageFacts
 from migration.service import load_inventory
 from migration.stateless import gate, satisfy_all
 

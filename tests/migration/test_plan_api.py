@@ -80,6 +80,13 @@ def seed(api: Any, org: Organization) -> dict[str, int]:
     return ids
 
 
+def _seeded(api: Any, slug: str) -> dict[str, str]:
+    """A new organization with the seeded inventory; its officer's headers."""
+    org = api.make_org(slug)
+    seed(api, org)
+    return api.headers(org)
+
+
 def _create(api: Any, headers: dict[str, str], **body: Any) -> dict[str, Any]:
     body = {"profile": "kr-2035", "start": START, **body}
     r = api.client.post("/api/v1/plans", json=body, headers=headers)
@@ -121,9 +128,7 @@ def test_generate_store_and_read_a_plan(client: Any) -> None:
 
 def test_exports(client: Any) -> None:
     api = client
-    org = api.make_org("exp")
-    seed(api, org)
-    h = api.headers(org)
+    h = _seeded(api, "exp")
     plan_id = _create(api, h)["id"]
     base = f"/api/v1/plans/{plan_id}/versions/1/export"
     r = api.client.get(f"{base}?format=csv", headers=h)
@@ -142,9 +147,7 @@ def test_exports(client: Any) -> None:
 
 def test_status_progress_versions_and_compare(client: Any) -> None:
     api = client
-    org = api.make_org("track")
-    seed(api, org)
-    h = api.headers(org)
+    h = _seeded(api, "track")
     plan_id = _create(api, h)["id"]
     first = _tasks(api, h, plan_id)[0]
     r = api.client.patch(
@@ -196,9 +199,7 @@ def test_tenancy_and_roles(client: Any) -> None:
 
 def test_custom_profiles(client: Any) -> None:
     api = client
-    org = api.make_org("custom")
-    seed(api, org)
-    h = api.headers(org)
+    h = _seeded(api, "custom")
     data = profile_to_dict(get_profile("uk-ncsc-2035"))
     data["id"] = "our-agency"
     data["deadlines"] = [{"id": "all", "date": "2028-12-31", "source": "ncsc-timelines"}]
@@ -230,9 +231,7 @@ def test_custom_profiles(client: Any) -> None:
 
 def test_judge_under_several_profiles(client: Any) -> None:
     api = client
-    org = api.make_org("judge")
-    seed(api, org)
-    h = api.headers(org)
+    h = _seeded(api, "judge")
     r = api.client.post(
         "/api/v1/plans/judge",
         json={"profiles": ["kr-2035", "au-asd-2030", "us-cnsa2"], "disagreements_only": True},

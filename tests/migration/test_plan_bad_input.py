@@ -17,10 +17,12 @@ from core.field_limits import PLAN_DATE_MAX, PLAN_DATE_MIN
 from core.models import Organization
 from inventory.choices import AssetType, CryptoFunction, Primitive, QuantumStatus
 from inventory.models import Asset, CryptoUsage
+from migration.inputs import PlanParams
 from migration.models import CustomProfile, Plan
 from migration.profiles import ProfileError, get_profile, parse_profile, profile_to_dict
 from migration.report import render
-from migration.scheduler import MAX_WAVES, PlanParams, plan, wave_bounds
+from migration.scheduler import plan
+from migration.waves import MAX_WAVES, wave_bounds
 from tests.migration.planning_helpers import inventory, params
 
 

@@ -21,8 +21,9 @@ from datetime import date
 import pytest
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
 from migration.profiles import get_profile
-from migration.scheduler import AssetFacts, PlanInput, PlanParams, UsageFacts, plan
+from migration.scheduler import plan
 
 ASSET_TYPES = (
     "ca_pki",

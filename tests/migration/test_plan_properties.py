@@ -10,8 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inventory.choices import Criticality, QuantumStatus
+from migration.inputs import PlanInput
 from migration.profiles import builtin_profiles, get_profile
-from migration.scheduler import VULNERABLE, PlanInput, deadline_wave, plan
+from migration.scheduler import plan
+from migration.tasks import VULNERABLE
+from migration.waves import deadline_wave
 from tests.migration.planning_helpers import asset, params, usage
 
 STATUSES = list(QuantumStatus)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
 from migration.compare import judge
+from migration.inputs import PlanInput
 from migration.profiles import get_profile
 from migration.risk import RiskInput, RiskParams, score
-from migration.scheduler import PlanInput
 from tests.migration.planning_helpers import asset, usage
 
 

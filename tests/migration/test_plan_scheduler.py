@@ -6,8 +6,10 @@ from datetime import date
 
 import migration.scheduler
 from inventory.choices import Criticality, QuantumStatus
+from migration.inputs import PlanInput
 from migration.profiles import get_profile, parse_profile, profile_to_dict
-from migration.scheduler import PlanInput, deadline_wave, plan, wave_bounds, wave_label
+from migration.scheduler import plan
+from migration.waves import deadline_wave, wave_bounds, wave_label
 from tests.migration.planning_helpers import START, asset, inventory, params, usage
 
 
@@ -54,6 +56,21 @@ def test_cycle_is_one_unit_in_one_wave_after_its_providers() -> None:
     cyc = [t for t in result.tasks if t.asset_id in (2, 3)]
     assert all("cycle" in t.flags for t in cyc)
     assert any("{a2, a3}" in r for r in cyc[0].reasons)
+
+
+def test_an_asset_named_with_braces_is_not_a_cycle() -> None:
+    # Cycles were once told apart by a "{" in the unit's name: an asset called "{legacy}"
+    # was flagged as a cycle and said to be "migrated as one unit".
+    inv = PlanInput(
+        [asset(1, "{legacy}"), asset(2, "portal")], [(1, 2)], [usage(1, 1), usage(2, 2)]
+    )
+    result = plan(get_profile("kr-2035"), inv, params())
+    assert result.cycles == []
+    for task in result.tasks:
+        assert "cycle" not in task.flags
+        assert not any(r.startswith("dependency cycle") for r in task.reasons)
+    portal = next(t for t in result.tasks if t.asset_id == 2)
+    assert portal.reasons[1].endswith("waits for provider {legacy} (2026-Q4)")
 
 
 def test_impossible_deadline_flagged_with_the_blocking_chain() -> None:

@@ -14,8 +14,8 @@ from core.choices import Sector, Tier
 from core.models import Organization
 from inventory.models import CryptoUsage
 from migration import service
+from migration.inputs import PlanParams
 from migration.models import PlanTask, TaskStatus
-from migration.scheduler import PlanParams
 from tests.migration.test_plan_api import seed
 
 PARAMS = PlanParams(start=date(2026, 11, 24))

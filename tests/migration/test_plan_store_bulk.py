@@ -27,8 +27,8 @@ from core.db import session_factory as sessions_for
 from core.models import Organization
 from inventory.exchange.csv_io import COLUMNS, import_csv
 from migration import report, service
+from migration.inputs import PlanParams
 from migration.models import TaskStatus
-from migration.scheduler import PlanParams
 
 PARAMS = PlanParams(start=date(2030, 1, 1), crqc_year=2032, capacity=8)
 KINDS = (
@@ -240,7 +240,7 @@ def test_bulk_columns_are_the_tables() -> None:
 
 def test_load_inventory_reads_what_the_orm_reads(session_factory: sessionmaker[Session]) -> None:
     from inventory.models import Asset, CryptoUsage
-    from migration.scheduler import AssetFacts, UsageFacts
+    from migration.inputs import AssetFacts, UsageFacts
 
     org_id = make_org(session_factory)
     with session_factory() as s:

@@ -1,0 +1,66 @@
+"""What the planner is given: plain facts about assets, usages and dependencies (no ORM),
+and the parameters of one plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.errors import InputError
+from core.field_limits import check_plan_date
+from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFacts:
+    id: int
+    name: str
+    org_id: int
+    sector: str
+    tier: str
+    asset_type: AssetType = AssetType.APPLICATION
+    exposure: Exposure = Exposure.INTERNAL
+    criticality: Criticality = Criticality.MEDIUM
+    data_sensitivity: DataSensitivity = DataSensitivity.INTERNAL
+    secrecy_years: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UsageFacts:
+    id: int
+    asset_id: int
+    algorithm: str
+    primitive: str
+    function: str
+    quantum_status: QuantumStatus
+    ref: str = ""
+
+
+@dataclass
+class PlanInput:
+    assets: list[AssetFacts]
+    dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
+    usages: list[UsageFacts]
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    start: date
+    crqc_year: int = 2035
+    capacity: int = 40  # effort points per wave (quarter) per organization
+    migration_years: int = 3
+
+    def __post_init__(self) -> None:
+        try:
+            check_plan_date(self.start, "start")
+        except ValueError as exc:
+            raise InputError(str(exc), "start") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "crqc_year": self.crqc_year,
+            "capacity": self.capacity,
+            "migration_years": self.migration_years,
+        }

@@ -1,0 +1,310 @@
+"""Migration tasks: one per quantum-vulnerable usage, with its target, effort, deadline and
+risk, before it is placed in a wave.
+
+Inventories repeat the same facts many times over, so what depends only on a usage's kind
+and its asset's facts is worked out once per distinct combination (`_Kind`), and risk
+once per distinct risk facts and impact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from inventory.choices import AssetType, QuantumStatus
+from migration.choices import FINAL_RULE, TaskFlag
+from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.legacy import RULE_ID as LEGACY_RULE
+from migration.legacy import classical_break, migrate_now_rule
+from migration.profiles.schema import Deadline, Profile
+from migration.risk import RiskInput, RiskParams, RiskScore, Scorer
+from migration.targets import Target, choose_target, known
+from migration.uses import use_of
+
+VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOWN)
+# StrEnum members hash like their values: one lookup accepts either (faster than Enum()).
+STATUS_OF: dict[str, QuantumStatus] = {s.value: s for s in QuantumStatus}
+
+# Effort points: what moving one usage costs, by the asset it lives in and by its use.
+ASSET_EFFORT: dict[str, int] = {
+    AssetType.HSM: 5,
+    AssetType.CA_PKI: 5,
+    AssetType.LIBRARY_FIRMWARE: 4,
+    AssetType.DEVICE_IOT: 4,
+    AssetType.NETWORK_APPLIANCE: 3,
+    AssetType.VENDOR_PRODUCT: 3,
+}
+DEFAULT_ASSET_EFFORT = 2
+USE_EFFORT = {"certificate_signature": 2, "firmware_signing": 2, "code_signing": 1}
+
+
+@dataclass(slots=True)
+class Task:
+    key: str
+    usage_id: int
+    asset_id: int
+    asset_name: str
+    org_id: int
+    sector: str
+    algorithm: str
+    use: str
+    quantum_status: str
+    target: str
+    alternatives: tuple[str, ...]
+    effort: int
+    risk: RiskScore
+    unit: int
+    deadline: date | None = None
+    deadline_rule: str | None = None
+    deadline_source: str | None = None
+    deadline_confirmed: bool = True
+    wave: int | None = None
+    wave_label: str | None = None
+    wave_start: date | None = None
+    wave_end: date | None = None
+    phase: str | None = None
+    flags: list[TaskFlag] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    blocking_chain: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "usage_id": self.usage_id,
+            "asset_id": self.asset_id,
+            "asset_name": self.asset_name,
+            "organization_id": self.org_id,
+            "sector": self.sector,
+            "algorithm": self.algorithm,
+            "use": self.use,
+            "quantum_status": self.quantum_status,
+            "target": self.target,
+            "alternatives": list(self.alternatives),
+            "effort": self.effort,
+            "score": self.risk.total,
+            "risk": self.risk.as_dict(),
+            "unit": self.unit,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_rule": self.deadline_rule,
+            "deadline_source": self.deadline_source,
+            "wave": self.wave,
+            "wave_label": self.wave_label,
+            "wave_start": self.wave_start.isoformat() if self.wave_start else None,
+            "wave_end": self.wave_end.isoformat() if self.wave_end else None,
+            "phase": self.phase,
+            "flags": list(self.flags),
+            "reasons": list(self.reasons),
+            "blocking_chain": list(self.blocking_chain),
+        }
+
+
+def matching_deadline(
+    profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str
+) -> tuple[date | None, Deadline | None]:
+    """The earliest profile deadline that applies to this usage (None: no deadline).
+
+    A usage broken by classical attacks today gets the profile's earliest date, whatever its
+    quantum status (``migration.legacy``).
+    """
+    broken_now = classical_break(usage.algorithm)
+    if broken_now is not None:
+        rule = migrate_now_rule(profile, broken_now)
+        return rule.date, rule
+    status = STATUS_OF[usage.quantum_status]
+    as_status = QuantumStatus.BROKEN if status is QuantumStatus.UNKNOWN else status
+    best: Deadline | None = None
+    for rule in profile.deadlines:
+        if rule.kind in ("inventory", "plan"):
+            continue
+        if as_status not in rule.statuses:
+            continue
+        if rule.uses and use not in rule.uses:
+            continue
+        if rule.sectors and asset.sector not in rule.sectors:
+            continue
+        if rule.tiers and asset.tier not in rule.tiers:
+            continue
+        if rule.asset_types and asset.asset_type not in rule.asset_types:
+            continue
+        if rule.criticalities and asset.criticality not in rule.criticalities:
+            continue
+        if rule.algorithms and usage.algorithm not in rule.algorithms:
+            continue
+        if best is None or rule.date < best.date:
+            best = rule
+    if best is not None:
+        return best.date, best
+    if as_status is QuantumStatus.BROKEN:
+        return profile.final_deadline, None
+    return None, None
+
+
+def make_tasks(
+    profile: Profile,
+    inputs: PlanInput,
+    params: PlanParams,
+    impact: dict[Hashable, int],
+    unit_of: dict[Hashable, Hashable],
+) -> tuple[list[Task], int]:
+    """One task per vulnerable usage, in usage id order; returns (tasks, safe usages).
+
+    What depends only on the usage's kind (algorithm, use, status) and on its asset's
+    sector, tier, type and criticality is worked out once (`_Kind`), its risk without
+    impact once per risk facts, and its whole risk once per (risk without impact, impact).
+    """
+    assets = {a.id: a for a in inputs.assets}
+    scorer = Scorer(
+        RiskParams.for_profile(profile, params.crqc_year, params.start.year, params.migration_years)
+    )
+    kinds = _Kinds(profile)
+    bases: dict[tuple[Any, ...], RiskScore] = {}  # risk without impact, by usage and facts
+    facts_of: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # asset id -> facts
+    risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
+    tasks: list[Task] = []
+    safe = 0
+    for usage in sorted(inputs.usages, key=lambda u: u.id):
+        status = STATUS_OF[usage.quantum_status]
+        if status not in VULNERABLE:
+            safe += 1
+            continue
+        asset = assets[usage.asset_id]
+        facts = facts_of.get(asset.id)
+        if facts is None:
+            facts = facts_of[asset.id] = _asset_facts(asset)
+        use = use_of(usage.primitive, usage.function)
+        kind = kinds.of(usage, asset, use, status, facts[0])
+        base_key = (usage.algorithm, use, status, facts[1])
+        base = bases.get(base_key)
+        if base is None:
+            base = bases[base_key] = scorer.base(RiskInput(usage.algorithm, use, status, *facts[1]))
+        asset_impact = impact.get(asset.id, 0)
+        risk = risk_of.get((id(base), asset_impact))
+        if risk is None:
+            risk = risk_of[(id(base), asset_impact)] = scorer.with_impact(base, asset_impact)
+        tasks.append(
+            Task(
+                f"usage:{usage.ref or usage.id}",
+                usage.id,
+                asset.id,
+                asset.name,
+                asset.org_id,
+                kind.sector,
+                usage.algorithm,
+                use,
+                kind.status,
+                kind.target,
+                kind.alternatives,
+                kind.effort,
+                risk,
+                int(unit_of[asset.id]),  # type: ignore[call-overload]
+                kind.deadline,
+                kind.deadline_rule,
+                kind.deadline_source,
+                kind.deadline_confirmed,
+                flags=list(kind.flags),
+                reasons=list(kind.reasons),
+            )
+        )
+    return tasks, safe
+
+
+def _asset_facts(asset: AssetFacts) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(what a task's kind depends on, what its risk without impact depends on: the asset
+    fields of `RiskInput`, in its order)."""
+    return (
+        (asset.sector, asset.tier, asset.asset_type, asset.criticality),
+        (
+            asset.exposure,
+            asset.criticality,
+            asset.data_sensitivity,
+            asset.secrecy_years,
+            asset.sector,
+            asset.tier,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What every usage of one kind on assets with the same facts shares."""
+
+    sector: str
+    status: str
+    target: str
+    alternatives: tuple[str, ...]
+    effort: int
+    deadline: date | None
+    deadline_rule: str | None
+    deadline_source: str | None
+    deadline_confirmed: bool
+    flags: tuple[TaskFlag, ...]
+    reasons: tuple[str, ...]
+
+
+class _Kinds:
+    """`_Kind`s made once per (algorithm, use, status, asset facts), targets once per
+    (use, algorithm), catalog look-ups once per algorithm."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.kinds: dict[tuple[Any, ...], _Kind] = {}
+        self.targets: dict[tuple[str, str], Target] = {}
+        self.in_catalog: dict[str, bool] = {}
+
+    def of(
+        self,
+        usage: UsageFacts,
+        asset: AssetFacts,
+        use: str,
+        status: QuantumStatus,
+        asset_facts: tuple[Any, ...],
+    ) -> _Kind:
+        key = (usage.algorithm, use, status, asset_facts)
+        kind = self.kinds.get(key)
+        if kind is None:
+            kind = self.kinds[key] = self._make(usage, asset, use, status)
+        return kind
+
+    def _make(self, usage: UsageFacts, asset: AssetFacts, use: str, status: QuantumStatus) -> _Kind:
+        profile = self.profile
+        target = self.targets.get((use, usage.algorithm))
+        if target is None:
+            target = self.targets[(use, usage.algorithm)] = choose_target(
+                profile, use, usage.algorithm
+            )
+        when, rule = matching_deadline(profile, usage, asset, use)
+        flags: list[TaskFlag] = []
+        reasons = [f"target {target.algorithm}: {target.reason}"]
+        if usage.algorithm not in self.in_catalog:
+            self.in_catalog[usage.algorithm] = known(usage.algorithm)
+        if not self.in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
+            reasons.append(
+                f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
+            )
+        if rule is not None and rule.id == LEGACY_RULE:
+            flags.append(TaskFlag.CLASSICALLY_BROKEN)
+            reasons.append(str(rule.note))
+        if status is QuantumStatus.UNKNOWN:
+            flags.append(TaskFlag.UNKNOWN_ALGORITHM)
+            reasons.append(
+                f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
+                "quantum-vulnerable"
+            )
+        return _Kind(
+            sector=str(asset.sector),
+            status=str(status),
+            target=target.algorithm,
+            alternatives=target.alternatives,
+            effort=ASSET_EFFORT.get(str(asset.asset_type), DEFAULT_ASSET_EFFORT)
+            + USE_EFFORT.get(use, 0),
+            deadline=when,
+            deadline_rule=rule.id if rule else (FINAL_RULE if when else None),
+            deadline_source=(rule.source if rule else profile.final_deadline_source)
+            if when
+            else None,
+            deadline_confirmed=rule.confirmed if rule else True,
+            flags=tuple(flags),
+            reasons=tuple(reasons),
+        )
