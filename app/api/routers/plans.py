@@ -16,6 +16,7 @@ from app.api.schemas.plans import (
     JudgeIn,
     JudgeOut,
     PlanCreate,
+    PlanHead,
     PlanListItem,
     PlanOut,
     Regenerate,
@@ -54,28 +55,9 @@ def _params(what_if: WhatIf, base: dict[str, Any] | None = None) -> PlanParams:
     )
 
 
-def _version_out(version: PlanVersion) -> dict[str, Any]:
-    return {
-        "id": version.id,
-        "plan_id": version.plan_id,
-        "number": version.number,
-        "profile": version.profile_id,
-        "profile_version": version.profile_version,
-        "params": version.params,
-        "summary": version.summary,
-        "created_by": version.created_by,
-        "created_at": version.created_at.isoformat() if version.created_at else None,
-    }
-
-
-def _plan_out(plan: Plan, versions: list[PlanVersion]) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "organization_id": plan.organization_id,
-        "name": plan.name,
-        "profile": plan.profile_id,
-        "versions": [_version_out(v) for v in versions],
-    }
+def _plan_out(plan: Plan, versions: list[PlanVersion]) -> PlanOut:
+    head = PlanHead.model_validate(plan).model_dump()
+    return PlanOut(**head, versions=[VersionOut.model_validate(v) for v in versions])
 
 
 def _profile_in_body(session: Any, org_id: int, profile_id: str, field: str) -> Profile:
@@ -148,22 +130,16 @@ def create_plan(
 
 
 @router.get("", response_model=list[PlanListItem])
-def list_plans(session: SessionDep, principal: InventoryReader) -> list[dict[str, Any]]:
+def list_plans(session: SessionDep, principal: InventoryReader) -> list[PlanListItem]:
     plans = session.scalars(scoped(select(Plan), Plan, principal).order_by(Plan.id))
     return [
-        {
-            "id": p.id,
-            "organization_id": p.organization_id,
-            "name": p.name,
-            "profile": p.profile_id,
-            "versions": len(p.versions),
-        }
+        PlanListItem(**PlanHead.model_validate(p).model_dump(), versions=len(p.versions))
         for p in plans
     ]
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> dict[str, Any]:
+def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> PlanOut:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
 
@@ -177,7 +153,7 @@ def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -
 @router.post("/{plan_id}/versions", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
 def regenerate(
     plan_id: int, data: Regenerate, session: SessionDep, principal: InventoryWriter
-) -> dict[str, Any]:
+) -> PlanVersion:
     """A new version from the current inventory; unset what-if values keep the last ones."""
     plan = get_scoped(session, Plan, plan_id, principal)
     last = service.latest_version(session, plan.id)
@@ -192,16 +168,17 @@ def regenerate(
         plan_id=plan.id,
         created_by=principal.name,
     )
-    return _version_out(version)
+    return version
 
 
 @router.get("/{plan_id}/versions/{number}", response_model=VersionDetail)
 def get_version(
     plan_id: int, number: int, session: SessionDep, principal: InventoryReader
-) -> dict[str, Any]:
+) -> VersionDetail:
     """A version's summary and its progress per phase and sector."""
     version = scoped_version(session, plan_id, number, principal)
-    return _version_out(version) | {"progress": service.version_progress(session, version.id)}
+    progress = service.version_progress(session, version.id)
+    return VersionDetail(**VersionOut.model_validate(version).model_dump(), progress=progress)
 
 
 @router.get("/{plan_id}/versions/{number}/tasks", response_model=TaskPage)
@@ -266,7 +243,7 @@ def compare_versions(
         [service.task_dict(t) for t in service.tasks_of(session, old.id)],
         [service.task_dict(t) for t in service.tasks_of(session, new.id)],
     )
-    return {"from": _version_out(old), "to": _version_out(new)} | diff
+    return {"from": old, "to": new} | diff
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut)

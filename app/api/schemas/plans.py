@@ -3,11 +3,12 @@ and judgements it answers with. Dates inside answers are ISO strings, as stored.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from app.api.schemas.common import RowOut
 from core.field_limits import check_plan_date
 from migration.models import TaskStatus
 
@@ -52,33 +53,42 @@ class JudgeIn(BaseModel):
 # -- answers ----------------------------------------------------------------------------------
 
 
-class VersionOut(BaseModel):
+def _isoformat(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+ProfileId = Annotated[str, Field(validation_alias=AliasChoices("profile", "profile_id"))]
+"""The profile's id (read from a row's `profile_id`)."""
+
+
+class VersionOut(RowOut):
     """One stored version of a plan: its parameters and summary."""
 
     id: int
     plan_id: int
     number: int
-    profile: str
+    profile: ProfileId
     profile_version: str
     params: dict[str, Any]
     summary: dict[str, Any]
     created_by: str | None
-    created_at: str | None
+    created_at: Annotated[str | None, BeforeValidator(_isoformat)] = Field(
+        description="ISO 8601 with its UTC offset."
+    )
 
 
-class PlanOut(BaseModel):
+class PlanHead(RowOut):
     id: int
     organization_id: int
     name: str
-    profile: str
+    profile: ProfileId
+
+
+class PlanOut(PlanHead):
     versions: list[VersionOut]
 
 
-class PlanListItem(BaseModel):
-    id: int
-    organization_id: int
-    name: str
-    profile: str
+class PlanListItem(PlanHead):
     versions: int = Field(description="How many versions the plan has.")
 
 
