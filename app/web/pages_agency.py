@@ -80,7 +80,7 @@ def plan(plan_id: int, request: Request, user: User, session: SessionDep) -> Res
 def regenerate(plan_id: int, request: Request, user: User, session: SessionDep) -> Response:
     user.principal.require_write()
     out = api_plans.regenerate(plan_id, api_plans.Regenerate(), session, user.principal)
-    return redirect(f"/plans/{plan_id}/versions/{out['number']}")
+    return redirect(f"/plans/{plan_id}/versions/{out.number}")
 
 
 @router.get("/plans/{plan_id}/versions/{number}")
