@@ -1,13 +1,26 @@
 """Concurrent clients against a real `pqcplan serve`: throughput, latency, errors, lost writes.
 
-    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 60] [--servers 1] [--pg URL]
+    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 60] [--servers 1 2]
+        [--think 0 1] [--pg URL] [--no-sqlite]
 
 Starts `pqcplan serve` (uvicorn) on loopback on a fresh SQLite file (and, with `--pg`, on a
 scratch PostgreSQL database), `--servers` of them sharing the database, runs N clients doing
-mixed reads and writes for a bounded time, prints requests/s, p50/p95/p99 and counts per
-status code, and then checks the database itself: every write answered 2xx must be there
-(the last acknowledged owner of each asset, each created usage, each deleted asset gone).
-Exit code 1 on a 5xx other than 503, on a 503 without Retry-After, or on a lost write.
+mixed reads and writes for a bounded time, prints requests/s, p50/p95/p99, server CPU per
+request and counts per status code, and then checks the database itself: every write
+answered 2xx must be there (the last acknowledged owner of each asset, each created usage,
+each deleted asset gone). Exit code 1 on a 5xx other than 503, on a 503 without
+Retry-After, or on a lost write.
+
+Two load models (`--think`, mean seconds between one client's requests):
+- 0, closed loop: each client sends its next request the moment the last one answers, the
+  worst case. Latency then is queueing: with N clients, p50 is about N / throughput
+  whatever the server does, so it measures capacity, not what a user waits.
+- T > 0, users: each client waits an exponential think time of mean T between requests
+  (a Poisson arrival stream per user), so N clients offer about N / (T + latency)
+  requests/s, and latency shows what each of them waits at that load.
+Every run starts with a warm-up (each operation once per server: routes, mappers, the
+catalog) that neither the clock nor the server CPU figure counts. With several
+`--servers` counts, the throughput of each is also given as a ratio to the first.
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,6 +39,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +49,7 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-TINY_ARGS = ["--clients", "4", "--seconds", "3"]
+TINY_ARGS = ["--clients", "4", "--seconds", "2", "--think", "0.2"]
 ROOT = Path(__file__).resolve().parent.parent
 ORGS = 4
 # operation -> weight: two thirds reads, one third writes
@@ -135,13 +151,23 @@ def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen
 
 
 async def _client(
-    n: int, http: httpx.AsyncClient, headers: dict[str, str], until: float, led: Ledger
+    n: int,
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    until: float,
+    led: Ledger,
+    think: float = 0.0,
 ) -> None:
     rng = random.Random(n)
     ops, weights = list(MIX), list(MIX.values())
     mine: list[int] = []  # this client's live assets: only it writes them, one at a time
     seq = 0
-    while time.monotonic() < until:
+    while True:
+        if think:  # a user reading the last answer (or arriving) before the next request
+            pause = rng.expovariate(1 / think)
+            await asyncio.sleep(min(pause, max(0.0, until - time.monotonic())))
+        if time.monotonic() >= until:
+            break
         op = rng.choices(ops, weights)[0]
         if op in ("get_asset", "patch_asset", "create_usage", "delete_asset") and not mine:
             op = "create_asset"
@@ -228,21 +254,68 @@ def _lost_writes(url: str, led: Ledger) -> list[str]:
     return lost
 
 
+async def _warm_up(http: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    """Each operation once (routes, mappers, the catalog load), outside the clock and ledger."""
+
+    async def call(method: str, path: str, **kwargs: Any) -> httpx.Response:
+        resp = await http.request(method, path, headers=headers, **kwargs)
+        if resp.status_code >= 400:
+            raise SystemExit(f"warm-up {method} {path} answered {resp.status_code}: {resp.text}")
+        return resp
+
+    body = {"name": f"warm-up-{uuid.uuid4().hex[:8]}", "asset_type": "service", "owner": "w"}
+    asset = (await call("POST", "/api/v1/assets", json=body)).json()["id"]
+    await call("GET", f"/api/v1/assets/{asset}")
+    await call("PATCH", f"/api/v1/assets/{asset}", json={"owner": "w2"})
+    usage = {"asset_id": asset, "algorithm": "RSA-2048", "primitive": "signature"}
+    await call("POST", "/api/v1/usages", json=usage)
+    await call("GET", "/api/v1/assets", params={"limit": 50})
+    await call("GET", "/api/v1/usages", params={"limit": 50})
+    await call("GET", "/api/v1/inventory/summary")
+    await call("DELETE", f"/api/v1/assets/{asset}")
+
+
+def _pg_sessions(url: str) -> int | None:
+    """Sessions PostgreSQL has opened on this database so far (None on SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            return int(conn.execute(text(query)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(
-    url: str, label: str, clients: int, seconds: float, workdir: Path, servers: int = 1
+    url: str,
+    label: str,
+    clients: int,
+    seconds: float,
+    workdir: Path,
+    servers: int = 1,
+    think: float = 0.0,
 ) -> dict[str, Any]:
     env = os.environ | {"DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     env.pop("BOOTSTRAP_ADMIN_KEY", None)
     headers = _prepare(url)
     procs: list[subprocess.Popen[bytes]] = []
     led = Ledger()
+    measured: dict[str, float] = {}
     try:
         ports = []
         for n in range(servers):  # N API processes on one database, as when scaled out
             ports.append(_free_port())
-            procs.append(_start_server(env, ports[-1], workdir / f"serve-{label}-{n}.log"))
+            log = workdir / f"serve-{label}-{servers}x-think{think:g}-{n}.log"
+            procs.append(_start_server(env, ports[-1], log))
 
-        async def load() -> float:
+        async def load() -> None:
             per = max(1, clients // servers + 1)
             limits = httpx.Limits(
                 max_connections=per, max_keepalive_connections=per, keepalive_expiry=2.0
@@ -253,22 +326,30 @@ def run(
                 for p in ports
             ]
             try:
+                for http in https:
+                    await _warm_up(http, headers[0])
+                sessions = _pg_sessions(url)
+                server_cpu = sum(_cpu_seconds(proc.pid) for proc in procs)
+                client_cpu = _own_cpu_seconds()
                 started = time.monotonic()
                 until = started + seconds
                 await asyncio.gather(
                     *(
-                        _client(i, https[i % servers], headers[i % ORGS], until, led)
+                        _client(i, https[i % servers], headers[i % ORGS], until, led, think)
                         for i in range(clients)
                     )
                 )
-                return time.monotonic() - started
+                measured["elapsed"] = time.monotonic() - started
+                measured["server_cpu"] = sum(_cpu_seconds(p.pid) for p in procs) - server_cpu
+                measured["client_cpu"] = _own_cpu_seconds() - client_cpu
+                if sessions is not None:
+                    after = _pg_sessions(url)
+                    measured["pg_sessions"] = (after or 0) - sessions - 1  # not our own
             finally:
                 for http in https:
                     await http.aclose()
 
-        cpu = -sum(_cpu_seconds(proc.pid) for proc in procs)  # start-up not counted
-        elapsed = asyncio.run(load())
-        cpu += sum(_cpu_seconds(proc.pid) for proc in procs)
+        asyncio.run(load())
     finally:
         for proc in procs:
             proc.terminate()
@@ -283,10 +364,12 @@ def run(
         return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
 
     server_errors = sum(v for k, v in led.statuses.items() if k.startswith("5") and k != "503")
+    elapsed, requests = measured["elapsed"], max(1, len(led.latencies))
     return {
         "database": label,
         "clients": clients,
         "servers": servers,
+        "think_s": think,
         "seconds": round(elapsed, 1),
         "requests": len(led.latencies),
         "requests_per_s": round(len(led.latencies) / elapsed, 1),
@@ -294,7 +377,9 @@ def run(
         "p95_ms": round(pct(95), 1),
         "p99_ms": round(pct(99), 1),
         "mean_ms": round(statistics.fmean(lat) * 1000, 1),
-        "server_cpu_ms_per_request": round(cpu * 1000 / max(1, len(led.latencies)), 1),
+        "server_cpu_ms_per_request": round(measured["server_cpu"] * 1000 / requests, 1),
+        "client_cpu_ms_per_request": round(measured["client_cpu"] * 1000 / requests, 1),
+        "pg_sessions_opened": measured.get("pg_sessions"),
         "load_average": round(os.getloadavg()[0], 1),
         "statuses": dict(sorted(led.statuses.items())),
         "by_operation": dict(sorted(led.by_op.items())),
@@ -307,19 +392,28 @@ def run(
     }
 
 
+def _model(think: float) -> str:
+    if not think:
+        return "closed loop, no think time (worst case)"
+    return f"users, exponential think time of mean {think:g} s"
+
+
 def _print(result: dict[str, Any]) -> None:
     print(
-        f"{result['database']}: {result['clients']} clients on {result['servers']} server "
-        f"process(es) for {result['seconds']} s: "
+        f"{result['database']}: {result['clients']} clients ({_model(result['think_s'])}) on "
+        f"{result['servers']} server process(es) for {result['seconds']} s: "
         f"{result['requests']} requests, {result['requests_per_s']} requests/s"
     )
     print(
         f"  latency p50 {result['p50_ms']} ms  p95 {result['p95_ms']} ms  "
         f"p99 {result['p99_ms']} ms  mean {result['mean_ms']} ms"
     )
+    sessions = result["pg_sessions_opened"]
     print(
-        f"  server CPU {result['server_cpu_ms_per_request']} ms per request; "
-        f"machine load average {result['load_average']} on {os.cpu_count()} CPUs"
+        f"  server CPU {result['server_cpu_ms_per_request']} ms per request "
+        f"(bench client {result['client_cpu_ms_per_request']} ms); "
+        + (f"PostgreSQL sessions opened {sessions}; " if sessions is not None else "")
+        + f"machine load average {result['load_average']} on {os.cpu_count()} CPUs"
     )
     print(f"  status codes: {result['statuses']}")
     print(f"  operations: {result['by_operation']}")
@@ -333,46 +427,89 @@ def _print(result: dict[str, Any]) -> None:
         print(f"  LOST: {line}")
 
 
+def _print_ratios(results: list[dict[str, Any]]) -> None:
+    """Throughput of each --servers count beside the first, per database and load model."""
+    groups: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    for result in results:
+        groups.setdefault((result["database"], result["think_s"]), []).append(result)
+    for (database, think), runs in groups.items():
+        if len(runs) < 2:
+            continue
+        first = runs[0]
+        for other in runs[1:]:
+            ratio = other["requests_per_s"] / max(first["requests_per_s"], 1e-9)
+            print(
+                f"{database}, {_model(think)}: {other['servers']} processes "
+                f"{other['requests_per_s']} requests/s, {first['servers']} process(es) "
+                f"{first['requests_per_s']}: ratio {ratio:.2f}"
+            )
+
+
+@contextmanager
+def _scratch_pg(admin_url: str) -> Iterator[str]:
+    name = f"pqcplan_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    parser.add_argument("--no-sqlite", action="store_true", help="with --pg: PostgreSQL only")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per run")
-    parser.add_argument("--servers", type=int, default=1, help="API processes sharing the database")
+    parser.add_argument(
+        "--servers", type=int, nargs="+", default=[1], help="API processes sharing the database"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs="+",
+        default=[0.0, 1.0],
+        help="mean think time per client in seconds; 0 is a closed loop (default: 0 1)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work dir (server logs)")
     args = parser.parse_args()
-    results = []
+    if args.no_sqlite and not args.pg:
+        parser.error("--no-sqlite needs --pg")
+    results: list[dict[str, Any]] = []
+
+    def record(result: dict[str, Any]) -> None:
+        results.append(result)
+        _print(result)
+        if args.json:
+            print(json.dumps(result))
+        sys.stdout.flush()
+
     workdir = Path(tempfile.mkdtemp(prefix="pqcplan-load-"))
+    runs = [(think, servers) for think in args.think for servers in args.servers]
     try:
-        url = f"sqlite:///{workdir / 'load.sqlite3'}"
-        results.append(run(url, "SQLite", args.clients, args.seconds, workdir, args.servers))
+        if not args.no_sqlite:
+            for n, (think, servers) in enumerate(runs):
+                url = f"sqlite:///{workdir / f'load-{n}.sqlite3'}"
+                record(run(url, "SQLite", args.clients, args.seconds, workdir, servers, think))
         if args.pg:
-            name = f"pqcplan_load_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(
-                args.pg.replace("postgresql://", "postgresql+psycopg://", 1),
-                isolation_level="AUTOCOMMIT",
-            )
-            with admin.connect() as c:
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-            pg_url = make_url(args.pg).set(database=name).render_as_string(hide_password=False)
-            try:
-                results.append(
-                    run(pg_url, "PostgreSQL", args.clients, args.seconds, workdir, args.servers)
-                )
-            finally:
-                with admin.connect() as c:
-                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            for think, servers in runs:
+                with _scratch_pg(args.pg) as url:
+                    record(
+                        run(url, "PostgreSQL", args.clients, args.seconds, workdir, servers, think)
+                    )
     finally:
         if args.keep:
             print(f"work dir kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    for result in results:
-        _print(result)
-        if args.json:
-            print(json.dumps(result))
+    _print_ratios(results)
     failed = any(
         r["lost_writes"] or r["server_errors_not_503"] or r["503_without_retry_after"]
         for r in results
