@@ -191,19 +191,7 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
         raise InputError(f"missing required column(s) {', '.join(sorted(missing))}", "line 1")
     reader.fieldnames = header
 
-    assets = {
-        a.ref: a
-        for a in session.scalars(select(Asset).where(Asset.organization_id == organization_id))
-    }
-    usages = {
-        u.ref: u
-        for u in session.scalars(
-            select(CryptoUsage).where(CryptoUsage.organization_id == organization_id)
-        )
-    }
-    report = CsvImportReport()
-    pending_deps: list[tuple[int, str, str]] = []  # (line, dependent ref, "provider[=kind]")
-    seen_assets: set[str] = set()
+    writer = _RowWriter(session, organization_id)
 
     rows = iter(reader)
     while True:
@@ -216,9 +204,7 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
             raise _csv_error(exc, text, start, header) from exc
         line = reader.line_num
         try:
-            pending_deps += _import_row(
-                session, organization_id, row, line, assets, usages, seen_assets, report
-            )
+            writer.row(row, line)
         except InputError as exc:
             if line > start and exc.location and exc.location.startswith(f"line {line}"):
                 raise InputError(
@@ -229,170 +215,164 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
             raise
 
     session.flush()
-    _link_dependencies(session, organization_id, pending_deps, assets, report)
-    return report
+    writer.link_dependencies()
+    return writer.report
 
 
-def _import_row(
-    session: Session,
-    organization_id: int,
-    row: dict[str, str | None],
-    line: int,
-    assets: dict[str, Asset],
-    usages: dict[str, CryptoUsage],
-    seen_assets: set[str],
-    report: CsvImportReport,
-) -> list[tuple[int, str, str]]:
-    """Write one row; returns its pending dependencies (line, dependent ref, item)."""
-    if None in row:
-        raise InputError("more fields than header columns", f"line {line}")
-    values = _blank_to_none(row, line)
-    if not values:
-        return []
-    report.rows += 1
-    asset = _upsert_asset(session, organization_id, values, line, assets, seen_assets, report)
-    if "algorithm" in values:
-        _upsert_usage(session, asset, values, line, usages, report)
-    elif any(c in values for c in USAGE_COLUMNS):
-        raise InputError(
-            "usage columns are set but 'algorithm' is empty", f"line {line}, column 'algorithm'"
-        )
-    items = (item.strip() for item in values.get("depends_on", "").split(";"))
-    return [(line, asset.ref, item) for item in items if item]
+class _RowWriter:
+    """Writes rows into one organization: assets and usages at once (matched by ref),
+    dependencies at the end, when every asset of the file has been seen."""
 
+    def __init__(self, session: Session, organization_id: int) -> None:
+        self.session = session
+        self.org_id = organization_id
+        self.assets = {
+            a.ref: a
+            for a in session.scalars(select(Asset).where(Asset.organization_id == organization_id))
+        }
+        self.usages = {
+            u.ref: u
+            for u in session.scalars(
+                select(CryptoUsage).where(CryptoUsage.organization_id == organization_id)
+            )
+        }
+        self.report = CsvImportReport()
+        self.pending: list[tuple[int, str, str]] = []  # (line, dependent ref, "provider[=kind]")
+        self.seen_assets: set[str] = set()
 
-def _upsert_asset(
-    session: Session,
-    org_id: int,
-    values: dict[str, str],
-    line: int,
-    assets: dict[str, Asset],
-    seen: set[str],
-    report: CsvImportReport,
-) -> Asset:
-    ref = values.get("asset_ref") or f"asset:{slugify(values.get('asset_name', ''))}"
-    fields: dict[str, Any] = {c: values[c] for c in ASSET_COLUMNS[3:] if c in values}
-    spec = _validated(
-        AssetIn,
-        line,
-        ref=ref,
-        name=values.get("asset_name", ""),
-        asset_type=values.get("asset_type", ""),
-        **fields,
-    )
-    data = spec.model_dump(exclude={"organization_id", "ref"})
-    asset = assets.get(ref)
-    if asset is None:
-        asset = Asset(organization_id=org_id, ref=ref, **data)
-        session.add(asset)
-        assets[ref] = asset
-        report.assets_created += 1
-    elif ref not in seen:
-        explicit = {k: v for k, v in data.items() if k in fields or k in ("name", "asset_type")}
-        for key, value in explicit.items():
-            setattr(asset, key, value)
-        report.assets_updated += 1
-    seen.add(ref)
-    return asset
+    def row(self, row: dict[str, str | None], line: int) -> None:
+        """Write one row; its dependencies wait for `link_dependencies`."""
+        if None in row:
+            raise InputError("more fields than header columns", f"line {line}")
+        values = _blank_to_none(row, line)
+        if not values:
+            return
+        self.report.rows += 1
+        asset = self._asset(values, line)
+        if "algorithm" in values:
+            self._usage(asset, values, line)
+        elif any(c in values for c in USAGE_COLUMNS):
+            raise InputError(
+                "usage columns are set but 'algorithm' is empty",
+                f"line {line}, column 'algorithm'",
+            )
+        items = (item.strip() for item in values.get("depends_on", "").split(";"))
+        self.pending += [(line, asset.ref, item) for item in items if item]
 
-
-def _upsert_usage(
-    session: Session,
-    asset: Asset,
-    values: dict[str, str],
-    line: int,
-    usages: dict[str, CryptoUsage],
-    report: CsvImportReport,
-) -> None:
-    fields = {c: values[c] for c in USAGE_COLUMNS[3:] if c in values}
-    spec = _validated(
-        UsageFields,
-        line,
-        algorithm=values["algorithm"],
-        primitive=values.get("primitive"),
-        **fields,
-    )
-    if spec.primitive is None:
-        raise InputError(
-            "primitive is required when algorithm is set", f"line {line}, column 'primitive'"
-        )
-    ref = values.get("usage_ref") or _usage_ref(asset.ref, values)
-    data = spec.model_dump(exclude={"algorithm", "curve"}, exclude_none=True)
-    usage = usages.get(ref)
-    if usage is None:
-        usage = CryptoUsage(
-            organization_id=asset.organization_id,
+    def _asset(self, values: dict[str, str], line: int) -> Asset:
+        ref = values.get("asset_ref") or f"asset:{slugify(values.get('asset_name', ''))}"
+        fields: dict[str, Any] = {c: values[c] for c in ASSET_COLUMNS[3:] if c in values}
+        spec = _validated(
+            AssetIn,
+            line,
             ref=ref,
-            asset=asset,
-            algorithm_raw=values["algorithm"],
-            source=Source.CSV,
-            evidence=data.pop("evidence", None) or f"CSV line {line}",
-            **data,
+            name=values.get("asset_name", ""),
+            asset_type=values.get("asset_type", ""),
+            **fields,
         )
-        session.add(usage)
-        usages[ref] = usage
-        report.usages_created += 1
-    else:
-        usage.asset = asset
-        usage.algorithm_raw = values["algorithm"]
-        for key, value in data.items():
-            setattr(usage, key, value)
-        report.usages_updated += 1
-    classify_usage(usage)
-    if usage.quantum_status.value == "unknown" and usage.algorithm not in report.unknown_algorithms:
-        report.unknown_algorithms.append(usage.algorithm)
-        report.warnings.append(
-            f"line {line}: algorithm '{usage.algorithm}' is not in the "
-            "catalog; kept and flagged unknown"
+        data = spec.model_dump(exclude={"organization_id", "ref"})
+        asset = self.assets.get(ref)
+        if asset is None:
+            asset = Asset(organization_id=self.org_id, ref=ref, **data)
+            self.session.add(asset)
+            self.assets[ref] = asset
+            self.report.assets_created += 1
+        elif ref not in self.seen_assets:
+            explicit = {k: v for k, v in data.items() if k in fields or k in ("name", "asset_type")}
+            for key, value in explicit.items():
+                setattr(asset, key, value)
+            self.report.assets_updated += 1
+        self.seen_assets.add(ref)
+        return asset
+
+    def _usage(self, asset: Asset, values: dict[str, str], line: int) -> None:
+        report = self.report
+        fields = {c: values[c] for c in USAGE_COLUMNS[3:] if c in values}
+        spec = _validated(
+            UsageFields,
+            line,
+            algorithm=values["algorithm"],
+            primitive=values.get("primitive"),
+            **fields,
         )
+        if spec.primitive is None:
+            raise InputError(
+                "primitive is required when algorithm is set", f"line {line}, column 'primitive'"
+            )
+        ref = values.get("usage_ref") or _usage_ref(asset.ref, values)
+        data = spec.model_dump(exclude={"algorithm", "curve"}, exclude_none=True)
+        usage = self.usages.get(ref)
+        if usage is None:
+            usage = CryptoUsage(
+                organization_id=asset.organization_id,
+                ref=ref,
+                asset=asset,
+                algorithm_raw=values["algorithm"],
+                source=Source.CSV,
+                evidence=data.pop("evidence", None) or f"CSV line {line}",
+                **data,
+            )
+            self.session.add(usage)
+            self.usages[ref] = usage
+            report.usages_created += 1
+        else:
+            usage.asset = asset
+            usage.algorithm_raw = values["algorithm"]
+            for key, value in data.items():
+                setattr(usage, key, value)
+            report.usages_updated += 1
+        classify_usage(usage)
+        if (
+            usage.quantum_status.value == "unknown"
+            and usage.algorithm not in report.unknown_algorithms
+        ):
+            report.unknown_algorithms.append(usage.algorithm)
+            report.warnings.append(
+                f"line {line}: algorithm '{usage.algorithm}' is not in the "
+                "catalog; kept and flagged unknown"
+            )
 
-
-def _link_dependencies(
-    session: Session,
-    org_id: int,
-    pending: list[tuple[int, str, str]],
-    assets: dict[str, Asset],
-    report: CsvImportReport,
-) -> None:
-    existing = set(
-        session.execute(
-            select(Dependency.dependent_id, Dependency.provider_id, Dependency.kind).where(
-                Dependency.organization_id == org_id
-            )
-        ).all()
-    )
-    added: list[tuple[int, int, DependencyKind]] = []
-    for line, dependent_ref, item in pending:
-        provider_ref, _, kind_text = item.partition("=")
-        provider_ref = provider_ref.strip()
-        provider = assets.get(provider_ref)
-        if provider is None:
-            raise InputError(
-                f"depends_on names unknown asset ref '{provider_ref}'",
-                f"line {line}, column 'depends_on'",
-            )
-        try:
-            kind = DependencyKind(kind_text.strip() or DependencyKind.OTHER)
-        except ValueError as exc:
-            allowed = ", ".join(k.value for k in DependencyKind)
-            raise InputError(
-                f"unknown dependency kind '{kind_text}' (allowed: {allowed})",
-                f"line {line}, column 'depends_on'",
-            ) from exc
-        dependent = assets[dependent_ref]
-        if dependent.id == provider.id:
-            raise InputError(
-                "an asset cannot depend on itself", f"line {line}, column 'depends_on'"
-            )
-        key = (dependent.id, provider.id, kind)
-        if key not in existing:
-            existing.add(key)
-            added.append(key)
-    session.add_all(
-        Dependency(organization_id=org_id, dependent_id=d, provider_id=p, kind=k)
-        for d, p, k in added
-    )
-    report.dependencies_created += len(added)
+    def link_dependencies(self) -> None:
+        """The `depends_on` cells of every row, now that every asset has an id."""
+        existing = set(
+            self.session.execute(
+                select(Dependency.dependent_id, Dependency.provider_id, Dependency.kind).where(
+                    Dependency.organization_id == self.org_id
+                )
+            ).all()
+        )
+        added: list[tuple[int, int, DependencyKind]] = []
+        for line, dependent_ref, item in self.pending:
+            provider_ref, _, kind_text = item.partition("=")
+            provider_ref = provider_ref.strip()
+            provider = self.assets.get(provider_ref)
+            if provider is None:
+                raise InputError(
+                    f"depends_on names unknown asset ref '{provider_ref}'",
+                    f"line {line}, column 'depends_on'",
+                )
+            try:
+                kind = DependencyKind(kind_text.strip() or DependencyKind.OTHER)
+            except ValueError as exc:
+                allowed = ", ".join(k.value for k in DependencyKind)
+                raise InputError(
+                    f"unknown dependency kind '{kind_text}' (allowed: {allowed})",
+                    f"line {line}, column 'depends_on'",
+                ) from exc
+            dependent = self.assets[dependent_ref]
+            if dependent.id == provider.id:
+                raise InputError(
+                    "an asset cannot depend on itself", f"line {line}, column 'depends_on'"
+                )
+            key = (dependent.id, provider.id, kind)
+            if key not in existing:
+                existing.add(key)
+                added.append(key)
+        self.session.add_all(
+            Dependency(organization_id=self.org_id, dependent_id=d, provider_id=p, kind=k)
+            for d, p, k in added
+        )
+        self.report.dependencies_created += len(added)
 
 
 def export_csv(session: Session, organization_id: int) -> str:

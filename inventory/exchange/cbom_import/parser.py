@@ -102,22 +102,15 @@ class Component:
     skip: bool = False  # helper component of our exporter (part-of / generated)
     asset_type: str | None = None  # cryptoProperties.assetType (crypto only)
     verbatim: bool = False  # an original our exporter wrote back (pqcplan:verbatim)
+    # crypto only: cryptoProperties ({} when absent) and its oid, once checked
+    crypto_properties: dict[str, Any] = field(default_factory=dict)
+    oid: str | None = None
 
     @property
     def kept(self) -> bool:
         """A crypto component stored verbatim (see cbom_fidelity): any but our own helpers
         and our own usages."""
         return self.crypto and not self.skip and (self.verbatim or not self.ours)
-
-    @property
-    def crypto_properties(self) -> dict[str, Any]:
-        """`cryptoProperties` when it is an object (the parser has checked it), else {}."""
-        return self.data.get("cryptoProperties") or {}
-
-    @property
-    def oid(self) -> str | None:
-        oid = self.crypto_properties.get("oid")
-        return oid if isinstance(oid, str) else None
 
 
 class Parser:
@@ -336,8 +329,9 @@ class Parser:
                 f"assetType {at!r} is not one of: {', '.join(ASSET_TYPES)}", path + ".assetType"
             )
         comp.asset_type = at
+        comp.crypto_properties = cp
         self.notes.unread(cp, path, _CRYPTO_KEYS)
-        opt_str(cp.get("oid"), path + ".oid", "oid")
+        comp.oid = opt_str(cp.get("oid"), path + ".oid", "oid")
 
     def service(self, s: Any, path: str) -> None:
         self._count(path)
