@@ -40,6 +40,11 @@ SQLITE_BUSY_TIMEOUT_S = 10.0
 SQLITE_POOL_SIZE = 16
 SQLITE_MAX_OVERFLOW = 64  # more than the server's worker threads: nobody waits for a connection
 
+PG_POOL_SIZE = 20
+"""Connections one process keeps to PostgreSQL, and the most it opens: kept, not overflow,
+so a busy API (more request threads than that) waits for a pooled connection instead of
+opening and closing one per request (a new PostgreSQL backend each time)."""
+
 READ_ONLY: dict[str, Any] = {"sqlite_begin": "DEFERRED"}
 """Execution options for a session that only reads (a plain ``BEGIN`` on SQLite)."""
 
@@ -149,7 +154,7 @@ def create_db_engine(url: str) -> Engine:
         for name in ("checkin", "invalidate", "close"):
             event.listen(engine.pool, name, _leave_gate_pool)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=0)
 
 
 @lru_cache(maxsize=8)
