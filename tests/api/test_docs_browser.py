@@ -74,14 +74,14 @@ def _csp_violations(log: str) -> list[str]:
 
 
 def test_swagger_ui_renders_every_operation(base_url, tmp_path):
-    expected = _operations(httpx.get(f"{base_url}/openapi.json").json())
+    expected = _operations(httpx.get(f"{base_url}/openapi.json", timeout=60).json())
     dom, log = _render(f"{base_url}/docs", tmp_path)
     assert len(re.findall(r'class="opblock opblock-', dom)) == expected
     assert _csp_violations(log) == []
 
 
 def test_redoc_renders_every_operation(base_url, tmp_path):
-    expected = _operations(httpx.get(f"{base_url}/openapi.json").json())
+    expected = _operations(httpx.get(f"{base_url}/openapi.json", timeout=60).json())
     dom, log = _render(f"{base_url}/redoc", tmp_path)
     assert len(set(re.findall(r'id="operation/([^"]+)"', dom))) == expected
     assert _csp_violations(log) == []
