@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
+from math import isfinite
 from typing import Any
 
 from sqlalchemy import JSON, String, func, select, type_coerce
@@ -284,62 +285,122 @@ def store_version(
     )
     session.add(version)
     session.flush()
-    part_json: dict[int, str] = {}
-    risk_json: dict[int, str] = {}  # id of a shared RiskScore -> its JSON (tasks hold them)
-    list_json: dict[tuple[str, ...], str] = {}
     org_id, version_id = plan_row.organization_id, version.id
-
-    def rows() -> Iterator[tuple[Any, ...]]:  # in _TASK_COLUMNS order
-        for position, task in enumerate(result.tasks):
-            status, note, changed = carried.get(task.key, (TaskStatus.PLANNED.value, None, None))
-            alternatives = list_json.get(task.alternatives)
-            if alternatives is None:
-                alternatives = list_json[task.alternatives] = json.dumps(list(task.alternatives))
-            risk = risk_json.get(id(task.risk))
-            if risk is None:
-                risk = risk_json[id(task.risk)] = _risk_json(task.risk, part_json)
-            yield (
-                version_id,
-                position,
-                task.key,
-                task.usage_id,
-                task.asset_id,
-                task.asset_name,
-                task.sector,
-                task.algorithm,
-                task.use,
-                task.quantum_status,
-                task.target,
-                alternatives,
-                task.effort,
-                task.risk.total,
-                risk,
-                task.unit,
-                task.wave,
-                task.wave_label,
-                task.wave_start,
-                task.wave_end,
-                task.phase,
-                task.deadline,
-                task.deadline_rule,
-                task.deadline_source,
-                _strings_json(task.flags),
-                _strings_json(task.reasons),
-                _strings_json(task.blocking_chain),
-                status,
-                note,
-                changed,
-                org_id,
-            )
+    bind = _binders(session.connection().dialect)
+    rows = _task_rows(result, carried, version_id, org_id, bind)
 
     with paused_gc():
-        _insert_tasks(session, rows())
+        _insert_tasks(session, rows)
     from migration.timeline import store_cells  # timeline reads through this module
 
     store_cells(session, version_id)  # the timeline page's counts, in this transaction
     plan_row.updated_at = utcnow()
     session.flush()
     return version
+
+
+def _task_rows(
+    result: PlanResult,
+    carried: dict[str, tuple[str, str | None, datetime | None]],
+    version_id: int,
+    org_id: int,
+    bind: dict[str, Callable[[Any], Any]],
+) -> Iterator[tuple[Any, ...]]:
+    """The version's task rows in _TASK_COLUMNS order, JSON columns serialized and each
+    value put through its column's bind processor (`bind`), as the ORM would. Tasks share
+    most values (risk scores, alternatives, wave dates, deadlines): each distinct one is
+    encoded and bound once."""
+
+    def bound(name: str) -> Callable[[Any], Any]:
+        process = bind.get(name)
+        return (lambda value: value) if process is None else process
+
+    bind_score, bind_date = bound("score"), bound("wave_start")
+    bind_status, bind_changed = bound("status"), bound("status_changed_at")
+    part_json: dict[int, str] = {}
+    risks: dict[int, tuple[str, Any]] = {}  # id of a shared RiskScore -> (JSON, score bound)
+    alternatives_json: dict[int, str] = {}  # id of a shared alternatives tuple -> JSON
+    waves: dict[int, tuple[Any, Any]] = {}  # wave -> its start and end, bound
+    deadlines: dict[date, Any] = {}
+    planned = (bind_status(TaskStatus.PLANNED.value), None, None)
+    for position, task in enumerate(result.tasks):
+        if carried and task.key in carried:
+            status, note, changed = carried[task.key]
+            state = (bind_status(status), note, None if changed is None else bind_changed(changed))
+        else:
+            state = planned
+        alternatives = alternatives_json.get(id(task.alternatives))
+        if alternatives is None:
+            alternatives = alternatives_json[id(task.alternatives)] = json.dumps(
+                list(task.alternatives)
+            )
+        risk = risks.get(id(task.risk))
+        if risk is None:
+            risk = risks[id(task.risk)] = (
+                _risk_json(task.risk, part_json),
+                bind_score(task.risk.total),
+            )
+        wave_dates = waves.get(task.wave)  # type: ignore[arg-type]
+        if wave_dates is None:  # every task of a wave has the wave's dates
+            wave_dates = waves[task.wave] = (  # type: ignore[index]
+                bind_date(task.wave_start),
+                bind_date(task.wave_end),
+            )
+        deadline = task.deadline
+        if deadline is not None:
+            bound_deadline = deadlines.get(deadline)
+            if bound_deadline is None:
+                bound_deadline = deadlines[deadline] = bind_date(deadline)
+        else:
+            bound_deadline = None
+        yield (
+            version_id,
+            position,
+            task.key,
+            task.usage_id,
+            task.asset_id,
+            task.asset_name,
+            task.sector,
+            task.algorithm,
+            task.use,
+            task.quantum_status,
+            task.target,
+            alternatives,
+            task.effort,
+            risk[1],
+            risk[0],
+            task.unit,
+            task.wave,
+            task.wave_label,
+            wave_dates[0],
+            wave_dates[1],
+            task.phase,
+            bound_deadline,
+            task.deadline_rule,
+            task.deadline_source,
+            _strings_json(task.flags),
+            _strings_json(task.reasons),
+            _strings_json(task.blocking_chain),
+            *state,
+            org_id,
+        )
+
+
+def _binders(dialect: Any) -> dict[str, Callable[[Any], Any]]:
+    """The bind processor of each task column that has one (dates, the status enum...):
+    SQLite's executemany takes bound values. PostgreSQL's COPY takes Python values as
+    they are, so none there."""
+    if dialect.name == "postgresql":
+        return {}
+    columns = PlanTask.__table__.columns
+    binders = {}
+    for name in _TASK_COLUMNS:
+        if isinstance(columns[name].type, JSON):
+            continue  # serialized by _task_rows
+        process = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            binders[name] = process
+    return binders
 
 
 STORE_BATCH = 5000  # rows per executemany: bounded memory, few round trips
@@ -379,9 +440,8 @@ _TASK_COLUMNS = ("version_id", "position", *SHOWN_COLUMNS, "status_changed_at", 
 
 
 def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
-    """Write task rows (JSON columns already serialized) in the caller's transaction:
-    PostgreSQL by COPY, SQLite by executemany of plain tuples in batches, each value put
-    through its column type's bind processor (dates, the status enum) as the ORM would."""
+    """Write task rows (`_task_rows`: serialized and bound) in the caller's transaction:
+    PostgreSQL by COPY, SQLite by executemany of plain tuples in batches."""
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
@@ -393,34 +453,16 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    columns = PlanTask.__table__.columns
-    convert = []
-    for i, name in enumerate(_TASK_COLUMNS):
-        if isinstance(columns[name].type, JSON):
-            continue
-        process = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:  # dates, the status: few distinct values, each made once
-            convert.append((i, process, {}))
     marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(_TASK_COLUMNS))
     sql = f"INSERT INTO plan_tasks ({names}) VALUES ({marks})"
     with _bulk_page_cache(connection):
-        _insert_batches(connection, sql, rows, convert)
+        _insert_batches(connection, sql, rows)
 
 
-def _insert_batches(
-    connection: Any, sql: str, rows: Iterator[tuple[Any, ...]], convert: list[Any]
-) -> None:
-    batch: list[Any] = []
+def _insert_batches(connection: Any, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
+    batch: list[tuple[Any, ...]] = []
     for row in rows:
-        values = list(row)
-        for i, process, done in convert:
-            value = values[i]
-            if value is not None:
-                bound = done.get(value)
-                if bound is None:
-                    bound = done[value] = process(value)
-                values[i] = bound
-        batch.append(tuple(values))
+        batch.append(row)
         if len(batch) == STORE_BATCH:
             connection.exec_driver_sql(sql, batch)
             batch = []
@@ -451,6 +493,8 @@ def _bulk_page_cache(connection: Any) -> Iterator[None]:
 def _strings_json(items: list[str]) -> str:
     """`json.dumps(items)` for a list of strings, byte for byte, without building a JSON
     encoder per call (that was most of the cost of three such lists per task)."""
+    if not items:
+        return "[]"
     return "[" + ", ".join(map(encode_basestring_ascii, items)) + "]"
 
 
@@ -465,7 +509,8 @@ def _risk_json(risk: RiskScore, part_json: dict[int, str]) -> str:
                 {"name": part.name, "points": part.points, "reason": part.reason}
             )
         parts.append(text)
-    return f'{{"total": {json.dumps(risk.total)}, "parts": [{", ".join(parts)}]}}'
+    total = float.__repr__(risk.total) if isfinite(risk.total) else json.dumps(risk.total)
+    return f'{{"total": {total}, "parts": [{", ".join(parts)}]}}'
 
 
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
