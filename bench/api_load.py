@@ -39,15 +39,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import scratch_database
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 TINY_ARGS = ["--clients", "4", "--seconds", "2", "--think", "0.2"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,22 +443,6 @@ def _print_ratios(results: list[dict[str, Any]]) -> None:
             )
 
 
-@contextmanager
-def _scratch_pg(admin_url: str) -> Iterator[str]:
-    name = f"pqcplan_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -499,8 +481,9 @@ def main() -> None:
                 url = f"sqlite:///{workdir / f'load-{n}.sqlite3'}"
                 record(run(url, "SQLite", args.clients, args.seconds, workdir, servers, think))
         if args.pg:
+            pg_admin = args.pg.replace("postgresql://", "postgresql+psycopg://", 1)
             for think, servers in runs:
-                with _scratch_pg(args.pg) as url:
+                with scratch_database(pg_admin, "pqcplan_load") as url:
                     record(
                         run(url, "PostgreSQL", args.clients, args.seconds, workdir, servers, think)
                     )
