@@ -25,9 +25,7 @@ def _sign_in(api, org, role: Role) -> str:
     api.client.cookies.clear()
     key = api.headers(org, role)["Authorization"].removeprefix("Bearer ")
     token = CSRF.search(api.client.get("/signin").text).group(1)
-    done = api.client.post(
-        "/signin", data={"api_key": key, "csrf": token}, follow_redirects=False
-    )
+    done = api.client.post("/signin", data={"api_key": key, "csrf": token}, follow_redirects=False)
     assert done.status_code == 303, done.text
     return CSRF.search(api.client.get(done.headers["location"]).text).group(1)
 
