@@ -14,16 +14,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.models import AuditEntry, Organization
-from inventory.exchange.csv_io import template
 from inventory.models import Asset, CryptoUsage
+from tests.api.test_imports_api import GOOD_CSV as CSV
 
-CSV = template() + (
-    "ca-1,Issuing CA,ca_pki,,PKI team,production,critical,internal,secret,20,,,,,,"
-    "sha256WithRSAEncryption,signature,certificate_signature,,2048,,,,,,,,,,,,,,\n"
-    "web-1,Citizen portal,application,,Web team,production,high,internet_facing,confidential,"
-    "10,,,,https://portal.example.kr,,ECDHE-X25519,key_exchange,tls_key_exchange,TLS 1.3,,,,,"
-    "OpenSSL,3.0.13,,,,,,,,,,ca-1=certificates_from\n"
-)
 NOT_UTF8 = b"name\n\xff\xfe bad\n"
 
 
