@@ -36,7 +36,7 @@ from core.schema import upgrade  # noqa: E402
 from inventory.discovery import service  # noqa: E402
 from inventory.discovery.ssh import scan_ssh_endpoint  # noqa: E402
 from inventory.discovery.tls import ScanOptions, scan_many  # noqa: E402
-from tests.discovery import pki  # noqa: E402
+from tests.inventory.discovery import pki  # noqa: E402
 from tests.peers.gobuild import go_binary  # noqa: E402
 
 TINY_ARGS = ["--endpoints", "5", "--hanging", "1", "--timeout", "1", "--compare", "1"]

@@ -12,10 +12,10 @@ fi
 if ! .venv/bin/python -c "import playwright" 2>/dev/null; then
     .venv/bin/pip install -q "playwright>=1.45"
 fi
-AXE_DIR="${PQCPLAN_CACHE:-$HOME/.cache/pqcplan}/axe-$(sha256sum tests/web/package-lock.json | cut -c1-12)"
+AXE_DIR="${PQCPLAN_CACHE:-$HOME/.cache/pqcplan}/axe-$(sha256sum tests/app/web/package-lock.json | cut -c1-12)"
 if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ] && command -v npm >/dev/null 2>&1; then
     mkdir -p "$AXE_DIR"
-    cp tests/web/package.json tests/web/package-lock.json "$AXE_DIR/"
+    cp tests/app/web/package.json tests/app/web/package-lock.json "$AXE_DIR/"
     (cd "$AXE_DIR" && npm ci --no-audit --no-fund --silent)
 fi
 echo "$AXE_DIR/node_modules/axe-core/axe.min.js"

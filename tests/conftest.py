@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ from core.models import Organization
 from core.schema import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+# CycloneDX and CSV files from other tools, shared by the exchange, CLI and web tests.
+EXCHANGE_DATA = ROOT / "tests" / "inventory" / "exchange" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -154,3 +158,38 @@ def api(db_url: str) -> Iterator[Api]:
     app = create_app(Settings(database_url=db_url, max_upload_bytes=5 * 1024 * 1024))
     with TestClient(app) as client:
         yield Api(client=client, sessions=app.state.sessionmaker)
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database alone (the queue needs PostgreSQL)."""
+    with pg_clone(pg_admin_url, pg_template, "pqcplan_s") as url:
+        yield url
+
+
+@pytest.fixture
+def workers(pg_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start `pqcplan worker` processes on the test database; all are stopped at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, name: str = "w") -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"worker-{name}-{len(started)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli.main", "worker", "--name", name, *args],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": pg_url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in started:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

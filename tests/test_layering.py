@@ -30,10 +30,8 @@ def imported_layers(path: Path, package: str) -> set[tuple[str, int]]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: stays inside its own package
-                names = [package]
-            else:
-                names = [node.module or ""]
+            # a relative import stays inside its own package
+            names = [package] if node.level else [node.module or ""]
         else:
             continue
         for name in names:

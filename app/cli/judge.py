@@ -78,7 +78,7 @@ def _scratch_engine():  # type: ignore[no-untyped-def]
 def _create_schema(engine) -> None:  # type: ignore[no-untyped-def]
     """The scratch schema from the models, not the Alembic history: 0.2 s instead of about 4 s
     of loading and running migrations. The models equal the migrations (the autogenerate
-    compare in tests/integration/test_schema_migrations.py), so the import sees the same tables,
+    compare in tests/alembic/test_schema_migrations.py), so the import sees the same tables,
     constraints and indexes."""
     import inventory.models  # noqa: F401  (registers the tables the import writes)
     import migration.models  # noqa: F401

@@ -4,19 +4,10 @@ wait for one instead of opening and closing a backend per request."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import event, text
 
 from core.db import PG_POOL_SIZE, create_db_engine
-from tests.conftest import pg_clone
-
-
-@pytest.fixture
-def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
-    with pg_clone(pg_admin_url, pg_template, "pqcplan_pool") as url:
-        yield url
 
 
 def test_bursts_of_forty_threads_reuse_the_pool(pg_url):

@@ -4,8 +4,6 @@ their cascades, organization deletion; and migration 0011 fills them for rows al
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import delete, func, insert, select, text, update
 
 from core.apikeys import issue_key
@@ -19,8 +17,9 @@ from inventory.exchange.csv_io import template
 from inventory.models import Asset, AssetCount, CryptoUsage, UsageCount
 from inventory.service.overview import assets_by_exposure
 from inventory.service.summary import summarize
+from tests.conftest import EXCHANGE_DATA
 
-DATA = Path(__file__).parents[1] / "exchange" / "data"
+DATA = EXCHANGE_DATA
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED)
 CSV = template() + (
     "ca-1,Issuing CA,ca_pki,,PKI team,production,critical,internal,secret,20,,,,,,"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core.models import AuditEntry, Organization
 from inventory.models import Asset, CryptoUsage
-from tests.api.test_imports_api import GOOD_CSV as CSV
+from tests.app.api.test_imports_api import GOOD_CSV as CSV
 
 NOT_UTF8 = b"name\n\xff\xfe bad\n"
 

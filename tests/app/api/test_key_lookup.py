@@ -9,11 +9,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from app.api.main import create_app
@@ -22,16 +20,9 @@ from core.apikeys import issue_key
 from core.choices import Role, Sector, Tier
 from core.db import session_factory
 from core.models import Organization, RateLimitBucket
-from tests.api.live_server import free_port, serve
-from tests.conftest import pg_clone
+from tests.app.api.live_server import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
-    with pg_clone(pg_admin_url, pg_template, "pqcplan_keys") as url:
-        yield url
 
 
 def _keys(url: str) -> dict[Role, str]:

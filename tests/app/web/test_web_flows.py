@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from core.choices import Role
 from core.models import ApiKey, WebSession
-from tests.web.test_web_http import CSRF, _asset, _key, sign_in
+from tests.app.web.test_web_http import CSRF, _asset, _key, sign_in
+from tests.conftest import EXCHANGE_DATA
 
 
 def _wait_job(client, job_path: str) -> str:
@@ -129,11 +130,9 @@ def test_vendor_registers_a_product_and_reads_the_report_key(api):
 
 
 def test_upload_a_cbom_follow_its_job_and_see_a_bad_file_located(api):
-    from pathlib import Path
-
     org = api.make_org()
     csrf = sign_in(api.client, _key(api, org))
-    cbom = Path(__file__).parents[1] / "exchange" / "data" / "cyclonedx-protocol-1.7.cdx.json"
+    cbom = EXCHANGE_DATA / "cyclonedx-protocol-1.7.cdx.json"
     resp = api.client.post(
         "/imports",
         data={"csrf": csrf, "kind": "cbom"},

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.discovery import pki
+from tests.conftest import ROOT
+from tests.inventory.discovery import pki
 from tests.peers.gobuild import go_binary
 
-PEERS = Path(__file__).resolve().parent.parent / "peers"
+PEERS = ROOT / "tests" / "peers"
 
 
 @dataclass

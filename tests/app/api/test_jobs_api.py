@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.choices import Role
-from tests.api.seed import post_asset_with_rsa
+from tests.app.api.seed import post_asset_with_rsa
 
 
 def test_background_plan_generation_is_a_job(api):

@@ -19,7 +19,7 @@ from inventory.exchange.cbom_import import import_cbom
 from inventory.exchange.csv_io import COLUMNS, export_csv, import_csv
 from inventory.models import Asset, CryptoUsage
 from inventory.service.refs import fit_ref
-from tests.exchange.conftest import make_org, row_counts
+from tests.inventory.exchange.conftest import make_org, row_counts
 
 HEADER = ",".join(COLUMNS)
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from inventory.discovery.tls import ScanOptions, _EndpointScan, scan_endpoint, scan_many
 from inventory.discovery.tlswire import GROUPS, ServerHello
-from tests.discovery import pki
+from tests.inventory.discovery import pki
 
 HYBRIDS = "X25519MLKEM768,SecP256r1MLKEM768,SecP384r1MLKEM1024"
 CLASSICAL = "X25519,P256,P384"

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from inventory.discovery.ssh import scan_ssh_endpoint
 from inventory.discovery.tls import ScanOptions, scan_endpoint
-from tests.discovery import pki
+from tests.inventory.discovery import pki
 
 TOOLS = Path(os.environ.get("PQCPLAN_CACHE", Path.home() / ".cache" / "pqcplan")) / "tools"
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.conftest import EXCHANGE_DATA
+
 PQCPLAN = [sys.executable, "-m", "app.cli.main"]
-DATA = Path(__file__).resolve().parents[1] / "exchange" / "data"
+DATA = EXCHANGE_DATA
 JAVA = DATA / "cbomkit-hyperion-java-1.6.cdx.json"
 HEADER = "asset_ref,asset_name,asset_type,criticality,exposure,algorithm,primitive,function\n"
 

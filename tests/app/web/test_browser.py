@@ -3,7 +3,7 @@ server on loopback, on SQLite and PostgreSQL. Each journey saves a screenshot; a
 no serious or critical accessibility issue on the main pages.
 
 `scripts/browser.sh` installs chromium (Debian), Playwright's Python package (never its
-browser download) and axe-core (npm ci from tests/web/package-lock.json, outside the repo).
+browser download) and axe-core (npm ci from tests/app/web/package-lock.json, outside the repo).
 Set PQCPLAN_SCREENSHOTS=DIR to keep the screenshots (docs/screenshots/ holds a few).
 """
 
@@ -31,7 +31,7 @@ from inventory.demo import load_demo
 from inventory.models import Asset
 from tests.conftest import _pg_exec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import run
+from tests.app.cli.test_cli import run
 
 
 def test_markup_in_names_and_errors_is_printed_literally(tmp_path: Path):

@@ -183,7 +183,7 @@ def test_round_trip_keeps_every_crypto_field(
 def test_both_writers_write_the_originals_alike(
     sqlite_url: str, make_org, name: str, version: str
 ) -> None:
-    from tests.exchange.test_cbom_roundtrip import _canonical
+    from tests.inventory.exchange.test_cbom_roundtrip import _canonical
 
     with transaction(sqlite_url) as s:
         org = make_org(s, "writers")

@@ -20,7 +20,7 @@ from inventory.discovery.cbom import scan_cbom
 from inventory.discovery.targets import OutOfScope
 from inventory.exchange.cbom_import import import_cbom
 from inventory.models import Asset, CryptoUsage, ScanRun
-from tests.discovery import pki
+from tests.inventory.discovery import pki
 
 HYBRID_MIXED = "X25519MLKEM768,X25519,P256"
 

@@ -18,7 +18,7 @@ import pytest
 
 from app.api.main import create_app
 from app.settings import Settings
-from tests.api.live_server import serve
+from tests.app.api.live_server import serve
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -25,8 +25,8 @@ from core.models import Job, JobStatus, Organization
 from inventory.models import Asset
 from migration.models import PlanVersion
 from testbed.models import BenchmarkRecord
-from tests.api.live_server import free_port
-from tests.scale.conftest import ROOT
+from tests.app.api.live_server import free_port
+from tests.conftest import ROOT
 
 PLANS, IMPORTS, BENCHMARKS = 120, 60, 20
 

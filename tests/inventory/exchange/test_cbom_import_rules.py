@@ -21,7 +21,7 @@ from inventory.classification import classify_usage
 from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.cbom_import import import_cbom
 from inventory.models import Asset, CryptoUsage
-from tests.exchange.rows import inventory_rows
+from tests.inventory.exchange.rows import inventory_rows
 
 
 def _alg(ref: str, name: str, primitive: str | None = None, **ap: Any) -> dict[str, Any]:

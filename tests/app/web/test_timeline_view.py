@@ -7,7 +7,7 @@ from collections import defaultdict
 from migration import service
 from migration.models import PlanVersion
 from migration.timeline import first_flagged, task_page, version_view
-from tests.web.test_web_http import _asset
+from tests.app.web.test_web_http import _asset
 
 
 def test_version_view_matches_progress_tasks_and_flags(api):

@@ -19,7 +19,7 @@ from inventory.choices import (
 )
 from inventory.exchange.cbom_import import ImportReport, import_cbom
 from inventory.models import CryptoUsage
-from tests.exchange.rows import inventory_rows
+from tests.inventory.exchange.rows import inventory_rows
 
 FIXTURES = sorted((Path(__file__).parent / "data").glob("*.json"))
 

@@ -30,8 +30,8 @@ from core.apikeys import issue_key
 from core.choices import Role, Sector, Tier
 from core.db import READ_ONLY, engine_for
 from core.models import Organization
-from tests.api.live_server import serve
-from tests.api.seed import ASSET, post_asset_with_rsa
+from tests.app.api.live_server import serve
+from tests.app.api.seed import ASSET, post_asset_with_rsa
 
 
 def _app(url: str) -> FastAPI:

@@ -12,8 +12,8 @@ import time
 
 import httpx
 
-from tests.api.live_server import free_port
-from tests.scale.conftest import ROOT
+from tests.app.api.live_server import free_port
+from tests.conftest import ROOT
 
 
 def test_serve_two_workers(pg_url, tmp_path):

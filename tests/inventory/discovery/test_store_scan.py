@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from inventory.discovery.stores import scan_store
-from tests.discovery import pki
+from tests.inventory.discovery import pki
 
 PASSWORD = "s3cret-Store-pw"
 

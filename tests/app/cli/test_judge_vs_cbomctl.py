@@ -1,7 +1,7 @@
 """pqcplan's judgement beside cbomctl's on one public CBOM: the differences the README names.
 
 Both tools run as a pipeline would run them, on CBOMkit's Java scan
-(tests/exchange/data/cbomkit-hyperion-java-1.6.cdx.json), with the five jurisdictions both
+(tests/inventory/exchange/data/cbomkit-hyperion-java-1.6.cdx.json), with the five jurisdictions both
 model. If a difference disappears or a new one appears, this fails and the README's
 comparison must be updated.
 """
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "exchange" / "data"
+from tests.conftest import EXCHANGE_DATA
+
+DATA = EXCHANGE_DATA
 CBOM = DATA / "cbomkit-hyperion-java-1.6.cdx.json"
 #: cbomctl pack -> pqcplan profile
 PAIRS = {
