@@ -22,7 +22,7 @@ from migration.profiles import builtin_profiles, get_profile
 from migration.service import load_inventory
 from migration.stateless import gate, satisfy_all
 
-DATA = Path(__file__).resolve().parents[1] / "exchange" / "data"
+DATA = Path(__file__).resolve().parents[1] / "inventory" / "exchange" / "data"
 FIXTURES = sorted(p.name for p in DATA.glob("*.json"))
 
 

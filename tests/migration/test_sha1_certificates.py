@@ -17,7 +17,7 @@ from core.choices import Role
 from migration.legacy import earliest_date
 from migration.profiles import get_profile
 
-DATA = Path(__file__).resolve().parents[1] / "exchange" / "data"
+DATA = Path(__file__).resolve().parents[1] / "inventory" / "exchange" / "data"
 SHA512_REF = "crypto/algorithm/sha-512-rsa@1.2.840.113549.1.1.13"
 
 
