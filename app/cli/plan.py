@@ -68,10 +68,9 @@ def _bar(percent: float, width: int = 20) -> str:
     return "[green]" + "█" * filled + "[/green]" + "░" * (width - filled) + f" {percent:5.1f}%"
 
 
-def _print_summary(version: PlanVersion, progress: dict[str, Any]) -> None:
-    s = version.summary
+def _print_summary(plan_id: int, number: int, s: dict[str, Any], progress: dict[str, Any]) -> None:
     console.print(
-        f"plan [bold]{version.plan_id}[/bold] version [bold]{version.number}[/bold]: "
+        f"plan [bold]{plan_id}[/bold] version [bold]{number}[/bold]: "
         f"{esc(str(s['profile']))} ({esc(str(s['profile_version']))}), {s['tasks']} tasks, "
         f"effort {s['effort']}, last wave {s['last_wave']}, params {esc(str(s['params']))}"
     )
@@ -130,10 +129,15 @@ def generate(
             timings=stages,
         )
         clock = time.perf_counter()
-        _print_summary(version, service.version_progress(session, version.id))
-        stages["show_summary"] = time.perf_counter() - clock
+        stored = (version.plan_id, version.number, dict(version.summary))
+        progress = service.version_progress(session, version.id)
+        stages["summarize"] = time.perf_counter() - clock
         clock = time.perf_counter()
     stages["commit"] = time.perf_counter() - clock
+    # printed only once committed: a summary on screen means the version is stored
+    clock = time.perf_counter()
+    _print_summary(*stored, progress)
+    stages["show_summary"] = time.perf_counter() - clock
     if timings:
         sys.stderr.write(f"timings: {json.dumps({k: round(v, 3) for k, v in stages.items()})}\n")
 
@@ -169,7 +173,9 @@ def show(
     """Summary, progress per phase and sector, and the first tasks of a plan version."""
     with _errors(), db_session() as session:
         row = _version(session, plan_id, version)
-        _print_summary(row, service.version_progress(session, row.id))
+        _print_summary(
+            row.plan_id, row.number, row.summary, service.version_progress(session, row.id)
+        )
         first, total = service.first_tasks(session, row.id, limit, flagged=flagged)
         shown = [service.task_dict(t) for t in first]
         table = Table(

@@ -223,7 +223,9 @@ def scope_add(
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         row = service.add_scope(session, target.id, kind, value, ports, note)
-        console.print(escape(f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}"))
+        session.flush()
+        stored = f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}"
+    console.print(escape(stored))  # only once committed
 
 
 @scope_app.command("list")
