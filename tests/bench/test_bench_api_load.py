@@ -27,15 +27,21 @@ def _run(*args: str) -> list[dict]:
 
 
 def test_two_server_processes_on_one_sqlite_file_lose_no_write():
-    (r,) = _run("--clients", "6", "--seconds", "4", "--servers", "2")
+    (r,) = _run("--clients", "6", "--seconds", "4", "--servers", "2", "--think", "0")
     assert r["servers"] == 2 and r["lost_writes"] == 0, r["lost_examples"]
     assert r["server_errors_not_503"] == 0 and r["503_without_retry_after"] == 0, r
     assert r["acknowledged_writes"] > 0, r
 
 
 def test_api_load_tiny_loses_no_write_on_sqlite_and_postgresql(pg_admin_url):
-    results = _run("--clients", "6", "--seconds", "4", "--pg", pg_admin_url)
-    assert [r["database"] for r in results] == ["SQLite", "PostgreSQL"]
+    results = _run("--clients", "6", "--seconds", "4", "--pg", pg_admin_url, "--think", "0", "0.2")
+    # a closed loop and a users model (think time between requests) on each database
+    assert sorted((r["database"], r["think_s"]) for r in results) == [
+        ("PostgreSQL", 0.0),
+        ("PostgreSQL", 0.2),
+        ("SQLite", 0.0),
+        ("SQLite", 0.2),
+    ]
     for r in results:
         assert r["lost_writes"] == 0, r["lost_examples"]
         assert r["server_errors_not_503"] == 0 and r["503_without_retry_after"] == 0, r

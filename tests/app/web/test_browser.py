@@ -29,7 +29,7 @@ from core.db import engine_for, session_factory
 from core.models import Organization
 from inventory.demo import load_demo
 from inventory.models import Asset
-from tests.conftest import _pg_exec
+from tests.conftest import EXCHANGE_DATA, _pg_exec
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CBOM = ROOT / "tests" / "exchange" / "data" / "cyclonedx-protocol-1.7.cdx.json"
+CBOM = EXCHANGE_DATA / "cyclonedx-protocol-1.7.cdx.json"
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +54,14 @@ def axe_script() -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(axe_script: Path) -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread while
+    it is open, and later tests in the session call asyncio.run()."""
+    try:
+        from playwright import sync_api as playwright_api
+    except ImportError:
+        pytest.fail("playwright is missing: run scripts/setup.sh and scripts/browser.sh")
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is missing: run scripts/browser.sh")
     with playwright_api.sync_playwright() as p:
