@@ -172,7 +172,9 @@ def test_cli_summary_equals_the_full_read_and_reads_no_task_back(cli_db: str) ->
         assert version is not None
         tasks = [service.task_dict(t) for t in service.tasks_of(s, version.id)]
         with console.capture() as captured:
-            _print_summary(version, service.progress(tasks))
+            _print_summary(
+                version.plan_id, version.number, version.summary, service.progress(tasks)
+            )
     assert captured.get() in result.output
     assert "progress by sector" in captured.get()
 
