@@ -241,6 +241,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.get_by_label("Format").select_option("cbom")
     page.get_by_label("File").set_input_files(str(CBOM))
     page.get_by_role("button", name="Upload and import").click()
+    page.wait_for_url("**/jobs/*")  # else the wait below may look at the form still
     wait_done(page, site, "mois:officer")
     assert "succeeded" in page.locator("#job-status").inner_text()
     page.screenshot(path=shots / f"officer-import-{site.label}.png")
@@ -254,6 +255,7 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.goto(site.base + "/imports")
     page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and import").click()
+    page.wait_for_url("**/jobs/*")  # else the wait below may look at the form still
     wait_done(page, site, "mois:officer")
     error = page.locator("#job-error").inner_text()
     assert "components[0]" in error, error
