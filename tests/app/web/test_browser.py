@@ -200,6 +200,9 @@ def wait_done(pg, site: Site, who: str, seconds: float = 240) -> None:
     """Job pages reload themselves (app.js) until the job ends; on a timeout the message
     carries the job as the API sees it."""
     deadline = time.monotonic() + seconds
+    # the form that started the job may still be on screen: wait for the job's own page,
+    # or the loop below sees no running marker and stops at once
+    pg.locator("#job-status").wait_for(timeout=seconds * 1000)
     while pg.locator("[data-job-running]").count() and time.monotonic() < deadline:
         pg.wait_for_timeout(500)
         pg.wait_for_load_state()
@@ -241,7 +244,6 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.get_by_label("Format").select_option("cbom")
     page.get_by_label("File").set_input_files(str(CBOM))
     page.get_by_role("button", name="Upload and import").click()
-    page.wait_for_url("**/jobs/*")  # else the wait below may look at the form still
     wait_done(page, site, "mois:officer")
     assert "succeeded" in page.locator("#job-status").inner_text()
     page.screenshot(path=shots / f"officer-import-{site.label}.png")
@@ -255,7 +257,6 @@ def test_officer_uploads_a_cbom_and_sees_its_assets(page, site: Site, shots: Pat
     page.goto(site.base + "/imports")
     page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and import").click()
-    page.wait_for_url("**/jobs/*")  # else the wait below may look at the form still
     wait_done(page, site, "mois:officer")
     error = page.locator("#job-error").inner_text()
     assert "components[0]" in error, error
