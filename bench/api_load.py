@@ -81,6 +81,7 @@ class Ledger:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     by_op: Counter[str] = field(default_factory=Counter)
+    op_latencies: dict[str, list[float]] = field(default_factory=dict)
     bad_503: int = 0
     acknowledged: int = 0  # writes answered 2xx
 
@@ -201,6 +202,7 @@ async def _client(
                 led.unknown.add(target)  # no answer: the write may or may not have landed
             continue
         led.latencies.append(time.perf_counter() - started)
+        led.op_latencies.setdefault(op, []).append(led.latencies[-1])
         led.statuses[str(resp.status_code)] += 1
         led.by_op[op] += 1
         if resp.status_code == 503 and "retry-after" not in resp.headers:
@@ -358,8 +360,8 @@ def run(
     lost = _lost_writes(url, led)
     lat = sorted(led.latencies) or [0.0]
 
-    def pct(p: float) -> float:
-        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
+    def pct(p: float, values: list[float] = lat) -> float:
+        return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
 
     server_errors = sum(v for k, v in led.statuses.items() if k.startswith("5") and k != "503")
     elapsed, requests = measured["elapsed"], max(1, len(led.latencies))
@@ -381,6 +383,10 @@ def run(
         "load_average": round(os.getloadavg()[0], 1),
         "statuses": dict(sorted(led.statuses.items())),
         "by_operation": dict(sorted(led.by_op.items())),
+        "p50_p99_ms_by_operation": {
+            op: (round(pct(50, sorted(v)), 1), round(pct(99, sorted(v)), 1))
+            for op, v in sorted(led.op_latencies.items())
+        },
         "acknowledged_writes": led.acknowledged,
         "server_errors_not_503": server_errors,
         "503_without_retry_after": led.bad_503,
@@ -415,6 +421,10 @@ def _print(result: dict[str, Any]) -> None:
     )
     print(f"  status codes: {result['statuses']}")
     print(f"  operations: {result['by_operation']}")
+    print(
+        "  p50/p99 ms by operation: "
+        + ", ".join(f"{op} {a}/{b}" for op, (a, b) in result["p50_p99_ms_by_operation"].items())
+    )
     print(
         f"  acknowledged writes {result['acknowledged_writes']}, "
         f"lost writes {result['lost_writes']}, "

@@ -209,6 +209,40 @@ def copy_inventory(source: str, target: str) -> None:
     print(f"  inventory: copied from {source} in {time.perf_counter() - t0:.1f} s")
 
 
+def time_deletes(url: str, n: int = 5) -> None:
+    """Delete n assets that the new plan's tasks link to, as `DELETE /api/v1/assets/{id}`
+    does (`inventory.service.assets.delete_asset`, flushed), then roll back so the bench
+    inventory stays reusable. Each delete also sets the links of its own and its usages'
+    tasks to NULL: with an index that is a lookup, without one a pass over every task."""
+    from core.choices import Role
+    from core.db import session_factory
+    from core.tenancy import Principal
+    from inventory.service.assets import delete_asset
+
+    with session_factory(url)() as s:
+        org_id = s.scalar(select(Organization.id).where(Organization.slug == ORG_SLUG))
+        principal = Principal(org_id, Role.ADMIN, "bench")
+        ids = s.scalars(
+            text(
+                "SELECT DISTINCT asset_id FROM plan_tasks"
+                " WHERE organization_id = :org AND asset_id IS NOT NULL LIMIT :n"
+            ),
+            {"org": org_id, "n": n},
+        ).all()
+        times = []
+        for asset_id in ids:
+            t0 = time.perf_counter()
+            delete_asset(s, asset_id, principal)
+            s.flush()
+            times.append((time.perf_counter() - t0) * 1000)
+        s.rollback()
+    times.sort()
+    print(
+        f"  delete one linked asset (with its usages), {len(times)} of them: "
+        f"median {times[len(times) // 2]:.0f} ms, slowest {times[-1]:.0f} ms (rolled back)"
+    )
+
+
 def run(
     url: str,
     label: str,
@@ -246,6 +280,7 @@ def run(
     )
     met = figures["wall_s"] < 60 and figures["peak_mb"] < 4096
     print(f"  target < 60 s and < 4 GB at {n_assets:,} assets: {'met' if met else 'NOT met'}")
+    time_deletes(url)
     if formats and plan_id:
         with tempfile.TemporaryDirectory() as tmp:
             for fmt in formats:

@@ -39,7 +39,7 @@ from core.schema import upgrade
 from inventory.choices import AssetType, Criticality, Exposure, Primitive, QuantumStatus
 from inventory.models import Asset, CryptoUsage
 from migration.models import Plan, PlanTask, PlanVersion
-from migration.timeline import store_cells
+from migration.timeline import CellCounts, store_cells
 
 TINY_ARGS = ["--assets", "200", "--requests", "5"]
 TARGET_MS = 300.0
@@ -143,6 +143,7 @@ def _plan(url: str, org_id: int, ids: list[int], per_asset: int, rng: random.Ran
         s.add(version)
         s.flush()
         rows: list[dict] = []
+        cells = CellCounts()
         position = 0
         for aid in ids:
             for k in range(per_asset):
@@ -181,13 +182,20 @@ def _plan(url: str, org_id: int, ids: list[int], per_asset: int, rng: random.Ran
                         "blocking_chain": [f"usage:u-{ids[0]}-0"] if flagged else [],
                     }
                 )
+                task = rows[-1]
+                cells.add(
+                    (task["wave"], task["wave_label"], task["phase"], task["sector"], "planned"),
+                    task["effort"],
+                    task["deadline"],
+                    flagged,
+                )
                 position += 1
                 if len(rows) >= BATCH:
                     s.execute(insert(PlanTask), rows)
                     rows = []
         if rows:
             s.execute(insert(PlanTask), rows)
-        store_cells(s, version.id)  # as the planner's store_version does
+        store_cells(s, version.id, cells)  # as the planner's store_version does
         return plan.id
 
 

@@ -67,6 +67,11 @@ class PlanVersion(TenantMixin, Base):
     profile_version: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Each distinct risk part ({name, points, reason}) of the version's tasks, once: a task's
+    # stored `risk.parts` holds indexes into this list (`service.shown_risk` writes them
+    # out). Thousands of tasks share a few hundred parts; versions stored before migration
+    # 0012 have None here and full parts in their tasks. Loaded only when read.
+    risk_parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
     created_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -80,8 +85,12 @@ class PlanTask(TenantMixin, Base):
     __tablename__ = "plan_tasks"
     __table_args__ = (
         UniqueConstraint("version_id", "key"),
-        Index("ix_plan_tasks_version_wave", "version_id", "wave"),
-        # the timeline page's GROUP BY reads this index alone (migration 0009)
+        # the timeline page's GROUP BY reads this index alone (migration 0009); it also
+        # serves (version, wave) lookups (ix_plan_tasks_version_wave went in 0012)
+        # Deleting a usage or an asset sets its tasks' link to NULL: without these the
+        # database reads every task of every version for each row deleted (0012).
+        Index("ix_plan_tasks_usage_id", "usage_id"),
+        Index("ix_plan_tasks_asset_id", "asset_id"),
         Index(
             "ix_plan_tasks_version_timeline",
             *("version_id", "wave", "wave_label", "phase", "sector", "status", "effort"),

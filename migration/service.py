@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
 from math import isfinite
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -35,8 +35,11 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.risk import RiskScore
+from migration.risk import RiskPart, RiskScore
 from migration.scheduler import PlanResult, paused_gc, plan
+
+if TYPE_CHECKING:
+    from migration.timeline import CellCounts
 
 # --- profiles ----------------------------------------------------------------------
 
@@ -136,7 +139,7 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             )
             .where(Asset.organization_id == organization_id)
             .order_by(Asset.id)
-        ).tuples()
+        )
     ]
     dependencies = [  # plain tuples: the planner sorts them, and Rows compare slowly
         (provider, dependent)
@@ -144,7 +147,7 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             select(Dependency.provider_id, Dependency.dependent_id)
             .where(Dependency.organization_id == organization_id)
             .order_by(Dependency.id)
-        ).tuples()
+        )
     ]
     usages = [
         UsageFacts(
@@ -168,7 +171,7 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             )
             .where(CryptoUsage.organization_id == organization_id)
             .order_by(CryptoUsage.id)
-        ).tuples()
+        )
     ]
     return PlanInput(assets, dependencies, usages)
 
@@ -286,14 +289,17 @@ def store_version(
     session.add(version)
     session.flush()
     org_id, version_id = plan_row.organization_id, version.id
+    from migration.timeline import CellCounts, store_cells  # timeline imports this module
+
     bind = _binders(session.connection().dialect)
-    rows = _task_rows(result, carried, version_id, org_id, bind)
+    parts: list[dict[str, Any]] = []
+    cells = CellCounts()
+    rows = _task_rows(result, carried, version_id, org_id, bind, parts, cells)
 
     with paused_gc():
         _insert_tasks(session, rows)
-    from migration.timeline import store_cells  # timeline reads through this module
-
-    store_cells(session, version_id)  # the timeline page's counts, in this transaction
+    version.risk_parts = parts  # complete once every row is written
+    store_cells(session, version_id, cells)  # the timeline page's counts, in this transaction
     plan_row.updated_at = utcnow()
     session.flush()
     return version
@@ -305,11 +311,15 @@ def _task_rows(
     version_id: int,
     org_id: int,
     bind: dict[str, Callable[[Any], Any]],
+    parts: list[dict[str, Any]],
+    cells: CellCounts,
 ) -> Iterator[tuple[Any, ...]]:
     """The version's task rows in _TASK_COLUMNS order, JSON columns serialized and each
     value put through its column's bind processor (`bind`), as the ORM would. Tasks share
     most values (risk scores, alternatives, wave dates, deadlines): each distinct one is
-    encoded and bound once."""
+    encoded and bound once. Each distinct risk part is appended to `parts` once, and a
+    task's risk refers to it by index (`PlanVersion.risk_parts`). Each task is counted into
+    its timeline cell (`cells`)."""
 
     def bound(name: str) -> Callable[[Any], Any]:
         process = bind.get(name)
@@ -317,18 +327,25 @@ def _task_rows(
 
     bind_score, bind_date = bound("score"), bound("wave_start")
     bind_status, bind_changed = bound("status"), bound("status_changed_at")
-    part_json: dict[int, str] = {}
+    part_refs = _PartRefs(parts)
     risks: dict[int, tuple[str, Any]] = {}  # id of a shared RiskScore -> (JSON, score bound)
     alternatives_json: dict[int, str] = {}  # id of a shared alternatives tuple -> JSON
     waves: dict[int, tuple[Any, Any]] = {}  # wave -> its start and end, bound
     deadlines: dict[date, Any] = {}
     planned = (bind_status(TaskStatus.PLANNED.value), None, None)
     for position, task in enumerate(result.tasks):
+        status = TaskStatus.PLANNED.value
         if carried and task.key in carried:
             status, note, changed = carried[task.key]
             state = (bind_status(status), note, None if changed is None else bind_changed(changed))
         else:
             state = planned
+        cells.add(
+            (task.wave, task.wave_label, task.phase, task.sector, status),
+            task.effort,
+            task.deadline,
+            bool(task.flags),
+        )
         alternatives = alternatives_json.get(id(task.alternatives))
         if alternatives is None:
             alternatives = alternatives_json[id(task.alternatives)] = json.dumps(
@@ -337,7 +354,7 @@ def _task_rows(
         risk = risks.get(id(task.risk))
         if risk is None:
             risk = risks[id(task.risk)] = (
-                _risk_json(task.risk, part_json),
+                _risk_json(task.risk, part_refs),
                 bind_score(task.risk.total),
             )
         wave_dates = waves.get(task.wave)  # type: ignore[arg-type]
@@ -442,6 +459,8 @@ _TASK_COLUMNS = ("version_id", "position", *SHOWN_COLUMNS, "status_changed_at", 
 def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
     """Write task rows (`_task_rows`: serialized and bound) in the caller's transaction:
     PostgreSQL by COPY, SQLite by executemany of plain tuples in batches."""
+    from migration.timeline import insert_trigger_suspended  # timeline imports this module
+
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
@@ -455,7 +474,7 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
         return
     marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(_TASK_COLUMNS))
     sql = f"INSERT INTO plan_tasks ({names}) VALUES ({marks})"
-    with _bulk_page_cache(connection):
+    with _bulk_page_cache(connection), insert_trigger_suspended(connection):
         _insert_batches(connection, sql, rows)
 
 
@@ -498,19 +517,47 @@ def _strings_json(items: list[str]) -> str:
     return "[" + ", ".join(map(encode_basestring_ascii, items)) + "]"
 
 
-def _risk_json(risk: RiskScore, part_json: dict[int, str]) -> str:
-    """`json.dumps(risk.as_dict())`, with each part encoded once. Parts are shared objects
-    (the scorer caches them) that outlive the call, so their id is a safe, cheap key."""
-    parts = []
-    for part in risk.parts:
-        text = part_json.get(id(part))
-        if text is None:
-            text = part_json[id(part)] = json.dumps(
-                {"name": part.name, "points": part.points, "reason": part.reason}
-            )
-        parts.append(text)
+class _PartRefs:
+    """The index of each distinct risk part in `parts`, appending new ones. Parts are shared
+    objects (the scorer caches them) that outlive the store, so their id is a safe, cheap
+    first key; equal parts from different objects still get one index."""
+
+    def __init__(self, parts: list[dict[str, Any]]) -> None:
+        self.parts = parts
+        self.by_id: dict[int, str] = {}
+        self.by_value: dict[RiskPart, str] = {}
+
+    def ref(self, part: RiskPart) -> str:
+        found = self.by_id.get(id(part))
+        if found is None:
+            found = self.by_value.get(part)
+            if found is None:
+                found = self.by_value[part] = str(len(self.parts))
+                self.parts.append({"name": part.name, "points": part.points, "reason": part.reason})
+            self.by_id[id(part)] = found
+        return found
+
+
+def _risk_json(risk: RiskScore, refs: _PartRefs) -> str:
+    """`json.dumps` of the stored risk: its total and its parts as indexes into the
+    version's `risk_parts` (`shown_risk` gives back `risk.as_dict()`)."""
     total = float.__repr__(risk.total) if isfinite(risk.total) else json.dumps(risk.total)
-    return f'{{"total": {total}, "parts": [{", ".join(parts)}]}}'
+    return f'{{"total": {total}, "parts": [{", ".join(map(refs.ref, risk.parts))}]}}'
+
+
+def shown_risk(risk: dict[str, Any], version_parts: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A stored task's risk with its parts written out: versions stored since migration 0012
+    keep part indexes into `PlanVersion.risk_parts`, older ones the parts themselves.
+
+    >>> shown_risk({"total": 5.0, "parts": [1, 0]}, [{"name": "a"}, {"name": "b"}])
+    {'total': 5.0, 'parts': [{'name': 'b'}, {'name': 'a'}]}
+    >>> shown_risk({"total": 1.0, "parts": [{"name": "a"}]}, None)
+    {'total': 1.0, 'parts': [{'name': 'a'}]}
+    """
+    parts = risk.get("parts")
+    if not parts or not isinstance(parts[0], int) or version_parts is None:
+        return risk
+    return risk | {"parts": [version_parts[i] for i in parts]}
 
 
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
@@ -588,6 +635,9 @@ def task_dict(task: PlanTask) -> dict[str, Any]:
         value = getattr(task, name)
         shown = _SHOWN.get(name)
         out[name] = value if shown is None else shown(value)
+    parts = out["risk"].get("parts") if isinstance(out["risk"], dict) else None
+    if parts and isinstance(parts[0], int):  # the version is in the session's identity map
+        out["risk"] = shown_risk(out["risk"], task.version.risk_parts)
     return out
 
 

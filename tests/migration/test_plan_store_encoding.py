@@ -8,12 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import engine_for
+from core.schema import downgrade, upgrade
 from migration import service
-from migration.models import PlanTask
+from migration.models import PlanTask, PlanVersion
 from tests.migration.test_plan_store_bulk import PARAMS, make_org
 
 TRICKY = [
@@ -40,6 +41,7 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
     assert any(t.blocking_chain for t in expected.tasks) and any(t.flags for t in expected.tasks)
     raw = PlanTask.__table__.c
     with session_factory() as s:
+        parts = s.get_one(PlanVersion, version_id).risk_parts
         postgres = s.get_bind().dialect.name == "postgresql"
         if postgres:  # JSON columns come back decoded
             rows = s.execute(
@@ -56,8 +58,9 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
                 ),
                 {"v": version_id},
             ).all()
+    assert parts and len({json.dumps(p) for p in parts}) == len(parts)  # each part once
     if postgres:
-        got = [(k, r, f, b, risk, a) for k, r, f, b, risk, a in rows]
+        got = [(k, r, f, b, service.shown_risk(risk, parts), a) for k, r, f, b, risk, a in rows]
         want = [
             (
                 t.key,
@@ -77,12 +80,30 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
                 json.dumps(t.reasons),
                 json.dumps(t.flags),
                 json.dumps(t.blocking_chain),
-                json.dumps(t.risk.as_dict()),
+                json.dumps(_stored_risk(t.risk.as_dict(), parts)),
                 json.dumps(list(t.alternatives)),
             )
             for t in expected.tasks
         ]
     assert got == want
+
+
+def _stored_risk(risk: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The risk as a version stores it: each part by its index in the version's parts."""
+    return risk | {"parts": [parts.index(p) for p in risk["parts"]]}
+
+
+def test_task_dicts_show_every_risk_part(session_factory: sessionmaker[Session]) -> None:
+    org_id = make_org(session_factory)
+    with session_factory.begin() as s:
+        expected = service.plan(
+            service.resolve_profile(s, org_id, "kr-2035"), service.load_inventory(s, org_id), PARAMS
+        )
+        version_id = service.generate(s, org_id, "kr-2035", PARAMS).id
+    with session_factory() as s:
+        shown = [service.task_dict(t) for t in service.tasks_of(s, version_id)]
+    assert [t["risk"] for t in shown] == [t.risk.as_dict() for t in expected.tasks]
+    assert all(isinstance(p, dict) for t in shown for p in t["risk"]["parts"])
 
 
 def test_sqlite_page_cache_is_given_back(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,3 +143,33 @@ def test_collector_paused_through_the_store_and_restored(
         service.generate(s, org_id, "kr-2035", PARAMS)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_downgrade_writes_parts_back_and_old_versions_still_read(
+    session_factory: sessionmaker[Session], db_url: str
+) -> None:
+    """Migration 0012: downgrade puts each part back into its tasks; a version stored that
+    way (as before 0012) reads the same after upgrading again."""
+    org_id = make_org(session_factory)
+    with session_factory.begin() as s:
+        version_id = service.generate(s, org_id, "kr-2035", PARAMS).id
+    with session_factory() as s:
+        before = [service.task_dict(t) for t in service.tasks_of(s, version_id)]
+    session_factory.kw["bind"].dispose()
+    downgrade(db_url, "0011")
+    engine = create_engine(db_url)
+    with engine.connect() as c:
+        stored = [
+            json.loads(r) if isinstance(r, str) else r
+            for r in c.scalars(
+                text("SELECT risk FROM plan_tasks WHERE version_id = :v ORDER BY position"),
+                {"v": version_id},
+            )
+        ]
+        assert "risk_parts" not in {col["name"] for col in inspect(c).get_columns("plan_versions")}
+    engine.dispose()
+    assert stored == [t["risk"] for t in before]
+    upgrade(db_url)
+    with session_factory() as s:
+        assert s.get_one(PlanVersion, version_id).risk_parts is None
+        assert [service.task_dict(t) for t in service.tasks_of(s, version_id)] == before

@@ -5,11 +5,14 @@ migration 0011's upgrade over versions stored before it; on SQLite and PostgreSQ
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
-from sqlalchemy import delete, func, insert, select, update
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
 
 from core.schema import downgrade, upgrade
 from migration import service
+from migration.inputs import PlanParams
 from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
 from migration.timeline import FLAGGED_COUNT_CAP, version_view
 
@@ -143,3 +146,33 @@ def test_upgrade_counts_versions_stored_before_it(api, db_url):
         assert effort["done"] == s.scalar(
             select(func.sum(PlanTask.effort)).where(PlanTask.position < 5)
         )
+
+
+def test_a_store_that_fails_leaves_no_tasks_and_the_insert_trigger_in_place(api, monkeypatch):
+    """On SQLite the per-row insert trigger is dropped while a version's tasks are written
+    (`timeline.insert_trigger_suspended`); a store failing after its rows are written must
+    leave the schema and the data as before."""
+    org = api.make_org()
+    h = api.headers(org)
+    for i in range(6):
+        _asset(api, h, f"svc {i}", "RSA-2048")
+    real = service._task_rows
+
+    def rows_then_fail(*args):
+        yield from real(*args)
+        raise RuntimeError("disk full, say")
+
+    monkeypatch.setattr(service, "_task_rows", rows_then_fail)
+    with api.sessions() as s, pytest.raises(RuntimeError, match="disk full"), s.begin():
+        service.generate(s, org.id, "kr-2035", PlanParams(start=date(2030, 1, 1)))
+    with api.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PlanTask)) == 0
+        assert s.scalar(select(func.count()).select_from(PlanVersion)) == 0
+        if s.get_bind().dialect.name == "sqlite":
+            names = s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            assert "timeline_cells_insert" in set(names)
+    monkeypatch.undo()
+    _, plan_id = _plan(api)  # and the next store keeps the cells right
+    with api.sessions() as s:
+        version_id = s.scalar(select(PlanVersion.id).where(PlanVersion.plan_id == plan_id))
+    check(api, version_id)
