@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("flagged", sa.Integer, nullable=False),
     )
     bind = op.get_bind()
-    counters.install_triggers(bind)
+    counters.install_triggers(bind, counters.POSTGRESQL_ROW_TRIGGERS)  # 0013 replaces them
     timeline.install_triggers(bind)
 
 

@@ -145,7 +145,7 @@ _PG_VULN = "(" + _HAS_VULN + ")::int"
 # when updated, so decrements for a deleted organization are skipped (its counters go too)
 _ORG_LIVES = "EXISTS (SELECT 1 FROM organizations WHERE id = OLD.organization_id)"
 
-POSTGRESQL_TRIGGERS = [
+POSTGRESQL_ROW_TRIGGERS = [
     _fmt(f"""
 CREATE FUNCTION pqcplan_usage_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -224,13 +224,111 @@ FOR EACH ROW WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id
 EXECUTE FUNCTION pqcplan_asset_counts()""",
 ]
 
+"""Migration 0011's PostgreSQL triggers, one call per row: kept as they were for 0011 and
+for 0013's downgrade. Each row's call updated the same few counter rows, and PostgreSQL
+keeps every version of a row updated again and again in one transaction, so each update
+walked a longer chain: 0.22 ms per usage for 1,000 usages in one transaction, 0.43 ms at
+32,000, a quarter of an hour for a 500,000-usage import."""
+
+# PostgreSQL since 0013: usage inserts and deletes and asset inserts counted once per
+# statement from its transition tables (a batched insert of 1,000 rows, as
+# `core.db.create_db_engine` sends many-row inserts, moves each counter once). A
+# usage change `k` is +1 for a new row and -1 for an old one; an asset's vulnerable flag
+# after the statement is read from crypto_usages, and before it is that count minus the
+# statement's change to it. Orgs are locked in id order, as one transaction's rows come.
+_PG_LOCK_ORGS = (
+    "PERFORM pg_advisory_xact_lock(1129206339, o.organization_id)"
+    " FROM (SELECT DISTINCT organization_id FROM ({changes}) c ORDER BY 1) o;"
+)
+_PG_COUNT_USAGES = (
+    "INSERT INTO usage_counts (organization_id, algorithm, quantum_status, usages)"
+    " SELECT c.organization_id, c.algorithm, c.quantum_status, sum(c.k) FROM ({changes}) c"
+    " WHERE EXISTS (SELECT 1 FROM organizations WHERE id = c.organization_id)"
+    " GROUP BY 1, 2, 3 HAVING sum(c.k) <> 0"
+    " ON CONFLICT (organization_id, algorithm, quantum_status)"
+    " DO UPDATE SET usages = usage_counts.usages + excluded.usages;"
+)
+_PG_COUNT_VULNERABLE = _fmt(
+    "UPDATE asset_counts ac SET vulnerable = ac.vulnerable + d.k FROM ("
+    "  SELECT a.organization_id, a.exposure,"
+    "    sum((x.now > 0)::int - ((x.now - x.delta) > 0)::int) AS k"
+    "  FROM (SELECT c.asset_id, sum(c.k) AS delta,"
+    "      (SELECT count(*) FROM crypto_usages u"
+    "       WHERE u.asset_id = c.asset_id AND u.quantum_status IN {v}) AS now"
+    "    FROM ({changes}) c WHERE c.quantum_status IN {v} GROUP BY c.asset_id) x"
+    "  JOIN assets a ON a.id = x.asset_id"  # an asset deleted first took its flag along
+    "  WHERE EXISTS (SELECT 1 FROM organizations WHERE id = a.organization_id)"
+    "  GROUP BY 1, 2) d"
+    " WHERE ac.organization_id = d.organization_id AND ac.exposure = d.exposure"
+    " AND d.k <> 0;"
+)
+_USAGE_COLUMNS = "organization_id, algorithm, quantum_status, asset_id"
+_PG_USAGE_CHANGES = {
+    "INSERT": f"SELECT {_USAGE_COLUMNS}, 1 AS k FROM new_usages",
+    "DELETE": f"SELECT {_USAGE_COLUMNS}, -1 AS k FROM old_usages",
+}
+_PG_REFERENCING = {"INSERT": "NEW TABLE AS new_usages", "DELETE": "OLD TABLE AS old_usages"}
+
+
+def _pg_usage_statement_trigger(op: str) -> list[str]:
+    name = op.lower()
+    body = "".join(
+        part.replace("{changes}", _PG_USAGE_CHANGES[op])
+        for part in (_PG_LOCK_ORGS, _PG_COUNT_USAGES, _PG_COUNT_VULNERABLE)
+    )
+    return [
+        f"CREATE FUNCTION pqcplan_usages_{name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {body} RETURN NULL; END $$",
+        f"CREATE TRIGGER usage_counts_{name} AFTER {op} ON crypto_usages"
+        f" REFERENCING {_PG_REFERENCING[op]} FOR EACH STATEMENT"
+        f" EXECUTE FUNCTION pqcplan_usages_{name}()",
+    ]
+
+
+_PG_ASSETS_INSERTED = _fmt(
+    "CREATE FUNCTION pqcplan_assets_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    + _PG_LOCK_ORGS.replace("{changes}", "SELECT organization_id FROM new_assets")
+    + " INSERT INTO asset_counts (organization_id, exposure, assets, vulnerable)"
+    " SELECT n.organization_id, n.exposure, count(*), sum(("
+    + _HAS_VULN.format(id="n.id", v="{v}")
+    + ")::int) FROM new_assets n GROUP BY 1, 2"
+    " ON CONFLICT (organization_id, exposure) DO UPDATE"
+    " SET assets = asset_counts.assets + excluded.assets,"
+    " vulnerable = asset_counts.vulnerable + excluded.vulnerable;"
+    " RETURN NULL; END $$"
+)
+
+POSTGRESQL_TRIGGERS = [
+    *_pg_usage_statement_trigger("INSERT"),
+    *_pg_usage_statement_trigger("DELETE"),
+    # updates stay per row, only when a counted column changes: a statement trigger would
+    # run for every UPDATE (a re-import's last_seen, one statement per row)
+    *POSTGRESQL_ROW_TRIGGERS[0:1],  # the function pqcplan_usage_counts
+    *POSTGRESQL_ROW_TRIGGERS[2:3],  # usage_counts_update
+    _PG_ASSETS_INSERTED,
+    "CREATE TRIGGER asset_counts_insert AFTER INSERT ON assets"
+    " REFERENCING NEW TABLE AS new_assets FOR EACH STATEMENT"
+    " EXECUTE FUNCTION pqcplan_assets_insert()",
+    # an asset's delete still runs per row and BEFORE its usages go with it (their flag
+    # cannot be read after the cascade); its update (organization, exposure) is rare
+    *POSTGRESQL_ROW_TRIGGERS[3:4],  # the function pqcplan_asset_counts
+    *POSTGRESQL_ROW_TRIGGERS[5:7],  # asset_counts_delete, asset_counts_update
+]
+"""PostgreSQL's counting triggers (migration 0013)."""
+
 _TRIGGERS = {
     "crypto_usages": ("usage_counts_insert", "usage_counts_delete", "usage_counts_update"),
     "assets": ("asset_counts_insert", "asset_counts_delete", "asset_counts_update"),
 }
-_PG_FUNCTIONS = ("pqcplan_usage_counts", "pqcplan_asset_counts")
+_PG_FUNCTIONS = (
+    "pqcplan_usage_counts",
+    "pqcplan_asset_counts",
+    "pqcplan_usages_insert",
+    "pqcplan_usages_delete",
+    "pqcplan_assets_insert",
+)
 _PG_TRIGGERS = {
-    "crypto_usages": ("usage_counts_insert_delete", "usage_counts_update"),
+    "crypto_usages": ("usage_counts_insert_delete", *_TRIGGERS["crypto_usages"]),
     "assets": _TRIGGERS["assets"],
 }
 
@@ -250,10 +348,11 @@ REFILL = [
 ]
 
 
-def install_triggers(connection: Any) -> None:
-    """Create the counting triggers and fill the counters from the rows already there."""
+def install_triggers(connection: Any, postgresql: list[str] | None = None) -> None:
+    """Create the counting triggers (on PostgreSQL `postgresql`, by default the current
+    ones) and fill the counters from the rows already there."""
     postgres = connection.dialect.name == "postgresql"
-    for sql in POSTGRESQL_TRIGGERS if postgres else SQLITE_TRIGGERS:
+    for sql in (postgresql or POSTGRESQL_TRIGGERS) if postgres else SQLITE_TRIGGERS:
         connection.execute(text(sql))
     refill(connection)
 
