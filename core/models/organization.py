@@ -53,8 +53,8 @@ class AuditEntry(TenantMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))
-    api_key_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("api_keys.id", ondelete="SET NULL")
+    api_key_id: Mapped[int | None] = mapped_column(  # indexed: a key's delete sets it NULL
+        Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(32))  # create / update / delete / import
     entity: Mapped[str] = mapped_column(String(40))

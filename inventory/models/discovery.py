@@ -34,8 +34,8 @@ class ScanRun(TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(10))  # tls, ssh, certs
     targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="running")
-    job_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True
+    job_id: Mapped[int | None] = mapped_column(  # indexed: a job's delete sets it NULL
+        Integer, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True, index=True
     )
     created_by: Mapped[str] = mapped_column(String(120))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
