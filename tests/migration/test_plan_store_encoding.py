@@ -31,13 +31,19 @@ def test_strings_json_is_json_dumps(items: list[str]) -> None:
     assert service._strings_json(items) == json.dumps(items)
 
 
-def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) -> None:
+def _planned_and_stored(session_factory: sessionmaker[Session]) -> tuple[Any, int]:
+    """The plan of a fresh organization, worked out in memory and stored as a version."""
     org_id = make_org(session_factory)
     with session_factory.begin() as s:
         expected = service.plan(
             service.resolve_profile(s, org_id, "kr-2035"), service.load_inventory(s, org_id), PARAMS
         )
         version_id = service.generate(s, org_id, "kr-2035", PARAMS).id
+    return expected, version_id
+
+
+def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) -> None:
+    expected, version_id = _planned_and_stored(session_factory)
     assert any(t.blocking_chain for t in expected.tasks) and any(t.flags for t in expected.tasks)
     raw = PlanTask.__table__.c
     with session_factory() as s:
@@ -94,12 +100,7 @@ def _stored_risk(risk: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str,
 
 
 def test_task_dicts_show_every_risk_part(session_factory: sessionmaker[Session]) -> None:
-    org_id = make_org(session_factory)
-    with session_factory.begin() as s:
-        expected = service.plan(
-            service.resolve_profile(s, org_id, "kr-2035"), service.load_inventory(s, org_id), PARAMS
-        )
-        version_id = service.generate(s, org_id, "kr-2035", PARAMS).id
+    expected, version_id = _planned_and_stored(session_factory)
     with session_factory() as s:
         shown = [service.task_dict(t) for t in service.tasks_of(s, version_id)]
     assert [t["risk"] for t in shown] == [t.risk.as_dict() for t in expected.tasks]
