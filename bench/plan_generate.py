@@ -35,6 +35,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from core.bulk import insert_rows
 from core.choices import Sector, Tier
 from core.db import engine_for, transaction
 from core.models import Organization
@@ -198,7 +199,7 @@ def copy_inventory(source: str, target: str) -> None:
             tbl = Base.metadata.tables[name]
             rows = read.execute(select(tbl)).mappings()
             while batch := [dict(r) for r in rows.fetchmany(10_000)]:
-                write.execute(tbl.insert(), batch)
+                insert_rows(write, tbl, batch)  # COPY on PostgreSQL, as imports write
             if dst.dialect.name == "postgresql":
                 write.execute(
                     text(

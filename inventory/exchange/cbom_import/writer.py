@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_rows
 from core.errors import InputError
 from core.field_limits import column_limit
 from core.models import Organization
@@ -165,9 +166,9 @@ def _check_lengths(table: Table, row: dict[str, Any], path: str) -> None:
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One Core executemany (the ORM bulk path splits batches by which values are None)."""
-    if rows:
-        session.execute(table.insert(), rows)
+    """All new rows at once (`core.bulk`: COPY on PostgreSQL, one executemany elsewhere;
+    the ORM bulk path would split batches by which values are None)."""
+    insert_rows(session.connection(), table, rows)
 
 
 def _bulk_update(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,63 @@
+"""Many new rows into one table in one go, as fast as each database takes them.
+
+On PostgreSQL a Core executemany is either one statement per row (psycopg's pipeline) or
+statements of 1,000 rows whose 15,000 placeholders psycopg parses in Python, about 0.2 ms
+per row. COPY sends the rows as data: one statement, so statement triggers (the inventory
+counters, migration 0013) run once, and no placeholder is parsed. Other databases get one
+executemany. Either way the rows land in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy import exc as sa_exc
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`, filling each missing column's
+    Python-side default as an INSERT would; errors arrive as SQLAlchemy's (an
+    `IntegrityError` for a broken constraint), and the caller's transaction is then failed.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    defaults = _python_defaults(table, names)
+    columns = names + list(defaults)
+    dialect = connection.dialect
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    dbapi = dialect.loaded_dbapi
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                values = [row[name] for name in names]
+                values += [make() for make in defaults.values()]
+                pairs = zip(processors, values, strict=True)
+                copy.write_row([v if p is None or v is None else p(v) for p, v in pairs])
+    except dbapi.Error as error:
+        raise sa_exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
+    except (LookupError, TypeError, ValueError) as error:  # a value its column cannot take
+        raise sa_exc.StatementError(str(error), sql, None, error) from error
+
+
+def _python_defaults(table: Table, present: list[str]) -> dict[str, Callable[[], Any]]:
+    """Columns missing from the rows that SQLAlchemy would fill in Python (scalars and
+    callables such as `utcnow`); server defaults and sequences are left to the database."""
+    makers: dict[str, Callable[[], Any]] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in present or default is None:
+            continue
+        if default.is_scalar:
+            makers[column.name] = lambda value=default.arg: value  # type: ignore[attr-defined]
+        elif default.is_callable:
+            makers[column.name] = lambda make=default.arg: make(None)  # type: ignore[attr-defined]
+    return makers
