@@ -60,4 +60,6 @@ def _python_defaults(table: Table, present: list[str]) -> dict[str, Callable[[],
             makers[column.name] = lambda value=default.arg: value  # type: ignore[attr-defined]
         elif default.is_callable:
             makers[column.name] = lambda make=default.arg: make(None)  # type: ignore[attr-defined]
+        elif default.is_clause_element:  # SQL run per row by an INSERT: COPY cannot
+            raise NotImplementedError(f"{table.name}.{column.name} has a SQL default")
     return makers
