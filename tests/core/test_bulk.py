@@ -87,3 +87,15 @@ def test_a_value_its_column_cannot_take_is_a_statement_error(
     ]
     with pytest.raises(sa_exc.StatementError, match="everywhere"), session_factory.begin() as s:
         insert_rows(s.connection(), Asset.__table__, rows)
+
+
+def test_a_sql_default_is_refused_not_left_out() -> None:
+    from sqlalchemy import Column, DateTime, Integer, MetaData, Table
+    from sqlalchemy import func as sql
+
+    from core.bulk import _python_defaults
+
+    table = Table("t", MetaData(), Column("id", Integer), Column("at", DateTime, default=sql.now()))
+    with pytest.raises(NotImplementedError, match=r"t\.at has a SQL default"):
+        _python_defaults(table, ["id"])
+    assert _python_defaults(table, ["id", "at"]) == {}
