@@ -384,8 +384,8 @@ def run(
         "statuses": dict(sorted(led.statuses.items())),
         "by_operation": dict(sorted(led.by_op.items())),
         "p50_p99_ms_by_operation": {
-            op: (round(pct(50, sorted(v)), 1), round(pct(99, sorted(v)), 1))
-            for op, v in sorted(led.op_latencies.items())
+            op: (round(pct(50, v), 1), round(pct(99, v), 1))
+            for op, v in sorted((op, sorted(v)) for op, v in led.op_latencies.items())
         },
         "acknowledged_writes": led.acknowledged,
         "server_errors_not_503": server_errors,

@@ -239,8 +239,9 @@ def time_deletes(url: str, n: int = 5) -> None:
         s.rollback()
     times.sort()
     print(
-        f"  delete one linked asset (with its usages), {len(times)} of them: "
-        f"median {times[len(times) // 2]:.0f} ms, slowest {times[-1]:.0f} ms (rolled back)"
+        f"  delete one linked asset (with its usages; the API's service call and flush, "
+        f"no HTTP, rolled back), {len(times)} of them: "
+        f"median {times[len(times) // 2]:.0f} ms, slowest {times[-1]:.0f} ms"
     )
 
 

@@ -9,7 +9,7 @@ executemany. Either way the rows land in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -29,19 +29,29 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     names = list(rows[0])
     defaults = _python_defaults(table, names)
     columns = names + list(defaults)
-    dialect = connection.dialect
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-    quote = dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in columns]
+
+    def bound(row: dict[str, Any]) -> list[Any]:
+        values = [row[name] for name in names] + [make() for make in defaults.values()]
+        pairs = zip(processors, values, strict=True)
+        return [v if p is None or v is None else p(v) for p, v in pairs]
+
+    copy_rows(connection, table.name, columns, map(bound, rows))
+
+
+def copy_rows(
+    connection: Connection, table_name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL's COPY of `rows` (values in `columns` order, as the driver takes them) in
+    the caller's transaction; errors arrive as SQLAlchemy's."""
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table_name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     raw = connection.connection.driver_connection
-    dbapi = dialect.loaded_dbapi
+    dbapi = connection.dialect.loaded_dbapi
     try:
         with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
             for row in rows:
-                values = [row[name] for name in names]
-                values += [make() for make in defaults.values()]
-                pairs = zip(processors, values, strict=True)
-                copy.write_row([v if p is None or v is None else p(v) for p, v in pairs])
+                copy.write_row(row)
     except dbapi.Error as error:
         raise sa_exc.DBAPIError.instance(sql, None, error, dbapi.Error) from error
     except (LookupError, TypeError, ValueError) as error:  # a value its column cannot take

@@ -154,13 +154,7 @@ def create_db_engine(url: str) -> Engine:
         for name in ("checkin", "invalidate", "close"):
             event.listen(engine.pool, name, _leave_gate_pool)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=0)
-    # Many-row INSERTs go as statements of up to 1,000 rows each (SQLAlchemy's
-    # "insertmanyvalues"), not one statement per row as psycopg's executemany sends them:
-    # the inventory counters' statement triggers then run once per 1,000 rows
-    # (`inventory.models.counters`, migration 0013).
-    engine.dialect.use_insertmanyvalues_wo_returning = True
-    return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=0)
 
 
 @lru_cache(maxsize=8)

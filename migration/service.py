@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from core.bulk import copy_rows
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound
@@ -466,11 +467,7 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in _TASK_COLUMNS)
     if dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        copy_sql = f"COPY plan_tasks ({names}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
+        copy_rows(connection, PlanTask.__tablename__, _TASK_COLUMNS, rows)
         return
     marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(_TASK_COLUMNS))
     sql = f"INSERT INTO plan_tasks ({names}) VALUES ({marks})"
@@ -554,10 +551,15 @@ def shown_risk(risk: dict[str, Any], version_parts: list[dict[str, Any]] | None)
     >>> shown_risk({"total": 1.0, "parts": [{"name": "a"}]}, None)
     {'total': 1.0, 'parts': [{'name': 'a'}]}
     """
-    parts = risk.get("parts")
-    if not parts or not isinstance(parts[0], int) or version_parts is None:
+    if not _part_indexes(risk) or version_parts is None:
         return risk
-    return risk | {"parts": [version_parts[i] for i in parts]}
+    return risk | {"parts": [version_parts[i] for i in risk["parts"]]}
+
+
+def _part_indexes(risk: Any) -> bool:
+    """Whether a stored risk refers to its parts by index (versions since migration 0012)."""
+    parts = risk.get("parts") if isinstance(risk, dict) else None
+    return bool(parts) and isinstance(parts[0], int)
 
 
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
@@ -635,8 +637,7 @@ def task_dict(task: PlanTask) -> dict[str, Any]:
         value = getattr(task, name)
         shown = _SHOWN.get(name)
         out[name] = value if shown is None else shown(value)
-    parts = out["risk"].get("parts") if isinstance(out["risk"], dict) else None
-    if parts and isinstance(parts[0], int):  # the version is in the session's identity map
+    if _part_indexes(out["risk"]):  # the version is in the session's identity map
         out["risk"] = shown_risk(out["risk"], task.version.risk_parts)
     return out
 

@@ -150,7 +150,7 @@ def store_cells(session: Session, version_id: int, counts: CellCounts) -> None:
     """Store a just-written version's timeline cells, in the storing transaction. Skipped
     where the status trigger is absent (a scratch schema made by `create_all`): cells
     nobody keeps current would go stale; the page then counts tasks."""
-    if not counts.cells or not _status_trigger_present(session):
+    if not counts.cells or not _trigger_present(session.connection(), "timeline_cells_status"):
         return
     rows = [
         {
@@ -183,7 +183,7 @@ def insert_trigger_suspended(connection: Any) -> Iterator[None]:
     transaction. SQLite DDL is transactional: no other connection ever sees the schema
     without it, and a rollback restores it. PostgreSQL's trigger is per statement already.
     """
-    if connection.dialect.name != "sqlite" or not _sqlite_trigger(connection, _INSERT_TRIGGER):
+    if connection.dialect.name != "sqlite" or not _trigger_present(connection, _INSERT_TRIGGER):
         yield
         return
     connection.exec_driver_sql(f"DROP TRIGGER {_INSERT_TRIGGER}")
@@ -196,19 +196,12 @@ def insert_trigger_suspended(connection: Any) -> Iterator[None]:
     connection.exec_driver_sql(_SQLITE_INSERT_TRIGGER)
 
 
-def _sqlite_trigger(connection: Any, name: str) -> bool:
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?"
-    return connection.exec_driver_sql(sql, (name,)).first() is not None
-
-
-def _status_trigger_present(session: Session) -> bool:
-    if session.get_bind().dialect.name == "postgresql":
-        sql = "SELECT 1 FROM pg_trigger WHERE tgname = 'timeline_cells_status'"
+def _trigger_present(connection: Any, name: str) -> bool:
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT 1 FROM pg_trigger WHERE tgname = :name"
     else:
-        sql = (
-            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'timeline_cells_status'"
-        )
-    return session.execute(text(sql)).first() is not None
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
+    return connection.execute(text(sql), {"name": name}).first() is not None
 
 
 _FLAG = "(CAST({r}.flags AS TEXT) <> '[]')"

@@ -17,6 +17,7 @@ organization's inventory queue on it instead of deadlocking on counter rows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, event, text
@@ -231,8 +232,8 @@ walked a longer chain: 0.22 ms per usage for 1,000 usages in one transaction, 0.
 32,000, a quarter of an hour for a 500,000-usage import."""
 
 # PostgreSQL since 0013: usage inserts and deletes and asset inserts counted once per
-# statement from its transition tables (a batched insert of 1,000 rows, as
-# `core.db.create_db_engine` sends many-row inserts, moves each counter once). A
+# statement from its transition tables (an import's COPY, `core.bulk`, moves each counter
+# once). A
 # usage change `k` is +1 for a new row and -1 for an old one; an asset's vulnerable flag
 # after the statement is read from crypto_usages, and before it is that count minus the
 # statement's change to it. Orgs are locked in id order, as one transaction's rows come.
@@ -285,6 +286,12 @@ def _pg_usage_statement_trigger(op: str) -> list[str]:
     ]
 
 
+def _row_trigger(created: str) -> str:
+    """The statement of POSTGRESQL_ROW_TRIGGERS that creates `created` ("TRIGGER name")."""
+    (sql,) = [sql for sql in POSTGRESQL_ROW_TRIGGERS if re.search(rf"CREATE {created}\b", sql)]
+    return sql
+
+
 _PG_ASSETS_INSERTED = _fmt(
     "CREATE FUNCTION pqcplan_assets_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     + _PG_LOCK_ORGS.replace("{changes}", "SELECT organization_id FROM new_assets")
@@ -303,16 +310,17 @@ POSTGRESQL_TRIGGERS = [
     *_pg_usage_statement_trigger("DELETE"),
     # updates stay per row, only when a counted column changes: a statement trigger would
     # run for every UPDATE (a re-import's last_seen, one statement per row)
-    *POSTGRESQL_ROW_TRIGGERS[0:1],  # the function pqcplan_usage_counts
-    *POSTGRESQL_ROW_TRIGGERS[2:3],  # usage_counts_update
+    _row_trigger("FUNCTION pqcplan_usage_counts"),
+    _row_trigger("TRIGGER usage_counts_update"),
     _PG_ASSETS_INSERTED,
     "CREATE TRIGGER asset_counts_insert AFTER INSERT ON assets"
     " REFERENCING NEW TABLE AS new_assets FOR EACH STATEMENT"
     " EXECUTE FUNCTION pqcplan_assets_insert()",
     # an asset's delete still runs per row and BEFORE its usages go with it (their flag
     # cannot be read after the cascade); its update (organization, exposure) is rare
-    *POSTGRESQL_ROW_TRIGGERS[3:4],  # the function pqcplan_asset_counts
-    *POSTGRESQL_ROW_TRIGGERS[5:7],  # asset_counts_delete, asset_counts_update
+    _row_trigger("FUNCTION pqcplan_asset_counts"),
+    _row_trigger("TRIGGER asset_counts_delete"),
+    _row_trigger("TRIGGER asset_counts_update"),
 ]
 """PostgreSQL's counting triggers (migration 0013)."""
 

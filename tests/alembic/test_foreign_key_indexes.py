@@ -4,7 +4,17 @@ reading the whole child table once per parent row (migrations 0012 and 0014)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, create_engine
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    create_engine,
+)
 
 import inventory.models  # noqa: F401  (every package's tables, as alembic/env.py loads them)
 import migration.models  # noqa: F401
@@ -23,7 +33,7 @@ def unindexed_foreign_keys(tables: list[Table]) -> list[str]:
         leads += [
             [c.name for c in constraint.columns]
             for constraint in table.constraints
-            if constraint.__class__.__name__ in ("PrimaryKeyConstraint", "UniqueConstraint")
+            if isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint)
         ]
         for fk in table.foreign_key_constraints:
             columns = [c.name for c in fk.columns]
