@@ -20,6 +20,7 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
+from app.cli.scan_code import register as register_code_scan
 from core.errors import InputError
 from inventory.discovery import service
 from inventory.discovery.cbom import scan_cbom
@@ -32,6 +33,7 @@ scope_app = typer.Typer(
     help="The networks and directories an organization may scan.", no_args_is_help=True
 )
 scan_app.add_typer(scope_app, name="scope")
+register_code_scan(scan_app)
 
 Targets = Annotated[list[str] | None, typer.Argument(help="host:port, host, CIDR:ports.")]
 FromFile = Annotated[Path | None, typer.Option("--file", "-f", help="Targets, one a line.")]
