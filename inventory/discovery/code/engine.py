@@ -336,6 +336,8 @@ class FileAnalysis:
         elif name == "mode":
             mode = str(value).removesuffix("BlockCipher").removesuffix("Cipher")
             mode = mode.removeprefix("New").removesuffix("Encrypter").removesuffix("Decrypter")
+            if mode.upper().startswith("AES") and len(mode) > 3:  # AESGCM, AESCCM, AESOCB3
+                mode = mode[3:]
             out["mode"] = mode.removesuffix("WithNonceSize").upper()
         else:
             out[name] = value
@@ -450,10 +452,11 @@ class FileAnalysis:
 
     def _consume(self, value: Value, depth: int = 0) -> None:
         """A descriptor used as a parameter, and every descriptor inside it, is not a
-        finding of its own."""
+        finding of its own. A call that is a finding by itself (an engine passed to a mode,
+        a key spec passed to init) stays one: each API call is located, as CBOMkit does."""
         if not isinstance(value, Obj) or depth > 8:
             return
-        if value.site[0] == self.ev.facts.relpath:
+        if value.site[0] == self.ev.facts.relpath and value.callee in self.ev.rules.descs:
             self.ev.consumed.add(value.site[1])
             self.findings.pop(value.site[1], None)
         for inner in [*value.args, *value.kwargs.values()]:

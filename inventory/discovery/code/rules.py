@@ -69,6 +69,7 @@ class Rule:
     each: str = ""  # a field whose source is a list: one finding per element
     length: Param | None = None  # bytes rules
     bits: bool = False
+    prefix: str = ""  # pattern rules: the qualified callee starts with it
 
     @property
     def emits(self) -> bool:
@@ -103,7 +104,12 @@ class RuleSet:
         found = self.calls.get(name)
         if found:
             return found
-        return [rule for pattern, rule in self.patterns if pattern.match(name)]
+        last = _last(name)
+        return [
+            rule
+            for pattern, rule in self.patterns
+            if name.startswith(rule.prefix) and pattern.match(last)
+        ]
 
 
 def _source(text: str, where: str) -> Source:
@@ -150,6 +156,7 @@ def _rule(raw: dict[str, Any], where: str, library: str) -> Rule:
         "desc",
         "bytes",
         "pattern",
+        "prefix",
         "method",
         "primitive",
         "function",
@@ -179,6 +186,7 @@ def _rule(raw: dict[str, Any], where: str, library: str) -> Rule:
         each=raw.get("each", ""),
         length=_param(raw["length"], f"{where}.length") if "length" in raw else None,
         bits=bool(raw.get("bits", False)),
+        prefix=raw.get("prefix", ""),
     )
 
 
@@ -200,7 +208,7 @@ def build(family: str, docs: list[dict[str, Any]]) -> RuleSet:
             if rule.kind == "pattern":
                 for name in rule.names:
                     rs.patterns.append((re.compile(name), rule))
-                    words.add(name.lstrip("^").split("(", 1)[0].split("[", 1)[0])
+                    words.add(rule.prefix or name.lstrip("^").split("(", 1)[0].split("[", 1)[0])
                 continue
             if rule.kind == "method":
                 for m in rule.methods:

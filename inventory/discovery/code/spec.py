@@ -358,7 +358,88 @@ def modp(raw: str) -> Fields:
     return {"algorithm": "DH", "key_size": bits} if bits else {"algorithm": "DH"}
 
 
+_BC_SUFFIXES = (
+    "KEMGenerator",
+    "KEMExtractor",
+    "KeyPairGenerator",
+    "ParametersGenerator",
+    "BytesGenerator",
+    "BasicAgreement",
+    "Agreement",
+    "BlockCipherMac",
+    "BlockCipher",
+    "Engine",
+    "Digest",
+    "Signer",
+    "Encoding",
+    "Mac",
+    "Generator",
+    "Extractor",
+)
+_BC_NAMES = {
+    "DESede": "3DES",
+    "ChaCha7539": "ChaCha20",
+    "ChaCha": "ChaCha20",
+    "RSABlinded": "RSA",
+    "RSABlindedEngine": "RSA",
+    "AESFast": "AES",
+    "AESLight": "AES",
+    "ECDH": "ECDH",
+    "ECDHC": "ECDH",
+    "ECDSA": "ECDSA",
+    "H": "HMAC",
+    "C": "CMAC",
+    "G": "GMAC",
+    "KG": "KGMAC",
+    "X25519": "X25519",
+    "X448": "X448",
+    "Ed25519": "Ed25519",
+    "Ed448": "Ed448",
+    "PKCS5S2": "PBKDF2",
+    "ML": "ML-KEM",
+    "MLKEM": "ML-KEM",
+    "MLDSA": "ML-DSA",
+    "SLHDSA": "SLH-DSA",
+    "Kyber": "ML-KEM",
+    "OAEP": "RSA",
+    "PKCS1": "RSA",
+    "HKDF": "HKDF",
+}
+
+
+def bc_class(raw: str) -> Fields:
+    """Bouncy Castle light-weight class names: 'AESEngine' -> AES, 'SHA256Digest' ->
+    SHA-256, 'RSAKeyPairGenerator' -> RSA, 'GCMBlockCipher' -> GCM (a mode)."""
+    name = raw.rsplit(".", 1)[-1]
+    for suffix in _BC_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            base = name[: -len(suffix)]
+            if suffix == "Digest":
+                return {"algorithm": hash_name(base)}
+            if suffix in ("BlockCipher",) and base.upper() in (
+                "CBC",
+                "GCM",
+                "CCM",
+                "CTR",
+                "CFB",
+                "OFB",
+                "SIC",
+                "EAX",
+                "OCB",
+                "GCMSIV",
+                "KCCM",
+                "KGCM",
+                "CTS",
+                "G3413CFB",
+                "G3413CBC",
+            ):
+                return {"mode": base.upper()}
+            return {"algorithm": _BC_NAMES.get(base, base)}
+    return {"algorithm": _BC_NAMES.get(name, name)}
+
+
 PARSERS = {
+    "bc": bc_class,
     "modp": modp,
     "cname": c_name,
     "gohash": go_hash,

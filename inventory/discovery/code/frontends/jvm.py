@@ -17,7 +17,7 @@ from inventory.discovery.code.frontends.base import (
     text,
     unknown,
 )
-from inventory.discovery.code.values import Int, Obj, Ref, Seq, Str, Unknown, Value
+from inventory.discovery.code.values import Bytes, Int, Obj, Ref, Seq, Str, Unknown, Value
 
 JAVA_LANG = {"String", "Integer", "System", "Math", "Long", "Object", "Byte"}
 
@@ -236,6 +236,13 @@ class JavaFrontend(Frontend):
                 node.named_children[-1] if node.named_children else None
             )
             return ev.value(inner)
+        if t == "array_creation_expression" and node.child_by_field_name("value") is None:
+            dims = [c for c in node.named_children if c.type == "dimensions_expr"]
+            if text(node.child_by_field_name("type")) == "byte" and len(dims) == 1:
+                size = ev.value(dims[0].named_children[0]) if dims[0].named_children else None
+                if isinstance(size, Int):
+                    return Bytes(size.value)
+            return unknown(node)
         if t in ("array_creation_expression", "array_initializer"):
             init = node.child_by_field_name("value") if t == "array_creation_expression" else node
             return (
