@@ -212,6 +212,8 @@ class FileAnalysis:
         self.lines = lines
         self.findings: dict[float, Finding] = {}  # by the start byte of the site (+ n/10)
         self.descriptor_sites: dict[int, tuple[Site, Rule, str]] = {}
+        self.emitted: dict[float, tuple[Site, Rule, str, Finding]] = {}  # for _through_callers
+        self.resolved_wrappers: set[float] = set()
 
     def run(self) -> list[Finding]:
         ev, rules = self.ev, self.ev.rules
@@ -225,7 +227,62 @@ class FileAnalysis:
                 args = [ev.value(a) for a in site.args]
                 kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 self._emit(site, rule, qname, args, kwargs, None, None)
+        self._through_callers()
         return sorted(self.findings.values(), key=lambda f: (f.line, f.column, f.algorithm))
+
+    def _through_callers(self) -> None:
+        """A finding whose algorithm or parameter is a parameter of the function around it
+        (``def make_key(bits): return rsa.generate_private_key(65537, bits)``) is stated
+        where that function is called with values: one finding per such call in the file,
+        located at the call, instead of the unknown one (kept when no call states it)."""
+        ev = self.ev
+        wrappers: dict[str, list[tuple[float, Site, Rule, str]]] = {}
+        for key, (site, rule, qname, finding) in list(self.emitted.items()):
+            if not finding.unknown or key not in self.findings:
+                continue
+            fn_name = ev.fe.enclosing_function(site.node)
+            fn = ev.facts.functions.get(fn_name or "")
+            if fn is None or not fn.params:
+                continue
+            if any(v in fn.params for v in finding.unknown.values()):
+                wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
+        if not wrappers:
+            return
+        for call in ev.fe.sites(ev.facts_root, frozenset(wrappers)):
+            fn = ev.facts.functions[call.last_name]
+            args = [ev.value(a) for a in call.args]
+            kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
+            frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
+            frame.update({k: v for k, v in kwargs.items() if k in fn.params})
+            ev.env.append(frame)
+            try:
+                for key, site, rule, qname in wrappers[call.last_name]:
+                    inner_args = [ev.value(a) for a in site.args]
+                    inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
+                    fields, unknown, notes = self._fields(
+                        rule, qname, inner_args, inner_kwargs, None
+                    )
+                    if len(unknown) >= len(self.findings[key].unknown):
+                        continue  # the call states nothing more
+                    line = site.node.start_point[0] + 1
+                    notes.append(
+                        f"through {call.last_name}() whose call is here ({qname} at line {line})"
+                    )
+                    self._store(
+                        call,
+                        rule,
+                        f"{qname} via {call.last_name}",
+                        fields,
+                        unknown,
+                        notes,
+                        None,
+                        float(call.node.start_byte) + 0.5,
+                    )
+                    self.resolved_wrappers.add(key)
+            finally:
+                ev.env.pop()
+        for key in self.resolved_wrappers:
+            self.findings.pop(key, None)
 
     def _site(self, site: Site) -> None:
         ev, rules = self.ev, self.ev.rules
@@ -507,7 +564,12 @@ class FileAnalysis:
                 continue
             curve = curve_name(name)
             last = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
-            if curve in ("X25519", "X448"):
+            if rule.each == "protocol":
+                proto = tls_protocol(name)
+                if proto is None:
+                    continue
+                fields["algorithm"] = fields["protocol"] = proto
+            elif curve in ("X25519", "X448"):
                 fields["algorithm"] = curve
             elif curve:
                 fields["algorithm"], fields["curve"] = "ECDH", curve
@@ -553,6 +615,8 @@ class FileAnalysis:
                     finding.unknown.pop(f, None)
         settle_unknowns(finding)
         self.findings[key] = finding
+        if not rule.each:
+            self.emitted[key] = (site, rule, qname, finding)
 
     def _update(
         self,

@@ -32,7 +32,17 @@ from typing import Any
 import yaml
 
 DATA = Path(__file__).parent / "rules"
-FIELDS = ("algorithm", "key_size", "key_bytes", "curve", "mode", "padding", "digest", "spec")
+FIELDS = (
+    "algorithm",
+    "key_size",
+    "key_bytes",
+    "curve",
+    "mode",
+    "padding",
+    "digest",
+    "spec",
+    "protocol",
+)
 FAMILIES = ("python", "jvm", "go", "c", "js")
 
 

@@ -85,6 +85,22 @@ class Frontend:
         """
         raise NotImplementedError
 
+    def enclosing_function(self, node: Node) -> str | None:
+        """The name of the function or method around ``node`` (as `FileFacts.functions`
+        keys it), or None at file level."""
+        parent = node.parent
+        while parent is not None:
+            if parent.type in self.function_types:
+                name = parent.child_by_field_name("name")
+                if name is None:  # C: the name sits in the declarator
+                    decl = parent.child_by_field_name("declarator")
+                    while decl is not None and decl.child_by_field_name("declarator") is not None:
+                        decl = decl.child_by_field_name("declarator")
+                    name = decl
+                return text(name) if name is not None else None
+            parent = parent.parent
+        return None
+
     # helpers shared by the front ends
     def scope_of(self, node: Node) -> int:
         parent = node.parent

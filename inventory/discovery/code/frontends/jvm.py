@@ -70,7 +70,14 @@ class JavaFrontend(Frontend):
                     self._walk(body, facts, f"{klass}.{name}" if klass else name)
             elif t in ("field_declaration", "constant_declaration", "local_variable_declaration"):
                 scope = self.scope_of(child)
+                declared = text(child.child_by_field_name("type")).split("<", 1)[0]
                 for decl in child.children_by_field_name("declarator"):
+                    if decl.child_by_field_name("name") is not None and declared:
+                        facts.add_def(
+                            f"{text(decl.child_by_field_name('name'))}#type",
+                            scope,
+                            child.child_by_field_name("type"),
+                        )  # type: ignore[arg-type]
                     name, value = (
                         decl.child_by_field_name("name"),
                         decl.child_by_field_name("value"),
@@ -152,6 +159,11 @@ class JavaFrontend(Frontend):
             return f"{value.name}.{name}", None
         if isinstance(value, Obj):
             return name, value
+        if obj.type == "identifier":  # a variable of a declared library type: its methods
+            declared = ev.facts.defs.get(f"{text(obj)}#type")
+            if declared:
+                klass = self.type_name(text(declared[-1][2]).split("<", 1)[0], ev)
+                return name, Obj(klass, site=(ev.facts.relpath, -1))
         return None, None
 
     def type_name(self, name: str, ev) -> str:

@@ -1,3 +1,6 @@
+# ruff: noqa
+# fmt: off
+# A labelled corpus file: each "expect:" comment names the findings its line must give.
 import hashlib
 import hmac
 import os
@@ -24,9 +27,7 @@ def doubled():
 
 
 def keys(size):
-    a = rsa.generate_private_key(
-        public_exponent=65537, key_size=RSA_BITS
-    )  # expect: RSA-1024 key_size=1024
+    a = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)  # expect: RSA-1024 key_size=1024
     b = rsa.generate_private_key(65537, doubled())  # expect: RSA-2048 key_size=2048
     c = ec.generate_private_key(ec.SECP384R1())  # expect: ECDSA-P384 curve=P-384
     d = x25519.X25519PrivateKey.generate()  # expect: X25519
@@ -39,21 +40,21 @@ def keys(size):
 
 
 def sign(key, data):
-    k = rsa.generate_private_key(
-        65537, 4096
-    )  # expect: RSA-4096 key_size=4096 padding=PSS digest=SHA-256
-    return k.sign(
-        data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
-    )
+    k = rsa.generate_private_key(65537, 4096)  # expect: RSA-4096 key_size=4096 padding=PSS digest=SHA-256
+    return k.sign(data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+
+
+def make_key(bits):
+    return rsa.generate_private_key(65537, bits)
+
+
+def wrapped():
+    return make_key(512)  # expect: RSA-512 key_size=512
 
 
 def ciphers():
-    c1 = Cipher(
-        algorithms.AES(os.urandom(32)), modes.CBC(os.urandom(16))
-    )  # expect: AES-256 key_size=256 mode=CBC
-    c2 = AESGCM(
-        AESGCM.generate_key(bit_length=128)
-    )  # expect: AES-128 key_size=128 mode=GCM; AES-128 key_size=128
+    c1 = Cipher(algorithms.AES(os.urandom(32)), modes.CBC(os.urandom(16)))  # expect: AES-256 key_size=256 mode=CBC
+    c2 = AESGCM(AESGCM.generate_key(bit_length=128))  # expect: AES-128 key_size=128 mode=GCM; AES-128 key_size=128
     c3 = AES.new(os.urandom(KEY_BYTES), AES.MODE_ECB)  # expect: AES-128 key_size=128 mode=ECB
     c4 = DES3.new(b"0123456789abcdef01234567", DES3.MODE_CBC)  # expect: 3DES mode=CBC
     c5 = ChaCha20Poly1305(os.urandom(32))  # expect: ChaCha20-Poly1305
@@ -67,9 +68,7 @@ def digests(data, key):
     m1 = hmac.new(key, data, hashlib.sha1)  # expect: HMAC-SHA1 digest=SHA-1
     m2 = hmac.new(key, data, "sha256")  # expect: HMAC-SHA256 digest=SHA-256
     d = hashes.Hash(hashes.SHA512())  # expect: SHA-512
-    kdf = PBKDF2HMAC(
-        algorithm=hashes.SHA1(), length=32, salt=key, iterations=1000
-    )  # expect: PBKDF2-HMAC-SHA1 digest=SHA-1
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA1(), length=32, salt=key, iterations=1000)  # expect: PBKDF2-HMAC-SHA1 digest=SHA-1
     return h1, h2, h3, m1, m2, d, kdf
 
 

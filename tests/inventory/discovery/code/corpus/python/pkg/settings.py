@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """Constants the scanned code imports: the scanner must follow them across files."""
 
 RSA_BITS = 1024
