@@ -333,7 +333,7 @@ def _source_seen(r: Any) -> list[Seen]:
     out: list[Seen] = []
     for key, group in sf.grouped(r.findings).items():
         first = group[0]
-        unknown = "; ".join(f"{k} unknown: {v}" for k, v in sorted(first.unknown.items()))
+        unknown = sf.unknown_note(group)
         out.append(
             Seen(
                 sf.usage_suffix(key),

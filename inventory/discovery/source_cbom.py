@@ -102,8 +102,7 @@ def source_cbom(result: SourceResult, org: str | None = None) -> str:
             "padding": first.padding,
             "library": first.library or None,
             "evidence": sf.evidence(group),
-            "notes": "; ".join(f"{k} unknown: {v}" for k, v in sorted(first.unknown.items()))
-            or None,
+            "notes": sf.unknown_note(group),
         }
         props = [
             {"name": f"pqcplan:usage:{k}", "value": str(v)}

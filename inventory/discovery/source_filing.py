@@ -91,6 +91,18 @@ def evidence(group: list[Finding], limit: int = 20) -> str:
     return text
 
 
+def unknown_note(group: list[Finding]) -> str | None:
+    """What the code leaves unstated, over every occurrence: 'key size unknown: size; not
+    stated in the code'."""
+    seen: dict[str, list[str]] = {}
+    for f in group:
+        for name, why in f.unknown.items():
+            if why not in seen.setdefault(name, []):
+                seen[name].append(why)
+    parts = [f"{k.replace('_', ' ')} unknown: {'; '.join(v)}" for k, v in sorted(seen.items())]
+    return ". ".join(parts) or None
+
+
 def occurrences(group: list[Finding]) -> list[dict[str, Any]]:
     return [
         {"location": f.path, "line": f.line, "offset": f.column, "additionalContext": f.api}
@@ -107,6 +119,7 @@ __all__ = [
     "catalog_name",
     "evidence",
     "function_of",
+    "unknown_note",
     "group_key",
     "grouped",
     "occurrences",
