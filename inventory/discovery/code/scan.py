@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
@@ -192,7 +193,7 @@ def scan_code(
         findings[rel] = found
         deps_of[rel] = used
         if error:
-            _skip(result, "parser error", rel)
+            _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
     new_cache = {
         rel: {
             "sha": result.hashes[rel],
@@ -230,15 +231,29 @@ def _run(root: Path, languages: dict[str, str], rels: list[str], workers: int | 
         return
     size = max(1, min(200, total // (workers * 8) or 1))
     chunks = [rels[i : i + size] for i in range(0, total, size)]
-    done = 0
-    with ProcessPoolExecutor(
+    done: set[str] = set()
+    try:
+        with _pool(workers, root, languages) as pool:
+            for batch in pool.map(_analyze_many, chunks):
+                yield from batch
+                done.update(rel for rel, *_ in batch)
+                if progress is not None:
+                    progress(len(done) / total, batch[-1][0] if batch else "")
+    except BrokenProcessPool:
+        # A worker died (a parser crash on some file): the files not yet done are parsed
+        # one per task, so only the file that kills its worker is lost, and counted.
+        for rel in [r for r in rels if r not in done]:
+            try:
+                with _pool(1, root, languages) as pool:
+                    yield from pool.submit(_analyze_many, [rel]).result()
+            except BrokenProcessPool:
+                yield rel, [], [], "parser crash"
+
+
+def _pool(workers: int, root: Path, languages: dict[str, str]) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context("forkserver"),
         initializer=_init_worker,
         initargs=(str(root), languages),
-    ) as pool:
-        for batch in pool.map(_analyze_many, chunks):
-            yield from batch
-            done += len(batch)
-            if progress is not None:
-                progress(done / total, batch[-1][0] if batch else "")
+    )
