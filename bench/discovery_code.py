@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -166,6 +167,9 @@ def main() -> None:
     )
     print(f"  CBOM components: {len(components)}; load average {os.getloadavg()[0]:.2f}")
     again, out = run(common, env)
+    help_wall, _ = run(["scan", "code", "--help"], env)
+    print(f"  of which starting the CLI: `pqcplan scan code --help` takes {help_wall:.1f} s wall, "
+          f"{CPU[0]:.1f} s CPU")
     print(
         f"unchanged re-scan (content hashes): {again:.1f} s wall ({first / again:.1f}x faster); "
         f"load average {os.getloadavg()[0]:.2f}"

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 DATA = Path(__file__).parent / "rules"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x faster
 FIELDS = (
     "algorithm",
     "key_size",
@@ -258,7 +259,7 @@ def ruleset(family: str) -> RuleSet:
         raise RulesError(f"no rules for {family!r}")
     docs = []
     for path in sorted(DATA.glob(f"{family}*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         doc["file"] = path.name
         docs.append(doc)
     return build(family, docs)

@@ -157,9 +157,12 @@ def scan_code(
     todo: list[str] = []
     findings: dict[str, list[dict[str, Any]]] = {}
     deps_of: dict[str, list[str]] = {}
+    base = str(root) + os.sep
+    plain: dict[str, str] = {}  # files the quick filter let go: rel -> sha (cached as such)
     for rel, lang in languages.items():
         try:
-            data = (root / rel).read_bytes()
+            with open(base + rel, "rb") as handle:
+                data = handle.read()
         except OSError:
             _skip(result, "unreadable", rel)
             continue
@@ -170,11 +173,17 @@ def scan_code(
         sha = hashlib.sha256(data).hexdigest()
         result.hashes[rel] = sha
         result.lines += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-        if quick_filter(family_of(lang)).search(data) is None:
+        entry = cached.get(rel)
+        if entry is not None and entry["sha"] == sha and entry.get("plain"):
+            plain[rel] = sha  # unchanged and named no crypto module last time
+            continue
+        changed = entry is None or entry["sha"] != sha
+        if changed and quick_filter(family_of(lang)).search(data) is None:
+            plain[rel] = sha
             continue
         findings[rel] = []
         todo.append(rel)
-    hits = []
+    misses = []
     for rel in todo:
         entry = cached.get(rel)
         if (
@@ -184,9 +193,9 @@ def scan_code(
         ):
             findings[rel] = entry["findings"]
             deps_of[rel] = list(entry["deps"])
-            hits.append(rel)
-    result.cached = len(hits)
-    misses = [rel for rel in todo if rel not in set(hits)]
+            result.cached += 1
+        else:
+            misses.append(rel)
     result.parsed = len(misses)
     analyzable = {rel: lang for rel, lang in languages.items() if rel in result.hashes}
     for rel, found, used, error in _run(root, analyzable, misses, workers, progress):
@@ -194,7 +203,7 @@ def scan_code(
         deps_of[rel] = used
         if error:
             _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
-    new_cache = {
+    new_cache: dict[str, Any] = {
         rel: {
             "sha": result.hashes[rel],
             "deps": {d: result.hashes[d] for d in deps_of.get(rel, []) if d in result.hashes},
@@ -202,6 +211,7 @@ def scan_code(
         }
         for rel in todo
     }
+    new_cache.update({rel: {"sha": sha, "plain": True} for rel, sha in plain.items()})
     if use_cache:
         _save_cache(cache_file(root), new_cache)
     for rel in sorted(findings):

@@ -150,4 +150,5 @@ class StackCatalog:
 
 @cache
 def stack_catalog(path: str | None = None) -> StackCatalog:
-    return StackCatalog(yaml.safe_load(Path(path or DATA).read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
+    return StackCatalog(yaml.load(Path(path or DATA).read_text(encoding="utf-8"), Loader=loader))
