@@ -169,14 +169,14 @@ def main() -> None:
     first_cpu = CPU[0]
     components = json.loads(cbom.read_text())["components"]
     print(
-        f"first scan (CLI, CBOM, no database): {first:.1f} s wall, {first_cpu:.1f} s CPU, "
+        f"first scan (CLI, CBOM, no database): {first:.1f} s wall, {first_cpu:.1f} s CPU (CLI process), "
         f"{made['lines'] / first:,.0f} lines/s; {out.splitlines()[0] if out else ''}"
     )
     print(f"  CBOM components: {len(components)}; load average {os.getloadavg()[0]:.2f}")
     again, out = run(common, env)
     again_cpu = CPU[0]
     print(
-        f"unchanged re-scan (content hashes): {again:.1f} s wall, {again_cpu:.1f} s CPU "
+        f"unchanged re-scan (content hashes): {again:.1f} s wall, {again_cpu:.1f} s CPU (CLI process) "
         f"({first / again:.1f}x faster); load average {os.getloadavg()[0]:.2f}"
     )
     help_wall, _ = run(["scan", "code", "--help"], env)
