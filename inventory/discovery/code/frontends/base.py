@@ -14,7 +14,7 @@ from typing import Any
 
 from tree_sitter import Node
 
-from inventory.discovery.code.values import Unknown, Value
+from inventory.discovery.code.values import Int, Obj, Ref, Str, Unknown, Value
 
 
 @dataclass
@@ -143,3 +143,34 @@ def parse_int(raw: str) -> int | None:
 def unknown(node: Node | None) -> Unknown:
     shown = text(node)
     return Unknown(shown if len(shown) <= 80 else shown[:77] + "...")
+
+
+def member_callee(receiver: Value, member: str) -> tuple[str | None, Value | None]:
+    """What ``receiver.member(...)`` calls: a qualified name when the receiver is a module or
+    class (a Ref), the method of an object a call returned (an Obj), else nothing known."""
+    if isinstance(receiver, Ref):
+        return f"{receiver.name}.{member}", None
+    if isinstance(receiver, Obj):
+        return member, receiver
+    return None, None
+
+
+def binary(op: str, left: Value, right: Value, node: Node) -> Value:
+    if op == "+" and isinstance(left, Str) and isinstance(right, Str | Int):
+        return Str(left.value + str(right.value))
+    if op == "+" and isinstance(left, Int) and isinstance(right, Str):
+        return Str(str(left.value) + right.value)
+    if isinstance(left, Int) and isinstance(right, Int):
+        ops = {
+            "+": lambda a, b: a + b,
+            "-": lambda a, b: a - b,
+            "*": lambda a, b: a * b,
+            "/": lambda a, b: a // b if b else None,
+            "//": lambda a, b: a // b if b else None,
+            "<<": lambda a, b: a << b if 0 <= b < 64 else None,
+        }
+        fn = ops.get(op)
+        result = fn(left.value, right.value) if fn else None
+        if result is not None:
+            return Int(result)
+    return unknown(node)

@@ -12,12 +12,12 @@ from inventory.discovery.code.frontends.base import (
     Frontend,
     Function,
     Site,
+    binary,
     captured,
     parse_int,
     text,
     unknown,
 )
-from inventory.discovery.code.frontends.jvm import binary
 from inventory.discovery.code.values import Int, Obj, Ref, Str, Unknown, Value
 
 

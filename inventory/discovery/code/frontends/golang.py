@@ -12,12 +12,13 @@ from inventory.discovery.code.frontends.base import (
     Frontend,
     Function,
     Site,
+    binary,
     captured,
+    member_callee,
     parse_int,
     text,
     unknown,
 )
-from inventory.discovery.code.frontends.jvm import binary
 from inventory.discovery.code.values import Dict, Int, Obj, Ref, Seq, Str, Value
 
 
@@ -152,12 +153,7 @@ class GoFrontend(Frontend):
         if fn.type == "selector_expression":
             operand = fn.child_by_field_name("operand")
             name = text(fn.child_by_field_name("field"))
-            value = ev.value(operand)
-            if isinstance(value, Ref):
-                return f"{value.name}.{name}", None
-            if isinstance(value, Obj):
-                return name, value
-            return None, None
+            return member_callee(ev.value(operand), name)
         if fn.type == "identifier":
             return text(fn), None
         return None, None

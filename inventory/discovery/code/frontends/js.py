@@ -12,13 +12,14 @@ from inventory.discovery.code.frontends.base import (
     Frontend,
     Function,
     Site,
+    binary,
     captured,
+    member_callee,
     parse_int,
     text,
     unknown,
 )
-from inventory.discovery.code.frontends.jvm import binary
-from inventory.discovery.code.values import Dict, Int, Obj, Ref, Seq, Str, Unknown, Value
+from inventory.discovery.code.values import Dict, Int, Ref, Seq, Str, Unknown, Value
 
 GLOBALS = {"crypto": "crypto", "window": "window", "globalThis": "globalThis", "self": "self"}
 
@@ -145,11 +146,7 @@ class JsFrontend(Frontend):
             return None, None
         if fn.type == "member_expression":
             obj = ev.value(fn.child_by_field_name("object"))
-            prop = text(fn.child_by_field_name("property"))
-            if isinstance(obj, Ref):
-                return f"{obj.name}.{prop}", None
-            if isinstance(obj, Obj):
-                return prop, obj
+            return member_callee(obj, text(fn.child_by_field_name("property")))
         return None, None
 
     def evaluate(self, node: Node, ev) -> Value:

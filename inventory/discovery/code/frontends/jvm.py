@@ -12,7 +12,9 @@ from inventory.discovery.code.frontends.base import (
     Frontend,
     Function,
     Site,
+    binary,
     captured,
+    member_callee,
     parse_int,
     text,
     unknown,
@@ -155,10 +157,8 @@ class JavaFrontend(Frontend):
                 return ev.facts.imports[name], None
             return name, None
         value = ev.value(obj)
-        if isinstance(value, Ref):
-            return f"{value.name}.{name}", None
-        if isinstance(value, Obj):
-            return name, value
+        if isinstance(value, Ref | Obj):
+            return member_callee(value, name)
         if obj.type == "identifier":  # a variable of a declared library type: its methods
             declared = ev.facts.defs.get(f"{text(obj)}#type")
             if declared:
@@ -267,26 +267,6 @@ class JavaFrontend(Frontend):
             if isinstance(inner, Int) and text(node.child_by_field_name("operator")) == "-":
                 return Int(-inner.value)
         return unknown(node)
-
-
-def binary(op: str, left: Value, right: Value, node: Node) -> Value:
-    if op == "+" and isinstance(left, Str) and isinstance(right, Str | Int):
-        return Str(left.value + str(right.value))
-    if op == "+" and isinstance(left, Int) and isinstance(right, Str):
-        return Str(str(left.value) + right.value)
-    if isinstance(left, Int) and isinstance(right, Int):
-        ops = {
-            "+": lambda a, b: a + b,
-            "-": lambda a, b: a - b,
-            "*": lambda a, b: a * b,
-            "/": lambda a, b: a // b if b else None,
-            "<<": lambda a, b: a << b if 0 <= b < 64 else None,
-        }
-        fn = ops.get(op)
-        result = fn(left.value, right.value) if fn else None
-        if result is not None:
-            return Int(result)
-    return unknown(node)
 
 
 class KotlinFrontend(JavaFrontend):
@@ -431,10 +411,8 @@ class KotlinFrontend(JavaFrontend):
             obj_node = fn.named_children[0]
             name = text(fn.named_children[-1]).lstrip(".?")
             value = ev.value(obj_node)
-            if isinstance(value, Ref):
-                return f"{value.name}.{name}", None
-            if isinstance(value, Obj):
-                return name, value
+            if isinstance(value, Ref | Obj):
+                return member_callee(value, name)
             if (
                 isinstance(value, Unknown)
                 and obj_node.type in ("identifier", "simple_identifier")

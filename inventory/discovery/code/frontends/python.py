@@ -13,12 +13,14 @@ from inventory.discovery.code.frontends.base import (
     Frontend,
     Function,
     Site,
+    binary,
     captured,
+    member_callee,
     parse_int,
     text,
     unknown,
 )
-from inventory.discovery.code.values import Bytes, Dict, Int, Obj, Ref, Seq, Str, Unknown, Value
+from inventory.discovery.code.values import Bytes, Dict, Int, Ref, Seq, Str, Unknown, Value
 
 
 class PythonFrontend(Frontend):
@@ -190,11 +192,7 @@ class PythonFrontend(Frontend):
             ), None
         if fn.type == "attribute":
             obj = ev.value(fn.child_by_field_name("object"))
-            attr = text(fn.child_by_field_name("attribute"))
-            if isinstance(obj, Ref):
-                return f"{obj.name}.{attr}", None
-            if isinstance(obj, Obj):
-                return attr, obj
+            return member_callee(obj, text(fn.child_by_field_name("attribute")))
         return None, None
 
     # ---------------------------------------------------------------- values
@@ -258,7 +256,7 @@ class PythonFrontend(Frontend):
             left = ev.value(node.child_by_field_name("left"))
             right = ev.value(node.child_by_field_name("right"))
             op = text(node.child_by_field_name("operator"))
-            return _binary(op, left, right, node)
+            return binary(op, left, right, node)
         if t == "parenthesized_expression" and node.named_children:
             return ev.value(node.named_children[0])
         if t in ("list", "tuple"):
@@ -276,26 +274,6 @@ class PythonFrontend(Frontend):
             if isinstance(inner, Int) and text(node.child_by_field_name("operator")) == "-":
                 return Int(-inner.value)
         return unknown(node)
-
-
-def _binary(op: str, left: Value, right: Value, node: Node) -> Value:
-    if op == "+" and isinstance(left, Str) and isinstance(right, Str):
-        return Str(left.value + right.value)
-    if isinstance(left, Int) and isinstance(right, Int):
-        try:
-            result = {
-                "+": left.value + right.value,
-                "-": left.value - right.value,
-                "*": left.value * right.value,
-                "//": left.value // right.value if right.value else None,
-                "/": left.value // right.value if right.value else None,
-                "<<": left.value << right.value if 0 <= right.value < 64 else None,
-            }.get(op)
-        except (OverflowError, ValueError):
-            result = None
-        if result is not None:
-            return Int(result)
-    return unknown(node)
 
 
 # -------------------------------------------------------------------- across files
