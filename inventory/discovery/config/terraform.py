@@ -186,21 +186,18 @@ def _unknown_or(
     return out
 
 
+# AWS SYMMETRIC_DEFAULT and Google GOOGLE_SYMMETRIC_ENCRYPTION: AES-256 in GCM (their docs)
+_CLOUD_AES256_GCM = (
+    "key",
+    "AES",
+    {"key_size": 256, "mode": "GCM", "primitive": "symmetric", "function": "data_at_rest"},
+)
+
+
 def _aws_key_spec(v: str) -> list[tuple]:
     up = v.upper()
     if up == "SYMMETRIC_DEFAULT":
-        return [
-            (
-                "key",
-                "AES",
-                {
-                    "key_size": 256,
-                    "mode": "GCM",
-                    "primitive": "symmetric",
-                    "function": "data_at_rest",
-                },
-            )
-        ]
+        return [_CLOUD_AES256_GCM]
     m = re.fullmatch(r"RSA_(\d+)", up)
     if m:
         return [("key", "RSA", {"key_size": int(m.group(1))})]
@@ -240,18 +237,7 @@ def _aws_elb_policy(v: str) -> list[tuple]:
 def _gcp_algorithm(v: str) -> list[tuple]:
     up = v.upper()
     if up == "GOOGLE_SYMMETRIC_ENCRYPTION":
-        return [
-            (
-                "key",
-                "AES",
-                {
-                    "key_size": 256,
-                    "mode": "GCM",
-                    "primitive": "symmetric",
-                    "function": "data_at_rest",
-                },
-            )
-        ]
+        return [_CLOUD_AES256_GCM]
     m = re.fullmatch(r"EC_SIGN_(P\d+|SECP256K1)_(SHA\d+)", up)
     if m:
         return [
