@@ -31,6 +31,8 @@ from core.choices import Sector, Tier
 from core.errors import InputError
 
 if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
+    from sqlalchemy.orm import Session
+
     from migration.compare import Judgement
     from migration.profiles.schema import Profile
     from migration.scheduler import PlanInput
@@ -158,6 +160,8 @@ def load_file(
 def _occurrences(payload: bytes, session: Session) -> dict[int, list[tuple[str, int, int | None]]]:
     """Source locations of each usage whose CBOM component lists `evidence.occurrences`
     (ours and CBOMkit's): SARIF then points at the source lines, not at the CBOM."""
+    from sqlalchemy import select
+
     from inventory.models import CryptoUsage
 
     try:

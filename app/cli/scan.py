@@ -22,7 +22,8 @@ from app.cli.scan_code import register as register_code_scan
 from core.errors import InputError
 
 scan_app = typer.Typer(
-    help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True
+    help="Discover cryptography on live endpoints, in key stores and in source trees.",
+    no_args_is_help=True,
 )
 scope_app = typer.Typer(
     help="The networks and directories an organization may scan.", no_args_is_help=True
