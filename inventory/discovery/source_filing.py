@@ -119,11 +119,11 @@ __all__ = [
     "catalog_name",
     "evidence",
     "function_of",
-    "unknown_note",
     "group_key",
     "grouped",
     "occurrences",
     "parameters",
     "primitive_of",
+    "unknown_note",
     "usage_suffix",
 ]
