@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app import defaults
+
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "pqcplan"
 
 
@@ -18,7 +20,9 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_DATA_DIR / 'pqcplan.sqlite3'}",
         description="SQLAlchemy URL; SQLite file by default, any postgresql+psycopg:// URL works.",
     )
-    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest import upload.")
+    max_upload_bytes: int = Field(
+        default=defaults.MAX_UPLOAD_BYTES, description="Largest import upload."
+    )
     max_json_bytes: int = Field(
         default=2 * 1024 * 1024, description="Largest body of any other request."
     )

@@ -21,6 +21,7 @@ from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.bulk import copy_rows
+from core.gc_pause import paused_gc
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound
@@ -37,9 +38,9 @@ from migration.profiles import (
     profile_to_dict,
 )
 from migration.risk import RiskPart, RiskScore
-from migration.scheduler import PlanResult, paused_gc, plan
 
 if TYPE_CHECKING:
+    from migration.scheduler import PlanResult
     from migration.timeline import CellCounts
 
 # --- profiles ----------------------------------------------------------------------
@@ -219,6 +220,8 @@ def _generate(
     created_by: str | None,
     timings: dict[str, float] | None,
 ) -> PlanVersion:
+    from migration.scheduler import plan  # networkx: only planning needs it, not judging
+
     clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
     inputs = load_inventory(session, organization_id)
