@@ -26,7 +26,7 @@ from core.db import engine_for
 from core.db import session_factory as sessions_for
 from core.models import Organization
 from inventory.exchange.csv_io import COLUMNS, import_csv
-from migration import report, service
+from migration import report, scheduler, service
 from migration.inputs import PlanParams
 from migration.models import TaskStatus
 
@@ -85,7 +85,7 @@ def test_stored_tasks_equal_the_plan(session_factory: sessionmaker[Session]) -> 
     org_id = make_org(session_factory)
     with session_factory.begin() as s:
         version = service.generate(s, org_id, "kr-2035", PARAMS)
-        expected = service.plan(
+        expected = scheduler.plan(
             service.resolve_profile(s, org_id, "kr-2035"),
             service.load_inventory(s, org_id),
             PARAMS,
