@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from migration import report, service
 from migration.models import PlanTask, PlanVersion
+from migration.progress import fold_progress
 
 BATCH = 2000  # rows fetched at a time
 _LISTS = ("alternatives", "flags", "reasons", "blocking_chain")
@@ -97,7 +98,7 @@ _GROUP = (PlanTask.phase, PlanTask.sector, PlanTask.status, PlanTask.wave, PlanT
 def _progress_and_waves(
     session: Session, version_id: int
 ) -> tuple[dict[str, Any], report.WaveTotals]:
-    """`service.progress` and `report.WaveTotals` of every task, counted by the database,
+    """`progress.progress` and `report.WaveTotals` of every task, counted by the database,
     each group visited in the order of its first task (the order dicts are filled in)."""
     groups = session.execute(
         select(
@@ -125,7 +126,7 @@ def _progress_and_waves(
         .distinct()
     )
     waves.deadline_years = {day.isoformat()[:4] for day in deadlines}
-    progress = service._progress(
+    progress = fold_progress(
         (phase, sector, str(status), int(n), int(effort))
         for phase, sector, status, _, _, n, effort, _ in groups
     )

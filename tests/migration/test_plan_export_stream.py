@@ -16,13 +16,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from migration import export, report, service
+from migration import progress as plan_progress
 from migration.models import PlanTask, PlanVersion, TaskStatus
 from tests.migration.test_plan_store_bulk import PARAMS, make_org
 
 
 def _reference(session: Session, version: PlanVersion, fmt: str) -> str:
     tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
-    return report.render(fmt, version.summary, tasks, service.progress(tasks))
+    return report.render(fmt, version.summary, tasks, plan_progress.progress(tasks))
 
 
 @pytest.fixture
