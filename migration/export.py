@@ -36,60 +36,78 @@ def export_chunks(session: Session, version: PlanVersion, fmt: str) -> Iterator[
         raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(report.FORMATS)}")
     summary = version.summary
     if fmt == "csv":
-        yield from report.csv_chunks(_tasks(session, version))
+        yield from report.csv_chunks(_tasks(session, version, report.CSV_FIELDS))
         return
     progress, waves = _progress_and_waves(session, version.id)
     if fmt == "md":
-        yield from report.markdown_chunks(summary, _tasks(session, version), progress)
+        tasks = _tasks(session, version, report.MARKDOWN_FIELDS)
+        yield from report.markdown_chunks(summary, tasks, progress)
     elif fmt == "html":
-        yield from report.html_chunks(summary, _tasks(session, version), progress, waves)
+        tasks = _tasks(session, version, report.HTML_FIELDS)
+        yield from report.html_chunks(summary, tasks, progress, waves)
     else:
         yield from _json_chunks(session, version, summary, progress)
 
 
-def _columns() -> list[Any]:
-    """TASK_FIELDS, with JSON columns as their stored text (decoded only when needed)."""
-    out = []
-    for name in service.TASK_FIELDS:
-        column = getattr(PlanTask, name)
-        out.append(cast(column, Text) if name in (*_LISTS, "risk") else column)
-    return out
-
-
 def _rows(session: Session, version_id: int, *columns: Any) -> Iterator[Any]:
+    """The columns of a version's tasks in plan order, fetched `BATCH` rows at a time
+    (Core rows: no ORM bookkeeping per row)."""
     stmt = (
         select(*columns)
         .where(PlanTask.version_id == version_id)
         .order_by(PlanTask.position)
         .execution_options(yield_per=BATCH)
     )
-    yield from session.execute(stmt)
+    yield from session.connection().execute(stmt)
+
+
+class _Memo(dict[Any, Any]):
+    """A conversion done once per distinct stored value (lists, dates and risks repeat
+    across thousands of tasks); the results are shared, and no renderer changes them."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.convert(key)
+        return value
 
 
 def _list(text: str | None) -> list[Any]:
     return [] if text is None or text == "[]" else json.loads(text)
 
 
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _tasks(
-    session: Session, version: PlanVersion, **overrides: Callable[[Any], Any]
+    session: Session,
+    version: PlanVersion,
+    fields: tuple[str, ...] = service.TASK_FIELDS,
+    **overrides: Callable[[Any], Any],
 ) -> Iterator[dict[str, Any]]:
-    """Each task as `service.task_dict` gives it, in plan order; `overrides` name a
-    function for a field's stored value instead (JSON columns come as their text)."""
+    """Each task as `service.task_dict` gives it (only `fields`), in plan order; `overrides`
+    name a function for a field's stored value instead (JSON columns come as their text)."""
     parts = version.risk_parts
 
     def risk(text: str) -> Any:
         return service.shown_risk(json.loads(text), parts)
 
-    convert: dict[str, Callable[[Any], Any]] = {name: _list for name in _LISTS}
-    convert |= {name: _iso for name in ("wave_start", "wave_end", "deadline")}
+    lists, dates = _Memo(_list), _Memo(_iso)
+    convert: dict[str, Callable[[Any], Any]] = {name: lists.__getitem__ for name in _LISTS}
+    convert |= {name: dates.__getitem__ for name in ("wave_start", "wave_end", "deadline")}
     convert |= {"risk": risk, "status": str} | overrides
-    steps = [(i, name, convert.get(name)) for i, name in enumerate(service.TASK_FIELDS)]
-    for row in _rows(session, version.id, *_columns()):
+    columns = [
+        cast(getattr(PlanTask, name), Text)
+        if name in (*_LISTS, "risk")
+        else getattr(PlanTask, name)
+        for name in fields
+    ]
+    steps = [(i, name, convert.get(name)) for i, name in enumerate(fields)]
+    for row in _rows(session, version.id, *columns):
         yield {name: row[i] if fn is None else fn(row[i]) for i, name, fn in steps}
-
-
-def _iso(day: Any) -> str | None:
-    return day.isoformat() if day else None
 
 
 _GROUP = (PlanTask.phase, PlanTask.sector, PlanTask.status, PlanTask.wave, PlanTask.wave_label)
@@ -143,10 +161,10 @@ def _json_chunks(
         if text not in reasons:
             reasons[text] = [sentences.ref(str(r)) for r in _list(text)]
     if version.risk_parts is not None:
-        parts, risk = version.risk_parts, json.loads  # already indexes, numbered as here
+        parts, risk = version.risk_parts, _Memo(json.loads).__getitem__  # numbered as here
     else:  # stored before migration 0012, parts in full: number them as the export does
         parts, risk = _numbered_parts(session, version.id)
-    tasks = _tasks(session, version, risk=risk, reasons=reasons.__getitem__)
+    tasks = _tasks(session, version, risk=risk, reasons=reasons.__getitem__)  # every field
     lines = (report.json_line(task) for task in tasks)
     yield from report.json_chunks(summary, {"progress": progress}, parts, sentences.values, lines)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +40,33 @@ CSV_FIELDS = (
     "blocking_chain",
     "key",
 )
+#: the task fields the Markdown and HTML exports read (a stored version's are read alone)
+MARKDOWN_FIELDS = (
+    "wave_label",
+    "phase",
+    "asset_name",
+    "algorithm",
+    "use",
+    "target",
+    "deadline",
+    "score",
+    "status",
+    "flags",
+    "blocking_chain",
+)
+HTML_FIELDS = (
+    "wave_label",
+    "phase",
+    "asset_name",
+    "algorithm",
+    "use",
+    "target",
+    "deadline",
+    "score",
+    "status",
+    "flags",
+    "reasons",
+)
 FORMATS = ("csv", "json", "md", "html")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -67,10 +93,12 @@ def csv_chunks(tasks: Iterable[dict[str, Any]]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
+    cell = _TextCells(lambda value: guard_cell(_cell(value)))
     for n, task in enumerate(tasks, start=1):
-        row = dict(task)
-        row.setdefault("status", "planned")
-        writer.writerow([guard_cell(_cell(row.get(f))) for f in CSV_FIELDS])
+        cells = [
+            cell(task.get(name, "planned" if name == "status" else None)) for name in CSV_FIELDS
+        ]
+        writer.writerow(cells)
         if n % CHUNK_ROWS == 0:
             yield _drain(out)
     yield _drain(out)
@@ -175,7 +203,7 @@ def read_json(text: str) -> dict[str, Any]:
     return doc
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
 
 
 def md_escape(text: Any) -> str:
@@ -186,10 +214,28 @@ def md_escape(text: Any) -> str:
     '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\* \\\\[b\\\\](c) \\\\| d'
     """
     flat = " ".join(_cell(text).splitlines())
-    return _MD_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+    return escape(flat, quote=False).translate(_MD_SPECIAL)
 
 
 _md = md_escape
+
+
+class _TextCells:
+    """One renderer's cells of texts, made once per distinct text (most repeat: phase,
+    target, status...), remembering at most `limit` of them."""
+
+    def __init__(self, make: Any, limit: int = 50_000) -> None:
+        self.make, self.limit, self.done = make, limit, {}
+
+    def __call__(self, value: Any) -> str:
+        if value.__class__ is not str:
+            return self.make(value)
+        cell = self.done.get(value)
+        if cell is None:
+            cell = self.make(value)
+            if len(self.done) < self.limit:
+                self.done[value] = cell
+        return cell
 
 
 def to_markdown(
@@ -233,11 +279,12 @@ def markdown_chunks(
         "| --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |",
     ]
     at_risk: list[str] = []  # the closing section, kept as its lines (few tasks have a chain)
+    md = _TextCells(md_escape)
     for t in tasks:
         lines.append(
             "| "
             + " | ".join(
-                _md(x)
+                md(x)
                 for x in (
                     t.get("wave_label"),
                     t.get("phase"),
@@ -366,18 +413,7 @@ def to_html(
     return "".join(html_chunks(summary, tasks, progress, WaveTotals.of(tasks)))
 
 
-_HTML_CELLS = (
-    "wave_label",
-    "phase",
-    "asset_name",
-    "algorithm",
-    "use",
-    "target",
-    "deadline",
-    "score",
-    "status",
-    "flags",
-)
+_HTML_CELLS = HTML_FIELDS[:-1]  # and the reasons, by index
 
 
 def html_chunks(
@@ -418,11 +454,12 @@ def html_chunks(
     )
     reasons = Texts()  # each distinct sentence once; a row lists its sentences' indexes
     rows: list[str] = []
+    td = _TextCells(lambda value: escape(_cell(value)))
     for t in tasks:
         refs = " ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))
         rows.append(
             "<tr>"
-            + "".join(f"<td>{escape(_cell(t.get(f)))}</td>" for f in _HTML_CELLS)
+            + "".join(f"<td>{td(t.get(f))}</td>" for f in _HTML_CELLS)
             + f'<td data-r="{refs}">why</td></tr>'
         )
         if len(rows) == CHUNK_ROWS:
