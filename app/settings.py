@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app import defaults
+
+if TYPE_CHECKING:
+    from core.jobs import JobTimings
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "pqcplan"
 
@@ -44,6 +48,42 @@ class Settings(BaseSettings):
     auth_failure_window_seconds: float = Field(
         default=60.0, gt=0, description="The window of auth_failure_limit; then 429 + Retry-After."
     )
+
+    job_heartbeat_seconds: float = Field(
+        default=2.0, gt=0, description="How often a job runner says it is alive."
+    )
+    job_stalled_after_seconds: float = Field(
+        default=8.0, gt=0, description="A worker silent this long has its attempt retried."
+    )
+    job_orphaned_after_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="An embedded runner on another machine silent this long has its jobs "
+        "failed (one on this machine is checked directly).",
+    )
+    job_reap_every_seconds: float = Field(
+        default=3.0, gt=0, description="How often runners look for stalled attempts."
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Attempts of a job whose worker died."
+    )
+    job_busy_patience_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a job waits out a busy database (with backoff) before failing.",
+    )
+
+    def job_timings(self) -> JobTimings:
+        from core.jobs import JobTimings
+
+        return JobTimings(
+            busy_patience_s=self.job_busy_patience_seconds,
+            heartbeat_s=self.job_heartbeat_seconds,
+            stalled_after_s=self.job_stalled_after_seconds,
+            orphaned_after_s=self.job_orphaned_after_seconds,
+            reap_every_s=self.job_reap_every_seconds,
+            max_attempts=self.job_max_attempts,
+        )
 
 
 @lru_cache

@@ -38,6 +38,7 @@ from core.apikeys import ensure_bootstrap_admin
 from core.db import session_factory
 from core.job_queue import QueueBackend, in_api_worker, is_scaled
 from core.jobs import JobBackend, JobRunner
+from core.jobs import configure as configure_jobs
 from testbed.conformance.quotas import VendorLimits
 
 API_DESCRIPTION = """
@@ -50,6 +51,7 @@ Every inventory row belongs to an organization; another organization's row answe
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_jobs(settings.job_timings())
     sessions = session_factory(settings.database_url)
     if settings.bootstrap_admin_key:
         _bootstrap_admin(sessions, settings.bootstrap_admin_key)

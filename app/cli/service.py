@@ -125,6 +125,7 @@ def worker(
     from core import schema
     from core.errors import InputError
     from core.job_queue import QUEUES, is_scaled, run_worker
+    from core.jobs import configure as configure_jobs
 
     url = get_settings().database_url
     with user_errors():
@@ -137,4 +138,5 @@ def worker(
         if bad:
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
+    configure_jobs(get_settings().job_timings())
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
