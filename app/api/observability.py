@@ -34,11 +34,12 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.schemas.meta import READINESS
+from core.db import READ_ONLY
 from core.models import Job, JobStatus
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -176,21 +177,17 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
     @app.get("/readyz", tags=["meta"], responses=READINESS)
     def readyz() -> Response:
         """Ready when the database answers and its schema is at the newest migration."""
-        from alembic.script import ScriptDirectory
+        from core.schema import not_at_head
 
-        from core.schema import alembic_config
-
-        head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
         try:
-            with sessions() as session:
-                session.execute(text("SELECT 1"))
-                current = session.scalar(text("SELECT version_num FROM alembic_version"))
+            with sessions(execution_options=READ_ONLY) as session:
+                current = schema_revision(session)
         except Exception as exc:
             body = {"status": "unavailable", "reason": f"database: {type(exc).__name__}"}
             return JSONResponse(body, status_code=503)
-        if current != head:
-            body = {"status": "unavailable", "reason": f"schema at {current}, code at {head}"}
-            return JSONResponse(body, status_code=503)
+        problem = not_at_head(current)
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
         return JSONResponse({"status": "ready", "schema": current})
 
     @app.get("/metrics", tags=["meta"], include_in_schema=False)
@@ -203,3 +200,10 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
         scratch = CollectorRegistry()
         scratch.register(jobs)  # type: ignore[arg-type]
         return Response(body + generate_latest(scratch), media_type=CONTENT_TYPE_LATEST)
+
+
+def schema_revision(session: Session) -> str | None:
+    """The database's Alembic revision; None for a database never upgraded."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()

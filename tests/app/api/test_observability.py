@@ -24,8 +24,25 @@ def test_readyz_checks_database_and_schema(api):
     with api.sessions.begin() as session:
         session.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     behind = api.client.get("/readyz")
-    assert behind.status_code == 503 and "schema at 0009" in behind.json()["reason"]
+    assert behind.status_code == 503 and "schema not at head (at 0009" in behind.json()["reason"]
     assert api.client.get("/healthz").status_code == 200  # alive, just not ready
+
+
+def test_an_app_on_a_database_never_upgraded_starts_and_says_what_to_run(tmp_path, caplog):
+    from fastapi.testclient import TestClient
+
+    from app.api.main import create_app
+    from app.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'never-upgraded.sqlite3'}"
+    with caplog.at_level(logging.ERROR, logger="app.api.main"):
+        app = create_app(Settings(database_url=url, bootstrap_admin_key="k" * 40))
+        with TestClient(app) as client:  # lifespan runs: job recovery must not crash
+            assert client.get("/healthz").json() == {"status": "ok"}
+            ready = client.get("/readyz")
+    said = "schema not at head (empty database): run pqcplan db upgrade"
+    assert ready.status_code == 503 and ready.json()["reason"] == said
+    assert any(said in r.getMessage() for r in caplog.records)
 
 
 def test_metrics_report_latency_and_jobs(api):
