@@ -14,7 +14,12 @@ from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.body_size import BodySizeLimit
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
-from app.api.observability import install_observability, schema_revision
+from app.api.observability import (
+    install_observability,
+    metrics_process_exit,
+    metrics_process_start,
+    schema_revision,
+)
 from app.api.routers import (
     assets,
     audit,
@@ -74,11 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        metrics_process_start()
         if _schema_problem(sessions) is None:  # jobs need their tables
             job_runner.recover()
         async with in_api_worker(job_runner, settings.api_runs_jobs):
             yield
         job_runner.shutdown()
+        metrics_process_exit()
 
     app = FastAPI(
         title="pqcplan",

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -207,3 +208,55 @@ def schema_revision(session: Session) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+_METRIC_FILE = re.compile(r"_(\d+)\.db$")
+
+
+def remove_dead_process_metrics(directory: str | os.PathLike[str]) -> list[str]:
+    """Delete the multiprocess metric files of processes that no longer exist.
+
+    prometheus-client writes one file per process and metric type and never deletes one,
+    so every restarted worker left files behind and `/metrics` read them all forever. A
+    dead process's counts leave the sums with it (Prometheus sees a counter reset, which
+    `rate()` handles). Returns the names removed."""
+    removed = []
+    for path in Path(directory).glob("*.db"):
+        found = _METRIC_FILE.search(path.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        if not _pid_exists(int(found.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def metrics_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def metrics_process_start() -> None:
+    """In multiprocess mode, clear the files dead processes left (at each start-up)."""
+    directory = metrics_dir()
+    if directory:
+        removed = remove_dead_process_metrics(directory)
+        if removed:
+            logging.getLogger(__name__).info(
+                "removed %d metric files of stopped processes", len(removed)
+            )
+
+
+def metrics_process_exit() -> None:
+    """In multiprocess mode, this process's live gauges go with it (prometheus-client's hook)."""
+    if metrics_dir():
+        multiprocess.mark_process_dead(os.getpid())

@@ -74,6 +74,7 @@ def serve(
 ) -> None:
     """Upgrade the schema and run the API (OpenAPI docs at /docs)."""
     import os
+    import shutil
     import tempfile
 
     import uvicorn
@@ -105,8 +106,14 @@ def serve(
         uvicorn.run(application, **options)
         return
     # N processes: each builds its own app; metrics are summed over them (multiprocess mode).
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="pqcplan-metrics-"))
-    uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
+    made = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pqcplan-metrics-")
+    try:
+        uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
+    finally:
+        if made is not None:  # ours: its counts mean nothing once the service stops
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def worker(

@@ -63,3 +63,22 @@ def test_log_lines_carry_the_request_id_as_json():
         request_id.reset(token)
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "rid-7" and line["message"] == "hello x"
+
+
+def test_metric_files_of_stopped_processes_are_removed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from app.api.observability import remove_dead_process_metrics
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead, alive = int(gone.stdout), os.getppid()
+    for name in (f"histogram_{dead}.db", f"gauge_livesum_{dead}.db", f"histogram_{alive}.db",
+                 f"counter_{os.getpid()}.db", "notes.txt"):  # fmt: skip
+        (tmp_path / name).write_bytes(b"x")
+    removed = remove_dead_process_metrics(tmp_path)
+    assert sorted(removed) == sorted([f"histogram_{dead}.db", f"gauge_livesum_{dead}.db"])
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {f"histogram_{alive}.db", f"counter_{os.getpid()}.db", "notes.txt"}
