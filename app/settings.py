@@ -43,7 +43,18 @@ class Settings(BaseSettings):
         description="If set, an admin API key with this secret (32+ chars) exists at start-up.",
     )
     auth_failure_limit: int = Field(
-        default=10, ge=1, description="Invalid API keys one client address may send per window."
+        default=10, ge=1, description="Failures of one API key from one client address per window."
+    )
+    auth_client_failure_limit: int = Field(
+        default=100,
+        ge=1,
+        description="Invalid API keys one client address may send per window; then only keys "
+        "that worked from that address are let through.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or CIDR ranges) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, the peer is the client.",
     )
     auth_failure_window_seconds: float = Field(
         default=60.0, gt=0, description="The window of auth_failure_limit; then 429 + Retry-After."

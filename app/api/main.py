@@ -99,12 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
     limits = (settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    per_client = settings.auth_client_failure_limit
     if is_scaled(settings.database_url):  # counted in PostgreSQL by every process
         app.state.vendor_limits = VendorLimits.shared(sessions)
-        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits)
+        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits, client_limit=per_client)
     else:  # per-process counters (the embedded default)
         app.state.vendor_limits = VendorLimits()
-        app.state.auth_limiter = InProcessFailureLimiter(*limits)
+        app.state.auth_limiter = InProcessFailureLimiter(*limits, client_limit=per_client)
     install_error_handlers(app)
     app.add_middleware(StrictInput)  # inside BodySizeLimit: sizes are checked first
     app.add_middleware(

@@ -260,3 +260,20 @@ def metrics_process_exit() -> None:
     """In multiprocess mode, this process's live gauges go with it (prometheus-client's hook)."""
     if metrics_dir():
         multiprocess.mark_process_dead(os.getpid())
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
+    """uvicorn's options for `TRUSTED_PROXIES`: X-Forwarded-For is believed only from them.
+
+    uvicorn believes it from 127.0.0.1 by default, so anyone on the machine (or a test
+    client on loopback) could name any address and dodge, or aim, the failed-key throttle.
+
+    >>> proxy_options("")
+    {'proxy_headers': False}
+    >>> proxy_options(" 10.0.0.5, 10.1.0.0/16 ")["forwarded_allow_ips"]
+    '10.0.0.5,10.1.0.0/16'
+    """
+    hosts = [h.strip() for h in trusted_proxies.split(",") if h.strip()]
+    if not hosts:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(hosts)}

@@ -80,7 +80,7 @@ def serve(
     import uvicorn
 
     from app.api.main import create_app
-    from app.api.observability import log_config
+    from app.api.observability import log_config, proxy_options
     from app.settings import get_settings
     from core import schema
 
@@ -101,6 +101,7 @@ def serve(
         "port": port,
         "log_config": log_config(log_json),
         "timeout_graceful_shutdown": graceful_timeout,
+        **proxy_options(get_settings().trusted_proxies),
     }
     if workers == 1:
         uvicorn.run(application, **options)
