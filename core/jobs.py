@@ -45,7 +45,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.choices import Role
-from core.db import READ_ONLY, is_busy
+from core.db import READ_ONLY, describe_refusal, is_busy
 from core.models import Job, JobPayload, JobStatus
 from core.tenancy import Principal
 
@@ -329,13 +329,8 @@ def explain(exc: BaseException, what: str = "") -> str:
             f"{TIMINGS.busy_patience_s:g} s; nothing was stored: start the job again, or "
             "when the server is less busy"
         )
-    elif isinstance(exc, sa_exc.IntegrityError):
-        reason = (
-            "the change conflicts with rows already stored (the same reference twice, or "
-            "a row that another change removed meanwhile); nothing was stored"
-        )
-    elif isinstance(exc, sa_exc.DataError):
-        reason = "a value does not fit what the database stores; nothing was stored"
+    elif isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        reason = f"{describe_refusal(exc)}; nothing was stored"
     elif isinstance(exc, sa_exc.SQLAlchemyError):
         reason = "the database refused the work; nothing was stored (the server log says why)"
     else:

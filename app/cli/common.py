@@ -107,7 +107,9 @@ def _explain(exc: Exception) -> tuple[int, str] | None:
     if sa_exc is None:
         return None
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
-        return 2, f"nothing was stored: {escape(str(exc.orig))}"
+        from core.db import describe_refusal
+
+        return 2, f"nothing was stored: {escape(describe_refusal(exc))}"
     if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
         from core.db import is_busy
 
