@@ -43,19 +43,34 @@ def demo(
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
     path = keys_file or _default_keys_file(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
+    admin = result.keys["admin"]
     console.print(
         f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
-    console.print(escape(f"API keys written to {path} (admin key: {result.keys['admin']})"))
+    # never the keys themselves: this line lands in terminals, CI logs and server logs
+    console.print(escape(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
+
+
+def masked(secret: str) -> str:
+    """A key as it may be shown: its first characters, enough to tell keys apart.
+
+    >>> masked("pqc_abcdefghijklmnopqrstuvwxyz0123456789")
+    'pqc_abcd... (40 characters)'
+    """
+    return f"{secret[:8]}... ({len(secret)} characters)"
 
 
 def _default_keys_file(url: str) -> Path:
-    """Beside the SQLite file for the embedded default, else in the working directory."""
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).with_name("demo-keys.json")
-    return Path("demo-keys.json")
+    """Beside the data: the SQLite file's folder, else pqcplan's data folder (never the
+    working directory, which may be a checkout the keys would be committed from)."""
+    from app.settings import DEFAULT_DATA_DIR
+
+    if url.startswith("sqlite:///") and url.removeprefix("sqlite:///") not in ("", ":memory:"):
+        return Path(url.removeprefix("sqlite:///").split("?")[0]).with_name("demo-keys.json")
+    return DEFAULT_DATA_DIR / "demo-keys.json"
 
 
 def serve(
