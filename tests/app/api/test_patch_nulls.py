@@ -71,3 +71,11 @@ def test_every_patch_field_sent_as_null_is_a_200_or_a_422(api) -> None:
                 if before is not None:  # nothing changed
                     assert api.client.get(path, headers=h).json() == before.json()
     assert tried >= 40
+
+
+def test_a_number_is_not_taken_for_a_boolean(api) -> None:
+    """`"background": 0` ran the plan in the request, as if false; JSON booleans are strict."""
+    org = api.make_org("strict")
+    h = api.headers(org)
+    r = api.client.post("/api/v1/plans", json={"profile": "kr-2035", "background": 0}, headers=h)
+    assert r.status_code == 422 and "background" in r.json()["location"]
