@@ -40,8 +40,9 @@ CSV_FIELDS = (
     "blocking_chain",
     "key",
 )
-#: the task fields the Markdown and HTML exports read (a stored version's are read alone)
-MARKDOWN_FIELDS = (
+#: the task fields the Markdown and HTML exports read (a stored version's are read alone):
+#: the cells of their task tables, then the chains at risk or the reasons
+TABLE_CELLS = (
     "wave_label",
     "phase",
     "asset_name",
@@ -52,21 +53,9 @@ MARKDOWN_FIELDS = (
     "score",
     "status",
     "flags",
-    "blocking_chain",
 )
-HTML_FIELDS = (
-    "wave_label",
-    "phase",
-    "asset_name",
-    "algorithm",
-    "use",
-    "target",
-    "deadline",
-    "score",
-    "status",
-    "flags",
-    "reasons",
-)
+MARKDOWN_FIELDS = (*TABLE_CELLS, "blocking_chain")
+HTML_FIELDS = (*TABLE_CELLS, "reasons")
 FORMATS = ("csv", "json", "md", "html")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -283,21 +272,7 @@ def markdown_chunks(
     for t in tasks:
         lines.append(
             "| "
-            + " | ".join(
-                md(x)
-                for x in (
-                    t.get("wave_label"),
-                    t.get("phase"),
-                    t.get("asset_name"),
-                    t.get("algorithm"),
-                    t.get("use"),
-                    t.get("target"),
-                    t.get("deadline"),
-                    t.get("score"),
-                    t.get("status", "planned"),
-                    t.get("flags"),
-                )
-            )
+            + " | ".join(md(t.get(f, "planned" if f == "status" else None)) for f in TABLE_CELLS)
             + " |"
         )
         if t.get("blocking_chain"):
@@ -413,9 +388,6 @@ def to_html(
     return "".join(html_chunks(summary, tasks, progress, WaveTotals.of(tasks)))
 
 
-_HTML_CELLS = HTML_FIELDS[:-1]  # and the reasons, by index
-
-
 def html_chunks(
     summary: dict[str, Any],
     tasks: Iterable[dict[str, Any]],
@@ -459,7 +431,7 @@ def html_chunks(
         refs = " ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))
         rows.append(
             "<tr>"
-            + "".join(f"<td>{td(t.get(f))}</td>" for f in _HTML_CELLS)
+            + "".join(f"<td>{td(t.get(f))}</td>" for f in TABLE_CELLS)
             + f'<td data-r="{refs}">why</td></tr>'
         )
         if len(rows) == CHUNK_ROWS:
