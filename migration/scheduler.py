@@ -15,11 +15,9 @@ is deterministic: the same input gives the same plan.
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
@@ -28,6 +26,7 @@ from typing import Any
 import networkx as nx
 
 from core.errors import InputError
+from core.gc_pause import paused_gc
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
@@ -71,19 +70,6 @@ class PlanResult:
             "flags": dict(sorted(flags.items())),
             "cycles": self.cycles,
         }
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of acyclic objects
-    are made: it would otherwise rescan them again and again (a 2x cost at 100k assets)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
