@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InputError
 from core.tenancy import NotFound
-from inventory.choices import AssetType, CryptoFunction, Primitive, Source
+from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
+from inventory.discovery.facts import Fact, facts_of
 from inventory.discovery.ssh import SshResult, scan_ssh_many
 from inventory.discovery.stores import StoreResult, scan_store
 from inventory.discovery.targets import (
@@ -38,7 +39,6 @@ from inventory.discovery.targets import (
     validate_scope,
 )
 from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
-from inventory.discovery.tlswire import SUITE_CIPHER, bulk_cipher
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
 
 KINDS = ("tls", "ssh", "certs")
@@ -155,7 +155,7 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
     if req.kind == "certs":
         results: list[Result] = []
         for path in req.paths:
-            result = scan_store(path, req.password)
+            result = scan_store(path, req.password, req.timeout)
             results.append(result)
             tick(result)
         return results
@@ -171,145 +171,7 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
 
 
 # ---------------------------------------------------------------------- filing
-@dataclass
-class Seen:
-    """One usage a scan saw, before it becomes a row."""
-
-    suffix: str
-    algorithm_raw: str
-    primitive: Primitive
-    function: CryptoFunction
-    evidence: str
-    protocol: str | None = None
-    key_size: int | None = None
-    curve: str | None = None
-    cert: Any = None  # CertFacts
-
-
-def _tls_seen(r: TlsResult) -> list[Seen]:
-    proto = "TLS " + (r.versions[0].removeprefix("TLSv") if r.versions else "")
-    out: list[Seen] = []
-    group_proto = "TLS 1.3" if "TLSv1.3" in r.versions else "TLS 1.2"
-    for name, code in zip(r.groups, r.group_codepoints, strict=True):
-        how = "HelloRetryRequest" if group_proto == "TLS 1.3" else "ServerKeyExchange"
-        out.append(
-            Seen(
-                f"group:{name}",
-                name,
-                Primitive.KEY_EXCHANGE,
-                CryptoFunction.TLS_KEY_EXCHANGE,
-                f"group {name} (0x{code:04x}) accepted when offered ({how}) on port {r.port}",
-                group_proto,
-            )
-        )
-    for suite in r.tls13_suites + r.tls12_suites:
-        m = SUITE_CIPHER.search(suite.removeprefix("TLS_"))
-        raw = bulk_cipher(m.group(1)) if m else suite
-        ver = "TLS 1.3" if suite in r.tls13_suites else "TLS 1.2"
-        out.append(
-            Seen(
-                f"suite:{suite}",
-                raw,
-                Primitive.SYMMETRIC,
-                CryptoFunction.DATA_IN_TRANSIT,
-                f"cipher suite {suite} accepted on port {r.port}",
-                ver,
-            )
-        )
-    for scheme in r.signature_schemes:
-        out.append(
-            Seen(
-                f"sigscheme:{scheme}",
-                scheme,
-                Primitive.SIGNATURE,
-                CryptoFunction.TLS_AUTHENTICATION,
-                f"signature scheme {scheme} accepted for the handshake on port {r.port}",
-                proto,
-            )
-        )
-    for i, cert in enumerate(r.certificates):
-        function = (
-            CryptoFunction.TLS_AUTHENTICATION if i == 0 else (CryptoFunction.CERTIFICATE_SIGNATURE)
-        )
-        role = "leaf" if i == 0 else f"chain[{i}]"
-        out.append(
-            Seen(
-                f"cert:{cert.sha256}",
-                cert.public_key_algorithm,
-                Primitive.SIGNATURE,
-                function,
-                f"{role} certificate {cert.subject} presented on port {r.port}",
-                proto,
-                cert.key_size,
-                cert.curve,
-                cert,
-            )
-        )
-    return out
-
-
-def _ssh_seen(r: SshResult) -> list[Seen]:
-    out: list[Seen] = []
-    groups = (
-        ("kex", Primitive.KEY_EXCHANGE, CryptoFunction.SSH_KEY_EXCHANGE, "key exchange"),
-        ("cipher", Primitive.SYMMETRIC, CryptoFunction.DATA_IN_TRANSIT, "cipher"),
-        ("mac", Primitive.MAC, CryptoFunction.INTEGRITY, "MAC"),
-    )
-    for key, primitive, function, label in groups:
-        for alg in r.classified.get(key, []):
-            out.append(
-                Seen(
-                    f"{key}:{alg.name}",
-                    alg.name,
-                    primitive,
-                    function,
-                    f"{label} {alg.name} offered in KEXINIT on port {r.port} ({r.banner})",
-                    "SSH-2",
-                )
-            )
-    for hk in r.host_keys:
-        out.append(
-            Seen(
-                f"hostkey:{hk.algorithm}:{hk.sha256}",
-                hk.key_type,
-                Primitive.SIGNATURE,
-                CryptoFunction.SSH_HOST_KEY,
-                f"host key {hk.algorithm} {hk.sha256} on port {r.port}",
-                "SSH-2",
-                hk.bits,
-            )
-        )
-    return out
-
-
-def _store_seen(r: StoreResult) -> list[Seen]:
-    out: list[Seen] = []
-    for item in r.items:
-        if item.kind == "unreadable" or not item.algorithm:
-            continue
-        function = (
-            CryptoFunction.CERTIFICATE_SIGNATURE
-            if item.kind == "certificate"
-            else CryptoFunction.OTHER
-        )
-        ident = hashlib.sha256(f"{item.path}|{item.where}".encode()).hexdigest()[:16]
-        out.append(
-            Seen(
-                f"{item.kind}:{item.fingerprint or ident}:{ident}",
-                item.algorithm,
-                Primitive.SIGNATURE,
-                function,
-                f"{item.kind} ({item.format}) in {item.path}, {item.where}",
-                None,
-                item.key_size,
-                item.curve,
-                item.certificate,
-            )
-        )
-    return out
-
-
-def _asset_ref(kind: str, target: str) -> str:
+def asset_ref(kind: str, target: str) -> str:
     ref = f"scan:{kind}:{target}"
     return (
         ref
@@ -318,11 +180,18 @@ def _asset_ref(kind: str, target: str) -> str:
     )
 
 
-def _usage_ref(asset_ref: str, suffix: str) -> str:
+def usage_ref(asset_ref: str, suffix: str) -> str:
+    """``ASSET|SUFFIX``; a long one keeps the fact's part readable and hashes the rest."""
     ref = f"{asset_ref}|{suffix}"
-    return (
-        ref if len(ref) <= 200 else f"{asset_ref[:120]}|{hashlib.sha256(ref.encode()).hexdigest()}"
-    )
+    if len(ref) <= 200:
+        return ref
+    part = suffix.split(":", 1)[0][:40]
+    return f"{asset_ref[:120]}|{part}:#{hashlib.sha256(ref.encode()).hexdigest()[:32]}"
+
+
+def _in_parts(asset_ref: str, ref: str, parts: set[str]) -> bool:
+    """Whether a usage's ref belongs to one of ``parts`` (see ``usage_ref``)."""
+    return any(ref.startswith((f"{asset_ref}|{p}:", f"{asset_ref[:120]}|{p}:#")) for p in parts)
 
 
 def _target(result: Result) -> str:
@@ -332,6 +201,9 @@ def _target(result: Result) -> str:
 def _chunks(items: list, size: int = 500):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+FILED = ("ok", "partial")  # a partial result files what it learned and keeps the rest
 
 
 def file_results(
@@ -346,27 +218,31 @@ def file_results(
     summary: dict[str, Any] = {
         "targets": len(results),
         "ok": 0,
+        "partial": 0,
         "failed": 0,
         "assets_created": 0,
         "usages_appeared": [],
         "usages_disappeared": [],
         "usages_kept": 0,
+        "usages_not_rechecked": [],
     }
-    ok: dict[str, Result] = {}
+    filed: dict[str, Result] = {}
     for result in results:
-        if result.status == "ok":
-            ok[_asset_ref(kind, _target(result))] = result
-    summary["ok"], summary["failed"] = len(ok), len(results) - len(ok)
+        if result.status in FILED:
+            filed[asset_ref(kind, _target(result))] = result
+    summary["partial"] = sum(1 for r in filed.values() if r.status == "partial")
+    summary["ok"] = len(filed) - summary["partial"]
+    summary["failed"] = len(results) - len(filed)
     with session.no_autoflush:
         assets: dict[str, Asset] = {}
-        for refs in _chunks(list(ok)):
+        for refs in _chunks(list(filed)):
             stmt = select(Asset).where(Asset.organization_id == org_id, Asset.ref.in_(refs))
             assets.update({a.ref: a for a in session.scalars(stmt)})
-        for ref, result in ok.items():
+        for ref, result in filed.items():
             if ref in assets:
                 assets[ref].description = _describe(kind, result)
             else:
-                assets[ref] = _new_asset(org_id, kind, ref, result)
+                assets[ref] = new_asset(org_id, kind, ref, result)
                 session.add(assets[ref])
                 summary["assets_created"] += 1
         session.flush()  # ids for the new assets
@@ -378,57 +254,64 @@ def file_results(
             for u in session.scalars(stmt):
                 existing[u.asset_id][u.ref] = u
         classified: dict[tuple, CryptoUsage] = {}
-        for ref, result in ok.items():
+        for ref, result in filed.items():
             asset = assets[ref]
-            seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen}[kind](result)
-            _file_usages(
-                session,
-                org_id,
-                kind,
-                asset,
-                seen,
-                existing[asset.id],
-                run_id,
-                now,
-                summary,
-                classified,
-            )
+            filing = _Filing(session, org_id, kind, asset, run_id, now, summary, classified)
+            filing.file(facts_of(kind, result), existing[asset.id], result)
     session.flush()
     return summary
 
 
-def _file_usages(
-    session, org_id, kind, asset, seen, existing, run_id, now, summary, classified
-) -> None:
-    wanted: set[str] = set()
-    for s in seen:
-        ref = _usage_ref(asset.ref, s.suffix)
-        if ref in wanted:
-            continue
-        wanted.add(ref)
-        evidence = f"{kind} scan #{run_id}: {s.evidence}"
-        usage = existing.get(ref)
-        if usage is not None:
-            usage.last_seen, usage.evidence = now, evidence
-            summary["usages_kept"] += 1
-            continue
-        usage = _new_usage(org_id, asset, ref, s, evidence, now, classified)
-        session.add(usage)
-        summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
-    for ref, usage in existing.items():
-        if ref not in wanted:
-            summary["usages_disappeared"].append(
-                {
-                    "ref": ref,
-                    "algorithm": usage.algorithm,
-                    "first_seen": usage.first_seen.isoformat(),
-                    "last_seen": usage.last_seen.isoformat(),
-                }
+@dataclass
+class _Filing:
+    """One asset's facts against its existing scan usages."""
+
+    session: Session
+    org_id: int
+    kind: str
+    asset: Asset
+    run_id: int
+    now: datetime
+    summary: dict[str, Any]
+    classified: dict[tuple, CryptoUsage]
+
+    def file(self, facts: list[Fact], existing: dict[str, CryptoUsage], result: Result) -> None:
+        wanted: set[str] = set()
+        for fact in facts:
+            ref = usage_ref(self.asset.ref, fact.suffix)
+            if ref in wanted:
+                continue
+            wanted.add(ref)
+            evidence = f"{self.kind} scan #{self.run_id}: {fact.evidence}"
+            usage = existing.get(ref)
+            if usage is not None:
+                usage.last_seen, usage.evidence = self.now, evidence
+                self.summary["usages_kept"] += 1
+                continue
+            usage = new_usage(
+                self.org_id, self.asset, ref, fact, evidence, self.now, self.classified
             )
-            session.delete(usage)
+            self.session.add(usage)
+            self.summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
+        unread = set(getattr(result, "incomplete", ()))
+        for ref, usage in existing.items():
+            if ref in wanted:
+                continue
+            entry = {
+                "ref": ref,
+                "algorithm": usage.algorithm,
+                "first_seen": usage.first_seen.isoformat(),
+                "last_seen": usage.last_seen.isoformat(),
+            }
+            if _in_parts(self.asset.ref, ref, unread):
+                entry["why"] = result.error or "this part could not be read"
+                self.summary["usages_not_rechecked"].append(entry)
+                continue
+            self.summary["usages_disappeared"].append(entry)
+            self.session.delete(usage)
 
 
-def _new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
+def new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
     target = _target(result)
     label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
     return Asset(
@@ -456,11 +339,11 @@ def _describe(kind: str, result: Result) -> str:
     return f"Discovered by store scan: {result.files} file(s), {len(result.items)} item(s)."
 
 
-def _new_usage(
+def new_usage(
     org_id: int,
     asset: Asset,
     ref: str,
-    s: Seen,
+    fact: Fact,
     evidence: str,
     now: datetime,
     classified: dict[tuple, CryptoUsage],
@@ -469,34 +352,45 @@ def _new_usage(
         organization_id=org_id,
         asset_id=asset.id,
         ref=ref,
-        algorithm_raw=s.algorithm_raw[:200],
-        primitive=s.primitive,
-        function=s.function,
-        protocol=s.protocol,
-        key_size=s.key_size,
+        algorithm_raw=fact.algorithm_raw[:200],
+        primitive=fact.primitive,
+        function=fact.function,
+        protocol=fact.protocol,
+        key_size=fact.key_size,
         source=Source.SCAN,
         evidence=evidence,
         first_seen=now,
         last_seen=now,
+        notes=fact.notes,
     )
-    if s.cert is not None:
-        c = s.cert
+    if fact.cert is not None:
+        c = fact.cert
         usage.cert_subject, usage.cert_issuer = c.subject[:500], c.issuer[:500]
         usage.cert_serial = c.serial[:100]
         usage.cert_not_before = c.not_before.replace(tzinfo=UTC)
         usage.cert_not_after = c.not_after.replace(tzinfo=UTC)
         usage.cert_fingerprint_sha256 = c.sha256
         usage.cert_public_key_algorithm = c.public_key_algorithm
-    key = (s.algorithm_raw, s.key_size, s.curve, s.primitive)
+    key = (fact.algorithm_raw, fact.key_size, fact.curve, fact.primitive)
     if key not in classified:  # the catalog's verdict, computed once per distinct spelling
-        classified[key] = classify_usage(usage, curve=s.curve)
+        classified[key] = classify_usage(usage, curve=fact.curve)
     else:
         done = classified[key]
         usage.algorithm, usage.quantum_status = done.algorithm, done.quantum_status
         usage.status_reason, usage.catalog_version = done.status_reason, done.catalog_version
-    if s.cert is not None and s.cert.problems:
-        usage.notes = "; ".join(s.cert.problems)
     return usage
+
+
+def counts(summary: dict[str, Any]) -> dict[str, int]:
+    """The scan's outcome in numbers, for its audit entry and the job's result."""
+    return {
+        "ok": summary.get("ok", 0),
+        "partial": summary.get("partial", 0),
+        "failed": summary.get("failed", 0),
+        "appeared": len(summary.get("usages_appeared", [])),
+        "disappeared": len(summary.get("usages_disappeared", [])),
+        "not_rechecked": len(summary.get("usages_not_rechecked", [])),
+    }
 
 
 def record_scan(

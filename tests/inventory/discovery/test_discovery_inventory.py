@@ -195,8 +195,9 @@ def test_scan_cbom_validates_and_imports(session_factory, go_tls, chain, openssh
         service.add_scope(s, org, "network", "127.0.0.1", None, None)
         req = service.prepare(s, org, "tls", [f"127.0.0.1:{peer.port}"], timeout=5)
         ssh_req = service.prepare(s, org, "ssh", [f"127.0.0.1:{openssh.port}"], timeout=5)
-    text = scan_cbom("tls", service.run(req), "cbom-org")
-    ssh_text = scan_cbom("ssh", service.run(ssh_req), "cbom-org")
+    org_row = Organization(id=org, slug="cbom-org", name="CBOM", sector="finance", tier="private")
+    text = scan_cbom("tls", service.run(req), org_row)
+    ssh_text = scan_cbom("ssh", service.run(ssh_req), org_row)
     for doc_text in (text, ssh_text):
         errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(doc_text)
         assert errors is None, errors
@@ -208,19 +209,26 @@ def test_scan_cbom_validates_and_imports(session_factory, go_tls, chain, openssh
         p for p in protocols if p["cryptoProperties"]["protocolProperties"]["version"] == "1.3"
     )
     suites = tls13["cryptoProperties"]["protocolProperties"]["cipherSuites"]
+    asset = f"scan:tls:127.0.0.1:{peer.port}"
     assert {
         "name": "TLS_AES_128_GCM_SHA256",
-        "algorithms": ["algorithm:AES-128"],
+        "algorithms": [f"{asset}|suite:TLS_AES_128_GCM_SHA256"],
         "identifiers": ["0x13", "0x01"],
     } in suites
     names = {c["name"] for c in doc["components"]}
-    assert {"X25519MLKEM768", "X25519", "CN=inv.test"} <= names
+    assert {"X25519MLKEM768", "X25519", "CN=inv.test", "AES-128"} <= names
     ssh_names = {c["name"] for c in json.loads(ssh_text)["components"]}
     assert "sntrup761x25519-sha512" in ssh_names
-    # our own importer takes the file as it is
+    # our own importer takes the file as it is, one usage per fact filed
     with session_factory.begin() as s:
         report = import_cbom(s, org, text.encode())
-    assert report.usages_created > 0
+    assert report.usages_created == len(
+        [
+            c
+            for c in doc["components"]
+            if c["bom-ref"].startswith(asset + "|") and "#" not in c["bom-ref"]
+        ]
+    )
 
 
 # ---------------------------------------------------------------------- CLI
@@ -300,5 +308,6 @@ def test_cli_certs_password_from_env_is_never_printed(tmp_path):
         dump = "\n".join(str(tuple(r)) for r in conn.execute(text("SELECT * FROM crypto_usages")))
         dump += "\n".join(str(tuple(r)) for r in conn.execute(text("SELECT * FROM scan_runs")))
     engine.dispose()
-    assert algs == ["RSA-2048", "RSA-2048"]  # the key and its certificate
+    # the private key, the certificate's (self-made) signature and the certificate's key
+    assert algs == ["RSA-2048", "RSA-2048", "RSA-2048"]
     assert secret not in dump

@@ -154,8 +154,11 @@ def test_every_format_is_read(store):
     assert old.algorithm == "RSA-1024"
     assert any(p.startswith("expired on") for p in old.problems)
     (sha1,) = f["sha1.pem"]
-    assert "signed with SHA1, which is broken for signatures" in sha1.problems
+    # the catalog names the signature by its hash: RSA-SHA1, broken today whatever the key
+    assert "signed with RSA-SHA1, which classical attacks break today" in sha1.problems
     assert sha1.certificate.signature_hash == "sha1"
+    assert sha1.certificate.signature_algorithm == "RSA-SHA1"
+    assert (sha1.algorithm, sha1.certificate.public_key_algorithm) == ("RSA-2048", "RSA-2048")
     assert "1024-bit RSA key is too short today" in old.problems
     (pkcs1,) = f["rsa-pkcs1.key"]
     assert (pkcs1.kind, pkcs1.format, pkcs1.algorithm) == ("private_key", "PKCS#1", "RSA-1024")
