@@ -142,6 +142,37 @@ def openssl_tls12(tmp_path_factory) -> Iterator[Peer]:
     proc.wait()
 
 
+@pytest.fixture(scope="module")
+def s_server(tmp_path_factory) -> Iterator:
+    """A factory: s_server(chain, key, *args) -> Peer running `openssl s_server` (Debian's
+    OpenSSL 3.0) with the given options; every server stops at module end."""
+    folder = tmp_path_factory.mktemp("s_server_any")
+    started: list[subprocess.Popen] = []
+
+    def start(chain: list, key, *args: str) -> Peer:
+        cert_path, key_path = pki.write_pair(folder, f"s{len(started)}", chain, key)
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                *("openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}"),
+                *("-cert", str(cert_path), "-key", str(key_path), *args),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(proc)
+        wait_listening(port, proc)
+        peer = Peer([port], chain, proc)
+        peer.folder = folder  # type: ignore[attr-defined]
+        return peer
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait()
+
+
 # ---------------------------------------------------------------------- misbehaving peers
 class Misbehaving:
     """Loopback servers that refuse, hang, send garbage or close mid-handshake."""
