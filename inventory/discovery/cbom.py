@@ -61,9 +61,6 @@ def scan_cbom(kind: str, results: list[Result], org: Organization) -> str:
     """CycloneDX 1.6 JSON for the results that answered (``ok`` or ``partial``)."""
     assets, usages = scan_rows(kind, results, org.id or 0)
     doc = cbom_document(org, assets, usages, [], "1.6")
-    doc["metadata"]["tools"] = {
-        "components": [{"type": "application", "name": f"pqcplan discovery ({kind} scan)"}]
-    }
     if kind == "tls":
         _tls_protocols(doc, [r for r in results if isinstance(r, TlsResult)])
     return json.dumps(doc, indent=2, ensure_ascii=False)
