@@ -50,15 +50,20 @@ def add_scope(
     session: Session, org_id: int, kind: str, value: str, ports: str | None, note: str | None
 ) -> ScanScope:
     scope = validate_scope(kind, value, ports)
+    same_ports = (
+        ScanScope.ports.is_(None) if scope.ports is None else ScanScope.ports == scope.ports
+    )
     exists = session.scalar(
         select(ScanScope.id).where(
             ScanScope.organization_id == org_id,
             ScanScope.kind == scope.kind,
             ScanScope.value == scope.value,
+            same_ports,
         )
     )
     if exists:
-        raise Conflict(f"scope {scope.kind} {scope.value} is already registered")
+        ports_text = f" ports {scope.ports}" if scope.ports else " (any port)"
+        raise Conflict(f"scope {scope.kind} {scope.value}{ports_text} is already registered")
     row = ScanScope(
         organization_id=org_id, kind=scope.kind, value=scope.value, ports=scope.ports, note=note
     )

@@ -139,6 +139,30 @@ def test_out_of_scope_is_refused_before_any_packet(session_factory, misbehaving)
         assert len(service.prepare(s, org, "tls", ["10.0.0.0/30:443"]).endpoints) == 2
 
 
+def test_a_host_holds_several_port_sets(session_factory):
+    """Scopes are unique per port set, not per host: the same set written another way is
+    the same scope (409), no ports at all ("any") is a set of its own."""
+    from core.errors import Conflict
+
+    org = _org(session_factory, "ports")
+    with session_factory.begin() as s:
+        web = service.add_scope(s, org, "network", "10.1.0.5", "443", None)
+        ssh = service.add_scope(s, org, "network", "10.1.0.5", "2222, 22", "ssh")
+        assert (web.ports, ssh.ports) == ("443", "22,2222")
+    with session_factory.begin() as s, pytest.raises(Conflict, match="ports 22,2222"):
+        service.add_scope(s, org, "network", "10.1.0.5", "22,2222", None)
+    with session_factory.begin() as s:
+        assert len(service.prepare(s, org, "tls", ["10.1.0.5:443"]).endpoints) == 1
+        assert len(service.prepare(s, org, "ssh", ["10.1.0.5:22,2222"]).endpoints) == 2
+    with session_factory.begin() as s, pytest.raises(OutOfScope, match=r"10\.1\.0\.5:8080"):
+        service.prepare(s, org, "tls", ["10.1.0.5:8080"])
+    with session_factory.begin() as s:
+        service.add_scope(s, org, "network", "10.1.0.5", None, "any port")
+    with session_factory.begin() as s:
+        assert len(service.prepare(s, org, "tls", ["10.1.0.5:8080"]).endpoints) == 1
+        assert [x.ports for x in service.list_scopes(s, org)] == ["443", "22,2222", None]
+
+
 # ---------------------------------------------------------------------- API
 def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     certs, key = chain
