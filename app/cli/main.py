@@ -250,10 +250,13 @@ def org_list() -> None:
 def key_create(org: OrgOption, role: Annotated[Role, typer.Option()], name: str = "cli") -> None:
     """Issue an API key; the secret is printed once."""
     from core.apikeys import issue_key
+    from core.audit import record
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
-        _, secret = issue_key(session, target.id, role, name)
+        row, secret = issue_key(session, target.id, role, name)
+        detail = {"role": role.value, "name": name}
+        record(session, operator(target.id), "create", "api_key", row.id, target.id, detail)
     typer.echo(secret)
 
 
@@ -284,6 +287,7 @@ def demo(
 
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
+            _audit_demo(session, result)
     path = keys_file or _default_keys_file(url)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
     console.print(
@@ -291,6 +295,22 @@ def demo(
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
     console.print(escape(f"API keys written to {path} (admin key: {result.keys['admin']})"))
+
+
+def _audit_demo(session, result) -> None:
+    """One entry in the demo's admin organization: what the load wrote (keys not shown)."""
+    from core.audit import record
+    from inventory.demo import ADMIN_ORG
+    from inventory.service.organizations import find_by_slug_or_id
+
+    admin = find_by_slug_or_id(session, ADMIN_ORG.slug)
+    detail = {
+        "organizations": result.organizations,
+        "assets": result.assets,
+        "usages": result.usages,
+        "keys": len(result.keys),
+    }
+    record(session, operator(admin.id), "load", "demo", None, admin.id, detail)
 
 
 def _default_keys_file(url: str) -> Path:

@@ -14,6 +14,7 @@ shared secret. It never authenticates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import struct
 import time
@@ -326,19 +327,26 @@ class _SshScan:
         }
         ours = _our_kex(r.kex)
         seen: set[str] = set()
+        failures: list[str] = []
         for algorithm in r.host_key_algorithms if ours else []:
-            key = await self._host_key(ours[0], algorithm, lists)
+            try:
+                key = await self._host_key(ours[0], algorithm, lists)
+            except (ScanFailure, OSError) as exc:  # the lists are known; this key is not
+                failures.append(f"{algorithm} under {ours[0]}: {exc or type(exc).__name__}")
+                continue
             if key is not None and key.sha256 + key.algorithm not in seen:
                 seen.add(key.sha256 + key.algorithm)
                 r.host_keys.append(key)
         gex = next((k for k in GEX if k in r.kex), None)
         if gex is not None:
-            await self._group_size(gex, lists)
-        self._check_complete(ours)
+            with contextlib.suppress(ScanFailure, OSError):  # the group's size stays unknown
+                await self._group_size(gex, lists)
+        self._check_complete(ours, failures)
         r.seconds = time.perf_counter() - started
         return r
 
-    def _check_complete(self, ours: list[str]) -> None:
+    def _check_complete(self, ours: list[str], failures: list[str]) -> None:
+        """Lists read but a host key not: ``partial``, naming what is missing and why."""
         r = self.result
         wanted = [a for a in r.host_key_algorithms if not a.startswith(MARKERS)]
         if not wanted:
@@ -346,6 +354,8 @@ class _SshScan:
         read = {k.algorithm for k in r.host_keys}
         if not ours:
             why = f"no key exchange pqcplan can start is offered ({', '.join(r.kex)})"
+        elif failures:
+            why = "; ".join(failures)
         elif not read:
             why = "the server answered no key exchange with a host key"
         else:
