@@ -133,8 +133,11 @@ def tls_facts(r: TlsResult) -> list[Fact]:
     return out
 
 
+SUITES_BY_NAME = {s.name: s for s in SUITES.values()}
+
+
 def _suite_facts(r: TlsResult, port: str) -> list[Fact]:
-    by_name = {s.name: s for s in SUITES.values()}
+    by_name = SUITES_BY_NAME
     versions: dict[str, list[str]] = {}
     for version, suites in r.suites_by_version.items():
         for name in suites:
@@ -169,7 +172,7 @@ def _suite_facts(r: TlsResult, port: str) -> list[Fact]:
 def _suite_key_exchanges(r: TlsResult, port: str) -> list[Fact]:
     """The key exchanges TLS 1.0-1.2 suites name: RSA key transport, DHE (sized by the
     server's prime), anonymous DH, static (EC)DH, SRP."""
-    by_name = {s.name: s for s in SUITES.values()}
+    by_name = SUITES_BY_NAME
     names = dict.fromkeys(r.tls12_suites + r.tls11_suites + r.tls10_suites)
     leaf = r.certificates[0] if r.certificates else None
     proto = "TLS " + next((v.removeprefix("TLSv") for v in r.versions if v != "TLSv1.3"), "1.2")

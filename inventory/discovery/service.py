@@ -20,14 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_rows
 from core.errors import Conflict, InputError
 from core.tenancy import NotFound
 from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
 from inventory.discovery.facts import Fact, facts_of
+from inventory.discovery.parallel import scan_spread, worker_count
 from inventory.discovery.ssh import SshResult, scan_ssh_many
 from inventory.discovery.stores import StoreResult, scan_store
 from inventory.discovery.targets import (
@@ -165,6 +167,17 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
             tick(result)
         return results
     pairs = [(e.host, e.port) for e in req.endpoints]
+    workers = worker_count(len(pairs))
+    if workers > 1:  # one event loop per core (see parallel)
+        done_targets = 0
+
+        def tick_target(target: str) -> None:
+            nonlocal done_targets
+            done_targets += 1
+            if progress is not None:
+                progress(done_targets / total, f"{done_targets}/{total} {target}")
+
+        return scan_spread(req.kind, pairs, req.timeout, req.concurrency, workers, tick_target)
     if req.kind == "tls":
         options = ScanOptions(timeout=req.timeout)
         return list(
@@ -216,8 +229,9 @@ def file_results(
 ) -> dict[str, Any]:
     """Write the results into the inventory; returns the summary for the scan record.
 
-    Set-based: existing assets and usages are read in a few queries and the new rows are
-    flushed once, so filing stays linear in the number of targets.
+    Set-based: existing assets and usages are read in a few queries, new rows go in with one
+    bulk insert per table (COPY on PostgreSQL), kept ones get one executemany update and gone
+    ones one delete, so filing stays linear in the number of facts.
     """
     now = datetime.now(UTC)
     summary: dict[str, Any] = {
@@ -238,95 +252,129 @@ def file_results(
     summary["partial"] = sum(1 for r in filed.values() if r.status == "partial")
     summary["ok"] = len(filed) - summary["partial"]
     summary["failed"] = len(results) - len(filed)
-    with session.no_autoflush:
-        assets: dict[str, Asset] = {}
-        for refs in _chunks(list(filed)):
-            stmt = select(Asset).where(Asset.organization_id == org_id, Asset.ref.in_(refs))
-            assets.update({a.ref: a for a in session.scalars(stmt)})
-        for ref, result in filed.items():
-            if ref in assets:
-                assets[ref].description = _describe(kind, result)
-            else:
-                assets[ref] = new_asset(org_id, kind, ref, result)
-                session.add(assets[ref])
-                summary["assets_created"] += 1
-        session.flush()  # ids for the new assets
-        existing: dict[int, dict[str, CryptoUsage]] = {a.id: {} for a in assets.values()}
-        for ids in _chunks(list(existing)):
-            stmt = select(CryptoUsage).where(
-                CryptoUsage.asset_id.in_(ids), CryptoUsage.source == Source.SCAN
-            )
-            for u in session.scalars(stmt):
-                existing[u.asset_id][u.ref] = u
-        classified: dict[tuple, CryptoUsage] = {}
-        for ref, result in filed.items():
-            asset = assets[ref]
-            filing = _Filing(session, org_id, kind, asset, run_id, now, summary, classified)
-            filing.file(facts_of(kind, result), existing[asset.id], result)
+    assets = _file_assets(session, org_id, kind, filed, summary)
+    existing: dict[int, dict[str, Any]] = {asset_id: {} for asset_id in assets.values()}
+    usage = CryptoUsage.__table__
+    columns = (usage.c.id, usage.c.asset_id, usage.c.ref, usage.c.algorithm)
+    for ids in _chunks(list(existing)):
+        stmt = select(*columns, usage.c.first_seen, usage.c.last_seen).where(
+            usage.c.asset_id.in_(ids), usage.c.source == Source.SCAN
+        )
+        for row in session.execute(stmt):
+            existing[row.asset_id][row.ref] = row
+    filing = _Filing(org_id, kind, run_id, now, summary)
+    for ref, result in filed.items():
+        filing.file(ref, assets[ref], facts_of(kind, result), existing[assets[ref]], result)
+    insert_rows(session.connection(), usage, filing.new_rows)
+    if filing.kept:
+        stmt = (
+            usage.update()
+            .where(usage.c.id == bindparam("_id"))
+            .values(last_seen=bindparam("last_seen"), evidence=bindparam("evidence"))
+        )
+        session.execute(stmt, filing.kept)
+    for ids in _chunks(filing.gone):
+        session.execute(usage.delete().where(usage.c.id.in_(ids)))
     session.flush()
     return summary
 
 
+def _file_assets(
+    session: Session, org_id: int, kind: str, filed: dict[str, Result], summary: dict[str, Any]
+) -> dict[str, int]:
+    """Asset ref -> id: existing assets get their new description, new ones one insert."""
+    table = Asset.__table__
+    ids: dict[str, int] = {}
+    for refs in _chunks(list(filed)):
+        stmt = select(table.c.id, table.c.ref).where(
+            table.c.organization_id == org_id, table.c.ref.in_(refs)
+        )
+        ids.update({row.ref: row.id for row in session.execute(stmt)})
+    if ids:
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(description=bindparam("description"), updated_at=datetime.now(UTC))
+        )
+        rows = [{"_id": i, "description": _describe(kind, filed[r])} for r, i in ids.items()]
+        session.execute(stmt, rows)
+    new = [asset_row(org_id, kind, ref, filed[ref]) for ref in filed if ref not in ids]
+    insert_rows(session.connection(), table, new)
+    summary["assets_created"] = len(new)
+    for refs in _chunks([row["ref"] for row in new]):
+        stmt = select(table.c.id, table.c.ref).where(
+            table.c.organization_id == org_id, table.c.ref.in_(refs)
+        )
+        ids.update({row.ref: row.id for row in session.execute(stmt)})
+    return ids
+
+
 @dataclass
 class _Filing:
-    """One asset's facts against its existing scan usages."""
+    """The facts of each asset against its existing scan usages: rows to insert, update and
+    delete, and the summary's lists."""
 
-    session: Session
     org_id: int
     kind: str
-    asset: Asset
     run_id: int
     now: datetime
     summary: dict[str, Any]
-    classified: dict[tuple, CryptoUsage]
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+    classified: dict[tuple, dict[str, Any]] = field(default_factory=dict)
 
-    def file(self, facts: list[Fact], existing: dict[str, CryptoUsage], result: Result) -> None:
+    def file(
+        self, aref: str, asset_id: int, facts: list[Fact], existing: dict[str, Any], result: Result
+    ) -> None:
         wanted: set[str] = set()
         for fact in facts:
-            ref = usage_ref(self.asset.ref, fact.suffix)
+            ref = usage_ref(aref, fact.suffix)
             if ref in wanted:
                 continue
             wanted.add(ref)
             evidence = f"{self.kind} scan #{self.run_id}: {fact.evidence}"
-            usage = existing.get(ref)
-            if usage is not None:
-                usage.last_seen, usage.evidence = self.now, evidence
+            old = existing.get(ref)
+            if old is not None:
+                self.kept.append({"_id": old.id, "last_seen": self.now, "evidence": evidence})
                 self.summary["usages_kept"] += 1
                 continue
-            usage = new_usage(
-                self.org_id, self.asset, ref, fact, evidence, self.now, self.classified
-            )
-            self.session.add(usage)
-            self.summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
+            row = usage_row(self.org_id, asset_id, ref, fact, evidence, self.now, self.classified)
+            self.new_rows.append(row)
+            self.summary["usages_appeared"].append({"ref": ref, "algorithm": row["algorithm"]})
         unread = set(getattr(result, "incomplete", ()))
-        for ref, usage in existing.items():
+        for ref, old in existing.items():
             if ref in wanted:
                 continue
             entry = {
                 "ref": ref,
-                "algorithm": usage.algorithm,
-                "first_seen": usage.first_seen.isoformat(),
-                "last_seen": usage.last_seen.isoformat(),
+                "algorithm": old.algorithm,
+                "first_seen": old.first_seen.isoformat(),
+                "last_seen": old.last_seen.isoformat(),
             }
-            if _in_parts(self.asset.ref, ref, unread):
+            if _in_parts(aref, ref, unread):
                 entry["why"] = result.error or "this part could not be read"
                 self.summary["usages_not_rechecked"].append(entry)
                 continue
             self.summary["usages_disappeared"].append(entry)
-            self.session.delete(usage)
+            self.gone.append(old.id)
+
+
+def asset_row(org_id: int, kind: str, ref: str, result: Result) -> dict[str, Any]:
+    target = _target(result)
+    label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
+    return {
+        "organization_id": org_id,
+        "ref": ref,
+        "name": f"{label} {target}"[:200],
+        "asset_type": AssetType.HOST if kind == "certs" else AssetType.SERVICE,
+        "location": target[:300],
+        "description": _describe(kind, result),
+    }
 
 
 def new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
-    target = _target(result)
-    label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
-    return Asset(
-        organization_id=org_id,
-        ref=ref,
-        name=f"{label} {target}"[:200],
-        asset_type=AssetType.HOST if kind == "certs" else AssetType.SERVICE,
-        location=target[:300],
-        description=_describe(kind, result),
-    )
+    return Asset(**asset_row(org_id, kind, ref, result))
 
 
 def _describe(kind: str, result: Result) -> str:
@@ -344,6 +392,69 @@ def _describe(kind: str, result: Result) -> str:
     return f"Discovered by store scan: {result.files} file(s), {len(result.items)} item(s)."
 
 
+_CERT_COLUMNS = (
+    "cert_subject",
+    "cert_issuer",
+    "cert_serial",
+    "cert_not_before",
+    "cert_not_after",
+    "cert_fingerprint_sha256",
+    "cert_public_key_algorithm",
+)
+
+
+def usage_row(
+    org_id: int,
+    asset_id: int,
+    ref: str,
+    fact: Fact,
+    evidence: str,
+    now: datetime,
+    classified: dict[tuple, dict[str, Any]],
+) -> dict[str, Any]:
+    """The row of one fact, classified by the catalog (once per distinct spelling)."""
+    row: dict[str, Any] = {
+        "organization_id": org_id,
+        "asset_id": asset_id,
+        "ref": ref,
+        "algorithm_raw": fact.algorithm_raw[:200],
+        "primitive": fact.primitive,
+        "function": fact.function,
+        "protocol": fact.protocol,
+        "key_size": fact.key_size,
+        "source": Source.SCAN,
+        "evidence": evidence,
+        "first_seen": now,
+        "last_seen": now,
+        "notes": fact.notes,
+        **dict.fromkeys(_CERT_COLUMNS),
+    }
+    if fact.cert is not None:
+        c = fact.cert
+        row |= {
+            "cert_subject": c.subject[:500],
+            "cert_issuer": c.issuer[:500],
+            "cert_serial": c.serial[:100],
+            "cert_not_before": c.not_before.replace(tzinfo=UTC),
+            "cert_not_after": c.not_after.replace(tzinfo=UTC),
+            "cert_fingerprint_sha256": c.sha256,
+            "cert_public_key_algorithm": c.public_key_algorithm,
+        }
+    key = (fact.algorithm_raw, fact.key_size, fact.curve, fact.primitive)
+    if key not in classified:
+        probe = CryptoUsage(
+            algorithm_raw=row["algorithm_raw"], key_size=fact.key_size, primitive=fact.primitive
+        )
+        classify_usage(probe, curve=fact.curve)
+        classified[key] = {
+            "algorithm": probe.algorithm,
+            "quantum_status": probe.quantum_status,
+            "status_reason": probe.status_reason,
+            "catalog_version": probe.catalog_version,
+        }
+    return row | classified[key]
+
+
 def new_usage(
     org_id: int,
     asset: Asset,
@@ -351,39 +462,10 @@ def new_usage(
     fact: Fact,
     evidence: str,
     now: datetime,
-    classified: dict[tuple, CryptoUsage],
+    classified: dict[tuple, dict[str, Any]],
 ) -> CryptoUsage:
-    usage = CryptoUsage(
-        organization_id=org_id,
-        asset_id=asset.id,
-        ref=ref,
-        algorithm_raw=fact.algorithm_raw[:200],
-        primitive=fact.primitive,
-        function=fact.function,
-        protocol=fact.protocol,
-        key_size=fact.key_size,
-        source=Source.SCAN,
-        evidence=evidence,
-        first_seen=now,
-        last_seen=now,
-        notes=fact.notes,
-    )
-    if fact.cert is not None:
-        c = fact.cert
-        usage.cert_subject, usage.cert_issuer = c.subject[:500], c.issuer[:500]
-        usage.cert_serial = c.serial[:100]
-        usage.cert_not_before = c.not_before.replace(tzinfo=UTC)
-        usage.cert_not_after = c.not_after.replace(tzinfo=UTC)
-        usage.cert_fingerprint_sha256 = c.sha256
-        usage.cert_public_key_algorithm = c.public_key_algorithm
-    key = (fact.algorithm_raw, fact.key_size, fact.curve, fact.primitive)
-    if key not in classified:  # the catalog's verdict, computed once per distinct spelling
-        classified[key] = classify_usage(usage, curve=fact.curve)
-    else:
-        done = classified[key]
-        usage.algorithm, usage.quantum_status = done.algorithm, done.quantum_status
-        usage.status_reason, usage.catalog_version = done.status_reason, done.catalog_version
-    return usage
+    """The same row as an (unstored) ORM object, for the scan's CBOM."""
+    return CryptoUsage(**usage_row(org_id, asset.id, ref, fact, evidence, now, classified))
 
 
 def counts(summary: dict[str, Any]) -> dict[str, int]:

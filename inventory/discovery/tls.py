@@ -38,7 +38,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, chain_facts
@@ -138,7 +138,10 @@ class TlsResult(EndpointResult):
         return {version: suites for version, suites in pairs if suites}
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        """JSON-ready (lists copied one level: their items are plain values)."""
+        out = {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()}
+        out["suite_preferences"] = dict(self.suite_preferences)
+        out["scts"] = dict(self.scts)
         out["certificates"] = [c.to_dict() for c in self.certificates]
         return out
 

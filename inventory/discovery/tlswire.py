@@ -245,7 +245,7 @@ def _u24(data: bytes) -> bytes:
 
 
 def _codes(codes: list[int] | tuple[int, ...]) -> bytes:
-    return b"".join(struct.pack("!H", c) for c in codes)
+    return struct.pack(f"!{len(codes)}H", *codes)
 
 
 def _ext(kind: int, body: bytes) -> bytes:

@@ -393,3 +393,21 @@ def test_rsa_key_transport_is_a_key_exchange(openssl_tls12):
     kex = {f.suffix: (f.algorithm_raw, f.key_size) for f in tls_facts(r) if f.part == "kex"}
     assert kex == {"kex:RSA": ("RSA", 2048)}
     assert r.certificates[0].signature_algorithm == "RSA-2048"  # self-signed: its own key
+
+
+def test_a_scan_spread_over_processes_keeps_order_and_reports_each_target(
+    go_tls, ecdsa_chain, misbehaving
+):
+    """Large scans run one event loop per core (inventory.discovery.parallel): results come
+    back in target order, each target reported once, a hanging one still times out."""
+    from inventory.discovery.parallel import scan_spread
+
+    chain, key = ecdsa_chain
+    peer = go_tls(CLASSICAL, chain, key)
+    pairs = [("127.0.0.1", peer.port), ("127.0.0.1", misbehaving.ports["hang"])] * 2
+    seen: list[str] = []
+    results = scan_spread("tls", pairs, 2.0, 4, 2, seen.append)
+    assert [r.port for r in results] == [p for _, p in pairs]
+    assert [r.status for r in results] == ["ok", "timeout", "ok", "timeout"]
+    assert results[0].groups == ["x25519", "secp256r1", "secp384r1"]
+    assert sorted(seen) == sorted(f"{h}:{p}" for h, p in pairs)
