@@ -116,6 +116,8 @@ class TlsResult(EndpointResult):
     certificates: list[CertFacts] = field(default_factory=list)
     certificates_from: str | None = None  # "TLSv1.3" or "TLSv1.2"
     client_certificate_requested: bool | None = None  # None: no handshake went that far
+    # TLS 1.3: proven by answering with no certificate (None: TLS 1.2, or no clear answer)
+    client_certificate_required: bool | None = None
     client_certificate_authorities: list[str] = field(default_factory=list)
     ocsp_stapled: bool | None = None
     ocsp_status: str | None = None  # good, revoked, unknown, or the responder's error
@@ -154,8 +156,10 @@ class _Flight:
     ske: ServerKeyExchange | None = None
     cv_scheme: int | None = None
     request: CertificateRequest | None = None
+    request_context: bytes = b""
     ocsp: bytes | None = None
     tls_scts: int = 0
+    client_auth_required: bool | None = None  # what answering with no certificate showed
 
 
 # ---------------------------------------------------------------------- one connection
@@ -180,8 +184,10 @@ class _Probe:
     ) -> tuple[ServerHello | Alert | None, _Flight]:
         """Answer to ``hello``: a ServerHello, an Alert, or None when the peer just closed.
 
-        ``until`` is "hello" (stop at ServerHello), "tls12" (read to ServerHelloDone) or
-        "tls13" (decrypt to CertificateVerify, with ``share`` for the key exchange).
+        ``until`` is "hello" (stop at ServerHello), "tls12" (read to ServerHelloDone),
+        "tls13" (decrypt to CertificateVerify, with ``share`` for the key exchange) or
+        "tls13auth" (to the server's Finished; if it asked for a client certificate, answer
+        with none and read whether it goes on).
         """
         self.result.connections += 1
         started = time.perf_counter()
@@ -211,7 +217,7 @@ class _Probe:
             ch = hello.encode()
             writer.write(records(ch, hello.version))
             await writer.drain()
-            return await self._read(reader, ch, until, share)
+            return await self._read(reader, ch, until, share, writer)
         except (ConnectionResetError, BrokenPipeError):
             return None, _Flight()
         finally:
@@ -220,12 +226,18 @@ class _Probe:
                 await writer.wait_closed()
 
     async def _read(
-        self, reader: asyncio.StreamReader, ch: bytes, until: str, share: KeyShare | None
+        self,
+        reader: asyncio.StreamReader,
+        ch: bytes,
+        until: str,
+        share: KeyShare | None,
+        writer: asyncio.StreamWriter,
     ) -> tuple[ServerHello | Alert | None, _Flight]:
         buf = b""
         sh: ServerHello | None = None
         flight = _Flight()
         decryptor: HandshakeDecryptor | None = None
+        transcript = ch
         while True:
             try:
                 header = await reader.readexactly(5)
@@ -257,32 +269,74 @@ class _Probe:
                     continue
             rest: list[bytes] = []
             for msg_type, body, raw in _messages(buf + payload, rest):
+                transcript += raw
                 if msg_type == 2:
                     sh = parse_server_hello(body)
                     if until == "hello" or sh.is_retry:
                         return sh, flight
                     flight.tls_scts = count_scts(sh.extensions.get(0x0012, b""))
-                    if until == "tls13":
+                    if until.startswith("tls13"):
                         if sh.version != TLS13 or share is None or sh.key_share is None:
                             return sh, flight
                         secret = share.shared_secret(sh.key_share)
                         decryptor = HandshakeDecryptor(sh.suite, secret, ch + raw)
                 elif msg_type == 11:
-                    flight.certificates = parse_certificates(body, tls13=until == "tls13")
+                    flight.certificates = parse_certificates(body, tls13=decryptor is not None)
                 elif msg_type == 12 and sh is not None:
                     suite = SUITES.get(sh.suite)
                     ecdhe = suite is not None and suite.ephemeral_ecdh
                     flight.ske = parse_server_key_exchange(body, ecdhe=ecdhe)
                 elif msg_type == 13:
-                    flight.request = parse_certificate_request(body, tls13=until == "tls13")
+                    flight.request = parse_certificate_request(body, tls13=decryptor is not None)
+                    if decryptor is not None:
+                        flight.request_context = body[1 : 1 + body[0]]
                 elif msg_type == 22:
                     flight.ocsp = parse_certificate_status(body)
                 elif msg_type == 15:
                     flight.cv_scheme = struct.unpack("!H", body[:2])[0]
+                    if until != "tls13auth":
+                        return sh, flight
+                elif msg_type == 20 and decryptor is not None:
+                    if flight.request is not None:
+                        await _answer_without_certificate(
+                            reader, writer, decryptor, transcript, flight
+                        )
                     return sh, flight
                 elif msg_type == 14:
                     return sh, flight
             buf = rest[0] if rest else b""
+
+
+# alerts a server sends when a client certificate it requires is missing (RFC 8446 6.2)
+_NO_CERTIFICATE = {40: "handshake_failure", 42: "bad_certificate", 116: "certificate_required"}
+
+
+async def _answer_without_certificate(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    decryptor: HandshakeDecryptor,
+    transcript: bytes,
+    flight: _Flight,
+) -> None:
+    """Send an empty Certificate and Finished; the server's next record says whether the
+    certificate was required (an alert) or optional (a ticket or data). Silence or a close
+    proves nothing and leaves ``client_auth_required`` None."""
+    writer.write(decryptor.client_flight(transcript, flight.request_context))
+    with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, OSError):
+        async with asyncio.timeout(_Probe.MIN_PROBE_SECONDS):
+            await writer.drain()
+            header = await reader.readexactly(5)
+            payload = await reader.readexactly(struct.unpack("!H", header[3:5])[0])
+            if header[0] == 21:  # a plaintext alert
+                flight.client_auth_required = len(payload) > 1 and payload[1] in _NO_CERTIFICATE
+                return
+            if header[0] != 23:
+                return
+            inner_type, body = decryptor.open(header, payload)
+            if inner_type == 21:
+                flight.client_auth_required = body[1] in _NO_CERTIFICATE
+            elif inner_type in (22, 23):  # NewSessionTicket or data: it went on without one
+                flight.client_auth_required = False
 
 
 def _plausible_header(data: bytes) -> bool:
@@ -558,8 +612,8 @@ class _EndpointScan:
             share = KeyShare(group)
             return self.hello13([group], suites=DECRYPTABLE_TLS13, shares=[share], sigalgs=schemes)
 
-        async def run(hello: Hello):
-            answer, flight = await self.probe.run(hello, until="tls13", share=hello.key_shares[0])
+        async def run(hello: Hello, until: str = "tls13"):
+            answer, flight = await self.probe.run(hello, until=until, share=hello.key_shares[0])
             if flight.certificates is not None and self.cert_flight is None:
                 self.cert_flight, self.cert_version = flight, VERSION_NAMES[TLS13]
                 if flight.cv_scheme is not None:
@@ -571,7 +625,7 @@ class _EndpointScan:
         def pick(_, flight):
             return flight.cv_scheme
 
-        first = await run(ask(list(SIGNATURE_SCHEMES)))
+        first = await run(ask(list(SIGNATURE_SCHEMES)), "tls13auth")
         if not self.options.signature_schemes:
             return
         found = await self._loop_with(list(SIGNATURE_SCHEMES), ask, pick, first, run)
@@ -637,6 +691,7 @@ class _EndpointScan:
         r.client_certificate_requested = flight.request is not None
         if flight.request is not None:
             r.client_certificate_authorities = flight.request.authorities
+            r.client_certificate_required = flight.client_auth_required
         ocsp = flight.certificates.ocsp or flight.ocsp
         r.ocsp_stapled = ocsp is not None
         scts = {"tls": flight.tls_scts or flight.certificates.scts}

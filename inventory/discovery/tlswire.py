@@ -730,7 +730,10 @@ def _extract(salt: bytes, ikm: bytes, algo) -> bytes:
 
 @dataclass
 class HandshakeDecryptor:
-    """Decrypts the server's TLS 1.3 handshake flight (RFC 8446 section 7)."""
+    """The TLS 1.3 key schedule (RFC 8446 section 7) from the client's side: decrypts the
+    server's handshake flight, and for a client-certificate check also seals the client's
+    answer (an empty Certificate and its Finished) and reads the server's first record after
+    it under the application keys."""
 
     suite: int
     shared_secret: bytes
@@ -740,32 +743,46 @@ class HandshakeDecryptor:
     _iv: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
-        algo = hashes.SHA384() if self.suite == 0x1302 else hashes.SHA256()
-        size = algo.digest_size
-        digest = hashes.Hash(type(algo)())
-        digest.update(self.transcript)
-        th = digest.finalize()
-        empty = hashes.Hash(type(algo)())
-        early = _extract(b"\x00" * size, b"\x00" * size, algo)
-        derived = _hkdf_label(early, "derived", empty.finalize(), size, algo)
-        hs = _extract(derived, self.shared_secret, algo)
-        secret = _hkdf_label(hs, "s hs traffic", th, size, algo)
+        self._algo = hashes.SHA384() if self.suite == 0x1302 else hashes.SHA256()
+        size = self._algo.digest_size
+        early = _extract(b"\x00" * size, b"\x00" * size, self._algo)
+        derived = _hkdf_label(early, "derived", self._hash(b""), size, self._algo)
+        self._hs = _extract(derived, self.shared_secret, self._algo)
+        th = self._hash(self.transcript)
+        self._key, self._iv = self._traffic(
+            _hkdf_label(self._hs, "s hs traffic", th, size, self._algo)
+        )
+        self._client = _hkdf_label(self._hs, "c hs traffic", th, size, self._algo)
+        self._client_seq = 0
+
+    def _hash(self, data: bytes) -> bytes:
+        digest = hashes.Hash(type(self._algo)())
+        digest.update(data)
+        return digest.finalize()
+
+    def _traffic(self, secret: bytes) -> tuple[bytes, bytes]:
         key_len = 32 if self.suite in (0x1302, 0x1303) else 16
-        self._key = _hkdf_label(secret, "key", b"", key_len, algo)
-        self._iv = _hkdf_label(secret, "iv", b"", 12, algo)
+        key = _hkdf_label(secret, "key", b"", key_len, self._algo)
+        return key, _hkdf_label(secret, "iv", b"", 12, self._algo)
+
+    def _aead(self, key: bytes):
+        if self.suite not in DECRYPTABLE_TLS13:
+            raise ProtocolViolation(f"cannot decrypt suite 0x{self.suite:04x}")
+        if self.suite == 0x1303:
+            return ChaCha20Poly1305(key)
+        if self.suite in (0x1304, 0x1305):
+            return AESCCM(key, tag_length=16 if self.suite == 0x1304 else 8)
+        return AESGCM(key)
+
+    @staticmethod
+    def _nonce(iv: bytes, seq: int) -> bytes:
+        return bytes(a ^ b for a, b in zip(iv, seq.to_bytes(12, "big"), strict=True))
 
     def open(self, header: bytes, payload: bytes) -> tuple[int, bytes]:
         """(inner content type, plaintext) of one encrypted record."""
-        if self.suite not in DECRYPTABLE_TLS13:
-            raise ProtocolViolation(f"cannot decrypt suite 0x{self.suite:04x}")
-        nonce = bytes(a ^ b for a, b in zip(self._iv, self.seq.to_bytes(12, "big"), strict=True))
+        aead = self._aead(self._key)
+        nonce = self._nonce(self._iv, self.seq)
         self.seq += 1
-        if self.suite == 0x1303:
-            aead = ChaCha20Poly1305(self._key)
-        elif self.suite in (0x1304, 0x1305):
-            aead = AESCCM(self._key, tag_length=16 if self.suite == 0x1304 else 8)
-        else:
-            aead = AESGCM(self._key)
         try:
             inner = aead.decrypt(nonce, payload, header).rstrip(b"\x00")
         except Exception as exc:  # InvalidTag: wrong keys or tampered record
@@ -773,3 +790,30 @@ class HandshakeDecryptor:
         if not inner:
             raise ProtocolViolation("empty encrypted record")
         return inner[-1], inner[:-1]
+
+    def client_flight(self, transcript: bytes, request_context: bytes) -> bytes:
+        """Records of the client's empty Certificate and its Finished (RFC 8446 4.4.2,
+        4.4.4); ``transcript`` runs from the ClientHello to the server's Finished. Switches
+        reading to the server's application keys (7.1), as the server's next record uses."""
+        size = self._algo.digest_size
+        certificate = b"\x0b" + _u24(_u8(request_context) + _u24(b""))
+        finished_key = _hkdf_label(self._client, "finished", b"", size, self._algo)
+        mac = _hmac.HMAC(finished_key, self._algo)
+        mac.update(self._hash(transcript + certificate))
+        finished = b"\x14" + _u24(mac.finalize())
+        key, iv = self._traffic(self._client)
+        out = b""
+        for message in (certificate, finished):
+            inner = message + b"\x16"
+            tag = 8 if self.suite == 0x1305 else 16
+            header = struct.pack("!BHH", 23, TLS12, len(inner) + tag)
+            out += header + self._aead(key).encrypt(
+                self._nonce(iv, self._client_seq), inner, header
+            )
+            self._client_seq += 1
+        derived = _hkdf_label(self._hs, "derived", self._hash(b""), size, self._algo)
+        master = _extract(derived, b"\x00" * size, self._algo)
+        server_app = _hkdf_label(master, "s ap traffic", self._hash(transcript), size, self._algo)
+        self._key, self._iv = self._traffic(server_app)
+        self.seq = 0
+        return out

@@ -250,8 +250,9 @@ def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
     assert ours["sha1"].signature_schemes == ["rsa_pss_rsae_sha256"]
     # client certificates, OCSP, SCTs: agree on stapling ("good") and the 2 SCTs in the
     # certificate; pqcplan also counts the 3 sent in the TLS extension (sslyze does not) and
-    # names the CA the server asks for; sslyze tells optional from required (it completes a
-    # handshake without a certificate), pqcplan only that one is requested
+    # names the CA the server asks for; over TLS 1.2 sslyze tells optional from required (it
+    # completes a handshake without a certificate), pqcplan only that one is requested (it
+    # tells them apart over TLS 1.3 only)
     cc = sly["client_ca"]
     dep = cc["scan_result"]["certificate_info"]["result"]["certificate_deployments"][0]
     assert (
@@ -262,6 +263,7 @@ def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
     assert ours["client_ca"].scts == {"tls": 3, "certificate": 2, "ocsp": 0}
     assert cc["connectivity_result"]["client_auth_requirement"] == "OPTIONAL"
     assert ours["client_ca"].client_certificate_requested is True
+    assert ours["client_ca"].client_certificate_required is None
     assert ours["client_ca"].client_certificate_authorities == ["CN=Client Root"]
 
 
