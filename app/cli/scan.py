@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from app.cli.common import (
     OrgOption,
@@ -21,6 +19,7 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
+from core.errors import InputError
 
 scan_app = typer.Typer(
     help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True
@@ -50,6 +49,14 @@ def _scan(
     no_store: bool,
     password: str | None = None,
 ) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from core.audit import record
     from core.models import Organization
     from inventory.discovery import service
@@ -120,6 +127,8 @@ def _status(r) -> str:
 
 
 def _print(kind, results, scan_id, summary, cbom) -> None:
+    from rich.table import Table
+
     table = Table(title=escape(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
     table.add_column("target")
     table.add_column("status")
@@ -221,7 +230,6 @@ def scan_certs(
     no_store: NoStore = False,
 ) -> None:
     """Certificates and keys in files: PEM, DER, PKCS#1/#8, OpenSSH, PKCS#12, Java keystores."""
-    from core.errors import InputError
 
     if password_env:
         if password_env not in os.environ:
@@ -257,6 +265,8 @@ def scope_add(
 
 @scope_app.command("list")
 def scope_list(org: OrgOption) -> None:
+    from rich.table import Table
+
     from inventory.discovery import service
 
     with user_errors(), db_session() as session:
