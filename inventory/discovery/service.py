@@ -41,6 +41,7 @@ from inventory.discovery.targets import (
     validate_scope,
 )
 from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
+from inventory.exchange.columns import CERT_COLUMNS
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
 
 KINDS = ("tls", "ssh", "certs")
@@ -392,17 +393,6 @@ def _describe(kind: str, result: Result) -> str:
     return f"Discovered by store scan: {result.files} file(s), {len(result.items)} item(s)."
 
 
-_CERT_COLUMNS = (
-    "cert_subject",
-    "cert_issuer",
-    "cert_serial",
-    "cert_not_before",
-    "cert_not_after",
-    "cert_fingerprint_sha256",
-    "cert_public_key_algorithm",
-)
-
-
 def usage_row(
     org_id: int,
     asset_id: int,
@@ -427,7 +417,7 @@ def usage_row(
         "first_seen": now,
         "last_seen": now,
         "notes": fact.notes,
-        **dict.fromkeys(_CERT_COLUMNS),
+        **dict.fromkeys(CERT_COLUMNS),
     }
     if fact.cert is not None:
         c = fact.cert

@@ -158,3 +158,13 @@ def dh_params_pem(bits: int) -> bytes:
 
     params = dh.DHParameterNumbers(modp(bits), GENERATOR).parameters()
     return params.parameter_bytes(serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3)
+
+
+def p12_bundle(key, cn: str, password: str, extra: list | None = None) -> bytes:
+    """A PKCS#12 file with ``key``, a self-signed certificate for it and ``extra`` certs."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    encryption = serialization.BestAvailableEncryption(password.encode())
+    return pkcs12.serialize_key_and_certificates(
+        b"bundle", key, make_cert(key, cn), extra, encryption
+    )

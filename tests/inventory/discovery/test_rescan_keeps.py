@@ -4,8 +4,6 @@ right password found; what really went away still goes."""
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 
 from core.models import Organization
@@ -36,12 +34,7 @@ def test_wrong_password_keeps_what_the_right_one_found(session_factory, tmp_path
     store = tmp_path / "pki"
     store.mkdir()
     key = pki.rsa_key(2048)
-    (store / "bundle.p12").write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"b", key, pki.make_cert(key, "p12.test"), None,
-            serialization.BestAvailableEncryption(RIGHT.encode()),
-        )
-    )  # fmt: skip
+    (store / "bundle.p12").write_bytes(pki.p12_bundle(key, "p12.test", RIGHT))
     (store / "plain.pem").write_bytes(pki.pem(pki.make_cert(pki.ecdsa_key(), "plain.test")))
     with session_factory.begin() as s:
         org = Organization(slug="keeper", name="Keeper", sector="finance", tier="private")

@@ -233,12 +233,7 @@ def locked(tmp_path_factory):
         subprocess.run(cmd, check=True, capture_output=True)
     (d / "id_ed25519.pub").unlink()
     key = pki.rsa_key(2048)
-    (d / "bundle.p12").write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"p", key, pki.make_cert(key, "p12.test"), None,
-            serialization.BestAvailableEncryption(pw.encode()),
-        )
-    )  # fmt: skip
+    (d / "bundle.p12").write_bytes(pki.p12_bundle(key, "p12.test", pw))
     return d
 
 

@@ -16,7 +16,6 @@ import subprocess
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 
 from app.cli.judge import load_file, resolve_profiles
@@ -44,12 +43,7 @@ def store_dir(tmp_path_factory):
         check=True, capture_output=True,
     )  # fmt: skip
     key = pki.rsa_key(3072)
-    cert = pki.make_cert(key, "bundle.test")
-    (d / "bundle.p12").write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"b", key, cert, None, serialization.BestAvailableEncryption(PASSWORD.encode())
-        )
-    )
+    (d / "bundle.p12").write_bytes(pki.p12_bundle(key, "bundle.test", PASSWORD))
     ed = ed25519.Ed25519PrivateKey.generate()
     (d / "id_ed25519").write_bytes(
         ed.private_bytes(
