@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -100,6 +101,12 @@ def test_classical_only_server(go_tls, ecdsa_chain):
     assert leaf.self_signed and leaf.sha256 == fingerprint(chain[0])
     assert "ECDSA-P384 is quantum-vulnerable (Shor)" in leaf.problems
     assert r.signature_schemes == ["ecdsa_secp384r1_sha384"]
+    # Go's TLS 1.3 rule (crypto/tls cipher_suites.go): AES-GCM first when the CPU has AES
+    # hardware, unless the client lists ChaCha20 first; without it, ChaCha20 always
+    aes_hardware = " aes " in Path("/proc/cpuinfo").read_text()
+    expected = "client hint honoured" if aes_hardware else "server"
+    assert r.suite_preferences["TLSv1.3"] == expected
+    assert r.group_preference == "server"
 
 
 def test_mixed_server_preference_order(go_tls, ecdsa_chain):
