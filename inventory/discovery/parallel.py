@@ -13,7 +13,6 @@ be an API process with threads).
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing as mp
 import os
 import queue as queue_module
@@ -23,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from typing import Any
 
 from inventory.catalog import get_catalog
+from inventory.discovery.endpoint_scan import run_loop
 from inventory.discovery.ssh import scan_ssh_many
 from inventory.discovery.tls import ScanOptions, scan_many
 
@@ -60,7 +60,7 @@ def _scan_share(
         scan = scan_many(pairs, options, concurrency=concurrency, on_result=tick)
     else:
         scan = scan_ssh_many(pairs, timeout, concurrency=concurrency, on_result=tick)
-    return asyncio.run(scan), time.process_time() - started
+    return run_loop(scan), time.process_time() - started
 
 
 def scan_spread(

@@ -11,7 +11,6 @@ caller's one transaction.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from core.errors import Conflict, InputError
 from core.tenancy import NotFound
 from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
+from inventory.discovery.endpoint_scan import run_loop
 from inventory.discovery.facts import Fact, facts_of
 from inventory.discovery.parallel import scan_spread, worker_count
 from inventory.discovery.ssh import SshResult, scan_ssh_many
@@ -182,10 +182,10 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
     if req.kind == "tls":
         options = ScanOptions(timeout=req.timeout)
         return list(
-            asyncio.run(scan_many(pairs, options, concurrency=req.concurrency, on_result=tick))
+            run_loop(scan_many(pairs, options, concurrency=req.concurrency, on_result=tick))
         )
     return list(
-        asyncio.run(scan_ssh_many(pairs, req.timeout, concurrency=req.concurrency, on_result=tick))
+        run_loop(scan_ssh_many(pairs, req.timeout, concurrency=req.concurrency, on_result=tick))
     )
 
 
