@@ -1,7 +1,7 @@
 """scan scopes: several port sets per host (unique per organization, kind, value and ports)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06 12:00:00
 
 0008 made a scope unique per (organization, kind, value), so a host could hold one port set
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

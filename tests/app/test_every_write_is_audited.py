@@ -361,6 +361,18 @@ def _store(c: CliCtx) -> str:
     return str(folder)
 
 
+def _source(c: CliCtx) -> str:
+    """A directory in a path scope, holding one Python file that makes an RSA key."""
+    folder = c.tmp / "src"
+    folder.mkdir(exist_ok=True)
+    c.run("scan", "scope", "add", str(folder), "--kind", "path", *ORG)
+    (folder / "keys.py").write_text(
+        "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+        "key = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+    )
+    return str(folder)
+
+
 ORG = ("--org", "lab")
 CBOM = {
     "bomFormat": "CycloneDX",
@@ -389,6 +401,7 @@ CLI_WRITES: dict[tuple[str, ...], Callable[[CliCtx], list[str]]] = {
     ("scan", "tls"): lambda c: [f"127.0.0.1:{free_port()}", *ORG, "--timeout", "2"],
     ("scan", "ssh"): lambda c: [f"127.0.0.1:{free_port()}", *ORG, "--timeout", "2"],
     ("scan", "certs"): lambda c: [_store(c), *ORG],
+    ("scan", "code"): lambda c: [_source(c), *ORG],
     ("job", "cancel"): lambda c: [_job_id(c)],
     ("bench",): lambda c: [*BENCH_ARGS, *ORG],
     ("demo",): lambda c: ["--keys-file", str(c.tmp / "keys.json")],
