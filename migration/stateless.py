@@ -15,21 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.display import printable
 from inventory.catalog import get_catalog
-from migration.compare import Judgement, Verdict
+from migration.compare import Judgement, Verdict, hybrid_policy
+from migration.policy import UNKNOWN_ALGORITHM, accepts, table_for
 from migration.profiles.schema import Profile
 from migration.report import md_escape
-from migration.targets import is_hybrid
+from migration.targets import candidates, is_hybrid
+from migration.uses import policy_use
 
 ACTIONABLE = ("migrate-now", "migrate", "review")
 HYBRID_ONLY = ("required",)
 NO_HYBRID = ("forbidden", "discouraged")
-#: the uses a hybrid policy speaks about (hybrids in the catalog are key establishment)
-KEY_ESTABLISHMENT = ("tls_key_exchange", "key_exchange", "encryption")
 
 
 @dataclass(frozen=True)
@@ -40,23 +42,31 @@ class SatisfyAll:
     deadline_profile: str | None
     target: str | None
     conflict: str | None = None
+    now: bool = False  # a profile says replace now (the deadline is when it was disallowed)
+    review: str | None = None  # why no answer can be given (an algorithm nobody can judge)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_profile": self.deadline_profile,
+            "now": self.now,
             "target": self.target,
             "conflict": self.conflict,
+            "review": self.review,
         }
 
     def text(self) -> str:
         parts = []
-        if self.deadline:
+        if self.now and self.deadline:
+            parts.append(f"now (disallowed since {self.deadline}, {self.deadline_profile})")
+        elif self.deadline:
             parts.append(f"by {self.deadline} ({self.deadline_profile})")
         if self.target:
             parts.append(f"to {self.target}")
         if self.conflict:
             parts.append(self.conflict)
+        if self.review:
+            parts.append(self.review)
         return "; ".join(parts) if parts else "nothing to do under any profile"
 
 
@@ -67,83 +77,106 @@ def _strength(name: str) -> tuple[int, int]:
     return (info.nist_category or 0, info.classical_bits or 0)
 
 
-def _accepts(accepted: list[str], name: str) -> bool:
-    """Listed, or a stronger parameter set of a listed family (ML-DSA-87 for ML-DSA-65)."""
-    if name in accepted:
-        return True
-    info = get_catalog().get(name)
-    if info is None:
-        return False
-    for other in accepted:
-        theirs = get_catalog().get(other)
-        same_family = theirs is not None and theirs.family == info.family
-        if same_family and _strength(name) >= _strength(other):
-            return True
-    return False
+def _widened(names: list[str]) -> list[str]:
+    """The names, then stronger parameter sets of their families, then hybrids built on
+    them (ML-KEM-768 -> ML-KEM-1024 -> SecP384r1MLKEM1024): what a profile naming a weaker
+    set or no hybrid may still accept."""
+    cat = get_catalog()
+    infos = [i for i in (cat.get(n) for n in names) if i is not None]
+    out = list(names)
+    for info in infos:
+        out += [
+            e.name
+            for e in cat
+            if e.family == info.family
+            and e.primitive == info.primitive
+            and not e.is_generic
+            and _strength(e.name) >= _strength(info.name)
+        ]
+    base = set(out)
+    out += [e.name for e in cat if is_hybrid(e.name) and base & set(e.components)]
+    return list(dict.fromkeys(out))
 
 
-def _fits(profile: Profile, use: str, name: str) -> bool:
-    accepted = profile.targets.get(use)
-    if accepted and not _accepts(accepted, name):
-        return False
-    if use not in KEY_ESTABLISHMENT:
-        return True
-    if profile.hybrid in HYBRID_ONLY and not is_hybrid(name):
-        return False
-    return not (profile.hybrid in NO_HYBRID and is_hybrid(name))
-
-
-def satisfy_all(judgement: Judgement, profiles: list[Profile]) -> SatisfyAll:
+def satisfy_all(
+    judgement: Judgement, profiles: list[Profile], today: date | None = None
+) -> SatisfyAll:
     """The earliest deadline and the strictest target every profile accepts.
 
-    A target fits a profile when the profile lists it for the use (or lists nothing, or lists
-    a weaker parameter set of the same family) and, for key establishment, respects the
-    profile's hybrid policy. When no candidate fits all, the conflict says why,
-    and the strictest of the profiles' own targets is given as the nearest answer.
+    A target satisfies a profile when that profile's own table judges it acceptable for the
+    use (parameter set, hybrid form and all: `migration.policy.accepts`). When no candidate
+    does, the conflict says why, and the strictest of the profiles' own targets is given as
+    the nearest answer.
     """
+    today = today or date.today()
     acting = [v for v in judgement.verdicts if v.verdict in ACTIONABLE]
     if not acting:
         return SatisfyAll(None, None, None)
-    dated = sorted((v for v in acting if v.deadline), key=lambda v: (v.deadline, v.profile_id))
+    if any(v.basis == UNKNOWN_ALGORITHM for v in acting):
+        return SatisfyAll(
+            None,
+            None,
+            None,
+            review=f"review: {judgement.algorithm} is not in the catalog, so no profile can "
+            "judge it",
+        )
+    now = sorted(
+        (v for v in acting if v.verdict == "migrate-now" and v.deadline),
+        key=lambda v: (v.deadline, v.profile_id),
+    )
+    dated = now or sorted(
+        (v for v in acting if v.deadline), key=lambda v: (v.deadline, v.profile_id)
+    )
     first = dated[0] if dated else None
-    by_id = {p.id: p for p in profiles}
     use = judgement.use
-    candidates: list[str] = []
+    named: list[str] = []
     for p in profiles:
-        candidates += p.targets.get(use, [])
-    candidates += [v.target for v in acting if v.target]
-    candidates = list(dict.fromkeys(candidates))
-    fitting = [c for c in candidates if all(_fits(p, use, c) for p in profiles)]
+        named += candidates(p, use)
+    named += [v.target for v in acting if v.target]
+    pool = _widened(list(dict.fromkeys(named)))
+    fitting = [c for c in pool if all(accepts(p, use, c, today) for p in profiles)]
     deadline = first.deadline if first else None
     who = first.profile_id if first else None
     if fitting:
-        best = max(fitting, key=lambda n: (_strength(n), -candidates.index(n)))
-        return SatisfyAll(deadline, who, best)
-    nearest = max(
-        (v.target for v in acting if v.target),
-        key=lambda n: _strength(n),
-        default=None,
-    )
-    return SatisfyAll(deadline, who, nearest, _conflict(use, [by_id[v.profile_id] for v in acting]))
+        best = max(fitting, key=lambda n: (_strength(n), -pool.index(n)))
+        return SatisfyAll(deadline, who, best, now=bool(now))
+    nearest = max((v.target for v in acting if v.target), key=_strength, default=None)
+    return SatisfyAll(deadline, who, nearest, _conflict(use, profiles, today, pool), now=bool(now))
 
 
-def _conflict(use: str, profiles: list[Profile]) -> str:
-    need = [p.id for p in profiles if p.hybrid in HYBRID_ONLY]
-    against = [p for p in profiles if p.hybrid in NO_HYBRID]
-    if use in KEY_ESTABLISHMENT and need and against:
+def _conflict(use: str, profiles: list[Profile], today: date, pool: list[str]) -> str:
+    puse = policy_use(use)
+    word = {
+        "key_establishment": "key establishment",
+        "signature": "signatures",
+        "software_signing": "software signing",
+    }.get(puse, puse.replace("_", " "))
+    need = [p.id for p in profiles if _hybrid_only(p, use)]
+    against = [(p, hybrid_policy(p, use)) for p in profiles if hybrid_policy(p, use) in NO_HYBRID]
+    if need and against:
         verbs = {"discouraged": "discourages", "forbidden": "forbids"}
         return (
             "no single construction satisfies all: "
             + " and ".join(need)
             + (" require" if len(need) > 1 else " requires")
-            + " hybrid key exchange while "
-            + " and ".join(f"{p.id} {verbs[p.hybrid]}" for p in against)
+            + f" hybrid {word} while "
+            + " and ".join(f"{p.id} {verbs[h]}" for p, h in against)
             + " hybrids"
         )
-    lists = "; ".join(
-        f"{p.id} accepts {', '.join(p.targets.get(use, [])) or 'anything'}" for p in profiles
-    )
-    return f"no single target satisfies all for {use.replace('_', ' ')}: {lists}"
+    def accepted(p: Profile) -> str:
+        return ", ".join(c for c in pool if accepts(p, use, c, today)) or "none of them"
+
+    lists = "; ".join(f"{p.id} accepts {accepted(p)}" for p in profiles)
+    hybrid = f" ({' and '.join(need)} only in hybrid form)" if need else ""
+    return f"no single construction satisfies all for {word}{hybrid}: {lists}"
+
+
+def _hybrid_only(profile: Profile, use: str) -> bool:
+    """The profile allows post-quantum {use} only inside a hybrid (hash-based aside)."""
+    _puse, policy = table_for(profile, use)
+    if policy is None:
+        return profile.hybrid in HYBRID_ONLY
+    return policy.hybrid in HYBRID_ONLY or any(r.form == "hybrid_required" for r in policy.rules)
 
 
 # --- the gate --------------------------------------------------------------------------
@@ -156,19 +189,31 @@ class GateFinding:
     failing: bool
     why: str
 
+    @property
+    def unknown(self) -> bool:
+        return any(v.basis == UNKNOWN_ALGORITHM for v in self.judgement.verdicts)
+
 
 @dataclass
 class GateResult:
     findings: list[GateFinding] = field(default_factory=list)
+    #: the file held no cryptographic usage at all (fails unless allowed)
+    empty: bool = False
+    allow_empty: bool = False
 
     @property
     def failed(self) -> list[GateFinding]:
         return [f for f in self.findings if f.failing]
 
     @property
+    def empty_fails(self) -> bool:
+        return self.empty and not self.allow_empty
+
+    @property
     def exit_code(self) -> int:
-        """0: the gate passes; 1: a usage fails it (input errors are 2, raised earlier)."""
-        return 1 if self.failed else 0
+        """0: the gate passes; 1: a usage fails it, or nothing could be judged (input
+        errors are 2, raised earlier)."""
+        return 1 if self.failed or self.empty_fails else 0
 
 
 def _years_until(day: date, today: date) -> float:
@@ -181,21 +226,32 @@ def gate(
     *,
     today: date,
     fail_within_years: float = 0,
+    allow_unknown: bool = False,
+    allow_empty: bool = False,
 ) -> GateResult:
-    """Each usage with something to do, and whether it fails the pipeline.
+    """Each usage with something to do, and whether it fails the pipeline. Fails closed.
 
-    A usage fails when any profile says migrate-now (broken by classical attacks today), or
-    when its earliest deadline has passed or falls within ``fail_within_years`` of ``today``.
+    A usage fails when any profile says migrate-now (broken by classical attacks today, or
+    no longer allowed by the profile), when its earliest deadline has passed or falls within
+    ``fail_within_years`` of ``today``, or when its algorithm cannot be judged at all (not in
+    the catalog) unless ``allow_unknown``. A file without any usage fails unless
+    ``allow_empty``: a gate that saw nothing has checked nothing.
     """
-    out = GateResult()
+    out = GateResult(empty=not judgements, allow_empty=allow_empty)
     for j in judgements:
-        sat = satisfy_all(j, profiles)
+        sat = satisfy_all(j, profiles, today)
         if sat.deadline is None and not any(v.verdict in ACTIONABLE for v in j.verdicts):
             continue
         now = [v.profile_id for v in j.verdicts if v.verdict == "migrate-now"]
+        unknown = any(v.basis == UNKNOWN_ALGORITHM for v in j.verdicts)
         failing, why = False, ""
         if now:
-            failing, why = True, f"replace now (classically broken) under {', '.join(now)}"
+            failing, why = True, f"replace now under {', '.join(now)}"
+        elif unknown:
+            failing = not allow_unknown
+            why = f"cannot be judged: {j.algorithm} is not in the algorithm catalog" + (
+                " (allowed by --allow-unknown)" if allow_unknown else ""
+            )
         elif sat.deadline is not None:
             years = _years_until(sat.deadline, today)
             if years < 0:
@@ -222,7 +278,7 @@ def gate(
 def verdict_text(v: Verdict) -> str:
     bits = [v.verdict]
     if v.deadline:
-        bits.append(f"by {v.deadline}")
+        bits.append(f"since {v.deadline}" if v.verdict == "migrate-now" else f"by {v.deadline}")
     if v.target:
         bits.append(f"-> {v.target}")
     return " ".join(bits)
@@ -257,14 +313,16 @@ def to_json(
             "usages": len(judgements),
             "to_act_on": len(result.findings),
             "failing": len(result.failed),
+            "unknown": sum(1 for f in result.findings if f.unknown),
             "with_disagreements": sum(1 for j in judgements if j.disagreements),
+            "empty": result.empty,
         },
         "exit_code": result.exit_code,
     }
 
 
 def _md(text: str) -> str:
-    return md_escape(text)  # no raw HTML or Markdown from a scanned file's names
+    return md_escape(printable(text))  # no raw HTML, Markdown or control characters
 
 
 def to_markdown(
@@ -277,6 +335,14 @@ def to_markdown(
         f"Profiles: {', '.join(ids)}. {len(judgements)} usages, {len(result.findings)} to act "
         f"on, {len(result.failed)} failing the gate.",
         "",
+    ]
+    if result.empty:
+        lines += [
+            ("**FAIL** " if result.empty_fails else "")
+            + "The file holds no cryptographic component: nothing was judged.",
+            "",
+        ]
+    lines += [
         "| asset | algorithm | " + " | ".join(ids) + " | satisfies all | gate |",
         "|---|---|" + "---|" * len(ids) + "---|---|",
     ]
@@ -303,33 +369,55 @@ RULES: list[dict[str, Any]] = [
         "id": "PQC001",
         "name": "ReplaceNow",
         "level": "error",
-        "short": "Classically broken algorithm: replace now under every profile",
+        "short": "Algorithm a profile no longer allows (classically broken or disallowed): "
+        "replace now",
     },
     {
         "id": "PQC002",
         "name": "DeadlinePassedOrNear",
         "level": "error",
-        "short": "Quantum-vulnerable algorithm whose migration deadline has passed or is near",
+        "short": "Algorithm whose migration deadline has passed or is near",
     },
     {
         "id": "PQC003",
         "name": "MigrateByDeadline",
         "level": "warning",
-        "short": "Quantum-vulnerable algorithm with a migration deadline",
+        "short": "Algorithm with a migration deadline",
     },
     {
         "id": "PQC004",
         "name": "Review",
-        "level": "note",
-        "short": "Algorithm the catalog cannot classify: review it",
+        "level": "warning",
+        "short": "Algorithm that cannot be judged (not in the catalog) or that a profile does "
+        "not list and names no date for: review it",
     },
 ]
 _RULE_INDEX = {r["id"]: i for i, r in enumerate(RULES)}
+#: the base every SARIF path is relative to: the scanned project's root (run `pqcplan judge`
+#: there); the CBOM's evidence paths are relative to it too
+SRCROOT = "SRCROOT"
+_SEEN_AT = re.compile(r"seen at ([^\s,;()]+?):(\d+)(?::\d+)?(?=[\s,;(]|$)")
+
+
+def evidence_location(evidence: str | None) -> tuple[str, int] | None:
+    """The first source location a CBOM's evidence names (path relative to the project, line).
+
+    >>> evidence_location("scan.cdx.json $.components[3]; seen at src/A.java:12:4, b.c:3")
+    ('src/A.java', 12)
+    >>> evidence_location("scan.cdx.json $.components[3]") is None
+    True
+    """
+    found = _SEEN_AT.search(evidence or "")
+    if not found or found.group(1).startswith("/"):
+        return None
+    return found.group(1), int(found.group(2))
 
 
 def _rule_for(f: GateFinding) -> str:
     if any(v.verdict == "migrate-now" for v in f.judgement.verdicts):
         return "PQC001"
+    if f.unknown:
+        return "PQC004"
     if f.failing:
         return "PQC002"
     if f.satisfy.deadline is not None:
@@ -337,59 +425,79 @@ def _rule_for(f: GateFinding) -> str:
     return "PQC004"
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a usage is: its line in the judged file, its JSON path / CSV row, and the source
+    file and line the CBOM's evidence names (None when it names none)."""
+
+    line: int
+    logical: str
+    source: tuple[str, int] | None = None
+
+
+def _physical(uri: str, line: int) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+        "region": {"startLine": max(1, line)},
+    }
+
+
 def to_sarif(
     result: GateResult,
     profiles: list[Profile],
     *,
     artifact_uri: str,
-    locations: dict[int, tuple[int, str]],
+    locations: dict[int, Location],
     tool_version: str,
 ) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one result per usage to act on.
 
-    ``locations`` maps a usage id to (line in the file, logical location such as the
-    CBOM component's JSON path or the CSV row).
+    Paths are relative to ``SRCROOT``: a result points at the source file and line the
+    CBOM's evidence names where there is one (the judged file's line is a related
+    location), else at the judged file itself (``artifact_uri``, relative).
     """
     results = []
     for f in result.findings:
         j = f.judgement
         rule = _rule_for(f)
-        line, logical = locations.get(j.usage_id, (1, j.asset_name))
+        where = locations.get(j.usage_id, Location(1, j.asset_name))
         verdicts = "; ".join(f"{v.profile_id}: {verdict_text(v)}" for v in j.verdicts)
-        text = f"{j.algorithm} in {j.asset_name} ({j.use.replace('_', ' ')}): {f.why}. " + (
-            f"Satisfies all profiles: {f.satisfy.text()}. Per profile: {verdicts}."
+        text = (
+            f"{printable(j.algorithm)} in {printable(j.asset_name)} "
+            f"({j.use.replace('_', ' ')}): {printable(f.why)}. "
+            f"Satisfies all profiles: {printable(f.satisfy.text())}. Per profile: {verdicts}."
         )
         if j.disagreements:
-            text += " Disagreements: " + "; ".join(j.disagreements) + "."
+            text += " Disagreements: " + printable("; ".join(j.disagreements)) + "."
         fingerprint = hashlib.sha256(
-            f"{logical}\0{j.asset_name}\0{j.algorithm}\0{j.use}".encode()
+            f"{where.logical}\0{j.asset_name}\0{j.algorithm}\0{j.use}".encode()
         ).hexdigest()
-        results.append(
-            {
-                "ruleId": rule,
-                "ruleIndex": _RULE_INDEX[rule],
-                "level": RULES[_RULE_INDEX[rule]]["level"],
-                "message": {"text": text},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": artifact_uri, "index": 0},
-                            "region": {"startLine": max(1, line)},
-                        },
-                        "logicalLocations": [{"fullyQualifiedName": logical, "kind": "object"}],
-                    }
-                ],
-                "partialFingerprints": {"pqcplanUsage/v1": fingerprint},
-                "properties": {
-                    "algorithm": j.algorithm,
-                    "asset": j.asset_name,
-                    "use": j.use,
-                    "verdicts": [v.as_dict() for v in j.verdicts],
-                    "satisfiesAll": f.satisfy.as_dict(),
-                    "disagreements": list(j.disagreements),
-                },
-            }
-        )
+        in_file = _physical(artifact_uri, where.line)
+        location: dict[str, Any] = {
+            "physicalLocation": _physical(*where.source) if where.source else in_file,
+            "logicalLocations": [{"fullyQualifiedName": where.logical, "kind": "object"}],
+        }
+        item: dict[str, Any] = {
+            "ruleId": rule,
+            "ruleIndex": _RULE_INDEX[rule],
+            "level": RULES[_RULE_INDEX[rule]]["level"],
+            "message": {"text": text},
+            "locations": [location],
+            "partialFingerprints": {"pqcplanUsage/v1": fingerprint},
+            "properties": {
+                "algorithm": j.algorithm,
+                "asset": j.asset_name,
+                "use": j.use,
+                "verdicts": [v.as_dict() for v in j.verdicts],
+                "satisfiesAll": f.satisfy.as_dict(),
+                "disagreements": list(j.disagreements),
+            },
+        }
+        if where.source:
+            item["relatedLocations"] = [
+                {"id": 1, "physicalLocation": in_file, "message": {"text": "CBOM component"}}
+            ]
+        results.append(item)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -410,7 +518,15 @@ def to_sarif(
                         ],
                     }
                 },
-                "artifacts": [{"location": {"uri": artifact_uri}}],
+                "originalUriBaseIds": {
+                    SRCROOT: {
+                        "description": {
+                            "text": "The root of the scanned project: the directory pqcplan "
+                            "judge ran in, to which the CBOM's evidence paths are relative."
+                        }
+                    }
+                },
+                "artifacts": [{"location": {"uri": artifact_uri, "uriBaseId": SRCROOT}}],
                 "results": results,
                 "properties": {"profiles": [f"{p.id}@{p.version}" for p in profiles]},
             }

@@ -20,8 +20,8 @@ from migration.legacy import RULE_ID as LEGACY_RULE
 from migration.legacy import classical_break, migrate_now_rule
 from migration.profiles.schema import Deadline, Profile
 from migration.risk import RiskInput, RiskParams, RiskScore, Scorer
-from migration.targets import Target, choose_target, known
-from migration.uses import use_of
+from migration.targets import DEFAULTS, Target, choose_target, known
+from migration.uses import policy_use, use_of
 
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOWN)
 # StrEnum members hash like their values: one lookup accepts either (faster than Enum()).
@@ -105,14 +105,21 @@ def matching_deadline(
 ) -> tuple[date | None, Deadline | None]:
     """The earliest profile deadline that applies to this usage (None: no deadline).
 
-    A usage broken by classical attacks today gets the profile's earliest date, whatever its
-    quantum status (``migration.legacy``).
+    A usage broken by classical attacks today is scheduled by the profile's earliest date,
+    whatever its quantum status (``migration.legacy``); its verdict shows the rule's own date.
     """
     broken_now = classical_break(usage.algorithm)
     if broken_now is not None:
         rule = migrate_now_rule(profile, broken_now)
         return rule.date, rule
-    status = STATUS_OF[usage.quantum_status]
+    return scheduled(profile, usage.algorithm, STATUS_OF[usage.quantum_status], asset, use)
+
+
+def scheduled(
+    profile: Profile, algorithm: str, status: QuantumStatus, asset: AssetFacts, use: str
+) -> tuple[date | None, Deadline | None]:
+    """The profile's schedule for a usage with this status (unknown counts as broken): the
+    earliest matching deadline, else the final deadline for a quantum-broken one."""
     as_status = QuantumStatus.BROKEN if status is QuantumStatus.UNKNOWN else status
     best: Deadline | None = None
     for rule in profile.deadlines:
@@ -130,7 +137,7 @@ def matching_deadline(
             continue
         if rule.criticalities and asset.criticality not in rule.criticalities:
             continue
-        if rule.algorithms and usage.algorithm not in rule.algorithms:
+        if rule.algorithms and algorithm not in rule.algorithms:
             continue
         if best is None or rule.date < best.date:
             best = rule
@@ -173,7 +180,7 @@ def make_tasks(
         facts = facts_of.get(asset.id)
         if facts is None:
             facts = facts_of[asset.id] = _asset_facts(asset)
-        use = use_of(usage.primitive, usage.function)
+        use = use_of(usage.primitive, usage.function, usage.algorithm)
         kind = kinds.of(usage, asset, use, status, facts[0])
         base_key = (usage.algorithm, use, status, facts[1])
         base = bases.get(base_key)
@@ -276,7 +283,8 @@ class _Kinds:
             )
         when, rule = matching_deadline(profile, usage, asset, use)
         flags: list[TaskFlag] = []
-        reasons = [f"target {target.algorithm}: {target.reason}"]
+        planned = target.algorithm or DEFAULTS.get(policy_use(use), ("ML-KEM-768",))[0]
+        reasons = [f"target {planned}: {target.reason}"]
         if usage.algorithm not in self.in_catalog:
             self.in_catalog[usage.algorithm] = known(usage.algorithm)
         if not self.in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
@@ -295,7 +303,7 @@ class _Kinds:
         return _Kind(
             sector=str(asset.sector),
             status=str(status),
-            target=target.algorithm,
+            target=planned,
             alternatives=target.alternatives,
             effort=ASSET_EFFORT.get(str(asset.asset_type), DEFAULT_ASSET_EFFORT)
             + USE_EFFORT.get(use, 0),

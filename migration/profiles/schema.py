@@ -153,6 +153,8 @@ class AlgorithmRule(_Strict):
     min_category: int | None = Field(default=None, ge=1, le=5)
     allowed_until: date | None = None
     after: Literal["deprecated", "disallowed"] = "disallowed"
+    #: the policy does not allow it at all since this day (a parameter set it excludes)
+    disallowed_since: date | None = None
     form: Form = "standalone"
     source: str
     quote: str = Field(min_length=1)
@@ -178,7 +180,8 @@ class UsePolicy(_Strict):
 
     @model_validator(mode="after")
     def _unlisted_needs_date(self) -> UsePolicy:
-        if self.unlisted == "disallowed" and (self.unlisted_since is None or not self.unlisted_source):
+        dated = self.unlisted_since is not None and self.unlisted_source
+        if self.unlisted == "disallowed" and not dated:
             raise ValueError("unlisted: 'disallowed' needs unlisted_since and unlisted_source")
         return self
 
@@ -233,6 +236,38 @@ class Profile(_Strict):
         if len(set(value)) != len(value):
             raise ValueError("lists the same value twice")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _confirmed_by_source(cls, data: object) -> object:
+        """`confirmed` means one thing: the cited text was read in the issuing body's own
+        publication. A dated item is confirmed only if its source is; unset, it takes the
+        source's value, and claiming more than the source gives is refused."""
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            return data
+        by_id = {
+            s.get("id"): bool(s.get("confirmed", True))
+            for s in data["sources"]
+            if isinstance(s, dict)
+        }
+        out = dict(data)
+        for key in ("deadlines", "milestones"):
+            items = data.get(key)
+            if not isinstance(items, list):
+                continue
+            fixed = []
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and item.get("source") in by_id:
+                    source_ok = by_id[item["source"]]
+                    if item.get("confirmed") is True and not source_ok:
+                        raise ValueError(
+                            f"{key}.{i}.confirmed: true, but its source '{item['source']}' is "
+                            "not confirmed"
+                        )
+                    item = {**item, "confirmed": bool(item.get("confirmed", source_ok))}
+                fixed.append(item)
+            out[key] = fixed
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
