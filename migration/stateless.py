@@ -91,6 +91,7 @@ def _widened(names: list[str]) -> list[str]:
             if e.family == info.family
             and e.primitive == info.primitive
             and not e.is_generic
+            and e.name != e.family  # a family named without its parameter set
             and _strength(e.name) >= _strength(info.name)
         ]
     base = set(out)
