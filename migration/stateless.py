@@ -536,4 +536,6 @@ def to_sarif(
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """JSON for a terminal or a file: every non-ASCII character escaped, so no control or
+    bidi character from an input is printed raw (JSON readers see the same strings)."""
+    return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
