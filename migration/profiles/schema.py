@@ -34,9 +34,9 @@ Form = Literal["standalone", "hybrid_required", "hybrid_preferred"]
 Unlisted = Literal["disallowed", "schedule", "review"]
 
 
-def _in_plan_window(_: type, value: date) -> date:
+def _in_plan_window(_: type, value: date | None) -> date | None:
     """Dates a plan schedules against stay in the window where its arithmetic is safe."""
-    return check_plan_date(value)
+    return value if value is None else check_plan_date(value)
 
 
 class _Strict(InputModel):

@@ -114,8 +114,8 @@ def test_generate_store_and_read_a_plan(client: Any) -> None:
     assert tasks["root-ca"]["wave"] < tasks["tls-lib"]["wave"] < tasks["portal"]["wave"]
     assert tasks["hsm"]["wave"] == tasks["kms"]["wave"] < tasks["portal"]["wave"]
     assert "cycle" in tasks["hsm"]["flags"]
-    assert tasks["portal"]["target"] == "X25519MLKEM768"
-    assert "SMAUG-T-128" in tasks["portal"]["alternatives"]
+    assert tasks["portal"]["target"] == "SMAUG-T-192"  # kr-2035 names the KpqC winners
+    assert "NTRU+KEM-864" in tasks["portal"]["alternatives"]
     mosca = next(p for p in tasks["portal"]["risk"]["parts"] if p["name"] == "mosca")
     assert mosca["reason"].startswith("Mosca: secrecy 0 y + migration 3 y")
 
@@ -239,7 +239,8 @@ def test_judge_under_several_profiles(client: Any) -> None:
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["usages"] == 6 and body["with_disagreements"] == 5
+    # every usage now: the quantum-safe one too (kr-2035 does not list NIST's ML-KEM/ML-DSA)
+    assert body["usages"] == 6 and body["with_disagreements"] == 6
     portal = next(i for i in body["items"] if i["asset_name"] == "portal")
     assert [v["profile"] for v in portal["verdicts"]] == ["kr-2035", "au-asd-2030", "us-cnsa2"]
-    assert any("discourages hybrids" in d for d in portal["disagreements"])
+    assert any("targets differ" in d for d in portal["disagreements"])
