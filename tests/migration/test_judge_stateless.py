@@ -19,6 +19,7 @@ from inventory.exchange.cbom_import import import_cbom
 from migration.compare import judge
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
 from migration.profiles import builtin_profiles, get_profile, parse_profile, profile_to_dict
+from migration.profiles.schema import Profile
 from migration.service import load_inventory
 from migration.stateless import gate, satisfy_all
 
@@ -43,17 +44,37 @@ def test_a_hybrid_on_the_cnsa_kem_satisfies_anssi_and_cnsa() -> None:
     assert sat.conflict is None and sat.target == "SecP384r1MLKEM1024"
 
 
+def _kpqc_only() -> Profile:
+    """kr-2035 without the rows that accept NIST's algorithms: the Korean algorithms only (as
+    an agency reading only the KpqC selection would write it)."""
+    data = profile_to_dict(get_profile("kr-2035"))
+    data["id"] = "xx-kpqc-only"
+    for policy in data["uses"].values():
+        policy["rules"] = [r for r in policy["rules"] if r["source"] != "kr-nist-algorithms"]
+    return parse_profile(data)
+
+
 def test_disjoint_algorithm_lists_are_said_plainly() -> None:
-    # kr-2035's sources name only the KpqC winners; CNSA 2.0 only ML-KEM-1024
-    profiles = [get_profile("kr-2035"), get_profile("us-cnsa2")]
+    # a KpqC-only list against CNSA 2.0's ML-KEM-1024: no algorithm is on both
+    profiles = [_kpqc_only(), get_profile("us-cnsa2")]
     inv = _one("ECDH-P256", "key_exchange", "tls_key_exchange", QuantumStatus.BROKEN)
     [j] = judge(inv, profiles)
     sat = satisfy_all(j, profiles)
     assert sat.conflict is not None
     assert "no single construction satisfies all for key establishment" in sat.conflict
     assert (
-        "kr-2035 accepts SMAUG-T" in sat.conflict and "us-cnsa2 accepts ML-KEM-1024" in sat.conflict
+        "xx-kpqc-only accepts SMAUG-T" in sat.conflict
+        and "us-cnsa2 accepts ML-KEM-1024" in sat.conflict
     )
+
+
+def test_korea_and_cnsa_meet_on_ml_kem_1024() -> None:
+    # kr-2035 accepts NIST's algorithms as well (kr-nist-algorithms): CNSA's set fits both
+    profiles = [get_profile("kr-2035"), get_profile("us-cnsa2")]
+    inv = _one("ECDH-P256", "key_exchange", "tls_key_exchange", QuantumStatus.BROKEN)
+    [j] = judge(inv, profiles)
+    sat = satisfy_all(j, profiles)
+    assert sat.conflict is None and sat.target in ("ML-KEM-1024", "SecP384r1MLKEM1024")
 
 
 def test_hybrid_required_against_forbidden_for_signatures() -> None:

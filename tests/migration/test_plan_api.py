@@ -239,8 +239,12 @@ def test_judge_under_several_profiles(client: Any) -> None:
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    # every usage now: the quantum-safe one too (kr-2035 does not list NIST's ML-KEM/ML-DSA)
+    # every usage: the quantum-safe ML-KEM-768 too (kr-2035 accepts it, the ISM until 2030,
+    # CNSA 2.0 wants ML-KEM-1024 by 2033)
     assert body["usages"] == 6 and body["with_disagreements"] == 6
     portal = next(i for i in body["items"] if i["asset_name"] == "portal")
     assert [v["profile"] for v in portal["verdicts"]] == ["kr-2035", "au-asd-2030", "us-cnsa2"]
     assert any("targets differ" in d for d in portal["disagreements"])
+    mlkem = next(i for i in body["items"] if i["algorithm"] == "ML-KEM-768")
+    assert [v["verdict"] for v in mlkem["verdicts"]] == ["acceptable", "migrate", "migrate"]
+    assert any(d.startswith("deadlines 3 years apart") for d in mlkem["disagreements"])

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import pytest
 
 from inventory.catalog import get_catalog
+from inventory.choices import QuantumStatus
 from migration.compare import judge
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
 from migration.profiles import builtin_profiles, get_profile
@@ -326,13 +327,43 @@ TABLES: dict[str, list[Row]] = {
             "HAETAE-3",
             "The AIM3 variant is not the KpqC final-round AIMer.",
         ),
+        # kr-nist-algorithms (PostQuantum.com, 2025-01-30; secondary, open question): "The
+        # government has indicated it will adopt NIST's algorithms as well, with the KpqC
+        # selections serving as additional domestic options providing algorithm diversity."
+        Row("ML-KEM-768", *KE, "acceptable", None, None, "NIST's algorithms as well: FIPS 203."),
+        Row("ML-KEM-512", *KE, "acceptable", None, None, "FIPS 203: no set is excluded."),
         Row(
-            "ML-KEM-768",
+            "X25519MLKEM768",
+            *KE,
+            "acceptable",
+            None,
+            None,
+            "A TLS hybrid on FIPS 203 ML-KEM-768: NIST's algorithms as well.",
+        ),
+        Row("ML-DSA-65", *SIG, "acceptable", None, None, "NIST's algorithms as well: FIPS 204."),
+        Row(
+            "SLH-DSA-SHA2-128s",
+            *SIG,
+            "acceptable",
+            None,
+            None,
+            "NIST's algorithms as well: FIPS 205.",
+        ),
+        Row(
+            "Kyber768",
             *KE,
             "review",
             None,
             "SMAUG-T-192",
-            "No Korean source read names NIST algorithms as accepted.",
+            "Pre-standard Kyber is neither a KpqC winner nor a NIST standard.",
+        ),
+        Row(
+            "X25519Kyber768Draft00",
+            *KE,
+            "review",
+            None,
+            "SMAUG-T-192",
+            "A draft hybrid on pre-standard Kyber: not FIPS 203.",
         ),
         Row(
             "RSA-2048",
@@ -451,3 +482,36 @@ def test_password_hashes_move_to_password_hashes() -> None:
         ("HMAC", "KMAC")
     )
     assert choose_target(get_profile("kr-2035"), "kdf", None, TODAY).algorithm.startswith("HKDF")
+
+
+KPQC = [("SMAUG-T-128", *KE), ("NTRU+KEM-864", *KE), ("HAETAE-3", *SIG), ("AIMer-192f", *SIG)]
+
+
+@pytest.mark.parametrize(("algorithm", "primitive", "function"), KPQC)
+def test_kpqc_winners_are_judged_by_their_own_rows(
+    algorithm: str, primitive: str, function: str
+) -> None:
+    """kr-2035 allows the KpqC winners by the row that names them (not by a NIST row);
+    CNSA 2.0, the ISM and NIST IR 8547 do not list them, so none of those accepts them."""
+    info = get_catalog().get(algorithm)
+    assert info is not None
+    asset = AssetFacts(id=1, name="app", org_id=1, sector="other", tier="private")
+    usage = UsageFacts(1, 1, algorithm, primitive, function, info.quantum_status)
+    ids = ["kr-2035", "us-cnsa2", "au-asd-2030", "us-nist-ir8547"]
+    [j] = judge(PlanInput([asset], [], [usage]), [get_profile(p) for p in ids], TODAY)
+    kr, *others = j.verdicts
+    assert (kr.verdict, kr.basis, kr.source) == ("acceptable", "table", "kr-kpqc-winners")
+    for v in others:
+        assert v.verdict != "acceptable" and v.basis == "unlisted", (v.profile_id, v.reason)
+
+
+def test_nist_algorithms_under_kr_2035_rest_on_one_unconfirmed_sentence() -> None:
+    """The NIST rows of kr-2035 cite the one secondary sentence they encode, unconfirmed."""
+    profile = get_profile("kr-2035")
+    assert profile.source("kr-nist-algorithms").confirmed is False
+    asset = AssetFacts(id=1, name="app", org_id=1, sector="other", tier="private")
+    usage = UsageFacts(1, 1, "ML-KEM-1024", *KE, QuantumStatus.RESISTANT)
+    [j] = judge(PlanInput([asset], [], [usage]), [profile], TODAY)
+    [v] = j.verdicts
+    assert (v.verdict, v.source, v.confirmed) == ("acceptable", "kr-nist-algorithms", False)
+    assert "adopt NIST's algorithms as well" in (v.quote or "")
