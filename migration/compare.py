@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from inventory.choices import QuantumStatus
-from migration.choices import FINAL_RULE
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
-from migration.policy import ruling, table_for
+from migration.policy import table_for
 from migration.profiles.schema import Profile
 from migration.targets import Target, choose_target, is_hybrid
-from migration.tasks import STATUS_OF, scheduled
+from migration.tasks import STATUS_OF, judged
 from migration.uses import use_of
 
 DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement
@@ -90,18 +88,7 @@ def verdict_for(
     """What ``profile``'s own table says about this usage (see `migration.policy`)."""
     today = today or date.today()
     status = STATUS_OF[usage.quantum_status]
-    # what the profile's schedule asks of this usage; an algorithm safe against a quantum
-    # computer that the profile does not allow is scheduled out like a vulnerable one
-    as_status = status if status is QuantumStatus.WEAKENED else QuantumStatus.BROKEN
-    when, rule = scheduled(profile, usage.algorithm, as_status, asset, use)
-    r = ruling(
-        profile,
-        usage.algorithm,
-        use,
-        status,
-        (when, rule.id if rule else FINAL_RULE if when else None),
-        today,
-    )
+    r, _rule = judged(profile, usage.algorithm, use, status, asset, today)  # as plans do
     acting = r.verdict != "acceptable"
     return Verdict(
         profile.id,

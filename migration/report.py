@@ -151,7 +151,8 @@ def to_markdown(
         "",
         f"- Parameters: {_md(json.dumps(summary.get('params', {})))}",
         f"- Tasks: {summary.get('tasks')} (effort {summary.get('effort')} points), "
-        f"{summary.get('skipped_quantum_safe', 0)} usages already quantum-safe",
+        f"{summary.get('skipped_quantum_safe', 0)} usages quantum-safe and accepted by the "
+        "profile",
         f"- Last wave: {_md(summary.get('last_wave'))}",
         f"- Flags: {_md(json.dumps(summary.get('flags', {})))}",
     ]

@@ -164,6 +164,7 @@ def _conflict(use: str, profiles: list[Profile], today: date, pool: list[str]) -
             + " and ".join(f"{p.id} {verbs[h]}" for p, h in against)
             + " hybrids"
         )
+
     def accepted(p: Profile) -> str:
         return ", ".join(c for c in pool if accepts(p, use, c, today)) or "none of them"
 

@@ -60,6 +60,7 @@ def policy_use(use: str) -> str:
     """
     return _POLICY_USE.get(use, use)
 
+
 # Uses whose breakage exposes recorded ciphertext: harvest-now-decrypt-later applies.
 CONFIDENTIALITY_USES: frozenset[str] = frozenset(
     {"key_exchange", "tls_key_exchange", "encryption", "symmetric"}

@@ -11,6 +11,9 @@ The fingerprints were recorded with the planner before that tuning (commit d6d33
 change to the plan is meant, record the new ones and say why in the commit. Re-recorded
 for issue 18: targets now come from each profile's per-use table (kr-2035 proposes the KpqC
 winners, CNSA 2.0 LMS first for firmware...) and classically broken reasons name the rule.
+us-cnsa2 re-recorded again for issue 18 (plans follow judge): its ML-KEM-768 and
+X25519MLKEM768 usages, quantum-safe but not CNSA 2.0 algorithms, now get tasks to ML-KEM-1024
+by the category's date; kr-2035 and eu-2030-2035 accept them, and their plans are unchanged.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ TIERS = ("central_government", "public_institution", "critical_private_infrastru
 FINGERPRINTS = {
     # profile: (capacity, sha256 of the plan)
     "kr-2035": (60, "fd08f55c674ef71027d34c4f3943c0d6a3ab02a6012a9ed3fbdbad570567b56d"),
-    "us-cnsa2": (400, "a02f43e949d6e4958c1c0061a7489dd9ddfe87e1f49d164114ee708e16d71b50"),
+    "us-cnsa2": (400, "e7313dc78c522cf14008a3de7064b183eff864364d96923a9f1b49e0051f92a7"),
     "eu-2030-2035": (25, "0a8967a2f42d882fecccb2f65bc3a86d292c6c1b70b8b449be72494d67712cb5"),
 }
 

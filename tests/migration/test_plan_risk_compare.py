@@ -89,5 +89,6 @@ def test_profiles_side_by_side_with_disagreements() -> None:
     text = "\n".join(first.disagreements)
     assert "deadlines 5 years apart" in text
     assert "targets differ: kr-2035 SMAUG-T-192, au-asd-2030 ML-KEM-1024" in text
-    # ML-KEM-768: the ISM allows it until 2030, CNSA 2.0 not at all, kr-2035 does not say
-    assert [v.verdict for v in second.verdicts] == ["review", "migrate", "migrate"]
+    # ML-KEM-768: the ISM allows it until 2030, CNSA 2.0 not at all, kr-2035 accepts NIST's
+    # algorithms as well (kr-nist-algorithms, a secondary source)
+    assert [v.verdict for v in second.verdicts] == ["acceptable", "migrate", "migrate"]
