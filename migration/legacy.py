@@ -111,22 +111,41 @@ def classical_break(algorithm: str) -> str | None:
     )
 
 
+def _earliest(profile: Profile) -> tuple[date, str, bool]:
+    """(date, source id, confirmed) of the first date the profile holds anything to."""
+    phase = profile.phases[0]
+    dates = [
+        (phase.end, phase.source, profile.source(phase.source).confirmed),
+        (
+            profile.final_deadline,
+            profile.final_deadline_source,
+            profile.source(profile.final_deadline_source).confirmed,
+        ),
+    ]
+    dates += [
+        (d.date, d.source, d.confirmed)
+        for d in profile.deadlines
+        if d.kind not in ("inventory", "plan")
+    ]
+    return min(dates, key=lambda item: item[0])  # on a tie, the first phase's end
+
+
 def earliest_date(profile: Profile) -> date:
     """The first date the profile holds anything to: its first phase's end or an earlier
     migration deadline. Plans schedule classically broken tasks by it (a plan needs a date
     ahead); verdicts never show it (they show the rule's own date)."""
-    dates = [profile.phases[0].end, profile.final_deadline]
-    dates += [d.date for d in profile.deadlines if d.kind not in ("inventory", "plan")]
-    return min(dates)
+    return _earliest(profile)[0]
 
 
 def migrate_now_rule(profile: Profile, reason: str) -> Deadline:
-    """The scheduling deadline a classically broken usage gets in a plan under ``profile``."""
+    """The scheduling deadline a classically broken usage gets in a plan under ``profile``,
+    with the source of that date and whether it is confirmed."""
+    when, source, confirmed = _earliest(profile)
     return Deadline.model_construct(
         id=RULE_ID,
-        date=earliest_date(profile),
+        date=when,
         kind="migrate",
-        source=profile.phases[0].source,
-        confirmed=True,
+        source=source,
+        confirmed=confirmed,
         note=reason,
     )

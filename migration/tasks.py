@@ -366,7 +366,7 @@ class _Kinds:
             when,
             rule.id if rule else (FINAL_RULE if when else None),
             (rule.source if rule else profile.final_deadline_source) if when else None,
-            rule.confirmed if rule else True,
+            rule.confirmed if rule else profile.source(profile.final_deadline_source).confirmed,
         )
         return self._kind(usage, asset, use, status, deadline, tuple(flags), reasons)
 

@@ -94,6 +94,10 @@ def test_every_shipped_profile_says_migrate_now_with_its_earliest_date(profile_i
         assert t.deadline == first and t.deadline_rule == "classically-broken", (profile_id, t)
         assert "classically-broken" in t.flags
         assert any("broken by classical attacks today" in r for r in t.reasons)
+        # the plan's date is the profile's: confirmed only if the source of that date is
+        source = profile.source(t.deadline_source) if t.deadline_source else None
+        assert source is not None and t.deadline_confirmed == source.confirmed, t.deadline_source
+        assert any("date not confirmed" in r for r in t.reasons) != source.confirmed
         classical = next(p for p in t.risk.parts if p.name == "classical")
         assert classical.points > 0 and name in classical.reason
     legacy_waves = [tasks[n].wave for n in LEGACY]

@@ -14,6 +14,10 @@ winners, CNSA 2.0 LMS first for firmware...) and classically broken reasons name
 us-cnsa2 re-recorded again for issue 18 (plans follow judge): its ML-KEM-768 and
 X25519MLKEM768 usages, quantum-safe but not CNSA 2.0 algorithms, now get tasks to ML-KEM-1024
 by the category's date; kr-2035 and eu-2030-2035 accept them, and their plans are unchanged.
+All three re-recorded once more for issue 18 (`confirmed` means one thing): the date a plan
+gives a classically broken task (the profile's earliest date) and the final deadline now name
+the source they come from and say "date not confirmed" when that source is not confirmed;
+they used to claim to be confirmed.
 """
 
 from __future__ import annotations
@@ -59,9 +63,9 @@ SECTORS = ("government", "finance", "telecom", "energy", "healthcare", "defense"
 TIERS = ("central_government", "public_institution", "critical_private_infrastructure")
 FINGERPRINTS = {
     # profile: (capacity, sha256 of the plan)
-    "kr-2035": (60, "fd08f55c674ef71027d34c4f3943c0d6a3ab02a6012a9ed3fbdbad570567b56d"),
-    "us-cnsa2": (400, "e7313dc78c522cf14008a3de7064b183eff864364d96923a9f1b49e0051f92a7"),
-    "eu-2030-2035": (25, "0a8967a2f42d882fecccb2f65bc3a86d292c6c1b70b8b449be72494d67712cb5"),
+    "kr-2035": (60, "d09d41353da5c51f5a30124cc72c181d11c95eefba0ce721de4865df5ca911c3"),
+    "us-cnsa2": (400, "caa36d047b94f8096d11f5f69180efd4d3771fb965d8421c85b58cb7b2f46ffa"),
+    "eu-2030-2035": (25, "219a30c39f132485bdcd2ce36226e3a0cd21bcf8dc19e62cb328f19f9b30c95f"),
 }
 
 
