@@ -25,11 +25,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from app.cli.common import console, err_console, read_input_file, user_errors
+from app.cli.common import console, err_console, read_input_file, safe, user_errors
 from core.choices import Sector, Tier
-from core.display import printable
 from core.errors import InputError
 
 if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
@@ -189,7 +187,7 @@ def render_table(
         f = findings.get(j.usage_id)
         mark = "[red]FAIL[/red] " if f and f.failing else ""
         out.print(
-            f"{mark}[bold]{_safe(j.algorithm)}[/bold] in {_safe(j.asset_name)} "
+            f"{mark}[bold]{safe(j.algorithm)}[/bold] in {safe(j.asset_name)} "
             f"({j.use.replace('_', ' ')})"
         )
         table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, expand=False)
@@ -198,13 +196,13 @@ def render_table(
         table.add_column("deadline", no_wrap=True)
         table.add_column("target", overflow="fold", min_width=14)
         for v in j.verdicts:
-            table.add_row(v.profile_id, v.verdict, str(v.deadline or ""), _safe(v.target or ""))
+            table.add_row(v.profile_id, v.verdict, str(v.deadline or ""), safe(v.target or ""))
         out.print(table)
         if f:
-            out.print(f"  satisfies all: {_safe(f.satisfy.text())}", soft_wrap=False)
-            out.print(f"  gate: {_safe(f.why)}")
+            out.print(f"  satisfies all: {safe(f.satisfy.text())}", soft_wrap=False)
+            out.print(f"  gate: {safe(f.why)}")
         for d in j.disagreements:
-            out.print(f"  [yellow]disagreement:[/yellow] {_safe(d)}")
+            out.print(f"  [yellow]disagreement:[/yellow] {safe(d)}")
         out.print()
     if result.empty:
         fail = "[red]FAIL[/red] " if result.empty_fails else ""
@@ -215,11 +213,6 @@ def render_table(
         f"{sum(1 for j in judgements if j.disagreements)} with disagreements "
         f"(profiles: {', '.join(p.id for p in profiles)})"
     )
-
-
-def _safe(text: str) -> str:
-    """Input text for a rich console: control characters escaped, markup neutralised."""
-    return escape(printable(text))
 
 
 def _relative_uri(file: Path) -> str:
@@ -311,7 +304,7 @@ def judge_cmd(
 
     if output is Format.TABLE:
         for warning in loaded.warnings:
-            err_console.print(f"[yellow]warning:[/yellow] {_safe(warning)}")
+            err_console.print(f"[yellow]warning:[/yellow] {safe(warning)}")
         if out_file:
             with out_file.open("w") as handle:
                 target = Console(file=handle, width=80, no_color=True)

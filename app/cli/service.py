@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from app.cli.common import console, db_session, err_console, user_errors
+from app.cli.common import console, db_session, err_console, safe, user_errors
 
 
 def demo(
@@ -48,7 +47,7 @@ def demo(
         f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
-    console.print(escape(f"API keys written to {path} (admin key: {result.keys['admin']})"))
+    console.print(safe(f"API keys written to {path} (admin key: {result.keys['admin']})"))
 
 
 def _default_keys_file(url: str) -> Path:

@@ -11,8 +11,9 @@ import pytest
 from core.choices import Role
 from core.models import Organization
 from inventory.choices import AssetType, CryptoFunction, DependencyKind, Primitive, QuantumStatus
-from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.models import Asset, Dependency
 from migration.profiles import get_profile, profile_to_dict
+from tests.migration.planning_helpers import stored_usage
 
 START = "2026-11-24"
 
@@ -64,17 +65,8 @@ def seed(api: Any, org: Organization) -> dict[str, int]:
         for i, (name, algorithm, primitive, function) in enumerate(usages):
             status = QuantumStatus.RESISTANT if algorithm == "ML-KEM-768" else QuantumStatus.BROKEN
             s.add(
-                CryptoUsage(
-                    organization_id=org.id,
-                    ref=f"{org.slug}-u{i}",
-                    asset_id=ids[name],
-                    algorithm=algorithm,
-                    algorithm_raw=algorithm,
-                    primitive=primitive,
-                    function=function,
-                    quantum_status=status,
-                    status_reason="test",
-                    catalog_version="test",
+                stored_usage(
+                    org.id, ids[name], f"{org.slug}-u{i}", algorithm, primitive, function, status
                 )
             )
     return ids
