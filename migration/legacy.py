@@ -22,8 +22,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from core.yaml_safe import safe_load
 from inventory.catalog import get_catalog
 from migration.choices import TaskFlag, Verdict
 from migration.profiles.schema import Deadline, Profile
@@ -53,7 +52,7 @@ class BreakRule:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[dict[str, BreakRule], BreakRule]:
-    data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    data = safe_load(DATA_FILE.read_text(encoding="utf-8"))
     by_name: dict[str, BreakRule] = {}
     fallback: BreakRule | None = None
     for raw in data["rules"]:

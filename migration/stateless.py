@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -396,23 +395,8 @@ RULES: list[dict[str, Any]] = [
 ]
 _RULE_INDEX = {r["id"]: i for i, r in enumerate(RULES)}
 #: the base every SARIF path is relative to: the scanned project's root (run `pqcplan judge`
-#: there); the CBOM's evidence paths are relative to it too
-SRCROOT = "SRCROOT"
-_SEEN_AT = re.compile(r"seen at ([^\s,;()]+?):(\d+)(?::\d+)?(?=[\s,;(]|$)")
-
-
-def evidence_location(evidence: str | None) -> tuple[str, int] | None:
-    """The first source location a CBOM's evidence names (path relative to the project, line).
-
-    >>> evidence_location("scan.cdx.json $.components[3]; seen at src/A.java:12:4, b.c:3")
-    ('src/A.java', 12)
-    >>> evidence_location("scan.cdx.json $.components[3]") is None
-    True
-    """
-    found = _SEEN_AT.search(evidence or "")
-    if not found or found.group(1).startswith("/"):
-        return None
-    return found.group(1), int(found.group(2))
+#: there); the judged file and the CBOM's `evidence.occurrences` paths are relative to it
+SRCROOT = "%SRCROOT%"
 
 
 def _rule_for(f: GateFinding) -> str:
@@ -427,19 +411,9 @@ def _rule_for(f: GateFinding) -> str:
     return "PQC004"
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a usage is: its line in the judged file, its JSON path / CSV row, and the source
-    file and line the CBOM's evidence names (None when it names none)."""
-
-    line: int
-    logical: str
-    source: tuple[str, int] | None = None
-
-
-def _physical(uri: str, line: int) -> dict[str, Any]:
+def _in_file(uri: str, line: int) -> dict[str, Any]:
     return {
-        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT, "index": 0},
         "region": {"startLine": max(1, line)},
     }
 
@@ -449,20 +423,23 @@ def to_sarif(
     profiles: list[Profile],
     *,
     artifact_uri: str,
-    locations: dict[int, Location],
+    locations: dict[int, tuple[int, str]],
     tool_version: str,
+    occurrences: dict[int, list[tuple[str, int, int | None]]] | None = None,
 ) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one result per usage to act on.
 
-    Paths are relative to ``SRCROOT``: a result points at the source file and line the
-    CBOM's evidence names where there is one (the judged file's line is a related
-    location), else at the judged file itself (``artifact_uri``, relative).
+    ``locations`` maps a usage id to (line in the judged file, logical location such as the
+    CBOM component's JSON path or the CSV row). ``occurrences`` maps a usage id to the
+    source files and lines a code scanner saw it at (CBOM ``evidence.occurrences``): such a
+    usage gives one result per occurrence, at the source line, with the CBOM's own place as
+    a related location. Every path is relative to ``%SRCROOT%`` (``artifact_uri`` too).
     """
     results = []
     for f in result.findings:
         j = f.judgement
         rule = _rule_for(f)
-        where = locations.get(j.usage_id, Location(1, j.asset_name))
+        line, logical = locations.get(j.usage_id, (1, j.asset_name))
         verdicts = "; ".join(f"{v.profile_id}: {verdict_text(v)}" for v in j.verdicts)
         text = (
             f"{printable(j.algorithm)} in {printable(j.asset_name)} "
@@ -472,34 +449,32 @@ def to_sarif(
         if j.disagreements:
             text += " Disagreements: " + printable("; ".join(j.disagreements)) + "."
         fingerprint = hashlib.sha256(
-            f"{where.logical}\0{j.asset_name}\0{j.algorithm}\0{j.use}".encode()
+            f"{logical}\0{j.asset_name}\0{j.algorithm}\0{j.use}".encode()
         ).hexdigest()
-        in_file = _physical(artifact_uri, where.line)
-        location: dict[str, Any] = {
-            "physicalLocation": _physical(*where.source) if where.source else in_file,
-            "logicalLocations": [{"fullyQualifiedName": where.logical, "kind": "object"}],
-        }
-        item: dict[str, Any] = {
-            "ruleId": rule,
-            "ruleIndex": _RULE_INDEX[rule],
-            "level": RULES[_RULE_INDEX[rule]]["level"],
-            "message": {"text": text},
-            "locations": [location],
-            "partialFingerprints": {"pqcplanUsage/v1": fingerprint},
-            "properties": {
-                "algorithm": j.algorithm,
-                "asset": j.asset_name,
-                "use": j.use,
-                "verdicts": [v.as_dict() for v in j.verdicts],
-                "satisfiesAll": f.satisfy.as_dict(),
-                "disagreements": list(j.disagreements),
-            },
-        }
-        if where.source:
-            item["relatedLocations"] = [
-                {"id": 1, "physicalLocation": in_file, "message": {"text": "CBOM component"}}
-            ]
-        results.append(item)
+        results.append(
+            {
+                "ruleId": rule,
+                "ruleIndex": _RULE_INDEX[rule],
+                "level": RULES[_RULE_INDEX[rule]]["level"],
+                "message": {"text": text},
+                "locations": [
+                    {
+                        "physicalLocation": _in_file(artifact_uri, line),
+                        "logicalLocations": [{"fullyQualifiedName": logical, "kind": "object"}],
+                    }
+                ],
+                "partialFingerprints": {"pqcplanUsage/v1": fingerprint},
+                "properties": {
+                    "algorithm": j.algorithm,
+                    "asset": j.asset_name,
+                    "use": j.use,
+                    "verdicts": [v.as_dict() for v in j.verdicts],
+                    "satisfiesAll": f.satisfy.as_dict(),
+                    "disagreements": list(j.disagreements),
+                },
+            }
+        )
+        results[-1:] = _at_occurrences(results[-1], (occurrences or {}).get(j.usage_id))
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -524,7 +499,8 @@ def to_sarif(
                     SRCROOT: {
                         "description": {
                             "text": "The root of the scanned project: the directory pqcplan "
-                            "judge ran in, to which the CBOM's evidence paths are relative."
+                            "judge ran in, to which the judged file and the CBOM's evidence "
+                            "paths are relative."
                         }
                     }
                 },
@@ -534,6 +510,31 @@ def to_sarif(
             }
         ],
     }
+
+
+def _at_occurrences(
+    result: dict[str, Any], places: list[tuple[str, int, int | None]] | None
+) -> list[dict[str, Any]]:
+    """The result itself, or one copy per source occurrence, the CBOM's place kept as a
+    related location."""
+    if not places:
+        return [result]
+    out = []
+    fingerprint = result["partialFingerprints"]["pqcplanUsage/v1"]
+    for path, line, column in places[:1000]:
+        region: dict[str, Any] = {"startLine": line}
+        if column:
+            region["startColumn"] = column
+        at = {"artifactLocation": {"uri": path, "uriBaseId": SRCROOT}, "region": region}
+        copy = dict(result)
+        copy["locations"] = [{**result["locations"][0], "physicalLocation": at}]
+        copy["relatedLocations"] = [
+            {"id": 0, "physicalLocation": result["locations"][0]["physicalLocation"]}
+        ]
+        digest = hashlib.sha256(f"{fingerprint}\0{path}\0{line}".encode()).hexdigest()
+        copy["partialFingerprints"] = {"pqcplanUsage/v1": digest}
+        out.append(copy)
+    return out
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ are imported inside the functions that need them (see `app.cli.main`).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,13 +86,21 @@ def resolve_org(session: Session, key: str) -> Organization:
     return org
 
 
-def read_input_file(path: Path, limit: int | None = None) -> bytes:
-    """A file to import or judge, refused (`TooLarge`) over the upload limit (default: the
-    server's setting)."""
-    if limit is None:
-        from app.settings import get_settings
+def upload_limit() -> int:
+    """`MAX_UPLOAD_BYTES` as the settings read it; without the variable or a `.env` file
+    the default, without importing pydantic-settings (a tenth of a second per call)."""
+    if "MAX_UPLOAD_BYTES" not in os.environ and not Path(".env").exists():
+        from app.defaults import MAX_UPLOAD_BYTES
 
-        limit = get_settings().max_upload_bytes
+        return MAX_UPLOAD_BYTES
+    from app.settings import get_settings
+
+    return get_settings().max_upload_bytes
+
+
+def read_input_file(path: Path) -> bytes:
+    """A file to import or judge, refused (`TooLarge`) over the server's upload limit."""
+    limit = upload_limit()
     size = path.stat().st_size
     if size > limit:
         raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(path))
@@ -116,7 +125,9 @@ def _explain(exc: Exception) -> tuple[int, str] | None:
     if sa_exc is None:
         return None
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
-        return 2, f"nothing was stored: {safe(exc.orig)}"
+        from core.db import describe_refusal
+
+        return 2, f"nothing was stored: {safe(describe_refusal(exc))}"
     if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
         from core.db import is_busy
 

@@ -14,9 +14,10 @@ algorithm, or no cryptographic component at all, unless `--allow-unknown` / `--a
 
 from __future__ import annotations
 
+import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
@@ -31,10 +32,12 @@ from core.choices import Sector, Tier
 from core.errors import InputError
 
 if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
+    from sqlalchemy.orm import Session
+
     from migration.compare import Judgement
     from migration.profiles.schema import Profile
     from migration.scheduler import PlanInput
-    from migration.stateless import GateResult, Location
+    from migration.stateless import GateResult
 
 DEFAULT_PROFILES = ("kr-2035", "us-nist-ir8547", "eu-2030-2035")
 
@@ -55,9 +58,11 @@ class InputFormat(StrEnum):
 @dataclass
 class LoadedFile:
     inventory: PlanInput
-    #: usage id -> (line in the file, logical location, source location from the evidence)
-    locations: dict[int, Location]
+    #: usage id -> (line in the file, logical location)
+    locations: dict[int, tuple[int, str]]
     warnings: list[str]
+    #: usage id -> where a scanner saw it in source code (CBOM `evidence.occurrences`)
+    occurrences: dict[int, list[tuple[str, int, int | None]]] = field(default_factory=dict)
 
 
 def _scratch_engine():  # type: ignore[no-untyped-def]
@@ -114,7 +119,6 @@ def load_file(
     from inventory.exchange.imports import Document, load_document
     from inventory.models import Asset, CryptoUsage
     from migration.service import load_inventory
-    from migration.stateless import Location, evidence_location
 
     if kind is InputFormat.AUTO:
         kind = InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.CBOM
@@ -136,7 +140,7 @@ def load_file(
             session.flush()
             inventory = load_inventory(session, org.id)
             lines = text.splitlines()
-            locations: dict[int, Location] = {}
+            locations: dict[int, tuple[int, str]] = {}
             rows = session.execute(
                 select(CryptoUsage.id, CryptoUsage.ref, CryptoUsage.evidence, Asset.ref).join(
                     Asset, Asset.id == CryptoUsage.asset_id
@@ -146,11 +150,46 @@ def load_file(
                 line = _line_of(lines, ref) or _line_of(lines, asset_ref) or 1
                 found = _JSON_PATH.search(evidence or "")
                 logical = found.group(0) if found else f"{asset_ref}/{ref}"
-                locations[uid] = Location(line, logical, evidence_location(evidence))
+                locations[uid] = (line, logical)
+            occurrences = _occurrences(payload, session) if kind is InputFormat.CBOM else {}
             session.rollback()
-        return LoadedFile(inventory, locations, warnings)
+        return LoadedFile(inventory, locations, warnings, occurrences)
     finally:
         engine.dispose()
+
+
+def _occurrences(payload: bytes, session: Session) -> dict[int, list[tuple[str, int, int | None]]]:
+    """Source locations of each usage whose CBOM component lists `evidence.occurrences`
+    (ours and CBOMkit's): SARIF then points at the source lines, not at the CBOM."""
+    from sqlalchemy import select
+
+    from inventory.models import CryptoUsage
+
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return {}
+    found: dict[str, list[tuple[str, int, int | None]]] = {}
+    for comp in doc.get("components") or [] if isinstance(doc, dict) else []:
+        if not isinstance(comp, dict) or not isinstance(comp.get("bom-ref"), str):
+            continue
+        evidence = comp.get("evidence")
+        occs = evidence.get("occurrences") if isinstance(evidence, dict) else None
+        places = []
+        for occ in occs if isinstance(occs, list) else []:
+            if isinstance(occ, dict) and isinstance(occ.get("location"), str):
+                line = occ.get("line") if isinstance(occ.get("line"), int) else 1
+                offset = occ.get("offset") if isinstance(occ.get("offset"), int) else None
+                places.append((occ["location"], max(1, line), offset))
+        if places:
+            found[comp["bom-ref"]] = places
+    if not found:
+        return {}
+    return {
+        uid: found[ref]
+        for uid, ref in session.execute(select(CryptoUsage.id, CryptoUsage.ref))
+        if ref in found
+    }
 
 
 def resolve_profiles(ids: list[str] | None) -> list[Profile]:
@@ -323,6 +362,7 @@ def judge_cmd(
                 artifact_uri=_relative_uri(file),
                 locations=loaded.locations,
                 tool_version=_tool_version(),
+                occurrences=loaded.occurrences,
             )
             text = dumps(sarif)
         if out_file:

@@ -24,7 +24,8 @@ COMMANDS: dict[str, Lazy] = {
     "plan": Lazy("app.cli.plan:plan_app", "Migration plans under a policy profile."),
     "profiles": Lazy("app.cli.profiles:profiles_app", "Policy profiles (built-in and your own)."),
     "scan": Lazy(
-        "app.cli.scan:scan_app", "Discover cryptography on live endpoints and in key stores."
+        "app.cli.scan:scan_app",
+        "Discover cryptography on live endpoints, in key stores and in source trees.",
     ),
     "testbed": Lazy("app.cli.testbed:testbed_app", "The PQC testbed: engines and benchmarks."),
     "bench": Lazy(

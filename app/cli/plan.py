@@ -238,19 +238,27 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Write a plan version as CSV, JSON, Markdown, or HTML with a timeline chart."""
-    from migration import report, service
+    from migration import report
+    from migration.export import export_chunks
 
     with _errors(), db_session() as session:
         if fmt not in report.FORMATS:
             raise ValueError(f"--format: '{fmt}' is not one of {', '.join(report.FORMATS)}")
         row = _version(session, plan_id, version)
-        tasks = [service.task_dict(t) for t in service.tasks_of(session, row.id)]
-        text = report.render(fmt, row.summary, tasks, service.progress(tasks))
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output} ({len(tasks)} tasks)")
+        chunks = export_chunks(session, row, fmt)  # streamed: a few thousand tasks at a time
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+        else:
+            partial = output.with_name(f".{output.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8") as handle:
+                    for chunk in chunks:
+                        handle.write(chunk)
+                partial.replace(output)  # whole or not at all
+            finally:
+                partial.unlink(missing_ok=True)
+            console.print(f"wrote {safe(output)} ({row.summary.get('tasks')} tasks)")
 
 
 @plan_app.command("compare")

@@ -18,15 +18,18 @@ from app.cli.common import (
     safe,
     user_errors,
 )
+from app.cli.scan_code import register as register_code_scan
 from core.errors import InputError
 
 scan_app = typer.Typer(
-    help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True
+    help="Discover cryptography on live endpoints, in key stores and in source trees.",
+    no_args_is_help=True,
 )
 scope_app = typer.Typer(
     help="The networks and directories an organization may scan.", no_args_is_help=True
 )
 scan_app.add_typer(scope_app, name="scope")
+register_code_scan(scan_app)
 
 Targets = Annotated[list[str] | None, typer.Argument(help="host:port, host, CIDR:ports.")]
 FromFile = Annotated[Path | None, typer.Option("--file", "-f", help="Targets, one a line.")]

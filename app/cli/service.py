@@ -42,19 +42,34 @@ def demo(
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
     path = keys_file or _default_keys_file(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
+    admin = result.keys["admin"]
     console.print(
         f"demo loaded: {result.organizations} organizations, {result.assets} assets, "
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
-    console.print(safe(f"API keys written to {path} (admin key: {result.keys['admin']})"))
+    # never the keys themselves: this line lands in terminals, CI logs and server logs
+    console.print(safe(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
+
+
+def masked(secret: str) -> str:
+    """A key as it may be shown: its first characters, enough to tell keys apart.
+
+    >>> masked("pqc_abcdefghijklmnopqrstuvwxyz0123456789")
+    'pqc_abcd... (40 characters)'
+    """
+    return f"{secret[:8]}... ({len(secret)} characters)"
 
 
 def _default_keys_file(url: str) -> Path:
-    """Beside the SQLite file for the embedded default, else in the working directory."""
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).with_name("demo-keys.json")
-    return Path("demo-keys.json")
+    """Beside the data: the SQLite file's folder, else pqcplan's data folder (never the
+    working directory, which may be a checkout the keys would be committed from)."""
+    from app.settings import DEFAULT_DATA_DIR
+
+    if url.startswith("sqlite:///") and url.removeprefix("sqlite:///") not in ("", ":memory:"):
+        return Path(url.removeprefix("sqlite:///").split("?")[0]).with_name("demo-keys.json")
+    return DEFAULT_DATA_DIR / "demo-keys.json"
 
 
 def serve(
@@ -73,12 +88,13 @@ def serve(
 ) -> None:
     """Upgrade the schema and run the API (OpenAPI docs at /docs)."""
     import os
+    import shutil
     import tempfile
 
     import uvicorn
 
     from app.api.main import create_app
-    from app.api.observability import log_config
+    from app.api.observability import log_config, proxy_options
     from app.settings import get_settings
     from core import schema
 
@@ -99,13 +115,20 @@ def serve(
         "port": port,
         "log_config": log_config(log_json),
         "timeout_graceful_shutdown": graceful_timeout,
+        **proxy_options(get_settings().trusted_proxies),
     }
     if workers == 1:
         uvicorn.run(application, **options)
         return
     # N processes: each builds its own app; metrics are summed over them (multiprocess mode).
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="pqcplan-metrics-"))
-    uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
+    made = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pqcplan-metrics-")
+    try:
+        uvicorn.run("app.api.main:create_app", factory=True, workers=workers, **options)
+    finally:
+        if made is not None:  # ours: its counts mean nothing once the service stops
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def worker(
@@ -124,6 +147,7 @@ def worker(
     from core import schema
     from core.errors import InputError
     from core.job_queue import QUEUES, is_scaled, run_worker
+    from core.jobs import configure as configure_jobs
 
     url = get_settings().database_url
     with user_errors():
@@ -136,4 +160,5 @@ def worker(
         if bad:
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
+    configure_jobs(get_settings().job_timings())
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
