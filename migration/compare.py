@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from inventory.choices import QuantumStatus
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
-from migration.legacy import RULE_ID as LEGACY_RULE
-from migration.legacy import VERDICT as LEGACY_VERDICT
+from migration.policy import table_for
 from migration.profiles.schema import Profile
 from migration.targets import Target, choose_target, is_hybrid
-from migration.tasks import VULNERABLE, matching_deadline
+from migration.tasks import STATUS_OF, judged
 from migration.uses import use_of
 
 DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement
@@ -32,6 +30,10 @@ class Verdict:
     target: str | None
     hybrid_policy: str
     reason: str | None = None
+    basis: str | None = None  # how it was reached (see migration.policy)
+    source: str | None = None  # the source id (or URL) of the sentence the verdict encodes
+    quote: str | None = None
+    confirmed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,10 @@ class Verdict:
             "target": self.target,
             "hybrid_policy": self.hybrid_policy,
             "reason": self.reason,
+            "basis": self.basis,
+            "source": self.source,
+            "quote": self.quote,
+            "confirmed": self.confirmed,
         }
 
 
@@ -65,28 +71,37 @@ class Judgement:
         }
 
 
+def hybrid_policy(profile: Profile, use: str) -> str:
+    """The profile's hybrid policy for a use: its table's, else the profile-wide one."""
+    _puse, policy = table_for(profile, use)
+    return policy.hybrid if policy is not None else profile.hybrid
+
+
 def verdict_for(
-    profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str, target: Target
+    profile: Profile,
+    usage: UsageFacts,
+    asset: AssetFacts,
+    use: str,
+    target: Target,
+    today: date | None = None,
 ) -> Verdict:
-    status = QuantumStatus(usage.quantum_status)
-    when, rule = matching_deadline(profile, usage, asset, use)
-    if rule is not None and rule.id == LEGACY_RULE:  # broken by classical attacks today
-        return Verdict(
-            profile.id, LEGACY_VERDICT, when, rule.id, target.algorithm, profile.hybrid, rule.note
-        )
-    if status not in VULNERABLE:
-        kind = "acceptable"
-    elif status is QuantumStatus.UNKNOWN:
-        kind = "review"
-    else:
-        kind = "migrate" if when is not None else "acceptable"
+    """What ``profile``'s own table says about this usage (see `migration.policy`)."""
+    today = today or date.today()
+    status = STATUS_OF[usage.quantum_status]
+    r, _rule = judged(profile, usage.algorithm, use, status, asset, today)  # as plans do
+    acting = r.verdict != "acceptable"
     return Verdict(
         profile.id,
-        kind,
-        when if kind != "acceptable" else None,
-        (rule.id if rule else "final") if when and kind != "acceptable" else None,
-        target.algorithm if kind != "acceptable" else None,
-        profile.hybrid,
+        r.verdict,
+        r.deadline if acting else None,
+        r.rule if acting else None,
+        target.algorithm if acting else None,
+        hybrid_policy(profile, use),
+        r.reason,
+        r.basis,
+        r.source,
+        r.quote,
+        r.confirmed,
     )
 
 
@@ -133,20 +148,21 @@ def disagreements(verdicts: list[Verdict]) -> list[str]:
     return out
 
 
-def judge(inputs: PlanInput, profiles: list[Profile]) -> list[Judgement]:
-    """Every usage under every profile; deterministic order (usage id)."""
+def judge(inputs: PlanInput, profiles: list[Profile], today: date | None = None) -> list[Judgement]:
+    """Every usage under every profile as of ``today``; deterministic order (usage id)."""
+    today = today or date.today()
     assets = {a.id: a for a in inputs.assets}
     targets: dict[tuple[str, str, str], Target] = {}
     out: list[Judgement] = []
     for usage in sorted(inputs.usages, key=lambda u: u.id):
         asset = assets[usage.asset_id]
-        use = use_of(usage.primitive, usage.function)
+        use = use_of(usage.primitive, usage.function, usage.algorithm)
         verdicts = []
         for profile in profiles:
             key = (profile.id, use, usage.algorithm)
             if key not in targets:
-                targets[key] = choose_target(profile, use, usage.algorithm)
-            verdicts.append(verdict_for(profile, usage, asset, use, targets[key]))
+                targets[key] = choose_target(profile, use, usage.algorithm, today)
+            verdicts.append(verdict_for(profile, usage, asset, use, targets[key], today))
         out.append(
             Judgement(usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts))
         )

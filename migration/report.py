@@ -16,9 +16,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from html import escape
+from html import escape as html_escape
 from typing import Any
 
+from core.display import printable
 from inventory.exchange.spreadsheet import guard_cell
 
 CSV_FIELDS = (
@@ -63,6 +64,12 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text for HTML: control and bidi characters shown as escapes (`core.display`), then
+    HTML-escaped. Every string of the Markdown and HTML exports goes through it."""
+    return html_escape(printable(text), quote)
 
 
 def _cell(value: Any) -> str:
@@ -245,7 +252,8 @@ def markdown_chunks(
         "",
         f"- Parameters: {_md(json.dumps(summary.get('params', {})))}",
         f"- Tasks: {summary.get('tasks')} (effort {summary.get('effort')} points), "
-        f"{summary.get('skipped_quantum_safe', 0)} usages already quantum-safe",
+        f"{summary.get('skipped_quantum_safe', 0)} usages quantum-safe and accepted by the "
+        "profile",
         f"- Last wave: {_md(summary.get('last_wave'))}",
         f"- Flags: {_md(json.dumps(summary.get('flags', {})))}",
     ]
@@ -452,9 +460,10 @@ REASONS_JS = (
 )
 
 
-def _script_json(value: Any) -> str:
-    """JSON that cannot end its <script> element or open markup inside it."""
-    text = json.dumps(value, ensure_ascii=False)
+def _script_json(value: list[str]) -> str:
+    """JSON that cannot end its <script> element or open markup inside it, of strings shown
+    with their control and bidi characters as escapes."""
+    text = json.dumps([printable(v) for v in value], ensure_ascii=False)
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from app.cli.common import console, err_console
+from app.cli.common import console, err_console, safe
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 KEY_ENV = "PQCPLAN_REPORT_KEY"
@@ -33,7 +32,7 @@ def _read(path: Path, what: str) -> bytes:
             raise OSError(f"larger than {MAX_REPORT_BYTES} bytes")
         return path.read_bytes()
     except OSError as exc:
-        err_console.print("[red]error:[/red] " + escape(f"cannot read the {what} {path}: {exc}"))
+        err_console.print("[red]error:[/red] " + safe(f"cannot read the {what} {path}: {exc}"))
         raise typer.Exit(2) from None
 
 
@@ -55,29 +54,29 @@ def verify_report(
     try:
         doc = json.loads(_read(file, "report"))
     except ValueError as exc:
-        err_console.print("[red]error:[/red] " + escape(f"{file} is not JSON: {exc}"))
+        err_console.print("[red]error:[/red] " + safe(f"{file} is not JSON: {exc}"))
         raise typer.Exit(2) from None
     public_key = None
     if key is not None:
         try:
             public_key = load_public_key(_read(key, "key file"))
         except ValueError as exc:
-            err_console.print("[red]error:[/red] " + escape(f"{key}: {exc}"))
+            err_console.print("[red]error:[/red] " + safe(f"{key}: {exc}"))
             raise typer.Exit(2) from None
     result = verify_document(doc, public_key)
     body = doc.get("report", {}) if isinstance(doc, dict) else {}
     if not result.ok:
-        err_console.print("[red]INVALID[/red] " + escape(f"{file}: {result.reason}"))
+        err_console.print("[red]INVALID[/red] " + safe(f"{file}: {result.reason}"))
         raise typer.Exit(1)
     product = body.get("product") or {}
     summary = body.get("summary") or {}
     if result.trusted_key:
         console.print(
             "[green]valid[/green] "
-            + escape(f"{file}: {result.reason} on {', '.join(result.engines)}; key {result.key_id}")
+            + safe(f"{file}: {result.reason} on {', '.join(result.engines)}; key {result.key_id}")
         )
     else:
-        console.print(escape(f"unverified {file}: claims to be signed by key {result.key_id}"))
+        console.print(safe(f"unverified {file}: claims to be signed by key {result.key_id}"))
     console.print(
         f"  {product.get('name')} {product.get('version')}: {body.get('algorithm')} "
         f"{body.get('check')} {body.get('mode') or ''}-> {summary.get('verdict')} "

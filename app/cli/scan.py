@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from app.cli.common import (
     OrgOption,
@@ -17,6 +16,7 @@ from app.cli.common import (
     err_console,
     operator,
     resolve_org,
+    safe,
     user_errors,
 )
 from app.cli.scan_code import register as register_code_scan
@@ -100,7 +100,7 @@ def _scan(
 
             def progress(fraction: float, message: str) -> None:
                 bar.update(
-                    task, completed=round(fraction * len(req.labels)), description=escape(message)
+                    task, completed=round(fraction * len(req.labels)), description=safe(message)
                 )
 
             results = service.run(req, progress)
@@ -122,7 +122,7 @@ def _scan(
 
 def _row(*cells: str) -> list[str]:
     """Targets, errors, banners and algorithm names come from users and servers: not markup."""
-    return [escape(c) for c in cells]
+    return [safe(c) for c in cells]
 
 
 def _status(r) -> str:
@@ -132,7 +132,7 @@ def _status(r) -> str:
 def _print(kind, results, scan_id, summary, cbom) -> None:
     from rich.table import Table
 
-    table = Table(title=escape(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
+    table = Table(title=safe(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
     table.add_column("target")
     table.add_column("status")
     if kind == "tls":
@@ -184,7 +184,7 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
             + (f", {kept} kept unchecked (a part could not be read)" if kept else "")
         )
     if cbom is not None:
-        console.print(f"CBOM written to {escape(str(cbom))}")
+        console.print(f"CBOM written to {safe(str(cbom))}")
 
 
 def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
@@ -263,7 +263,7 @@ def scope_add(
         detail = {"value": row.value, "ports": row.ports}
         record(session, operator(target.id), "create", "scan_scope", row.id, target.id, detail)
         stored = f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}"
-    console.print(escape(stored))  # only once committed
+    console.print(safe(stored))  # only once committed
 
 
 @scope_app.command("list")

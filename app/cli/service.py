@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from app.cli.common import console, db_session, err_console, user_errors
+from app.cli.common import console, db_session, err_console, safe, user_errors
 
 
 def demo(
@@ -52,7 +51,7 @@ def demo(
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
     # never the keys themselves: this line lands in terminals, CI logs and server logs
-    console.print(escape(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
+    console.print(safe(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
 
 
 def masked(secret: str) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as html_escape
+
+from core.display import printable
 
 STATUS_COLOURS = {
     "broken": "#b2182b",
@@ -14,6 +17,12 @@ STATUS_COLOURS = {
     "resistant": "#1b7837",
 }
 DEFAULT_COLOUR = "#4e79a7"
+
+
+def escape(text: object) -> Markup:
+    """A label (an asset or algorithm name) for SVG: control and bidi characters shown as
+    escapes, then HTML-escaped."""
+    return html_escape(printable(text))
 
 
 def hbar(

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,10 +26,23 @@ from app.web import i18n, sessions
 from app.web.i18n import LANGUAGES
 from core.choices import Role
 from core.db import READ_ONLY
+from core.display import printable
 from core.tenancy import Principal, scoped
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _shown(value: Any) -> Any:
+    """Every `{{ value }}` a page prints: a plain string (names from files, banners from
+    servers) with its control and bidi characters as escapes, before autoescaping; markup
+    the templates build themselves (`Markup`) is left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, keep_newlines=True)
+    return value
+
+
+templates.env.finalize = _shown  # set before any template is compiled: it is read then
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

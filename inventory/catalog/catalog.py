@@ -255,9 +255,9 @@ class Catalog:
         return entry
 
     def _find(self, text: str, ps: str) -> AlgorithmInfo | None:
-        candidates = [text]
-        if ps:
-            candidates += [f"{text}-{ps}", f"{text}{ps}"]
+        # a family name with its parameter set ("ML-KEM" + "768") before the bare family
+        # entry ("ML-KEM", parameter set unknown), which would drop the set
+        candidates = [f"{text}-{ps}", f"{text}{ps}", text] if ps else [text]
         base, mode = split_mode(text)
         if mode:
             candidates.append(base)
