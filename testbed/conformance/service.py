@@ -21,9 +21,17 @@ from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
 from core.tenancy import Principal, get_scoped
-from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
+from testbed.conformance import (
+    acvp_mldsa,
+    acvp_mlkem,
+    kem_receiver,
+    kem_sender,
+    reports,
+    sig_checks,
+)
 from testbed.conformance.common import Prepared
 from testbed.conformance.models import CheckKind, SessionState, VendorReport, VendorSession
+from testbed.conformance.rejection import style_of
 from testbed.engines.registry import get_engines
 from testbed.models import Product
 
@@ -38,8 +46,8 @@ Prepare = Callable[..., Prepared]
 Grade = Callable[[str, dict, dict, Any, bytes], list[dict[str, Any]]]
 
 CHECKS: dict[CheckKind, tuple[Prepare, Grade]] = {
-    CheckKind.KEM_RECEIVER: (kem_checks.prepare_receiver, kem_checks.grade_receiver),
-    CheckKind.KEM_SENDER: (kem_checks.prepare_sender, kem_checks.grade_sender),
+    CheckKind.KEM_RECEIVER: (kem_receiver.prepare_receiver, kem_receiver.grade_receiver),
+    CheckKind.KEM_SENDER: (kem_sender.prepare_sender, kem_sender.grade_sender),
     CheckKind.SIG_VENDOR_SIGNS: (sig_checks.prepare_vendor_signs, sig_checks.grade_vendor_signs),
     CheckKind.SIG_VENDOR_VERIFIES: (
         sig_checks.prepare_vendor_verifies,
@@ -172,6 +180,8 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     # judged: the testbed's secret keys and expected answers are no longer kept
     row.secret = {"_oracles": row.secret.get("_oracles", {}), "discarded_after_grading": True}
     body = _report_body(db, row, cases, verdict, grade_ms)
+    if row.check is CheckKind.KEM_RECEIVER:
+        body["standing"] = receiver_standing(db, row, verdict)
     document = reports.sign_report(db, body)
     report = VendorReport(
         organization_id=row.organization_id,
@@ -195,6 +205,52 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         {"verdict": verdict, "failed": failed, "cases": len(cases)},
     )
     return report
+
+
+def receiver_standing(db: Session, row: VendorSession, verdict: str) -> dict[str, Any]:
+    """Whether a receiver's pass is "conformant" or only "interoperable", and why.
+
+    Without the decapsulation key the grader cannot see that a tampered ciphertext gives
+    the scheme's own keyed rejection value; ACVP encapDecap on testbed-given keys can, for
+    ML-KEM. So a receiver counts as conformant only with a passed encapDecap session of the
+    same product and ML-KEM parameter set, graded before this one.
+    """
+    style = style_of(row.algorithm)
+    mlkem = style.pq_algorithm if style and style.pq_algorithm else row.algorithm
+    if verdict != "pass":
+        return {"level": "failed", "basis": "the receiver check failed", "acvp_session_id": None}
+    if mlkem not in acvp_mlkem.KYBER:
+        basis = (
+            f"interoperable only: no ACVP vectors exist for {row.algorithm} here, and "
+            "implicit rejection's value cannot be checked without the decapsulation key"
+        )
+        return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
+    acvp = db.scalars(
+        select(VendorSession.id)
+        .join(VendorReport, VendorReport.session_id == VendorSession.id)
+        .where(
+            VendorSession.organization_id == row.organization_id,
+            VendorSession.product_id == row.product_id,
+            VendorSession.check == CheckKind.ACVP_MLKEM,
+            VendorSession.mode == "encapDecap",
+            VendorSession.algorithm == mlkem,
+            VendorReport.verdict == "pass",
+        )
+        .order_by(VendorSession.id.desc())
+        .limit(1)
+    ).first()
+    if acvp is None:
+        basis = (
+            "interoperable only: implicit rejection's value cannot be checked without the "
+            f"decapsulation key; pass ACVP encapDecap for {mlkem} (check acvp_mlkem, mode "
+            "encapDecap) first for a conformant verdict"
+        )
+        return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
+    basis = (
+        f"this check passed, and ACVP encapDecap session {acvp} ({mlkem}) passed on "
+        "testbed-given keys"
+    )
+    return {"level": "conformant", "basis": basis, "acvp_session_id": acvp}
 
 
 def _report_body(

@@ -31,6 +31,12 @@ from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
 
 B64 = "standard base64 (padding required)"
+CONFIRM_DESCRIPTION = (
+    "HMAC-SHA256(key=output, msg='pqcplan-kem-confirm/2' || nonce), hex, where output is what "
+    "the product's decapsulation returned (for a tampered ciphertext too: a product cannot "
+    "tell which items are tampered, and need not) and nonce is the session's 'nonce' field "
+    "hex-decoded (32 bytes)."
+)
 HEX = "hex (either case)"
 
 
@@ -199,10 +205,10 @@ class KemReceiverHint(_Out):
     items: str | None = None
     confirmation: str | None = Field(
         default=None,
-        description="HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || "
-        "item id (UTF-8) || ciphertext), hex; nonce = the session's 'nonce' hex-decoded.",
+        description=CONFIRM_DESCRIPTION,
     )
     nonce: str | None = None
+    copies: str | None = None
     tampered: str | None = None
 
 
@@ -348,10 +354,7 @@ class Confirmation(_In):
     confirmation: str = Field(
         min_length=64,
         max_length=64,
-        description="HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || "
-        "item id (UTF-8) || ciphertext), hex, where nonce is the session's 'nonce' field "
-        "hex-decoded (32 bytes). Not accepted for tampered ML-KEM ciphertexts (answer those "
-        "with shared_secret: FIPS 203 implicit rejection is checked on them).",
+        description=CONFIRM_DESCRIPTION,
     )
 
 

@@ -4,7 +4,9 @@ The product's own crypto is PQClean called directly through ``pqcrypto`` (not th
 testbed's engine layer) for ML-KEM and ML-DSA, liboqs's seeded key generation called
 directly for ACVP ML-KEM keyGen, and kyber-py / dilithium-py only for the internal functions
 nothing else exposes (encapsulation from a given m, signing with a given rnd). ``faults``
-turns on deliberate bugs, each of which must fail exactly the checks it concerns.
+turns on deliberate bugs, each of which must fail exactly the checks it concerns. The faulty
+receivers and senders of the grader tests are a product of their own, in Go
+(``go_product.py``).
 """
 
 from __future__ import annotations
@@ -47,33 +49,6 @@ def flip(data: bytes, bit: int = 0) -> bytes:
     return bytes(out)
 
 
-class BrokenRejectionKyber(ML_KEM):
-    """FIPS 203 decapsulation whose implicit-rejection value ``K_bar = J(z || c)`` is wrong.
-
-    ``how``: ``zero`` (32 zero bytes), ``constant`` (one fixed random value), ``echo`` (the
-    ciphertext's first 32 bytes) or ``signal`` (raises, as if reporting an error).
-    """
-
-    CONSTANT = os.urandom(32)
-
-    def __init__(self, how: str) -> None:
-        super().__init__(_KYBER_PARAMS["ML768"])
-        self.how = how
-
-    def _J(self, s: bytes) -> bytes:  # type: ignore[override]
-        if self.how == "zero":
-            return bytes(32)
-        if self.how == "constant":
-            return self.CONSTANT
-        if self.how == "echo":
-            return s[32:64]  # s = z || c
-        return bytes(32)  # "signal": Product._decaps turns this into a reported failure
-
-
-REJECTION_FAULTS = {"ir_zero": "zero", "ir_constant": "constant", "ir_echo": "echo"}
-REJECTION_FAULTS["ir_signal"] = "signal"
-
-
 class PreFips203Kyber(ML_KEM):
     """A product built on a pre-FIPS-203 draft: key generation without the domain byte k."""
 
@@ -103,33 +78,17 @@ class Product:
                 items[item["id"]] = {"rejected": True}
                 continue
             ss = self._decaps(ct)
-            if ss is None:  # a product that reports decapsulation failure
-                items[item["id"]] = {"rejected": True}
-                continue
             if "wrong_ss_openssl" in self.faults and item["engine"] == "openssl":
                 ss = flip(ss, 7)  # agrees with liboqs and PQClean, not with OpenSSL
-            # the product knows when its own decapsulation rejected (the re-encryption check
-            # failed): answer those with the secret, as answer_with asks; the ids tell nothing
-            if confirm and not self.rejects(ct):
-                msg = b"pqcplan-kem-confirm/1" + bytes.fromhex(nonce) + item["id"].encode() + ct
+            if confirm:  # for every item, tampered or not: the product cannot tell
+                msg = b"pqcplan-kem-confirm/2" + bytes.fromhex(nonce)
                 items[item["id"]] = {"confirmation": hmac.new(ss, msg, hashlib.sha256).hexdigest()}
             else:
                 items[item["id"]] = {"shared_secret": b64(ss)}
         return {"items": items}
 
-    def rejects(self, ct: bytes) -> bool:
-        """Whether decapsulating ``ct`` fails the FIPS 203 re-encryption check (the product
-        knows; the challenge does not say)."""
-        if len(ct) != pq_kem.CIPHERTEXT_SIZE:
-            return True
-        return BrokenRejectionKyber("zero")._decaps_internal(self.dk, ct) == bytes(32)
-
-    def _decaps(self, ct: bytes) -> bytes | None:
-        fault = next((REJECTION_FAULTS[f] for f in self.faults if f in REJECTION_FAULTS), None)
-        if fault is None:
-            return pq_kem.decaps(self.dk, ct)
-        ss = BrokenRejectionKyber(fault)._decaps_internal(self.dk, ct)
-        return None if fault == "signal" and ss == bytes(32) else ss
+    def _decaps(self, ct: bytes) -> bytes:
+        return pq_kem.decaps(self.dk, ct)
 
     # -- KEM sender: encapsulate to every key, refuse malformed ones
     def send(self, challenge: dict) -> dict:
