@@ -99,12 +99,28 @@ class SigVendorSignsSession(_SessionBase):
     input: NoInput = Field(default_factory=NoInput)
 
 
+class SigVerifiesInput(_In):
+    hash_ml_dsa: bool = Field(
+        default=False,
+        strict=True,
+        description="ML-DSA only: the product verifies HashML-DSA too (FIPS 204 Algorithm 5); "
+        "items with interface 'hash' are added.",
+    )
+    external_mu: bool = Field(
+        default=False,
+        strict=True,
+        description="ML-DSA only: the product verifies over an external mu; items with "
+        "interface 'external_mu' are added.",
+    )
+
+
 class SigVendorVerifiesSession(_SessionBase):
-    """The vendor verifies good and bad signatures made by every engine."""
+    """The vendor verifies good and bad signatures made by every engine (and, for ML-DSA, by
+    OpenSSL under contexts, HashML-DSA and external mu)."""
 
     check: Literal["sig_vendor_verifies"]
     mode: None = Field(default=None, description="Only ACVP sessions take a mode.")
-    input: NoInput = Field(default_factory=NoInput)
+    input: SigVerifiesInput = Field(default_factory=SigVerifiesInput)
 
 
 class AcvpMlkemInput(_In):
@@ -138,10 +154,31 @@ class AcvpMldsaInput(_In):
         le=acvp_mldsa.MAX_TESTS,
         strict=True,
         description=f"1 to {acvp_mldsa.MAX_TESTS}; keyGen: seeds (default "
-        f"{acvp_mldsa.DEFAULT_TESTS['keyGen']}); sigGen: tests in each of the deterministic and "
-        f"hedged groups (default {acvp_mldsa.DEFAULT_TESTS['sigGen']}); sigVer: signatures per "
-        "engine, each with four modified variants (default "
+        f"{acvp_mldsa.DEFAULT_TESTS['keyGen']}); sigGen: tests in each group (default "
+        f"{acvp_mldsa.DEFAULT_TESTS['sigGen']}); sigVer: valid signatures per group (and per "
+        "engine in the external pure group), each with four modified variants (default "
         f"{acvp_mldsa.DEFAULT_TESTS['sigVer']}).",
+    )
+    # the capabilities, spelled as an ACVP registration spells them
+    signatureInterfaces: list[Literal["internal", "external"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="sigGen / sigVer: the signature interfaces to test (default both).",
+    )
+    preHash: list[Literal["pure", "preHash"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="External interface: pure ML-DSA and/or HashML-DSA (default both).",
+    )
+    externalMu: list[bool] | None = Field(
+        default=None,
+        min_length=1,
+        description="Internal interface: mu computed inside and/or outside (default both).",
+    )
+    deterministic: list[bool] | None = Field(
+        default=None,
+        min_length=1,
+        description="sigGen only: deterministic and/or hedged signing (default both).",
     )
 
 
@@ -242,30 +279,59 @@ class KemSenderChallenge(_Out):
 class SignHint(_Out):
     public_key: str | None = None
     signature: str | None = None
+    context_signature: str | None = None
 
 
 class SigVendorSignsChallenge(_Out):
-    """Sign ``message`` (pure mode, empty context) and give the public key."""
+    """Sign ``message`` (pure, empty context) and, for ML-DSA, again under ``context``."""
 
     check: Literal["sig_vendor_signs"]
     message: str = Field(description=B64)
-    context: str = Field(description="Always empty: pure signing without context.")
+    context: str = Field(
+        description=f"{B64}: for ML-DSA a random context of 1 to 255 bytes to sign the message "
+        "under as well ('context_signature'); empty for other algorithms."
+    )
     answer_with: SignHint
 
 
 class SigVerifyItem(_Out):
     id: str
+    interface: Literal["pure", "hash", "external_mu"] = Field(
+        description="'pure': verify message under context; 'hash': HashML-DSA (FIPS 204 "
+        "Algorithm 5) with pre_hash and context; 'external_mu': verify the signature over mu."
+    )
     public_key: str = Field(description=B64)
-    message: str = Field(description=B64)
+    message: str | None = Field(default=None, description=f"{B64}; absent for external_mu.")
+    context: str = Field(description=f"{B64}; may be empty (0 to 255 bytes).")
+    pre_hash: (
+        Literal[
+            "SHA2-224",
+            "SHA2-256",
+            "SHA2-384",
+            "SHA2-512",
+            "SHA2-512/224",
+            "SHA2-512/256",
+            "SHA3-224",
+            "SHA3-256",
+            "SHA3-384",
+            "SHA3-512",
+            "SHAKE-128",
+            "SHAKE-256",
+        ]
+        | None
+    ) = Field(default=None, description="interface 'hash': the pre-hash function (ACVP name).")
+    mu: str | None = Field(default=None, description=f"interface 'external_mu': 64 bytes, {B64}.")
     signature: str = Field(description=B64)
 
 
 class SigVendorVerifiesChallenge(_Out):
-    """Verify each item (pure mode, empty context): 'accept' or 'reject'."""
+    """Verify each item as its ``interface`` says: 'accept' or 'reject'."""
 
     check: Literal["sig_vendor_verifies"]
     items: list[SigVerifyItem]
-    context: str
+    covers: list[str] = Field(
+        description="What the items cover (contexts, HashML-DSA, external mu), in words."
+    )
     answer_with: ItemsHint
 
 
@@ -384,6 +450,11 @@ class SigVendorSignsAnswer(_In):
 
     public_key: str = Field(description=B64)
     signature: str = Field(description=f"{B64}; pure ML-DSA / SLH-DSA ..., empty context.")
+    context_signature: str | None = Field(
+        default=None,
+        description=f"{B64}; ML-DSA only, and required there: the message signed under the "
+        "challenge's context.",
+    )
 
 
 class SigVendorVerifiesAnswer(_In):

@@ -1,12 +1,12 @@
 """A vendor's product, simulated for the tests with other code than the engine under check.
 
 The product's own crypto is PQClean called directly through ``pqcrypto`` (not through the
-testbed's engine layer) for ML-KEM and ML-DSA, liboqs's seeded key generation called
-directly for ACVP ML-KEM keyGen, and kyber-py / dilithium-py only for the internal functions
-nothing else exposes (encapsulation from a given m, signing with a given rnd). ``faults``
-turns on deliberate bugs, each of which must fail exactly the checks it concerns. The faulty
-receivers and senders of the grader tests are a product of their own, in Go
-(``go_product.py``).
+testbed's engine layer) for ML-KEM, Cloudflare CIRCL (the Go product) for ML-DSA, liboqs's
+seeded key generation called directly for ACVP ML-KEM keyGen, and kyber-py / dilithium-py
+only for the internal functions nothing else exposes (encapsulation from a given m, signing
+with a given rnd). ``faults`` turns on deliberate bugs, each of which must fail exactly the
+checks it concerns. The faulty receivers and senders of the grader tests are a product of
+their own, in Go (``go_product.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from kyber_py.ml_kem.default_parameters import DEFAULT_PARAMETERS as _KYBER_PARAMS
 from kyber_py.ml_kem.ml_kem import ML_KEM
 from pqcrypto.kem import ml_kem_768 as pq_kem
-from pqcrypto.sign import ml_dsa_65 as pq_dsa
 
 from app.api.main import create_app
 from app.settings import Settings
@@ -31,6 +30,7 @@ from core.apikeys import issue_key
 from core.choices import Role, Sector, Tier
 from core.db import engine_for
 from core.models import Organization
+from tests.testbed.conformance.go_product import GoProduct
 
 API = "/api/v1/testbed"
 
@@ -64,7 +64,10 @@ class Product:
 
     def __post_init__(self) -> None:
         self.ek, self.dk = pq_kem.keygen()
-        self.sig_pk, self.sig_sk = pq_dsa.keygen()
+        # signatures (with FIPS 204 contexts, which PQClean's API lacks): CIRCL in the Go product
+        faults = {"flip_sig_bit": "flip_sig", "accept_all": "accept_all"}
+        self._signer = GoProduct(faults={faults[f] for f in self.faults if f in faults})
+        self.sig_pk = self._signer.sig_pk
         if "short_key" in self.faults:
             self.ek = self.ek[:-1]
             self.sig_pk = self.sig_pk[:-1]
@@ -111,25 +114,11 @@ class Product:
 
     # -- signatures
     def sign(self, challenge: dict) -> dict:
-        sig = pq_dsa.sign(self.sig_sk, unb64(challenge["message"]))
-        if "flip_sig_bit" in self.faults:
-            sig = flip(sig, 8 * 100 + 3)
-        return {"public_key": b64(self.sig_pk), "signature": b64(sig)}
+        answer = self._signer.sign(challenge)
+        return {**answer, "public_key": b64(self.sig_pk)}
 
     def verify_items(self, challenge: dict) -> dict:
-        out = {}
-        for item in challenge["items"]:
-            try:  # pqcrypto returns None for a good signature and raises otherwise
-                pq_dsa.verify(
-                    unb64(item["public_key"]), unb64(item["message"]), unb64(item["signature"])
-                )
-                ok = True
-            except Exception:
-                ok = False
-            if "accept_all" in self.faults:
-                ok = True
-            out[item["id"]] = "accept" if ok else "reject"
-        return {"items": out}
+        return self._signer.verify_items(challenge)
 
 
 @dataclass
