@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
-from core.tenancy import Principal, get_scoped
+from core.tenancy import NotFound, Principal, get_scoped
 from testbed.conformance import (
     acvp_mldsa,
     acvp_mlkem,
@@ -205,6 +205,40 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         {"verdict": verdict, "failed": failed, "cases": len(cases)},
     )
     return report
+
+
+def report_document(db: Session, principal: Principal, session_id: int) -> dict[str, Any]:
+    """The signed report of one of the principal's sessions (NotFound before the answer)."""
+    row = get_scoped(db, VendorSession, session_id, principal)
+    report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
+    if report is None:
+        raise NotFound(f"session {session_id} has no report yet (not answered)")
+    return report.document
+
+
+def verify_upload(db: Session, raw: bytes) -> dict[str, Any]:
+    """Whether ``raw`` is, byte for byte, a report this testbed's key signed.
+
+    The same check as ``pqcplan verify-report --key`` (exact bytes, no member outside the
+    signed report, no duplicate key, canonical encoding), against the testbed's own key.
+    """
+    key = reports.find_signing_key(db)
+    if key is None:
+        return {"valid": False, "problem": "this testbed has signed no report yet", "key_id": None}
+    result = reports.verify_bytes(raw, key.public_key)
+    out: dict[str, Any] = {"valid": result.ok, "key_id": key.key_id}
+    if not result.ok:
+        return out | {"problem": result.reason}
+    doc, _ = reports.parse_exact(raw)
+    body = doc["report"] if doc else {}
+    return out | {
+        "problem": None,
+        "verified_with": list(result.engines),
+        "session_id": body.get("session_id"),
+        "algorithm": body.get("algorithm"),
+        "check": body.get("check"),
+        "verdict": (body.get("summary") or {}).get("verdict"),
+    }
 
 
 def receiver_standing(db: Session, row: VendorSession, verdict: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, status
+from fastapi import APIRouter, Body, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import SkipValidation
 from sqlalchemy import select
 
@@ -20,12 +21,13 @@ from app.api.schemas.conformance import (
     AnswerIn,
     ReportKeyOut,
     ReportOut,
+    ReportVerification,
     SessionCreate,
     SessionOut,
     SignedReport,
     parse_session,
 )
-from core.tenancy import NotFound, get_scoped, scoped
+from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
 from testbed.conformance.models import CheckKind, VendorReport, VendorSession
@@ -99,23 +101,33 @@ def get_session(session_id: int, db: SessionDep, principal: TestbedReader) -> Se
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
+def signed(document: dict[str, Any]) -> Response:
+    """A report as its exact signed bytes (canonical JSON): what verify-report checks."""
+    return Response(reports.serialize(document), media_type="application/json")
+
+
 @router.post("/sessions/{session_id}/answer", response_model=SignedReport)
 def answer_session(
     session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
-) -> dict[str, Any]:
-    """Grade the answer (once) and return the signed report."""
+) -> Response:
+    """Grade the answer (once) and return the signed report, in its canonical bytes."""
     row = get_scoped(db, VendorSession, session_id, principal)
     _charge(request, row.organization_id)
-    return service.answer_session(db, principal, session_id, data.answer).document
+    return signed(service.answer_session(db, principal, session_id, data.answer).document)
 
 
 @router.get("/sessions/{session_id}/report", response_model=SignedReport)
-def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
-    row = get_scoped(db, VendorSession, session_id, principal)
-    report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
-    if report is None:
-        raise NotFound(f"session {session_id} has no report yet (not answered)")
-    return report.document
+def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> Response:
+    """The session's signed report, byte for byte as signed (canonical JSON)."""
+    return signed(service.report_document(db, principal, session_id))
+
+
+@router.post("/reports/verify", response_model=ReportVerification)
+async def verify_report(request: Request, db: SessionDep, principal: TestbedReader) -> dict:
+    """Check a report file, as uploaded (the body is the file's bytes), against this
+    testbed's key: the same check as ``pqcplan verify-report --key``."""
+    raw = await request.body()
+    return await run_in_threadpool(service.verify_upload, db, raw)
 
 
 @router.get("/reports", response_model=list[ReportOut])

@@ -556,6 +556,26 @@ class SignedReport(BaseModel):
     signature: ReportSignature
 
 
+class ReportVerification(BaseModel):
+    """Whether an uploaded report is, byte for byte, one this testbed's key signed."""
+
+    valid: bool
+    problem: str | None = Field(
+        description="What is wrong, when not valid: a changed report, another key, a member "
+        "outside the signed report, a duplicate key, non-canonical encoding ..."
+    )
+    key_id: str | None = Field(description="The testbed's key id (None before its first report).")
+    verified_with: list[str] | None = Field(
+        default=None, description="The engines that verified the signature (valid only)."
+    )
+    session_id: int | None = None
+    algorithm: str | None = None
+    check: str | None = None
+    verdict: Literal["pass", "fail"] | None = Field(
+        default=None, description="The report's verdict; given only when valid."
+    )
+
+
 class ReportKeyOut(BaseModel):
     """The testbed's public report-signing key."""
 
