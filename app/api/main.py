@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api import pool_keeper
 from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.body_size import BodySizeLimit
 from app.api.docs import install_docs
@@ -62,8 +63,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         job_runner.recover()
-        async with in_api_worker(job_runner, settings.api_runs_jobs):
-            yield
+        keeper = None
+        if settings.testbed_pool_keeper and not is_scaled(settings.database_url):
+            keeper = pool_keeper.start_process(settings.database_url)
+        try:
+            async with in_api_worker(job_runner, settings.api_runs_jobs):
+                yield
+        finally:
+            if keeper is not None:
+                pool_keeper.stop_process(*keeper)
         job_runner.shutdown()
 
     app = FastAPI(

@@ -377,6 +377,10 @@ def worker(
         if bad:
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
+    from app.api.pool_keeper import keeper_thread
+
+    if get_settings().testbed_pool_keeper:  # vendor checks prepared ahead (testbed pool)
+        keeper_thread(url)
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
 
 

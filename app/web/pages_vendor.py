@@ -88,7 +88,7 @@ def product(product_id: int, request: Request, user: User, session: SessionDep) 
     p = get_scoped(session, Product, product_id, user.principal)
     where = VendorSession.product_id == p.id
     sessions_ = newest(session, VendorSession, user.principal, where, limit=100)
-    reports = api_vendor.list_reports(session, user.principal, product_id=p.id)
+    reports = service.list_reports(session, user.principal, product_id=p.id, limit=500)
     return render(request, "product.html", {"p": p, "sessions": sessions_, "reports": reports})
 
 

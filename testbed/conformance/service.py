@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,16 +19,9 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
-from core.tenancy import NotFound, Principal, get_scoped
-from testbed.conformance import (
-    acvp_mldsa,
-    acvp_mlkem,
-    kem_receiver,
-    kem_sender,
-    reports,
-    sig_checks,
-)
-from testbed.conformance.common import Prepared
+from core.tenancy import NotFound, Principal, get_scoped, scoped
+from testbed.conformance import acvp_mlkem, kinds, pool, reports
+from testbed.conformance.kinds import ACVP, CHECKS
 from testbed.conformance.models import CheckKind, SessionState, VendorReport, VendorSession
 from testbed.conformance.rejection import style_of
 from testbed.engines.registry import get_engines
@@ -40,23 +32,6 @@ SESSION_TTL = timedelta(minutes=15)
 
 class SessionExpired(Exception):
     """The session's time ran out before it was answered (HTTP 410)."""
-
-
-Prepare = Callable[..., Prepared]
-Grade = Callable[[str, dict, dict, Any, bytes], list[dict[str, Any]]]
-
-CHECKS: dict[CheckKind, tuple[Prepare, Grade]] = {
-    CheckKind.KEM_RECEIVER: (kem_receiver.prepare_receiver, kem_receiver.grade_receiver),
-    CheckKind.KEM_SENDER: (kem_sender.prepare_sender, kem_sender.grade_sender),
-    CheckKind.SIG_VENDOR_SIGNS: (sig_checks.prepare_vendor_signs, sig_checks.grade_vendor_signs),
-    CheckKind.SIG_VENDOR_VERIFIES: (
-        sig_checks.prepare_vendor_verifies,
-        sig_checks.grade_vendor_verifies,
-    ),
-    CheckKind.ACVP_MLKEM: (acvp_mlkem.prepare, acvp_mlkem.grade),
-    CheckKind.ACVP_MLDSA: (acvp_mldsa.prepare, acvp_mldsa.grade),
-}
-_ACVP = (CheckKind.ACVP_MLKEM, CheckKind.ACVP_MLDSA)
 
 
 def state_of(row: VendorSession, now: datetime | None = None) -> str:
@@ -107,15 +82,17 @@ def create_session(
     mode: str | None,
     data: dict[str, Any],
 ) -> VendorSession:
-    if check not in _ACVP and mode is not None:
+    if check not in ACVP and mode is not None:
         raise InputError("only ACVP sessions take a mode", "$.mode")
-    prepare, _ = CHECKS[check]
     discard_expired_secrets(db, product.organization_id, datetime.now(UTC))
-    nonce = secrets.token_bytes(32)
-    started = time.perf_counter()
-    kwargs = {"mode": mode} if check in _ACVP else {}
-    prepared = prepare(algorithm, data, nonce, **kwargs)
-    prepare_ms = round((time.perf_counter() - started) * 1000)
+    taken = pool.take(db, algorithm, check, mode) if pool.poolable(check, data) else None
+    if taken is not None:  # prepared ahead by the pool keeper
+        prepared, nonce, prepare_ms = taken.prepared, taken.nonce, taken.prepare_ms
+    else:
+        nonce = secrets.token_bytes(32)
+        started = time.perf_counter()
+        prepared = kinds.prepare(check, algorithm, mode, data, nonce)
+        prepare_ms = round((time.perf_counter() - started) * 1000)
     now = datetime.now(UTC)
     row = VendorSession(
         organization_id=product.organization_id,
@@ -205,6 +182,36 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         {"verdict": verdict, "failed": failed, "cases": len(cases)},
     )
     return report
+
+
+def list_sessions(
+    db: Session,
+    principal: Principal,
+    *,
+    product_id: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+) -> list[VendorSession]:
+    """One page of the principal's sessions, oldest first, after ``cursor`` (an id)."""
+    stmt = scoped(select(VendorSession), VendorSession, principal).where(VendorSession.id > cursor)
+    if product_id is not None:
+        stmt = stmt.where(VendorSession.product_id == product_id)
+    return list(db.scalars(stmt.order_by(VendorSession.id).limit(limit)))
+
+
+def list_reports(
+    db: Session,
+    principal: Principal,
+    *,
+    product_id: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+) -> list[VendorReport]:
+    """One page of the principal's reports, oldest first, after ``cursor`` (an id)."""
+    stmt = scoped(select(VendorReport), VendorReport, principal).where(VendorReport.id > cursor)
+    if product_id is not None:
+        stmt = stmt.where(VendorReport.product_id == product_id)
+    return list(db.scalars(stmt.order_by(VendorReport.id).limit(limit)))
 
 
 def report_document(db: Session, principal: Principal, session_id: int) -> dict[str, Any]:

@@ -211,19 +211,8 @@ CHECKS += ("acvp_mlkem", "acvp_mldsa")
 
 def parse_session(body: Any) -> SessionRequest:
     """The request validated against its check kind's shape; 422 naming the JSON path."""
-    try:
-        parsed: SessionRequest = _SESSION.validate_python(body)
-        return parsed
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = [str(p) for p in err["loc"]]
-        if loc and loc[0] in CHECKS:  # the union's tag, not a field
-            loc = loc[1:]
-        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc = ["check"]
-            err["msg"] = f"must be one of {list(CHECKS)}"
-        path = "$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc)
-        raise InputError(err["msg"], path) from None
+    parsed: SessionRequest = _validated(_SESSION, body)
+    return parsed
 
 
 # -- challenges (what the session sends) ------------------------------------------------------
@@ -463,50 +452,159 @@ class SigVendorVerifiesAnswer(_In):
     items: dict[str, Literal["accept", "reject"]]
 
 
-class AcvpTestResult(_In):
-    """The result fields the group's function asks for (see the challenge's answer_with)."""
+class AcvpMlkemKeyGenResult(_In):
+    """keyGen: the key pair derived from d and z."""
 
     tcId: int
-    ek: str | None = Field(default=None, description=HEX)
-    dk: str | None = Field(default=None, description=HEX)
-    c: str | None = Field(default=None, description=HEX)
-    k: str | None = Field(default=None, description=HEX)
-    pk: str | None = Field(default=None, description=HEX)
-    sk: str | None = Field(default=None, description=HEX)
-    signature: str | None = Field(default=None, description=HEX)
-    testPassed: bool | None = None
+    ek: str = Field(description=HEX)
+    dk: str = Field(description=HEX)
 
 
-class AcvpGroupResult(_In):
+class AcvpMlkemEncapsulationResult(_In):
+    """encapDecap, group function ``encapsulation``: c and k from ek and m."""
+
+    tcId: int
+    c: str = Field(description=HEX)
+    k: str = Field(description=HEX)
+
+
+class AcvpMlkemDecapsulationResult(_In):
+    """encapDecap, group function ``decapsulation``: k (implicit rejection for a modified c)."""
+
+    tcId: int
+    k: str = Field(description=HEX)
+
+
+class AcvpKeyCheckResult(_In):
+    """encapDecap, ``encapsulationKeyCheck`` / ``decapsulationKeyCheck``; ML-DSA ``sigVer``."""
+
+    tcId: int
+    testPassed: bool
+
+
+class AcvpMldsaKeyGenResult(_In):
+    """keyGen: the key pair derived from the seed."""
+
+    tcId: int
+    pk: str = Field(description=HEX)
+    sk: str = Field(description=HEX)
+
+
+class AcvpMldsaSigGenResult(_In):
+    """sigGen: the signature over the group's interface."""
+
+    tcId: int
+    signature: str = Field(description=HEX)
+
+
+class AcvpMlkemGroupResult(_In):
     tgId: int
-    tests: list[AcvpTestResult]
+    tests: list[
+        AcvpMlkemKeyGenResult
+        | AcvpMlkemEncapsulationResult
+        | AcvpMlkemDecapsulationResult
+        | AcvpKeyCheckResult
+    ] = Field(description="Each test's result fields, as the group's mode or function asks.")
 
 
-class AcvpAnswer(_In):
-    """Answer of an ``acvp_mlkem`` or ``acvp_mldsa`` session, as ACVP clients write it."""
+class AcvpMldsaGroupResult(_In):
+    tgId: int
+    tests: list[AcvpMldsaKeyGenResult | AcvpMldsaSigGenResult | AcvpKeyCheckResult] = Field(
+        description="Each test's result fields, as the session's mode asks."
+    )
+
+
+class AcvpMlkemAnswer(_In):
+    """Answer of an ``acvp_mlkem`` session, as ACVP clients write it."""
 
     vsId: int | None = Field(default=None, description="If given, the session's vsId.")
-    testGroups: list[AcvpGroupResult]
+    testGroups: list[AcvpMlkemGroupResult]
 
 
-Answer = (
-    KemReceiverAnswer
-    | KemSenderAnswer
-    | SigVendorSignsAnswer
-    | SigVendorVerifiesAnswer
-    | AcvpAnswer
-)
+class AcvpMldsaAnswer(_In):
+    """Answer of an ``acvp_mldsa`` session, as ACVP clients write it."""
+
+    vsId: int | None = Field(default=None, description="If given, the session's vsId.")
+    testGroups: list[AcvpMldsaGroupResult]
 
 
 # -- sessions and reports ---------------------------------------------------------------------
 
 
-class AnswerIn(BaseModel):
+class _AnswerIn(BaseModel):
+    """``check`` is the session's check kind; ``answer`` is graded by that check, which names
+    the JSON path of anything wrong."""
+
     model_config = ConfigDict(extra="forbid")
-    answer: Annotated[
-        SkipValidation[Answer],  # graded by the session's check, which names the bad JSON path
-        Field(description="The answer shape of the session's check kind."),
-    ]
+
+
+class KemReceiverAnswerIn(_AnswerIn):
+    check: Literal["kem_receiver"]
+    answer: SkipValidation[KemReceiverAnswer]
+
+
+class KemSenderAnswerIn(_AnswerIn):
+    check: Literal["kem_sender"]
+    answer: SkipValidation[KemSenderAnswer]
+
+
+class SigVendorSignsAnswerIn(_AnswerIn):
+    check: Literal["sig_vendor_signs"]
+    answer: SkipValidation[SigVendorSignsAnswer]
+
+
+class SigVendorVerifiesAnswerIn(_AnswerIn):
+    check: Literal["sig_vendor_verifies"]
+    answer: SkipValidation[SigVendorVerifiesAnswer]
+
+
+class AcvpMlkemAnswerIn(_AnswerIn):
+    check: Literal["acvp_mlkem"]
+    answer: SkipValidation[AcvpMlkemAnswer]
+
+
+class AcvpMldsaAnswerIn(_AnswerIn):
+    check: Literal["acvp_mldsa"]
+    answer: SkipValidation[AcvpMldsaAnswer]
+
+
+AnswerRequest = (
+    KemReceiverAnswerIn
+    | KemSenderAnswerIn
+    | SigVendorSignsAnswerIn
+    | SigVendorVerifiesAnswerIn
+    | AcvpMlkemAnswerIn
+    | AcvpMldsaAnswerIn
+)
+#: POST /sessions/{id}/answer: ``check`` (the session's check kind) selects the answer's shape
+AnswerIn = Annotated[AnswerRequest, Discriminator("check")]
+_ANSWER: TypeAdapter[AnswerRequest] = TypeAdapter(AnswerIn)
+
+
+def _validated(adapter: TypeAdapter[Any], body: Any) -> Any:
+    """``body`` validated by a union discriminated by ``check``; 422 naming the JSON path."""
+    try:
+        return adapter.validate_python(body)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = [str(p) for p in err["loc"]]
+        if loc and loc[0] in CHECKS:  # the union's tag, not a field
+            loc = loc[1:]
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ["check"]
+            err["msg"] = f"must be one of {list(CHECKS)}"
+        path = "$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc)
+        raise InputError(err["msg"], path) from None
+
+
+def parse_answer(body: Any) -> AnswerRequest:
+    """The answer request validated against its ``check``'s envelope."""
+    parsed: AnswerRequest = _validated(_ANSWER, body)
+    return parsed
+
+
+SessionStateOut = Literal["open", "finished", "expired"]
+Verdict = Literal["pass", "fail"]
 
 
 class SessionOut(BaseModel):
@@ -515,11 +613,13 @@ class SessionOut(BaseModel):
     product_id: int
     algorithm: str
     check: CheckKind
-    mode: str | None
-    state: str
-    nonce: str
+    mode: Literal["keyGen", "encapDecap", "sigGen", "sigVer"] | None = Field(
+        description="ACVP sessions only."
+    )
+    state: SessionStateOut = Field(description="'expired': open past expires_at.")
+    nonce: str = Field(description="32 bytes, hex; key confirmations use it.")
     engines: list[str]
-    verdict: str | None
+    verdict: Verdict | None
     created_at: datetime
     expires_at: datetime
     answered_at: datetime | None
@@ -533,26 +633,96 @@ class ReportOut(BaseModel):
     session_id: int
     product_id: int
     algorithm: str
-    check: str
-    verdict: str
+    check: CheckKind
+    verdict: Verdict
     key_id: str
     created_at: datetime
 
 
+class ReportCase(BaseModel):
+    id: str = Field(description="The item id (interoperability) or 'tg<N>/tc<M>' (ACVP).")
+    check: str = Field(description="What was checked, e.g. 'kem-receiver/implicit-rejection'.")
+    engine: str | None = Field(description="The engine the item came from, if one.")
+    verdict: Verdict
+    detail: str = Field(description="Why, in words; a pass says what could not be verified.")
+
+
+class ReportSummary(BaseModel):
+    cases: int
+    passed: int
+    failed: int
+    verdict: Verdict = Field(description="'pass' only if there are cases and none failed.")
+
+
+class ReportTimings(BaseModel):
+    session_created_at: str
+    answered_at: str
+    prepare_ms: int
+    vendor_ms: int
+    grade_ms: int
+
+
+class ReportStanding(BaseModel):
+    """kem_receiver only: conformant, or interoperable only, and why."""
+
+    level: Literal["conformant", "interoperable", "failed"]
+    basis: str
+    acvp_session_id: int | None = Field(
+        description="The passed ACVP encapDecap session a 'conformant' level rests on."
+    )
+
+
+class ReportVendor(BaseModel):
+    organization_id: int
+    name: str | None
+
+
+class ReportProduct(BaseModel):
+    id: int
+    name: str | None
+    version: str | None
+
+
+class ReportEngine(BaseModel):
+    name: str
+    version: str | None
+
+
+class ReportBody(BaseModel):
+    """What the testbed signs. Its canonical JSON (keys sorted, separators ',' and ':', UTF-8
+    with non-ASCII kept, no floats) is the exact byte string the signature covers, and the
+    routes serve the whole report in that form."""
+
+    format: Literal["pqcplan-vendor-report/1"]
+    session_id: int
+    issued_at: str
+    vendor: ReportVendor
+    product: ReportProduct
+    algorithm: str
+    check: CheckKind
+    mode: str | None
+    engines: list[ReportEngine]
+    reference: dict[str, Any] = Field(
+        description="Which implementations computed and cross-checked the expected answers."
+    )
+    cases: list[ReportCase]
+    summary: ReportSummary
+    timings: ReportTimings
+    standing: ReportStanding | None = Field(default=None, description="kem_receiver only.")
+
+
 class ReportSignature(BaseModel):
-    algorithm: str = Field(description="ML-DSA-65.")
+    algorithm: Literal["ML-DSA-65"]
     key_id: str = Field(description="First 32 hex digits of SHA-256 of the public key.")
     public_key: str = Field(description=B64)
     value: str = Field(description=f"The signature over the canonical JSON of 'report', {B64}.")
 
 
 class SignedReport(BaseModel):
-    """A session's report as signed by the testbed (see GET /report-key to verify it)."""
+    """A session's report as signed by the testbed; served as canonical JSON (see
+    GET /report-key and POST /reports/verify to check it)."""
 
-    report: dict[str, Any] = Field(
-        description="Format, product, algorithm, check, engines, cases and their verdicts, "
-        "summary, timings (integers, ms) and date; signed byte for byte as sent."
-    )
+    report: ReportBody
     signature: ReportSignature
 
 

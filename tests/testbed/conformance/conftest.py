@@ -129,6 +129,8 @@ class Vendor:
     headers: dict[str, str]
     org_id: int
     sessions: object
+    #: session id -> check kind, for the answers' envelope
+    checks: dict[int, str] = field(default_factory=dict)
 
     def product(
         self, algorithms=("ML-KEM-768", "ML-DSA-65"), name="SecureGate", version="9.1"
@@ -147,11 +149,14 @@ class Vendor:
             body["mode"] = mode
         resp = self.client.post(f"{API}/sessions", headers=self.headers, json=body)
         assert resp.status_code == expect, resp.text
+        if resp.status_code == 201:
+            self.checks[resp.json()["id"]] = check
         return resp.json()
 
     def answer(self, session_id: int, answer: dict, expect=200):
+        body = {"check": self.checks.get(session_id, "?"), "answer": answer}
         resp = self.client.post(
-            f"{API}/sessions/{session_id}/answer", headers=self.headers, json={"answer": answer}
+            f"{API}/sessions/{session_id}/answer", headers=self.headers, json=body
         )
         assert resp.status_code == expect, resp.text
         return resp.json() if expect == 200 else resp

@@ -30,7 +30,7 @@ def _served(v, product_cls, name: str = "SecureGate") -> bytes:
     answered = v.client.post(
         f"{API}/sessions/{s['id']}/answer",
         headers=v.headers,
-        json={"answer": product_cls().sign(s["challenge"])},
+        json={"check": "sig_vendor_signs", "answer": product_cls().sign(s["challenge"])},
     )
     stored = v.client.get(f"{API}/sessions/{s['id']}/report", headers=v.headers)
     assert answered.content == stored.content  # the same canonical bytes both times
