@@ -173,3 +173,25 @@ def test_aimer_is_a_documented_mismatch(variant: str, monkeypatch: pytest.Monkey
     assert not eng.verify(alg, want, rec["msg"], sig)  # type: ignore[arg-type]
     with pytest.raises(UnsupportedAlgorithm):  # nothing runs as the final-round AIMer
         eng.sign_keypair(f"AIMer-{variant}")
+
+
+def test_catalog_listing_and_revision_table_name_the_same_revision() -> None:
+    """Each KpqC algorithm the testbed runs says which upstream commit, in all three places."""
+    import re
+
+    from app.api.routers.testbed import list_engines
+    from inventory.catalog.catalog import load_catalog
+    from testbed.kpqc_revisions import revision
+
+    catalog = load_catalog()
+    listing = {e["name"]: e for e in list_engines(None)["engines"]}  # type: ignore[arg-type]
+    eng = get_engine("kpqc")
+    for alg in eng.algorithms():
+        text = revision(alg)
+        assert text and "kpqc 0.2.1" in text and "c20b422" in text, alg
+        commit = re.search(r"\b[0-9a-f]{7}\b", text).group(0)  # type: ignore[union-attr]
+        assert listing["kpqc"]["revisions"][alg] == text
+        notes = catalog.get(alg).notes  # type: ignore[union-attr]
+        assert commit in notes and "c20b422" in notes, (alg, notes)
+    for variant in AIMER:  # the final-round AIMer: in the catalog, run by no engine
+        assert "No testbed engine runs" in catalog.get(f"AIMer-{variant}").notes  # type: ignore[union-attr]
