@@ -34,7 +34,9 @@ from testbed.conformance.models import CheckKind, PooledCase, VendorSession
 
 log = logging.getLogger(__name__)
 
-POOL_SIZE = 2
+#: cases kept of each kind: a vendor opening sessions back to back (the rate limit allows one
+#: a second) finds them ready while the keeper makes more
+POOL_SIZE = 4
 #: a kind whose preparation took longer than this joins the pool
 SLOW_MS = 100
 DEMAND_WINDOW = timedelta(days=7)
@@ -123,26 +125,32 @@ def fill(
     stop: threading.Event | None = None,
     specs: list[tuple[str, CheckKind, str]] | None = None,
 ) -> int:
-    """Top every wanted kind (or ``specs``) up to ``size`` cases; returns how many were made."""
+    """Top every wanted kind (or ``specs``) up to ``size`` cases, emptiest kind first, one
+    case at a time (a used-up kind waits for one case of each kind below it, not for all);
+    returns how many were made."""
     with sessions() as db:
         specs = specs if specs is not None else wanted(db)
-        counts = dict(
-            ((a, c, m), n)
+        counts = {
+            (a, c, m): n
             for a, c, m, n in db.execute(
                 select(
                     PooledCase.algorithm, PooledCase.check, PooledCase.mode, func.count()
                 ).group_by(PooledCase.algorithm, PooledCase.check, PooledCase.mode)
             ).all()
-        )
+        }
+    have = {spec: counts.get(spec, 0) for spec in specs}
+    failed: set[tuple[str, CheckKind, str]] = set()
     made = 0
-    for spec in specs:
-        for _ in range(size - counts.get(spec, 0)):
-            if stop is not None and stop.is_set():
-                return made
-            if not _make(sessions, *spec):
-                break
+    while True:
+        short = [s for s in specs if have[s] < size and s not in failed]
+        if not short or (stop is not None and stop.is_set()):
+            return made
+        spec = min(short, key=lambda s: have[s])
+        if _make(sessions, *spec):
+            have[spec] += 1
             made += 1
-    return made
+        else:
+            failed.add(spec)
 
 
 def _make(sessions: sessionmaker[Session], algorithm: str, check: CheckKind, mode: str) -> bool:
@@ -184,7 +192,10 @@ def keep(
 
 def run_keeper(database_url: str, stop: Any) -> None:
     """Entry point of the keeper's own process (``stop``: a multiprocessing Event)."""
+    import os
+
     from core.db import session_factory
 
     logging.basicConfig(level=logging.INFO)
+    os.nice(10)  # background work: the API's requests come first on a busy machine
     keep(session_factory(database_url), stop)
