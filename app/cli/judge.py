@@ -19,25 +19,21 @@ from datetime import date
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from app.cli.common import console, err_console, read_input_file, user_errors
 from core.choices import Sector, Tier
 from core.errors import InputError
-from migration.compare import Judgement, judge
-from migration.profiles import ProfileError, UnknownProfile, get_profile
-from migration.profiles.schema import Profile
-from migration.scheduler import PlanInput
-from migration.stateless import GateResult, dumps, gate, to_json, to_markdown, to_sarif
+
+if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
+    from migration.compare import Judgement
+    from migration.profiles.schema import Profile
+    from migration.scheduler import PlanInput
+    from migration.stateless import GateResult
 
 DEFAULT_PROFILES = ("kr-2035", "us-nist-ir8547", "eu-2030-2035")
 
@@ -64,6 +60,9 @@ class LoadedFile:
 
 
 def _scratch_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
     engine = create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
     )
@@ -107,6 +106,9 @@ def load_file(
     tier: Tier = Tier.PRIVATE,
 ) -> LoadedFile:
     """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
     from core.models import Organization
     from inventory.exchange.imports import Document, load_document
     from inventory.models import Asset, CryptoUsage
@@ -150,6 +152,8 @@ def load_file(
 
 
 def resolve_profiles(ids: list[str] | None) -> list[Profile]:
+    from migration.profiles import UnknownProfile, get_profile
+
     chosen = list(dict.fromkeys(ids or DEFAULT_PROFILES))
     out = []
     for pid in chosen:
@@ -172,6 +176,9 @@ def render_table(
 
     Reads on an 80-column terminal: no column holds more than one profile's verdict.
     """
+    from rich import box
+    from rich.table import Table
+
     findings = {f.judgement.usage_id: f for f in result.findings}
     shown = [j for j in judgements if show_all or j.usage_id in findings]
     for j in shown:
@@ -242,6 +249,10 @@ def judge_cmd(
     ] = None,
 ) -> None:
     """Judge a CBOM or CSV file under policy profiles, without a database (exit 1 if it fails)."""
+    from migration.compare import judge
+    from migration.profiles import ProfileError
+    from migration.stateless import dumps, gate, to_json, to_markdown, to_sarif
+
     with user_errors():
         try:
             today = date.fromisoformat(as_of) if as_of else date.today()
