@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from app.api import pool_keeper
 from testbed.conformance import pool
 from testbed.conformance.models import CheckKind, PooledCase, VendorSession
+from tests.testbed.conformance.test_vendor_acvp import _answer, mlkem_keygen_liboqs
 
-SPEC = ("ML-DSA-65", CheckKind.SIG_VENDOR_VERIFIES, "")
+SPEC = ("ML-KEM-768", CheckKind.ACVP_MLKEM, "keyGen")
 
 
 def _pooled(sessions) -> int:
@@ -18,21 +19,22 @@ def _pooled(sessions) -> int:
         return db.scalar(select(func.count(PooledCase.id)))
 
 
-def test_a_session_takes_a_pooled_case_once(vendors, product_cls):
+def test_a_session_takes_a_pooled_case_once(vendors):
     v = vendors()
     pid = v.product()
     assert pool.fill(v.sessions, size=1, specs=[SPEC]) == 1
-    s = v.open(pid, "ML-DSA-65", "sig_vendor_verifies")
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen")
     assert _pooled(v.sessions) == 0  # taken, and gone
-    report = v.answer(s["id"], product_cls().verify_items(s["challenge"]))
+    assert s["challenge"]["vector_set"]["vsId"] == s["id"]
+    report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mlkem_keygen_liboqs))
     assert report["report"]["summary"]["verdict"] == "pass"
     assert report["report"]["reference"]["prepared_ahead"] is True
     assert report["report"]["timings"]["prepare_ms"] > 0  # the keeper's time, reported
 
     # the pool is empty now: the next one is prepared on the request, as is any with options
-    s = v.open(pid, "ML-DSA-65", "sig_vendor_verifies")
+    s = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen")
     assert pool.fill(v.sessions, size=1, specs=[SPEC]) == 1
-    with_options = v.open(pid, "ML-DSA-65", "sig_vendor_verifies", external_mu=True)
+    with_options = v.open(pid, "ML-KEM-768", "acvp_mlkem", mode="keyGen", tests_per_group=1)
     assert _pooled(v.sessions) == 1
     with v.sessions() as db:
         rows = {r.id: r for r in db.scalars(select(VendorSession))}
