@@ -65,13 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job_runner.recover()
         keeper = None
         if settings.testbed_pool_keeper and not is_scaled(settings.database_url):
-            keeper = pool_keeper.start_process(settings.database_url)
+            keeper = pool_keeper.KeeperProcess(settings.database_url).start()
         try:
             async with in_api_worker(job_runner, settings.api_runs_jobs):
                 yield
         finally:
             if keeper is not None:
-                pool_keeper.stop_process(*keeper)
+                keeper.stop()
         job_runner.shutdown()
 
     app = FastAPI(

@@ -2,41 +2,76 @@
 
 Preparing checks ahead is CPU work in pure Python for seconds at a time; in a thread of the
 API process it would hold the GIL against the requests it is meant to speed up, so the
-embedded mode (SQLite) runs it as a child process. In the scaled mode (PostgreSQL) every
-`pqcplan worker` runs it instead (`keeper_thread`), and the API processes do not.
+embedded mode (SQLite) runs it as a child process, restarted if it ever exits while the API
+runs (a crash at start-up would otherwise leave every session to be prepared on the request).
+In the scaled mode (PostgreSQL) every `pqcplan worker` runs it instead (`keeper_thread`), and
+the API processes do not.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import threading
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from core.db import session_factory
 
+log = logging.getLogger(__name__)
 _STOP_WAIT_S = 10.0
+_RESTART_AFTER_S = 5.0
 
 
-def start_process(database_url: str) -> tuple[BaseProcess, Any]:
-    """Start the keeper's process; returns it and the event that stops it."""
-    from testbed.conformance.pool import run_keeper
+class KeeperProcess:
+    """The keeper's child process, watched by a thread that restarts it if it exits."""
 
-    ctx = multiprocessing.get_context("spawn")
-    stop = ctx.Event()
-    process = ctx.Process(
-        target=run_keeper, args=(database_url, stop), name="pqcplan-pool-keeper", daemon=True
-    )
-    process.start()
-    return process, stop
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._ctx = multiprocessing.get_context("spawn")
+        self._stop = self._ctx.Event()
+        self._stopping = threading.Event()
+        self.process: BaseProcess | None = None
+        self.restarts = 0
+        self._watch = threading.Thread(target=self._run, name="pool-keeper-watch", daemon=True)
 
+    def start(self) -> KeeperProcess:
+        self._spawn()
+        self._watch.start()
+        return self
 
-def stop_process(process: BaseProcess, stop: Any) -> None:
-    stop.set()
-    process.join(_STOP_WAIT_S)
-    if process.is_alive():
-        process.terminate()
-        process.join(_STOP_WAIT_S)
+    def _spawn(self) -> None:
+        from testbed.conformance.pool import run_keeper
+
+        self.process = self._ctx.Process(
+            target=run_keeper,
+            args=(self.database_url, self._stop),
+            name="pqcplan-pool-keeper",
+            daemon=True,
+        )
+        self.process.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            assert self.process is not None
+            self.process.join(1.0)
+            if self.process.is_alive() or self._stopping.is_set():
+                continue
+            log.warning("pool keeper exited (%s); restarting", self.process.exitcode)
+            if self._stopping.wait(_RESTART_AFTER_S):
+                return
+            self.restarts += 1
+            self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._stop.set()
+        if self._watch.is_alive():
+            self._watch.join(_STOP_WAIT_S)
+        if self.process is not None:
+            self.process.join(_STOP_WAIT_S)
+            if self.process.is_alive():
+                self.process.terminate()
+                self.process.join(_STOP_WAIT_S)
 
 
 def keeper_thread(database_url: str) -> tuple[threading.Thread, threading.Event]:

@@ -54,12 +54,18 @@ def test_slow_kinds_are_wanted_and_the_keeper_process_fills_the_pool(sqlite_vend
         assert ("Falcon-512", CheckKind.SIG_VENDOR_VERIFIES, "") in pool.wanted(db)
 
     url = str(v.client.app.state.settings.database_url)
-    process, stop = pool_keeper.start_process(url)
+    keeper = pool_keeper.KeeperProcess(url).start()
     try:
         deadline = time.monotonic() + 120
         while _pooled(v.sessions) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
+        assert _pooled(v.sessions) >= 2
+        first = keeper.process
+        first.kill()  # a keeper that dies is started again
+        deadline = time.monotonic() + 60
+        while keeper.restarts == 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert keeper.restarts == 1 and keeper.process is not first
     finally:
-        pool_keeper.stop_process(process, stop)
-    assert not process.is_alive()
-    assert _pooled(v.sessions) >= 2
+        keeper.stop()
+    assert not keeper.process.is_alive()
