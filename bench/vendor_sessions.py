@@ -193,7 +193,7 @@ def main() -> None:
 
 
 def _bench(url: str, tmp: Path, args: argparse.Namespace, product_cls: Any, worker: bool) -> None:
-    from testbed.conformance.pool import POOL_SIZE, SEED
+    from testbed.conformance.pool import SEED, depth
 
     headers = _prepare(url)
     port = _free_port()
@@ -209,7 +209,7 @@ def _bench(url: str, tmp: Path, args: argparse.Namespace, product_cls: Any, work
             warm = Vendor(http, headers[2])
             for _, alg, check, mode in KINDS[:1] + KINDS[4:5] if args.quick else KINDS:
                 warm.run(alg, check, mode, product_cls())  # first use of routes and engines
-            _wait_for_pool(url, len(SEED) * POOL_SIZE, args.warm, keeper)
+            _wait_for_pool(url, sum(depth(s) for s in SEED), args.warm, keeper)
             _latency(Vendor(http, headers[0]), args, product_cls)
             _full_run(Vendor(http, headers[1]), args, product_cls)
     finally:

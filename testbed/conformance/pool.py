@@ -35,8 +35,21 @@ from testbed.conformance.models import CheckKind, PooledCase, VendorSession
 log = logging.getLogger(__name__)
 
 #: cases kept of each kind: a vendor opening sessions back to back (the rate limit allows one
-#: a second) finds them ready while the keeper makes more
+#: every two seconds, with its answer) finds them ready while the keeper makes more; twice as
+#: many of the kinds that take seconds to make
 POOL_SIZE = 4
+DEEP = {
+    (CheckKind.ACVP_MLDSA, "sigGen"),
+    (CheckKind.ACVP_MLDSA, "sigVer"),
+    (CheckKind.SIG_VENDOR_VERIFIES, ""),
+}
+
+
+def depth(spec: tuple[str, CheckKind, str], size: int = POOL_SIZE) -> int:
+    """How many cases of ``spec`` to keep."""
+    return 2 * size if (spec[1], spec[2]) in DEEP else size
+
+
 #: a kind whose preparation took longer than this joins the pool
 SLOW_MS = 100
 DEMAND_WINDOW = timedelta(days=7)
@@ -125,7 +138,7 @@ def fill(
     stop: threading.Event | None = None,
     specs: list[tuple[str, CheckKind, str]] | None = None,
 ) -> int:
-    """Top every wanted kind (or ``specs``) up to ``size`` cases, emptiest kind first, one
+    """Top every wanted kind (or ``specs``) up to its :func:`depth`, emptiest kind first, one
     case at a time (a used-up kind waits for one case of each kind below it, not for all);
     returns how many were made."""
     with sessions() as db:
@@ -142,10 +155,10 @@ def fill(
     failed: set[tuple[str, CheckKind, str]] = set()
     made = 0
     while True:
-        short = [s for s in specs if have[s] < size and s not in failed]
+        short = [s for s in specs if have[s] < depth(s, size) and s not in failed]
         if not short or (stop is not None and stop.is_set()):
             return made
-        spec = min(short, key=lambda s: have[s])
+        spec = min(short, key=lambda s: have[s] / depth(s, size))
         if _make(sessions, *spec):
             have[spec] += 1
             made += 1
