@@ -28,6 +28,8 @@ from testbed.engines.registry import get_engines
 from testbed.models import Product
 
 SESSION_TTL = timedelta(minutes=15)
+#: the shape of a session's secret; a session prepared by an earlier testbed cannot be graded
+SECRET_FORMAT = 2
 
 
 class SessionExpired(Exception):
@@ -104,7 +106,7 @@ def create_session(
         nonce=nonce.hex(),
         engines=prepared.engines,
         challenge=prepared.challenge,
-        secret={**prepared.secret, "_oracles": prepared.oracles},
+        secret={**prepared.secret, "_oracles": prepared.oracles, "_format": SECRET_FORMAT},
         prepare_ms=prepare_ms,
         created_by=principal.name,
         created_at=now,
@@ -137,6 +139,11 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     if now >= row.expires_at:
         raise SessionExpired(
             f"session {row.id} expired at {row.expires_at.isoformat()}; open a new one"
+        )
+    if row.secret.get("_format") != SECRET_FORMAT:
+        raise SessionExpired(
+            f"session {row.id} was prepared by an earlier version of the testbed, whose "
+            "grading has changed; open a new one"
         )
     claimed = db.execute(
         update(VendorSession)

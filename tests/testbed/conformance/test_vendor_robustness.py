@@ -186,3 +186,15 @@ def test_two_concurrent_answers_grade_once(vendors, product_cls):
     assert codes == [200, 409, 409, 409]
     reports = v.client.get(f"{API}/reports", headers=v.headers).json()["items"]
     assert len(reports) == 1
+
+
+def test_a_session_prepared_by_an_earlier_testbed_is_not_graded(sqlite_vendors, product_cls):
+    """Its secret has another shape: answering says so (410) instead of failing inside."""
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    with v.sessions.begin() as db:
+        row = db.get(VendorSession, s["id"])
+        row.secret = {k: val for k, val in row.secret.items() if k != "_format"}
+    resp = v.answer(s["id"], product_cls().sign(s["challenge"]), expect=410)
+    assert "earlier version" in resp.json()["detail"]
