@@ -186,9 +186,11 @@ def main() -> None:
         if args.pg:
             from _common import scratch_database
 
+            print("database: PostgreSQL (a scratch database), keeper in a pqcplan worker")
             with scratch_database(args.pg) as url:
                 _bench(url, Path(tmp), args, GoProduct, worker=True)
         else:
+            print("database: SQLite file, keeper in a child process of pqcplan serve")
             _bench(f"sqlite:///{tmp}/bench.sqlite3", Path(tmp), args, GoProduct, worker=False)
 
 

@@ -15,7 +15,7 @@ import base64
 import email.message
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import SkipValidation
 
@@ -34,7 +34,7 @@ from app.api.schemas.conformance import (
     parse_session,
 )
 from app.api.schemas.errors import ErrorBody
-from core.errors import InputError
+from core.errors import InputError, NotJson
 from core.tenancy import get_scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
@@ -75,9 +75,9 @@ def require_json(request: Request) -> None:
     ):
         return
     got = f"Content-Type {value!r}" if value else "no Content-Type"
-    raise HTTPException(
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    raise NotJson(
         f"the body must be JSON: send Content-Type: application/json (got {got})",
+        "header.content-type",
     )
 
 

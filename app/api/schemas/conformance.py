@@ -629,6 +629,7 @@ class SessionOut(BaseModel):
 
 
 class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     session_id: int
     product_id: int
