@@ -51,9 +51,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vendor_case_pool")),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_vendor_case_pool_spec", "vendor_case_pool", ["algorithm", "check", "mode"]
-    )
+    op.create_index("ix_vendor_case_pool_spec", "vendor_case_pool", ["algorithm", "check", "mode"])
 
 
 def downgrade() -> None:
