@@ -179,4 +179,8 @@ def worker(
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
     configure_jobs(get_settings().job_timings())
+    if get_settings().testbed_pool_keeper:  # vendor checks prepared ahead (the testbed's pool)
+        from app.api.pool_keeper import keeper_thread
+
+        keeper_thread(url)
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))

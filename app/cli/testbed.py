@@ -41,6 +41,14 @@ def engines_cmd(
         if verbose:
             table.add_row("", "", "", ", ".join(kems), ", ".join(sigs))
     console.print(table)
+    if verbose:
+        from testbed.kpqc_revisions import revisions
+
+        for st in engine_statuses():
+            if st.available and (found := revisions(engines[st.name].algorithms())):
+                console.print(f"\n[bold]{safe(st.name)}[/bold]: which revision runs")
+                for alg, text in found.items():
+                    console.print(f"  {safe(alg)}: {safe(text)}")
 
 
 def bench(

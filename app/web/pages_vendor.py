@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.api.deps import SessionDep
@@ -20,6 +20,7 @@ from core.models import Job
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
+from testbed.conformance import reports, service
 from testbed.conformance.models import VendorReport, VendorSession
 from testbed.models import BenchmarkRecord, Product
 from testbed.timing import wire_bytes
@@ -87,7 +88,7 @@ def product(product_id: int, request: Request, user: User, session: SessionDep) 
     p = get_scoped(session, Product, product_id, user.principal)
     where = VendorSession.product_id == p.id
     sessions_ = newest(session, VendorSession, user.principal, where, limit=100)
-    reports = api_vendor.list_reports(session, user.principal, product_id=p.id)
+    reports = service.list_reports(session, user.principal, product_id=p.id, limit=500)
     return render(request, "product.html", {"p": p, "sessions": sessions_, "reports": reports})
 
 
@@ -179,9 +180,10 @@ def vendor_session(session_id: int, request: Request, user: User, session: Sessi
 @page
 def report_download(session_id: int, user: User, session: SessionDep) -> Response:
     _testbed_reader(user)
-    document = api_vendor.session_report(session_id, session, user.principal)
-    return JSONResponse(
-        document,
+    document = service.report_document(session, user.principal, session_id)
+    return Response(
+        reports.serialize(document),  # the exact signed bytes: verify-report checks them
+        media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="report-{session_id}.json"',
             "Cache-Control": "no-store",
