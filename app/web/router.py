@@ -15,7 +15,7 @@ from app.web import (
     pages_scans,
     pages_vendor,
 )
-from app.web.core import install_handlers
+from app.web.errors import install_handlers
 
 STATIC = Path(__file__).parent / "static"
 

@@ -71,14 +71,16 @@ def start_import_job(
     doc: Document,
 ) -> Job:
     """Import as a job: it runs once the caller's transaction commits; the bytes stay private."""
-    params = {"format": doc.kind, "bytes": len(doc.data)}
+    params = {"format": doc.kind, "bytes": len(doc.data), "name": doc.name}
     private = {"data": base64.b64encode(doc.data).decode()}
     return submit(backend, session, principal, organization_id, JOB_KIND, params, private=private)
 
 
 @job_kind(JOB_KIND)
 def run_import_job(ctx: JobContext, progress: ProgressFn) -> dict[str, Any]:
-    doc = Document(ctx.params["format"], base64.b64decode(ctx.payload["data"]))
+    doc = Document(
+        ctx.params["format"], base64.b64decode(ctx.payload["data"]), name=ctx.params.get("name")
+    )
     progress(0.05, f"importing {doc.kind} ({len(doc.data)} bytes)")
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.begin() as session:

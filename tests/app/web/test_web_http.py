@@ -59,7 +59,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_a_session_row(api):
     form = client.get("/signin")
     token = CSRF.search(form.text).group(1)
     bad = client.post("/signin", data={"api_key": "pqc_nope", "csrf": token})
-    assert bad.status_code == 401 and "invalid or revoked API key" in bad.text
+    assert bad.status_code == 401 and "Invalid or revoked API key." in bad.text
     token = CSRF.search(bad.text).group(1)
     resp = client.post(
         "/signin", data={"api_key": _key(api, org), "csrf": token}, follow_redirects=False
