@@ -136,6 +136,12 @@ LABELS: dict[str, str] = {
     "certs": "Certificate store",
     "network": "Network",
     "path": "Directory",
+    "scan:ok": "Reached",
+    "scan:failed": "Not reached",
+    "targets": "Targets",
+    "usages_kept": "Usages seen again",
+    "usages_appeared": "Usages that appeared",
+    "usages_disappeared": "Usages that disappeared",
     # --- field names, as filters and column headings
     "name": "Name",
     "ref": "Reference",

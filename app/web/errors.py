@@ -115,10 +115,16 @@ def _show_form(request: Request, status: int, state: FormState, rerender: Any) -
 
 
 def _form_or_page(request: Request, error: WebError) -> Response:
-    """A refused form (422, 409) or a busy database (503) shows the form again with its
-    input when the route is a form's; anything else is an error page."""
+    """A refused form (422, 409, or any refusal naming one of its fields) or a busy
+    database (503) shows the form again with its input when the route is a form's;
+    anything else is an error page."""
     form = getattr(request.scope.get("endpoint"), "web_form", None)
-    if form is None or request.method != "POST" or error.status not in (*FORM_STATUSES, 503):
+    on_a_field = (error.location or "").startswith("form.")
+    if (
+        form is None
+        or request.method != "POST"
+        or (error.status not in (*FORM_STATUSES, 503) and not on_a_field)
+    ):
         return error_page(request, error)
     name, rerender = form
     values = getattr(request.state, "form_values", {})
