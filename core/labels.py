@@ -130,6 +130,11 @@ LABELS: dict[str, str] = {
     "job:plan": "Plan generation",
     "job:benchmark": "Benchmark",
     "job:scan": "Scan",
+    # --- testbed: vendor sessions
+    "open": "Open",
+    "finished": "Finished",
+    "pass": "Passed",
+    "fail": "Failed the check",
     # --- discovery
     "tls": "TLS",
     "ssh": "SSH",

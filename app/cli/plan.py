@@ -21,6 +21,7 @@ from app.cli.common import (
     console,
     db_session,
     err_console,
+    operator,
     resolve_org,
     user_errors,
 )
@@ -125,8 +126,8 @@ def generate(
             params,
             plan_id=plan_id,
             name=name,
-            created_by="cli",
             timings=stages,
+            actor=operator(organization.id),
         )
         clock = time.perf_counter()
         stored = (version.plan_id, version.number, dict(version.summary))
@@ -270,7 +271,7 @@ def set_status(
         task = session.get(PlanTask, task_id)
         if task is None:
             raise NotFound(f"no task {task_id}")
-        service.set_status(task, new_status, note)
+        service.set_status(task, new_status, note, actor=operator(task.organization_id))
         console.print(esc(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}"))
 
 

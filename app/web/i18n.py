@@ -96,14 +96,19 @@ def web_messages() -> set[str]:
 
 
 def core_messages() -> set[str]:
-    """The shared messages: every label, and the marked messages of core, inventory and
-    migration (reasons, export headings)."""
+    """The shared messages: every label, the marked messages of core, inventory and
+    migration (reasons, export headings), the catalog's fixed reasons, and the names of the
+    built-in profiles and their phases."""
     from inventory.catalog import get_catalog
+    from migration.profiles import builtin_profiles
 
     files = [p for pkg in ("core", "inventory", "migration") for p in (ROOT / pkg).rglob("*.py")]
     catalog = get_catalog()
     fixed = {catalog.get(n).reason_text for n in catalog.names()}  # type: ignore[union-attr]
-    return set(LABELS.values()) | set(_python_messages(sorted(files))) | {r for r in fixed if r}
+    profiles = builtin_profiles().values()
+    names = {p.name for p in profiles} | {ph.name for p in profiles for ph in p.phases}
+    marked = set(_python_messages(sorted(files)))
+    return set(LABELS.values()) | marked | {r for r in fixed if r} | names
 
 
 def _translated(po: Path, lang: str) -> set[str]:

@@ -29,7 +29,7 @@ from app.api.schemas.plans import (
     WhatIf,
 )
 from core.errors import InputError
-from core.jobs import JobBackend, JobContext, job_kind, submit
+from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -97,6 +97,7 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
         version = _generate(
             s, ctx.organization_id, data.profile, _params(data),
             name=data.name, created_by=ctx.created_by,
+            actor=principal_from(ctx.payload["principal"]),
         )  # fmt: skip
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
 
@@ -124,7 +125,7 @@ def create_plan(
             start_plan_job(request.app.state.jobs, session, principal, org_id, data)
         )
     version = _generate(
-        session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
+        session, org_id, data.profile, _params(data), name=data.name, actor=principal
     )
     return _plan_out(version.plan, [version])
 
@@ -166,7 +167,7 @@ def regenerate(
         data.profile or plan.profile_id,
         _params(data, base),
         plan_id=plan.id,
-        created_by=principal.name,
+        actor=principal,
     )
     return version
 
@@ -251,7 +252,7 @@ def change_status(
     task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
-    service.set_status(task, data.status, data.note)
+    service.set_status(task, data.status, data.note, actor=principal)
     session.flush()
     return service.task_dict(task)
 

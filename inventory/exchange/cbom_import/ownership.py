@@ -106,9 +106,9 @@ def _scanned_what(p: Parser, ident: str) -> tuple[str, str | None, str | None]:
     props = p.source_props
     url = props.get("url")
     revision = props.get("revision") or (props.get("commit") or "")[:12] or None
-    described = None
     if url:
-        described = f"CBOM of {url}" + (f" at commit {props['commit']}" if "commit" in props else "")
+        at = f" at commit {props['commit']}" if "commit" in props else ""
+        described = f"CBOM of {url}{at}"
         name = repository_name(url)
         return (f"{name} ({revision})" if revision else name), url, described
     if p.source_name:
