@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.errors import InputError
-from migration.models import PlanTask, TaskStatus
+from inventory.catalog import get_catalog
+from inventory.models import Asset, UsageCount
+from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
 from migration.timeline import FLAGGED
 
 FAR = date(9999, 12, 31)  # a task without a deadline sorts after every dated one
@@ -61,7 +63,10 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(version_id: int, query: TaskQuery) -> list[Any]:
+ASSET_MATCH_CAP = 2_000
+
+
+def _where(session: Session, version_id: int, query: TaskQuery) -> list[Any]:
     conds: list[Any] = [PlanTask.version_id == version_id]
     if query.phase:
         conds.append(PlanTask.phase == query.phase)
@@ -72,21 +77,76 @@ def _where(version_id: int, query: TaskQuery) -> list[Any]:
     if query.flagged:
         conds.append(FLAGGED)
     if query.q:
-        pattern = f"%{_escape_like(query.q)}%"
-        conds.append(
-            or_(
-                *(
-                    c.ilike(pattern, escape="\\")
-                    for c in (PlanTask.asset_name, PlanTask.algorithm, PlanTask.target)
-                )
-            )
-        )
+        conds.append(_text_match(session, version_id, query.q))
     return conds
 
 
-def count_tasks(session: Session, version_id: int, query: TaskQuery) -> int:
-    stmt = select(func.count()).select_from(PlanTask).where(*_where(version_id, query))
-    return int(session.scalar(stmt) or 0)
+def _text_match(session: Session, version_id: int, text: str) -> Any:
+    """Tasks of assets whose name, reference or location contains `text`, found through the
+    assets (and the tasks' asset index), or whose algorithm or target is a name containing
+    it. Half a million task rows are not read to find a few."""
+    pattern = f"%{_escape_like(text)}%"
+    org_id = select(PlanVersion.organization_id).where(PlanVersion.id == version_id)
+    asset_ids = list(
+        session.scalars(
+            select(Asset.id)
+            .where(
+                Asset.organization_id == org_id.scalar_subquery(),
+                or_(
+                    *(
+                        c.ilike(pattern, escape="\\")
+                        for c in (Asset.name, Asset.ref, Asset.location)
+                    )
+                ),
+            )
+            .limit(ASSET_MATCH_CAP + 1)
+        )
+    )
+    if len(asset_ids) > ASSET_MATCH_CAP:  # a word most assets share: read the tasks' copy
+        by_asset = PlanTask.asset_name.ilike(pattern, escape="\\")
+    else:
+        by_asset = PlanTask.asset_id.in_(asset_ids)
+    lowered = text.casefold()
+    names = {n for n in get_catalog().names() if lowered in n.casefold()}
+    names |= set(
+        session.scalars(
+            select(UsageCount.algorithm)
+            .distinct()
+            .where(
+                UsageCount.organization_id == org_id.scalar_subquery(),
+                UsageCount.algorithm.ilike(pattern, escape="\\"),
+            )
+        )
+    )
+    if not names:
+        return by_asset
+    return or_(by_asset, PlanTask.algorithm.in_(names), PlanTask.target.in_(names))
+
+
+COUNT_CAP = 10_000
+
+
+def count_tasks(session: Session, version_id: int, query: TaskQuery) -> tuple[int, bool]:
+    """(matching tasks, exact). Filters by phase, status, sector and flag are summed from the
+    version's timeline cells (a few hundred rows); a text search is counted up to
+    COUNT_CAP (exact False beyond it)."""
+    has_cells = session.scalar(
+        select(TimelineCell.version_id).where(TimelineCell.version_id == version_id).limit(1)
+    )
+    if not query.q and has_cells is not None:
+        counted = TimelineCell.flagged if query.flagged else TimelineCell.tasks
+        stmt = select(func.coalesce(func.sum(counted), 0)).where(
+            TimelineCell.version_id == version_id
+        )
+        for name in ("phase", "status", "sector"):
+            value = getattr(query, name)
+            if value:
+                stmt = stmt.where(getattr(TimelineCell, name) == value)
+        return int(session.scalar(stmt) or 0), True
+    conds = _where(session, version_id, query)
+    inner = select(PlanTask.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(inner)) or 0)
+    return min(found, COUNT_CAP), found <= COUNT_CAP
 
 
 def _key_value(task: PlanTask, sort: str) -> Any:
@@ -113,6 +173,48 @@ def _decode(cursor: str) -> tuple[Any, int]:
     return value, task_id
 
 
+def _cell_keys(session: Session, version_id: int, query: TaskQuery) -> list[tuple[Any, ...]] | None:
+    """The timeline cells (wave, label, phase, sector, status) holding the tasks the filters
+    ask for; None when the cells cannot say (a text search, a version without cells) or
+    when those cells hold most of the version anyway."""
+    if query.q:
+        return None
+    stmt = select(*_CELL_KEY, TimelineCell.tasks, TimelineCell.flagged).where(
+        TimelineCell.version_id == version_id
+    )
+    cells = session.execute(stmt).all()
+    if not cells:
+        return None
+    keys = []
+    covered = total = 0
+    for wave, label, phase, sector, status, tasks, flagged in cells:
+        total += tasks
+        if query.phase and phase != query.phase:
+            continue
+        if query.status and TaskStatus(status) != query.status:
+            continue
+        if query.sector and sector != query.sector:
+            continue
+        if (flagged if query.flagged else tasks) > 0:
+            keys.append((wave, label, phase, sector, status))
+            covered += tasks
+    if keys and covered * 2 > total:  # most of the version: a plain pass finds a page sooner
+        return None
+    return sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3], str(k[4])))
+
+
+_CELL_KEY = (
+    TimelineCell.wave,
+    TimelineCell.wave_label,
+    TimelineCell.phase,
+    TimelineCell.sector,
+    TimelineCell.status,
+)
+_TASK_CELL = tuple_(
+    PlanTask.wave, PlanTask.wave_label, PlanTask.phase, PlanTask.sector, PlanTask.status
+)
+
+
 def task_list(
     session: Session,
     version_id: int,
@@ -122,26 +224,80 @@ def task_list(
     at_task: PlanTask | None = None,
 ) -> TaskPage:
     """A page of the version's tasks: after `cursor`, or starting at `at_task` (a link from
-    "deadlines at risk" to a task far down the list)."""
+    "deadlines at risk" to a task far down the list).
+
+    Filters the timeline cells can answer go by them: the cells that hold matching tasks
+    are looked up in the timeline index, a wave at a time in plan order (tasks are stored
+    in wave order), so a rare status costs a few index lookups instead of a pass over the
+    version."""
+    keys = _cell_keys(session, version_id, query) if query.filtered else None
+    if keys == []:
+        return TaskPage([], None)
+    after: tuple[Any, int, bool] | None = None
+    if cursor:
+        value, task_id = _decode(cursor)
+        after = (value, task_id, False)
+    elif at_task is not None:
+        after = (_key_value(at_task, query.sort), at_task.id, True)
+    conds = _where(session, version_id, query)
+    if keys is not None and query.sort == "position" and not query.descending:
+        ids = _walk_waves(session, conds, keys, after, limit + 1)
+    else:
+        if keys is not None and len(keys) <= 500:
+            conds.append(_TASK_CELL.in_(keys))
+        ids = _ordered_ids(session, conds, query, after, limit + 1)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    by_id = {t.id: t for t in session.scalars(select(PlanTask).where(PlanTask.id.in_(ids)))}
+    rows = [by_id[i] for i in ids]
+    return TaskPage(rows, encode_cursor(rows[-1], query.sort) if more and rows else None)
+
+
+def _walk_waves(
+    session: Session,
+    conds: list[Any],
+    keys: list[tuple[Any, ...]],
+    after: tuple[Any, int, bool] | None,
+    want: int,
+) -> list[int]:
+    by_wave: dict[int, list[tuple[Any, ...]]] = {}
+    for key in keys:
+        by_wave.setdefault(key[0], []).append(key)
+    start_wave = None
+    if after is not None:
+        start_wave = session.scalar(select(PlanTask.wave).where(PlanTask.id == after[1]))
+    out: list[int] = []
+    for wave in sorted(by_wave):
+        if start_wave is not None and wave < start_wave:
+            continue
+        stmt = select(PlanTask.id).where(*conds, _TASK_CELL.in_(by_wave[wave]))
+        if after is not None:
+            stmt = stmt.where(PlanTask.id >= after[1] if after[2] else PlanTask.id > after[1])
+        out += session.scalars(stmt.order_by(PlanTask.id).limit(want - len(out)))
+        if len(out) >= want:
+            break
+    return out
+
+
+def _ordered_ids(
+    session: Session,
+    conds: list[Any],
+    query: TaskQuery,
+    after: tuple[Any, int, bool] | None,
+    want: int,
+) -> list[int]:
+    """Ids in the query's order (the narrow timeline index serves the filters where it
+    can; the page's few wide rows are read afterwards by id)."""
     key = SORT_KEYS[query.sort]
-    stmt = select(PlanTask).where(*_where(version_id, query))
-    if cursor or at_task is not None:
-        if cursor:
-            value, task_id = _decode(cursor)
-            inclusive = False
-        else:
-            assert at_task is not None
-            value, task_id = _key_value(at_task, query.sort), at_task.id
-            inclusive = True
+    stmt = select(PlanTask.id).where(*conds)
+    if after is not None:
+        value, task_id, inclusive = after
         if query.sort == "deadline":
             value = date.fromisoformat(str(value))
         same = PlanTask.id >= task_id if inclusive else PlanTask.id > task_id
         if query.sort == "position":
-            stmt = stmt.where(
-                (PlanTask.id <= task_id if inclusive else PlanTask.id < task_id)
-                if query.descending
-                else same
-            )
+            before = PlanTask.id <= task_id if inclusive else PlanTask.id < task_id
+            stmt = stmt.where(before if query.descending else same)
         else:
             beyond = key < value if query.descending else key > value
             stmt = stmt.where(or_(beyond, and_(key == value, same)))
@@ -149,7 +305,4 @@ def task_list(
         order = [PlanTask.id.desc() if query.descending else PlanTask.id]
     else:
         order = [key.desc() if query.descending else key, PlanTask.id]
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return TaskPage(rows, encode_cursor(rows[-1], query.sort) if more and rows else None)
+    return list(session.scalars(stmt.order_by(*order).limit(want)))

@@ -188,7 +188,9 @@ def version(
         if at_task is None or at_task.version_id != v.id:
             at_task = None
     tasks = task_list(session, v.id, query, TASKS_PER_PAGE, cursor, at_task)
-    total = count_tasks(session, v.id, query) if query.filtered else progress["overall"]["tasks"]
+    total, exact = progress["overall"]["tasks"], True
+    if query.filtered:
+        total, exact = count_tasks(session, v.id, query)
     keep = {k: request.query_params.get(k) for k in TASK_FILTERS}
     base = request.url.path
     marks = deadline_marks(profile, lambda value: _(label(value)))
@@ -230,6 +232,7 @@ def version(
             "n_flagged": n_flagged,
             "tasks": tasks.rows,
             "total": total,
+            "exact": exact,
             "query": query,
             "keep": keep,
             "next_url": url_with(base, keep, cursor=tasks.next_cursor) + "#h-tasks"
