@@ -26,9 +26,9 @@ from inventory.models import Asset, CryptoUsage, UsageCount
 from inventory.service.assets import AssetFilter
 from inventory.service.filters import where_equal, where_sector
 
-# Enumerations sort by meaning, not spelling: critical before low, internet-facing first.
+# Enumerations sort by meaning, not spelling: low < critical, isolated < internet-facing.
 _CRITICALITY_RANK = case(
-    {c: i for i, c in enumerate(reversed(list(Criticality)))},
+    {c: i for i, c in enumerate(Criticality)},
     value=Asset.criticality,
     else_=-1,
 )
@@ -220,7 +220,7 @@ def _page(
 def _key_value(asset: Asset, column: str) -> Any:
     """The sort key of a row as the database compares it (ranks for enumerations)."""
     if column == "criticality":
-        return list(reversed(list(Criticality))).index(asset.criticality)
+        return list(Criticality).index(asset.criticality)
     if column == "exposure":
         return list(reversed(list(Exposure))).index(asset.exposure)
     value = getattr(asset, column)
