@@ -47,7 +47,7 @@ def hbar(
         shown = str(labels.get(str(key), key))
         bar = (
             f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" font-size="12" '
-            f'fill="#1a1a1a">{escape(shown[:26])}</text>'
+            f'fill="#1a1a1a">{escape(_cut(shown, 26))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
             f'fill="{colour}"/>'
             f'<text x="{label_w + w + 4:.1f}" y="{y + 13}" font-size="12" fill="#1a1a1a">'
@@ -64,6 +64,11 @@ def hbar(
         parts.append(bar)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _cut(text: str, most: int) -> str:
+    """At most `most` characters, an ellipsis marking a cut (a name is never cut silently)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _num(value: float) -> str:
@@ -96,7 +101,7 @@ def dependency_graph(
         box = (
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{node_w}" height="{node_h}" rx="4" '
             f'class="{cls}"/><text x="{x + 8:.0f}" y="{y + 17:.0f}" font-size="12">'
-            f"{escape(label[:28])}</text>"
+            f"{escape(_cut(label, 28))}</text>"
         )
         if link is None:
             return box
