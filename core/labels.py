@@ -182,6 +182,13 @@ LABELS: dict[str, str] = {
     "target": "Target",
     "use": "Use",
     "position": "Plan order",
+    "wave_label": "Wave",
+    "asset_name": "Asset",
+    "alternatives": "Alternatives",
+    "deadline_rule": "Deadline rule",
+    "deadline_source": "Deadline source",
+    "blocking_chain": "Blocked by",
+    "key": "Task key",
     "usages": "Usages",
     # --- import reports
     "assets_created": "Assets created",

@@ -584,6 +584,15 @@ def _part_indexes(risk: Any) -> bool:
     return bool(parts) and isinstance(parts[0], int)
 
 
+def phase_names(session: Session, version: PlanVersion) -> dict[str, str]:
+    """The version's profile's name for each of its phases ({} if it cannot be read)."""
+    try:
+        profile = resolve_profile(session, version.organization_id, version.profile_id)
+    except (UnknownProfile, ProfileError):
+        return {}
+    return {p.id: p.name for p in profile.phases}
+
+
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
     return session.scalar(
         select(PlanVersion).where(PlanVersion.plan_id == plan_id, PlanVersion.number == number)

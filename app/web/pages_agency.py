@@ -319,7 +319,8 @@ def export(
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
     user.principal.require_read()
-    response = api_plans.export_version(plan_id, number, session, user.principal, fmt)
+    lang = lang_of(request)
+    response = api_plans.export_version(plan_id, number, session, user.principal, fmt, lang)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -217,11 +217,17 @@ def export_version(
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
+    lang: Annotated[
+        str | None,
+        Query(pattern="^(en|ko)$", description="Language of CSV, Markdown and HTML (JSON: none)"),
+    ] = None,
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline."""
     version = scoped_version(session, plan_id, number, principal)
     tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
-    body = report.render(fmt, version.summary, tasks, service.progress(tasks))
+    if lang not in (None, "en") and fmt != "json":
+        tasks = report.named_phases(tasks, service.phase_names(session, version))
+    body = report.render(fmt, version.summary, tasks, service.progress(tasks), lang)
     filename = f"plan-{plan_id}-v{number}.{fmt}"
     return Response(
         body,

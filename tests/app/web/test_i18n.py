@@ -284,3 +284,28 @@ def test_the_asset_csv_is_korean_with_a_byte_order_mark(demo):
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[0] == ["이름", "노출 범위"]
     assert {r[1] for r in rows[1:]} <= {"인터넷 노출", "내부", "격리"}
+
+
+def test_exports_downloaded_from_a_korean_page_are_korean(demo):
+    client = demo["client"]
+    officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
+    csrf = _sign_in(client, officer)
+    plan = client.post("/plans", data={"csrf": csrf, "profile": "kr-2035"}, follow_redirects=False)
+    page = _wait_job(client, plan.headers["location"])
+    version = re.search(r'href="(/plans/\d+/versions/\d+)"', page).group(1)
+    names = set()
+    with demo["app"].state.sessionmaker() as s:
+        for column in (Asset.name, CryptoUsage.algorithm, Plan.name):
+            names |= _words(s.scalars(select(column).distinct()))
+    names |= _words(get_catalog().names()) | _words(builtin_profiles())
+    html = client.get(f"{version}/export?format=html&lang=ko")
+    assert html.status_code == 200 and "<html lang=ko>" in html.text
+    assert english_words(html.text, names) == set()  # the planner's reasons: see the note
+    markdown = client.get(f"{version}/export?format=md&lang=ko").text
+    assert markdown.startswith("# 전환 계획: kr-2035") and "## 단계별 진행률" in markdown
+    data = client.get(f"{version}/export?format=csv&lang=ko").content
+    assert data.startswith("\ufeff".encode())
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header[:4] == ["웨이브", "단계", "자산", "부문"]
+    english = client.get(f"{version}/export?format=csv&lang=en").content
+    assert english.startswith(b"wave_label,phase,asset_name,sector")  # machine names, no BOM
