@@ -54,10 +54,10 @@ def hbar(
             f"{_num(value)}{escape(unit)}</text>"
         )
         href = links.get(str(key))
-        if href:
+        if href:  # named by its words; the full label when a long one is cut
             name = f"{shown}: {_num(value)}{unit}"
             bar = (
-                f'<a href="{escape(href)}" aria-label="{escape(name)}">'
+                f'<a href="{escape(href)}"><title>{escape(name)}</title>'
                 f'<rect x="0" y="{y - 2}" width="{width}" height="{bar_h + 4}" '
                 f'fill="transparent"/>{bar}</a>'
             )
@@ -105,7 +105,7 @@ def dependency_graph(
         )
         if link is None:
             return box
-        return f'<a href="{escape(href.format(link))}" aria-label="{escape(label)}">{box}</a>'
+        return f'<a href="{escape(href.format(link))}"><title>{escape(label)}</title>{box}</a>'
 
     def column(items: Sequence[tuple[int, str]], x: float, edge_from_centre: bool) -> None:
         top = cy - len(items) * (node_h + gap) / 2
