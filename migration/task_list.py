@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import InputError
 from inventory.catalog import get_catalog
 from inventory.models import Asset, UsageCount
+from inventory.service.listing import contains
 from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
 from migration.timeline import FLAGGED
 
@@ -59,14 +60,19 @@ class TaskPage:
     next_cursor: str | None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 ASSET_MATCH_CAP = 2_000
 
 
 def _where(session: Session, version_id: int, query: TaskQuery) -> list[Any]:
+    """The query's conditions, worked out once per transaction (a page counts and lists)."""
+    memo = session.info.setdefault("task_list_where", {})
+    key = (version_id, query)
+    if key not in memo:
+        memo[key] = _conditions(session, version_id, query)
+    return list(memo[key])
+
+
+def _conditions(session: Session, version_id: int, query: TaskQuery) -> list[Any]:
     conds: list[Any] = [PlanTask.version_id == version_id]
     if query.phase:
         conds.append(PlanTask.phase == query.phase)
@@ -85,25 +91,19 @@ def _text_match(session: Session, version_id: int, text: str) -> Any:
     """Tasks of assets whose name, reference or location contains `text`, found through the
     assets (and the tasks' asset index), or whose algorithm or target is a name containing
     it. Half a million task rows are not read to find a few."""
-    pattern = f"%{_escape_like(text)}%"
     org_id = select(PlanVersion.organization_id).where(PlanVersion.id == version_id)
     asset_ids = list(
         session.scalars(
             select(Asset.id)
             .where(
                 Asset.organization_id == org_id.scalar_subquery(),
-                or_(
-                    *(
-                        c.ilike(pattern, escape="\\")
-                        for c in (Asset.name, Asset.ref, Asset.location)
-                    )
-                ),
+                contains(session, (Asset.name, Asset.ref, Asset.location), text),
             )
             .limit(ASSET_MATCH_CAP + 1)
         )
     )
     if len(asset_ids) > ASSET_MATCH_CAP:  # a word most assets share: read the tasks' copy
-        by_asset = PlanTask.asset_name.ilike(pattern, escape="\\")
+        by_asset = contains(session, [PlanTask.asset_name], text)
     else:
         by_asset = PlanTask.asset_id.in_(asset_ids)
     lowered = text.casefold()
@@ -114,7 +114,7 @@ def _text_match(session: Session, version_id: int, text: str) -> Any:
             .distinct()
             .where(
                 UsageCount.organization_id == org_id.scalar_subquery(),
-                UsageCount.algorithm.ilike(pattern, escape="\\"),
+                contains(session, [UsageCount.algorithm], text),
             )
         )
     )

@@ -103,13 +103,27 @@ def algorithms_like(session: Session, principal: Principal, text: str) -> list[s
     """The canonical algorithm names of the principal's usages that contain `text`
     (case-insensitive), read from the per-organization counters."""
     stmt = scoped(select(UsageCount.algorithm).distinct(), UsageCount, principal).where(
-        UsageCount.usages > 0, UsageCount.algorithm.ilike(f"%{escape_like(text)}%", escape="\\")
+        UsageCount.usages > 0, contains(session, [UsageCount.algorithm], text)
     )
     return sorted(session.scalars(stmt))
 
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(session: Session, columns: Any, text: str) -> Any:
+    """Any of `columns` contains `text`, whatever its case (ASCII on SQLite, as SQLite's
+    lower() is). SQLite's LIKE ignores ASCII case already: ILIKE's lower() on both sides
+    would only cost time there."""
+    pattern = f"%{escape_like(text)}%"
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    return or_(
+        *(
+            c.like(pattern, escape="\\") if sqlite else c.ilike(pattern, escape="\\")
+            for c in columns
+        )
+    )
 
 
 def _filtered(session: Session, principal: Principal, flt: AssetFilter, exact: bool) -> Any:
@@ -124,14 +138,8 @@ def _filtered(session: Session, principal: Principal, flt: AssetFilter, exact: b
     )
     stmt = where_sector(stmt, Asset.organization_id, flt.sector)
     if flt.q:
-        pattern = f"%{escape_like(flt.q)}%"
         stmt = stmt.where(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (Asset.name, Asset.ref, Asset.owner, Asset.location)
-                )
-            )
+            contains(session, (Asset.name, Asset.ref, Asset.owner, Asset.location), flt.q)
         )
     usage_conds = []
     if flt.quantum_status is not None:
@@ -170,7 +178,12 @@ def list_page(
     the next page (None on the last)."""
     base = _filtered(session, principal, flt, exact)
     rows = list(_page(session, base, sort, limit, decode_cursor(cursor)))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) if count else 0
+    if cursor is None and len(rows) < limit:
+        total = len(rows)  # the first page holds every match: no second pass to count them
+    elif count:
+        total = session.scalar(select(func.count()).select_from(base.subquery()))
+    else:
+        total = 0
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1]

@@ -18,17 +18,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.tenancy import Principal, scoped
 from inventory.models import Asset, CryptoUsage
-from inventory.service.listing import algorithms_like, escape_like
+from inventory.service.listing import algorithms_like, contains
 
 ASSET_FIELDS = ("name", "ref", "owner", "location", "vendor", "product")
 USAGE_TEXT_FIELDS = ("algorithm_raw", "ref", "evidence", "library", "cert_subject")
-SCAN_BUDGET_MS = 700
+SCAN_BUDGET_MS = 250
 
 
 @dataclass
@@ -90,11 +90,10 @@ def search(session: Session, principal: Principal, text_: str, limit: int = 50) 
     text_ = text_.strip()
     if not text_:
         return SearchResult(text_, [], False)
-    pattern = f"%{escape_like(text_)}%"
     lowered = text_.casefold()
 
     def like(columns: Sequence[Any]) -> Any:
-        return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+        return contains(session, columns, text_)
 
     assets = list(
         session.scalars(

@@ -230,6 +230,13 @@ def test_every_page_in_korean_reads_korean_outside_names_and_identifiers(demo):
         found = english_words(answer.text, names)
         if found:
             english[path] = found
+    client.cookies.clear()
+    for path in ("/signin", "/no/such/page"):  # signed out
+        found = english_words(
+            client.get(path, params={"lang": "ko"}, headers={"Accept": "text/html"}).text, names
+        )
+        if found:
+            english[f"signed out {path}"] = found
     assert not english, "\n".join(f"{p}: {sorted(w)}" for p, w in english.items())
 
 
