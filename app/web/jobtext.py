@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.web.messages import Known, known_sentence
 from core.i18n import N_
 
 Gettext = Callable[[str], str]
 
-_PROGRESS: list[tuple[re.Pattern[str], str]] = [
+_PROGRESS: Known = [
     (re.compile(r"^importing (?P<kind>\w+) \((?P<bytes>\d+) bytes\)$"),
      N_("Importing the {kind} file ({bytes} bytes)")),
     (re.compile(r"^planning under (?P<profile>\S+)$"), N_("Planning under {profile}")),
@@ -46,12 +47,12 @@ class Shown:
 def progress_text(message: str | None, _: Gettext) -> Shown | None:
     if not message:
         return None
-    for pattern, msgid in _PROGRESS:
-        found = pattern.match(message)
-        if found:
-            parts = {k: v.upper() if k == "kind" else v for k, v in found.groupdict().items()}
-            return Shown(_(msgid).format(**parts), True)
-    return Shown(message, False)
+    known = known_sentence(_PROGRESS, message)
+    if known is None:
+        return Shown(message, False)
+    msgid, parts = known
+    parts = {k: v.upper() if k == "kind" else v for k, v in parts.items()}
+    return Shown(_(msgid).format(**parts), True)
 
 
 def error_text(error: str | None) -> str | None:

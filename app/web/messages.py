@@ -52,7 +52,19 @@ def field_problem(err: dict[str, Any]) -> tuple[str, dict[str, object]]:
 
 # What services say in English for errors a page shows, as sentences of the catalog. A
 # message not listed keeps the service's words (the error page marks them as such).
-_SERVICE: list[tuple[re.Pattern[str], str]] = [
+Known = list[tuple[re.Pattern[str], str]]  # an English shape -> the catalog's sentence
+
+
+def known_sentence(table: Known, text: str) -> tuple[str, dict[str, str]] | None:
+    """(msgid, the parts it names) of the first shape in `table` that `text` has."""
+    for pattern, msgid in table:
+        found = pattern.match(text)
+        if found:
+            return msgid, found.groupdict()
+    return None
+
+
+_SERVICE: Known = [
     (re.compile(r"^role '(?P<role>\w+)' cannot read inventory or plans$"),
      N_("The role '{role}' cannot read the inventory or plans.")),
     (re.compile(r"^role '(?P<role>\w+)' cannot change inventory or plans$"),
@@ -73,8 +85,4 @@ _SERVICE: list[tuple[re.Pattern[str], str]] = [
 
 def service_message(text: str) -> tuple[str, dict[str, str]] | None:
     """(msgid, arguments) for a service's message the catalog knows, else None."""
-    for pattern, msgid in _SERVICE:
-        found = pattern.match(text)
-        if found:
-            return msgid, found.groupdict()
-    return None
+    return known_sentence(_SERVICE, text)
