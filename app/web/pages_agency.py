@@ -28,7 +28,7 @@ from app.web.core import (
     redirect_with,
     render,
 )
-from app.web.lists import url_with
+from app.web.lists import csv_response, url_with
 from app.web.timeline import deadline_marks, timeline_chart
 from core.i18n import N_
 from core.labels import label
@@ -172,12 +172,15 @@ def version(
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     at: Annotated[int | None, Query(ge=1)] = None,
+    fmt: Annotated[str | None, Query(alias="format", pattern="^csv$")] = None,
 ) -> Response:
     user.principal.require_read()
     v = api_plans.scoped_version(session, plan_id, number, user.principal)
     _ = gettext_of(request)
     profile = _profile_of(session, v)
     phase_name = phase_namer(profile, _)
+    if fmt == "csv":
+        return _tasks_csv(request, v, _task_query(request), phase_name)
     view = version_view(session, v.id)
     progress, waves = view.progress, view.waves
     flagged, n_flagged = first_flagged(session, v.id, 20), view.flagged
@@ -249,6 +252,7 @@ def version(
                 + "#h-tasks"
             ),
             "here_url": url_with(base, {**keep, "cursor": cursor, "at": at}),
+            "csv_url": url_with(base, keep, format="csv"),
             "statuses": list(TaskStatus),
             "phase_name": phase_name,
             "phases": list(progress["by_phase"]),
@@ -259,6 +263,44 @@ def version(
             "other_versions": [x.number for x in v.plan.versions if x.number != v.number],
         },
     )
+
+
+TASK_COLUMNS = ("position", "asset_name", "sector", "algorithm", "target", "wave_label", "phase",
+                "deadline", "status", "flags")  # fmt: skip
+
+
+def _tasks_csv(
+    request: Request, v: PlanVersion, query: TaskQuery, phase_name: Callable[[str], str]
+) -> Response:
+    """The task list exactly as shown (its filters and order, every page) as CSV, in the
+    page's language."""
+    _ = gettext_of(request)
+
+    def cell(task: PlanTask, column: str) -> object:
+        value = getattr(task, column)
+        if column == "position":
+            return value + 1
+        if column == "phase":
+            return phase_name(value)
+        if column in ("sector", "status"):
+            return _(label(value))
+        if column == "flags":
+            return "; ".join(_(label(f)) for f in value or [])
+        return value
+
+    def rows(s: Session) -> Any:
+        cursor = None
+        while True:
+            page = task_list(s, v.id, query, 1000, cursor)
+            yield from ([cell(t, c) for c in TASK_COLUMNS] for t in page.rows)
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+            s.expunge_all()
+
+    header = [_(label(c)) for c in TASK_COLUMNS]
+    name = f"plan-{v.plan_id}-v{v.number}-{_('tasks')}.csv"
+    return csv_response(request, name, header, rows)
 
 
 @router.post("/plans/tasks/{task_id}")

@@ -5,6 +5,8 @@ new version, task status) in the audit log with who made it."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -80,9 +82,16 @@ def test_the_task_list_is_worked_in_the_console_and_every_plan_change_is_audited
     assert ids == [t.id for t in tasks if t.algorithm == "ECDSA-P256"]
     ids, _ = _walk(api, f"{version_url}?sort=asset&dir=desc")
     assert ids == [t.id for t in sorted(tasks, key=lambda t: (t.asset_name, -t.id), reverse=True)]
-    ids, _ = _walk(api, f"{version_url}?flagged=1")
+    ids, page = _walk(api, f"{version_url}?flagged=1")
     flagged = [t for t in tasks if t.flags]
     assert flagged and ids == [t.id for t in flagged]
+    # the list's CSV is the list: its filter, its order, every page
+    href = unescape(re.search(r'href="([^"]+)" download id="tasks-csv"', page).group(1))
+    got = api.client.get(href)
+    assert got.content.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert table[0][:3] == ["Plan order", "Asset", "Sector"]
+    assert [int(r[0]) for r in table[1:]] == [t.position + 1 for t in flagged]
     first = api.client.get(version_url).text
     task = tasks[0]
     assert f'<a href="/assets/{task.asset_id}">{task.asset_name}</a>' in first
