@@ -139,6 +139,7 @@ LABELS: dict[str, str] = {
     "tls": "TLS",
     "ssh": "SSH",
     "certs": "Certificate store",
+    "code": "Source tree (code, configuration, libraries)",
     "network": "Network",
     "path": "Directory",
     "scan:ok": "Reached",
@@ -222,6 +223,7 @@ LABELS: dict[str, str] = {
     "entity:tls": "TLS scan",
     "entity:ssh": "SSH scan",
     "entity:certs": "Certificate store scan",
+    "entity:code": "Source tree scan",
 }
 
 

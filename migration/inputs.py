@@ -3,7 +3,7 @@ and the parameters of one plan."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -37,11 +37,23 @@ class UsageFacts:
     ref: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryFacts:
+    """A library asset with the product and version a stack catalog may know."""
+
+    asset_id: int
+    name: str
+    product: str
+    version: str | None
+    ref: str = ""
+
+
 @dataclass
 class PlanInput:
     assets: list[AssetFacts]
     dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
     usages: list[UsageFacts]
+    libraries: list[LibraryFacts] = field(default_factory=list)  # prerequisites.py
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
 from migration.inputs import PlanInput, PlanParams
+from migration.prerequisites import prerequisite_tasks
 from migration.profiles.schema import Profile
 from migration.tasks import Task, make_tasks
 from migration.waves import MAX_WAVES, NEVER, deadline_wave, wave_bounds, wave_label
@@ -95,6 +96,7 @@ def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
         order = topological_units(dag)
         impact = compute_impact(graph, dag, order)
         tasks, safe = make_tasks(profile, inputs, params, impact, unit_of)
+        tasks += prerequisite_tasks(inputs, tasks, graph, unit_of)
         cycles = find_cycles(graph, dag)
         schedule(profile, graph, dag, tasks, params, order=order)
         plan_order(tasks)  # inside the pause too: it makes a key per task

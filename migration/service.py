@@ -27,7 +27,7 @@ from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
-from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.inputs import AssetFacts, LibraryFacts, PlanInput, PlanParams, UsageFacts
 from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
     Profile,
@@ -175,7 +175,19 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             .order_by(CryptoUsage.id)
         )
     ]
-    return PlanInput(assets, dependencies, usages)
+    return PlanInput(assets, dependencies, usages, _read_libraries(session, organization_id))
+
+
+def _read_libraries(session: Session, organization_id: int) -> list[LibraryFacts]:
+    """Library assets that name a product: the stack catalog may know their versions."""
+    rows = session.execute(
+        select(Asset.id, Asset.name, Asset.product, Asset.version, Asset.ref).where(
+            Asset.organization_id == organization_id,
+            _raw(Asset.asset_type) == AssetType.LIBRARY_FIRMWARE.value,
+            Asset.product.is_not(None),
+        )
+    )
+    return [LibraryFacts(i, n, p, v, r) for i, n, p, v, r in rows]
 
 
 def _raw(column: Any) -> Any:

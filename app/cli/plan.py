@@ -9,12 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape as esc
-from rich.table import Table
-from sqlalchemy import select
 
 from app.cli.common import (
     OrgOption,
@@ -25,14 +23,11 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
-from app.cli.judge import render_table
 from core.tenancy import NotFound
-from migration import report, service
-from migration.compare import judge
-from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
-from migration.profiles import ProfileError, UnknownProfile
-from migration.scheduler import PlanParams
-from migration.stateless import gate
+from migration.choices import TaskStatus
+
+if TYPE_CHECKING:
+    from migration.models import PlanVersion
 
 plan_app = typer.Typer(help="Migration plans under a policy profile.", no_args_is_help=True)
 
@@ -43,6 +38,8 @@ VersionOption = Annotated[
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    from migration.profiles import ProfileError, UnknownProfile
+
     try:
         with user_errors():
             yield
@@ -52,6 +49,9 @@ def _errors() -> Iterator[None]:
 
 
 def _version(session: Any, plan_id: int, number: int | None) -> PlanVersion:
+    from migration import service
+    from migration.models import Plan
+
     if session.get(Plan, plan_id) is None:
         raise NotFound(f"no plan {plan_id}")
     version = (
@@ -70,6 +70,8 @@ def _bar(percent: float, width: int = 20) -> str:
 
 
 def _print_summary(plan_id: int, number: int, s: dict[str, Any], progress: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(
         f"plan [bold]{plan_id}[/bold] version [bold]{number}[/bold]: "
         f"{esc(str(s['profile']))} ({esc(str(s['profile_version']))}), {s['tasks']} tasks, "
@@ -107,6 +109,10 @@ def generate(
     ] = False,
 ) -> None:
     """Plan an organization's inventory and store it as a new plan (or version)."""
+    from migration import service
+    from migration.models import Plan
+    from migration.scheduler import PlanParams
+
     stages: dict[str, float] = {}
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
@@ -146,6 +152,11 @@ def generate(
 @plan_app.command("list")
 def list_plans(org: OrgOption) -> None:
     """An organization's plans and their newest version."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from migration.models import Plan
+
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
         table = Table("id", "name", "profile", "versions", "newest")
@@ -172,6 +183,10 @@ def show(
     why: Annotated[bool, typer.Option(help="Print each task's reasons.")] = False,
 ) -> None:
     """Summary, progress per phase and sector, and the first tasks of a plan version."""
+    from rich.table import Table
+
+    from migration import service
+
     with _errors(), db_session() as session:
         row = _version(session, plan_id, version)
         _print_summary(
@@ -224,6 +239,8 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Write a plan version as CSV, JSON, Markdown, or HTML with a timeline chart."""
+    from migration import report, service
+
     with _errors(), db_session() as session:
         if fmt not in report.FORMATS:
             raise ValueError(f"--format: '{fmt}' is not one of {', '.join(report.FORMATS)}")
@@ -244,6 +261,8 @@ def compare(
     to_version: Annotated[int, typer.Option("--to", help="Newer version.")],
 ) -> None:
     """What changed between two versions of a plan."""
+    from migration import service
+
     with _errors(), db_session() as session:
         old = _version(session, plan_id, from_version)
         new = _version(session, plan_id, to_version)
@@ -267,6 +286,9 @@ def set_status(
     note: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
     """Mark a task planned, in progress, done or blocked."""
+    from migration import service
+    from migration.models import PlanTask
+
     with _errors(), db_session() as session:
         task = session.get(PlanTask, task_id)
         if task is None:
@@ -283,6 +305,11 @@ def judge_cmd(
     limit: Annotated[int, typer.Option(help="Usages to list.")] = 50,
 ) -> None:
     """Judge the inventory under several profiles side by side."""
+    from app.cli.judge import render_table
+    from migration import service
+    from migration.compare import judge
+    from migration.stateless import gate
+
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
         chosen = [service.resolve_profile(session, organization.id, p) for p in profiles]
