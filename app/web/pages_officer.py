@@ -154,7 +154,7 @@ def breaks_first_all(
     )
 
 
-def _asset_query(request: Request, session: Session, user: WebUser) -> dict[str, Any]:
+def _asset_query(request: Request) -> dict[str, Any]:
     """The list's filters, sort and columns as the query gives them."""
     q = (request.query_params.get("q") or "").strip()[:200] or None
     algorithm = (request.query_params.get("algorithm") or "").strip()[:120] or None
@@ -184,7 +184,7 @@ def assets(
     fmt: Annotated[str | None, Query(alias="format", pattern="^csv$")] = None,
 ) -> Response:
     user.principal.require_read()
-    query = _asset_query(request, session, user)
+    query = _asset_query(request)
     flt, sort, exact = query["flt"], query["sort"], query["exact"]
     _ = gettext_of(request)
     if fmt == "csv":
