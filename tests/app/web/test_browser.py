@@ -209,12 +209,14 @@ class Visit:
         self.check()
 
     def check(self) -> None:
-        """No sideways scrolling: the page is as wide as the window at most."""
+        """No sideways scrolling: the page is as wide as the screen at most (the screen's
+        width, not innerWidth: a phone zooms out to fit a wider page, which widens it)."""
         self.page.wait_for_load_state()
-        wide = self.page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth, location.pathname]"
+        screen = LOOKS[self.look][0]["width"]
+        wide, where = self.page.evaluate(
+            "[document.documentElement.scrollWidth, location.pathname]"
         )
-        assert wide[0] <= wide[1], f"{wide[2]} is {wide[0]} px wide in a {wide[1]} px window"
+        assert wide <= screen, f"{where} is {wide} px wide on a {screen} px screen"
 
     def submit(self, form: str) -> None:
         self.page.locator(f"{form} button[type=submit]").first.click()
