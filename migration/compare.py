@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.i18n import N_, gettext_for, label
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
 from migration.policy import table_for
 from migration.profiles.schema import Profile
@@ -105,8 +106,9 @@ def verdict_for(
     )
 
 
-def disagreements(verdicts: list[Verdict]) -> list[str]:
-    """Plain-word differences between the profiles' verdicts on one usage.
+def disagreements(verdicts: list[Verdict], lang: str | None = None) -> list[str]:
+    """Plain-word differences between the profiles' verdicts on one usage (in `lang`,
+    English by default).
 
     >>> a = Verdict("kr", "migrate", date(2035, 12, 31), "final", "X25519MLKEM768", "allowed")
     >>> b = Verdict("au", "migrate", date(2030, 12, 31), "x", "ML-KEM-1024", "forbidden")
@@ -115,41 +117,56 @@ def disagreements(verdicts: list[Verdict]) -> list[str]:
     kr targets hybrid X25519MLKEM768 but au forbids hybrids
     targets differ: kr X25519MLKEM768, au ML-KEM-1024
     """
+    _ = gettext_for(lang)
+    english = lang in (None, "en")
     out: list[str] = []
     kinds = {v.verdict for v in verdicts}
     if len(kinds) > 1:
-        out.append("verdicts differ: " + ", ".join(f"{v.profile_id} {v.verdict}" for v in verdicts))
+        listed = ", ".join(
+            f"{v.profile_id} {v.verdict if english else label(v.verdict, lang=lang)}"
+            for v in verdicts
+        )
+        out.append(_(N_("verdicts differ: {verdicts}")).format(verdicts=listed))
     dated = sorted((v for v in verdicts if v.deadline), key=lambda v: (v.deadline, v.profile_id))
     if len(dated) > 1:
         first, last = dated[0], dated[-1]
         assert first.deadline is not None and last.deadline is not None
         gap = last.deadline.year - first.deadline.year
         if gap >= DEADLINE_GAP_YEARS:
+            listed = ", ".join(f"{v.profile_id} {v.deadline}" for v in dated)
             out.append(
-                f"deadlines {gap} years apart: "
-                + ", ".join(f"{v.profile_id} {v.deadline}" for v in dated)
+                _(N_("deadlines {gap} years apart: {deadlines}")).format(gap=gap, deadlines=listed)
             )
     for wants in verdicts:
         if not wants.target or not is_hybrid(wants.target):
             continue
         for other in verdicts:
             if other.hybrid_policy in ("forbidden", "discouraged") and other is not wants:
-                word = "forbids" if other.hybrid_policy == "forbidden" else "discourages"
+                sentence = (
+                    N_("{wants} targets hybrid {target} but {other} forbids hybrids")
+                    if other.hybrid_policy == "forbidden"
+                    else N_("{wants} targets hybrid {target} but {other} discourages hybrids")
+                )
                 out.append(
-                    f"{wants.profile_id} targets hybrid {wants.target} but "
-                    f"{other.profile_id} {word} hybrids"
+                    _(sentence).format(
+                        wants=wants.profile_id, target=wants.target, other=other.profile_id
+                    )
                 )
     targets = {v.target for v in verdicts if v.target}
     if len(targets) > 1:
-        out.append(
-            "targets differ: "
-            + ", ".join(f"{v.profile_id} {v.target}" for v in verdicts if v.target)
-        )
+        listed = ", ".join(f"{v.profile_id} {v.target}" for v in verdicts if v.target)
+        out.append(_(N_("targets differ: {targets}")).format(targets=listed))
     return out
 
 
-def judge(inputs: PlanInput, profiles: list[Profile], today: date | None = None) -> list[Judgement]:
-    """Every usage under every profile as of ``today``; deterministic order (usage id)."""
+def judge(
+    inputs: PlanInput,
+    profiles: list[Profile],
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Judgement]:
+    """Every usage under every profile as of ``today``; deterministic order (usage id); the
+    disagreements in `lang` (English by default)."""
     today = today or date.today()
     assets = {a.id: a for a in inputs.assets}
     targets: dict[tuple[str, str, str], Target] = {}
@@ -164,6 +181,8 @@ def judge(inputs: PlanInput, profiles: list[Profile], today: date | None = None)
                 targets[key] = choose_target(profile, use, usage.algorithm, today)
             verdicts.append(verdict_for(profile, usage, asset, use, targets[key], today))
         out.append(
-            Judgement(usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts))
+            Judgement(
+                usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts, lang)
+            )
         )
     return out

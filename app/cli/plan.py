@@ -18,6 +18,7 @@ from app.cli.common import (
     console,
     db_session,
     err_console,
+    operator,
     resolve_org,
     safe,
     user_errors,
@@ -61,14 +62,6 @@ def _version(session: Any, plan_id: int, number: int | None) -> PlanVersion:
     if version is None:
         raise NotFound(f"plan {plan_id} has no version {number}")
     return version
-
-
-def _audit(session: Any, org_id: int, action: str, entity: str, entity_id: Any, detail) -> None:
-    """The CLI writes as the server's operator, audited like the API's writes."""
-    from app.cli.common import operator
-    from core.audit import record
-
-    record(session, operator(org_id), action, entity, entity_id, org_id, detail)
 
 
 def _bar(percent: float, width: int = 20) -> str:
@@ -139,11 +132,9 @@ def generate(
             params,
             plan_id=plan_id,
             name=name,
-            created_by="cli",
             timings=stages,
+            actor=operator(organization.id),
         )
-        detail = {"plan_id": version.plan_id, "version": version.number, "profile": profile}
-        _audit(session, organization.id, "create", "plan_version", version.id, detail)
         clock = time.perf_counter()
         stored = (version.plan_id, version.number, dict(version.summary))
         progress = service.version_progress(session, version.id)
@@ -310,9 +301,7 @@ def set_status(
         task = session.get(PlanTask, task_id)
         if task is None:
             raise NotFound(f"no task {task_id}")
-        service.set_status(task, new_status, note)
-        detail = {"status": str(new_status), "note": note}
-        _audit(session, task.version.plan.organization_id, "update", "plan_task", task.id, detail)
+        service.set_status(task, new_status, note, actor=operator(task.organization_id))
         line = safe(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}")
     console.print(line)  # only once committed
 

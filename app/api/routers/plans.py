@@ -103,15 +103,9 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
         version = _generate(
             s, ctx.organization_id, data.profile, _params(data),
             name=data.name, created_by=ctx.created_by,
+            actor=principal_from(ctx.payload["principal"]),
         )  # fmt: skip
-        _audit_version(s, principal_from(ctx.payload["principal"]), version, data.profile)
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
-
-
-def _audit_version(session: Any, principal: Principal, version: PlanVersion, profile: str) -> None:
-    detail = {"plan_id": version.plan_id, "version": version.number, "profile": profile}
-    org_id = version.plan.organization_id
-    record(session, principal, "create", "plan_version", version.id, org_id, detail)
 
 
 def scoped_version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
@@ -137,9 +131,8 @@ def create_plan(
             start_plan_job(request.app.state.jobs, session, principal, org_id, data)
         )
     version = _generate(
-        session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
+        session, org_id, data.profile, _params(data), name=data.name, actor=principal
     )
-    _audit_version(session, principal, version, data.profile)
     return _plan_out(version.plan, [version])
 
 
@@ -182,9 +175,8 @@ def regenerate(
         data.profile or plan.profile_id,
         _params(data, base),
         plan_id=plan.id,
-        created_by=principal.name,
+        actor=principal,
     )
-    _audit_version(session, principal, version, data.profile or plan.profile_id)
     return version
 
 
@@ -233,18 +225,22 @@ def export_version(
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
+    lang: Annotated[
+        str | None,
+        Query(pattern="^(en|ko)$", description="Language of CSV, Markdown and HTML (JSON: none)"),
+    ] = None,
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline, streamed as it is written."""
     version = scoped_version(session, plan_id, number, principal)
     filename = f"plan-{plan_id}-v{number}.{fmt}"
     return StreamingResponse(
-        _exported(session.get_bind(), version.id, fmt),
+        _exported(session.get_bind(), version.id, fmt, lang),
         media_type=report.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
+def _exported(bind: Any, version_id: int, fmt: str, lang: str | None) -> Iterator[bytes]:
     """The export in pieces, read in a transaction of its own: the request's has committed
     by the time the body is sent (SessionDep), and a version's tasks never change but for
     their status, which this transaction reads as of one moment."""
@@ -252,7 +248,7 @@ def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
         version = session.get(PlanVersion, version_id)
         if version is None:  # deleted since the request was authorized: an empty file
             return
-        for chunk in export_chunks(session, version, fmt):
+        for chunk in export_chunks(session, version, fmt, lang):
             yield chunk.encode("utf-8")
 
 
@@ -278,9 +274,7 @@ def change_status(
     task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
-    service.set_status(task, data.status, data.note)
-    detail = {"status": str(data.status), "note": data.note}
-    record(session, principal, "update", "plan_task", task.id, task.organization_id, detail)
+    service.set_status(task, data.status, data.note, actor=principal)
     session.flush()
     return service.task_dict(task)
 
