@@ -31,6 +31,18 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
     "kdf": ("HKDF-SHA256", "HKDF-SHA384"),
     "password_hashing": ("Argon2id", "PBKDF2-SHA256"),
 }
+#: what a TLS 1.3 handshake can agree on with a post-quantum part: the IANA TLS Supported
+#: Groups registered by draft-ietf-tls-ecdhe-mlkem (hybrids) and draft-ietf-tls-mlkem
+#: (ML-KEM alone). A TLS key exchange moves to one of these: a KEM with no codepoint (the KpqC
+#: winners, HQC, FrodoKEM) cannot be negotiated, however well a policy regards it.
+TLS_GROUPS = (
+    "X25519MLKEM768",
+    "SecP256r1MLKEM768",
+    "SecP384r1MLKEM1024",
+    "ML-KEM-768",
+    "ML-KEM-1024",
+    "ML-KEM-512",
+)
 FIPS_PASSWORD_HASH = "PBKDF2-SHA256"
 PBKDF2_PARAMETERS = (
     "PBKDF2-HMAC-SHA-256 per NIST SP 800-132: a random salt of at least 128 bits, an iteration "
@@ -64,14 +76,19 @@ def catalog_replacements(algorithm: str | None, use: str) -> list[str]:
 
 
 def candidates(profile: Profile, use: str) -> list[str]:
-    """What the profile names for the use, else the planner's defaults for it."""
+    """What the profile names for the use, else the planner's defaults for it; for a TLS key
+    exchange only what TLS can negotiate (the profile's own TLS groups first, then
+    `TLS_GROUPS`, each still checked against the profile by the caller)."""
     puse, policy = table_for(profile, use)
     named = list(policy.targets) if policy is not None else []
     if not named and not profile.uses:
         named = list(profile.targets.get(use, []))  # a custom profile of the older shape
     if puse == "password_hashing" and profile.fips_required:
         named = [FIPS_PASSWORD_HASH, *named]
-    return list(dict.fromkeys(named or DEFAULTS.get(puse, ())))
+    named = named or list(DEFAULTS.get(puse, ()))
+    if use == "tls_key_exchange":
+        named = [n for n in named if n in TLS_GROUPS] + list(TLS_GROUPS)
+    return list(dict.fromkeys(named))
 
 
 def choose_target(

@@ -368,6 +368,13 @@ class _Kinds:
             (rule.source if rule else profile.final_deadline_source) if when else None,
             rule.confirmed if rule else profile.source(profile.final_deadline_source).confirmed,
         )
+        if rule is None or rule.id != LEGACY_RULE:
+            # plans follow judge: a row of the profile's table may date the usage earlier
+            # than its schedule names (NIST IR 8547's 112-bit row reaches every 112-bit
+            # algorithm, whatever its name: DH-2048-SHA1 as well as DH-2048)
+            r, _ = judged(profile, usage.algorithm, use, status, asset, self.today)
+            if r.verdict != ACCEPTABLE and r.deadline and (when is None or r.deadline < when):
+                deadline = (r.deadline, r.rule, r.source, r.confirmed)
         return self._kind(usage, asset, use, status, deadline, tuple(flags), reasons)
 
     def _kind(

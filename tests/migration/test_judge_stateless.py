@@ -57,7 +57,7 @@ def _kpqc_only() -> Profile:
 def test_disjoint_algorithm_lists_are_said_plainly() -> None:
     # a KpqC-only list against CNSA 2.0's ML-KEM-1024: no algorithm is on both
     profiles = [_kpqc_only(), get_profile("us-cnsa2")]
-    inv = _one("ECDH-P256", "key_exchange", "tls_key_exchange", QuantumStatus.BROKEN)
+    inv = _one("ECDH-P256", "key_exchange", "other", QuantumStatus.BROKEN)
     [j] = judge(inv, profiles)
     sat = satisfy_all(j, profiles)
     assert sat.conflict is not None
@@ -66,6 +66,20 @@ def test_disjoint_algorithm_lists_are_said_plainly() -> None:
         "xx-kpqc-only accepts SMAUG-T" in sat.conflict
         and "us-cnsa2 accepts ML-KEM-1024" in sat.conflict
     )
+
+
+def test_a_tls_key_exchange_moves_only_to_what_tls_negotiates() -> None:
+    # draft-ietf-tls-ecdhe-mlkem and draft-ietf-tls-mlkem register the only post-quantum TLS
+    # groups; SMAUG-T and NTRU+ have no codepoint, so kr-2035 (which accepts FIPS 203 too)
+    # moves TLS to the hybrid, and a KpqC-only list leaves TLS with no target at all
+    inv = _one("ECDH-P256", "key_exchange", "tls_key_exchange", QuantumStatus.BROKEN)
+    [j] = judge(inv, [get_profile("kr-2035"), _kpqc_only()])
+    kr, kpqc = j.verdicts
+    assert kr.target == "X25519MLKEM768"
+    assert kpqc.target is None
+    other = _one("ECDH-P256", "key_exchange", "other", QuantumStatus.BROKEN)
+    [k] = judge(other, [get_profile("kr-2035")])
+    assert k.verdicts[0].target == "SMAUG-T-192"
 
 
 def test_korea_and_cnsa_meet_on_ml_kem_1024() -> None:

@@ -106,8 +106,10 @@ def test_generate_store_and_read_a_plan(client: Any) -> None:
     assert tasks["root-ca"]["wave"] < tasks["tls-lib"]["wave"] < tasks["portal"]["wave"]
     assert tasks["hsm"]["wave"] == tasks["kms"]["wave"] < tasks["portal"]["wave"]
     assert "cycle" in tasks["hsm"]["flags"]
-    assert tasks["portal"]["target"] == "SMAUG-T-192"  # kr-2035 names the KpqC winners
-    assert "NTRU+KEM-864" in tasks["portal"]["alternatives"]
+    # kr-2035 names the KpqC winners and accepts FIPS 203 too; a TLS key exchange can only
+    # move to a registered TLS group, so the portal's TLS goes to the ML-KEM hybrid
+    assert tasks["portal"]["target"] == "X25519MLKEM768"
+    assert "ML-KEM-768" in tasks["portal"]["alternatives"]
     mosca = next(p for p in tasks["portal"]["risk"]["parts"] if p["name"] == "mosca")
     assert mosca["reason"].startswith("Mosca: secrecy 0 y + migration 3 y")
 

@@ -18,6 +18,10 @@ All three re-recorded once more for issue 18 (`confirmed` means one thing): the 
 gives a classically broken task (the profile's earliest date) and the final deadline now name
 the source they come from and say "date not confirmed" when that source is not confirmed;
 they used to claim to be confirmed.
+kr-2035 and eu-2030-2035 re-recorded when merging issue 18 with issue 21: a TLS key exchange
+moves only to a registered TLS group (`migration.targets.TLS_GROUPS`): kr-2035's TLS tasks
+go to X25519MLKEM768 instead of SMAUG-T-192 (no TLS codepoint), and TLS alternatives list
+only TLS groups.
 """
 
 from __future__ import annotations
@@ -63,9 +67,9 @@ SECTORS = ("government", "finance", "telecom", "energy", "healthcare", "defense"
 TIERS = ("central_government", "public_institution", "critical_private_infrastructure")
 FINGERPRINTS = {
     # profile: (capacity, sha256 of the plan)
-    "kr-2035": (60, "d09d41353da5c51f5a30124cc72c181d11c95eefba0ce721de4865df5ca911c3"),
+    "kr-2035": (60, "90eb13241bdb6fa6501e0e9322a364c604afaec2873ae5cc6cf6616a631a0b8b"),
     "us-cnsa2": (400, "caa36d047b94f8096d11f5f69180efd4d3771fb965d8421c85b58cb7b2f46ffa"),
-    "eu-2030-2035": (25, "219a30c39f132485bdcd2ce36226e3a0cd21bcf8dc19e62cb328f19f9b30c95f"),
+    "eu-2030-2035": (25, "92f98e781152380e8b8f87a7501722ce306273f26d6e1c5967f624519423c21f"),
 }
 
 

@@ -86,3 +86,15 @@ def test_every_usage_a_profile_does_not_accept_has_a_task(profile_id: str) -> No
             assert (task is not None) == (v.verdict != "acceptable"), (j.algorithm, v.reason)
             if task is not None:
                 assert (task.deadline, task.target) == (v.deadline, v.target), j.algorithm
+
+
+def test_a_table_row_dates_a_vulnerable_usage_its_schedule_does_not_name() -> None:
+    # NIST IR 8547 ipd: "Key establishment, 112 bits of security strength: Deprecated after
+    # 2030". Its schedule lists DH-2048 by name; SSH's diffie-hellman-group14-sha1 is the
+    # same 2048-bit group under another name (DH-2048-SHA1), and gets the same date.
+    profile = get_profile("us-nist-ir8547")
+    for name in ("DH-2048", "DH-2048-SHA1"):
+        inventory = _one(name, "key_exchange", "ssh_key_exchange", QuantumStatus.BROKEN)
+        [task] = plan(profile, inventory, PlanParams(start=START)).tasks
+        [j] = judge(inventory, [profile], START)
+        assert task.deadline == j.verdicts[0].deadline == date(2030, 12, 31), name

@@ -354,7 +354,7 @@ TABLES: dict[str, list[Row]] = {
             *KE,
             "review",
             None,
-            "SMAUG-T-192",
+            "X25519MLKEM768",  # a TLS key exchange moves to a registered TLS group
             "Pre-standard Kyber is neither a KpqC winner nor a NIST standard.",
         ),
         Row(
@@ -362,7 +362,7 @@ TABLES: dict[str, list[Row]] = {
             *KE,
             "review",
             None,
-            "SMAUG-T-192",
+            "X25519MLKEM768",
             "A draft hybrid on pre-standard Kyber: not FIPS 203.",
         ),
         Row(

@@ -69,7 +69,9 @@ def test_scan_cbom_reimport_plan_judge_and_plans_agree(session_factory, go_tls) 
         service.add_scope(s, scanned, "network", "127.0.0.1", None, None)
         req = service.prepare(s, scanned, "tls", [f"127.0.0.1:{peer.port}"], timeout=5)
     results = service.run(req)
-    cbom = scan_cbom("tls", results, "scan").encode()
+    with session_factory() as s:
+        scanned_org = s.get(Organization, scanned)
+    cbom = scan_cbom("tls", results, scanned_org).encode()
     with session_factory.begin() as s:
         service.record_scan(s, scanned, req, results, "test")
     with session_factory.begin() as s:
