@@ -150,7 +150,8 @@ def _key(c: ApiCtx, name: str) -> dict:
 def _answer(c: ApiCtx) -> Call:
     s = c.vendor_session()
     items = {i["id"]: "accept" for i in s["challenge"]["items"]}
-    return lambda: c.post(f"/testbed/sessions/{s['id']}/answer", json={"answer": {"items": items}})
+    body = {"check": s["check"], "answer": {"items": items}}
+    return lambda: c.post(f"/testbed/sessions/{s['id']}/answer", json=body)
 
 
 def _scan(c: ApiCtx) -> Call:
@@ -216,6 +217,9 @@ API_READS: dict[tuple[str, str], Callable[[ApiCtx], Call]] = {
     ),
     ("POST", "/profiles/validate"): lambda c: (
         lambda: c.post("/profiles/validate", json=profile_doc("checked"))
+    ),
+    ("POST", "/testbed/reports/verify"): lambda c: (
+        lambda: c.post("/testbed/reports/verify", json={"report": {}, "signature": {}})
     ),
 }
 
