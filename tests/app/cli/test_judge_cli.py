@@ -133,7 +133,7 @@ def test_table_reads_on_80_columns(tmp_path: Path) -> None:
     # kr-2035 accepts NIST's algorithms as well: one hybrid on the CNSA KEM fits all five
     flat = " ".join(proc.stdout.split())
     assert "satisfies all: by 2030-12-31 (au-asd-2030); to SecP384r1MLKEM1024" in flat
-    assert "disagreement: targets differ: kr-2035 SMAUG-T-192" in flat
+    assert "disagreement: targets differ: kr-2035 X25519MLKEM768" in flat
 
 
 def test_markdown_output(tmp_path: Path) -> None:
