@@ -24,8 +24,6 @@ Priority = Literal["critical", "high", "medium", "low"]
 PRIORITIES: tuple[Priority, ...] = ("critical", "high", "medium", "low")
 # Where an organization looks for a target (the list, in that order).
 Where = Literal["network", "code", "configuration", "key_store", "vendor_questionnaire"]
-StepStatus = Literal["not_started", "in_progress", "done", "not_applicable"]
-STEP_STATUSES: tuple[StepStatus, ...] = ("not_started", "in_progress", "done", "not_applicable")
 _ID = r"^[a-z0-9][a-z0-9-]{0,59}$"
 _TAG = r"^[a-z0-9][a-z0-9._-]{0,59}$"
 
