@@ -18,7 +18,7 @@ from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, String, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.bulk import copy_rows
 from core.models import Organization
@@ -244,6 +244,7 @@ def _generate(
         previous = latest_version(session, row.id)
         number = (previous.number + 1) if previous else 1
     version = store_version(session, row, number, result, created_by, previous)
+    _shared_figures_changed(session, organization_id)
     if timings is not None:
         timings.update(
             read_inventory=read_s, plan=plan_s, store_version=time.perf_counter() - clock
@@ -646,7 +647,18 @@ def set_status(task: PlanTask, status: TaskStatus | str, note: str | None = None
     task.status = TaskStatus(status)
     task.status_note = note
     task.status_changed_at = utcnow()
+    session = object_session(task)
+    if session is not None:
+        _shared_figures_changed(session, task.organization_id)
     return task
+
+
+def _shared_figures_changed(session: Session, organization_id: int) -> None:
+    """An organization reporting to a supervisor shares its plan progress and deadlines
+    at risk (`migration.sectors.supervision`): a new version or a task's status moves them."""
+    from migration.sectors.supervision import refresh_if_reporting
+
+    refresh_if_reporting(session, organization_id, parts=("plan",))
 
 
 # --- reading plans -------------------------------------------------------------------

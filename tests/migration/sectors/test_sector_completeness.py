@@ -1,0 +1,174 @@
+"""The completeness check on real databases: rules tie assets by type, keywords, tags,
+usages and discovery evidence; hand ties and absences change the answer; every write is
+audited; another organization's assets never count."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.choices import Role, Sector, Tier
+from core.errors import Conflict, InputError
+from core.models import AuditEntry, Organization
+from core.tenancy import NotFound, Principal
+from inventory.choices import AssetType, CryptoFunction, Primitive, QuantumStatus, Source
+from inventory.models import Asset, CryptoUsage
+from migration.sectors import completeness
+from migration.sectors.choices import TargetState
+
+
+def _org(s, slug: str, sector: Sector, tier: Tier = Tier.CRITICAL_PRIVATE_INFRASTRUCTURE) -> int:
+    org = Organization(slug=slug, name=slug, sector=sector, tier=tier)
+    s.add(org)
+    s.flush()
+    return org.id
+
+
+def _asset(s, org_id: int, name: str, kind: AssetType, *usages: tuple, **kw) -> int:
+    asset = Asset(organization_id=org_id, ref=f"{name}", name=name, asset_type=kind, **kw)
+    s.add(asset)
+    s.flush()
+    for i, (alg, function, status, extra) in enumerate(usages):
+        s.add(
+            CryptoUsage(
+                organization_id=org_id,
+                asset_id=asset.id,
+                ref=f"{name}:{i}",
+                algorithm=alg,
+                algorithm_raw=alg,
+                primitive=Primitive.SIGNATURE,
+                function=function,
+                quantum_status=status,
+                status_reason="test",
+                catalog_version="t",
+                **extra,
+            )
+        )
+    s.flush()
+    return asset.id
+
+
+def _states(result) -> dict[str, str]:
+    return {t.key: t.state.value for t in result.targets}
+
+
+def test_rules_hand_ties_and_absences(session_factory) -> None:
+    with session_factory.begin() as s:
+        bank = _org(s, "bank", Sector.FINANCE)
+        other = _org(s, "other-bank", Sector.FINANCE)
+        who = Principal(bank, Role.OFFICER, "officer of bank")
+        hsm = _asset(
+            s,
+            bank,
+            "vault",
+            AssetType.HSM,
+            ("RSA-2048", CryptoFunction.KEY_WRAPPING, QuantumStatus.BROKEN, {}),
+        )
+        _asset(
+            s,
+            bank,
+            "Card authorization 1",
+            AssetType.SERVICE,
+            ("AES-128", CryptoFunction.DATA_IN_TRANSIT, QuantumStatus.WEAKENED, {}),
+        )
+        # discovery evidence and a function tie a signing service to app signing
+        _asset(
+            s,
+            bank,
+            "release pipeline",
+            AssetType.SERVICE,
+            (
+                "ECDSA-P256",
+                CryptoFunction.CODE_SIGNING,
+                QuantumStatus.BROKEN,
+                {"source": Source.SCAN, "evidence": "scan 7: certificate on 10.0.0.5:443"},
+            ),
+        )
+        ca = _asset(s, bank, "Issuing CA", AssetType.CA_PKI)
+        # another tenant's customer CA must not count for the bank
+        _asset(s, other, "Customer certificate CA", AssetType.CA_PKI)
+
+        first = completeness.check(s, bank)
+        states = _states(first)
+        assert states["finance/hsm-key-management"] == "found"
+        assert states["finance/card-payment"] == "found"
+        assert states["finance/app-signing"] == "found"
+        assert states["finance/customer-certificate-pki"] == "not_found"
+        card = next(t for t in first.targets if t.key == "finance/card-payment")
+        assert (card.assets, card.vulnerable) == (1, 1)  # AES-128 is weakened
+        hsm_check = next(t for t in first.targets if t.key == "finance/hsm-key-management")
+        assert hsm_check.sample == [{"id": hsm, "name": "vault"}]
+        missing = next(t for t in first.targets if t.key == "finance/customer-certificate-pki")
+        assert missing.look and missing.look[0]["where"] in ("key_store", "vendor_questionnaire")
+
+        # a tag the catalog asks for ties the CA
+        assert completeness.tag_asset(s, who, bank, ca, ["customer-pki"]) == ["customer-pki"]
+        assert _states(completeness.check(s, bank))["finance/customer-certificate-pki"] == "found"
+        completeness.untag_asset(s, who, bank, ca, "customer-pki")
+
+        # a hand tie does the same, and only once
+        completeness.tie(s, who, bank, ca, "finance/customer-certificate-pki")
+        again = completeness.check(s, bank)
+        tied = next(t for t in again.targets if t.key == "finance/customer-certificate-pki")
+        assert (tied.state, tied.by_hand, tied.assets) == (TargetState.FOUND, 1, 1)
+        with pytest.raises(Conflict):
+            completeness.tie(s, who, bank, ca, "finance/customer-certificate-pki")
+        completeness.untie(s, who, bank, ca, "finance/customer-certificate-pki")
+
+        # declared absent, with the reason and who said so
+        completeness.declare_absent(
+            s,
+            who,
+            bank,
+            "finance/customer-certificate-pki",
+            "customers sign with the national certificate service",
+        )
+        absent = next(
+            t
+            for t in completeness.check(s, bank).targets
+            if t.key == "finance/customer-certificate-pki"
+        )
+        assert absent.state is TargetState.DECLARED_ABSENT
+        assert absent.absence["by"] == "officer of bank"
+        assert "national certificate" in absent.absence["reason"]
+
+        # a target the sector does not expect, another tenant's asset: refused
+        with pytest.raises(InputError) as caught:
+            completeness.tie(s, who, bank, ca, "telecom/suci-concealment")
+        assert caught.value.location == "target"
+        other_ca = s.scalar(select(Asset.id).where(Asset.organization_id == other))
+        with pytest.raises(NotFound):
+            completeness.tie(s, who, bank, other_ca, "finance/customer-certificate-pki")
+
+        actions = s.scalars(
+            select(AuditEntry.entity).where(AuditEntry.organization_id == bank)
+        ).all()
+        assert {"asset_tags", "target_tie", "target_absence"} <= set(actions)
+        assert all(
+            e.actor == "officer of bank"
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.organization_id == bank))
+        )
+
+
+def test_tier_filters_targets_and_a_sector_without_catalog_expects_nothing(session_factory) -> None:
+    with session_factory.begin() as s:
+        fintech = _org(s, "fintech", Sector.FINANCE, Tier.PRIVATE)
+        keys = {t.key for t in completeness.check(s, fintech).targets}
+        assert "finance/interbank-links" not in keys  # only for the tiers in the network
+        assert "finance/card-payment" in keys
+        shop = _org(s, "shop", Sector.OTHER, Tier.PRIVATE)
+        result = completeness.check(s, shop)
+        assert result.targets == [] and result.accounted_percent == 100.0
+
+
+def test_keywords_are_literal_text_not_patterns(session_factory) -> None:
+    """A keyword with LIKE's wildcards matches only itself."""
+    from migration.sectors.matching import _like
+
+    assert _like("50%_off") == "%50\\%\\_off%"
+    with session_factory.begin() as s:
+        telco = _org(s, "telco", Sector.TELECOM)
+        _asset(s, telco, "SEPPx gateway", AssetType.SERVICE)  # "SEPP" is a keyword: found
+        states = _states(completeness.check(s, telco))
+        assert states["telecom/roaming-n32"] == "found"
+        assert states["telecom/dnssec"] == "not_found"
