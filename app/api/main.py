@@ -25,7 +25,10 @@ from app.api.routers import (
     keys,
     organizations,
     plans,
+    procedure,
     profiles,
+    sectors,
+    supervision,
     testbed,
     usages,
     vendor_sessions,
@@ -106,6 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         profiles,
         testbed,
         vendor_sessions,
+        sectors,
+        procedure,
+        supervision,
     ):
         app.include_router(module.router)
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.errors import Conflict
+from core.errors import Conflict, InputError
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
@@ -241,12 +241,19 @@ def _changed(session: Session, org_id: int) -> None:
     refresh_if_reporting(session, org_id)
 
 
+def _tag(tag: str) -> str:
+    try:
+        return check_tag(tag)
+    except ValueError as exc:
+        raise InputError(str(exc), "tags") from None
+
+
 def tag_asset(
     session: Session, principal: Principal, org_id: int, asset_id: int, tags: list[str]
 ) -> list[str]:
     """Add tags to an asset (existing ones are kept); returns the asset's tags."""
     asset = _asset_of(session, org_id, asset_id)
-    wanted = sorted({check_tag(t) for t in tags})
+    wanted = sorted({_tag(t) for t in tags})
     have = set(session.scalars(select(AssetTag.tag).where(AssetTag.asset_id == asset.id)))
     added = [t for t in wanted if t not in have]
     for tag in added:
@@ -263,7 +270,7 @@ def untag_asset(
 ) -> None:
     asset = _asset_of(session, org_id, asset_id)
     result = session.execute(
-        delete(AssetTag).where(AssetTag.asset_id == asset.id, AssetTag.tag == check_tag(tag))
+        delete(AssetTag).where(AssetTag.asset_id == asset.id, AssetTag.tag == _tag(tag))
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"asset {asset_id} has no tag '{tag}'")
