@@ -13,6 +13,7 @@ from app.web import (
     pages_auth,
     pages_officer,
     pages_scans,
+    pages_sectors,
     pages_vendor,
 )
 from app.web.core import install_handlers
@@ -30,5 +31,6 @@ def install_web(app: FastAPI) -> None:
         pages_agency,
         pages_vendor,
         pages_admin,
+        pages_sectors,
     ):
         app.include_router(module.router)

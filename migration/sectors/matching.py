@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 
 from inventory.models import Asset, CryptoUsage
 from migration.sectors.models import AssetTag, TargetTie
@@ -20,8 +22,37 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _contains(column: object, words: list[str]) -> ColumnElement[bool]:
-    return or_(*(column.ilike(_like(w), escape="\\") for w in words))  # type: ignore[attr-defined]
+WORD_SEPARATORS = "-_/().,:;@"
+WHOLE_WORD_MAX = 4  # an ASCII keyword this short (ROA, HIS, OTA, ATM) is matched as a word
+
+
+def _whole_word(word: str) -> bool:
+    """Short ASCII keywords are acronyms: "ROA" must not match "roaming", nor "HIS" "this".
+
+    >>> _whole_word("ROA"), _whole_word("roaming"), _whole_word("환자")
+    (True, False, False)
+    """
+    return len(word) <= WHOLE_WORD_MAX and word.isascii()
+
+
+def _words_of(column: Any) -> Any:
+    """The column's text with separators as spaces and a space at each end."""
+    text = func.coalesce(column, "")
+    for separator in WORD_SEPARATORS:
+        text = func.replace(text, separator, " ")
+    return literal(" ") + text + literal(" ")
+
+
+def _contains(column: Any, words: list[str]) -> ColumnElement[bool]:
+    """The column holds one of the words: a short ASCII keyword as a whole word, any other
+    as text anywhere (any case; LIKE's wildcards in a keyword match only themselves)."""
+    conditions = []
+    for word in words:
+        if _whole_word(word):
+            conditions.append(_words_of(column).ilike(_like(f" {word} "), escape="\\"))
+        else:
+            conditions.append(column.ilike(_like(word), escape="\\"))
+    return or_(*conditions)
 
 
 def rule_condition(rule: MatchRule, org_id: int) -> ColumnElement[bool]:

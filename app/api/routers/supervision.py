@@ -45,7 +45,7 @@ def start_reporting(
 ) -> dict[str, Any]:
     """Start reporting to a supervising organization (by slug). Only the organization's own
     officers or administrators can; both organizations' audit logs record it."""
-    org_id = principal.organization_id
+    org_id = target_org(session, principal, data.organization_id)
     row = supervision.start_reporting(session, principal, org_id, data.supervisor)
     return _relation(session, org_id, row.id)
 

@@ -167,6 +167,10 @@ class ServedStep(BaseModel):
 
 class ReportingIn(InputModel):
     supervisor: str = Field(min_length=2, max_length=64, description="The supervisor's slug.")
+    organization_id: int | None = Field(
+        default=None,
+        description="The reporting organization: only its own keys may name it (default).",
+    )
 
 
 class RelationOut(BaseModel):

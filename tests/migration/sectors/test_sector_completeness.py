@@ -168,7 +168,22 @@ def test_keywords_are_literal_text_not_patterns(session_factory) -> None:
     assert _like("50%_off") == "%50\\%\\_off%"
     with session_factory.begin() as s:
         telco = _org(s, "telco", Sector.TELECOM)
-        _asset(s, telco, "SEPPx gateway", AssetType.SERVICE)  # "SEPP" is a keyword: found
+        _asset(s, telco, "SEPP-x gateway", AssetType.SERVICE)  # "SEPP" is a keyword: found
         states = _states(completeness.check(s, telco))
         assert states["telecom/roaming-n32"] == "found"
         assert states["telecom/dnssec"] == "not_found"
+
+
+def test_short_keywords_are_whole_words(session_factory) -> None:
+    """ "ROA" (RPKI) is not in "roaming", "HIS" not in "this"; "ROA" is in "ROA-signer"."""
+    with session_factory.begin() as s:
+        telco = _org(s, "telco2", Sector.TELECOM)
+        _asset(s, telco, "SEPP roaming gateway", AssetType.SERVICE)
+        assert _states(completeness.check(s, telco))["telecom/rpki"] == "not_found"
+        _asset(s, telco, "edge ROA-signer", AssetType.SERVICE)
+        assert _states(completeness.check(s, telco))["telecom/rpki"] == "found"
+        clinic = _org(s, "clinic", Sector.HEALTHCARE)
+        _asset(s, clinic, "this and that", AssetType.SERVICE)
+        assert _states(completeness.check(s, clinic))["healthcare/emr-his"] == "not_found"
+        _asset(s, clinic, "HIS (main)", AssetType.SERVICE)
+        assert _states(completeness.check(s, clinic))["healthcare/emr-his"] == "found"
