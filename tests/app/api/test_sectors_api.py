@@ -39,7 +39,7 @@ def test_check_ties_absences_procedure_reporting_and_supervision(api) -> None:
     officer, auditor = api.headers(telco), api.headers(telco, Role.AUDITOR)
     sup_officer, sup_auditor = api.headers(ministry), api.headers(ministry, Role.AUDITOR)
 
-    roaming = _asset(
+    _asset(
         api, officer, "SEPP roaming gateway", "service", "ECDSA-P256", "tls_authentication"
     )
     ssh = _asset(api, officer, "core router", "network_appliance", "ssh-rsa", "ssh_host_key")
