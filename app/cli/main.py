@@ -29,6 +29,7 @@ from app.cli.plan import plan_app
 from app.cli.profiles import profiles_app
 from app.cli.reports import verify_report
 from app.cli.scan import scan_app
+from app.cli.sector import procedure_app, sector_app, supervision_app
 from app.cli.testbed import bench, testbed_app
 from app.settings import get_settings
 from core import schema
@@ -57,6 +58,9 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(scan_app, name="scan")
 app.add_typer(job_app, name="job")
+app.add_typer(sector_app, name="sector")
+app.add_typer(procedure_app, name="procedure")
+app.add_typer(supervision_app, name="supervision")
 app.command("bench")(bench)
 app.command("verify-report")(verify_report)
 app.command("judge")(judge_cmd)
