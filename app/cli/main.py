@@ -271,6 +271,7 @@ def demo(
     """Load a realistic invented inventory: a ministry, a hospital, a bank and a telecom."""
     from core.private_files import write_private_text
     from inventory.demo import load_demo
+    from migration.sectors.demo import load_sector_demo
 
     url = get_settings().database_url
     schema.upgrade(url)
@@ -288,6 +289,9 @@ def demo(
 
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
+            sectors = load_sector_demo(session)  # a supervising desk, procedures, reporting
+            result.keys.update(sectors.keys)
+            result.organizations += sectors.organizations
     path = keys_file or _default_keys_file(url)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
     console.print(

@@ -491,7 +491,7 @@ def supervision_view(org: OrgOption, fmt: Format = "table") -> None:
             row["organization"]["sector"],
             f"{counts.get('found', 0)}/{counts.get('expected', 0)}",
             f"{c.get('accounted_percent', '')}%",
-            f"{p.get('percent_done', '-')}%",
+            f"{p['percent_done']}%" if p.get("percent_done") else "-",
             str((p.get("at_risk") or {}).get("tasks", "-")),
             (row["computed_at"] or "")[:16],
         )

@@ -36,7 +36,7 @@ def test_demo_loads_a_realistic_inventory(demo_db: Path):
     keys = json.loads((demo_db.parent / "demo-keys.json").read_text())
     assert {"admin", "vendor", "mois:officer", "daehan-bank:auditor"} <= set(keys)
     summary = json.loads(run(["inventory", "summary", "--json"], demo_db).stdout)
-    assert summary["organizations"] == 6
+    assert summary["organizations"] == 7  # and the supervising desk (migration.sectors.demo)
     assert 250 <= summary["assets"] <= 600
     assert summary["by_status"]["broken"] > summary["by_status"]["hybrid"] > 0
     assert summary["by_status"]["unknown"] > 0  # the vendor's unnamed "PQC option" is kept
@@ -166,3 +166,58 @@ def test_readme_first_command_serves_the_demo(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_demo_organizations_show_real_gaps_and_report_to_a_desk(demo_db: Path, tmp_path: Path):
+    """The demo bank has no customer certificate PKI in its inventory, the operator no SUCI
+    nor backhaul IPsec; all four report to the supervising desk, which sees their counts."""
+    bank = json.loads(
+        run(["sector", "check", "--org", "daehan-bank", "--format", "json"], demo_db).stdout
+    )
+    states = {t["key"]: t["state"] for t in bank["targets"]}
+    assert states["finance/customer-certificate-pki"] == "not_found"
+    assert states["finance/hsm-key-management"] == "found"
+    telco = run(["sector", "check", "--org", "koreanet-telecom", "--format", "md"], demo_db).stdout
+    assert "5G SUCI concealment" in telco and "NOT FOUND" in telco
+    assert "contracted provider" in telco  # DNSSEC declared absent, with the reason
+    view = json.loads(
+        run(["supervision", "view", "--org", "pqc-supervisor", "--format", "json"], demo_db).stdout
+    )
+    assert {o["organization"]["slug"] for o in view["organizations"]} == {
+        "mois",
+        "hanul-hospital",
+        "daehan-bank",
+        "koreanet-telecom",
+    }
+    assert "Crypto inventory team" not in json.dumps(view)  # owners stay with the bank
+    shown = run(["sector", "show", "telecom"], demo_db).stdout
+    assert "gsma" in shown.lower() and "telecom/esim-rsp-pki" in shown
+    steps = json.loads(
+        run(["procedure", "show", "--org", "daehan-bank", "--format", "json"], demo_db).stdout
+    )
+    assert steps[1]["steps"][0]["status"] == "done"
+    # the signed report, checked offline (the key is read from the database here)
+    out = tmp_path / "bank.md"
+    run(
+        [
+            "supervision",
+            "report",
+            "--org",
+            "daehan-bank",
+            "--format",
+            "md",
+            "--lang",
+            "ko",
+            "-o",
+            str(out),
+        ],
+        demo_db,
+    )
+    assert "양자내성암호 전환 보고서" in out.read_text()
+    no_key = run(["supervision", "verify", str(out)], demo_db, check=False)
+    assert no_key.returncode == 2, no_key.stderr
+    text = out.read_text()
+    assert text.count("Daehan Commercial Bank") == 2  # the visible page and the signed JSON
+    out.write_text(text.replace("Daehan Commercial Bank", "Daehan Commercial Bonk", 1))
+    changed = run(["supervision", "verify", str(out)], demo_db, check=False)
+    assert changed.returncode == 1, changed.stdout + changed.stderr
