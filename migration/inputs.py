@@ -3,7 +3,7 @@ and the parameters of one plan."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -37,11 +37,25 @@ class UsageFacts:
     ref: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TargetFacts:
+    """A sector transition target an asset stands for (`migration.sectors`): what the risk
+    model weighs (priority, how long devices stay in the field, how long secrets last)."""
+
+    key: str  # catalog/target
+    name: str
+    priority: str  # critical, high, medium, low
+    device_lifetime_years: int | None = None
+    secrecy_years: int | None = None
+
+
 @dataclass
 class PlanInput:
     assets: list[AssetFacts]
     dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
     usages: list[UsageFacts]
+    # asset id -> the sector target it stands for; none: the plan is as without sectors
+    targets: dict[int, TargetFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

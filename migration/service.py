@@ -222,6 +222,7 @@ def _generate(
     clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
     inputs = load_inventory(session, organization_id)
+    inputs.targets = _sector_targets(session, organization_id)
     read_s = time.perf_counter() - clock
     clock = time.perf_counter()
     result = plan(profile, inputs, params)
@@ -250,6 +251,14 @@ def _generate(
             read_inventory=read_s, plan=plan_s, store_version=time.perf_counter() - clock
         )
     return version
+
+
+def _sector_targets(session: Session, organization_id: int) -> dict[int, Any]:
+    """The sector target each asset stands for: its priority and lifetimes feed the risk
+    model (`migration.sectors.planning`)."""
+    from migration.sectors.planning import plan_targets
+
+    return plan_targets(session, organization_id)
 
 
 def latest_version(session: Session, plan_id: int) -> PlanVersion | None:
