@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, union_all
+from sqlalchemy import case, delete, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record
@@ -19,7 +19,7 @@ from core.errors import Conflict, InputError
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
-from inventory.models import Asset
+from inventory.models import Asset, CryptoUsage
 from migration.sectors.catalogs import (
     ExpectedTarget,
     expected_target,
@@ -27,7 +27,7 @@ from migration.sectors.catalogs import (
     organization,
 )
 from migration.sectors.choices import TargetState
-from migration.sectors.matching import target_condition, vulnerable_asset
+from migration.sectors.matching import VULNERABLE, assets_of, target_condition
 from migration.sectors.models import AssetTag, TargetAbsence, TargetTie
 from migration.sectors.schema import check_tag
 
@@ -103,9 +103,11 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
     )
     if not expected:
         return result
-    conditions = [target_condition(e.target.match, org.id, e.key) for e in expected]
-    counts = _counts(session, org.id, expected, conditions)
-    samples = _samples(session, conditions, sample)
+    assets = assets_of(org.id)
+    conditions = [target_condition(e.target.match, org.id, e.key, assets) for e in expected]
+    counts = _counts(session, org.id, expected, assets, conditions)
+    found = {i: c for i, c in enumerate(conditions) if counts[i][0]}
+    samples = _samples(session, assets, found, sample)
     absences = {
         a.target_key: a
         for a in session.scalars(
@@ -138,37 +140,63 @@ def _catalogs_of(expected: list[ExpectedTarget]) -> list[dict[str, Any]]:
 
 
 def _counts(
-    session: Session, org_id: int, expected: list[ExpectedTarget], conditions: list[Any]
+    session: Session,
+    org_id: int,
+    expected: list[ExpectedTarget],
+    assets: Any,
+    conditions: list[Any],
 ) -> list[tuple[int, int, int]]:
-    """(assets, vulnerable assets, tied by hand) per target, in one statement."""
-    columns = []
-    for item, condition in zip(expected, conditions, strict=True):
-        base = select(func.count()).select_from(Asset).where(condition)
-        columns += [
-            base.scalar_subquery(),
-            base.where(vulnerable_asset()).scalar_subquery(),
-            select(func.count())
-            .select_from(TargetTie)
-            .where(TargetTie.organization_id == org_id, TargetTie.target_key == item.key)
-            .scalar_subquery(),
-        ]
-    row = session.execute(select(*columns)).one()
-    return [tuple(int(v or 0) for v in row[i : i + 3]) for i in range(0, len(row), 3)]  # type: ignore[misc]
+    """(assets, vulnerable assets, tied by hand) per target: one pass over the
+    organization's assets evaluates every target's condition once per asset."""
+    vulnerable = (
+        select(CryptoUsage.asset_id)
+        .where(
+            CryptoUsage.organization_id == org_id,
+            CryptoUsage.quantum_status.in_(VULNERABLE),
+        )
+        .group_by(CryptoUsage.asset_id)
+        .subquery()
+    )
+    flags = (
+        select(
+            case((vulnerable.c.asset_id.is_(None), 0), else_=1).label("v"),
+            *(case((c, 1), else_=0).label(f"m{i}") for i, c in enumerate(conditions)),
+        )
+        .select_from(assets)
+        .outerjoin(vulnerable, vulnerable.c.asset_id == assets.c.id)
+        .subquery()
+    )
+    sums = []
+    for i in range(len(conditions)):
+        mark = flags.c[f"m{i}"]
+        sums += [func.coalesce(func.sum(mark), 0), func.coalesce(func.sum(mark * flags.c.v), 0)]
+    row = session.execute(select(*sums)).one()
+    by_hand = dict(
+        session.execute(
+            select(TargetTie.target_key, func.count())
+            .where(TargetTie.organization_id == org_id)
+            .group_by(TargetTie.target_key)
+        ).all()
+    )
+    return [
+        (int(row[2 * i]), int(row[2 * i + 1]), int(by_hand.get(item.key, 0)))
+        for i, item in enumerate(expected)
+    ]
 
 
 def _samples(
-    session: Session, conditions: list[Any], limit: int
+    session: Session, assets: Any, conditions: dict[int, Any], limit: int
 ) -> dict[int, list[dict[str, Any]]]:
-    """The first `limit` assets (by id) of each target, in one statement."""
-    if limit <= 0:
+    """The first `limit` assets (by id) of each target that has some, in one statement."""
+    if limit <= 0 or not conditions:
         return {}
     parts = [
-        select(literal(i).label("target"), Asset.id.label("id"), Asset.name.label("name"))
+        select(literal(i).label("target"), assets.c.id, assets.c.name)
         .where(condition)
-        .order_by(Asset.id)
+        .order_by(assets.c.id)
         .limit(limit)
         .subquery()
-        for i, condition in enumerate(conditions)
+        for i, condition in conditions.items()
     ]
     stmt = union_all(*(select(p.c.target, p.c.id, p.c.name) for p in parts))
     out: dict[int, list[dict[str, Any]]] = {}
@@ -380,9 +408,10 @@ def assets_of_targets(session: Session, org: Organization) -> dict[str, list[int
     expected = expected_targets(session, org)
     if not expected:
         return {}
+    assets = assets_of(org.id)
     parts = [
-        select(literal(i).label("target"), Asset.id.label("id")).where(
-            target_condition(item.target.match, org.id, item.key)
+        select(literal(i).label("target"), assets.c.id).where(
+            target_condition(item.target.match, org.id, item.key, assets)
         )
         for i, item in enumerate(expected)
     ]

@@ -165,7 +165,7 @@ def test_keywords_are_literal_text_not_patterns(session_factory) -> None:
     """A keyword with LIKE's wildcards matches only itself."""
     from migration.sectors.matching import _like
 
-    assert _like("50%_off") == "%50\\%\\_off%"
+    assert _like("50%_off") == "50\\%\\_off"
     with session_factory.begin() as s:
         telco = _org(s, "telco", Sector.TELECOM)
         _asset(s, telco, "SEPP-x gateway", AssetType.SERVICE)  # "SEPP" is a keyword: found
