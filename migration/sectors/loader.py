@@ -10,66 +10,33 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
-from core.errors import InputError
+from migration.profiles.loader import ProfileError, read_yaml, validate_document
 from migration.sectors.schema import Catalog, Procedure
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-M = TypeVar("M", bound=BaseModel)
 
 
-class CatalogError(InputError):
-    """A catalog (or procedure) document is invalid; `field` is the dotted path."""
-
-    def __init__(self, message: str, field: str = "", origin: str = "") -> None:
-        super().__init__(message, field or None)
-        self.field = field
-        where = f"{origin}: " if origin else ""
-        at = f"{field}: " if field else ""
-        self.args = (f"{where}{at}{message}",)
+class CatalogError(ProfileError):
+    """A catalog (or procedure) document is invalid; `field` is the dotted path. Shaped as
+    a profile's error (an InputError: 422 with the field, one CLI line)."""
 
 
 class UnknownSector(LookupError):
     """No catalog for that sector or id."""
 
 
-def _validated(model: type[M], data: Any, origin: str) -> M:
-    if not isinstance(data, dict):
-        raise CatalogError("a catalog must be a mapping", origin=origin)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        field = ".".join(str(part) for part in first.get("loc", ()))
-        given = first.get("input")
-        if isinstance(given, str | int | float) and str(given) not in message:
-            message = f"{message} (got {given!r})"
-        if not field and ": " in message:  # model-level errors name their own place
-            head, rest = message.split(": ", 1)
-            if head.replace(".", "").replace("_", "").isalnum():
-                field, message = head, rest
-        raise CatalogError(message, field=field, origin=origin) from exc
-
-
 def parse_catalog(data: Any, origin: str = "") -> Catalog:
     """Validate a mapping as a catalog, or raise CatalogError naming the field."""
-    return _validated(Catalog, data, origin)
+    return validate_document(Catalog, data, origin, CatalogError, "a catalog")
 
 
 def load_catalog_text(text: str, origin: str = "") -> Catalog:
     """Parse YAML or JSON text (JSON is YAML) into a validated catalog."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"not valid YAML/JSON: {exc}", field=line, origin=origin) from exc
-    return parse_catalog(data, origin=origin)
+    return parse_catalog(read_yaml(text, origin, CatalogError), origin=origin)
 
 
 def load_catalog_file(path: str | Path) -> Catalog:
@@ -118,6 +85,8 @@ def procedures() -> dict[str, Procedure]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out: dict[str, Procedure] = {}
     for i, item in enumerate(data.get("procedures", [])):
-        procedure = _validated(Procedure, item, f"{path}: procedures.{i}")
+        procedure = validate_document(
+            Procedure, item, f"{path}: procedures.{i}", CatalogError, "a procedure"
+        )
         out[procedure.id] = procedure
     return out
