@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import case, delete, func, literal, select, union_all
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record
@@ -19,7 +19,7 @@ from core.errors import Conflict, InputError
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
-from inventory.models import Asset, CryptoUsage
+from inventory.models import Asset
 from migration.sectors.catalogs import (
     ExpectedTarget,
     expected_target,
@@ -27,7 +27,7 @@ from migration.sectors.catalogs import (
     organization,
 )
 from migration.sectors.choices import TargetState
-from migration.sectors.matching import VULNERABLE, assets_of, target_condition
+from migration.sectors.matching import Matcher, no_jit
 from migration.sectors.models import AssetTag, TargetAbsence, TargetTie
 from migration.sectors.schema import check_tag
 
@@ -88,7 +88,7 @@ class Completeness:
 
 
 def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completeness:
-    """The organization's completeness check (a read: two statements for the assets)."""
+    """The organization's completeness check (a read: one statement for the assets)."""
     org = organization(session, org_id)
     expected = expected_targets(session, org)
     result = Completeness(
@@ -103,11 +103,18 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
     )
     if not expected:
         return result
-    assets = assets_of(org.id)
-    conditions = [target_condition(e.target.match, org.id, e.key, assets) for e in expected]
-    counts = _counts(session, org.id, expected, assets, conditions)
-    found = {i: c for i, c in enumerate(conditions) if counts[i][0]}
-    samples = _samples(session, assets, found, sample)
+    no_jit(session)
+    matcher = Matcher(org.id, [(e.key, e.target.match) for e in expected])
+    counts: dict[int, tuple[int, int]] = {}
+    samples: dict[int, list[dict[str, Any]]] = {}
+    for target, asset_id, name, assets, vulnerable in session.execute(
+        matcher.counts_and_samples(sample)
+    ):
+        if asset_id is None:
+            counts[int(target)] = (int(assets), int(vulnerable))
+        else:
+            samples.setdefault(int(target), []).append({"id": asset_id, "name": name})
+    by_hand = _by_hand(session, org.id)
     absences = {
         a.target_key: a
         for a in session.scalars(
@@ -115,7 +122,7 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
         )
     }
     for i, item in enumerate(expected):
-        assets, vulnerable, by_hand = counts[i]
+        assets, vulnerable = counts[i]
         absence = absences.get(item.key)
         if assets:
             state = TargetState.FOUND
@@ -124,7 +131,15 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
         else:
             state = TargetState.NOT_FOUND
         result.targets.append(
-            _target_check(item, state, assets, vulnerable, by_hand, samples.get(i, []), absence)
+            _target_check(
+                item,
+                state,
+                assets,
+                vulnerable,
+                by_hand.get(item.key, 0),
+                sorted(samples.get(i, []), key=lambda a: a["id"]),
+                absence,
+            )
         )
     return result
 
@@ -139,72 +154,14 @@ def _catalogs_of(expected: list[ExpectedTarget]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _counts(
-    session: Session,
-    org_id: int,
-    expected: list[ExpectedTarget],
-    assets: Any,
-    conditions: list[Any],
-) -> list[tuple[int, int, int]]:
-    """(assets, vulnerable assets, tied by hand) per target: one pass over the
-    organization's assets evaluates every target's condition once per asset."""
-    vulnerable = (
-        select(CryptoUsage.asset_id)
-        .where(
-            CryptoUsage.organization_id == org_id,
-            CryptoUsage.quantum_status.in_(VULNERABLE),
-        )
-        .group_by(CryptoUsage.asset_id)
-        .subquery()
+def _by_hand(session: Session, org_id: int) -> dict[str, int]:
+    """Assets tied by hand, per target key."""
+    rows = session.execute(
+        select(TargetTie.target_key, func.count())
+        .where(TargetTie.organization_id == org_id)
+        .group_by(TargetTie.target_key)
     )
-    flags = (
-        select(
-            case((vulnerable.c.asset_id.is_(None), 0), else_=1).label("v"),
-            *(case((c, 1), else_=0).label(f"m{i}") for i, c in enumerate(conditions)),
-        )
-        .select_from(assets)
-        .outerjoin(vulnerable, vulnerable.c.asset_id == assets.c.id)
-        .subquery()
-    )
-    sums = []
-    for i in range(len(conditions)):
-        mark = flags.c[f"m{i}"]
-        sums += [func.coalesce(func.sum(mark), 0), func.coalesce(func.sum(mark * flags.c.v), 0)]
-    row = session.execute(select(*sums)).one()
-    by_hand = dict(
-        session.execute(
-            select(TargetTie.target_key, func.count())
-            .where(TargetTie.organization_id == org_id)
-            .group_by(TargetTie.target_key)
-        ).all()
-    )
-    return [
-        (int(row[2 * i]), int(row[2 * i + 1]), int(by_hand.get(item.key, 0)))
-        for i, item in enumerate(expected)
-    ]
-
-
-def _samples(
-    session: Session, assets: Any, conditions: dict[int, Any], limit: int
-) -> dict[int, list[dict[str, Any]]]:
-    """The first `limit` assets (by id) of each target that has some, in one statement."""
-    if limit <= 0 or not conditions:
-        return {}
-    parts = [
-        select(literal(i).label("target"), assets.c.id, assets.c.name)
-        .where(condition)
-        .order_by(assets.c.id)
-        .limit(limit)
-        .subquery()
-        for i, condition in conditions.items()
-    ]
-    stmt = union_all(*(select(p.c.target, p.c.id, p.c.name) for p in parts))
-    out: dict[int, list[dict[str, Any]]] = {}
-    for target, asset_id, name in session.execute(stmt):
-        out.setdefault(int(target), []).append({"id": asset_id, "name": name})
-    for items in out.values():
-        items.sort(key=lambda a: a["id"])
-    return out
+    return {key: int(n) for key, n in rows}
 
 
 def _target_check(
@@ -408,14 +365,11 @@ def assets_of_targets(session: Session, org: Organization) -> dict[str, list[int
     expected = expected_targets(session, org)
     if not expected:
         return {}
-    assets = assets_of(org.id)
-    parts = [
-        select(literal(i).label("target"), assets.c.id).where(
-            target_condition(item.target.match, org.id, item.key, assets)
-        )
-        for i, item in enumerate(expected)
-    ]
+    no_jit(session)
+    matcher = Matcher(org.id, [(e.key, e.target.match) for e in expected])
     out: dict[str, list[int]] = {item.key: [] for item in expected}
-    for target, asset_id in session.execute(union_all(*parts)):
-        out[expected[int(target)].key].append(int(asset_id))
+    for asset_id, *marks in session.execute(matcher.assets_of_each()):
+        for item, mark in zip(expected, marks, strict=True):
+            if mark:
+                out[item.key].append(int(asset_id))
     return out

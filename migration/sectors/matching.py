@@ -1,17 +1,38 @@
-"""Which assets stand for a target: the catalog's match rules as SQL conditions, plus the
-assets tied by hand. The database does the matching, so a check over 10,000 assets is a
-few statements, not 10,000 rows sent to Python.
+"""Which assets stand for a target: the catalog's match rules as SQL, plus the assets tied
+by hand, for every target of an organization in one statement.
 
-Conditions are written against `assets_of(org_id)`: the organization's assets with their
-words (name, product, vendor and description, separators turned into spaces) worked out
-once per asset in a materialized CTE, so each keyword costs one LIKE per asset.
+`Matcher(org_id, targets)` builds three materialized CTEs: the organization's assets with
+their words (name, product, vendor and description, lower case, separators as spaces), one
+row per asset with a flag for each distinct usage condition the rules ask for (one pass
+over its usages, which also flags quantum-vulnerable assets), and one row per asset with a
+0/1 mark per target. Counts, samples and the assets of each target are read from the
+marks, so 10,000 assets cost one pass over them and one over their usages.
+
+PostgreSQL would JIT-compile these wide expressions (its cost estimate for the CTE joins
+is far above `jit_above_cost`), which takes seconds and saves nothing on 10,000 rows:
+`no_jit` turns JIT off for the caller's transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from inventory.models import Asset, CryptoUsage
 from migration.sectors.models import AssetTag, TargetTie
@@ -22,24 +43,24 @@ WORD_SEPARATORS = "-_/().,:;@"
 WHOLE_WORD_MAX = 4  # an ASCII keyword this short (ROA, HIS, OTA, ATM) is matched as a word
 
 
-def _like(text: str) -> str:
-    """LIKE's wildcards in `text` escaped, so they match only themselves.
+def _like(text_: str) -> str:
+    """LIKE's wildcards in the text escaped, so they match only themselves.
 
     >>> _like("50%_off")
     '50\\\\%\\\\_off'
     """
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _spaced(text: str) -> str:
-    """Separators as spaces, as `assets_of` writes an asset's words.
+def _spaced(text_: str) -> str:
+    """Separators as spaces, as the assets' words are written.
 
     >>> _spaced("SM-DP+")
     'SM DP+'
     """
     for separator in WORD_SEPARATORS:
-        text = text.replace(separator, " ")
-    return text
+        text_ = text_.replace(separator, " ")
+    return text_
 
 
 def whole_word(word: str) -> bool:
@@ -52,78 +73,164 @@ def whole_word(word: str) -> bool:
 
 
 def _keyword(words: Any, keyword: str) -> ColumnElement[bool]:
-    spaced = _like(_spaced(keyword))
+    """The words (lower-cased once per asset) hold the keyword: LIKE, not ILIKE, which
+    folds case again for every keyword of every asset."""
+    spaced = _like(_spaced(keyword).lower())
     pattern = f"% {spaced} %" if whole_word(keyword) else f"%{spaced}%"
-    return words.ilike(pattern, escape="\\")
+    return words.like(pattern, escape="\\")
 
 
-def assets_of(org_id: int) -> CTE:
-    """The organization's assets (id, asset_type, name, words) as a materialized CTE."""
-    words: Any = literal(" ")
-    for column in (Asset.name, Asset.product, Asset.vendor, Asset.description):
-        words = words + func.coalesce(column, "") + literal(" ")
-    for separator in WORD_SEPARATORS:
-        words = func.replace(words, separator, " ")
-    return (
-        select(
-            Asset.id.label("id"),
-            Asset.asset_type.label("asset_type"),
-            Asset.name.label("name"),
-            words.label("words"),
-        )
-        .where(Asset.organization_id == org_id)
-        .cte("org_assets")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def rule_condition(rule: MatchRule, org_id: int, assets: CTE) -> ColumnElement[bool]:
-    """The rule as a condition on a row of `assets` (every given field must hold)."""
-    c = assets.c
+def _usage_condition(rule: MatchRule) -> ColumnElement[bool] | None:
+    """What one usage must satisfy for the rule (None: the rule asks nothing of usages)."""
     parts: list[ColumnElement[bool]] = []
-    if rule.asset_types:
-        parts.append(c.asset_type.in_([str(t) for t in rule.asset_types]))
-    if rule.keywords:
-        parts.append(or_(*(_keyword(c.words, k) for k in rule.keywords)))
-    if rule.tags:
-        parts.append(
-            c.id.in_(
-                select(AssetTag.asset_id).where(
-                    AssetTag.organization_id == org_id, AssetTag.tag.in_(rule.tags)
-                )
-            )
-        )
-    usage: list[ColumnElement[bool]] = []
     if rule.functions:
-        usage.append(CryptoUsage.function.in_(rule.functions))
+        parts.append(CryptoUsage.function.in_(rule.functions))
     if rule.algorithms:
-        usage.append(CryptoUsage.algorithm.in_(rule.algorithms))
+        parts.append(CryptoUsage.algorithm.in_(rule.algorithms))
     if rule.protocols:
-        usage.append(
+        parts.append(
             or_(*(CryptoUsage.protocol.ilike(f"{_like(p)}%", escape="\\") for p in rule.protocols))
         )
     if rule.evidence:
-        usage.append(
+        parts.append(
             or_(*(CryptoUsage.evidence.ilike(f"%{_like(w)}%", escape="\\") for w in rule.evidence))
         )
     if rule.sources:
-        usage.append(CryptoUsage.source.in_(rule.sources))
-    if usage:
-        parts.append(exists().where(CryptoUsage.asset_id == c.id, *usage))
-    return and_(*parts)
+        parts.append(CryptoUsage.source.in_(rule.sources))
+    return and_(*parts) if parts else None
 
 
-def hand_tied(org_id: int, key: str, assets: CTE) -> ColumnElement[bool]:
-    return assets.c.id.in_(
-        select(TargetTie.asset_id).where(
-            TargetTie.organization_id == org_id, TargetTie.target_key == key
-        )
+def _usage_key(rule: MatchRule) -> tuple[Any, ...]:
+    return (
+        tuple(rule.functions),
+        tuple(rule.algorithms),
+        tuple(rule.protocols),
+        tuple(rule.evidence),
+        tuple(rule.sources),
     )
 
 
-def target_condition(
-    rules: list[MatchRule], org_id: int, key: str, assets: CTE
-) -> ColumnElement[bool]:
-    """Rows of `assets` a target's rules match, or that are tied to it by hand."""
-    matched = [rule_condition(rule, org_id, assets) for rule in rules]
-    return or_(*matched, hand_tied(org_id, key, assets))
+@dataclass
+class Matcher:
+    """Every target's matching assets for one organization (targets: (key, rules))."""
+
+    org_id: int
+    targets: list[tuple[str, list[MatchRule]]]
+    _usage: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def assets(self) -> CTE:
+        words: Any = literal(" ")
+        for column in (Asset.name, Asset.product, Asset.vendor, Asset.description):
+            words = words + func.coalesce(column, "") + literal(" ")
+        for separator in WORD_SEPARATORS:
+            words = func.replace(words, separator, " ")
+        words = func.lower(words)
+        return (
+            select(
+                Asset.id.label("id"),
+                Asset.asset_type.label("asset_type"),
+                Asset.name.label("name"),
+                words.label("words"),
+            )
+            .where(Asset.organization_id == self.org_id)
+            .cte("org_assets")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def usage_flags(self) -> CTE:
+        """Per asset: whether some usage meets each distinct usage condition, and whether
+        some usage is quantum-vulnerable."""
+        conditions: list[ColumnElement[bool]] = []
+        for _, rules in self.targets:
+            for rule in rules:
+                condition = _usage_condition(rule)
+                if condition is not None and _usage_key(rule) not in self._usage:
+                    self._usage[_usage_key(rule)] = len(conditions)
+                    conditions.append(condition)
+        vulnerable = CryptoUsage.quantum_status.in_(VULNERABLE)
+        return (
+            select(
+                CryptoUsage.asset_id.label("asset_id"),
+                func.max(case((vulnerable, 1), else_=0)).label("v"),
+                *(func.max(case((c, 1), else_=0)).label(f"u{k}") for k, c in enumerate(conditions)),
+            )
+            .where(CryptoUsage.organization_id == self.org_id)
+            .group_by(CryptoUsage.asset_id)
+            .cte("org_usage_flags")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def _rule(self, rule: MatchRule, a: CTE, u: CTE) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
+        if rule.asset_types:
+            parts.append(a.c.asset_type.in_([str(t) for t in rule.asset_types]))
+        if rule.keywords:
+            parts.append(or_(*(_keyword(a.c.words, k) for k in rule.keywords)))
+        if rule.tags:
+            parts.append(
+                a.c.id.in_(
+                    select(AssetTag.asset_id).where(
+                        AssetTag.organization_id == self.org_id, AssetTag.tag.in_(rule.tags)
+                    )
+                )
+            )
+        if _usage_condition(rule) is not None:
+            parts.append(u.c[f"u{self._usage[_usage_key(rule)]}"] == 1)
+        return and_(*parts)
+
+    def marks(self) -> CTE:
+        """One row per asset: id, name, v (vulnerable) and m0..mN (stands for target i)."""
+        a, u = self.assets(), self.usage_flags()
+        columns = []
+        for i, (key, rules) in enumerate(self.targets):
+            tied = a.c.id.in_(
+                select(TargetTie.asset_id).where(
+                    TargetTie.organization_id == self.org_id, TargetTie.target_key == key
+                )
+            )
+            condition = or_(*(self._rule(r, a, u) for r in rules), tied)
+            columns.append(case((condition, 1), else_=0).label(f"m{i}"))
+        return (
+            select(a.c.id, a.c.name, func.coalesce(u.c.v, 0).label("v"), *columns)
+            .select_from(a)
+            .outerjoin(u, u.c.asset_id == a.c.id)
+            .cte("org_marks")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def counts_and_samples(self, sample: int) -> Select[Any]:
+        """Rows (target, asset id, name, assets, vulnerable): per target one row of counts
+        (id and name null), then up to `sample` of its assets by id."""
+        m = self.marks()
+        parts: list[Select[Any]] = []
+        for i in range(len(self.targets)):
+            mark = m.c[f"m{i}"]
+            parts.append(
+                select(
+                    literal(i).label("target"),
+                    null().label("id"),
+                    null().label("name"),
+                    func.coalesce(func.sum(mark), 0).label("assets"),
+                    func.coalesce(func.sum(mark * m.c.v), 0).label("vulnerable"),
+                )
+            )
+            if sample > 0:
+                first = (
+                    select(m.c.id, m.c.name).where(mark == 1).order_by(m.c.id).limit(sample)
+                ).subquery()
+                parts.append(
+                    select(literal(i), first.c.id, first.c.name, literal(None), literal(None))
+                )
+        return union_all(*parts)  # type: ignore[return-value]
+
+    def assets_of_each(self) -> Select[Any]:
+        """(id, m0..mN) of every asset that stands for some target."""
+        m = self.marks()
+        marks = [m.c[f"m{i}"] for i in range(len(self.targets))]
+        return select(m.c.id, *marks).where(or_(*(c == 1 for c in marks)))
+
+
+def no_jit(session: Session) -> None:
+    """Turn PostgreSQL's JIT off for the rest of the caller's transaction (see above)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))

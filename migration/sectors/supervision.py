@@ -329,7 +329,29 @@ def supervisor_view(session: Session, supervisor_id: int) -> dict[str, Any]:
     plan timeline counts."""
     relations = active_relations(session, supervisor_id=supervisor_id)
     rows = _rows(session, relations)
-    return {"organizations": rows, "sectors": sector_aggregates(rows)}
+    return {"organizations": [_summary(r) for r in rows], "sectors": sector_aggregates(rows)}
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A reporting organization's row in the list: counts without the per-target and
+    per-step detail (that is `supervised`, one organization; the sector aggregates count
+    targets and steps across organizations)."""
+    coverage = row["coverage"]
+    procedure = row["procedure"]
+    return row | {
+        "coverage": None
+        if coverage is None
+        else {k: v for k, v in coverage.items() if k != "targets"},
+        "procedure": None
+        if procedure is None
+        else procedure
+        | {
+            "procedures": [
+                {k: v for k, v in p.items() if k != "steps"} | {"steps": len(p["steps"])}
+                for p in procedure["procedures"]
+            ]
+        },
+    }
 
 
 def supervised(session: Session, supervisor_id: int, org_id: int) -> dict[str, Any]:

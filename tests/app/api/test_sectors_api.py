@@ -39,9 +39,7 @@ def test_check_ties_absences_procedure_reporting_and_supervision(api) -> None:
     officer, auditor = api.headers(telco), api.headers(telco, Role.AUDITOR)
     sup_officer, sup_auditor = api.headers(ministry), api.headers(ministry, Role.AUDITOR)
 
-    _asset(
-        api, officer, "SEPP roaming gateway", "service", "ECDSA-P256", "tls_authentication"
-    )
+    _asset(api, officer, "SEPP roaming gateway", "service", "ECDSA-P256", "tls_authentication")
     ssh = _asset(api, officer, "core router", "network_appliance", "ssh-rsa", "ssh_host_key")
     states = _states(api, auditor)
     assert states["telecom/roaming-n32"] == "found"
@@ -146,7 +144,12 @@ def test_check_ties_absences_procedure_reporting_and_supervision(api) -> None:
     assert row["organization"]["slug"] == "telco"
     assert row["coverage"]["counts"]["found"] == 3  # roaming, SSH, DNSSEC by hand
     assert row["coverage"]["counts"]["declared_absent"] == 1
-    steps = {s["id"]: s for s in row["procedure"]["procedures"][1]["steps"]}
+    assert row["procedure"]["procedures"][1]["counts"]["in_progress"] == 1
+    assert "targets" not in row["coverage"]  # the list is counts; one organization has detail
+    one = api.client.get(f"{V1}/supervision/{telco.id}", headers=sup_auditor).json()
+    states = {t["key"]: t["state"] for t in one["coverage"]["targets"]}
+    assert states["telecom/rpki"] == "declared_absent" and states["telecom/dnssec"] == "found"
+    steps = {s["id"]: s for s in one["procedure"]["procedures"][1]["steps"]}
     assert steps["discovery"]["status"] == "in_progress" and steps["discovery"]["evidence"] == 2
     assert row["plan"]["version_id"] == version_id and row["plan"]["progress_live"] is True
     assert view["sectors"][0]["sector"] == "telecom"
