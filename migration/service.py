@@ -98,13 +98,16 @@ def custom_profiles(session: Session, organization_id: int | None) -> list[Custo
 
 
 def load_inventory(session: Session, organization_id: int) -> PlanInput:
-    """The organization's assets, dependencies and usages as plain planner facts."""
+    """The organization's assets, dependencies and usages as plain planner facts, and the
+    sector target each asset stands for."""
     org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
     sector, tier = str(org.sector), str(org.tier)
     with paused_gc():  # 600,000 acyclic facts: no collections rescanning them meanwhile
-        return _read_facts(session, organization_id, sector, tier)
+        inputs = _read_facts(session, organization_id, sector, tier)
+    inputs.targets = _sector_targets(session, organization_id)
+    return inputs
 
 
 def _read_facts(session: Session, organization_id: int, sector: str, tier: str) -> PlanInput:
@@ -222,7 +225,6 @@ def _generate(
     clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
     inputs = load_inventory(session, organization_id)
-    inputs.targets = _sector_targets(session, organization_id)
     read_s = time.perf_counter() - clock
     clock = time.perf_counter()
     result = plan(profile, inputs, params)
