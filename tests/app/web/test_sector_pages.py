@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from app import supervision_report
 from core.choices import Role, Sector, Tier
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
 def test_sector_pages_in_both_languages(api, sign_in) -> None:
     desk = api.make_org("desk", Sector.GOVERNMENT, Tier.CENTRAL_GOVERNMENT)
     bank = api.make_org("bank", Sector.FINANCE, Tier.CRITICAL_PRIVATE_INFRASTRUCTURE)
