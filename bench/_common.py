@@ -75,3 +75,53 @@ def stop_all(procs: list[subprocess.Popen[bytes]], grace: float) -> None:
             proc.wait(grace)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# Runs the command given after its first argument, waits for it with wait4 and writes its
+# rusage as JSON to the file named by the first argument. Started as a fresh interpreter,
+# so the command is forked from this small process, not from the bench.
+_MEASURE = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "cpu_s": usage.ru_utime + usage.ru_stime,
+               "peak_mb": usage.ru_maxrss / 1024}, out)
+"""
+
+
+def run_measured(
+    args: list[str], env: dict[str, str], stdout: Any, stderr: Any
+) -> dict[str, float]:
+    """Run ``args``; its wall s, CPU s, peak MB (its own) and exit code.
+
+    A child's ru_maxrss counts the resident memory it had before exec, that is, its
+    parent's at fork: a bench that has just imported 100,000 rows would report its own
+    peak as the child's. The child is therefore forked by a small interpreter that
+    measures it (`_MEASURE`).
+    """
+    import json
+    import sys
+    import tempfile
+    import time
+
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _MEASURE, result.name, *args],
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            check=False,
+        )
+        wall = time.perf_counter() - t0
+        figures = json.load(result)
+    return {"wall_s": wall, **figures}
+
+
+def machine_load() -> str:
+    """The load averages to print beside a figure: on a shared machine they explain it."""
+    import os
+
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}/{fifteen:.1f} on {os.cpu_count()} CPUs"

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from _common import analyze, scratch_database, usage_row
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from app.api.main import create_app
 from app.settings import Settings
 from core.apikeys import issue_key
+from core.bulk import insert_rows
 from core.choices import Role, Sector, Tier
 from core.db import engine_for, session_factory
 from core.models import Organization
@@ -69,7 +70,7 @@ def populate(url: str, n_assets: int) -> str:
                 }
                 for i in range(start, min(n_assets, start + batch))
             ]
-            s.execute(insert(Asset), rows)
+            insert_rows(s.connection(), Asset.__table__, rows)  # COPY on PostgreSQL
         ids = [r[0] for r in s.execute(text("SELECT id, organization_id FROM assets"))]
         org_of = dict(s.execute(text("SELECT id, organization_id FROM assets")).all())
         for start in range(0, len(ids), batch):
@@ -78,7 +79,7 @@ def populate(url: str, n_assets: int) -> str:
                 for k in range(2):
                     alg, status = rng.choice(ALGS)
                     rows.append(usage_row(org_of[aid], aid, f"u-{aid}-{k}", alg, status, "bench"))
-            s.execute(insert(CryptoUsage), rows)
+            insert_rows(s.connection(), CryptoUsage.__table__, rows)  # COPY on PostgreSQL
     analyze(url)
     print(
         f"  populated {n_assets} assets and {2 * n_assets} usages "

@@ -23,13 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.gc_pause import paused_gc
 from inventory.catalog import get_catalog
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
 from migration.graph import build_graph, condense, find_cycles
 from migration.graph import transitive_impact as impact_of
 from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
 from migration.profiles import get_profile
-from migration.scheduler import paused_gc, schedule
+from migration.scheduler import schedule
 from migration.tasks import make_tasks
 
 TINY_ARGS = ["--assets", "300", "600"]

@@ -26,12 +26,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.api.main import create_app
 from app.settings import Settings
 from core.apikeys import issue_key
+from core.bulk import insert_rows
 from core.choices import Role, Sector, Tier
 from core.db import engine_for, session_factory
 from core.models import Organization
@@ -73,8 +74,9 @@ def populate(url: str, n_assets: int, per_asset: int) -> tuple[str, int]:
     t0 = time.perf_counter()
     with sessions.begin() as s:
         for start in range(0, n_assets, BATCH):
-            s.execute(
-                insert(Asset),
+            insert_rows(  # COPY on PostgreSQL, as imports write (counted once per statement)
+                s.connection(),
+                Asset.__table__,
                 [
                     {
                         "organization_id": org_id,
@@ -107,10 +109,10 @@ def populate(url: str, n_assets: int, per_asset: int) -> tuple[str, int]:
                     }
                 )
                 if len(rows) >= BATCH:
-                    s.execute(insert(CryptoUsage), rows)
+                    insert_rows(s.connection(), CryptoUsage.__table__, rows)  # COPY on PostgreSQL
                     rows = []
         if rows:
-            s.execute(insert(CryptoUsage), rows)
+            insert_rows(s.connection(), CryptoUsage.__table__, rows)  # COPY on PostgreSQL
     plan_id = _plan(url, org_id, ids, per_asset, rng)
     with engine_for(url).connect() as conn:  # fresh statistics, as autovacuum would keep them
         conn.execute(text("ANALYZE"))
@@ -191,10 +193,10 @@ def _plan(url: str, org_id: int, ids: list[int], per_asset: int, rng: random.Ran
                 )
                 position += 1
                 if len(rows) >= BATCH:
-                    s.execute(insert(PlanTask), rows)
+                    insert_rows(s.connection(), PlanTask.__table__, rows)  # COPY on PostgreSQL
                     rows = []
         if rows:
-            s.execute(insert(PlanTask), rows)
+            insert_rows(s.connection(), PlanTask.__table__, rows)  # COPY on PostgreSQL
         store_cells(s, version.id, cells)  # as the planner's store_version does
         return plan.id
 

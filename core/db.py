@@ -195,3 +195,34 @@ def is_busy(exc: BaseException) -> bool:
         text = str(orig).lower()
         return "locked" in text or "busy" in text
     return getattr(orig, "sqlstate", None) in _PG_TRANSIENT
+
+
+_CONSTRAINTS = {  # PostgreSQL SQLSTATE / SQLite message start -> what a person is told
+    ("23505", "unique constraint failed"): "a row with the same key (a ref, a name, a pair) "
+    "already exists",
+    ("23503", "foreign key constraint failed"): "it refers to a row that does not exist, or a "
+    "row it needs was removed meanwhile",
+    ("23502", "not null constraint failed"): "a required value is missing",
+    ("23514", "check constraint failed"): "a value is outside what is allowed",
+}
+
+
+def describe_refusal(exc: BaseException) -> str:
+    """What a database refusal (integrity or data error) means, in words that name no
+    table, column, constraint or SQL: those are the server's business (its log has them).
+
+    >>> from sqlalchemy.exc import IntegrityError
+    >>> said = describe_refusal(IntegrityError("INSERT ...", (), Exception(
+    ...     "UNIQUE constraint failed: assets.organization_id, assets.ref")))
+    >>> said.endswith("a row with the same key (a ref, a name, a pair) already exists")
+    True
+    """
+    if isinstance(exc, sa_exc.DataError):
+        return "a value does not fit what the database stores (too long, or out of range)"
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    text = str(orig).lower()
+    for (sqlstate, sqlite_start), meaning in _CONSTRAINTS.items():
+        if state == sqlstate or text.startswith(sqlite_start):
+            return f"the write conflicts with existing data: {meaning}"
+    return "the write conflicts with existing data"

@@ -7,7 +7,8 @@ same things as on the embedded runner.
 
 Workers send heartbeats; `reap_stalled` (run by every worker every few seconds) finds
 attempts whose worker stopped beating (``kill -9``, a lost machine) and, under a lock on
-the job row, retries them (up to `MAX_ATTEMPTS`) or fails them with the reason. An attempt
+the job row, retries them (up to `JobTimings.max_attempts`) or fails them with the reason. An
+attempt
 whose work already committed is recorded as succeeded, never run twice.
 """
 
@@ -38,9 +39,6 @@ DEFAULT_QUEUE = "jobs"
 QUEUE_BY_KIND = {"benchmark": "benchmarks"}
 """Benchmarks get their own queue, so a machine can be kept for them alone."""
 QUEUES = (DEFAULT_QUEUE, "benchmarks")
-MAX_ATTEMPTS = 3
-HEARTBEAT_S = 2.0
-STALLED_AFTER_S = 8.0
 
 
 def not_queue_table(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -76,7 +74,7 @@ def new_queue_app(database_url: str) -> procrastinate.App:
     )
 
     @app.task(name=TASK_NAME, pass_context=False)
-    def run_job(job_id: int, payload: dict[str, Any]) -> str:
+    def run_job(job_id: int, payload: dict[str, Any] | None = None) -> str:
         from core.jobs import run_attempt
 
         return run_attempt(_sessionmaker(database_url), job_id, payload)
@@ -112,7 +110,9 @@ class QueueBackend:
                 id=None,
                 queue=QUEUE_BY_KIND.get(job.kind, DEFAULT_QUEUE),
                 task_name=TASK_NAME,
-                task_kwargs={"job_id": job.id, "payload": payload},
+                # the job's private arguments stay in job_payloads (a JSON value of the
+                # queue is capped at 255 MB); entries made before 0015 carried them here
+                task_kwargs={"job_id": job.id, "payload": payload or None},
                 lock=None,
                 queueing_lock=None,
                 priority=0,
@@ -144,8 +144,12 @@ class QueueBackend:
         """Nothing to stop: this process only enqueues (on callers' connections)."""
 
 
-def reap_stalled(sessions: sessionmaker[Session], stalled_after_s: float = STALLED_AFTER_S) -> int:
+def reap_stalled(sessions: sessionmaker[Session], stalled_after_s: float | None = None) -> int:
     """Retry or fail attempts whose worker stopped sending heartbeats; returns how many."""
+    from core import jobs
+
+    if stalled_after_s is None:
+        stalled_after_s = jobs.TIMINGS.stalled_after_s
     found = 0
     with sessions() as session:
         stalled = session.execute(
@@ -176,7 +180,10 @@ def reap_stalled(sessions: sessionmaker[Session], stalled_after_s: float = STALL
 
 
 def _settle(session: Session, queue_id: int, job: Job | None) -> None:
+    from core import jobs
+
     now = datetime.now(UTC)
+    max_attempts = jobs.TIMINGS.max_attempts
 
     def finish(status: str) -> None:
         session.execute(
@@ -195,18 +202,20 @@ def _settle(session: Session, queue_id: int, job: Job | None) -> None:
     if job is None or job.status is not JobStatus.RUNNING:
         finish("failed" if job is None else "succeeded")  # nothing of ours is running
         return
-    lost = f"its worker stopped during attempt {job.attempt} of {MAX_ATTEMPTS}"
+    lost = f"its worker stopped during attempt {job.attempt} of {max_attempts}"
     if job.work_committed:
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, now
         job.message = f"done ({lost}, after its work was committed)"
         job.result = job.result or {"note": "the worker stopped before reporting a summary"}
+        jobs.forget_payload(session, job.id)
         finish("succeeded")
-    elif job.attempt < MAX_ATTEMPTS:
+    elif job.attempt < max_attempts:
         job.status, job.message = JobStatus.QUEUED, f"retrying: {lost}"
         session.execute(text(retry), {"id": queue_id})
     else:
         job.status, job.finished_at = JobStatus.FAILED, now
         job.error = job.message = f"failed: {lost}"
+        jobs.forget_payload(session, job.id)
         finish("failed")
     log.warning("job %s: %s -> %s", job.id, lost, job.status.value)
 
@@ -217,14 +226,16 @@ async def in_api_worker(backend: object, enabled: bool) -> AsyncIterator[None]:
     if not (enabled and isinstance(backend, QueueBackend)):
         yield
         return
+    from core.jobs import TIMINGS
+
     async with backend.app.open_async():
         task = asyncio.create_task(
             backend.app.run_worker_async(
                 queues=[DEFAULT_QUEUE],
                 concurrency=2,
                 install_signal_handlers=False,
-                update_heartbeat_interval=HEARTBEAT_S,
-                stalled_worker_timeout=STALLED_AFTER_S,
+                update_heartbeat_interval=TIMINGS.heartbeat_s,
+                stalled_worker_timeout=TIMINGS.stalled_after_s,
                 delete_jobs="successful",
             )
         )
@@ -242,17 +253,19 @@ async def run_worker(
     concurrency: int = 1,
     queues: list[str] | None = None,
     name: str | None = None,
-    reap_every_s: float = 3.0,
 ) -> None:
     """Run one worker process until SIGINT/SIGTERM (graceful: finishes its jobs).
 
-    The caller imports the modules that register job handlers (see `pqcplan worker`)."""
+    The caller imports the modules that register job handlers and sets the timings (see
+    `pqcplan worker`)."""
+    from core.jobs import TIMINGS
+
     app = queue_app(database_url)
     sessions = _sessionmaker(database_url)
 
     async def reaper() -> None:
         while True:
-            await asyncio.sleep(reap_every_s)
+            await asyncio.sleep(TIMINGS.reap_every_s)
             try:
                 await asyncio.to_thread(reap_stalled, sessions)
             except Exception:
@@ -265,8 +278,8 @@ async def run_worker(
                 queues=queues,
                 concurrency=concurrency,
                 name=name,
-                update_heartbeat_interval=HEARTBEAT_S,
-                stalled_worker_timeout=STALLED_AFTER_S,
+                update_heartbeat_interval=TIMINGS.heartbeat_s,
+                stalled_worker_timeout=TIMINGS.stalled_after_s,
                 delete_jobs="successful",
             )
         finally:

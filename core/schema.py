@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -38,3 +39,29 @@ def current(database_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+@lru_cache(maxsize=1)
+def head() -> str:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
+NOT_AT_HEAD = "run pqcplan db upgrade"
+
+
+def not_at_head(revision: str | None) -> str | None:
+    """Why a database at ``revision`` cannot be served (None when it is at the head).
+
+    >>> not_at_head(head()) is None, not_at_head(None)
+    (True, 'schema not at head (empty database): run pqcplan db upgrade')
+    """
+    newest = head()
+    if revision == newest:
+        return None
+    found = "empty database" if revision is None else f"at {revision}, code needs {newest}"
+    return f"schema not at head ({found}): {NOT_AT_HEAD}"

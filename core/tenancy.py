@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.choices import Role
+
+if TYPE_CHECKING:  # types only: the CLI imports this module and must start fast
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 

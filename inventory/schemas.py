@@ -36,7 +36,9 @@ class InputModel(BaseModel):
     """Base of every request shape: unknown keys, non-finite numbers and text that cannot
     be stored (NUL, lone surrogates) are refused with the field named."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, defer_build=True
+    )
 
     @field_validator("*", mode="after")
     @classmethod

@@ -49,11 +49,23 @@ class TargetFacts:
     secrecy_years: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryFacts:
+    """A library asset with the product and version a stack catalog may know."""
+
+    asset_id: int
+    name: str
+    product: str
+    version: str | None
+    ref: str = ""
+
+
 @dataclass
 class PlanInput:
     assets: list[AssetFacts]
     dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
     usages: list[UsageFacts]
+    libraries: list[LibraryFacts] = field(default_factory=list)  # prerequisites.py
     # asset id -> the sector target it stands for; none: the plan is as without sectors
     targets: dict[int, TargetFacts] = field(default_factory=dict)
 

@@ -99,8 +99,9 @@ class PlanTask(TenantMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # no index of its own: (version_id, key) and the timeline index lead with it (0015)
     version_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE")
     )
     position: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(220))  # stable across versions: usage:<ref>

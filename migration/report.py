@@ -1,7 +1,11 @@
 """Plan exports: CSV, JSON, Markdown and a self-contained HTML page with an SVG timeline.
 
 All functions take the plan summary and task dicts (`service.task_dict` or
-`Task.as_dict`), so they work on stored versions and on unsaved plans alike.
+`Task.as_dict`), so they work on stored versions and on unsaved plans alike. Each format is
+written by a generator of text pieces (`*_chunks`) that reads the tasks once, in order, and
+keeps only what a later part of the document needs (distinct reasons, tasks at risk): a
+stored version of half a million tasks is streamed by `migration.export` straight from the
+database, and the functions returning one string are the same generators joined.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
@@ -35,6 +40,22 @@ CSV_FIELDS = (
     "blocking_chain",
     "key",
 )
+#: the task fields the Markdown and HTML exports read (a stored version's are read alone):
+#: the cells of their task tables, then the chains at risk or the reasons
+TABLE_CELLS = (
+    "wave_label",
+    "phase",
+    "asset_name",
+    "algorithm",
+    "use",
+    "target",
+    "deadline",
+    "score",
+    "status",
+    "flags",
+)
+MARKDOWN_FIELDS = (*TABLE_CELLS, "blocking_chain")
+HTML_FIELDS = (*TABLE_CELLS, "reasons")
 FORMATS = ("csv", "json", "md", "html")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -50,21 +71,39 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(tasks: list[dict[str, Any]]) -> str:
+CHUNK_ROWS = 2000  # rows per piece a streamed export yields
+
+
+def to_csv(tasks: Iterable[dict[str, Any]]) -> str:
+    return "".join(csv_chunks(tasks))
+
+
+def csv_chunks(tasks: Iterable[dict[str, Any]]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    for task in tasks:
-        row = dict(task)
-        row.setdefault("status", "planned")
-        writer.writerow([guard_cell(_cell(row.get(f))) for f in CSV_FIELDS])
-    return out.getvalue()
+    cell = _TextCells(lambda value: guard_cell(_cell(value)))
+    for n, task in enumerate(tasks, start=1):
+        cells = [
+            cell(task.get(name, "planned" if name == "status" else None)) for name in CSV_FIELDS
+        ]
+        writer.writerow(cells)
+        if n % CHUNK_ROWS == 0:
+            yield _drain(out)
+    yield _drain(out)
+
+
+def _drain(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 JSON_FORMAT = "pqcplan-plan/2"
 
 
-class _Texts:
+class Texts:
     """Distinct values in first-seen order, each referred to by its index."""
 
     def __init__(self) -> None:
@@ -79,7 +118,7 @@ class _Texts:
         return i
 
 
-def to_json(summary: dict[str, Any], tasks: list[dict[str, Any]], **extra: Any) -> str:
+def to_json(summary: dict[str, Any], tasks: Iterable[dict[str, Any]], **extra: Any) -> str:
     """The plan as JSON, one task per line. Risk parts and reason sentences repeat across
     thousands of tasks, so each distinct one is written once (`risk_parts`, `reasons`) and
     a task's `risk.parts` and `reasons` hold their indexes: `reasons[i]` in the document is
@@ -89,7 +128,7 @@ def to_json(summary: dict[str, Any], tasks: list[dict[str, Any]], **extra: Any) 
     >>> doc["reasons"], [t["reasons"] for t in doc["tasks"]]
     (['a', 'b'], [[0, 1], [1]])
     """
-    parts, reasons = _Texts(), _Texts()
+    parts, reasons = Texts(), Texts()
     lines = []
     for task in tasks:
         row = dict(task)
@@ -99,14 +138,41 @@ def to_json(summary: dict[str, Any], tasks: list[dict[str, Any]], **extra: Any) 
             row["risk"] = risk | {"parts": refs}
         if isinstance(row.get("reasons"), list):
             row["reasons"] = [reasons.ref(str(r)) for r in row["reasons"]]
-        lines.append(json.dumps(row, default=str))
+        lines.append(json_line(row))
+    return "".join(json_chunks(summary, extra, parts.values, reasons.values, lines))
+
+
+def json_line(row: dict[str, Any]) -> str:
+    """One task of the JSON export, its risk parts and reasons already indexes."""
+    return json.dumps(row, default=str)
+
+
+def json_chunks(
+    summary: dict[str, Any],
+    extra: dict[str, Any],
+    parts: list[Any],
+    reasons: list[Any],
+    lines: Iterable[str],
+) -> Iterator[str]:
+    """The JSON document around task lines (`json_line`) whose indexes point into `parts`
+    and `reasons`: both come first, so a streamed export knows them before the tasks."""
     head = json.dumps(
-        {"format": JSON_FORMAT, "summary": summary, **extra, "risk_parts": parts.values},
+        {"format": JSON_FORMAT, "summary": summary, **extra, "risk_parts": parts},
         indent=1,
         default=str,
     )
-    body = json.dumps(reasons.values, indent=0)
-    return head[:-2] + f',\n "reasons": {body},\n "tasks": [\n' + ",\n".join(lines) + "\n]}\n"
+    body = json.dumps(reasons, indent=0)
+    yield head[:-2] + f',\n "reasons": {body},\n "tasks": [\n'
+    batch: list[str] = []
+    first = True
+    for line in lines:
+        batch.append(line)
+        if len(batch) == CHUNK_ROWS:
+            yield ("" if first else ",\n") + ",\n".join(batch)
+            first, batch = False, []
+    if batch:
+        yield ("" if first else ",\n") + ",\n".join(batch)
+    yield "\n]}\n"
 
 
 def read_json(text: str) -> dict[str, Any]:
@@ -126,7 +192,7 @@ def read_json(text: str) -> dict[str, Any]:
     return doc
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
 
 
 def md_escape(text: Any) -> str:
@@ -137,15 +203,43 @@ def md_escape(text: Any) -> str:
     '&lt;script&gt;x&lt;/script&gt; \\\\*a\\\\* \\\\[b\\\\](c) \\\\| d'
     """
     flat = " ".join(_cell(text).splitlines())
-    return _MD_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+    return escape(flat, quote=False).translate(_MD_SPECIAL)
 
 
 _md = md_escape
 
 
+class _TextCells:
+    """One renderer's cells of texts, made once per distinct text (most repeat: phase,
+    target, status...), remembering at most `limit` of them."""
+
+    def __init__(self, make: Any, limit: int = 50_000) -> None:
+        self.make, self.limit, self.done = make, limit, {}
+
+    def __call__(self, value: Any) -> str:
+        if value.__class__ is not str:
+            return self.make(value)
+        cell = self.done.get(value)
+        if cell is None:
+            cell = self.make(value)
+            if len(self.done) < self.limit:
+                self.done[value] = cell
+        return cell
+
+
 def to_markdown(
-    summary: dict[str, Any], tasks: list[dict[str, Any]], progress: dict[str, Any] | None = None
+    summary: dict[str, Any],
+    tasks: Iterable[dict[str, Any]],
+    progress: dict[str, Any] | None = None,
 ) -> str:
+    return "".join(markdown_chunks(summary, tasks, progress))
+
+
+def markdown_chunks(
+    summary: dict[str, Any],
+    tasks: Iterable[dict[str, Any]],
+    progress: dict[str, Any] | None = None,
+) -> Iterator[str]:
     lines = [
         f"# Migration plan: {_md(summary.get('profile'))} ({_md(summary.get('profile_version'))})",
         "",
@@ -173,52 +267,64 @@ def to_markdown(
         "| wave | phase | asset | algorithm | use | target | deadline | score | status | flags |",
         "| --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |",
     ]
+    at_risk: list[str] = []  # the closing section, kept as its lines (few tasks have a chain)
+    md = _TextCells(md_escape)
     for t in tasks:
         lines.append(
             "| "
-            + " | ".join(
-                _md(x)
-                for x in (
-                    t.get("wave_label"),
-                    t.get("phase"),
-                    t.get("asset_name"),
-                    t.get("algorithm"),
-                    t.get("use"),
-                    t.get("target"),
-                    t.get("deadline"),
-                    t.get("score"),
-                    t.get("status", "planned"),
-                    t.get("flags"),
-                )
-            )
+            + " | ".join(md(t.get(f, "planned" if f == "status" else None)) for f in TABLE_CELLS)
             + " |"
         )
-    flagged = [t for t in tasks if t.get("blocking_chain")]
-    if flagged:
-        lines += ["", "## Deadlines at risk", ""]
-        for t in flagged:
-            lines.append(
+        if t.get("blocking_chain"):
+            at_risk.append(
                 f"- **{_md(t['asset_name'])}** {_md(t['algorithm'])} -> {_md(t['target'])}, "
                 f"deadline {_md(t.get('deadline'))}: blocked by "
                 f"{_md(' -> '.join(t['blocking_chain']))}"
             )
-    return "\n".join(lines) + "\n"
+        if len(lines) >= CHUNK_ROWS:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if at_risk:
+        lines += ["", "## Deadlines at risk", "", *at_risk]
+    if lines:
+        yield "\n".join(lines) + "\n"
 
 
 PHASE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759")
 
 
-def timeline_svg(tasks: list[dict[str, Any]], width: int = 900, height: int = 260) -> str:
+@dataclass
+class WaveTotals:
+    """What the timeline chart draws: effort per wave (in the order waves first appear),
+    each wave's phase, and the years of every deadline."""
+
+    effort: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    phase_of: dict[int, str] = field(default_factory=dict)
+    deadline_years: set[str] = field(default_factory=set)
+
+    def add(self, task: dict[str, Any]) -> None:
+        wave = int(task["wave"])
+        self.effort[(wave, task["wave_label"])] += int(task["effort"])
+        self.phase_of[wave] = task["phase"]
+        if task.get("deadline"):
+            self.deadline_years.add(str(task["deadline"])[:4])
+
+    @classmethod
+    def of(cls, tasks: Iterable[dict[str, Any]]) -> WaveTotals:
+        totals = cls()
+        for task in tasks:
+            totals.add(task)
+        return totals
+
+
+def timeline_svg(tasks: Iterable[dict[str, Any]], width: int = 900, height: int = 260) -> str:
     """Effort per wave as bars coloured by phase, deadlines as red ticks (inline SVG)."""
-    effort: dict[tuple[int, str], int] = defaultdict(int)
-    phase_of: dict[int, str] = {}
-    deadlines: set[str] = set()
-    for t in tasks:
-        wave = int(t["wave"])
-        effort[(wave, t["wave_label"])] += int(t["effort"])
-        phase_of[wave] = t["phase"]
-        if t.get("deadline"):
-            deadlines.add(str(t["deadline"])[:4])
+    return wave_chart(WaveTotals.of(tasks), width, height)
+
+
+def wave_chart(totals: WaveTotals, width: int = 900, height: int = 260) -> str:
+    """`timeline_svg` from totals already counted (a stored version's, by its database)."""
+    effort, phase_of, deadlines = totals.effort, totals.phase_of, totals.deadline_years
     if not effort:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40"></svg>'
     waves = sorted(effort)
@@ -274,30 +380,21 @@ def timeline_svg(tasks: list[dict[str, Any]], width: int = 900, height: int = 26
 
 
 def to_html(
-    summary: dict[str, Any], tasks: list[dict[str, Any]], progress: dict[str, Any] | None = None
+    summary: dict[str, Any],
+    tasks: Iterable[dict[str, Any]],
+    progress: dict[str, Any] | None = None,
 ) -> str:
-    reasons = _Texts()  # each distinct sentence once; a row lists its sentences' indexes
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{escape(_cell(t.get(f)))}</td>"
-            for f in (
-                "wave_label",
-                "phase",
-                "asset_name",
-                "algorithm",
-                "use",
-                "target",
-                "deadline",
-                "score",
-                "status",
-                "flags",
-            )
-        )
-        + f'<td data-r="{" ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))}">'
-        "why</td></tr>"
-        for t in tasks
-    )
+    tasks = list(tasks)
+    return "".join(html_chunks(summary, tasks, progress, WaveTotals.of(tasks)))
+
+
+def html_chunks(
+    summary: dict[str, Any],
+    tasks: Iterable[dict[str, Any]],
+    progress: dict[str, Any] | None,
+    waves: WaveTotals,
+) -> Iterator[str]:
+    """The page; the chart comes before the rows, so its `waves` are counted beforehand."""
     progress_rows = ""
     if progress:
         progress_rows = "".join(
@@ -307,7 +404,7 @@ def to_html(
             for k, v in progress["by_phase"].items()
         )
     title = f"Migration plan: {summary.get('profile')} ({summary.get('profile_version')})"
-    return (
+    yield (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;"
@@ -316,7 +413,7 @@ def to_html(
         f"<p>{summary.get('tasks')} tasks, effort {summary.get('effort')} points, last wave "
         f"{escape(str(summary.get('last_wave')))}; flags "
         f"{escape(json.dumps(summary.get('flags', {})))}</p>"
-        f"<h2>Timeline</h2>{timeline_svg(tasks)}"
+        f"<h2>Timeline</h2>{wave_chart(waves)}"
         + (
             "<h2>Progress by phase</h2><table><tr><th>phase</th><th>tasks</th><th>done</th>"
             f"<th>effort done</th></tr>{progress_rows}</table>"
@@ -325,9 +422,25 @@ def to_html(
         )
         + "<h2>Tasks</h2><table><tr><th>wave</th><th>phase</th><th>asset</th>"
         "<th>algorithm</th><th>use</th><th>target</th><th>deadline</th><th>score</th>"
-        f"<th>status</th><th>flags</th><th>reasons</th></tr>{rows}</table>"
-        f'<script type="application/json" id="plan-reasons">{_script_json(reasons.values)}'
-        f"</script><script>{REASONS_JS}</script></body></html>"
+        "<th>status</th><th>flags</th><th>reasons</th></tr>"
+    )
+    reasons = Texts()  # each distinct sentence once; a row lists its sentences' indexes
+    rows: list[str] = []
+    td = _TextCells(lambda value: escape(_cell(value)))
+    for t in tasks:
+        refs = " ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))
+        rows.append(
+            "<tr>"
+            + "".join(f"<td>{td(t.get(f))}</td>" for f in TABLE_CELLS)
+            + f'<td data-r="{refs}">why</td></tr>'
+        )
+        if len(rows) == CHUNK_ROWS:
+            yield "".join(rows)
+            rows = []
+    yield "".join(rows)
+    yield (
+        '</table><script type="application/json" id="plan-reasons">'
+        f"{_script_json(reasons.values)}</script><script>{REASONS_JS}</script></body></html>"
     )
 
 

@@ -15,11 +15,9 @@ is deterministic: the same input gives the same plan.
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
@@ -28,10 +26,12 @@ from typing import Any
 import networkx as nx
 
 from core.errors import InputError
+from core.gc_pause import paused_gc
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
 from migration.inputs import PlanInput, PlanParams
+from migration.prerequisites import prerequisite_tasks
 from migration.profiles.schema import Profile
 from migration.tasks import Task, make_tasks
 from migration.waves import MAX_WAVES, NEVER, deadline_wave, wave_bounds, wave_label
@@ -72,19 +72,6 @@ class PlanResult:
         }
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of acyclic objects
-    are made: it would otherwise rescan them again and again (a 2x cost at 100k assets)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
     """Build the graph, score every vulnerable usage and place it in a wave."""
     with paused_gc():
@@ -95,6 +82,7 @@ def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
         order = topological_units(dag)
         impact = compute_impact(graph, dag, order)
         tasks, safe = make_tasks(profile, inputs, params, impact, unit_of)
+        tasks += prerequisite_tasks(inputs, tasks, graph, unit_of)
         cycles = find_cycles(graph, dag)
         schedule(profile, graph, dag, tasks, params, order=order)
         plan_order(tasks)  # inside the pause too: it makes a key per task

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
@@ -21,12 +20,13 @@ from sqlalchemy import JSON, String, func, select, type_coerce
 from sqlalchemy.orm import Session, object_session
 
 from core.bulk import copy_rows
+from core.gc_pause import paused_gc
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
-from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.inputs import AssetFacts, LibraryFacts, PlanInput, PlanParams, UsageFacts
 from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
     Profile,
@@ -36,11 +36,12 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
+from migration.progress import fold_progress
 from migration.risk import RiskPart, RiskScore
-from migration.scheduler import PlanResult, paused_gc, plan
+from migration.timeline import CellCounts, insert_trigger_suspended, store_cells
 
 if TYPE_CHECKING:
-    from migration.timeline import CellCounts
+    from migration.scheduler import PlanResult
 
 # --- profiles ----------------------------------------------------------------------
 
@@ -177,7 +178,19 @@ def _read_facts(session: Session, organization_id: int, sector: str, tier: str) 
             .order_by(CryptoUsage.id)
         )
     ]
-    return PlanInput(assets, dependencies, usages)
+    return PlanInput(assets, dependencies, usages, _read_libraries(session, organization_id))
+
+
+def _read_libraries(session: Session, organization_id: int) -> list[LibraryFacts]:
+    """Library assets that name a product: the stack catalog may know their versions."""
+    rows = session.execute(
+        select(Asset.id, Asset.name, Asset.product, Asset.version, Asset.ref).where(
+            Asset.organization_id == organization_id,
+            _raw(Asset.asset_type) == AssetType.LIBRARY_FIRMWARE.value,
+            Asset.product.is_not(None),
+        )
+    )
+    return [LibraryFacts(i, n, p, v, r) for i, n, p, v, r in rows]
 
 
 def _raw(column: Any) -> Any:
@@ -222,6 +235,8 @@ def _generate(
     created_by: str | None,
     timings: dict[str, float] | None,
 ) -> PlanVersion:
+    from migration.scheduler import plan  # networkx: only planning needs it, not judging
+
     clock = time.perf_counter()
     profile = resolve_profile(session, organization_id, profile_id)
     inputs = load_inventory(session, organization_id)
@@ -302,8 +317,6 @@ def store_version(
     session.add(version)
     session.flush()
     org_id, version_id = plan_row.organization_id, version.id
-    from migration.timeline import CellCounts, store_cells  # timeline imports this module
-
     bind = _binders(session.connection().dialect)
     parts: list[dict[str, Any]] = []
     cells = CellCounts()
@@ -472,8 +485,6 @@ _TASK_COLUMNS = ("version_id", "position", *SHOWN_COLUMNS, "status_changed_at", 
 def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
     """Write task rows (`_task_rows`: serialized and bound) in the caller's transaction:
     PostgreSQL by COPY, SQLite by executemany of plain tuples in batches."""
-    from migration.timeline import insert_trigger_suspended  # timeline imports this module
-
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
@@ -675,18 +686,6 @@ def _shared_figures_changed(session: Session, organization_id: int) -> None:
 # --- reading plans -------------------------------------------------------------------
 
 
-def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts and done-percentages (by effort) per phase and per sector.
-
-    >>> p = progress([{"phase": "p1", "sector": "finance", "status": "done", "effort": 3},
-    ...               {"phase": "p1", "sector": "finance", "status": "planned", "effort": 1}])
-    >>> p["by_phase"]["p1"]["percent_done"], p["overall"]["done"]
-    (75.0, 1)
-    """
-
-    return _progress((t["phase"], t["sector"], t["status"], 1, t["effort"]) for t in tasks)
-
-
 def version_progress(session: Session, version_id: int) -> dict[str, Any]:
     """`progress` of a stored version, counted by the database (no task is loaded)."""
     groups = session.execute(
@@ -700,36 +699,7 @@ def version_progress(session: Session, version_id: int) -> dict[str, Any]:
         .where(PlanTask.version_id == version_id)
         .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
     )
-    return _progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
-
-
-def _progress(groups: Iterable[tuple[str, str, str, int, int]]) -> dict[str, Any]:
-    """Fold (phase, sector, status, tasks, effort) groups into the `progress` buckets."""
-
-    def empty() -> dict[str, Any]:
-        return {s.value: 0 for s in TaskStatus} | {"tasks": 0, "effort": 0, "effort_done": 0}
-
-    overall = empty()
-    by_phase: dict[str, dict[str, Any]] = defaultdict(empty)
-    by_sector: dict[str, dict[str, Any]] = defaultdict(empty)
-    for phase, sector, status, count, effort in groups:
-        for bucket in (overall, by_phase[phase], by_sector[sector]):
-            bucket[status] += count
-            bucket["tasks"] += count
-            bucket["effort"] += effort
-            if status == TaskStatus.DONE:
-                bucket["effort_done"] += effort
-
-    def finish(bucket: dict[str, Any]) -> dict[str, Any]:
-        effort = bucket["effort"]
-        bucket["percent_done"] = round(100 * bucket["effort_done"] / effort, 1) if effort else 0.0
-        return bucket
-
-    return {
-        "overall": finish(overall),
-        "by_phase": {k: finish(v) for k, v in sorted(by_phase.items())},
-        "by_sector": {k: finish(v) for k, v in sorted(by_sector.items())},
-    }
+    return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
 
 
 COMPARED_FIELDS = ("wave_label", "phase", "target", "deadline", "status", "score")

@@ -344,11 +344,15 @@ def to_sarif(
     artifact_uri: str,
     locations: dict[int, tuple[int, str]],
     tool_version: str,
+    occurrences: dict[int, list[tuple[str, int, int | None]]] | None = None,
 ) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one result per usage to act on.
 
     ``locations`` maps a usage id to (line in the file, logical location such as the
-    CBOM component's JSON path or the CSV row).
+    CBOM component's JSON path or the CSV row). ``occurrences`` maps a usage id to the
+    source files and lines a code scanner saw it at (CBOM ``evidence.occurrences``): such a
+    usage gives one result per occurrence, at the source line (relative to ``%SRCROOT%``),
+    so a pull request's review shows it where the code is.
     """
     results = []
     for f in result.findings:
@@ -390,6 +394,7 @@ def to_sarif(
                 },
             }
         )
+        results[-1:] = _at_occurrences(results[-1], (occurrences or {}).get(j.usage_id))
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -416,6 +421,31 @@ def to_sarif(
             }
         ],
     }
+
+
+def _at_occurrences(
+    result: dict[str, Any], places: list[tuple[str, int, int | None]] | None
+) -> list[dict[str, Any]]:
+    """The result itself, or one copy per source occurrence, the CBOM's place kept as a
+    related location."""
+    if not places:
+        return [result]
+    out = []
+    fingerprint = result["partialFingerprints"]["pqcplanUsage/v1"]
+    for path, line, column in places[:1000]:
+        region: dict[str, Any] = {"startLine": line}
+        if column:
+            region["startColumn"] = column
+        at = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}, "region": region}
+        copy = dict(result)
+        copy["locations"] = [{**result["locations"][0], "physicalLocation": at}]
+        copy["relatedLocations"] = [
+            {"id": 0, "physicalLocation": result["locations"][0]["physicalLocation"]}
+        ]
+        digest = hashlib.sha256(f"{fingerprint}\0{path}\0{line}".encode()).hexdigest()
+        copy["partialFingerprints"] = {"pqcplanUsage/v1": digest}
+        out.append(copy)
+    return out
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -43,7 +43,7 @@ USE_EFFORT = {"certificate_signature": 2, "firmware_signing": 2, "code_signing":
 @dataclass(slots=True)
 class Task:
     key: str
-    usage_id: int
+    usage_id: int | None  # None: a prerequisite upgrade (migration.prerequisites)
     asset_id: int
     asset_name: str
     org_id: int

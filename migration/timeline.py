@@ -1,6 +1,6 @@
 """A stored version read for its timeline page without a pass over its tasks.
 
-`report.timeline_svg` draws from task dicts and `service._progress` folds counts into the
+`report.timeline_svg` draws from task dicts and `progress.fold_progress` folds counts into the
 progress buckets; a version of half a million tasks need not be loaded for either. Both
 come from the version's rows in `plan_timeline_cells` (tasks per wave, phase, sector and
 status), counted once when the version is stored. Versions are immutable apart from task
@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import String, cast, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from migration import service
 from migration.models import PlanTask, TaskStatus, TimelineCell
+from migration.progress import fold_progress
 
 FLAGGED = cast(PlanTask.flags, String) != "[]"
 
@@ -87,7 +87,7 @@ def _view(rows: Any, flagged: int) -> VersionView:
         g = groups[(phase, sector, str(status))]
         g[0] += int(count)
         g[1] += int(effort)
-    progress = service._progress((p, s, st, n, e) for (p, s, st), (n, e) in groups.items())
+    progress = fold_progress((p, s, st, n, e) for (p, s, st), (n, e) in groups.items())
     return VersionView(waves=[waves[k] for k in sorted(waves)], progress=progress, flagged=flagged)
 
 

@@ -8,4 +8,7 @@ bash scripts/peers.sh  # sshd and openssl for the discovery tests' real peers
 PQCPLAN_TEST_PG_URL="$(bash scripts/postgres.sh)"
 export PQCPLAN_TEST_PG_URL
 .venv/bin/ruff check .
+# Compiled once here: with PYTHONDONTWRITEBYTECODE set (as some CI environments do), every
+# `python -m app.cli.main` and server the tests start would compile the project again.
+.venv/bin/python -m compileall -q app core inventory migration testbed
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InputError
@@ -45,7 +45,7 @@ class BenchmarkRequest(BaseModel):
     )
     max_iterations: int = Field(default=20_000, ge=1, le=MAX_ITERATIONS)
     warmup: int = Field(default=3, ge=0, le=100)
-    include_baseline: bool = Field(
+    include_baseline: StrictBool = Field(
         default=True, description="Also run the classical algorithm it replaces."
     )
     product_id: int | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.api.auth_throttle import FailureLimiter
 from app.api.schemas.discovery import ScopeIn
 from app.settings import Settings
-from core.apikeys import authenticate
+from core.apikeys import authenticate, hash_secret
 from core.choices import Role
 from core.db import READ_ONLY
 from core.models import Job
@@ -77,10 +77,11 @@ def get_principal(
         )
     limiter: FailureLimiter = request.app.state.auth_limiter
     client = _client_address(request)
+    key = hash_secret(secret)  # the limiter counts keys by digest, as they are stored
     # One read-only transaction and one connection for both reads: the failed-key budget
     # (kept in PostgreSQL when scaled) and the key itself.
     with request.app.state.sessionmaker(execution_options=READ_ONLY) as session:
-        wait = limiter.retry_after(client, session)
+        wait = limiter.retry_after(client, session, key)
         if wait is not None:  # refused before the key is looked at: no oracle for a key
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
@@ -88,8 +89,10 @@ def get_principal(
                 headers={"Retry-After": str(wait)},
             )
         principal = authenticate(session, secret)
+        if principal is not None:
+            limiter.record_success(client, key, session)
     if principal is None:
-        limiter.record_failure(client)
+        limiter.record_failure(client, key)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "invalid or revoked API key",

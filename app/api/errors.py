@@ -8,6 +8,7 @@ an `HTTPException` for them. `DOMAIN_ERRORS` lists each type with its answer.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Send
 
 from app.api.schemas.errors import ErrorBody
-from core.db import RETRY_AFTER_S, is_busy
+from core.db import RETRY_AFTER_S, describe_refusal, is_busy
 from core.errors import Conflict, InputError, TooLarge
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
@@ -30,6 +31,8 @@ from migration.profiles import UnknownProfile
 from testbed.conformance.common import OracleDisagreement
 from testbed.conformance.quotas import RateLimited
 from testbed.conformance.service import SessionExpired
+
+log = logging.getLogger(__name__)
 
 
 def _content(detail: str, location: str | None) -> dict[str, str]:
@@ -148,12 +151,21 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
     ),
     # values the database refuses, found at flush or commit
     OverflowError: Answer(422, lambda _: "a number in the request is too large to store"),
-    DataError: Answer(422, lambda e: f"a value in the request does not fit its column: {e.orig}"),
+    # described, never quoted: the driver's text names tables, constraints and SQL
+    DataError: Answer(422, lambda e: _refused(e, "a value in the request")),
     UnicodeEncodeError: Answer(
         422, lambda e: f"text contains a character that is not valid Unicode: {e.reason}"
     ),
-    IntegrityError: Answer(409, lambda e: f"the write conflicts with existing data: {e.orig}"),
+    IntegrityError: Answer(409, lambda e: _refused(e)),
 }
+
+
+def _refused(exc: Exception, what: str = "") -> str:
+    log.info("database refused a write: %s", getattr(exc, "orig", exc))  # the log has it all
+    said = describe_refusal(exc)
+    if what and said.startswith("a value "):
+        return what + said.removeprefix("a value")
+    return said
 
 
 def answer_for(exc: Exception) -> Answer | None:

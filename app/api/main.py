@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,12 @@ from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.body_size import BodySizeLimit
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
-from app.api.observability import install_observability
+from app.api.observability import (
+    install_observability,
+    metrics_process_exit,
+    metrics_process_start,
+    schema_revision,
+)
 from app.api.routers import (
     assets,
     audit,
@@ -33,15 +39,20 @@ from app.api.routers import (
     usages,
     vendor_sessions,
 )
+from app.api.schemas.meta import Liveness
 from app.api.security_headers import SecurityHeaders
 from app.api.strict_input import StrictInput
 from app.settings import Settings, get_settings
 from app.web.router import install_web
 from core.apikeys import ensure_bootstrap_admin
-from core.db import session_factory
+from core.db import READ_ONLY, session_factory
 from core.job_queue import QueueBackend, in_api_worker, is_scaled
 from core.jobs import JobBackend, JobRunner
+from core.jobs import configure as configure_jobs
+from core.schema import not_at_head
 from testbed.conformance.quotas import VendorLimits
+
+log = logging.getLogger(__name__)
 
 API_DESCRIPTION = """
 Post-quantum cryptography migration planner.
@@ -52,9 +63,16 @@ Every inventory row belongs to an organization; another organization's row answe
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app. On a database whose schema is not at the newest migration it still starts
+    (`pqcplan serve` upgrades first; another process may be upgrading meanwhile): it says so
+    in the log and on /readyz, and leaves the jobs and the bootstrap key until it is."""
     settings = settings or get_settings()
+    configure_jobs(settings.job_timings())
     sessions = session_factory(settings.database_url)
-    if settings.bootstrap_admin_key:
+    schema_problem = _schema_problem(sessions)
+    if schema_problem is not None:
+        log.error("%s; the service answers 503 on /readyz until then", schema_problem)
+    elif settings.bootstrap_admin_key:
         _bootstrap_admin(sessions, settings.bootstrap_admin_key)
     job_runner: JobBackend = (
         QueueBackend(settings.database_url)  # scaled: `pqcplan worker` processes run jobs
@@ -64,10 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        job_runner.recover()
+        metrics_process_start()
+        if _schema_problem(sessions) is None:  # jobs need their tables
+            job_runner.recover()
         async with in_api_worker(job_runner, settings.api_runs_jobs):
             yield
         job_runner.shutdown()
+        metrics_process_exit()
 
     app = FastAPI(
         title="pqcplan",
@@ -81,12 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessions
     app.state.jobs = job_runner
     limits = (settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    per_client = settings.auth_client_failure_limit
     if is_scaled(settings.database_url):  # counted in PostgreSQL by every process
         app.state.vendor_limits = VendorLimits.shared(sessions)
-        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits)
+        app.state.auth_limiter = SharedFailureLimiter(sessions, *limits, client_limit=per_client)
     else:  # per-process counters (the embedded default)
         app.state.vendor_limits = VendorLimits()
-        app.state.auth_limiter = InProcessFailureLimiter(*limits)
+        app.state.auth_limiter = InProcessFailureLimiter(*limits, client_limit=per_client)
     install_error_handlers(app)
     app.add_middleware(StrictInput)  # inside BodySizeLimit: sizes are checked first
     app.add_middleware(
@@ -121,11 +143,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_observability(app, sessions, settings.database_url)  # outermost: ids on all
 
-    @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["meta"], response_model=Liveness)
+    def healthz() -> Liveness:
+        """Alive: the process answers (readiness, the database and its schema: /readyz)."""
+        return Liveness(status="ok")
 
     return app
+
+
+def _schema_problem(sessions: sessionmaker[Session]) -> str | None:
+    """Why the database cannot be served yet (schema not at the newest migration), or None;
+    a database that does not answer is /readyz's to report, not start-up's."""
+    try:
+        with sessions(execution_options=READ_ONLY) as session:
+            return not_at_head(schema_revision(session))
+    except Exception as exc:  # unreachable now; /readyz says so while it lasts
+        log.error("database not reachable at start-up: %s", type(exc).__name__)
+        return None
 
 
 def _bootstrap_admin(sessions: sessionmaker[Session], secret: str) -> None:

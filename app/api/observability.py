@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -34,11 +35,12 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.schemas.meta import READINESS
+from core.db import READ_ONLY
 from core.models import Job, JobStatus
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -176,21 +178,17 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
     @app.get("/readyz", tags=["meta"], responses=READINESS)
     def readyz() -> Response:
         """Ready when the database answers and its schema is at the newest migration."""
-        from alembic.script import ScriptDirectory
+        from core.schema import not_at_head
 
-        from core.schema import alembic_config
-
-        head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
         try:
-            with sessions() as session:
-                session.execute(text("SELECT 1"))
-                current = session.scalar(text("SELECT version_num FROM alembic_version"))
+            with sessions(execution_options=READ_ONLY) as session:
+                current = schema_revision(session)
         except Exception as exc:
             body = {"status": "unavailable", "reason": f"database: {type(exc).__name__}"}
             return JSONResponse(body, status_code=503)
-        if current != head:
-            body = {"status": "unavailable", "reason": f"schema at {current}, code at {head}"}
-            return JSONResponse(body, status_code=503)
+        problem = not_at_head(current)
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
         return JSONResponse({"status": "ready", "schema": current})
 
     @app.get("/metrics", tags=["meta"], include_in_schema=False)
@@ -203,3 +201,79 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
         scratch = CollectorRegistry()
         scratch.register(jobs)  # type: ignore[arg-type]
         return Response(body + generate_latest(scratch), media_type=CONTENT_TYPE_LATEST)
+
+
+def schema_revision(session: Session) -> str | None:
+    """The database's Alembic revision; None for a database never upgraded."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+_METRIC_FILE = re.compile(r"_(\d+)\.db$")
+
+
+def remove_dead_process_metrics(directory: str | os.PathLike[str]) -> list[str]:
+    """Delete the multiprocess metric files of processes that no longer exist.
+
+    prometheus-client writes one file per process and metric type and never deletes one,
+    so every restarted worker left files behind and `/metrics` read them all forever. A
+    dead process's counts leave the sums with it (Prometheus sees a counter reset, which
+    `rate()` handles). Returns the names removed."""
+    removed = []
+    for path in Path(directory).glob("*.db"):
+        found = _METRIC_FILE.search(path.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        if not _pid_exists(int(found.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def metrics_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def metrics_process_start() -> None:
+    """In multiprocess mode, clear the files dead processes left (at each start-up)."""
+    directory = metrics_dir()
+    if directory:
+        removed = remove_dead_process_metrics(directory)
+        if removed:
+            logging.getLogger(__name__).info(
+                "removed %d metric files of stopped processes", len(removed)
+            )
+
+
+def metrics_process_exit() -> None:
+    """In multiprocess mode, this process's live gauges go with it (prometheus-client's hook)."""
+    if metrics_dir():
+        multiprocess.mark_process_dead(os.getpid())
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
+    """uvicorn's options for `TRUSTED_PROXIES`: X-Forwarded-For is believed only from them.
+
+    uvicorn believes it from 127.0.0.1 by default, so anyone on the machine (or a test
+    client on loopback) could name any address and dodge, or aim, the failed-key throttle.
+
+    >>> proxy_options("")
+    {'proxy_headers': False}
+    >>> proxy_options(" 10.0.0.5, 10.1.0.0/16 ")["forwarded_allow_ips"]
+    '10.0.0.5,10.1.0.0/16'
+    """
+    hosts = [h.strip() for h in trusted_proxies.split(",") if h.strip()]
+    if not hosts:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(hosts)}

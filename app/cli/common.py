@@ -1,29 +1,31 @@
 """Helpers shared by CLI commands: the local operator principal, the `--org` option and its
-lookup, reading an input file, and errors."""
+lookup, reading an input file, and errors.
+
+Light on purpose: every command imports this module, so SQLAlchemy, pydantic and the models
+are imported inside the functions that need them (see `app.cli.main`).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
 
-from app.settings import get_settings
-from core.choices import Role
-from core.db import is_busy, transaction
 from core.errors import Conflict, InputError, TooLarge
-from core.models import Organization
-from core.tenancy import Forbidden, NotFound, Principal
-from inventory.service.organizations import find_by_slug_or_id
+from core.tenancy import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.models import Organization
+    from core.tenancy import Principal
 
 console = Console()
 err_console = Console(stderr=True)
@@ -31,11 +33,17 @@ err_console = Console(stderr=True)
 
 def operator(org_id: int) -> Principal:
     """Whoever runs the CLI on the server is a local administrator."""
+    from core.choices import Role
+    from core.tenancy import Principal
+
     return Principal(organization_id=org_id, role=Role.ADMIN, name="cli")
 
 
 @contextmanager
 def db_session() -> Iterator[Session]:
+    from app.settings import get_settings
+    from core.db import transaction
+
     with transaction(get_settings().database_url) as session:
         yield session
 
@@ -52,19 +60,62 @@ OptionalOrgOption = Annotated[str | None, _org_option()]
 
 def resolve_org(session: Session, key: str) -> Organization:
     """The organization an `--org` value names; a user error (exit 2) if there is none."""
+    from inventory.service.organizations import find_by_slug_or_id
+
     org = find_by_slug_or_id(session, key)
     if org is None:
         raise NotFound(f"no organization with slug or id '{key}'")
     return org
 
 
+def upload_limit() -> int:
+    """`MAX_UPLOAD_BYTES` as the settings read it; without the variable or a `.env` file
+    the default, without importing pydantic-settings (a tenth of a second per call)."""
+    if "MAX_UPLOAD_BYTES" not in os.environ and not Path(".env").exists():
+        from app.defaults import MAX_UPLOAD_BYTES
+
+        return MAX_UPLOAD_BYTES
+    from app.settings import get_settings
+
+    return get_settings().max_upload_bytes
+
+
 def read_input_file(path: Path) -> bytes:
     """A file to import or judge, refused (`TooLarge`) over the server's upload limit."""
-    limit = get_settings().max_upload_bytes
+    limit = upload_limit()
     size = path.stat().st_size
     if size > limit:
         raise TooLarge(f"file is {size} bytes, over the limit of {limit} bytes", str(path))
     return path.read_bytes()
+
+
+def _explain(exc: Exception) -> tuple[int, str] | None:
+    """(exit code, message) for an error a user can cause; None for a bug (re-raised).
+
+    Library errors are looked up only when their library is loaded: an exception cannot come
+    from a module nobody imported, and importing it here would cost every command."""
+    if isinstance(
+        exc, InputError | NotFound | Forbidden | Conflict | FileNotFoundError | IsADirectoryError
+    ):
+        return 2, escape(str(exc))  # user text is not markup
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(exc, pydantic.ValidationError):  # a request model
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return 2, f"{escape(where)}: {escape(first['msg'])}"
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None:
+        return None
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        from core.db import describe_refusal
+
+        return 2, f"nothing was stored: {escape(describe_refusal(exc))}"
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
+        from core.db import is_busy
+
+        if is_busy(exc):
+            return 75, "the database is busy; nothing was stored, retry"  # EX_TEMPFAIL
+    return None
 
 
 @contextmanager
@@ -72,24 +123,12 @@ def user_errors() -> Iterator[None]:
     """Turn errors a user can cause into one red line and exit code 2, never a traceback."""
     try:
         yield
-    except InputError as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}")  # user text is not markup
-        sys.exit(2)
-    except ValidationError as exc:  # a request model built from arguments
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        err_console.print(f"[red]error:[/red] {escape(where)}: {escape(first['msg'])}")
-        sys.exit(2)
-    except (NotFound, Forbidden, Conflict, FileNotFoundError, IsADirectoryError) as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}")
-        sys.exit(2)
-    except (IntegrityError, DataError) as exc:
-        err_console.print(f"[red]error:[/red] nothing was stored: {escape(str(exc.orig))}")
-        sys.exit(2)
-    except (OperationalError, PoolTimeout) as exc:
-        if not is_busy(exc):
-            raise
-        err_console.print("[red]error:[/red] the database is busy; nothing was stored, retry")
-        sys.exit(75)  # EX_TEMPFAIL: try again later
     except typer.Exit:
         raise
+    except Exception as exc:
+        explained = _explain(exc)
+        if explained is None:
+            raise
+        code, message = explained
+        err_console.print(f"[red]error:[/red] {message}")
+        sys.exit(code)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli.common import console, db_session, user_errors
-from core.jobs import cancel_job
-from core.models import Job
 from core.tenancy import NotFound
+
+if TYPE_CHECKING:
+    from core.models import Job
 
 job_app = typer.Typer(help="Jobs: status and cancellation.", no_args_is_help=True)
 
 
 def _job(session: object, job_id: int) -> Job:
+    from core.models import Job
+
     job = session.get(Job, job_id)  # type: ignore[attr-defined]
     if job is None:
         raise NotFound(f"no job {job_id}")
@@ -33,6 +37,8 @@ def show(job_id: int) -> None:
 @job_app.command("cancel")
 def cancel(job_id: int) -> None:
     """Cancel a queued or running job; exit 2 if it is unknown or already over."""
+    from core.jobs import cancel_job
+
     with user_errors(), db_session() as session:
         job = _job(session, job_id)
         if not cancel_job(session, job):

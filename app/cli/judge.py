@@ -12,32 +12,31 @@ Exit codes: 0 the gate passes, 1 a usage fails it, 2 bad input (file, profile or
 
 from __future__ import annotations
 
+import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from app.cli.common import console, err_console, read_input_file, user_errors
 from core.choices import Sector, Tier
 from core.errors import InputError
-from migration.compare import Judgement, judge
-from migration.profiles import ProfileError, UnknownProfile, get_profile
-from migration.profiles.schema import Profile
-from migration.scheduler import PlanInput
-from migration.stateless import GateResult, dumps, gate, to_json, to_markdown, to_sarif
+
+if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
+    from sqlalchemy.orm import Session
+
+    from migration.compare import Judgement
+    from migration.profiles.schema import Profile
+    from migration.scheduler import PlanInput
+    from migration.stateless import GateResult
 
 DEFAULT_PROFILES = ("kr-2035", "us-nist-ir8547", "eu-2030-2035")
 
@@ -61,9 +60,14 @@ class LoadedFile:
     #: usage id -> (line in the file, logical location)
     locations: dict[int, tuple[int, str]]
     warnings: list[str]
+    #: usage id -> where a scanner saw it in source code (CBOM `evidence.occurrences`)
+    occurrences: dict[int, list[tuple[str, int, int | None]]] = field(default_factory=dict)
 
 
 def _scratch_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
     engine = create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
     )
@@ -107,6 +111,9 @@ def load_file(
     tier: Tier = Tier.PRIVATE,
 ) -> LoadedFile:
     """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
     from core.models import Organization
     from inventory.exchange.imports import Document, load_document
     from inventory.models import Asset, CryptoUsage
@@ -143,13 +150,50 @@ def load_file(
                 found = _JSON_PATH.search(evidence or "")
                 logical = found.group(0) if found else f"{asset_ref}/{ref}"
                 locations[uid] = (line, logical)
+            occurrences = _occurrences(payload, session) if kind is InputFormat.CBOM else {}
             session.rollback()
-        return LoadedFile(inventory, locations, warnings)
+        return LoadedFile(inventory, locations, warnings, occurrences)
     finally:
         engine.dispose()
 
 
+def _occurrences(payload: bytes, session: Session) -> dict[int, list[tuple[str, int, int | None]]]:
+    """Source locations of each usage whose CBOM component lists `evidence.occurrences`
+    (ours and CBOMkit's): SARIF then points at the source lines, not at the CBOM."""
+    from sqlalchemy import select
+
+    from inventory.models import CryptoUsage
+
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return {}
+    found: dict[str, list[tuple[str, int, int | None]]] = {}
+    for comp in doc.get("components") or [] if isinstance(doc, dict) else []:
+        if not isinstance(comp, dict) or not isinstance(comp.get("bom-ref"), str):
+            continue
+        evidence = comp.get("evidence")
+        occs = evidence.get("occurrences") if isinstance(evidence, dict) else None
+        places = []
+        for occ in occs if isinstance(occs, list) else []:
+            if isinstance(occ, dict) and isinstance(occ.get("location"), str):
+                line = occ.get("line") if isinstance(occ.get("line"), int) else 1
+                offset = occ.get("offset") if isinstance(occ.get("offset"), int) else None
+                places.append((occ["location"], max(1, line), offset))
+        if places:
+            found[comp["bom-ref"]] = places
+    if not found:
+        return {}
+    return {
+        uid: found[ref]
+        for uid, ref in session.execute(select(CryptoUsage.id, CryptoUsage.ref))
+        if ref in found
+    }
+
+
 def resolve_profiles(ids: list[str] | None) -> list[Profile]:
+    from migration.profiles import UnknownProfile, get_profile
+
     chosen = list(dict.fromkeys(ids or DEFAULT_PROFILES))
     out = []
     for pid in chosen:
@@ -172,6 +216,9 @@ def render_table(
 
     Reads on an 80-column terminal: no column holds more than one profile's verdict.
     """
+    from rich import box
+    from rich.table import Table
+
     findings = {f.judgement.usage_id: f for f in result.findings}
     shown = [j for j in judgements if show_all or j.usage_id in findings]
     for j in shown:
@@ -242,6 +289,10 @@ def judge_cmd(
     ] = None,
 ) -> None:
     """Judge a CBOM or CSV file under policy profiles, without a database (exit 1 if it fails)."""
+    from migration.compare import judge
+    from migration.profiles import ProfileError
+    from migration.stateless import dumps, gate, to_json, to_markdown, to_sarif
+
     with user_errors():
         try:
             today = date.fromisoformat(as_of) if as_of else date.today()
@@ -278,6 +329,7 @@ def judge_cmd(
                 artifact_uri=file.as_posix(),
                 locations=loaded.locations,
                 tool_version=_tool_version(),
+                occurrences=loaded.occurrences,
             )
             text = dumps(sarif)
         if out_file:

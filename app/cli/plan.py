@@ -9,12 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape as esc
-from rich.table import Table
-from sqlalchemy import select
 
 from app.cli.common import (
     OrgOption,
@@ -24,14 +22,11 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
-from app.cli.judge import render_table
 from core.tenancy import NotFound
-from migration import report, service
-from migration.compare import judge
-from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
-from migration.profiles import ProfileError, UnknownProfile
-from migration.scheduler import PlanParams
-from migration.stateless import gate
+from migration.choices import TaskStatus
+
+if TYPE_CHECKING:
+    from migration.models import PlanVersion
 
 plan_app = typer.Typer(help="Migration plans under a policy profile.", no_args_is_help=True)
 
@@ -42,6 +37,8 @@ VersionOption = Annotated[
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    from migration.profiles import ProfileError, UnknownProfile
+
     try:
         with user_errors():
             yield
@@ -51,6 +48,9 @@ def _errors() -> Iterator[None]:
 
 
 def _version(session: Any, plan_id: int, number: int | None) -> PlanVersion:
+    from migration import service
+    from migration.models import Plan
+
     if session.get(Plan, plan_id) is None:
         raise NotFound(f"no plan {plan_id}")
     version = (
@@ -69,6 +69,8 @@ def _bar(percent: float, width: int = 20) -> str:
 
 
 def _print_summary(plan_id: int, number: int, s: dict[str, Any], progress: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(
         f"plan [bold]{plan_id}[/bold] version [bold]{number}[/bold]: "
         f"{esc(str(s['profile']))} ({esc(str(s['profile_version']))}), {s['tasks']} tasks, "
@@ -106,6 +108,10 @@ def generate(
     ] = False,
 ) -> None:
     """Plan an organization's inventory and store it as a new plan (or version)."""
+    from migration import service
+    from migration.models import Plan
+    from migration.scheduler import PlanParams
+
     stages: dict[str, float] = {}
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
@@ -145,6 +151,11 @@ def generate(
 @plan_app.command("list")
 def list_plans(org: OrgOption) -> None:
     """An organization's plans and their newest version."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from migration.models import Plan
+
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
         table = Table("id", "name", "profile", "versions", "newest")
@@ -171,6 +182,10 @@ def show(
     why: Annotated[bool, typer.Option(help="Print each task's reasons.")] = False,
 ) -> None:
     """Summary, progress per phase and sector, and the first tasks of a plan version."""
+    from rich.table import Table
+
+    from migration import service
+
     with _errors(), db_session() as session:
         row = _version(session, plan_id, version)
         _print_summary(
@@ -223,17 +238,27 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Write a plan version as CSV, JSON, Markdown, or HTML with a timeline chart."""
+    from migration import report
+    from migration.export import export_chunks
+
     with _errors(), db_session() as session:
         if fmt not in report.FORMATS:
             raise ValueError(f"--format: '{fmt}' is not one of {', '.join(report.FORMATS)}")
         row = _version(session, plan_id, version)
-        tasks = [service.task_dict(t) for t in service.tasks_of(session, row.id)]
-        text = report.render(fmt, row.summary, tasks, service.progress(tasks))
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output} ({len(tasks)} tasks)")
+        chunks = export_chunks(session, row, fmt)  # streamed: a few thousand tasks at a time
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+        else:
+            partial = output.with_name(f".{output.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8") as handle:
+                    for chunk in chunks:
+                        handle.write(chunk)
+                partial.replace(output)  # whole or not at all
+            finally:
+                partial.unlink(missing_ok=True)
+            console.print(f"wrote {esc(str(output))} ({row.summary.get('tasks')} tasks)")
 
 
 @plan_app.command("compare")
@@ -243,6 +268,8 @@ def compare(
     to_version: Annotated[int, typer.Option("--to", help="Newer version.")],
 ) -> None:
     """What changed between two versions of a plan."""
+    from migration import service
+
     with _errors(), db_session() as session:
         old = _version(session, plan_id, from_version)
         new = _version(session, plan_id, to_version)
@@ -266,6 +293,9 @@ def set_status(
     note: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
     """Mark a task planned, in progress, done or blocked."""
+    from migration import service
+    from migration.models import PlanTask
+
     with _errors(), db_session() as session:
         task = session.get(PlanTask, task_id)
         if task is None:
@@ -282,6 +312,11 @@ def judge_cmd(
     limit: Annotated[int, typer.Option(help="Usages to list.")] = 50,
 ) -> None:
     """Judge the inventory under several profiles side by side."""
+    from app.cli.judge import render_table
+    from migration import service
+    from migration.compare import judge
+    from migration.stateless import gate
+
     with _errors(), db_session() as session:
         organization = resolve_org(session, org)
         chosen = [service.resolve_profile(session, organization.id, p) for p in profiles]

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.markup import escape as esc
-from rich.table import Table
 
 from app.cli.common import (
     OrgOption,
@@ -20,15 +18,6 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
-from migration import service
-from migration.profiles import (
-    ProfileError,
-    UnknownProfile,
-    builtin_profiles,
-    get_profile,
-    load_profile_file,
-    profile_to_dict,
-)
 
 profiles_app = typer.Typer(help="Policy profiles (built-in and your own).", no_args_is_help=True)
 
@@ -36,6 +25,10 @@ profiles_app = typer.Typer(help="Policy profiles (built-in and your own).", no_a
 @profiles_app.command("list")
 def list_profiles() -> None:
     """Built-in profiles with their final deadline and sources."""
+    from rich.table import Table
+
+    from migration.profiles import builtin_profiles
+
     table = Table("id", "jurisdiction", "final deadline", "version", "unconfirmed sources")
     for p in builtin_profiles().values():
         unconfirmed = ", ".join(s.id for s in p.sources if not s.confirmed) or "-"
@@ -48,6 +41,10 @@ def list_profiles() -> None:
 @profiles_app.command("show")
 def show(profile_id: Annotated[str, typer.Argument(help="Profile id.")]) -> None:
     """Print a built-in profile as YAML."""
+    import yaml
+
+    from migration.profiles import UnknownProfile, get_profile, profile_to_dict
+
     try:
         profile = get_profile(profile_id)
     except UnknownProfile as exc:
@@ -59,6 +56,8 @@ def show(profile_id: Annotated[str, typer.Argument(help="Profile id.")]) -> None
 @profiles_app.command("validate")
 def validate(path: Annotated[Path, typer.Argument(help="A YAML or JSON profile file.")]) -> None:
     """Check a profile file; the first problem is named by its field."""
+    from migration.profiles import ProfileError, load_profile_file
+
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:
@@ -73,6 +72,9 @@ def add(
     org: OrgOption,
 ) -> None:
     """Store a user-defined profile for an organization (replaces one with the same id)."""
+    from migration import service
+    from migration.profiles import ProfileError, load_profile_file
+
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:

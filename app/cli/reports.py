@@ -22,7 +22,6 @@ import typer
 from rich.markup import escape
 
 from app.cli.common import console, err_console
-from testbed.conformance.reports import load_public_key, verify_document
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 KEY_ENV = "PQCPLAN_REPORT_KEY"
@@ -51,6 +50,8 @@ def verify_report(
     ] = None,
 ) -> None:
     """Check a signed testbed report offline (exit 0 only if the trusted key signed it)."""
+    from testbed.conformance.reports import load_public_key, verify_document
+
     try:
         doc = json.loads(_read(file, "report"))
     except ValueError as exc:

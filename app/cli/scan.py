@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from app.cli.common import (
     OrgOption,
@@ -20,18 +18,18 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
+from app.cli.scan_code import register as register_code_scan
 from core.errors import InputError
-from inventory.discovery import service
-from inventory.discovery.cbom import scan_cbom
-from inventory.discovery.targets import read_target_file
 
 scan_app = typer.Typer(
-    help="Discover cryptography on live endpoints and in key stores.", no_args_is_help=True
+    help="Discover cryptography on live endpoints, in key stores and in source trees.",
+    no_args_is_help=True,
 )
 scope_app = typer.Typer(
     help="The networks and directories an organization may scan.", no_args_is_help=True
 )
 scan_app.add_typer(scope_app, name="scope")
+register_code_scan(scan_app)
 
 Targets = Annotated[list[str] | None, typer.Argument(help="host:port, host, CIDR:ports.")]
 FromFile = Annotated[Path | None, typer.Option("--file", "-f", help="Targets, one a line.")]
@@ -53,6 +51,17 @@ def _scan(
     no_store: bool,
     password: str | None = None,
 ) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from inventory.discovery import service
+    from inventory.discovery.cbom import scan_cbom
+
     with user_errors():
         with db_session() as session:
             target_org = resolve_org(session, org)
@@ -105,6 +114,8 @@ def _status(r) -> str:
 
 
 def _print(kind, results, scan_id, summary, cbom) -> None:
+    from rich.table import Table
+
     table = Table(title=escape(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
     table.add_column("target")
     table.add_column("status")
@@ -159,6 +170,8 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
 
 
 def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
+    from inventory.discovery.targets import read_target_file
+
     out = list(targets or [])
     if file is not None:
         with user_errors():
@@ -220,6 +233,8 @@ def scope_add(
     ports: Annotated[str | None, typer.Option(help="e.g. 443,8443,9000-9100")] = None,
     note: str | None = None,
 ) -> None:
+    from inventory.discovery import service
+
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         row = service.add_scope(session, target.id, kind, value, ports, note)
@@ -230,6 +245,10 @@ def scope_add(
 
 @scope_app.command("list")
 def scope_list(org: OrgOption) -> None:
+    from rich.table import Table
+
+    from inventory.discovery import service
+
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         table = Table("id", "kind", "value", "ports", "note")
@@ -240,6 +259,8 @@ def scope_list(org: OrgOption) -> None:
 
 @scope_app.command("remove")
 def scope_remove(org: OrgOption, scope_id: int) -> None:
+    from inventory.discovery import service
+
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         service.delete_scope(session, target.id, scope_id)

@@ -6,10 +6,7 @@ import json
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from app.cli.common import (
     OptionalOrgOption,
@@ -19,9 +16,6 @@ from app.cli.common import (
     resolve_org,
     user_errors,
 )
-from inventory.catalog import canonical_name
-from testbed import benchmark_runs
-from testbed.engines.registry import engine_statuses, get_engines
 
 testbed_app = typer.Typer(help="The PQC testbed: engines and benchmarks.", no_args_is_help=True)
 
@@ -31,6 +25,10 @@ def engines_cmd(
     verbose: Annotated[bool, typer.Option("-v", help="List every algorithm.")] = False,
 ) -> None:
     """Which engines run here, their versions, and their KEMs and signatures."""
+    from rich.table import Table
+
+    from testbed.engines.registry import engine_statuses, get_engines
+
     engines = get_engines()
     table = Table("engine", "available", "version / reason", "KEMs", "signatures")
     for st in engine_statuses():
@@ -61,6 +59,13 @@ def bench(
     """Benchmark algorithms on real engines, side by side with the classical baseline.
 
     With --org, the results are also stored for that organization."""
+    from pydantic import ValidationError
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from inventory.catalog import canonical_name
+    from testbed import benchmark_runs
+
     with user_errors():
         try:
             req = benchmark_runs.BenchmarkRequest(

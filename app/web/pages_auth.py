@@ -18,6 +18,7 @@ from app.web.core import (
     set_session_cookie,
     signin_page,
 )
+from core.apikeys import hash_secret
 from core.choices import Role
 from inventory.exchange import csv_io
 
@@ -57,14 +58,16 @@ def signin(
         raise WebError(403, "the sign-in form's CSRF token is missing or does not match; reload")
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(client)
+    key = hash_secret(api_key.strip())  # counted per key and address, as the API does
+    wait = limiter.retry_after(client, key=key)
     if wait is not None:
         raise WebError(429, f"too many invalid API keys from {client}; retry in {wait} s")
     opened = sessions.open_session(session, api_key.strip())
     if opened is None:
-        limiter.record_failure(client)
+        limiter.record_failure(client, key)
         return signin_page(request, _safe_next(next), "invalid or revoked API key", status=401)
     token, principal = opened
+    limiter.record_success(client, key)
     target = _safe_next(next)
     if target == "/":
         target = "/testbed" if principal.role is Role.VENDOR else "/overview"

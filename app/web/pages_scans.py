@@ -49,4 +49,8 @@ async def start_scan(
 def scan(scan_id: int, request: Request, user: User, session: SessionDep) -> Response:
     user.principal.require_read()
     row = api_discovery.get_scan(scan_id, session, user.principal)
+    if row.kind == "code":
+        from app.web.scan_code_view import code_scan_view
+
+        return render(request, "scan_code.html", {"s": row, **code_scan_view(row.results or [])})
     return render(request, "scan.html", {"s": row, "results": (row.results or [])[:1000]})

@@ -5,7 +5,7 @@ foreign key to `organizations` always resolves.
 """
 
 from core.models.base import Base
-from core.models.job import Job, JobStatus, RateLimitBucket
+from core.models.job import Job, JobPayload, JobStatus, RateLimitBucket
 from core.models.organization import ApiKey, AuditEntry, Organization
 from core.models.web_session import WebSession
 
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Job",
+    "JobPayload",
     "JobStatus",
     "Organization",
     "RateLimitBucket",

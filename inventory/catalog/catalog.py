@@ -12,6 +12,7 @@ from typing import Any, TypedDict, Unpack
 import yaml
 from pydantic import ValidationError
 
+from core.yaml_safe import safe_load
 from inventory.catalog.models import (
     AlgorithmInfo,
     CatalogError,
@@ -480,7 +481,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except OSError as exc:
         raise CatalogError(f"{origin}: cannot read the algorithm catalog: {exc}") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

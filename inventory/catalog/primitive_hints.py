@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.yaml_safe import safe_load
 from inventory.catalog.catalog import get_catalog
 from inventory.catalog.models import CatalogError
 from inventory.choices import Primitive
@@ -70,7 +71,7 @@ def load_primitive_hints(path: str | Path | None = None) -> HintTable:
     file = Path(path) if path is not None else HINTS_FILE
     origin = str(file)
     try:
-        raw: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw: Any = safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{origin}: cannot read the primitive hints: {exc}") from exc
     except yaml.YAMLError as exc:

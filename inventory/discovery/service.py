@@ -41,7 +41,8 @@ from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
 from inventory.discovery.tlswire import SUITE_CIPHER, bulk_cipher
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
 
-KINDS = ("tls", "ssh", "certs")
+KINDS = ("tls", "ssh", "certs", "code")
+PATH_KINDS = ("certs", "code")  # targets are directories or files on this server
 Progress = Callable[[float, str], None]
 
 
@@ -92,6 +93,8 @@ class ScanRequest:
     timeout: float = 10.0
     concurrency: int = 64
     password: str | None = field(default=None, repr=False)  # stores only; never recorded
+    name: str | None = None  # code: the asset's name (default: the directory's)
+    workers: int | None = None  # code: parsing processes (default: one per core)
 
     @property
     def labels(self) -> list[str]:
@@ -111,7 +114,7 @@ def prepare(
 ) -> ScanRequest:
     """Parse the targets and check each against the org's scopes; no packet is sent here."""
     if kind not in KINDS:
-        raise InputError(f"unknown scan kind {kind!r}; use tls, ssh or certs", "kind")
+        raise InputError(f"unknown scan kind {kind!r}; use tls, ssh, certs or code", "kind")
     if not 0.1 <= timeout <= 300:
         raise InputError("timeout must be between 0.1 and 300 seconds", "timeout")
     if not 1 <= concurrency <= 1024:
@@ -122,7 +125,7 @@ def prepare(
         password = os.environ[password_env]
     scopes = _scopes(session, org_id)
     req = ScanRequest(kind, timeout=timeout, concurrency=concurrency, password=password)
-    if kind == "certs":
+    if kind in PATH_KINDS:
         if not targets:
             raise InputError("no targets given", "targets")
         req.paths = [Path(t) for t in targets]
@@ -152,6 +155,16 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
             target = getattr(result, "target", "")
             progress(done / total, f"{done}/{total} {target}")
 
+    if req.kind == "code":
+        from inventory.discovery.source import scan_source
+
+        out: list[Result] = []
+        for path in req.paths:
+            name = req.name if req.name and len(req.paths) == 1 else None
+            result = scan_source(path, name, workers=req.workers)
+            out.append(result)  # type: ignore[arg-type]
+            tick(result)  # type: ignore[arg-type]
+        return out
     if req.kind == "certs":
         results: list[Result] = []
         for path in req.paths:
@@ -184,6 +197,11 @@ class Seen:
     key_size: int | None = None
     curve: str | None = None
     cert: Any = None  # CertFacts
+    mode: str | None = None
+    padding: str | None = None
+    library: str | None = None
+    notes: str | None = None
+    extra: dict[str, Any] | None = None  # kept as cbom_extra (source occurrences)
 
 
 def _tls_seen(r: TlsResult) -> list[Seen]:
@@ -309,6 +327,33 @@ def _store_seen(r: StoreResult) -> list[Seen]:
     return out
 
 
+def _source_seen(r: Any) -> list[Seen]:
+    from inventory.discovery import source_filing as sf
+
+    out: list[Seen] = []
+    for key, group in sf.grouped(r.findings).items():
+        first = group[0]
+        unknown = sf.unknown_note(group)
+        out.append(
+            Seen(
+                sf.usage_suffix(key),
+                sf.catalog_name(first),
+                sf.primitive_of(first),
+                sf.function_of(first),
+                sf.evidence(group),
+                first.protocol,
+                first.key_size,
+                first.curve,
+                mode=first.mode,
+                padding=first.padding,
+                library=first.library or None,
+                notes=unknown or None,
+                extra={"occurrences": sf.occurrences(group)[:200], "api": first.api},
+            )
+        )
+    return out
+
+
 def _asset_ref(kind: str, target: str) -> str:
     ref = f"scan:{kind}:{target}"
     return (
@@ -326,7 +371,9 @@ def _usage_ref(asset_ref: str, suffix: str) -> str:
 
 
 def _target(result: Result) -> str:
-    return result.target
+    """What names the asset: the endpoint or store, or a source tree's name (so that a
+    repository checked out in another place is the same asset)."""
+    return result.name if hasattr(result, "components") else result.target  # type: ignore[union-attr]
 
 
 def _chunks(items: list, size: int = 500):
@@ -380,7 +427,9 @@ def file_results(
         classified: dict[tuple, CryptoUsage] = {}
         for ref, result in ok.items():
             asset = assets[ref]
-            seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen}[kind](result)
+            seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen, "code": _source_seen}[
+                kind
+            ](result)
             _file_usages(
                 session,
                 org_id,
@@ -393,6 +442,10 @@ def file_results(
                 summary,
                 classified,
             )
+            if kind == "code":
+                from inventory.discovery.stacks.filing import file_components
+
+                file_components(session, org_id, asset, result, now, summary)
     session.flush()
     return summary
 
@@ -410,6 +463,8 @@ def _file_usages(
         usage = existing.get(ref)
         if usage is not None:
             usage.last_seen, usage.evidence = now, evidence
+            if s.extra is not None:
+                usage.cbom_extra, usage.notes = s.extra, s.notes
             summary["usages_kept"] += 1
             continue
         usage = _new_usage(org_id, asset, ref, s, evidence, now, classified)
@@ -430,13 +485,15 @@ def _file_usages(
 
 def _new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
     target = _target(result)
-    label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store"}[kind]
+    label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store", "code": ""}[kind]
     return Asset(
         organization_id=org_id,
         ref=ref,
-        name=f"{label} {target}"[:200],
-        asset_type=AssetType.HOST if kind == "certs" else AssetType.SERVICE,
-        location=target[:300],
+        name=(f"{label} {target}" if label else getattr(result, "name", target))[:200],
+        asset_type={"certs": AssetType.HOST, "code": AssetType.APPLICATION}.get(
+            kind, AssetType.SERVICE
+        ),
+        location=result.target[:300],
         description=_describe(kind, result),
     )
 
@@ -452,6 +509,11 @@ def _describe(kind: str, result: Result) -> str:
         return (
             f"Discovered by SSH scan: {result.banner}; hybrid key exchanges: "
             f"{', '.join(result.hybrid_kex) or 'none'}."
+        )
+    if kind == "code":
+        return (
+            f"Discovered by source scan of {result.target}: {result.files} source file(s), "
+            f"{len(result.findings)} crypto finding(s), {len(result.components)} component(s)."
         )
     return f"Discovered by store scan: {result.files} file(s), {len(result.items)} item(s)."
 
@@ -496,6 +558,9 @@ def _new_usage(
         usage.status_reason, usage.catalog_version = done.status_reason, done.catalog_version
     if s.cert is not None and s.cert.problems:
         usage.notes = "; ".join(s.cert.problems)
+    if s.extra is not None:
+        usage.mode, usage.padding = s.mode, s.padding
+        usage.library, usage.notes, usage.cbom_extra = s.library, s.notes, s.extra
     return usage
 
 

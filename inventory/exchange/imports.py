@@ -72,13 +72,15 @@ def start_import_job(
 ) -> Job:
     """Import as a job: it runs once the caller's transaction commits; the bytes stay private."""
     params = {"format": doc.kind, "bytes": len(doc.data)}
-    private = {"data": base64.b64encode(doc.data).decode()}
-    return submit(backend, session, principal, organization_id, JOB_KIND, params, private=private)
+    return submit(backend, session, principal, organization_id, JOB_KIND, params, content=doc.data)
 
 
 @job_kind(JOB_KIND)
 def run_import_job(ctx: JobContext, progress: ProgressFn) -> dict[str, Any]:
-    doc = Document(ctx.params["format"], base64.b64decode(ctx.payload["data"]))
+    data = ctx.content
+    if data is None:  # queued before migration 0015: base64 in the payload
+        data = base64.b64decode(ctx.payload["data"])
+    doc = Document(ctx.params["format"], data)
     progress(0.05, f"importing {doc.kind} ({len(doc.data)} bytes)")
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.begin() as session:

@@ -12,16 +12,21 @@ Cascades: an asset's own trigger runs BEFORE its row goes and takes its vulnerab
 with it; its usages, deleted by the foreign key's cascade after the asset row is gone, find
 no asset and leave `asset_counts` alone. On PostgreSQL every change first takes a
 transaction-scoped advisory lock per organization, so two transactions writing one
-organization's inventory queue on it instead of deadlocking on counter rows.
+organization's inventory queue on it instead of deadlocking on counter rows. Every writer
+takes that lock before it writes its first counted row (`lock_counters`: ORM flushes do it
+by themselves, bulk writers call it), not only in the trigger after its rows: otherwise a
+writer holding a row lock (an asset it updated, or key-share locks from a usage's foreign
+key) could wait for the lock held by another writer that waits for that row.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, event, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.models.base import Base, enum_column
 from inventory.choices import Exposure, QuantumStatus
@@ -139,6 +144,7 @@ END"""),
 ]
 
 # one advisory-lock class for the counters: pg_advisory_xact_lock(class, organization id)
+LOCK_CLASS = 1129206339
 _LOCK = "PERFORM pg_advisory_xact_lock(1129206339, {r}.organization_id);"
 _PG_VULN = "(" + _HAS_VULN + ")::int"
 # An organization's deletion cascades to its counters and its rows in no set order; a
@@ -225,8 +231,9 @@ FOR EACH ROW WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id
 EXECUTE FUNCTION pqcplan_asset_counts()""",
 ]
 
-"""Migration 0011's PostgreSQL triggers, one call per row: kept as they were for 0011 and
-for 0013's downgrade. Each row's call updated the same few counter rows, and PostgreSQL
+"""Migration 0011's PostgreSQL triggers, one call per row (0011 and 0013 carry their own
+copies; the per-row pieces still in use, updates and asset deletes, are taken from here).
+Each row's call updated the same few counter rows, and PostgreSQL
 keeps every version of a row updated again and again in one transaction, so each update
 walked a longer chain: 0.22 ms per usage for 1,000 usages in one transaction, 0.43 ms at
 32,000, a quarter of an hour for a 500,000-usage import."""
@@ -356,11 +363,10 @@ REFILL = [
 ]
 
 
-def install_triggers(connection: Any, postgresql: list[str] | None = None) -> None:
-    """Create the counting triggers (on PostgreSQL `postgresql`, by default the current
-    ones) and fill the counters from the rows already there."""
+def install_triggers(connection: Any) -> None:
+    """Create the counting triggers and fill the counters from the rows already there."""
     postgres = connection.dialect.name == "postgresql"
-    for sql in (postgresql or POSTGRESQL_TRIGGERS) if postgres else SQLITE_TRIGGERS:
+    for sql in POSTGRESQL_TRIGGERS if postgres else SQLITE_TRIGGERS:
         connection.execute(text(sql))
     refill(connection)
 
@@ -389,3 +395,43 @@ def _triggers_for_create_all(target: Any, connection: Any, **kw: Any) -> None:
     names = {t.name for t in tables} if tables is not None else set(target.tables)
     if {"usage_counts", "asset_counts", "assets", "crypto_usages"} <= names:
         install_triggers(connection)
+
+
+_LOCKED = "pqcplan_counter_locks"
+
+
+def lock_counters(session: Session, organization_ids: Iterable[int]) -> None:
+    """On PostgreSQL, take each organization's counter lock (in id order, once per
+    transaction) before writing its assets or usages; nothing on SQLite (one writer)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    held: set[int] = session.info.setdefault(_LOCKED, set())
+    for org_id in sorted({int(i) for i in organization_ids if i is not None} - held):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :org)"), {"cls": LOCK_CLASS, "org": org_id}
+        )
+        held.add(org_id)
+
+
+@event.listens_for(Session, "before_flush")
+def _lock_before_writing(session: Session, _context: Any, _instances: Any) -> None:
+    """An ORM flush that writes assets or usages (or deletes an organization, whose cascade
+    does) takes their organizations' counter locks before its first statement."""
+    from core.models import Organization
+    from inventory.models.asset import Asset, CryptoUsage
+
+    orgs = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Asset | CryptoUsage):
+            orgs.add(obj.organization_id)
+        elif isinstance(obj, Organization) and obj in session.deleted:
+            orgs.add(obj.id)
+    if orgs:
+        lock_counters(session, orgs)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction is over: its locks are gone
+        session.info.pop(_LOCKED, None)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.choices import Sector
-from core.errors import Conflict, InputError
+from core.errors import Conflict
+from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage
@@ -36,17 +37,6 @@ def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset
     return asset
 
 
-_REQUIRED = frozenset(
-    {
-        "name",
-        "asset_type",
-        "environment",
-        "criticality",
-        "exposure",
-        "data_sensitivity",
-        "secrecy_years",
-    }
-)
 
 
 def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
@@ -56,10 +46,7 @@ def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
 def update_asset(session: Session, asset_id: int, data: AssetPatch, principal: Principal) -> Asset:
     asset = get_scoped(session, Asset, asset_id, principal)
     changes = data.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None and field in _REQUIRED:
-            raise InputError(f"{field} cannot be null", field)
-        setattr(asset, field, value)
+    apply_changes(asset, changes)
     record(
         session,
         principal,

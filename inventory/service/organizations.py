@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.errors import Conflict, InputError
+from core.errors import Conflict
 from core.models import Organization
+from core.patching import apply_changes
 from core.tenancy import NotFound, Principal
 from inventory.schemas import OrganizationIn, OrganizationPatch
 
@@ -61,10 +62,7 @@ def update_organization(
 ) -> Organization:
     org = get_organization(session, org_id, principal)
     changes = data.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None and field != "description":
-            raise InputError(f"{field} cannot be null", field)
-        setattr(org, field, value)
+    apply_changes(org, changes)
     record(session, principal, "update", "organization", org.id, org.id, _jsonable(changes))
     return org
 

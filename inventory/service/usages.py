@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.choices import Sector
-from core.errors import Conflict, InputError
+from core.errors import Conflict
+from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
 from inventory.classification import classify_usage
@@ -70,10 +71,7 @@ def update_usage(
         if changes["algorithm"] is not None:
             usage.algorithm_raw = changes["algorithm"]
         del changes["algorithm"]
-    for field, value in changes.items():
-        if value is None and field in {"primitive", "function"}:
-            raise InputError(f"{field} cannot be null", field)
-        setattr(usage, field, value)
+    apply_changes(usage, changes)
     if curve and usage.parameter_set is None:
         usage.parameter_set = curve
     if _RECLASSIFY & data.model_fields_set:

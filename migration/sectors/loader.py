@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core.yaml_safe import safe_load
 from migration.profiles.loader import ProfileError, read_yaml, validate_document
 from migration.sectors.schema import Catalog, Procedure
 
@@ -82,7 +81,7 @@ def get_catalog_by_sector_or_id(key: str) -> Catalog:
 def procedures() -> dict[str, Procedure]:
     """The adoption procedures (`data/procedures.yaml`), keyed by id, in file order."""
     path = DATA_DIR / "procedures.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     out: dict[str, Procedure] = {}
     for i, item in enumerate(data.get("procedures", [])):
         procedure = validate_document(

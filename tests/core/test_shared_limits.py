@@ -33,11 +33,15 @@ def test_failed_keys_are_counted_across_processes(pg_url):
     a = SharedFailureLimiter(session_factory(pg_url), limit=4, window=60)
     b = SharedFailureLimiter(session_factory(pg_url + "?application_name=b"), limit=4, window=60)
     for limiter in (a, b, a):
-        limiter.record_failure("10.0.0.9")
-    assert a.retry_after("10.0.0.9") is None and b.retry_after("10.0.0.9") is None
-    b.record_failure("10.0.0.9")
-    assert 1 <= a.retry_after("10.0.0.9") <= 15 and b.retry_after("10.0.0.9") is not None
-    assert a.retry_after("10.0.0.10") is None
+        limiter.record_failure("10.0.0.9", "k1")
+    assert (
+        a.retry_after("10.0.0.9", key="k1") is None and b.retry_after("10.0.0.9", key="k1") is None
+    )
+    b.record_failure("10.0.0.9", "k1")
+    assert 1 <= a.retry_after("10.0.0.9", key="k1") <= 15
+    assert b.retry_after("10.0.0.9", key="k1") is not None
+    assert a.retry_after("10.0.0.9", key="k2") is None  # another key from there
+    assert a.retry_after("10.0.0.10", key="k1") is None
 
 
 def test_count_then_insert_is_atomic_across_processes(pg_url):

@@ -14,7 +14,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.profiles.loader import UnknownProfile
+from migration.profiles.loader import DATA_DIR, UnknownProfile
 
 EXPECTED = {
     "kr-2035",
@@ -32,6 +32,15 @@ EXPECTED = {
 
 def test_all_builtin_profiles_load() -> None:
     assert set(builtin_profiles()) == EXPECTED
+
+
+def test_each_builtin_file_is_named_by_its_id() -> None:
+    """`get_profile` reads `<id>.yaml` alone; the same profile as the full load gives."""
+    for profile_id, profile in builtin_profiles().items():
+        assert (DATA_DIR / f"{profile_id}.yaml").is_file()
+        assert get_profile(profile_id) == profile
+    with pytest.raises(UnknownProfile):
+        get_profile("../kr-2035")
 
 
 @pytest.mark.parametrize("profile_id", sorted(EXPECTED))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.choices import Sector, Tier
 from core.models import Organization
 from inventory.models import CryptoUsage
+from migration import progress as plan_progress
 from migration import service
 from migration.inputs import PlanParams
 from migration.models import PlanTask, TaskStatus
@@ -66,7 +67,7 @@ def test_status_carries_over_and_progress_counts(session_factory: sessionmaker[S
             s, org.id, "uk-ncsc-2035", PlanParams(start=date(2027, 1, 1)), plan_id=plan_id
         )
         tasks = [service.task_dict(t) for t in service.tasks_of(s, v2.id)]
-        progress = service.progress(tasks)
+        progress = plan_progress.progress(tasks)
         assert progress["overall"]["done"] == 2
         assert set(progress["by_sector"]) == {"finance"}
         assert sum(p["tasks"] for p in progress["by_phase"].values()) == 5

@@ -26,7 +26,8 @@ from core.db import engine_for
 from core.db import session_factory as sessions_for
 from core.models import Organization
 from inventory.exchange.csv_io import COLUMNS, import_csv
-from migration import report, service
+from migration import progress as plan_progress
+from migration import report, scheduler, service
 from migration.inputs import PlanParams
 from migration.models import TaskStatus
 
@@ -85,7 +86,7 @@ def test_stored_tasks_equal_the_plan(session_factory: sessionmaker[Session]) -> 
     org_id = make_org(session_factory)
     with session_factory.begin() as s:
         version = service.generate(s, org_id, "kr-2035", PARAMS)
-        expected = service.plan(
+        expected = scheduler.plan(
             service.resolve_profile(s, org_id, "kr-2035"),
             service.load_inventory(s, org_id),
             PARAMS,
@@ -114,7 +115,9 @@ def test_version_progress_equals_progress_of_all_tasks(
         for i, task in enumerate(tasks[:9]):
             service.set_status(task, [TaskStatus.DONE, TaskStatus.IN_PROGRESS, "blocked"][i % 3])
         s.flush()
-        full = service.progress([service.task_dict(t) for t in service.tasks_of(s, version.id)])
+        full = plan_progress.progress(
+            [service.task_dict(t) for t in service.tasks_of(s, version.id)]
+        )
         assert service.version_progress(s, version.id) == full
         assert full["overall"]["done"] == 3 and full["overall"]["blocked"] == 3
 
@@ -173,7 +176,7 @@ def test_cli_summary_equals_the_full_read_and_reads_no_task_back(cli_db: str) ->
         tasks = [service.task_dict(t) for t in service.tasks_of(s, version.id)]
         with console.capture() as captured:
             _print_summary(
-                version.plan_id, version.number, version.summary, service.progress(tasks)
+                version.plan_id, version.number, version.summary, plan_progress.progress(tasks)
             )
     assert captured.get() in result.output
     assert "progress by sector" in captured.get()

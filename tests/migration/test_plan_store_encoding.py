@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import engine_for
 from core.schema import downgrade, upgrade
-from migration import service
+from migration import scheduler, service
 from migration.models import PlanTask, PlanVersion
 from tests.migration.test_plan_store_bulk import PARAMS, make_org
 
@@ -35,7 +35,7 @@ def _planned_and_stored(session_factory: sessionmaker[Session]) -> tuple[Any, in
     """The plan of a fresh organization, worked out in memory and stored as a version."""
     org_id = make_org(session_factory)
     with session_factory.begin() as s:
-        expected = service.plan(
+        expected = scheduler.plan(
             service.resolve_profile(s, org_id, "kr-2035"), service.load_inventory(s, org_id), PARAMS
         )
         version_id = service.generate(s, org_id, "kr-2035", PARAMS).id

@@ -61,7 +61,7 @@ def delete_scope(
 
 def _prepare(session: Session, org_id: int, body: ScanIn) -> service.ScanRequest:
     """The scan's targets, checked against the organization's scopes (403 if outside)."""
-    return service.prepare(
+    req = service.prepare(
         session,
         org_id,
         body.kind,
@@ -70,6 +70,8 @@ def _prepare(session: Session, org_id: int, body: ScanIn) -> service.ScanRequest
         concurrency=body.concurrency,
         password_env=body.password_env,
     )
+    req.name = body.name
+    return req
 
 
 def start_scan_job(request: Request, principal: Principal, org: int | None, body: ScanIn) -> Job:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.job_accepted import job_accepted
@@ -28,6 +31,7 @@ from app.api.schemas.plans import (
     VersionOut,
     WhatIf,
 )
+from core.db import READ_ONLY
 from core.errors import InputError
 from core.jobs import JobBackend, JobContext, job_kind, submit
 from core.models import Job
@@ -35,6 +39,7 @@ from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
 from migration import report, service
 from migration.compare import judge
+from migration.export import export_chunks
 from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import Profile, ProfileError, UnknownProfile
 from migration.scheduler import PlanParams
@@ -217,16 +222,26 @@ def export_version(
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
-    """CSV, JSON, Markdown, or HTML with an inline SVG timeline."""
+    """CSV, JSON, Markdown, or HTML with an inline SVG timeline, streamed as it is written."""
     version = scoped_version(session, plan_id, number, principal)
-    tasks = [service.task_dict(t) for t in service.tasks_of(session, version.id)]
-    body = report.render(fmt, version.summary, tasks, service.progress(tasks))
     filename = f"plan-{plan_id}-v{number}.{fmt}"
-    return Response(
-        body,
+    return StreamingResponse(
+        _exported(session.get_bind(), version.id, fmt),
         media_type=report.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
+    """The export in pieces, read in a transaction of its own: the request's has committed
+    by the time the body is sent (SessionDep), and a version's tasks never change but for
+    their status, which this transaction reads as of one moment."""
+    with Session(bind, execution_options=READ_ONLY) as session, session.begin():
+        version = session.get(PlanVersion, version_id)
+        if version is None:  # deleted since the request was authorized: an empty file
+            return
+        for chunk in export_chunks(session, version, fmt):
+            yield chunk.encode("utf-8")
 
 
 @router.get("/{plan_id}/compare", response_model=VersionComparison)

@@ -28,7 +28,7 @@ class ScopeOut(BaseModel):
 
 class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["tls", "ssh", "certs"]
+    kind: Literal["tls", "ssh", "certs", "code"]
     targets: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         min_length=1, max_length=10000
     )
@@ -39,6 +39,12 @@ class ScanIn(BaseModel):
         pattern=r"^[A-Z_][A-Z0-9_]{0,63}$",
         description="certs: the server environment variable holding the store password. "
         "The password itself is never sent, queued or recorded.",
+    )
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="code: the asset's name (default: the directory's); one target only.",
     )
 
 

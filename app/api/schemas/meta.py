@@ -19,3 +19,7 @@ READINESS: dict[int | str, dict[str, object]] = {
     200: {"model": Readiness, "description": "The database answers at the newest schema."},
     503: {"model": Readiness, "description": "Not ready: `reason` says why."},
 }
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = Field(description="The process answers (nothing else is checked).")

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from app.api.schemas.common import RowOut
 from core.field_limits import check_plan_date
@@ -30,7 +38,7 @@ class PlanCreate(WhatIf):
     profile: str = Field(min_length=1, max_length=64, examples=["kr-2035"])
     name: str | None = Field(None, max_length=200)
     organization_id: int | None = None
-    background: bool = Field(
+    background: StrictBool = Field(
         False, description="Run as a job (202 + job); follow it at /api/v1/jobs/{id}."
     )
 
@@ -47,7 +55,7 @@ class StatusChange(BaseModel):
 class JudgeIn(BaseModel):
     profiles: list[str] = Field(min_length=1, max_length=10)
     organization_id: int | None = None
-    disagreements_only: bool = False
+    disagreements_only: StrictBool = False
 
 
 # -- answers ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from inventory.exchange.cbom_import.parser import Parser
 from inventory.exchange.cbom_import.state import BuildState
 from inventory.exchange.report import ImportCounts
 from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.models.counters import lock_counters
 
 _LIMITS: dict[str, list[tuple[str, int]]] = {}
 
@@ -43,6 +44,7 @@ def check_org(session: Session, organization_id: int, parser: Parser) -> None:
 def write(
     session: Session, org_id: int, state: BuildState, owned: Owned, report: ImportCounts
 ) -> None:
+    lock_counters(session, [org_id])  # before the first counted row (Core writes, no flush)
     asset_ids = _write_assets(session, org_id, state, report)
     _write_usages(session, org_id, asset_ids, owned, report)
     _write_dependencies(session, org_id, asset_ids, state, report)

@@ -63,6 +63,7 @@ def test_answers_that_used_to_be_undocumented_name_their_shapes(spec: dict[str, 
     assert ref(f"{v1}/testbed/sessions/{{session_id}}/answer", "post").endswith("/SignedReport")
     assert ref(f"{v1}/testbed/report-key").endswith("/ReportKeyOut")
     assert ref(f"{v1}/catalog/{{name}}").endswith("/AlgorithmInfo")
+    assert ref("/healthz").endswith("/Liveness")
     export = spec["paths"][f"{v1}/plans/{{plan_id}}/versions/{{number}}/export"]["get"]
     assert set(export["responses"]["200"]["content"]) == {
         "text/csv; charset=utf-8",

@@ -93,7 +93,11 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
     assert {r["ruleId"] for r in results} >= {"PQC001"}
     md5 = next(r for r in results if r["properties"]["algorithm"] == "MD5")
     assert md5["level"] == "error"
-    region = md5["locations"][0]["physicalLocation"]["region"]
+    # the CBOM lists where the scanner saw MD5 (evidence.occurrences): the result points at
+    # that source line, and keeps the CBOM's own place as its related location
+    source = md5["locations"][0]["physicalLocation"]
+    assert source["artifactLocation"]["uri"].endswith(".java") and source["region"]["startLine"] > 1
+    region = md5["relatedLocations"][0]["physicalLocation"]["region"]
     line = JAVA.read_text().splitlines()[region["startLine"] - 1]
     assert md5["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("$.")
     assert "bom-ref" in line or "md5" in line.lower()

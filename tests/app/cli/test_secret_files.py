@@ -34,7 +34,11 @@ def test_demo_keys_file_is_0600_even_over_an_old_world_readable_one(tmp_path: Pa
     )
     assert proc.returncode == 0, proc.stderr
     assert _mode(keys) == 0o600
-    assert json.loads(keys.read_text())["admin"].startswith("pqc_")
+    written = json.loads(keys.read_text())
+    assert written["admin"].startswith("pqc_")
+    for secret in written.values():  # where they are is said, never the keys themselves
+        assert secret not in proc.stdout + proc.stderr
+    assert str(keys) in proc.stdout.replace("\n", "")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".demo-keys")] == []
 
 
@@ -86,3 +90,13 @@ def test_a_new_sqlite_database_is_the_owners_alone(tmp_path: Path):
     assert _mode(db.parent) == 0o700
     assert {f"{db.name}-wal", f"{db.name}-shm"} <= set(modes)
     assert set(modes.values()) == {0o600}, modes
+
+
+def test_demo_keys_go_beside_the_data_never_into_the_working_directory():
+    from app.cli.service import _default_keys_file
+    from app.settings import DEFAULT_DATA_DIR
+
+    sqlite = _default_keys_file("sqlite:////srv/pqcplan/data.sqlite3?timeout=5")
+    assert sqlite == Path("/srv/pqcplan/demo-keys.json")
+    for url in ("postgresql://u@db/pqcplan", "postgresql+psycopg://u@db/x", "sqlite://"):
+        assert _default_keys_file(url) == DEFAULT_DATA_DIR / "demo-keys.json"

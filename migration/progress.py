@@ -1,0 +1,54 @@
+"""Progress of a plan version: tasks, effort and done-percentages per phase and sector.
+
+Folded from (phase, sector, status, tasks, effort) groups, whether they come from task
+dicts, a GROUP BY over a version's tasks (`service.version_progress`) or its timeline
+cells (`timeline.version_view`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from migration.choices import TaskStatus
+
+
+def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and done-percentages (by effort) per phase and per sector.
+
+    >>> p = progress([{"phase": "p1", "sector": "finance", "status": "done", "effort": 3},
+    ...               {"phase": "p1", "sector": "finance", "status": "planned", "effort": 1}])
+    >>> p["by_phase"]["p1"]["percent_done"], p["overall"]["done"]
+    (75.0, 1)
+    """
+    return fold_progress((t["phase"], t["sector"], t["status"], 1, t["effort"]) for t in tasks)
+
+
+def fold_progress(groups: Iterable[tuple[str, str, str, int, int]]) -> dict[str, Any]:
+    """Fold (phase, sector, status, tasks, effort) groups into the `progress` buckets."""
+
+    def empty() -> dict[str, Any]:
+        return {s.value: 0 for s in TaskStatus} | {"tasks": 0, "effort": 0, "effort_done": 0}
+
+    overall = empty()
+    by_phase: dict[str, dict[str, Any]] = defaultdict(empty)
+    by_sector: dict[str, dict[str, Any]] = defaultdict(empty)
+    for phase, sector, status, count, effort in groups:
+        for bucket in (overall, by_phase[phase], by_sector[sector]):
+            bucket[status] += count
+            bucket["tasks"] += count
+            bucket["effort"] += effort
+            if status == TaskStatus.DONE:
+                bucket["effort_done"] += effort
+
+    def finish(bucket: dict[str, Any]) -> dict[str, Any]:
+        effort = bucket["effort"]
+        bucket["percent_done"] = round(100 * bucket["effort_done"] / effort, 1) if effort else 0.0
+        return bucket
+
+    return {
+        "overall": finish(overall),
+        "by_phase": {k: finish(v) for k, v in sorted(by_phase.items())},
+        "by_sector": {k: finish(v) for k, v in sorted(by_sector.items())},
+    }
