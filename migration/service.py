@@ -36,7 +36,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.progress import fold_progress
+from migration.progress import version_progress  # noqa: F401  (callers read it here)
 from migration.risk import RiskPart, RiskScore
 from migration.timeline import CellCounts, insert_trigger_suspended, store_cells
 
@@ -677,29 +677,13 @@ def set_status(task: PlanTask, status: TaskStatus | str, note: str | None = None
 
 def _shared_figures_changed(session: Session, organization_id: int) -> None:
     """An organization reporting to a supervisor shares its plan progress and deadlines
-    at risk (`migration.sectors.supervision`): a new version or a task's status moves them."""
-    from migration.sectors.supervision import refresh_if_reporting
+    at risk (`migration.sectors.plan_share`): a new version or a task's status moves them."""
+    from migration.sectors.plan_share import plan_changed
 
-    refresh_if_reporting(session, organization_id, parts=("plan",))
+    plan_changed(session, organization_id)
 
 
 # --- reading plans -------------------------------------------------------------------
-
-
-def version_progress(session: Session, version_id: int) -> dict[str, Any]:
-    """`progress` of a stored version, counted by the database (no task is loaded)."""
-    groups = session.execute(
-        select(
-            PlanTask.phase,
-            PlanTask.sector,
-            PlanTask.status,
-            func.count(),
-            func.coalesce(func.sum(PlanTask.effort), 0),
-        )
-        .where(PlanTask.version_id == version_id)
-        .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
-    )
-    return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
 
 
 COMPARED_FIELDS = ("wave_label", "phase", "target", "deadline", "status", "score")

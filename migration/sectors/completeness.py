@@ -30,6 +30,7 @@ from migration.sectors.choices import TargetState
 from migration.sectors.matching import Matcher, no_jit
 from migration.sectors.models import AssetTag, TargetAbsence, TargetTie
 from migration.sectors.schema import check_tag
+from migration.sectors.shared import now, reporting, store
 
 SAMPLE = 5  # assets named per found target
 
@@ -220,10 +221,37 @@ def _asset_of(session: Session, org_id: int, asset_id: int) -> Asset:
     return asset
 
 
-def _changed(session: Session, org_id: int) -> None:
-    from migration.sectors.supervision import refresh_if_reporting  # it reads this module
+def coverage_figures(session: Session, org_id: int) -> dict[str, Any]:
+    """The coverage part of the shared figures (`shared`): states and counts per target,
+    no asset name, no absence reason."""
+    found = check(session, org_id, sample=0)
+    return {
+        "as_of": now(),
+        "sector": found.organization["sector"],
+        "tier": found.organization["tier"],
+        "catalogs": found.catalogs,
+        "counts": found.counts,
+        "accounted_percent": f"{found.accounted_percent:.1f}",
+        "targets": [
+            {
+                "key": t.key,
+                "name": t.name,
+                "name_ko": t.name_ko,
+                "priority": t.priority,
+                "state": t.state.value,
+                "assets": t.assets,
+                "vulnerable": t.vulnerable,
+                "conflict": t.conflict,
+            }
+            for t in found.targets
+        ],
+    }
 
-    refresh_if_reporting(session, org_id)
+
+def _changed(session: Session, org_id: int) -> None:
+    """Ties, tags and absences move the coverage its supervisors see."""
+    if reporting(session, org_id):
+        store(session, org_id, {"coverage": coverage_figures(session, org_id)})
 
 
 def _tag(tag: str) -> str:

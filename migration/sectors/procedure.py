@@ -20,6 +20,7 @@ from migration.sectors.choices import EvidenceKind, StepStatus
 from migration.sectors.loader import procedures
 from migration.sectors.models import ProcedureEvidence, ProcedureStep
 from migration.sectors.schema import Procedure, Step
+from migration.sectors.shared import now, reporting, store
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024  # a file kept as evidence
 _UNSET: Any = object()
@@ -270,7 +271,36 @@ def steps_served_by(session: Session, version_id: int) -> list[dict[str, str]]:
     return [{"procedure": p, "step": s} for p, s in rows]
 
 
-def _changed(session: Session, org_id: int) -> None:
-    from migration.sectors.supervision import refresh_if_reporting
+def procedure_figures(session: Session, org_id: int) -> dict[str, Any]:
+    """The procedure part of the shared figures (`shared`): statuses, dates and how many
+    evidence items, never an owner, a note or the evidence itself."""
+    return {
+        "as_of": now(),
+        "procedures": [
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "name_ko": p["name_ko"],
+                "counts": p["counts"],
+                "steps": [
+                    {
+                        "id": s["id"],
+                        "name": s["name"],
+                        "name_ko": s["name_ko"],
+                        "status": s["status"],
+                        "started_on": s["started_on"],
+                        "due_on": s["due_on"],
+                        "done_on": s["done_on"],
+                        "evidence": len(s["evidence"]),
+                    }
+                    for s in p["steps"]
+                ],
+            }
+            for p in view(session, org_id)
+        ],
+    }
 
-    refresh_if_reporting(session, org_id, parts=("procedure",))
+
+def _changed(session: Session, org_id: int) -> None:
+    if reporting(session, org_id):
+        store(session, org_id, {"procedure": procedure_figures(session, org_id)})

@@ -23,7 +23,8 @@ from core.models import Organization
 from core.models.base import utcnow
 from migration.report import md_escape
 from migration.sectors.completeness import check
-from migration.sectors.supervision import plan_figures, procedure_figures
+from migration.sectors.plan_share import plan_figures
+from migration.sectors.procedure import procedure_figures
 
 FORMAT = "pqcplan-supervisor-report/1"
 LANGS = ("en", "ko")

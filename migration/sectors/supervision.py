@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.audit import record
@@ -26,22 +25,14 @@ from core.errors import Conflict, InputError
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import Forbidden, NotFound, Principal
-from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
+from migration.sectors.completeness import coverage_figures
 from migration.sectors.models import ReportingRelation, SharedFigures
+from migration.sectors.plan_share import live_progress, plan_figures
+from migration.sectors.procedure import procedure_figures
+from migration.sectors.shared import percent, reporting, store
 
 PARTS = ("coverage", "procedure", "plan")
-AT_RISK_HORIZON_DAYS = 365  # an open task whose deadline is this close counts as at risk
 STARTERS = frozenset({Role.ADMIN, Role.OFFICER})
-
-
-def percent(part: float, whole: float) -> str:
-    """A percentage as text with one decimal ("62.5"): figures are signed, and signed
-    bodies hold no floats.
-
-    >>> percent(5, 8), percent(0, 0)
-    ('62.5', '0.0')
-    """
-    return f"{(100 * part / whole) if whole else 0.0:.1f}"
 
 
 # --- relations ------------------------------------------------------------------------
@@ -159,165 +150,14 @@ def _audit_both(
 
 def refresh_if_reporting(session: Session, org_id: int, parts: Iterable[str] = PARTS) -> None:
     """Rewrite the shared figures if the organization reports to anyone."""
-    if active_relations(session, org_id=org_id):
+    if reporting(session, org_id):
         refresh_figures(session, org_id, parts)
 
 
 def refresh_figures(session: Session, org_id: int, parts: Iterable[str] = PARTS) -> dict[str, Any]:
     """Compute the named parts of the organization's shared figures and store them."""
-    session.flush()
-    row = session.get(SharedFigures, org_id)
-    figures = dict(row.figures) if row is not None else {}
-    for part in parts:
-        figures[part] = _PART[part](session, org_id)
-    if row is None:
-        row = SharedFigures(organization_id=org_id, figures=figures)
-        session.add(row)
-    else:
-        row.figures = figures
-    row.computed_at = utcnow()
-    session.flush()
-    return figures
-
-
-def coverage_figures(session: Session, org_id: int) -> dict[str, Any]:
-    from migration.sectors.completeness import check
-
-    found = check(session, org_id, sample=0)
-    return {
-        "as_of": utcnow().isoformat(),
-        "sector": found.organization["sector"],
-        "tier": found.organization["tier"],
-        "catalogs": found.catalogs,
-        "counts": found.counts,
-        "accounted_percent": f"{found.accounted_percent:.1f}",
-        "targets": [
-            {
-                "key": t.key,
-                "name": t.name,
-                "name_ko": t.name_ko,
-                "priority": t.priority,
-                "state": t.state.value,
-                "assets": t.assets,
-                "vulnerable": t.vulnerable,
-                "conflict": t.conflict,
-            }
-            for t in found.targets
-        ],
-    }
-
-
-def procedure_figures(session: Session, org_id: int) -> dict[str, Any]:
-    from migration.sectors.procedure import view
-
-    return {
-        "as_of": utcnow().isoformat(),
-        "procedures": [
-            {
-                "id": p["id"],
-                "name": p["name"],
-                "name_ko": p["name_ko"],
-                "counts": p["counts"],
-                "steps": [
-                    {
-                        "id": s["id"],
-                        "name": s["name"],
-                        "name_ko": s["name_ko"],
-                        "status": s["status"],
-                        "started_on": s["started_on"],
-                        "due_on": s["due_on"],
-                        "done_on": s["done_on"],
-                        "evidence": len(s["evidence"]),
-                    }
-                    for s in p["steps"]
-                ],
-            }
-            for p in view(session, org_id)
-        ],
-    }
-
-
-def latest_version(session: Session, org_id: int) -> PlanVersion | None:
-    return session.scalar(
-        select(PlanVersion)
-        .where(PlanVersion.organization_id == org_id)
-        .order_by(PlanVersion.created_at.desc(), PlanVersion.id.desc())
-        .limit(1)
-    )
-
-
-def plan_figures(session: Session, org_id: int, today: date | None = None) -> dict[str, Any]:
-    """The newest plan version's progress and its deadlines at risk: open tasks the plan
-    places after their deadline, or whose deadline falls within a year."""
-    from migration.service import version_progress
-
-    today = today or date.today()
-    version = latest_version(session, org_id)
-    if version is None:
-        return {"as_of": utcnow().isoformat(), "version_id": None}
-    progress = version_progress(session, version.id)
-    return {
-        "as_of": utcnow().isoformat(),
-        "version_id": version.id,
-        "plan_id": version.plan_id,
-        "version": version.number,
-        "profile": version.profile_id,
-        "created_at": version.created_at.isoformat(),
-        **_progress_part(progress),
-        "at_risk": deadlines_at_risk(session, version.id, today),
-    }
-
-
-def _progress_part(progress: dict[str, Any]) -> dict[str, Any]:
-    overall = progress["overall"]
-    return {
-        "tasks": overall["tasks"],
-        "done": overall["done"],
-        "percent_done": f"{overall['percent_done']:.1f}",
-        "by_phase": {k: f"{v['percent_done']:.1f}" for k, v in progress["by_phase"].items()},
-    }
-
-
-def deadlines_at_risk(session: Session, version_id: int, today: date) -> dict[str, Any]:
-    horizon = today + timedelta(days=AT_RISK_HORIZON_DAYS)
-    missed = PlanTask.wave_end > PlanTask.deadline
-    rows = session.execute(
-        select(
-            PlanTask.deadline,
-            PlanTask.deadline_rule,
-            PlanTask.deadline_source,
-            func.count(),
-            func.sum(case((missed, 1), else_=0)),
-        )
-        .where(
-            PlanTask.version_id == version_id,
-            PlanTask.status != TaskStatus.DONE,
-            PlanTask.deadline.is_not(None),
-            missed | (PlanTask.deadline <= horizon),
-        )
-        .group_by(PlanTask.deadline, PlanTask.deadline_rule, PlanTask.deadline_source)
-        .order_by(PlanTask.deadline, PlanTask.deadline_rule)
-    ).all()
-    groups = [
-        {
-            "deadline": day.isoformat(),
-            "rule": rule,
-            "source": source,
-            "open_tasks": int(count),
-            "planned_after_deadline": int(late or 0),
-            "passed": day < today,
-        }
-        for day, rule, source, count, late in rows
-    ]
-    return {
-        "horizon_days": AT_RISK_HORIZON_DAYS,
-        "tasks": sum(g["open_tasks"] for g in groups),
-        "planned_after_deadline": sum(g["planned_after_deadline"] for g in groups),
-        "groups": groups,
-    }
-
-
-_PART = {"coverage": coverage_figures, "procedure": procedure_figures, "plan": plan_figures}
+    makers = {"coverage": coverage_figures, "procedure": procedure_figures, "plan": plan_figures}
+    return store(session, org_id, {part: makers[part](session, org_id) for part in parts})
 
 
 # --- the supervisor's view --------------------------------------------------------------
@@ -409,33 +249,6 @@ def _rows(session: Session, relations: list[ReportingRelation]) -> list[dict[str
         )
     out.sort(key=lambda r: (r["organization"]["sector"], r["organization"]["slug"]))
     return out
-
-
-def live_progress(session: Session, version_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Plan progress of many versions from their timeline counts (kept current by the
-    database as task statuses change): one GROUP BY over a few hundred rows per version.
-    A version whose counts were dropped is left out (its stored progress stands)."""
-    if not version_ids:
-        return {}
-    from migration.service import _progress
-
-    groups: dict[int, list[tuple[str, str, str, int, int]]] = defaultdict(list)
-    for version_id, phase, sector, status, tasks, effort in session.execute(
-        select(
-            TimelineCell.version_id,
-            TimelineCell.phase,
-            TimelineCell.sector,
-            TimelineCell.status,
-            func.sum(TimelineCell.tasks),
-            func.sum(TimelineCell.effort),
-        )
-        .where(TimelineCell.version_id.in_(version_ids))
-        .group_by(
-            TimelineCell.version_id, TimelineCell.phase, TimelineCell.sector, TimelineCell.status
-        )
-    ):
-        groups[version_id].append((phase, sector, str(status), int(tasks), int(effort)))
-    return {v: _progress_part(_progress(g)) for v, g in groups.items()}
 
 
 def sector_aggregates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
