@@ -2,7 +2,7 @@
 reporting relations and the figures shared with supervisors
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 22:03:12
 
 Tables of `migration/sectors/models.py`. `shared_figures` holds only counts and states
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

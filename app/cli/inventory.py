@@ -210,8 +210,11 @@ def org_list() -> None:
 def key_create(org: OrgOption, role: Annotated[Role, typer.Option()], name: str = "cli") -> None:
     """Issue an API key; the secret is printed once."""
     from core.apikeys import issue_key
+    from core.audit import record
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
-        _, secret = issue_key(session, target.id, role, name)
+        row, secret = issue_key(session, target.id, role, name)
+        detail = {"role": role.value, "name": name}
+        record(session, operator(target.id), "create", "api_key", row.id, target.id, detail)
     typer.echo(secret)

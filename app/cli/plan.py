@@ -63,6 +63,14 @@ def _version(session: Any, plan_id: int, number: int | None) -> PlanVersion:
     return version
 
 
+def _audit(session: Any, org_id: int, action: str, entity: str, entity_id: Any, detail) -> None:
+    """The CLI writes as the server's operator, audited like the API's writes."""
+    from app.cli.common import operator
+    from core.audit import record
+
+    record(session, operator(org_id), action, entity, entity_id, org_id, detail)
+
+
 def _bar(percent: float, width: int = 20) -> str:
     filled = round(width * percent / 100)
     return "[green]" + "█" * filled + "[/green]" + "░" * (width - filled) + f" {percent:5.1f}%"
@@ -134,6 +142,8 @@ def generate(
             created_by="cli",
             timings=stages,
         )
+        detail = {"plan_id": version.plan_id, "version": version.number, "profile": profile}
+        _audit(session, organization.id, "create", "plan_version", version.id, detail)
         clock = time.perf_counter()
         stored = (version.plan_id, version.number, dict(version.summary))
         progress = service.version_progress(session, version.id)
@@ -301,7 +311,10 @@ def set_status(
         if task is None:
             raise NotFound(f"no task {task_id}")
         service.set_status(task, new_status, note)
-        console.print(esc(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}"))
+        detail = {"status": str(new_status), "note": note}
+        _audit(session, task.version.plan.organization_id, "update", "plan_task", task.id, detail)
+        line = esc(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}")
+    console.print(line)  # only once committed
 
 
 @plan_app.command("judge")

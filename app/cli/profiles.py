@@ -83,10 +83,16 @@ def add(
     with user_errors(), db_session() as session:
         organization = resolve_org(session, org)
         try:
-            service.save_custom_profile(
+            row = service.save_custom_profile(
                 session, organization.id, json.loads(profile.model_dump_json()), str(path)
             )
         except ProfileError as exc:
             err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
             sys.exit(2)
+        from app.cli.common import operator
+        from core.audit import record
+
+        detail = {"profile_id": profile.id, "version": profile.version}
+        record(session, operator(organization.id), "save", "profile", row.id, organization.id,
+               detail)  # fmt: skip
     console.print(esc(f"stored profile {profile.id} for {organization.slug}"))

@@ -46,6 +46,7 @@ def demo(
             sectors = load_sector_demo(session)  # a supervising desk, procedures, reporting
             result.keys.update(sectors.keys)
             result.organizations += sectors.organizations
+            _audit_demo(session, result)
     path = keys_file or _default_keys_file(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
@@ -65,6 +66,23 @@ def masked(secret: str) -> str:
     'pqc_abcd... (40 characters)'
     """
     return f"{secret[:8]}... ({len(secret)} characters)"
+
+
+def _audit_demo(session, result) -> None:
+    """One entry in the demo's admin organization: what the load wrote (keys not shown)."""
+    from app.cli.common import operator
+    from core.audit import record
+    from inventory.demo import ADMIN_ORG
+    from inventory.service.organizations import find_by_slug_or_id
+
+    admin = find_by_slug_or_id(session, ADMIN_ORG.slug)
+    detail = {
+        "organizations": result.organizations,
+        "assets": result.assets,
+        "usages": result.usages,
+        "keys": len(result.keys),
+    }
+    record(session, operator(admin.id), "load", "demo", None, admin.id, detail)
 
 
 def _default_keys_file(url: str) -> Path:

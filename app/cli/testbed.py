@@ -104,8 +104,14 @@ def bench(
             )
         if org:
             with db_session() as session:
+                from app.cli.common import operator
+                from core.audit import record
+
                 target = resolve_org(session, org)
                 benchmark_runs.store(session, target.id, None, None, req, results)
+                detail = {"algorithms": req.algorithms, "results": len(results)}
+                record(session, operator(target.id), "create", "benchmark_results", None,
+                       target.id, detail)  # fmt: skip
     if as_json:
         typer.echo(
             json.dumps(

@@ -31,9 +31,10 @@ from app.api.schemas.plans import (
     VersionOut,
     WhatIf,
 )
+from core.audit import record
 from core.db import READ_ONLY
 from core.errors import InputError
-from core.jobs import JobBackend, JobContext, job_kind, submit
+from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -103,7 +104,14 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
             s, ctx.organization_id, data.profile, _params(data),
             name=data.name, created_by=ctx.created_by,
         )  # fmt: skip
+        _audit_version(s, principal_from(ctx.payload["principal"]), version, data.profile)
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
+
+
+def _audit_version(session: Any, principal: Principal, version: PlanVersion, profile: str) -> None:
+    detail = {"plan_id": version.plan_id, "version": version.number, "profile": profile}
+    org_id = version.plan.organization_id
+    record(session, principal, "create", "plan_version", version.id, org_id, detail)
 
 
 def scoped_version(session: Any, plan_id: int, number: int, principal: Principal) -> PlanVersion:
@@ -131,6 +139,7 @@ def create_plan(
     version = _generate(
         session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
     )
+    _audit_version(session, principal, version, data.profile)
     return _plan_out(version.plan, [version])
 
 
@@ -151,7 +160,9 @@ def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> P
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -> Response:
-    session.delete(get_scoped(session, Plan, plan_id, principal))
+    plan = get_scoped(session, Plan, plan_id, principal)
+    record(session, principal, "delete", "plan", plan.id, plan.organization_id, {"name": plan.name})
+    session.delete(plan)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -173,6 +184,7 @@ def regenerate(
         plan_id=plan.id,
         created_by=principal.name,
     )
+    _audit_version(session, principal, version, data.profile or plan.profile_id)
     return version
 
 
@@ -267,6 +279,8 @@ def change_status(
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
     service.set_status(task, data.status, data.note)
+    detail = {"status": str(data.status), "note": data.note}
+    record(session, principal, "update", "plan_task", task.id, task.organization_id, detail)
     session.flush()
     return service.task_dict(task)
 
