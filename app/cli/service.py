@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.cli.common import console, db_session, err_console, user_errors
+from app.cli.common import console, db_session, err_console, operator, user_errors
 
 
 def demo(
@@ -43,7 +43,8 @@ def demo(
 
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
-            sectors = load_sector_demo(session)  # a supervising desk, procedures, reporting
+            # a supervising desk, procedures, reporting: audited as the operator
+            sectors = load_sector_demo(session, operator)
             result.keys.update(sectors.keys)
             result.organizations += sectors.organizations
             _audit_demo(session, result)
@@ -70,7 +71,6 @@ def masked(secret: str) -> str:
 
 def _audit_demo(session, result) -> None:
     """One entry in the demo's admin organization: what the load wrote (keys not shown)."""
-    from app.cli.common import operator
     from core.audit import record
     from inventory.demo import ADMIN_ORG
     from inventory.service.organizations import find_by_slug_or_id

@@ -7,6 +7,7 @@ already reports to the desk is left alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -108,7 +109,10 @@ class SectorDemo:
     reporting: list[str] = field(default_factory=list)
 
 
-def load_sector_demo(session: Session) -> SectorDemo:
+def load_sector_demo(session: Session, acting: Callable[[int], Principal]) -> SectorDemo:
+    """The supervising desk, the demo organizations' procedure steps, absences and tags,
+    and their reporting; every write through the services, audited as ``acting(org_id)``
+    (the face that loads the demo: the CLI's operator)."""
     out = SectorDemo()
     desk = session.scalar(select(Organization).where(Organization.slug == SUPERVISOR[0]))
     if desk is None:
@@ -130,7 +134,7 @@ def load_sector_demo(session: Session) -> SectorDemo:
         org = session.scalar(select(Organization).where(Organization.slug == slug))
         if org is None or supervision.active_relations(session, org_id=org.id):
             continue
-        who = Principal(org.id, Role.OFFICER, "demo officer")
+        who = acting(org.id)
         for proc, step, status, owner, due, done in STEPS[slug]:
             procedure.update_step(
                 session,

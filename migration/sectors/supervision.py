@@ -148,10 +148,13 @@ def _audit_both(
 # --- the shared figures (reporting side) -----------------------------------------------
 
 
-def refresh_if_reporting(session: Session, org_id: int, parts: Iterable[str] = PARTS) -> None:
-    """Rewrite the shared figures if the organization reports to anyone."""
+def refresh_on_request(session: Session, principal: Principal, org_id: int) -> None:
+    """Rewrite the shared figures when asked (they are rewritten on every write that moves
+    them; an inventory import does not, so its officers may ask). Audited: what a
+    supervisor sees changes."""
     if reporting(session, org_id):
-        refresh_figures(session, org_id, parts)
+        refresh_figures(session, org_id)
+        record(session, principal, "update", "shared_figures", org_id, org_id, {})
 
 
 def refresh_figures(session: Session, org_id: int, parts: Iterable[str] = PARTS) -> dict[str, Any]:

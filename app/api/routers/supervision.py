@@ -74,7 +74,7 @@ def refresh_shared(
     session: SessionDep, principal: InventoryWriter, organization_id: int | None = None
 ) -> dict[str, Any]:
     org_id = target_org(session, principal, organization_id)
-    supervision.refresh_if_reporting(session, org_id)
+    supervision.refresh_on_request(session, principal, org_id)
     row = session.get(SharedFigures, org_id)
     return dict(row.figures) if row else {}
 
