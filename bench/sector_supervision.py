@@ -43,7 +43,7 @@ from _common import (
     start_server,
     stop_all,
 )
-from sqlalchemy import text
+from sqlalchemy import delete, func, inspect, select, text
 
 from core.apikeys import issue_key
 from core.bulk import insert_rows
@@ -55,6 +55,7 @@ from inventory.choices import AssetType, CryptoFunction, Exposure, Primitive, Qu
 from inventory.models import Asset, CryptoUsage
 from migration.models import Plan, PlanTask, PlanVersion
 from migration.sectors.catalogs import expected_targets
+from migration.sectors.models import ReportingRelation, SharedFigures, TargetTie
 from migration.timeline import CellCounts, store_cells
 
 TINY_ARGS = ["--orgs", "3", "--assets", "150", "--requests", "5"]
@@ -100,20 +101,18 @@ def _assets(org_id: int, n: int, rng: random.Random) -> Iterator[dict[str, Any]]
 
 
 def populate(url: str, n_orgs: int, n_assets: int, rng: random.Random) -> dict[str, Any]:
+    """The supervising organization and `n_orgs` organizations with their rows (by COPY)."""
     upgrade(url)
     sessions = session_factory(url)
-    out: dict[str, Any] = {"orgs": [], "officer": {}, "first_asset": {}, "targets": {}}
     with sessions.begin() as s:
-        sup = Organization(
-            slug="supervisor",
-            name="Supervisor",
-            sector=Sector.GOVERNMENT,
-            tier=Tier.CENTRAL_GOVERNMENT,
+        s.add(
+            Organization(
+                slug="supervisor",
+                name="Supervisor",
+                sector=Sector.GOVERNMENT,
+                tier=Tier.CENTRAL_GOVERNMENT,
+            )
         )
-        s.add(sup)
-        s.flush()
-        out["supervisor"] = sup.id
-        out["supervisor_key"] = issue_key(s, sup.id, Role.OFFICER, "bench")[1]
     t0 = time.perf_counter()
     rows = 0
     for k in range(n_orgs):
@@ -127,7 +126,6 @@ def populate(url: str, n_orgs: int, n_assets: int, rng: random.Random) -> dict[s
             s.add(org)
             s.flush()
             org_id = org.id
-            out["officer"][org_id] = issue_key(s, org_id, Role.OFFICER, "bench")[1]
             conn = s.connection()
             insert_rows(conn, Asset.__table__, list(_assets(org_id, n_assets, rng)))
             ids = [
@@ -137,8 +135,6 @@ def populate(url: str, n_orgs: int, n_assets: int, rng: random.Random) -> dict[s
                     {"o": org_id},
                 )
             ]
-            out["first_asset"][org_id] = ids[0]
-            out["targets"][org_id] = expected_targets(s, org)[0].key
             usages = []
             for asset_id in ids:
                 for j in range(3):
@@ -152,9 +148,29 @@ def populate(url: str, n_orgs: int, n_assets: int, rng: random.Random) -> dict[s
             insert_rows(conn, CryptoUsage.__table__, usages)
             _plan(s, org_id, ids, rng)
             rows += len(ids) * 5
-        out["orgs"].append(org_id)
-    out["load_s"] = time.perf_counter() - t0
-    out["rows"] = rows
+    return {"load_s": time.perf_counter() - t0, "rows": rows}
+
+
+def prepare(url: str) -> dict[str, Any]:
+    """Keys, each organization's first asset and a target it expects; no reporting, ties
+    or shared figures yet (so a kept database starts each run as a fresh one does)."""
+    sessions = session_factory(url)
+    out: dict[str, Any] = {"orgs": [], "officer": {}, "first_asset": {}, "targets": {}}
+    with sessions.begin() as s:
+        for table in (SharedFigures, TargetTie, ReportingRelation):
+            s.execute(delete(table))
+        for org in s.scalars(select(Organization).order_by(Organization.id)):
+            key = issue_key(s, org.id, Role.OFFICER, "bench")[1]
+            if org.slug == "supervisor":
+                out["supervisor_key"] = key
+                continue
+            out["orgs"].append(org.id)
+            out["officer"][org.id] = key
+            out["first_asset"][org.id] = s.scalar(
+                select(func.min(Asset.id)).where(Asset.organization_id == org.id)
+            )
+            out["targets"][org.id] = expected_targets(s, org)[0].key
+        out["assets"] = s.scalar(select(func.count()).select_from(Asset))
     return out
 
 
@@ -239,9 +255,11 @@ def _sign_in(http: httpx.Client, secret: str) -> None:
 
 
 def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None:
-    rng = random.Random(2035)
-    data = populate(url, n_orgs, n_assets, rng)
-    analyze(url)
+    loaded: dict[str, Any] = {"rows": 0, "load_s": 0.0}
+    if not _populated(url):
+        loaded = populate(url, n_orgs, n_assets, random.Random(2035))
+        analyze(url)
+    data = prepare(url) | loaded
     engine_for(url).dispose()
     orgs = data["orgs"]
     sup = {"Authorization": f"Bearer {data['supervisor_key']}"}
@@ -294,10 +312,11 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
                 )
         finally:
             stop_all([server], grace=10)
+    how = "COPY" if label == "PostgreSQL" else "bulk insert"
+    loaded = f"{data['rows']:,} rows by {how} in {data['load_s']:.1f} s" if data["rows"] else "kept"
     print(
-        f"\n{label}: {n_orgs} reporting organizations x {n_assets} assets "
-        f"({data['rows']:,} rows by {'COPY' if label == 'PostgreSQL' else 'bulk insert'} in "
-        f"{data['load_s']:.1f} s); {machine_load()}"
+        f"\n{label}: {len(orgs)} reporting organizations x {data['assets'] // len(orgs)} "
+        f"assets ({loaded}); {machine_load()}"
     )
     print(f"  supervisor sees {len(body['organizations'])} organizations in "
           f"{len(body['sectors'])} sectors; timed over `pqcplan serve` on loopback")  # fmt: skip
@@ -311,6 +330,14 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
         )
 
 
+def _populated(url: str) -> bool:
+    """A kept database (`--db`) that a run filled already."""
+    with engine_for(url).connect() as conn:
+        if not inspect(conn).has_table("organizations"):
+            return False
+        return bool(conn.scalar(select(func.count()).select_from(Organization)))
+
+
 def _asset_of(data: dict[str, Any], org_id: int, i: int) -> int:
     """A different asset of the organization for each request (its first id + i)."""
     return data["first_asset"][org_id] + i
@@ -322,8 +349,17 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40, help="timed requests per route")
     parser.add_argument("--pg", help="PostgreSQL admin URL (a scratch database is created)")
+    parser.add_argument(
+        "--db",
+        help="a database URL kept between runs: filled on the first, reused after (sizes "
+        "then come from what it holds)",
+    )
     args = parser.parse_args()
     sizes = (args.orgs, args.assets, args.requests)
+    if args.db:
+        label = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
+        run(args.db, label, *sizes)
+        return
     if args.pg:
         with scratch_database(args.pg, "pqcplan_sectorbench") as url:
             try:
