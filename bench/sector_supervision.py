@@ -224,26 +224,59 @@ def _p(values: list[float], q: float) -> float:
 
 @dataclass
 class Timed:
-    """Wall ms of each timed request, and the server's CPU over all of them."""
+    """Wall ms of each timed request; the server's and the database's CPU over all."""
 
     wall_ms: list[float] = field(default_factory=list)
     server_cpu_s: float = 0.0
+    db_cpu_s: float | None = None  # PostgreSQL's backends for the bench database
 
 
-def _timed(http: httpx.Client, server: int, requests: int, make: Any, method: str = "GET") -> Timed:
+@dataclass
+class Meter:
+    """CPU used so far by the server process and by the database's backends (PostgreSQL:
+    every backend connected to the bench database but the meter's own)."""
+
+    server_pid: int
+    url: str
+
+    def __post_init__(self) -> None:
+        self._db = engine_for(self.url).connect() if self.url.startswith("postgresql") else None
+
+    def read(self) -> tuple[float, float | None]:
+        if self._db is None:
+            return cpu_seconds(self.server_pid), None
+        pids = self._db.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        return cpu_seconds(self.server_pid), sum(cpu_seconds(p) for p in pids)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+def _timed(
+    http: httpx.Client, meter: Meter, requests: int, make: Any, method: str = "GET"
+) -> Timed:
     """Two warm-up requests, then `requests` timed ones (make(i) -> path, headers[, json])."""
     out = Timed()
     for i in range(requests + 2):
         path, headers, *body = make(i)
         if i == 2:
-            cpu = cpu_seconds(server)
+            server0, db0 = meter.read()
         t0 = time.perf_counter()
         resp = http.request(method, path, headers=headers, json=body[0] if body else None)
         elapsed = (time.perf_counter() - t0) * 1000
         assert resp.status_code < 300, (path, resp.status_code, resp.text[:200])
         if i >= 2:
             out.wall_ms.append(elapsed)
-    out.server_cpu_s = cpu_seconds(server) - cpu
+    server1, db1 = meter.read()
+    out.server_cpu_s = server1 - server0
+    if db0 is not None and db1 is not None:
+        out.db_cpu_s = db1 - db0
     return out
 
 
@@ -272,30 +305,31 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         server = start_server(env, port, Path(tmp) / "serve.log")
+        meter = Meter(server.pid, url)
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=120) as http:
                 # every organization starts reporting as its officer would: the answer comes
                 # after its shared figures (completeness, procedure, plan) are computed
                 start = _timed(
-                    http, server.pid, len(orgs) - 2,
+                    http, meter, len(orgs) - 2,
                     lambda i: ("/api/v1/reporting", officer(orgs[i]), {"supervisor": "supervisor"}),
                     "POST",
                 )  # fmt: skip
                 figures = {
                     "completeness check (GET /api/v1/sector-check)": _timed(
-                        http, server.pid, requests,
+                        http, meter, requests,
                         lambda i: ("/api/v1/sector-check", officer(orgs[(i * 7) % len(orgs)])),
                     ),
                     "supervisor view, all (GET /api/v1/supervision)": _timed(
-                        http, server.pid, requests, lambda i: ("/api/v1/supervision", sup)
+                        http, meter, requests, lambda i: ("/api/v1/supervision", sup)
                     ),
                     "supervisor view, one (GET /api/v1/supervision/{id})": _timed(
-                        http, server.pid, requests,
+                        http, meter, requests,
                         lambda i: (f"/api/v1/supervision/{orgs[i % len(orgs)]}", sup),
                     ),
                     "tie by hand, figures rewritten (POST /api/v1/sector-ties)": _timed(
-                        http, server.pid, requests,
+                        http, meter, requests,
                         lambda i: (
                             "/api/v1/sector-ties", officer(orgs[i % len(orgs)]),
                             {"asset_id": _asset_of(data, orgs[i % len(orgs)], i),
@@ -308,9 +342,10 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
             with httpx.Client(base_url=base, timeout=120) as browser:
                 _sign_in(browser, data["supervisor_key"])
                 figures["console supervision page (GET /supervision)"] = _timed(
-                    browser, server.pid, requests, lambda i: ("/supervision", {})
+                    browser, meter, requests, lambda i: ("/supervision", {})
                 )
         finally:
+            meter.close()
             stop_all([server], grace=10)
     how = "COPY" if label == "PostgreSQL" else "bulk insert"
     loaded = f"{data['rows']:,} rows by {how} in {data['load_s']:.1f} s" if data["rows"] else "kept"
@@ -325,8 +360,14 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
         p95 = _p(times, 0.95)
         print(
             f"  {name}: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
-            f"({p95 / TARGET_MS:.2f}x the {TARGET_MS:.0f} ms target), server CPU "
-            f"{timed.server_cpu_s * 1000 / len(times):.1f} ms per request, {len(times)} requests"
+            f"({p95 / TARGET_MS:.2f}x the {TARGET_MS:.0f} ms target); CPU per request: server "
+            f"{timed.server_cpu_s * 1000 / len(times):.1f} ms"
+            + (
+                f", database {timed.db_cpu_s * 1000 / len(times):.1f} ms"
+                if timed.db_cpu_s is not None
+                else ""
+            )
+            + f"; {len(times)} requests"
         )
 
 
