@@ -36,6 +36,22 @@ def _routes(app) -> list[tuple[str, object]]:
     return [(ctx.path, ctx.original_route) for ctx in iter_route_contexts(app.routes)]
 
 
+def _names_organization(route: object) -> bool:
+    """Whether the route takes `organization_id` (a query parameter, or a field of its
+    query or body model); one that does not is asked once, not with and without it."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return True
+    names: set[str] = set()
+    todo = [dependant]
+    while todo:
+        d = todo.pop()
+        for param in (*d.query_params, *d.body_params):  # a model's fields count too
+            names |= {param.name, *getattr(param.field_info.annotation, "model_fields", {})}
+        todo += d.dependencies
+    return "organization_id" in names
+
+
 @pytest.fixture
 def client(sqlite_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=sqlite_url))
@@ -259,7 +275,10 @@ def test_a_supervisor_never_sees_a_raw_string_of_a_reporting_organization(client
                     "target": "finance/customer-certificate-pki",
                     "kind": "import",
                 }
-                for params in (named, {k: v for k, v in named.items() if k != "organization_id"}):
+                variants = [named]
+                if _names_organization(route):
+                    variants.append({k: v for k, v in named.items() if k != "organization_id"})
+                for params in variants:
                     body = None
                     if method in ("POST", "PATCH", "PUT"):
                         body = json.dumps({**params, "profile": "bank-profile", "status": "done"})
