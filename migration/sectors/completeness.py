@@ -27,7 +27,7 @@ from migration.sectors.catalogs import (
     organization,
 )
 from migration.sectors.choices import TargetState
-from migration.sectors.matching import Matcher, run_wide
+from migration.sectors.matching import assets_of_each, counts_and_samples, run_wide
 from migration.sectors.models import AssetTag, TargetAbsence, TargetTie
 from migration.sectors.schema import check_tag
 from migration.sectors.shared import now, reporting, store
@@ -104,11 +104,11 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
     )
     if not expected:
         return result
-    matcher = Matcher(org.id, [(e.key, e.target.match) for e in expected])
+    statement = counts_and_samples([(e.key, e.target.match) for e in expected], sample)
     counts: dict[int, tuple[int, int]] = {}
     samples: dict[int, list[dict[str, Any]]] = {}
     for target, asset_id, name, assets, vulnerable in run_wide(
-        session, matcher.counts_and_samples(sample)
+        session, statement, {"org_id": org.id}
     ):
         if asset_id is None:
             counts[int(target)] = (int(assets), int(vulnerable))
@@ -392,9 +392,9 @@ def assets_of_targets(session: Session, org: Organization) -> dict[str, list[int
     expected = expected_targets(session, org)
     if not expected:
         return {}
-    matcher = Matcher(org.id, [(e.key, e.target.match) for e in expected])
+    statement = assets_of_each([(e.key, e.target.match) for e in expected])
     out: dict[str, list[int]] = {item.key: [] for item in expected}
-    for asset_id, *marks in run_wide(session, matcher.assets_of_each()):
+    for asset_id, *marks in run_wide(session, statement, {"org_id": org.id}):
         for item, mark in zip(expected, marks, strict=True):
             if mark:
                 out[item.key].append(int(asset_id))

@@ -7,6 +7,8 @@ row per asset with a flag for each distinct usage condition the rules ask for (o
 over its usages, which also flags quantum-vulnerable assets), and one row per asset with a
 0/1 mark per target. Counts, samples and the assets of each target are read from the
 marks, so 10,000 assets cost one pass over them and one over their usages.
+`counts_and_samples` and `assets_of_each` build each statement once per set of rules,
+with the organization as a parameter.
 
 PostgreSQL would JIT-compile these wide expressions (its cost estimate for the CTE joins
 is far above `jit_above_cost`), which takes seconds and saves nothing on 10,000 rows, and
@@ -21,9 +23,12 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BindParameter,
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -128,9 +133,10 @@ def _usage_key(rule: MatchRule) -> tuple[Any, ...]:
 
 @dataclass
 class Matcher:
-    """Every target's matching assets for one organization (targets: (key, rules))."""
+    """Every target's matching assets for one organization (targets: (key, rules)); the
+    organization is a number, or `ORG`, a parameter given when the statement runs."""
 
-    org_id: int
+    org_id: int | BindParameter[int]
     targets: list[tuple[str, list[MatchRule]]]
     _usage: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
@@ -246,7 +252,39 @@ class Matcher:
         return select(m.c.id, *marks).where(or_(*(c == 1 for c in marks)))
 
 
-def run_wide(session: Session, statement: Select[Any]) -> list[Any]:
+ORG: BindParameter[int] = bindparam("org_id", type_=Integer)
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}  # built once per catalog's rules
+
+
+def _cached(kind: str, targets: list[tuple[str, list[MatchRule]]], *args: Any) -> Select[Any]:
+    """The statement for these targets with the organization as `ORG`: built once per
+    distinct set of rules (a built-in catalog's, or an organization's own, by content),
+    since building one is a quarter of a check's server time."""
+    key = (
+        kind,
+        args,
+        tuple((k, tuple(r.model_dump_json() for r in rules)) for k, rules in targets),
+    )
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = getattr(Matcher(ORG, targets), kind)(*args)
+        if len(_STATEMENTS) > 256:  # own catalogs that keep changing: start over
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
+def counts_and_samples(targets: list[tuple[str, list[MatchRule]]], sample: int) -> Select[Any]:
+    return _cached("counts_and_samples", targets, sample)
+
+
+def assets_of_each(targets: list[tuple[str, list[MatchRule]]]) -> Select[Any]:
+    return _cached("assets_of_each", targets)
+
+
+def run_wide(
+    session: Session, statement: Select[Any], params: dict[str, Any] | None = None
+) -> list[Any]:
     """Every row of one of these statements, planned as the scans they are (see above).
 
     On PostgreSQL, JIT is off for the rest of the caller's transaction, and nested loops
@@ -256,9 +294,9 @@ def run_wide(session: Session, statement: Select[Any]) -> list[Any]:
     row of the other. At 10,000 assets that was 60 s instead of a fraction of one; a hash
     or merge join costs the same whatever the estimate."""
     if session.get_bind().dialect.name != "postgresql":
-        return list(session.execute(statement))
+        return list(session.execute(statement, params))
     session.execute(text("SET LOCAL jit = off"))
     session.execute(text("SET LOCAL enable_nestloop = off"))
-    rows = list(session.execute(statement))
+    rows = list(session.execute(statement, params))
     session.execute(text("SET LOCAL enable_nestloop = on"))
     return rows

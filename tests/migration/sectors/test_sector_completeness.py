@@ -240,3 +240,33 @@ def test_statistics_older_than_an_import_do_not_make_the_check_loop(pg_url: str)
         assert _states(found)["finance/card-payment"] == "found"
         assert s.execute(text("SHOW enable_nestloop")).scalar() == "on"  # restored
     engine.dispose()
+
+
+def test_a_changed_own_catalog_is_matched_by_its_new_rules(session_factory) -> None:
+    """Statements are built once per set of rules and shared between organizations: an
+    organization's own catalog, replaced with other keywords, is matched by the new ones,
+    and two organizations of one sector each count only their own assets."""
+    from migration.sectors.catalogs import save_own_catalog
+    from migration.sectors.loader import catalog_to_dict, get_catalog_by_sector_or_id
+
+    def own(keyword: str) -> dict:
+        doc = catalog_to_dict(get_catalog_by_sector_or_id("iot")) | {"id": "own-iot"}
+        doc["targets"] = [doc["targets"][0] | {"id": "gadget", "match": [{"keywords": [keyword]}]}]
+        return doc
+
+    with session_factory.begin() as s:
+        one = _org(s, "maker-one", Sector.IOT)
+        two = _org(s, "maker-two", Sector.IOT)
+        _asset(s, one, "Kettle firmware", AssetType.APPLICATION)
+        _asset(s, two, "Toaster firmware", AssetType.APPLICATION)
+        who = Principal(one, Role.OFFICER, "t")
+        save_own_catalog(s, who, one, own("kettle"))
+        assert _states(completeness.check(s, one))["own-iot/gadget"] == "found"
+        save_own_catalog(s, who, one, own("toaster"))  # the toaster is the other tenant's
+        assert _states(completeness.check(s, one))["own-iot/gadget"] == "not_found"
+        save_own_catalog(s, Principal(two, Role.OFFICER, "t"), two, own("toaster"))
+        assert _states(completeness.check(s, two))["own-iot/gadget"] == "found"
+        counts = {
+            org: {t.key: t.assets for t in completeness.check(s, org).targets} for org in (one, two)
+        }
+        assert counts[one]["own-iot/gadget"] == 0 and counts[two]["own-iot/gadget"] == 1
