@@ -37,7 +37,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.progress import fold_progress
+from migration.progress import version_progress  # noqa: F401  (callers read it here)
 from migration.risk import RiskPart, RiskScore
 from migration.timeline import CellCounts, insert_trigger_suspended, store_cells
 
@@ -100,13 +100,16 @@ def custom_profiles(session: Session, organization_id: int | None) -> list[Custo
 
 
 def load_inventory(session: Session, organization_id: int) -> PlanInput:
-    """The organization's assets, dependencies and usages as plain planner facts."""
+    """The organization's assets, dependencies and usages as plain planner facts, and the
+    sector target each asset stands for."""
     org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
     sector, tier = str(org.sector), str(org.tier)
     with paused_gc():  # 600,000 acyclic facts: no collections rescanning them meanwhile
-        return _read_facts(session, organization_id, sector, tier)
+        inputs = _read_facts(session, organization_id, sector, tier)
+    inputs.targets = _sector_targets(session, organization_id)
+    return inputs
 
 
 def _read_facts(session: Session, organization_id: int, sector: str, tier: str) -> PlanInput:
@@ -281,11 +284,20 @@ def _generate(
         previous = latest_version(session, row.id)
         number = (previous.number + 1) if previous else 1
     version = store_version(session, row, number, result, created_by, previous)
+    _shared_figures_changed(session, organization_id)
     if timings is not None:
         timings.update(
             read_inventory=read_s, plan=plan_s, store_version=time.perf_counter() - clock
         )
     return version
+
+
+def _sector_targets(session: Session, organization_id: int) -> dict[int, Any]:
+    """The sector target each asset stands for: its priority and lifetimes feed the risk
+    model (`migration.sectors.planning`)."""
+    from migration.sectors.planning import plan_targets
+
+    return plan_targets(session, organization_id)
 
 
 def latest_version(session: Session, plan_id: int) -> PlanVersion | None:
@@ -707,26 +719,20 @@ def set_status(
             task.organization_id,
             {"from": str(before), "to": str(task.status), "note": note},
         )
+    if session is not None:
+        _shared_figures_changed(session, task.organization_id)
     return task
 
 
+def _shared_figures_changed(session: Session, organization_id: int) -> None:
+    """An organization reporting to a supervisor shares its plan progress and deadlines
+    at risk (`migration.sectors.plan_share`): a new version or a task's status moves them."""
+    from migration.sectors.plan_share import plan_changed
+
+    plan_changed(session, organization_id)
+
+
 # --- reading plans -------------------------------------------------------------------
-
-
-def version_progress(session: Session, version_id: int) -> dict[str, Any]:
-    """`progress` of a stored version, counted by the database (no task is loaded)."""
-    groups = session.execute(
-        select(
-            PlanTask.phase,
-            PlanTask.sector,
-            PlanTask.status,
-            func.count(),
-            func.coalesce(func.sum(PlanTask.effort), 0),
-        )
-        .where(PlanTask.version_id == version_id)
-        .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
-    )
-    return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
 
 
 COMPARED_FIELDS = ("wave_label", "phase", "target", "deadline", "status", "score")

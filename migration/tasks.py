@@ -18,7 +18,7 @@ from typing import Any
 
 from inventory.choices import AssetType, QuantumStatus
 from migration.choices import FINAL_RULE, TaskFlag
-from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.inputs import AssetFacts, PlanInput, PlanParams, TargetFacts, UsageFacts
 from migration.legacy import RULE_ID as LEGACY_RULE
 from migration.legacy import classical_break, migrate_now_rule
 from migration.policy import ACCEPTABLE, Ruling, ruling
@@ -197,12 +197,13 @@ def make_tasks(
     risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
     tasks: list[Task] = []
     safe = 0
+    targets = inputs.targets  # asset id -> sector target (migration.sectors); often empty
     for usage in sorted(inputs.usages, key=lambda u: u.id):
         status = STATUS_OF[usage.quantum_status]
         asset = assets[usage.asset_id]
         facts = facts_of.get(asset.id)
         if facts is None:
-            facts = facts_of[asset.id] = _asset_facts(asset)
+            facts = facts_of[asset.id] = _asset_facts(asset, targets.get(asset.id))
         use = use_of(usage.primitive, usage.function, usage.algorithm)
         kind = kinds.of(usage, asset, use, status, facts[0])
         if kind is None:  # quantum-safe, and the profile accepts it
@@ -211,7 +212,10 @@ def make_tasks(
         base_key = (usage.algorithm, use, status, facts[1])
         base = bases.get(base_key)
         if base is None:
-            base = bases[base_key] = scorer.base(RiskInput(usage.algorithm, use, status, *facts[1]))
+            *risk_facts, tie = facts[1]
+            base = bases[base_key] = scorer.base(
+                RiskInput(usage.algorithm, use, status, *risk_facts, target=tie)
+            )
         asset_impact = impact.get(asset.id, 0)
         risk = risk_of.get((id(base), asset_impact))
         if risk is None:
@@ -243,11 +247,13 @@ def make_tasks(
     return tasks, safe
 
 
-def _asset_facts(asset: AssetFacts) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _asset_facts(
+    asset: AssetFacts, tie: TargetFacts | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(what a task's kind depends on, what its risk without impact depends on: the asset
-    fields of `RiskInput`, in its order)."""
+    fields of `RiskInput`, in its order, then the sector target the asset stands for)."""
     return (
-        (asset.sector, asset.tier, asset.asset_type, asset.criticality),
+        (asset.sector, asset.tier, asset.asset_type, asset.criticality, tie),
         (
             asset.exposure,
             asset.criticality,
@@ -255,6 +261,7 @@ def _asset_facts(asset: AssetFacts) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
             asset.secrecy_years,
             asset.sector,
             asset.tier,
+            tie,
         ),
     )
 
@@ -303,7 +310,7 @@ class _Kinds:
         kind = self.kinds.get(key)
         if kind is None:
             if status in VULNERABLE:
-                kind = self._make(usage, asset, use, status)
+                kind = self._make(usage, asset, use, status, asset_facts)
             else:
                 kind = self._not_accepted(usage, asset, use, status) or _NO_TASK
             self.kinds[key] = kind
@@ -342,11 +349,21 @@ class _Kinds:
             [f"{r.verdict}: {r.reason}"],
         )
 
-    def _make(self, usage: UsageFacts, asset: AssetFacts, use: str, status: QuantumStatus) -> _Kind:
+    def _make(
+        self,
+        usage: UsageFacts,
+        asset: AssetFacts,
+        use: str,
+        status: QuantumStatus,
+        asset_facts: tuple[Any, ...],
+    ) -> _Kind:
         profile = self.profile
         when, rule = matching_deadline(profile, usage, asset, use)
         flags: list[TaskFlag] = []
         reasons: list[str] = []
+        tie = asset_facts[-1]
+        if tie is not None:
+            reasons.append(f"sector target {tie.name} ({tie.key}, priority {tie.priority})")
         if usage.algorithm not in self.in_catalog:
             self.in_catalog[usage.algorithm] = known(usage.algorithm)
         if not self.in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:

@@ -32,7 +32,10 @@ from app.api.routers import (
     keys,
     organizations,
     plans,
+    procedure,
     profiles,
+    sectors,
+    supervision,
     testbed,
     usages,
     vendor_sessions,
@@ -136,6 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         profiles,
         testbed,
         vendor_sessions,
+        sectors,
+        procedure,
+        supervision,
     ):
         app.include_router(module.router)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import console, db_session, err_console, safe, user_errors
+from app.cli.common import console, db_session, err_console, operator, safe, user_errors
 
 
 def demo(
@@ -24,6 +24,7 @@ def demo(
     from core import schema
     from core.private_files import write_private_text
     from inventory.demo import load_demo
+    from migration.sectors.demo import load_sector_demo
 
     url = get_settings().database_url
     schema.upgrade(url)
@@ -41,6 +42,10 @@ def demo(
 
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
+            # a supervising desk, procedures, reporting: audited as the operator
+            sectors = load_sector_demo(session, operator)
+            result.keys.update(sectors.keys)
+            result.organizations += sectors.organizations
             _audit_demo(session, result)
     path = keys_file or _default_keys_file(url)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +70,6 @@ def masked(secret: str) -> str:
 
 def _audit_demo(session, result) -> None:
     """One entry in the demo's admin organization: what the load wrote (keys not shown)."""
-    from app.cli.common import operator
     from core.audit import record
     from inventory.demo import ADMIN_ORG
     from inventory.service.organizations import find_by_slug_or_id

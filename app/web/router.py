@@ -13,12 +13,21 @@ from app.web import (
     pages_auth,
     pages_officer,
     pages_scans,
+    pages_sectors,
     pages_vendor,
 )
 from app.web.errors import install_handlers
 
 STATIC = Path(__file__).parent / "static"
-PAGE_MODULES = (pages_auth, pages_officer, pages_scans, pages_agency, pages_vendor, pages_admin)
+PAGE_MODULES = (
+    pages_auth,
+    pages_officer,
+    pages_scans,
+    pages_agency,
+    pages_vendor,
+    pages_admin,
+    pages_sectors,
+)
 
 
 def install_web(app: FastAPI) -> None:

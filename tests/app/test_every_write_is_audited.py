@@ -83,6 +83,13 @@ def profile_doc(profile_id: str) -> dict:
     return doc
 
 
+def catalog_doc(catalog_id: str) -> dict:
+    """A valid user-defined sector catalog: the built-in finance one under another id."""
+    from migration.sectors.loader import catalog_to_dict, get_catalog_by_sector_or_id
+
+    return catalog_to_dict(get_catalog_by_sector_or_id("finance")) | {"id": catalog_id}
+
+
 # ---------------------------------------------------------------------- API
 @dataclass
 class ApiCtx:
@@ -160,6 +167,41 @@ def _scan(c: ApiCtx) -> Call:
     return lambda: c.post("/scans", json=body)
 
 
+TARGET = "finance/hsm-key-management"
+STEP = "/procedure/kr-pilot/select-system"
+
+
+def _tagged(c: ApiCtx) -> int:
+    asset = c.asset()
+    c.post(f"/asset-tags/{asset}", json={"tags": ["hsm"]})
+    return asset
+
+
+def _tied(c: ApiCtx) -> int:
+    asset = c.asset()
+    c.post("/sector-ties", json={"asset_id": asset, "target": TARGET})
+    return asset
+
+
+def _reports_to(c: ApiCtx, slug: str) -> int:
+    """The tenant starts reporting to a new supervising organization: the relation's id."""
+    _new_org(c, slug)
+    return c.post("/reporting", json={"supervisor": slug})["id"]
+
+
+def _evidence(c: ApiCtx) -> int:
+    return c.post(f"{STEP}/evidence", json={"url": "https://example.org/e", "label": "e"})["id"]
+
+
+def _absent(c: ApiCtx) -> Call:
+    c.post("/sector-absences", json={"target": TARGET, "reason": "no HSM here"})
+    return _delete(c, f"/sector-absences?target={TARGET}")
+
+
+def _evidence_file(c: ApiCtx) -> Call:
+    return lambda: c.post(f"{STEP}/evidence/file?filename=minutes.txt", content=b"minutes")
+
+
 BENCH = {"algorithms": ["Ed25519"], "engines": ["openssl"], "time_budget_s": 0.05}
 # (method, path) -> prepare(ctx): makes what the write needs, returns the call that writes
 API_WRITES: dict[tuple[str, str], Callable[[ApiCtx], Call]] = {
@@ -209,6 +251,49 @@ API_WRITES: dict[tuple[str, str], Callable[[ApiCtx], Call]] = {
         c, f"/scan-scopes/{c.post('/scan-scopes', json={'value': '10.8.0.1'})['id']}"
     ),
     ("POST", "/scans"): _scan,
+    ("POST", "/sectors/catalogs"): lambda c: (
+        lambda: c.post("/sectors/catalogs", json=catalog_doc("own-fin-1"))
+    ),
+    ("DELETE", "/sectors/catalogs/{catalog_id}"): lambda c: (
+        c.post("/sectors/catalogs", json=catalog_doc("own-fin-2"))
+        and _delete(c, "/sectors/catalogs/own-fin-2")
+    ),
+    ("POST", "/sector-ties"): lambda c: (
+        lambda a=c.asset(): c.post("/sector-ties", json={"asset_id": a, "target": TARGET})
+    ),
+    ("DELETE", "/sector-ties"): lambda c: _delete(
+        c, f"/sector-ties?asset_id={_tied(c)}&target={TARGET}"
+    ),
+    ("POST", "/sector-absences"): lambda c: (
+        lambda: c.post("/sector-absences", json={"target": TARGET, "reason": "none kept"})
+    ),
+    ("DELETE", "/sector-absences"): _absent,
+    ("POST", "/asset-tags/{asset_id}"): lambda c: (
+        lambda a=c.asset(): c.post(f"/asset-tags/{a}", json={"tags": ["hsm"]})
+    ),
+    ("DELETE", "/asset-tags/{asset_id}/{tag}"): lambda c: _delete(
+        c, f"/asset-tags/{_tagged(c)}/hsm"
+    ),
+    ("PATCH", "/procedure/{procedure_id}/{step_id}"): lambda c: _patch(
+        c, STEP, {"status": "in_progress", "owner": "CISO"}
+    ),
+    ("POST", "/procedure/{procedure_id}/{step_id}/evidence"): lambda c: lambda: _evidence(c),
+    ("POST", "/procedure/{procedure_id}/{step_id}/evidence/file"): _evidence_file,
+    ("DELETE", "/procedure/evidence/{evidence_id}"): lambda c: _delete(
+        c, f"/procedure/evidence/{_evidence(c)}"
+    ),
+    ("POST", "/reporting"): lambda c: lambda: _reports_to(c, "regulator-1"),
+    ("POST", "/reporting/{relation_id}/stop"): lambda c: (
+        lambda r=_reports_to(c, "regulator-2"): c.post(f"/reporting/{r}/stop")
+    ),
+    ("POST", "/reporting/shared/refresh"): lambda c: (
+        _reports_to(c, "regulator-3") and (lambda: c.post("/reporting/shared/refresh"))
+    ),
+    # signing makes the report key on first use: this runs before the testbed's signing
+    # routes (sorted), so the example writes that key as well as its audit row
+    ("POST", "/reporting/report"): lambda c: (
+        lambda: c.client.post(f"{V1}/reporting/report", headers=c.admin, json={})
+    ),
 }
 # routes that are not GET but write nothing: they compute an answer from what they are sent
 API_READS: dict[tuple[str, str], Callable[[ApiCtx], Call]] = {
@@ -220,6 +305,9 @@ API_READS: dict[tuple[str, str], Callable[[ApiCtx], Call]] = {
     ),
     ("POST", "/testbed/reports/verify"): lambda c: (
         lambda: c.post("/testbed/reports/verify", json={"report": {}, "signature": {}})
+    ),
+    ("POST", "/sectors/catalogs/validate"): lambda c: (
+        lambda: c.post("/sectors/catalogs/validate", json=catalog_doc("checked"))
     ),
 }
 
@@ -408,6 +496,28 @@ CLI_WRITES: dict[tuple[str, ...], Callable[[CliCtx], list[str]]] = {
     ("scan", "code"): lambda c: [_source(c), *ORG],
     ("job", "cancel"): lambda c: [_job_id(c)],
     ("bench",): lambda c: [*BENCH_ARGS, *ORG],
+    ("sector", "catalog", "add"): lambda c: [
+        c.file("cat.yaml", yaml.safe_dump(catalog_doc("own"))),
+        *ORG,
+    ],
+    ("sector", "catalog", "remove"): lambda c: ["own", *ORG],
+    ("sector", "tag"): lambda c: [*ORG, "--asset", _asset_id(c), "hsm"],
+    ("sector", "tie"): lambda c: [*ORG, "--asset", _asset_id(c), "--target", TARGET],
+    ("sector", "absent"): lambda c: [*ORG, "--target", TARGET, "--reason", "none kept"],
+    ("procedure", "set"): lambda c: [*ORG, "kr-pilot", "select-system", "--status", "done"],
+    ("procedure", "evidence"): lambda c: [
+        *ORG,
+        "kr-pilot",
+        "select-system",
+        "--link",
+        "https://example.org/m",
+    ],
+    ("supervision", "start"): lambda c: [*ORG, "--to", _org(c, "regulator")],
+    ("supervision", "report"): lambda c: [*ORG, "--format", "json", "-o", str(c.tmp / "r.json")],
+    ("supervision", "stop"): lambda c: [
+        *ORG,
+        str(c.scalar("SELECT max(id) FROM reporting_relations")),
+    ],
     ("demo",): lambda c: ["--keys-file", str(c.tmp / "keys.json")],
 }
 EXIT_CODES = {("scan", "tls"): (1,), ("scan", "ssh"): (1,)}  # every target refused: exit 1
@@ -433,6 +543,16 @@ CLI_READS: dict[tuple[str, ...], Callable[[CliCtx], list[str]]] = {
     ("testbed", "engines"): lambda c: [],
     ("judge",): lambda c: [c.file("j.csv", CSV)],
     ("verify-report",): lambda c: ["--help"],  # files only, no database
+    ("sector", "list"): lambda c: [],
+    ("sector", "show"): lambda c: ["finance", "--format", "json"],
+    ("sector", "check"): lambda c: [*ORG, "--format", "json"],
+    ("sector", "catalog", "validate"): lambda c: [
+        c.file("v-cat.yaml", yaml.safe_dump(catalog_doc("checked")))
+    ],
+    ("procedure", "show"): lambda c: [*ORG, "--format", "json"],
+    ("supervision", "list"): lambda c: [*ORG],
+    ("supervision", "view"): lambda c: ["--org", "regulator", "--format", "json"],
+    ("supervision", "verify"): lambda c: ["--help"],  # files only, no database
 }
 READ_EXIT_CODES = {("judge",): (0, 1)}  # exit 1: the gate found something to replace
 # commands that are not run here, and why
@@ -442,6 +562,17 @@ NOT_RUN = {
     ("db", "upgrade"): "changes the schema, not an organization's data",
     ("db", "downgrade"): "changes the schema, not an organization's data",
 }
+
+
+def _asset_id(c: CliCtx) -> str:
+    return str(c.scalar("SELECT max(id) FROM assets"))
+
+
+def _org(c: CliCtx, slug: str) -> str:
+    c.run(
+        "org", "create", slug, slug.title(), "--sector", "finance", "--tier", "public_institution"
+    )
+    return slug
 
 
 def _job_id_readonly(c: CliCtx) -> str:
