@@ -34,6 +34,13 @@ FORMS = {
     "/admin/organizations",
     "/admin/keys",
     "/admin/keys/{key_id}/revoke",
+    "/sector/ties",
+    "/sector/absences",
+    "/procedure/{procedure_id}/{step_id}",
+    "/procedure/{procedure_id}/{step_id}/evidence",
+    "/reporting",
+    "/reporting/{relation_id}/stop",
+    "/reporting/report",
 }
 
 
@@ -99,6 +106,24 @@ def test_every_console_form_is_audited_with_its_actor(api, sign_in):
                   role="auditor", name="walked")  # fmt: skip
     key_id = re.search(r"/admin/keys/(\d+)/issued", issued).group(1)
     post(f"/admin/keys/{key_id}/revoke", ("revoke", "api_key"))
+
+    target = re.search(r'name="target"><option value="([^"]+)"', api.client.get("/sector").text)
+    post("/sector/ties", ("create", "target_tie"), target=target.group(1), asset_id=str(asset_id))
+    post("/sector/absences", ("update", "target_absence"), target=target.group(1),
+         reason="no such system here")  # fmt: skip
+    post("/procedure/kr-pilot/select-system", ("update", "procedure_step"), status="in_progress",
+         owner="CISO")  # fmt: skip
+    post("/procedure/kr-pilot/select-system/evidence", ("create", "procedure_evidence"),
+         url="https://example.org/minutes", label="minutes")  # fmt: skip
+    api.make_org("ministry")
+    post("/reporting", ("create", "reporting_relation"), supervisor="ministry")
+    before = len(_entries(api))
+    resp = api.client.post("/reporting/report", data={"csrf": csrf, "format": "json"})
+    assert resp.status_code == 200, resp.text[:400]  # the signed report is the answer
+    assert ("create", "supervision_report", me) in _entries(api)[before:]
+    walked.append(("/reporting/report", ("create", "supervision_report")))
+    relation = re.search(r"/reporting/(\d+)/stop", api.client.get("/reporting").text).group(1)
+    post(f"/reporting/{relation}/stop", ("delete", "reporting_relation"))
     assert len(walked) == len(FORMS)
 
 
