@@ -9,8 +9,9 @@ length. A `String(n)` column carries its own length; a `Text` column gets its li
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import Column, String
 
 TEXT_LIMITS: dict[tuple[str, str], int] = {
@@ -20,6 +21,14 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("crypto_usages", "notes"): 5000,
     ("dependencies", "description"): 2000,
 }
+
+# Integers: a 64-bit signed INTEGER is the most either database stores (SQLite's INTEGER;
+# PostgreSQL's BIGINT, and its INTEGER ids compare with any 64-bit value). Every integer a
+# request carries (ids, cursors, counts) is `Int64` or has tighter bounds of its own, so a
+# larger one is refused as invalid input (422 naming it) before any database sees it.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
 
 # Plans count quarters from their start and profiles date phases and deadlines. No policy
 # predates 2000 or looks past 2100; a window ending in 2200 keeps every wave date the

@@ -31,6 +31,7 @@ from core.choices import Role, Sector, Tier
 from core.db import engine_for
 from core.models import Organization
 from core.schema import upgrade
+from tests.answer_check import AnswerLog, undeclared
 
 ROOT = Path(__file__).resolve().parent.parent
 # CycloneDX and CSV files from other tools, shared by the exchange, CLI and web tests.
@@ -155,9 +156,14 @@ class Api:
 
 @pytest.fixture
 def api(db_url: str) -> Iterator[Api]:
+    """The app on `db_url`; the test fails if an answer's status is not in /openapi.json."""
     app = create_app(Settings(database_url=db_url, max_upload_bytes=5 * 1024 * 1024))
+    answers: list[tuple[str, str, int]] = []
+    app.add_middleware(AnswerLog, answers=answers)  # outermost: sees every answer
     with TestClient(app) as client:
         yield Api(client=client, sessions=app.state.sessionmaker)
+    missing = undeclared(app.openapi(), answers)
+    assert not missing, f"answers whose status /openapi.json does not list: {missing}"
 
 
 @pytest.fixture

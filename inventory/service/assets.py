@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict
+from core.field_limits import Int64
 from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
@@ -72,7 +73,7 @@ class AssetFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    organization_id: int | None = None
+    organization_id: Int64 | None = None
     sector: Sector | None = None
     asset_type: AssetType | None = None
     exposure: Exposure | None = None

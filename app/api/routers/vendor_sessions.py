@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Request, status
 from pydantic import SkipValidation
 from sqlalchemy import select
 
+from app.api.answers import errors
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.schemas.conformance import (
     AnswerIn,
@@ -25,6 +26,7 @@ from app.api.schemas.conformance import (
     SignedReport,
     parse_session,
 )
+from core.field_limits import Int64
 from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
@@ -86,7 +88,7 @@ def open_session(
 
 @router.get("/sessions", response_model=list[SessionOut], response_model_exclude_unset=True)
 def list_sessions(
-    db: SessionDep, principal: TestbedReader, product_id: int | None = None
+    db: SessionDep, principal: TestbedReader, product_id: Int64 | None = None
 ) -> list[SessionOut]:
     stmt = scoped(select(VendorSession), VendorSession, principal)
     if product_id is not None:
@@ -95,13 +97,13 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, response_model_exclude_unset=True)
-def get_session(session_id: int, db: SessionDep, principal: TestbedReader) -> SessionOut:
+def get_session(session_id: Int64, db: SessionDep, principal: TestbedReader) -> SessionOut:
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
-@router.post("/sessions/{session_id}/answer", response_model=SignedReport)
+@router.post("/sessions/{session_id}/answer", response_model=SignedReport, responses=errors(410))
 def answer_session(
-    session_id: int, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
+    session_id: Int64, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
 ) -> dict[str, Any]:
     """Grade the answer (once) and return the signed report."""
     row = get_scoped(db, VendorSession, session_id, principal)
@@ -110,7 +112,7 @@ def answer_session(
 
 
 @router.get("/sessions/{session_id}/report", response_model=SignedReport)
-def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
+def session_report(session_id: Int64, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
     row = get_scoped(db, VendorSession, session_id, principal)
     report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
     if report is None:
@@ -120,7 +122,7 @@ def session_report(session_id: int, db: SessionDep, principal: TestbedReader) ->
 
 @router.get("/reports", response_model=list[ReportOut])
 def list_reports(
-    db: SessionDep, principal: TestbedReader, product_id: int | None = None
+    db: SessionDep, principal: TestbedReader, product_id: Int64 | None = None
 ) -> list[VendorReport]:
     stmt = scoped(select(VendorReport), VendorReport, principal)
     if product_id is not None:

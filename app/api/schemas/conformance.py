@@ -22,11 +22,13 @@ from pydantic import (
     Discriminator,
     Field,
     SkipValidation,
+    StrictBool,
     TypeAdapter,
     ValidationError,
 )
 
 from core.errors import InputError
+from core.field_limits import Int64
 from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
 
@@ -48,7 +50,7 @@ class _Out(BaseModel):
 
 
 class _SessionBase(_In):
-    product_id: int = Field(description="A product of your organization (POST /products).")
+    product_id: Int64 = Field(description="A product of your organization (POST /products).")
     algorithm: str = Field(
         min_length=1,
         max_length=120,
@@ -392,7 +394,7 @@ class SigVendorVerifiesAnswer(_In):
 class AcvpTestResult(_In):
     """The result fields the group's function asks for (see the challenge's answer_with)."""
 
-    tcId: int
+    tcId: Int64
     ek: str | None = Field(default=None, description=HEX)
     dk: str | None = Field(default=None, description=HEX)
     c: str | None = Field(default=None, description=HEX)
@@ -400,18 +402,18 @@ class AcvpTestResult(_In):
     pk: str | None = Field(default=None, description=HEX)
     sk: str | None = Field(default=None, description=HEX)
     signature: str | None = Field(default=None, description=HEX)
-    testPassed: bool | None = None
+    testPassed: StrictBool | None = None
 
 
 class AcvpGroupResult(_In):
-    tgId: int
+    tgId: Int64
     tests: list[AcvpTestResult]
 
 
 class AcvpAnswer(_In):
     """Answer of an ``acvp_mlkem`` or ``acvp_mldsa`` session, as ACVP clients write it."""
 
-    vsId: int | None = Field(default=None, description="If given, the session's vsId.")
+    vsId: Int64 | None = Field(default=None, description="If given, the session's vsId.")
     testGroups: list[AcvpGroupResult]
 
 
