@@ -150,7 +150,10 @@ def test_classic_mceliece_sender_and_its_keygen_quota(sqlite_vendors):
         headers=v.headers,
         json={"product_id": pid, "algorithm": "Classic-McEliece-348864", "check": "kem_sender"},
     )
-    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) == 120
+    # the bucket has refilled 1/120 of a token per second since the first open, so the wait
+    # is 120 s less the seconds the session took (119 under load); never more than 120
+    assert resp.status_code == 429, resp.text
+    assert 60 < int(resp.headers["Retry-After"]) <= 120
     # receiving (the testbed only encapsulates) is cheap and not under the quota
     v.open(
         pid,
