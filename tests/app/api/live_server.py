@@ -27,8 +27,10 @@ def serve(app: FastAPI) -> Iterator[str]:
     """Run `app` on 127.0.0.1 in a thread; yields its base URL, stops it on exit.
 
     The socket is bound here and handed to uvicorn, so no other test (another pytest-xdist
-    worker) can take the port between choosing it and listening on it."""
-    sock = socket.socket()
+    worker) can take the port between choosing it and listening on it. IPPROTO_TCP named:
+    asyncio sets TCP_NODELAY only on sockets whose proto says TCP (a plain socket() has 0),
+    and without it every answer waits ~40 ms for a delayed ACK (Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
