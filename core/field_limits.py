@@ -22,13 +22,18 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("dependencies", "description"): 2000,
 }
 
-# Integers: a 64-bit signed INTEGER is the most either database stores (SQLite's INTEGER;
-# PostgreSQL's BIGINT, and its INTEGER ids compare with any 64-bit value). Every integer a
-# request carries (ids, cursors, counts) is `Int64` or has tighter bounds of its own, so a
-# larger one is refused as invalid input (422 naming it) before any database sees it.
+# Integers a request carries are bounded to what the databases store, so a larger one is
+# refused as invalid input (422 naming it) before any database sees it. Row ids (and what
+# is compared with them: cursors, version numbers) are INTEGER columns: 32-bit on
+# PostgreSQL, where SQLAlchemy casts the bound value to the column's type (2**31 fails
+# there as "out of range"). Other integers (offsets, ids inside ACVP answers) are `Int64`,
+# SQLite's INTEGER and PostgreSQL's BIGINT.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
+ROW_ID_MIN = -(2**31)
+ROW_ID_MAX = 2**31 - 1
+RowId = Annotated[int, Interval(ge=ROW_ID_MIN, le=ROW_ID_MAX)]
 
 # Plans count quarters from their start and profiles date phases and deadlines. No policy
 # predates 2000 or looks past 2100; a window ending in 2200 keeps every wave date the

@@ -16,7 +16,7 @@ from app.api.job_accepted import job_accepted
 from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
 from core.audit import record
-from core.field_limits import Int64
+from core.field_limits import RowId
 from core.jobs import JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal
@@ -26,7 +26,7 @@ from inventory.service.organizations import target_org
 
 router = APIRouter(prefix="/api/v1", tags=["discovery"])
 OrgQuery = Annotated[
-    Int64 | None, Query(description="Target organization (admins); default: yours")
+    RowId | None, Query(description="Target organization (admins); default: yours")
 ]
 
 
@@ -55,7 +55,7 @@ def list_scopes(
 
 @router.delete("/scan-scopes/{scope_id}", status_code=204)
 def delete_scope(
-    scope_id: Int64,
+    scope_id: RowId,
     session: SessionDep,
     principal: InventoryWriter,
     organization_id: OrgQuery = None,
@@ -145,7 +145,7 @@ def list_scans(
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)
-def get_scan(scan_id: Int64, session: SessionDep, principal: InventoryReader) -> Any:
+def get_scan(scan_id: RowId, session: SessionDep, principal: InventoryReader) -> Any:
     row = session.get(ScanRun, scan_id)
     if row is None or (not principal.is_admin and row.organization_id != principal.organization_id):
         raise NotFound(f"scan {scan_id} not found")

@@ -33,7 +33,7 @@ from app.api.schemas.plans import (
 )
 from core.db import READ_ONLY
 from core.errors import InputError
-from core.field_limits import Int64
+from core.field_limits import Int64, RowId
 from core.jobs import JobBackend, JobContext, job_kind, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
@@ -145,20 +145,20 @@ def list_plans(session: SessionDep, principal: InventoryReader) -> list[PlanList
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: Int64, session: SessionDep, principal: InventoryReader) -> PlanOut:
+def get_plan(plan_id: RowId, session: SessionDep, principal: InventoryReader) -> PlanOut:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
 
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_plan(plan_id: Int64, session: SessionDep, principal: InventoryWriter) -> Response:
+def delete_plan(plan_id: RowId, session: SessionDep, principal: InventoryWriter) -> Response:
     session.delete(get_scoped(session, Plan, plan_id, principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{plan_id}/versions", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
 def regenerate(
-    plan_id: Int64, data: Regenerate, session: SessionDep, principal: InventoryWriter
+    plan_id: RowId, data: Regenerate, session: SessionDep, principal: InventoryWriter
 ) -> PlanVersion:
     """A new version from the current inventory; unset what-if values keep the last ones."""
     plan = get_scoped(session, Plan, plan_id, principal)
@@ -179,7 +179,7 @@ def regenerate(
 
 @router.get("/{plan_id}/versions/{number}", response_model=VersionDetail)
 def get_version(
-    plan_id: Int64, number: Int64, session: SessionDep, principal: InventoryReader
+    plan_id: RowId, number: RowId, session: SessionDep, principal: InventoryReader
 ) -> VersionDetail:
     """A version's summary and its progress per phase and sector."""
     version = scoped_version(session, plan_id, number, principal)
@@ -189,8 +189,8 @@ def get_version(
 
 @router.get("/{plan_id}/versions/{number}/tasks", response_model=TaskPage)
 def list_tasks(
-    plan_id: Int64,
-    number: Int64,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     phase: str | None = None,
@@ -217,8 +217,8 @@ def list_tasks(
     responses=file_answer("The version as a file to download.", *report.MEDIA_TYPES.values()),
 )
 def export_version(
-    plan_id: Int64,
-    number: Int64,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
@@ -247,11 +247,11 @@ def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
 
 @router.get("/{plan_id}/compare", response_model=VersionComparison)
 def compare_versions(
-    plan_id: Int64,
+    plan_id: RowId,
     session: SessionDep,
     principal: InventoryReader,
-    from_version: Annotated[Int64, Query(alias="from", ge=1)],
-    to_version: Annotated[Int64, Query(alias="to", ge=1)],
+    from_version: Annotated[RowId, Query(alias="from", ge=1)],
+    to_version: Annotated[RowId, Query(alias="to", ge=1)],
 ) -> dict[str, Any]:
     old = scoped_version(session, plan_id, from_version, principal)
     new = scoped_version(session, plan_id, to_version, principal)
@@ -264,7 +264,7 @@ def compare_versions(
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut)
 def change_status(
-    task_id: Int64, data: StatusChange, session: SessionDep, principal: InventoryWriter
+    task_id: RowId, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
     service.set_status(task, data.status, data.note)

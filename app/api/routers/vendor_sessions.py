@@ -26,7 +26,7 @@ from app.api.schemas.conformance import (
     SignedReport,
     parse_session,
 )
-from core.field_limits import Int64
+from core.field_limits import RowId
 from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
@@ -88,7 +88,7 @@ def open_session(
 
 @router.get("/sessions", response_model=list[SessionOut], response_model_exclude_unset=True)
 def list_sessions(
-    db: SessionDep, principal: TestbedReader, product_id: Int64 | None = None
+    db: SessionDep, principal: TestbedReader, product_id: RowId | None = None
 ) -> list[SessionOut]:
     stmt = scoped(select(VendorSession), VendorSession, principal)
     if product_id is not None:
@@ -97,13 +97,13 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, response_model_exclude_unset=True)
-def get_session(session_id: Int64, db: SessionDep, principal: TestbedReader) -> SessionOut:
+def get_session(session_id: RowId, db: SessionDep, principal: TestbedReader) -> SessionOut:
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
 @router.post("/sessions/{session_id}/answer", response_model=SignedReport, responses=errors(410))
 def answer_session(
-    session_id: Int64, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
+    session_id: RowId, data: AnswerIn, request: Request, db: SessionDep, principal: TestbedWriter
 ) -> dict[str, Any]:
     """Grade the answer (once) and return the signed report."""
     row = get_scoped(db, VendorSession, session_id, principal)
@@ -112,7 +112,7 @@ def answer_session(
 
 
 @router.get("/sessions/{session_id}/report", response_model=SignedReport)
-def session_report(session_id: Int64, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
+def session_report(session_id: RowId, db: SessionDep, principal: TestbedReader) -> dict[str, Any]:
     row = get_scoped(db, VendorSession, session_id, principal)
     report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
     if report is None:
@@ -122,7 +122,7 @@ def session_report(session_id: Int64, db: SessionDep, principal: TestbedReader) 
 
 @router.get("/reports", response_model=list[ReportOut])
 def list_reports(
-    db: SessionDep, principal: TestbedReader, product_id: Int64 | None = None
+    db: SessionDep, principal: TestbedReader, product_id: RowId | None = None
 ) -> list[VendorReport]:
     stmt = scoped(select(VendorReport), VendorReport, principal)
     if product_id is not None:

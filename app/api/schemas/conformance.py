@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from core.errors import InputError
-from core.field_limits import Int64
+from core.field_limits import Int64, RowId
 from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
 
@@ -50,7 +50,7 @@ class _Out(BaseModel):
 
 
 class _SessionBase(_In):
-    product_id: Int64 = Field(description="A product of your organization (POST /products).")
+    product_id: RowId = Field(description="A product of your organization (POST /products).")
     algorithm: str = Field(
         min_length=1,
         max_length=120,
