@@ -1,6 +1,7 @@
 """The scheduler: migration tasks placed in profile phases and quarterly waves.
 
-One task per quantum-vulnerable usage (`migration.tasks`). Tasks of one asset move
+One task per quantum-vulnerable usage and per quantum-safe usage the profile does not accept
+(`migration.tasks`). Tasks of one asset move
 together, and the assets of a dependency cycle move together as one `Unit`. A unit starts
 in a wave strictly after every provider unit it depends on (transitively), fits the
 organization's capacity of effort points per wave, and is ordered earliest (propagated)
@@ -73,7 +74,7 @@ class PlanResult:
 
 
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
-    """Build the graph, score every vulnerable usage and place it in a wave."""
+    """Build the graph, score every usage to move and place it in a wave."""
     with paused_gc():
         graph = build_graph(
             sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies)

@@ -34,6 +34,8 @@ from core.schema import upgrade
 from tests.answer_check import AnswerLog, undeclared
 
 ROOT = Path(__file__).resolve().parent.parent
+# no pool keeper process beside every test app: tests that need pooled cases fill the pool
+os.environ.setdefault("TESTBED_POOL_KEEPER", "false")
 # CycloneDX and CSV files from other tools, shared by the exchange, CLI and web tests.
 EXCHANGE_DATA = ROOT / "tests" / "inventory" / "exchange" / "data"
 

@@ -25,7 +25,7 @@ from starlette.types import Send
 from app.api.answers import declare_error_answers
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, describe_refusal, is_busy
-from core.errors import Conflict, InputError, TooLarge
+from core.errors import Conflict, InputError, NotJson, TooLarge
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
 from migration.profiles import UnknownProfile
@@ -132,6 +132,7 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
     UnknownProfile: Answer(404),  # a profile named in a body is an InputError instead
     Forbidden: Answer(403),
     TooLarge: Answer(413, **_INPUT),
+    NotJson: Answer(415, **_INPUT),
     InputError: Answer(422, **_INPUT),
     Conflict: Answer(409),
     SessionExpired: Answer(410),

@@ -107,13 +107,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
         scan = service.record_scan(
             job_session, org_id, req, results, principal.name, ctx.job_id, started
         )
-        summary = scan.summary or {}
-        counts = {
-            "ok": summary.get("ok", 0),
-            "failed": summary.get("failed", 0),
-            "appeared": len(summary.get("usages_appeared", [])),
-            "disappeared": len(summary.get("usages_disappeared", [])),
-        }
+        counts = service.counts(scan.summary or {})
         record(job_session, principal, "scan", body.kind, scan.id, org_id, counts)
         return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
 

@@ -31,10 +31,11 @@ from app.api.schemas.plans import (
     VersionOut,
     WhatIf,
 )
+from core.audit import record
 from core.db import READ_ONLY
 from core.errors import InputError
 from core.field_limits import Int64, RowId
-from core.jobs import JobBackend, JobContext, job_kind, submit
+from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -103,6 +104,7 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
         version = _generate(
             s, ctx.organization_id, data.profile, _params(data),
             name=data.name, created_by=ctx.created_by,
+            actor=principal_from(ctx.payload["principal"]),
         )  # fmt: skip
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
 
@@ -130,7 +132,7 @@ def create_plan(
             start_plan_job(request.app.state.jobs, session, principal, org_id, data)
         )
     version = _generate(
-        session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
+        session, org_id, data.profile, _params(data), name=data.name, actor=principal
     )
     return _plan_out(version.plan, [version])
 
@@ -152,7 +154,9 @@ def get_plan(plan_id: RowId, session: SessionDep, principal: InventoryReader) ->
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_plan(plan_id: RowId, session: SessionDep, principal: InventoryWriter) -> Response:
-    session.delete(get_scoped(session, Plan, plan_id, principal))
+    plan = get_scoped(session, Plan, plan_id, principal)
+    record(session, principal, "delete", "plan", plan.id, plan.organization_id, {"name": plan.name})
+    session.delete(plan)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -172,7 +176,7 @@ def regenerate(
         data.profile or plan.profile_id,
         _params(data, base),
         plan_id=plan.id,
-        created_by=principal.name,
+        actor=principal,
     )
     return version
 
@@ -222,18 +226,22 @@ def export_version(
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
+    lang: Annotated[
+        str | None,
+        Query(pattern="^(en|ko)$", description="Language of CSV, Markdown and HTML (JSON: none)"),
+    ] = None,
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline, streamed as it is written."""
     version = scoped_version(session, plan_id, number, principal)
     filename = f"plan-{plan_id}-v{number}.{fmt}"
     return StreamingResponse(
-        _exported(session.get_bind(), version.id, fmt),
+        _exported(session.get_bind(), version.id, fmt, lang),
         media_type=report.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
+def _exported(bind: Any, version_id: int, fmt: str, lang: str | None) -> Iterator[bytes]:
     """The export in pieces, read in a transaction of its own: the request's has committed
     by the time the body is sent (SessionDep), and a version's tasks never change but for
     their status, which this transaction reads as of one moment."""
@@ -241,7 +249,7 @@ def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
         version = session.get(PlanVersion, version_id)
         if version is None:  # deleted since the request was authorized: an empty file
             return
-        for chunk in export_chunks(session, version, fmt):
+        for chunk in export_chunks(session, version, fmt, lang):
             yield chunk.encode("utf-8")
 
 
@@ -267,7 +275,7 @@ def change_status(
     task_id: RowId, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
-    service.set_status(task, data.status, data.note)
+    service.set_status(task, data.status, data.note, actor=principal)
     session.flush()
     return service.task_dict(task)
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
+from core.audit import record
 from core.field_limits import RowId
 from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
@@ -78,6 +79,8 @@ def save_profile(
     """Store (or replace) one of the organization's own profiles."""
     org_id = target_org(session, principal, organization_id)
     row = service.save_custom_profile(session, org_id, data)
+    detail = {"profile_id": row.profile_id, "version": row.data.get("version")}
+    record(session, principal, "save", "profile", row.id, org_id, detail)
     return _summary(row.data, False)
 
 
@@ -98,4 +101,5 @@ def delete_profile(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"profile '{profile_id}' not found")
+    record(session, principal, "delete", "profile", profile_id, org_id, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

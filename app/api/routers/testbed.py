@@ -20,6 +20,7 @@ from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
+from testbed.kpqc_revisions import revisions
 from testbed.models import BenchmarkRecord, Product
 
 router = APIRouter(prefix="/api/v1/testbed", tags=["testbed"])
@@ -41,6 +42,8 @@ def list_engines(principal: TestbedReader) -> dict[str, Any]:
             eng = engines[st.name]
             item["kems"] = eng.kems()
             item["signatures"] = eng.signatures()
+            if found := revisions(eng.algorithms()):
+                item["revisions"] = found
         out.append(item)
     return {"engines": out}
 

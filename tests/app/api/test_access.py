@@ -103,6 +103,7 @@ POLICY: dict[tuple[str, str], frozenset] = {
     ("POST", f"{V1}/testbed/sessions/{{session_id}}/answer"): TESTBED_WRITE,
     ("GET", f"{V1}/testbed/sessions/{{session_id}}/report"): TESTBED_READ,
     ("GET", f"{V1}/testbed/reports"): TESTBED_READ,
+    ("POST", f"{V1}/testbed/reports/verify"): TESTBED_READ,
     ("GET", f"{V1}/testbed/report-key"): PUBLIC,  # the public key that verifies reports
     ("POST", f"{V1}/scan-scopes"): WRITE,
     ("GET", f"{V1}/scan-scopes"): READ,
