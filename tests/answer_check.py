@@ -7,6 +7,7 @@ every API test also checks the document (app/api/answers.py derives it).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ class AnswerLog:
         await self.app(scope, receive, recording)
 
 
+@functools.cache
 def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))

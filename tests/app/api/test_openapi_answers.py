@@ -15,9 +15,8 @@ from core.field_limits import INT64_MAX, INT64_MIN
 
 
 @pytest.fixture(scope="module")
-def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('openapi')}/spec.sqlite3"
-    return create_app(Settings(database_url=url)).openapi()
+def spec(openapi_spec: dict[str, Any]) -> dict[str, Any]:
+    return openapi_spec  # tests/conftest.py: made once per process
 
 
 @pytest.fixture(scope="module")
