@@ -34,6 +34,7 @@ from app.api.schemas.plans import (
 from core.audit import record
 from core.db import READ_ONLY
 from core.errors import InputError
+from core.field_limits import Int64, RowId
 from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
@@ -146,13 +147,13 @@ def list_plans(session: SessionDep, principal: InventoryReader) -> list[PlanList
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> PlanOut:
+def get_plan(plan_id: RowId, session: SessionDep, principal: InventoryReader) -> PlanOut:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
 
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -> Response:
+def delete_plan(plan_id: RowId, session: SessionDep, principal: InventoryWriter) -> Response:
     plan = get_scoped(session, Plan, plan_id, principal)
     record(session, principal, "delete", "plan", plan.id, plan.organization_id, {"name": plan.name})
     session.delete(plan)
@@ -161,7 +162,7 @@ def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -
 
 @router.post("/{plan_id}/versions", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
 def regenerate(
-    plan_id: int, data: Regenerate, session: SessionDep, principal: InventoryWriter
+    plan_id: RowId, data: Regenerate, session: SessionDep, principal: InventoryWriter
 ) -> PlanVersion:
     """A new version from the current inventory; unset what-if values keep the last ones."""
     plan = get_scoped(session, Plan, plan_id, principal)
@@ -182,7 +183,7 @@ def regenerate(
 
 @router.get("/{plan_id}/versions/{number}", response_model=VersionDetail)
 def get_version(
-    plan_id: int, number: int, session: SessionDep, principal: InventoryReader
+    plan_id: RowId, number: RowId, session: SessionDep, principal: InventoryReader
 ) -> VersionDetail:
     """A version's summary and its progress per phase and sector."""
     version = scoped_version(session, plan_id, number, principal)
@@ -192,15 +193,15 @@ def get_version(
 
 @router.get("/{plan_id}/versions/{number}/tasks", response_model=TaskPage)
 def list_tasks(
-    plan_id: int,
-    number: int,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     phase: str | None = None,
     task_status: Annotated[TaskStatus | None, Query(alias="status")] = None,
     flagged: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     version = scoped_version(session, plan_id, number, principal)
     stmt = select(PlanTask).where(PlanTask.version_id == version.id)
@@ -220,8 +221,8 @@ def list_tasks(
     responses=file_answer("The version as a file to download.", *report.MEDIA_TYPES.values()),
 )
 def export_version(
-    plan_id: int,
-    number: int,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
@@ -254,11 +255,11 @@ def _exported(bind: Any, version_id: int, fmt: str, lang: str | None) -> Iterato
 
 @router.get("/{plan_id}/compare", response_model=VersionComparison)
 def compare_versions(
-    plan_id: int,
+    plan_id: RowId,
     session: SessionDep,
     principal: InventoryReader,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[RowId, Query(alias="from", ge=1)],
+    to_version: Annotated[RowId, Query(alias="to", ge=1)],
 ) -> dict[str, Any]:
     old = scoped_version(session, plan_id, from_version, principal)
     new = scoped_version(session, plan_id, to_version, principal)
@@ -271,7 +272,7 @@ def compare_versions(
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut)
 def change_status(
-    task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
+    task_id: RowId, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
     service.set_status(task, data.status, data.note, actor=principal)

@@ -11,6 +11,7 @@ from sqlalchemy import delete
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
 from core.audit import record
+from core.field_limits import RowId
 from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
 from migration import service
@@ -38,7 +39,7 @@ def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
 
 @router.get("", response_model=list[ProfileSummary])
 def list_profiles(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> list[dict[str, Any]]:
     """Built-in profiles first, then the organization's own."""
     org_id = target_org(session, principal, organization_id)
@@ -52,7 +53,7 @@ def get_profile(
     profile_id: str,
     session: SessionDep,
     principal: InventoryReader,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> JSONResponse:
     """The whole profile (404 `UnknownProfile` if neither built in nor the organization's)."""
     org_id = target_org(session, principal, organization_id)
@@ -73,7 +74,7 @@ def save_profile(
     data: ProfileBody,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> dict[str, Any]:
     """Store (or replace) one of the organization's own profiles."""
     org_id = target_org(session, principal, organization_id)
@@ -88,7 +89,7 @@ def delete_profile(
     profile_id: str,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     if profile_id in builtin_profiles():

@@ -35,6 +35,7 @@ from app.api.schemas.conformance import (
 )
 from app.api.schemas.errors import ErrorBody
 from core.errors import InputError, NotJson
+from core.field_limits import RowId
 from core.tenancy import get_scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
@@ -149,7 +150,7 @@ def list_sessions(
     principal: TestbedReader,
     limit: Limit = 50,
     cursor: Cursor = 0,
-    product_id: int | None = None,
+    product_id: RowId | None = None,
 ) -> dict[str, Any]:
     """Your organization's sessions, oldest first, a page at a time (``next_cursor``)."""
     rows = service.list_sessions(db, principal, product_id=product_id, cursor=cursor, limit=limit)
@@ -166,7 +167,7 @@ def _next(rows: list[Any], limit: int) -> int | None:
     response_model_exclude_unset=True,
     responses=errors(401, 403, 404, 422),
 )
-def get_session(session_id: int, db: SessionDep, principal: TestbedReader) -> SessionOut:
+def get_session(session_id: RowId, db: SessionDep, principal: TestbedReader) -> SessionOut:
     return _out(get_scoped(db, VendorSession, session_id, principal))
 
 
@@ -182,7 +183,7 @@ def signed(document: dict[str, Any]) -> Response:
     responses=errors(401, 403, 404, 409, 410, 413, 415, 422, 429),
 )
 def answer_session(
-    session_id: int,
+    session_id: RowId,
     body: Annotated[SkipValidationAnswer, Body()],  # parse_answer names the path
     request: Request,
     db: SessionDep,
@@ -205,7 +206,7 @@ def answer_session(
     response_model=SignedReport,
     responses=errors(401, 403, 404, 422),
 )
-def session_report(session_id: int, db: SessionDep, principal: TestbedReader) -> Response:
+def session_report(session_id: RowId, db: SessionDep, principal: TestbedReader) -> Response:
     """The session's signed report, byte for byte as signed (canonical JSON)."""
     return signed(service.report_document(db, principal, session_id))
 
@@ -216,7 +217,7 @@ def list_reports(
     principal: TestbedReader,
     limit: Limit = 50,
     cursor: Cursor = 0,
-    product_id: int | None = None,
+    product_id: RowId | None = None,
 ) -> dict[str, Any]:
     """Your organization's reports, oldest first, a page at a time (``next_cursor``)."""
     rows = service.list_reports(db, principal, product_id=product_id, cursor=cursor, limit=limit)

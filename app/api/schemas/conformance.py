@@ -22,11 +22,13 @@ from pydantic import (
     Discriminator,
     Field,
     SkipValidation,
+    StrictBool,
     TypeAdapter,
     ValidationError,
 )
 
 from core.errors import InputError
+from core.field_limits import Int64, RowId
 from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
 
@@ -54,7 +56,7 @@ class _Out(BaseModel):
 
 
 class _SessionBase(_In):
-    product_id: int = Field(description="A product of your organization (POST /products).")
+    product_id: RowId = Field(description="A product of your organization (POST /products).")
     algorithm: str = Field(
         min_length=1,
         max_length=120,
@@ -170,12 +172,12 @@ class AcvpMldsaInput(_In):
         min_length=1,
         description="External interface: pure ML-DSA and/or HashML-DSA (default both).",
     )
-    externalMu: list[bool] | None = Field(
+    externalMu: list[StrictBool] | None = Field(
         default=None,
         min_length=1,
         description="Internal interface: mu computed inside and/or outside (default both).",
     )
-    deterministic: list[bool] | None = Field(
+    deterministic: list[StrictBool] | None = Field(
         default=None,
         min_length=1,
         description="sigGen only: deterministic and/or hedged signing (default both).",
@@ -455,7 +457,7 @@ class SigVendorVerifiesAnswer(_In):
 class AcvpMlkemKeyGenResult(_In):
     """keyGen: the key pair derived from d and z."""
 
-    tcId: int
+    tcId: Int64
     ek: str = Field(description=HEX)
     dk: str = Field(description=HEX)
 
@@ -463,7 +465,7 @@ class AcvpMlkemKeyGenResult(_In):
 class AcvpMlkemEncapsulationResult(_In):
     """encapDecap, group function ``encapsulation``: c and k from ek and m."""
 
-    tcId: int
+    tcId: Int64
     c: str = Field(description=HEX)
     k: str = Field(description=HEX)
 
@@ -471,21 +473,21 @@ class AcvpMlkemEncapsulationResult(_In):
 class AcvpMlkemDecapsulationResult(_In):
     """encapDecap, group function ``decapsulation``: k (implicit rejection for a modified c)."""
 
-    tcId: int
+    tcId: Int64
     k: str = Field(description=HEX)
 
 
 class AcvpKeyCheckResult(_In):
     """encapDecap, ``encapsulationKeyCheck`` / ``decapsulationKeyCheck``; ML-DSA ``sigVer``."""
 
-    tcId: int
-    testPassed: bool
+    tcId: Int64
+    testPassed: StrictBool
 
 
 class AcvpMldsaKeyGenResult(_In):
     """keyGen: the key pair derived from the seed."""
 
-    tcId: int
+    tcId: Int64
     pk: str = Field(description=HEX)
     sk: str = Field(description=HEX)
 
@@ -493,12 +495,12 @@ class AcvpMldsaKeyGenResult(_In):
 class AcvpMldsaSigGenResult(_In):
     """sigGen: the signature over the group's interface."""
 
-    tcId: int
+    tcId: Int64
     signature: str = Field(description=HEX)
 
 
 class AcvpMlkemGroupResult(_In):
-    tgId: int
+    tgId: Int64
     tests: list[
         AcvpMlkemKeyGenResult
         | AcvpMlkemEncapsulationResult
@@ -508,7 +510,7 @@ class AcvpMlkemGroupResult(_In):
 
 
 class AcvpMldsaGroupResult(_In):
-    tgId: int
+    tgId: Int64
     tests: list[AcvpMldsaKeyGenResult | AcvpMldsaSigGenResult | AcvpKeyCheckResult] = Field(
         description="Each test's result fields, as the session's mode asks."
     )
@@ -517,14 +519,14 @@ class AcvpMldsaGroupResult(_In):
 class AcvpMlkemAnswer(_In):
     """Answer of an ``acvp_mlkem`` session, as ACVP clients write it."""
 
-    vsId: int | None = Field(default=None, description="If given, the session's vsId.")
+    vsId: Int64 | None = Field(default=None, description="If given, the session's vsId.")
     testGroups: list[AcvpMlkemGroupResult]
 
 
 class AcvpMldsaAnswer(_In):
     """Answer of an ``acvp_mldsa`` session, as ACVP clients write it."""
 
-    vsId: int | None = Field(default=None, description="If given, the session's vsId.")
+    vsId: Int64 | None = Field(default=None, description="If given, the session's vsId.")
     testGroups: list[AcvpMldsaGroupResult]
 
 
@@ -649,18 +651,18 @@ class ReportCase(BaseModel):
 
 
 class ReportSummary(BaseModel):
-    cases: int
-    passed: int
-    failed: int
+    cases: Int64
+    passed: Int64
+    failed: Int64
     verdict: Verdict = Field(description="'pass' only if there are cases and none failed.")
 
 
 class ReportTimings(BaseModel):
     session_created_at: str
     answered_at: str
-    prepare_ms: int
-    vendor_ms: int
-    grade_ms: int
+    prepare_ms: Int64
+    vendor_ms: Int64
+    grade_ms: Int64
 
 
 class ReportStanding(BaseModel):
@@ -668,18 +670,18 @@ class ReportStanding(BaseModel):
 
     level: Literal["conformant", "interoperable", "failed"]
     basis: str
-    acvp_session_id: int | None = Field(
+    acvp_session_id: RowId | None = Field(
         description="The passed ACVP encapDecap session a 'conformant' level rests on."
     )
 
 
 class ReportVendor(BaseModel):
-    organization_id: int
+    organization_id: RowId
     name: str | None
 
 
 class ReportProduct(BaseModel):
-    id: int
+    id: RowId
     name: str | None
     version: str | None
 
@@ -692,10 +694,11 @@ class ReportEngine(BaseModel):
 class ReportBody(BaseModel):
     """What the testbed signs. Its canonical JSON (keys sorted, separators ',' and ':', UTF-8
     with non-ASCII kept, no floats) is the exact byte string the signature covers, and the
-    routes serve the whole report in that form."""
+    routes serve the whole report in that form. It is also the body POST /reports/verify
+    documents, so its integers carry the bounds of what the testbed writes."""
 
     format: Literal["pqcplan-vendor-report/1"]
-    session_id: int
+    session_id: RowId
     issued_at: str
     vendor: ReportVendor
     product: ReportProduct
