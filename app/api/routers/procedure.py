@@ -16,6 +16,7 @@ from app.api.schemas.sectors import (
     StepOut,
     StepPatch,
 )
+from core.field_limits import RowId
 from core.tenancy import get_scoped
 from inventory.service.organizations import target_org
 from migration.models import PlanVersion
@@ -31,7 +32,7 @@ def _step(session: Any, org_id: int, procedure_id: str, step_id: str) -> dict[st
 
 @router.get("", response_model=list[ProcedureOut])
 def get_procedure(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> list[dict[str, Any]]:
     """The Korean pilot model's steps and GSMA PQ.03's phases, as the organization stands."""
     return procedure.view(session, target_org(session, principal, organization_id))
@@ -85,7 +86,7 @@ async def add_evidence_file(
     principal: InventoryWriter,
     filename: Annotated[str, Query(min_length=1, max_length=255)],
     label: Annotated[str | None, Query(max_length=200)] = None,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> dict[str, Any]:
     """A file kept as evidence (the request body, as is); its SHA-256 is recorded."""
     content = await request.body()
@@ -106,10 +107,10 @@ async def add_evidence_file(
     responses=file_answer("The evidence file as it was stored.", "application/octet-stream"),
 )
 def get_evidence_file(
-    evidence_id: int,
+    evidence_id: RowId,
     session: SessionDep,
     principal: InventoryReader,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     item = procedure.evidence_file(session, org_id, evidence_id)
@@ -123,10 +124,10 @@ def get_evidence_file(
 
 @router.delete("/evidence/{evidence_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_evidence(
-    evidence_id: int,
+    evidence_id: RowId,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     procedure.remove_evidence(session, principal, org_id, evidence_id)
@@ -135,7 +136,7 @@ def delete_evidence(
 
 @router.get("/plan-versions/{version_id}", response_model=list[ServedStep])
 def steps_served(
-    version_id: int, session: SessionDep, principal: InventoryReader
+    version_id: RowId, session: SessionDep, principal: InventoryReader
 ) -> list[dict[str, str]]:
     """The procedure steps a plan version serves."""
     version = get_scoped(session, PlanVersion, version_id, principal)

@@ -22,6 +22,7 @@ from app.api.schemas.sectors import (
     TieIn,
     TieOut,
 )
+from core.field_limits import RowId
 from core.tenancy import NotFound, get_scoped
 from inventory.models import Asset
 from inventory.service.organizations import target_org
@@ -58,7 +59,7 @@ def _summary(catalog: Catalog, builtin: bool) -> dict[str, Any]:
 
 @router.get("/sectors", response_model=list[CatalogSummary])
 def list_catalogs(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> list[dict[str, Any]]:
     """Built-in catalogs (one per sector), then the organization's own."""
     org_id = target_org(session, principal, organization_id)
@@ -68,7 +69,10 @@ def list_catalogs(
 
 @router.get("/sectors/{sector}", responses={200: {"model": CatalogDocument}})
 def get_catalog(
-    sector: str, session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    sector: str,
+    session: SessionDep,
+    principal: InventoryReader,
+    organization_id: RowId | None = None,
 ) -> JSONResponse:
     """A built-in catalog by sector or id, or one of the organization's own by id."""
     org_id = target_org(session, principal, organization_id)
@@ -102,7 +106,7 @@ def save_catalog(
     data: CatalogBody,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> dict[str, Any]:
     """Store (or replace) one of the organization's own catalogs."""
     org_id = target_org(session, principal, organization_id)
@@ -115,7 +119,7 @@ def delete_catalog(
     catalog_id: str,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     catalogs.delete_own_catalog(session, principal, org_id, catalog_id)
@@ -132,7 +136,7 @@ def delete_catalog(
 def sector_check(
     session: SessionDep,
     principal: InventoryReader,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
     fmt: Annotated[str, Query(alias="format", pattern="^(json|md)$")] = "json",
 ) -> Any:
     """For each target the organization's sector and tier expect: found (with its assets),
@@ -161,9 +165,9 @@ def tie(data: TieIn, session: SessionDep, principal: InventoryWriter) -> dict[st
 def untie(
     session: SessionDep,
     principal: InventoryWriter,
-    asset_id: Annotated[int, Query(ge=1)],
+    asset_id: Annotated[RowId, Query(ge=1)],
     target: Annotated[str, Query(min_length=3, max_length=130)],
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     completeness.untie(session, principal, org_id, asset_id, target)
@@ -190,27 +194,27 @@ def withdraw_absence(
     session: SessionDep,
     principal: InventoryWriter,
     target: Annotated[str, Query(min_length=3, max_length=130)],
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     completeness.withdraw_absence(session, principal, org_id, target)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _asset_org(session: Any, principal: Any, asset_id: int) -> int:
+def _asset_org(session: Any, principal: Any, asset_id: RowId) -> int:
     """The organization of an asset the caller may see (another tenant's: 404)."""
     return get_scoped(session, Asset, asset_id, principal).organization_id
 
 
 @router.get("/asset-tags/{asset_id}", response_model=TagsOut)
-def get_tags(asset_id: int, session: SessionDep, principal: InventoryReader) -> dict[str, Any]:
+def get_tags(asset_id: RowId, session: SessionDep, principal: InventoryReader) -> dict[str, Any]:
     org_id = _asset_org(session, principal, asset_id)
     return {"asset_id": asset_id, "tags": completeness.asset_tags(session, org_id, asset_id)}
 
 
 @router.post("/asset-tags/{asset_id}", response_model=TagsOut)
 def add_tags(
-    asset_id: int, data: TagsIn, session: SessionDep, principal: InventoryWriter
+    asset_id: RowId, data: TagsIn, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     """Add tags (catalog match rules can ask for them); existing tags stay."""
     org_id = _asset_org(session, principal, asset_id)
@@ -220,7 +224,7 @@ def add_tags(
 
 @router.delete("/asset-tags/{asset_id}/{tag}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_tag(
-    asset_id: int, tag: str, session: SessionDep, principal: InventoryWriter
+    asset_id: RowId, tag: str, session: SessionDep, principal: InventoryWriter
 ) -> Response:
     org_id = _asset_org(session, principal, asset_id)
     completeness.untag_asset(session, principal, org_id, asset_id, tag)

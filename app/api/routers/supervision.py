@@ -19,6 +19,7 @@ from app.api.schemas.sectors import (
     SupervisedOut,
     SupervisionOut,
 )
+from core.field_limits import RowId
 from inventory.service.organizations import target_org
 from migration.sectors import report, supervision
 from migration.sectors.models import SharedFigures
@@ -26,14 +27,14 @@ from migration.sectors.models import SharedFigures
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
 
-def _relation(session: Any, org_id: int, relation_id: int) -> dict[str, Any]:
+def _relation(session: Any, org_id: int, relation_id: RowId) -> dict[str, Any]:
     both = supervision.relations_of(session, org_id)
     return next(r for r in both["reports_to"] if r["id"] == relation_id)
 
 
 @router.get("/reporting", response_model=RelationsOut)
 def relations(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> dict[str, Any]:
     """Both sides: whom the organization reports to, and who reports to it."""
     return supervision.relations_of(session, target_org(session, principal, organization_id))
@@ -52,7 +53,7 @@ def start_reporting(
 
 @router.post("/reporting/{relation_id}/stop", response_model=RelationOut)
 def stop_reporting(
-    relation_id: int, session: SessionDep, principal: InventoryWriter
+    relation_id: RowId, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     org_id = principal.organization_id
     supervision.stop_reporting(session, principal, org_id, relation_id)
@@ -61,7 +62,7 @@ def stop_reporting(
 
 @router.get("/reporting/shared", response_model=SharedFiguresOut)
 def shared(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> dict[str, Any]:
     """Exactly what the organization's supervisors see of it (empty if it reports to none)."""
     org_id = target_org(session, principal, organization_id)
@@ -71,7 +72,7 @@ def shared(
 
 @router.post("/reporting/shared/refresh", response_model=SharedFiguresOut)
 def refresh_shared(
-    session: SessionDep, principal: InventoryWriter, organization_id: int | None = None
+    session: SessionDep, principal: InventoryWriter, organization_id: RowId | None = None
 ) -> dict[str, Any]:
     org_id = target_org(session, principal, organization_id)
     supervision.refresh_on_request(session, principal, org_id)
@@ -88,7 +89,7 @@ def issue_report(
     data: ReportIn,
     session: SessionDep,
     principal: InventoryReader,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     """The organization's signed report for its supervisor: coverage, procedure, plan
     progress, deadlines at risk (English or Korean; JSON, Markdown or printable HTML).
@@ -106,7 +107,7 @@ def issue_report(
 
 @router.get("/supervision", response_model=SupervisionOut)
 def supervisor_view(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> dict[str, Any]:
     """For each organization reporting to yours: coverage of its sector targets, procedure
     status, plan progress and deadlines at risk; and sector aggregates. Counts only."""
@@ -115,7 +116,10 @@ def supervisor_view(
 
 @router.get("/supervision/{org_id}", response_model=SupervisedOut)
 def supervised(
-    org_id: int, session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    org_id: RowId,
+    session: SessionDep,
+    principal: InventoryReader,
+    organization_id: RowId | None = None,
 ) -> dict[str, Any]:
     """One organization reporting to yours (404 for any that does not)."""
     supervisor_id = target_org(session, principal, organization_id)

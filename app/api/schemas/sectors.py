@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.field_limits import RowId
 from inventory.schemas import InputModel
 from migration.sectors.choices import StepStatus
 from migration.sectors.schema import Catalog
@@ -65,9 +66,9 @@ class SectorCheckOut(BaseModel):
 
 
 class TieIn(InputModel):
-    asset_id: int = Field(ge=1)
+    asset_id: RowId = Field(ge=1)
     target: str = Field(min_length=3, max_length=130)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
 
 
 class TieOut(BaseModel):
@@ -80,7 +81,7 @@ class TieOut(BaseModel):
 class AbsenceIn(InputModel):
     target: str = Field(min_length=3, max_length=130)
     reason: str = Field(min_length=3, max_length=2000)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
 
 
 class AbsenceOut(BaseModel):
@@ -108,16 +109,16 @@ class StepPatch(InputModel):
     due_on: date | None = None
     done_on: date | None = None
     note: str | None = Field(default=None, max_length=2000)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
 
 
 class EvidenceIn(InputModel):
     """A link or one of the organization's plan versions (files: the `/file` route)."""
 
     url: str | None = Field(default=None, max_length=2000)
-    plan_version_id: int | None = Field(default=None, ge=1)
+    plan_version_id: RowId | None = Field(default=None, ge=1)
     label: str | None = Field(default=None, max_length=200)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
 
 
 class EvidenceOut(BaseModel):
@@ -167,7 +168,7 @@ class ServedStep(BaseModel):
 
 class ReportingIn(InputModel):
     supervisor: str = Field(min_length=2, max_length=64, description="The supervisor's slug.")
-    organization_id: int | None = Field(
+    organization_id: RowId | None = Field(
         default=None,
         description="The reporting organization: only its own keys may name it (default).",
     )
