@@ -205,6 +205,8 @@ def main() -> None:
                 print(f"  hanging target: worst {worst:.2f} s with timeout {args.timeout:g} s")
 
             n = min(args.compare, len(ports))
+            if n == 0:  # --compare 0: the scale figure alone
+                return
             sample = [f"127.0.0.1:{p}" for p in ports[:n]]
             t0 = time.perf_counter()
             asyncio.run(scan_many([("127.0.0.1", p) for p in ports[:n]], ScanOptions(timeout=10)))
