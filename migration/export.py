@@ -57,7 +57,7 @@ def export_chunks(
 
 
 def _named(tasks: Iterator[dict[str, Any]], names: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """Tasks with each phase id replaced by its name (`report.named_phases`, streamed)."""
+    """Tasks with each phase id replaced by its name (streamed)."""
     if not names:
         return tasks
     return ({**t, "phase": names.get(t.get("phase"), t.get("phase"))} for t in tasks)

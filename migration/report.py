@@ -133,12 +133,6 @@ def _drain(out: io.StringIO) -> str:
 _LABELLED = frozenset({"sector", "use", "status", "flags", "phase"})
 
 
-def named_phases(tasks: list[dict[str, Any]], phases: dict[str, str]) -> list[dict[str, Any]]:
-    """Tasks with each phase id replaced by the profile's name for it (a translated export
-    shows the phase's words; `_shown` then translates them like any label)."""
-    return [{**t, "phase": phases.get(t.get("phase"), t.get("phase"))} for t in tasks]
-
-
 def _flag_counts(summary: dict[str, Any], lang: str | None) -> str:
     """The summary's flag counts: JSON in English (as before), labelled words otherwise."""
     flags = summary.get("flags", {})
