@@ -22,6 +22,9 @@ kr-2035 and eu-2030-2035 re-recorded when merging issue 18 with issue 21: a TLS 
 moves only to a registered TLS group (`migration.targets.TLS_GROUPS`): kr-2035's TLS tasks
 go to X25519MLKEM768 instead of SMAUG-T-192 (no TLS codepoint), and TLS alternatives list
 only TLS groups.
+All three re-recorded when a dependency cycle joining two organizations' assets began to
+spend each organization's own capacity (it was charged wholly to the lower organization id,
+so the other organization's waves could exceed its capacity unflagged).
 """
 
 from __future__ import annotations
@@ -67,9 +70,9 @@ SECTORS = ("government", "finance", "telecom", "energy", "healthcare", "defense"
 TIERS = ("central_government", "public_institution", "critical_private_infrastructure")
 FINGERPRINTS = {
     # profile: (capacity, sha256 of the plan)
-    "kr-2035": (60, "90eb13241bdb6fa6501e0e9322a364c604afaec2873ae5cc6cf6616a631a0b8b"),
-    "us-cnsa2": (400, "caa36d047b94f8096d11f5f69180efd4d3771fb965d8421c85b58cb7b2f46ffa"),
-    "eu-2030-2035": (25, "92f98e781152380e8b8f87a7501722ce306273f26d6e1c5967f624519423c21f"),
+    "kr-2035": (60, "8eeb77311bfd2c83fe5009d4595909ba5e712959c09d38a89782001c39ee0b48"),
+    "us-cnsa2": (400, "287fa9416d678ac08db92795650f98738ea15d7a985c14cf5094bf959f97bea3"),
+    "eu-2030-2035": (25, "63589fba6084f40121041c9f79b1a27be6143e7be53636e3df2cb99555cc7a5d"),
 }
 
 

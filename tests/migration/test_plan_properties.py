@@ -137,3 +137,22 @@ def test_capacity_is_respected_unless_a_unit_is_oversize(inv: PlanInput, capacit
             oversize.add(key)  # type: ignore[arg-type]
     for key, points in load.items():
         assert points <= capacity or key in oversize
+
+
+def test_a_cycle_across_two_organizations_spends_each_ones_capacity() -> None:
+    """A dependency cycle joining two organizations' assets moves in one wave, and each
+    organization's share counts against its own capacity (found by the property above:
+    the whole cycle was charged to the lower organization id)."""
+    assets = [asset(1, org_id=1), asset(2, org_id=2), asset(3, org_id=2)]
+    usages = [
+        usage(1, 1, "RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN),
+        usage(2, 2, "RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN),
+        usage(3, 3, "RSA-2048", "signature", "certificate_signature", QuantumStatus.BROKEN),
+    ]
+    inv = PlanInput(assets, [(1, 2), (2, 1)], usages)
+    efforts = {t.asset_id: t.effort for t in plan(get_profile("kr-2035"), inv, params()).tasks}
+    capacity = efforts[2] + efforts[3] - 1  # org 2 cannot hold asset 3 beside the cycle's share
+    result = plan(get_profile("kr-2035"), inv, params(capacity=max(capacity, efforts[2])))
+    wave = {t.asset_id: t.wave for t in result.tasks}
+    assert wave[1] == wave[2]
+    assert wave[3] != wave[2]
