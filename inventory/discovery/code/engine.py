@@ -55,6 +55,9 @@ class Finding:
     protocol: str | None = None
     unknown: dict[str, str] = field(default_factory=dict)  # field -> what the code wrote
     notes: list[str] = field(default_factory=list)
+    # "path:line:column:api" of the API call inside another file's function this finding
+    # states through a call of that function (the wrapper's own finding is then dropped)
+    wrapper: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -214,8 +217,11 @@ class FileAnalysis:
         self.descriptor_sites: dict[int, tuple[Site, Rule, str]] = {}
         self.emitted: dict[float, tuple[Site, Rule, str, Finding]] = {}  # for _through_callers
         self.resolved_wrappers: set[float] = set()
+        self._wrappers: dict[str, list[tuple[float, Site, Rule, str]]] | None = None
 
-    def run(self) -> list[Finding]:
+    def run(self, across: bool = True) -> list[Finding]:
+        """The file's findings; ``across=False`` leaves out calls of other files' wrappers
+        (a file analysed only for its wrappers, on another file's behalf)."""
         ev, rules = self.ev, self.ev.rules
         for site in ev.fe.sites(ev.facts_root, rules.wanted):  # type: ignore[attr-defined]
             try:
@@ -227,16 +233,20 @@ class FileAnalysis:
                 args = [ev.value(a) for a in site.args]
                 kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 self._emit(site, rule, qname, args, kwargs, None, None)
+        self.wrappers()  # before the file's own calls resolve (and drop) the unknown ones
         self._through_callers()
+        if across:
+            self._across_files()
         return sorted(self.findings.values(), key=lambda f: (f.line, f.column, f.algorithm))
 
-    def _through_callers(self) -> None:
-        """A finding whose algorithm or parameter is a parameter of the function around it
-        (``def make_key(bits): return rsa.generate_private_key(65537, bits)``) is stated
-        where that function is called with values: one finding per such call in the file,
-        located at the call, instead of the unknown one (kept when no call states it)."""
+    def wrappers(self) -> dict[str, list[tuple[float, Site, Rule, str]]]:
+        """Functions of this file whose API call leaves its algorithm or a parameter to one of
+        the function's own parameters (``def make_key(bits): return
+        rsa.generate_private_key(65537, bits)``), by the function's name."""
+        if self._wrappers is not None:
+            return self._wrappers
         ev = self.ev
-        wrappers: dict[str, list[tuple[float, Site, Rule, str]]] = {}
+        self._wrappers = {}
         for key, (site, rule, qname, finding) in list(self.emitted.items()):
             if not finding.unknown or key not in self.findings:
                 continue
@@ -245,44 +255,111 @@ class FileAnalysis:
             if fn is None or not fn.params:
                 continue
             if any(v in fn.params for v in finding.unknown.values()):
-                wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
+                self._wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
+        return self._wrappers
+
+    def through(
+        self, fn_name: str, args: list[Value], kwargs: dict[str, Value]
+    ) -> list[tuple[float, Site, str, dict[str, Any], dict[str, str], list[str], Rule]]:
+        """What each API call wrapped by ``fn_name`` states when the function is called with
+        these values (a parameter the call leaves out takes its declared default); only the
+        calls that then state more than the wrapper's own finding."""
+        ev = self.ev
+        fn = ev.facts.functions[fn_name]
+        frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
+        frame.update({k: v for k, v in kwargs.items() if k in fn.params})
+        for pname, node in fn.defaults.items():
+            if pname not in frame:
+                line = node.start_point[0] + 1
+                frame[pname] = with_via(
+                    ev.value(node), f"the default of {pname} ({ev.facts.relpath}:{line})"
+                )
+        out = []
+        ev.env.append(frame)
+        try:
+            for key, site, rule, qname in self.wrappers().get(fn_name, []):
+                inner_args = [ev.value(a) for a in site.args]
+                inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
+                fields, unknown, notes = self._fields(rule, qname, inner_args, inner_kwargs, None)
+                if len(unknown) >= len(self.emitted[key][3].unknown):
+                    continue  # the call states nothing more
+                out.append((key, site, qname, fields, unknown, notes, rule))
+        finally:
+            ev.env.pop()
+        return out
+
+    def _through_callers(self) -> None:
+        """A finding whose algorithm or parameter is a parameter of the function around it
+        is stated where that function is called with values: one finding per such call in
+        the file, located at the call, instead of the unknown one (kept when no call
+        states it)."""
+        ev = self.ev
+        wrappers = self.wrappers()
         if not wrappers:
             return
         for call in ev.fe.sites(ev.facts_root, frozenset(wrappers)):
-            fn = ev.facts.functions[call.last_name]
             args = [ev.value(a) for a in call.args]
             kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
-            frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
-            frame.update({k: v for k, v in kwargs.items() if k in fn.params})
-            ev.env.append(frame)
-            try:
-                for key, site, rule, qname in wrappers[call.last_name]:
-                    inner_args = [ev.value(a) for a in site.args]
-                    inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
-                    fields, unknown, notes = self._fields(
-                        rule, qname, inner_args, inner_kwargs, None
-                    )
-                    if len(unknown) >= len(self.findings[key].unknown):
-                        continue  # the call states nothing more
-                    line = site.node.start_point[0] + 1
-                    notes.append(
-                        f"through {call.last_name}() whose call is here ({qname} at line {line})"
-                    )
-                    self._store(
-                        call,
-                        rule,
-                        f"{qname} via {call.last_name}",
-                        fields,
-                        unknown,
-                        notes,
-                        None,
-                        float(call.node.start_byte) + 0.5,
-                    )
-                    self.resolved_wrappers.add(key)
-            finally:
-                ev.env.pop()
+            for key, site, qname, fields, unknown, notes, rule in self.through(
+                call.last_name, args, kwargs
+            ):
+                line = site.node.start_point[0] + 1
+                notes.append(
+                    f"through {call.last_name}() whose call is here ({qname} at line {line})"
+                )
+                self._store(
+                    call,
+                    rule,
+                    f"{qname} via {call.last_name}",
+                    fields,
+                    unknown,
+                    notes,
+                    None,
+                    float(call.node.start_byte) + 0.5,
+                )
+                self.resolved_wrappers.add(key)
         for key in self.resolved_wrappers:
             self.findings.pop(key, None)
+
+    def _across_files(self) -> None:
+        """Calls of another file's wrapper functions (``from .util import make_key`` then
+        ``make_key(1024)``): the wrapped API call is stated here, located at the call. Only
+        calls named like a wrapper some file of the tree defines (``project.wrapper_names``)
+        are looked at, and only a callee the language's imports resolve to that file."""
+        ev, project = self.ev, self.ev.project
+        names = getattr(project, "wrapper_names", None)
+        if not names:
+            return
+        for call in ev.fe.sites(ev.facts_root, names):
+            qname, receiver = ev.fe.callee(call, ev)
+            if receiver is not None or qname is None or ev.rules.call_rules(qname):
+                continue
+            target = project.function_file(ev, qname)
+            if target is None or target[0] == ev.facts.relpath:
+                continue
+            other = project.analysis(target[0])
+            if other is None or target[1] not in other.wrappers():
+                continue
+            args = [ev.value(a) for a in call.args]
+            kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
+            for _key, site, inner, fields, unknown, notes, rule in other.through(
+                target[1], args, kwargs
+            ):
+                row, col = site.node.start_point
+                notes.append(
+                    f"through {target[1]}() of {target[0]}:{row + 1} ({inner}), called here"
+                )
+                self._store(
+                    call,
+                    rule,
+                    f"{inner} via {target[1]}",
+                    fields,
+                    unknown,
+                    notes,
+                    None,
+                    float(call.node.start_byte) + 0.25,
+                    wrapper=f"{target[0]}:{row + 1}:{col + 1}:{inner}",
+                )
 
     def _site(self, site: Site) -> None:
         ev, rules = self.ev, self.ev.rules
@@ -578,7 +655,7 @@ class FileAnalysis:
             key = float(site.node.start_byte) + nth / 10 + (i + 1) / 1000
             self._store(site, rule, qname, fields, {}, [], None, key)
 
-    def _store(self, site, rule, qname, fields, unknown, notes, base, key) -> None:
+    def _store(self, site, rule, qname, fields, unknown, notes, base, key, wrapper="") -> None:
         algorithm = fields.get("algorithm")
         if algorithm is None and base is not None:
             algorithm = base.algorithm
@@ -607,6 +684,7 @@ class FileAnalysis:
             protocol=fields.get("protocol"),
             unknown=unknown,
             notes=notes,
+            wrapper=wrapper,
         )
         if base is not None:
             for f in PARAM_FIELDS:
@@ -668,11 +746,11 @@ def _matches(callee: str, pattern: str) -> bool:
 
 def analyze_tree(
     frontend: Frontend, facts: FileFacts, root: Node, rules: RuleSet, project: Any = None
-) -> list[Finding]:
+) -> FileAnalysis:
+    """One file analysed: ``.run()`` gives its findings, ``.wrappers()`` its wrapper functions."""
     ev = Evaluator(frontend, facts, rules, project)
     ev.facts_root = root  # type: ignore[attr-defined]
-    analysis = FileAnalysis(ev, facts.source.split(b"\n"))
-    return analysis.run()
+    return FileAnalysis(ev, facts.source.split(b"\n"))
 
 
-__all__ = ["Evaluator", "Finding", "Seq", "analyze_tree"]
+__all__ = ["Evaluator", "FileAnalysis", "Finding", "Seq", "analyze_tree"]

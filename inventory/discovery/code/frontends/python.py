@@ -309,6 +309,17 @@ def resolve_function(project, ev, qualified: str):
     return project.function(*found) if found else None
 
 
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """'pkg.util.make_key' -> ('pkg/util.py', 'make_key') when that module of the tree
+    defines the function (``from .util import make_key``, ``import pkg.util as u``)."""
+    found = _split(project, qualified)
+    if found is None:
+        return None
+    other = project.evaluator(found[0])
+    return found if other is not None and found[1] in other.facts.functions else None
+
+
+PythonFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]
 PythonFrontend.resolve_qualified = staticmethod(resolve_qualified)  # type: ignore[attr-defined]
 PythonFrontend.resolve_unqualified = staticmethod(resolve_unqualified)  # type: ignore[attr-defined]
 PythonFrontend.resolve_function = staticmethod(resolve_function)  # type: ignore[attr-defined]
