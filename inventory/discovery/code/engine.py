@@ -262,8 +262,8 @@ class FileAnalysis:
         self, fn_name: str, args: list[Value], kwargs: dict[str, Value]
     ) -> list[tuple[float, Site, str, dict[str, Any], dict[str, str], list[str], Rule]]:
         """What each API call wrapped by ``fn_name`` states when the function is called with
-        these values (a parameter the call leaves out takes its declared default); only the
-        calls that then state more than the wrapper's own finding."""
+        these values (a parameter the call leaves out takes its declared default; one the
+        caller leaves to run time stays unknown, stated as the caller wrote it)."""
         ev = self.ev
         fn = ev.facts.functions[fn_name]
         frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
@@ -281,8 +281,6 @@ class FileAnalysis:
                 inner_args = [ev.value(a) for a in site.args]
                 inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 fields, unknown, notes = self._fields(rule, qname, inner_args, inner_kwargs, None)
-                if len(unknown) >= len(self.emitted[key][3].unknown):
-                    continue  # the call states nothing more
                 out.append((key, site, qname, fields, unknown, notes, rule))
         finally:
             ev.env.pop()
@@ -290,9 +288,8 @@ class FileAnalysis:
 
     def _through_callers(self) -> None:
         """A finding whose algorithm or parameter is a parameter of the function around it
-        is stated where that function is called with values: one finding per such call in
-        the file, located at the call, instead of the unknown one (kept when no call
-        states it)."""
+        is stated where that function is called: one finding per call in the file, located
+        at the call, instead of the wrapper's own (kept when nothing calls it)."""
         ev = self.ev
         wrappers = self.wrappers()
         if not wrappers:
@@ -330,10 +327,17 @@ class FileAnalysis:
         names = getattr(project, "wrapper_names", None)
         if not names:
             return
-        for call in ev.fe.sites(ev.facts_root, names):
+        aliases = {  # from .keys import make_key as new_key
+            local
+            for local, target in ev.facts.imports.items()
+            if target.rsplit(".", 1)[-1] in names
+        }
+        for call in ev.fe.sites(ev.facts_root, names | aliases):
             qname, receiver = ev.fe.callee(call, ev)
             if receiver is not None or qname is None or ev.rules.call_rules(qname):
                 continue
+            if qname in ev.facts.functions and not any(c in qname for c in "./:"):
+                continue  # this file's own function of that name
             target = project.function_file(ev, qname)
             if target is None or target[0] == ev.facts.relpath:
                 continue

@@ -3,6 +3,7 @@ headers of the tree, calls (through pointers: ``&ctx`` is ``ctx``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tree_sitter import Node, Query
@@ -147,6 +148,9 @@ class CFrontend(Frontend):
             name = text(node)
             value = ev.lookup(name, node)
             if isinstance(value, Unknown) and value.text == name:
+                fn = ev.facts.functions.get(self.enclosing_function(node) or "")
+                if fn is not None and name in fn.params:
+                    return value  # a parameter: what the caller passes
                 return Ref(name)  # a library macro or enum: NID_secp384r1, EVP_PKEY_RSA
             return value
         if t == "call_expression":
@@ -212,3 +216,29 @@ def resolve_unqualified(project, ev, name: str) -> Value | None:
 
 
 CFrontend.resolve_unqualified = staticmethod(resolve_unqualified)  # type: ignore[attr-defined]
+
+
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """A function declared in a header this file includes with quotes (``#include
+    "keys.h"``) and defined in that header or in the source file of the same name
+    (keys.c, keys.cpp...); None when none or several define it."""
+    if not qualified.replace("_", "").isalnum():
+        return None
+    word = re.compile(rb"(?<![\w])" + re.escape(qualified.encode()) + rb"\s*\(")
+    hits: set[str] = set()
+    for include in ev.facts.includes:
+        base = include.rsplit("/", 1)[-1]
+        stem = base.rsplit(".", 1)[0]
+        for header in project.files_named(base):
+            declared = project.evaluator(header)
+            if declared is None or not word.search(declared.facts.source):
+                continue
+            for rel in [header, *(r for ext in SOURCES for r in project.files_named(stem + ext))]:
+                other = project.evaluator(rel)
+                if other is not None and qualified in other.facts.functions:
+                    hits.add(rel)
+    return (hits.pop(), qualified) if len(hits) == 1 else None
+
+
+SOURCES = (".c", ".cc", ".cpp", ".cxx")
+CFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]
