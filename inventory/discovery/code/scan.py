@@ -264,9 +264,7 @@ def scan_code(
     found = [Finding(**f) for rel in sorted(entries) for f in entries[rel].get("findings", ())]
     stated = {f.wrapper for f in found if f.wrapper}
     result.findings = [
-        f
-        for f in found
-        if not (f.unknown and f"{f.path}:{f.line}:{f.column}:{f.api}" in stated)
+        f for f in found if not (f.unknown and f"{f.path}:{f.line}:{f.column}:{f.api}" in stated)
     ]
     result.seconds = time.perf_counter() - started
     return result

@@ -135,7 +135,8 @@ class JsFrontend(Frontend):
             target = p.child_by_field_name("pattern") or p
             value = p.child_by_field_name("value")
             if target.type == "assignment_pattern":  # (bits = 2048)
-                target, value = target.child_by_field_name("left"), target.child_by_field_name("right")
+                value = target.child_by_field_name("right")
+                target = target.child_by_field_name("left")
             if target is not None and target.type == "identifier":
                 params.append(text(target))
                 if value is not None:
@@ -145,7 +146,8 @@ class JsFrontend(Frontend):
             returns: Node | None = body  # (bits) => expr
         else:
             rets = [c for c in body.named_children if c.type == "return_statement"] if body else []
-            returns = rets[0].named_children[0] if len(rets) == 1 and rets[0].named_children else None
+            one = len(rets) == 1 and rets[0].named_children
+            returns = rets[0].named_children[0] if one else None
         facts.functions[name or text(node.child_by_field_name("name"))] = Function(
             params, defaults, returns
         )
@@ -156,9 +158,9 @@ class JsFrontend(Frontend):
         while parent is not None:
             if parent.type in self.function_types:
                 name = parent.child_by_field_name("name")
-                if name is None and parent.parent is not None:
-                    if parent.parent.type == "variable_declarator":
-                        name = parent.parent.child_by_field_name("name")
+                holder = parent.parent
+                if name is None and holder is not None and holder.type == "variable_declarator":
+                    name = holder.child_by_field_name("name")
                 return text(name) if name is not None else None
             parent = parent.parent
         return None

@@ -510,13 +510,17 @@ def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
             if head == f"{pkg}.{simple}" or (head == simple and pkg == ev.facts.package):
                 return rel, member
     hits = set()
-    for package, key in ((head, f"{head}.{member}"), (head.rpartition(".")[0], f"{simple}.{member}")):
+    top, owner = (head, f"{head}.{member}"), (head.rpartition(".")[0], f"{simple}.{member}")
+    for package, key in (top, owner):
+        if not package:
+            continue
         directory = package.replace(".", "/")
         for rel, lang in project.files.items():
             if lang != "kotlin" or not (rel.rsplit("/", 1)[0] + "/").endswith(directory + "/"):
                 continue
             other = project.evaluator(rel)
-            if other is not None and other.facts.package == package and key in other.facts.functions:
+            facts = other.facts if other is not None else None
+            if facts is not None and facts.package == package and key in facts.functions:
                 hits.add(rel)
     return (hits.pop(), member) if len(hits) == 1 else None
 
