@@ -203,11 +203,32 @@ def _last(fn: Node | None) -> str:
     return text(fn).rsplit("::", 1)[-1]
 
 
+def headers(project, ev, include: str) -> list[str]:
+    """The tree's file an ``#include "..."`` names: beside the including file first (the
+    compiler's first place to look), else the one file of the tree whose path ends with
+    the include's path; none when several do (an include path this scan does not know)."""
+    here = ev.facts.relpath.rsplit("/", 1)[0] if "/" in ev.facts.relpath else ""
+    parts: list[str] = here.split("/") if here else []
+    for piece in include.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in (".", ""):
+            parts.append(piece)
+    beside = "/".join(parts)
+    if beside in project.files:
+        return [beside]
+    named = [
+        rel
+        for rel in project.files_named(include.rsplit("/", 1)[-1])
+        if rel == include or rel.endswith("/" + include.lstrip("./"))
+    ]
+    return named if len(named) == 1 else []
+
+
 def resolve_unqualified(project, ev, name: str) -> Value | None:
     """A #define or constant of a header this file includes with quotes."""
     for include in ev.facts.includes:
-        base = include.rsplit("/", 1)[-1]
-        for rel in project.files_named(base):
+        for rel in headers(project, ev, include):
             if rel != ev.facts.relpath:
                 value = project.constant(rel, name)
                 if value is not None:
@@ -227,13 +248,15 @@ def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
     word = re.compile(rb"(?<![\w])" + re.escape(qualified.encode()) + rb"\s*\(")
     hits: set[str] = set()
     for include in ev.facts.includes:
-        base = include.rsplit("/", 1)[-1]
-        stem = base.rsplit(".", 1)[0]
-        for header in project.files_named(base):
+        stem = include.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for header in headers(project, ev, include):
             declared = project.evaluator(header)
             if declared is None or not word.search(declared.facts.source):
                 continue
-            for rel in [header, *(r for ext in SOURCES for r in project.files_named(stem + ext))]:
+            folder = header.rsplit("/", 1)[0] + "/" if "/" in header else ""
+            sources = [r for ext in SOURCES for r in project.files_named(stem + ext)]
+            beside = [r for r in sources if r.startswith(folder) and "/" not in r[len(folder) :]]
+            for rel in [header, *(beside or sources)]:
                 other = project.evaluator(rel)
                 if other is not None and qualified in other.facts.functions:
                     hits.add(rel)

@@ -318,11 +318,11 @@ def resolve_qualified(project, ev, qualified: str) -> Value | None:
     path, _, name = qualified[5:].rpartition(".")
     if not path:
         return None
-    rel = _module_file(project, path)
+    rel = _module_file(project, path, ev.facts.language != "javascript")
     return project.constant(rel, name) if rel is not None else None
 
 
-def _module_file(project, path: str) -> str | None:
+def _module_file(project, path: str, typescript: bool = False) -> str | None:
     """The file an import path names: as written, with an extension added, or a .ts source
     for the .js a TypeScript import names."""
     if path in project.files:
@@ -332,10 +332,16 @@ def _module_file(project, path: str) -> str | None:
         for ts in (".ts", ".mts", ".cts", ".tsx"):
             if stem + ts in project.files:
                 return stem + ts
-    for ext in (".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx", "/index.ts", "/index.js"):
+    for ext in TS_FIRST if typescript else JS_FIRST:
         if path + ext in project.files:
             return path + ext
     return None
+
+
+# the extensions a module path is completed with: Node's order for JavaScript, TypeScript's
+# (its own sources first) for TypeScript
+JS_FIRST = (".js", ".mjs", ".cjs", ".jsx", "/index.js", ".ts", ".tsx", "/index.ts")
+TS_FIRST = (".ts", ".tsx", ".d.ts", "/index.ts", "/index.tsx", ".js", ".mjs", ".cjs", "/index.js")
 
 
 def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
@@ -344,7 +350,7 @@ def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
     if not qualified.startswith("file:"):
         return None
     path, _, name = qualified[5:].rpartition(".")
-    rel = _module_file(project, path) if path else None
+    rel = _module_file(project, path, ev.facts.language != "javascript") if path else None
     if rel is None:
         return None
     other = project.evaluator(rel)
