@@ -109,12 +109,12 @@ def _save_cache(path: Path, files: dict[str, Any], wrapper_names: list[str]) -> 
         pass  # a cache that cannot be written only costs time
 
 
-def mentions(names: frozenset[str], data: bytes) -> list[str]:
-    """The wrapper names (whole words) a file's text contains."""
+def mentions(names: frozenset[str], data: bytes, own: set[str] | None = None) -> list[str]:
+    """The wrapper names (whole words) a file's text contains, but for its own wrappers."""
     if not names:
         return []
     pattern = _names_pattern(names)
-    return sorted({m.decode() for m in pattern.findall(data)})
+    return sorted({m.decode() for m in pattern.findall(data)} - (own or set()))
 
 
 @cache
@@ -237,7 +237,7 @@ def scan_code(
                 "deps": {d: result.hashes[d] for d in used if d in result.hashes},
                 "findings": found,
                 "wrappers": wrappers,
-                "mentions": mentions(names, _read(base + rel)),
+                "mentions": mentions(names, _read(base + rel), set(wrappers)),
             }
             if error:
                 _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
@@ -254,7 +254,8 @@ def scan_code(
     if names or names_before:
         for rel in entries if names != names_before else changed:
             # (same text, same names: what a file mentions is what it was analysed with)
-            if mentions(names, _read(base + rel)) != entries[rel].get("mentions", []):
+            own = set(entries[rel].get("wrappers", ()))  # its own names call no other file
+            if mentions(names, _read(base + rel), own) != entries[rel].get("mentions", []):
                 again.append(rel)
     analyse(again, names)
     result.parsed = len(set(misses) | set(again))
