@@ -230,7 +230,7 @@ def scan_code(
 
     def analyse(rels: list[str], names: frozenset[str]) -> None:
         for rel, found, used, error, wrappers in _run(
-            root, analyzable, rels, workers, progress, names
+            root, analyzable, rels, shared, progress, names
         ):
             entries[rel] = {
                 "sha": result.hashes[rel],
@@ -247,17 +247,21 @@ def scan_code(
     for rel in todo:
         if rel not in misses:
             entries[rel] = cached[rel]
-    analyse(misses, names_before)
-    names = frozenset(n for e in entries.values() for n in e.get("wrappers", ()))
-    # second pass: files naming a wrapper they were not analysed with
-    again = []
-    if names or names_before:
-        for rel in entries if names != names_before else changed:
-            # (same text, same names: what a file mentions is what it was analysed with)
-            own = set(entries[rel].get("wrappers", ()))  # its own names call no other file
-            if mentions(names, _read(base + rel), own) != entries[rel].get("mentions", []):
-                again.append(rel)
-    analyse(again, names)
+    shared = Workers(workers, root, analyzable)
+    try:
+        analyse(misses, names_before)
+        names = frozenset(n for e in entries.values() for n in e.get("wrappers", ()))
+        # second pass: files naming a wrapper they were not analysed with
+        again = []
+        if names or names_before:
+            for rel in entries if names != names_before else changed:
+                # (same text, same names: what a file mentions is what it was analysed with)
+                own = set(entries[rel].get("wrappers", ()))  # its own names call no other file
+                if mentions(names, _read(base + rel), own) != entries[rel].get("mentions", []):
+                    again.append(rel)
+        analyse(again, names)
+    finally:
+        shared.close()
     result.parsed = len(set(misses) | set(again))
     result.cached = len(todo) - len(misses)
     if use_cache:
@@ -286,18 +290,38 @@ def _skip(result: CodeScan, reason: str, rel: str) -> None:
         shown.append(rel)
 
 
+class Workers:
+    """The parsing processes of one scan, started when a pass first needs them and kept for
+    the next pass (starting them costs more than a pass over a few hundred files)."""
+
+    def __init__(self, count: int | None, root: Path, languages: dict[str, str]) -> None:
+        self.count = count if count is not None else (os.cpu_count() or 1)
+        self.root, self.languages = root, languages
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = _pool(self.count, self.root, self.languages)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 def _run(
     root: Path,
     languages: dict[str, str],
     rels: list[str],
-    workers: int | None,
+    shared: Workers,
     progress,
     names: frozenset[str] = frozenset(),
 ):
     if not rels:
         return
     total = len(rels)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = shared.count
     if workers <= 1 or total < PARALLEL_FROM:
         _init_worker(str(root), languages)
         for i, rel in enumerate(rels):
@@ -309,13 +333,13 @@ def _run(
     chunks = [rels[i : i + size] for i in range(0, total, size)]
     done: set[str] = set()
     try:
-        with _pool(workers, root, languages) as pool:
-            for batch in pool.map(partial(_analyze_many, names=names), chunks):
-                yield from batch
-                done.update(rel for rel, *_ in batch)
-                if progress is not None:
-                    progress(len(done) / total, batch[-1][0] if batch else "")
+        for batch in shared.pool().map(partial(_analyze_many, names=names), chunks):
+            yield from batch
+            done.update(rel for rel, *_ in batch)
+            if progress is not None:
+                progress(len(done) / total, batch[-1][0] if batch else "")
     except BrokenProcessPool:
+        shared.close()
         # A worker died (a parser crash on some file): the files not yet done are parsed
         # one per task, so only the file that kills its worker is lost, and counted.
         for rel in [r for r in rels if r not in done]:
