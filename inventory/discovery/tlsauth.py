@@ -22,6 +22,7 @@ import asyncio
 import functools
 import ssl
 import struct
+import warnings
 from dataclasses import dataclass
 
 from inventory.discovery.tlswire import ALERTS, TLS10, TLS11, TLS12, VERSION_NAMES
@@ -90,7 +91,9 @@ def _context(version: int, names: str) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # the scanner reads the chain itself; it trusts nothing
-    ctx.minimum_version = ctx.maximum_version = _TLS_VERSIONS[version]
+    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: scanning them is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = _TLS_VERSIONS[version]
     ctx.options |= _LEGACY_SERVER_CONNECT
     ctx.set_ciphers(names)
     return ctx
