@@ -141,6 +141,29 @@ class TlsResult(EndpointResult):
         return [n for n in self.groups if "MLKEM" in n or "Kyber" in n]
 
     @property
+    def client_certificate(self) -> str | None:
+        """What a reader needs of the client-certificate facts, in a few words (None: not
+        asked for); the CLI's column and the asset's description.
+
+        >>> r = TlsResult("h", 1, client_certificate_requested=True)
+        >>> r.client_certificate
+        'requested (required or optional not proven)'
+        >>> r.client_certificate_required, r.client_certificate_proven_over = False, "TLSv1.2"
+        >>> r.client_certificate
+        'optional (TLSv1.2)'
+        >>> r.client_certificate_required, r.client_certificate_alert = True, "handshake_failure"
+        >>> r.client_certificate
+        'required (TLSv1.2, handshake_failure)'
+        """
+        if not self.client_certificate_requested:
+            return None
+        if self.client_certificate_required is None:
+            return "requested (required or optional not proven)"
+        if not self.client_certificate_required:
+            return f"optional ({self.client_certificate_proven_over})"
+        return f"required ({self.client_certificate_proven_over}, {self.client_certificate_alert})"
+
+    @property
     def suites_by_version(self) -> dict[str, list[str]]:
         pairs = zip(
             ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0"),
