@@ -5,7 +5,7 @@ discretion either continue the handshake without client authentication, or respo
 fatal handshake_failure alert." So the proof is a full handshake that answers the server's
 CertificateRequest with an empty Certificate message: the server either finishes it
 (``required`` False) or aborts with an alert after the client's flight (``required`` True,
-naming the alert: OpenSSL sends handshake_failure, Go bad_certificate).
+naming the alert: OpenSSL 3.0 and Go 1.26 send handshake_failure below TLS 1.3).
 
 The handshake itself is OpenSSL's (Python's ``ssl`` over memory buffers, restricted to the
 suites the scan saw the server take), because a TLS 1.2 client flight needs a key exchange,
@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from inventory.discovery.tlswire import ALERTS, TLS10, TLS11, TLS12, VERSION_NAMES
 
 # Alerts a server sends when it will not go on without a client certificate: RFC 5246 7.4.6
-# (handshake_failure), RFC 8446 4.4.2.4 (certificate_required), and what implementations
-# use in practice (bad_certificate: Go, Java; certificate_unknown; SSL 3.0's no_certificate).
+# (handshake_failure), RFC 8446 4.4.2.4 (certificate_required), and the ones that name a
+# certificate problem other stacks send instead (bad_certificate, certificate_unknown, and
+# SSL 3.0's no_certificate). Any other alert proves nothing.
 REFUSALS = frozenset({40, 41, 42, 46, 116})
 
 _TLS_VERSIONS = {
