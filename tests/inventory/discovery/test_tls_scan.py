@@ -330,6 +330,27 @@ def test_dhe_1024_server(s_server, rsa_chain, tmp_path):
     assert "rsa_pss_rsae_sha256" in r.tls12_signature_schemes
 
 
+def test_anonymous_suites_beside_authenticated_ones(s_server, rsa_chain):
+    """TLS 1.2 with anonymous DH and ECDH suites first in the server's order: their
+    ServerKeyExchange carries no signature (RFC 5246 7.4.3), which once failed the whole
+    scan; they are listed apart, and the chain and schemes come through the signed suites."""
+    chain, key = rsa_chain
+    peer = s_server(
+        chain, key, "-tls1_2", "-serverpref", "-cipher",
+        "ADH-AES128-GCM-SHA256:AECDH-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+    )  # fmt: skip
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.tls12_suites == [
+        "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ]
+    assert r.anonymous_suites == r.tls12_suites[:2]
+    assert r.dh_bits and r.certificates[0].public_key_algorithm == "RSA-2048"
+    assert "rsa_pss_rsae_sha256" in r.tls12_signature_schemes
+
+
 def test_sha1_signed_certificate_with_sha256_schemes(s_server):
     """The certificate's own signature is RSA with SHA-1 while the handshake signs with
     SHA-256 schemes only: both facts are kept, each with its own name."""
