@@ -351,6 +351,28 @@ def test_anonymous_suites_beside_authenticated_ones(s_server, rsa_chain):
     assert "rsa_pss_rsae_sha256" in r.tls12_signature_schemes
 
 
+def test_psk_suites_with_an_identity_hint(s_server, rsa_chain):
+    """A PSK-only server (no certificate): its ServerKeyExchange starts with the identity
+    hint (RFC 4279 2, RFC 5489 2) and signs nothing; the DH prime and curves are read past
+    the hint, and the missing chain makes the result partial."""
+    chain, key = rsa_chain
+    peer = s_server(
+        chain, key, "-nocert", "-psk", "1a2b3c4d", "-psk_hint", "pqcplan-hint", "-tls1_2",
+        "-cipher", "ECDHE-PSK-AES128-CBC-SHA256:DHE-PSK-AES128-GCM-SHA256:@SECLEVEL=0",
+    )  # fmt: skip
+    r = scan(peer.port)
+    assert r.status == "partial" and r.incomplete == ["certificates"], r.error
+    assert set(r.tls12_suites) == {
+        "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+        "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256",
+    }
+    # OpenSSL picks its own group for PSK suites (ssl_get_auto_dh: 80-bit security for
+    # AES-128, so the 1024-bit RFC 2409 prime; 128 bytes on the wire); read past the hint,
+    # the hint's 12 bytes would have given 95 bits
+    assert r.dh_bits == [1024] and "x25519" in r.groups
+    assert r.tls12_signature_schemes == [] and r.certificates == []
+
+
 def test_sha1_signed_certificate_with_sha256_schemes(s_server):
     """The certificate's own signature is RSA with SHA-1 while the handshake signs with
     SHA-256 schemes only: both facts are kept, each with its own name."""
