@@ -178,10 +178,10 @@ async def prove(
             return ClientAuthProof(False)
         header = await _read(reader, 5)
         if header is None or header[0] not in (20, 21, 22, 23) or header[1] != 3:
-            return _closed(seen, flight_sent, name, header)
+            return _closed(flight_sent, name, header)
         payload = await _read(reader, struct.unpack("!H", header[3:5])[0])
         if payload is None:
-            return _closed(seen, flight_sent, name, None)
+            return _closed(flight_sent, name, None)
         seen.add(header[0], payload)
         incoming.write(header + payload)
 
@@ -193,7 +193,7 @@ async def _read(reader: asyncio.StreamReader, size: int) -> bytes | None:
         return None
 
 
-def _closed(seen: _ServerFlight, flight_sent: bool, name: str, header: bytes | None):
+def _closed(flight_sent: bool, name: str, header: bytes | None) -> ClientAuthProof:
     what = "closed the connection" if header is None else f"sent something else ({header!r})"
     when = "after" if flight_sent else "before it read"
     return ClientAuthProof(
