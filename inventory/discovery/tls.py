@@ -20,7 +20,10 @@ How each fact is found:
 - Certificates, OCSP stapling, SCTs and a CertificateRequest (the CAs a server names for
   client certificates) come with the first of those handshakes: TLS 1.3 through a key share
   for any group the server may insist on (X25519, X448, the NIST curves, ffdhe2048-8192,
-  ML-KEM alone and the ML-KEM hybrids), TLS 1.2 in clear.
+  ML-KEM alone and the ML-KEM hybrids), else TLS 1.2 (or 1.1, 1.0) in clear.
+- Whether a client certificate is required: the server's request answered with none, over
+  TLS 1.3 by this module, over older versions by ``tlsauth`` (OpenSSL's handshake); only
+  what the server then does proves it (``client_certificate_required``, else ``partial``).
 
 A target that refuses, hangs, speaks something else or closes mid-handshake becomes that
 target's result (``status`` and ``error``); its partial facts are dropped. A target that
@@ -120,7 +123,7 @@ class TlsResult(EndpointResult):
     tls12_signature_schemes: list[str] = field(default_factory=list)  # ServerKeyExchange
     certificate_signature_scheme: str | None = None  # what the first CertificateVerify used
     certificates: list[CertFacts] = field(default_factory=list)
-    certificates_from: str | None = None  # "TLSv1.3" or "TLSv1.2"
+    certificates_from: str | None = None  # the version of the handshake that showed them
     client_certificate_requested: bool | None = None  # None: no handshake went that far
     # proven by a handshake that answers the request with no certificate (``tlsauth``):
     # True (the server aborted with ``client_certificate_alert``), False (it finished), None
