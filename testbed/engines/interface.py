@@ -154,23 +154,31 @@ class Engine(ABC):
     # -- checks -------------------------------------------------------------------
 
     def _require(self, alg: str, kind: Kind) -> Sizes:
+        """Sizes of ``alg`` after checking the engine has it as a ``kind`` (remembered: this
+        runs on every call, so the usual case is two dictionary look-ups)."""
+        known = self.__dict__.get("_kem_sizes" if kind is Kind.KEM else "_sig_sizes")
+        sizes = known.get(alg) if known is not None else None
+        if sizes is not None:
+            return sizes
         if not self.supports(alg, kind):
             what = "KEM" if kind is Kind.KEM else "signature algorithm"
             raise UnsupportedAlgorithm(f"engine {self.name!r} has no {what} {alg!r}")
-        cache = self.__dict__.setdefault("_sizes_cache", {})
-        sizes = cache.get(alg)
-        if sizes is None:
-            sizes = cache[alg] = self.sizes(alg)
+        sizes = self.sizes(alg)
+        self.__dict__.setdefault("_kem_sizes" if kind is Kind.KEM else "_sig_sizes", {})[alg] = (
+            sizes
+        )
         return sizes
 
     def _check_public_key(self, alg: str, pk: object, sizes: Sizes) -> bytes:
-        pk = _as_bytes(pk, "public key", InvalidKey)
+        if type(pk) is not bytes:
+            pk = _as_bytes(pk, "public key", InvalidKey)
         if len(pk) != sizes.public_key:
             raise InvalidKey(f"{alg} public key must be {sizes.public_key} bytes, got {len(pk)}")
         return pk
 
     def _check_secret_key(self, alg: str, sk: object, sizes: Sizes) -> bytes:
-        sk = _as_bytes(sk, "secret key", InvalidKey)
+        if type(sk) is not bytes:
+            sk = _as_bytes(sk, "secret key", InvalidKey)
         if len(sk) != sizes.secret_key:
             raise InvalidKey(
                 f"{alg} secret key for engine {self.name!r} must be {sizes.secret_key} "
@@ -204,7 +212,8 @@ class Engine(ABC):
     def decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
         sizes = self._require(alg, Kind.KEM)
         sk = self._check_secret_key(alg, sk, sizes)
-        ct = _as_bytes(ct, "ciphertext", InvalidCiphertext)
+        if type(ct) is not bytes:
+            ct = _as_bytes(ct, "ciphertext", InvalidCiphertext)
         if len(ct) != sizes.ciphertext:
             raise InvalidCiphertext(
                 f"{alg} ciphertext must be {sizes.ciphertext} bytes, got {len(ct)}"

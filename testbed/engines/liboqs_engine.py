@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from ctypes import byref, c_size_t, create_string_buffer, memset
+from ctypes import byref, c_size_t, memset
 from typing import Any
 
 from testbed.engines import oqs_native
@@ -146,6 +146,7 @@ class LiboqsEngine(BindingEngine):
     def _handle(self, alg: str) -> oqs_native.Handle:
         handle = self._handles.get(alg)
         if handle is None:
+            sizes = self.sizes(alg)
             with self._lock:
                 handle = self._handles.get(alg)
                 if handle is None:
@@ -157,20 +158,25 @@ class LiboqsEngine(BindingEngine):
                         ptr, free = api.sig_new(native), api.sig_free
                     if not ptr:
                         raise UnsupportedAlgorithm(f"liboqs could not set up {alg}")
-                    handle = self._handles[alg] = oqs_native.Handle(ptr, free)
+                    handle = self._handles[alg] = oqs_native.Handle(
+                        ptr,
+                        free,
+                        sizes.public_key,
+                        sizes.secret_key,
+                        sizes.ciphertext or sizes.signature or 0,
+                        sizes.shared_secret or 0,
+                    )
         return handle
 
     def _keypair(self, alg: str, keypair: Any, *seed: bytes) -> tuple[bytes, bytes]:
-        sizes = self.sizes(alg)
         handle = self._handle(alg)
-        pk = create_string_buffer(sizes.public_key)
-        sk = create_string_buffer(sizes.secret_key)
+        pk, sk = handle.public_key(), handle.secret_key()
         try:
             if keypair(handle.ptr, pk, sk, *seed) != 0:
                 raise InvalidKey(f"{alg}: liboqs could not generate a key pair")
             return pk.raw, sk.raw
         finally:
-            memset(sk, 0, sizes.secret_key)
+            memset(sk, 0, len(sk))
 
     # -- KEM ---------------------------------------------------------------------------
 
@@ -187,18 +193,15 @@ class LiboqsEngine(BindingEngine):
         return self._keypair(alg, self._api.kem_keypair_derand, seed)
 
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        sizes = self.sizes(alg)
-        handle = self._handle(alg)
-        ct = create_string_buffer(sizes.ciphertext or 0)
-        ss = create_string_buffer(sizes.shared_secret or 0)
+        handle = self._handles.get(alg) or self._handle(alg)
+        ct, ss = handle.out(), handle.shared_secret()
         if self._api.kem_encaps(handle.ptr, ct, ss, pk) != 0:
             raise InvalidKey(f"{alg}: liboqs rejected the public key")
         return ct.raw, ss.raw
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
-        sizes = self.sizes(alg)
-        handle = self._handle(alg)
-        ss = create_string_buffer(sizes.shared_secret or 0)
+        handle = self._handles.get(alg) or self._handle(alg)
+        ss = handle.shared_secret()
         if self._api.kem_decaps(handle.ptr, ss, ct, sk) != 0:
             raise InvalidCiphertext(f"{alg}: liboqs rejected the ciphertext")
         return ss.raw
@@ -209,16 +212,15 @@ class LiboqsEngine(BindingEngine):
         return self._keypair(alg, self._api.sig_keypair)
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        sizes = self.sizes(alg)
-        handle = self._handle(alg)
-        out = create_string_buffer(sizes.signature or 0)
-        length = c_size_t(sizes.signature or 0)
+        handle = self._handles.get(alg) or self._handle(alg)
+        out = handle.out()
+        length = c_size_t(len(out))
         if self._api.sig_sign(handle.ptr, out, byref(length), msg, len(msg), sk) != 0:
             raise InvalidKey(f"{alg}: liboqs could not sign with this secret key")
         return out.raw[: length.value]
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
-        handle = self._handle(alg)
+        handle = self._handles.get(alg) or self._handle(alg)
         return self._api.sig_verify(handle.ptr, msg, len(msg), sig, len(sig), pk) == 0
 
     # -- timing ------------------------------------------------------------------------

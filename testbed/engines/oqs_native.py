@@ -82,14 +82,27 @@ def oqs_api() -> OqsApi:
 
 class Handle:
     """One ``OQS_KEM*`` or ``OQS_SIG*``: liboqs's read-only description of an algorithm,
-    safe to share between threads; freed when the last reference goes (so a call that
-    holds it keeps it alive across ``close()``)."""
+    safe to share between threads, with the ctypes array types of its outputs made once;
+    freed when the last reference goes (so a call that holds it keeps it alive across the
+    engine's ``close()``)."""
 
-    __slots__ = ("_free", "ptr")
+    __slots__ = ("_free", "out", "ptr", "public_key", "secret_key", "shared_secret")
 
-    def __init__(self, ptr: int, free: ctypes._CFuncPtr) -> None:  # type: ignore[name-defined]
+    def __init__(
+        self,
+        ptr: int,
+        free: ctypes._CFuncPtr,  # type: ignore[name-defined]
+        public_key: int,
+        secret_key: int,
+        out: int,
+        shared_secret: int = 0,
+    ) -> None:
         self.ptr = ptr
         self._free = free
+        self.public_key = ctypes.c_char * public_key
+        self.secret_key = ctypes.c_char * secret_key
+        self.out = ctypes.c_char * out  # ciphertext or signature
+        self.shared_secret = ctypes.c_char * shared_secret
 
     def __del__(self) -> None:
         try:  # noqa: SIM105 - at interpreter shutdown ctypes may be gone already
