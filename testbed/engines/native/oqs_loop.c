@@ -11,10 +11,14 @@
  * (testbed/engines/oqs_native.py) looks for the copy built from this exact source.
  *
  * The inputs (keys, ciphertext, signature) were made and checked through the engine's
- * public API before the loop; outputs go to scratch buffers allocated here and wiped.
+ * public API before the loop. They are copied into buffers of the loop's own, and outputs
+ * go to scratch buffers, all aligned to 64 bytes (a cache line) as bench/native/oqs_speed.c
+ * aligns its own, so that where Python happened to keep the bytes does not change a timing;
+ * secret keys are wiped afterwards.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <oqs/oqs.h>
@@ -28,6 +32,26 @@ static int64_t now_ns(void) {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t) t.tv_sec * 1000000000LL + (int64_t) t.tv_nsec;
+}
+
+/* A 64-byte aligned copy of `len` bytes of `src` (or zeroed scratch when src is NULL). */
+static uint8_t *aligned_copy(const uint8_t *src, size_t len) {
+	size_t rounded = (len + 63) / 64 * 64;
+	uint8_t *p = aligned_alloc(64, rounded ? rounded : 64);
+	if (p != NULL) {
+		memset(p, 0, rounded ? rounded : 64);
+		if (src != NULL) {
+			memcpy(p, src, len);
+		}
+	}
+	return p;
+}
+
+static void wipe_free(uint8_t *p, size_t len) {
+	if (p != NULL) {
+		OQS_MEM_cleanse(p, len);
+		free(p);
+	}
 }
 
 int pqcplan_oqs_loop_abi(void) {
@@ -51,12 +75,16 @@ int64_t pqcplan_oqs_kem_loop(const OQS_KEM *kem, int op, const uint8_t *public_k
 	        (op != OP_KEYGEN && op != OP_ENCAPS && op != OP_DECAPS)) {
 		return ERR_ARGUMENT;
 	}
-	uint8_t *pk = malloc(kem->length_public_key);
-	uint8_t *sk = malloc(kem->length_secret_key);
-	uint8_t *ct = malloc(kem->length_ciphertext);
-	uint8_t *ss = malloc(kem->length_shared_secret);
+	/* inputs first (copied), then scratch outputs */
+	uint8_t *in_pk = aligned_copy(op == OP_ENCAPS ? public_key : NULL, kem->length_public_key);
+	uint8_t *in_sk = aligned_copy(op == OP_DECAPS ? secret_key : NULL, kem->length_secret_key);
+	uint8_t *in_ct = aligned_copy(op == OP_DECAPS ? ciphertext : NULL, kem->length_ciphertext);
+	uint8_t *pk = aligned_copy(NULL, kem->length_public_key);
+	uint8_t *sk = aligned_copy(NULL, kem->length_secret_key);
+	uint8_t *ct = aligned_copy(NULL, kem->length_ciphertext);
+	uint8_t *ss = aligned_copy(NULL, kem->length_shared_secret);
 	int64_t n = 0;
-	if (pk == NULL || sk == NULL || ct == NULL || ss == NULL) {
+	if (!in_pk || !in_sk || !in_ct || !pk || !sk || !ct || !ss) {
 		n = ERR_MEMORY;
 		goto done;
 	}
@@ -67,9 +95,9 @@ int64_t pqcplan_oqs_kem_loop(const OQS_KEM *kem, int op, const uint8_t *public_k
 		if (op == OP_KEYGEN) {
 			rc = OQS_KEM_keypair(kem, pk, sk);
 		} else if (op == OP_ENCAPS) {
-			rc = OQS_KEM_encaps(kem, ct, ss, public_key);
+			rc = OQS_KEM_encaps(kem, ct, ss, in_pk);
 		} else {
-			rc = OQS_KEM_decaps(kem, ss, ciphertext, secret_key);
+			rc = OQS_KEM_decaps(kem, ss, in_ct, in_sk);
 		}
 		t1 = now_ns();
 		if (rc != OQS_SUCCESS) {
@@ -79,16 +107,13 @@ int64_t pqcplan_oqs_kem_loop(const OQS_KEM *kem, int op, const uint8_t *public_k
 		samples[n++] = t1 - t0;
 	} while (n < capacity && t1 < deadline_ns);
 done:
-	if (sk != NULL) {
-		OQS_MEM_cleanse(sk, kem->length_secret_key);
-	}
-	if (ss != NULL) {
-		OQS_MEM_cleanse(ss, kem->length_shared_secret);
-	}
+	free(in_pk);
+	wipe_free(in_sk, kem->length_secret_key);
+	free(in_ct);
 	free(pk);
-	free(sk);
+	wipe_free(sk, kem->length_secret_key);
 	free(ct);
-	free(ss);
+	wipe_free(ss, kem->length_shared_secret);
 	return n;
 }
 
@@ -105,11 +130,15 @@ int64_t pqcplan_oqs_sig_loop(const OQS_SIG *sig, int op, const uint8_t *public_k
 	        (op != OP_KEYGEN && op != OP_SIGN && op != OP_VERIFY)) {
 		return ERR_ARGUMENT;
 	}
-	uint8_t *pk = malloc(sig->length_public_key);
-	uint8_t *sk = malloc(sig->length_secret_key);
-	uint8_t *out = malloc(sig->length_signature);
+	uint8_t *in_pk = aligned_copy(op == OP_VERIFY ? public_key : NULL, sig->length_public_key);
+	uint8_t *in_sk = aligned_copy(op == OP_SIGN ? secret_key : NULL, sig->length_secret_key);
+	uint8_t *in_msg = aligned_copy(message, message_len);
+	uint8_t *in_sig = aligned_copy(op == OP_VERIFY ? signature : NULL, signature_len);
+	uint8_t *pk = aligned_copy(NULL, sig->length_public_key);
+	uint8_t *sk = aligned_copy(NULL, sig->length_secret_key);
+	uint8_t *out = aligned_copy(NULL, sig->length_signature);
 	int64_t n = 0;
-	if (pk == NULL || sk == NULL || out == NULL) {
+	if (!in_pk || !in_sk || !in_msg || !in_sig || !pk || !sk || !out) {
 		n = ERR_MEMORY;
 		goto done;
 	}
@@ -121,9 +150,9 @@ int64_t pqcplan_oqs_sig_loop(const OQS_SIG *sig, int op, const uint8_t *public_k
 		if (op == OP_KEYGEN) {
 			rc = OQS_SIG_keypair(sig, pk, sk);
 		} else if (op == OP_SIGN) {
-			rc = OQS_SIG_sign(sig, out, &out_len, message, message_len, secret_key);
+			rc = OQS_SIG_sign(sig, out, &out_len, in_msg, message_len, in_sk);
 		} else {
-			rc = OQS_SIG_verify(sig, message, message_len, signature, signature_len, public_key);
+			rc = OQS_SIG_verify(sig, in_msg, message_len, in_sig, signature_len, in_pk);
 		}
 		t1 = now_ns();
 		if (rc != OQS_SUCCESS) {
@@ -133,11 +162,12 @@ int64_t pqcplan_oqs_sig_loop(const OQS_SIG *sig, int op, const uint8_t *public_k
 		samples[n++] = t1 - t0;
 	} while (n < capacity && t1 < deadline_ns);
 done:
-	if (sk != NULL) {
-		OQS_MEM_cleanse(sk, sig->length_secret_key);
-	}
+	free(in_pk);
+	wipe_free(in_sk, sig->length_secret_key);
+	free(in_msg);
+	free(in_sig);
 	free(pk);
-	free(sk);
+	wipe_free(sk, sig->length_secret_key);
 	free(out);
 	return n;
 }
