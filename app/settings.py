@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         "deployments); set false when `pqcplan worker` processes run them. Benchmarks always "
         "wait for a worker.",
     )
+    testbed_pool_keeper: bool = Field(
+        default=True,
+        description="Keep the expensive vendor checks prepared ahead (testbed.conformance.pool): "
+        "on SQLite a child process of the API does it, on PostgreSQL each `pqcplan worker`.",
+    )
     bootstrap_admin_key: str | None = Field(
         default=None,
         description="If set, an admin API key with this secret (32+ chars) exists at start-up.",

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import scratch_database
+from _common import cpu_seconds, free_port, scratch_database, start_server
 from sqlalchemy import create_engine, select, text
 
 TINY_ARGS = ["--clients", "4", "--seconds", "2", "--think", "0.2"]
@@ -86,23 +86,6 @@ class Ledger:
     acknowledged: int = 0  # writes answered 2xx
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process used so far, from /proc (0 where there is none)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _prepare(url: str) -> list[dict[str, str]]:
     """Schema, organizations and officer keys, written by the library in this process."""
     from core.apikeys import issue_key
@@ -124,29 +107,6 @@ def _prepare(url: str) -> list[dict[str, str]]:
             headers.append({"Authorization": f"Bearer {secret}"})
     engine_for(url).dispose()
     return headers
-
-
-def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    pqcplan = Path(sys.executable).with_name("pqcplan")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(pqcplan), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"pqcplan serve exited {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("pqcplan serve did not answer /healthz within 60 s")
 
 
 async def _client(
@@ -311,9 +271,9 @@ def run(
     try:
         ports = []
         for n in range(servers):  # N API processes on one database, as when scaled out
-            ports.append(_free_port())
+            ports.append(free_port())
             log = workdir / f"serve-{label}-{servers}x-think{think:g}-{n}.log"
-            procs.append(_start_server(env, ports[-1], log))
+            procs.append(start_server(env, ports[-1], log))
 
         async def load() -> None:
             per = max(1, clients // servers + 1)
@@ -329,7 +289,7 @@ def run(
                 for http in https:
                     await _warm_up(http, headers[0])
                 sessions = _pg_sessions(url)
-                server_cpu = sum(_cpu_seconds(proc.pid) for proc in procs)
+                server_cpu = sum(cpu_seconds(proc.pid) for proc in procs)
                 client_cpu = _own_cpu_seconds()
                 started = time.monotonic()
                 until = started + seconds
@@ -340,7 +300,7 @@ def run(
                     )
                 )
                 measured["elapsed"] = time.monotonic() - started
-                measured["server_cpu"] = sum(_cpu_seconds(p.pid) for p in procs) - server_cpu
+                measured["server_cpu"] = sum(cpu_seconds(p.pid) for p in procs) - server_cpu
                 measured["client_cpu"] = _own_cpu_seconds() - client_cpu
                 if sessions is not None:
                     after = _pg_sessions(url)

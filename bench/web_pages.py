@@ -1,5 +1,7 @@
-"""Server-side render time of the web console's heaviest pages at 100,000 assets and 500,000
-crypto usages (target: p95 under 300 ms), on SQLite and PostgreSQL.
+"""Server-side render time of the web console's lists and overviews at 100,000 assets and
+500,000 crypto usages (target: p95 under 300 ms each), on SQLite and PostgreSQL: the overview,
+what breaks first, the asset list (paged, filtered, searched, sorted), the global search, the
+plan version's timeline and its task list (filtered, searched, sorted, at a far task).
 
     .venv/bin/python bench/web_pages.py [--assets 100000] [--usages-per-asset 5] [--pg URL]
 
@@ -8,8 +10,7 @@ go); the plan version (one task per usage) is inserted in bulk too, since genera
 bench/plan_generate.py's subject, and its timeline cells counted as the planner does.
 With --keep, a database kept from an older schema is upgraded first (migration 0011
 counts what is there) and its upgrade time printed. The pages are then fetched through
-the whole app in-process (sign-in form, session cookie, middleware, templates): overview,
-asset list (first page, deep cursor, filters) and the plan version's timeline page.
+the whole app in-process (sign-in form, session cookie, middleware, templates).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from core.models import Organization
 from core.schema import upgrade
 from inventory.choices import AssetType, Criticality, Exposure, Primitive, QuantumStatus
 from inventory.models import Asset, CryptoUsage
+from inventory.service.listing import encode_cursor
 from migration.models import Plan, PlanTask, PlanVersion
 from migration.timeline import CellCounts, store_cells
 
@@ -243,18 +245,44 @@ def run(
             saved.write_text(f"{secret} {plan_id}")
     rng = random.Random(3)
     ok = True
+    with engine_for(url).connect() as conn:
+        first_task, n_tasks = conn.execute(
+            text("SELECT min(id), count(*) FROM plan_tasks WHERE version_id IN "
+                 "(SELECT id FROM plan_versions WHERE plan_id = :p)"),
+            {"p": plan_id},
+        ).one()  # fmt: skip
     with TestClient(create_app(Settings(database_url=url))) as client:
         _sign_in(client, secret)
+
+        def deep() -> str:  # a page cursor as the list gives them out, far down
+            n = rng.randint(0, n_assets)
+            return encode_cursor(n, n)
+
+        version = f"/plans/{plan_id}/versions/1"
         cases = {
             "overview": lambda: "/overview",
+            "what breaks first, see all": lambda: "/overview/breaks-first",
             "assets, first page": lambda: "/assets",
-            "assets, deep cursor": lambda: f"/assets?cursor={rng.randint(0, n_assets)}",
+            "assets, deep cursor": lambda: f"/assets?cursor={deep()}",
             "assets, broken + internet": lambda: (
-                "/assets?quantum_status=broken&exposure=internet_facing"
-                f"&cursor={rng.randint(0, n_assets)}"
+                f"/assets?quantum_status=broken&exposure=internet_facing&cursor={deep()}"
             ),
             "assets, name search": lambda: f"/assets?q=asset+{rng.randint(0, 999)}",
-            "plan timeline": lambda: f"/plans/{plan_id}/versions/1",
+            "assets, algorithm 'rsa'": lambda: "/assets?algorithm=rsa",
+            "assets, sorted by name": lambda: "/assets?sort=name&dir=desc",
+            "assets, sorted by criticality": lambda: "/assets?sort=criticality&dir=desc",
+            "search, common word": lambda: "/search?q=rsa",
+            "search, one asset": lambda: f"/search?q=asset+{rng.randint(0, n_assets)}",
+            "search, nothing matches": lambda: "/search?q=keycloak",
+            "plan timeline": lambda: version,
+            "tasks, status done": lambda: f"{version}?status=done",
+            "tasks, one phase": lambda: f"{version}?phase=high-priority",
+            "tasks, flagged": lambda: f"{version}?flagged=1",
+            "tasks, by deadline": lambda: f"{version}?sort=deadline",
+            "tasks, asset search": lambda: f"{version}?q=asset+{rng.randint(0, n_assets)}",
+            "tasks, at a far task": lambda: (
+                f"{version}?at={first_task + rng.randint(0, n_tasks - 1)}"
+            ),
         }
         _time(client, ["/overview", "/assets", f"/plans/{plan_id}/versions/1"])  # warm up
         print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -16,5 +16,9 @@ class TooLarge(InputError):
     """An upload or a document exceeds a configured size limit."""
 
 
+class NotJson(InputError):
+    """A body that must be JSON was sent as something else (or with no Content-Type): 415."""
+
+
 class Conflict(ValueError):
     """The write would break a uniqueness rule (same ref, same dependency twice)."""

@@ -9,8 +9,9 @@ length. A `String(n)` column carries its own length; a `Text` column gets its li
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import Column, String
 
 TEXT_LIMITS: dict[tuple[str, str], int] = {
@@ -20,6 +21,19 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("crypto_usages", "notes"): 5000,
     ("dependencies", "description"): 2000,
 }
+
+# Integers a request carries are bounded to what the databases store, so a larger one is
+# refused as invalid input (422 naming it) before any database sees it. Row ids (and what
+# is compared with them: cursors, version numbers) are INTEGER columns: 32-bit on
+# PostgreSQL, where SQLAlchemy casts the bound value to the column's type (2**31 fails
+# there as "out of range"). Other integers (offsets, ids inside ACVP answers) are `Int64`,
+# SQLite's INTEGER and PostgreSQL's BIGINT.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
+ROW_ID_MIN = -(2**31)
+ROW_ID_MAX = 2**31 - 1
+RowId = Annotated[int, Interval(ge=ROW_ID_MIN, le=ROW_ID_MAX)]
 
 # Plans count quarters from their start and profiles date phases and deadlines. No policy
 # predates 2000 or looks past 2100; a window ending in 2200 keeps every wave date the

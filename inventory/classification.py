@@ -22,3 +22,15 @@ def classify_usage(usage: CryptoUsage, *, curve: str | None = None) -> CryptoUsa
     usage.status_reason = result.reason
     usage.catalog_version = catalog.version
     return usage
+
+
+def reason_in(usage: CryptoUsage, lang: str | None) -> str:
+    """The usage's reason in `lang`: the words stored with it for English, else the
+    catalog's reason for its algorithm in that language (the same sentence, translated)."""
+    if lang in (None, "en"):
+        return usage.status_reason
+    catalog = get_catalog()
+    info = catalog.get(usage.algorithm)
+    if info is None:
+        return catalog.explain_unknown(usage.algorithm, lang)
+    return catalog.explain(info, lang)

@@ -367,7 +367,7 @@ def _build_org(b: _Builder, spec: OrgSpec) -> None:
         b.use(dev, "ecdsa-sha2-nistp256", Primitive.SIGNATURE, CryptoFunction.FIRMWARE_SIGNING)
         b.use(
             dev,
-            rng.choice(["ssh-rsa", "ssh-ed25519"]),
+            rng.choice(["rsa-sha2-256", "ssh-ed25519"]),
             Primitive.SIGNATURE,
             CryptoFunction.SSH_HOST_KEY,
             "SSH-2",

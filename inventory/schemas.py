@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.choices import Sector, Tier
-from core.field_limits import check_observed, limit
+from core.field_limits import RowId, check_observed, limit
 from core.input_checks import text_problem
 from core.models import Organization
 from inventory.choices import (
@@ -86,7 +86,7 @@ class AssetFields(InputModel):
 
 
 class AssetIn(AssetFields):
-    organization_id: int | None = Field(default=None, description="Admins only; else your own.")
+    organization_id: RowId | None = Field(default=None, description="Admins only; else your own.")
     ref: str | None = Ref
     name: str = Field(min_length=1, max_length=limit(Asset, "name"))
     asset_type: AssetType
@@ -135,7 +135,7 @@ class UsageFields(InputModel):
 
 
 class UsageIn(UsageFields):
-    asset_id: int
+    asset_id: RowId
     ref: str | None = Ref
     algorithm: str = Field(min_length=1, max_length=limit(CryptoUsage, "algorithm"))
     primitive: Primitive
@@ -148,7 +148,7 @@ class UsagePatch(UsageFields):
 
 
 class DependencyIn(InputModel):
-    dependent_id: int = Field(description="The asset that relies on the provider.")
-    provider_id: int = Field(description="The asset relied on; it migrates first.")
+    dependent_id: RowId = Field(description="The asset that relies on the provider.")
+    provider_id: RowId = Field(description="The asset relied on; it migrates first.")
     kind: DependencyKind
     description: str | None = _len(Dependency, "description")

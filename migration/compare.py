@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from inventory.choices import QuantumStatus
+from core.i18n import N_, gettext_for, label
 from migration.inputs import AssetFacts, PlanInput, UsageFacts
-from migration.legacy import RULE_ID as LEGACY_RULE
-from migration.legacy import VERDICT as LEGACY_VERDICT
+from migration.policy import table_for
 from migration.profiles.schema import Profile
 from migration.targets import Target, choose_target, is_hybrid
-from migration.tasks import VULNERABLE, matching_deadline
+from migration.tasks import STATUS_OF, judged
 from migration.uses import use_of
 
 DEADLINE_GAP_YEARS = 2  # deadlines this far apart count as a disagreement
@@ -32,6 +31,10 @@ class Verdict:
     target: str | None
     hybrid_policy: str
     reason: str | None = None
+    basis: str | None = None  # how it was reached (see migration.policy)
+    source: str | None = None  # the source id (or URL) of the sentence the verdict encodes
+    quote: str | None = None
+    confirmed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,10 @@ class Verdict:
             "target": self.target,
             "hybrid_policy": self.hybrid_policy,
             "reason": self.reason,
+            "basis": self.basis,
+            "source": self.source,
+            "quote": self.quote,
+            "confirmed": self.confirmed,
         }
 
 
@@ -65,33 +72,43 @@ class Judgement:
         }
 
 
+def hybrid_policy(profile: Profile, use: str) -> str:
+    """The profile's hybrid policy for a use: its table's, else the profile-wide one."""
+    _puse, policy = table_for(profile, use)
+    return policy.hybrid if policy is not None else profile.hybrid
+
+
 def verdict_for(
-    profile: Profile, usage: UsageFacts, asset: AssetFacts, use: str, target: Target
+    profile: Profile,
+    usage: UsageFacts,
+    asset: AssetFacts,
+    use: str,
+    target: Target,
+    today: date | None = None,
 ) -> Verdict:
-    status = QuantumStatus(usage.quantum_status)
-    when, rule = matching_deadline(profile, usage, asset, use)
-    if rule is not None and rule.id == LEGACY_RULE:  # broken by classical attacks today
-        return Verdict(
-            profile.id, LEGACY_VERDICT, when, rule.id, target.algorithm, profile.hybrid, rule.note
-        )
-    if status not in VULNERABLE:
-        kind = "acceptable"
-    elif status is QuantumStatus.UNKNOWN:
-        kind = "review"
-    else:
-        kind = "migrate" if when is not None else "acceptable"
+    """What ``profile``'s own table says about this usage (see `migration.policy`)."""
+    today = today or date.today()
+    status = STATUS_OF[usage.quantum_status]
+    r, _rule = judged(profile, usage.algorithm, use, status, asset, today)  # as plans do
+    acting = r.verdict != "acceptable"
     return Verdict(
         profile.id,
-        kind,
-        when if kind != "acceptable" else None,
-        (rule.id if rule else "final") if when and kind != "acceptable" else None,
-        target.algorithm if kind != "acceptable" else None,
-        profile.hybrid,
+        r.verdict,
+        r.deadline if acting else None,
+        r.rule if acting else None,
+        target.algorithm if acting else None,
+        hybrid_policy(profile, use),
+        r.reason,
+        r.basis,
+        r.source,
+        r.quote,
+        r.confirmed,
     )
 
 
-def disagreements(verdicts: list[Verdict]) -> list[str]:
-    """Plain-word differences between the profiles' verdicts on one usage.
+def disagreements(verdicts: list[Verdict], lang: str | None = None) -> list[str]:
+    """Plain-word differences between the profiles' verdicts on one usage (in `lang`,
+    English by default).
 
     >>> a = Verdict("kr", "migrate", date(2035, 12, 31), "final", "X25519MLKEM768", "allowed")
     >>> b = Verdict("au", "migrate", date(2030, 12, 31), "x", "ML-KEM-1024", "forbidden")
@@ -100,54 +117,72 @@ def disagreements(verdicts: list[Verdict]) -> list[str]:
     kr targets hybrid X25519MLKEM768 but au forbids hybrids
     targets differ: kr X25519MLKEM768, au ML-KEM-1024
     """
+    _ = gettext_for(lang)
+    english = lang in (None, "en")
     out: list[str] = []
     kinds = {v.verdict for v in verdicts}
     if len(kinds) > 1:
-        out.append("verdicts differ: " + ", ".join(f"{v.profile_id} {v.verdict}" for v in verdicts))
+        listed = ", ".join(
+            f"{v.profile_id} {v.verdict if english else label(v.verdict, lang=lang)}"
+            for v in verdicts
+        )
+        out.append(_(N_("verdicts differ: {verdicts}")).format(verdicts=listed))
     dated = sorted((v for v in verdicts if v.deadline), key=lambda v: (v.deadline, v.profile_id))
     if len(dated) > 1:
         first, last = dated[0], dated[-1]
         assert first.deadline is not None and last.deadline is not None
         gap = last.deadline.year - first.deadline.year
         if gap >= DEADLINE_GAP_YEARS:
+            listed = ", ".join(f"{v.profile_id} {v.deadline}" for v in dated)
             out.append(
-                f"deadlines {gap} years apart: "
-                + ", ".join(f"{v.profile_id} {v.deadline}" for v in dated)
+                _(N_("deadlines {gap} years apart: {deadlines}")).format(gap=gap, deadlines=listed)
             )
     for wants in verdicts:
         if not wants.target or not is_hybrid(wants.target):
             continue
         for other in verdicts:
             if other.hybrid_policy in ("forbidden", "discouraged") and other is not wants:
-                word = "forbids" if other.hybrid_policy == "forbidden" else "discourages"
+                sentence = (
+                    N_("{wants} targets hybrid {target} but {other} forbids hybrids")
+                    if other.hybrid_policy == "forbidden"
+                    else N_("{wants} targets hybrid {target} but {other} discourages hybrids")
+                )
                 out.append(
-                    f"{wants.profile_id} targets hybrid {wants.target} but "
-                    f"{other.profile_id} {word} hybrids"
+                    _(sentence).format(
+                        wants=wants.profile_id, target=wants.target, other=other.profile_id
+                    )
                 )
     targets = {v.target for v in verdicts if v.target}
     if len(targets) > 1:
-        out.append(
-            "targets differ: "
-            + ", ".join(f"{v.profile_id} {v.target}" for v in verdicts if v.target)
-        )
+        listed = ", ".join(f"{v.profile_id} {v.target}" for v in verdicts if v.target)
+        out.append(_(N_("targets differ: {targets}")).format(targets=listed))
     return out
 
 
-def judge(inputs: PlanInput, profiles: list[Profile]) -> list[Judgement]:
-    """Every usage under every profile; deterministic order (usage id)."""
+def judge(
+    inputs: PlanInput,
+    profiles: list[Profile],
+    today: date | None = None,
+    lang: str | None = None,
+) -> list[Judgement]:
+    """Every usage under every profile as of ``today``; deterministic order (usage id); the
+    disagreements in `lang` (English by default)."""
+    today = today or date.today()
     assets = {a.id: a for a in inputs.assets}
     targets: dict[tuple[str, str, str], Target] = {}
     out: list[Judgement] = []
     for usage in sorted(inputs.usages, key=lambda u: u.id):
         asset = assets[usage.asset_id]
-        use = use_of(usage.primitive, usage.function)
+        use = use_of(usage.primitive, usage.function, usage.algorithm)
         verdicts = []
         for profile in profiles:
             key = (profile.id, use, usage.algorithm)
             if key not in targets:
-                targets[key] = choose_target(profile, use, usage.algorithm)
-            verdicts.append(verdict_for(profile, usage, asset, use, targets[key]))
+                targets[key] = choose_target(profile, use, usage.algorithm, today)
+            verdicts.append(verdict_for(profile, usage, asset, use, targets[key], today))
         out.append(
-            Judgement(usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts))
+            Judgement(
+                usage.id, asset.name, usage.algorithm, use, verdicts, disagreements(verdicts, lang)
+            )
         )
     return out

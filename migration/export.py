@@ -30,23 +30,38 @@ BATCH = 2000  # rows fetched at a time
 _LISTS = ("alternatives", "flags", "reasons", "blocking_chain")
 
 
-def export_chunks(session: Session, version: PlanVersion, fmt: str) -> Iterator[str]:
-    """`report.render(fmt, ...)` of a stored version, in pieces; ValueError for a format."""
+def export_chunks(
+    session: Session, version: PlanVersion, fmt: str, lang: str | None = None
+) -> Iterator[str]:
+    """`report.render(fmt, ..., lang)` of a stored version, in pieces; ValueError for a
+    format. In a language other than English, CSV, Markdown and HTML show each phase by
+    its profile's name for it (JSON stays machine names)."""
     if fmt not in report.FORMATS:
         raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(report.FORMATS)}")
     summary = version.summary
+    names = service.phase_names(session, version) if lang not in (None, "en") else {}
     if fmt == "csv":
-        yield from report.csv_chunks(_tasks(session, version, report.CSV_FIELDS))
+        tasks = _named(_tasks(session, version, report.CSV_FIELDS), names)
+        yield from report.csv_chunks(tasks, lang)
         return
-    progress, waves = _progress_and_waves(session, version.id)
-    if fmt == "md":
-        tasks = _tasks(session, version, report.MARKDOWN_FIELDS)
-        yield from report.markdown_chunks(summary, tasks, progress)
-    elif fmt == "html":
-        tasks = _tasks(session, version, report.HTML_FIELDS)
-        yield from report.html_chunks(summary, tasks, progress, waves)
-    else:
+    progress, waves = _progress_and_waves(session, version.id, names)
+    if fmt == "json":
         yield from _json_chunks(session, version, summary, progress)
+        return
+    if fmt == "md":
+        tasks = _named(_tasks(session, version, report.MARKDOWN_FIELDS), names)
+        yield from report.markdown_chunks(summary, tasks, progress, lang)
+    else:
+        tasks = _named(_tasks(session, version, report.HTML_FIELDS), names)
+        yield from report.html_chunks(summary, tasks, progress, waves, lang)
+
+
+def _named(tasks: Iterator[dict[str, Any]], names: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """Tasks with each phase id replaced by its name (streamed)."""
+    if not names:
+        return tasks
+    return ({**t, "phase": names.get(t.get("phase"), t.get("phase"))} for t in tasks)
+
 
 
 def _rows(session: Session, version_id: int, *columns: Any) -> Iterator[Any]:
@@ -114,10 +129,12 @@ _GROUP = (PlanTask.phase, PlanTask.sector, PlanTask.status, PlanTask.wave, PlanT
 
 
 def _progress_and_waves(
-    session: Session, version_id: int
+    session: Session, version_id: int, names: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], report.WaveTotals]:
     """`progress.progress` and `report.WaveTotals` of every task, counted by the database,
-    each group visited in the order of its first task (the order dicts are filled in)."""
+    each group visited in the order of its first task (the order dicts are filled in);
+    phases shown by `names` where given."""
+    names = names or {}
     groups = session.execute(
         select(
             *_GROUP,
@@ -133,6 +150,7 @@ def _progress_and_waves(
     ).all()
     waves = report.WaveTotals()
     last_in_wave: dict[int, int] = {}
+    groups = [(names.get(g[0], g[0]), *g[1:]) for g in groups]
     for phase, _, _, wave, label, _, effort, last in groups:
         waves.effort[(int(wave), label)] += int(effort)
         if last >= last_in_wave.get(wave, -1):  # a wave's phase: its last task's

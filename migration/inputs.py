@@ -38,6 +38,18 @@ class UsageFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetFacts:
+    """A sector transition target an asset stands for (`migration.sectors`): what the risk
+    model weighs (priority, how long devices stay in the field, how long secrets last)."""
+
+    key: str  # catalog/target
+    name: str
+    priority: str  # critical, high, medium, low
+    device_lifetime_years: int | None = None
+    secrecy_years: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryFacts:
     """A library asset with the product and version a stack catalog may know."""
 
@@ -54,6 +66,8 @@ class PlanInput:
     dependencies: list[tuple[int, int]]  # (provider_id, dependent_id)
     usages: list[UsageFacts]
     libraries: list[LibraryFacts] = field(default_factory=list)  # prerequisites.py
+    # asset id -> the sector target it stands for; none: the plan is as without sectors
+    targets: dict[int, TargetFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

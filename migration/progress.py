@@ -1,7 +1,7 @@
 """Progress of a plan version: tasks, effort and done-percentages per phase and sector.
 
 Folded from (phase, sector, status, tasks, effort) groups, whether they come from task
-dicts, a GROUP BY over a version's tasks (`service.version_progress`) or its timeline
+dicts, a GROUP BY over a version's tasks (`version_progress`) or its timeline
 cells (`timeline.version_view`).
 """
 
@@ -11,7 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from migration.choices import TaskStatus
+from migration.models import PlanTask
 
 
 def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -52,3 +56,19 @@ def fold_progress(groups: Iterable[tuple[str, str, str, int, int]]) -> dict[str,
         "by_phase": {k: finish(v) for k, v in sorted(by_phase.items())},
         "by_sector": {k: finish(v) for k, v in sorted(by_sector.items())},
     }
+
+
+def version_progress(session: Session, version_id: int) -> dict[str, Any]:
+    """`progress` of a stored version, counted by the database (no task is loaded)."""
+    groups = session.execute(
+        select(
+            PlanTask.phase,
+            PlanTask.sector,
+            PlanTask.status,
+            func.count(),
+            func.coalesce(func.sum(PlanTask.effort), 0),
+        )
+        .where(PlanTask.version_id == version_id)
+        .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
+    )
+    return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)

@@ -16,9 +16,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from html import escape
+from html import escape as html_escape
 from typing import Any
 
+from core.display import printable
+from core.i18n import N_, gettext_for
+from core.i18n import label as value_label
 from inventory.exchange.spreadsheet import guard_cell
 
 CSV_FIELDS = (
@@ -56,6 +59,21 @@ TABLE_CELLS = (
 )
 MARKDOWN_FIELDS = (*TABLE_CELLS, "blocking_chain")
 HTML_FIELDS = (*TABLE_CELLS, "reasons")
+
+# Words of the exports, translated where they are written (`gettext_for(lang)`).
+T_TASKS = N_("tasks")
+T_DONE = N_("done")
+T_PERCENT_DONE = N_("% effort done")
+T_TASKS_HEADING = N_("Tasks")
+T_AT_RISK = N_("Deadlines at risk")
+T_TIMELINE_LABEL = N_("migration timeline: effort per wave")
+T_EFFORT_AXIS = N_("effort points per wave (max {top})")
+T_DEADLINE = N_("deadline {year}")
+T_TIMELINE = N_("Timeline")
+T_PROGRESS_PHASE = N_("Progress by phase")
+T_EFFORT_DONE = N_("effort done")
+T_REASONS = N_("reasons")
+
 FORMATS = ("csv", "json", "md", "html")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -63,6 +81,12 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text for HTML: control and bidi characters shown as escapes (`core.display`), then
+    HTML-escaped. Every string of the Markdown and HTML exports goes through it."""
+    return html_escape(printable(text), quote)
 
 
 def _cell(value: Any) -> str:
@@ -74,20 +98,25 @@ def _cell(value: Any) -> str:
 CHUNK_ROWS = 2000  # rows per piece a streamed export yields
 
 
-def to_csv(tasks: Iterable[dict[str, Any]]) -> str:
-    return "".join(csv_chunks(tasks))
+def to_csv(tasks: Iterable[dict[str, Any]], lang: str | None = None) -> str:
+    return "".join(csv_chunks(tasks, lang))
 
 
-def csv_chunks(tasks: Iterable[dict[str, Any]]) -> Iterator[str]:
+def csv_chunks(tasks: Iterable[dict[str, Any]], lang: str | None = None) -> Iterator[str]:
+    """Machine names and values in English (lang None); in another language a spreadsheet
+    for people: labelled headings and values, and a byte-order mark so it opens as UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    english = lang in (None, "en")
+    if not english:
+        out.write("\ufeff")
+    writer.writerow([_heading(f, lang) for f in CSV_FIELDS])
     cell = _TextCells(lambda value: guard_cell(_cell(value)))
     for n, task in enumerate(tasks, start=1):
-        cells = [
-            cell(task.get(name, "planned" if name == "status" else None)) for name in CSV_FIELDS
-        ]
-        writer.writerow(cells)
+        values = [task.get(name, "planned" if name == "status" else None) for name in CSV_FIELDS]
+        if not english:
+            values = [_shown(name, v, lang) for name, v in zip(CSV_FIELDS, values, strict=True)]
+        writer.writerow([cell(v) for v in values])
         if n % CHUNK_ROWS == 0:
             yield _drain(out)
     yield _drain(out)
@@ -98,6 +127,30 @@ def _drain(out: io.StringIO) -> str:
     out.seek(0)
     out.truncate()
     return text
+
+
+# Values a person reads as a label in a translated export (the rest are names and ids).
+_LABELLED = frozenset({"sector", "use", "status", "flags", "phase"})
+
+
+def _flag_counts(summary: dict[str, Any], lang: str | None) -> str:
+    """The summary's flag counts: JSON in English (as before), labelled words otherwise."""
+    flags = summary.get("flags", {})
+    if lang in (None, "en"):
+        return json.dumps(flags)
+    return ", ".join(f"{value_label(k, lang=lang)} {n}" for k, n in flags.items()) or "-"
+
+
+def _heading(field: str, lang: str | None) -> str:
+    return field if lang in (None, "en") else value_label(field, lang=lang)
+
+
+def _shown(field: str, value: Any, lang: str | None) -> Any:
+    if lang in (None, "en") or field not in _LABELLED or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [value_label(v, lang=lang) for v in value]
+    return value_label(value, lang=lang)
 
 
 JSON_FORMAT = "pqcplan-plan/2"
@@ -231,61 +284,102 @@ def to_markdown(
     summary: dict[str, Any],
     tasks: Iterable[dict[str, Any]],
     progress: dict[str, Any] | None = None,
+    lang: str | None = None,
 ) -> str:
-    return "".join(markdown_chunks(summary, tasks, progress))
+    return "".join(markdown_chunks(summary, tasks, progress, lang))
 
 
 def markdown_chunks(
     summary: dict[str, Any],
     tasks: Iterable[dict[str, Any]],
     progress: dict[str, Any] | None = None,
+    lang: str | None = None,
 ) -> Iterator[str]:
+    _ = gettext_for(lang)
     lines = [
-        f"# Migration plan: {_md(summary.get('profile'))} ({_md(summary.get('profile_version'))})",
+        "# "
+        + _(N_("Migration plan: {profile} ({version})")).format(
+            profile=_md(summary.get("profile")), version=_md(summary.get("profile_version"))
+        ),
         "",
-        f"- Parameters: {_md(json.dumps(summary.get('params', {})))}",
-        f"- Tasks: {summary.get('tasks')} (effort {summary.get('effort')} points), "
-        f"{summary.get('skipped_quantum_safe', 0)} usages already quantum-safe",
-        f"- Last wave: {_md(summary.get('last_wave'))}",
-        f"- Flags: {_md(json.dumps(summary.get('flags', {})))}",
+        "- "
+        + _(N_("Parameters: {params}")).format(params=_md(json.dumps(summary.get("params", {})))),
+        "- "
+        + _(
+            N_(
+                "Tasks: {tasks} (effort {effort} points), {safe} usages quantum-safe and "
+                "accepted by the profile"
+            )
+        ).format(
+            tasks=summary.get("tasks"),
+            effort=summary.get("effort"),
+            safe=summary.get("skipped_quantum_safe", 0),
+        ),
+        "- " + _(N_("Last wave: {wave}")).format(wave=_md(summary.get("last_wave"))),
+        "- " + _(N_("Flags: {flags}")).format(flags=_md(_flag_counts(summary, lang))),
     ]
     for cycle in summary.get("cycles", []):
-        lines.append(f"- Dependency cycle planned as one unit: {_md(', '.join(cycle))}")
+        lines.append(
+            "- "
+            + _(N_("Dependency cycle planned as one unit: {assets}")).format(
+                assets=_md(", ".join(cycle))
+            )
+        )
     if progress:
-        lines += ["", "## Progress by phase", "", "| phase | tasks | done | % effort done |"]
-        lines.append("| --- | ---: | ---: | ---: |")
-        for phase, p in progress["by_phase"].items():
-            lines.append(f"| {_md(phase)} | {p['tasks']} | {p['done']} | {p['percent_done']} |")
-        lines += ["", "## Progress by sector", "", "| sector | tasks | done | % effort done |"]
-        lines.append("| --- | ---: | ---: | ---: |")
-        for sector, p in progress["by_sector"].items():
-            lines.append(f"| {_md(sector)} | {p['tasks']} | {p['done']} | {p['percent_done']} |")
+        for title, key, field in (
+            (T_PROGRESS_PHASE, "by_phase", "phase"),
+            (N_("Progress by sector"), "by_sector", "sector"),
+        ):
+            lines += ["", f"## {_(title)}", ""]
+            lines.append(
+                f"| {_heading(field, lang)} | {_(T_TASKS)} | {_(T_DONE)} | "
+                f"{_(T_PERCENT_DONE)} |"
+            )
+            lines.append("| --- | ---: | ---: | ---: |")
+            for name, p in progress[key].items():
+                shown = _md(_shown(field, name, lang))
+                lines.append(f"| {shown} | {p['tasks']} | {p['done']} | {p['percent_done']} |")
+    columns = ("wave_label", "phase", "asset_name", "algorithm", "use", "target", "deadline",
+               "score", "status", "flags")  # fmt: skip
+    english = ("wave", "phase", "asset", "algorithm", "use", "target", "deadline", "score",
+               "status", "flags")  # fmt: skip
+    headings = english if lang in (None, "en") else [_heading(c, lang) for c in columns]
     lines += [
         "",
-        "## Tasks",
+        f"## {_(T_TASKS_HEADING)}",
         "",
-        "| wave | phase | asset | algorithm | use | target | deadline | score | status | flags |",
+        "| " + " | ".join(headings) + " |",
         "| --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- |",
     ]
     at_risk: list[str] = []  # the closing section, kept as its lines (few tasks have a chain)
     md = _TextCells(md_escape)
+    english = lang in (None, "en")
     for t in tasks:
-        lines.append(
-            "| "
-            + " | ".join(md(t.get(f, "planned" if f == "status" else None)) for f in TABLE_CELLS)
-            + " |"
-        )
+        values = [t.get(f, "planned" if f == "status" else None) for f in TABLE_CELLS]
+        if not english:
+            values = [_shown(f, v, lang) for f, v in zip(TABLE_CELLS, values, strict=True)]
+        lines.append("| " + " | ".join(md(v) for v in values) + " |")
         if t.get("blocking_chain"):
             at_risk.append(
-                f"- **{_md(t['asset_name'])}** {_md(t['algorithm'])} -> {_md(t['target'])}, "
-                f"deadline {_md(t.get('deadline'))}: blocked by "
-                f"{_md(' -> '.join(t['blocking_chain']))}"
+                "- "
+                + _(
+                    N_(
+                        "**{asset}** {algorithm} -> {target}, deadline {deadline}: "
+                        "blocked by {chain}"
+                    )
+                ).format(
+                    asset=_md(t["asset_name"]),
+                    algorithm=_md(t["algorithm"]),
+                    target=_md(t["target"]),
+                    deadline=_md(t.get("deadline")),
+                    chain=_md(" -> ".join(t["blocking_chain"])),
+                )
             )
         if len(lines) >= CHUNK_ROWS:
             yield "\n".join(lines) + "\n"
             lines = []
     if at_risk:
-        lines += ["", "## Deadlines at risk", "", *at_risk]
+        lines += ["", f"## {_(T_AT_RISK)}", "", *at_risk]
     if lines:
         yield "\n".join(lines) + "\n"
 
@@ -317,13 +411,18 @@ class WaveTotals:
         return totals
 
 
-def timeline_svg(tasks: Iterable[dict[str, Any]], width: int = 900, height: int = 260) -> str:
+def timeline_svg(
+    tasks: Iterable[dict[str, Any]], width: int = 900, height: int = 260, lang: str | None = None
+) -> str:
     """Effort per wave as bars coloured by phase, deadlines as red ticks (inline SVG)."""
-    return wave_chart(WaveTotals.of(tasks), width, height)
+    return wave_chart(WaveTotals.of(tasks), width, height, lang)
 
 
-def wave_chart(totals: WaveTotals, width: int = 900, height: int = 260) -> str:
+def wave_chart(
+    totals: WaveTotals, width: int = 900, height: int = 260, lang: str | None = None
+) -> str:
     """`timeline_svg` from totals already counted (a stored version's, by its database)."""
+    _ = gettext_for(lang)
     effort, phase_of, deadlines = totals.effort, totals.phase_of, totals.deadline_years
     if not effort:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40"></svg>'
@@ -337,8 +436,9 @@ def wave_chart(totals: WaveTotals, width: int = 900, height: int = 260) -> str:
     colour = {p: PHASE_COLOURS[i % len(PHASE_COLOURS)] for i, p in enumerate(phases)}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'role="img" aria-label="migration timeline: effort per wave">',
-        f'<text x="{left}" y="14" font-size="12">effort points per wave (max {top})</text>',
+        f'role="img" aria-label="{escape(_(T_TIMELINE_LABEL))}">',
+        f'<text x="{left}" y="14" font-size="12">'
+        f"{escape(_(T_EFFORT_AXIS).format(top=top))}</text>",
     ]
     labels = {w: label for w, label in waves}
     for (wave, label), points in effort.items():
@@ -347,8 +447,13 @@ def wave_chart(totals: WaveTotals, width: int = 900, height: int = 260) -> str:
         y = height - bottom - h
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" '
-            f'fill="{colour[phase_of[wave]]}"><title>{escape(label)}: {points} points, '
-            f"phase {escape(phase_of[wave])}</title></rect>"
+            f'fill="{colour[phase_of[wave]]}"><title>'
+            + escape(
+                _(N_("{wave}: {points} points, phase {phase}")).format(
+                    wave=label, points=points, phase=_shown("phase", phase_of[wave], lang)
+                )
+            )
+            + "</title></rect>"
         )
     step = max(1, span // 12)
     for wave in range(first, last + 1, step):
@@ -365,27 +470,33 @@ def wave_chart(totals: WaveTotals, width: int = 900, height: int = 260) -> str:
             x = left + (ends[0] - first + 1) * bar_w
             parts.append(
                 f'<line x1="{x:.1f}" y1="20" x2="{x:.1f}" y2="{height - bottom}" '
-                f'stroke="#d62728" stroke-dasharray="4 3"><title>deadline {year}</title></line>'
+                f'stroke="#d62728" stroke-dasharray="4 3"><title>'
+                f"{escape(_(T_DEADLINE).format(year=year))}</title></line>"
             )
     legend_x = left
     for phase in phases:
         parts.append(
             f'<rect x="{legend_x}" y="{height - 16}" width="10" height="10" '
             f'fill="{colour[phase]}"/><text x="{legend_x + 14}" y="{height - 7}" '
-            f'font-size="10">{escape(phase)}</text>'
+            f'font-size="10">{escape(str(_shown("phase", phase, lang)))}</text>'
         )
         legend_x += 16 + 7 * len(phase)
     parts.append("</svg>")
     return "".join(parts)
 
 
+_HTML_HEADINGS = ("wave", "phase", "asset", "algorithm", "use", "target", "deadline", "score",
+                  "status", "flags")  # fmt: skip
+
+
 def to_html(
     summary: dict[str, Any],
     tasks: Iterable[dict[str, Any]],
     progress: dict[str, Any] | None = None,
+    lang: str | None = None,
 ) -> str:
     tasks = list(tasks)
-    return "".join(html_chunks(summary, tasks, progress, WaveTotals.of(tasks)))
+    return "".join(html_chunks(summary, tasks, progress, WaveTotals.of(tasks), lang))
 
 
 def html_chunks(
@@ -393,46 +504,66 @@ def html_chunks(
     tasks: Iterable[dict[str, Any]],
     progress: dict[str, Any] | None,
     waves: WaveTotals,
+    lang: str | None = None,
 ) -> Iterator[str]:
     """The page; the chart comes before the rows, so its `waves` are counted beforehand."""
+    _ = gettext_for(lang)
+    english = lang in (None, "en")
     progress_rows = ""
     if progress:
         progress_rows = "".join(
-            f"<tr><td>{escape(k)}</td><td>{v['tasks']}</td><td>{v['done']}</td>"
+            f"<tr><td>{escape(str(_shown('phase', k, lang)))}</td><td>{v['tasks']}</td>"
+            f"<td>{v['done']}</td>"
             f'<td><progress max="100" value="{v["percent_done"]}"></progress> '
             f"{v['percent_done']}%</td></tr>"
             for k, v in progress["by_phase"].items()
         )
-    title = f"Migration plan: {summary.get('profile')} ({summary.get('profile_version')})"
+    title = _(N_("Migration plan: {profile} ({version})")).format(
+        profile=summary.get("profile"), version=summary.get("profile_version")
+    )
+    headings = _HTML_HEADINGS if english else [_heading(c, lang) for c in TABLE_CELLS]
+    head_cells = "".join(f"<th>{escape(h)}</th>" for h in headings)
     yield (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<!doctype html><html lang={lang or 'en'}><head><meta charset=utf-8>"
         f"<title>{escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;"
         "font-size:12px}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
-        f"<p>{summary.get('tasks')} tasks, effort {summary.get('effort')} points, last wave "
-        f"{escape(str(summary.get('last_wave')))}; flags "
-        f"{escape(json.dumps(summary.get('flags', {})))}</p>"
-        f"<h2>Timeline</h2>{wave_chart(waves)}"
+        "<p>"
+        + escape(
+            _(N_("{tasks} tasks, effort {effort} points, last wave {wave}; flags {flags}")).format(
+                tasks=summary.get("tasks"),
+                effort=summary.get("effort"),
+                wave=summary.get("last_wave"),
+                flags=_flag_counts(summary, lang),
+            )
+        )
+        + "</p>"
+        f"<h2>{escape(_(T_TIMELINE))}</h2>{wave_chart(waves, lang=lang)}"
         + (
-            "<h2>Progress by phase</h2><table><tr><th>phase</th><th>tasks</th><th>done</th>"
-            f"<th>effort done</th></tr>{progress_rows}</table>"
+            f"<h2>{escape(_(T_PROGRESS_PHASE))}</h2><table><tr>"
+            f"<th>{escape(_heading('phase', lang))}</th><th>{escape(_(T_TASKS))}</th>"
+            f"<th>{escape(_(T_DONE))}</th><th>{escape(_(T_EFFORT_DONE))}</th></tr>"
+            f"{progress_rows}</table>"
             if progress
             else ""
         )
-        + "<h2>Tasks</h2><table><tr><th>wave</th><th>phase</th><th>asset</th>"
-        "<th>algorithm</th><th>use</th><th>target</th><th>deadline</th><th>score</th>"
-        "<th>status</th><th>flags</th><th>reasons</th></tr>"
+        + f"<h2>{escape(_(T_TASKS_HEADING))}</h2><table><tr>{head_cells}"
+        f"<th>{escape(_(T_REASONS))}</th></tr>"
     )
+    why = escape(_(N_("why")))
     reasons = Texts()  # each distinct sentence once; a row lists its sentences' indexes
     rows: list[str] = []
     td = _TextCells(lambda value: escape(_cell(value)))
     for t in tasks:
         refs = " ".join(str(reasons.ref(str(r))) for r in t.get("reasons", []))
+        values = [t.get(f) for f in TABLE_CELLS]
+        if not english:
+            values = [_shown(f, v, lang) for f, v in zip(TABLE_CELLS, values, strict=True)]
         rows.append(
             "<tr>"
-            + "".join(f"<td>{td(t.get(f))}</td>" for f in TABLE_CELLS)
-            + f'<td data-r="{refs}">why</td></tr>'
+            + "".join(f"<td>{td(v)}</td>" for v in values)
+            + f'<td data-r="{refs}">{why}</td></tr>'
         )
         if len(rows) == CHUNK_ROWS:
             yield "".join(rows)
@@ -452,9 +583,10 @@ REASONS_JS = (
 )
 
 
-def _script_json(value: Any) -> str:
-    """JSON that cannot end its <script> element or open markup inside it."""
-    text = json.dumps(value, ensure_ascii=False)
+def _script_json(value: list[str]) -> str:
+    """JSON that cannot end its <script> element or open markup inside it, of strings shown
+    with their control and bidi characters as escapes."""
+    text = json.dumps([printable(v) for v in value], ensure_ascii=False)
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -463,14 +595,16 @@ def render(
     summary: dict[str, Any],
     tasks: list[dict[str, Any]],
     progress: dict[str, Any] | None = None,
+    lang: str | None = None,
 ) -> str:
-    """One entry point for every format; ValueError names the unknown format."""
+    """One entry point for every format; ValueError names the unknown format. `lang`: the
+    language people read CSV, Markdown and HTML in (JSON stays machine names)."""
     if fmt == "csv":
-        return to_csv(tasks)
+        return to_csv(tasks, lang)
     if fmt == "json":
         return to_json(summary, tasks, progress=progress)
     if fmt == "md":
-        return to_markdown(summary, tasks, progress)
+        return to_markdown(summary, tasks, progress, lang)
     if fmt == "html":
-        return to_html(summary, tasks, progress)
+        return to_html(summary, tasks, progress, lang)
     raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration.inputs import TargetFacts
 from migration.legacy import classical_break
 from migration.profiles.schema import Profile
 from migration.uses import is_confidentiality
@@ -83,6 +84,7 @@ class RiskInput:
     sector: str
     tier: str
     impact: int = 0
+    target: TargetFacts | None = None  # the sector target the asset stands for, if any
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class Scorer:
             item.secrecy_years,
             item.sector,
             item.tier,
+            item.target,
         )
         base = self._base.get(key)
         if base is None:
@@ -185,6 +188,45 @@ def impact_part(impact: int) -> RiskPart:
         else "no other asset waits for this one"
     )
     return RiskPart("impact", points, reason)
+
+
+TARGET_PRIORITY_POINTS = {"critical": 10, "high": 7, "medium": 4, "low": 2}
+TARGET_LIFETIME_MAX = 10  # points for devices that outlive the CRQC year, at most
+TARGET_SECRECY_MAX = 5  # points for secrets that outlive it (confidentiality uses only)
+
+
+def target_part(target: TargetFacts, params: RiskParams, confidential: bool) -> RiskPart:
+    """Points for the sector target an asset stands for: its catalog priority, and how far
+    its devices (or, for confidentiality uses, its secrets) outlive the CRQC year.
+
+    >>> esim = TargetFacts("telecom/esim-rsp-pki", "eSIM provisioning PKI", "critical", 15)
+    >>> part = target_part(esim, RiskParams(crqc_year=2035, now_year=2026), False)
+    >>> part.points
+    16.0
+    >>> part.reason.split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['eSIM provisioning PKI: devices in the field until 2041, 6 y past a CRQC in 2035',
+     'sector target telecom/esim-rsp-pki, priority critical']
+    """
+    points = TARGET_PRIORITY_POINTS.get(target.priority, 0)
+    said: list[str] = []
+    if target.device_lifetime_years:
+        until = params.now_year + target.device_lifetime_years
+        past = until - params.crqc_year
+        if past > 0:
+            points += min(TARGET_LIFETIME_MAX, past)
+            said.append(
+                f"devices in the field until {until}, {past} y past a CRQC in {params.crqc_year}"
+            )
+        else:
+            said.append(f"devices in the field until {until}, before a CRQC in {params.crqc_year}")
+    if target.secrecy_years and confidential:
+        until = params.now_year + target.secrecy_years
+        past = until - params.crqc_year
+        if past > 0:
+            points += min(TARGET_SECRECY_MAX, past)
+            said.append(f"secrets kept until {until}, {past} y past a CRQC")
+    said.append(f"sector target {target.key}, priority {target.priority}")
+    return RiskPart("target", float(points), f"{target.name}: {'; '.join(said)}")
 
 
 def score(item: RiskInput, params: RiskParams) -> RiskScore:
@@ -273,6 +315,8 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
         if broken_now
         else RiskPart("classical", 0.0, f"{item.algorithm} is not broken by classical attacks")
     )
+    if item.target is not None:  # only then: plans without sector targets stay as they were
+        parts.append(target_part(item.target, params, confidential))
     parts.append(impact_part(item.impact))  # last, by contract with Scorer
     total = round(sum(p.points for p in parts), 1)
     return RiskScore(total, tuple(parts))

@@ -1,6 +1,7 @@
 """The scheduler: migration tasks placed in profile phases and quarterly waves.
 
-One task per quantum-vulnerable usage (`migration.tasks`). Tasks of one asset move
+One task per quantum-vulnerable usage and per quantum-safe usage the profile does not accept
+(`migration.tasks`). Tasks of one asset move
 together, and the assets of a dependency cycle move together as one `Unit`. A unit starts
 in a wave strictly after every provider unit it depends on (transitively), fits the
 organization's capacity of effort points per wave, and is ordered earliest (propagated)
@@ -73,7 +74,7 @@ class PlanResult:
 
 
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
-    """Build the graph, score every vulnerable usage and place it in a wave."""
+    """Build the graph, score every usage to move and place it in a wave."""
     with paused_gc():
         graph = build_graph(
             sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies)
@@ -180,19 +181,23 @@ class UnitWork:
 
     effort: int
     priority: float  # the highest risk among its tasks
-    org: int  # the organization whose capacity it uses
+    shares: tuple[tuple[int, int], ...]  # (organization, its effort points), by organization
     deadline: date | None  # the earliest deadline among its tasks
 
 
 def unit_work(by_unit: dict[Hashable, list[Task]]) -> dict[Hashable, UnitWork]:
-    """Sum each unit's tasks: effort, highest risk, organization and earliest deadline."""
+    """Sum each unit's tasks: effort (per organization: a dependency cycle may join assets of
+    two organizations, and each spends its own capacity), highest risk, earliest deadline."""
     work = {}
     for unit, tasks in by_unit.items():
         dates = [t.deadline for t in tasks if t.deadline is not None]
+        shares: dict[int, int] = {}
+        for t in tasks:
+            shares[t.org_id] = shares.get(t.org_id, 0) + t.effort
         work[unit] = UnitWork(
-            effort=sum(t.effort for t in tasks),
+            effort=sum(shares.values()),
             priority=max(t.risk.total for t in tasks),
-            org=min(t.org_id for t in tasks),
+            shares=tuple(sorted(shares.items())),
             deadline=min(dates) if dates else None,
         )
     return work
@@ -258,22 +263,61 @@ class WaveLoad:
         self.used: list[int] = []
         self.first_free = 0  # no wave before this one has room left
 
-    def take(self, ready: int, effort: int) -> tuple[int, bool]:
-        """The first wave >= ready with room for `effort`, and whether it is oversize (more
-        than a wave holds: it then takes a wave with nothing else in it)."""
+    def first_fit(self, ready: int, effort: int) -> int:
+        """The first wave >= ready with room for `effort`; an oversize effort (more than a
+        wave holds) needs a wave with nothing else in it."""
         used, capacity = self.used, self.capacity
         wave = max(ready, self.first_free)
         oversize = effort > capacity
-        while True:
-            while len(used) <= wave:
-                used.append(0)
+        while wave < len(used):
             if (oversize and used[wave] == 0) or (not oversize and used[wave] + effort <= capacity):
-                break
+                return wave
             wave += 1
+        return wave
+
+    def add(self, wave: int, effort: int) -> None:
+        used = self.used
+        while len(used) <= wave:
+            used.append(0)
         used[wave] += effort
-        while self.first_free < len(used) and used[self.first_free] >= capacity:
+        while self.first_free < len(used) and used[self.first_free] >= self.capacity:
             self.first_free += 1
-        return wave, oversize
+
+    def take(self, ready: int, effort: int) -> tuple[int, bool]:
+        """The first wave >= ready with room for `effort` (now taken), and whether it is
+        oversize."""
+        wave = self.first_fit(ready, effort)
+        self.add(wave, effort)
+        return wave, effort > self.capacity
+
+
+def take_shared(
+    loads: dict[int, WaveLoad], shares: tuple[tuple[int, int], ...], ready: int, capacity: int
+) -> tuple[int, bool]:
+    """The first wave >= ready where every organization of a unit has room for its share
+    (taken in each), and whether any share is oversize.
+
+    >>> loads = {1: WaveLoad(10), 2: WaveLoad(10)}
+    >>> loads[2].take(0, 8)
+    (0, False)
+    >>> take_shared(loads, ((1, 4), (2, 4)), 0, 10), loads[1].used, loads[2].used
+    ((1, False), [0, 4], [8, 4])
+    """
+    for org, _ in shares:
+        if org not in loads:
+            loads[org] = WaveLoad(capacity)
+    if len(shares) == 1:
+        org, effort = shares[0]
+        return loads[org].take(ready, effort)
+    wave = ready
+    while True:  # raise the wave until every share fits in it
+        fitted = max(loads[org].first_fit(wave, effort) for org, effort in shares)
+        if fitted == wave:
+            break
+        wave = fitted
+    for org, effort in shares:
+        loads[org].add(wave, effort)
+    return wave, any(effort > capacity for _, effort in shares)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +340,7 @@ def place_units(
     its providers' with room in its organization's capacity.
 
     >>> dag = nx.DiGraph([(1, 2)]); dag.add_node(3)
-    >>> work = {u: UnitWork(3, p, 1, None) for u, p in ((1, 10.0), (2, 10.0), (3, 20.0))}
+    >>> work = {u: UnitWork(3, p, ((1, 3),), None) for u, p in ((1, 10.0), (2, 10.0), (3, 20.0))}
     >>> placed = place_units(dag, [1, 2, 3], work, dict.fromkeys(work, NEVER), capacity=5)
     >>> {u: (p.wave, p.ready_by) for u, p in sorted(placed.items())}
     {1: (1, None), 2: (2, 1), 3: (0, None)}
@@ -316,8 +360,7 @@ def place_units(
         _, _, unit = heapq.heappop(heap)
         if unit in work:
             need = work[unit]
-            load = loads.get(need.org) or loads.setdefault(need.org, WaveLoad(capacity))
-            wave, overflow = load.take(ready[unit], need.effort)
+            wave, overflow = take_shared(loads, need.shares, ready[unit], capacity)
             if wave >= MAX_WAVES:
                 raise InputError(
                     f"the plan needs more than {MAX_WAVES} quarterly waves at a capacity of "

@@ -17,13 +17,14 @@ from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, String, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from core.audit import record
 from core.bulk import copy_rows
 from core.gc_pause import paused_gc
 from core.models import Organization
 from core.models.base import utcnow
-from core.tenancy import NotFound
+from core.tenancy import NotFound, Principal
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
 from migration.inputs import AssetFacts, LibraryFacts, PlanInput, PlanParams, UsageFacts
@@ -36,7 +37,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from migration.progress import fold_progress
+from migration.progress import version_progress  # noqa: F401  (callers read it here)
 from migration.risk import RiskPart, RiskScore
 from migration.timeline import CellCounts, insert_trigger_suspended, store_cells
 
@@ -99,13 +100,16 @@ def custom_profiles(session: Session, organization_id: int | None) -> list[Custo
 
 
 def load_inventory(session: Session, organization_id: int) -> PlanInput:
-    """The organization's assets, dependencies and usages as plain planner facts."""
+    """The organization's assets, dependencies and usages as plain planner facts, and the
+    sector target each asset stands for."""
     org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
     sector, tier = str(org.sector), str(org.tier)
     with paused_gc():  # 600,000 acyclic facts: no collections rescanning them meanwhile
-        return _read_facts(session, organization_id, sector, tier)
+        inputs = _read_facts(session, organization_id, sector, tier)
+    inputs.targets = _sector_targets(session, organization_id)
+    return inputs
 
 
 def _read_facts(session: Session, organization_id: int, sector: str, tier: str) -> PlanInput:
@@ -208,18 +212,39 @@ def generate(
     name: str | None = None,
     created_by: str | None = None,
     timings: dict[str, float] | None = None,
+    actor: Principal | None = None,
 ) -> PlanVersion:
     """Plan the organization's inventory and store it as a new version of a plan.
 
     Statuses (done, in progress, blocked) carry over from the previous version by task key.
     `timings`, when given, receives the wall seconds of each stage (read, plan, store).
+    `actor`, whoever asked (every face passes one), is recorded in the audit log in this
+    transaction; a scratch database (tests, `pqcplan judge`) may leave it out.
     """
+    if actor is not None and created_by is None:
+        created_by = actor.name
     # The collector stays paused until the plan is stored: with 500,000 tasks alive, each
     # full collection the statements in between would set off costs about a second.
     with paused_gc():
-        return _generate(
+        version = _generate(
             session, organization_id, profile_id, params, plan_id, name, created_by, timings
         )
+    if actor is not None:
+        record(
+            session,
+            actor,
+            "generate",
+            "plan_version",
+            version.id,
+            organization_id,
+            {
+                "plan_id": version.plan_id,
+                "number": version.number,
+                "profile": version.profile_id,
+                "tasks": (version.summary or {}).get("tasks"),
+            },
+        )
+    return version
 
 
 def _generate(
@@ -259,11 +284,20 @@ def _generate(
         previous = latest_version(session, row.id)
         number = (previous.number + 1) if previous else 1
     version = store_version(session, row, number, result, created_by, previous)
+    _shared_figures_changed(session, organization_id)
     if timings is not None:
         timings.update(
             read_inventory=read_s, plan=plan_s, store_version=time.perf_counter() - clock
         )
     return version
+
+
+def _sector_targets(session: Session, organization_id: int) -> dict[int, Any]:
+    """The sector target each asset stands for: its priority and lifetimes feed the risk
+    model (`migration.sectors.planning`)."""
+    from migration.sectors.planning import plan_targets
+
+    return plan_targets(session, organization_id)
 
 
 def latest_version(session: Session, plan_id: int) -> PlanVersion | None:
@@ -573,6 +607,15 @@ def _part_indexes(risk: Any) -> bool:
     return bool(parts) and isinstance(parts[0], int)
 
 
+def phase_names(session: Session, version: PlanVersion) -> dict[str, str]:
+    """The version's profile's name for each of its phases ({} if it cannot be read)."""
+    try:
+        profile = resolve_profile(session, version.organization_id, version.profile_id)
+    except (UnknownProfile, ProfileError):
+        return {}
+    return {p.id: p.name for p in profile.phases}
+
+
 def version_by_number(session: Session, plan_id: int, number: int) -> PlanVersion | None:
     return session.scalar(
         select(PlanVersion).where(PlanVersion.plan_id == plan_id, PlanVersion.number == number)
@@ -653,30 +696,43 @@ def task_dict(task: PlanTask) -> dict[str, Any]:
     return out
 
 
-def set_status(task: PlanTask, status: TaskStatus | str, note: str | None = None) -> PlanTask:
+def set_status(
+    task: PlanTask,
+    status: TaskStatus | str,
+    note: str | None = None,
+    actor: Principal | None = None,
+) -> PlanTask:
+    """Change a task's status; with `actor` (every face passes one) the change is in the
+    audit log, in the task's own transaction."""
+    before = task.status
     task.status = TaskStatus(status)
     task.status_note = note
     task.status_changed_at = utcnow()
+    session = object_session(task)
+    if actor is not None and session is not None:
+        record(
+            session,
+            actor,
+            "status",
+            "plan_task",
+            task.id,
+            task.organization_id,
+            {"from": str(before), "to": str(task.status), "note": note},
+        )
+    if session is not None:
+        _shared_figures_changed(session, task.organization_id)
     return task
 
 
+def _shared_figures_changed(session: Session, organization_id: int) -> None:
+    """An organization reporting to a supervisor shares its plan progress and deadlines
+    at risk (`migration.sectors.plan_share`): a new version or a task's status moves them."""
+    from migration.sectors.plan_share import plan_changed
+
+    plan_changed(session, organization_id)
+
+
 # --- reading plans -------------------------------------------------------------------
-
-
-def version_progress(session: Session, version_id: int) -> dict[str, Any]:
-    """`progress` of a stored version, counted by the database (no task is loaded)."""
-    groups = session.execute(
-        select(
-            PlanTask.phase,
-            PlanTask.sector,
-            PlanTask.status,
-            func.count(),
-            func.coalesce(func.sum(PlanTask.effort), 0),
-        )
-        .where(PlanTask.version_id == version_id)
-        .group_by(PlanTask.phase, PlanTask.sector, PlanTask.status)
-    )
-    return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in groups)
 
 
 COMPARED_FIELDS = ("wave_label", "phase", "target", "deadline", "status", "score")

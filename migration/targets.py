@@ -1,38 +1,58 @@
-"""Which algorithm a usage moves to: the profile's accepted targets, checked in the catalog.
+"""Which algorithm a usage moves to: a target the profile's own table accepts for the use.
 
-The catalog (`inventory.catalog`) is the one authority on names. If it does not know a
-name, the planner still answers and says so in the reason.
+Targets come from the use: a password hash moves to a password hash (Argon2id, or PBKDF2
+with SP 800-132 parameters where the profile requires FIPS-approved mechanisms), a MAC to
+HMAC or KMAC, a KDF to HKDF, key establishment to a KEM; never one use's target for another.
+The catalog (`inventory.catalog`) is the one authority on names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from inventory.catalog import get_catalog
 from inventory.choices import QuantumStatus
+from migration.policy import accepts, table_for
 from migration.profiles.schema import Profile
+from migration.uses import policy_use
 
 HYBRID_MARKERS = ("MLKEM", "+ML-")  # X25519MLKEM768, SecP384r1MLKEM1024, "ECDSA+ML-DSA"
 
-# Used only when neither the profile nor the catalog names a target.
-FALLBACK_TARGETS: dict[str, str] = {
-    "tls_key_exchange": "X25519MLKEM768",
-    "key_exchange": "ML-KEM-768",
-    "encryption": "ML-KEM-768",
-    "signature": "ML-DSA-65",
-    "certificate_signature": "ML-DSA-65",
-    "code_signing": "ML-DSA-65",
-    "firmware_signing": "LMS",
-    "symmetric": "AES-256",
-    "hash": "SHA-384",
-    "mac": "HMAC-SHA384",
-    "kdf": "HKDF-SHA256",
+#: the planner's default per policy use, taken only where a profile's table names none; each
+#: is checked against the profile (`accepts`) before it is offered
+DEFAULTS: dict[str, tuple[str, ...]] = {
+    "key_establishment": ("ML-KEM-768", "ML-KEM-1024", "X25519MLKEM768", "SecP384r1MLKEM1024"),
+    "signature": ("ML-DSA-65", "ML-DSA-87", "SLH-DSA-SHA2-128s"),
+    "software_signing": ("ML-DSA-65", "ML-DSA-87", "LMS", "XMSS"),
+    "symmetric": ("AES-256",),
+    "hash": ("SHA-384", "SHA-512", "SHA-256"),
+    "mac": ("HMAC-SHA256", "HMAC-SHA384", "KMAC256"),
+    "kdf": ("HKDF-SHA256", "HKDF-SHA384"),
+    "password_hashing": ("Argon2id", "PBKDF2-SHA256"),
 }
+#: what a TLS 1.3 handshake can agree on with a post-quantum part: the IANA TLS Supported
+#: Groups registered by draft-ietf-tls-ecdhe-mlkem (hybrids) and draft-ietf-tls-mlkem
+#: (ML-KEM alone). A TLS key exchange moves to one of these: a KEM with no codepoint (the KpqC
+#: winners, HQC, FrodoKEM) cannot be negotiated, however well a policy regards it.
+TLS_GROUPS = (
+    "X25519MLKEM768",
+    "SecP256r1MLKEM768",
+    "SecP384r1MLKEM1024",
+    "ML-KEM-768",
+    "ML-KEM-1024",
+    "ML-KEM-512",
+)
+FIPS_PASSWORD_HASH = "PBKDF2-SHA256"
+PBKDF2_PARAMETERS = (
+    "PBKDF2-HMAC-SHA-256 per NIST SP 800-132: a random salt of at least 128 bits, an iteration "
+    "count as large as the system tolerates and never below 1,000"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    algorithm: str
+    algorithm: str | None
     alternatives: tuple[str, ...]
     reason: str
 
@@ -55,37 +75,46 @@ def catalog_replacements(algorithm: str | None, use: str) -> list[str]:
     return list(info.replacement_for(use)) if info is not None else []
 
 
-def choose_target(profile: Profile, use: str, algorithm: str | None = None) -> Target:
-    """The first accepted target the catalog knows; the rest are the alternatives.
+def candidates(profile: Profile, use: str) -> list[str]:
+    """What the profile names for the use, else the planner's defaults for it; for a TLS key
+    exchange only what TLS can negotiate (the profile's own TLS groups first, then
+    `TLS_GROUPS`, each still checked against the profile by the caller)."""
+    puse, policy = table_for(profile, use)
+    named = list(policy.targets) if policy is not None else []
+    if not named and not profile.uses:
+        named = list(profile.targets.get(use, []))  # a custom profile of the older shape
+    if puse == "password_hashing" and profile.fips_required:
+        named = [FIPS_PASSWORD_HASH, *named]
+    named = named or list(DEFAULTS.get(puse, ()))
+    if use == "tls_key_exchange":
+        named = [n for n in named if n in TLS_GROUPS] + list(TLS_GROUPS)
+    return list(dict.fromkeys(named))
 
-    Without a usable profile target, the catalog's replacements for the algorithm (or for
-    the use) are taken; without those, a planner default, and the reason says which.
+
+def choose_target(
+    profile: Profile, use: str, algorithm: str | None = None, today: date | None = None
+) -> Target:
+    """The first candidate the profile accepts for the use; the rest are the alternatives.
+
+    An algorithm the catalog does not know gets no target: nothing is known about what it
+    does beyond the use the file claims.
     """
-    accepted = list(profile.targets.get(use, []))
-    if profile.hybrid in ("forbidden", "discouraged"):
-        pure = [n for n in accepted if not is_hybrid(n)]
-        accepted = pure or accepted
-    if accepted:
-        usable = [name for name in accepted if known(name)]
-        missing = [name for name in accepted if name not in usable]
-        if usable:
-            note = f"; not in the catalog, so skipped: {', '.join(missing)}" if missing else ""
-            return Target(
-                usable[0],
-                tuple(usable[1:]),
-                f"{profile.id} accepts {', '.join(usable)} for {use.replace('_', ' ')}{note}",
-            )
-    proposed = catalog_replacements(algorithm, use)
-    if proposed:
+    today = today or date.today()
+    if algorithm is not None and not known(algorithm):
         return Target(
-            proposed[0],
-            tuple(proposed[1:]),
-            f"{profile.id} names no usable target for {use}; the catalog proposes "
-            f"{', '.join(proposed)}",
+            None, (), f"{algorithm} is not in the catalog: no target until it is identified"
         )
-    fallback = FALLBACK_TARGETS.get(use, "ML-KEM-768")
-    return Target(
-        fallback,
-        (),
-        f"no profile or catalog target for {use}; planner default {fallback}",
-    )
+    puse = policy_use(use)
+    named = candidates(profile, use)
+    usable = [n for n in named if known(n) and accepts(profile, use, n, today)]
+    if not usable:
+        return Target(
+            None,
+            (),
+            f"{profile.id} accepts none of {', '.join(named) or 'the planner defaults'} for "
+            f"{puse.replace('_', ' ')}",
+        )
+    reason = f"{profile.id} accepts {', '.join(usable)} for {puse.replace('_', ' ')}"
+    if usable[0] == FIPS_PASSWORD_HASH and puse == "password_hashing":
+        reason += f" ({PBKDF2_PARAMETERS})"
+    return Target(usable[0], tuple(usable[1:]), reason)

@@ -1,5 +1,8 @@
-"""Migration tasks: one per quantum-vulnerable usage, with its target, effort, deadline and
-risk, before it is placed in a wave.
+"""Migration tasks, with their target, effort, deadline and risk, before they are placed in
+a wave: one per quantum-vulnerable usage, and one per quantum-safe usage the profile does not
+accept (ML-KEM-768 under CNSA 2.0, which lists only ML-KEM-1024), judged exactly as
+`migration.compare` judges it (`judged`), so a plan and a judgement never disagree on
+whether a usage must move, or by when.
 
 Inventories repeat the same facts many times over, so what depends only on a usage's kind
 and its asset's facts is worked out once per distinct combination (`_Kind`), and risk
@@ -15,13 +18,14 @@ from typing import Any
 
 from inventory.choices import AssetType, QuantumStatus
 from migration.choices import FINAL_RULE, TaskFlag
-from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
+from migration.inputs import AssetFacts, PlanInput, PlanParams, TargetFacts, UsageFacts
 from migration.legacy import RULE_ID as LEGACY_RULE
 from migration.legacy import classical_break, migrate_now_rule
+from migration.policy import ACCEPTABLE, Ruling, ruling
 from migration.profiles.schema import Deadline, Profile
 from migration.risk import RiskInput, RiskParams, RiskScore, Scorer
-from migration.targets import Target, choose_target, known
-from migration.uses import use_of
+from migration.targets import DEFAULTS, Target, choose_target, known
+from migration.uses import policy_use, use_of
 
 VULNERABLE = (QuantumStatus.BROKEN, QuantumStatus.WEAKENED, QuantumStatus.UNKNOWN)
 # StrEnum members hash like their values: one lookup accepts either (faster than Enum()).
@@ -105,14 +109,21 @@ def matching_deadline(
 ) -> tuple[date | None, Deadline | None]:
     """The earliest profile deadline that applies to this usage (None: no deadline).
 
-    A usage broken by classical attacks today gets the profile's earliest date, whatever its
-    quantum status (``migration.legacy``).
+    A usage broken by classical attacks today is scheduled by the profile's earliest date,
+    whatever its quantum status (``migration.legacy``); its verdict shows the rule's own date.
     """
     broken_now = classical_break(usage.algorithm)
     if broken_now is not None:
         rule = migrate_now_rule(profile, broken_now)
         return rule.date, rule
-    status = STATUS_OF[usage.quantum_status]
+    return scheduled(profile, usage.algorithm, STATUS_OF[usage.quantum_status], asset, use)
+
+
+def scheduled(
+    profile: Profile, algorithm: str, status: QuantumStatus, asset: AssetFacts, use: str
+) -> tuple[date | None, Deadline | None]:
+    """The profile's schedule for a usage with this status (unknown counts as broken): the
+    earliest matching deadline, else the final deadline for a quantum-broken one."""
     as_status = QuantumStatus.BROKEN if status is QuantumStatus.UNKNOWN else status
     best: Deadline | None = None
     for rule in profile.deadlines:
@@ -130,7 +141,7 @@ def matching_deadline(
             continue
         if rule.criticalities and asset.criticality not in rule.criticalities:
             continue
-        if rule.algorithms and usage.algorithm not in rule.algorithms:
+        if rule.algorithms and algorithm not in rule.algorithms:
             continue
         if best is None or rule.date < best.date:
             best = rule
@@ -141,6 +152,27 @@ def matching_deadline(
     return None, None
 
 
+def judged(
+    profile: Profile,
+    algorithm: str,
+    use: str,
+    status: QuantumStatus,
+    asset: AssetFacts,
+    today: date,
+) -> tuple[Ruling, Deadline | None]:
+    """What ``profile`` says about this usage (`migration.policy.ruling`), and the schedule
+    rule its date may come from. The one judgement judge and the planner share.
+
+    The schedule is the profile's date for the usage read as quantum-vulnerable: an algorithm
+    safe against a quantum computer that the profile does not allow is scheduled out like a
+    vulnerable one (a Grover-weakened one keeps the dates for weakened usages).
+    """
+    as_status = status if status is QuantumStatus.WEAKENED else QuantumStatus.BROKEN
+    when, rule = scheduled(profile, algorithm, as_status, asset, use)
+    rule_id = rule.id if rule else FINAL_RULE if when else None
+    return ruling(profile, algorithm, use, status, (when, rule_id), today), rule
+
+
 def make_tasks(
     profile: Profile,
     inputs: PlanInput,
@@ -148,7 +180,8 @@ def make_tasks(
     impact: dict[Hashable, int],
     unit_of: dict[Hashable, Hashable],
 ) -> tuple[list[Task], int]:
-    """One task per vulnerable usage, in usage id order; returns (tasks, safe usages).
+    """One task per vulnerable usage and per quantum-safe usage the profile does not accept
+    (as of the plan's start), in usage id order; returns (tasks, safe usages left alone).
 
     What depends only on the usage's kind (algorithm, use, status) and on its asset's
     sector, tier, type and criticality is worked out once (`_Kind`), its risk without
@@ -158,27 +191,31 @@ def make_tasks(
     scorer = Scorer(
         RiskParams.for_profile(profile, params.crqc_year, params.start.year, params.migration_years)
     )
-    kinds = _Kinds(profile)
+    kinds = _Kinds(profile, params.start)
     bases: dict[tuple[Any, ...], RiskScore] = {}  # risk without impact, by usage and facts
     facts_of: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # asset id -> facts
     risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
     tasks: list[Task] = []
     safe = 0
+    targets = inputs.targets  # asset id -> sector target (migration.sectors); often empty
     for usage in sorted(inputs.usages, key=lambda u: u.id):
         status = STATUS_OF[usage.quantum_status]
-        if status not in VULNERABLE:
-            safe += 1
-            continue
         asset = assets[usage.asset_id]
         facts = facts_of.get(asset.id)
         if facts is None:
-            facts = facts_of[asset.id] = _asset_facts(asset)
-        use = use_of(usage.primitive, usage.function)
+            facts = facts_of[asset.id] = _asset_facts(asset, targets.get(asset.id))
+        use = use_of(usage.primitive, usage.function, usage.algorithm)
         kind = kinds.of(usage, asset, use, status, facts[0])
+        if kind is None:  # quantum-safe, and the profile accepts it
+            safe += 1
+            continue
         base_key = (usage.algorithm, use, status, facts[1])
         base = bases.get(base_key)
         if base is None:
-            base = bases[base_key] = scorer.base(RiskInput(usage.algorithm, use, status, *facts[1]))
+            *risk_facts, tie = facts[1]
+            base = bases[base_key] = scorer.base(
+                RiskInput(usage.algorithm, use, status, *risk_facts, target=tie)
+            )
         asset_impact = impact.get(asset.id, 0)
         risk = risk_of.get((id(base), asset_impact))
         if risk is None:
@@ -210,11 +247,13 @@ def make_tasks(
     return tasks, safe
 
 
-def _asset_facts(asset: AssetFacts) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _asset_facts(
+    asset: AssetFacts, tie: TargetFacts | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(what a task's kind depends on, what its risk without impact depends on: the asset
-    fields of `RiskInput`, in its order)."""
+    fields of `RiskInput`, in its order, then the sector target the asset stands for)."""
     return (
-        (asset.sector, asset.tier, asset.asset_type, asset.criticality),
+        (asset.sector, asset.tier, asset.asset_type, asset.criticality, tie),
         (
             asset.exposure,
             asset.criticality,
@@ -222,6 +261,7 @@ def _asset_facts(asset: AssetFacts) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
             asset.secrecy_years,
             asset.sector,
             asset.tier,
+            tie,
         ),
     )
 
@@ -243,13 +283,17 @@ class _Kind:
     reasons: tuple[str, ...]
 
 
+_NO_TASK = object()  # a kind the profile accepts: no task (cached like a kind)
+
+
 class _Kinds:
     """`_Kind`s made once per (algorithm, use, status, asset facts), targets once per
     (use, algorithm), catalog look-ups once per algorithm."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, today: date) -> None:
         self.profile = profile
-        self.kinds: dict[tuple[Any, ...], _Kind] = {}
+        self.today = today  # the plan's start: what the profile accepts then
+        self.kinds: dict[tuple[Any, ...], Any] = {}
         self.targets: dict[tuple[str, str], Target] = {}
         self.in_catalog: dict[str, bool] = {}
 
@@ -260,23 +304,66 @@ class _Kinds:
         use: str,
         status: QuantumStatus,
         asset_facts: tuple[Any, ...],
-    ) -> _Kind:
+    ) -> _Kind | None:
+        """The kind of task this usage needs, or None: quantum-safe and accepted."""
         key = (usage.algorithm, use, status, asset_facts)
         kind = self.kinds.get(key)
         if kind is None:
-            kind = self.kinds[key] = self._make(usage, asset, use, status)
-        return kind
+            if status in VULNERABLE:
+                kind = self._make(usage, asset, use, status, asset_facts)
+            else:
+                kind = self._not_accepted(usage, asset, use, status) or _NO_TASK
+            self.kinds[key] = kind
+        return None if kind is _NO_TASK else kind
 
-    def _make(self, usage: UsageFacts, asset: AssetFacts, use: str, status: QuantumStatus) -> _Kind:
-        profile = self.profile
-        target = self.targets.get((use, usage.algorithm))
+    def _target(self, use: str, algorithm: str) -> Target:
+        target = self.targets.get((use, algorithm))
         if target is None:
-            target = self.targets[(use, usage.algorithm)] = choose_target(
-                profile, use, usage.algorithm
-            )
+            target = self.targets[(use, algorithm)] = choose_target(self.profile, use, algorithm)
+        return target
+
+    def _not_accepted(
+        self, usage: UsageFacts, asset: AssetFacts, use: str, status: QuantumStatus
+    ) -> _Kind | None:
+        """A quantum-safe usage the profile does not accept: a task to what it accepts, by
+        the date its verdict names (None when the verdict is `acceptable`)."""
+        profile = self.profile
+        r, rule = judged(profile, usage.algorithm, use, status, asset, self.today)
+        if r.verdict == ACCEPTABLE:
+            return None
+        if rule is not None and r.rule == rule.id:  # the date is the profile's schedule
+            source, confirmed = rule.source, rule.confirmed
+        elif r.rule == FINAL_RULE:
+            source = profile.final_deadline_source
+            confirmed = profile.source(source).confirmed
+        else:  # a row or the unlisted rule of the profile's table
+            source, confirmed = r.source, r.confirmed
+        dated = r.deadline is not None
+        return self._kind(
+            usage,
+            asset,
+            use,
+            status,
+            (r.deadline, r.rule if dated else None, source if dated else None, confirmed),
+            (),
+            [f"{r.verdict}: {r.reason}"],
+        )
+
+    def _make(
+        self,
+        usage: UsageFacts,
+        asset: AssetFacts,
+        use: str,
+        status: QuantumStatus,
+        asset_facts: tuple[Any, ...],
+    ) -> _Kind:
+        profile = self.profile
         when, rule = matching_deadline(profile, usage, asset, use)
         flags: list[TaskFlag] = []
-        reasons = [f"target {target.algorithm}: {target.reason}"]
+        reasons: list[str] = []
+        tie = asset_facts[-1]
+        if tie is not None:
+            reasons.append(f"sector target {tie.name} ({tie.key}, priority {tie.priority})")
         if usage.algorithm not in self.in_catalog:
             self.in_catalog[usage.algorithm] = known(usage.algorithm)
         if not self.in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
@@ -292,19 +379,47 @@ class _Kinds:
                 f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
                 "quantum-vulnerable"
             )
+        deadline = (
+            when,
+            rule.id if rule else (FINAL_RULE if when else None),
+            (rule.source if rule else profile.final_deadline_source) if when else None,
+            rule.confirmed if rule else profile.source(profile.final_deadline_source).confirmed,
+        )
+        if rule is None or rule.id != LEGACY_RULE:
+            # plans follow judge: a row of the profile's table may date the usage earlier
+            # than its schedule names (NIST IR 8547's 112-bit row reaches every 112-bit
+            # algorithm, whatever its name: DH-2048-SHA1 as well as DH-2048)
+            r, _ = judged(profile, usage.algorithm, use, status, asset, self.today)
+            if r.verdict != ACCEPTABLE and r.deadline and (when is None or r.deadline < when):
+                deadline = (r.deadline, r.rule, r.source, r.confirmed)
+        return self._kind(usage, asset, use, status, deadline, tuple(flags), reasons)
+
+    def _kind(
+        self,
+        usage: UsageFacts,
+        asset: AssetFacts,
+        use: str,
+        status: QuantumStatus,
+        deadline: tuple[date | None, str | None, str | None, bool],
+        flags: tuple[TaskFlag, ...],
+        reasons: list[str],
+    ) -> _Kind:
+        """A kind with its target (the planner's default where the profile accepts none),
+        effort and ``deadline`` (date, rule, source, confirmed); the target's reason first."""
+        target = self._target(use, usage.algorithm)
+        planned = target.algorithm or DEFAULTS.get(policy_use(use), ("ML-KEM-768",))[0]
+        when, rule_id, source, confirmed = deadline
         return _Kind(
             sector=str(asset.sector),
             status=str(status),
-            target=target.algorithm,
+            target=planned,
             alternatives=target.alternatives,
             effort=ASSET_EFFORT.get(str(asset.asset_type), DEFAULT_ASSET_EFFORT)
             + USE_EFFORT.get(use, 0),
             deadline=when,
-            deadline_rule=rule.id if rule else (FINAL_RULE if when else None),
-            deadline_source=(rule.source if rule else profile.final_deadline_source)
-            if when
-            else None,
-            deadline_confirmed=rule.confirmed if rule else True,
-            flags=tuple(flags),
-            reasons=tuple(reasons),
+            deadline_rule=rule_id,
+            deadline_source=source,
+            deadline_confirmed=confirmed,
+            flags=flags,
+            reasons=(f"target {planned}: {target.reason}", *reasons),
         )

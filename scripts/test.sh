@@ -11,4 +11,14 @@ export PQCPLAN_TEST_PG_URL
 # Compiled once here: with PYTHONDONTWRITEBYTECODE set (as some CI environments do), every
 # `python -m app.cli.main` and server the tests start would compile the project again.
 .venv/bin/python -m compileall -q app core inventory migration testbed
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# On every core (pytest-xdist), at most 4 workers: each runs its own PostgreSQL template and
+# servers, and most tests also start subprocesses. Whole files go to one worker
+# (--dist loadfile), so module fixtures (live servers, peers) start once per file.
+# PQCPLAN_TEST_WORKERS=0 runs the suite serially in one process.
+workers="${PQCPLAN_TEST_WORKERS:-$(nproc)}"
+if [ "$workers" -gt 4 ]; then workers=4; fi
+if [ "$workers" -gt 1 ]; then
+  .venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadfile "$@"
+else
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+fi

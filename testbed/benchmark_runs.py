@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InputError
+from core.field_limits import RowId
 from core.jobs import JobContext, job_kind
 from testbed.engines.registry import ENGINE_FACTORIES, engine_statuses, get_engines
 from testbed.models import BenchmarkRecord
@@ -59,7 +60,7 @@ class BenchmarkRequest(BaseModel):
     include_baseline: StrictBool = Field(
         default=True, description="Also run the classical algorithm it replaces."
     )
-    product_id: int | None = None
+    product_id: RowId | None = None
 
     @field_validator("engines")
     @classmethod

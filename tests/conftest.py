@@ -31,8 +31,11 @@ from core.choices import Role, Sector, Tier
 from core.db import engine_for
 from core.models import Organization
 from core.schema import upgrade
+from tests.answer_check import AnswerLog, undeclared
 
 ROOT = Path(__file__).resolve().parent.parent
+# no pool keeper process beside every test app: tests that need pooled cases fill the pool
+os.environ.setdefault("TESTBED_POOL_KEEPER", "false")
 # CycloneDX and CSV files from other tools, shared by the exchange, CLI and web tests.
 EXCHANGE_DATA = ROOT / "tests" / "inventory" / "exchange" / "data"
 
@@ -153,11 +156,23 @@ class Api:
         return {"Authorization": f"Bearer {secret}"}
 
 
+@pytest.fixture(scope="session")
+def openapi_spec(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The app's /openapi.json, made once per process (~1 s CPU each time it is made)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('spec')}/spec.sqlite3"
+    return create_app(Settings(database_url=url)).openapi()
+
+
 @pytest.fixture
-def api(db_url: str) -> Iterator[Api]:
+def api(db_url: str, openapi_spec: dict) -> Iterator[Api]:
+    """The app on `db_url`; the test fails if an answer's status is not in /openapi.json."""
     app = create_app(Settings(database_url=db_url, max_upload_bytes=5 * 1024 * 1024))
+    answers: list[tuple[str, str, int]] = []
+    app.add_middleware(AnswerLog, answers=answers)  # outermost: sees every answer
     with TestClient(app) as client:
         yield Api(client=client, sessions=app.state.sessionmaker)
+    missing = undeclared(openapi_spec, answers)
+    assert not missing, f"answers whose status /openapi.json does not list: {missing}"
 
 
 @pytest.fixture

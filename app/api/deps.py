@@ -16,6 +16,7 @@ from app.settings import Settings
 from core.apikeys import authenticate, hash_secret
 from core.choices import Role
 from core.db import READ_ONLY
+from core.field_limits import RowId
 from core.models import Job
 from core.tenancy import Forbidden, NotFound, Principal, get_scoped
 from testbed import benchmark_runs
@@ -156,7 +157,7 @@ SeenJobKinds = Annotated[frozenset[str] | None, Depends(job_kinds_seen_by)]
 
 
 def visible_job(
-    job_id: int, session: SessionDep, principal: PrincipalDep, kinds: SeenJobKinds
+    job_id: RowId, session: SessionDep, principal: PrincipalDep, kinds: SeenJobKinds
 ) -> Job:
     """The job at `{job_id}` if the caller may see it, else 404 (as another tenant's row)."""
     job = get_scoped(session, Job, job_id, principal)

@@ -22,9 +22,10 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Send
 
+from app.api.answers import declare_error_answers
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, describe_refusal, is_busy
-from core.errors import Conflict, InputError, TooLarge
+from core.errors import Conflict, InputError, NotJson, TooLarge
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
 from migration.profiles import UnknownProfile
@@ -87,8 +88,9 @@ def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
     return items
 
 
-def _use_error_body_for_422(app: FastAPI) -> None:
-    """The OpenAPI document says 422 answers `ErrorBody`, not FastAPI's HTTPValidationError."""
+def _document_error_answers(app: FastAPI) -> None:
+    """The OpenAPI document lists every error status an operation answers, each with
+    `ErrorBody` (422 included, instead of FastAPI's HTTPValidationError): app/api/answers.py."""
     make = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -101,13 +103,7 @@ def _use_error_body_for_422(app: FastAPI) -> None:
         schemas["ErrorBody"] = body
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        ref = {"$ref": "#/components/schemas/ErrorBody"}
-        for item in spec.get("paths", {}).values():
-            for op in item.values():
-                answer = op.get("responses", {}).get("422") if isinstance(op, dict) else None
-                if answer is not None:
-                    answer["description"] = "The request is invalid; `location` says where."
-                    answer["content"] = {"application/json": {"schema": ref}}
+        declare_error_answers(app, spec)
         app.openapi_schema = spec
         return spec
 
@@ -136,6 +132,7 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
     UnknownProfile: Answer(404),  # a profile named in a body is an InputError instead
     Forbidden: Answer(403),
     TooLarge: Answer(413, **_INPUT),
+    NotJson: Answer(415, **_INPUT),
     InputError: Answer(422, **_INPUT),
     Conflict: Answer(409),
     SessionExpired: Answer(410),
@@ -216,7 +213,7 @@ async def _request(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    _use_error_body_for_422(app)
+    _document_error_answers(app)
     app.add_exception_handler(RequestValidationError, _request)
     for error_type in DOMAIN_ERRORS:
         app.add_exception_handler(error_type, _domain_error)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api import pool_keeper
 from app.api.auth_throttle import InProcessFailureLimiter, SharedFailureLimiter
 from app.api.body_size import BodySizeLimit
 from app.api.docs import install_docs
@@ -31,7 +32,10 @@ from app.api.routers import (
     keys,
     organizations,
     plans,
+    procedure,
     profiles,
+    sectors,
+    supervision,
     testbed,
     usages,
     vendor_sessions,
@@ -82,8 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics_process_start()
         if _schema_problem(sessions) is None:  # jobs need their tables
             job_runner.recover()
-        async with in_api_worker(job_runner, settings.api_runs_jobs):
-            yield
+        keeper = None
+        if settings.testbed_pool_keeper and not is_scaled(settings.database_url):
+            keeper = pool_keeper.KeeperProcess(settings.database_url).start()
+        try:
+            async with in_api_worker(job_runner, settings.api_runs_jobs):
+                yield
+        finally:
+            if keeper is not None:
+                keeper.stop()
         job_runner.shutdown()
         metrics_process_exit()
 
@@ -128,6 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         profiles,
         testbed,
         vendor_sessions,
+        sectors,
+        procedure,
+        supervision,
     ):
         app.include_router(module.router)
 

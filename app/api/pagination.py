@@ -7,11 +7,13 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from core.field_limits import RowId
+
 T = TypeVar("T", bound=BaseModel)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")]
 Cursor = Annotated[
-    int, Query(ge=0, description="Pass the previous page's next_cursor to get the next page.")
+    RowId, Query(ge=0, description="Pass the previous page's next_cursor to get the next page.")
 ]
 
 

@@ -1,5 +1,5 @@
-"""Helpers shared by CLI commands: the local operator principal, the `--org` option and its
-lookup, reading an input file, and errors.
+"""Helpers shared by CLI commands: the consoles and `safe` for input text, the local
+operator principal, the `--org` option and its lookup, reading an input file, and errors.
 
 Light on purpose: every command imports this module, so SQLAlchemy, pydantic and the models
 are imported inside the functions that need them (see `app.cli.main`).
@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from core.display import printable
 from core.errors import Conflict, InputError, TooLarge
 from core.tenancy import Forbidden, NotFound
 
@@ -27,8 +28,25 @@ if TYPE_CHECKING:
     from core.models import Organization
     from core.tenancy import Principal
 
-console = Console()
-err_console = Console(stderr=True)
+
+def safe(text: object) -> str:
+    """Input text (a name from a file, a banner from a server, an error quoting either) for
+    a console: control and bidi characters shown as escapes, rich markup neutralised."""
+    return escape(printable(text))
+
+
+class SafeConsole(Console):
+    """A console that never writes a terminal control or bidi character it was handed as
+    text: every string it renders (lines, table cells, titles) goes through `printable`
+    first, newlines and tabs kept. A net under `safe`, which call sites use for input text
+    (it also escapes newlines, so an input cannot start a line of its own)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(printable(text, keep_newlines=True), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 
 def operator(org_id: int) -> Principal:
@@ -97,19 +115,19 @@ def _explain(exc: Exception) -> tuple[int, str] | None:
     if isinstance(
         exc, InputError | NotFound | Forbidden | Conflict | FileNotFoundError | IsADirectoryError
     ):
-        return 2, escape(str(exc))  # user text is not markup
+        return 2, safe(exc)  # user text is neither markup nor control characters
     pydantic = sys.modules.get("pydantic")
     if pydantic is not None and isinstance(exc, pydantic.ValidationError):  # a request model
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        return 2, f"{escape(where)}: {escape(first['msg'])}"
+        return 2, f"{safe(where)}: {safe(first['msg'])}"
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is None:
         return None
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
         from core.db import describe_refusal
 
-        return 2, f"nothing was stored: {escape(describe_refusal(exc))}"
+        return 2, f"nothing was stored: {safe(describe_refusal(exc))}"
     if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
         from core.db import is_busy
 

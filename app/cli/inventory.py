@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from app.cli.common import (
     OptionalOrgOption,
@@ -19,6 +18,7 @@ from app.cli.common import (
     operator,
     read_input_file,
     resolve_org,
+    safe,
     user_errors,
 )
 from core.choices import Role, Sector, Tier
@@ -72,9 +72,9 @@ def _print_report(report: dict) -> None:
             table.add_row(key, str(value))
     console.print(table)
     for name in report.get("unknown_algorithms", []):
-        console.print(f"[yellow]unknown algorithm kept and flagged:[/yellow] {escape(name)}")
+        console.print(f"[yellow]unknown algorithm kept and flagged:[/yellow] {safe(name)}")
     for warning in report.get("warnings", []):
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        console.print(f"[yellow]warning:[/yellow] {safe(warning)}")
 
 
 @import_app.command("cbom")
@@ -138,7 +138,7 @@ def _write(text: str, output: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text)
-        err_console.print(escape(f"wrote {output} ({len(text)} bytes)"))
+        err_console.print(safe(f"wrote {output} ({len(text)} bytes)"))
 
 
 @inventory_app.command("summary")
@@ -172,7 +172,7 @@ def inventory_summary(
     console.print(sector_table)
     algo_table = Table("algorithm", "quantum status", "usages", title="by algorithm")
     for row in summary.by_algorithm[:25]:
-        algo_table.add_row(escape(row["algorithm"]), row["quantum_status"], str(row["count"]))
+        algo_table.add_row(safe(row["algorithm"]), row["quantum_status"], str(row["count"]))
     console.print(algo_table)
 
 
@@ -202,7 +202,7 @@ def org_list() -> None:
     with db_session() as session:
         table = Table("id", "slug", "name", "sector", "tier")
         for org in list_organizations(session, operator(0)):
-            table.add_row(str(org.id), org.slug, escape(org.name), org.sector.value, org.tier.value)
+            table.add_row(str(org.id), org.slug, safe(org.name), org.sector.value, org.tier.value)
     console.print(table)
 
 
@@ -210,8 +210,11 @@ def org_list() -> None:
 def key_create(org: OrgOption, role: Annotated[Role, typer.Option()], name: str = "cli") -> None:
     """Issue an API key; the secret is printed once."""
     from core.apikeys import issue_key
+    from core.audit import record
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
-        _, secret = issue_key(session, target.id, role, name)
+        row, secret = issue_key(session, target.id, role, name)
+        detail = {"role": role.value, "name": name}
+        record(session, operator(target.id), "create", "api_key", row.id, target.id, detail)
     typer.echo(secret)

@@ -43,4 +43,9 @@ def cancel(job_id: int) -> None:
         job = _job(session, job_id)
         if not cancel_job(session, job):
             raise NotFound(f"job {job_id} is already {job.status.value}; nothing to cancel")
+        from app.cli.common import operator
+        from core.audit import record
+
+        org = job.organization_id
+        record(session, operator(org), "cancel", "job", job.id, org, {"kind": job.kind})
     console.print(f"job {job_id} cancelled")

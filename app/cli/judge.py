@@ -7,7 +7,9 @@ judgement the stored path uses: it is imported into a private in-memory SQLite d
 database is dropped. Sharing the code path this way is why the verdicts equal those of
 `pqcplan import ...` followed by `pqcplan plan judge`.
 
-Exit codes: 0 the gate passes, 1 a usage fails it, 2 bad input (file, profile or option).
+Exit codes: 0 the gate passes, 1 a usage fails it (or nothing could be judged: an unknown
+algorithm, or no cryptographic component at all, unless `--allow-unknown` / `--allow-empty`),
+2 bad input (file, profile or option).
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from app.cli.common import console, err_console, read_input_file, user_errors
+from app.cli.common import console, err_console, read_input_file, safe, user_errors
 from core.choices import Sector, Tier
 from core.errors import InputError
 
@@ -225,7 +226,7 @@ def render_table(
         f = findings.get(j.usage_id)
         mark = "[red]FAIL[/red] " if f and f.failing else ""
         out.print(
-            f"{mark}[bold]{escape(j.algorithm)}[/bold] in {escape(j.asset_name)} "
+            f"{mark}[bold]{safe(j.algorithm)}[/bold] in {safe(j.asset_name)} "
             f"({j.use.replace('_', ' ')})"
         )
         table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, expand=False)
@@ -234,20 +235,32 @@ def render_table(
         table.add_column("deadline", no_wrap=True)
         table.add_column("target", overflow="fold", min_width=14)
         for v in j.verdicts:
-            table.add_row(v.profile_id, v.verdict, str(v.deadline or ""), escape(v.target or ""))
+            table.add_row(v.profile_id, v.verdict, str(v.deadline or ""), safe(v.target or ""))
         out.print(table)
         if f:
-            out.print(f"  satisfies all: {escape(f.satisfy.text())}", soft_wrap=False)
-            out.print(f"  gate: {escape(f.why)}")
+            out.print(f"  satisfies all: {safe(f.satisfy.text())}", soft_wrap=False)
+            out.print(f"  gate: {safe(f.why)}")
         for d in j.disagreements:
-            out.print(f"  [yellow]disagreement:[/yellow] {escape(d)}")
+            out.print(f"  [yellow]disagreement:[/yellow] {safe(d)}")
         out.print()
+    if result.empty:
+        fail = "[red]FAIL[/red] " if result.empty_fails else ""
+        out.print(f"{fail}no cryptographic component in the file: nothing was judged")
     out.print(
         f"{len(judgements)} usages, {len(result.findings)} to act on, "
         f"{len(result.failed)} failing the gate, "
         f"{sum(1 for j in judgements if j.disagreements)} with disagreements "
         f"(profiles: {', '.join(p.id for p in profiles)})"
     )
+
+
+def _relative_uri(file: Path) -> str:
+    """The judged file as a path relative to the directory pqcplan runs in (SARIF's SRCROOT),
+    or its name when it lies elsewhere."""
+    try:
+        return file.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return file.name
 
 
 def _tool_version() -> str:
@@ -284,6 +297,19 @@ def judge_cmd(
     sector: Annotated[Sector, typer.Option(help="Sector of the organization.")] = Sector.OTHER,
     tier: Annotated[Tier, typer.Option(help="Tier of the organization.")] = Tier.PRIVATE,
     show_all: Annotated[bool, typer.Option("--all", help="Table: list every usage.")] = False,
+    allow_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown",
+            help="Do not fail on algorithms the catalog does not know (they stay 'review').",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Do not fail on a file with no cryptographic component."
+        ),
+    ] = False,
     out_file: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file.")
     ] = None,
@@ -305,12 +331,19 @@ def judge_cmd(
         loaded = load_file(
             read_input_file(file), name=file.name, kind=input_format, sector=sector, tier=tier
         )
-        judgements = judge(loaded.inventory, profiles)
-        result = gate(judgements, profiles, today=today, fail_within_years=fail_within)
+        judgements = judge(loaded.inventory, profiles, today)
+        result = gate(
+            judgements,
+            profiles,
+            today=today,
+            fail_within_years=fail_within,
+            allow_unknown=allow_unknown,
+            allow_empty=allow_empty,
+        )
 
     if output is Format.TABLE:
         for warning in loaded.warnings:
-            err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+            err_console.print(f"[yellow]warning:[/yellow] {safe(warning)}")
         if out_file:
             with out_file.open("w") as handle:
                 target = Console(file=handle, width=80, no_color=True)
@@ -326,7 +359,7 @@ def judge_cmd(
             sarif = to_sarif(
                 result,
                 profiles,
-                artifact_uri=file.as_posix(),
+                artifact_uri=_relative_uri(file),
                 locations=loaded.locations,
                 tool_version=_tool_version(),
                 occurrences=loaded.occurrences,

@@ -51,6 +51,11 @@ COMMANDS: dict[str, Lazy] = {
         "app.cli.service:demo",
         "Load a realistic invented inventory: a ministry, a hospital, a bank and a telecom.",
     ),
+    "sector": Lazy("app.cli.sector:sector_app", "Sector transition targets and completeness."),
+    "procedure": Lazy("app.cli.sector:procedure_app", "The adoption procedure as tracked work."),
+    "supervision": Lazy(
+        "app.cli.sector:supervision_app", "Reporting to a supervisor, and its view."
+    ),
 }
 
 app = typer.Typer(cls=lazy_group(COMMANDS), no_args_is_help=True)

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape as esc
 
 from app.cli.common import (
     OrgOption,
     console,
     db_session,
     err_console,
+    operator,
     resolve_org,
+    safe,
     user_errors,
 )
 from core.tenancy import NotFound
@@ -43,7 +44,7 @@ def _errors() -> Iterator[None]:
         with user_errors():
             yield
     except (ProfileError, UnknownProfile, ValueError) as exc:
-        err_console.print(f"[red]error:[/red] {esc(str(exc))}")
+        err_console.print(f"[red]error:[/red] {safe(str(exc))}")
         sys.exit(2)
 
 
@@ -73,13 +74,13 @@ def _print_summary(plan_id: int, number: int, s: dict[str, Any], progress: dict[
 
     console.print(
         f"plan [bold]{plan_id}[/bold] version [bold]{number}[/bold]: "
-        f"{esc(str(s['profile']))} ({esc(str(s['profile_version']))}), {s['tasks']} tasks, "
-        f"effort {s['effort']}, last wave {s['last_wave']}, params {esc(str(s['params']))}"
+        f"{safe(str(s['profile']))} ({safe(str(s['profile_version']))}), {s['tasks']} tasks, "
+        f"effort {s['effort']}, last wave {s['last_wave']}, params {safe(str(s['params']))}"
     )
     if s.get("flags"):
-        console.print(f"flags: {esc(str(s['flags']))}")
+        console.print(f"flags: {safe(str(s['flags']))}")
     for cycle in s.get("cycles", []):
-        console.print(f"[yellow]cycle planned as one unit:[/yellow] {esc(', '.join(cycle))}")
+        console.print(f"[yellow]cycle planned as one unit:[/yellow] {safe(', '.join(cycle))}")
     for title, key in (("phase", "by_phase"), ("sector", "by_sector")):
         table = Table(title=f"progress by {title}")
         table.add_column(title)
@@ -87,7 +88,7 @@ def _print_summary(plan_id: int, number: int, s: dict[str, Any], progress: dict[
         table.add_column("done", justify="right")
         table.add_column("effort done")
         for name, p in progress[key].items():
-            table.add_row(esc(name), str(p["tasks"]), str(p["done"]), _bar(p["percent_done"]))
+            table.add_row(safe(name), str(p["tasks"]), str(p["done"]), _bar(p["percent_done"]))
         console.print(table)
 
 
@@ -131,8 +132,8 @@ def generate(
             params,
             plan_id=plan_id,
             name=name,
-            created_by="cli",
             timings=stages,
+            actor=operator(organization.id),
         )
         clock = time.perf_counter()
         stored = (version.plan_id, version.number, dict(version.summary))
@@ -165,8 +166,8 @@ def list_plans(org: OrgOption) -> None:
             newest = plan.versions[-1] if plan.versions else None
             table.add_row(
                 str(plan.id),
-                esc(plan.name or ""),
-                esc(plan.profile_id),
+                safe(plan.name or ""),
+                safe(plan.profile_id),
                 str(len(plan.versions)),
                 f"v{newest.number} {newest.summary.get('tasks')} tasks" if newest else "-",
             )
@@ -209,10 +210,10 @@ def show(
             table.add_row(
                 str(t["id"]),
                 t["wave_label"],
-                esc(t["phase"]),
-                esc(t["asset_name"]),
-                esc(t["algorithm"]),
-                esc(t["target"]),
+                safe(t["phase"]),
+                safe(t["asset_name"]),
+                safe(t["algorithm"]),
+                safe(t["target"]),
                 t["deadline"] or "-",
                 f"{t['score']:g}",
                 t["status"],
@@ -223,11 +224,11 @@ def show(
             console.print(f"... {total - len(shown)} more (use --limit)")
         if why:
             for t in shown:
-                console.print(f"[bold]{esc(t['asset_name'])} {esc(t['algorithm'])}[/bold]")
+                console.print(f"[bold]{safe(t['asset_name'])} {safe(t['algorithm'])}[/bold]")
                 for reason in t["reasons"]:
-                    console.print(f"  - {esc(reason)}")
+                    console.print(f"  - {safe(reason)}")
                 if t["blocking_chain"]:
-                    console.print(f"  blocked by: {esc(' -> '.join(t['blocking_chain']))}")
+                    console.print(f"  blocked by: {safe(' -> '.join(t['blocking_chain']))}")
 
 
 @plan_app.command("export")
@@ -258,7 +259,7 @@ def export(
                 partial.replace(output)  # whole or not at all
             finally:
                 partial.unlink(missing_ok=True)
-            console.print(f"wrote {esc(str(output))} ({row.summary.get('tasks')} tasks)")
+            console.print(f"wrote {safe(output)} ({row.summary.get('tasks')} tasks)")
 
 
 @plan_app.command("compare")
@@ -283,7 +284,7 @@ def compare(
     )
     for change in diff["changed"][:50]:
         parts = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in change["changes"].items())
-        console.print(esc(f"  {change['asset_name']} ({change['key']}): {parts}"))
+        console.print(safe(f"  {change['asset_name']} ({change['key']}): {parts}"))
 
 
 @plan_app.command("status")
@@ -300,8 +301,9 @@ def set_status(
         task = session.get(PlanTask, task_id)
         if task is None:
             raise NotFound(f"no task {task_id}")
-        service.set_status(task, new_status, note)
-        console.print(esc(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}"))
+        service.set_status(task, new_status, note, actor=operator(task.organization_id))
+        line = safe(f"task {task_id} ({task.asset_name} {task.algorithm}) is {new_status}")
+    console.print(line)  # only once committed
 
 
 @plan_app.command("judge")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape as esc
 
 from app.cli.common import (
     OrgOption,
@@ -16,6 +15,7 @@ from app.cli.common import (
     db_session,
     err_console,
     resolve_org,
+    safe,
     user_errors,
 )
 
@@ -33,7 +33,11 @@ def list_profiles() -> None:
     for p in builtin_profiles().values():
         unconfirmed = ", ".join(s.id for s in p.sources if not s.confirmed) or "-"
         table.add_row(
-            esc(p.id), esc(p.jurisdiction), str(p.final_deadline), esc(p.version), esc(unconfirmed)
+            safe(p.id),
+            safe(p.jurisdiction),
+            str(p.final_deadline),
+            safe(p.version),
+            safe(unconfirmed),
         )
     console.print(table)
 
@@ -48,7 +52,7 @@ def show(profile_id: Annotated[str, typer.Argument(help="Profile id.")]) -> None
     try:
         profile = get_profile(profile_id)
     except UnknownProfile as exc:
-        err_console.print(f"[red]error:[/red] {esc(str(exc))}")
+        err_console.print(f"[red]error:[/red] {safe(str(exc))}")
         sys.exit(2)
     sys.stdout.write(yaml.safe_dump(profile_to_dict(profile), sort_keys=False, allow_unicode=True))
 
@@ -61,9 +65,9 @@ def validate(path: Annotated[Path, typer.Argument(help="A YAML or JSON profile f
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:
-        err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
+        err_console.print(f"[red]invalid:[/red] {safe(str(exc))}")
         sys.exit(2)
-    console.print(f"[green]valid[/green]: {esc(profile.id)} {esc(profile.version)}")
+    console.print(f"[green]valid[/green]: {safe(profile.id)} {safe(profile.version)}")
 
 
 @profiles_app.command("add")
@@ -78,15 +82,21 @@ def add(
     try:
         profile = load_profile_file(path)
     except (ProfileError, OSError) as exc:
-        err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
+        err_console.print(f"[red]invalid:[/red] {safe(str(exc))}")
         sys.exit(2)
     with user_errors(), db_session() as session:
         organization = resolve_org(session, org)
         try:
-            service.save_custom_profile(
+            row = service.save_custom_profile(
                 session, organization.id, json.loads(profile.model_dump_json()), str(path)
             )
         except ProfileError as exc:
-            err_console.print(f"[red]invalid:[/red] {esc(str(exc))}")
+            err_console.print(f"[red]invalid:[/red] {safe(str(exc))}")
             sys.exit(2)
-    console.print(esc(f"stored profile {profile.id} for {organization.slug}"))
+        from app.cli.common import operator
+        from core.audit import record
+
+        detail = {"profile_id": profile.id, "version": profile.version}
+        record(session, operator(organization.id), "save", "profile", row.id, organization.id,
+               detail)  # fmt: skip
+    console.print(safe(f"stored profile {profile.id} for {organization.slug}"))

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from app.cli.common import (
     OrgOption,
     console,
     db_session,
     err_console,
+    operator,
     resolve_org,
+    safe,
     user_errors,
 )
 from app.cli.scan_code import register as register_code_scan
@@ -59,13 +60,24 @@ def _scan(
         TimeElapsedColumn,
     )
 
+    from core.audit import record
+    from core.models import Organization
     from inventory.discovery import service
     from inventory.discovery.cbom import scan_cbom
 
     with user_errors():
         with db_session() as session:
             target_org = resolve_org(session, org)
-            org_id, org_slug = target_org.id, target_org.slug
+            org_id = target_org.id
+            org_copy = Organization(
+                id=org_id,
+                slug=target_org.slug,
+                name=target_org.name,
+                sector=target_org.sector,
+                tier=target_org.tier,
+                country=target_org.country,
+                description=target_org.description,
+            )
             req = service.prepare(
                 session,
                 org_id,
@@ -88,25 +100,29 @@ def _scan(
 
             def progress(fraction: float, message: str) -> None:
                 bar.update(
-                    task, completed=round(fraction * len(req.labels)), description=escape(message)
+                    task, completed=round(fraction * len(req.labels)), description=safe(message)
                 )
 
             results = service.run(req, progress)
         scan_id = None
         if not no_store:
             with db_session() as session:
-                scan = service.record_scan(session, org_id, req, results, "cli", started_at=started)
+                principal = operator(org_id)
+                scan = service.record_scan(
+                    session, org_id, req, results, principal.name, started_at=started
+                )
                 scan_id, summary = scan.id, scan.summary
+                record(session, principal, "scan", kind, scan.id, org_id, service.counts(summary))
         if cbom is not None:
-            cbom.write_text(scan_cbom(kind, results, org_slug))
+            cbom.write_text(scan_cbom(kind, results, org_copy))
     _print(kind, results, scan_id, summary if not no_store else None, cbom)
-    if all(r.status != "ok" for r in results):
+    if all(r.status not in ("ok", "partial") for r in results):
         raise typer.Exit(1)
 
 
 def _row(*cells: str) -> list[str]:
     """Targets, errors, banners and algorithm names come from users and servers: not markup."""
-    return [escape(c) for c in cells]
+    return [safe(c) for c in cells]
 
 
 def _status(r) -> str:
@@ -116,7 +132,7 @@ def _status(r) -> str:
 def _print(kind, results, scan_id, summary, cbom) -> None:
     from rich.table import Table
 
-    table = Table(title=escape(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
+    table = Table(title=safe(f"{kind} scan" + (f" #{scan_id}" if scan_id else "")))
     table.add_column("target")
     table.add_column("status")
     if kind == "tls":
@@ -160,13 +176,15 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
             )
     console.print(table)
     if summary is not None:
+        kept = len(summary.get("usages_not_rechecked", []))
         console.print(
             f"filed: {summary['assets_created']} new asset(s), "
             f"{len(summary['usages_appeared'])} usage(s) appeared, "
             f"{len(summary['usages_disappeared'])} disappeared, {summary['usages_kept']} kept"
+            + (f", {kept} kept unchecked (a part could not be read)" if kept else "")
         )
     if cbom is not None:
-        console.print(f"CBOM written to {escape(str(cbom))}")
+        console.print(f"CBOM written to {safe(str(cbom))}")
 
 
 def _targets(targets: list[str] | None, file: Path | None) -> list[str]:
@@ -210,10 +228,12 @@ def scan_certs(
         str | None, typer.Option(help="Store password (prefer --password-env).")
     ] = None,
     password_env: Annotated[str | None, typer.Option(help="Variable holding the password.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per store, at most.")] = 60.0,
     cbom: Cbom = None,
     no_store: NoStore = False,
 ) -> None:
     """Certificates and keys in files: PEM, DER, PKCS#1/#8, OpenSSH, PKCS#12, Java keystores."""
+
     if password_env:
         if password_env not in os.environ:
             with user_errors():
@@ -222,7 +242,7 @@ def scan_certs(
                 )
         password = os.environ[password_env]
     paths = [str(Path(t).resolve()) for t in targets]
-    _scan("certs", paths, org, 10.0, 1, cbom, no_store, password)
+    _scan("certs", paths, org, timeout, 1, cbom, no_store, password)
 
 
 @scope_app.command("add")
@@ -233,14 +253,17 @@ def scope_add(
     ports: Annotated[str | None, typer.Option(help="e.g. 443,8443,9000-9100")] = None,
     note: str | None = None,
 ) -> None:
+    from core.audit import record
     from inventory.discovery import service
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         row = service.add_scope(session, target.id, kind, value, ports, note)
         session.flush()
+        detail = {"value": row.value, "ports": row.ports}
+        record(session, operator(target.id), "create", "scan_scope", row.id, target.id, detail)
         stored = f"scope {row.id}: {row.kind} {row.value} ports {row.ports or 'any'}"
-    console.print(escape(stored))  # only once committed
+    console.print(safe(stored))  # only once committed
 
 
 @scope_app.command("list")
@@ -259,9 +282,11 @@ def scope_list(org: OrgOption) -> None:
 
 @scope_app.command("remove")
 def scope_remove(org: OrgOption, scope_id: int) -> None:
+    from core.audit import record
     from inventory.discovery import service
 
     with user_errors(), db_session() as session:
         target = resolve_org(session, org)
         service.delete_scope(session, target.id, scope_id)
+        record(session, operator(target.id), "delete", "scan_scope", scope_id, target.id, {})
     console.print(f"scope {scope_id} removed")

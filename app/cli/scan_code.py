@@ -67,15 +67,18 @@ def scan_code(
             result = scan_source(target, name, workers=workers, use_cache=not no_cache)
         summary = scan_id = None
         if store:
-            from app.cli.common import db_session
+            from app.cli.common import db_session, operator
+            from core.audit import record
             from inventory.discovery import service
 
             req = service.ScanRequest("code", paths=[target], name=name)
             with db_session() as session:
+                principal = operator(org_id)
                 scan = service.record_scan(
-                    session, org_id, req, [result], "cli", started_at=started
+                    session, org_id, req, [result], principal.name, started_at=started
                 )
                 scan_id, summary = scan.id, scan.summary
+                record(session, principal, "scan", "code", scan.id, org_id, service.counts(summary))
         if cbom is not None:
             cbom.write_text(source_cbom(result, org_slug))
     _print(result, scan_id, summary, cbom, show)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from app.cli.common import console, db_session, err_console, user_errors
+from app.cli.common import console, db_session, err_console, operator, safe, user_errors
 
 
 def demo(
@@ -25,6 +24,7 @@ def demo(
     from core import schema
     from core.private_files import write_private_text
     from inventory.demo import load_demo
+    from migration.sectors.demo import load_sector_demo
 
     url = get_settings().database_url
     schema.upgrade(url)
@@ -42,6 +42,11 @@ def demo(
 
         with db_session() as session:
             result = load_demo(session, reset=reset, progress=step)
+            # a supervising desk, procedures, reporting: audited as the operator
+            sectors = load_sector_demo(session, operator)
+            result.keys.update(sectors.keys)
+            result.organizations += sectors.organizations
+            _audit_demo(session, result)
     path = keys_file or _default_keys_file(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_private_text(path, json.dumps(result.keys, indent=2))  # mode 0600: API keys
@@ -51,7 +56,7 @@ def demo(
         f"{result.usages} crypto usages, {result.dependencies} dependencies"
     )
     # never the keys themselves: this line lands in terminals, CI logs and server logs
-    console.print(escape(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
+    console.print(safe(f"API keys written to {path} (mode 0600; admin key {masked(admin)})"))
 
 
 def masked(secret: str) -> str:
@@ -61,6 +66,22 @@ def masked(secret: str) -> str:
     'pqc_abcd... (40 characters)'
     """
     return f"{secret[:8]}... ({len(secret)} characters)"
+
+
+def _audit_demo(session, result) -> None:
+    """One entry in the demo's admin organization: what the load wrote (keys not shown)."""
+    from core.audit import record
+    from inventory.demo import ADMIN_ORG
+    from inventory.service.organizations import find_by_slug_or_id
+
+    admin = find_by_slug_or_id(session, ADMIN_ORG.slug)
+    detail = {
+        "organizations": result.organizations,
+        "assets": result.assets,
+        "usages": result.usages,
+        "keys": len(result.keys),
+    }
+    record(session, operator(admin.id), "load", "demo", None, admin.id, detail)
 
 
 def _default_keys_file(url: str) -> Path:
@@ -162,4 +183,8 @@ def worker(
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
     configure_jobs(get_settings().job_timings())
+    if get_settings().testbed_pool_keeper:  # vendor checks prepared ahead (the testbed's pool)
+        from app.api.pool_keeper import keeper_thread
+
+        keeper_thread(url)
     asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))

@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from app.cli.common import (
     OptionalOrgOption,
@@ -14,6 +13,7 @@ from app.cli.common import (
     db_session,
     err_console,
     resolve_org,
+    safe,
     user_errors,
 )
 
@@ -33,16 +33,22 @@ def engines_cmd(
     table = Table("engine", "available", "version / reason", "KEMs", "signatures")
     for st in engine_statuses():
         if not st.available:
-            table.add_row(escape(st.name), "[red]no[/red]", escape(st.reason or ""), "", "")
+            table.add_row(safe(st.name), "[red]no[/red]", safe(st.reason or ""), "", "")
             continue
         eng = engines[st.name]
         kems, sigs = eng.kems(), eng.signatures()
-        table.add_row(
-            escape(st.name), "yes", escape(st.version or ""), str(len(kems)), str(len(sigs))
-        )
+        table.add_row(safe(st.name), "yes", safe(st.version or ""), str(len(kems)), str(len(sigs)))
         if verbose:
             table.add_row("", "", "", ", ".join(kems), ", ".join(sigs))
     console.print(table)
+    if verbose:
+        from testbed.kpqc_revisions import revisions
+
+        for st in engine_statuses():
+            if st.available and (found := revisions(engines[st.name].algorithms())):
+                console.print(f"\n[bold]{safe(st.name)}[/bold]: which revision runs")
+                for alg, text in found.items():
+                    console.print(f"  {safe(alg)}: {safe(text)}")
 
 
 def bench(
@@ -96,7 +102,7 @@ def bench(
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "?"
                 err_console.print(
-                    "[red]error:[/red] " + escape(f"{option.get(field, field)}: {err['msg']}")
+                    "[red]error:[/red] " + safe(f"{option.get(field, field)}: {err['msg']}")
                 )
             raise typer.Exit(2) from exc
         runs, skipped = benchmark_runs.plan_with_skips(req)
@@ -113,12 +119,18 @@ def bench(
             results = benchmark_runs.execute(
                 runs,
                 req,
-                lambda f, msg: progress.update(task, completed=f, description=escape(msg)),
+                lambda f, msg: progress.update(task, completed=f, description=safe(msg)),
             )
         if org:
             with db_session() as session:
+                from app.cli.common import operator
+                from core.audit import record
+
                 target = resolve_org(session, org)
                 benchmark_runs.store(session, target.id, None, None, req, results)
+                detail = {"algorithms": req.algorithms, "results": len(results)}
+                record(session, operator(target.id), "create", "benchmark_results", None,
+                       target.id, detail)  # fmt: skip
     if as_json:
         typer.echo(
             json.dumps(

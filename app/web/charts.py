@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as html_escape
+
+from core.display import printable
 
 STATUS_COLOURS = {
     "broken": "#b2182b",
@@ -16,6 +19,12 @@ STATUS_COLOURS = {
 DEFAULT_COLOUR = "#4e79a7"
 
 
+def escape(text: object) -> Markup:
+    """A label (an asset or algorithm name) for SVG: control and bidi characters shown as
+    escapes, then HTML-escaped."""
+    return html_escape(printable(text))
+
+
 def hbar(
     rows: Sequence[tuple[str, float]],
     title: str,
@@ -23,31 +32,52 @@ def hbar(
     colours: dict[str, str] | None = None,
     width: int = 520,
     unit: str = "",
+    labels: Mapping[str, str] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), largest scale fills the width."""
-    colours = colours or {}
+    """Horizontal bars, one per (key, value), largest scale fills the width.
+
+    `labels` gives each key the words shown (a translated label); `links` makes a bar and
+    its label one link (the list it counts), reachable by keyboard with its own name."""
+    colours, labels, links = colours or {}, labels or {}, links or {}
     bar_h, gap, label_w = 18, 6, 170
     height = max(1, len(rows)) * (bar_h + gap) + 10
     top = max((v for _, v in rows), default=0) or 1
+    role = "group" if links else "img"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
+        f'width="{width}" height="{height}" role="{role}" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
     ]
-    for i, (label, value) in enumerate(rows):
+    for i, (key, value) in enumerate(rows):
         y = 5 + i * (bar_h + gap)
         w = (width - label_w - 70) * value / top
-        colour = colours.get(str(label), DEFAULT_COLOUR)
-        parts.append(
+        colour = colours.get(str(key), DEFAULT_COLOUR)
+        shown = str(labels.get(str(key), key))
+        bar = (
             f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" font-size="12" '
-            f'fill="#1a1a1a">{escape(str(label)[:26])}</text>'
+            f'fill="#1a1a1a">{escape(_cut(shown, 26))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
             f'fill="{colour}"/>'
             f'<text x="{label_w + w + 4:.1f}" y="{y + 13}" font-size="12" fill="#1a1a1a">'
             f"{_num(value)}{escape(unit)}</text>"
         )
+        href = links.get(str(key))
+        if href:  # named by its words; the full label when a long one is cut
+            name = f"{shown}: {_num(value)}{unit}"
+            bar = (
+                f'<a href="{escape(href)}"><title>{escape(name)}</title>'
+                f'<rect x="0" y="{y - 2}" width="{width}" height="{bar_h + 4}" '
+                f'fill="transparent"/>{bar}</a>'
+            )
+        parts.append(bar)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _cut(text: str, most: int) -> str:
+    """At most `most` characters, an ellipsis marking a cut (a name is never cut silently)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _num(value: float) -> str:
@@ -58,6 +88,7 @@ def dependency_graph(
     centre: str,
     providers: Sequence[tuple[int, str]],
     dependents: Sequence[tuple[int, str]],
+    title: str,
     href: str = "/assets/{}",
 ) -> Markup:
     """The asset in the middle, what it depends on at the left, what depends on it at the right."""
@@ -69,8 +100,7 @@ def dependency_graph(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="group" '
-        f'aria-label="dependencies of {escape(centre)}"><title>dependencies of '
-        f"{escape(centre)}</title>"
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#555"/></marker></defs>'
@@ -80,11 +110,11 @@ def dependency_graph(
         box = (
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{node_w}" height="{node_h}" rx="4" '
             f'class="{cls}"/><text x="{x + 8:.0f}" y="{y + 17:.0f}" font-size="12">'
-            f"{escape(label[:28])}</text>"
+            f"{escape(_cut(label, 28))}</text>"
         )
         if link is None:
             return box
-        return f'<a href="{escape(href.format(link))}">{box}</a>'
+        return f'<a href="{escape(href.format(link))}"><title>{escape(label)}</title>{box}</a>'
 
     def column(items: Sequence[tuple[int, str]], x: float, edge_from_centre: bool) -> None:
         top = cy - len(items) * (node_h + gap) / 2

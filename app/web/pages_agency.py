@@ -1,28 +1,53 @@
-"""Agency pages: plans, versions as a timeline, progress, tasks, comparison, judgement, exports."""
+"""Agency pages: plans, versions as a timeline, progress, the task list (filter, search,
+sort, work it), comparison, judgement, exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep
 from app.api.routers import plans as api_plans
 from app.web.charts import hbar
-from app.web.core import User, form_model, page, redirect, render
-from core.errors import InputError
+from app.web.core import (
+    FormState,
+    User,
+    WebError,
+    WebUser,
+    form_model,
+    form_post,
+    gettext_of,
+    lang_of,
+    page,
+    redirect_with,
+    render,
+)
+from app.web.lists import csv_response, url_with
+from app.web.timeline import deadline_marks, timeline_chart
+from core.i18n import N_
+from core.labels import label
 from core.tenancy import get_scoped, scoped
 from inventory.service.organizations import target_org
-from migration import report, service
-from migration.models import Plan, TaskStatus
-from migration.profiles import builtin_profiles
-from migration.timeline import first_flagged, task_page, version_view
+from migration import service
+from migration.compare import judge
+from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
+from migration.profiles import Profile, ProfileError, UnknownProfile, builtin_profiles
+from migration.task_list import SORT_KEYS, TaskQuery, count_tasks, task_list
+from migration.timeline import first_flagged, version_view
 
 router = APIRouter(include_in_schema=False)
 TASKS_PER_PAGE = 50
+PLAN_STARTED = N_("Plan generation has started.")
+VERSION_MADE = N_("Version {number} was made from the current inventory.")
+TASK_SAVED = N_("Saved: {asset} · {algorithm} is now “{status}”.")
+TASK_UNCHANGED = N_("Nothing changed: {asset} · {algorithm} was already “{status}”.")
+TASK_FILTERS = ("phase", "status", "sector", "flagged", "q", "sort", "dir")
 
 
 def _profiles(session: Any, org_id: int) -> list[tuple[str, str]]:
@@ -31,17 +56,26 @@ def _profiles(session: Any, org_id: int) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-@router.get("/plans")
-@page
-def plans(request: Request, user: User, session: SessionDep) -> Response:
+def _plans_page(
+    request: Request, session: Session, user: WebUser, form: FormState | None
+) -> Response:
     user.principal.require_read()
     rows = list(session.scalars(scoped(select(Plan), Plan, user.principal).order_by(Plan.id)))
     org_id = target_org(session, user.principal, None)
-    return render(request, "plans.html", {"plans": rows, "profiles": _profiles(session, org_id)})
+    _ = gettext_of(request)
+    profiles = [(pid, f"{pid} · {_(name)}") for pid, name in _profiles(session, org_id)]
+    return render(request, "plans.html", {"plans": rows, "profiles": profiles}, form=form)
+
+
+@router.get("/plans")
+@page
+def plans(request: Request, user: User, session: SessionDep) -> Response:
+    return _plans_page(request, session, user, None)
 
 
 @router.post("/plans")
 @page
+@form_post("plan", _plans_page)
 def create_plan(
     request: Request,
     user: User,
@@ -55,16 +89,16 @@ def create_plan(
     data = form_model(
         api_plans.PlanCreate,
         profile=profile,
-        name=name or None,
-        crqc_year=crqc_year or None,
-        capacity=capacity or None,
+        name=name.strip() or None,
+        crqc_year=crqc_year.strip() or None,
+        capacity=capacity.strip() or None,
         start=start or None,
         background=True,
     )
     user.principal.require_write()
     org_id = target_org(session, user.principal, None)
     job = api_plans.start_plan_job(request.app.state.jobs, session, user.principal, org_id, data)
-    return redirect(f"/jobs/{job.id}")
+    return redirect_with(request, f"/jobs/{job.id}", PLAN_STARTED)
 
 
 @router.get("/plans/{plan_id}")
@@ -80,7 +114,52 @@ def plan(plan_id: int, request: Request, user: User, session: SessionDep) -> Res
 def regenerate(plan_id: int, request: Request, user: User, session: SessionDep) -> Response:
     user.principal.require_write()
     out = api_plans.regenerate(plan_id, api_plans.Regenerate(), session, user.principal)
-    return redirect(f"/plans/{plan_id}/versions/{out.number}")
+    return redirect_with(
+        request, f"/plans/{plan_id}/versions/{out.number}", VERSION_MADE, number=out.number
+    )
+
+
+def _profile_of(session: Session, version: PlanVersion) -> Profile | None:
+    """The version's profile, if it can still be read (a custom one may be gone)."""
+    try:
+        return service.resolve_profile(session, version.organization_id, version.profile_id)
+    except (UnknownProfile, ProfileError):
+        return None
+
+
+def phase_namer(profile: Profile | None, _: Callable[[str], str]) -> Callable[[str], str]:
+    """A phase id in words: the profile's name for it, or the label of a wave outside every
+    phase, in the reader's language."""
+    names = {p.id: p.name for p in profile.phases} if profile else {}
+
+    def name(phase: str) -> str:
+        return _(names[phase]) if phase in names else _(label(phase))
+
+    return name
+
+
+def _task_query(request: Request) -> TaskQuery:
+    params = request.query_params
+    raw_status = params.get("status") or None
+    try:
+        status = TaskStatus(raw_status) if raw_status else None
+    except ValueError:
+        allowed = ", ".join(s.value for s in TaskStatus)
+        raise WebError(
+            422,
+            N_("'{value}' is not one of: {allowed}"),
+            "query.status",
+            args={"value": raw_status, "allowed": allowed},
+        ) from None
+    return TaskQuery(
+        phase=(params.get("phase") or None),
+        status=status,
+        sector=(params.get("sector") or None),
+        flagged=params.get("flagged") == "1",
+        q=(params.get("q") or "").strip()[:200] or None,
+        sort=params.get("sort") or "position",
+        descending=params.get("dir") == "desc",
+    )
 
 
 @router.get("/plans/{plan_id}/versions/{number}")
@@ -91,45 +170,137 @@ def version(
     request: Request,
     user: User,
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    phase: Annotated[str | None, Query(max_length=40)] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    at: Annotated[int | None, Query(ge=1)] = None,
+    fmt: Annotated[str | None, Query(alias="format", pattern="^csv$")] = None,
 ) -> Response:
     user.principal.require_read()
     v = api_plans.scoped_version(session, plan_id, number, user.principal)
+    _ = gettext_of(request)
+    profile = _profile_of(session, v)
+    phase_name = phase_namer(profile, _)
+    if fmt == "csv":
+        return _tasks_csv(request, v, _task_query(request), phase_name)
     view = version_view(session, v.id)
     progress, waves = view.progress, view.waves
     flagged, n_flagged = first_flagged(session, v.id, 20), view.flagged
-    tasks = task_page(session, v.id, offset, TASKS_PER_PAGE, phase)
+    query = _task_query(request)
+    at_task = None
+    if at is not None:
+        at_task = session.get(PlanTask, at)
+        if at_task is None or at_task.version_id != v.id:
+            at_task = None
+    tasks = task_list(session, v.id, query, TASKS_PER_PAGE, cursor, at_task)
+    total, exact = progress["overall"]["tasks"], True
+    if query.filtered:
+        total, exact = count_tasks(session, v.id, query)
+    keep = {k: request.query_params.get(k) for k in TASK_FILTERS}
+    base = request.url.path
+    marks = deadline_marks(profile, lambda value: _(label(value)))
+    start = date.fromisoformat(v.params["start"]) if v.params.get("start") else None
+    chart, legend = timeline_chart(
+        waves,
+        profile,
+        marks,
+        start,
+        phase_name,
+        _("Effort per quarter and the profile's deadlines"),
+    )
     phase_chart = hbar(
         [(k, float(g["percent_done"])) for k, g in progress["by_phase"].items()],
-        "percent done per phase",
+        _("Percent done per phase"),
         unit="%",
+        labels={k: phase_name(k) for k in progress["by_phase"]},
+        links={k: url_with(base, {"phase": k}) + "#h-tasks" for k in progress["by_phase"]},
     )
     sector_chart = hbar(
         [(k, float(g["percent_done"])) for k, g in progress["by_sector"].items()],
-        "percent done per sector",
+        _("Percent done per sector"),
         unit="%",
+        labels={k: _(label(k)) for k in progress["by_sector"]},
+        links={k: url_with(base, {"sector": k}) + "#h-tasks" for k in progress["by_sector"]},
     )
     return render(
         request,
         "version.html",
         {
             "v": v,
+            "profile": profile,
             "progress": progress,
-            "timeline": Markup(report.timeline_svg(waves)),
+            "timeline": chart,
+            "legend": legend,
+            "marks": marks,
             "waves": waves,
             "flagged": flagged,
             "n_flagged": n_flagged,
-            "tasks": tasks,
-            "offset": offset,
-            "phase": phase or "",
-            "page_size": TASKS_PER_PAGE,
+            "tasks": tasks.rows,
+            "total": total,
+            "exact": exact,
+            "query": query,
+            "keep": keep,
+            "next_url": url_with(base, keep, cursor=tasks.next_cursor) + "#h-tasks"
+            if tasks.next_cursor
+            else None,
+            "first_url": url_with(base, keep) + "#h-tasks" if (cursor or at) else None,
+            "sort_url": lambda c: (
+                url_with(
+                    base,
+                    keep,
+                    sort=c,
+                    dir="desc" if query.sort == c and not query.descending else None,
+                )
+                + "#h-tasks"
+            ),
+            "here_url": url_with(base, {**keep, "cursor": cursor, "at": at}),
+            "csv_url": url_with(base, keep, format="csv"),
             "statuses": list(TaskStatus),
+            "phase_name": phase_name,
+            "phases": list(progress["by_phase"]),
+            "sectors": list(progress["by_sector"]),
+            "sort_keys": list(SORT_KEYS),
             "phase_chart": phase_chart,
             "sector_chart": sector_chart,
             "other_versions": [x.number for x in v.plan.versions if x.number != v.number],
         },
     )
+
+
+TASK_COLUMNS = ("position", "asset_name", "sector", "algorithm", "target", "wave_label", "phase",
+                "deadline", "status", "flags")  # fmt: skip
+
+
+def _tasks_csv(
+    request: Request, v: PlanVersion, query: TaskQuery, phase_name: Callable[[str], str]
+) -> Response:
+    """The task list exactly as shown (its filters and order, every page) as CSV, in the
+    page's language."""
+    _ = gettext_of(request)
+
+    def cell(task: PlanTask, column: str) -> object:
+        value = getattr(task, column)
+        if column == "position":
+            return value + 1
+        if column == "phase":
+            return phase_name(value)
+        if column in ("sector", "status"):
+            return _(label(value))
+        if column == "flags":
+            return "; ".join(_(label(f)) for f in value or [])
+        return value
+
+    def rows(s: Session) -> Any:
+        cursor = None
+        while True:
+            page = task_list(s, v.id, query, 1000, cursor)
+            yield from ([cell(t, c) for c in TASK_COLUMNS] for t in page.rows)
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+            s.expunge_all()
+
+    header = [_(label(c)) for c in TASK_COLUMNS]
+    name = f"plan-{v.plan_id}-v{v.number}-{_('tasks')}.csv"
+    return csv_response(request, name, header, rows)
 
 
 @router.post("/plans/tasks/{task_id}")
@@ -141,13 +312,23 @@ def change_status(
     session: SessionDep,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=2000)] = "",
-    back: Annotated[str, Form(max_length=300)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     user.principal.require_write()
     data = form_model(api_plans.StatusChange, status=status, note=note or None)
-    task = api_plans.change_status(task_id, data, session, user.principal)
+    task = get_scoped(session, PlanTask, task_id, user.principal)
+    _ = gettext_of(request)
     target = back if back.startswith("/plans/") and not back.startswith("//") else "/plans"
-    return redirect(f"{target}#task-{task['id']}")
+    shown = {"asset": task.asset_name, "algorithm": task.algorithm}
+    if task.status == data.status and (task.status_note or None) == data.note:
+        return redirect_with(
+            request, f"{target}#task-{task.id}", TASK_UNCHANGED, **shown,
+            status=_(label(task.status)),
+        )  # fmt: skip
+    api_plans.change_status(task_id, data, session, user.principal)
+    return redirect_with(
+        request, f"{target}#task-{task.id}", TASK_SAVED, **shown, status=_(label(data.status))
+    )
 
 
 @router.get("/plans/{plan_id}/compare")
@@ -162,7 +343,11 @@ def compare(
 ) -> Response:
     user.principal.require_read()
     diff = api_plans.compare_versions(plan_id, session, user.principal, from_version, to_version)
-    return render(request, "compare.html", {"plan_id": plan_id, "d": diff})
+    _ = gettext_of(request)
+    phase_name = phase_namer(_profile_of(session, diff["to"]), _)
+    return render(
+        request, "compare.html", {"plan_id": plan_id, "d": diff, "phase_name": phase_name}
+    )
 
 
 @router.get("/plans/{plan_id}/versions/{number}/export")
@@ -170,12 +355,14 @@ def compare(
 def export(
     plan_id: int,
     number: int,
+    request: Request,
     user: User,
     session: SessionDep,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
 ) -> Response:
     user.principal.require_read()
-    response = api_plans.export_version(plan_id, number, session, user.principal, fmt)
+    lang = lang_of(request)
+    response = api_plans.export_version(plan_id, number, session, user.principal, fmt, lang)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -196,17 +383,27 @@ def judge_page(
         data = form_model(
             api_plans.JudgeIn, profiles=profile, disagreements_only=disagreements_only
         )
-        try:
-            result = api_plans.judge_inventory(data, session, user.principal)
-        except InputError as exc:
-            raise InputError(exc.message, "query.profile") from None
-        result["more"] = max(0, len(result["items"]) - 200)
-        result["items"] = result["items"][:200]
+        chosen = []
+        for pid in data.profiles:
+            try:
+                chosen.append(service.resolve_profile(session, org_id, pid))
+            except UnknownProfile as exc:
+                raise WebError(422, str(exc), "query.profile", translate=False) from None
+        judgements = judge(service.load_inventory(session, org_id), chosen, lang=lang_of(request))
+        items = [j for j in judgements if j.disagreements or not disagreements_only]
+        result = {
+            "profiles": [p.id for p in chosen],
+            "usages": len(judgements),
+            "with_disagreements": sum(1 for j in judgements if j.disagreements),
+            "items": items[:200],
+            "more": max(0, len(items) - 200),
+        }
+    _ = gettext_of(request)
     return render(
         request,
         "judge.html",
         {
-            "profiles": _profiles(session, org_id),
+            "profiles": [(pid, _(name)) for pid, name in _profiles(session, org_id)],
             "chosen": profile or [],
             "result": result,
             "disagreements_only": disagreements_only,

@@ -14,12 +14,14 @@ from app.web.core import (
     User,
     WebError,
     current_user,
+    gettext_of,
     redirect,
     set_session_cookie,
     signin_page,
 )
 from core.apikeys import hash_secret
 from core.choices import Role
+from core.i18n import N_
 from inventory.exchange import csv_io
 
 router = APIRouter(include_in_schema=False)
@@ -55,17 +57,25 @@ def signin(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     if not sessions.csrf_ok(request.cookies.get(sessions.PRE_CSRF_COOKIE), csrf):
-        raise WebError(403, "the sign-in form's CSRF token is missing or does not match; reload")
+        raise WebError(
+            403, N_("The sign-in form's security token is missing or out of date; reload.")
+        )
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "unknown"
     key = hash_secret(api_key.strip())  # counted per key and address, as the API does
     wait = limiter.retry_after(client, key=key)
     if wait is not None:
-        raise WebError(429, f"too many invalid API keys from {client}; retry in {wait} s")
+        raise WebError(
+            429,
+            N_("Too many invalid API keys from {client}; try again in {seconds} s."),
+            args={"client": client, "seconds": wait},
+            headers={"Retry-After": str(wait)},
+        )
     opened = sessions.open_session(session, api_key.strip())
     if opened is None:
         limiter.record_failure(client, key)
-        return signin_page(request, _safe_next(next), "invalid or revoked API key", status=401)
+        message = gettext_of(request)(N_("Invalid or revoked API key."))
+        return signin_page(request, _safe_next(next), message, status=401)
     token, principal = opened
     limiter.record_success(client, key)
     target = _safe_next(next)

@@ -7,24 +7,40 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep
 from app.api.routers import testbed as api_testbed
 from app.api.routers import vendor_sessions as api_vendor
 from app.api.schemas.testbed import ProductIn
 from app.web.charts import hbar
-from app.web.core import User, form_model, newest, page, redirect, render
+from app.web.core import (
+    FormState,
+    User,
+    WebUser,
+    form_model,
+    form_post,
+    gettext_of,
+    newest,
+    page,
+    redirect_with,
+    render,
+)
+from core.i18n import N_
 from core.models import Job
 from core.tenancy import get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
+from testbed.conformance import reports, service
 from testbed.conformance.models import VendorReport, VendorSession
 from testbed.models import BenchmarkRecord, Product
 from testbed.timing import wire_bytes
 
 router = APIRouter(include_in_schema=False)
+PRODUCT_MADE = N_("Registered the product {name}.")
+BENCHMARK_STARTED = N_("The benchmark has started.")
 BASELINE_COLOUR = "#8c8c8c"  # the classical algorithm a post-quantum one replaces
 
 
@@ -35,6 +51,12 @@ def _testbed_reader(user: User) -> None:
 @router.get("/testbed")
 @page
 def testbed(request: Request, user: User, session: SessionDep) -> Response:
+    return _testbed_page(request, session, user, None)
+
+
+def _testbed_page(
+    request: Request, session: Session, user: WebUser, form: FormState | None
+) -> Response:
     _testbed_reader(user)
     products = api_testbed.list_products(session, user.principal)
     jobs = newest(session, Job, user.principal, Job.kind == benchmark_runs.JOB_KIND, limit=20)
@@ -55,12 +77,15 @@ def testbed(request: Request, user: User, session: SessionDep) -> Response:
             "jobs": jobs,
             "engines": engines,
             "algorithms": algorithms,
+            "product_options": [(p.id, f"{p.name} {p.version}") for p in products],
         },
+        form=form,
     )
 
 
 @router.post("/testbed/products")
 @page
+@form_post("product", _testbed_page)
 def create_product(
     request: Request,
     user: User,
@@ -77,7 +102,9 @@ def create_product(
         algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
     )
     product = api_testbed.create_product(data, session, user.principal)
-    return redirect(f"/testbed/products/{product.id}")
+    return redirect_with(
+        request, f"/testbed/products/{product.id}", PRODUCT_MADE, name=product.name
+    )
 
 
 @router.get("/testbed/products/{product_id}")
@@ -87,12 +114,13 @@ def product(product_id: int, request: Request, user: User, session: SessionDep) 
     p = get_scoped(session, Product, product_id, user.principal)
     where = VendorSession.product_id == p.id
     sessions_ = newest(session, VendorSession, user.principal, where, limit=100)
-    reports = api_vendor.list_reports(session, user.principal, product_id=p.id)
+    reports = service.list_reports(session, user.principal, product_id=p.id, limit=500)
     return render(request, "product.html", {"p": p, "sessions": sessions_, "reports": reports})
 
 
 @router.post("/testbed/benchmarks")
 @page
+@form_post("benchmark", _testbed_page)
 def start_benchmark(
     request: Request,
     user: User,
@@ -111,7 +139,7 @@ def start_benchmark(
         product_id=product_id or None,
     )
     job = api_testbed.start_benchmark(req, request, session, user.principal)
-    return redirect(f"/testbed/runs?job={job.id}")
+    return redirect_with(request, f"/testbed/runs?job={job.id}", BENCHMARK_STARTED)
 
 
 @router.get("/testbed/runs")
@@ -131,6 +159,7 @@ def runs(
             .order_by(BenchmarkRecord.id)
         )
     )
+    _ = gettext_of(request)
     charts: list[dict[str, Any]] = []
     by_op: dict[str, list[tuple[str, float]]] = {}
     sizes: list[tuple[str, float]] = []
@@ -142,15 +171,18 @@ def runs(
         sizes.append((label, float(wire)))
     baseline = {f"{r.algorithm} · {r.engine}": BASELINE_COLOUR for r in records if r.baseline_for}
     for op, rows in by_op.items():
+        title = _("{operation}: operations per second").format(operation=op)
         charts.append(
             {
-                "title": f"{op}: operations per second",
+                "title": title,
                 "rows": rows,
-                "svg": hbar(rows, f"{op}: operations per second", width=640, colours=baseline),
+                "svg": hbar(rows, title, width=640, colours=baseline),
             }
         )
     size_chart = (
-        hbar(sizes, "bytes on the wire", width=640, unit=" B", colours=baseline) if sizes else None
+        hbar(sizes, _("Bytes on the wire"), width=640, unit=" B", colours=baseline)
+        if sizes
+        else None
     )
     return render(
         request,
@@ -179,9 +211,10 @@ def vendor_session(session_id: int, request: Request, user: User, session: Sessi
 @page
 def report_download(session_id: int, user: User, session: SessionDep) -> Response:
     _testbed_reader(user)
-    document = api_vendor.session_report(session_id, session, user.principal)
-    return JSONResponse(
-        document,
+    document = service.report_document(session, user.principal, session_id)
+    return Response(
+        reports.serialize(document),  # the exact signed bytes: verify-report checks them
+        media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="report-{session_id}.json"',
             "Cache-Control": "no-store",

@@ -13,22 +13,25 @@ from app.web import (
     pages_auth,
     pages_officer,
     pages_scans,
+    pages_sectors,
     pages_vendor,
 )
-from app.web.core import install_handlers
+from app.web.errors import install_handlers
 
 STATIC = Path(__file__).parent / "static"
+PAGE_MODULES = (
+    pages_auth,
+    pages_officer,
+    pages_scans,
+    pages_agency,
+    pages_vendor,
+    pages_admin,
+    pages_sectors,
+)
 
 
 def install_web(app: FastAPI) -> None:
     install_handlers(app)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
-    for module in (
-        pages_auth,
-        pages_officer,
-        pages_scans,
-        pages_agency,
-        pages_vendor,
-        pages_admin,
-    ):
+    for module in PAGE_MODULES:
         app.include_router(module.router)

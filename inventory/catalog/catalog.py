@@ -12,6 +12,7 @@ from typing import Any, TypedDict, Unpack
 import yaml
 from pydantic import ValidationError
 
+from core.i18n import N_, gettext_for, label
 from core.yaml_safe import safe_load
 from inventory.catalog.models import (
     AlgorithmInfo,
@@ -255,9 +256,9 @@ class Catalog:
         return entry
 
     def _find(self, text: str, ps: str) -> AlgorithmInfo | None:
-        candidates = [text]
-        if ps:
-            candidates += [f"{text}-{ps}", f"{text}{ps}"]
+        # a family name with its parameter set ("ML-KEM" + "768") before the bare family
+        # entry ("ML-KEM", parameter set unknown), which would drop the set
+        candidates = [f"{text}-{ps}", f"{text}{ps}", text] if ps else [text]
         base, mode = split_mode(text)
         if mode:
             candidates.append(base)
@@ -317,10 +318,7 @@ class Catalog:
                 canonical=text,
                 known=False,
                 status=QuantumStatus.UNKNOWN,
-                reason=(
-                    f"{text!r} is not in the algorithm catalog (version {self.version}); it is "
-                    "kept as written and flagged for review rather than guessed."
-                ),
+                reason=self.explain_unknown(text),
                 info=None,
             )
         return Classification(
@@ -332,83 +330,134 @@ class Catalog:
         )
 
     # ------------------------------------------------------------------ reasons
-    def explain(self, info: AlgorithmInfo) -> str:
+    # Each sentence is one message of the shared catalog (core/locale), so a reason reads
+    # in the reader's language; `lang=None` is English, the words stored with a usage.
+    def explain_unknown(self, text: str, lang: str | None = None) -> str:
+        _ = gettext_for(lang)
+        return _(
+            N_(
+                "{name} is not in the algorithm catalog (version {version}); it is kept as "
+                "written and flagged for review rather than guessed."
+            )
+        ).format(name=repr(text), version=self.version)
+
+    def explain(self, info: AlgorithmInfo, lang: str | None = None) -> str:
         """The plain-words reason for an entry's status."""
+        _ = gettext_for(lang)
         if info.reason_text:
-            return info.reason_text
+            return _(info.reason_text)
         status = info.quantum_status
         if status is QuantumStatus.BROKEN:
-            text = (
-                f"{info.name} is broken by Shor's algorithm on a cryptographically relevant "
-                "quantum computer"
-            )
-            if info.is_generic:
-                what = "key size" if info.variants_by == "key_size" else "curve"
-                text += f" (the {what} is not recorded, but every {what} is affected)"
-            text += f"; replace with {self._replacement_phrase(info)}."
-            if info.classically_broken:  # RSA-1024, RSA-SHA1 ...: no need to wait for Shor
-                detail = f": {info.notes.rstrip('.')}" if info.notes else ""
-                text += (
-                    f" It is also broken by classical attacks today{detail}. Replace it now, "
-                    "whatever the quantum timeline."
+            text = _(
+                N_(
+                    "{name} is broken by Shor's algorithm on a cryptographically relevant "
+                    "quantum computer"
                 )
+            ).format(name=info.name)
+            if info.is_generic:
+                text += (
+                    _(N_(" (the key size is not recorded, but every key size is affected)"))
+                    if info.variants_by == "key_size"
+                    else _(N_(" (the curve is not recorded, but every curve is affected)"))
+                )
+            text += _(N_("; replace with {replacement}.")).format(
+                replacement=self._replacement_phrase(info, lang)
+            )
+            if info.classically_broken:  # RSA-1024, RSA-SHA1 ...: no need to wait for Shor
+                text += self._classical(info, lang)
             return text
         if status is QuantumStatus.WEAKENED:
-            return self._weakened_reason(info)
+            return self._weakened_reason(info, lang)
         if status is QuantumStatus.HYBRID:
             parts = [self._entries[c] for c in info.components]
             pq = [p.name for p in parts if p.quantum_status is QuantumStatus.RESISTANT]
             classical = [p.name for p in parts if p.name not in pq]
-            return (
-                f"{info.name} is a hybrid of {' and '.join(classical) or 'a classical scheme'} "
-                "with "
-                f"{' and '.join(pq) or 'a post-quantum scheme'}: it stays secure while either part "
-                "holds, so the post-quantum part protects it against a quantum attacker."
+            return _(
+                N_(
+                    "{name} is a hybrid of {classical} with {pq}: it stays secure while either "
+                    "part holds, so the post-quantum part protects it against a quantum "
+                    "attacker."
+                )
+            ).format(
+                name=info.name,
+                classical=_(N_(" and ")).join(classical) or _(N_("a classical scheme")),
+                pq=_(N_(" and ")).join(pq) or _(N_("a post-quantum scheme")),
             )
         # resistant
-        level = f"NIST category {info.nist_category}, " if info.nist_category else ""
-        text = f"{info.name} is quantum-resistant at its stated strength ({level}{info.standard})."
+        level = (
+            _(N_("NIST category {n}, ")).format(n=info.nist_category) if info.nist_category else ""
+        )
+        text = _(
+            N_("{name} is quantum-resistant at its stated strength ({level}{standard}).")
+        ).format(name=info.name, level=level, standard=info.standard)
         if info.replacements:
             first = next(iter(info.replacements.values()))[0]
-            text += f" {info.notes or ''} Planned replacement: {first}.".replace("  ", " ")
+            text += (
+                _(N_(" {notes} Planned replacement: {first}."))
+                .format(notes=info.notes or "", first=first)
+                .replace("  ", " ")
+            )
         return text
 
-    def _weakened_reason(self, info: AlgorithmInfo) -> str:
-        targets = [names[0] for names in info.replacements.values()]
-        move = f"; move to {' or '.join(targets)}" if targets else ""
-        if info.is_generic:
-            text = (
-                f"{info.name} with an unrecorded key size is treated as weakened: its smaller keys "
-                f"fall below 128-bit security under Grover's algorithm{move}. Record the key size."
+    def _classical(self, info: AlgorithmInfo, lang: str | None) -> str:
+        """Broken by classical attacks as well; the catalog's note says how (English only:
+        a translation leaves the note out)."""
+        detail = f": {info.notes.rstrip('.')}" if info.notes else ""
+        return gettext_for(lang)(
+            N_(
+                " It is also broken by classical attacks today{detail}. Replace it now, "
+                "whatever the quantum timeline."
             )
+        ).format(detail=detail)
+
+    def _weakened_reason(self, info: AlgorithmInfo, lang: str | None = None) -> str:
+        _ = gettext_for(lang)
+        targets = [names[0] for names in info.replacements.values()]
+        move = (
+            _(N_("; move to {targets}")).format(targets=_(N_(" or ")).join(targets))
+            if targets
+            else ""
+        )
+        if info.is_generic:
+            text = _(
+                N_(
+                    "{name} with an unrecorded key size is treated as weakened: its smaller keys "
+                    "fall below 128-bit security under Grover's algorithm{move}. Record the key "
+                    "size."
+                )
+            ).format(name=info.name, move=move)
         elif info.primitive in (Primitive.SYMMETRIC, Primitive.MAC) and info.classical_bits:
             b = info.classical_bits
-            text = (
-                f"{info.name} is weakened by Grover's algorithm: its {b}-bit key strength drops to "
-                f"about {b // 2} bits against a quantum attacker{move}."
-            )
+            text = _(
+                N_(
+                    "{name} is weakened by Grover's algorithm: its {bits}-bit key strength drops "
+                    "to about {half} bits against a quantum attacker{move}."
+                )
+            ).format(name=info.name, bits=b, half=b // 2, move=move)
         else:
-            text = (
-                f"{info.name} is weakened by quantum search (Grover's algorithm), which leaves it "
-                f"below 128 bits of security{move}."
-            )
+            text = _(
+                N_(
+                    "{name} is weakened by quantum search (Grover's algorithm), which leaves it "
+                    "below 128 bits of security{move}."
+                )
+            ).format(name=info.name, move=move)
         if info.classically_broken:
-            detail = f": {info.notes.rstrip('.')}" if info.notes else ""
-            text += (
-                f" It is also broken by classical attacks today{detail}. Replace it now, whatever "
-                "the quantum timeline."
-            )
+            text += self._classical(info, lang)
         return text
 
-    def _replacement_phrase(self, info: AlgorithmInfo) -> str:
-        labels = (("signature", "signatures"), ("key_exchange", "key exchange"))
+    def _replacement_phrase(self, info: AlgorithmInfo, lang: str | None = None) -> str:
+        _ = gettext_for(lang)
+        labels = (("signature", N_("signatures")), ("key_exchange", N_("key exchange")))
         parts = [
-            f"{info.replacements[u][0]} ({label})" for u, label in labels if u in info.replacements
+            _(N_("{name} ({use})")).format(name=info.replacements[u][0], use=_(text))
+            for u, text in labels
+            if u in info.replacements
         ]
         if not parts and info.replacements:
             use, names = next(iter(info.replacements.items()))
-            parts = [f"{names[0]} ({use.replace('_', ' ')})"]
-        return " or ".join(parts) if parts else "a post-quantum algorithm"
+            shown = use.replace("_", " ") if lang in (None, "en") else label(use, lang=lang)
+            parts = [_(N_("{name} ({use})")).format(name=names[0], use=shown)]
+        return _(N_(" or ")).join(parts) if parts else _(N_("a post-quantum algorithm"))
 
 
 # ---------------------------------------------------------------------- loading

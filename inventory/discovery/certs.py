@@ -18,8 +18,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from inventory.catalog import get_catalog
 from inventory.choices import QuantumStatus
 
-WEAK_SIGNATURE_HASHES = ("md5", "sha1")
-
 
 @dataclass
 class CertFacts:
@@ -31,15 +29,17 @@ class CertFacts:
     public_key_oid: str
     key_size: int | None
     curve: str | None
-    signature_algorithm: str  # catalog name of the signing key's algorithm
+    signature_algorithm: str  # catalog name of the signature: RSA-SHA1, ECDSA-P256, ML-DSA-65
     signature_oid: str
     signature_hash: str | None
+    signature_key_size: int | None  # of the issuer's key, when the issuer is known
     not_before: datetime
     not_after: datetime
     sha256: str
     self_signed: bool
     quantum_status: str
     problems: list[str] = field(default_factory=list)
+    scts: int = 0  # SignedCertificateTimestamps embedded in the certificate (RFC 6962)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -77,8 +77,36 @@ def key_algorithm_name(oid: str, key_size: int | None, curve: str | None) -> str
     return name or oid
 
 
-def cert_facts(cert: x509.Certificate, *, now: datetime | None = None) -> CertFacts:
+def _signature_name(
+    sig_oid: str, signer: tuple[int | None, str | None] | None
+) -> tuple[str, int | None]:
+    """The catalog's name for a certificate's signature, and the signing key's size.
+
+    The signature OID names the algorithm and, for SHA-1 and MD5, the hash that breaks it
+    (``sha1WithRSAEncryption`` is ``RSA-SHA1`` whatever the key). A generic family name
+    (``RSA``, ``ECDSA``) is made specific by the signing key, when the issuer is known.
+    """
+    cat = get_catalog()
+    found = cat.resolve(sig_oid, primitive="signature")
+    if found is None:
+        return sig_oid, None
+    if signer is None or not found.is_generic:
+        return found.name, None
+    size, curve = signer
+    sized = cat.resolve(sig_oid, key_size=size, curve=curve, primitive="signature")
+    return (sized or found).name, size
+
+
+def cert_facts(
+    cert: x509.Certificate,
+    *,
+    now: datetime | None = None,
+    signer: tuple[int | None, str | None] | None = None,
+) -> CertFacts:
     """Facts of one certificate, with what makes it stand out listed in ``problems``.
+
+    ``signer`` is (key size, curve) of the issuer's key when the issuer is known; a
+    self-signed certificate is its own signer.
 
     >>> from cryptography.hazmat.primitives.asymmetric import ec
     >>> from cryptography.hazmat.primitives import hashes
@@ -101,16 +129,11 @@ def cert_facts(cert: x509.Certificate, *, now: datetime | None = None) -> CertFa
     pk_name = key_algorithm_name(pk_oid, key_size, curve)
     sig_oid = cert.signature_algorithm_oid.dotted_string
     hash_alg = cert.signature_hash_algorithm
-    hash_name = hash_alg.name if hash_alg is not None else None
     issuer_is_subject = cert.issuer == cert.subject
-    # the signature was made by the issuer's key: its family comes from the signature OID
-    sig_name = cat.normalize(sig_oid, primitive="signature") or sig_oid
-    if (
-        issuer_is_subject
-        and cat.get(pk_name)
-        and cat.normalize(sig_name) == cat.normalize(pk_oid, primitive="signature")
-    ) or (sig_name == "ECDSA" and curve and issuer_is_subject):
-        sig_name = pk_name
+    if signer is None and issuer_is_subject:
+        signer = (key_size, curve)
+    sig_name, signer_size = _signature_name(sig_oid, signer)
+    key_info, sig_info = cat.get(pk_name), cat.get(sig_name)
     status = cat.classify(pk_name).status
     not_before = cert.not_valid_before_utc.replace(tzinfo=None)
     not_after = cert.not_valid_after_utc.replace(tzinfo=None)
@@ -119,10 +142,10 @@ def cert_facts(cert: x509.Certificate, *, now: datetime | None = None) -> CertFa
         problems.append(f"expired on {not_after:%Y-%m-%d}")
     elif not_before > now:
         problems.append(f"not valid before {not_before:%Y-%m-%d}")
-    if hash_name in WEAK_SIGNATURE_HASHES:
-        problems.append(f"signed with {hash_name.upper()}, which is broken for signatures")
-    if key_size is not None and pk_name.startswith(("RSA", "DSA")) and key_size < 2048:
-        problems.append(f"{key_size}-bit {pk_name.split('-')[0]} key is too short today")
+    if sig_info is not None and sig_info.classically_broken:
+        problems.append(f"signed with {sig_name}, which classical attacks break today")
+    if key_info is not None and key_info.classically_broken and key_size is not None:
+        problems.append(f"{key_size}-bit {key_info.family} key is too short today")
     if status is QuantumStatus.BROKEN:
         problems.append(f"{pk_name} is quantum-vulnerable (Shor)")
     return CertFacts(
@@ -136,14 +159,42 @@ def cert_facts(cert: x509.Certificate, *, now: datetime | None = None) -> CertFa
         curve=curve,
         signature_algorithm=sig_name,
         signature_oid=sig_oid,
-        signature_hash=hash_name,
+        signature_hash=hash_alg.name if hash_alg is not None else None,
+        signature_key_size=signer_size,
         not_before=not_before,
         not_after=not_after,
         sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
         self_signed=issuer_is_subject,
         quantum_status=str(status),
         problems=problems,
+        scts=_embedded_scts(cert),
     )
+
+
+def _embedded_scts(cert: x509.Certificate) -> int:
+    try:
+        kind = x509.PrecertificateSignedCertificateTimestamps
+        ext = cert.extensions.get_extension_for_class(kind)
+    except (x509.ExtensionNotFound, ValueError):
+        return 0
+    return len(ext.value)
+
+
+def chain_facts(ders: list[bytes]) -> list[CertFacts]:
+    """Facts of a chain (leaf first); each signature is sized by its issuer when the issuer
+    is in the chain."""
+    certs = [x509.load_der_x509_certificate(d) for d in ders]
+    return certs_facts(certs)
+
+
+def certs_facts(certs: list[x509.Certificate]) -> list[CertFacts]:
+    by_subject = {c.subject: c for c in certs}
+    out = []
+    for cert in certs:
+        issuer = by_subject.get(cert.issuer)
+        signer = _key_facts(issuer) if issuer is not None else None
+        out.append(cert_facts(cert, signer=signer))
+    return out
 
 
 def der_facts(der: bytes) -> CertFacts:

@@ -11,7 +11,6 @@ caller's one transaction.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 from collections.abc import Callable
@@ -20,13 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_rows
 from core.errors import Conflict, InputError
 from core.tenancy import NotFound
-from inventory.choices import AssetType, CryptoFunction, Primitive, Source
+from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
+from inventory.discovery.endpoint_scan import run_loop
+from inventory.discovery.facts import Fact, facts_of
+from inventory.discovery.parallel import scan_spread, worker_count
 from inventory.discovery.ssh import SshResult, scan_ssh_many
 from inventory.discovery.stores import StoreResult, scan_store
 from inventory.discovery.targets import (
@@ -38,7 +41,7 @@ from inventory.discovery.targets import (
     validate_scope,
 )
 from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
-from inventory.discovery.tlswire import SUITE_CIPHER, bulk_cipher
+from inventory.exchange.columns import CERT_COLUMNS
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
 
 KINDS = ("tls", "ssh", "certs", "code")
@@ -51,15 +54,20 @@ def add_scope(
     session: Session, org_id: int, kind: str, value: str, ports: str | None, note: str | None
 ) -> ScanScope:
     scope = validate_scope(kind, value, ports)
+    same_ports = (
+        ScanScope.ports.is_(None) if scope.ports is None else ScanScope.ports == scope.ports
+    )
     exists = session.scalar(
         select(ScanScope.id).where(
             ScanScope.organization_id == org_id,
             ScanScope.kind == scope.kind,
             ScanScope.value == scope.value,
+            same_ports,
         )
     )
     if exists:
-        raise Conflict(f"scope {scope.kind} {scope.value} is already registered")
+        ports_text = f" ports {scope.ports}" if scope.ports else " (any port)"
+        raise Conflict(f"scope {scope.kind} {scope.value}{ports_text} is already registered")
     row = ScanScope(
         organization_id=org_id, kind=scope.kind, value=scope.value, ports=scope.ports, note=note
     )
@@ -168,193 +176,34 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
     if req.kind == "certs":
         results: list[Result] = []
         for path in req.paths:
-            result = scan_store(path, req.password)
+            result = scan_store(path, req.password, req.timeout)
             results.append(result)
             tick(result)
         return results
     pairs = [(e.host, e.port) for e in req.endpoints]
+    workers = worker_count(len(pairs))
+    if workers > 1:  # one event loop per core (see parallel)
+        done_targets = 0
+
+        def tick_target(target: str) -> None:
+            nonlocal done_targets
+            done_targets += 1
+            if progress is not None:
+                progress(done_targets / total, f"{done_targets}/{total} {target}")
+
+        return scan_spread(req.kind, pairs, req.timeout, req.concurrency, workers, tick_target)
     if req.kind == "tls":
         options = ScanOptions(timeout=req.timeout)
         return list(
-            asyncio.run(scan_many(pairs, options, concurrency=req.concurrency, on_result=tick))
+            run_loop(scan_many(pairs, options, concurrency=req.concurrency, on_result=tick))
         )
     return list(
-        asyncio.run(scan_ssh_many(pairs, req.timeout, concurrency=req.concurrency, on_result=tick))
+        run_loop(scan_ssh_many(pairs, req.timeout, concurrency=req.concurrency, on_result=tick))
     )
 
 
 # ---------------------------------------------------------------------- filing
-@dataclass
-class Seen:
-    """One usage a scan saw, before it becomes a row."""
-
-    suffix: str
-    algorithm_raw: str
-    primitive: Primitive
-    function: CryptoFunction
-    evidence: str
-    protocol: str | None = None
-    key_size: int | None = None
-    curve: str | None = None
-    cert: Any = None  # CertFacts
-    mode: str | None = None
-    padding: str | None = None
-    library: str | None = None
-    notes: str | None = None
-    extra: dict[str, Any] | None = None  # kept as cbom_extra (source occurrences)
-
-
-def _tls_seen(r: TlsResult) -> list[Seen]:
-    proto = "TLS " + (r.versions[0].removeprefix("TLSv") if r.versions else "")
-    out: list[Seen] = []
-    group_proto = "TLS 1.3" if "TLSv1.3" in r.versions else "TLS 1.2"
-    for name, code in zip(r.groups, r.group_codepoints, strict=True):
-        how = "HelloRetryRequest" if group_proto == "TLS 1.3" else "ServerKeyExchange"
-        out.append(
-            Seen(
-                f"group:{name}",
-                name,
-                Primitive.KEY_EXCHANGE,
-                CryptoFunction.TLS_KEY_EXCHANGE,
-                f"group {name} (0x{code:04x}) accepted when offered ({how}) on port {r.port}",
-                group_proto,
-            )
-        )
-    for suite in r.tls13_suites + r.tls12_suites:
-        m = SUITE_CIPHER.search(suite.removeprefix("TLS_"))
-        raw = bulk_cipher(m.group(1)) if m else suite
-        ver = "TLS 1.3" if suite in r.tls13_suites else "TLS 1.2"
-        out.append(
-            Seen(
-                f"suite:{suite}",
-                raw,
-                Primitive.SYMMETRIC,
-                CryptoFunction.DATA_IN_TRANSIT,
-                f"cipher suite {suite} accepted on port {r.port}",
-                ver,
-            )
-        )
-    for scheme in r.signature_schemes:
-        out.append(
-            Seen(
-                f"sigscheme:{scheme}",
-                scheme,
-                Primitive.SIGNATURE,
-                CryptoFunction.TLS_AUTHENTICATION,
-                f"signature scheme {scheme} accepted for the handshake on port {r.port}",
-                proto,
-            )
-        )
-    for i, cert in enumerate(r.certificates):
-        function = (
-            CryptoFunction.TLS_AUTHENTICATION if i == 0 else (CryptoFunction.CERTIFICATE_SIGNATURE)
-        )
-        role = "leaf" if i == 0 else f"chain[{i}]"
-        out.append(
-            Seen(
-                f"cert:{cert.sha256}",
-                cert.public_key_algorithm,
-                Primitive.SIGNATURE,
-                function,
-                f"{role} certificate {cert.subject} presented on port {r.port}",
-                proto,
-                cert.key_size,
-                cert.curve,
-                cert,
-            )
-        )
-    return out
-
-
-def _ssh_seen(r: SshResult) -> list[Seen]:
-    out: list[Seen] = []
-    groups = (
-        ("kex", Primitive.KEY_EXCHANGE, CryptoFunction.SSH_KEY_EXCHANGE, "key exchange"),
-        ("cipher", Primitive.SYMMETRIC, CryptoFunction.DATA_IN_TRANSIT, "cipher"),
-        ("mac", Primitive.MAC, CryptoFunction.INTEGRITY, "MAC"),
-    )
-    for key, primitive, function, label in groups:
-        for alg in r.classified.get(key, []):
-            out.append(
-                Seen(
-                    f"{key}:{alg.name}",
-                    alg.name,
-                    primitive,
-                    function,
-                    f"{label} {alg.name} offered in KEXINIT on port {r.port} ({r.banner})",
-                    "SSH-2",
-                )
-            )
-    for hk in r.host_keys:
-        out.append(
-            Seen(
-                f"hostkey:{hk.algorithm}:{hk.sha256}",
-                hk.key_type,
-                Primitive.SIGNATURE,
-                CryptoFunction.SSH_HOST_KEY,
-                f"host key {hk.algorithm} {hk.sha256} on port {r.port}",
-                "SSH-2",
-                hk.bits,
-            )
-        )
-    return out
-
-
-def _store_seen(r: StoreResult) -> list[Seen]:
-    out: list[Seen] = []
-    for item in r.items:
-        if item.kind == "unreadable" or not item.algorithm:
-            continue
-        function = (
-            CryptoFunction.CERTIFICATE_SIGNATURE
-            if item.kind == "certificate"
-            else CryptoFunction.OTHER
-        )
-        ident = hashlib.sha256(f"{item.path}|{item.where}".encode()).hexdigest()[:16]
-        out.append(
-            Seen(
-                f"{item.kind}:{item.fingerprint or ident}:{ident}",
-                item.algorithm,
-                Primitive.SIGNATURE,
-                function,
-                f"{item.kind} ({item.format}) in {item.path}, {item.where}",
-                None,
-                item.key_size,
-                item.curve,
-                item.certificate,
-            )
-        )
-    return out
-
-
-def _source_seen(r: Any) -> list[Seen]:
-    from inventory.discovery import source_filing as sf
-
-    out: list[Seen] = []
-    for key, group in sf.grouped(r.findings).items():
-        first = group[0]
-        unknown = sf.unknown_note(group)
-        out.append(
-            Seen(
-                sf.usage_suffix(key),
-                sf.catalog_name(first),
-                sf.primitive_of(first),
-                sf.function_of(first),
-                sf.evidence(group),
-                first.protocol,
-                first.key_size,
-                first.curve,
-                mode=first.mode,
-                padding=first.padding,
-                library=first.library or None,
-                notes=unknown or None,
-                extra={"occurrences": sf.occurrences(group)[:200], "api": first.api},
-            )
-        )
-    return out
-
-
-def _asset_ref(kind: str, target: str) -> str:
+def asset_ref(kind: str, target: str) -> str:
     ref = f"scan:{kind}:{target}"
     return (
         ref
@@ -363,11 +212,18 @@ def _asset_ref(kind: str, target: str) -> str:
     )
 
 
-def _usage_ref(asset_ref: str, suffix: str) -> str:
+def usage_ref(asset_ref: str, suffix: str) -> str:
+    """``ASSET|SUFFIX``; a long one keeps the fact's part readable and hashes the rest."""
     ref = f"{asset_ref}|{suffix}"
-    return (
-        ref if len(ref) <= 200 else f"{asset_ref[:120]}|{hashlib.sha256(ref.encode()).hexdigest()}"
-    )
+    if len(ref) <= 200:
+        return ref
+    part = suffix.split(":", 1)[0][:40]
+    return f"{asset_ref[:120]}|{part}:#{hashlib.sha256(ref.encode()).hexdigest()[:32]}"
+
+
+def _in_parts(asset_ref: str, ref: str, parts: set[str]) -> bool:
+    """Whether a usage's ref belongs to one of ``parts`` (see ``usage_ref``)."""
+    return any(ref.startswith((f"{asset_ref}|{p}:", f"{asset_ref[:120]}|{p}:#")) for p in parts)
 
 
 def _target(result: Result) -> str:
@@ -381,121 +237,180 @@ def _chunks(items: list, size: int = 500):
         yield items[i : i + size]
 
 
+FILED = ("ok", "partial")  # a partial result files what it learned and keeps the rest
+
+
 def file_results(
     session: Session, org_id: int, kind: str, results: list[Result], run_id: int
 ) -> dict[str, Any]:
     """Write the results into the inventory; returns the summary for the scan record.
 
-    Set-based: existing assets and usages are read in a few queries and the new rows are
-    flushed once, so filing stays linear in the number of targets.
+    Set-based: existing assets and usages are read in a few queries, new rows go in with one
+    bulk insert per table (COPY on PostgreSQL), kept ones get one executemany update and gone
+    ones one delete, so filing stays linear in the number of facts.
     """
     now = datetime.now(UTC)
     summary: dict[str, Any] = {
         "targets": len(results),
         "ok": 0,
+        "partial": 0,
         "failed": 0,
         "assets_created": 0,
         "usages_appeared": [],
         "usages_disappeared": [],
         "usages_kept": 0,
+        "usages_not_rechecked": [],
     }
-    ok: dict[str, Result] = {}
+    filed: dict[str, Result] = {}
     for result in results:
-        if result.status == "ok":
-            ok[_asset_ref(kind, _target(result))] = result
-    summary["ok"], summary["failed"] = len(ok), len(results) - len(ok)
-    with session.no_autoflush:
-        assets: dict[str, Asset] = {}
-        for refs in _chunks(list(ok)):
-            stmt = select(Asset).where(Asset.organization_id == org_id, Asset.ref.in_(refs))
-            assets.update({a.ref: a for a in session.scalars(stmt)})
-        for ref, result in ok.items():
-            if ref in assets:
-                assets[ref].description = _describe(kind, result)
-            else:
-                assets[ref] = _new_asset(org_id, kind, ref, result)
-                session.add(assets[ref])
-                summary["assets_created"] += 1
-        session.flush()  # ids for the new assets
-        existing: dict[int, dict[str, CryptoUsage]] = {a.id: {} for a in assets.values()}
-        for ids in _chunks(list(existing)):
-            stmt = select(CryptoUsage).where(
-                CryptoUsage.asset_id.in_(ids), CryptoUsage.source == Source.SCAN
-            )
-            for u in session.scalars(stmt):
-                existing[u.asset_id][u.ref] = u
-        classified: dict[tuple, CryptoUsage] = {}
-        for ref, result in ok.items():
-            asset = assets[ref]
-            seen = {"tls": _tls_seen, "ssh": _ssh_seen, "certs": _store_seen, "code": _source_seen}[
-                kind
-            ](result)
-            _file_usages(
-                session,
-                org_id,
-                kind,
-                asset,
-                seen,
-                existing[asset.id],
-                run_id,
-                now,
-                summary,
-                classified,
-            )
-            if kind == "code":
-                from inventory.discovery.stacks.filing import file_components
+        if result.status in FILED:
+            filed[asset_ref(kind, _target(result))] = result
+    summary["partial"] = sum(1 for r in filed.values() if r.status == "partial")
+    summary["ok"] = len(filed) - summary["partial"]
+    summary["failed"] = len(results) - len(filed)
+    assets = _file_assets(session, org_id, kind, filed, summary)
+    existing: dict[int, dict[str, Any]] = {asset_id: {} for asset_id in assets.values()}
+    usage = CryptoUsage.__table__
+    columns = (usage.c.id, usage.c.asset_id, usage.c.ref, usage.c.algorithm)
+    for ids in _chunks(list(existing)):
+        stmt = select(*columns, usage.c.first_seen, usage.c.last_seen).where(
+            usage.c.asset_id.in_(ids), usage.c.source == Source.SCAN
+        )
+        for row in session.execute(stmt):
+            existing[row.asset_id][row.ref] = row
+    filing = _Filing(org_id, kind, run_id, now, summary)
+    for ref, result in filed.items():
+        filing.file(ref, assets[ref], facts_of(kind, result), existing[assets[ref]], result)
+    insert_rows(session.connection(), usage, filing.new_rows)
+    if filing.kept:
+        stmt = (
+            usage.update()
+            .where(usage.c.id == bindparam("_id"))
+            .values(last_seen=bindparam("last_seen"), evidence=bindparam("evidence"))
+        )
+        session.execute(stmt, filing.kept)
+    if filing.kept_extra:
+        stmt = (
+            usage.update()
+            .where(usage.c.id == bindparam("_id"))
+            .values(cbom_extra=bindparam("cbom_extra"), notes=bindparam("notes"))
+        )
+        session.execute(stmt, filing.kept_extra)
+    for ids in _chunks(filing.gone):
+        session.execute(usage.delete().where(usage.c.id.in_(ids)))
+    if kind == "code":  # the libraries a source tree is built on, as provider assets
+        from inventory.discovery.stacks.filing import file_components
 
-                file_components(session, org_id, asset, result, now, summary)
+        for ref, result in filed.items():
+            asset = session.get(Asset, assets[ref])
+            file_components(session, org_id, asset, result, now, summary)
     session.flush()
     return summary
 
 
-def _file_usages(
-    session, org_id, kind, asset, seen, existing, run_id, now, summary, classified
-) -> None:
-    wanted: set[str] = set()
-    for s in seen:
-        ref = _usage_ref(asset.ref, s.suffix)
-        if ref in wanted:
-            continue
-        wanted.add(ref)
-        evidence = f"{kind} scan #{run_id}: {s.evidence}"
-        usage = existing.get(ref)
-        if usage is not None:
-            usage.last_seen, usage.evidence = now, evidence
-            if s.extra is not None:
-                usage.cbom_extra, usage.notes = s.extra, s.notes
-            summary["usages_kept"] += 1
-            continue
-        usage = _new_usage(org_id, asset, ref, s, evidence, now, classified)
-        session.add(usage)
-        summary["usages_appeared"].append({"ref": ref, "algorithm": usage.algorithm})
-    for ref, usage in existing.items():
-        if ref not in wanted:
-            summary["usages_disappeared"].append(
-                {
-                    "ref": ref,
-                    "algorithm": usage.algorithm,
-                    "first_seen": usage.first_seen.isoformat(),
-                    "last_seen": usage.last_seen.isoformat(),
-                }
-            )
-            session.delete(usage)
+def _file_assets(
+    session: Session, org_id: int, kind: str, filed: dict[str, Result], summary: dict[str, Any]
+) -> dict[str, int]:
+    """Asset ref -> id: existing assets get their new description, new ones one insert."""
+    table = Asset.__table__
+    ids: dict[str, int] = {}
+    for refs in _chunks(list(filed)):
+        stmt = select(table.c.id, table.c.ref).where(
+            table.c.organization_id == org_id, table.c.ref.in_(refs)
+        )
+        ids.update({row.ref: row.id for row in session.execute(stmt)})
+    if ids:
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(description=bindparam("description"), updated_at=datetime.now(UTC))
+        )
+        rows = [{"_id": i, "description": _describe(kind, filed[r])} for r, i in ids.items()]
+        session.execute(stmt, rows)
+    new = [asset_row(org_id, kind, ref, filed[ref]) for ref in filed if ref not in ids]
+    insert_rows(session.connection(), table, new)
+    summary["assets_created"] = len(new)
+    for refs in _chunks([row["ref"] for row in new]):
+        stmt = select(table.c.id, table.c.ref).where(
+            table.c.organization_id == org_id, table.c.ref.in_(refs)
+        )
+        ids.update({row.ref: row.id for row in session.execute(stmt)})
+    return ids
 
 
-def _new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
+@dataclass
+class _Filing:
+    """The facts of each asset against its existing scan usages: rows to insert, update and
+    delete, and the summary's lists."""
+
+    org_id: int
+    kind: str
+    run_id: int
+    now: datetime
+    summary: dict[str, Any]
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    kept_extra: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+    classified: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+
+    def file(
+        self, aref: str, asset_id: int, facts: list[Fact], existing: dict[str, Any], result: Result
+    ) -> None:
+        wanted: set[str] = set()
+        for fact in facts:
+            ref = usage_ref(aref, fact.suffix)
+            if ref in wanted:
+                continue
+            wanted.add(ref)
+            evidence = f"{self.kind} scan #{self.run_id}: {fact.evidence}"
+            old = existing.get(ref)
+            if old is not None:
+                self.kept.append({"_id": old.id, "last_seen": self.now, "evidence": evidence})
+                if fact.extra is not None:  # source facts: occurrences move with the code
+                    self.kept_extra.append(
+                        {"_id": old.id, "cbom_extra": fact.extra, "notes": fact.notes}
+                    )
+                self.summary["usages_kept"] += 1
+                continue
+            row = usage_row(self.org_id, asset_id, ref, fact, evidence, self.now, self.classified)
+            self.new_rows.append(row)
+            self.summary["usages_appeared"].append({"ref": ref, "algorithm": row["algorithm"]})
+        unread = set(getattr(result, "incomplete", ()))
+        for ref, old in existing.items():
+            if ref in wanted:
+                continue
+            entry = {
+                "ref": ref,
+                "algorithm": old.algorithm,
+                "first_seen": old.first_seen.isoformat(),
+                "last_seen": old.last_seen.isoformat(),
+            }
+            if _in_parts(aref, ref, unread):
+                entry["why"] = result.error or "this part could not be read"
+                self.summary["usages_not_rechecked"].append(entry)
+                continue
+            self.summary["usages_disappeared"].append(entry)
+            self.gone.append(old.id)
+
+
+def asset_row(org_id: int, kind: str, ref: str, result: Result) -> dict[str, Any]:
     target = _target(result)
     label = {"tls": "TLS endpoint", "ssh": "SSH endpoint", "certs": "key store", "code": ""}[kind]
-    return Asset(
-        organization_id=org_id,
-        ref=ref,
-        name=(f"{label} {target}" if label else getattr(result, "name", target))[:200],
-        asset_type={"certs": AssetType.HOST, "code": AssetType.APPLICATION}.get(
+    return {
+        "organization_id": org_id,
+        "ref": ref,
+        "name": (f"{label} {target}" if label else target)[:200],
+        "asset_type": {"certs": AssetType.HOST, "code": AssetType.APPLICATION}.get(
             kind, AssetType.SERVICE
         ),
-        location=result.target[:300],
-        description=_describe(kind, result),
-    )
+        "location": result.target[:300],
+        "description": _describe(kind, result),
+    }
+
+
+def new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
+    return Asset(**asset_row(org_id, kind, ref, result))
 
 
 def _describe(kind: str, result: Result) -> str:
@@ -518,50 +433,88 @@ def _describe(kind: str, result: Result) -> str:
     return f"Discovered by store scan: {result.files} file(s), {len(result.items)} item(s)."
 
 
-def _new_usage(
+def usage_row(
+    org_id: int,
+    asset_id: int,
+    ref: str,
+    fact: Fact,
+    evidence: str,
+    now: datetime,
+    classified: dict[tuple, dict[str, Any]],
+) -> dict[str, Any]:
+    """The row of one fact, classified by the catalog (once per distinct spelling)."""
+    row: dict[str, Any] = {
+        "organization_id": org_id,
+        "asset_id": asset_id,
+        "ref": ref,
+        "algorithm_raw": fact.algorithm_raw[:200],
+        "primitive": fact.primitive,
+        "function": fact.function,
+        "protocol": fact.protocol,
+        "key_size": fact.key_size,
+        "source": Source.SCAN,
+        "evidence": evidence,
+        "first_seen": now,
+        "last_seen": now,
+        "notes": fact.notes,
+        **dict.fromkeys(CERT_COLUMNS),
+    }
+    if fact.extra is not None:  # source facts (every fact of a code scan has them)
+        row |= {
+            "mode": fact.mode,
+            "padding": fact.padding,
+            "library": fact.library,
+            "cbom_extra": fact.extra,
+        }
+    if fact.cert is not None:
+        c = fact.cert
+        row |= {
+            "cert_subject": c.subject[:500],
+            "cert_issuer": c.issuer[:500],
+            "cert_serial": c.serial[:100],
+            "cert_not_before": c.not_before.replace(tzinfo=UTC),
+            "cert_not_after": c.not_after.replace(tzinfo=UTC),
+            "cert_fingerprint_sha256": c.sha256,
+            "cert_public_key_algorithm": c.public_key_algorithm,
+        }
+    key = (fact.algorithm_raw, fact.key_size, fact.curve, fact.primitive)
+    if key not in classified:
+        probe = CryptoUsage(
+            algorithm_raw=row["algorithm_raw"], key_size=fact.key_size, primitive=fact.primitive
+        )
+        classify_usage(probe, curve=fact.curve)
+        classified[key] = {
+            "algorithm": probe.algorithm,
+            "quantum_status": probe.quantum_status,
+            "status_reason": probe.status_reason,
+            "catalog_version": probe.catalog_version,
+        }
+    return row | classified[key]
+
+
+def new_usage(
     org_id: int,
     asset: Asset,
     ref: str,
-    s: Seen,
+    fact: Fact,
     evidence: str,
     now: datetime,
-    classified: dict[tuple, CryptoUsage],
+    classified: dict[tuple, dict[str, Any]],
 ) -> CryptoUsage:
-    usage = CryptoUsage(
-        organization_id=org_id,
-        asset_id=asset.id,
-        ref=ref,
-        algorithm_raw=s.algorithm_raw[:200],
-        primitive=s.primitive,
-        function=s.function,
-        protocol=s.protocol,
-        key_size=s.key_size,
-        source=Source.SCAN,
-        evidence=evidence,
-        first_seen=now,
-        last_seen=now,
-    )
-    if s.cert is not None:
-        c = s.cert
-        usage.cert_subject, usage.cert_issuer = c.subject[:500], c.issuer[:500]
-        usage.cert_serial = c.serial[:100]
-        usage.cert_not_before = c.not_before.replace(tzinfo=UTC)
-        usage.cert_not_after = c.not_after.replace(tzinfo=UTC)
-        usage.cert_fingerprint_sha256 = c.sha256
-        usage.cert_public_key_algorithm = c.public_key_algorithm
-    key = (s.algorithm_raw, s.key_size, s.curve, s.primitive)
-    if key not in classified:  # the catalog's verdict, computed once per distinct spelling
-        classified[key] = classify_usage(usage, curve=s.curve)
-    else:
-        done = classified[key]
-        usage.algorithm, usage.quantum_status = done.algorithm, done.quantum_status
-        usage.status_reason, usage.catalog_version = done.status_reason, done.catalog_version
-    if s.cert is not None and s.cert.problems:
-        usage.notes = "; ".join(s.cert.problems)
-    if s.extra is not None:
-        usage.mode, usage.padding = s.mode, s.padding
-        usage.library, usage.notes, usage.cbom_extra = s.library, s.notes, s.extra
-    return usage
+    """The same row as an (unstored) ORM object, for the scan's CBOM."""
+    return CryptoUsage(**usage_row(org_id, asset.id, ref, fact, evidence, now, classified))
+
+
+def counts(summary: dict[str, Any]) -> dict[str, int]:
+    """The scan's outcome in numbers, for its audit entry and the job's result."""
+    return {
+        "ok": summary.get("ok", 0),
+        "partial": summary.get("partial", 0),
+        "failed": summary.get("failed", 0),
+        "appeared": len(summary.get("usages_appeared", [])),
+        "disappeared": len(summary.get("usages_disappeared", [])),
+        "not_rechecked": len(summary.get("usages_not_rechecked", [])),
+    }
 
 
 def record_scan(

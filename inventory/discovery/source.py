@@ -13,24 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from inventory.discovery.code.engine import Finding
+from inventory.discovery.stacks.component import Component
 
 MAX_RESULT_FINDINGS = 5000  # kept in the scan record; all of them are filed
 
 
-@dataclass
-class Component:
-    """A library or runtime a manifest, lock file, SBOM or package list names."""
-
-    ecosystem: str  # pypi, maven, golang, npm, cargo, deb, generic
-    name: str
-    version: str | None
-    path: str  # where it was read
-    line: int | None = None
-    product: str | None = None  # the stack catalog's product, when it knows this component
-    direct: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 @dataclass

@@ -14,7 +14,8 @@ from typing import Any
 
 from inventory.choices import CryptoFunction, Primitive
 from inventory.discovery.code.engine import Finding
-from inventory.discovery.source import Component, SourceResult
+from inventory.discovery.source import SourceResult
+from inventory.discovery.stacks.component import Component
 
 _SIGNATURES = {"RSA", "ECDSA", "DSA", "EC"}
 _WEAK_DIGESTS = {"SHA-1": "SHA1", "MD5": "MD5"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from inventory.catalog import get_catalog
-from inventory.discovery.certs import CertFacts, cert_facts
+from inventory.discovery.certs import CertFacts, cert_facts, certs_facts
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
@@ -53,10 +54,11 @@ class StoreItem:
 @dataclass
 class StoreResult:
     target: str
-    status: str = "ok"
+    status: str = "ok"  # ok; partial: some files could not be read; error: nothing was
     error: str | None = None
     files: int = 0
     items: list[StoreItem] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # file parts (``file_part``) not read
 
     def to_dict(self) -> dict:
         return {**asdict(self), "items": [i.to_dict() for i in self.items]}
@@ -117,8 +119,15 @@ def _key_item(path: str, where: str, kind: str, fmt: str, key) -> StoreItem:
     return item
 
 
-def _cert_item(path: str, where: str, fmt: str, cert: x509.Certificate) -> StoreItem:
-    facts = cert_facts(cert)
+def file_part(path: str) -> str:
+    """The part of a store's facts that one file holds (see ``facts.Fact.part``)."""
+    return "f" + hashlib.sha256(path.encode()).hexdigest()[:12]
+
+
+def _cert_item(
+    path: str, where: str, fmt: str, cert: x509.Certificate, facts: CertFacts | None = None
+) -> StoreItem:
+    facts = facts or cert_facts(cert)
     return StoreItem(
         path,
         where,
@@ -165,12 +174,29 @@ def _pem_items(path: str, data: bytes, password: bytes | None) -> list[StoreItem
 
 
 def _unreadable(path: str, where: str, fmt: str, exc: Exception, had_password: bool) -> StoreItem:
+    return StoreItem(path, where, "unreadable", fmt, error=locked_reason(exc, had_password))
+
+
+# what the libraries say when a password does not open a store: PEM ("Bad decrypt.
+# Incorrect password?"), OpenSSH (its check integers differ: "broken checksum"), PKCS#12
+# ("Invalid password or PKCS12 data"), pyjks (KeystoreSignatureException "Hash mismatch;
+# incorrect keystore password?", DecryptionFailureException)
+_PASSWORD_WORDS = ("password", "bad decrypt", "broken checksum", "hash mismatch", "encrypted")
+_PASSWORD_ERRORS = ("KeystoreSignatureException", "DecryptionFailureException")
+
+
+def locked_reason(exc: Exception, had_password: bool) -> str:
+    """Why a store did not open, in the words a person acts on: "wrong password" or "no
+    password was given" when the password is the problem, else the library's own words."""
     text = str(exc).split("\n")[0] or type(exc).__name__
-    if isinstance(exc, TypeError) and "encrypted" in text.lower() and not had_password:
-        text = "encrypted, and no password was given (--password or --password-env)"
-    elif "password" in text.lower() or "decrypt" in text.lower():
-        text = "cannot decrypt: wrong password or damaged file"
-    return StoreItem(path, where, "unreadable", fmt, error=text)
+    locked = type(exc).__name__ in _PASSWORD_ERRORS or any(
+        w in text.lower() for w in _PASSWORD_WORDS
+    )
+    if not locked:
+        return text
+    if had_password:
+        return f"wrong password ({text})"
+    return "encrypted, and no password was given (--password or --password-env)"
 
 
 def _ssh_public_items(path: str, data: bytes) -> list[StoreItem]:
@@ -196,8 +222,8 @@ def _pkcs12_items(path: str, data: bytes, password: bytes | None) -> list[StoreI
         item = _key_item(path, "key", "private_key", "PKCS#12", bundle.key)
         item.chain = fps
         items.append(item)
-    for n, cert in enumerate(chain):
-        item = _cert_item(path, f"certificate {n + 1}", "PKCS#12", cert)
+    for n, (cert, facts) in enumerate(zip(chain, certs_facts(chain), strict=True)):
+        item = _cert_item(path, f"certificate {n + 1}", "PKCS#12", cert, facts)
         item.chain = fps[n:]
         items.append(item)
     return items
@@ -218,8 +244,8 @@ def _jks_items(path: str, file: Path, password: str | None) -> list[StoreItem]:
         item = _key_item(path, f"alias {alias!r}", "private_key", fmt, key)
         item.chain = fps
         items.append(item)
-        for n, cert in enumerate(certs):
-            c_item = _cert_item(path, f"alias {alias!r} chain {n + 1}", fmt, cert)
+        for n, (cert, facts) in enumerate(zip(certs, certs_facts(certs), strict=True)):
+            c_item = _cert_item(path, f"alias {alias!r} chain {n + 1}", fmt, cert, facts)
             c_item.chain = fps[n:]
             items.append(c_item)
     for alias, entry in store.certs.items():
@@ -234,12 +260,16 @@ def _der_items(path: str, data: bytes, password: bytes | None) -> list[StoreItem
         return [_cert_item(path, "file", "DER", x509.load_der_x509_certificate(data))]
     except ValueError:
         pass
+    key_error: Exception | None = None
     for pw in (None, password) if password is not None else (None,):
         try:
             key = serialization.load_der_private_key(data, pw)
             return [_key_item(path, "file", "private_key", "DER", key)]
-        except (ValueError, TypeError, UnsupportedAlgorithm):
-            pass
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            if isinstance(exc, TypeError) or "password" in str(exc).lower():
+                key_error = exc  # an encrypted PKCS#8 key: its own error says why
+    if key_error is not None:
+        return [_unreadable(path, "file", "PKCS#8", key_error, password is not None)]
     try:
         key = serialization.load_der_public_key(data)
         return [_key_item(path, "file", "public_key", "DER", key)]
@@ -275,8 +305,15 @@ def scan_file(file: Path, password: str | None = None) -> list[StoreItem]:
         return [_unreadable(path, "file", "keystore", exc, password is not None)]
 
 
-def scan_store(target: str | Path, password: str | None = None) -> StoreResult:
-    """Scan a file or every file under a directory (symbolic links are not followed)."""
+def scan_store(
+    target: str | Path, password: str | None = None, timeout: float | None = None
+) -> StoreResult:
+    """Scan a file or every file under a directory (symbolic links are not followed).
+
+    A file that cannot be read (wrong password, no permission, damaged, or not reached
+    within ``timeout`` seconds) makes the result ``partial``: its part is listed in
+    ``incomplete``, so filing keeps what earlier scans found in it, and ``error`` says why.
+    """
     root = Path(target)
     result = StoreResult(target=str(root))
     if not root.exists():
@@ -287,7 +324,19 @@ def scan_store(target: str | Path, password: str | None = None) -> StoreResult:
         if root.is_file()
         else sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
     )
+    deadline = None if timeout is None else time.monotonic() + timeout
     for file in files:
         result.files += 1
+        if deadline is not None and time.monotonic() > deadline:
+            why = f"not read within the scan's {timeout:g} s"
+            result.items.append(StoreItem(str(file), "file", "unreadable", "?", error=why))
+            continue
         result.items.extend(scan_file(file, password))
+    unread = [i for i in result.items if i.kind == "unreadable"]
+    if unread:
+        result.status = "partial"
+        result.incomplete = sorted({file_part(i.path) for i in unread})
+        first = unread[0]
+        more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+        result.error = f"not read: {first.path} ({first.error}){more}"
     return result

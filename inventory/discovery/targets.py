@@ -45,6 +45,23 @@ def parse_ports(text: str, where: str) -> list[int]:
     return ports
 
 
+def canonical_ports(text: str, where: str) -> str:
+    """One spelling per port set, so the same set twice is seen as the same scope:
+    ``"8443, 443,444-445"`` -> ``"443-445,8443"``.
+
+    >>> canonical_ports("8443, 443,444-445", "ports")
+    '443-445,8443'
+    """
+    ports = sorted(set(parse_ports(text, where)))
+    runs: list[list[int]] = []
+    for port in ports:
+        if runs and port == runs[-1][1] + 1:
+            runs[-1][1] = port
+        else:
+            runs.append([port, port])
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def _host_ok(host: str) -> bool:
     if not host or len(host) > 253:
         return False
@@ -142,7 +159,9 @@ def validate_scope(kind: str, value: str, ports: str | None) -> Scope:
             if "/" in value or not _host_ok(value):
                 raise InputError(f"{value!r} is not a CIDR range or host name", "value") from None
         if ports:
-            parse_ports(ports, "ports")
+            ports = canonical_ports(ports, "ports")
+            if len(ports) > 200:
+                raise InputError("more than 200 characters once written as ranges", "ports")
     elif kind == "path":
         if not value.startswith("/"):
             raise InputError("a path scope must be an absolute directory", "value")

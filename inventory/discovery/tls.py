@@ -1,28 +1,32 @@
-"""TLS endpoint scanner: versions, cipher suites, key exchange groups, signature schemes and
-the certificate chain of one endpoint, learned by offering them (see ``tlswire``).
+"""TLS endpoint scanner: versions, cipher suites, key exchange groups, signature schemes, the
+certificate chain and what travels with it, learned by offering them (see ``tlswire``).
 
 How each fact is found:
 
 - TLS 1.3 and its groups: a ClientHello offering TLS 1.3 only, every group in ``GROUPS`` and
   no key share. A server that accepts one of them answers a HelloRetryRequest naming the
-  group it picked (its preference); the group is removed and the question asked again until
-  the server answers with an alert. That finds every accepted group, in preference order,
-  with one connection per group plus one. A second ClientHello offering the accepted groups
-  in reverse order tells server preference from client preference.
-- Suites: the same removal loop (TLS 1.3 suites ride on the HelloRetryRequest; TLS 1.2 on the
-  ServerHello).
-- TLS 1.0 to 1.2: one ClientHello per version without supported_versions; the version is
-  accepted when the ServerHello repeats it.
-- TLS 1.2-only servers: groups from the ServerKeyExchange of ECDHE-only offers.
-- Signature schemes: for TLS 1.3, one ClientHello per scheme with a real key share; a
-  ServerHello means the server will sign with it, an alert that it will not.
-- Certificates: for TLS 1.3 a real key exchange (X25519, ECDH or ML-KEM hybrid through
-  ``cryptography``) decrypts the server's handshake flight up to CertificateVerify, so
-  hybrid-only servers are read too; for TLS 1.2 the Certificate message is in clear.
+  group it picked; the group is removed and the question asked again until the server
+  answers with an alert. That finds every accepted group with one connection per group.
+- Suites: the same removal loop over every suite in the IANA registry
+  (``data/tls-cipher-suites.csv``): TLS 1.3 suites ride on the HelloRetryRequest, TLS 1.0,
+  1.1 and 1.2 suites on the ServerHello, once per accepted version.
+- Preference ("server", "client" or "client hint honoured") is claimed only when probes in
+  other orders prove it (``_preference``); otherwise it stays None.
+- TLS 1.2-only servers: groups from the ServerKeyExchange of ECDHE offers. DHE: the size of
+  the server's prime, from the ServerKeyExchange of a DHE-only offer.
+- Signature schemes, TLS 1.3: a real key exchange decrypts the server's flight up to
+  CertificateVerify, whose scheme is removed and the question asked again. TLS 1.2 (also on
+  servers that speak 1.3): the scheme signing the ServerKeyExchange, the same way.
+- Certificates, OCSP stapling, SCTs and a CertificateRequest (the CAs a server names for
+  client certificates) come with the first of those handshakes: TLS 1.3 through a key share
+  for any group the server may insist on (X25519, X448, the NIST curves, ffdhe2048-8192,
+  ML-KEM alone and the ML-KEM hybrids), TLS 1.2 in clear.
 
 A target that refuses, hangs, speaks something else or closes mid-handshake becomes that
-target's result (``status`` and ``error``); its partial facts are dropped so a result is
-either complete or plainly marked as failed.
+target's result (``status`` and ``error``); its partial facts are dropped. A target that
+answers but keeps a part of itself unreadable (a TLS 1.3 server whose every group is one
+pqcplan cannot make a key share for, and no TLS 1.2) is ``partial``: what was learned is
+kept, ``incomplete`` names what was not, and ``error`` says why.
 """
 
 from __future__ import annotations
@@ -34,10 +38,10 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from inventory.catalog import get_catalog
-from inventory.discovery.certs import CertFacts, der_facts
+from inventory.discovery.certs import CertFacts, chain_facts
 from inventory.discovery.endpoint_scan import (
     EndpointResult,
     ScanFailure,
@@ -46,10 +50,11 @@ from inventory.discovery.endpoint_scan import (
     scan_all,
 )
 from inventory.discovery.tlswire import (
-    ECDHE_SUITES,
+    DECRYPTABLE_TLS13,
     GROUPS,
     PRE_STANDARD_GROUPS,
     SIGNATURE_SCHEMES,
+    SUITES,
     TLS10,
     TLS11,
     TLS12,
@@ -58,19 +63,26 @@ from inventory.discovery.tlswire import (
     TLS13_SUITES,
     VERSION_NAMES,
     Alert,
+    CertificateMessage,
+    CertificateRequest,
     HandshakeDecryptor,
     Hello,
     KeyShare,
     ProtocolViolation,
     ServerHello,
     ServerKeyExchange,
+    count_scts,
+    parse_certificate_request,
+    parse_certificate_status,
     parse_certificates,
     parse_server_hello,
     parse_server_key_exchange,
     records,
 )
 
-STATUSES = ("ok", "refused", "timeout", "not_tls", "closed", "error")  # of a ScanFailure
+STATUSES = ("ok", "partial", "refused", "timeout", "not_tls", "closed", "error")
+CLIENT_HINT = "client hint honoured"  # server order, except when the client's first is X
+OLD_VERSIONS = (TLS12, TLS11, TLS10)
 
 
 @dataclass
@@ -84,16 +96,33 @@ class ScanOptions:
 @dataclass
 class TlsResult(EndpointResult):
     versions: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)  # accepted, server's preference first
+    groups: list[str] = field(default_factory=list)  # accepted, in the order found
     group_codepoints: list[int] = field(default_factory=list)
-    group_preference: str | None = None  # "server" or "client"
+    group_preference: str | None = None  # "server", "client", CLIENT_HINT, or None: unproven
     pre_standard_groups: list[str] = field(default_factory=list)
     tls13_suites: list[str] = field(default_factory=list)
     tls12_suites: list[str] = field(default_factory=list)
-    suite_preference: str | None = None
-    signature_schemes: list[str] = field(default_factory=list)
-    certificate_signature_scheme: str | None = None  # what CertificateVerify used
+    tls11_suites: list[str] = field(default_factory=list)
+    tls10_suites: list[str] = field(default_factory=list)
+    suite_preference: str | None = None  # of the newest version that has suites
+    suite_preferences: dict[str, str | None] = field(default_factory=dict)  # per version
+    null_suites: list[str] = field(default_factory=list)  # no encryption
+    anonymous_suites: list[str] = field(default_factory=list)  # no server authentication
+    export_suites: list[str] = field(default_factory=list)
+    dh_bits: list[int] = field(default_factory=list)  # DHE prime sizes (ServerKeyExchange)
+    signature_schemes: list[str] = field(default_factory=list)  # TLS 1.3 CertificateVerify
+    tls12_signature_schemes: list[str] = field(default_factory=list)  # ServerKeyExchange
+    certificate_signature_scheme: str | None = None  # what the first CertificateVerify used
     certificates: list[CertFacts] = field(default_factory=list)
+    certificates_from: str | None = None  # "TLSv1.3" or "TLSv1.2"
+    client_certificate_requested: bool | None = None  # None: no handshake went that far
+    # TLS 1.3: proven by answering with no certificate (None: TLS 1.2, or no clear answer)
+    client_certificate_required: bool | None = None
+    client_certificate_authorities: list[str] = field(default_factory=list)
+    ocsp_stapled: bool | None = None
+    ocsp_status: str | None = None  # good, revoked, unknown, or the responder's error
+    scts: dict[str, int] = field(default_factory=dict)  # where SCTs came: tls, certificate, ocsp
+    incomplete: list[str] = field(default_factory=list)  # parts that could not be learned
     connections: int = 0
     seconds: float = 0.0
 
@@ -101,48 +130,114 @@ class TlsResult(EndpointResult):
     def hybrid_groups(self) -> list[str]:
         return [n for n in self.groups if "MLKEM" in n or "Kyber" in n]
 
+    @property
+    def suites_by_version(self) -> dict[str, list[str]]:
+        pairs = zip(
+            ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0"),
+            (self.tls13_suites, self.tls12_suites, self.tls11_suites, self.tls10_suites),
+            strict=True,
+        )
+        return {version: suites for version, suites in pairs if suites}
+
     def to_dict(self) -> dict:
-        out = asdict(self)
+        """JSON-ready (lists copied one level: their items are plain values)."""
+        out = {k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()}
+        out["suite_preferences"] = dict(self.suite_preferences)
+        out["scts"] = dict(self.scts)
         out["certificates"] = [c.to_dict() for c in self.certificates]
         return out
 
 
+@dataclass
+class _Flight:
+    """What one handshake showed beyond its ServerHello."""
+
+    certificates: CertificateMessage | None = None
+    ske: ServerKeyExchange | None = None
+    cv_scheme: int | None = None
+    request: CertificateRequest | None = None
+    request_context: bytes = b""
+    ocsp: bytes | None = None
+    tls_scts: int = 0
+    client_auth_required: bool | None = None  # what answering with no certificate showed
+
+
 # ---------------------------------------------------------------------- one connection
 class _Probe:
-    """One TCP connection: send a ClientHello, read the server's answer."""
+    """One TCP connection: send a ClientHello, read the server's answer.
+
+    Deadlines adapt to the host: the first probe may use the whole budget; once the host has
+    answered, a probe that takes more than ``SLOW_FACTOR`` times its slowest answer (at
+    least ``MIN_PROBE_SECONDS``) means the host stopped answering, and the target fails
+    then instead of at the end of its budget.
+    """
+
+    SLOW_FACTOR = 10.0
+    MIN_PROBE_SECONDS = 2.0
 
     def __init__(self, host: str, port: int, result: TlsResult) -> None:
         self.host, self.port, self.result = host, port, result
+        self.slowest: float | None = None
 
     async def run(
         self, hello: Hello, *, until: str = "hello", share: KeyShare | None = None
-    ) -> tuple[ServerHello | Alert | None, dict]:
+    ) -> tuple[ServerHello | Alert | None, _Flight]:
         """Answer to ``hello``: a ServerHello, an Alert, or None when the peer just closed.
 
-        ``until`` is "hello" (stop at ServerHello), "tls12" (read to ServerHelloDone) or
-        "tls13" (decrypt to CertificateVerify, with ``share`` for the key exchange).
+        ``until`` is "hello" (stop at ServerHello), "tls12" (read to ServerHelloDone),
+        "tls13" (decrypt to CertificateVerify, with ``share`` for the key exchange) or
+        "tls13auth" (to the server's Finished; if it asked for a client certificate, answer
+        with none and read whether it goes on).
         """
         self.result.connections += 1
+        started = time.perf_counter()
+        limit = None
+        if self.slowest is not None:
+            limit = max(self.MIN_PROBE_SECONDS, self.SLOW_FACTOR * self.slowest)
+        try:
+            async with asyncio.timeout(limit):
+                answer = await self._exchange(hello, until, share)
+        except TimeoutError:
+            if limit is None:
+                raise
+            raise ScanFailure(
+                "timeout",
+                f"the server stopped answering after {self.result.connections - 1} "
+                f"handshake(s): no answer within {limit:.1f} s",
+            ) from None
+        took = time.perf_counter() - started
+        self.slowest = took if self.slowest is None else max(self.slowest, took)
+        return answer
+
+    async def _exchange(
+        self, hello: Hello, until: str, share: KeyShare | None
+    ) -> tuple[ServerHello | Alert | None, _Flight]:
         reader, writer = await connect(self.host, self.port)
         try:
             ch = hello.encode()
             writer.write(records(ch, hello.version))
             await writer.drain()
-            return await self._read(reader, ch, until, share)
+            return await self._read(reader, ch, until, share, writer)
         except (ConnectionResetError, BrokenPipeError):
-            return None, {}
+            return None, _Flight()
         finally:
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
     async def _read(
-        self, reader: asyncio.StreamReader, ch: bytes, until: str, share: KeyShare | None
-    ) -> tuple[ServerHello | Alert | None, dict]:
+        self,
+        reader: asyncio.StreamReader,
+        ch: bytes,
+        until: str,
+        share: KeyShare | None,
+        writer: asyncio.StreamWriter,
+    ) -> tuple[ServerHello | Alert | None, _Flight]:
         buf = b""
         sh: ServerHello | None = None
-        extra: dict = {}
+        flight = _Flight()
         decryptor: HandshakeDecryptor | None = None
+        transcript = ch
         while True:
             try:
                 header = await reader.readexactly(5)
@@ -150,18 +245,18 @@ class _Probe:
                 if exc.partial and not _plausible_header(exc.partial):
                     msg = f"not TLS: first bytes {exc.partial!r}"
                     raise ScanFailure("not_tls", msg) from exc
-                return (sh, extra) if sh and until == "hello" else (None, extra)
+                return (sh, flight) if sh and until == "hello" else (None, flight)
             kind, major, length = header[0], header[1], struct.unpack("!H", header[3:5])[0]
             if kind not in (20, 21, 22, 23) or major != 3 or length > 16384 + 2048:
                 raise ScanFailure("not_tls", f"not TLS: first bytes {header!r}")
             try:
                 payload = await reader.readexactly(length)
             except asyncio.IncompleteReadError:
-                return None, extra  # closed mid-record
+                return None, flight  # closed mid-record
             if kind == 21 and decryptor is None:
                 if len(payload) < 2:
                     raise ProtocolViolation("short alert")
-                return Alert(payload[0], payload[1]), extra
+                return Alert(payload[0], payload[1]), flight
             if kind == 20:
                 continue
             if kind == 23:
@@ -169,30 +264,79 @@ class _Probe:
                     raise ProtocolViolation("encrypted record before the handshake keys")
                 inner_type, payload = decryptor.open(header, payload)
                 if inner_type == 21:
-                    return Alert(payload[0], payload[1]), extra
+                    return Alert(payload[0], payload[1]), flight
                 if inner_type != 22:
                     continue
-            for msg_type, body, raw in _messages(buf + payload, rest := []):
+            rest: list[bytes] = []
+            for msg_type, body, raw in _messages(buf + payload, rest):
+                transcript += raw
                 if msg_type == 2:
                     sh = parse_server_hello(body)
                     if until == "hello" or sh.is_retry:
-                        return sh, extra
-                    if until == "tls13":
+                        return sh, flight
+                    flight.tls_scts = count_scts(sh.extensions.get(0x0012, b""))
+                    if until.startswith("tls13"):
                         if sh.version != TLS13 or share is None or sh.key_share is None:
-                            return sh, extra
+                            return sh, flight
                         secret = share.shared_secret(sh.key_share)
                         decryptor = HandshakeDecryptor(sh.suite, secret, ch + raw)
                 elif msg_type == 11:
-                    extra["certificates"] = parse_certificates(body, tls13=until == "tls13")
+                    flight.certificates = parse_certificates(body, tls13=decryptor is not None)
                 elif msg_type == 12 and sh is not None:
-                    ecdhe = "ECDHE" in TLS12_SUITES.get(sh.suite, "")
-                    extra["ske"] = parse_server_key_exchange(body, ecdhe=ecdhe)
+                    suite = SUITES.get(sh.suite)
+                    ecdhe = suite is not None and suite.ephemeral_ecdh
+                    flight.ske = parse_server_key_exchange(body, ecdhe=ecdhe)
+                elif msg_type == 13:
+                    flight.request = parse_certificate_request(body, tls13=decryptor is not None)
+                    if decryptor is not None:
+                        flight.request_context = body[1 : 1 + body[0]]
+                elif msg_type == 22:
+                    flight.ocsp = parse_certificate_status(body)
                 elif msg_type == 15:
-                    extra["cv_scheme"] = struct.unpack("!H", body[:2])[0]
-                    return sh, extra
+                    flight.cv_scheme = struct.unpack("!H", body[:2])[0]
+                    if until != "tls13auth":
+                        return sh, flight
+                elif msg_type == 20 and decryptor is not None:
+                    if flight.request is not None:
+                        await _answer_without_certificate(
+                            reader, writer, decryptor, transcript, flight
+                        )
+                    return sh, flight
                 elif msg_type == 14:
-                    return sh, extra
+                    return sh, flight
             buf = rest[0] if rest else b""
+
+
+# alerts a server sends when a client certificate it requires is missing (RFC 8446 6.2)
+_NO_CERTIFICATE = {40: "handshake_failure", 42: "bad_certificate", 116: "certificate_required"}
+
+
+async def _answer_without_certificate(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    decryptor: HandshakeDecryptor,
+    transcript: bytes,
+    flight: _Flight,
+) -> None:
+    """Send an empty Certificate and Finished; the server's next record says whether the
+    certificate was required (an alert) or optional (a ticket or data). Silence or a close
+    proves nothing and leaves ``client_auth_required`` None."""
+    writer.write(decryptor.client_flight(transcript, flight.request_context))
+    with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, OSError):
+        async with asyncio.timeout(_Probe.MIN_PROBE_SECONDS):
+            await writer.drain()
+            header = await reader.readexactly(5)
+            payload = await reader.readexactly(struct.unpack("!H", header[3:5])[0])
+            if header[0] == 21:  # a plaintext alert
+                flight.client_auth_required = len(payload) > 1 and payload[1] in _NO_CERTIFICATE
+                return
+            if header[0] != 23:
+                return
+            inner_type, body = decryptor.open(header, payload)
+            if inner_type == 21:
+                flight.client_auth_required = body[1] in _NO_CERTIFICATE
+            elif inner_type in (22, 23):  # NewSessionTicket or data: it went on without one
+                flight.client_auth_required = False
 
 
 def _plausible_header(data: bytes) -> bool:
@@ -220,13 +364,20 @@ def _server_name(host: str) -> str | None:
         return host
 
 
+Ask = Callable[[list[int]], Hello]
+Pick = Callable[[ServerHello, _Flight], int | None]
+
+
 class _EndpointScan:
     def __init__(self, host: str, port: int, options: ScanOptions) -> None:
         self.result = TlsResult(host=host, port=port)
         self.probe = _Probe(host, port, self.result)
         self.sni = _server_name(host)
         self.options = options
+        self.cert_flight: _Flight | None = None
+        self.cert_version: str | None = None
 
+    # -------------------------------------------------------------- hellos
     def hello13(self, groups, suites=tuple(TLS13_SUITES), shares=(), sigalgs=None) -> Hello:
         return Hello(
             version=TLS12,
@@ -236,14 +387,16 @@ class _EndpointScan:
             sigalgs=tuple(sigalgs) if sigalgs is not None else tuple(SIGNATURE_SCHEMES),
             server_name=self.sni,
             tls13=True,
+            stapling=bool(shares),
         )
 
-    def hello12(self, version: int, suites=tuple(TLS12_SUITES), groups=None) -> Hello:
+    def hello12(self, version: int, suites=tuple(TLS12_SUITES), groups=None, **kw) -> Hello:
         return Hello(
             version=version,
             suites=tuple(suites),
             groups=tuple(groups) if groups is not None else tuple(GROUPS),
             server_name=self.sni,
+            **kw,
         )
 
     async def _resolve(self) -> None:
@@ -257,64 +410,103 @@ class _EndpointScan:
             raise ScanFailure("error", f"cannot resolve {self.sni}: {exc.strerror}") from exc
         self.probe.host = infos[0][4][0]
 
+    # -------------------------------------------------------------- the scan
     async def run(self) -> TlsResult:
         r = self.result
         started = time.perf_counter()
         await self._resolve()
-        answer, _ = await self.probe.run(self.hello13(GROUPS))
+        first = await self.probe.run(self.hello13(GROUPS))
+        answer = first[0]
         tls13 = isinstance(answer, ServerHello) and answer.version == TLS13
         if tls13:
             r.versions.append(VERSION_NAMES[TLS13])
-            await self._groups13()
+            await self._groups13(first)
             if self.options.cipher_suites:
-                r.tls13_suites = await self._suites(TLS13)
-        first12 = await self._old_versions()
+                r.tls13_suites = await self._suites13()
+        firsts = await self._old_versions()
         if not r.versions:
-            if answer is None and first12 is None:
+            if answer is None and not any(a for a, _ in firsts.values()):
                 raise ScanFailure("closed", "the server closed every handshake unanswered")
             why = answer.name if isinstance(answer, Alert) else "no usable answer"
             raise ScanFailure("error", f"no TLS version from 1.0 to 1.3 accepted ({why})")
-        if VERSION_NAMES[TLS12] in r.versions:
-            if self.options.cipher_suites:
-                r.tls12_suites = await self._suites(TLS12)
-            if not tls13:
-                await self._groups12()
-        if self.options.signature_schemes:
-            await (self._sigalgs13() if tls13 else self._sigalgs12())
+        if self.options.cipher_suites:
+            for version, first_answer in firsts.items():
+                await self._suites_old(version, first_answer)
+            self._flag_suites()
+        if VERSION_NAMES[TLS12] in r.versions and not tls13:
+            await self._groups12()
+        if self.options.cipher_suites:
+            await self._dh_sizes()
+        if self.options.signature_schemes or self.options.certificates:
+            if tls13:
+                await self._sigalgs13()
+            if VERSION_NAMES[TLS12] in r.versions:
+                await self._sigalgs12()
         if self.options.certificates:
-            await self._certificates(tls13)
+            await self._certificates()
+        self._check_complete(tls13)
         r.seconds = time.perf_counter() - started
         return r
 
+    # -------------------------------------------------------------- removal loops
     async def _removal_loop(
-        self, offer: list[int], ask: Callable[[list[int]], Hello], pick: Callable
+        self, offer: list[int], ask: Ask, pick: Pick, first=None, until: str = "hello"
     ) -> list[int]:
+        """Every item of ``offer`` the server takes, in the order it took them; ``first`` is
+        the answer to ``ask(offer)`` when already known (saves a connection)."""
         found: list[int] = []
         left = list(offer)
         while left:
-            answer, extra = await self.probe.run(ask(left))
-            chosen = pick(answer, extra) if isinstance(answer, ServerHello) else None
+            if first is not None and not found:
+                answer, flight = first
+            else:
+                answer, flight = await self.probe.run(ask(left), until=until)
+            chosen = pick(answer, flight) if isinstance(answer, ServerHello) else None
             if chosen is None or chosen not in left:
                 break
             found.append(chosen)
             left.remove(chosen)
         return found
 
-    async def _preference(self, found: list[int], ask: Callable, pick: Callable) -> str | None:
+    async def _pick_of(self, order: list[int], ask: Ask, pick: Pick, until: str) -> int | None:
+        answer, flight = await self.probe.run(ask(order), until=until)
+        return pick(answer, flight) if isinstance(answer, ServerHello) else None
+
+    async def _preference(
+        self, found: list[int], ask: Ask, pick: Pick, until: str = "hello"
+    ) -> str | None:
+        """Whose order decides, claimed only when two offers in other orders prove it.
+
+        - the server keeps its own first choice when the client lists it last: "server";
+        - it took the client's first both in the reversed order and in an order whose first
+          is the server's second choice (its first still offered): "client";
+        - it took the client's first only in one of them (Go prefers AES-GCM unless the
+          client lists ChaCha20 first): CLIENT_HINT;
+        - fewer than two items, or answers that fit none of these: None (not proven).
+        """
         if len(found) < 2:
             return None
-        answer, extra = await self.probe.run(ask(list(reversed(found))))
-        chosen = pick(answer, extra) if isinstance(answer, ServerHello) else None
-        return "server" if chosen == found[0] else "client"
+        reverse = found[::-1]
+        chosen = await self._pick_of(reverse, ask, pick, until)
+        if chosen == found[0]:
+            return "server"
+        if chosen != reverse[0] or len(found) < 3:
+            return None  # two items in both orders cannot tell client order from a hint
+        second_first = [found[1]] + [x for x in found if x != found[1]]
+        chosen = await self._pick_of(second_first, ask, pick, until)
+        if chosen == found[1]:
+            return "client"
+        return CLIENT_HINT if chosen == found[0] else None
 
-    async def _groups13(self) -> None:
+    # -------------------------------------------------------------- groups
+    async def _groups13(self, first) -> None:
         def ask(groups):
             return self.hello13(groups)
 
         def pick(sh, _):
             return sh.group if sh.version == TLS13 else None
 
-        found = await self._removal_loop(list(GROUPS), ask, pick)
+        found = await self._removal_loop(list(GROUPS), ask, pick, first=first)
         self._set_groups(found)
         self.result.group_preference = await self._preference(found, ask, pick)
 
@@ -324,99 +516,229 @@ class _EndpointScan:
         r.groups = [GROUPS[g] for g in found]
         r.pre_standard_groups = [GROUPS[g] for g in found if g in PRE_STANDARD_GROUPS]
 
-    async def _suites(self, version: int) -> list[str]:
-        """Suites accepted at ``version`` (TLS 1.3 or 1.2), the server's preference first.
+    async def _groups12(self) -> None:
+        ecdhe = [c for c, s in SUITES.items() if not s.tls13 and s.ephemeral_ecdh]
 
-        Whose preference decides is noted from the first version asked (1.3 when offered).
-        """
-        table = TLS13_SUITES if version == TLS13 else TLS12_SUITES
+        def ask(groups):
+            return self.hello12(TLS12, suites=ecdhe, groups=groups)
+
+        def pick(_, flight):
+            return flight.ske.group if flight.ske else None
+
+        named_curves = [g for g in GROUPS if g < 0x0100]
+        found = await self._removal_loop(named_curves, ask, pick, until="tls12")
+        self._set_groups(found)
+        self.result.group_preference = await self._preference(found, ask, pick, "tls12")
+
+    # -------------------------------------------------------------- suites
+    async def _suites13(self) -> list[str]:
         group = self.result.group_codepoints[:1] or list(GROUPS)
 
         def ask(suites):
-            if version == TLS13:
-                return self.hello13(group, suites=suites)
-            return self.hello12(TLS12, suites=suites)
+            return self.hello13(group, suites=suites)
+
+        def pick(sh, _):
+            return sh.suite if sh.version == TLS13 else None
+
+        found = await self._removal_loop(list(TLS13_SUITES), ask, pick)
+        self._note_preference("TLSv1.3", await self._preference(found, ask, pick))
+        return [TLS13_SUITES[s] for s in found]
+
+    async def _old_versions(self) -> dict[int, tuple]:
+        """TLS 1.2, 1.1 and 1.0, one ClientHello each; the answers of accepted versions."""
+        accepted: dict[int, tuple] = {}
+        for version in OLD_VERSIONS:
+            answer = await self.probe.run(self.hello12(version))
+            sh = answer[0]
+            if isinstance(sh, ServerHello) and sh.version == version:
+                self.result.versions.append(VERSION_NAMES[version])
+                accepted[version] = answer
+        return accepted
+
+    async def _suites_old(self, version: int, first) -> None:
+        def ask(suites):
+            return self.hello12(version, suites=suites)
 
         def pick(sh, _):
             return sh.suite if sh.version == version else None
 
-        found = await self._removal_loop(list(table), ask, pick)
-        preference = await self._preference(found, ask, pick)
-        self.result.suite_preference = self.result.suite_preference or preference
-        return [table[s] for s in found]
+        found = await self._removal_loop(list(TLS12_SUITES), ask, pick, first=first)
+        name = VERSION_NAMES[version]
+        self._note_preference(name, await self._preference(found, ask, pick))
+        names = [TLS12_SUITES[s] for s in found]
+        setattr(self.result, {TLS12: "tls12", TLS11: "tls11", TLS10: "tls10"}[version] + "_suites",
+                names)  # fmt: skip
 
-    async def _old_versions(self) -> ServerHello | None:
-        first: ServerHello | None = None
-        for version in (TLS12, TLS11, TLS10):
-            answer, _ = await self.probe.run(self.hello12(version))
-            if isinstance(answer, ServerHello) and answer.version == version:
-                self.result.versions.append(VERSION_NAMES[version])
-                first = first or answer
-        return first
+    def _note_preference(self, version: str, preference: str | None) -> None:
+        r = self.result
+        r.suite_preferences[version] = preference
+        if r.suite_preference is None:
+            r.suite_preference = preference
 
-    async def _groups12(self) -> None:
-        def ask(groups):
-            return Hello(TLS12, ECDHE_SUITES, tuple(groups), server_name=self.sni)
+    def _flag_suites(self) -> None:
+        r = self.result
+        seen = dict.fromkeys(r.tls12_suites + r.tls11_suites + r.tls10_suites + r.tls13_suites)
+        by_name = {s.name: s for s in SUITES.values()}
+        r.null_suites = [n for n in seen if by_name[n].null]
+        r.anonymous_suites = [n for n in seen if by_name[n].anonymous]
+        r.export_suites = [n for n in seen if by_name[n].export]
 
-        def pick(sh, extra):
-            ske: ServerKeyExchange | None = extra.get("ske")
-            return ske.group if ske else None
+    def _old_suite_codes(self, accept: Callable) -> list[int]:
+        r = self.result
+        names = set(r.tls12_suites + r.tls11_suites + r.tls10_suites)
+        return [c for c, s in SUITES.items() if s.name in names and accept(s)]
 
-        async def run_until_ske(hello):
-            return await self.probe.run(hello, until="tls12")
+    async def _dh_sizes(self) -> None:
+        """The server's DHE prime: one handshake offering only the DHE suites it took."""
+        dhe = self._old_suite_codes(lambda s: s.ephemeral_dh)
+        if not dhe:
+            return
+        version = next(v for v in OLD_VERSIONS if VERSION_NAMES[v] in self.result.versions)
+        _, flight = await self.probe.run(self.hello12(version, suites=dhe), until="tls12")
+        if flight.ske is not None and flight.ske.dh_bits:
+            self.result.dh_bits = [flight.ske.dh_bits]
 
-        found: list[int] = []
-        left = [g for g in GROUPS if g < 0x0100]  # named curves only
-        while left:
-            answer, extra = await run_until_ske(ask(left))
-            chosen = pick(answer, extra) if isinstance(answer, ServerHello) else None
-            if chosen is None or chosen not in left:
-                break
-            found.append(chosen)
-            left.remove(chosen)
-        self._set_groups(found)
+    # -------------------------------------------------------------- signatures, certificates
+    def _share_group(self) -> int | None:
+        return next((g for g in self.result.group_codepoints if g in KeyShare.SUPPORTED), None)
 
     async def _sigalgs13(self) -> None:
-        share = self._share()
-        if share is None:
+        """CertificateVerify schemes; the first handshake also brings the chain."""
+        group = self._share_group()
+        if group is None:
             return
-        for code, name in SIGNATURE_SCHEMES.items():
-            hello = self.hello13([share.group], shares=[share], sigalgs=[code])
-            answer, _ = await self.probe.run(hello)
-            if isinstance(answer, ServerHello) and not answer.is_retry:
-                self.result.signature_schemes.append(name)
+
+        def ask(schemes):
+            share = KeyShare(group)
+            return self.hello13([group], suites=DECRYPTABLE_TLS13, shares=[share], sigalgs=schemes)
+
+        async def run(hello: Hello, until: str = "tls13"):
+            answer, flight = await self.probe.run(hello, until=until, share=hello.key_shares[0])
+            if flight.certificates is not None and self.cert_flight is None:
+                self.cert_flight, self.cert_version = flight, VERSION_NAMES[TLS13]
+                if flight.cv_scheme is not None:
+                    code = flight.cv_scheme
+                    name = SIGNATURE_SCHEMES.get(code, f"0x{code:04x}")
+                    self.result.certificate_signature_scheme = name
+            return answer, flight
+
+        def pick(_, flight):
+            return flight.cv_scheme
+
+        first = await run(ask(list(SIGNATURE_SCHEMES)), "tls13auth")
+        if not self.options.signature_schemes:
+            return
+        found = await self._loop_with(list(SIGNATURE_SCHEMES), ask, pick, first, run)
+        self.result.signature_schemes = [SIGNATURE_SCHEMES[c] for c in found]
+
+    async def _loop_with(self, offer, ask, pick, first, run) -> list[int]:
+        found: list[int] = []
+        left = list(offer)
+        answer, flight = first
+        while True:
+            chosen = pick(answer, flight) if isinstance(answer, ServerHello) else None
+            if chosen is None or chosen not in left:
+                return found
+            found.append(chosen)
+            left.remove(chosen)
+            if not left:
+                return found
+            answer, flight = await run(ask(left))
 
     async def _sigalgs12(self) -> None:
-        """TLS 1.2: the scheme signing an ECDHE ServerKeyExchange, one offer at a time."""
-        groups = self.result.group_codepoints
-        if not groups or VERSION_NAMES[TLS12] not in self.result.versions:
+        """The schemes signing a TLS 1.2 ServerKeyExchange (also on servers that speak 1.3);
+        the first handshake brings the chain when TLS 1.3 did not."""
+        signed = self._old_suite_codes(
+            lambda s: (s.ephemeral_dh or s.ephemeral_ecdh) and not s.anonymous
+        )
+        if not signed:
             return
-        for code, name in SIGNATURE_SCHEMES.items():
-            hello = Hello(TLS12, ECDHE_SUITES, tuple(groups), (code,), server_name=self.sni)
-            _, extra = await self.probe.run(hello, until="tls12")
-            ske: ServerKeyExchange | None = extra.get("ske")
-            if ske is not None and ske.sigalg == code:
-                self.result.signature_schemes.append(name)
+        groups = self.result.group_codepoints or None
 
-    def _share(self) -> KeyShare | None:
-        for group in self.result.group_codepoints:
-            if group in KeyShare.SUPPORTED:
-                return KeyShare(group)
-        return None
+        def ask(schemes):
+            return self.hello12(TLS12, suites=signed, groups=groups, sigalgs=tuple(schemes),
+                                stapling=True)  # fmt: skip
 
-    async def _certificates(self, tls13: bool) -> None:
-        extra: dict = {}
-        share = self._share() if tls13 else None
-        if share is not None:
-            hello = self.hello13([share.group], shares=[share])
-            _, extra = await self.probe.run(hello, until="tls13", share=share)
-        if "certificates" not in extra and VERSION_NAMES[TLS12] in self.result.versions:
-            _, extra = await self.probe.run(self.hello12(TLS12), until="tls12")
-        ders = extra.get("certificates", [])
-        self.result.certificates = [der_facts(d) for d in ders]
-        if "cv_scheme" in extra:
-            code = extra["cv_scheme"]
-            self.result.certificate_signature_scheme = SIGNATURE_SCHEMES.get(code, f"0x{code:04x}")
+        async def run(hello: Hello):
+            answer, flight = await self.probe.run(hello, until="tls12")
+            if flight.certificates is not None and self.cert_flight is None:
+                self.cert_flight, self.cert_version = flight, VERSION_NAMES[TLS12]
+            return answer, flight
+
+        def pick(_, flight):
+            return flight.ske.sigalg if flight.ske else None
+
+        if not self.options.signature_schemes:
+            if self.cert_flight is None:
+                await run(ask(list(SIGNATURE_SCHEMES)))
+            return
+        first = await run(ask(list(SIGNATURE_SCHEMES)))
+        found = await self._loop_with(list(SIGNATURE_SCHEMES), ask, pick, first, run)
+        self.result.tls12_signature_schemes = [SIGNATURE_SCHEMES[c] for c in found]
+
+    async def _certificates(self) -> None:
+        r = self.result
+        if self.cert_flight is None and VERSION_NAMES[TLS12] in r.versions:
+            hello = self.hello12(TLS12, stapling=True)  # RSA key transport: no ServerKeyExchange
+            _, flight = await self.probe.run(hello, until="tls12")
+            if flight.certificates is not None:
+                self.cert_flight, self.cert_version = flight, VERSION_NAMES[TLS12]
+        flight = self.cert_flight
+        if flight is None or flight.certificates is None:
+            return
+        r.certificates_from = self.cert_version
+        r.certificates = chain_facts(flight.certificates.ders)
+        r.client_certificate_requested = flight.request is not None
+        if flight.request is not None:
+            r.client_certificate_authorities = flight.request.authorities
+            r.client_certificate_required = flight.client_auth_required
+        ocsp = flight.certificates.ocsp or flight.ocsp
+        r.ocsp_stapled = ocsp is not None
+        scts = {"tls": flight.tls_scts or flight.certificates.scts}
+        if r.certificates:
+            scts["certificate"] = r.certificates[0].scts
+        if ocsp is not None:
+            r.ocsp_status, scts["ocsp"] = _ocsp_facts(ocsp)
+        r.scts = scts
+
+    def _check_complete(self, tls13: bool) -> None:
+        """A part that could not be learned makes the result ``partial``, saying why."""
+        r = self.result
+        if not (self.options.certificates or self.options.signature_schemes):
+            return
+        if tls13 and self._share_group() is None:
+            names = ", ".join(r.groups) or "none"
+            missing = ["signature_schemes"] + (["certificates"] if not r.certificates else [])
+            r.incomplete = missing
+            r.status = "partial"
+            r.error = (
+                f"TLS 1.3 signature schemes{' and certificates' if not r.certificates else ''} "
+                f"not read: the server accepts only groups pqcplan cannot make a key share for "
+                f"({names})" + ("" if r.certificates else " and no TLS 1.2")
+            )
+        elif self.options.certificates and not r.certificates:
+            r.incomplete = ["certificates"]
+            r.status = "partial"
+            r.error = "the server completed no handshake that showed its certificate chain"
+
+
+def _ocsp_facts(der: bytes) -> tuple[str, int]:
+    """(certificate status, SCT count) of a stapled OCSP response."""
+    from cryptography import x509
+    from cryptography.x509 import ocsp
+
+    try:
+        response = ocsp.load_der_ocsp_response(der)
+    except ValueError:
+        return "unreadable OCSP response", 0
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return response.response_status.name.lower(), 0
+    status = response.certificate_status.name.lower()
+    try:
+        ext = response.single_extensions.get_extension_for_class(x509.SignedCertificateTimestamps)
+        return status, len(ext.value)
+    except x509.ExtensionNotFound:
+        return status, 0
 
 
 # ---------------------------------------------------------------------- public API

@@ -10,14 +10,14 @@ exchange is needed (reading a TLS 1.3 certificate, which travels encrypted) uses
 from __future__ import annotations
 
 import os
-import re
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as _hmac
-from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x25519
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x448, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 TLS10, TLS11, TLS12, TLS13 = 0x0301, 0x0302, 0x0303, 0x0304
@@ -47,88 +47,134 @@ GROUPS: dict[int, str] = {
 }
 PRE_STANDARD_GROUPS = frozenset({0x6399})
 
-TLS13_SUITES: dict[int, str] = {
-    0x1301: "TLS_AES_128_GCM_SHA256",
-    0x1302: "TLS_AES_256_GCM_SHA384",
-    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
-    0x1304: "TLS_AES_128_CCM_SHA256",
-    0x1305: "TLS_AES_128_CCM_8_SHA256",
-}
+# ---------------------------------------------------------------------- cipher suites
+REGISTRY_FILE = Path(__file__).parent / "data" / "tls-cipher-suites.csv"
 
-_S = "TLS_"
-TLS12_SUITES: dict[int, str] = {
-    code: _S + name
-    for code, name in {
-        0xC02B: "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        0xC02C: "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        0xC02F: "ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        0xC030: "ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xCCA9: "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xCCA8: "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xCCAA: "DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        0xC0AC: "ECDHE_ECDSA_WITH_AES_128_CCM",
-        0xC0AD: "ECDHE_ECDSA_WITH_AES_256_CCM",
-        0xC0AE: "ECDHE_ECDSA_WITH_AES_128_CCM_8",
-        0xC0AF: "ECDHE_ECDSA_WITH_AES_256_CCM_8",
-        0xC05C: "ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256",
-        0xC05D: "ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384",
-        0xC060: "ECDHE_RSA_WITH_ARIA_128_GCM_SHA256",
-        0xC061: "ECDHE_RSA_WITH_ARIA_256_GCM_SHA384",
-        0xC009: "ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-        0xC00A: "ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-        0xC013: "ECDHE_RSA_WITH_AES_128_CBC_SHA",
-        0xC014: "ECDHE_RSA_WITH_AES_256_CBC_SHA",
-        0xC023: "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-        0xC024: "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-        0xC027: "ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-        0xC028: "ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-        0x009E: "DHE_RSA_WITH_AES_128_GCM_SHA256",
-        0x009F: "DHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xC09E: "DHE_RSA_WITH_AES_128_CCM",
-        0xC09F: "DHE_RSA_WITH_AES_256_CCM",
-        0xC052: "DHE_RSA_WITH_ARIA_128_GCM_SHA256",
-        0xC053: "DHE_RSA_WITH_ARIA_256_GCM_SHA384",
-        0x0033: "DHE_RSA_WITH_AES_128_CBC_SHA",
-        0x0039: "DHE_RSA_WITH_AES_256_CBC_SHA",
-        0x0067: "DHE_RSA_WITH_AES_128_CBC_SHA256",
-        0x006B: "DHE_RSA_WITH_AES_256_CBC_SHA256",
-        0x0045: "DHE_RSA_WITH_CAMELLIA_128_CBC_SHA",
-        0x0088: "DHE_RSA_WITH_CAMELLIA_256_CBC_SHA",
-        0x009C: "RSA_WITH_AES_128_GCM_SHA256",
-        0x009D: "RSA_WITH_AES_256_GCM_SHA384",
-        0xC09C: "RSA_WITH_AES_128_CCM",
-        0xC09D: "RSA_WITH_AES_256_CCM",
-        0xC050: "RSA_WITH_ARIA_128_GCM_SHA256",
-        0xC051: "RSA_WITH_ARIA_256_GCM_SHA384",
-        0x002F: "RSA_WITH_AES_128_CBC_SHA",
-        0x0035: "RSA_WITH_AES_256_CBC_SHA",
-        0x003C: "RSA_WITH_AES_128_CBC_SHA256",
-        0x003D: "RSA_WITH_AES_256_CBC_SHA256",
-        0x0041: "RSA_WITH_CAMELLIA_128_CBC_SHA",
-        0x0084: "RSA_WITH_CAMELLIA_256_CBC_SHA",
-        0xC012: "ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-        0xC008: "ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
-        0x0016: "DHE_RSA_WITH_3DES_EDE_CBC_SHA",
-        0x000A: "RSA_WITH_3DES_EDE_CBC_SHA",
-        0xC011: "ECDHE_RSA_WITH_RC4_128_SHA",
-        0xC007: "ECDHE_ECDSA_WITH_RC4_128_SHA",
-        0x0005: "RSA_WITH_RC4_128_SHA",
-        0x0004: "RSA_WITH_RC4_128_MD5",
-    }.items()
-}
-# the bulk cipher inside a suite name, as the catalog spells it after "_" -> "-"
-SUITE_CIPHER = re.compile(
-    r"(AES_128|AES_256|CHACHA20|3DES_EDE|RC4_128|ARIA_128|ARIA_256|CAMELLIA_128|CAMELLIA_256)"
+# the hash or MAC that ends a suite name (TLS 1.0-1.2: the record MAC; TLS 1.3: the HKDF hash)
+_SUITE_MACS = ("MD5", "SHA", "SHA256", "SHA384", "SM3", "OMAC", "IMIT")
+# the bulk cipher as the catalog spells it; the first matching prefix wins
+_CIPHERS: tuple[tuple[str, str | None], ...] = (
+    ("NULL", None),
+    ("AES_128", "AES-128"),
+    ("AES_256", "AES-256"),
+    ("CHACHA20", "ChaCha20-Poly1305"),  # its only TLS use
+    ("3DES_EDE", "3DES"),
+    ("DES40", "DES"),
+    ("DES", "DES"),
+    ("RC4", "RC4"),
+    ("RC2", "RC2"),
+    ("IDEA", "IDEA"),
+    ("SEED", "SEED"),
+    ("CAMELLIA_128", "CAMELLIA-128"),
+    ("CAMELLIA_256", "CAMELLIA-256"),
+    ("ARIA_128", "ARIA-128"),
+    ("ARIA_256", "ARIA-256"),
+    ("SM4", "SM4"),
+    ("AEGIS_256", "AEGIS-256"),
+    ("AEGIS_128L", "AEGIS-128L"),
+    ("KUZNYECHIK", "Kuznyechik"),
+    ("MAGMA", "Magma"),
+    ("28147", "GOST 28147-89"),
 )
 
 
-def bulk_cipher(match: str) -> str:
-    """``AES_128`` -> ``AES-128``; ``CHACHA20`` -> ``ChaCha20-Poly1305`` (its only TLS use)."""
-    return "ChaCha20-Poly1305" if match == "CHACHA20" else match.replace("_", "-")
+@dataclass(frozen=True)
+class Suite:
+    """One IANA-registered cipher suite, split into what it is made of.
+
+    ``key_exchange`` and ``authentication`` are empty for TLS 1.3 suites (negotiated apart);
+    ``cipher`` is the catalog's spelling of the bulk cipher, None for NULL (no encryption).
+    """
+
+    code: int
+    name: str
+    key_exchange: str  # RSA, DHE, ECDHE, DH, ECDH, PSK, SRP, KRB5, ECCPWD, GOST, NULL, ""
+    authentication: str  # RSA, DSS, ECDSA, anon, PSK, ...
+    cipher: str | None
+    mac: str
+    tls13: bool
+    export: bool
+    recommended: bool
+
+    @property
+    def null(self) -> bool:
+        return self.cipher is None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.authentication == "anon" or self.key_exchange == "NULL"
+
+    @property
+    def rsa_key_transport(self) -> bool:
+        """The client encrypts the premaster secret to the server's RSA key (no forward
+        secrecy): TLS_RSA_WITH_*, TLS_RSA_PSK_WITH_*, TLS_RSA_EXPORT_WITH_*."""
+        return self.key_exchange == "RSA"
+
+    @property
+    def ephemeral_dh(self) -> bool:
+        return self.key_exchange == "DHE" or (self.key_exchange == "DH" and self.anonymous)
+
+    @property
+    def ephemeral_ecdh(self) -> bool:
+        return self.key_exchange == "ECDHE" or (self.key_exchange == "ECDH" and self.anonymous)
 
 
-ECDHE_SUITES = tuple(c for c, n in TLS12_SUITES.items() if "ECDHE" in n)
+def _split_suite(code: int, name: str, tls13: bool, recommended: bool) -> Suite:
+    body = name.removeprefix("TLS_")
+    kx_part, sep, cipher_part = body.partition("_WITH_")
+    if not sep:
+        kx_part, cipher_part = "", body
+    kx_tokens = [t for t in kx_part.split("_") if t]
+    export = "EXPORT" in kx_tokens or "EXPORT" in cipher_part.split("_")
+    kx_tokens = [t for t in kx_tokens if t != "EXPORT"]
+    if kx_tokens[:1] == ["SRP"]:
+        kx, auth = "SRP", (kx_tokens[2] if len(kx_tokens) > 2 else "SRP")
+    elif kx_tokens[:1] == ["GOSTR341112"]:
+        kx, auth = "GOST", "GOST"
+    elif kx_tokens == ["PSK", "DHE"]:  # 0xC0AA/0xC0AB are registered as TLS_PSK_DHE_...
+        kx, auth = "DHE", "PSK"
+    elif len(kx_tokens) == 1:
+        kx = kx_tokens[0]
+        auth = {"RSA": "RSA", "PSK": "PSK", "NULL": "NULL"}.get(kx, kx)
+    elif kx_tokens:
+        kx, auth = kx_tokens[0], kx_tokens[1]
+        if auth == "PSK":  # DHE_PSK, ECDHE_PSK, RSA_PSK: authenticated by the shared key
+            kx, auth = kx_tokens[0], "PSK"
+    else:
+        kx = auth = ""
+    parts = cipher_part.split("_")
+    mac = parts[-1] if parts[-1] in _SUITE_MACS and len(parts) > 1 else ""
+    cipher_text = "_".join(parts[:-1] if mac else parts)
+    if name in ("TLS_SHA256_SHA256", "TLS_SHA384_SHA384"):  # RFC 9150: integrity only
+        cipher_text = "NULL"
+    cipher = next((c for prefix, c in _CIPHERS if cipher_text.startswith(prefix)), cipher_text)
+    return Suite(code, name, kx, auth, cipher, mac, tls13, export, recommended)
 
+
+def _load_registry() -> dict[int, Suite]:
+    import csv
+
+    out: dict[int, Suite] = {}
+    lines = [ln for ln in REGISTRY_FILE.read_text(encoding="utf-8").splitlines() if ln[:1] != "#"]
+    for row in csv.DictReader(lines):
+        high, low = (int(part, 16) for part in row["Value"].split(","))
+        code, name = high << 8 | low, row["Description"]
+        # TLS 1.3 suites name no key exchange (RFC 8446 B.4, RFC 8998, RFC 9150, GOST 1.3)
+        tls13 = "_WITH_" not in name or "tls13" in row["Reference"]
+        out[code] = _split_suite(code, name, tls13, row["Recommended"] == "Y")
+    return out
+
+
+SUITES: dict[int, Suite] = _load_registry()
+TLS13_SUITES: dict[int, str] = {c: s.name for c, s in SUITES.items() if s.tls13}
+TLS12_SUITES: dict[int, str] = {c: s.name for c, s in SUITES.items() if not s.tls13}
+# the TLS 1.3 suites whose handshake this module decrypts (RFC 8446 B.4: AES-GCM,
+# ChaCha20-Poly1305, AES-CCM and AES-CCM-8)
+DECRYPTABLE_TLS13 = (0x1301, 0x1302, 0x1303, 0x1304, 0x1305)
+
+# IANA TLS SignatureScheme registry (RFC 8446 B.3.1.3, RFC 8422, RFC 8734) and the TLS 1.2
+# hash/signature pairs (RFC 5246 7.4.1.4.1) that remain in use; ML-DSA from
+# draft-ietf-tls-mldsa.
 SIGNATURE_SCHEMES: dict[int, str] = {
     0x0904: "mldsa44",
     0x0905: "mldsa65",
@@ -138,6 +184,9 @@ SIGNATURE_SCHEMES: dict[int, str] = {
     0x0403: "ecdsa_secp256r1_sha256",
     0x0503: "ecdsa_secp384r1_sha384",
     0x0603: "ecdsa_secp521r1_sha512",
+    0x081A: "ecdsa_brainpoolP256r1tls13_sha256",
+    0x081B: "ecdsa_brainpoolP384r1tls13_sha384",
+    0x081C: "ecdsa_brainpoolP512r1tls13_sha512",
     0x0804: "rsa_pss_rsae_sha256",
     0x0805: "rsa_pss_rsae_sha384",
     0x0806: "rsa_pss_rsae_sha512",
@@ -147,8 +196,16 @@ SIGNATURE_SCHEMES: dict[int, str] = {
     0x0401: "rsa_pkcs1_sha256",
     0x0501: "rsa_pkcs1_sha384",
     0x0601: "rsa_pkcs1_sha512",
+    0x0301: "rsa_pkcs1_sha224",
+    0x0303: "ecdsa_sha224",
+    0x0402: "dsa_sha256",
+    0x0502: "dsa_sha384",
+    0x0602: "dsa_sha512",
+    0x0302: "dsa_sha224",
     0x0201: "rsa_pkcs1_sha1",
     0x0203: "ecdsa_sha1",
+    0x0202: "dsa_sha1",
+    0x0101: "rsa_pkcs1_md5",
 }
 
 ALERTS = {
@@ -188,7 +245,7 @@ def _u24(data: bytes) -> bytes:
 
 
 def _codes(codes: list[int] | tuple[int, ...]) -> bytes:
-    return b"".join(struct.pack("!H", c) for c in codes)
+    return struct.pack(f"!{len(codes)}H", *codes)
 
 
 def _ext(kind: int, body: bytes) -> bytes:
@@ -196,61 +253,174 @@ def _ext(kind: int, body: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------------- key shares
+_EC_CURVES = {0x0017: ec.SECP256R1, 0x0018: ec.SECP384R1, 0x0019: ec.SECP521R1}
+# hybrids (draft-ietf-tls-ecdhe-mlkem): group -> (classical group, ML-KEM group, ML-KEM first)
+_HYBRIDS = {0x11EC: (0x001D, 0x0201, True), 0x11EB: (0x0017, 0x0201, False)}
+_HYBRIDS[0x11ED] = (0x0018, 0x0202, False)
+# RFC 7919 section 5.2: private exponent sizes for each ffdhe group, in bits
+_FFDHE_EXPONENT = {2048: 225, 3072: 275, 4096: 325, 6144: 375, 8192: 400}
+
+
+class _Part:
+    """One key agreement inside a key share: its public bytes and the shared secret."""
+
+    def public(self) -> bytes:
+        raise NotImplementedError
+
+    def secret(self, server: bytes) -> bytes:
+        raise NotImplementedError
+
+    def server_size(self) -> int | None:
+        """Bytes of the server's answer for this part, when fixed (None: all that is left)."""
+        return None
+
+
+class _X(_Part):
+    def __init__(self, module) -> None:
+        self.module, self.key = module, module_private(module).generate()
+
+    def public(self) -> bytes:
+        return self.key.public_key().public_bytes_raw()
+
+    def secret(self, server: bytes) -> bytes:
+        return self.key.exchange(module_public(self.module).from_public_bytes(server))
+
+    def server_size(self) -> int:
+        return len(self.public())
+
+
+class _Ec(_Part):
+    def __init__(self, curve) -> None:
+        self.key = ec.generate_private_key(curve())
+
+    def public(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        return self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+
+    def secret(self, server: bytes) -> bytes:
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(self.key.curve, server)
+        return self.key.exchange(ec.ECDH(), peer)
+
+    def server_size(self) -> int:
+        return len(self.public())
+
+
+class _Ffdhe(_Part):
+    """RFC 7919 group in TLS 1.3 (RFC 8446 section 4.2.8.1): Y and Z left-padded to p's size."""
+
+    def __init__(self, bits: int) -> None:
+        from inventory.discovery.dh_groups import GENERATOR, ffdhe
+
+        self.p, self.size = ffdhe(bits), bits // 8
+        self.x = int.from_bytes(os.urandom(_FFDHE_EXPONENT[bits] // 8 + 1), "big") | 1
+        self.y = pow(GENERATOR, self.x, self.p)
+
+    def public(self) -> bytes:
+        return self.y.to_bytes(self.size, "big")
+
+    def secret(self, server: bytes) -> bytes:
+        peer = int.from_bytes(server, "big")
+        if not 1 < peer < self.p - 1:
+            raise ProtocolViolation("server's ffdhe share is out of range")
+        return pow(peer, self.x, self.p).to_bytes(self.size, "big")
+
+    def server_size(self) -> int:
+        return self.size
+
+
+class _MlKem(_Part):
+    """ML-KEM through ``cryptography`` (768, 1024) or liboqs (512, which it lacks)."""
+
+    _CIPHERTEXT = {512: 768, 768: 1088, 1024: 1568}
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+        if level == 512:
+            from core.oqs_loader import LiboqsUnavailable, load_oqs
+
+            oqs = load_oqs()
+            if isinstance(oqs, LiboqsUnavailable):
+                raise ValueError(f"MLKEM512 needs liboqs: {oqs.reason}")
+            self.kem = oqs.KeyEncapsulation("ML-KEM-512")
+            self._public = self.kem.generate_keypair()
+        else:
+            cls = mlkem.MLKEM768PrivateKey if level == 768 else mlkem.MLKEM1024PrivateKey
+            self.kem = cls.generate()
+            self._public = self.kem.public_key().public_bytes_raw()
+
+    def public(self) -> bytes:
+        return self._public
+
+    def secret(self, server: bytes) -> bytes:
+        if self.level == 512:
+            return self.kem.decap_secret(server)
+        return self.kem.decapsulate(server)
+
+    def server_size(self) -> int:
+        return self._CIPHERTEXT[self.level]
+
+
+def module_private(module):
+    return module.X25519PrivateKey if module is x25519 else module.X448PrivateKey
+
+
+def module_public(module):
+    return module.X25519PublicKey if module is x25519 else module.X448PublicKey
+
+
+def _part(group: int) -> _Part:
+    if group == 0x001D:
+        return _X(x25519)
+    if group == 0x001E:
+        return _X(x448)
+    if group in _EC_CURVES:
+        return _Ec(_EC_CURVES[group])
+    if group in (0x0200, 0x0201, 0x0202):
+        return _MlKem({0x0200: 512, 0x0201: 768, 0x0202: 1024}[group])
+    if 0x0100 <= group <= 0x0104:
+        return _Ffdhe({0x0100: 2048, 0x0101: 3072, 0x0102: 4096, 0x0103: 6144, 0x0104: 8192}[group])
+    raise ValueError(f"cannot make a key share for group 0x{group:04x}")
+
+
 class KeyShare:
     """A client key share for one group, and the shared secret from the server's answer.
 
-    Hybrid layouts follow draft-ietf-tls-ecdhe-mlkem: X25519MLKEM768 puts ML-KEM first;
-    the two SecP hybrids put the ECDH point first.
+    Every group in ``SUPPORTED``: X25519, X448, the NIST curves, ffdhe2048-8192 (RFC 7919),
+    ML-KEM-512/768/1024 alone (draft-ietf-tls-mlkem) and the three ML-KEM hybrids
+    (draft-ietf-tls-ecdhe-mlkem: X25519MLKEM768 puts ML-KEM first, the SecP hybrids put the
+    ECDH point first). Only the pre-standard X25519Kyber768Draft00 is missing.
     """
+
+    SUPPORTED = (
+        0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x001D, 0x001E, 0x0017, 0x0018,
+        0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+    )  # fmt: skip
 
     def __init__(self, group: int) -> None:
         self.group = group
-        self._x = self._ec = self._kem = None
-        ec_curve = {0x0017: ec.SECP256R1(), 0x0018: ec.SECP384R1(), 0x0019: ec.SECP521R1()}
-        ec_curve |= {0x11EB: ec.SECP256R1(), 0x11ED: ec.SECP384R1()}
-        if group in (0x001D, 0x11EC):
-            self._x = x25519.X25519PrivateKey.generate()
-        if group in ec_curve:
-            self._ec = ec.generate_private_key(ec_curve[group])
-        if group in (0x11EC, 0x11EB, 0x0201):
-            self._kem = mlkem.MLKEM768PrivateKey.generate()
-        elif group in (0x11ED, 0x0202):
-            self._kem = mlkem.MLKEM1024PrivateKey.generate()
-        if not (self._x or self._ec or self._kem):
-            raise ValueError(f"cannot make a key share for group 0x{group:04x}")
-
-    SUPPORTED = (0x11EC, 0x11EB, 0x11ED, 0x0201, 0x0202, 0x001D, 0x0017, 0x0018, 0x0019)
-
-    def _ec_pub(self) -> bytes:
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-        assert self._ec is not None
-        return self._ec.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        if group in _HYBRIDS:
+            classical, kem, kem_first = _HYBRIDS[group]
+            parts = [_part(classical), _part(kem)]
+            self.parts = parts[::-1] if kem_first else parts
+        else:
+            self.parts = [_part(group)]
 
     def public(self) -> bytes:
-        kem = self._kem.public_key().public_bytes_raw() if self._kem else b""
-        xpub = self._x.public_key().public_bytes_raw() if self._x else b""
-        ecpub = self._ec_pub() if self._ec else b""
-        if self.group == 0x11EC:
-            return kem + xpub
-        return ecpub + xpub + kem  # SecP hybrids: point first; pure groups: one part
+        return b"".join(part.public() for part in self.parts)
 
     def shared_secret(self, server_share: bytes) -> bytes:
-        kem_ct = 1088 if isinstance(self._kem, mlkem.MLKEM768PrivateKey) else 1568
-        if self.group == 0x11EC:
-            ct, peer = server_share[:kem_ct], server_share[kem_ct:]
-            return self._kem.decapsulate(ct) + self._x.exchange(
-                x25519.X25519PublicKey.from_public_bytes(peer)
-            )
-        if self._x is not None:
-            return self._x.exchange(x25519.X25519PublicKey.from_public_bytes(server_share))
-        if self._ec is not None:
-            point_len = len(self._ec_pub())
-            point, ct = server_share[:point_len], server_share[point_len:]
-            peer = ec.EllipticCurvePublicKey.from_encoded_point(self._ec.curve, point)
-            secret = self._ec.exchange(ec.ECDH(), peer)
-            return secret + (self._kem.decapsulate(ct) if self._kem else b"")
-        return self._kem.decapsulate(server_share)
+        """The concatenated secrets, in the order the group's layout gives its parts."""
+        out, pos = b"", 0
+        for i, part in enumerate(self.parts):
+            size = part.server_size() if i < len(self.parts) - 1 else None
+            chunk = server_share[pos : pos + size] if size else server_share[pos:]
+            pos += len(chunk)
+            try:
+                out += part.secret(chunk)
+            except ValueError as exc:  # a malformed point or ciphertext from the server
+                raise ProtocolViolation(f"bad key share from the server: {exc}") from exc
+        return out
 
 
 # ---------------------------------------------------------------------- ClientHello
@@ -265,6 +435,7 @@ class Hello:
     key_shares: tuple[KeyShare, ...] = ()
     server_name: str | None = None
     tls13: bool = False
+    stapling: bool = False  # ask for an OCSP response (status_request) and SCTs (RFC 6962)
 
     def encode(self) -> bytes:
         """The ClientHello handshake message (type, length, body), without the record."""
@@ -279,6 +450,9 @@ class Hello:
             exts += _ext(0x000D, _u16(_codes(self.sigalgs)))
         exts += _ext(0x0017, b"")  # extended_master_secret
         exts += _ext(0xFF01, b"\x00")  # renegotiation_info
+        if self.stapling:
+            exts += _ext(0x0005, b"\x01" + _u16(b"") + _u16(b""))  # status_request: OCSP
+            exts += _ext(0x0012, b"")  # signed_certificate_timestamp
         if self.tls13:
             exts += _ext(0x002B, _u8(_codes((TLS13,))))
             exts += _ext(0x002D, _u8(b"\x01"))
@@ -310,6 +484,7 @@ class ServerHello:
     group: int | None = None
     key_share: bytes | None = None
     raw: bytes = b""
+    extensions: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def is_retry(self) -> bool:
@@ -349,6 +524,7 @@ def parse_server_hello(body: bytes) -> ServerHello:
             kind, size = struct.unpack("!HH", body[pos : pos + 4])
             data = body[pos + 4 : pos + 4 + size]
             pos += 4 + size
+            hello.extensions[kind] = data
             if kind == 0x002B and size == 2:
                 hello.version = struct.unpack("!H", data)[0]
             elif kind == 0x0033 and size >= 2:
@@ -360,22 +536,164 @@ def parse_server_hello(body: bytes) -> ServerHello:
         raise ProtocolViolation(f"malformed ServerHello: {exc}") from exc
 
 
-def parse_certificates(body: bytes, tls13: bool) -> list[bytes]:
+@dataclass
+class CertificateMessage:
+    """A Certificate message: the DER chain (leaf first) and what TLS 1.3 entries carry."""
+
+    ders: list[bytes]
+    ocsp: bytes | None = None  # a stapled OCSP response (TLS 1.3: in the leaf's entry)
+    scts: int = 0  # SignedCertificateTimestamps in the leaf's entry (TLS 1.3)
+
+
+def parse_certificates(body: bytes, tls13: bool) -> CertificateMessage:
     """DER certificates from a Certificate message, leaf first."""
     try:
         pos = 1 + body[0] if tls13 else 0
         end = pos + 3 + int.from_bytes(body[pos : pos + 3], "big")
         pos += 3
-        out: list[bytes] = []
+        out = CertificateMessage([])
         while pos < end:
             size = int.from_bytes(body[pos : pos + 3], "big")
-            out.append(body[pos + 3 : pos + 3 + size])
+            out.ders.append(body[pos + 3 : pos + 3 + size])
             pos += 3 + size
             if tls13:
-                pos += 2 + struct.unpack("!H", body[pos : pos + 2])[0]
+                ext_end = pos + 2 + struct.unpack("!H", body[pos : pos + 2])[0]
+                if len(out.ders) == 1:
+                    for kind, data in _extensions(body[pos + 2 : ext_end]):
+                        if kind == 0x0005:
+                            out.ocsp = parse_certificate_status(data)
+                        elif kind == 0x0012:
+                            out.scts = count_scts(data)
+                pos = ext_end
         return out
     except (IndexError, struct.error) as exc:
         raise ProtocolViolation(f"malformed Certificate message: {exc}") from exc
+
+
+def _extensions(data: bytes) -> list[tuple[int, bytes]]:
+    out, pos = [], 0
+    while pos + 4 <= len(data):
+        kind, size = struct.unpack("!HH", data[pos : pos + 4])
+        out.append((kind, data[pos + 4 : pos + 4 + size]))
+        pos += 4 + size
+    return out
+
+
+def parse_certificate_status(body: bytes) -> bytes | None:
+    """The OCSP response in a CertificateStatus (RFC 6066 section 8), or None."""
+    if len(body) < 4 or body[0] != 1:
+        return None
+    size = int.from_bytes(body[1:4], "big")
+    return body[4 : 4 + size] or None
+
+
+def count_scts(body: bytes) -> int:
+    """How many SCTs a SignedCertificateTimestampList holds (RFC 6962 section 3.3)."""
+    if len(body) < 2:
+        return 0
+    end, pos, n = 2 + struct.unpack("!H", body[:2])[0], 2, 0
+    while pos + 2 <= min(end, len(body)):
+        pos += 2 + struct.unpack("!H", body[pos : pos + 2])[0]
+        n += 1
+    return n
+
+
+@dataclass
+class CertificateRequest:
+    """The server asks for a client certificate: which CAs it names and which schemes."""
+
+    authorities: list[str]  # distinguished names, RFC 4514
+    signature_schemes: list[int]
+
+
+def parse_certificate_request(body: bytes, tls13: bool) -> CertificateRequest:
+    """TLS 1.2 (RFC 5246 7.4.4) or TLS 1.3 (RFC 8446 4.3.2, certificate_authorities ext)."""
+    try:
+        names: list[bytes] = []
+        schemes: list[int] = []
+        if tls13:
+            pos = 1 + body[0]
+            size = struct.unpack("!H", body[pos : pos + 2])[0]
+            for kind, data in _extensions(body[pos + 2 : pos + 2 + size]):
+                if kind == 0x000D:
+                    schemes = _code_list(data[2:])
+                elif kind == 0x002F:
+                    names = _name_list(data)
+        else:
+            pos = 1 + body[0]  # certificate_types
+            size = struct.unpack("!H", body[pos : pos + 2])[0]
+            schemes = _code_list(body[pos + 2 : pos + 2 + size])
+            names = _name_list(body[pos + 2 + size :])
+        return CertificateRequest([distinguished_name(n) for n in names], schemes)
+    except (IndexError, struct.error) as exc:
+        raise ProtocolViolation(f"malformed CertificateRequest: {exc}") from exc
+
+
+def _code_list(data: bytes) -> list[int]:
+    return [struct.unpack("!H", data[i : i + 2])[0] for i in range(0, len(data) - 1, 2)]
+
+
+def _name_list(data: bytes) -> list[bytes]:
+    end, pos, out = 2 + struct.unpack("!H", data[:2])[0], 2, []
+    while pos + 2 <= end:
+        size = struct.unpack("!H", data[pos : pos + 2])[0]
+        out.append(data[pos + 2 : pos + 2 + size])
+        pos += 2 + size
+    return out
+
+
+def distinguished_name(der: bytes) -> str:
+    """RFC 4514 text of a DER Name (as CertificateRequest lists the CAs it accepts)."""
+    from cryptography import x509
+
+    try:
+        rdns = []
+        for rdn in _der_items(_der_item(der, 0x30)):
+            attributes = []
+            for atv in _der_items(rdn):
+                oid_der, value = _der_items(atv, raw=True)
+                text = value[1].decode("utf-8", "replace")
+                oid = x509.ObjectIdentifier(_oid_text(oid_der[1]))
+                attributes.append(x509.NameAttribute(oid, text, _validate=False))
+            rdns.append(x509.RelativeDistinguishedName(attributes))
+        return x509.Name(rdns).rfc4514_string()
+    except (ValueError, IndexError, TypeError):
+        return "der:" + der.hex()
+
+
+def _der_item(data: bytes, tag: int) -> bytes:
+    if data[0] != tag:
+        raise ValueError(f"expected DER tag 0x{tag:02x}")
+    return _der_items(data, raw=True)[0][1]
+
+
+def _der_items(data: bytes, raw: bool = False) -> list:
+    """The TLVs in ``data``: their contents, or (tag, contents) with ``raw``."""
+    out, pos = [], 0
+    while pos < len(data):
+        tag, size = data[pos], data[pos + 1]
+        pos += 2
+        if size & 0x80:
+            count = size & 0x7F
+            size = int.from_bytes(data[pos : pos + count], "big")
+            pos += count
+        content = data[pos : pos + size]
+        if len(content) != size:
+            raise ValueError("truncated DER")
+        out.append((tag, content) if raw else content)
+        pos += size
+    return out
+
+
+def _oid_text(body: bytes) -> str:
+    arcs, value = [], 0
+    for byte in body:
+        value = value << 7 | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
 
 
 def parse_server_key_exchange(body: bytes, *, ecdhe: bool) -> ServerKeyExchange:
@@ -412,7 +730,10 @@ def _extract(salt: bytes, ikm: bytes, algo) -> bytes:
 
 @dataclass
 class HandshakeDecryptor:
-    """Decrypts the server's TLS 1.3 handshake flight (RFC 8446 section 7)."""
+    """The TLS 1.3 key schedule (RFC 8446 section 7) from the client's side: decrypts the
+    server's handshake flight, and for a client-certificate check also seals the client's
+    answer (an empty Certificate and its Finished) and reads the server's first record after
+    it under the application keys."""
 
     suite: int
     shared_secret: bytes
@@ -422,27 +743,46 @@ class HandshakeDecryptor:
     _iv: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
-        algo = hashes.SHA384() if self.suite == 0x1302 else hashes.SHA256()
-        size = algo.digest_size
-        digest = hashes.Hash(type(algo)())
-        digest.update(self.transcript)
-        th = digest.finalize()
-        empty = hashes.Hash(type(algo)())
-        early = _extract(b"\x00" * size, b"\x00" * size, algo)
-        derived = _hkdf_label(early, "derived", empty.finalize(), size, algo)
-        hs = _extract(derived, self.shared_secret, algo)
-        secret = _hkdf_label(hs, "s hs traffic", th, size, algo)
+        self._algo = hashes.SHA384() if self.suite == 0x1302 else hashes.SHA256()
+        size = self._algo.digest_size
+        early = _extract(b"\x00" * size, b"\x00" * size, self._algo)
+        derived = _hkdf_label(early, "derived", self._hash(b""), size, self._algo)
+        self._hs = _extract(derived, self.shared_secret, self._algo)
+        th = self._hash(self.transcript)
+        self._key, self._iv = self._traffic(
+            _hkdf_label(self._hs, "s hs traffic", th, size, self._algo)
+        )
+        self._client = _hkdf_label(self._hs, "c hs traffic", th, size, self._algo)
+        self._client_seq = 0
+
+    def _hash(self, data: bytes) -> bytes:
+        digest = hashes.Hash(type(self._algo)())
+        digest.update(data)
+        return digest.finalize()
+
+    def _traffic(self, secret: bytes) -> tuple[bytes, bytes]:
         key_len = 32 if self.suite in (0x1302, 0x1303) else 16
-        self._key = _hkdf_label(secret, "key", b"", key_len, algo)
-        self._iv = _hkdf_label(secret, "iv", b"", 12, algo)
+        key = _hkdf_label(secret, "key", b"", key_len, self._algo)
+        return key, _hkdf_label(secret, "iv", b"", 12, self._algo)
+
+    def _aead(self, key: bytes):
+        if self.suite not in DECRYPTABLE_TLS13:
+            raise ProtocolViolation(f"cannot decrypt suite 0x{self.suite:04x}")
+        if self.suite == 0x1303:
+            return ChaCha20Poly1305(key)
+        if self.suite in (0x1304, 0x1305):
+            return AESCCM(key, tag_length=16 if self.suite == 0x1304 else 8)
+        return AESGCM(key)
+
+    @staticmethod
+    def _nonce(iv: bytes, seq: int) -> bytes:
+        return bytes(a ^ b for a, b in zip(iv, seq.to_bytes(12, "big"), strict=True))
 
     def open(self, header: bytes, payload: bytes) -> tuple[int, bytes]:
         """(inner content type, plaintext) of one encrypted record."""
-        if self.suite not in (0x1301, 0x1302, 0x1303):
-            raise ProtocolViolation(f"cannot decrypt suite 0x{self.suite:04x}")
-        nonce = bytes(a ^ b for a, b in zip(self._iv, self.seq.to_bytes(12, "big"), strict=True))
+        aead = self._aead(self._key)
+        nonce = self._nonce(self._iv, self.seq)
         self.seq += 1
-        aead = ChaCha20Poly1305(self._key) if self.suite == 0x1303 else AESGCM(self._key)
         try:
             inner = aead.decrypt(nonce, payload, header).rstrip(b"\x00")
         except Exception as exc:  # InvalidTag: wrong keys or tampered record
@@ -450,3 +790,30 @@ class HandshakeDecryptor:
         if not inner:
             raise ProtocolViolation("empty encrypted record")
         return inner[-1], inner[:-1]
+
+    def client_flight(self, transcript: bytes, request_context: bytes) -> bytes:
+        """Records of the client's empty Certificate and its Finished (RFC 8446 4.4.2,
+        4.4.4); ``transcript`` runs from the ClientHello to the server's Finished. Switches
+        reading to the server's application keys (7.1), as the server's next record uses."""
+        size = self._algo.digest_size
+        certificate = b"\x0b" + _u24(_u8(request_context) + _u24(b""))
+        finished_key = _hkdf_label(self._client, "finished", b"", size, self._algo)
+        mac = _hmac.HMAC(finished_key, self._algo)
+        mac.update(self._hash(transcript + certificate))
+        finished = b"\x14" + _u24(mac.finalize())
+        key, iv = self._traffic(self._client)
+        out = b""
+        for message in (certificate, finished):
+            inner = message + b"\x16"
+            tag = 8 if self.suite == 0x1305 else 16
+            header = struct.pack("!BHH", 23, TLS12, len(inner) + tag)
+            out += header + self._aead(key).encrypt(
+                self._nonce(iv, self._client_seq), inner, header
+            )
+            self._client_seq += 1
+        derived = _hkdf_label(self._hs, "derived", self._hash(b""), size, self._algo)
+        master = _extract(derived, b"\x00" * size, self._algo)
+        server_app = _hkdf_label(master, "s ap traffic", self._hash(transcript), size, self._algo)
+        self._key, self._iv = self._traffic(server_app)
+        self.seq = 0
+        return out

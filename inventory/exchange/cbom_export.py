@@ -345,7 +345,6 @@ def export_cbom(
     org = session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
-    mapper = _Mapper(spec_version)
 
     assets = session.scalars(
         select(Asset).where(Asset.organization_id == organization_id).order_by(Asset.id)
@@ -362,7 +361,23 @@ def export_cbom(
         .where(Dependency.organization_id == organization_id)
         .order_by(Dependency.id)
     ).all()
+    doc = cbom_document(org, assets, usages, dep_rows, spec_version, writer, warnings)
+    return json.dumps(doc, ensure_ascii=False)
 
+
+def cbom_document(
+    org: Organization,
+    assets: Any,
+    usages: Any,
+    dep_rows: Any,
+    spec_version: str = "1.6",
+    writer: str = "auto",
+    warnings: list[str] | None = None,
+) -> Json:
+    """The CycloneDX document of these rows (ordered by id; ``dep_rows`` are (Dependency,
+    provider ref) pairs). Rows need not be stored: a scan's CBOM is the rows it would file."""
+    warnings = [] if warnings is None else warnings
+    mapper = _Mapper(spec_version)
     deps_by_dependent: dict[int, list[tuple[Dependency, str]]] = defaultdict(list)
     for dep, provider_ref in dep_rows:
         deps_by_dependent[dep.dependent_id].append((dep, provider_ref))
@@ -477,7 +492,7 @@ def export_cbom(
                 comp["cryptoProperties"] = parts["cryptoProperties"]
                 if parts["evidence"]:
                     comp["evidence"] = parts["evidence"]
-    return json.dumps(doc, ensure_ascii=False)
+    return doc
 
 
 def _originals(

@@ -71,7 +71,7 @@ def start_import_job(
     doc: Document,
 ) -> Job:
     """Import as a job: it runs once the caller's transaction commits; the bytes stay private."""
-    params = {"format": doc.kind, "bytes": len(doc.data)}
+    params = {"format": doc.kind, "bytes": len(doc.data), "name": doc.name}
     return submit(backend, session, principal, organization_id, JOB_KIND, params, content=doc.data)
 
 
@@ -80,7 +80,7 @@ def run_import_job(ctx: JobContext, progress: ProgressFn) -> dict[str, Any]:
     data = ctx.content
     if data is None:  # queued before migration 0015: base64 in the payload
         data = base64.b64decode(ctx.payload["data"])
-    doc = Document(ctx.params["format"], data)
+    doc = Document(ctx.params["format"], data, name=ctx.params.get("name"))
     progress(0.05, f"importing {doc.kind} ({len(doc.data)} bytes)")
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.begin() as session:

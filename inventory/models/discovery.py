@@ -5,17 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
 
 class ScanScope(TenantMixin, TimestampMixin, Base):
-    """A network (CIDR or host name, optional ports) or a directory the org may scan."""
+    """A network (CIDR or host name, optional ports) or a directory the org may scan.
+
+    One host may hold several port sets ("443" and "22,2222" are two scopes); the same port
+    set twice is a conflict, and no ports ("any") counts as a port set of its own."""
 
     __tablename__ = "scan_scopes"
-    __table_args__ = (UniqueConstraint("organization_id", "kind", "value"),)
+    __table_args__ = (
+        Index(
+            "uq_scan_scopes_value_ports",
+            "organization_id",
+            "kind",
+            "value",
+            text("coalesce(ports, '')"),
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # "network" or "path"

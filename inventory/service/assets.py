@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict
+from core.field_limits import RowId
 from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
@@ -35,8 +36,6 @@ def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset
         session, principal, "create", "asset", asset.id, org_id, {"ref": ref, "name": asset.name}
     )
     return asset
-
-
 
 
 def get_asset(session: Session, asset_id: int, principal: Principal) -> Asset:
@@ -72,7 +71,7 @@ class AssetFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     sector: Sector | None = None
     asset_type: AssetType | None = None
     exposure: Exposure | None = None

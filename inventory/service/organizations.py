@@ -69,6 +69,9 @@ def update_organization(
 
 def delete_organization(session: Session, org_id: int, principal: Principal) -> None:
     org = get_organization(session, org_id, principal)
+    # recorded in the deleting principal's organization: the deleted one's log goes with it
+    record(session, principal, "delete", "organization", org.id, principal.organization_id,
+           {"slug": org.slug})  # fmt: skip
     session.delete(org)
 
 

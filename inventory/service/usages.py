@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict
+from core.field_limits import RowId
 from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
@@ -107,8 +108,8 @@ class UsageFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    organization_id: int | None = None
-    asset_id: int | None = None
+    organization_id: RowId | None = None
+    asset_id: RowId | None = None
     sector: Sector | None = None
     quantum_status: QuantumStatus | None = None
     algorithm: str | None = Field(None, max_length=120)

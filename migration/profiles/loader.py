@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from core.errors import InputError
 from core.yaml_safe import safe_load
 from migration.profiles.schema import Profile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+M = TypeVar("M", bound=BaseModel)
 
 
 class ProfileError(InputError):
@@ -45,12 +46,15 @@ def _field_of(error: dict[str, Any]) -> str:
     return ".".join(str(part) for part in error.get("loc", ()))
 
 
-def parse_profile(data: Any, origin: str = "") -> Profile:
-    """Validate a mapping as a profile, or raise ProfileError naming the field."""
+def validate_document(
+    model: type[M], data: Any, origin: str, error: type[ProfileError], what: str
+) -> M:
+    """Validate a mapping as `model`, or raise `error` (message, field, origin) naming the
+    first problem's place as a dotted path. Shared by profiles and sector catalogs."""
     if not isinstance(data, dict):
-        raise ProfileError("a profile must be a mapping", origin=origin)
+        raise error(f"{what} must be a mapping", origin=origin)
     try:
-        return Profile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         message = str(first.get("msg", "invalid"))
@@ -66,19 +70,28 @@ def parse_profile(data: Any, origin: str = "") -> Profile:
             and message.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum()
         ):
             field, message = message.split(": ", 1)
-        raise ProfileError(message, field=field, origin=origin) from exc
+        raise error(message, field=field, origin=origin) from exc
+
+
+def read_yaml(text: str, origin: str, error: type[ProfileError]) -> Any:
+    """YAML or JSON text (JSON is YAML) as data; `error` names the line of a syntax error."""
+    try:
+        return safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark is not None else ""
+        raise error(f"not valid YAML/JSON: {exc}", field=line, origin=origin) from exc
+
+
+def parse_profile(data: Any, origin: str = "") -> Profile:
+    """Validate a mapping as a profile, or raise ProfileError naming the field."""
+    return validate_document(Profile, data, origin, ProfileError, "a profile")
 
 
 def load_profile_text(text: str, origin: str = "") -> Profile:
     """Parse YAML or JSON text (JSON is YAML) into a validated profile."""
-    try:
-        data = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        raise ProfileError(f"not valid YAML/JSON: {exc}", field=line, origin=origin) from exc
     # YAML dates come back as `date`; JSON strings are parsed by pydantic.
-    return parse_profile(data, origin=origin)
+    return parse_profile(read_yaml(text, origin, ProfileError), origin=origin)
 
 
 def load_profile_file(path: str | Path) -> Profile:

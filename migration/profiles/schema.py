@@ -1,8 +1,11 @@
 """The shape of a policy profile, validated by pydantic.
 
 A profile is data: phases, deadlines per use / sector / tier / asset type, the order in
-which sectors and tiers move, and the accepted target algorithms. Every date names the
-source it was read in; a date not confirmed against its primary document says so.
+which sectors and tiers move, and, per use (`uses`), which algorithms and parameter sets the
+policy allows, until when and in what form, each with the sentence of the source it encodes.
+Every date names the source it was read in; a date not confirmed against its primary
+document says so (`confirmed` means one thing everywhere: the cited text was read in the
+issuing body's own publication; a secondary report, however faithful, is `false`).
 """
 
 from __future__ import annotations
@@ -18,15 +21,22 @@ from core.field_limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, l
 from inventory.choices import AssetType, Criticality, QuantumStatus
 from inventory.schemas import InputModel
 from migration.models import CustomProfile
-from migration.uses import USES
+from migration.uses import POLICY_USES, USES
 
 HybridPolicy = Literal["required", "preferred", "allowed", "discouraged", "forbidden"]
 DeadlineKind = Literal["migrate", "deprecate", "disallow", "inventory", "plan"]
+#: how an allowed algorithm may be used: alone, only inside a hybrid, or alone but a hybrid
+#: is preferred
+Form = Literal["standalone", "hybrid_required", "hybrid_preferred"]
+#: what happens to an algorithm a use table does not list: `disallowed` (not approved now:
+#: migrate-now, from `unlisted_since`), `schedule` (migrate by the profile's deadlines for
+#: the usage, as for a quantum-vulnerable one), `review` (the policy names no date)
+Unlisted = Literal["disallowed", "schedule", "review"]
 
 
-def _in_plan_window(_: type, value: date) -> date:
+def _in_plan_window(_: type, value: date | None) -> date | None:
     """Dates a plan schedules against stay in the window where its arithmetic is safe."""
-    return check_plan_date(value)
+    return value if value is None else check_plan_date(value)
 
 
 class _Strict(InputModel):
@@ -128,6 +138,54 @@ class Milestone(_Strict):
     _window = field_validator("date")(classmethod(_in_plan_window))
 
 
+class AlgorithmRule(_Strict):
+    """One row of a use table: which algorithms it allows, until when, in what form.
+
+    `algorithms` are catalog canonical names or catalog family names (`ML-KEM` allows every
+    FIPS 203 parameter set); `min_bits` / `max_bits` narrow a family by classical strength
+    (SP 800-57 bits), `min_category` by NIST category. `allowed_until` is the last day the
+    policy allows it (None: no end stated); `after` says what the policy calls it then.
+    """
+
+    algorithms: list[str] = Field(min_length=1)
+    min_bits: int | None = Field(default=None, ge=1, le=1024)
+    max_bits: int | None = Field(default=None, ge=1, le=1024)
+    min_category: int | None = Field(default=None, ge=1, le=5)
+    allowed_until: date | None = None
+    after: Literal["deprecated", "disallowed"] = "disallowed"
+    #: the policy does not allow it at all since this day (a parameter set it excludes)
+    disallowed_since: date | None = None
+    form: Form = "standalone"
+    source: str
+    quote: str = Field(min_length=1)
+    confirmed: bool = False
+    note: str | None = None
+
+    _window = field_validator("allowed_until")(classmethod(_in_plan_window))
+
+
+class UsePolicy(_Strict):
+    """What a profile says about one use (key establishment, signature ...)."""
+
+    rules: list[AlgorithmRule] = Field(default_factory=list)
+    unlisted: Unlisted = "review"
+    unlisted_since: date | None = None
+    unlisted_source: str | None = None
+    unlisted_quote: str | None = None
+    hybrid: HybridPolicy = "allowed"
+    hybrid_source: str | None = None
+    hybrid_quote: str | None = None
+    targets: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _unlisted_needs_date(self) -> UsePolicy:
+        dated = self.unlisted_since is not None and self.unlisted_source
+        if self.unlisted == "disallowed" and not dated:
+            raise ValueError("unlisted: 'disallowed' needs unlisted_since and unlisted_source")
+        return self
+
+
 class Profile(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
     name: str = Field(min_length=1, max_length=limit(CustomProfile, "name"))
@@ -143,9 +201,13 @@ class Profile(_Strict):
     pilots: list[Pilot] = Field(default_factory=list)
     sector_order: list[Sector] = Field(default_factory=list)
     tier_order: list[Tier] = Field(default_factory=list)
-    targets: dict[str, list[str]]
+    targets: dict[str, list[str]] = Field(default_factory=dict)
     hybrid: HybridPolicy = "allowed"
     hybrid_source: str | None = None
+    #: per policy use: the algorithm table (profiles without it are read by quantum status)
+    uses: dict[str, UsePolicy] = Field(default_factory=dict)
+    #: the policy requires FIPS-approved mechanisms (password hashing: PBKDF2, SP 800-132)
+    fips_required: bool = False
     notes: list[str] = Field(default_factory=list)
 
     _window = field_validator("final_deadline")(classmethod(_in_plan_window))
@@ -160,12 +222,52 @@ class Profile(_Strict):
                 raise ValueError(f"use '{use}' lists no target algorithm")
         return value
 
+    @field_validator("uses")
+    @classmethod
+    def _policy_uses(cls, value: dict[str, UsePolicy]) -> dict[str, UsePolicy]:
+        for use in value:
+            if use not in POLICY_USES:
+                raise ValueError(f"unknown use '{use}'; known: {', '.join(POLICY_USES)}")
+        return value
+
     @field_validator("sector_order", "tier_order")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("lists the same value twice")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _confirmed_by_source(cls, data: object) -> object:
+        """`confirmed` means one thing: the cited text was read in the issuing body's own
+        publication. A dated item is confirmed only if its source is; unset, it takes the
+        source's value, and claiming more than the source gives is refused."""
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            return data
+        by_id = {
+            s.get("id"): bool(s.get("confirmed", True))
+            for s in data["sources"]
+            if isinstance(s, dict)
+        }
+        out = dict(data)
+        for key in ("deadlines", "milestones"):
+            items = data.get(key)
+            if not isinstance(items, list):
+                continue
+            fixed = []
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and item.get("source") in by_id:
+                    source_ok = by_id[item["source"]]
+                    if item.get("confirmed") is True and not source_ok:
+                        raise ValueError(
+                            f"{key}.{i}.confirmed: true, but its source '{item['source']}' is "
+                            "not confirmed"
+                        )
+                    item = {**item, "confirmed": bool(item.get("confirmed", source_ok))}
+                fixed.append(item)
+            out[key] = fixed
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -180,6 +282,11 @@ class Profile(_Strict):
         refs += [(f"pilots.{i}.source", p.source) for i, p in enumerate(self.pilots)]
         if self.hybrid_source:
             refs.append(("hybrid_source", self.hybrid_source))
+        for use, policy in self.uses.items():
+            refs += [(f"uses.{use}.rules.{i}.source", r.source) for i, r in enumerate(policy.rules)]
+            for name in ("unlisted_source", "hybrid_source"):
+                if getattr(policy, name):
+                    refs.append((f"uses.{use}.{name}", getattr(policy, name)))
         for where, ref in refs:
             if ref not in known:
                 raise ValueError(f"{where}: unknown source id '{ref}'")

@@ -1,31 +1,39 @@
 """ML-DSA (FIPS 204) conformance vectors in ACVP's shape, computed when the session is made.
 
-Modes: ``keyGen`` (seed -> pk, sk), ``sigGen`` (external interface, pure: one deterministic
-group and one hedged group whose ``rnd`` is given; sk, message, context -> signature) and
-``sigVer`` (pk, message, context, signature -> testPassed; ``tests_per_group`` valid
-signatures from every engine, each with modified signatures (c~, z, hint) and a modified
-message).
+Modes: ``keyGen`` (seed -> pk, sk), ``sigGen`` (sk, message or mu [, context, hashAlg, rnd]
+-> signature) and ``sigVer`` (pk, message or mu [, context, hashAlg], signature ->
+testPassed). sigGen and sigVer have a group for every signature interface of
+draft-celi-acvp-ml-dsa (:data:`INTERFACES`): internal (the message is M' itself), internal
+with external mu, external pure and external HashML-DSA (``hashAlg`` one of the twelve of
+FIPS 204 section 5.4), the external ones with a context of 1 to 64 bytes (sigGen's second
+test: empty); sigGen once deterministic and once
+hedged (``rnd`` given). A session may ask for fewer, as an ACVP registration does
+(``input.signatureInterfaces``, ``preHash``, ``externalMu``, ``deterministic``). sigVer:
+``tests_per_group`` valid signatures per group (and, in the external pure group, from every
+engine), each with modified signatures (c~, z, hint) and one shown with another message.
 
 Where the answers come from (never from stored copies of vectors):
 
 - keyGen: dilithium-py ``key_derive(seed)``; cross-checked against OpenSSL
   (``from_seed_bytes``: same pk) and by signing with the derived sk in every engine that takes
   expanded secret keys (liboqs, PQClean) and verifying under pk in every engine.
-- sigGen: dilithium-py's internal signing (Algorithm 7 with rnd = 0^32 or the given rnd): no
-  engine exposes deterministic or given-rnd signing, so the value itself is computed once;
-  every engine (empty context) and OpenSSL's context-aware verify check that it verifies.
-- sigVer: every engine and dilithium-py verify each item; all must agree.
+- sigGen: dilithium-py's internal signing (Algorithm 7 with rnd = 0^32 or the given rnd, on M'
+  or on mu): no engine exposes deterministic or given-rnd signing, so the value itself is
+  computed once; OpenSSL's ``verify_mu`` and dilithium-py's verification check it verifies.
+- sigVer: OpenSSL signs (``sign_mu`` over the interface's mu); OpenSSL, dilithium-py and, for
+  the engines' own signatures, every engine judge each test; all must agree.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from core.errors import InputError
-from testbed.conformance import acvp_common
+from testbed.conformance import acvp_common, fips204
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
@@ -39,13 +47,16 @@ except ImportError:  # pragma: no cover
 
 DILITHIUM = {"ML-DSA-44": ML_DSA_44, "ML-DSA-65": ML_DSA_65, "ML-DSA-87": ML_DSA_87}
 MODES = ("keyGen", "sigGen", "sigVer")
-#: tests per group: keyGen n seeds; sigGen n per group (two groups); sigVer n signatures per
-#: engine, each with four modified variants (so 5 * n * engines tests)
-DEFAULT_TESTS = {"keyGen": 2, "sigGen": 2, "sigVer": 1}
+#: tests per group: keyGen n seeds; sigGen n per group (eight groups); sigVer n signatures
+#: per group (and per engine in the external pure group), each with four modified variants
+DEFAULT_TESTS = {"keyGen": 2, "sigGen": 1, "sigVer": 1}
 MAX_TESTS = 3
 RESULTS = {
     "keyGen": {"keyGen": "pk, sk: hex"},
-    "sigGen": {"sigGen": "signature: hex (pure, the test's context)"},
+    "sigGen": {
+        "sigGen": "signature: hex (over the group's interface: M', mu, or the message "
+        "with its context and hashAlg)"
+    },
     "sigVer": {"sigVer": "testPassed: boolean"},
 }
 
@@ -105,95 +116,222 @@ def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
     return [{"tgId": 1, "testType": "AFT", "parameterSet": alg, "tests": tests}], expected
 
 
-def _sign(alg: str, sk: bytes, msg: bytes, ctx: bytes, rnd: bytes) -> bytes:
-    """FIPS 204 Algorithm 2 with a given rnd (external interface, pure)."""
-    m_prime = bytes([0, len(ctx)]) + ctx + msg
-    return DILITHIUM[alg]._sign_internal(sk, m_prime, rnd)
+#: the ACVP signature interfaces: (signatureInterface, preHash or None, externalMu or None);
+#: draft-celi-acvp-ml-dsa: "preHash" is present only with the external interface,
+#: "externalMu" only with the internal one
+INTERFACES: tuple[tuple[str, str | None, bool | None], ...] = (
+    ("internal", None, False),
+    ("internal", None, True),
+    ("external", "pure", None),
+    ("external", "preHash", None),
+)
 
 
-def _siggen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
+@dataclass
+class _Signed:
+    """What one test shows and what its signature is over (mu, and M' where there is one)."""
+
+    fields: dict[str, str]
+    mu: bytes
+    formatted: bytes | None
+
+
+def _message(
+    alg: str, pk: bytes, interface: tuple[str, str | None, bool | None], ctx: bytes | None = None
+) -> _Signed:
+    """A random message for ``interface``, as the test shows it and as it is signed."""
+    iface, pre_hash, external_mu = interface
+    if external_mu:
+        mu = secrets.token_bytes(64)
+        return _Signed({"mu": hexu(mu)}, mu, None)
+    msg = secrets.token_bytes(32 + secrets.randbelow(64))
+    if iface == "internal":  # M' is the message itself (Algorithm 7's input)
+        return _Signed({"message": hexu(msg)}, fips204.mu(pk, msg), msg)
+    if ctx is None:
+        ctx = secrets.token_bytes(1 + secrets.randbelow(64))
+    fields = {"message": hexu(msg), "context": hexu(ctx)}
+    hash_alg = None
+    if pre_hash == "preHash":
+        hash_alg = secrets.choice(list(fips204.PRE_HASH))
+        fields["hashAlg"] = hash_alg
+    formatted = fips204.m_prime(msg, ctx, hash_alg)
+    return _Signed(fields, fips204.mu(pk, formatted), formatted)
+
+
+def _group_keys(interface: tuple[str, str | None, bool | None]) -> dict[str, Any]:
+    iface, pre_hash, external_mu = interface
+    keys: dict[str, Any] = {"signatureInterface": iface}
+    if pre_hash is not None:
+        keys["preHash"] = pre_hash
+    if external_mu is not None:
+        keys["externalMu"] = external_mu
+    return keys
+
+
+def _judged(
+    alg: str, pk: bytes, signed: _Signed, sig: bytes, agreed: set[str], second: bool = True
+) -> bool:
+    """OpenSSL (verify_mu) and, with ``second``, dilithium-py (on M', where there is one) must
+    agree. sigGen passes ``second=False``: dilithium-py made the signature, so its own verdict
+    adds nothing to OpenSSL's independent one."""
+    votes = {"openssl": fips204.openssl_verify_mu(alg, pk, signed.mu, sig)}
+    agreed.add("openssl")
+    if second and signed.formatted is not None:
+        votes["dilithium-py"] = fips204.dilithium_verify(alg, pk, signed.formatted, sig)
+    if len(set(votes.values())) != 1:
+        raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
+    return votes["openssl"]
+
+
+def _siggen(
+    alg: str, n: int, agreed: set[str], interfaces: list, deterministic: list[bool]
+) -> tuple[list[dict], dict[str, Any]]:
     groups, expected = [], {}
-    for tg, deterministic in ((1, True), (2, False)):
-        tests = []
-        for tc in range(1, n + 1):
+    tg = 0
+    for det in deterministic:
+        for interface in interfaces:
+            tg += 1
+            tests = []
             pk, sk = DILITHIUM[alg].key_derive(secrets.token_bytes(32))
-            msg = secrets.token_bytes(32 + secrets.randbelow(64))
-            ctx = b"" if tc == 1 else secrets.token_bytes(1 + secrets.randbelow(32))
-            rnd = bytes(32) if deterministic else secrets.token_bytes(32)
-            sig = _sign(alg, sk, msg, ctx, rnd)
-            if not _verifies(alg, pk, msg, ctx, sig, agreed):
-                raise OracleDisagreement(f"{alg} sigGen: the expected signature does not verify")
-            test = {"tcId": tc, "pk": hexu(pk), "sk": hexu(sk), "message": hexu(msg)}
-            test["context"] = hexu(ctx)
-            if not deterministic:
-                test["rnd"] = hexu(rnd)
-            tests.append(test)
-            reason = "deterministic signature" if deterministic else "signature with given rnd"
-            expected[f"{tg}:{tc}"] = {
-                "function": "sigGen",
-                "reason": reason,
-                "fields": {"signature": hexu(sig)},
-            }
-        groups.append(
-            {
-                "tgId": tg,
-                "testType": "AFT",
-                "parameterSet": alg,
-                "deterministic": deterministic,
-                "signatureInterface": "external",
-                "preHash": "pure",
-                "externalMu": False,
-                "tests": tests,
-            }
-        )
+            for tc in range(1, n + 1):
+                signed = _message(alg, pk, interface, b"" if tc == 2 else None)
+                rnd = bytes(32) if det else secrets.token_bytes(32)
+                over, external = (signed.mu, True) if interface[2] else (signed.formatted, False)
+                sig = DILITHIUM[alg]._sign_internal(sk, over, rnd, external_mu=external)
+                if not _judged(alg, pk, signed, sig, agreed, second=False):
+                    raise OracleDisagreement(f"{alg} sigGen: the expected signature fails")
+                test = {"tcId": tc, "sk": hexu(sk), **signed.fields}
+                if not det:
+                    test["rnd"] = hexu(rnd)
+                tests.append(test)
+                reason = "deterministic signature" if det else "signature with given rnd"
+                expected[f"{tg}:{tc}"] = {
+                    "function": "sigGen",
+                    "reason": f"{reason} ({_describe(interface)})",
+                    "fields": {"signature": hexu(sig)},
+                }
+            groups.append(
+                {"tgId": tg, "testType": "AFT", "parameterSet": alg, "deterministic": det}
+                | _group_keys(interface)
+                | {"tests": tests}
+            )
     return groups, expected
 
 
-def _sigver(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
-    tests, expected = [], {}
-    tc = 0
-    for eng in [e for e in _engines(alg) for _ in range(n)]:  # n signatures per engine
-        pk, sk = eng.sign_keypair(alg)
-        # each test its own message and signature: tests sharing them would give away which
-        # one is the valid signature
-        (m1, s1), (m2, s2), (m3, s3), (m4, s4), (_, s5) = [
-            (m, eng.sign(alg, sk, m)) for m in (secrets.token_bytes(48) for _ in range(5))
-        ]
-        c_len = DILITHIUM[alg].c_tilde_bytes
-        variants = [
-            (m1, s1, f"valid signature ({eng.name})"),
-            (m2, flip_bit(s2, secrets.randbelow(8 * c_len)), "modified signature - commitment"),
-            (m3, flip_bit(s3, 8 * (len(s3) // 2) + 1), "modified signature - z"),
-            (m4, flip_bit(s4, 8 * (len(s4) - 1)), "modified signature - hint"),
-            (secrets.token_bytes(48), s5, "modified message"),
-        ]
-        for m, s, reason in variants:
-            tc += 1
-            passed = _verifies(alg, pk, m, b"", s, agreed)
-            tests.append(
-                {
-                    "tcId": tc,
-                    "pk": hexu(pk),
-                    "message": hexu(m),
-                    "context": "",
-                    "signature": hexu(s),
-                }
-            )
-            expected[f"1:{tc}"] = {
+def _describe(interface: tuple[str, str | None, bool | None]) -> str:
+    iface, pre_hash, external_mu = interface
+    if iface == "internal":
+        return "internal interface, external mu" if external_mu else "internal interface"
+    return "external interface, HashML-DSA" if pre_hash == "preHash" else "external interface, pure"
+
+
+def _variants(sig: bytes, c_len: int) -> list[tuple[bytes, str]]:
+    return [
+        (flip_bit(sig, secrets.randbelow(8 * c_len)), "modified signature - commitment"),
+        (flip_bit(sig, 8 * (len(sig) // 2) + 1), "modified signature - z"),
+        (flip_bit(sig, 8 * (len(sig) - 1)), "modified signature - hint"),
+    ]
+
+
+def _sigver(
+    alg: str, n: int, agreed: set[str], interfaces: list, deterministic: list[bool]
+) -> tuple[list[dict], dict[str, Any]]:
+    groups, expected = [], {}
+    for tg, interface in enumerate(interfaces, start=1):
+        tests: list[dict] = []
+        for pk, fields, sig, reason, passed in _sigver_tests(alg, n, interface, agreed):
+            tc = len(tests) + 1
+            tests.append({"tcId": tc, "pk": hexu(pk), **fields, "signature": hexu(sig)})
+            expected[f"{tg}:{tc}"] = {
                 "function": "sigVer",
                 "reason": reason,
                 "fields": {"testPassed": passed},
             }
-    group = {
-        "tgId": 1,
-        "testType": "AFT",
-        "parameterSet": alg,
-        "signatureInterface": "external",
-        "preHash": "pure",
-        "externalMu": False,
-        "tests": tests,
+        groups.append(
+            {"tgId": tg, "testType": "AFT", "parameterSet": alg}
+            | _group_keys(interface)
+            | {"tests": tests}
+        )
+    return groups, expected
+
+
+def _sigver_tests(
+    alg: str, n: int, interface: tuple[str, str | None, bool | None], agreed: set[str]
+) -> list[tuple[bytes, dict[str, str], bytes, str, bool]]:
+    """(pk, shown fields, signature, reason, verdict) for one group: n valid signatures, each
+    with three modified ones and one shown with another message (or mu)."""
+    c_len = DILITHIUM[alg].c_tilde_bytes
+    out = []
+    if interface == ("external", "pure", None):  # every engine's own signatures too
+        for eng in [e for e in _engines(alg) for _ in range(n)]:
+            pk, sk = eng.sign_keypair(alg)
+            # each test its own message and signature: tests sharing them would give away
+            # which one is the valid signature
+            for k in range(5):
+                msg = secrets.token_bytes(48)
+                sig = eng.sign(alg, sk, msg)
+                reason = f"valid signature ({eng.name})"
+                if 0 < k < 4:
+                    sig, reason = _variants(sig, c_len)[k - 1]
+                elif k == 4:
+                    msg, reason = secrets.token_bytes(48), "modified message"
+                passed = _verifies(alg, pk, msg, b"", sig, agreed)
+                out.append((pk, {"message": hexu(msg), "context": ""}, sig, reason, passed))
+    key, pk = fips204.openssl_keypair(alg)
+    for _ in range(n):
+        for k in range(5):
+            signed = shown = _message(alg, pk, interface)
+            sig = key.sign_mu(signed.mu)
+            reason = f"valid signature (openssl, {_describe(interface)})"
+            if 0 < k < 4:
+                sig, reason = _variants(sig, c_len)[k - 1]
+            elif k == 4:  # the same signature shown with another message (or mu)
+                shown = _message(alg, pk, interface)
+                reason = "modified mu" if interface[2] else "modified message"
+            passed = _judged(alg, pk, shown, sig, agreed)
+            out.append((pk, shown.fields, sig, reason, passed))
+    return out
+
+
+def _capabilities(data: dict[str, Any], mode: str) -> tuple[list, list[bool]]:
+    """The interfaces (and, for sigGen, deterministic settings) the session asks for.
+
+    As in an ACVP registration: ``signatureInterfaces`` ("internal", "external"), ``preHash``
+    ("pure", "preHash"; external only) and ``externalMu`` (true, false; internal only);
+    each defaults to all.
+    """
+    names = ("signatureInterfaces", "preHash", "externalMu", "deterministic")
+    given = {k: data[k] for k in names if k in data}
+    if given and mode == "keyGen":
+        raise InputError("only sigGen and sigVer take capabilities", f"$.input.{next(iter(given))}")
+    allowed: dict[str, tuple[Any, ...]] = {
+        "signatureInterfaces": ("internal", "external"),
+        "preHash": ("pure", "preHash"),
+        "externalMu": (True, False),
+        "deterministic": (True, False),
     }
-    return [group], expected
+    chosen = {}
+    for name, values in allowed.items():
+        value = given.get(name, list(values))
+        if (
+            not isinstance(value, list)
+            or not value
+            or any(v not in values or type(v) is not type(values[0]) for v in value)
+        ):
+            raise InputError(f"must be a non-empty list of {list(values)}", f"$.input.{name}")
+        chosen[name] = value
+    if mode == "sigVer" and "deterministic" in given:
+        raise InputError("only sigGen takes 'deterministic'", "$.input.deterministic")
+    interfaces = [
+        i
+        for i in INTERFACES
+        if i[0] in chosen["signatureInterfaces"]
+        and (i[1] is None or i[1] in chosen["preHash"])
+        and (i[2] is None or i[2] in chosen["externalMu"])
+    ]
+    if not interfaces:
+        raise InputError("these capabilities leave no test group", "$.input")
+    return interfaces, chosen["deterministic"]
 
 
 def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
@@ -202,8 +340,13 @@ def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = Non
     mode = acvp_common.check_mode(mode, MODES)
     n = acvp_common.tests_per_group(data, DEFAULT_TESTS[mode], MAX_TESTS)
     agreed: set[str] = set()
-    build = {"keyGen": _keygen, "sigGen": _siggen, "sigVer": _sigver}[mode]
-    groups, expected = build(alg, n, agreed)
+    if mode == "keyGen":
+        _capabilities(data, mode)
+        groups, expected = _keygen(alg, n, agreed)
+    else:
+        interfaces, deterministic = _capabilities(data, mode)
+        build = _siggen if mode == "sigGen" else _sigver
+        groups, expected = build(alg, n, agreed, interfaces, deterministic)
     expected = acvp_common.shuffle_tests(groups, expected)
     return acvp_common.prepared(
         ("ML-DSA", mode, "FIPS204"),

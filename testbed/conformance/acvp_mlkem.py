@@ -35,7 +35,7 @@ from testbed.conformance import acvp_common
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
-from testbed.conformance.kem_checks import modulus_broken
+from testbed.conformance.kem_sender import modulus_broken
 from testbed.engines.errors import EngineError
 from testbed.engines.fips203_checks import mlkem_decapsulation_key_ok, mlkem_encapsulation_key_ok
 from testbed.engines.interface import Engine, Kind

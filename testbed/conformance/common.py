@@ -41,6 +41,21 @@ def opaque_ids(n: int) -> list[str]:
     return list(ids)
 
 
+def opaque_items(
+    items: list[dict[str, Any]], expected: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``items`` under random ids in random order, and ``expected`` re-keyed to match.
+
+    Neither an id nor a position tells a product which items are the negative ones; the
+    placeholder ids used while preparing survive only inside ``expected``'s values.
+    """
+    ids = opaque_ids(len(items))
+    renamed = {item["id"]: new for item, new in zip(items, ids, strict=True)}
+    out = [{**item, "id": renamed[item["id"]]} for item in items]
+    secrets.SystemRandom().shuffle(out)
+    return out, {renamed[k]: v for k, v in expected.items()}
+
+
 def case(case_id: str, check: str, passed: bool, detail: str, engine: str | None = None) -> dict:
     """One graded test case, as it appears in the report."""
     return {

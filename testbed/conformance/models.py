@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, TenantMixin, UTCDateTime, enum_column, utcnow
@@ -95,4 +95,28 @@ class SigningKey(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     secret_key: Mapped[bytes] = mapped_column(LargeBinary)
     note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PooledCase(Base):
+    """A check prepared ahead of any session (not a tenant row: no vendor has seen it yet).
+
+    Preparing the expensive checks (ACVP vector sets, signatures to verify, key pairs to
+    encapsulate to) takes seconds; the pool keeper (``testbed.conformance.pool``) keeps a few
+    of each ready, and opening a session takes one, deleting it, so no case is used twice.
+    ``secret`` holds the testbed's secret keys and expected answers, as a session's does.
+    """
+
+    __tablename__ = "vendor_case_pool"
+    __table_args__ = (Index("ix_vendor_case_pool_spec", "algorithm", "check", "mode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(120))
+    check: Mapped[CheckKind] = mapped_column(enum_column(CheckKind))
+    mode: Mapped[str] = mapped_column(String(40), default="")  # "" for non-ACVP checks
+    nonce: Mapped[str] = mapped_column(String(64))
+    engines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    challenge: Mapped[dict[str, Any]] = mapped_column(JSON)
+    secret: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prepare_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

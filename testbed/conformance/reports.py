@@ -33,6 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.display import printable
+from core.errors import InputError
+from core.input_checks import loads_strict
 from testbed.conformance.models import SigningKey
 from testbed.engines.errors import EngineError
 from testbed.engines.interface import Engine, Kind
@@ -54,6 +57,15 @@ def canonical_json(value: Any) -> bytes:
     b'{"a":null,"b":[1,"\\xc3\\xa9"]}'
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def serialize(document: dict[str, Any]) -> bytes:
+    """A signed report as the testbed serves it: the canonical JSON of the whole document.
+
+    Its ``report`` member is then, byte for byte, the canonical JSON the signature covers,
+    so a verifier checks the very bytes a reader reads.
+    """
+    return canonical_json(document)
 
 
 def key_id(public_key: bytes) -> str:
@@ -148,6 +160,66 @@ def load_public_key(data: bytes) -> bytes:
     if len(data) == 1952:
         return data
     raise ValueError("not an ML-DSA-65 public key (1952 bytes raw, base64, hex or JSON)")
+
+
+#: the only members a served report and its signature have
+DOCUMENT_MEMBERS = ("report", "signature")
+SIGNATURE_MEMBERS = ("algorithm", "key_id", "public_key", "value")
+
+
+def parse_exact(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The document in ``raw`` if its bytes are exactly what the testbed signs and serves.
+
+    Returns ``(document, None)``, or ``(None, problem)`` naming the first thing wrong: not
+    UTF-8 JSON, a duplicate key (with its JSON path), a number that is not finite, a member
+    outside the signed ``report`` (and the ``signature`` beside it), or any byte that differs
+    from the canonical form (keys sorted, no whitespace, UTF-8; one final newline allowed).
+    A report that parses but is encoded otherwise could be read differently by another
+    reader than by the verifier, so it does not verify.
+    """
+    try:
+        doc = loads_strict(raw)
+    except InputError as exc:
+        return None, f"{exc.location}: {exc.message}"
+    if not isinstance(doc, dict):
+        return None, f"not a report: a JSON {type(doc).__name__}, not an object"
+    extra = sorted(set(doc) - set(DOCUMENT_MEMBERS))
+    if extra:
+        return None, (
+            f"member(s) {extra} outside the signed report: only 'report' (signed) and "
+            "'signature' may be there"
+        )
+    if not isinstance(doc.get("report"), dict):
+        return None, "not a report: no 'report' object"
+    sig = doc.get("signature")
+    if not isinstance(sig, dict):
+        return None, "not signed: no 'signature' object"
+    if sorted(sig) != sorted(SIGNATURE_MEMBERS):
+        return None, f"$.signature must have exactly the members {list(SIGNATURE_MEMBERS)}"
+    try:
+        canonical = serialize(doc)
+    except UnicodeEncodeError:
+        return None, "a string holds a lone surrogate, which has no UTF-8 form"
+    body = raw[:-1] if raw.endswith(b"\n") else raw
+    if body != canonical:
+        at = next(
+            (i for i, (a, b) in enumerate(zip(body, canonical, strict=False)) if a != b),
+            min(len(body), len(canonical)),
+        )
+        return None, (
+            f"not in canonical form (first difference at byte {at}): the signature covers "
+            "canonical JSON (keys sorted, no whitespace, UTF-8), so verify the report as the "
+            "testbed served it, unchanged"
+        )
+    return doc, None
+
+
+def verify_bytes(raw: bytes, public_key: bytes | None = None) -> Verification:
+    """:func:`parse_exact`, then :func:`verify_document`: the check every face runs."""
+    doc, problem = parse_exact(raw)
+    if doc is None:
+        return Verification(False, printable(problem))
+    return verify_document(doc, public_key)
 
 
 def verify_document(doc: Any, public_key: bytes | None = None) -> Verification:

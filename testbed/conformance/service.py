@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,35 +19,21 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.errors import Conflict, InputError
 from core.models import Organization
-from core.tenancy import Principal, get_scoped
-from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_checks, reports, sig_checks
-from testbed.conformance.common import Prepared
+from core.tenancy import NotFound, Principal, get_scoped, scoped
+from testbed.conformance import acvp_mlkem, kinds, pool, reports
+from testbed.conformance.kinds import ACVP, CHECKS
 from testbed.conformance.models import CheckKind, SessionState, VendorReport, VendorSession
+from testbed.conformance.rejection import style_of
 from testbed.engines.registry import get_engines
 from testbed.models import Product
 
 SESSION_TTL = timedelta(minutes=15)
+#: the shape of a session's secret; a session prepared by an earlier testbed cannot be graded
+SECRET_FORMAT = 2
 
 
 class SessionExpired(Exception):
     """The session's time ran out before it was answered (HTTP 410)."""
-
-
-Prepare = Callable[..., Prepared]
-Grade = Callable[[str, dict, dict, Any, bytes], list[dict[str, Any]]]
-
-CHECKS: dict[CheckKind, tuple[Prepare, Grade]] = {
-    CheckKind.KEM_RECEIVER: (kem_checks.prepare_receiver, kem_checks.grade_receiver),
-    CheckKind.KEM_SENDER: (kem_checks.prepare_sender, kem_checks.grade_sender),
-    CheckKind.SIG_VENDOR_SIGNS: (sig_checks.prepare_vendor_signs, sig_checks.grade_vendor_signs),
-    CheckKind.SIG_VENDOR_VERIFIES: (
-        sig_checks.prepare_vendor_verifies,
-        sig_checks.grade_vendor_verifies,
-    ),
-    CheckKind.ACVP_MLKEM: (acvp_mlkem.prepare, acvp_mlkem.grade),
-    CheckKind.ACVP_MLDSA: (acvp_mldsa.prepare, acvp_mldsa.grade),
-}
-_ACVP = (CheckKind.ACVP_MLKEM, CheckKind.ACVP_MLDSA)
 
 
 def state_of(row: VendorSession, now: datetime | None = None) -> str:
@@ -99,15 +84,17 @@ def create_session(
     mode: str | None,
     data: dict[str, Any],
 ) -> VendorSession:
-    if check not in _ACVP and mode is not None:
+    if check not in ACVP and mode is not None:
         raise InputError("only ACVP sessions take a mode", "$.mode")
-    prepare, _ = CHECKS[check]
     discard_expired_secrets(db, product.organization_id, datetime.now(UTC))
-    nonce = secrets.token_bytes(32)
-    started = time.perf_counter()
-    kwargs = {"mode": mode} if check in _ACVP else {}
-    prepared = prepare(algorithm, data, nonce, **kwargs)
-    prepare_ms = round((time.perf_counter() - started) * 1000)
+    taken = pool.take(db, algorithm, check, mode) if pool.poolable(check, data) else None
+    if taken is not None:  # prepared ahead by the pool keeper
+        prepared, nonce, prepare_ms = taken.prepared, taken.nonce, taken.prepare_ms
+    else:
+        nonce = secrets.token_bytes(32)
+        started = time.perf_counter()
+        prepared = kinds.prepare(check, algorithm, mode, data, nonce)
+        prepare_ms = round((time.perf_counter() - started) * 1000)
     now = datetime.now(UTC)
     row = VendorSession(
         organization_id=product.organization_id,
@@ -119,7 +106,7 @@ def create_session(
         nonce=nonce.hex(),
         engines=prepared.engines,
         challenge=prepared.challenge,
-        secret={**prepared.secret, "_oracles": prepared.oracles},
+        secret={**prepared.secret, "_oracles": prepared.oracles, "_format": SECRET_FORMAT},
         prepare_ms=prepare_ms,
         created_by=principal.name,
         created_at=now,
@@ -153,6 +140,11 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         raise SessionExpired(
             f"session {row.id} expired at {row.expires_at.isoformat()}; open a new one"
         )
+    if row.secret.get("_format") != SECRET_FORMAT:
+        raise SessionExpired(
+            f"session {row.id} was prepared by an earlier version of the testbed, whose "
+            "grading has changed; open a new one"
+        )
     claimed = db.execute(
         update(VendorSession)
         .where(VendorSession.id == row.id, VendorSession.state == SessionState.OPEN)
@@ -172,6 +164,8 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     # judged: the testbed's secret keys and expected answers are no longer kept
     row.secret = {"_oracles": row.secret.get("_oracles", {}), "discarded_after_grading": True}
     body = _report_body(db, row, cases, verdict, grade_ms)
+    if row.check is CheckKind.KEM_RECEIVER:
+        body["standing"] = receiver_standing(db, row, verdict)
     document = reports.sign_report(db, body)
     report = VendorReport(
         organization_id=row.organization_id,
@@ -195,6 +189,116 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         {"verdict": verdict, "failed": failed, "cases": len(cases)},
     )
     return report
+
+
+def list_sessions(
+    db: Session,
+    principal: Principal,
+    *,
+    product_id: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+) -> list[VendorSession]:
+    """One page of the principal's sessions, oldest first, after ``cursor`` (an id)."""
+    stmt = scoped(select(VendorSession), VendorSession, principal).where(VendorSession.id > cursor)
+    if product_id is not None:
+        stmt = stmt.where(VendorSession.product_id == product_id)
+    return list(db.scalars(stmt.order_by(VendorSession.id).limit(limit)))
+
+
+def list_reports(
+    db: Session,
+    principal: Principal,
+    *,
+    product_id: int | None = None,
+    cursor: int = 0,
+    limit: int = 50,
+) -> list[VendorReport]:
+    """One page of the principal's reports, oldest first, after ``cursor`` (an id)."""
+    stmt = scoped(select(VendorReport), VendorReport, principal).where(VendorReport.id > cursor)
+    if product_id is not None:
+        stmt = stmt.where(VendorReport.product_id == product_id)
+    return list(db.scalars(stmt.order_by(VendorReport.id).limit(limit)))
+
+
+def report_document(db: Session, principal: Principal, session_id: int) -> dict[str, Any]:
+    """The signed report of one of the principal's sessions (NotFound before the answer)."""
+    row = get_scoped(db, VendorSession, session_id, principal)
+    report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
+    if report is None:
+        raise NotFound(f"session {session_id} has no report yet (not answered)")
+    return report.document
+
+
+def verify_upload(db: Session, raw: bytes) -> dict[str, Any]:
+    """Whether ``raw`` is, byte for byte, a report this testbed's key signed.
+
+    The same check as ``pqcplan verify-report --key`` (exact bytes, no member outside the
+    signed report, no duplicate key, canonical encoding), against the testbed's own key.
+    """
+    key = reports.find_signing_key(db)
+    if key is None:
+        return {"valid": False, "problem": "this testbed has signed no report yet", "key_id": None}
+    result = reports.verify_bytes(raw, key.public_key)
+    out: dict[str, Any] = {"valid": result.ok, "key_id": key.key_id}
+    if not result.ok:
+        return out | {"problem": result.reason}
+    doc, _ = reports.parse_exact(raw)
+    body = doc["report"] if doc else {}
+    return out | {
+        "problem": None,
+        "verified_with": list(result.engines),
+        "session_id": body.get("session_id"),
+        "algorithm": body.get("algorithm"),
+        "check": body.get("check"),
+        "verdict": (body.get("summary") or {}).get("verdict"),
+    }
+
+
+def receiver_standing(db: Session, row: VendorSession, verdict: str) -> dict[str, Any]:
+    """Whether a receiver's pass is "conformant" or only "interoperable", and why.
+
+    Without the decapsulation key the grader cannot see that a tampered ciphertext gives
+    the scheme's own keyed rejection value; ACVP encapDecap on testbed-given keys can, for
+    ML-KEM. So a receiver counts as conformant only with a passed encapDecap session of the
+    same product and ML-KEM parameter set, graded before this one.
+    """
+    style = style_of(row.algorithm)
+    mlkem = style.pq_algorithm if style and style.pq_algorithm else row.algorithm
+    if verdict != "pass":
+        return {"level": "failed", "basis": "the receiver check failed", "acvp_session_id": None}
+    if mlkem not in acvp_mlkem.KYBER:
+        basis = (
+            f"interoperable only: no ACVP vectors exist for {row.algorithm} here, and "
+            "implicit rejection's value cannot be checked without the decapsulation key"
+        )
+        return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
+    acvp = db.scalars(
+        select(VendorSession.id)
+        .join(VendorReport, VendorReport.session_id == VendorSession.id)
+        .where(
+            VendorSession.organization_id == row.organization_id,
+            VendorSession.product_id == row.product_id,
+            VendorSession.check == CheckKind.ACVP_MLKEM,
+            VendorSession.mode == "encapDecap",
+            VendorSession.algorithm == mlkem,
+            VendorReport.verdict == "pass",
+        )
+        .order_by(VendorSession.id.desc())
+        .limit(1)
+    ).first()
+    if acvp is None:
+        basis = (
+            "interoperable only: implicit rejection's value cannot be checked without the "
+            f"decapsulation key; pass ACVP encapDecap for {mlkem} (check acvp_mlkem, mode "
+            "encapDecap) first for a conformant verdict"
+        )
+        return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
+    basis = (
+        f"this check passed, and ACVP encapDecap session {acvp} ({mlkem}) passed on "
+        "testbed-given keys"
+    )
+    return {"level": "conformant", "basis": basis, "acvp_session_id": acvp}
 
 
 def _report_body(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from inventory.choices import QuantumStatus
+from inventory.models import CryptoUsage
 from migration.inputs import AssetFacts, PlanInput, PlanParams, UsageFacts
 
 START = date(2026, 11, 24)
@@ -43,3 +44,27 @@ def inventory(n_assets: int, edges: list[tuple[int, int]], usages_per_asset: int
 def params(**kw: object) -> PlanParams:
     kw.setdefault("start", START)
     return PlanParams(**kw)  # type: ignore[arg-type]
+
+
+def stored_usage(
+    org_id: int,
+    asset_id: int,
+    ref: str,
+    algorithm: str,
+    primitive: str,
+    function: str,
+    status: QuantumStatus,
+) -> CryptoUsage:
+    """A usage row as an import would store it (the raw name equal to the canonical one)."""
+    return CryptoUsage(
+        organization_id=org_id,
+        ref=ref,
+        asset_id=asset_id,
+        algorithm=algorithm,
+        algorithm_raw=algorithm,
+        primitive=primitive,
+        function=function,
+        quantum_status=status,
+        status_reason="test",
+        catalog_version="test",
+    )

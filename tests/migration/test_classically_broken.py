@@ -23,7 +23,7 @@ from core.models import Organization
 from inventory.choices import QuantumStatus
 from migration.compare import judge
 from migration.inputs import PlanInput
-from migration.legacy import classical_break, earliest_date
+from migration.legacy import break_rule, classical_break, earliest_date
 from migration.profiles import builtin_profiles, get_profile
 from migration.scheduler import plan
 from tests.conftest import Api
@@ -75,13 +75,16 @@ def test_every_shipped_profile_says_migrate_now_with_its_earliest_date(profile_i
     first = earliest_date(profile)
     for name in LEGACY:
         v = by_name[name]
+        rule = break_rule(name)
+        assert rule is not None, name
         assert v.verdict == "migrate-now", (profile_id, name, v)
-        assert v.deadline == first and v.deadline_rule == "classically-broken"
+        # the date the rule that disallowed it took effect: in the past, never a phase end
+        assert v.deadline == rule.since and v.deadline_rule == rule.id
+        assert v.deadline < first
         assert v.reason and "broken by classical attacks today" in v.reason and name in v.reason
+        assert rule.rule.split(":")[0] in v.reason
         assert v.target
-    dated = [v.deadline for n, v in by_name.items() if n in SOUND and v.deadline]
-    assert all(first <= d for d in dated)
-    assert by_name["SHA-256"].verdict == "acceptable"
+    assert by_name["SHA-256"].verdict != "migrate-now"
     assert by_name["HMAC-SHA1"].verdict != "migrate-now"
 
     result = plan(profile, inventory, params())
@@ -91,6 +94,10 @@ def test_every_shipped_profile_says_migrate_now_with_its_earliest_date(profile_i
         assert t.deadline == first and t.deadline_rule == "classically-broken", (profile_id, t)
         assert "classically-broken" in t.flags
         assert any("broken by classical attacks today" in r for r in t.reasons)
+        # the plan's date is the profile's: confirmed only if the source of that date is
+        source = profile.source(t.deadline_source) if t.deadline_source else None
+        assert source is not None and t.deadline_confirmed == source.confirmed, t.deadline_source
+        assert any("date not confirmed" in r for r in t.reasons) != source.confirmed
         classical = next(p for p in t.risk.parts if p.name == "classical")
         assert classical.points > 0 and name in classical.reason
     legacy_waves = [tasks[n].wave for n in LEGACY]
@@ -153,11 +160,13 @@ def test_judge_and_plan_over_the_api(api: Any) -> None:
     for item in r.json()["items"]:
         for v in item["verdicts"]:
             if item["algorithm"] in legacy:
+                rule = break_rule(item["algorithm"])
+                assert rule is not None
                 assert v["verdict"] == "migrate-now", item
                 assert "broken by classical attacks today" in v["reason"]
-                assert v["deadline"] == str(earliest_date(get_profile(v["profile"])))
+                assert v["deadline"] == str(rule.since)
             else:
-                assert v["verdict"] != "migrate-now" and v["reason"] is None
+                assert v["verdict"] != "migrate-now"
 
     for profile_id in ("kr-2035", "eu-2030-2035"):
         r = api.client.post(
@@ -209,7 +218,7 @@ def test_judge_and_plan_in_the_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPa
     # one migrate-now per legacy usage and profile (8 x 2), none for AES-256; the layout of
     # the table is the judge command's own business
     assert res.output.count("migrate-now") == 2 * (len(SPELLINGS) - 1), res.output
-    assert str(earliest_date(get_profile("eu-2030-2035"))) in res.output
+    assert str(break_rule("MD5").since) in res.output  # type: ignore[union-attr]
 
     res = runner.invoke(
         plan_app,

@@ -9,7 +9,7 @@ from migration.profiles import get_profile
 
 def test_germany_bsi_dates_and_hybrid() -> None:
     de = get_profile("de-bsi-tr02102")
-    assert de.jurisdiction == "DE" and de.hybrid == "preferred"
+    assert de.jurisdiction == "DE" and de.uses["key_establishment"].hybrid == "required"
     dates = {d.id: d.date for d in de.deadlines}
     assert dates == {
         "very-high-2030": date(2030, 12, 31),
@@ -23,7 +23,8 @@ def test_germany_bsi_dates_and_hybrid() -> None:
 
 def test_france_requires_hybrids_and_dates_classified_systems_2030() -> None:
     fr = get_profile("fr-anssi")
-    assert fr.hybrid == "required"
+    assert fr.uses["key_establishment"].hybrid == "required"
+    assert fr.uses["signature"].hybrid == "required"
     assert not fr.source("anssi-views-2023").confirmed
     assert not fr.source("fr-state-roadmap-2026").confirmed
     classified = next(d for d in fr.deadlines if d.id == "classified-2030")

@@ -11,8 +11,9 @@ import pytest
 from core.choices import Role
 from core.models import Organization
 from inventory.choices import AssetType, CryptoFunction, DependencyKind, Primitive, QuantumStatus
-from inventory.models import Asset, CryptoUsage, Dependency
+from inventory.models import Asset, Dependency
 from migration.profiles import get_profile, profile_to_dict
+from tests.migration.planning_helpers import stored_usage
 
 START = "2026-11-24"
 
@@ -64,17 +65,8 @@ def seed(api: Any, org: Organization) -> dict[str, int]:
         for i, (name, algorithm, primitive, function) in enumerate(usages):
             status = QuantumStatus.RESISTANT if algorithm == "ML-KEM-768" else QuantumStatus.BROKEN
             s.add(
-                CryptoUsage(
-                    organization_id=org.id,
-                    ref=f"{org.slug}-u{i}",
-                    asset_id=ids[name],
-                    algorithm=algorithm,
-                    algorithm_raw=algorithm,
-                    primitive=primitive,
-                    function=function,
-                    quantum_status=status,
-                    status_reason="test",
-                    catalog_version="test",
+                stored_usage(
+                    org.id, ids[name], f"{org.slug}-u{i}", algorithm, primitive, function, status
                 )
             )
     return ids
@@ -114,8 +106,10 @@ def test_generate_store_and_read_a_plan(client: Any) -> None:
     assert tasks["root-ca"]["wave"] < tasks["tls-lib"]["wave"] < tasks["portal"]["wave"]
     assert tasks["hsm"]["wave"] == tasks["kms"]["wave"] < tasks["portal"]["wave"]
     assert "cycle" in tasks["hsm"]["flags"]
+    # kr-2035 names the KpqC winners and accepts FIPS 203 too; a TLS key exchange can only
+    # move to a registered TLS group, so the portal's TLS goes to the ML-KEM hybrid
     assert tasks["portal"]["target"] == "X25519MLKEM768"
-    assert "SMAUG-T-128" in tasks["portal"]["alternatives"]
+    assert "ML-KEM-768" in tasks["portal"]["alternatives"]
     mosca = next(p for p in tasks["portal"]["risk"]["parts"] if p["name"] == "mosca")
     assert mosca["reason"].startswith("Mosca: secrecy 0 y + migration 3 y")
 
@@ -239,7 +233,12 @@ def test_judge_under_several_profiles(client: Any) -> None:
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["usages"] == 6 and body["with_disagreements"] == 5
+    # every usage: the quantum-safe ML-KEM-768 too (kr-2035 accepts it, the ISM until 2030,
+    # CNSA 2.0 wants ML-KEM-1024 by 2033)
+    assert body["usages"] == 6 and body["with_disagreements"] == 6
     portal = next(i for i in body["items"] if i["asset_name"] == "portal")
     assert [v["profile"] for v in portal["verdicts"]] == ["kr-2035", "au-asd-2030", "us-cnsa2"]
-    assert any("discourages hybrids" in d for d in portal["disagreements"])
+    assert any("targets differ" in d for d in portal["disagreements"])
+    mlkem = next(i for i in body["items"] if i["algorithm"] == "ML-KEM-768")
+    assert [v["verdict"] for v in mlkem["verdicts"]] == ["acceptable", "migrate", "migrate"]
+    assert any(d.startswith("deadlines 3 years apart") for d in mlkem["disagreements"])

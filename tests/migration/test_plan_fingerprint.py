@@ -8,7 +8,23 @@ broken ones (MD5, SHA-1, RSA-1024), an algorithm not in the catalog with a store
 dependency layers, cycles, full waves, missed deadlines and oversize units.
 
 The fingerprints were recorded with the planner before that tuning (commit d6d3320). If a
-change to the plan is meant, record the new ones and say why in the commit.
+change to the plan is meant, record the new ones and say why in the commit. Re-recorded
+for issue 18: targets now come from each profile's per-use table (kr-2035 proposes the KpqC
+winners, CNSA 2.0 LMS first for firmware...) and classically broken reasons name the rule.
+us-cnsa2 re-recorded again for issue 18 (plans follow judge): its ML-KEM-768 and
+X25519MLKEM768 usages, quantum-safe but not CNSA 2.0 algorithms, now get tasks to ML-KEM-1024
+by the category's date; kr-2035 and eu-2030-2035 accept them, and their plans are unchanged.
+All three re-recorded once more for issue 18 (`confirmed` means one thing): the date a plan
+gives a classically broken task (the profile's earliest date) and the final deadline now name
+the source they come from and say "date not confirmed" when that source is not confirmed;
+they used to claim to be confirmed.
+kr-2035 and eu-2030-2035 re-recorded when merging issue 18 with issue 21: a TLS key exchange
+moves only to a registered TLS group (`migration.targets.TLS_GROUPS`): kr-2035's TLS tasks
+go to X25519MLKEM768 instead of SMAUG-T-192 (no TLS codepoint), and TLS alternatives list
+only TLS groups.
+All three re-recorded when a dependency cycle joining two organizations' assets began to
+spend each organization's own capacity (it was charged wholly to the lower organization id,
+so the other organization's waves could exceed its capacity unflagged).
 """
 
 from __future__ import annotations
@@ -54,9 +70,9 @@ SECTORS = ("government", "finance", "telecom", "energy", "healthcare", "defense"
 TIERS = ("central_government", "public_institution", "critical_private_infrastructure")
 FINGERPRINTS = {
     # profile: (capacity, sha256 of the plan)
-    "kr-2035": (60, "c0c5ce225470dd92610e416b138c00f95a990b39f2ae5da56adc3b790099bda2"),
-    "us-cnsa2": (400, "c15000c00c8b114951c47d453d712745ae10c84acb5891cfb9e8e2a307adda26"),
-    "eu-2030-2035": (25, "1f9d2858d2482871e4d953914c47e46d6d9425a2277194d3955915286dc49af0"),
+    "kr-2035": (60, "8eeb77311bfd2c83fe5009d4595909ba5e712959c09d38a89782001c39ee0b48"),
+    "us-cnsa2": (400, "287fa9416d678ac08db92795650f98738ea15d7a985c14cf5094bf959f97bea3"),
+    "eu-2030-2035": (25, "63589fba6084f40121041c9f79b1a27be6143e7be53636e3df2cb99555cc7a5d"),
 }
 
 

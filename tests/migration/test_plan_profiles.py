@@ -74,7 +74,7 @@ def test_korean_profile_facts() -> None:
         "critical_private_infrastructure",
     ]
     assert {p.year for p in kr.pilots} == {2025, 2026, 2027, 2028}
-    assert "SMAUG-T-128" in kr.targets["key_exchange"]
+    assert "SMAUG-T-192" in kr.uses["key_establishment"].targets
 
 
 def _uk() -> dict[str, Any]:

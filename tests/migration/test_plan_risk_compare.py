@@ -88,6 +88,7 @@ def test_profiles_side_by_side_with_disagreements() -> None:
     assert [str(v.deadline) for v in first.verdicts] == ["2035-12-31", "2030-12-31", "2033-12-31"]
     text = "\n".join(first.disagreements)
     assert "deadlines 5 years apart" in text
-    assert "kr-2035 targets hybrid X25519MLKEM768 but us-cnsa2 discourages hybrids" in text
-    assert second.disagreements == []
-    assert {v.verdict for v in second.verdicts} == {"acceptable"}
+    assert "targets differ: kr-2035 X25519MLKEM768, au-asd-2030 ML-KEM-1024" in text
+    # ML-KEM-768: the ISM allows it until 2030, CNSA 2.0 not at all, kr-2035 accepts NIST's
+    # algorithms as well (kr-nist-algorithms, a secondary source)
+    assert [v.verdict for v in second.verdicts] == ["acceptable", "migrate", "migrate"]

@@ -143,15 +143,21 @@ def test_kpqc_options_under_the_korean_profile() -> None:
     inv = PlanInput(
         [asset(1)],
         [],
-        [usage(1, 1), usage(2, 1, "RSA-2048", "signature", "certificate_signature")],
+        [
+            usage(1, 1),
+            usage(2, 1, "RSA-2048", "signature", "certificate_signature"),
+            usage(3, 1, "ECDH-P256", "key_exchange", "other"),
+        ],
     )
     result = plan(get_profile("kr-2035"), inv, params())
-    kex = next(t for t in result.tasks if t.use == "tls_key_exchange")
+    tls = next(t for t in result.tasks if t.use == "tls_key_exchange")
+    kex = next(t for t in result.tasks if t.use == "key_exchange")
     sig = next(t for t in result.tasks if t.use == "certificate_signature")
-    assert kex.target == "X25519MLKEM768"
-    assert {"SMAUG-T-128", "NTRU+KEM-768"} <= set(kex.alternatives)
-    assert sig.target == "ML-DSA-65"
-    assert {"HAETAE-3", "AIMer-128f"} <= set(sig.alternatives)
+    # kr-2035's sources name the KpqC winners: they are its targets where the protocol
+    # allows; TLS has codepoints only for ML-KEM and its hybrids (which kr-2035 accepts)
+    assert kex.target == "SMAUG-T-192" and "NTRU+KEM-864" in kex.alternatives
+    assert tls.target == "X25519MLKEM768" and "SMAUG-T-192" not in tls.alternatives
+    assert sig.target == "HAETAE-3" and "AIMer-192f" in sig.alternatives
 
 
 def test_firmware_signing_goes_to_stateful_hash_signatures() -> None:

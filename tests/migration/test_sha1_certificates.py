@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 
 from core.choices import Role
-from migration.legacy import earliest_date
-from migration.profiles import get_profile
 
 DATA = Path(__file__).resolve().parents[1] / "inventory" / "exchange" / "data"
 SHA512_REF = "crypto/algorithm/sha-512-rsa@1.2.840.113549.1.1.13"
@@ -69,6 +67,7 @@ def test_sha1_certificate_is_migrate_now(
         if broken:
             assert v["verdict"] == "migrate-now", v
             assert "SHA-1" in v["reason"] and "classical attacks today" in v["reason"]
-            assert v["deadline"] == str(earliest_date(get_profile(v["profile"])))
+            assert v["deadline"] == "2014-01-01"  # SP 800-131A: SHA-1 signatures disallowed
+            assert v["deadline_rule"] == "sha1-sp800-131a"
         else:
-            assert v["verdict"] != "migrate-now" and v["reason"] is None, v
+            assert v["verdict"] != "migrate-now", v

@@ -12,7 +12,7 @@ import os
 import kpqc
 import pytest
 
-from testbed.conformance import kem_checks, sig_checks
+from testbed.conformance import kem_receiver, kem_sender, sig_checks
 
 
 def b64(data: bytes) -> str:
@@ -35,25 +35,32 @@ VENDOR = {
 def test_vendor_as_kem_receiver(alg: str) -> None:
     lib, nonce = VENDOR[alg], os.urandom(32)
     keys = lib.generate_key_pair()
-    prepared = kem_checks.prepare_receiver(alg, {"encapsulation_key": b64(keys.public_key)}, nonce)
+    prepared = kem_receiver.prepare_receiver(
+        alg, {"encapsulation_key": b64(keys.public_key)}, nonce
+    )
     assert prepared.engines == ["kpqc"]
     items = {}
     for item in prepared.challenge["items"]:
         ct = unb64(item["ciphertext"])
-        if len(ct) != lib.sizes.ciphertext:
-            items[item["id"]] = {"rejected": True}
-        else:
+        try:  # NTRU+ rejects a tampered ciphertext explicitly: kpqc raises
+            if len(ct) != lib.sizes.ciphertext:
+                raise ValueError("wrong length")
             items[item["id"]] = {"shared_secret": b64(lib.decapsulate(ct, keys.secret_key))}
-    cases = kem_checks.grade_receiver(
+        except ValueError:
+            items[item["id"]] = {"rejected": True}
+    cases = kem_receiver.grade_receiver(
         alg, prepared.challenge, prepared.secret, {"items": items}, nonce
     )
     assert cases and all(c["verdict"] == "pass" for c in cases), cases
+    style = "explicit" if "NTRU" in alg else "implicit"
+    negative = f"kem-receiver/{style}-rejection"
+    assert sum(c["check"] == negative for c in cases) == 4  # two tampered ciphertexts, twice
     # a receiver that gets the secret wrong fails
     wrong = {
         k: ({"shared_secret": b64(bytes(32))} if "shared_secret" in v else v)
         for k, v in items.items()
     }
-    cases = kem_checks.grade_receiver(
+    cases = kem_receiver.grade_receiver(
         alg, prepared.challenge, prepared.secret, {"items": wrong}, nonce
     )
     assert any(c["verdict"] == "fail" for c in cases)
@@ -62,7 +69,7 @@ def test_vendor_as_kem_receiver(alg: str) -> None:
 @pytest.mark.parametrize("alg", ["SMAUG-T-128", "NTRU+KEM-768"])
 def test_vendor_as_kem_sender(alg: str) -> None:
     lib, nonce = VENDOR[alg], os.urandom(32)
-    prepared = kem_checks.prepare_sender(alg, {}, nonce)
+    prepared = kem_sender.prepare_sender(alg, {}, nonce)
     items = {}
     for item in prepared.challenge["items"]:
         ek = unb64(item["encapsulation_key"])
@@ -74,7 +81,7 @@ def test_vendor_as_kem_sender(alg: str) -> None:
             "ciphertext": b64(out.ciphertext),
             "shared_secret": b64(out.shared_secret),
         }
-    cases = kem_checks.grade_sender(
+    cases = kem_sender.grade_sender(
         alg, prepared.challenge, prepared.secret, {"items": items}, nonce
     )
     assert cases and all(c["verdict"] == "pass" for c in cases), cases

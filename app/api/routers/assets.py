@@ -8,6 +8,7 @@ from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import AssetOut
+from core.field_limits import RowId
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service import assets as svc
 
@@ -32,15 +33,17 @@ def create_asset(data: AssetIn, session: SessionDep, principal: InventoryWriter)
 
 
 @router.get("/{asset_id}", response_model=AssetOut)
-def get_asset(asset_id: int, session: SessionDep, principal: InventoryReader):
+def get_asset(asset_id: RowId, session: SessionDep, principal: InventoryReader):
     return svc.get_asset(session, asset_id, principal)
 
 
 @router.patch("/{asset_id}", response_model=AssetOut)
-def update_asset(asset_id: int, data: AssetPatch, session: SessionDep, principal: InventoryWriter):
+def update_asset(
+    asset_id: RowId, data: AssetPatch, session: SessionDep, principal: InventoryWriter
+):
     return svc.update_asset(session, asset_id, data, principal)
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_asset(asset_id: int, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_asset(asset_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_asset(session, asset_id, principal)

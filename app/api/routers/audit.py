@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.api.deps import InventoryReader, SessionDep
 from app.api.pagination import Limit
 from app.api.schemas.access import AuditOut
+from core.field_limits import RowId
 from core.models import AuditEntry
 from core.tenancy import scoped
 
@@ -19,7 +20,7 @@ def list_audit(
     session: SessionDep,
     principal: InventoryReader,
     limit: Limit = 100,
-    before_id: int | None = None,
+    before_id: RowId | None = None,
     entity: str | None = None,
 ) -> list:
     """Newest first; pass the last id seen as `before_id` for the next page."""

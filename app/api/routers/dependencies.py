@@ -6,6 +6,7 @@ from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import DependencyOut
+from core.field_limits import RowId
 from inventory.schemas import DependencyIn
 from inventory.service import dependencies as svc
 
@@ -18,8 +19,8 @@ def list_dependencies(
     principal: InventoryReader,
     limit: Limit = 100,
     cursor: Cursor = 0,
-    asset_id: int | None = None,
-    organization_id: int | None = None,
+    asset_id: RowId | None = None,
+    organization_id: RowId | None = None,
 ):
     rows = svc.list_dependencies(
         session,
@@ -38,10 +39,10 @@ def create_dependency(data: DependencyIn, session: SessionDep, principal: Invent
 
 
 @router.get("/{dep_id}", response_model=DependencyOut)
-def get_dependency(dep_id: int, session: SessionDep, principal: InventoryReader):
+def get_dependency(dep_id: RowId, session: SessionDep, principal: InventoryReader):
     return svc.get_dependency(session, dep_id, principal)
 
 
 @router.delete("/{dep_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dependency(dep_id: int, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_dependency(dep_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_dependency(session, dep_id, principal)

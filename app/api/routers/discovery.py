@@ -16,6 +16,7 @@ from app.api.job_accepted import job_accepted
 from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
 from core.audit import record
+from core.field_limits import RowId
 from core.jobs import JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal
@@ -24,7 +25,9 @@ from inventory.models import ScanRun
 from inventory.service.organizations import target_org
 
 router = APIRouter(prefix="/api/v1", tags=["discovery"])
-OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
+OrgQuery = Annotated[
+    RowId | None, Query(description="Target organization (admins); default: yours")
+]
 
 
 @router.post(
@@ -52,7 +55,10 @@ def list_scopes(
 
 @router.delete("/scan-scopes/{scope_id}", status_code=204)
 def delete_scope(
-    scope_id: int, session: SessionDep, principal: InventoryWriter, organization_id: OrgQuery = None
+    scope_id: RowId,
+    session: SessionDep,
+    principal: InventoryWriter,
+    organization_id: OrgQuery = None,
 ) -> None:
     org_id = target_org(session, principal, organization_id)
     service.delete_scope(session, org_id, scope_id)
@@ -101,13 +107,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
         scan = service.record_scan(
             job_session, org_id, req, results, principal.name, ctx.job_id, started
         )
-        summary = scan.summary or {}
-        counts = {
-            "ok": summary.get("ok", 0),
-            "failed": summary.get("failed", 0),
-            "appeared": len(summary.get("usages_appeared", [])),
-            "disappeared": len(summary.get("usages_disappeared", [])),
-        }
+        counts = service.counts(scan.summary or {})
         record(job_session, principal, "scan", body.kind, scan.id, org_id, counts)
         return {"scan_id": scan.id, **counts, "follow": f"/api/v1/scans/{scan.id}"}
 
@@ -139,7 +139,7 @@ def list_scans(
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)
-def get_scan(scan_id: int, session: SessionDep, principal: InventoryReader) -> Any:
+def get_scan(scan_id: RowId, session: SessionDep, principal: InventoryReader) -> Any:
     row = session.get(ScanRun, scan_id)
     if row is None or (not principal.is_admin and row.organization_id != principal.organization_id):
         raise NotFound(f"scan {scan_id} not found")

@@ -13,6 +13,7 @@ from app.api.job_accepted import job_accepted
 from app.api.schemas.common import file_answer
 from app.api.schemas.inventory import ImportReportOut
 from app.api.schemas.jobs import JOB_ACCEPTED
+from core.field_limits import RowId
 from core.tenancy import Principal
 from inventory.exchange import csv_io
 from inventory.exchange.cbom_export import export_cbom
@@ -21,7 +22,9 @@ from inventory.service.organizations import target_org
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 
-OrgQuery = Annotated[int | None, Query(description="Target organization (admins); default: yours")]
+OrgQuery = Annotated[
+    RowId | None, Query(description="Target organization (admins); default: yours")
+]
 
 
 def _run_import(

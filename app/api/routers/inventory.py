@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import InventoryReader, SessionDep
 from app.api.schemas.inventory import CatalogIndex, Classification, SummaryOut
+from core.field_limits import RowId
 from core.tenancy import NotFound
 from inventory.catalog import get_catalog
 from inventory.catalog.models import AlgorithmInfo
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
 @router.get("/inventory/summary", response_model=SummaryOut)
 def inventory_summary(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> dict:
     return asdict(summarize(session, principal, organization_id))
 

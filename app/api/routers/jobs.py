@@ -20,6 +20,7 @@ from app.api.deps import (
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
+from core.audit import record
 from core.errors import Conflict
 from core.jobs import cancel_job
 from core.models import Job
@@ -57,4 +58,5 @@ def cancel(principal: TestbedWriter, job: CancellableJob, session: SessionDep) -
     over answers 409."""
     if not cancel_job(session, job):
         raise Conflict(f"job {job.id} is already {job.status.value}")
+    record(session, principal, "cancel", "job", job.id, job.organization_id, {"kind": job.kind})
     return job

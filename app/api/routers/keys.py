@@ -9,6 +9,7 @@ from app.api.deps import Admin, SessionDep
 from app.api.schemas.access import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from core.apikeys import issue_key, revoke
 from core.audit import record
+from core.field_limits import RowId
 from core.models import ApiKey
 from core.tenancy import NotFound, scoped
 from inventory.service.organizations import get_organization
@@ -38,7 +39,7 @@ def create_key(data: ApiKeyIn, session: SessionDep, principal: Admin) -> dict:
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: int, session: SessionDep, principal: Admin) -> None:
+def revoke_key(key_id: RowId, session: SessionDep, principal: Admin) -> None:
     row = session.get(ApiKey, key_id)
     if row is None:
         raise NotFound(f"API key {key_id} not found")

@@ -4,6 +4,7 @@ from fastapi import APIRouter, status
 
 from app.api.deps import Admin, InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas.inventory import OrganizationOut
+from core.field_limits import RowId
 from inventory.schemas import OrganizationIn, OrganizationPatch
 from inventory.service import organizations as svc
 
@@ -21,17 +22,17 @@ def create_organization(data: OrganizationIn, session: SessionDep, principal: Ad
 
 
 @router.get("/{org_id}", response_model=OrganizationOut)
-def get_organization(org_id: int, session: SessionDep, principal: InventoryReader):
+def get_organization(org_id: RowId, session: SessionDep, principal: InventoryReader):
     return svc.get_organization(session, org_id, principal)
 
 
 @router.patch("/{org_id}", response_model=OrganizationOut)
 def update_organization(
-    org_id: int, data: OrganizationPatch, session: SessionDep, principal: InventoryWriter
+    org_id: RowId, data: OrganizationPatch, session: SessionDep, principal: InventoryWriter
 ):
     return svc.update_organization(session, org_id, data, principal)
 
 
 @router.delete("/{org_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_organization(org_id: int, session: SessionDep, principal: Admin) -> None:
+def delete_organization(org_id: RowId, session: SessionDep, principal: Admin) -> None:
     svc.delete_organization(session, org_id, principal)

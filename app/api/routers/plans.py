@@ -31,9 +31,11 @@ from app.api.schemas.plans import (
     VersionOut,
     WhatIf,
 )
+from core.audit import record
 from core.db import READ_ONLY
 from core.errors import InputError
-from core.jobs import JobBackend, JobContext, job_kind, submit
+from core.field_limits import Int64, RowId
+from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -102,6 +104,7 @@ def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
         version = _generate(
             s, ctx.organization_id, data.profile, _params(data),
             name=data.name, created_by=ctx.created_by,
+            actor=principal_from(ctx.payload["principal"]),
         )  # fmt: skip
         return {"plan_id": version.plan_id, "version": version.number, "summary": version.summary}
 
@@ -129,7 +132,7 @@ def create_plan(
             start_plan_job(request.app.state.jobs, session, principal, org_id, data)
         )
     version = _generate(
-        session, org_id, data.profile, _params(data), name=data.name, created_by=principal.name
+        session, org_id, data.profile, _params(data), name=data.name, actor=principal
     )
     return _plan_out(version.plan, [version])
 
@@ -144,20 +147,22 @@ def list_plans(session: SessionDep, principal: InventoryReader) -> list[PlanList
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, session: SessionDep, principal: InventoryReader) -> PlanOut:
+def get_plan(plan_id: RowId, session: SessionDep, principal: InventoryReader) -> PlanOut:
     plan = get_scoped(session, Plan, plan_id, principal)
     return _plan_out(plan, list(plan.versions))
 
 
 @router.delete("/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_plan(plan_id: int, session: SessionDep, principal: InventoryWriter) -> Response:
-    session.delete(get_scoped(session, Plan, plan_id, principal))
+def delete_plan(plan_id: RowId, session: SessionDep, principal: InventoryWriter) -> Response:
+    plan = get_scoped(session, Plan, plan_id, principal)
+    record(session, principal, "delete", "plan", plan.id, plan.organization_id, {"name": plan.name})
+    session.delete(plan)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{plan_id}/versions", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
 def regenerate(
-    plan_id: int, data: Regenerate, session: SessionDep, principal: InventoryWriter
+    plan_id: RowId, data: Regenerate, session: SessionDep, principal: InventoryWriter
 ) -> PlanVersion:
     """A new version from the current inventory; unset what-if values keep the last ones."""
     plan = get_scoped(session, Plan, plan_id, principal)
@@ -171,14 +176,14 @@ def regenerate(
         data.profile or plan.profile_id,
         _params(data, base),
         plan_id=plan.id,
-        created_by=principal.name,
+        actor=principal,
     )
     return version
 
 
 @router.get("/{plan_id}/versions/{number}", response_model=VersionDetail)
 def get_version(
-    plan_id: int, number: int, session: SessionDep, principal: InventoryReader
+    plan_id: RowId, number: RowId, session: SessionDep, principal: InventoryReader
 ) -> VersionDetail:
     """A version's summary and its progress per phase and sector."""
     version = scoped_version(session, plan_id, number, principal)
@@ -188,15 +193,15 @@ def get_version(
 
 @router.get("/{plan_id}/versions/{number}/tasks", response_model=TaskPage)
 def list_tasks(
-    plan_id: int,
-    number: int,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     phase: str | None = None,
     task_status: Annotated[TaskStatus | None, Query(alias="status")] = None,
     flagged: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     version = scoped_version(session, plan_id, number, principal)
     stmt = select(PlanTask).where(PlanTask.version_id == version.id)
@@ -216,23 +221,27 @@ def list_tasks(
     responses=file_answer("The version as a file to download.", *report.MEDIA_TYPES.values()),
 )
 def export_version(
-    plan_id: int,
-    number: int,
+    plan_id: RowId,
+    number: RowId,
     session: SessionDep,
     principal: InventoryReader,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
+    lang: Annotated[
+        str | None,
+        Query(pattern="^(en|ko)$", description="Language of CSV, Markdown and HTML (JSON: none)"),
+    ] = None,
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline, streamed as it is written."""
     version = scoped_version(session, plan_id, number, principal)
     filename = f"plan-{plan_id}-v{number}.{fmt}"
     return StreamingResponse(
-        _exported(session.get_bind(), version.id, fmt),
+        _exported(session.get_bind(), version.id, fmt, lang),
         media_type=report.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
+def _exported(bind: Any, version_id: int, fmt: str, lang: str | None) -> Iterator[bytes]:
     """The export in pieces, read in a transaction of its own: the request's has committed
     by the time the body is sent (SessionDep), and a version's tasks never change but for
     their status, which this transaction reads as of one moment."""
@@ -240,17 +249,17 @@ def _exported(bind: Any, version_id: int, fmt: str) -> Iterator[bytes]:
         version = session.get(PlanVersion, version_id)
         if version is None:  # deleted since the request was authorized: an empty file
             return
-        for chunk in export_chunks(session, version, fmt):
+        for chunk in export_chunks(session, version, fmt, lang):
             yield chunk.encode("utf-8")
 
 
 @router.get("/{plan_id}/compare", response_model=VersionComparison)
 def compare_versions(
-    plan_id: int,
+    plan_id: RowId,
     session: SessionDep,
     principal: InventoryReader,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[RowId, Query(alias="from", ge=1)],
+    to_version: Annotated[RowId, Query(alias="to", ge=1)],
 ) -> dict[str, Any]:
     old = scoped_version(session, plan_id, from_version, principal)
     new = scoped_version(session, plan_id, to_version, principal)
@@ -263,10 +272,10 @@ def compare_versions(
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut)
 def change_status(
-    task_id: int, data: StatusChange, session: SessionDep, principal: InventoryWriter
+    task_id: RowId, data: StatusChange, session: SessionDep, principal: InventoryWriter
 ) -> dict[str, Any]:
     task = get_scoped(session, PlanTask, task_id, principal)
-    service.set_status(task, data.status, data.note)
+    service.set_status(task, data.status, data.note, actor=principal)
     session.flush()
     return service.task_dict(task)
 

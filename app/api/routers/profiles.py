@@ -10,6 +10,8 @@ from sqlalchemy import delete
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
+from core.audit import record
+from core.field_limits import RowId
 from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
 from migration import service
@@ -37,7 +39,7 @@ def _summary(data: dict[str, Any], builtin: bool) -> dict[str, Any]:
 
 @router.get("", response_model=list[ProfileSummary])
 def list_profiles(
-    session: SessionDep, principal: InventoryReader, organization_id: int | None = None
+    session: SessionDep, principal: InventoryReader, organization_id: RowId | None = None
 ) -> list[dict[str, Any]]:
     """Built-in profiles first, then the organization's own."""
     org_id = target_org(session, principal, organization_id)
@@ -51,7 +53,7 @@ def get_profile(
     profile_id: str,
     session: SessionDep,
     principal: InventoryReader,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> JSONResponse:
     """The whole profile (404 `UnknownProfile` if neither built in nor the organization's)."""
     org_id = target_org(session, principal, organization_id)
@@ -72,11 +74,13 @@ def save_profile(
     data: ProfileBody,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> dict[str, Any]:
     """Store (or replace) one of the organization's own profiles."""
     org_id = target_org(session, principal, organization_id)
     row = service.save_custom_profile(session, org_id, data)
+    detail = {"profile_id": row.profile_id, "version": row.data.get("version")}
+    record(session, principal, "save", "profile", row.id, org_id, detail)
     return _summary(row.data, False)
 
 
@@ -85,7 +89,7 @@ def delete_profile(
     profile_id: str,
     session: SessionDep,
     principal: InventoryWriter,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     if profile_id in builtin_profiles():
@@ -97,4 +101,5 @@ def delete_profile(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"profile '{profile_id}' not found")
+    record(session, principal, "delete", "profile", profile_id, org_id, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,12 +13,14 @@ from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
 from app.api.schemas.testbed import EnginesOut, ProductIn, ProductOut, RecordOut
 from core.audit import record
+from core.field_limits import RowId
 from core.jobs import submit
 from core.models import Job
 from core.tenancy import NotFound, get_scoped, scoped
 from inventory.catalog import canonical_name
 from testbed import benchmark_runs
 from testbed.engines.registry import engine_statuses, get_engines
+from testbed.kpqc_revisions import revisions
 from testbed.models import BenchmarkRecord, Product
 
 router = APIRouter(prefix="/api/v1/testbed", tags=["testbed"])
@@ -40,6 +42,8 @@ def list_engines(principal: TestbedReader) -> dict[str, Any]:
             eng = engines[st.name]
             item["kems"] = eng.kems()
             item["signatures"] = eng.signatures()
+            if found := revisions(eng.algorithms()):
+                item["revisions"] = found
         out.append(item)
     return {"engines": out}
 
@@ -74,7 +78,7 @@ def list_products(session: SessionDep, principal: TestbedReader) -> list[Product
 
 
 @router.get("/products/{product_id}", response_model=ProductOut)
-def get_product(product_id: int, session: SessionDep, principal: TestbedReader) -> Product:
+def get_product(product_id: RowId, session: SessionDep, principal: TestbedReader) -> Product:
     return get_scoped(session, Product, product_id, principal)
 
 
@@ -115,7 +119,7 @@ def list_benchmarks(
 
 
 @router.get("/benchmarks/{job_id}", response_model=JobOut)
-def get_benchmark(job_id: int, session: SessionDep, principal: TestbedReader) -> Job:
+def get_benchmark(job_id: RowId, session: SessionDep, principal: TestbedReader) -> Job:
     job = get_scoped(session, Job, job_id, principal)
     if job.kind != benchmark_runs.JOB_KIND:
         raise NotFound(f"benchmark job {job_id} not found")
@@ -130,8 +134,8 @@ def list_results(
     cursor: Cursor = 0,
     algorithm: str | None = None,
     engine: str | None = None,
-    job_id: int | None = None,
-    product_id: int | None = None,
+    job_id: RowId | None = None,
+    product_id: RowId | None = None,
 ) -> dict:
     stmt = scoped(select(BenchmarkRecord), BenchmarkRecord, principal).where(
         BenchmarkRecord.id > cursor

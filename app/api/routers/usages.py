@@ -8,6 +8,7 @@ from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import UsageOut
+from core.field_limits import RowId
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service import usages as svc
 
@@ -32,15 +33,17 @@ def create_usage(data: UsageIn, session: SessionDep, principal: InventoryWriter)
 
 
 @router.get("/{usage_id}", response_model=UsageOut)
-def get_usage(usage_id: int, session: SessionDep, principal: InventoryReader):
+def get_usage(usage_id: RowId, session: SessionDep, principal: InventoryReader):
     return svc.get_usage(session, usage_id, principal)
 
 
 @router.patch("/{usage_id}", response_model=UsageOut)
-def update_usage(usage_id: int, data: UsagePatch, session: SessionDep, principal: InventoryWriter):
+def update_usage(
+    usage_id: RowId, data: UsagePatch, session: SessionDep, principal: InventoryWriter
+):
     return svc.update_usage(session, usage_id, data, principal)
 
 
 @router.delete("/{usage_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_usage(usage_id: int, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_usage(usage_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
     svc.delete_usage(session, usage_id, principal)

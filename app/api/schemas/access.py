@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.schemas.common import RowOut
 from core.choices import Role
-from core.field_limits import limit
+from core.field_limits import RowId, limit
 from core.models import ApiKey
 from inventory.schemas import InputModel
 
@@ -29,7 +29,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class ApiKeyIn(InputModel):
-    organization_id: int
+    organization_id: RowId
     role: Role
     name: str = Field(min_length=1, max_length=limit(ApiKey, "name"))
 

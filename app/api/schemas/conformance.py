@@ -22,15 +22,23 @@ from pydantic import (
     Discriminator,
     Field,
     SkipValidation,
+    StrictBool,
     TypeAdapter,
     ValidationError,
 )
 
 from core.errors import InputError
+from core.field_limits import Int64, RowId
 from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
 
 B64 = "standard base64 (padding required)"
+CONFIRM_DESCRIPTION = (
+    "HMAC-SHA256(key=output, msg='pqcplan-kem-confirm/2' || nonce), hex, where output is what "
+    "the product's decapsulation returned (for a tampered ciphertext too: a product cannot "
+    "tell which items are tampered, and need not) and nonce is the session's 'nonce' field "
+    "hex-decoded (32 bytes)."
+)
 HEX = "hex (either case)"
 
 
@@ -48,7 +56,7 @@ class _Out(BaseModel):
 
 
 class _SessionBase(_In):
-    product_id: int = Field(description="A product of your organization (POST /products).")
+    product_id: RowId = Field(description="A product of your organization (POST /products).")
     algorithm: str = Field(
         min_length=1,
         max_length=120,
@@ -93,12 +101,28 @@ class SigVendorSignsSession(_SessionBase):
     input: NoInput = Field(default_factory=NoInput)
 
 
+class SigVerifiesInput(_In):
+    hash_ml_dsa: bool = Field(
+        default=False,
+        strict=True,
+        description="ML-DSA only: the product verifies HashML-DSA too (FIPS 204 Algorithm 5); "
+        "items with interface 'hash' are added.",
+    )
+    external_mu: bool = Field(
+        default=False,
+        strict=True,
+        description="ML-DSA only: the product verifies over an external mu; items with "
+        "interface 'external_mu' are added.",
+    )
+
+
 class SigVendorVerifiesSession(_SessionBase):
-    """The vendor verifies good and bad signatures made by every engine."""
+    """The vendor verifies good and bad signatures made by every engine (and, for ML-DSA, by
+    OpenSSL under contexts, HashML-DSA and external mu)."""
 
     check: Literal["sig_vendor_verifies"]
     mode: None = Field(default=None, description="Only ACVP sessions take a mode.")
-    input: NoInput = Field(default_factory=NoInput)
+    input: SigVerifiesInput = Field(default_factory=SigVerifiesInput)
 
 
 class AcvpMlkemInput(_In):
@@ -132,10 +156,31 @@ class AcvpMldsaInput(_In):
         le=acvp_mldsa.MAX_TESTS,
         strict=True,
         description=f"1 to {acvp_mldsa.MAX_TESTS}; keyGen: seeds (default "
-        f"{acvp_mldsa.DEFAULT_TESTS['keyGen']}); sigGen: tests in each of the deterministic and "
-        f"hedged groups (default {acvp_mldsa.DEFAULT_TESTS['sigGen']}); sigVer: signatures per "
-        "engine, each with four modified variants (default "
+        f"{acvp_mldsa.DEFAULT_TESTS['keyGen']}); sigGen: tests in each group (default "
+        f"{acvp_mldsa.DEFAULT_TESTS['sigGen']}); sigVer: valid signatures per group (and per "
+        "engine in the external pure group), each with four modified variants (default "
         f"{acvp_mldsa.DEFAULT_TESTS['sigVer']}).",
+    )
+    # the capabilities, spelled as an ACVP registration spells them
+    signatureInterfaces: list[Literal["internal", "external"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="sigGen / sigVer: the signature interfaces to test (default both).",
+    )
+    preHash: list[Literal["pure", "preHash"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="External interface: pure ML-DSA and/or HashML-DSA (default both).",
+    )
+    externalMu: list[StrictBool] | None = Field(
+        default=None,
+        min_length=1,
+        description="Internal interface: mu computed inside and/or outside (default both).",
+    )
+    deterministic: list[StrictBool] | None = Field(
+        default=None,
+        min_length=1,
+        description="sigGen only: deterministic and/or hedged signing (default both).",
     )
 
 
@@ -168,19 +213,8 @@ CHECKS += ("acvp_mlkem", "acvp_mldsa")
 
 def parse_session(body: Any) -> SessionRequest:
     """The request validated against its check kind's shape; 422 naming the JSON path."""
-    try:
-        parsed: SessionRequest = _SESSION.validate_python(body)
-        return parsed
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = [str(p) for p in err["loc"]]
-        if loc and loc[0] in CHECKS:  # the union's tag, not a field
-            loc = loc[1:]
-        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc = ["check"]
-            err["msg"] = f"must be one of {list(CHECKS)}"
-        path = "$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc)
-        raise InputError(err["msg"], path) from None
+    parsed: SessionRequest = _validated(_SESSION, body)
+    return parsed
 
 
 # -- challenges (what the session sends) ------------------------------------------------------
@@ -199,10 +233,10 @@ class KemReceiverHint(_Out):
     items: str | None = None
     confirmation: str | None = Field(
         default=None,
-        description="HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || "
-        "item id (UTF-8) || ciphertext), hex; nonce = the session's 'nonce' hex-decoded.",
+        description=CONFIRM_DESCRIPTION,
     )
     nonce: str | None = None
+    copies: str | None = None
     tampered: str | None = None
 
 
@@ -236,30 +270,59 @@ class KemSenderChallenge(_Out):
 class SignHint(_Out):
     public_key: str | None = None
     signature: str | None = None
+    context_signature: str | None = None
 
 
 class SigVendorSignsChallenge(_Out):
-    """Sign ``message`` (pure mode, empty context) and give the public key."""
+    """Sign ``message`` (pure, empty context) and, for ML-DSA, again under ``context``."""
 
     check: Literal["sig_vendor_signs"]
     message: str = Field(description=B64)
-    context: str = Field(description="Always empty: pure signing without context.")
+    context: str = Field(
+        description=f"{B64}: for ML-DSA a random context of 1 to 255 bytes to sign the message "
+        "under as well ('context_signature'); empty for other algorithms."
+    )
     answer_with: SignHint
 
 
 class SigVerifyItem(_Out):
     id: str
+    interface: Literal["pure", "hash", "external_mu"] = Field(
+        description="'pure': verify message under context; 'hash': HashML-DSA (FIPS 204 "
+        "Algorithm 5) with pre_hash and context; 'external_mu': verify the signature over mu."
+    )
     public_key: str = Field(description=B64)
-    message: str = Field(description=B64)
+    message: str | None = Field(default=None, description=f"{B64}; absent for external_mu.")
+    context: str = Field(description=f"{B64}; may be empty (0 to 255 bytes).")
+    pre_hash: (
+        Literal[
+            "SHA2-224",
+            "SHA2-256",
+            "SHA2-384",
+            "SHA2-512",
+            "SHA2-512/224",
+            "SHA2-512/256",
+            "SHA3-224",
+            "SHA3-256",
+            "SHA3-384",
+            "SHA3-512",
+            "SHAKE-128",
+            "SHAKE-256",
+        ]
+        | None
+    ) = Field(default=None, description="interface 'hash': the pre-hash function (ACVP name).")
+    mu: str | None = Field(default=None, description=f"interface 'external_mu': 64 bytes, {B64}.")
     signature: str = Field(description=B64)
 
 
 class SigVendorVerifiesChallenge(_Out):
-    """Verify each item (pure mode, empty context): 'accept' or 'reject'."""
+    """Verify each item as its ``interface`` says: 'accept' or 'reject'."""
 
     check: Literal["sig_vendor_verifies"]
     items: list[SigVerifyItem]
-    context: str
+    covers: list[str] = Field(
+        description="What the items cover (contexts, HashML-DSA, external mu), in words."
+    )
     answer_with: ItemsHint
 
 
@@ -348,10 +411,7 @@ class Confirmation(_In):
     confirmation: str = Field(
         min_length=64,
         max_length=64,
-        description="HMAC-SHA256(key=shared_secret, msg='pqcplan-kem-confirm/1' || nonce || "
-        "item id (UTF-8) || ciphertext), hex, where nonce is the session's 'nonce' field "
-        "hex-decoded (32 bytes). Not accepted for tampered ML-KEM ciphertexts (answer those "
-        "with shared_secret: FIPS 203 implicit rejection is checked on them).",
+        description=CONFIRM_DESCRIPTION,
     )
 
 
@@ -381,6 +441,11 @@ class SigVendorSignsAnswer(_In):
 
     public_key: str = Field(description=B64)
     signature: str = Field(description=f"{B64}; pure ML-DSA / SLH-DSA ..., empty context.")
+    context_signature: str | None = Field(
+        default=None,
+        description=f"{B64}; ML-DSA only, and required there: the message signed under the "
+        "challenge's context.",
+    )
 
 
 class SigVendorVerifiesAnswer(_In):
@@ -389,50 +454,159 @@ class SigVendorVerifiesAnswer(_In):
     items: dict[str, Literal["accept", "reject"]]
 
 
-class AcvpTestResult(_In):
-    """The result fields the group's function asks for (see the challenge's answer_with)."""
+class AcvpMlkemKeyGenResult(_In):
+    """keyGen: the key pair derived from d and z."""
 
-    tcId: int
-    ek: str | None = Field(default=None, description=HEX)
-    dk: str | None = Field(default=None, description=HEX)
-    c: str | None = Field(default=None, description=HEX)
-    k: str | None = Field(default=None, description=HEX)
-    pk: str | None = Field(default=None, description=HEX)
-    sk: str | None = Field(default=None, description=HEX)
-    signature: str | None = Field(default=None, description=HEX)
-    testPassed: bool | None = None
+    tcId: Int64
+    ek: str = Field(description=HEX)
+    dk: str = Field(description=HEX)
 
 
-class AcvpGroupResult(_In):
-    tgId: int
-    tests: list[AcvpTestResult]
+class AcvpMlkemEncapsulationResult(_In):
+    """encapDecap, group function ``encapsulation``: c and k from ek and m."""
+
+    tcId: Int64
+    c: str = Field(description=HEX)
+    k: str = Field(description=HEX)
 
 
-class AcvpAnswer(_In):
-    """Answer of an ``acvp_mlkem`` or ``acvp_mldsa`` session, as ACVP clients write it."""
+class AcvpMlkemDecapsulationResult(_In):
+    """encapDecap, group function ``decapsulation``: k (implicit rejection for a modified c)."""
 
-    vsId: int | None = Field(default=None, description="If given, the session's vsId.")
-    testGroups: list[AcvpGroupResult]
+    tcId: Int64
+    k: str = Field(description=HEX)
 
 
-Answer = (
-    KemReceiverAnswer
-    | KemSenderAnswer
-    | SigVendorSignsAnswer
-    | SigVendorVerifiesAnswer
-    | AcvpAnswer
-)
+class AcvpKeyCheckResult(_In):
+    """encapDecap, ``encapsulationKeyCheck`` / ``decapsulationKeyCheck``; ML-DSA ``sigVer``."""
+
+    tcId: Int64
+    testPassed: StrictBool
+
+
+class AcvpMldsaKeyGenResult(_In):
+    """keyGen: the key pair derived from the seed."""
+
+    tcId: Int64
+    pk: str = Field(description=HEX)
+    sk: str = Field(description=HEX)
+
+
+class AcvpMldsaSigGenResult(_In):
+    """sigGen: the signature over the group's interface."""
+
+    tcId: Int64
+    signature: str = Field(description=HEX)
+
+
+class AcvpMlkemGroupResult(_In):
+    tgId: Int64
+    tests: list[
+        AcvpMlkemKeyGenResult
+        | AcvpMlkemEncapsulationResult
+        | AcvpMlkemDecapsulationResult
+        | AcvpKeyCheckResult
+    ] = Field(description="Each test's result fields, as the group's mode or function asks.")
+
+
+class AcvpMldsaGroupResult(_In):
+    tgId: Int64
+    tests: list[AcvpMldsaKeyGenResult | AcvpMldsaSigGenResult | AcvpKeyCheckResult] = Field(
+        description="Each test's result fields, as the session's mode asks."
+    )
+
+
+class AcvpMlkemAnswer(_In):
+    """Answer of an ``acvp_mlkem`` session, as ACVP clients write it."""
+
+    vsId: Int64 | None = Field(default=None, description="If given, the session's vsId.")
+    testGroups: list[AcvpMlkemGroupResult]
+
+
+class AcvpMldsaAnswer(_In):
+    """Answer of an ``acvp_mldsa`` session, as ACVP clients write it."""
+
+    vsId: Int64 | None = Field(default=None, description="If given, the session's vsId.")
+    testGroups: list[AcvpMldsaGroupResult]
 
 
 # -- sessions and reports ---------------------------------------------------------------------
 
 
-class AnswerIn(BaseModel):
+class _AnswerIn(BaseModel):
+    """``check`` is the session's check kind; ``answer`` is graded by that check, which names
+    the JSON path of anything wrong."""
+
     model_config = ConfigDict(extra="forbid")
-    answer: Annotated[
-        SkipValidation[Answer],  # graded by the session's check, which names the bad JSON path
-        Field(description="The answer shape of the session's check kind."),
-    ]
+
+
+class KemReceiverAnswerIn(_AnswerIn):
+    check: Literal["kem_receiver"]
+    answer: SkipValidation[KemReceiverAnswer]
+
+
+class KemSenderAnswerIn(_AnswerIn):
+    check: Literal["kem_sender"]
+    answer: SkipValidation[KemSenderAnswer]
+
+
+class SigVendorSignsAnswerIn(_AnswerIn):
+    check: Literal["sig_vendor_signs"]
+    answer: SkipValidation[SigVendorSignsAnswer]
+
+
+class SigVendorVerifiesAnswerIn(_AnswerIn):
+    check: Literal["sig_vendor_verifies"]
+    answer: SkipValidation[SigVendorVerifiesAnswer]
+
+
+class AcvpMlkemAnswerIn(_AnswerIn):
+    check: Literal["acvp_mlkem"]
+    answer: SkipValidation[AcvpMlkemAnswer]
+
+
+class AcvpMldsaAnswerIn(_AnswerIn):
+    check: Literal["acvp_mldsa"]
+    answer: SkipValidation[AcvpMldsaAnswer]
+
+
+AnswerRequest = (
+    KemReceiverAnswerIn
+    | KemSenderAnswerIn
+    | SigVendorSignsAnswerIn
+    | SigVendorVerifiesAnswerIn
+    | AcvpMlkemAnswerIn
+    | AcvpMldsaAnswerIn
+)
+#: POST /sessions/{id}/answer: ``check`` (the session's check kind) selects the answer's shape
+AnswerIn = Annotated[AnswerRequest, Discriminator("check")]
+_ANSWER: TypeAdapter[AnswerRequest] = TypeAdapter(AnswerIn)
+
+
+def _validated(adapter: TypeAdapter[Any], body: Any) -> Any:
+    """``body`` validated by a union discriminated by ``check``; 422 naming the JSON path."""
+    try:
+        return adapter.validate_python(body)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = [str(p) for p in err["loc"]]
+        if loc and loc[0] in CHECKS:  # the union's tag, not a field
+            loc = loc[1:]
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ["check"]
+            err["msg"] = f"must be one of {list(CHECKS)}"
+        path = "$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc)
+        raise InputError(err["msg"], path) from None
+
+
+def parse_answer(body: Any) -> AnswerRequest:
+    """The answer request validated against its ``check``'s envelope."""
+    parsed: AnswerRequest = _validated(_ANSWER, body)
+    return parsed
+
+
+SessionStateOut = Literal["open", "finished", "expired"]
+Verdict = Literal["pass", "fail"]
 
 
 class SessionOut(BaseModel):
@@ -441,11 +615,13 @@ class SessionOut(BaseModel):
     product_id: int
     algorithm: str
     check: CheckKind
-    mode: str | None
-    state: str
-    nonce: str
+    mode: Literal["keyGen", "encapDecap", "sigGen", "sigVer"] | None = Field(
+        description="ACVP sessions only."
+    )
+    state: SessionStateOut = Field(description="'expired': open past expires_at.")
+    nonce: str = Field(description="32 bytes, hex; key confirmations use it.")
     engines: list[str]
-    verdict: str | None
+    verdict: Verdict | None
     created_at: datetime
     expires_at: datetime
     answered_at: datetime | None
@@ -455,31 +631,123 @@ class SessionOut(BaseModel):
 
 
 class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     session_id: int
     product_id: int
     algorithm: str
-    check: str
-    verdict: str
+    check: CheckKind
+    verdict: Verdict
     key_id: str
     created_at: datetime
 
 
+class ReportCase(BaseModel):
+    id: str = Field(description="The item id (interoperability) or 'tg<N>/tc<M>' (ACVP).")
+    check: str = Field(description="What was checked, e.g. 'kem-receiver/implicit-rejection'.")
+    engine: str | None = Field(description="The engine the item came from, if one.")
+    verdict: Verdict
+    detail: str = Field(description="Why, in words; a pass says what could not be verified.")
+
+
+class ReportSummary(BaseModel):
+    cases: Int64
+    passed: Int64
+    failed: Int64
+    verdict: Verdict = Field(description="'pass' only if there are cases and none failed.")
+
+
+class ReportTimings(BaseModel):
+    session_created_at: str
+    answered_at: str
+    prepare_ms: Int64
+    vendor_ms: Int64
+    grade_ms: Int64
+
+
+class ReportStanding(BaseModel):
+    """kem_receiver only: conformant, or interoperable only, and why."""
+
+    level: Literal["conformant", "interoperable", "failed"]
+    basis: str
+    acvp_session_id: RowId | None = Field(
+        description="The passed ACVP encapDecap session a 'conformant' level rests on."
+    )
+
+
+class ReportVendor(BaseModel):
+    organization_id: RowId
+    name: str | None
+
+
+class ReportProduct(BaseModel):
+    id: RowId
+    name: str | None
+    version: str | None
+
+
+class ReportEngine(BaseModel):
+    name: str
+    version: str | None
+
+
+class ReportBody(BaseModel):
+    """What the testbed signs. Its canonical JSON (keys sorted, separators ',' and ':', UTF-8
+    with non-ASCII kept, no floats) is the exact byte string the signature covers, and the
+    routes serve the whole report in that form. It is also the body POST /reports/verify
+    documents, so its integers carry the bounds of what the testbed writes."""
+
+    format: Literal["pqcplan-vendor-report/1"]
+    session_id: RowId
+    issued_at: str
+    vendor: ReportVendor
+    product: ReportProduct
+    algorithm: str
+    check: CheckKind
+    mode: str | None
+    engines: list[ReportEngine]
+    reference: dict[str, Any] = Field(
+        description="Which implementations computed and cross-checked the expected answers."
+    )
+    cases: list[ReportCase]
+    summary: ReportSummary
+    timings: ReportTimings
+    standing: ReportStanding | None = Field(default=None, description="kem_receiver only.")
+
+
 class ReportSignature(BaseModel):
-    algorithm: str = Field(description="ML-DSA-65.")
+    algorithm: Literal["ML-DSA-65"]
     key_id: str = Field(description="First 32 hex digits of SHA-256 of the public key.")
     public_key: str = Field(description=B64)
     value: str = Field(description=f"The signature over the canonical JSON of 'report', {B64}.")
 
 
 class SignedReport(BaseModel):
-    """A session's report as signed by the testbed (see GET /report-key to verify it)."""
+    """A session's report as signed by the testbed; served as canonical JSON (see
+    GET /report-key and POST /reports/verify to check it)."""
 
-    report: dict[str, Any] = Field(
-        description="Format, product, algorithm, check, engines, cases and their verdicts, "
-        "summary, timings (integers, ms) and date; signed byte for byte as sent."
-    )
+    report: ReportBody
     signature: ReportSignature
+
+
+class ReportVerification(BaseModel):
+    """Whether an uploaded report is, byte for byte, one this testbed's key signed."""
+
+    valid: bool
+    problem: str | None = Field(
+        description="What is wrong, when not valid: a changed report, another key, a member "
+        "outside the signed report, a duplicate key, non-canonical encoding ..."
+    )
+    key_id: str | None = Field(description="The testbed's key id (None before its first report).")
+    verified_with: list[str] | None = Field(
+        default=None, description="The engines that verified the signature (valid only)."
+    )
+    session_id: int | None = None
+    algorithm: str | None = None
+    check: str | None = None
+    verdict: Literal["pass", "fail"] | None = Field(
+        default=None, description="The report's verdict; given only when valid."
+    )
 
 
 class ReportKeyOut(BaseModel):

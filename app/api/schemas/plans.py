@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from app.api.schemas.common import RowOut
-from core.field_limits import check_plan_date
+from core.field_limits import RowId, check_plan_date
 from migration.models import TaskStatus
 
 
@@ -37,7 +37,7 @@ class WhatIf(BaseModel):
 class PlanCreate(WhatIf):
     profile: str = Field(min_length=1, max_length=64, examples=["kr-2035"])
     name: str | None = Field(None, max_length=200)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     background: StrictBool = Field(
         False, description="Run as a job (202 + job); follow it at /api/v1/jobs/{id}."
     )
@@ -54,7 +54,7 @@ class StatusChange(BaseModel):
 
 class JudgeIn(BaseModel):
     profiles: list[str] = Field(min_length=1, max_length=10)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     disagreements_only: StrictBool = False
 
 

@@ -15,6 +15,11 @@ class EngineOut(BaseModel):
     reason: str | None = Field(description="Why the engine is unavailable.")
     kems: list[str] | None = Field(None, description="Available engines only.")
     signatures: list[str] | None = Field(None, description="Available engines only.")
+    revisions: dict[str, str] | None = Field(
+        None,
+        description="Per algorithm, the upstream revision this engine runs and how it relates "
+        "to the reference implementation (the KpqC algorithms).",
+    )
 
 
 class EnginesOut(BaseModel):

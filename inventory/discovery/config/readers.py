@@ -8,9 +8,9 @@ import re
 import shlex
 from typing import Any
 
+import inventory.discovery.config.settings as st
 from inventory.discovery.code.engine import Finding
 from inventory.discovery.code.spec import curve_name
-from inventory.discovery.config import settings as st
 
 
 class Unreadable(ValueError):

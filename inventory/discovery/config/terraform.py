@@ -14,8 +14,8 @@ import re
 from functools import cache
 from typing import Any
 
+import inventory.discovery.config.settings as st
 from inventory.discovery.code.engine import Finding
-from inventory.discovery.config import settings as st
 
 Loc = tuple[str, int, str]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from inventory.discovery.code.engine import Finding
 from inventory.discovery.code.walk import Walked, check_text
-from inventory.discovery.source import Component
 from inventory.discovery.stacks import readers
 from inventory.discovery.stacks.catalog import stack_catalog
+from inventory.discovery.stacks.component import Component
 
 MAX_BYTES = 20_000_000  # package lists and SBOMs run large
 

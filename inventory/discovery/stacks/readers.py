@@ -7,7 +7,7 @@ import re
 import tomllib
 from typing import Any
 
-from inventory.discovery.source import Component
+from inventory.discovery.stacks.component import Component
 
 MANIFESTS = {
     "requirements.txt": "requirements",

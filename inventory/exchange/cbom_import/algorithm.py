@@ -11,7 +11,7 @@ from typing import Any
 from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import CDX_TO_PRIMITIVE
-from inventory.exchange.cbom_import.fields import opt_obj, opt_str
+from inventory.exchange.cbom_import.fields import key_size, opt_obj, opt_str
 from inventory.exchange.cbom_import.parser import Component
 from inventory.exchange.cbom_import.state import BuildState
 
@@ -70,6 +70,8 @@ def read_algorithm(
     if isinstance(psi, int) and not isinstance(psi, bool):
         psi = str(psi)
     psi = opt_str(psi, apath + ".parameterSetIdentifier", "parameterSetIdentifier")
+    if psi is not None and psi.strip().lstrip("-").isdigit():
+        key_size(int(psi), apath + ".parameterSetIdentifier")  # a size no key can have
     if psi is not None and row["parameter_set"] is None:
         row["parameter_set"] = psi
     for key in ("mode", "padding"):

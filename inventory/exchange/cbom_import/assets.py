@@ -31,18 +31,25 @@ def asset_row(comp: Component, notes: Notes) -> dict[str, Any]:
     )
 
 
-def synthetic_asset(ref: str, name: str) -> dict[str, Any]:
-    """The asset named after the file that holds the crypto no component uses."""
-    return _row(
+def synthetic_asset(
+    ref: str, name: str, location: str | None = None, described: str | None = None
+) -> dict[str, Any]:
+    """The asset that holds the crypto no component uses, named after what was scanned
+    (the repository the metadata names) or the file."""
+    row = _row(
         ref,
         name[:200],
         AssetType.APPLICATION,
-        description="Synthetic asset holding the cryptography of a CBOM that "
-        "names no component using it",
+        description=(f"{described}: " if described else "")
+        + "synthetic asset holding the cryptography of a CBOM that names no component using it",
         props={},
         vendor=None,
         version=None,
     )
+    row["location"] = location[:300] if location else None
+    # a name and location we made up: a person's renaming survives the next import
+    row[UNSTATED] = row[UNSTATED] | {"name", "location"}
+    return row
 
 
 def _row(
@@ -55,7 +62,7 @@ def _row(
     vendor: str | None,
     version: str | None,
 ) -> dict[str, Any]:
-    return {
+    row = {
         "ref": ref,
         "name": name,
         "asset_type": asset_type,
@@ -71,3 +78,21 @@ def _row(
         "version": version,
         "location": props.get("location"),
     }
+    row[UNSTATED] = frozenset(k for k in _JUDGED if props.get(k) is None)
+    return row
+
+
+# What a person decides about an asset (in the console, the API or a spreadsheet) and a
+# CBOM seldom states: a re-import keeps the stored value unless the CBOM states one.
+_JUDGED = (
+    "owner",
+    "environment",
+    "criticality",
+    "exposure",
+    "data_sensitivity",
+    "secrecy_years",
+    "product",
+    "location",
+)
+UNSTATED = "_unstated"
+"""Key of an asset row: the columns the CBOM left at their defaults (not written on update)."""

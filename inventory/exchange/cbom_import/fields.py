@@ -105,6 +105,25 @@ def enum_value(enum_cls: type[StrEnum], value: str, path: str, what: str) -> Str
         raise InputError(f"{what} {value!r} is not one of: {allowed}", path) from exc
 
 
+#: the key sizes a usage may record, in bits (the API's bounds): anything outside is not a key
+KEY_SIZE_MIN, KEY_SIZE_MAX = 1, 1_000_000
+
+
+def key_size(value: int | None, path: str) -> int | None:
+    """A key size within what any real key has, or an error naming the place.
+
+    >>> key_size(2048, "$.x"), key_size(None, "$.x")
+    (2048, None)
+    """
+    if value is not None and not KEY_SIZE_MIN <= value <= KEY_SIZE_MAX:
+        raise InputError(
+            f"key size {value} bits is impossible (a key has {KEY_SIZE_MIN} to "
+            f"{KEY_SIZE_MAX:,} bits)",
+            path,
+        )
+    return value
+
+
 def column_value(col: str, value: str | None, path: str) -> Any:
     """The value of a `pqcplan:asset:<col>` / `pqcplan:usage:<col>` property, typed."""
     if value is None:
@@ -113,9 +132,10 @@ def column_value(col: str, value: str | None, path: str) -> Any:
         return enum_value(ENUM_COLUMNS[col], value, path, col)
     if col in INT_COLUMNS:
         try:
-            return int(value)
+            number = int(value)
         except ValueError as exc:
             raise InputError(f"{col} must be an integer, not {value!r}", path) from exc
+        return key_size(number, path) if col == "key_size" else number
     if col in DATETIME_COLUMNS:
         return opt_date(value, path, col)
     return value

@@ -10,7 +10,7 @@ from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES
 from inventory.exchange.cbom_import.algorithm import read_algorithm
-from inventory.exchange.cbom_import.fields import child_path, opt_int, opt_obj
+from inventory.exchange.cbom_import.fields import child_path, key_size, opt_int, opt_obj
 from inventory.exchange.cbom_import.notes import NOT_HELD
 from inventory.exchange.cbom_import.parser import Component
 from inventory.exchange.cbom_import.state import BuildState
@@ -48,7 +48,7 @@ def build_key_material(state: BuildState, comp: Component) -> None:
             else:
                 state.notes.add(child_path(base, k), NOT_HELD)
     row = state.base_row(comp, comp.path)
-    size = opt_int(rp.get("size"), base + ".size", "size")
+    size = key_size(opt_int(rp.get("size"), base + ".size", "size"), base + ".size")
     if row["key_size"] is None:
         row["key_size"] = size
     ref_key = "algorithmRef" if "algorithmRef" in rp else "keyAlgorithmRef"

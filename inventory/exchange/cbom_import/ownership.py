@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from inventory.exchange.cbom_fidelity import mentioned_refs, original_entry
 from inventory.exchange.cbom_import.assets import synthetic_asset
+from inventory.exchange.cbom_import.parser import Parser
 from inventory.exchange.cbom_import.state import BuildState, Usage
 from inventory.service.refs import fit_ref
 
@@ -88,7 +89,7 @@ def _orphan_owner(state: BuildState, orphans: list[Usage]) -> str:
         owner = f"cbom:{ident}"[:190]
         if owner in state.p.comps:
             owner += "#synthetic"
-        state.assets[owner] = synthetic_asset(owner, state.p.source_name or f"CBOM {ident}")
+        state.assets[owner] = synthetic_asset(owner, *_scanned_what(state.p, ident))
     where = "metadata.component" if state.p.metadata_ref else "a synthetic asset"
     state.notes.add(
         orphans[0].path,
@@ -96,6 +97,42 @@ def _orphan_owner(state: BuildState, orphans: list[Usage]) -> str:
         f"{where} {owner!r}",
     )
     return owner
+
+
+def _scanned_what(p: Parser, ident: str) -> tuple[str, str | None, str | None]:
+    """(name, location, description) of the asset that stands for the whole CBOM: what
+    was scanned as the metadata says it (a repository and its revision), else the file's
+    name, else the tool and the date, else the serial number."""
+    props = p.source_props
+    url = props.get("url")
+    revision = props.get("revision") or (props.get("commit") or "")[:12] or None
+    if url:
+        at = f" at commit {props['commit']}" if "commit" in props else ""
+        described = f"CBOM of {url}{at}"
+        name = repository_name(url)
+        return (f"{name} ({revision})" if revision else name), url, described
+    if p.source_name:
+        return p.source_name, None, None
+    if p.tool_names:
+        return f"{p.tool_names[0]} scan {p.seen_at.date().isoformat()}", None, None
+    return f"CBOM {ident}", None, None
+
+
+def repository_name(url: str) -> str:
+    """`owner/name` of a repository URL, else the URL itself.
+
+    >>> repository_name("https://github.com/keycloak/keycloak.git")
+    'keycloak/keycloak'
+    >>> repository_name("git@gitlab.example:group/sub/app")
+    'group/sub/app'
+    """
+    text = url.strip().removesuffix("/").removesuffix(".git")
+    if "://" in text:
+        text = text.split("://", 1)[1]
+        text = text.split("/", 1)[1] if "/" in text else text
+    elif "@" in text and ":" in text:
+        text = text.split(":", 1)[1]
+    return text or url
 
 
 def attach_originals(state: BuildState, owned: Owned) -> None:

@@ -58,6 +58,25 @@ _TOP_KEYS = frozenset(
     }
 )
 _META_KEYS = frozenset({"timestamp", "component", "properties"})
+# metadata properties that say what was scanned (CBOMkit writes gitUrl, revision, commit);
+# they name the asset of a CBOM that names no component of its own
+SOURCE_PROPS = {
+    "giturl": "url",
+    "git-url": "url",
+    "git_url": "url",
+    "revision": "revision",
+    "branch": "revision",
+    "commit": "commit",
+}
+
+
+def _tool_names(tools: Any) -> list[str]:
+    """Names of the tools that made the CBOM (CycloneDX 1.4 list or 1.5+ object)."""
+    if isinstance(tools, dict):
+        tools = [*(tools.get("components") or []), *(tools.get("services") or [])]
+    if not isinstance(tools, list):
+        return []
+    return [t["name"] for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)]
 _COMPONENT_KEYS = frozenset(
     {
         "type",
@@ -125,6 +144,8 @@ class Parser:
         self.seen_at: datetime = datetime.now(UTC)
         self.metadata_ref: str | None = None
         self.org_props: dict[str, str] = {}
+        self.source_props: dict[str, str] = {}  # gitUrl, revision, commit (CBOMkit)
+        self.tool_names: list[str] = []
         self.count = 0
 
     # --- document ---------------------------------------------------------------------
@@ -187,7 +208,10 @@ class Parser:
             if name.startswith(ORG_PROP) and isinstance(value, str):
                 self.org_props[name[len(ORG_PROP) :]] = value
             else:
+                if isinstance(value, str) and name.lower() in SOURCE_PROPS:
+                    self.source_props[SOURCE_PROPS[name.lower()]] = value.strip()
                 self.notes.add(p, f"property {name!r} {NOT_HELD}")
+        self.tool_names = _tool_names(meta.get("tools"))
         if meta.get("component") is not None:
             comp = self.component(meta["component"], "$.metadata.component", None)
             self.metadata_ref = comp.ref

@@ -17,6 +17,7 @@ from core.field_limits import column_limit
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
+from inventory.exchange.cbom_import.assets import UNSTATED
 from inventory.exchange.cbom_import.ownership import Owned
 from inventory.exchange.cbom_import.parser import Parser
 from inventory.exchange.cbom_import.state import BuildState
@@ -57,15 +58,23 @@ def _write_assets(
     asset_table = Asset.__table__
     existing = _asset_ids(session, org_id)
     new_assets, upd_assets = [], []
-    for ref, row in state.assets.items():
+    for ref, full in state.assets.items():
         comp = state.p.comps.get(ref)
+        unstated = full.get(UNSTATED, frozenset())
+        row = {k: v for k, v in full.items() if k != UNSTATED}
         _check_lengths(asset_table, row, comp.path if comp else "$.metadata")
-        if ref in existing:
-            upd_assets.append({**row, "id": existing[ref]})
+        if ref in existing:  # what the CBOM does not state keeps what a person set
+            upd_assets.append(
+                {k: v for k, v in row.items() if k not in unstated} | {"id": existing[ref]}
+            )
         else:
             new_assets.append({**row, "organization_id": org_id})
     _bulk_insert(session, asset_table, new_assets)
-    _bulk_update(session, asset_table, upd_assets)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in upd_assets:
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for rows in by_columns.values():
+        _bulk_update(session, asset_table, rows)
     report.assets_created, report.assets_updated = len(new_assets), len(upd_assets)
     return _asset_ids(session, org_id) if new_assets else existing
 

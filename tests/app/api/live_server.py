@@ -24,10 +24,20 @@ def free_port() -> int:
 
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
-    """Run `app` on 127.0.0.1 in a thread; yields its base URL, stops it on exit."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    """Run `app` on 127.0.0.1 in a thread; yields its base URL, stops it on exit.
+
+    The socket is bound here and handed to uvicorn, so no other test (another pytest-xdist
+    worker) can take the port between choosing it and listening on it. IPPROTO_TCP named:
+    asyncio sets TCP_NODELAY only on sockets whose proto says TCP (a plain socket() has 0),
+    and without it every answer waits ~40 ms for a delayed ACK (Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-test", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -35,7 +45,8 @@ def serve(app: FastAPI) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+        sock.close()

@@ -103,6 +103,7 @@ POLICY: dict[tuple[str, str], frozenset] = {
     ("POST", f"{V1}/testbed/sessions/{{session_id}}/answer"): TESTBED_WRITE,
     ("GET", f"{V1}/testbed/sessions/{{session_id}}/report"): TESTBED_READ,
     ("GET", f"{V1}/testbed/reports"): TESTBED_READ,
+    ("POST", f"{V1}/testbed/reports/verify"): TESTBED_READ,
     ("GET", f"{V1}/testbed/report-key"): PUBLIC,  # the public key that verifies reports
     ("POST", f"{V1}/scan-scopes"): WRITE,
     ("GET", f"{V1}/scan-scopes"): READ,
@@ -110,6 +111,34 @@ POLICY: dict[tuple[str, str], frozenset] = {
     ("POST", f"{V1}/scans"): WRITE,
     ("GET", f"{V1}/scans"): READ,
     ("GET", f"{V1}/scans/{{scan_id}}"): READ,
+    ("GET", f"{V1}/sectors"): READ,
+    ("GET", f"{V1}/sectors/{{sector}}"): READ,
+    ("POST", f"{V1}/sectors/catalogs/validate"): READ,
+    ("POST", f"{V1}/sectors/catalogs"): WRITE,
+    ("DELETE", f"{V1}/sectors/catalogs/{{catalog_id}}"): WRITE,
+    ("GET", f"{V1}/sector-check"): READ,
+    ("POST", f"{V1}/sector-ties"): WRITE,
+    ("DELETE", f"{V1}/sector-ties"): WRITE,
+    ("POST", f"{V1}/sector-absences"): WRITE,
+    ("DELETE", f"{V1}/sector-absences"): WRITE,
+    ("GET", f"{V1}/asset-tags/{{asset_id}}"): READ,
+    ("POST", f"{V1}/asset-tags/{{asset_id}}"): WRITE,
+    ("DELETE", f"{V1}/asset-tags/{{asset_id}}/{{tag}}"): WRITE,
+    ("GET", f"{V1}/procedure"): READ,
+    ("PATCH", f"{V1}/procedure/{{procedure_id}}/{{step_id}}"): WRITE,
+    ("POST", f"{V1}/procedure/{{procedure_id}}/{{step_id}}/evidence"): WRITE,
+    ("POST", f"{V1}/procedure/{{procedure_id}}/{{step_id}}/evidence/file"): WRITE,
+    ("GET", f"{V1}/procedure/evidence/{{evidence_id}}/file"): READ,
+    ("DELETE", f"{V1}/procedure/evidence/{{evidence_id}}"): WRITE,
+    ("GET", f"{V1}/procedure/plan-versions/{{version_id}}"): READ,
+    ("GET", f"{V1}/reporting"): READ,
+    ("POST", f"{V1}/reporting"): WRITE,  # and only the reporting organization's own keys
+    ("POST", f"{V1}/reporting/{{relation_id}}/stop"): WRITE,
+    ("GET", f"{V1}/reporting/shared"): READ,
+    ("POST", f"{V1}/reporting/shared/refresh"): WRITE,
+    ("POST", f"{V1}/reporting/report"): READ,  # an auditor may hand the signed report over
+    ("GET", f"{V1}/supervision"): READ,  # a supervisor's own organization's view
+    ("GET", f"{V1}/supervision/{{org_id}}"): READ,
 }
 
 

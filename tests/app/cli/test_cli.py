@@ -36,7 +36,7 @@ def test_demo_loads_a_realistic_inventory(demo_db: Path):
     keys = json.loads((demo_db.parent / "demo-keys.json").read_text())
     assert {"admin", "vendor", "mois:officer", "daehan-bank:auditor"} <= set(keys)
     summary = json.loads(run(["inventory", "summary", "--json"], demo_db).stdout)
-    assert summary["organizations"] == 6
+    assert summary["organizations"] == 7  # and the supervising desk (migration.sectors.demo)
     assert 250 <= summary["assets"] <= 600
     assert summary["by_status"]["broken"] > summary["by_status"]["hybrid"] > 0
     assert summary["by_status"]["unknown"] > 0  # the vendor's unnamed "PQC option" is kept
@@ -173,3 +173,56 @@ def test_readme_first_command_serves_the_demo(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_demo_organizations_show_real_gaps_and_report_to_a_desk(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The demo bank has no customer certificate PKI in its inventory, the operator no SUCI
+    nor backhaul IPsec; all four report to the supervising desk, which sees their counts.
+    (The commands run in-process: the demo itself was loaded by a real process above.)"""
+    from typer.testing import CliRunner
+
+    from app.cli.main import app
+    from app.settings import get_settings
+    from core.db import engine_for
+
+    url = f"sqlite:///{demo_db}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+
+    def cli(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        assert result.exit_code == code, (args, result.output)
+        return result.output
+
+    try:
+        bank = json.loads(cli("sector", "check", "--org", "daehan-bank", "--format", "json"))
+        states = {t["key"]: t["state"] for t in bank["targets"]}
+        assert states["finance/customer-certificate-pki"] == "not_found"
+        assert states["finance/hsm-key-management"] == "found"
+        telco = cli("sector", "check", "--org", "koreanet-telecom", "--format", "md")
+        assert "5G SUCI concealment" in telco and "NOT FOUND" in telco
+        assert "contracted provider" in telco  # DNSSEC declared absent, with the reason
+        view = json.loads(cli("supervision", "view", "--org", "pqc-supervisor", "--format", "json"))
+        assert {o["organization"]["slug"] for o in view["organizations"]} == {
+            "mois",
+            "hanul-hospital",
+            "daehan-bank",
+            "koreanet-telecom",
+        }
+        assert "Crypto inventory team" not in json.dumps(view)  # owners stay with the bank
+        # the signed report, checked offline (the key is read from the database here)
+        out = tmp_path / "bank.md"
+        report = ["--org", "daehan-bank", "--format", "md", "--lang", "ko", "-o", str(out)]
+        cli("supervision", "report", *report)
+        assert "양자내성암호 전환 보고서" in out.read_text()
+        cli("supervision", "verify", str(out), code=2)  # no trusted key
+        text = out.read_text()
+        assert text.count("Daehan Commercial Bank") == 2  # the visible page and the signed JSON
+        out.write_text(text.replace("Daehan Commercial Bank", "Daehan Commercial Bonk", 1))
+        cli("supervision", "verify", str(out), code=1)
+    finally:
+        get_settings.cache_clear()
+        engine_for(url).dispose()

@@ -94,13 +94,19 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
     md5 = next(r for r in results if r["properties"]["algorithm"] == "MD5")
     assert md5["level"] == "error"
     # the CBOM lists where the scanner saw MD5 (evidence.occurrences): the result points at
-    # that source line, and keeps the CBOM's own place as its related location
+    # that source line, relative to %SRCROOT%, and keeps the CBOM's own place (the judged
+    # file, relative too) as its related location
     source = md5["locations"][0]["physicalLocation"]
     assert source["artifactLocation"]["uri"].endswith(".java") and source["region"]["startLine"] > 1
-    region = md5["relatedLocations"][0]["physicalLocation"]["region"]
-    line = JAVA.read_text().splitlines()[region["startLine"] - 1]
+    assert source["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert not source["artifactLocation"]["uri"].startswith("/")
     assert md5["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("$.")
+    related = md5["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert not related["artifactLocation"]["uri"].startswith("/")
+    line = JAVA.read_text().splitlines()[related["region"]["startLine"] - 1]
     assert "bom-ref" in line or "md5" in line.lower()
+    assert "%SRCROOT%" in log["runs"][0]["originalUriBaseIds"]
     # a log the schema refuses is refused (the check is not vacuous)
     broken = {**log, "version": "2.0.0"}
     with pytest.raises(jsonschema.ValidationError):
@@ -124,7 +130,10 @@ def test_table_reads_on_80_columns(tmp_path: Path) -> None:
     assert "…" not in proc.stdout
     for name in ("X25519MLKEM768", "ML-KEM-1024", "ML-DSA-87", "de-bsi-tr02102", "2030-12-31"):
         assert name in proc.stdout
-    assert "no single construction satisfies all" in " ".join(proc.stdout.split())
+    # kr-2035 accepts NIST's algorithms as well: one hybrid on the CNSA KEM fits all five
+    flat = " ".join(proc.stdout.split())
+    assert "satisfies all: by 2030-12-31 (au-asd-2030); to SecP384r1MLKEM1024" in flat
+    assert "disagreement: targets differ: kr-2035 X25519MLKEM768" in flat
 
 
 def test_markdown_output(tmp_path: Path) -> None:
@@ -132,3 +141,56 @@ def test_markdown_output(tmp_path: Path) -> None:
     assert proc.stdout.startswith("# PQC judgement of cbomkit-hyperion-java-1.6.cdx.json")
     assert "| asset | algorithm | kr-2035 | us-nist-ir8547 | eu-2030-2035 |" in proc.stdout
     assert "**FAIL**" in proc.stdout
+
+
+def _cbom(tmp_path: Path, name: str, components: list[dict]) -> Path:
+    doc = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": components}
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _algo(ref: str, name: str, primitive: str, **props: object) -> dict:
+    return {
+        "type": "cryptographic-asset",
+        "bom-ref": ref,
+        "name": name,
+        "cryptoProperties": {
+            "assetType": "algorithm",
+            "algorithmProperties": {"primitive": primitive, **props},
+        },
+    }
+
+
+def test_the_gate_fails_closed_on_unknown_and_empty_files(tmp_path: Path) -> None:
+    unknown = _cbom(tmp_path, "unknown.cdx.json", [_algo("u1", "FooCipher-9", "block-cipher")])
+    as_of = ["--as-of", "2026-11-27"]
+    proc = judge([str(unknown), *as_of, "--format", "sarif"], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    [result] = json.loads(proc.stdout)["runs"][0]["results"]
+    assert result["ruleId"] == "PQC004" and result["level"] == "warning"
+    assert judge([str(unknown), *as_of, "--allow-unknown"], tmp_path).returncode == 0
+    empty = _cbom(tmp_path, "empty.cdx.json", [])
+    proc = judge([str(empty), *as_of], tmp_path)
+    assert proc.returncode == 1 and "no cryptographic component" in proc.stdout
+    assert judge([str(empty), *as_of, "--allow-empty"], tmp_path).returncode == 0
+
+
+def test_no_control_character_from_the_file_reaches_the_terminal(tmp_path: Path) -> None:
+    evil = "MD5\x1b[2K\rall good\u202e"
+    path = _cbom(tmp_path, "evil.cdx.json", [_algo("e1", evil, "hash")])
+    for fmt in ("table", "md", "sarif", "json"):
+        proc = judge([str(path), "--as-of", "2026-11-27", "--format", fmt], tmp_path)
+        assert "\x1b" not in proc.stdout and "\r" not in proc.stdout, fmt
+        assert "\u202e" not in proc.stdout, fmt
+
+
+def test_an_impossible_key_size_is_a_located_error(tmp_path: Path) -> None:
+    for size in ("-1", "100000000000000000000000000"):
+        path = _cbom(
+            tmp_path, "rsa.cdx.json", [_algo("r1", "RSA", "signature", parameterSetIdentifier=size)]
+        )
+        proc = judge([str(path)], tmp_path)
+        assert proc.returncode == 2, proc.stdout
+        assert "impossible" in proc.stderr and "parameterSetIdentifier" in proc.stderr
+        assert "Traceback" not in proc.stderr

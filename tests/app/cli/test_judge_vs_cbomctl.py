@@ -84,10 +84,10 @@ def test_classically_broken_algorithms(both: tuple[dict, dict]) -> None:
 
 
 def test_sha256_under_the_australian_ism(both: tuple[dict, dict]) -> None:
-    """cbomctl's ASD pack retires SHA-256 after 2030; pqcplan's au profile does not (yet)."""
+    """Both retire SHA-256 after 2030 under the ISM (pqcplan's au table lists it until then)."""
     theirs, ours = both
     assert _theirs(theirs, "sha-256")["au-asd-2030"] == "WARN"
-    assert [v["au-asd-2030"] for v in _ours(ours, "SHA-256")] == ["acceptable"]
+    assert [v["au-asd-2030"] for v in _ours(ours, "SHA-256")] == ["migrate"]
 
 
 def test_grover_weakened_symmetric_under_cnsa(both: tuple[dict, dict]) -> None:

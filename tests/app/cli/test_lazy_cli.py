@@ -35,10 +35,7 @@ def _heavy_after(setup: str) -> list[str]:
 
 
 def test_top_help_imports_no_heavy_library():
-    setup = (
-        "from app.cli.main import app\n"
-        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass"
-    )
+    setup = "from app.cli.main import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass"
     assert _heavy_after(setup) == []
 
 

@@ -75,7 +75,7 @@ def test_an_auditor_gets_403_on_every_form_that_writes_and_nothing_changes(api):
             path, data={**data, "csrf": csrf}, files=files, follow_redirects=False
         )
         assert answer.status_code == 403, (path, answer.status_code, answer.text[:300])
-        assert "role &#39;auditor&#39;" in answer.text, path
+        assert "The role &#39;Auditor&#39; cannot" in answer.text, path
     assert _counts(api) == before
 
 

@@ -130,7 +130,7 @@ def raw_data() -> dict:
 
 # --------------------------------------------------------------------------- the data file
 def test_version_and_cache(catalog):
-    assert catalog.version == "2026.11.5"
+    assert catalog.version == "2026.11.6"
     assert get_catalog() is catalog
 
 
@@ -311,8 +311,12 @@ def test_falcon_is_fn_dsa_draft(catalog):
         ("ffdhe2048", {}, "DH-2048"),
         ("0x0017", {}, "ECDH-P256"),
         # SSH
-        ("ssh-rsa", {"key_size": 3072}, "RSA-3072"),
-        ("ssh-rsa", {}, "RSA"),
+        ("ssh-rsa", {"key_size": 3072}, "RSA-SHA1"),  # RSA over SHA-1 (RFC 4253 6.6)
+        ("rsa-sha2-512", {"key_size": 3072}, "RSA-3072"),
+        ("ssh-dss", {}, "DSA-SHA1"),
+        ("diffie-hellman-group14-sha1", {}, "DH-2048-SHA1"),
+        ("diffie-hellman-group1-sha1", {}, "DH-1024-SHA1"),
+        ("diffie-hellman-group-exchange-sha1", {"key_size": 2048}, "DH-2048-SHA1"),
         ("ecdsa-sha2-nistp256", {}, "ECDSA-P256"),
         ("ssh-ed25519", {}, "Ed25519"),
         ("curve25519-sha256", {}, "X25519"),

@@ -10,7 +10,7 @@ from inventory.catalog import get_catalog
 from inventory.catalog.catalog import DATA_FILE
 from inventory.choices import Primitive, QuantumStatus
 from inventory.discovery.ssh import classify_names
-from inventory.discovery.tlswire import SUITE_CIPHER, TLS12_SUITES, bulk_cipher
+from inventory.discovery.tlswire import SUITES
 from inventory.exchange.cbom_common import cipher_suite_algorithms
 
 UMAC = {
@@ -46,13 +46,11 @@ def test_camellia_suites_from_a_cbom_are_classified(suite, cipher, status):
 
 
 def test_every_camellia_suite_the_tls_scanner_offers_is_known():
-    names = [n for n in TLS12_SUITES.values() if "CAMELLIA" in n]
-    assert names
-    for name in names:
-        match = SUITE_CIPHER.search(name)
-        assert match is not None, name
-        c = get_catalog().classify(bulk_cipher(match.group(1)), primitive=Primitive.SYMMETRIC)
-        assert c.known and c.canonical.startswith("CAMELLIA-"), (name, c)
+    suites = [s for s in SUITES.values() if "CAMELLIA" in s.name]
+    assert len(suites) == 66  # every IANA-registered Camellia suite (RFC 5932, RFC 6367)
+    for suite in suites:
+        c = get_catalog().classify(suite.cipher, primitive=Primitive.SYMMETRIC)
+        assert c.known and c.canonical.startswith("CAMELLIA-"), (suite.name, c)
 
 
 def test_camellia_by_key_size_and_new_entries_cite_defined_sources():

@@ -32,6 +32,9 @@ WEAK = [
     ("dsa_with_SHA1", None, "DSA-SHA1"),
     ("1.2.840.10040.4.3", 2048, "DSA-SHA1"),
     ("SHA1withDSA", None, "DSA-SHA1"),
+    ("ssh-rsa", 3072, "RSA-SHA1"),  # SSH host-key signature over SHA-1 (RFC 4253 6.6)
+    ("ssh-rsa-cert-v01@openssh.com", 2048, "RSA-SHA1"),
+    ("ssh-dss", 1024, "DSA-SHA1"),
 ]
 SOUND = [
     ("sha256WithRSAEncryption", 2048, "RSA-2048"),
@@ -41,7 +44,6 @@ SOUND = [
     ("rsa_pss_rsae_sha256", 2048, "RSA-2048"),
     ("RSA-OAEP-SHA1", 2048, "RSA-2048"),  # encryption: OAEP with SHA-1 is not broken
     ("hmac-sha1", None, "HMAC-SHA1"),
-    ("diffie-hellman-group14-sha1", None, "DH-2048"),
     ("rsa-sha2-256", 2048, "RSA-2048"),
 ]
 
@@ -88,3 +90,25 @@ def test_a_hash_size_written_as_parameter_set_is_no_key_size() -> None:
     assert cat.normalize("RSA", parameter_set="2048") == "RSA-2048"
     assert cat.normalize("RSA", parameter_set="512") == "RSA-512"
     assert cat.normalize("SHA-256", parameter_set="256") == "SHA-256"
+
+
+SSH_SHA1_KEX = [
+    # (method, group bits or None, canonical, broken today)
+    ("diffie-hellman-group1-sha1", None, "DH-1024-SHA1", True),  # 1024-bit group
+    ("diffie-hellman-group14-sha1", None, "DH-2048-SHA1", False),
+    ("diffie-hellman-group-exchange-sha1", 2048, "DH-2048-SHA1", False),
+    ("diffie-hellman-group-exchange-sha1", 4096, "DH-SHA1", False),
+    ("diffie-hellman-group14-sha256", None, "DH-2048", False),
+]
+
+
+@pytest.mark.parametrize(("raw", "size", "canonical", "broken_today"), SSH_SHA1_KEX)
+def test_ssh_sha1_key_exchanges_name_their_hash(raw, size, canonical, broken_today):
+    """SSH key exchanges whose exchange hash is SHA-1 keep it in their name, and their
+    reason says so; the 2048-bit one is not broken today (no published attack), the
+    1024-bit one is (its group is below 112 bits)."""
+    c = get_catalog().classify(raw, key_size=size, primitive="key_exchange")
+    assert c.canonical == canonical
+    assert (classical_break(canonical) is not None) is broken_today
+    if canonical.endswith("SHA1"):
+        assert "SHA-1" in c.reason or "SHA-1" in (c.info.notes or "")

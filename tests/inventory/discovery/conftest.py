@@ -142,6 +142,37 @@ def openssl_tls12(tmp_path_factory) -> Iterator[Peer]:
     proc.wait()
 
 
+@pytest.fixture(scope="module")
+def s_server(tmp_path_factory) -> Iterator:
+    """A factory: s_server(chain, key, *args) -> Peer running `openssl s_server` (Debian's
+    OpenSSL 3.0) with the given options; every server stops at module end."""
+    folder = tmp_path_factory.mktemp("s_server_any")
+    started: list[subprocess.Popen] = []
+
+    def start(chain: list, key, *args: str) -> Peer:
+        cert_path, key_path = pki.write_pair(folder, f"s{len(started)}", chain, key)
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                *("openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}"),
+                *("-cert", str(cert_path), "-key", str(key_path), *args),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(proc)
+        wait_listening(port, proc)
+        peer = Peer([port], chain, proc)
+        peer.folder = folder  # type: ignore[attr-defined]
+        return peer
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait()
+
+
 # ---------------------------------------------------------------------- misbehaving peers
 class Misbehaving:
     """Loopback servers that refuse, hang, send garbage or close mid-handshake."""
@@ -251,10 +282,12 @@ SSHD = Path("/usr/sbin/sshd")
 
 
 @pytest.fixture(scope="module")
-def openssh(tmp_path_factory) -> Iterator[Peer]:
-    """Debian's OpenSSH server on loopback with Ed25519, RSA-3072 and ECDSA P-384 host keys."""
+def sshd(tmp_path_factory) -> Iterator:
+    """A factory: sshd(*config_lines) -> Peer, Debian's OpenSSH on loopback with Ed25519,
+    RSA-3072 and ECDSA P-384 host keys (made once per module) and the extra sshd_config
+    lines given (KexAlgorithms, HostKeyAlgorithms...); every server stops at module end."""
     if not SSHD.exists():
-        pytest.fail("OpenSSH server missing: apt-get install -y openssh-server")
+        pytest.fail("OpenSSH server missing: bash scripts/peers.sh (Debian openssh-server)")
     folder = tmp_path_factory.mktemp("sshd")
     keys = {"ed25519": [], "rsa": ["-b", "3072"], "ecdsa": ["-b", "384"]}
     for kind, extra in keys.items():
@@ -262,20 +295,33 @@ def openssh(tmp_path_factory) -> Iterator[Peer]:
             ["ssh-keygen", "-q", "-t", kind, *extra, "-N", "", "-f", str(folder / kind)],
             check=True,
         )
-    config = folder / "sshd_config"
-    lines = ["ListenAddress 127.0.0.1", "UsePAM no", "StrictModes no", "PidFile none"]
-    lines += [f"HostKey {folder / kind}" for kind in keys]
-    config.write_text("\n".join(lines) + "\n")
     Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(SSHD), "-D", "-e", "-f", str(config), "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    wait_listening(port, proc)
-    peer = Peer([port], [], proc)
-    peer.key_files = {kind: folder / f"{kind}.pub" for kind in keys}  # type: ignore[attr-defined]
-    yield peer
-    proc.terminate()
-    proc.wait(5)
+    started: list[subprocess.Popen] = []
+
+    def start(*config: str) -> Peer:
+        lines = ["ListenAddress 127.0.0.1", "UsePAM no", "StrictModes no", "PidFile none"]
+        lines += [f"HostKey {folder / kind}" for kind in keys] + list(config)
+        path = folder / f"sshd_config_{len(started)}"
+        path.write_text("\n".join(lines) + "\n")
+        port = free_port()
+        proc = subprocess.Popen(
+            [str(SSHD), "-D", "-e", "-f", str(path), "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(proc)
+        wait_listening(port, proc)
+        peer = Peer([port], [], proc)
+        peer.key_files = {kind: folder / f"{kind}.pub" for kind in keys}  # type: ignore[attr-defined]
+        return peer
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def openssh(sshd) -> Peer:
+    """Debian's OpenSSH 9.2 with its default algorithms."""
+    return sshd()

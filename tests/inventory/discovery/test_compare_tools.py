@@ -156,3 +156,142 @@ def test_tls_agrees_with_sslyze(tools, go_tls, openssl_tls12, tmp_path):
     assert set(ours.groups) == theirs["curves"] == {"secp256r1", "secp384r1"}
     assert ours.certificates[0].sha256 == theirs["fingerprint"]
     assert ours.certificates[0].key_size == theirs["key"][0] == 2048
+
+
+# ---------------------------------------------------------------------- the new peers
+def sslyze_many(tools: Path, ports: list[int], tmp_path: Path) -> dict[int, dict]:
+    """One sslyze run over several OpenSSL servers (one connection at a time each)."""
+    out = tmp_path / "sslyze-many.json"
+    subprocess.run(
+        [str(tools / "sslyze"), "--quiet", f"--json_out={out}", *PLUGINS, "--slow_connection",
+         *(f"127.0.0.1:{p}" for p in ports)],
+        capture_output=True, timeout=600,
+    )  # fmt: skip
+    found = json.loads(out.read_text())["server_scan_results"]
+    return {r["server_location"]["port"]: r for r in found}
+
+
+def _accepted(scan: dict, key: str) -> list[tuple[str, str | None, int | None]]:
+    res = (scan.get(key) or {}).get("result") or {"accepted_cipher_suites": []}
+    return [
+        (c["cipher_suite"]["name"], (c.get("ephemeral_key") or {}).get("type_name"),
+         (c.get("ephemeral_key") or {}).get("size"))
+        for c in res["accepted_cipher_suites"]
+    ]  # fmt: skip
+
+
+def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
+    """X448 only, ffdhe2048 only, DHE-1024, a SHA-1-signed certificate with SHA-256 schemes,
+    and a server asking for client certificates with OCSP and SCTs. The README's table
+    ("Compared with sslyze and ssh-audit") lists where the two disagree and who is right."""
+    from tests.inventory.discovery.test_tls_scan import _openssl_sha1_cert
+
+    key = pki.rsa_key(2048)
+    rsa = [pki.make_cert(key, "cmp.test")]
+    params = tmp_path / "dh1024.pem"
+    params.write_bytes(pki.dh_params_pem(1024))
+    ca_key = pki.ecdsa_key()
+    ca = pki.make_cert(ca_key, "Client Root", ca=True, days=3650, serial=7)
+    ct_key = pki.ecdsa_key()
+    leaf = pki.make_cert(ct_key, "ct.test", issuer_key=ca_key, issuer_cn="Client Root", scts=2)
+    (tmp_path / "ca.pem").write_bytes(pki.pem(ca))
+    (tmp_path / "ocsp.der").write_bytes(pki.ocsp_good(leaf, ca, ca_key))
+    (tmp_path / "sct.pem").write_bytes(
+        pki.serverinfo_pem(18, pki.sct_list(3), "signed_certificate_timestamp")
+    )
+    peers = {
+        "x448": s_server(rsa, key, "-tls1_3", "-groups", "X448"),
+        "ffdhe": s_server(rsa, key, "-tls1_3", "-groups", "ffdhe2048"),
+        "dhe1024": s_server(
+            rsa, key, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+            "-dhparam", str(params),
+        ),
+        "sha1": s_server(
+            [_openssl_sha1_cert(key)], key, "-no_tls1", "-no_tls1_1",
+            "-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256",
+            "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        ),
+        "client_ca": s_server(
+            [leaf, ca], ct_key, "-tls1_2", "-verify", "1", "-CAfile", str(tmp_path / "ca.pem"),
+            "-status_file", str(tmp_path / "ocsp.der"), "-serverinfo", str(tmp_path / "sct.pem"),
+        ),
+    }  # fmt: skip
+    ours = {
+        name: asyncio.run(scan_endpoint("127.0.0.1", peer.port, ScanOptions(timeout=60)))
+        for name, peer in peers.items()
+    }
+    theirs = sslyze_many(tools, [p.port for p in peers.values()], tmp_path)
+    sly = {name: theirs[peer.port] for name, peer in peers.items()}
+
+    # agree: X448 only (nassl speaks X448), the certificate read through it
+    x448 = sly["x448"]["scan_result"]
+    assert {n for n, _, _ in _accepted(x448, "tls_1_3_cipher_suites")} == set(
+        ours["x448"].tls13_suites
+    )
+    assert {s for _, _, s in _accepted(x448, "tls_1_3_cipher_suites")} == {448}
+    assert ours["x448"].groups == ["x448"] and ours["x448"].certificates
+    # disagree: ffdhe2048 only. sslyze offers no finite-field group in TLS 1.3 and reports no
+    # connectivity at all; the server completes a handshake with an ffdhe2048 key share
+    # (RFC 8446 4.2.7, RFC 7919), which pqcplan makes: pqcplan is right
+    assert sly["ffdhe"]["connectivity_status"] == "ERROR"
+    assert ours["ffdhe"].status == "ok" and ours["ffdhe"].groups == ["ffdhe2048"]
+    assert ours["ffdhe"].certificates[0].public_key_algorithm == "RSA-2048"
+    # agree: DHE with a 1024-bit prime
+    dhe = sly["dhe1024"]["scan_result"]
+    assert _accepted(dhe, "tls_1_2_cipher_suites") == [
+        ("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DH", 1024)
+    ]
+    assert ours["dhe1024"].dh_bits == [1024]
+    # agree: the certificate is signed with SHA-1 (pqcplan names it RSA-SHA1 and keeps the
+    # handshake's SHA-256 schemes apart)
+    cert = sly["sha1"]["scan_result"]["certificate_info"]["result"]["certificate_deployments"][0]
+    assert cert["received_certificate_chain"][0]["signature_hash_algorithm"]["name"] == "sha1"
+    assert ours["sha1"].certificates[0].signature_algorithm == "RSA-SHA1"
+    assert ours["sha1"].signature_schemes == ["rsa_pss_rsae_sha256"]
+    # client certificates, OCSP, SCTs: agree on stapling ("good") and the 2 SCTs in the
+    # certificate; pqcplan also counts the 3 sent in the TLS extension (sslyze does not) and
+    # names the CA the server asks for; over TLS 1.2 sslyze tells optional from required (it
+    # completes a handshake without a certificate), pqcplan only that one is requested (it
+    # tells them apart over TLS 1.3 only)
+    cc = sly["client_ca"]
+    dep = cc["scan_result"]["certificate_info"]["result"]["certificate_deployments"][0]
+    assert (
+        dep["ocsp_response"]["certificate_status"] == "GOOD"
+        and ours["client_ca"].ocsp_status == "good"
+    )
+    assert dep["leaf_certificate_signed_certificate_timestamps_count"] == 2
+    assert ours["client_ca"].scts == {"tls": 3, "certificate": 2, "ocsp": 0}
+    assert cc["connectivity_result"]["client_auth_requirement"] == "OPTIONAL"
+    assert ours["client_ca"].client_certificate_requested is True
+    assert ours["client_ca"].client_certificate_required is None
+    assert ours["client_ca"].client_certificate_authorities == ["CN=Client Root"]
+
+
+def test_new_ssh_peers_beside_ssh_audit(tools, sshd):
+    """sntrup761 only, and group14-sha1 with ssh-rsa (README table)."""
+    hybrid = sshd("KexAlgorithms sntrup761x25519-sha512@openssh.com")
+    legacy = sshd(
+        "KexAlgorithms diffie-hellman-group14-sha1", "HostKeyAlgorithms ssh-rsa,rsa-sha2-256"
+    )
+    ours = asyncio.run(scan_ssh_endpoint("127.0.0.1", hybrid.port, 20))
+    theirs = ssh_audit(tools, hybrid.port)
+    # disagree: ssh-audit cannot run sntrup761x25519, so it reads no host key at all; pqcplan
+    # runs it (liboqs) and reads every key: pqcplan is right
+    assert ours.kex == [k["algorithm"] for k in theirs["kex"]]
+    assert theirs.get("fingerprints", []) == []
+    assert {k.canonical for k in ours.host_keys} == {"Ed25519", "RSA-3072", "ECDSA-P384"}
+
+    ours = asyncio.run(scan_ssh_endpoint("127.0.0.1", legacy.port, 20))
+    theirs = ssh_audit(tools, legacy.port)
+    notes = {k["algorithm"]: k.get("notes", {}) for k in theirs["kex"] + theirs["key"]}
+    # agree: both flag SHA-1 in ssh-rsa (pqcplan: RSA-SHA1, broken today: migrate now)
+    assert "using broken SHA-1 hash algorithm" in notes["ssh-rsa"]["fail"]
+    host = {a.name: a.canonical for a in ours.classified["host_key"]}
+    assert host["ssh-rsa"] == "RSA-SHA1"
+    # disagree in weight: ssh-audit fails diffie-hellman-group14-sha1 for SHA-1; pqcplan names
+    # it DH-2048-SHA1 (quantum-broken, SHA-1 named in its reason) but not broken today: no
+    # published attack forges an SSH exchange through a SHA-1 collision, and RFC 9142 still
+    # lists the method (it makes group14-sha256 the mandatory one)
+    assert "using broken SHA-1 hash algorithm" in notes["diffie-hellman-group14-sha1"]["fail"]
+    kex = {a.name: (a.canonical, a.quantum_status) for a in ours.classified["kex"]}
+    assert kex["diffie-hellman-group14-sha1"] == ("DH-2048-SHA1", "broken")

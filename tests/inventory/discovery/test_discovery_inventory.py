@@ -139,6 +139,30 @@ def test_out_of_scope_is_refused_before_any_packet(session_factory, misbehaving)
         assert len(service.prepare(s, org, "tls", ["10.0.0.0/30:443"]).endpoints) == 2
 
 
+def test_a_host_holds_several_port_sets(session_factory):
+    """Scopes are unique per port set, not per host: the same set written another way is
+    the same scope (409), no ports at all ("any") is a set of its own."""
+    from core.errors import Conflict
+
+    org = _org(session_factory, "ports")
+    with session_factory.begin() as s:
+        web = service.add_scope(s, org, "network", "10.1.0.5", "443", None)
+        ssh = service.add_scope(s, org, "network", "10.1.0.5", "2222, 22", "ssh")
+        assert (web.ports, ssh.ports) == ("443", "22,2222")
+    with session_factory.begin() as s, pytest.raises(Conflict, match="ports 22,2222"):
+        service.add_scope(s, org, "network", "10.1.0.5", "22,2222", None)
+    with session_factory.begin() as s:
+        assert len(service.prepare(s, org, "tls", ["10.1.0.5:443"]).endpoints) == 1
+        assert len(service.prepare(s, org, "ssh", ["10.1.0.5:22,2222"]).endpoints) == 2
+    with session_factory.begin() as s, pytest.raises(OutOfScope, match=r"10\.1\.0\.5:8080"):
+        service.prepare(s, org, "tls", ["10.1.0.5:8080"])
+    with session_factory.begin() as s:
+        service.add_scope(s, org, "network", "10.1.0.5", None, "any port")
+    with session_factory.begin() as s:
+        assert len(service.prepare(s, org, "tls", ["10.1.0.5:8080"]).endpoints) == 1
+        assert [x.ports for x in service.list_scopes(s, org)] == ["443", "22,2222", None]
+
+
 # ---------------------------------------------------------------------- API
 def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     certs, key = chain
@@ -195,8 +219,9 @@ def test_scan_cbom_validates_and_imports(session_factory, go_tls, chain, openssh
         service.add_scope(s, org, "network", "127.0.0.1", None, None)
         req = service.prepare(s, org, "tls", [f"127.0.0.1:{peer.port}"], timeout=5)
         ssh_req = service.prepare(s, org, "ssh", [f"127.0.0.1:{openssh.port}"], timeout=5)
-    text = scan_cbom("tls", service.run(req), "cbom-org")
-    ssh_text = scan_cbom("ssh", service.run(ssh_req), "cbom-org")
+    org_row = Organization(id=org, slug="cbom-org", name="CBOM", sector="finance", tier="private")
+    text = scan_cbom("tls", service.run(req), org_row)
+    ssh_text = scan_cbom("ssh", service.run(ssh_req), org_row)
     for doc_text in (text, ssh_text):
         errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(doc_text)
         assert errors is None, errors
@@ -208,19 +233,26 @@ def test_scan_cbom_validates_and_imports(session_factory, go_tls, chain, openssh
         p for p in protocols if p["cryptoProperties"]["protocolProperties"]["version"] == "1.3"
     )
     suites = tls13["cryptoProperties"]["protocolProperties"]["cipherSuites"]
+    asset = f"scan:tls:127.0.0.1:{peer.port}"
     assert {
         "name": "TLS_AES_128_GCM_SHA256",
-        "algorithms": ["algorithm:AES-128"],
+        "algorithms": [f"{asset}|suite:TLS_AES_128_GCM_SHA256"],
         "identifiers": ["0x13", "0x01"],
     } in suites
     names = {c["name"] for c in doc["components"]}
-    assert {"X25519MLKEM768", "X25519", "CN=inv.test"} <= names
+    assert {"X25519MLKEM768", "X25519", "CN=inv.test", "AES-128"} <= names
     ssh_names = {c["name"] for c in json.loads(ssh_text)["components"]}
     assert "sntrup761x25519-sha512" in ssh_names
-    # our own importer takes the file as it is
+    # our own importer takes the file as it is, one usage per fact filed
     with session_factory.begin() as s:
         report = import_cbom(s, org, text.encode())
-    assert report.usages_created > 0
+    assert report.usages_created == len(
+        [
+            c
+            for c in doc["components"]
+            if c["bom-ref"].startswith(asset + "|") and "#" not in c["bom-ref"]
+        ]
+    )
 
 
 # ---------------------------------------------------------------------- CLI
@@ -300,5 +332,6 @@ def test_cli_certs_password_from_env_is_never_printed(tmp_path):
         dump = "\n".join(str(tuple(r)) for r in conn.execute(text("SELECT * FROM crypto_usages")))
         dump += "\n".join(str(tuple(r)) for r in conn.execute(text("SELECT * FROM scan_runs")))
     engine.dispose()
-    assert algs == ["RSA-2048", "RSA-2048"]  # the key and its certificate
+    # the private key, the certificate's (self-made) signature and the certificate's key
+    assert algs == ["RSA-2048", "RSA-2048", "RSA-2048"]
     assert secret not in dump

@@ -86,3 +86,58 @@ def test_misbehaving_ssh_targets(misbehaving, openssh):
     }
     assert all(r.error and not r.kex for r in results[:-1])
     assert results[-1].status == "ok"
+
+
+def test_sntrup761_only_sshd_still_yields_host_keys(sshd):
+    """A hybrid-only OpenSSH: the host keys are read through a real sntrup761 (liboqs) +
+    X25519 share, so the classical signature keys behind the hybrid key exchange are filed."""
+    peer = sshd("KexAlgorithms sntrup761x25519-sha512@openssh.com")
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert [k for k in r.kex if not k.startswith("kex-strict")] == [
+        "sntrup761x25519-sha512@openssh.com"
+    ]
+    assert r.hybrid_kex == ["sntrup761x25519-sha512@openssh.com"]
+    fp = {kind: fingerprint(path) for kind, path in peer.key_files.items()}
+    keys = {k.algorithm: (k.canonical, k.sha256, k.kex) for k in r.host_keys}
+    kex = "sntrup761x25519-sha512@openssh.com"
+    assert keys == {
+        "ssh-ed25519": ("Ed25519", fp["ed25519"], kex),
+        "rsa-sha2-512": ("RSA-3072", fp["rsa"], kex),
+        "rsa-sha2-256": ("RSA-3072", fp["rsa"], kex),
+        "ecdsa-sha2-nistp384": ("ECDSA-P384", fp["ecdsa"], kex),
+    }
+
+
+def test_group14_sha1_only_sshd_names_sha1(sshd):
+    """A legacy OpenSSH with only diffie-hellman-group14-sha1 and the ssh-rsa signature:
+    host keys are read through a real 2048-bit MODP exchange, and both SHA-1 uses are named
+    by the catalog (DH-2048-SHA1 for the exchange hash, RSA-SHA1 for ssh-rsa)."""
+    peer = sshd(
+        "KexAlgorithms diffie-hellman-group14-sha1", "HostKeyAlgorithms ssh-rsa,rsa-sha2-256"
+    )
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    kex = {a.name: (a.canonical, a.quantum_status) for a in r.classified["kex"]}
+    assert kex == {"diffie-hellman-group14-sha1": ("DH-2048-SHA1", "broken")}
+    host = {a.name: a.canonical for a in r.classified["host_key"]}
+    assert host == {"ssh-rsa": "RSA-SHA1", "rsa-sha2-256": "RSA"}
+    rsa = fingerprint(peer.key_files["rsa"])
+    assert {(k.algorithm, k.canonical, k.sha256, k.kex) for k in r.host_keys} == {
+        ("ssh-rsa", "RSA-3072", rsa, "diffie-hellman-group14-sha1"),
+        ("rsa-sha2-256", "RSA-3072", rsa, "diffie-hellman-group14-sha1"),
+    }
+
+
+def test_group_exchange_size_is_read(sshd):
+    """Group exchange (RFC 4419): the size of the group the server picks for a 2048-bit
+    request is recorded, and host keys come through the exchange itself."""
+    peer = sshd(
+        "KexAlgorithms diffie-hellman-group-exchange-sha256", "HostKeyAlgorithms ssh-ed25519"
+    )
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.kex_sizes["diffie-hellman-group-exchange-sha256"] >= 2048
+    assert [(k.canonical, k.kex) for k in r.host_keys] == [
+        ("Ed25519", "diffie-hellman-group-exchange-sha256")
+    ]

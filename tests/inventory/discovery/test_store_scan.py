@@ -154,8 +154,11 @@ def test_every_format_is_read(store):
     assert old.algorithm == "RSA-1024"
     assert any(p.startswith("expired on") for p in old.problems)
     (sha1,) = f["sha1.pem"]
-    assert "signed with SHA1, which is broken for signatures" in sha1.problems
+    # the catalog names the signature by its hash: RSA-SHA1, broken today whatever the key
+    assert "signed with RSA-SHA1, which classical attacks break today" in sha1.problems
     assert sha1.certificate.signature_hash == "sha1"
+    assert sha1.certificate.signature_algorithm == "RSA-SHA1"
+    assert (sha1.algorithm, sha1.certificate.public_key_algorithm) == ("RSA-2048", "RSA-2048")
     assert "1024-bit RSA key is too short today" in old.problems
     (pkcs1,) = f["rsa-pkcs1.key"]
     assert (pkcs1.kind, pkcs1.format, pkcs1.algorithm) == ("private_key", "PKCS#1", "RSA-1024")
@@ -201,3 +204,61 @@ def test_without_password_the_locked_items_say_so(store):
     assert jks.kind == "unreadable" and PASSWORD not in jks.error
     # what needs no password is still read
     assert f["pq-root.pem"][0].algorithm == "ML-DSA-65"
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory):
+    """The same password on every kind of store the scanner opens, each made by its own tool:
+    OpenSSL (PKCS#1 and PKCS#8, PEM and DER), ssh-keygen (OpenSSH, bcrypt KDF),
+    cryptography (PKCS#12) and the JDK's keytool (JKS, JCEKS, PKCS#12)."""
+    d = tmp_path_factory.mktemp("locked")
+    pw = PASSWORD
+    run = [
+        ["openssl", "genrsa", "-aes256", "-passout", f"pass:{pw}", "-traditional", "-out",
+         str(d / "pkcs1.pem"), "2048"],
+        ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-aes256", "-pass", f"pass:{pw}", "-out", str(d / "pkcs8.pem")],
+        ["openssl", "pkcs8", "-topk8", "-in", str(d / "pkcs8.pem"), "-passin", f"pass:{pw}",
+         "-outform", "DER", "-v2", "aes256", "-passout", f"pass:{pw}",
+         "-out", str(d / "pkcs8.der")],
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", pw, "-f", str(d / "id_ed25519")],
+    ]  # fmt: skip
+    for kind in ("JKS", "JCEKS", "PKCS12"):
+        run.append(
+            ["keytool", "-genkeypair", "-alias", "a", "-keyalg", "EC", "-groupname", "secp256r1",
+             "-keystore", str(d / f"store.{kind.lower()}"), "-storetype", kind, "-storepass", pw,
+             "-keypass", pw, "-dname", "CN=locked.test", "-validity", "2"]
+        )  # fmt: skip
+    for cmd in run:
+        subprocess.run(cmd, check=True, capture_output=True)
+    (d / "id_ed25519.pub").unlink()
+    key = pki.rsa_key(2048)
+    (d / "bundle.p12").write_bytes(pki.p12_bundle(key, "p12.test", pw))
+    return d
+
+
+LOCKED = {  # file -> what the right password opens
+    "pkcs1.pem": [("private_key", "RSA-2048")],
+    "pkcs8.pem": [("private_key", "ECDSA-P256")],
+    "pkcs8.der": [("private_key", "ECDSA-P256")],
+    "id_ed25519": [("private_key", "Ed25519")],
+    "store.jks": [("private_key", "ECDSA-P256"), ("certificate", "ECDSA-P256")],
+    "store.jceks": [("private_key", "ECDSA-P256"), ("certificate", "ECDSA-P256")],
+    "store.pkcs12": [("private_key", "ECDSA-P256"), ("certificate", "ECDSA-P256")],
+    "bundle.p12": [("private_key", "RSA-2048"), ("certificate", "RSA-2048")],
+}
+
+
+def test_every_store_type_opens_with_the_right_password_only(locked):
+    right = by_file(scan_store(locked, password=PASSWORD))
+    wrong = by_file(scan_store(locked, password="not-" + PASSWORD))
+    none = by_file(scan_store(locked))
+    assert set(right) == set(LOCKED)
+    for name, expected in LOCKED.items():
+        assert [(i.kind, i.algorithm) for i in right[name]] == expected, name
+        (w,) = wrong[name]
+        assert w.kind == "unreadable" and w.error.startswith("wrong password"), (name, w.error)
+        (n,) = none[name]
+        assert n.kind == "unreadable", name
+        assert n.error == "encrypted, and no password was given (--password or --password-env)"
+        assert PASSWORD not in w.error + n.error

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -99,6 +101,12 @@ def test_classical_only_server(go_tls, ecdsa_chain):
     assert leaf.self_signed and leaf.sha256 == fingerprint(chain[0])
     assert "ECDSA-P384 is quantum-vulnerable (Shor)" in leaf.problems
     assert r.signature_schemes == ["ecdsa_secp384r1_sha384"]
+    # Go's TLS 1.3 rule (crypto/tls cipher_suites.go): AES-GCM first when the CPU has AES
+    # hardware, unless the client lists ChaCha20 first; without it, ChaCha20 always
+    aes_hardware = " aes " in Path("/proc/cpuinfo").read_text()
+    expected = "client hint honoured" if aes_hardware else "server"
+    assert r.suite_preferences["TLSv1.3"] == expected
+    assert r.group_preference == "server"
 
 
 def test_mixed_server_preference_order(go_tls, ecdsa_chain):
@@ -250,8 +258,13 @@ def kyber_only_port():
 
 
 def test_pre_standard_kyber_only_server(kyber_only_port):
+    """Its one group needs a key share pqcplan cannot make (round-3 Kyber), and it has no
+    TLS 1.2: the groups are known, the certificate is not, and the result says so."""
     r = scan(kyber_only_port)
-    assert r.status == "ok", r.error
+    assert r.status == "partial"
+    assert r.incomplete == ["signature_schemes", "certificates"]
+    assert "cannot make a key share for (X25519Kyber768Draft00)" in r.error
+    assert r.certificates == [] and r.signature_schemes == []
     assert r.versions == ["TLSv1.3"]
     assert r.groups == ["X25519Kyber768Draft00"] and r.group_codepoints == [0x6399]
     assert r.pre_standard_groups == ["X25519Kyber768Draft00"]
@@ -270,3 +283,159 @@ def test_host_name_is_resolved_once_and_sent_as_sni(go_tls, ecdsa_chain):
     assert r.groups == ["x25519", "secp256r1", "secp384r1"]
     bad = asyncio.run(scan_endpoint("no-such-host.invalid", peer.port, ScanOptions(timeout=10)))
     assert bad.status == "error" and "cannot resolve no-such-host.invalid" in bad.error
+
+
+# ---------------------------------------------------------------------- OpenSSL peers
+@pytest.fixture(scope="module")
+def rsa_chain():
+    key = pki.rsa_key(2048)
+    return [pki.make_cert(key, "openssl.test", sans=("openssl.test",))], key
+
+
+@pytest.mark.parametrize("group", ["X448", "ffdhe2048"])
+def test_tls13_server_insisting_on_one_group(s_server, rsa_chain, group):
+    """X448 alone, or an RFC 7919 group alone: the chain and the signature schemes are read
+    through a real key share for that group (not "ok" with 0 certificates)."""
+    chain, key = rsa_chain
+    peer = s_server(chain, key, "-tls1_3", "-groups", group)
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.groups == [group.lower()] and r.versions == ["TLSv1.3"]
+    (leaf,) = r.certificates
+    assert leaf.sha256 == fingerprint(chain[0]) and r.certificates_from == "TLSv1.3"
+    assert r.signature_schemes == [
+        "rsa_pss_rsae_sha256",
+        "rsa_pss_rsae_sha384",
+        "rsa_pss_rsae_sha512",
+    ]
+    # OpenSSL takes TLS 1.3 suites in the client's order unless told otherwise
+    assert r.suite_preference == "client"
+
+
+def test_dhe_1024_server(s_server, rsa_chain, tmp_path):
+    """TLS 1.2 with only a DHE suite over a 1024-bit prime: the DH size is read from the
+    ServerKeyExchange; no TLS 1.3, no ECDHE groups."""
+    chain, key = rsa_chain
+    params = tmp_path / "dh1024.pem"
+    params.write_bytes(pki.dh_params_pem(1024))  # RFC 2409 Oakley group 2
+    peer = s_server(
+        chain, key, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        "-dhparam", str(params),
+    )  # fmt: skip
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.versions == ["TLSv1.2"] and r.groups == []
+    assert r.tls12_suites == ["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]
+    assert r.dh_bits == [1024]
+    assert "rsa_pss_rsae_sha256" in r.tls12_signature_schemes
+
+
+def test_sha1_signed_certificate_with_sha256_schemes(s_server):
+    """The certificate's own signature is RSA with SHA-1 while the handshake signs with
+    SHA-256 schemes only: both facts are kept, each with its own name."""
+    key = pki.rsa_key(2048)
+    cert = _openssl_sha1_cert(key)
+    peer = s_server(
+        [cert], key, "-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256",
+        "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", "-no_tls1", "-no_tls1_1",
+    )  # fmt: skip
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    (leaf,) = r.certificates
+    assert (leaf.signature_algorithm, leaf.signature_hash) == ("RSA-SHA1", "sha1")
+    assert leaf.public_key_algorithm == "RSA-2048"
+    assert "signed with RSA-SHA1, which classical attacks break today" in leaf.problems
+    assert r.signature_schemes == ["rsa_pss_rsae_sha256"]
+    assert r.tls12_signature_schemes == ["rsa_pss_rsae_sha256", "rsa_pkcs1_sha256"]
+
+
+def _openssl_sha1_cert(key):
+    """cryptography refuses to sign with SHA-1; OpenSSL's command line still does."""
+    import tempfile
+    from pathlib import Path
+
+    from cryptography import x509
+
+    with tempfile.TemporaryDirectory() as tmp:
+        key_path = Path(tmp) / "k.pem"
+        key_path.write_bytes(pki.key_pem(key))
+        out = subprocess.run(
+            ["openssl", "req", "-x509", "-new", "-key", str(key_path), "-sha1", "-subj",
+             "/CN=sha1.test", "-days", "30"],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+    return x509.load_pem_x509_certificate(out)
+
+
+def test_client_certificate_ocsp_and_scts(s_server, tmp_path):
+    """A server that asks for a client certificate from one CA, staples an OCSP response,
+    sends SCTs in a TLS extension and embeds two more in its certificate."""
+    ca_key = pki.ecdsa_key()
+    ca = pki.make_cert(ca_key, "Client Root", ca=True, days=3650, serial=7)
+    key = pki.ecdsa_key()
+    leaf = pki.make_cert(key, "ct.test", issuer_key=ca_key, issuer_cn="Client Root", scts=2)
+    ca_file, ocsp_file, info = tmp_path / "ca.pem", tmp_path / "ocsp.der", tmp_path / "sct.pem"
+    ca_file.write_bytes(pki.pem(ca))
+    ocsp_file.write_bytes(pki.ocsp_good(leaf, ca, ca_key))
+    info.write_bytes(pki.serverinfo_pem(18, pki.sct_list(3), "signed_certificate_timestamp"))
+    peer = s_server(
+        [leaf, ca], key, "-tls1_2", "-verify", "1", "-CAfile", str(ca_file),
+        "-status_file", str(ocsp_file), "-serverinfo", str(info),
+    )  # fmt: skip
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.client_certificate_requested is True
+    assert r.client_certificate_authorities == ["CN=Client Root"]
+    assert r.client_certificate_required is None  # TLS 1.2: not proven (README)
+    assert (r.ocsp_stapled, r.ocsp_status) == (True, "good")
+    assert r.scts == {"tls": 3, "certificate": 2, "ocsp": 0}
+    # the leaf's signature is sized by its issuer, which the chain holds
+    assert r.certificates[0].signature_algorithm == "ECDSA-P256"
+
+
+def test_rsa_key_transport_is_a_key_exchange(openssl_tls12):
+    """TLS_RSA_WITH_AES_128_CBC_SHA: the client encrypts the secret to the server's key."""
+    from inventory.discovery.facts import tls_facts
+
+    r = scan(openssl_tls12.port)
+    kex = {f.suffix: (f.algorithm_raw, f.key_size) for f in tls_facts(r) if f.part == "kex"}
+    assert kex == {"kex:RSA": ("RSA", 2048)}
+    assert r.certificates[0].signature_algorithm == "RSA-2048"  # self-signed: its own key
+
+
+def test_a_scan_spread_over_processes_keeps_order_and_reports_each_target(
+    go_tls, ecdsa_chain, misbehaving
+):
+    """Large scans run one event loop per core (inventory.discovery.parallel): results come
+    back in target order, each target reported once, a hanging one still times out."""
+    from inventory.discovery.parallel import scan_spread
+
+    chain, key = ecdsa_chain
+    peer = go_tls(CLASSICAL, chain, key)
+    pairs = [("127.0.0.1", peer.port), ("127.0.0.1", misbehaving.ports["hang"])] * 2
+    seen: list[str] = []
+    results = scan_spread("tls", pairs, 2.0, 4, 2, seen.append)
+    assert [r.port for r in results] == [p for _, p in pairs]
+    assert [r.status for r in results] == ["ok", "timeout", "ok", "timeout"]
+    assert results[0].groups == ["x25519", "secp256r1", "secp384r1"]
+    assert sorted(seen) == sorted(f"{h}:{p}" for h, p in pairs)
+
+
+@pytest.mark.parametrize(("flag", "required"), [("-verify", False), ("-Verify", True)])
+def test_tls13_client_certificate_required_or_optional(s_server, tmp_path, flag, required):
+    """TLS 1.3: the scanner answers the CertificateRequest with no certificate and a real
+    Finished; an alert (certificate_required) proves it required, a ticket proves it
+    optional (OpenSSL's -Verify and -verify)."""
+    ca_key = pki.ecdsa_key()
+    ca = pki.make_cert(ca_key, "Auth Root", ca=True, days=3650, serial=9)
+    key = pki.ecdsa_key()
+    leaf = pki.make_cert(key, "auth.test", issuer_key=ca_key, issuer_cn="Auth Root")
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(pki.pem(ca))
+    peer = s_server([leaf, ca], key, "-tls1_3", flag, "1", "-CAfile", str(ca_file))
+    r = scan(peer.port)
+    assert r.status == "ok", r.error
+    assert r.client_certificate_requested is True
+    assert r.client_certificate_authorities == ["CN=Auth Root"]
+    assert r.client_certificate_required is required
+    assert r.signature_schemes == ["ecdsa_secp256r1_sha256"]  # the next handshakes still work

@@ -1,10 +1,12 @@
 """A vendor's product, simulated for the tests with other code than the engine under check.
 
 The product's own crypto is PQClean called directly through ``pqcrypto`` (not through the
-testbed's engine layer) for ML-KEM and ML-DSA, liboqs's seeded key generation called
-directly for ACVP ML-KEM keyGen, and kyber-py / dilithium-py only for the internal functions
-nothing else exposes (encapsulation from a given m, signing with a given rnd). ``faults``
-turns on deliberate bugs, each of which must fail exactly the checks it concerns.
+testbed's engine layer) for ML-KEM, Cloudflare CIRCL (the Go product) for ML-DSA, liboqs's
+seeded key generation called directly for ACVP ML-KEM keyGen, and kyber-py / dilithium-py
+only for the internal functions nothing else exposes (encapsulation from a given m, signing
+with a given rnd). ``faults`` turns on deliberate bugs, each of which must fail exactly the
+checks it concerns. The faulty receivers and senders of the grader tests are a product of
+their own, in Go (``go_product.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from fastapi.testclient import TestClient
 from kyber_py.ml_kem.default_parameters import DEFAULT_PARAMETERS as _KYBER_PARAMS
 from kyber_py.ml_kem.ml_kem import ML_KEM
 from pqcrypto.kem import ml_kem_768 as pq_kem
-from pqcrypto.sign import ml_dsa_65 as pq_dsa
 
 from app.api.main import create_app
 from app.settings import Settings
@@ -29,6 +30,7 @@ from core.apikeys import issue_key
 from core.choices import Role, Sector, Tier
 from core.db import engine_for
 from core.models import Organization
+from tests.testbed.conformance.go_product import GoProduct
 
 API = "/api/v1/testbed"
 
@@ -47,33 +49,6 @@ def flip(data: bytes, bit: int = 0) -> bytes:
     return bytes(out)
 
 
-class BrokenRejectionKyber(ML_KEM):
-    """FIPS 203 decapsulation whose implicit-rejection value ``K_bar = J(z || c)`` is wrong.
-
-    ``how``: ``zero`` (32 zero bytes), ``constant`` (one fixed random value), ``echo`` (the
-    ciphertext's first 32 bytes) or ``signal`` (raises, as if reporting an error).
-    """
-
-    CONSTANT = os.urandom(32)
-
-    def __init__(self, how: str) -> None:
-        super().__init__(_KYBER_PARAMS["ML768"])
-        self.how = how
-
-    def _J(self, s: bytes) -> bytes:  # type: ignore[override]
-        if self.how == "zero":
-            return bytes(32)
-        if self.how == "constant":
-            return self.CONSTANT
-        if self.how == "echo":
-            return s[32:64]  # s = z || c
-        return bytes(32)  # "signal": Product._decaps turns this into a reported failure
-
-
-REJECTION_FAULTS = {"ir_zero": "zero", "ir_constant": "constant", "ir_echo": "echo"}
-REJECTION_FAULTS["ir_signal"] = "signal"
-
-
 class PreFips203Kyber(ML_KEM):
     """A product built on a pre-FIPS-203 draft: key generation without the domain byte k."""
 
@@ -89,7 +64,10 @@ class Product:
 
     def __post_init__(self) -> None:
         self.ek, self.dk = pq_kem.keygen()
-        self.sig_pk, self.sig_sk = pq_dsa.keygen()
+        # signatures (with FIPS 204 contexts, which PQClean's API lacks): CIRCL in the Go product
+        faults = {"flip_sig_bit": "flip_sig", "accept_all": "accept_all"}
+        self._signer = GoProduct(faults={faults[f] for f in self.faults if f in faults})
+        self.sig_pk = self._signer.sig_pk
         if "short_key" in self.faults:
             self.ek = self.ek[:-1]
             self.sig_pk = self.sig_pk[:-1]
@@ -103,33 +81,17 @@ class Product:
                 items[item["id"]] = {"rejected": True}
                 continue
             ss = self._decaps(ct)
-            if ss is None:  # a product that reports decapsulation failure
-                items[item["id"]] = {"rejected": True}
-                continue
             if "wrong_ss_openssl" in self.faults and item["engine"] == "openssl":
                 ss = flip(ss, 7)  # agrees with liboqs and PQClean, not with OpenSSL
-            # the product knows when its own decapsulation rejected (the re-encryption check
-            # failed): answer those with the secret, as answer_with asks; the ids tell nothing
-            if confirm and not self.rejects(ct):
-                msg = b"pqcplan-kem-confirm/1" + bytes.fromhex(nonce) + item["id"].encode() + ct
+            if confirm:  # for every item, tampered or not: the product cannot tell
+                msg = b"pqcplan-kem-confirm/2" + bytes.fromhex(nonce)
                 items[item["id"]] = {"confirmation": hmac.new(ss, msg, hashlib.sha256).hexdigest()}
             else:
                 items[item["id"]] = {"shared_secret": b64(ss)}
         return {"items": items}
 
-    def rejects(self, ct: bytes) -> bool:
-        """Whether decapsulating ``ct`` fails the FIPS 203 re-encryption check (the product
-        knows; the challenge does not say)."""
-        if len(ct) != pq_kem.CIPHERTEXT_SIZE:
-            return True
-        return BrokenRejectionKyber("zero")._decaps_internal(self.dk, ct) == bytes(32)
-
-    def _decaps(self, ct: bytes) -> bytes | None:
-        fault = next((REJECTION_FAULTS[f] for f in self.faults if f in REJECTION_FAULTS), None)
-        if fault is None:
-            return pq_kem.decaps(self.dk, ct)
-        ss = BrokenRejectionKyber(fault)._decaps_internal(self.dk, ct)
-        return None if fault == "signal" and ss == bytes(32) else ss
+    def _decaps(self, ct: bytes) -> bytes:
+        return pq_kem.decaps(self.dk, ct)
 
     # -- KEM sender: encapsulate to every key, refuse malformed ones
     def send(self, challenge: dict) -> dict:
@@ -152,25 +114,11 @@ class Product:
 
     # -- signatures
     def sign(self, challenge: dict) -> dict:
-        sig = pq_dsa.sign(self.sig_sk, unb64(challenge["message"]))
-        if "flip_sig_bit" in self.faults:
-            sig = flip(sig, 8 * 100 + 3)
-        return {"public_key": b64(self.sig_pk), "signature": b64(sig)}
+        answer = self._signer.sign(challenge)
+        return {**answer, "public_key": b64(self.sig_pk)}
 
     def verify_items(self, challenge: dict) -> dict:
-        out = {}
-        for item in challenge["items"]:
-            try:  # pqcrypto returns None for a good signature and raises otherwise
-                pq_dsa.verify(
-                    unb64(item["public_key"]), unb64(item["message"]), unb64(item["signature"])
-                )
-                ok = True
-            except Exception:
-                ok = False
-            if "accept_all" in self.faults:
-                ok = True
-            out[item["id"]] = "accept" if ok else "reject"
-        return {"items": out}
+        return self._signer.verify_items(challenge)
 
 
 @dataclass
@@ -181,6 +129,8 @@ class Vendor:
     headers: dict[str, str]
     org_id: int
     sessions: object
+    #: session id -> check kind, for the answers' envelope
+    checks: dict[int, str] = field(default_factory=dict)
 
     def product(
         self, algorithms=("ML-KEM-768", "ML-DSA-65"), name="SecureGate", version="9.1"
@@ -199,11 +149,14 @@ class Vendor:
             body["mode"] = mode
         resp = self.client.post(f"{API}/sessions", headers=self.headers, json=body)
         assert resp.status_code == expect, resp.text
+        if resp.status_code == 201:
+            self.checks[resp.json()["id"]] = check
         return resp.json()
 
     def answer(self, session_id: int, answer: dict, expect=200):
+        body = {"check": self.checks.get(session_id, "?"), "answer": answer}
         resp = self.client.post(
-            f"{API}/sessions/{session_id}/answer", headers=self.headers, json={"answer": answer}
+            f"{API}/sessions/{session_id}/answer", headers=self.headers, json=body
         )
         assert resp.status_code == expect, resp.text
         return resp.json() if expect == 200 else resp

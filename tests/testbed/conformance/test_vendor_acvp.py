@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 
-from cryptography.hazmat.primitives.asymmetric import mlkem
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 from dilithium_py.ml_dsa import ML_DSA_65
 from kyber_py.ml_kem import ML_KEM_768
 from pqcrypto.kem import ml_kem_768 as pq_kem
-from pqcrypto.sign import ml_dsa_65 as pq_dsa
 
 from testbed.engines.oqs_loader import require_oqs
+from tests.testbed.conformance.go_product import PRE_HASH, mu_of
 
 K = 3  # ML-KEM-768
 
@@ -165,19 +166,51 @@ def test_acvp_answer_format_is_checked_and_missing_tests_fail(sqlite_vendors):
 # -- ML-DSA products -------------------------------------------------------------------------
 
 
+def _mldsa_mu(group, test) -> bytes:
+    """mu as FIPS 204 defines it for the group's interface (the product's own code)."""
+    if group.get("externalMu"):
+        return _h(test["mu"])
+    pk = _h(test["pk"])
+    if group["signatureInterface"] == "internal":  # M' is the message itself
+        tr = hashlib.shake_256(pk).digest(64)
+        return hashlib.shake_256(tr + _h(test["message"])).digest(64)
+    return mu_of(pk, *_formatted(group, test))
+
+
+def _formatted(group, test):
+    if group["signatureInterface"] == "internal":
+        return _h(test["message"]), None, None  # M' is the message itself
+    return _h(test["message"]), _h(test["context"]), test.get("hashAlg")
+
+
 def mldsa_good(group, test):
+    """keyGen and sigGen: dilithium-py (nothing else signs with a given rnd); sigVer: OpenSSL's
+    verify_mu with mu computed as FIPS 204 says, per interface."""
     if "seed" in test:
         pk, sk = ML_DSA_65.key_derive(_h(test["seed"]))
         return {"pk": _hx(pk), "sk": _hx(sk)}
-    if "signature" in test:  # sigVer with PQClean
+    if "signature" in test:
         try:
-            pq_dsa.verify(_h(test["pk"]), _h(test["message"]), _h(test["signature"]))
+            pk = mldsa.MLDSA65PublicKey.from_public_bytes(_h(test["pk"]))
+            pk.verify_mu(_h(test["signature"]), _mldsa_mu(group, test))
             return {"testPassed": True}
-        except Exception:
+        except (InvalidSignature, ValueError):
             return {"testPassed": False}
-    sk, msg, ctx = _h(test["sk"]), _h(test["message"]), _h(test["context"])
+    sk = _h(test["sk"])
     rnd = bytes(32) if group["deterministic"] else _h(test["rnd"])
-    return {"signature": _hx(ML_DSA_65._sign_internal(sk, bytes([0, len(ctx)]) + ctx + msg, rnd))}
+    if group.get("externalMu"):
+        sig = ML_DSA_65._sign_internal(sk, _h(test["mu"]), rnd, external_mu=True)
+    elif group["signatureInterface"] == "internal":
+        sig = ML_DSA_65._sign_internal(sk, _h(test["message"]), rnd)
+    else:
+        msg, ctx, hash_alg = _formatted(group, test)
+        if hash_alg is None:
+            formatted = b"\x00" + bytes([len(ctx)]) + ctx + msg
+        else:
+            oid, digest = PRE_HASH[hash_alg]
+            formatted = b"\x01" + bytes([len(ctx)]) + ctx + bytes.fromhex(oid) + digest(msg)
+        sig = ML_DSA_65._sign_internal(sk, formatted, rnd)
+    return {"signature": _hx(sig)}
 
 
 def mldsa_faulty(group, test):
@@ -185,8 +218,15 @@ def mldsa_faulty(group, test):
     if "signature" in test:
         return {"testPassed": True}
     if "rnd" in test:
-        sig = ML_DSA_65.sign(_h(test["sk"]), _h(test["message"]), ctx=_h(test["context"]))
-        return {"signature": _hx(sig)}
+        return mldsa_good({**group, "deterministic": True}, test)
+    return mldsa_good(group, test)
+
+
+def mldsa_ignores_context(group, test):
+    """A product that treats every HashML-DSA / pure external message as if its context
+    were empty."""
+    if "context" in test:
+        test = {**test, "context": ""}
     return mldsa_good(group, test)
 
 
@@ -201,13 +241,30 @@ def test_acvp_mldsa_all_modes_good_and_faulty(sqlite_vendors):
         assert report["report"]["summary"]["failed"] == 0, (mode, report["report"]["cases"])
 
     s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigGen", tests_per_group=1)
+    groups = s["challenge"]["vector_set"]["testGroups"]
+    combos = {
+        (g["deterministic"], g["signatureInterface"], g.get("preHash"), g.get("externalMu"))
+        for g in groups
+    }
+    assert len(groups) == len(combos) == 8  # every interface, deterministic and hedged
     report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
-    assert _failed(report) == {"tg2/tc1"}  # the hedged group fails; the deterministic one passes
+    hedged = {f"tg{g['tgId']}/tc1" for g in groups if not g["deterministic"]}
+    assert _failed(report) == hedged  # the hedged groups fail; the deterministic ones pass
 
     s = v.open(pid, "ML-DSA-65", "acvp_mldsa", mode="sigVer")
     report = v.answer(s["id"], _answer(s["challenge"]["vector_set"], mldsa_faulty))
     modified = {c["id"] for c in report["report"]["cases"] if "modified" in c["detail"]}
-    assert len(modified) == 12 and _failed(report) == modified
+    assert len(modified) == 4 * 3 + 4 * 4 and _failed(report) == modified
+
+    # a product that ignores the context fails the external groups' tests that have one
+    for mode, narrower in (("sigGen", {"deterministic": [True]}), ("sigVer", {})):
+        s = v.open(
+            pid, "ML-DSA-65", "acvp_mldsa", mode=mode, signatureInterfaces=["external"], **narrower
+        )
+        vs = s["challenge"]["vector_set"]
+        assert {g["signatureInterface"] for g in vs["testGroups"]} == {"external"}
+        report = v.answer(s["id"], _answer(vs, mldsa_ignores_context))
+        assert _failed(report), mode
 
 
 def test_stale_pre_fips203_keygen_vectors_are_flagged_not_followed(pre_fips203_kyber):

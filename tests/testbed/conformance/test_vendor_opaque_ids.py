@@ -14,7 +14,7 @@ import re
 
 from pqcrypto.kem import ml_kem_768 as pq_kem
 
-from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_checks, sig_checks
+from testbed.conformance import acvp_mldsa, acvp_mlkem, kem_receiver, kem_sender, sig_checks
 
 HINTS = ("neg", "tamper", "bad", "good", "valid", "short", "long", "modulus", "enc", "ek-")
 ID = re.compile(r"^[0-9]{16}$")
@@ -36,7 +36,7 @@ def _hamming(a: bytes, b: bytes) -> int:
 def _receiver() -> tuple[list[dict], dict]:
     ek, _ = pq_kem.keygen()
     data = {"encapsulation_key": base64.b64encode(ek).decode()}
-    p = kem_checks.prepare_receiver("ML-KEM-768", data, os.urandom(32))
+    p = kem_receiver.prepare_receiver("ML-KEM-768", data, os.urandom(32))
     return p.challenge["items"], p.secret["expected"]
 
 
@@ -45,12 +45,14 @@ def test_kem_receiver_items_are_indistinguishable() -> None:
     for _ in range(3):
         items, expected = _receiver()
         _check_ids(items)
-        assert len(items) == 8 and set(expected) == {i["id"] for i in items}
+        assert len(items) == 14 and set(expected) == {i["id"] for i in items}
         negative = tuple(n for n, i in enumerate(items) if expected[i["id"]]["expect"] != "secret")
-        assert len(negative) == 5  # two wrong lengths, three tampered
+        assert len(negative) == 8  # two wrong lengths, three tampered ciphertexts twice each
         layouts.add(negative)
         cts = [base64.b64decode(i["ciphertext"]) for i in items]
-        full = [c for c in cts if len(c) == pq_kem.CIPHERTEXT_SIZE]
+        full = sorted({c for c in cts if len(c) == pq_kem.CIPHERTEXT_SIZE})
+        # every ciphertext of the right length appears exactly twice, valid or tampered
+        assert len(full) == 6 and all(cts.count(c) == 2 for c in full)
         for n, a in enumerate(full):
             for b in full[n + 1 :]:
                 assert _hamming(a, b) > 64  # unrelated ciphertexts, not one bit apart
@@ -60,10 +62,12 @@ def test_kem_receiver_items_are_indistinguishable() -> None:
 def test_kem_sender_items_are_indistinguishable() -> None:
     layouts = set()
     for _ in range(3):
-        p = kem_checks.prepare_sender("ML-KEM-768", {}, os.urandom(32))
+        p = kem_sender.prepare_sender("ML-KEM-768", {}, os.urandom(32))
         items = p.challenge["items"]
         _check_ids(items)
         assert set(p.secret["negatives"].values()) == {"short-key", "modulus-key"}
+        keys = [i["encapsulation_key"] for i in items]
+        assert len(items) == 15 and all(keys.count(k) == 3 for k in keys)  # good or malformed
         layouts.add(tuple(n for n, i in enumerate(items) if i["id"] in p.secret["negatives"]))
     assert len(layouts) > 1
 
@@ -83,13 +87,14 @@ def test_sig_verify_items_are_indistinguishable() -> None:
 def test_acvp_tests_are_shuffled_and_renumbered() -> None:
     layouts = set()
     for _ in range(3):
-        p = acvp_mldsa.prepare("ML-DSA-44", {"tests_per_group": 1}, os.urandom(32), "sigVer")
+        data = {"tests_per_group": 1, "signatureInterfaces": ["external"], "preHash": ["pure"]}
+        p = acvp_mldsa.prepare("ML-DSA-44", data, os.urandom(32), "sigVer")
         (group,) = p.challenge["vector_set"]["testGroups"]
         tcs = [t["tcId"] for t in group["tests"]]
         assert tcs == list(range(1, len(tcs) + 1))
         expected = p.secret["expected"]
         valid = tuple(tc for tc in tcs if expected[f"1:{tc}"]["reason"].startswith("valid"))
-        assert len(valid) == 3  # one per engine
+        assert len(valid) == 4  # one per engine, and one by OpenSSL with a context
         layouts.add(valid)
         assert len({t["message"] for t in group["tests"]}) == len(tcs)
     assert len(layouts) > 1

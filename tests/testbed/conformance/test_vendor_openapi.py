@@ -88,22 +88,82 @@ def test_every_vendor_body_is_typed(doc):
     hint = schemas["KemReceiverHint"]["properties"]["confirmation"]["description"]
     assert "nonce" in hint and "hex-decoded" in hint
 
-    # answers: one named, typed schema per kind; no bare object anywhere beneath them
-    answer = schemas["AnswerIn"]["properties"]["answer"]
-    names = {_ref_name(n) for n in answer["anyOf"]}
+    # answers: a union discriminated by the check kind, each with a typed answer schema
+    answer = doc["paths"][f"{API}/sessions/{{session_id}}/answer"]["post"]["requestBody"]
+    union = answer["content"]["application/json"]["schema"]
+    assert union["discriminator"]["propertyName"] == "check"
+    assert set(union["discriminator"]["mapping"]) == KINDS
+    names = set()
+    for kind, ref in union["discriminator"]["mapping"].items():
+        envelope = schemas[ref.rsplit("/", 1)[1]]
+        assert envelope["properties"]["check"]["const"] == kind and set(envelope["required"]) == {
+            "check",
+            "answer",
+        }
+        shape = envelope["properties"]["answer"]  # a $ref, or the schema inline with its title
+        names.add(_ref_name(shape) if "$ref" in shape else shape["title"])
     assert names == {
         "KemReceiverAnswer",
         "KemSenderAnswer",
         "SigVendorSignsAnswer",
         "SigVendorVerifiesAnswer",
-        "AcvpAnswer",
+        "AcvpMlkemAnswer",
+        "AcvpMldsaAnswer",
     }
-    assert "hex-decoded" in schemas["Confirmation"]["properties"]["confirmation"]["description"]
-    for node in _walk(answer, schemas, set()):
+    assert "nonce" in schemas["Confirmation"]["properties"]["confirmation"]["description"]
+    for node in _walk(union, schemas, set()):
         if node.get("type") == "object":
             typed = node.get("properties") or isinstance(node.get("additionalProperties"), dict)
             assert typed, node
         assert node != {}, "an untyped (any) node under an answer body"
+
+    # every ACVP result has its required fields
+    for name, fields in {
+        "AcvpMlkemKeyGenResult": {"tcId", "ek", "dk"},
+        "AcvpMlkemEncapsulationResult": {"tcId", "c", "k"},
+        "AcvpMlkemDecapsulationResult": {"tcId", "k"},
+        "AcvpKeyCheckResult": {"tcId", "testPassed"},
+        "AcvpMldsaKeyGenResult": {"tcId", "pk", "sk"},
+        "AcvpMldsaSigGenResult": {"tcId", "signature"},
+    }.items():
+        assert set(schemas[name]["required"]) == fields, name
+        assert schemas[name]["additionalProperties"] is False, name
+
+    # reports have a schema; enums are enums
+    body = schemas["ReportBody"]
+    assert {"cases", "summary", "timings", "session_id", "format"} <= set(body["required"])
+    assert "canonical JSON" in body["description"]
+    assert schemas["ReportSummary"]["properties"]["verdict"]["enum"] == ["pass", "fail"]
+    assert set(schemas["ReportSignature"]["required"]) >= {"key_id", "value", "public_key"}
+    assert set(schemas["SessionOut"]["properties"]["state"]["enum"]) == {
+        "open",
+        "finished",
+        "expired",
+    }
+    verdict = schemas["SessionOut"]["properties"]["verdict"]
+    assert {"enum": ["pass", "fail"], "type": "string"} in verdict["anyOf"]
+
+    # every status a vendor route gives is declared, with ErrorBody
+    for path, item in doc["paths"].items():
+        if not (path.startswith(f"{API}/sessions") or path.startswith(f"{API}/reports")):
+            continue
+        for method, op in item.items():
+            codes = set(op["responses"])
+            assert {"401", "403", "422"} <= codes, (method, path)
+            if method == "post":
+                assert {"413", "415"} <= codes, path
+            for code, answer_doc in op["responses"].items():
+                if code.startswith("4") or code.startswith("5"):
+                    schema = answer_doc["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, code)
+                    assert answer_doc["description"], (path, code)
+
+    # sessions and reports page by cursor, as assets do
+    for path in ("/sessions", "/reports"):
+        op = doc["paths"][API + path]["get"]
+        assert {p["name"] for p in op["parameters"]} >= {"limit", "cursor", "product_id"}
+        page = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert set(schemas[page.rsplit("/", 1)[1]]["properties"]) == {"items", "next_cursor"}
 
 
 def _solve(kind: str, challenge: dict, nonce: str, product) -> dict:
@@ -129,7 +189,9 @@ def test_a_client_written_from_the_openapi_document_answers_every_kind(
     product = product_cls()
     create = doc["paths"][f"{API}/sessions"]["post"]["requestBody"]["content"]["application/json"]
     challenge_of = schemas["SessionOut"]["properties"]["challenge"]["discriminator"]["mapping"]
-    answers = {_ref_name(n) for n in schemas["AnswerIn"]["properties"]["answer"]["anyOf"]}
+    answer_op = doc["paths"][f"{API}/sessions/{{session_id}}/answer"]["post"]
+    envelope_of = answer_op["requestBody"]["content"]["application/json"]["schema"]
+    envelope_of = envelope_of["discriminator"]["mapping"]
     for kind, ref in sorted(create["schema"]["discriminator"]["mapping"].items()):
         request_schema = schemas[ref.rsplit("/", 1)[1]]
         props = request_schema["properties"]
@@ -151,15 +213,14 @@ def test_a_client_written_from_the_openapi_document_answers_every_kind(
         assert challenge["answer_with"]
 
         answer = _solve(kind, challenge, session["nonce"], product)
-        name = (
-            "AcvpAnswer"
-            if kind.startswith("acvp")
-            else ("".join(w.title() for w in kind.split("_")) + "Answer")
+        envelope = {"check": kind, "answer": answer}
+        _validate(doc, envelope_of[kind].rsplit("/", 1)[1], envelope)
+        resp = v.client.post(
+            f"{API}/sessions/{session['id']}/answer", headers=v.headers, json=envelope
         )
-        assert name in answers
-        _validate(doc, name, answer)
-        _validate(doc, "AnswerIn", {"answer": answer})
-        report = v.answer(session["id"], answer)
+        assert resp.status_code == 200, resp.text
+        report = resp.json()
+        _validate(doc, "SignedReport", report)
         assert report["report"]["summary"]["verdict"] == "pass", (kind, report["report"]["cases"])
 
 
@@ -197,5 +258,35 @@ def test_sigver_honours_tests_per_group_and_bad_requests_name_the_field(sqlite_v
         assert resp.json()["location"] == location, (body, resp.json())
     resp = v.client.post(f"{API}/sessions", headers=v.headers, json=[1])
     assert resp.status_code == 422 and resp.json()["location"] == "$"
-    listed = v.client.get(f"{API}/sessions", headers=v.headers).json()
+    listed = v.client.get(f"{API}/sessions", headers=v.headers).json()["items"]
     assert [s["id"] for s in listed] == [one["id"], three["id"]]  # nothing else was opened
+    first = v.client.get(f"{API}/sessions?limit=1", headers=v.headers).json()
+    assert [s["id"] for s in first["items"]] == [one["id"]] and first["next_cursor"] == one["id"]
+    rest = v.client.get(f"{API}/sessions?limit=1&cursor={one['id']}", headers=v.headers).json()
+    assert [s["id"] for s in rest["items"]] == [three["id"]]
+
+
+def test_a_body_that_is_not_json_gets_415(sqlite_vendors):
+    v = sqlite_vendors()
+    pid = v.product()
+    body = f'{{"product_id": {pid}, "algorithm": "ML-DSA-65", "check": "sig_vendor_signs"}}'
+    for headers in ({"Content-Type": "text/plain"}, {}, {"Content-Type": "application/xml"}):
+        resp = v.client.post(
+            f"{API}/sessions", headers={**v.headers, **headers}, content=body.encode()
+        )
+        assert resp.status_code == 415, (headers, resp.text)
+        assert "Content-Type: application/json" in resp.json()["detail"]
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    resp = v.client.post(
+        f"{API}/sessions/{s['id']}/answer",
+        headers={**v.headers, "Content-Type": "application/x-www-form-urlencoded"},
+        content=b"check=sig_vendor_signs",
+    )
+    assert resp.status_code == 415
+    # the check kind in the answer must be the session's
+    resp = v.client.post(
+        f"{API}/sessions/{s['id']}/answer",
+        headers=v.headers,
+        json={"check": "kem_sender", "answer": {"items": {}}},
+    )
+    assert resp.status_code == 422 and resp.json()["location"] == "$.check"

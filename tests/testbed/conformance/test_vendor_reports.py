@@ -14,17 +14,27 @@ from typer.testing import CliRunner
 from app.api.main import create_app
 from app.cli.main import app as cli
 from app.settings import Settings
+from testbed.conformance.reports import canonical_json
 
 API = "/api/v1/testbed"
 
 
-def _finished_report(v, product_cls) -> dict:
-    pid = v.product()
+def _finished_report(v, product_cls, name: str = "SecureGate") -> dict:
+    return json.loads(_served(v, product_cls, name))
+
+
+def _served(v, product_cls, name: str = "SecureGate") -> bytes:
+    """A finished session's report, byte for byte as the testbed serves it."""
+    pid = v.product(name=name)
     s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
-    report = v.answer(s["id"], product_cls().sign(s["challenge"]))
-    stored = v.client.get(f"{API}/sessions/{s['id']}/report", headers=v.headers).json()
-    assert stored == report
-    return report
+    answered = v.client.post(
+        f"{API}/sessions/{s['id']}/answer",
+        headers=v.headers,
+        json={"check": "sig_vendor_signs", "answer": product_cls().sign(s["challenge"])},
+    )
+    stored = v.client.get(f"{API}/sessions/{s['id']}/report", headers=v.headers)
+    assert answered.content == stored.content  # the same canonical bytes both times
+    return stored.content
 
 
 def test_report_key_is_published_and_persisted(sqlite_vendors, product_cls, tmp_path):
@@ -69,7 +79,7 @@ def test_verify_report_offline(sqlite_vendors, product_cls, tmp_path):
     key_file = tmp_path / "testbed-key.json"
     key_file.write_text(v.client.get(f"{API}/report-key").text)
     good = tmp_path / "report.json"
-    good.write_text(json.dumps(report, indent=2))
+    good.write_bytes(canonical_json(report))
     runner = CliRunner()
 
     result = runner.invoke(cli, ["verify-report", str(good), "--key", str(key_file)])
@@ -102,7 +112,7 @@ def test_verify_report_offline(sqlite_vendors, product_cls, tmp_path):
 
     (tmp_path / "junk.json").write_text("{not json")
     result = runner.invoke(cli, ["verify-report", str(tmp_path / "junk.json")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1 and "not valid JSON" in " ".join(result.output.split())
 
 
 def _forge(report: dict) -> dict:
@@ -134,8 +144,8 @@ def test_verify_report_never_exits_0_without_a_trusted_key(sqlite_vendors, produ
     key_file = tmp_path / "testbed-key.json"
     key_file.write_text(v.client.get(f"{API}/report-key").text)
     good, forged = tmp_path / "good.json", tmp_path / "forged.json"
-    good.write_text(json.dumps(report))
-    forged.write_text(json.dumps(_forge(report)))
+    good.write_bytes(canonical_json(report))
+    forged.write_bytes(canonical_json(_forge(report)))
     pqcplan = str(Path(sys.executable).with_name("pqcplan"))
     env = {k: val for k, val in os.environ.items() if k != "PQCPLAN_REPORT_KEY"}
 
@@ -148,6 +158,7 @@ def test_verify_report_never_exits_0_without_a_trusted_key(sqlite_vendors, produ
     no_key = run(str(forged))  # its own embedded key verifies it, but that proves nothing
     assert no_key.returncode == 2, no_key.stdout + no_key.stderr
     assert "no trusted key" in no_key.stderr and "Forged" in no_key.stdout
+    assert "NOT VERIFIED" in no_key.stdout and "->" not in no_key.stdout
     assert run(str(good)).returncode == 2
     assert run(str(forged), "--key", str(key_file)).returncode == 1
     via_env = run(str(forged), key_env=str(key_file))
@@ -156,3 +167,91 @@ def test_verify_report_never_exits_0_without_a_trusted_key(sqlite_vendors, produ
     assert ok.returncode == 0 and "valid" in ok.stdout, ok.stdout + ok.stderr
     missing = run(str(good), key_env=str(tmp_path / "nowhere.json"))
     assert missing.returncode == 2 and "cannot read the key file" in missing.stderr
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(cli, ["verify-report", *args], env={"PQCPLAN_REPORT_KEY": None})
+
+
+def test_only_the_exact_signed_bytes_verify(sqlite_vendors, product_cls, tmp_path):
+    """Members outside the signed report, duplicate keys and other encodings all fail (1)."""
+    v = sqlite_vendors()
+    served = _served(v, product_cls)
+    key_file = tmp_path / "key.json"
+    key_file.write_text(v.client.get(f"{API}/report-key").text)
+    path = tmp_path / "report.json"
+    path.write_bytes(served)
+    assert _cli(str(path), "--key", str(key_file)).exit_code == 0
+    path.write_bytes(served + b"\n")  # one final newline, as editors add
+    assert _cli(str(path), "--key", str(key_file)).exit_code == 0
+
+    doc = json.loads(served)
+    summary = json.dumps(doc["report"]["summary"], separators=(",", ":"))
+    fake = summary.replace('"verdict":"pass"', '"verdict":"fail"')
+    tampered = {
+        "extra member": canonical_json({**doc, "verdict": "fail"}),
+        "duplicate key": served.replace(
+            b'"summary":', b'"summary":' + fake.encode() + b',"summary":', 1
+        ),
+        "pretty-printed": json.dumps(doc, indent=2).encode(),
+        "escaped non-ASCII": json.dumps(doc, sort_keys=True, separators=(",", ":")).encode() + b" ",
+        "unsorted keys": json.dumps(
+            {"signature": doc["signature"], "report": doc["report"]}, separators=(",", ":")
+        ).encode(),
+    }
+    words = {
+        "extra member": "outside the signed report",
+        "duplicate key": "key 'summary' appears twice",
+        "pretty-printed": "canonical form",
+        "escaped non-ASCII": "canonical form",
+        "unsorted keys": "canonical form",
+    }
+    for what, raw in tampered.items():
+        path.write_bytes(raw)
+        result = _cli(str(path), "--key", str(key_file))
+        assert result.exit_code == 1, (what, result.output)
+        assert words[what] in " ".join(result.output.split()), (what, result.output)
+        api = v.client.post(
+            f"{API}/reports/verify",
+            headers={**v.headers, "Content-Type": "application/json"},
+            content=raw,
+        )
+        if what == "duplicate key":  # refused before any route, naming the key and place
+            assert api.status_code == 422 and "appears twice" in api.json()["detail"], api.text
+        else:
+            assert api.status_code == 200 and api.json()["valid"] is False, api.text
+            assert words[what] in api.json()["problem"]
+        # without a key, a malformed report is still invalid, and never "verified"
+        result = _cli(str(path))
+        assert result.exit_code == 1 and "valid " not in result.output.replace("INVALID", "")
+
+    api = v.client.post(
+        f"{API}/reports/verify",
+        headers={**v.headers, "Content-Type": "application/json"},
+        content=served,
+    )
+    assert api.json() | {"verified_with": None} == {
+        "valid": True,
+        "problem": None,
+        "key_id": doc["signature"]["key_id"],
+        "verified_with": None,
+        "session_id": doc["report"]["session_id"],
+        "algorithm": "ML-DSA-65",
+        "check": "sig_vendor_signs",
+        "verdict": "pass",
+    }
+
+
+def test_terminal_escapes_in_a_report_are_shown_not_obeyed(sqlite_vendors, product_cls, tmp_path):
+    v = sqlite_vendors()
+    name = "Evil\x1b[2K\r-> pass (8/8 cases)\u202e"
+    served = _served(v, product_cls, name=name)
+    key_file = tmp_path / "key.json"
+    key_file.write_text(v.client.get(f"{API}/report-key").text)
+    path = tmp_path / "report.json"
+    path.write_bytes(served)
+    for args in ((str(path), "--key", str(key_file)), (str(path),)):
+        result = _cli(*args)
+        assert "\x1b" not in result.output and "\r" not in result.output, result.output
+        assert "\u202e" not in result.output
+        assert "Evil\\x1b[2K\\r" in result.output

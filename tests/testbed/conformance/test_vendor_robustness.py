@@ -150,8 +150,9 @@ def test_vendors_see_only_their_own_and_no_inventory(vendors, product_cls):
     acme.answer(s["id"], product_cls().sign(s["challenge"]))
     for path in (f"/sessions/{s['id']}", f"/sessions/{s['id']}/report", f"/products/{pid}"):
         assert rival.client.get(API + path, headers=rival.headers).status_code == 404
-    assert rival.client.get(f"{API}/sessions", headers=rival.headers).json() == []
-    assert rival.client.get(f"{API}/reports", headers=rival.headers).json() == []
+    empty = {"items": [], "next_cursor": None}
+    assert rival.client.get(f"{API}/sessions", headers=rival.headers).json() == empty
+    assert rival.client.get(f"{API}/reports", headers=rival.headers).json() == empty
     resp = rival.client.post(
         f"{API}/sessions",
         headers=rival.headers,
@@ -159,12 +160,13 @@ def test_vendors_see_only_their_own_and_no_inventory(vendors, product_cls):
     )
     assert resp.status_code == 404
     resp = rival.client.post(
-        f"{API}/sessions/{s['id']}/answer", headers=rival.headers, json={"answer": {}}
+        f"{API}/sessions/{s['id']}/answer",
+        headers=rival.headers,
+        json={"check": "sig_vendor_signs", "answer": {}},
     )
     assert resp.status_code == 404
-    assert [
-        r["session_id"] for r in acme.client.get(f"{API}/reports", headers=acme.headers).json()
-    ] == [s["id"]]
+    listed = acme.client.get(f"{API}/reports", headers=acme.headers).json()["items"]
+    assert [r["session_id"] for r in listed] == [s["id"]]
     assert acme.client.get("/api/v1/assets", headers=acme.headers).status_code == 403
 
 
@@ -174,7 +176,7 @@ def test_two_concurrent_answers_grade_once(vendors, product_cls):
     v = vendors()
     pid = v.product()
     s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
-    answer = {"answer": product_cls().sign(s["challenge"])}
+    answer = {"check": "sig_vendor_signs", "answer": product_cls().sign(s["challenge"])}
 
     def post(_):
         return v.client.post(f"{API}/sessions/{s['id']}/answer", headers=v.headers, json=answer)
@@ -182,5 +184,17 @@ def test_two_concurrent_answers_grade_once(vendors, product_cls):
     with ThreadPoolExecutor(4) as pool:
         codes = sorted(r.status_code for r in pool.map(post, range(4)))
     assert codes == [200, 409, 409, 409]
-    reports = v.client.get(f"{API}/reports", headers=v.headers).json()
+    reports = v.client.get(f"{API}/reports", headers=v.headers).json()["items"]
     assert len(reports) == 1
+
+
+def test_a_session_prepared_by_an_earlier_testbed_is_not_graded(sqlite_vendors, product_cls):
+    """Its secret has another shape: answering says so (410) instead of failing inside."""
+    v = sqlite_vendors()
+    pid = v.product()
+    s = v.open(pid, "ML-DSA-65", "sig_vendor_signs")
+    with v.sessions.begin() as db:
+        row = db.get(VendorSession, s["id"])
+        row.secret = {k: val for k, val in row.secret.items() if k != "_format"}
+    resp = v.answer(s["id"], product_cls().sign(s["challenge"]), expect=410)
+    assert "earlier version" in resp.json()["detail"]

@@ -1,0 +1,66 @@
+"""A job's stored words (progress messages, errors) read in the page's language.
+
+Jobs write their progress in English as they run (`core.jobs`), on whichever process runs
+them; the console reads the known shapes back as sentences of its catalog. An error keeps
+the service's own words (they name the file line or JSON path) without the Python class
+name in front of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.web.messages import Known, known_sentence
+from core.i18n import N_
+
+Gettext = Callable[[str], str]
+
+_PROGRESS: Known = [
+    (re.compile(r"^importing (?P<kind>\w+) \((?P<bytes>\d+) bytes\)$"),
+     N_("Importing the {kind} file ({bytes} bytes)")),
+    (re.compile(r"^planning under (?P<profile>\S+)$"), N_("Planning under {profile}")),
+    (re.compile(r"^scanning (?P<n>\d+) (?P<kind>\w+) target\(s\)$"),
+     N_("Scanning {n} targets ({kind})")),
+    (re.compile(r"^(?P<done>\d+)/(?P<total>\d+) (?P<target>.+)$"),
+     N_("{done} of {total} done: {target}")),
+    (re.compile(r"^(?P<algorithm>\S+) on (?P<engine>\S+): (?P<operation>\S+)$"),
+     N_("{algorithm} on {engine}: {operation}")),
+    (re.compile(r"^done$"), N_("Done.")),
+    (re.compile(r"^cancelled$"), N_("Cancelled.")),
+]  # fmt: skip
+# an exception's class name where a job's error starts with it, or after "what: "
+_CLASS = re.compile(
+    r"(?:(?<=^)|(?<=: ))(?:[a-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception)|TooLarge|NotFound|"
+    r"Forbidden|Conflict|SessionExpired|RateLimited|JobLimitReached|OracleDisagreement|"
+    r"UnknownProfile): "
+)
+
+
+@dataclass(frozen=True)
+class Shown:
+    text: str
+    translated: bool  # False: the service's own words, shown as written
+
+
+def progress_text(message: str | None, _: Gettext) -> Shown | None:
+    if not message:
+        return None
+    known = known_sentence(_PROGRESS, message)
+    if known is None:
+        return Shown(message, False)
+    msgid, parts = known
+    parts = {k: v.upper() if k == "kind" else v for k, v in parts.items()}
+    return Shown(_(msgid).format(**parts), True)
+
+
+def error_text(error: str | None) -> str | None:
+    """The error without the exception's class names.
+
+    >>> error_text("it could not start: core.errors.InputError: $.x: bad")
+    'it could not start: $.x: bad'
+    """
+    if not error:
+        return None
+    return _CLASS.sub("", error)

@@ -1,0 +1,244 @@
+"""Sector pages: the completeness check with its ties and absences, the adoption
+procedure, reporting to a supervisor (and the signed report), and the supervisor's view.
+
+Each page calls the same functions as the API and checks the role itself."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from app import supervision_report
+from app.api.deps import SessionDep
+from app.api.schemas.sectors import ReportIn, StepPatch
+from app.web.core import User, WebError, form_model, page, redirect, render
+from inventory.service.organizations import target_org
+from migration.models import Plan, PlanVersion
+from migration.sectors import completeness, procedure, supervision
+from migration.sectors.choices import StepStatus
+from migration.sectors.models import SharedFigures
+
+router = APIRouter(include_in_schema=False)
+
+
+def _org(session: Any, user: Any) -> int:
+    user.principal.require_read()
+    return target_org(session, user.principal, None)
+
+
+@router.get("/sector")
+@page
+def sector(request: Request, user: User, session: SessionDep) -> Response:
+    org_id = _org(session, user)
+    result = completeness.check(session, org_id).as_dict()
+    return render(request, "sector.html", {"r": result})
+
+
+@router.post("/sector/ties")
+@page
+def tie(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    target: Annotated[str, Form(max_length=130)],
+    asset_id: Annotated[int, Form(ge=1)],
+    remove: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    user.principal.require_write()
+    org_id = target_org(session, user.principal, None)
+    if remove:
+        completeness.untie(session, user.principal, org_id, asset_id, target)
+    else:
+        completeness.tie(session, user.principal, org_id, asset_id, target)
+    return redirect("/sector")
+
+
+@router.post("/sector/absences")
+@page
+def absence(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    target: Annotated[str, Form(max_length=130)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    remove: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    user.principal.require_write()
+    org_id = target_org(session, user.principal, None)
+    if remove:
+        completeness.withdraw_absence(session, user.principal, org_id, target)
+    else:
+        if len(reason.strip()) < 3:
+            raise WebError(422, "say why the organization has no such system", "form.reason")
+        completeness.declare_absent(session, user.principal, org_id, target, reason.strip())
+    return redirect("/sector")
+
+
+def _versions(session: Any, org_id: int) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(PlanVersion.id, Plan.name, PlanVersion.number)
+        .join(Plan, Plan.id == PlanVersion.plan_id)
+        .where(PlanVersion.organization_id == org_id)
+        .order_by(PlanVersion.id.desc())
+        .limit(50)
+    )
+    return [(vid, f"{name} v{number}") for vid, name, number in rows]
+
+
+@router.get("/procedure")
+@page
+def procedure_page(request: Request, user: User, session: SessionDep) -> Response:
+    org_id = _org(session, user)
+    return render(
+        request,
+        "procedure.html",
+        {
+            "procedures": procedure.view(session, org_id),
+            "statuses": [s.value for s in StepStatus],
+            "versions": _versions(session, org_id),
+        },
+    )
+
+
+def _day(value: str, where: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise WebError(422, "not a date (YYYY-MM-DD)", f"form.{where}") from None
+
+
+@router.post("/procedure/{procedure_id}/{step_id}")
+@page
+def update_step(
+    procedure_id: str,
+    step_id: str,
+    request: Request,
+    user: User,
+    session: SessionDep,
+    status: Annotated[str, Form(max_length=20)],
+    owner: Annotated[str, Form(max_length=200)] = "",
+    due_on: Annotated[str, Form(max_length=10)] = "",
+    done_on: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    user.principal.require_write()
+    data = form_model(
+        StepPatch,
+        status=status,
+        owner=owner or None,
+        due_on=_day(due_on, "due_on"),
+        done_on=_day(done_on, "done_on"),
+        note=note or None,
+    )
+    org_id = target_org(session, user.principal, None)
+    procedure.update_step(
+        session, user.principal, org_id, procedure_id, step_id,
+        **data.model_dump(exclude={"organization_id", "started_on"}),
+    )  # fmt: skip
+    return redirect(f"/procedure#step-{procedure_id}-{step_id}")
+
+
+@router.post("/procedure/{procedure_id}/{step_id}/evidence")
+@page
+def add_evidence(
+    procedure_id: str,
+    step_id: str,
+    request: Request,
+    user: User,
+    session: SessionDep,
+    url: Annotated[str, Form(max_length=2000)] = "",
+    plan_version_id: Annotated[str, Form(max_length=12)] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    user.principal.require_write()
+    org_id = target_org(session, user.principal, None)
+    version = int(plan_version_id) if plan_version_id.isdigit() else None
+    procedure.add_evidence(
+        session, user.principal, org_id, procedure_id, step_id,
+        url=url or None, plan_version_id=version, label=label or None,
+    )  # fmt: skip
+    return redirect(f"/procedure#step-{procedure_id}-{step_id}")
+
+
+@router.get("/reporting")
+@page
+def reporting(request: Request, user: User, session: SessionDep) -> Response:
+    org_id = _org(session, user)
+    row = session.get(SharedFigures, org_id)
+    return render(
+        request,
+        "reporting.html",
+        {
+            "rel": supervision.relations_of(session, org_id),
+            "shared": row.figures if row else None,
+            "own": user.principal.organization_id == org_id,
+        },
+    )
+
+
+@router.post("/reporting")
+@page
+def start_reporting(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    supervisor: Annotated[str, Form(max_length=64)],
+) -> Response:
+    user.principal.require_write()
+    supervision.start_reporting(session, user.principal, user.principal.organization_id, supervisor)
+    return redirect("/reporting")
+
+
+@router.post("/reporting/{relation_id}/stop")
+@page
+def stop_reporting(relation_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    user.principal.require_write()
+    supervision.stop_reporting(session, user.principal, user.principal.organization_id, relation_id)
+    return redirect("/reporting")
+
+
+@router.post("/reporting/report")
+@page
+def report(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    format: Annotated[str, Form(max_length=5)] = "html",
+    lang: Annotated[str, Form(max_length=2)] = "en",
+    supervisor: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    org_id = _org(session, user)
+    data = form_model(ReportIn, format=format, lang=lang, supervisor=supervisor or None)
+    issued = supervision_report.issue(
+        session, user.principal, org_id, data.format, data.lang, data.supervisor
+    )
+    return Response(
+        issued.text,
+        media_type=issued.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{issued.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/supervision")
+@page
+def supervision_page(request: Request, user: User, session: SessionDep) -> Response:
+    org_id = _org(session, user)
+    return render(request, "supervision.html", {"v": supervision.supervisor_view(session, org_id)})
+
+
+@router.get("/supervision/{org_id}")
+@page
+def supervised_page(org_id: int, request: Request, user: User, session: SessionDep) -> Response:
+    supervisor_id = _org(session, user)
+    return render(
+        request, "supervised.html", {"o": supervision.supervised(session, supervisor_id, org_id)}
+    )

@@ -1,0 +1,73 @@
+"""Translations every face shares: labels of stored values, the catalog's reasons, export
+headings. The Babel catalog `core/locale/<lang>/LC_MESSAGES/pqcplan.po` is the source; it is
+compiled in memory at first use. English is the catalog's own msgids.
+
+The web console keeps its own catalog for its pages (`app/web/locale`) and falls back to
+this one; exports (`migration.report`) and the catalog's reasons read this one directly,
+since neither may import `app`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.labels import label as english_label
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "pqcplan"
+LANGUAGES = ("en", "ko")
+DEFAULT = "en"
+Gettext = Callable[[str], str]
+
+
+def compile_po(po: Path, lang: str) -> NullTranslations:
+    """A .po file as translations, compiled in memory (no .mo kept beside it)."""
+    from babel.messages.mofile import write_mo  # Babel is loaded by the first translation
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
+    if lang == DEFAULT or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+@lru_cache
+def translations(lang: str) -> NullTranslations:
+    return compile_po(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", lang)
+
+
+def gettext_for(lang: str | None) -> Gettext:
+    """The gettext of a language (English, the msgids themselves, for None or unknown)."""
+    if lang not in LANGUAGES or lang == DEFAULT:
+        return _same
+    return translations(lang).gettext
+
+
+def _same(message: str) -> str:
+    return message
+
+
+def label(value: object, kind: str | None = None, lang: str | None = None) -> str:
+    """A stored value's human label in `lang` ("CA / PKI", "CA/PKI").
+
+    >>> label("ca_pki"), label("ca_pki", lang="ko")
+    ('CA / PKI', 'CA/PKI')
+    """
+    return gettext_for(lang)(english_label(value, kind))
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog where it is defined; it is translated where shown."""
+    return message

@@ -1,0 +1,318 @@
+"""Korean everywhere a person reads. Every page of the console is rendered in Korean on the
+demo inventory (with a plan, an import, a scan, a product and a key made through the
+console), and every word a person reads is checked: text, labels, chart text, tooltips and
+confirmations. A word of English letters fails the test unless it is a name from the data
+(assets, organizations, products, keys, references, evidence), an algorithm identifier of
+the catalog, an acronym (CBOM, TLS), or inside an element marked `translate="no"` (code,
+JSON, file paths, a service's own message). The catalogs are complete, written in the
+syllables the shipped font holds, and the Korean font loads only on Korean pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.api.main import create_app
+from app.settings import Settings
+from app.web import i18n
+from core.models import ApiKey, Organization
+from inventory.catalog import get_catalog
+from inventory.demo import load_demo
+from inventory.models import Asset, CryptoUsage, ScanRun
+from migration.models import Plan, PlanVersion
+from migration.profiles import builtin_profiles
+from testbed.models import Product
+from tests.app.web.test_console_officer import cbomkit_scan
+from tests.app.web.test_web_flows import _wait_job
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+WORD = re.compile(r"[A-Za-z][A-Za-z\u2019']+")
+READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "data-confirm", "alt", "data-copied")
+SKIPPED = {"script", "style", "code", "pre"}
+# words that are not English to translate: the product's name, units, file names
+ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX"}
+
+
+class _Reader(HTMLParser):
+    """The words a person reads: text outside code, JSON and `translate="no"`, and the
+    attributes that are read aloud or shown (labels, tooltips, confirmations)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []  # per open element: is its text skipped?
+        self.read: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        skipped = (
+            (self.stack[-1] if self.stack else False)
+            or tag in SKIPPED
+            or named.get("translate") == "no"
+            or named.get("lang", "ko") != "ko"  # declared another language: "English"
+        )
+        if tag not in ("br", "input", "meta", "link", "img", "hr", "rect", "line", "path"):
+            self.stack.append(skipped)
+        if not skipped:
+            self.read += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
+            if tag == "input" and named.get("type") in ("submit", "button"):
+                self.read.append(named.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and tag not in ("br", "input", "meta", "link", "img", "hr"):
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not (self.stack and self.stack[-1]):
+            self.read.append(data)
+
+
+def english_words(html: str, names: set[str]) -> set[str]:
+    reader = _Reader()
+    reader.feed(html)
+    found = set()
+    for text in reader.read:
+        for match in WORD.finditer(text):
+            word = match.group(0)
+            if word.isupper() or word in names or word in ALLOWED:
+                continue
+            cut = text[match.end() : match.end() + 1] == "…"  # a name cut short in a chart
+            if cut and any(n.startswith(word) for n in names):
+                continue
+            found.add(word)
+    return found
+
+
+def _words(values: object) -> set[str]:
+    out: set[str] = set()
+    for value in values:  # type: ignore[attr-defined]
+        if value:
+            out |= set(WORD.findall(str(value)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, sqlite_template) -> dict:
+    """The demo inventory on SQLite, with what the console makes added through it."""
+    path = tmp_path_factory.mktemp("i18n") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    with app.state.sessionmaker.begin() as s:
+        keys = load_demo(s).keys
+    with TestClient(app) as client:
+        yield {"client": client, "keys": keys, "app": app}
+
+
+def _sign_in(client: TestClient, secret: str) -> str:
+    client.cookies.clear()
+    token = CSRF.search(client.get("/signin").text).group(1)
+    done = client.post("/signin", data={"api_key": secret, "csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    return CSRF.search(client.get(done.headers["location"]).text).group(1)
+
+
+def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
+    """(who, path) of every page, after making through the console what they show."""
+    client, keys, app = demo["client"], demo["keys"], demo["app"]
+    officer = (
+        keys["mois:officer"]
+        if "mois:officer" in keys
+        else next(v for k, v in keys.items() if k.endswith(":officer"))
+    )
+    csrf = _sign_in(client, officer)
+    upload = client.post(
+        "/imports",
+        data={"csrf": csrf, "kind": "cbom"},
+        files={"file": ("scan.cdx.json", json.dumps(cbomkit_scan()).encode(), "application/json")},
+        follow_redirects=False,
+    )
+    import_job = upload.headers["location"]
+    _wait_job(client, import_job)
+    bad = client.post(
+        "/imports",
+        data={"csrf": csrf, "kind": "cbom"},
+        files={"file": ("bad.json", b'{"bomFormat": "CycloneDX", "specVersion": "1.6", '
+                                    b'"components": [{"type": 7}]}', "application/json")},
+        follow_redirects=False,
+    )  # fmt: skip
+    failed_job = bad.headers["location"]
+    _wait_job(client, failed_job)
+    plan = client.post(
+        "/plans", data={"csrf": csrf, "profile": "kr-2035", "capacity": "5"},
+        follow_redirects=False,
+    )  # fmt: skip
+    plan_job = plan.headers["location"]
+    _wait_job(client, plan_job)
+    client.post("/scans/scopes", data={"csrf": csrf, "value": "127.0.0.1/32"})
+    scan = client.post(
+        "/scans", data={"csrf": csrf, "kind": "tls", "targets": "127.0.0.1:1"},
+        follow_redirects=False,
+    )  # fmt: skip
+    scan_job = scan.headers["location"]
+    _wait_job(client, scan_job)
+    with app.state.sessionmaker() as s:
+        plan_row = s.scalars(select(Plan).order_by(Plan.id.desc())).first()
+        client.post(f"/plans/{plan_row.id}/versions", data={"csrf": csrf})
+        org_id = plan_row.organization_id
+        some_assets = list(
+            s.scalars(select(Asset.id).where(Asset.organization_id == org_id).limit(3))
+        )
+        cbom_asset = s.scalar(select(Asset.id).where(Asset.name.like("keycloak%")))
+        scan_id = s.scalar(select(ScanRun.id))
+    version = f"/plans/{plan_row.id}/versions/1"
+    officer_pages = [
+        "/overview", "/overview/breaks-first", "/assets", "/assets?sort=criticality&dir=desc",
+        "/assets?algorithm=rsa&quantum_status=broken", f"/assets/{cbom_asset}",
+        *(f"/assets/{a}" for a in some_assets), "/search?q=rsa", "/search?q=keycloak",
+        "/imports", import_job, failed_job, plan_job, scan_job, "/scans", f"/scans/{scan_id}",
+        "/plans", f"/plans/{plan_row.id}", version, f"{version}?flagged=1&sort=deadline",
+        f"/plans/{plan_row.id}/compare?from=1&to=2",
+        "/judge?profile=kr-2035&profile=us-nist-ir8547&profile=au-asd-2030",
+        "/testbed", "/testbed/report-key", "/audit", "/no/such/page", "/assets?exposure=orbit",
+    ]  # fmt: skip
+    pages = [(officer, p) for p in officer_pages]
+    admin_csrf = _sign_in(client, keys["admin"])
+    issued = client.post(
+        "/admin/keys",
+        data={"csrf": admin_csrf, "organization_id": str(org_id), "role": "auditor",
+              "name": "translated"},
+        follow_redirects=False,
+    )  # fmt: skip
+    vendor_csrf = _sign_in(client, keys["vendor"])
+    client.post(
+        "/testbed/products",
+        data={"csrf": vendor_csrf, "name": "VPN box", "version": "2", "algorithms": "ML-KEM-768"},
+    )
+    with app.state.sessionmaker() as s:
+        product = s.scalar(select(Product.id))
+    pages += [(keys["admin"], "/admin"), (keys["admin"], issued.headers["location"])]
+    pages += [(keys["vendor"], "/testbed"), (keys["vendor"], f"/testbed/products/{product}")]
+    pages += [(keys["vendor"], "/overview")]  # 403
+    with app.state.sessionmaker() as s:
+        names = _words(s.scalars(select(Asset.name)))
+        for column in (Asset.ref, Asset.owner, Asset.location, Asset.description):
+            names |= _words(s.scalars(select(column)))
+        for column in (
+            CryptoUsage.algorithm, CryptoUsage.algorithm_raw, CryptoUsage.library,
+            CryptoUsage.protocol, CryptoUsage.evidence, CryptoUsage.ref,
+        ):  # fmt: skip
+            names |= _words(s.scalars(select(column).distinct()))
+        for column in (
+            Organization.name, Organization.slug, ApiKey.name, Plan.name, Product.name,
+            PlanVersion.created_by,
+        ):  # fmt: skip
+            names |= _words(s.scalars(select(column)))
+    catalog = get_catalog()
+    names |= _words(catalog.names())
+    names |= _words(builtin_profiles())  # identifiers: kr-2035, us-nist-ir8547
+    return pages, names
+
+
+def test_every_page_in_korean_reads_korean_outside_names_and_identifiers(demo):
+    pages, names = _pages(demo)
+    client = demo["client"]
+    english: dict[str, set[str]] = {}
+    current = None
+    for secret, path in pages:
+        if secret != current:
+            _sign_in(client, secret)
+            current = secret
+        answer = client.get(path, params={"lang": "ko"}, headers={"Accept": "text/html"})
+        assert answer.headers["content-type"].startswith("text/html"), path
+        found = english_words(answer.text, names)
+        if found:
+            english[path] = found
+    client.cookies.clear()
+    for path in ("/signin", "/no/such/page"):  # signed out
+        found = english_words(
+            client.get(path, params={"lang": "ko"}, headers={"Accept": "text/html"}).text, names
+        )
+        if found:
+            english[f"signed out {path}"] = found
+    assert not english, "\n".join(f"{p}: {sorted(w)}" for p, w in english.items())
+
+
+def test_the_checker_finds_english_where_it_is():
+    names = {"Keycloak"}
+    page = (
+        '<p>자산 Keycloak</p><p title="Save now">저장</p><code>RSA-2048 x.java</code>'
+        '<span translate="no">InputError: bad</span><svg><text>Effort per wave</text></svg>'
+    )
+    assert english_words(page, names) == {"Save", "now", "Effort", "per", "wave"}
+
+
+def test_the_catalogs_are_complete_and_within_the_shipped_font():
+    assert i18n.untranslated("ko") == []
+    from babel.messages.pofile import read_po
+
+    outside = set()
+    for po in (i18n.core_po("ko"), i18n.web_po("ko")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale="ko"):
+                for ch in message.string or "":
+                    if "\uac00" <= ch <= "\ud7a3":
+                        try:  # the font holds the syllables of KS X 1001 (EUC-KR)
+                            ch.encode("euc_kr")
+                        except UnicodeEncodeError:
+                            outside.add(ch)
+    assert not outside
+
+
+def test_the_korean_font_is_linked_on_korean_pages_only(demo):
+    client = demo["client"]
+    english = client.get("/signin?lang=en").text
+    korean = client.get("/signin?lang=ko").text
+    assert "/static/web/ko.css" not in english and "/static/web/ko.css" in korean
+    css = client.get("/static/web/ko.css").text
+    assert "noto-sans-kr-ksx1001-400.woff2" in css and "noto-sans-kr-ksx1001-700.woff2" in css
+    for font in ("noto-sans-kr-ksx1001-400", "noto-sans-kr-ksx1001-700"):
+        assert client.get(f"/static/web/fonts/{font}.woff2").status_code == 200
+    # English pages name Korean once (the language switch), from a font of three glyphs
+    app_css = client.get("/static/web/app.css").text
+    assert "noto-sans-kr-language-name.woff2" in app_css and "ksx1001" not in app_css
+    size = Path(i18n.HERE / "static/fonts/noto-sans-kr-language-name.woff2").stat().st_size
+    assert size < 2000
+
+
+def test_the_asset_csv_is_korean_with_a_byte_order_mark(demo):
+    client = demo["client"]
+    officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
+    _sign_in(client, officer)
+    got = client.get("/assets?format=csv&lang=ko&cols=name&cols=exposure")
+    assert got.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == ["이름", "노출 범위"]
+    assert {r[1] for r in rows[1:]} <= {"인터넷 노출", "내부", "격리"}
+
+
+def test_exports_downloaded_from_a_korean_page_are_korean(demo):
+    client = demo["client"]
+    officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
+    csrf = _sign_in(client, officer)
+    plan = client.post("/plans", data={"csrf": csrf, "profile": "kr-2035"}, follow_redirects=False)
+    page = _wait_job(client, plan.headers["location"])
+    version = re.search(r'href="(/plans/\d+/versions/\d+)"', page).group(1)
+    names = set()
+    with demo["app"].state.sessionmaker() as s:
+        for column in (Asset.name, CryptoUsage.algorithm, Plan.name):
+            names |= _words(s.scalars(select(column).distinct()))
+    names |= _words(get_catalog().names()) | _words(builtin_profiles())
+    html = client.get(f"{version}/export?format=html&lang=ko")
+    assert html.status_code == 200 and "<html lang=ko>" in html.text
+    assert english_words(html.text, names) == set()  # the planner's reasons: see the note
+    markdown = client.get(f"{version}/export?format=md&lang=ko").text
+    assert markdown.startswith("# 전환 계획: kr-2035") and "## 단계별 진행률" in markdown
+    data = client.get(f"{version}/export?format=csv&lang=ko").content
+    assert data.startswith("\ufeff".encode())
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header[:4] == ["웨이브", "단계", "자산", "부문"]
+    english = client.get(f"{version}/export?format=csv&lang=en").content
+    assert english.startswith(b"wave_label,phase,asset_name,sector")  # machine names, no BOM

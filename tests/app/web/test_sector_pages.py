@@ -1,0 +1,86 @@
+"""The console's sector pages, in English and Korean: the check with its forms, the
+procedure, reporting (start, the signed report) and the supervisor's pages; an auditor's
+forms are refused and change nothing."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from app import supervision_report
+from core.choices import Role, Sector, Tier
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
+def test_sector_pages_in_both_languages(api, sign_in) -> None:
+    desk = api.make_org("desk", Sector.GOVERNMENT, Tier.CENTRAL_GOVERNMENT)
+    bank = api.make_org("bank", Sector.FINANCE, Tier.CRITICAL_PRIVATE_INFRASTRUCTURE)
+    officer = api.headers(bank)
+    body = {"name": "Card authorization switch", "asset_type": "service"}
+    asset = api.client.post("/api/v1/assets", json=body, headers=officer).json()["id"]
+
+    csrf = sign_in(bank, Role.OFFICER)
+    page = api.client.get("/sector")
+    assert page.status_code == 200 and "Card authorization switch" in page.text
+    assert "finance/customer-certificate-pki" in page.text
+    done = api.client.post(
+        "/sector/absences",
+        data={
+            "csrf": csrf,
+            "target": "finance/customer-certificate-pki",
+            "reason": "customers use the national certificate service",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    tied = api.client.post(
+        "/sector/ties",
+        data={"csrf": csrf, "asset_id": str(asset), "target": "finance/app-signing"},
+        follow_redirects=False,
+    )
+    assert tied.status_code == 303, tied.text
+    korean = api.client.get("/sector?lang=ko")
+    assert "부재 신고" in korean.text and "national certificate service" in korean.text
+    step = api.client.post(
+        "/procedure/gsma-pq03/capability",
+        data={"csrf": csrf, "status": "done", "owner": "CISO"},
+        follow_redirects=False,
+    )
+    assert step.status_code == 303, step.text
+    assert "CISO" in api.client.get("/procedure").text
+    assert "역량 및 기술 개발" in api.client.get("/procedure?lang=ko").text
+    start = api.client.post(
+        "/reporting", data={"csrf": csrf, "supervisor": "desk"}, follow_redirects=False
+    )
+    assert start.status_code == 303, start.text
+    shared = api.client.get("/reporting?lang=en")
+    assert (
+        "Stop reporting" in shared.text and "CISO" not in shared.text.split("What supervisors")[1]
+    )
+    report = api.client.post(
+        "/reporting/report", data={"csrf": csrf, "format": "html", "lang": "ko"}
+    )
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    key = base64.b64decode(api.client.get("/api/v1/testbed/report-key").json()["public_key"])
+    assert supervision_report.check(report.text, key).ok
+
+    # the desk's officer sees the bank's figures, in Korean too
+    sign_in(desk, Role.OFFICER)
+    view = api.client.get("/supervision?lang=ko")
+    assert view.status_code == 200 and "분야별 집계" in view.text and "Bank" in view.text
+    one = api.client.get(f"/supervision/{bank.id}?lang=en")
+    assert one.status_code == 200 and "declared absent" in one.text
+    assert "Card authorization switch" not in one.text and "CISO" not in one.text
+
+    # an auditor of the bank may read and download, not write
+    csrf = sign_in(bank, Role.AUDITOR)
+    assert api.client.get("/sector").status_code == 200
+    refused = api.client.post(
+        "/sector/ties",
+        data={"csrf": csrf, "asset_id": str(asset), "target": "finance/card-payment"},
+    )
+    assert refused.status_code == 403
+    check = api.client.get("/api/v1/sector-check", headers=officer).json()
+    card = next(t for t in check["targets"] if t["key"] == "finance/card-payment")
+    assert card["by_hand"] == 0
