@@ -75,6 +75,7 @@ def bench(
 
     With --org, the results are also stored for that organization."""
     from pydantic import ValidationError
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 

@@ -28,11 +28,19 @@ from collections.abc import Sequence
 from ctypes import byref, c_size_t, memset
 from typing import Any
 
-from testbed.engines import oqs_native
 from testbed.engines.binding import BindingEngine
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
 from testbed.engines.interface import NativeLoop, Sizes
 from testbed.engines.oqs_loader import require_oqs
+from testbed.engines.oqs_native import (
+    LOOP_OPS,
+    Handle,
+    LoopUnavailable,
+    check_count,
+    loop_library,
+    oqs_api,
+    samples_buffer,
+)
 
 #: liboqs name -> canonical name, where they differ (rule 1 above). liboqs 0.13 names
 #: match the catalog; the entries document the families whose spelling was checked.
@@ -78,7 +86,7 @@ class LiboqsEngine(BindingEngine):
     def __init__(self) -> None:
         self._oqs = require_oqs()
         oqs = self._oqs
-        self._api = oqs_native.oqs_api()
+        self._api = oqs_api()
         self._version = f"liboqs {oqs.oqs_version()}, liboqs-python {oqs.oqs_python_version()}"
         self._to_native: dict[str, str] = {}
         self._kems: list[str] = []
@@ -95,7 +103,7 @@ class LiboqsEngine(BindingEngine):
         self._details: dict[str, dict[str, Any]] = {}
         # one liboqs description (OQS_KEM* / OQS_SIG*) per algorithm; a call holds its
         # Handle in a local, so close() never frees one that a call still uses
-        self._handles: dict[str, oqs_native.Handle] = {}
+        self._handles: dict[str, Handle] = {}
         self._lock = threading.Lock()
 
     @property
@@ -143,7 +151,7 @@ class LiboqsEngine(BindingEngine):
         finally:
             obj.free()
 
-    def _handle(self, alg: str) -> oqs_native.Handle:
+    def _handle(self, alg: str) -> Handle:
         handle = self._handles.get(alg)
         if handle is None:
             sizes = self.sizes(alg)
@@ -158,7 +166,7 @@ class LiboqsEngine(BindingEngine):
                         ptr, free = api.sig_new(native), api.sig_free
                     if not ptr:
                         raise UnsupportedAlgorithm(f"liboqs could not set up {alg}")
-                    handle = self._handles[alg] = oqs_native.Handle(
+                    handle = self._handles[alg] = Handle(
                         ptr,
                         free,
                         sizes.public_key,
@@ -226,15 +234,15 @@ class LiboqsEngine(BindingEngine):
     # -- timing ------------------------------------------------------------------------
 
     def native_loop_problem(self) -> str | None:
-        got = oqs_native.loop_library()
-        return got.reason if isinstance(got, oqs_native.LoopUnavailable) else None
+        got = loop_library()
+        return got.reason if isinstance(got, LoopUnavailable) else None
 
     def native_loop(self, alg: str, operation: str, args: Sequence[object]) -> NativeLoop | None:
         """``operation`` of ``alg`` timed in C (oqs_loop.c) on the inputs ``args`` of the
         public method (after the algorithm's name); None when the loop is not built."""
-        loops = oqs_native.loop_library()
-        code = oqs_native.LOOP_OPS.get(operation)
-        if isinstance(loops, oqs_native.LoopUnavailable) or code is None:
+        loops = loop_library()
+        code = LOOP_OPS.get(operation)
+        if isinstance(loops, LoopUnavailable) or code is None:
             return None
         handle = self._handle(alg)
         what = f"{alg} {operation}"
@@ -245,11 +253,11 @@ class LiboqsEngine(BindingEngine):
             sk, ct = (args[0], args[1]) if operation == "decaps" else (None, None)
 
             def run_kem(deadline_ns: int, capacity: int) -> Sequence[int]:
-                buf = oqs_native.samples_buffer(capacity)
+                buf = samples_buffer(capacity)
                 n = loops.kem_loop(
                     handle.ptr, code, pk, sk, ct, loops.c_deadline(deadline_ns), capacity, buf
                 )
-                return buf[: oqs_native.check_count(n, what)]
+                return buf[: check_count(n, what)]
 
             return run_kem
         if operation not in ("keygen", "sign", "verify"):
@@ -262,7 +270,7 @@ class LiboqsEngine(BindingEngine):
         sig_len = len(sig) if sig is not None else 0
 
         def run_sig(deadline_ns: int, capacity: int) -> Sequence[int]:
-            buf = oqs_native.samples_buffer(capacity)
+            buf = samples_buffer(capacity)
             n = loops.sig_loop(
                 handle.ptr,
                 code,
@@ -276,7 +284,7 @@ class LiboqsEngine(BindingEngine):
                 capacity,
                 buf,
             )
-            return buf[: oqs_native.check_count(n, what)]
+            return buf[: check_count(n, what)]
 
         return run_sig
 
