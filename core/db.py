@@ -18,9 +18,12 @@ the write lock at once; the busy timeout still arbitrates between processes.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -68,8 +71,18 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+log = logging.getLogger(__name__)
+
+GATE_STALL_REPORT_S = 1.0
+"""A writer that waits this long for its turn logs who holds the gate and where it is."""
+
+
 class _WriterGate:
-    """One writer at a time per SQLite file in this process, handed over without polling."""
+    """One writer at a time per SQLite file in this process, handed over without polling.
+
+    It remembers who holds it (thread, since when, where the transaction began), so a
+    writer kept waiting longer than :data:`GATE_STALL_REPORT_S` logs the holder and what
+    the holder's thread is doing now (once per holder)."""
 
     _gates: dict[str, _WriterGate] = {}
     _gates_lock = threading.Lock()
@@ -77,6 +90,8 @@ class _WriterGate:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self._lock = threading.Lock()
+        self.holder: _Holder | None = None
+        self._reported: _Holder | None = None
 
     @classmethod
     def for_file(cls, path: str, timeout: float) -> _WriterGate:
@@ -87,21 +102,74 @@ class _WriterGate:
             return gate
 
     def enter(self, conn: Connection) -> None:
-        if not self._lock.acquire(timeout=self.timeout):
-            raise sa_exc.OperationalError(
-                "BEGIN IMMEDIATE",
-                None,
-                sqlite3.OperationalError(
-                    f"database is locked (no turn to write within {self.timeout:g} s)"
-                ),
-            )
+        first_wait = min(GATE_STALL_REPORT_S, self.timeout)
+        if not self._lock.acquire(timeout=first_wait):
+            self._report_wait(first_wait)
+            if not self._lock.acquire(timeout=self.timeout - first_wait):
+                raise sa_exc.OperationalError(
+                    "BEGIN IMMEDIATE",
+                    None,
+                    sqlite3.OperationalError(
+                        f"database is locked (no turn to write within {self.timeout:g} s)"
+                    ),
+                )
+        self.holder = _Holder.here()
         conn.info[_GATE_KEY] = self
 
     @staticmethod
     def leave(info: dict[Any, Any]) -> None:
         gate = info.pop(_GATE_KEY, None)
         if gate is not None:
+            gate.holder = None
             gate._lock.release()
+
+    def _report_wait(self, waited: float) -> None:
+        holder = self.holder
+        if holder is None or holder is self._reported:
+            return
+        self._reported = holder
+        frames = sys._current_frames().get(holder.thread_id)
+        now = "".join(_where(frames, 12)) if frames is not None else " (thread gone)"
+        log.warning(
+            "a SQLite writer waited %.1f s for this process's turn to write: held for %.1f s "
+            "by a transaction begun on thread %s at%s; that thread is now at:%s",
+            waited,
+            time.monotonic() - holder.since,
+            holder.thread_name,
+            holder.began_at,
+            now,
+        )
+
+
+class _Holder:
+    """Who holds a writer gate: enough to find them in a stall, cheap to record."""
+
+    __slots__ = ("began_at", "since", "thread_id", "thread_name")
+
+    def __init__(self, thread_id: int, thread_name: str, since: float, began_at: str) -> None:
+        self.thread_id, self.thread_name = thread_id, thread_name
+        self.since, self.began_at = since, began_at
+
+    @classmethod
+    def here(cls) -> _Holder:
+        thread = threading.current_thread()
+        began_at = "".join(_where(sys._getframe(1), 4, project_only=True))
+        return cls(thread.ident or 0, thread.name, time.monotonic(), began_at)
+
+
+def _where(frame: Any, most: int, *, project_only: bool = False) -> list[str]:
+    """`` dir/file:line function`` of the innermost ``most`` frames; ``project_only`` keeps
+    the project's own (not the standard library, installed packages or this module)."""
+    out: list[str] = []
+    while frame is not None and len(out) < most:
+        path = frame.f_code.co_filename
+        if not project_only or (
+            "/lib/python" not in path and "site-packages" not in path and path != __file__
+        ):
+            short = "/".join(path.rsplit("/", 2)[-2:])
+            out.append(f" {short}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return out
 
 
 _GATE_KEY = "pqcplan_writer_gate"

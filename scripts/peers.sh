@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Debian packages the discovery tests' real peers need: OpenSSH's server (sshd) and the
-# openssl command (s_server). Idempotent; installs only what is missing. The package's
-# service is not started (tests run their own sshd on loopback).
+# Debian packages the discovery tests' real peers need: OpenSSH's server (sshd), the
+# openssl command (s_server) and Java's keytool (the store tests' Java keystores; Debian's
+# openjdk JRE ships it). Idempotent; installs only what is missing. The package's service is
+# not started (tests run their own sshd on loopback).
 set -euo pipefail
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v keytool >/dev/null 2>&1 || need+=(default-jre-headless)  # Java keystores (JKS, JCEKS)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 echo "installing test peers from Debian's packages: ${need[*]}" >&2

@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import InputError
 from core.field_limits import RowId
 from core.jobs import JobContext, job_kind
-from testbed.engines.registry import ENGINE_FACTORIES, get_engines
+from testbed.engines.registry import ENGINE_FACTORIES, engine_statuses, get_engines
 from testbed.models import BenchmarkRecord
 from testbed.timing import (
     BenchmarkResult,
@@ -44,8 +44,19 @@ class BenchmarkRequest(BaseModel):
         le=MAX_SECONDS_PER_RUN,
         description="Per engine x algorithm, split over operations.",
     )
-    max_iterations: int = Field(default=20_000, ge=1, le=MAX_ITERATIONS)
+    max_iterations: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ITERATIONS,
+        description="Optional cap per operation; by default the time budget alone ends a loop.",
+    )
     warmup: int = Field(default=3, ge=0, le=100)
+    timing: Literal["auto", "per-call", "native-loop"] = Field(
+        default="auto",
+        description="per-call: through the Python API as a caller pays it; native-loop: "
+        "in the library's own loop where the engine has one (liboqs); auto: native where "
+        "available.",
+    )
     include_baseline: StrictBool = Field(
         default=True, description="Also run the classical algorithm it replaces."
     )
@@ -74,21 +85,38 @@ def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
     Algorithm names are the catalog's canonical names: the faces (API, web, CLI) read a
     user's spelling through `inventory.catalog.canonical_name` before building the request.
     """
+    return plan_with_skips(req)[0]
+
+
+def plan_with_skips(req: BenchmarkRequest) -> tuple[list[PlannedRun], list[str]]:
+    """:func:`plan_runs` and, in words, each chosen engine left out of an algorithm (it
+    lacks the algorithm, or it cannot run here), so no engine is dropped silently."""
     engines = get_engines()
-    chosen = list(engines) if "all" in req.engines else req.engines
+    named = "all" not in req.engines
+    chosen = req.engines if named else list(engines)
     missing = [e for e in chosen if e not in engines]
     if missing:
         raise InputError(f"engine(s) {missing} are unavailable here", "engines")
+    skipped: list[str] = []
+    if not named:
+        skipped += [
+            f"{st.name}: unavailable here ({st.reason})"
+            for st in engine_statuses()
+            if not st.available
+        ]
     runs: list[PlannedRun] = []
     for index, raw in enumerate(req.algorithms):
         alg = raw.strip()
         able = [e for e in chosen if engines[e].supports(alg)]
         if not able:
             raise InputError(f"no chosen engine implements '{alg}'", f"algorithms[{index}]")
+        skipped += [f"{e}: skipped for {alg} (it has no {alg})" for e in chosen if e not in able]
         runs += [PlannedRun(e, alg) for e in able]
         base = baseline_for(alg) if req.include_baseline else None
         if base and "openssl" in engines and engines["openssl"].supports(base):
             runs.append(PlannedRun("openssl", base, baseline_for=alg))
+        elif base:
+            skipped.append(f"baseline {base} for {alg}: skipped (the OpenSSL engine is needed)")
         peer = nist_peer_for(alg) if req.include_baseline else None
         peer_engine = next(
             (
@@ -113,7 +141,7 @@ def plan_runs(req: BenchmarkRequest) -> list[PlannedRun]:
             f"the limit of {MAX_TOTAL_SECONDS:.0f} s per request",
             "time_budget_s",
         )
-    return unique
+    return unique, list(dict.fromkeys(skipped))
 
 
 def execute(
@@ -138,6 +166,7 @@ def execute(
             time_budget_s=req.time_budget_s,
             max_iterations=req.max_iterations,
             progress=report,
+            timing=req.timing,
         )
         out.append((run, result))
     return out
@@ -195,6 +224,8 @@ def store(
                 "warmup": req.warmup,
                 "time_budget_s": req.time_budget_s,
                 "max_iterations": req.max_iterations,
+                "timing": req.timing,
+                "notes": res.notes,
                 "started_at": res.started_at,
             },
         )
@@ -219,6 +250,7 @@ def job_function(
     job_id: int,
     req: BenchmarkRequest,
     runs: list[PlannedRun],
+    skipped: list[str] | None = None,
 ):  # type: ignore[no-untyped-def]
     """The function a JobRunner calls: run everything, then store all rows in one go."""
 
@@ -226,9 +258,19 @@ def job_function(
         results = execute(runs, req, progress)
         with sessions.begin() as session:
             ids = store(session, organization_id, job_id, req.product_id, req, results)
-        return {"record_ids": ids, "comparisons": comparisons(results)}
+        return {
+            "record_ids": ids,
+            "comparisons": comparisons(results),
+            "skipped": skipped or [],
+            "notes": notes(results),
+        }
 
     return work
+
+
+def notes(results: list[tuple[PlannedRun, BenchmarkResult]]) -> list[str]:
+    """Each run's notes (an operation timed per call, and why), prefixed with the run."""
+    return [f"{res.algorithm} on {res.engine}: {n}" for _, res in results for n in res.notes]
 
 
 @job_kind(JOB_KIND)
@@ -236,5 +278,6 @@ def run_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict[str
     """A benchmark job, rebuilt from its row's params (on whichever process runs it)."""
     params = dict(ctx.params)
     runs = [PlannedRun(**r) for r in params.pop("runs")]
+    skipped = params.pop("skipped", [])
     req = BenchmarkRequest(**params)
-    return job_function(ctx.sessions, ctx.organization_id, ctx.job_id, req, runs)(progress)
+    return job_function(ctx.sessions, ctx.organization_id, ctx.job_id, req, runs, skipped)(progress)

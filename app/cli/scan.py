@@ -136,7 +136,7 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
     table.add_column("target")
     table.add_column("status")
     if kind == "tls":
-        for col in ("versions", "groups (server order)", "certificate"):
+        for col in ("versions", "groups (server order)", "certificate", "client certificate"):
             table.add_column(col)
         for r in results:
             leaf = r.certificates[0].public_key_algorithm if r.certificates else ""
@@ -147,6 +147,7 @@ def _print(kind, results, scan_id, summary, cbom) -> None:
                     " ".join(v.removeprefix("TLSv") for v in r.versions),
                     ", ".join(r.groups),
                     leaf,
+                    r.client_certificate or "",
                 )
             )
     elif kind == "ssh":

@@ -57,7 +57,16 @@ def bench(
         list[str] | None, typer.Option("--engine", help="Engine name or 'all' (default).")
     ] = None,
     seconds: Annotated[float, typer.Option(help="Time budget per engine x algorithm.")] = 1.0,
-    max_iterations: Annotated[int, typer.Option()] = 20_000,
+    max_iterations: Annotated[
+        int | None, typer.Option(help="Cap per operation (default: the time budget alone).")
+    ] = None,
+    timing: Annotated[
+        str,
+        typer.Option(
+            help="auto (native loop where the engine has one), per-call (through the Python "
+            "API, as a caller pays it) or native-loop."
+        ),
+    ] = "auto",
     baseline: Annotated[bool, typer.Option(help="Also run the classical baseline.")] = True,
     org: OptionalOrgOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -66,6 +75,7 @@ def bench(
 
     With --org, the results are also stored for that organization."""
     from pydantic import ValidationError
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -80,6 +90,7 @@ def bench(
                 time_budget_s=seconds,
                 max_iterations=max_iterations,
                 include_baseline=baseline,
+                timing=timing,
             )
         except ValidationError as exc:
             option = {
@@ -87,6 +98,7 @@ def bench(
                 "algorithms": "--alg",
                 "engines": "--engine",
                 "max_iterations": "--max-iterations",
+                "timing": "--timing",
             }
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "?"
@@ -94,7 +106,9 @@ def bench(
                     "[red]error:[/red] " + safe(f"{option.get(field, field)}: {err['msg']}")
                 )
             raise typer.Exit(2) from exc
-        runs = benchmark_runs.plan_runs(req)
+        runs, skipped = benchmark_runs.plan_with_skips(req)
+        for line in skipped:
+            err_console.print("[yellow]note:[/yellow] " + escape(line))
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -124,13 +138,23 @@ def bench(
                 {
                     "results": [r.to_dict() for _, r in results],
                     "comparisons": benchmark_runs.comparisons(results),
+                    "skipped": skipped,
+                    "notes": benchmark_runs.notes(results),
                 },
                 indent=2,
             )
         )
         return
     table = Table(
-        "algorithm", "engine", "operation", "ops/s", "p50 us", "p95 us", "p99 us", title="benchmark"
+        "algorithm",
+        "engine",
+        "operation",
+        "ops/s (mean)",
+        "ops/s (p50)",
+        "p50 us",
+        "p99 us",
+        "timing",
+        title="benchmark",
     )
     for run, res in results:
         label = res.algorithm + (f" (baseline for {run.baseline_for})" if run.baseline_for else "")
@@ -140,9 +164,10 @@ def bench(
                 res.engine,
                 op,
                 f"{st.ops_per_s:,.0f}",
+                f"{st.ops_per_s_p50:,.0f}",
                 f"{st.p50_us:.1f}",
-                f"{st.p95_us:.1f}",
                 f"{st.p99_us:.1f}",
+                st.timing,
             )
     console.print(table)
     sizes = Table("algorithm", "engine", "sizes (bytes)", title="sizes")
@@ -151,6 +176,8 @@ def bench(
             res.algorithm, res.engine, ", ".join(f"{k} {v}" for k, v in res.sizes.items())
         )
     console.print(sizes)
+    for line in benchmark_runs.notes(results):
+        console.print("note: " + escape(line))
     for c in benchmark_runs.comparisons(results):
         console.print(
             f"{c['algorithm']} on {c['engine']} vs {c['baseline']}: wire bytes "

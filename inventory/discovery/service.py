@@ -416,10 +416,14 @@ def new_asset(org_id: int, kind: str, ref: str, result: Result) -> Asset:
 def _describe(kind: str, result: Result) -> str:
     if isinstance(result, TlsResult):
         hybrids = ", ".join(result.hybrid_groups) or "none"
-        return (
+        text = (
             f"Discovered by TLS scan: {', '.join(result.versions)}; groups "
             f"{', '.join(result.groups) or 'none'}; hybrid post-quantum groups: {hybrids}."
         )
+        if result.client_certificate is not None:
+            cas = "; ".join(result.client_certificate_authorities) or "none"
+            text += f" Client certificate: {result.client_certificate}; CAs named: {cas}."
+        return text
     if isinstance(result, SshResult):
         return (
             f"Discovered by SSH scan: {result.banner}; hybrid key exchanges: "

@@ -18,8 +18,6 @@ from inventory.discovery.stacks.component import Component
 MAX_RESULT_FINDINGS = 5000  # kept in the scan record; all of them are filed
 
 
-
-
 @dataclass
 class SourceResult:
     target: str  # the directory, absolute

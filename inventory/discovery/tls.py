@@ -20,7 +20,10 @@ How each fact is found:
 - Certificates, OCSP stapling, SCTs and a CertificateRequest (the CAs a server names for
   client certificates) come with the first of those handshakes: TLS 1.3 through a key share
   for any group the server may insist on (X25519, X448, the NIST curves, ffdhe2048-8192,
-  ML-KEM alone and the ML-KEM hybrids), TLS 1.2 in clear.
+  ML-KEM alone and the ML-KEM hybrids), else TLS 1.2 (or 1.1, 1.0) in clear.
+- Whether a client certificate is required: the server's request answered with none, over
+  TLS 1.3 by this module, over older versions by ``tlsauth`` (OpenSSL's handshake); only
+  what the server then does proves it (``client_certificate_required``, else ``partial``).
 
 A target that refuses, hangs, speaks something else or closes mid-handshake becomes that
 target's result (``status`` and ``error``); its partial facts are dropped. A target that
@@ -37,8 +40,9 @@ import ipaddress
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, chain_facts
@@ -49,6 +53,8 @@ from inventory.discovery.endpoint_scan import (
     run_within,
     scan_all,
 )
+from inventory.discovery.tlsauth import OPENSSL, ClientAuthProof, openssl_cipher_string, refusal
+from inventory.discovery.tlsauth import prove as prove_client_auth
 from inventory.discovery.tlswire import (
     DECRYPTABLE_TLS13,
     GROUPS,
@@ -83,6 +89,9 @@ from inventory.discovery.tlswire import (
 STATUSES = ("ok", "partial", "refused", "timeout", "not_tls", "closed", "error")
 CLIENT_HINT = "client hint honoured"  # server order, except when the client's first is X
 OLD_VERSIONS = (TLS12, TLS11, TLS10)
+_SUITE_FIELDS = {TLS12: "tls12_suites", TLS11: "tls11_suites", TLS10: "tls10_suites"}
+T = TypeVar("T")
+Talk = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[T]]  # one connection
 
 
 @dataclass
@@ -114,10 +123,14 @@ class TlsResult(EndpointResult):
     tls12_signature_schemes: list[str] = field(default_factory=list)  # ServerKeyExchange
     certificate_signature_scheme: str | None = None  # what the first CertificateVerify used
     certificates: list[CertFacts] = field(default_factory=list)
-    certificates_from: str | None = None  # "TLSv1.3" or "TLSv1.2"
+    certificates_from: str | None = None  # the version of the handshake that showed them
     client_certificate_requested: bool | None = None  # None: no handshake went that far
-    # TLS 1.3: proven by answering with no certificate (None: TLS 1.2, or no clear answer)
+    # proven by a handshake that answers the request with no certificate (``tlsauth``):
+    # True (the server aborted with ``client_certificate_alert``), False (it finished), None
+    # (not requested, or not proven: then ``incomplete`` and ``error`` say why)
     client_certificate_required: bool | None = None
+    client_certificate_alert: str | None = None
+    client_certificate_proven_over: str | None = None  # "TLSv1.3", "TLSv1.2"...
     client_certificate_authorities: list[str] = field(default_factory=list)
     ocsp_stapled: bool | None = None
     ocsp_status: str | None = None  # good, revoked, unknown, or the responder's error
@@ -129,6 +142,29 @@ class TlsResult(EndpointResult):
     @property
     def hybrid_groups(self) -> list[str]:
         return [n for n in self.groups if "MLKEM" in n or "Kyber" in n]
+
+    @property
+    def client_certificate(self) -> str | None:
+        """What a reader needs of the client-certificate facts, in a few words (None: not
+        asked for); the CLI's column and the asset's description.
+
+        >>> r = TlsResult("h", 1, client_certificate_requested=True)
+        >>> r.client_certificate
+        'requested (required or optional not proven)'
+        >>> r.client_certificate_required, r.client_certificate_proven_over = False, "TLSv1.2"
+        >>> r.client_certificate
+        'optional (TLSv1.2)'
+        >>> r.client_certificate_required, r.client_certificate_alert = True, "handshake_failure"
+        >>> r.client_certificate
+        'required (TLSv1.2, handshake_failure)'
+        """
+        if not self.client_certificate_requested:
+            return None
+        if self.client_certificate_required is None:
+            return "requested (required or optional not proven)"
+        if not self.client_certificate_required:
+            return f"optional ({self.client_certificate_proven_over})"
+        return f"required ({self.client_certificate_proven_over}, {self.client_certificate_alert})"
 
     @property
     def suites_by_version(self) -> dict[str, list[str]]:
@@ -159,7 +195,8 @@ class _Flight:
     request_context: bytes = b""
     ocsp: bytes | None = None
     tls_scts: int = 0
-    client_auth_required: bool | None = None  # what answering with no certificate showed
+    suite: int | None = None  # the ServerHello's
+    client_auth: ClientAuthProof | None = None  # what answering with no certificate showed
 
 
 # ---------------------------------------------------------------------- one connection
@@ -189,6 +226,26 @@ class _Probe:
         "tls13auth" (to the server's Finished; if it asked for a client certificate, answer
         with none and read whether it goes on).
         """
+        answer = await self._timed(
+            lambda reader, writer: self._exchange(reader, writer, hello, until, share)
+        )
+        return answer or (None, _Flight())
+
+    async def without_certificate(
+        self, version: int, cipher_string: str, server_name: str | None
+    ) -> ClientAuthProof:
+        """A TLS 1.0-1.2 handshake answering a CertificateRequest with no certificate."""
+        proof = await self._timed(
+            lambda reader, writer: prove_client_auth(
+                reader, writer, version, cipher_string, server_name
+            )
+        )
+        why = "the server reset the connection during a handshake with no client certificate"
+        return proof or ClientAuthProof(None, why=why)
+
+    async def _timed(self, talk: Talk[T]) -> T | None:
+        """``talk`` over a new connection within this host's probe deadline; None when the
+        peer reset the connection."""
         self.result.connections += 1
         started = time.perf_counter()
         limit = None
@@ -196,7 +253,7 @@ class _Probe:
             limit = max(self.MIN_PROBE_SECONDS, self.SLOW_FACTOR * self.slowest)
         try:
             async with asyncio.timeout(limit):
-                answer = await self._exchange(hello, until, share)
+                answer = await self._connected(talk)
         except TimeoutError:
             if limit is None:
                 raise
@@ -209,21 +266,29 @@ class _Probe:
         self.slowest = took if self.slowest is None else max(self.slowest, took)
         return answer
 
-    async def _exchange(
-        self, hello: Hello, until: str, share: KeyShare | None
-    ) -> tuple[ServerHello | Alert | None, _Flight]:
+    async def _connected(self, talk: Talk[T]) -> T | None:
         reader, writer = await connect(self.host, self.port)
         try:
-            ch = hello.encode()
-            writer.write(records(ch, hello.version))
-            await writer.drain()
-            return await self._read(reader, ch, until, share, writer)
+            return await talk(reader, writer)
         except (ConnectionResetError, BrokenPipeError):
-            return None, _Flight()
+            return None
         finally:
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
+
+    async def _exchange(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        hello: Hello,
+        until: str,
+        share: KeyShare | None,
+    ) -> tuple[ServerHello | Alert | None, _Flight]:
+        ch = hello.encode()
+        writer.write(records(ch, hello.version))
+        await writer.drain()
+        return await self._read(reader, ch, until, share, writer)
 
     async def _read(
         self,
@@ -272,6 +337,7 @@ class _Probe:
                 transcript += raw
                 if msg_type == 2:
                     sh = parse_server_hello(body)
+                    flight.suite = sh.suite
                     if until == "hello" or sh.is_retry:
                         return sh, flight
                     flight.tls_scts = count_scts(sh.extensions.get(0x0012, b""))
@@ -283,11 +349,10 @@ class _Probe:
                 elif msg_type == 11:
                     flight.certificates = parse_certificates(body, tls13=decryptor is not None)
                 elif msg_type == 12 and sh is not None:
-                    suite = SUITES.get(sh.suite)
-                    ecdhe = suite is not None and suite.ephemeral_ecdh
-                    flight.ske = parse_server_key_exchange(body, ecdhe=ecdhe)
+                    flight.ske = parse_server_key_exchange(body, SUITES.get(sh.suite), sh.version)
                 elif msg_type == 13:
-                    flight.request = parse_certificate_request(body, tls13=decryptor is not None)
+                    version = TLS13 if decryptor is not None else sh.version if sh else TLS12
+                    flight.request = parse_certificate_request(body, version)
                     if decryptor is not None:
                         flight.request_context = body[1 : 1 + body[0]]
                 elif msg_type == 22:
@@ -307,10 +372,6 @@ class _Probe:
             buf = rest[0] if rest else b""
 
 
-# alerts a server sends when a client certificate it requires is missing (RFC 8446 6.2)
-_NO_CERTIFICATE = {40: "handshake_failure", 42: "bad_certificate", 116: "certificate_required"}
-
-
 async def _answer_without_certificate(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
@@ -319,24 +380,35 @@ async def _answer_without_certificate(
     flight: _Flight,
 ) -> None:
     """Send an empty Certificate and Finished; the server's next record says whether the
-    certificate was required (an alert) or optional (a ticket or data). Silence or a close
-    proves nothing and leaves ``client_auth_required`` None."""
+    certificate was required (an alert naming a certificate problem, ``tlsauth.REFUSALS``)
+    or optional (a ticket or data). Silence, a close or another alert proves nothing: the
+    proof stays None with why."""
     writer.write(decryptor.client_flight(transcript, flight.request_context))
-    with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, OSError):
+    sent = "a TLS 1.3 Finished sent with no client certificate"
+    try:
         async with asyncio.timeout(_Probe.MIN_PROBE_SECONDS):
             await writer.drain()
             header = await reader.readexactly(5)
             payload = await reader.readexactly(struct.unpack("!H", header[3:5])[0])
-            if header[0] == 21:  # a plaintext alert
-                flight.client_auth_required = len(payload) > 1 and payload[1] in _NO_CERTIFICATE
-                return
-            if header[0] != 23:
-                return
-            inner_type, body = decryptor.open(header, payload)
-            if inner_type == 21:
-                flight.client_auth_required = body[1] in _NO_CERTIFICATE
-            elif inner_type in (22, 23):  # NewSessionTicket or data: it went on without one
-                flight.client_auth_required = False
+    except TimeoutError:
+        flight.client_auth = ClientAuthProof(
+            None, why=f"the server said nothing within {_Probe.MIN_PROBE_SECONDS:g} s of {sent}"
+        )
+        return
+    except (asyncio.IncompleteReadError, OSError):
+        flight.client_auth = ClientAuthProof(
+            None, why=f"the server closed the connection after {sent}, without an alert"
+        )
+        return
+    kind, body, encrypted = header[0], payload, header[0] == 23
+    if encrypted:
+        kind, body = decryptor.open(header, payload)
+    if kind == 21 and len(body) > 1:
+        flight.client_auth = refusal(body[1])
+    elif encrypted and kind in (22, 23):  # NewSessionTicket or data: it went on without one
+        flight.client_auth = ClientAuthProof(False)
+    else:
+        flight.client_auth = ClientAuthProof(None, why=f"unexpected record {kind} after {sent}")
 
 
 def _plausible_header(data: bytes) -> bool:
@@ -376,6 +448,7 @@ class _EndpointScan:
         self.options = options
         self.cert_flight: _Flight | None = None
         self.cert_version: str | None = None
+        self.unproven: dict[str, str] = {}  # part -> why it could not be learned
 
     # -------------------------------------------------------------- hellos
     def hello13(self, groups, suites=tuple(TLS13_SUITES), shares=(), sigalgs=None) -> Hello:
@@ -566,8 +639,7 @@ class _EndpointScan:
         name = VERSION_NAMES[version]
         self._note_preference(name, await self._preference(found, ask, pick))
         names = [TLS12_SUITES[s] for s in found]
-        setattr(self.result, {TLS12: "tls12", TLS11: "tls11", TLS10: "tls10"}[version] + "_suites",
-                names)  # fmt: skip
+        setattr(self.result, _SUITE_FIELDS[version], names)
 
     def _note_preference(self, version: str, preference: str | None) -> None:
         r = self.result
@@ -678,11 +750,13 @@ class _EndpointScan:
 
     async def _certificates(self) -> None:
         r = self.result
-        if self.cert_flight is None and VERSION_NAMES[TLS12] in r.versions:
-            hello = self.hello12(TLS12, stapling=True)  # RSA key transport: no ServerKeyExchange
+        old = [v for v in OLD_VERSIONS if VERSION_NAMES[v] in r.versions]
+        if self.cert_flight is None and old:
+            # RSA key transport has no ServerKeyExchange; TLS 1.0/1.1-only servers come here
+            hello = self.hello12(old[0], suites=self._authenticated(old[0]), stapling=True)
             _, flight = await self.probe.run(hello, until="tls12")
             if flight.certificates is not None:
-                self.cert_flight, self.cert_version = flight, VERSION_NAMES[TLS12]
+                self.cert_flight, self.cert_version = flight, VERSION_NAMES[old[0]]
         flight = self.cert_flight
         if flight is None or flight.certificates is None:
             return
@@ -691,7 +765,7 @@ class _EndpointScan:
         r.client_certificate_requested = flight.request is not None
         if flight.request is not None:
             r.client_certificate_authorities = flight.request.authorities
-            r.client_certificate_required = flight.client_auth_required
+            await self._client_auth(flight, old[:1])
         ocsp = flight.certificates.ocsp or flight.ocsp
         r.ocsp_stapled = ocsp is not None
         scts = {"tls": flight.tls_scts or flight.certificates.scts}
@@ -700,6 +774,56 @@ class _EndpointScan:
         if ocsp is not None:
             r.ocsp_status, scts["ocsp"] = _ocsp_facts(ocsp)
         r.scts = scts
+
+    async def _client_auth(self, flight: _Flight, old: list[int]) -> None:
+        """Required or optional, proven over TLS 1.3 (the certificate handshake answered with
+        no certificate) or else over the newest of TLS 1.2-1.0 (``tlsauth``)."""
+        proofs: list[tuple[str, ClientAuthProof]] = []
+        if self.cert_version == VERSION_NAMES[TLS13] and flight.client_auth is not None:
+            proofs.append((VERSION_NAMES[TLS13], flight.client_auth))
+        if old and all(p.required is None for _, p in proofs):
+            proofs.append((VERSION_NAMES[old[0]], await self._client_auth_old(old[0])))
+        r = self.result
+        proven = next(((v, p) for v, p in proofs if p.required is not None), None)
+        if proven is not None:
+            r.client_certificate_proven_over, proof = proven
+            r.client_certificate_required, r.client_certificate_alert = proof.required, proof.alert
+            return
+        why = "; ".join(f"{v}: {p.why}" for v, p in proofs) or "no handshake could answer it"
+        self.unproven["client_certificate_required"] = (
+            f"client certificate requested, required or optional not proven ({why})"
+        )
+
+    def _authenticated(self, version: int) -> list[int]:
+        """The suites taken at ``version`` that authenticate the server with a certificate
+        (every such suite when the suites were not probed): an anonymous pick would show no
+        chain and could not ask for a client certificate."""
+        taken = set(getattr(self.result, _SUITE_FIELDS[version]))
+        return [
+            code
+            for code, suite in SUITES.items()
+            if not suite.tls13
+            and suite.certificate_authenticated
+            and (not taken or suite.name in taken)
+        ]
+
+    async def _client_auth_old(self, version: int) -> ClientAuthProof:
+        """Over TLS 1.2-1.0 with OpenSSL's handshake, the suite of the flight that asked
+        first (when it was this version's)."""
+        codes = self._authenticated(version)
+        flight = self.cert_flight
+        if (
+            flight is not None
+            and flight.suite in codes
+            and self.cert_version == VERSION_NAMES[version]
+        ):
+            codes.remove(flight.suite)
+            codes.insert(0, flight.suite)
+        cipher_string = openssl_cipher_string(codes)
+        if cipher_string is None:
+            why = f"none of the server's suites is one {OPENSSL} can complete a handshake with"
+            return ClientAuthProof(None, why=why)
+        return await self.probe.without_certificate(version, cipher_string, self.sni)
 
     def _check_complete(self, tls13: bool) -> None:
         """A part that could not be learned makes the result ``partial``, saying why."""
@@ -720,6 +844,10 @@ class _EndpointScan:
             r.incomplete = ["certificates"]
             r.status = "partial"
             r.error = "the server completed no handshake that showed its certificate chain"
+        for part, why in self.unproven.items():
+            r.incomplete.append(part)
+            r.status = "partial"
+            r.error = f"{r.error}; {why}" if r.error else why
 
 
 def _ocsp_facts(der: bytes) -> tuple[str, int]:

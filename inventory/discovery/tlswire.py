@@ -105,6 +105,11 @@ class Suite:
         return self.authentication == "anon" or self.key_exchange == "NULL"
 
     @property
+    def certificate_authenticated(self) -> bool:
+        """The server proves itself with a certificate (so it may ask the client for one)."""
+        return self.authentication in ("RSA", "DSS", "ECDSA", "GOST")
+
+    @property
     def rsa_key_transport(self) -> bool:
         """The client encrypts the premaster secret to the server's RSA key (no forward
         secrecy): TLS_RSA_WITH_*, TLS_RSA_PSK_WITH_*, TLS_RSA_EXPORT_WITH_*."""
@@ -213,8 +218,15 @@ ALERTS = {
     10: "unexpected_message",
     20: "bad_record_mac",
     40: "handshake_failure",
+    41: "no_certificate",  # SSL 3.0
     42: "bad_certificate",
+    43: "unsupported_certificate",
+    44: "certificate_revoked",
+    45: "certificate_expired",
+    46: "certificate_unknown",
     47: "illegal_parameter",
+    48: "unknown_ca",
+    49: "access_denied",
     50: "decode_error",
     51: "decrypt_error",
     70: "protocol_version",
@@ -224,6 +236,7 @@ ALERTS = {
     109: "missing_extension",
     110: "unsupported_extension",
     112: "unrecognized_name",
+    116: "certificate_required",
     120: "no_application_protocol",
 }
 
@@ -606,12 +619,13 @@ class CertificateRequest:
     signature_schemes: list[int]
 
 
-def parse_certificate_request(body: bytes, tls13: bool) -> CertificateRequest:
-    """TLS 1.2 (RFC 5246 7.4.4) or TLS 1.3 (RFC 8446 4.3.2, certificate_authorities ext)."""
+def parse_certificate_request(body: bytes, version: int) -> CertificateRequest:
+    """TLS 1.2 (RFC 5246 7.4.4), TLS 1.3 (RFC 8446 4.3.2, certificate_authorities ext) or
+    TLS 1.0/1.1 (RFC 4346 7.4.4: no signature algorithms field)."""
     try:
         names: list[bytes] = []
         schemes: list[int] = []
-        if tls13:
+        if version == TLS13:
             pos = 1 + body[0]
             size = struct.unpack("!H", body[pos : pos + 2])[0]
             for kind, data in _extensions(body[pos + 2 : pos + 2 + size]):
@@ -621,9 +635,11 @@ def parse_certificate_request(body: bytes, tls13: bool) -> CertificateRequest:
                     names = _name_list(data)
         else:
             pos = 1 + body[0]  # certificate_types
-            size = struct.unpack("!H", body[pos : pos + 2])[0]
-            schemes = _code_list(body[pos + 2 : pos + 2 + size])
-            names = _name_list(body[pos + 2 + size :])
+            if version == TLS12:
+                size = struct.unpack("!H", body[pos : pos + 2])[0]
+                schemes = _code_list(body[pos + 2 : pos + 2 + size])
+                pos += 2 + size
+            names = _name_list(body[pos:])
         return CertificateRequest([distinguished_name(n) for n in names], schemes)
     except (IndexError, struct.error) as exc:
         raise ProtocolViolation(f"malformed CertificateRequest: {exc}") from exc
@@ -696,21 +712,33 @@ def _oid_text(body: bytes) -> str:
     return ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
 
 
-def parse_server_key_exchange(body: bytes, *, ecdhe: bool) -> ServerKeyExchange:
+def parse_server_key_exchange(body: bytes, suite: Suite | None, version: int) -> ServerKeyExchange:
+    """The group or DH prime size of a ServerKeyExchange, and the scheme that signed it.
+
+    A PSK suite puts its identity hint first (RFC 4279 2, RFC 5489 2); only TLS 1.2 names the
+    signature's scheme (RFC 5246 7.4.3: TLS 1.0/1.1 imply it); anonymous and PSK-authenticated
+    suites sign nothing.
+    """
+    if suite is None or not (suite.ephemeral_dh or suite.ephemeral_ecdh):
+        return ServerKeyExchange(None, None, None)
+    signed = version == TLS12 and not suite.anonymous and suite.authentication != "PSK"
     try:
-        if ecdhe:
-            if body[0] != 3:
+        pos = 2 + struct.unpack("!H", body[:2])[0] if suite.authentication == "PSK" else 0
+        if suite.ephemeral_ecdh:
+            if body[pos] != 3:  # not a named curve
                 return ServerKeyExchange(None, None, None)
-            group = struct.unpack("!H", body[1:3])[0]
-            pos = 4 + body[3]
-            return ServerKeyExchange(group, None, struct.unpack("!H", body[pos : pos + 2])[0])
-        p_len = struct.unpack("!H", body[:2])[0]
-        p = body[2 : 2 + p_len]
-        pos = 2 + p_len
+            group = struct.unpack("!H", body[pos + 1 : pos + 3])[0]
+            pos += 4 + body[pos + 3]
+            sigalg = struct.unpack("!H", body[pos : pos + 2])[0] if signed else None
+            return ServerKeyExchange(group, None, sigalg)
+        p_len = struct.unpack("!H", body[pos : pos + 2])[0]
+        p = body[pos + 2 : pos + 2 + p_len]
+        pos += 2 + p_len
         for _ in range(2):  # g, Ys
             pos += 2 + struct.unpack("!H", body[pos : pos + 2])[0]
         bits = int.from_bytes(p, "big").bit_length()
-        return ServerKeyExchange(None, bits, struct.unpack("!H", body[pos : pos + 2])[0])
+        sigalg = struct.unpack("!H", body[pos : pos + 2])[0] if signed else None
+        return ServerKeyExchange(None, bits, sigalg)
     except (IndexError, struct.error) as exc:
         raise ProtocolViolation(f"malformed ServerKeyExchange: {exc}") from exc
 

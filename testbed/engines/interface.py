@@ -15,13 +15,20 @@ engine's own encoding: liboqs and PQClean use the FIPS 203/204 expanded keys
 (2400 bytes for ML-KEM-768), OpenSSL's ML-KEM/ML-DSA keys are the 64/32-byte seeds.
 :meth:`Engine.sizes` reports each engine's own sizes.
 
-Engines may cache parsed key objects (:mod:`testbed.engines.key_cache`).
+Engines may cache parsed key objects (:mod:`testbed.engines.key_cache`). The FIPS 203
+key checks run once per key: a key that passed is remembered (by its bytes, a bounded
+set per engine), so repeated operations with one key pay a dictionary look-up.
+
+Timing. :meth:`Engine.native_loop` lets an engine whose library is C run an operation in
+a loop of its own, so a benchmark of a fast operation does not measure the crossing from
+Python (:mod:`testbed.timing`, the "native-loop" mode). Engines without one return None.
 """
 
 from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -36,6 +43,16 @@ from testbed.engines.fips203_checks import (
     mlkem_decapsulation_key_ok,
     mlkem_encapsulation_key_ok,
 )
+
+#: A native timing loop: ``loop(deadline_ns, capacity)`` runs one operation on fixed inputs
+#: until ``deadline_ns`` (on the ``time.perf_counter_ns`` clock) has passed or ``capacity``
+#: calls are done, at least once, and returns each call's latency in ns.
+NativeLoop = Callable[[int, int], Sequence[int]]
+
+#: keys remembered as having passed the FIPS 203 checks, per engine (then forgotten at once)
+PASSED_KEYS_KEPT = 256
+#: KEMs whose encapsulation keys get the FIPS 203 modulus check
+_CHECKED_PUBLIC_KEYS = frozenset({*MLKEM_K, "X25519MLKEM768"})
 
 
 class Kind(enum.StrEnum):
@@ -137,23 +154,31 @@ class Engine(ABC):
     # -- checks -------------------------------------------------------------------
 
     def _require(self, alg: str, kind: Kind) -> Sizes:
+        """Sizes of ``alg`` after checking the engine has it as a ``kind`` (remembered: this
+        runs on every call, so the usual case is two dictionary look-ups)."""
+        known = self.__dict__.get("_kem_sizes" if kind is Kind.KEM else "_sig_sizes")
+        sizes = known.get(alg) if known is not None else None
+        if sizes is not None:
+            return sizes
         if not self.supports(alg, kind):
             what = "KEM" if kind is Kind.KEM else "signature algorithm"
             raise UnsupportedAlgorithm(f"engine {self.name!r} has no {what} {alg!r}")
-        cache = self.__dict__.setdefault("_sizes_cache", {})
-        sizes = cache.get(alg)
-        if sizes is None:
-            sizes = cache[alg] = self.sizes(alg)
+        sizes = self.sizes(alg)
+        self.__dict__.setdefault("_kem_sizes" if kind is Kind.KEM else "_sig_sizes", {})[alg] = (
+            sizes
+        )
         return sizes
 
     def _check_public_key(self, alg: str, pk: object, sizes: Sizes) -> bytes:
-        pk = _as_bytes(pk, "public key", InvalidKey)
+        if type(pk) is not bytes:
+            pk = _as_bytes(pk, "public key", InvalidKey)
         if len(pk) != sizes.public_key:
             raise InvalidKey(f"{alg} public key must be {sizes.public_key} bytes, got {len(pk)}")
         return pk
 
     def _check_secret_key(self, alg: str, sk: object, sizes: Sizes) -> bytes:
-        sk = _as_bytes(sk, "secret key", InvalidKey)
+        if type(sk) is not bytes:
+            sk = _as_bytes(sk, "secret key", InvalidKey)
         if len(sk) != sizes.secret_key:
             raise InvalidKey(
                 f"{alg} secret key for engine {self.name!r} must be {sizes.secret_key} "
@@ -179,13 +204,16 @@ class Engine(ABC):
     def encapsulate(self, alg: str, pk: bytes) -> Encapsulation:
         sizes = self._require(alg, Kind.KEM)
         pk = self._check_public_key(alg, pk, sizes)
-        self._check_kem_public_key(alg, pk)
+        if alg in _CHECKED_PUBLIC_KEYS and (alg, pk) not in self._passed_keys:
+            self._check_kem_public_key(alg, pk)
+            self._remember_passed(alg, pk)
         return Encapsulation(*self._encapsulate(alg, pk))
 
     def decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
         sizes = self._require(alg, Kind.KEM)
         sk = self._check_secret_key(alg, sk, sizes)
-        ct = _as_bytes(ct, "ciphertext", InvalidCiphertext)
+        if type(ct) is not bytes:
+            ct = _as_bytes(ct, "ciphertext", InvalidCiphertext)
         if len(ct) != sizes.ciphertext:
             raise InvalidCiphertext(
                 f"{alg} ciphertext must be {sizes.ciphertext} bytes, got {len(ct)}"
@@ -193,10 +221,26 @@ class Engine(ABC):
         if (
             alg in MLKEM_K
             and self.expanded_mlkem_secret_keys
-            and not mlkem_decapsulation_key_ok(alg, sk)
+            and (alg, sk) not in self._passed_keys
         ):
-            raise InvalidKey(f"{alg} decapsulation key fails the FIPS 203 hash check")
+            if not mlkem_decapsulation_key_ok(alg, sk):
+                raise InvalidKey(f"{alg} decapsulation key fails the FIPS 203 hash check")
+            self._remember_passed(alg, sk)
         return self._decapsulate(alg, sk, ct)
+
+    @property
+    def _passed_keys(self) -> dict[tuple[str, bytes], None]:
+        """(algorithm, key bytes) that passed the FIPS 203 checks in this engine."""
+        passed = self.__dict__.get("_passed_key_set")
+        if passed is None:
+            passed = self.__dict__["_passed_key_set"] = {}
+        return passed
+
+    def _remember_passed(self, alg: str, key: bytes) -> None:
+        passed = self._passed_keys
+        if len(passed) >= PASSED_KEYS_KEPT:
+            passed.clear()  # simple and thread-safe: forgetting only costs a re-check
+        passed[(alg, key)] = None
 
     def _check_kem_public_key(self, alg: str, pk: bytes) -> None:
         if alg in MLKEM_K and not mlkem_encapsulation_key_ok(alg, pk):
@@ -253,6 +297,19 @@ class Engine(ABC):
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
         raise UnsupportedAlgorithm(f"engine {self.name!r} has no signature {alg!r}")
+
+    # -- timing -------------------------------------------------------------------------
+
+    def native_loop(self, alg: str, operation: str, args: Sequence[object]) -> NativeLoop | None:
+        """A loop running ``operation`` ("keygen", "encaps", "decaps", "sign", "verify") of
+        ``alg`` inside the library on the public method's arguments after the algorithm
+        name (``(pk,)`` for encaps, ``(sk, msg)`` for sign...), which the caller has already
+        passed through the public method once; None when the engine has no such loop."""
+        return None
+
+    def native_loop_problem(self) -> str | None:
+        """Why :meth:`native_loop` offers nothing here, when the engine could have one."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release native resources held in caches (optional)."""

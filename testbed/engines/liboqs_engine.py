@@ -14,18 +14,33 @@ Names. liboqs's own spellings are already the catalog's for almost everything
    is not ``ML-DSA-65``.
 
 Secret keys are liboqs's (FIPS 203/204 expanded) encodings.
+
+Calls. liboqs-python loads liboqs and describes its algorithms (names, sizes, details);
+the operations call liboqs's C functions directly (:mod:`testbed.engines.oqs_native`), on
+one ``OQS_KEM``/``OQS_SIG`` description per algorithm shared by all threads, with no
+per-secret-key objects. :meth:`LiboqsEngine.native_loop` times an operation in C.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from ctypes import byref, c_size_t, memset
 from typing import Any
 
 from testbed.engines.binding import BindingEngine
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
-from testbed.engines.interface import Sizes
-from testbed.engines.key_cache import KeyCache
+from testbed.engines.interface import NativeLoop, Sizes
 from testbed.engines.oqs_loader import require_oqs
+from testbed.engines.oqs_native import (
+    LOOP_OPS,
+    Handle,
+    LoopUnavailable,
+    check_count,
+    loop_library,
+    oqs_api,
+    samples_buffer,
+)
 
 #: liboqs name -> canonical name, where they differ (rule 1 above). liboqs 0.13 names
 #: match the catalog; the entries document the families whose spelling was checked.
@@ -64,13 +79,14 @@ def canonical_name(liboqs_name: str) -> str:
 
 
 class LiboqsEngine(BindingEngine):
-    """liboqs through liboqs-python."""
+    """liboqs: described through liboqs-python, called through its C API."""
 
     name = "liboqs"
 
     def __init__(self) -> None:
         self._oqs = require_oqs()
         oqs = self._oqs
+        self._api = oqs_api()
         self._version = f"liboqs {oqs.oqs_version()}, liboqs-python {oqs.oqs_python_version()}"
         self._to_native: dict[str, str] = {}
         self._kems: list[str] = []
@@ -81,17 +97,14 @@ class LiboqsEngine(BindingEngine):
         for native in oqs.get_enabled_sig_mechanisms():
             self._to_native[canonical_name(native)] = native
             self._sigs.append(canonical_name(native))
+        self._kem_set = frozenset(self._kems)
         self._sizes: dict[str, Sizes] = {}
-        # liboqs-python objects hold native memory and have no finalizer: each is wrapped
-        # in an _Owned that frees it when the last reference goes, so an object evicted
-        # from a cache while another thread still uses it is freed only after that use.
-        # Per-algorithm objects (encaps, verify: stateless calls) are shared; keygen
-        # stores the new secret key in the object, so those are per thread; decaps and
-        # sign objects are per secret key.
-        self._objs: dict[str, _Owned] = {}
-        self._objs_lock = threading.Lock()
-        self._local = threading.local()
-        self._keyed: KeyCache[tuple[str, bytes], _Owned] = KeyCache(32)
+        self._seed_lengths: dict[str, int] = {}
+        self._details: dict[str, dict[str, Any]] = {}
+        # one liboqs description (OQS_KEM* / OQS_SIG*) per algorithm; a call holds its
+        # Handle in a local, so close() never frees one that a call still uses
+        self._handles: dict[str, Handle] = {}
+        self._lock = threading.Lock()
 
     @property
     def liboqs_version(self) -> str:
@@ -102,124 +115,180 @@ class LiboqsEngine(BindingEngine):
 
     def sizes(self, alg: str) -> Sizes:
         sizes = self._sizes.get(alg)
-        if sizes is not None:
-            return sizes
-        if alg in self._kems:
-            obj = self._obj(alg)
-            sizes = Sizes(
-                obj.length_public_key,
-                obj.length_secret_key,
-                ciphertext=obj.length_ciphertext,
-                shared_secret=obj.length_shared_secret,
-            )
-        elif alg in self._sigs:
-            obj = self._obj(alg)
-            sizes = Sizes(
-                obj.length_public_key, obj.length_secret_key, signature=obj.length_signature
-            )
-        else:
-            raise UnsupportedAlgorithm(f"engine 'liboqs' has no algorithm {alg!r}")
-        self._sizes[alg] = sizes
+        if sizes is None:
+            self._describe(alg)
+            sizes = self.sizes(alg)
         return sizes
 
     def details(self, alg: str) -> dict[str, Any]:
         """liboqs's own description of the algorithm (NIST level, version...)."""
-        return dict(self._obj(alg).details)
+        if alg not in self._details:
+            self._describe(alg)
+        return dict(self._details[alg])
 
-    def _new(self, alg: str, secret_key: bytes | None = None) -> _Owned:
+    def _describe(self, alg: str) -> None:
+        """Sizes and details from liboqs-python's view of the algorithm (once)."""
+        if alg not in self._to_native:
+            raise UnsupportedAlgorithm(f"engine 'liboqs' has no algorithm {alg!r}")
         native = self._to_native[alg]
-        cls = self._oqs.KeyEncapsulation if alg in self._kems else self._oqs.Signature
-        return _Owned(cls(native, secret_key))
+        kem = alg in self._kem_set
+        obj = (self._oqs.KeyEncapsulation if kem else self._oqs.Signature)(native)
+        try:
+            if kem:
+                sizes = Sizes(
+                    obj.length_public_key,
+                    obj.length_secret_key,
+                    ciphertext=obj.length_ciphertext,
+                    shared_secret=obj.length_shared_secret,
+                )
+                self._seed_lengths[alg] = int(obj.length_keypair_seed or 0)
+            else:
+                sizes = Sizes(
+                    obj.length_public_key, obj.length_secret_key, signature=obj.length_signature
+                )
+            self._details[alg] = dict(obj.details)
+            self._sizes[alg] = sizes
+        finally:
+            obj.free()
 
-    def _obj(self, alg: str) -> Any:
-        """Shared object for calls that keep no state in it (encaps, verify, sizes)."""
-        owned = self._objs.get(alg)
-        if owned is None:
-            with self._objs_lock:
-                owned = self._objs.get(alg)
-                if owned is None:
-                    owned = self._objs[alg] = self._new(alg)
-        return owned.obj
+    def _handle(self, alg: str) -> Handle:
+        handle = self._handles.get(alg)
+        if handle is None:
+            sizes = self.sizes(alg)
+            with self._lock:
+                handle = self._handles.get(alg)
+                if handle is None:
+                    native = self._to_native[alg].encode()
+                    api = self._api
+                    if alg in self._kem_set:
+                        ptr, free = api.kem_new(native), api.kem_free
+                    else:
+                        ptr, free = api.sig_new(native), api.sig_free
+                    if not ptr:
+                        raise UnsupportedAlgorithm(f"liboqs could not set up {alg}")
+                    handle = self._handles[alg] = Handle(
+                        ptr,
+                        free,
+                        sizes.public_key,
+                        sizes.secret_key,
+                        sizes.ciphertext or sizes.signature or 0,
+                        sizes.shared_secret or 0,
+                    )
+        return handle
 
-    def _keygen_obj(self, alg: str) -> Any:
-        """Per-thread object for key generation (it keeps the new secret key)."""
-        objs = self._local.__dict__.setdefault("objs", {})
-        owned = objs.get(alg)
-        if owned is None:
-            owned = objs[alg] = self._new(alg)
-        return owned.obj
-
-    def _keyed_obj(self, alg: str, sk: bytes) -> _Owned:
-        return self._keyed.get((alg, sk), lambda: self._new(alg, sk))
+    def _keypair(self, alg: str, keypair: Any, *seed: bytes) -> tuple[bytes, bytes]:
+        handle = self._handle(alg)
+        pk, sk = handle.public_key(), handle.secret_key()
+        try:
+            if keypair(handle.ptr, pk, sk, *seed) != 0:
+                raise InvalidKey(f"{alg}: liboqs could not generate a key pair")
+            return pk.raw, sk.raw
+        finally:
+            memset(sk, 0, len(sk))
 
     # -- KEM ---------------------------------------------------------------------------
 
     def _kem_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        obj = self._keygen_obj(alg)
-        pk = obj.generate_keypair()
-        return pk, obj.export_secret_key()
+        return self._keypair(alg, self._api.kem_keypair)
 
     def _kem_keypair_from_seed(self, alg: str, seed: bytes) -> tuple[bytes, bytes]:
-        obj = self._keygen_obj(alg)
-        if not obj.length_keypair_seed:
+        self.sizes(alg)
+        wanted = self._seed_lengths.get(alg, 0)
+        if not wanted:
             raise UnsupportedAlgorithm(f"liboqs cannot derive {alg} keys from a seed")
-        if len(seed) != obj.length_keypair_seed:
-            raise InvalidKey(f"{alg} seed must be {obj.length_keypair_seed} bytes, got {len(seed)}")
-        try:
-            pk = obj.generate_keypair_seed(seed)
-        except RuntimeError as exc:
-            raise InvalidKey(f"{alg}: {exc}") from None
-        return pk, obj.export_secret_key()
+        if len(seed) != wanted:
+            raise InvalidKey(f"{alg} seed must be {wanted} bytes, got {len(seed)}")
+        return self._keypair(alg, self._api.kem_keypair_derand, seed)
 
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        try:
-            return self._obj(alg).encap_secret(pk)
-        except RuntimeError:
-            raise InvalidKey(f"{alg}: liboqs rejected the public key") from None
+        handle = self._handles.get(alg) or self._handle(alg)
+        ct, ss = handle.out(), handle.shared_secret()
+        if self._api.kem_encaps(handle.ptr, ct, ss, pk) != 0:
+            raise InvalidKey(f"{alg}: liboqs rejected the public key")
+        return ct.raw, ss.raw
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
-        owned = self._keyed_obj(alg, sk)  # a local reference keeps it alive
-        try:
-            return owned.obj.decap_secret(ct)
-        except RuntimeError:
-            raise InvalidCiphertext(f"{alg}: liboqs rejected the ciphertext") from None
+        handle = self._handles.get(alg) or self._handle(alg)
+        ss = handle.shared_secret()
+        if self._api.kem_decaps(handle.ptr, ss, ct, sk) != 0:
+            raise InvalidCiphertext(f"{alg}: liboqs rejected the ciphertext")
+        return ss.raw
 
     # -- signatures --------------------------------------------------------------------
 
     def _sign_keypair(self, alg: str) -> tuple[bytes, bytes]:
-        obj = self._keygen_obj(alg)
-        pk = obj.generate_keypair()
-        return pk, obj.export_secret_key()
+        return self._keypair(alg, self._api.sig_keypair)
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        owned = self._keyed_obj(alg, sk)
-        try:
-            return owned.obj.sign(msg)
-        except RuntimeError:
-            raise InvalidKey(f"{alg}: liboqs could not sign with this secret key") from None
+        handle = self._handles.get(alg) or self._handle(alg)
+        out = handle.out()
+        length = c_size_t(len(out))
+        if self._api.sig_sign(handle.ptr, out, byref(length), msg, len(msg), sk) != 0:
+            raise InvalidKey(f"{alg}: liboqs could not sign with this secret key")
+        return out.raw[: length.value]
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
-        return bool(self._obj(alg).verify(msg, sig, pk))
+        handle = self._handles.get(alg) or self._handle(alg)
+        return self._api.sig_verify(handle.ptr, msg, len(msg), sig, len(sig), pk) == 0
+
+    # -- timing ------------------------------------------------------------------------
+
+    def native_loop_problem(self) -> str | None:
+        got = loop_library()
+        return got.reason if isinstance(got, LoopUnavailable) else None
+
+    def native_loop(self, alg: str, operation: str, args: Sequence[object]) -> NativeLoop | None:
+        """``operation`` of ``alg`` timed in C (oqs_loop.c) on the inputs ``args`` of the
+        public method (after the algorithm's name); None when the loop is not built."""
+        loops = loop_library()
+        code = LOOP_OPS.get(operation)
+        if isinstance(loops, LoopUnavailable) or code is None:
+            return None
+        handle = self._handle(alg)
+        what = f"{alg} {operation}"
+        if alg in self._kem_set:
+            if operation not in ("keygen", "encaps", "decaps"):
+                return None
+            pk = args[0] if operation == "encaps" else None
+            sk, ct = (args[0], args[1]) if operation == "decaps" else (None, None)
+
+            def run_kem(deadline_ns: int, capacity: int) -> Sequence[int]:
+                buf = samples_buffer(capacity)
+                n = loops.kem_loop(
+                    handle.ptr, code, pk, sk, ct, loops.c_deadline(deadline_ns), capacity, buf
+                )
+                return buf[: check_count(n, what)]
+
+            return run_kem
+        if operation not in ("keygen", "sign", "verify"):
+            return None
+        spk = args[0] if operation == "verify" else None
+        ssk = args[0] if operation == "sign" else None
+        msg = args[1] if operation != "keygen" else b""
+        sig = args[2] if operation == "verify" else None
+        assert isinstance(msg, bytes) and (sig is None or isinstance(sig, bytes))
+        sig_len = len(sig) if sig is not None else 0
+
+        def run_sig(deadline_ns: int, capacity: int) -> Sequence[int]:
+            buf = samples_buffer(capacity)
+            n = loops.sig_loop(
+                handle.ptr,
+                code,
+                spk,
+                ssk,
+                msg,
+                len(msg),
+                sig,
+                sig_len,
+                loops.c_deadline(deadline_ns),
+                capacity,
+                buf,
+            )
+            return buf[: check_count(n, what)]
+
+        return run_sig
 
     def close(self) -> None:
-        """Drop the cached objects (each is freed once no call uses it any more)."""
-        self._keyed.clear()
-        with self._objs_lock:
-            self._objs.clear()
-        self._local = threading.local()
-
-
-class _Owned:
-    """Owns one liboqs-python object and frees its native memory when collected."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __del__(self) -> None:
-        # (no contextlib.suppress: at interpreter shutdown modules may be gone already)
-        try:  # noqa: SIM105
-            self.obj.free()
-        except Exception:
-            pass
+        """Drop the algorithm descriptions (each is freed once no call uses it any more)."""
+        with self._lock:
+            self._handles = {}

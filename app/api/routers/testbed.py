@@ -94,14 +94,14 @@ def start_benchmark(
     if req.product_id is not None:
         get_scoped(session, Product, req.product_id, principal)
     req = req.model_copy(update={"algorithms": [canonical_name(a) for a in req.algorithms]})
-    runs = benchmark_runs.plan_runs(req)
+    runs, skipped = benchmark_runs.plan_with_skips(req)
     job = submit(
         request.app.state.jobs,
         session,
         principal,
         org_id,
         benchmark_runs.JOB_KIND,
-        {**req.model_dump(), "runs": [r.__dict__ for r in runs]},
+        {**req.model_dump(), "runs": [r.__dict__ for r in runs], "skipped": skipped},
         limit=benchmark_runs.MAX_ACTIVE_BENCHMARKS_PER_ORG,  # JobLimitReached: 429
     )  # runs once this request commits
     record(session, principal, "create", "job", job.id, org_id, {"kind": job.kind})

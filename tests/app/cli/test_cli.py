@@ -118,6 +118,13 @@ def test_bench_command_runs_real_engines_and_stores_rows(demo_db: Path):
     } <= engines
     sig = next(r for r in doc["results"] if r["engine"] == "liboqs")
     assert sig["sizes"]["public_key"] == 1952 and sig["operations"]["sign"]["ops_per_s"] > 0
+    assert sig["operations"]["sign"]["timing"] == "native-loop"
+    assert doc["skipped"] == ["kpqc: skipped for ML-DSA-65 (it has no ML-DSA-65)"]
+    engines = ["--engine", "liboqs", "--engine", "openssl"]
+    options = ["--seconds", "0.05", "--no-baseline", "--timing", "per-call"]
+    named = run(["bench", "--alg", "ML-KEM-512", *engines, *options], demo_db)
+    assert "openssl: skipped for ML-KEM-512 (it has no ML-KEM-512)" in named.stderr
+    assert "per-call" in named.stdout
     proc = run(["bench", "--alg", "NoSuchAlg"], demo_db, check=False)
     assert proc.returncode == 2 and "NoSuchAlg" in proc.stderr
     table = run(["testbed", "engines"], demo_db).stdout

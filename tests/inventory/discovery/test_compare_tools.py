@@ -215,6 +215,9 @@ def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
             [leaf, ca], ct_key, "-tls1_2", "-verify", "1", "-CAfile", str(tmp_path / "ca.pem"),
             "-status_file", str(tmp_path / "ocsp.der"), "-serverinfo", str(tmp_path / "sct.pem"),
         ),
+        "client_required": s_server(
+            [leaf, ca], ct_key, "-tls1_2", "-Verify", "1", "-CAfile", str(tmp_path / "ca.pem"),
+        ),
     }  # fmt: skip
     ours = {
         name: asyncio.run(scan_endpoint("127.0.0.1", peer.port, ScanOptions(timeout=60)))
@@ -250,9 +253,9 @@ def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
     assert ours["sha1"].signature_schemes == ["rsa_pss_rsae_sha256"]
     # client certificates, OCSP, SCTs: agree on stapling ("good") and the 2 SCTs in the
     # certificate; pqcplan also counts the 3 sent in the TLS extension (sslyze does not) and
-    # names the CA the server asks for; over TLS 1.2 sslyze tells optional from required (it
-    # completes a handshake without a certificate), pqcplan only that one is requested (it
-    # tells them apart over TLS 1.3 only)
+    # names the CA the server asks for. Both answer the TLS 1.2 request with no certificate:
+    # agree on optional (-verify) and required (-Verify); pqcplan also names the alert
+    # (handshake_failure, RFC 5246 7.4.6), where sslyze counts any refusal as required
     cc = sly["client_ca"]
     dep = cc["scan_result"]["certificate_info"]["result"]["certificate_deployments"][0]
     assert (
@@ -263,8 +266,12 @@ def test_new_tls_peers_beside_sslyze(tools, s_server, tmp_path):
     assert ours["client_ca"].scts == {"tls": 3, "certificate": 2, "ocsp": 0}
     assert cc["connectivity_result"]["client_auth_requirement"] == "OPTIONAL"
     assert ours["client_ca"].client_certificate_requested is True
-    assert ours["client_ca"].client_certificate_required is None
+    assert ours["client_ca"].client_certificate_required is False
     assert ours["client_ca"].client_certificate_authorities == ["CN=Client Root"]
+    required = sly["client_required"]["connectivity_result"]["client_auth_requirement"]
+    assert required == "REQUIRED"
+    assert ours["client_required"].client_certificate_required is True
+    assert ours["client_required"].client_certificate_alert == "handshake_failure"
 
 
 def test_new_ssh_peers_beside_ssh_audit(tools, sshd):

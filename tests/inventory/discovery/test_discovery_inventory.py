@@ -166,7 +166,7 @@ def test_a_host_holds_several_port_sets(session_factory):
 # ---------------------------------------------------------------------- API
 def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     certs, key = chain
-    peer = go_tls(HYBRID_MIXED, certs, key)
+    peer = go_tls(HYBRID_MIXED, certs, key, "-clientauth", "request")
     bank, rival = api.make_org("bank"), api.make_org("rival")
     h, hr = api.headers(bank), api.headers(rival)
     c = api.client
@@ -199,6 +199,9 @@ def test_api_scan_job_scope_and_tenancy(api, go_tls, chain):
     scan_id = job["result"]["scan_id"]
     scan = c.get(f"/api/v1/scans/{scan_id}", headers=h).json()
     assert scan["results"][0]["groups"] == ["X25519MLKEM768", "x25519", "secp256r1"]
+    # Go's RequestClientCert: a TLS 1.3 handshake without a certificate went on
+    assert scan["results"][0]["client_certificate_required"] is False
+    assert scan["results"][0]["client_certificate_proven_over"] == "TLSv1.3"
     assert c.get(f"/api/v1/scans/{scan_id}", headers=hr).status_code == 404
     assert c.get("/api/v1/scans", headers=hr).json() == []
     assert c.get("/api/v1/scan-scopes", headers=hr).json() == []
@@ -259,6 +262,7 @@ def test_scan_cbom_validates_and_imports(session_factory, go_tls, chain, openssh
 def test_cli_scan_as_a_user_runs_it(tmp_path, go_tls, chain, misbehaving):
     certs, key = chain
     peer = go_tls(HYBRID_MIXED, certs, key)
+    auth = go_tls("X25519", certs, key, "-max", "1.2", "-clientauth", "require")
     db = tmp_path / "cli.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "220"}
 
@@ -281,12 +285,21 @@ def test_cli_scan_as_a_user_runs_it(tmp_path, go_tls, chain, misbehaving):
     assert len(out.stderr.strip().splitlines()) == 1
     cli("scan", "scope", "add", "127.0.0.0/8", "--org", "lab")
     targets = tmp_path / "targets.txt"
-    targets.write_text(f"# lab\n127.0.0.1:{peer.port}\n127.0.0.1:{misbehaving.ports['garbage']}\n")
+    garbage = misbehaving.ports["garbage"]
+    lines = [f"127.0.0.1:{p}" for p in (peer.port, garbage, auth.port)]
+    targets.write_text("# lab\n" + "\n".join(lines) + "\n")
     cbom = tmp_path / "scan.cdx.json"
     out = cli("scan", "tls", "--file", str(targets), "--org", "lab", "--cbom", str(cbom))
     assert "X25519MLKEM768" in out.stdout and "not_tls" in out.stdout
     assert "usage(s) appeared" in out.stdout
-    assert json.loads(cbom.read_text())["specVersion"] == "1.6"
+    # Go's RequireAnyClientCert over TLS 1.2 refused a handshake without one
+    assert "required (TLSv1.2," in out.stdout and "handshake_failure)" in out.stdout
+    doc = json.loads(cbom.read_text())
+    assert doc["specVersion"] == "1.6"
+    described = {c.get("description") for c in doc["components"]}
+    assert "Client certificate: required (TLSv1.2, handshake_failure); CAs named: none." in {
+        d[d.find("Client") :] for d in described if d
+    }
     out = cli("scan", "tls", f"127.0.0.1:{peer.port}", "--org", "lab")
     assert "0 usage(s) appeared, 0 disappeared" in out.stdout
     bad = cli("scan", "tls", "127.0.0.1:70000", "--org", "lab", check=False)

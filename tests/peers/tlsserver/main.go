@@ -1,11 +1,13 @@
 // Command tlsserver is a loopback TLS peer built on Go's crypto/tls for pqcplan's discovery
 // tests: it listens on -count ports, prints them as one JSON line, and serves -cert/-key with
 // exactly the key exchange groups named in -groups (Go picks among them in its own fixed
-// order, post-quantum groups first).
+// order, post-quantum groups first). -clientauth request|require asks for a client
+// certificate (tls.RequestClientCert / tls.RequireAnyClientCert), naming the CAs in -clientca.
 package main
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -37,6 +39,8 @@ func main() {
 	maxV := flag.String("max", "1.3", "highest TLS version")
 	count := flag.Int("count", 1, "number of loopback ports to listen on")
 	port := flag.Int("port", 0, "listen on this port (with -count 1); 0 picks a free one")
+	clientAuth := flag.String("clientauth", "", "request (optional) or require a client certificate")
+	clientCA := flag.String("clientca", "", "PEM certificates of the CAs the request names")
 	flag.Parse()
 
 	pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -44,6 +48,25 @@ func main() {
 		log.Fatal(err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: versions[*minV], MaxVersion: versions[*maxV]}
+	switch *clientAuth {
+	case "":
+	case "request":
+		cfg.ClientAuth = tls.RequestClientCert
+	case "require":
+		cfg.ClientAuth = tls.RequireAnyClientCert
+	default:
+		log.Fatalf("unknown -clientauth %q", *clientAuth)
+	}
+	if *clientCA != "" {
+		pem, err := os.ReadFile(*clientCA)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cfg.ClientCAs = x509.NewCertPool()
+		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+			log.Fatalf("no certificate in %s", *clientCA)
+		}
+	}
 	if *groups != "" {
 		for _, name := range strings.Split(*groups, ",") {
 			id, ok := groupNames[name]
