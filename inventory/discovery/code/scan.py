@@ -28,7 +28,7 @@ from inventory.discovery.code.frontends import EXTENSIONS
 from inventory.discovery.code.project import GO_MOD
 from inventory.discovery.code.walk import Walked, check_text, walk
 
-ENGINE_VERSION = "2"  # bump when rules or evaluation change what a file yields
+ENGINE_VERSION = "3"  # bump when rules or evaluation change what a file yields
 PARALLEL_FROM = 40  # files to parse before worker processes pay for themselves
 Progress = Callable[[float, str], None]
 
@@ -107,6 +107,15 @@ def _save_cache(path: Path, files: dict[str, Any], wrapper_names: list[str]) -> 
         tmp.replace(path)
     except OSError:
         pass  # a cache that cannot be written only costs time
+
+
+def per_family(names: frozenset[str]) -> dict[str, frozenset[str]]:
+    """'python:make_key' names by language family: a Go file cannot call a Python wrapper."""
+    out: dict[str, set[str]] = {}
+    for keyed in names:
+        family, _, name = keyed.partition(":")
+        out.setdefault(family, set()).add(name)
+    return {family: frozenset(group) for family, group in out.items()}
 
 
 def mentions(names: frozenset[str], data: bytes, own: set[str] | None = None) -> list[str]:
@@ -229,15 +238,18 @@ def scan_code(
         )
 
     def analyse(rels: list[str], names: frozenset[str]) -> None:
+        by_family = per_family(names)
+        bare = frozenset(n for group in by_family.values() for n in group)
         for rel, found, used, error, wrappers in _run(
-            root, analyzable, rels, shared, progress, names
+            root, analyzable, rels, shared, progress, bare
         ):
+            said = by_family.get(family_of(languages[rel]), frozenset())
             entries[rel] = {
                 "sha": result.hashes[rel],
                 "deps": {d: result.hashes[d] for d in used if d in result.hashes},
                 "findings": found,
                 "wrappers": wrappers,
-                "mentions": mentions(names, _read(base + rel), set(wrappers)),
+                "mentions": mentions(said, _read(base + rel), set(wrappers)),
             }
             if error:
                 _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
@@ -250,14 +262,21 @@ def scan_code(
     shared = Workers(workers, root, analyzable)
     try:
         analyse(misses, names_before)
-        names = frozenset(n for e in entries.values() for n in e.get("wrappers", ()))
-        # second pass: files naming a wrapper they were not analysed with
+        names = frozenset(
+            f"{family_of(languages[rel])}:{n}"
+            for rel, e in entries.items()
+            for n in e.get("wrappers", ())
+        )
+        by_family = per_family(names)
+        # second pass: files naming a wrapper (of their language family) they were not
+        # analysed with
         again = []
         if names or names_before:
             for rel in entries if names != names_before else changed:
                 # (same text, same names: what a file mentions is what it was analysed with)
                 own = set(entries[rel].get("wrappers", ()))  # its own names call no other file
-                if mentions(names, _read(base + rel), own) != entries[rel].get("mentions", []):
+                said = by_family.get(family_of(languages[rel]), frozenset())
+                if mentions(said, _read(base + rel), own) != entries[rel].get("mentions", []):
                     again.append(rel)
         analyse(again, names)
     finally:

@@ -75,3 +75,13 @@ def test_cross_file_findings_are_the_same_from_parallel_workers(
     caller = next(f for f in parallel.findings if f.path == "app/main.py")
     assert caller.wrapper.startswith("app/keys.py:5:")
     assert any("app/keys.py:5" in note for note in caller.notes)
+
+
+def test_only_files_of_the_wrappers_language_family_go_to_the_second_pass(tree: Path) -> None:
+    go = 'package app\n\n// make_key is Python\nvar s = "make_key"\n'
+    (tree / "app" / "tool.go").write_text(go)
+    (tree / "app" / "notes.py").write_text("# make_key is documented elsewhere\n")
+    result = scan_code(tree, workers=1)
+    # keys.py (first pass), main.py and notes.py (they name make_key), not tool.go
+    assert result.parsed == 3
+    assert {(f.path, f.algorithm) for f in result.findings} == {("app/main.py", "RSA")}
