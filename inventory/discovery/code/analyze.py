@@ -26,7 +26,7 @@ def analyze_file(
     facts = fe.facts(tree.root_node, relpath, source)
     analysis = analyze_tree(fe, facts, tree.root_node, ruleset(fe.family), project)
     findings = analysis.run()
-    return findings, sorted(analysis.wrappers())
+    return findings, sorted(analysis.exported())
 
 
 def project_for(root: Path, files: dict[str, str]) -> Project:

@@ -34,6 +34,9 @@ from inventory.discovery.code.values import (
 
 MAX_DEPTH = 16
 PARAM_FIELDS = ("key_size", "curve", "mode", "padding", "digest")
+# what a wrapper's call states: (the finding it replaces "path:line:column:api", where the API
+# call is "path:line", the API, fields, unknown, notes, rule)
+Through = tuple[str, str, str, dict[str, Any], dict[str, str], list[str], Rule]
 
 
 @dataclass
@@ -177,6 +180,10 @@ class Evaluator:
             ev.env.pop()
 
 
+def _ref(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}:{finding.column}:{finding.api}"
+
+
 def _method_name(receiver: Value, method: str) -> str:
     if isinstance(receiver, Obj):
         return f"{receiver.callee}#{method}"
@@ -216,8 +223,9 @@ class FileAnalysis:
         self.findings: dict[float, Finding] = {}  # by the start byte of the site (+ n/10)
         self.descriptor_sites: dict[int, tuple[Site, Rule, str]] = {}
         self.emitted: dict[float, tuple[Site, Rule, str, Finding]] = {}  # for _through_callers
-        self.resolved_wrappers: set[float] = set()
         self._wrappers: dict[str, list[tuple[float, Site, Rule, str]]] | None = None
+        # functions whose call of another file's wrapper leaves a field to their parameter
+        self.chains: dict[str, list[tuple[float, Site, tuple[str, str]]]] = {}
 
     def run(self, across: bool = True) -> list[Finding]:
         """The file's findings; ``across=False`` leaves out calls of other files' wrappers
@@ -258,12 +266,12 @@ class FileAnalysis:
                 self._wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
         return self._wrappers
 
-    def through(
-        self, fn_name: str, args: list[Value], kwargs: dict[str, Value]
-    ) -> list[tuple[float, Site, str, dict[str, Any], dict[str, str], list[str], Rule]]:
-        """What each API call wrapped by ``fn_name`` states when the function is called with
-        these values (a parameter the call leaves out takes its declared default; one the
-        caller leaves to run time stays unknown, stated as the caller wrote it)."""
+    def exported(self) -> set[str]:
+        """Every function of this file that wraps an API call, directly or through a wrapper
+        of another file."""
+        return set(self.wrappers()) | set(self.chains)
+
+    def _frame(self, fn_name: str, args: list[Value], kwargs: dict[str, Value]) -> dict:
         ev = self.ev
         fn = ev.facts.functions[fn_name]
         frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
@@ -274,16 +282,48 @@ class FileAnalysis:
                 frame[pname] = with_via(
                     ev.value(node), f"the default of {pname} ({ev.facts.relpath}:{line})"
                 )
-        out = []
-        ev.env.append(frame)
+        return frame
+
+    def through(
+        self, fn_name: str, args: list[Value], kwargs: dict[str, Value], depth: int = 0
+    ) -> list[Through]:
+        """What each API call wrapped by ``fn_name`` states when the function is called with
+        these values (a parameter the call leaves out takes its declared default; one the
+        caller leaves to run time stays unknown, stated as the caller wrote it), followed
+        through the wrappers of other files it calls in turn.
+
+        Each item: (the finding it replaces as "path:line:column:api", where the API call is,
+        the API, fields, unknown, notes, rule)."""
+        ev = self.ev
+        rel = ev.facts.relpath
+        out: list[Through] = []
+        onward = []
+        ev.env.append(self._frame(fn_name, args, kwargs))
         try:
-            for key, site, rule, qname in self.wrappers().get(fn_name, []):
+            for _key, site, rule, qname in self.wrappers().get(fn_name, []):
                 inner_args = [ev.value(a) for a in site.args]
                 inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 fields, unknown, notes = self._fields(rule, qname, inner_args, inner_kwargs, None)
-                out.append((key, site, qname, fields, unknown, notes, rule))
+                row, col = site.node.start_point
+                here = f"{rel}:{row + 1}"
+                out.append((f"{here}:{col + 1}:{qname}", here, qname, fields, unknown, notes, rule))
+            for key, call, target in self.chains.get(fn_name, []) if depth < 4 else []:
+                values = [ev.value(a) for a in call.args]
+                named = {k: ev.value(v) for k, v in call.kwargs.items()}
+                onward.append((key, target, values, named))
         finally:
             ev.env.pop()
+        for key, target, values, named in onward:
+            other = ev.project.analysis(target[0]) if ev.project is not None else None
+            if other is None:
+                continue
+            mine = self.emitted[key][3]
+            replaces = f"{mine.path}:{mine.line}:{mine.column}:{mine.api}"
+            for _r, where, inner, fields, unknown, notes, rule in other.through(
+                target[1], values, named, depth + 1
+            ):
+                notes.append(f"through {target[1]}() of {target[0]} at {rel}:{mine.line}")
+                out.append((replaces, where, inner, fields, unknown, notes, rule))
         return out
 
     def _through_callers(self) -> None:
@@ -294,13 +334,13 @@ class FileAnalysis:
         wrappers = self.wrappers()
         if not wrappers:
             return
+        resolved: set[str] = set()
         for call in ev.fe.sites(ev.facts_root, frozenset(wrappers)):
             args = [ev.value(a) for a in call.args]
             kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
-            for key, site, qname, fields, unknown, notes, rule in self.through(
-                call.last_name, args, kwargs
-            ):
-                line = site.node.start_point[0] + 1
+            found = self.through(call.last_name, args, kwargs)
+            for i, (replaces, where, qname, fields, unknown, notes, rule) in enumerate(found):
+                line = where.rsplit(":", 1)[-1]
                 notes.append(
                     f"through {call.last_name}() whose call is here ({qname} at line {line})"
                 )
@@ -312,17 +352,20 @@ class FileAnalysis:
                     unknown,
                     notes,
                     None,
-                    float(call.node.start_byte) + 0.5,
+                    float(call.node.start_byte) + 0.5 + i / 1000,
                 )
-                self.resolved_wrappers.add(key)
-        for key in self.resolved_wrappers:
-            self.findings.pop(key, None)
+                resolved.add(replaces)
+        for key, (_site, _rule, _qname, finding) in self.emitted.items():
+            if _ref(finding) in resolved:
+                self.findings.pop(key, None)
 
     def _across_files(self) -> None:
         """Calls of another file's wrapper functions (``from .util import make_key`` then
         ``make_key(1024)``): the wrapped API call is stated here, located at the call. Only
         calls named like a wrapper some file of the tree defines (``project.wrapper_names``)
-        are looked at, and only a callee the language's imports resolve to that file."""
+        are looked at, and only a callee the language's imports resolve to that file. A
+        function of this file whose such call leaves a field to its own parameter is a
+        wrapper in turn (``chains``)."""
         ev, project = self.ev, self.ev.project
         names = getattr(project, "wrapper_names", None)
         if not names:
@@ -332,6 +375,7 @@ class FileAnalysis:
             for local, target in ev.facts.imports.items()
             if target.rsplit(".", 1)[-1] in names
         }
+        stored: list[tuple[float, Site, tuple[str, str]]] = []
         for call in ev.fe.sites(ev.facts_root, names | aliases):
             qname, receiver = ev.fe.callee(call, ev)
             if receiver is not None or qname is None or ev.rules.call_rules(qname):
@@ -342,17 +386,16 @@ class FileAnalysis:
             if target is None or target[0] == ev.facts.relpath:
                 continue
             other = project.analysis(target[0])
-            if other is None or target[1] not in other.wrappers():
+            if other is None or target[1] not in other.exported():
                 continue
             args = [ev.value(a) for a in call.args]
             kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
-            for _key, site, inner, fields, unknown, notes, rule in other.through(
-                target[1], args, kwargs
-            ):
-                row, col = site.node.start_point
+            found = other.through(target[1], args, kwargs)
+            for i, (replaces, where, inner, fields, unknown, notes, rule) in enumerate(found):
                 notes.append(
-                    f"through {target[1]}() of {target[0]}:{row + 1} ({inner}), called here"
+                    f"through {target[1]}() of {target[0]} ({inner} at {where}), called here"
                 )
+                key = float(call.node.start_byte) + 0.25 + i / 1000
                 self._store(
                     call,
                     rule,
@@ -361,9 +404,18 @@ class FileAnalysis:
                     unknown,
                     notes,
                     None,
-                    float(call.node.start_byte) + 0.25,
-                    wrapper=f"{target[0]}:{row + 1}:{col + 1}:{inner}",
+                    key,
+                    wrapper=replaces,
                 )
+                stored.append((key, call, target))
+        for key, call, target in stored:
+            finding = self.findings.get(key)
+            fn_name = ev.fe.enclosing_function(call.node)
+            fn = ev.facts.functions.get(fn_name or "")
+            if finding is None or not finding.unknown or fn is None or not fn.params:
+                continue
+            if any(v in fn.params for v in finding.unknown.values()):
+                self.chains.setdefault(fn_name, []).append((key, call, target))  # type: ignore[arg-type]
 
     def _site(self, site: Site) -> None:
         ev, rules = self.ev, self.ev.rules

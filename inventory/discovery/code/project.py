@@ -110,8 +110,8 @@ class Project:
         return facts, ev
 
     def analysis(self, relpath: str) -> Any:
-        """Another file's `FileAnalysis` (its own findings and wrappers; calls of third
-        files' wrappers are not followed from it), made once, or None."""
+        """Another file's `FileAnalysis` (its findings and wrappers, those through third
+        files' wrappers included), made once, or None."""
         if relpath in self._analyses:
             ev = self.evaluator(relpath)
             return self._analyses[relpath] if ev is not None else None
@@ -123,7 +123,7 @@ class Project:
         self._analyses[relpath] = None  # a cycle back to this file finds nothing
         done = FileAnalysis(ev, ev.facts.source.split(b"\n"))
         try:
-            done.run(across=False)
+            done.run()
         except RecursionError:
             return None
         self._analyses[relpath] = done

@@ -28,8 +28,9 @@ from inventory.discovery.code.frontends import EXTENSIONS
 from inventory.discovery.code.project import GO_MOD
 from inventory.discovery.code.walk import Walked, check_text, walk
 
-ENGINE_VERSION = "3"  # bump when rules or evaluation change what a file yields
+ENGINE_VERSION = "4"  # bump when rules or evaluation change what a file yields
 PARALLEL_FROM = 40  # files to parse before worker processes pay for themselves
+MAX_PASSES = 4  # wrappers of wrappers across files: three levels of files followed
 Progress = Callable[[float, str], None]
 
 
@@ -173,12 +174,13 @@ def scan_code(
     use_cache: bool = True,
     progress: Progress | None = None,
 ) -> CodeScan:
-    """Two passes. The first analyses every file the quick filter lets through (or whose
-    cached result is stale) and learns which functions wrap an API call in each; the second
-    analyses every file that names one of those wrappers and was not analysed with that
-    name known (callers in other files: ``make_key(1024)`` after ``from .util import
-    make_key``). A file's cached result holds the wrapper names it was analysed with and the
-    files its values came through (a changed wrapper file re-analyses its callers)."""
+    """Passes. The first analyses every file the quick filter lets through (or whose cached
+    result is stale) and learns which functions wrap an API call in each; the next analyses
+    every file that names one of those wrappers and was not analysed with that name known
+    (callers in other files: ``make_key(1024)`` after ``from .util import make_key``), and
+    learns the wrappers of wrappers there for the pass after (up to ``MAX_PASSES``). A
+    file's cached result holds the wrapper names it was analysed with and the files its
+    values came through (a changed wrapper file re-analyses its callers)."""
     started = time.perf_counter()
     root = root.resolve()
     walked = walked or walk(root)
@@ -254,6 +256,13 @@ def scan_code(
             if error:
                 _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
 
+    def keyed_wrappers() -> frozenset[str]:
+        return frozenset(
+            f"{family_of(languages[rel])}:{n}"
+            for rel, e in entries.items()
+            for n in e.get("wrappers", ())
+        )
+
     # first pass: the quick filter's files, with the wrapper names the last scan knew
     misses = [rel for rel in todo if not fresh(rel)]
     for rel in todo:
@@ -262,23 +271,27 @@ def scan_code(
     shared = Workers(workers, root, analyzable)
     try:
         analyse(misses, names_before)
-        names = frozenset(
-            f"{family_of(languages[rel])}:{n}"
-            for rel, e in entries.items()
-            for n in e.get("wrappers", ())
-        )
-        by_family = per_family(names)
-        # second pass: files naming a wrapper (of their language family) they were not
-        # analysed with
-        again = []
-        if names or names_before:
-            for rel in entries if names != names_before else changed:
-                # (same text, same names: what a file mentions is what it was analysed with)
-                own = set(entries[rel].get("wrappers", ()))  # its own names call no other file
-                said = by_family.get(family_of(languages[rel]), frozenset())
-                if mentions(said, _read(base + rel), own) != entries[rel].get("mentions", []):
-                    again.append(rel)
-        analyse(again, names)
+        again: list[str] = []
+        for round_ in range(MAX_PASSES - 1):
+            names = keyed_wrappers()
+            by_family = per_family(names)
+            # next pass: files naming a wrapper (of their language family) they were not
+            # analysed with; a wrapper found there (one calling another file's wrapper)
+            # sends its callers to the pass after
+            todo_now = []
+            if names or names_before:
+                unchanged_names = round_ == 0 and names == names_before
+                for rel in changed if unchanged_names else entries:
+                    # (same text, same names: what a file mentions is what it was analysed with)
+                    own = set(entries[rel].get("wrappers", ()))  # its own names call nothing
+                    said = by_family.get(family_of(languages[rel]), frozenset())
+                    if mentions(said, _read(base + rel), own) != entries[rel].get("mentions", []):
+                        todo_now.append(rel)
+            if not todo_now:
+                break
+            analyse(todo_now, names)
+            again.extend(todo_now)
+        names = keyed_wrappers()
     finally:
         shared.close()
     result.parsed = len(set(misses) | set(again))

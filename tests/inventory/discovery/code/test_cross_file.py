@@ -77,6 +77,20 @@ def test_cross_file_findings_are_the_same_from_parallel_workers(
     assert any("app/keys.py:5" in note for note in caller.notes)
 
 
+def test_a_wrapper_of_a_wrapper_in_a_third_file(tree: Path) -> None:
+    """outer() in mid.py calls keys.make_key(size): top.py's outer(512) is RSA-512 at its
+    own line, and neither mid.py's nor keys.py's unknown finding stays; keys.py changing
+    changes top.py's finding (two files away)."""
+    (tree / "app" / "mid.py").write_text(
+        "from .keys import make_key\n\n\ndef outer(size):\n    return make_key(size)\n"
+    )
+    (tree / "app" / "top.py").write_text("from .mid import outer\n\nK = outer(512)\n")
+    assert _found(tree) == {("app/main.py", 5, "RSA", 1024), ("app/top.py", 3, "RSA", 512)}
+    (tree / "app" / "keys.py").write_text(WRAPPER_DSA)
+    assert _found(tree) == {("app/main.py", 5, "DSA", 1024), ("app/top.py", 3, "DSA", 512)}
+    assert _found(tree) == _found(tree, use_cache=False)
+
+
 def test_only_files_of_the_wrappers_language_family_go_to_the_second_pass(tree: Path) -> None:
     go = 'package app\n\n// make_key is Python\nvar s = "make_key"\n'
     (tree / "app" / "tool.go").write_text(go)

@@ -12,3 +12,5 @@ export function run(other: { rsaPair(n: number): unknown }): unknown[] {
   const g = other.rsaPair(512); // a method of another object, named like the wrapper
   return [a, b, c, d, e, f, g];
 }
+
+export const pairOf = (n: number) => rsaPair(n); // a wrapper of keys.ts's wrapper
