@@ -226,6 +226,8 @@ class FileAnalysis:
         self._wrappers: dict[str, list[tuple[float, Site, Rule, str]]] | None = None
         # functions whose call of another file's wrapper leaves a field to their parameter
         self.chains: dict[str, list[tuple[float, Site, tuple[str, str]]]] = {}
+        # calls that set a finding's parameters later (g.initialize(bits)), by its site
+        self.updates: dict[int, list[tuple[Site, Rule, Value]]] = {}
 
     def run(self, across: bool = True) -> list[Finding]:
         """The file's findings; ``across=False`` leaves out calls of other files' wrappers
@@ -304,6 +306,7 @@ class FileAnalysis:
                 inner_args = [ev.value(a) for a in site.args]
                 inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 fields, unknown, notes = self._fields(rule, qname, inner_args, inner_kwargs, None)
+                self._replay_updates(site.node.start_byte, fields, unknown)
                 row, col = site.node.start_point
                 here = f"{rel}:{row + 1}"
                 out.append((f"{here}:{col + 1}:{qname}", here, qname, fields, unknown, notes, rule))
@@ -325,6 +328,21 @@ class FileAnalysis:
                 notes.append(f"through {target[1]}() of {target[0]} at {rel}:{mine.line}")
                 out.append((replaces, where, inner, fields, unknown, notes, rule))
         return out
+
+    def _replay_updates(self, start: int, fields: dict[str, Any], unknown: dict[str, str]) -> None:
+        """The parameter-setting calls on a finding's object (``g.initialize(bits)``) read
+        again under the current bindings (a wrapper's parameters at one of its calls)."""
+        ev = self.ev
+        for site, rule, receiver in self.updates.get(start, []):
+            args = [ev.value(a) for a in site.args]
+            kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
+            got, missing, _notes = self._fields(rule, "", args, kwargs, receiver)
+            for f in PARAM_FIELDS:
+                if got.get(f) is not None:
+                    fields[f] = got[f]
+                    unknown.pop(f, None)
+                elif f in missing and f != "curve" and fields.get(f) is None:
+                    unknown[f] = missing[f]
 
     def _through_callers(self) -> None:
         """A finding whose algorithm or parameter is a parameter of the function around it
@@ -449,6 +467,7 @@ class FileAnalysis:
                     )
                 elif base is not None:
                     self._update(base, rule, args, kwargs, receiver, site)
+                    self.updates.setdefault(receiver.site[1], []).append((site, rule, receiver))
                 return
 
     # ---------------------------------------------------------------- fields

@@ -510,6 +510,16 @@ def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
             if head == f"{pkg}.{simple}" or (head == simple and pkg == ev.facts.package):
                 return rel, member
     hits = set()
+    if "." not in qualified:  # the same package, most often the same directory
+        for rel in project.siblings(ev.facts.relpath):
+            other = project.evaluator(rel) if rel.endswith((".kt", ".kts")) else None
+            facts = other.facts if other is not None else None
+            if (
+                facts is not None
+                and facts.package == head
+                and f"{head}.{member}" in facts.functions
+            ):
+                hits.add(rel)
     top, owner = (head, f"{head}.{member}"), (head.rpartition(".")[0], f"{simple}.{member}")
     for package, key in (top, owner):
         if not package:

@@ -17,6 +17,7 @@ public class Handler {
         helper.digest("MD5"); // a method of another object, named like the wrapper
         CryptoUtil.scaled(1024); // wraps no cryptography
         Local.digest("SHA-1"); // a class of this package with a method of the same name
+        com.acme.pay.KeyPairs.rsa(1024); // expect: RSA-1024 key_size=1024
     }
 }
 
