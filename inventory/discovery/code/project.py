@@ -38,6 +38,7 @@ class Project:
         self._by_name: dict[str, list[str]] | None = None
         self._by_dir: dict[str, list[str]] | None = None
         self._analyses: dict[str, Any] = {}
+        self._analysis_used: dict[str, set[str]] = {}  # the files each analysis read
         self.wrapper_names: frozenset[str] = frozenset()
         self._go_modules: list[tuple[str, str]] | None = None
 
@@ -114,6 +115,7 @@ class Project:
         files' wrappers included), made once, or None."""
         if relpath in self._analyses:
             ev = self.evaluator(relpath)
+            self.used |= self._analysis_used.get(relpath, set())  # what it came through
             return self._analyses[relpath] if ev is not None else None
         from inventory.discovery.code.engine import FileAnalysis
 
@@ -121,11 +123,15 @@ class Project:
         if ev is None:
             return None
         self._analyses[relpath] = None  # a cycle back to this file finds nothing
+        outer, self.used = self.used, set()
         done = FileAnalysis(ev, ev.facts.source.split(b"\n"))
         try:
             done.run()
         except RecursionError:
             return None
+        finally:
+            inner, self.used = self.used, outer | self.used | {relpath}
+            self._analysis_used[relpath] = inner
         self._analyses[relpath] = done
         return done
 

@@ -99,3 +99,18 @@ def test_only_files_of_the_wrappers_language_family_go_to_the_second_pass(tree: 
     # keys.py (first pass), main.py and notes.py (they name make_key), not tool.go
     assert result.parsed == 3
     assert {(f.path, f.algorithm) for f in result.findings} == {("app/main.py", "RSA")}
+
+
+def test_every_caller_of_a_chain_depends_on_its_innermost_file(tree: Path) -> None:
+    """Two callers of one wrapper-of-a-wrapper in one process (the second reuses the middle
+    file's analysis): changing the innermost file changes both callers' findings."""
+    (tree / "app" / "mid.py").write_text(
+        "from .keys import make_key\n\n\ndef outer(size):\n    return make_key(size)\n"
+    )
+    for name in ("one", "two"):
+        (tree / "app" / f"{name}.py").write_text("from .mid import outer\n\nK = outer(512)\n")
+    first = _found(tree)
+    assert {("app/one.py", 3, "RSA", 512), ("app/two.py", 3, "RSA", 512)} <= first
+    (tree / "app" / "keys.py").write_text(WRAPPER_DSA)
+    again = _found(tree)
+    assert {("app/one.py", 3, "DSA", 512), ("app/two.py", 3, "DSA", 512)} <= again
