@@ -388,13 +388,12 @@ class FileAnalysis:
         names = getattr(project, "wrapper_names", None)
         if not names:
             return
+        last = frozenset(n.rsplit(".", 1)[-1] for n in names)  # Keys.make is called as .make
         aliases = {  # from .keys import make_key as new_key
-            local
-            for local, target in ev.facts.imports.items()
-            if target.rsplit(".", 1)[-1] in names
+            local for local, target in ev.facts.imports.items() if target.rsplit(".", 1)[-1] in last
         }
         stored: list[tuple[float, Site, tuple[str, str]]] = []
-        for call in ev.fe.sites(ev.facts_root, names | aliases):
+        for call in ev.fe.sites(ev.facts_root, last | aliases):
             qname, receiver = ev.fe.callee(call, ev)
             if receiver is not None or qname is None or ev.rules.call_rules(qname):
                 continue

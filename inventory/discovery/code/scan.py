@@ -115,8 +115,12 @@ def per_family(names: frozenset[str]) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     for keyed in names:
         family, _, name = keyed.partition(":")
-        out.setdefault(family, set()).add(name)
+        out.setdefault(family, set()).add(name.rsplit(".", 1)[-1])  # Keys.make: "make"
     return {family: frozenset(group) for family, group in out.items()}
+
+
+def _last(names: Any) -> set[str]:
+    return {n.rsplit(".", 1)[-1] for n in names}
 
 
 def mentions(names: frozenset[str], data: bytes, own: set[str] | None = None) -> list[str]:
@@ -251,7 +255,7 @@ def scan_code(
                 "deps": {d: result.hashes[d] for d in used if d in result.hashes},
                 "findings": found,
                 "wrappers": wrappers,
-                "mentions": mentions(said, _read(base + rel), set(wrappers)),
+                "mentions": mentions(said, _read(base + rel), _last(wrappers)),
             }
             if error:
                 _skip(result, "parser crash" if error == "parser crash" else "parser error", rel)
@@ -283,7 +287,7 @@ def scan_code(
                 unchanged_names = round_ == 0 and names == names_before
                 for rel in changed if unchanged_names else entries:
                     # (same text, same names: what a file mentions is what it was analysed with)
-                    own = set(entries[rel].get("wrappers", ()))  # its own names call nothing
+                    own = _last(entries[rel].get("wrappers", ()))  # its own names call nothing
                     said = by_family.get(family_of(languages[rel]), frozenset())
                     if mentions(said, _read(base + rel), own) != entries[rel].get("mentions", []):
                         todo_now.append(rel)
