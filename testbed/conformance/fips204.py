@@ -5,7 +5,10 @@ contexts (FIPS 204 Algorithm 2, ``ctx`` up to 255 bytes), HashML-DSA (Algorithm 
 || len(ctx) || ctx || OID(PH) || PH(M)``) and an externally computed ``mu = H(H(pk, 64) ||
 M', 64)`` (section 6.2). Two independent implementations judge every such signature:
 OpenSSL (``cryptography``: ``sign``/``verify`` with a context, ``sign_mu``/``verify_mu``) and
-dilithium-py (``_sign_internal``/``_verify_internal`` on M', written in Python).
+the pq-crystals reference code in liboqs (Sign_internal/Verify_internal on M', through
+:mod:`testbed.engines.liboqs_mldsa`; both in C). Where the loaded liboqs lacks those
+functions, dilithium-py (pure Python, the same algorithms, about a thousand times slower)
+stands in. The tests hold liboqs's signatures byte-equal to dilithium-py's.
 
 >>> len(pre_hash_oid("SHA2-256")), pre_hash_oid("SHAKE-256").hex()
 (11, '060960864801650304020c')
@@ -20,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
+
+from testbed.engines import liboqs_mldsa
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mldsa as _crypto_mldsa
@@ -89,8 +94,24 @@ def openssl_verify_mu(alg: str, pk: bytes, mu_value: bytes, sig: bytes) -> bool:
         return False
 
 
-def dilithium_verify(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
-    """dilithium-py's verdict on ``sig`` over M' (its Algorithm 8)."""
+def internal_implementation(alg: str) -> str:
+    """Which implementation :func:`sign_internal` and :func:`verify_internal` use."""
+    return "liboqs" if liboqs_mldsa.available(alg) else "dilithium-py"
+
+
+def sign_internal(alg: str, sk: bytes, formatted: bytes, rnd: bytes) -> bytes:
+    """ML-DSA.Sign_internal(sk, M', rnd) (FIPS 204 Algorithm 7): liboqs's C code, or
+    dilithium-py where liboqs lacks it."""
+    if liboqs_mldsa.available(alg):
+        return liboqs_mldsa.sign_internal(alg, sk, formatted, rnd)
+    return bytes(DILITHIUM[alg]._sign_internal(sk, formatted, rnd))
+
+
+def verify_internal(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
+    """ML-DSA.Verify_internal(pk, M', sigma) (FIPS 204 Algorithm 8), from the same
+    implementation as :func:`sign_internal`; False for any key or signature it refuses."""
+    if liboqs_mldsa.available(alg):
+        return liboqs_mldsa.verify_internal(alg, pk, formatted, sig)
     try:
         return bool(DILITHIUM[alg]._verify_internal(pk, formatted, sig))
     except ValueError:
