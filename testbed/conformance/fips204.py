@@ -19,6 +19,7 @@ b'\\x00\\x03ctxmsg'
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -116,3 +117,18 @@ def verify_internal(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
         return bool(DILITHIUM[alg]._verify_internal(pk, formatted, sig))
     except ValueError:
         return False
+
+
+def hedged_signer(alg: str) -> tuple[str, bytes, Callable[[bytes], bytes]]:
+    """(who, pk, sign) for a fresh key pair: ``sign(M')`` is a hedged FIPS 204 signature
+    (a fresh rnd each time). liboqs's Sign_internal where it has one (well under a
+    millisecond), else OpenSSL's sign_mu (a few milliseconds)."""
+    if liboqs_mldsa.available(alg):
+        pk, sk = liboqs_mldsa.keypair(alg)
+
+        def sign(formatted: bytes) -> bytes:
+            return liboqs_mldsa.sign_internal(alg, sk, formatted, secrets.token_bytes(32))
+
+        return "liboqs", pk, sign
+    key, pk = openssl_keypair(alg)
+    return "openssl", pk, lambda f: bytes(key.sign_mu(mu(pk, f)))

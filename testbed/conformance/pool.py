@@ -1,15 +1,16 @@
 """Checks prepared ahead of sessions, so that opening one does not wait for the crypto.
 
-Preparing some checks takes a noticeable part of a second or more: an ACVP ML-DSA sigVer
-vector set (some 40 signatures, PQClean's taking 5 to 25 ms each) or keyGen set (key
-derivation in pure Python), the ML-DSA verifier checks; SLH-DSA signing and Classic McEliece
-key generation are slow in any library. ACVP ML-DSA sigGen takes 10 to 30 ms since its
-signatures come from C (liboqs's Sign_internal), but stays pooled: taking a case costs less. The pool keeper, a worker of its own (a child process of ``pqcplan
-serve`` on SQLite, a thread of each ``pqcplan worker`` on PostgreSQL), keeps
-:data:`POOL_SIZE` cases of every wanted kind in ``vendor_case_pool``; opening a session
-with the default input takes the oldest one and deletes it in the same transaction, so no
-case serves two sessions. A session with non-default input (``tests_per_group``,
-capabilities, signature options) or a ``kem_receiver`` session (built on the vendor's own
+Preparing some checks takes a noticeable part of a second or more: ACVP ML-DSA sigVer (some
+40 signatures, PQClean's taking 5 to 25 ms each) and keyGen (key derivation in pure Python),
+ACVP ML-KEM (kyber-py), the ML-DSA verifier checks; SLH-DSA signing and Classic McEliece key
+generation are slow in any library. ACVP ML-DSA sigGen takes 10 to 30 ms since its
+signatures come from C (liboqs's Sign_internal), but stays pooled: taking a case costs less.
+The pool keeper, a worker of its own (a child process of ``pqcplan serve`` on SQLite, a
+thread of each ``pqcplan worker`` on PostgreSQL), keeps :data:`POOL_SIZE` cases of every
+wanted kind in ``vendor_case_pool``; opening a session with the default input takes the
+oldest one and deletes it in the same transaction, so no case serves two sessions. A session
+with non-default input (``tests_per_group``, capabilities, signature options) or a
+``kem_receiver`` session (built on the vendor's own
 key) is prepared on the request, as is any kind the pool has run out of.
 
 Wanted kinds: :data:`SEED` (every ACVP mode, the ML-DSA verifier checks, the ML-KEM sender
