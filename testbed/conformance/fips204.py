@@ -26,6 +26,7 @@ from typing import Any
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from testbed.engines import liboqs_mldsa
+from testbed.engines.interface import Engine
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mldsa as _crypto_mldsa
@@ -132,3 +133,15 @@ def hedged_signer(alg: str) -> tuple[str, bytes, Callable[[bytes], bytes]]:
         return "liboqs", pk, sign
     key, pk = openssl_keypair(alg)
     return "openssl", pk, lambda f: bytes(key.sign_mu(mu(pk, f)))
+
+
+def signature_to_spoil(alg: str, eng: Engine, sk: bytes, msg: bytes) -> bytes:
+    """A pure signature of ``msg`` under ``eng``'s key that is made only to be spoiled (bits
+    flipped, cut short, shown with another message): liboqs's Sign_internal under the same
+    key where it is a FIPS 204 expanded ML-DSA key (the spoiled item is invalid whoever signed,
+    and PQClean's signing takes 5 to 40 ms), else the engine's own."""
+    params = liboqs_mldsa.PARAMS.get(alg)
+    if params and len(sk) == params.secret_key and liboqs_mldsa.available(alg):
+        formatted = m_prime(msg, b"", None)
+        return liboqs_mldsa.sign_internal(alg, sk, formatted, secrets.token_bytes(32))
+    return bytes(eng.sign(alg, sk, msg))

@@ -9,8 +9,9 @@ with that context.
 
 Vendor verifies (``sig_vendor_verifies``): each engine makes a key pair and signs random
 messages; the testbed sends a good signature and three bad ones (one bit flipped, one byte
-short, a signature presented with another message), each over a message and signature of its
-own so that no two items are related, in random order under random ids; the vendor answers
+short, a signature presented with another message; for ML-DSA liboqs signs these under the
+engine's key, see :func:`fips204.signature_to_spoil`), each over a message and signature of
+its own so that no two items are related, in random order under random ids; the vendor answers
 ``accept`` or ``reject`` for each. For ML-DSA, OpenSSL adds signatures under non-empty
 contexts (one of 255 bytes) and three that a verifier ignoring the context would accept or
 misjudge: a signature presented with another context, with none, and an empty-context
@@ -157,8 +158,11 @@ def _engine_items(alg: str, engines: list) -> list[_Item]:  # type: ignore[type-
         pk, sk = eng.sign_keypair(alg)
         # a fresh message and signature per item: items sharing a message or a signature
         # would tell a product which of them is the good one
-        signed = [(m, eng.sign(alg, sk, m)) for m in (secrets.token_bytes(48) for _ in range(4))]
-        (m1, s1), (m2, s2), (m3, s3), (_, s4) = signed
+        # the engine signs the good item; the others are spoiled, so liboqs may sign them
+        # under the engine's key (fips204.signature_to_spoil)
+        m1, m2, m3, m4 = (secrets.token_bytes(48) for _ in range(4))
+        s1 = eng.sign(alg, sk, m1)
+        s2, s3, s4 = (fips204.signature_to_spoil(alg, eng, sk, m) for m in (m2, m3, m4))
         for what, msg, sig in (
             ("good", m1, s1),
             ("bit-flip", m2, flip_bit(s2, 8 * (len(s2) // 2) + 5)),

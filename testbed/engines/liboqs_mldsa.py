@@ -13,7 +13,10 @@ reference functions::
         const uint8_t *m, size_t mlen, const uint8_t *pre, size_t prelen, const uint8_t *pk);
 
 They compute mu = H(tr || pre || m, 64); with ``pre`` empty and ``m`` = M' they are FIPS 204
-Algorithm 7 (ML-DSA.Sign_internal(sk, M', rnd)) and Algorithm 8 (Verify_internal). Lengths
+Algorithm 7 (ML-DSA.Sign_internal(sk, M', rnd)) and Algorithm 8 (Verify_internal). As
+liboqs's own ``OQS_SIG_ml_dsa_*_sign`` does, the AVX2 build (``..._avx2_...``, the same
+functions) is used where the CPU has AVX2 and POPCNT (ML-DSA-87 signs in ~0.4 ms there
+against ~3 ms for the portable code); both give the same bytes. Lengths
 are checked here, because the C code reads fixed-size keys and signatures without knowing
 their length. Keys and signatures are FIPS 204 encodings (expanded secret keys).
 
@@ -46,6 +49,17 @@ PARAMS = {
     "ML-DSA-87": _Params("87", 2592, 4896, 4627),
 }
 RND_BYTES = 32
+#: liboqs's enum OQS_CPU_EXT (include/oqs/common.h of liboqs 0.13)
+_CPU_EXT_AVX2, _CPU_EXT_POPCNT = 4, 10
+
+
+def _variant(lib: ctypes.CDLL) -> str:
+    """``avx2`` where liboqs itself would pick it (sig_ml_dsa_*.c), else ``ref``."""
+    has = getattr(lib, "OQS_CPU_has_extension", None)
+    if has is None:
+        return "ref"
+    has.argtypes, has.restype = [ctypes.c_int], ctypes.c_int
+    return "avx2" if has(_CPU_EXT_AVX2) and has(_CPU_EXT_POPCNT) else "ref"
 
 
 @cache
@@ -58,8 +72,12 @@ def _functions(alg: str) -> tuple[object, object, object] | None:
     level = PARAMS[alg].level
     try:
         keypair = getattr(lib, f"OQS_SIG_ml_dsa_{level}_keypair")
-        sign = getattr(lib, f"pqcrystals_ml_dsa_{level}_ref_signature_internal")
-        verify = getattr(lib, f"pqcrystals_ml_dsa_{level}_ref_verify_internal")
+        for variant in dict.fromkeys((_variant(lib), "ref")):
+            prefix = f"pqcrystals_ml_dsa_{level}_{variant}"
+            if hasattr(lib, f"{prefix}_signature_internal"):
+                break
+        sign = getattr(lib, f"{prefix}_signature_internal")
+        verify = getattr(lib, f"{prefix}_verify_internal")
     except AttributeError:
         return None
     buf, size = ctypes.c_char_p, ctypes.c_size_t
