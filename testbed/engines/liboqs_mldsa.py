@@ -63,8 +63,9 @@ def _variant(lib: ctypes.CDLL) -> str:
 
 
 @cache
-def _functions(alg: str) -> tuple[object, object, object] | None:
-    """(keypair, signature_internal, verify_internal) of the loaded liboqs, or None."""
+def _functions(alg: str, variant: str | None = None) -> tuple[object, object, object] | None:
+    """(keypair, signature_internal, verify_internal) of the loaded liboqs, or None;
+    ``variant`` ("ref", "avx2") None: the one liboqs would pick."""
     oqs = load_oqs()
     if isinstance(oqs, LiboqsUnavailable) or alg not in PARAMS:
         return None
@@ -72,8 +73,8 @@ def _functions(alg: str) -> tuple[object, object, object] | None:
     level = PARAMS[alg].level
     try:
         keypair = getattr(lib, f"OQS_SIG_ml_dsa_{level}_keypair")
-        for variant in dict.fromkeys((_variant(lib), "ref")):
-            prefix = f"pqcrystals_ml_dsa_{level}_{variant}"
+        for name in (variant,) if variant else dict.fromkeys((_variant(lib), "ref")):
+            prefix = f"pqcrystals_ml_dsa_{level}_{name}"
             if hasattr(lib, f"{prefix}_signature_internal"):
                 break
         sign = getattr(lib, f"{prefix}_signature_internal")
@@ -93,8 +94,8 @@ def available(alg: str) -> bool:
     return _functions(alg) is not None
 
 
-def _require(alg: str) -> tuple[object, object, object]:
-    functions = _functions(alg)
+def _require(alg: str, variant: str | None = None) -> tuple[object, object, object]:
+    functions = _functions(alg, variant)
     if functions is None:
         raise EngineUnavailable(f"liboqs with ML-DSA's internal functions is needed for {alg}")
     return functions
@@ -110,10 +111,12 @@ def keypair(alg: str) -> tuple[bytes, bytes]:
     return pk.raw, sk.raw
 
 
-def sign_internal(alg: str, sk: bytes, formatted: bytes, rnd: bytes) -> bytes:
+def sign_internal(
+    alg: str, sk: bytes, formatted: bytes, rnd: bytes, variant: str | None = None
+) -> bytes:
     """ML-DSA.Sign_internal(sk, M', rnd) (FIPS 204 Algorithm 7); rnd = 0^32 is the
     deterministic variant."""
-    _, sign, _ = _require(alg)
+    _, sign, _ = _require(alg, variant)
     p = PARAMS[alg]
     if len(sk) != p.secret_key:
         raise InvalidKey(f"{alg} secret key must be {p.secret_key} bytes, not {len(sk)}")
@@ -128,10 +131,12 @@ def sign_internal(alg: str, sk: bytes, formatted: bytes, rnd: bytes) -> bytes:
     return sig.raw
 
 
-def verify_internal(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
+def verify_internal(
+    alg: str, pk: bytes, formatted: bytes, sig: bytes, variant: str | None = None
+) -> bool:
     """ML-DSA.Verify_internal(pk, M', sigma) (FIPS 204 Algorithm 8); False for a key or
     signature of the wrong length."""
-    _, _, verify = _require(alg)
+    _, _, verify = _require(alg, variant)
     p = PARAMS[alg]
     if len(pk) != p.public_key or len(sig) != p.signature:
         return False

@@ -50,6 +50,21 @@ def test_liboqs_sign_internal_equals_dilithium_py(alg):
         liboqs_mldsa.sign_internal(alg, sk, b"m", bytes(31))
 
 
+@pytest.mark.parametrize("alg", list(DILITHIUM))
+def test_portable_and_avx2_builds_give_the_same_bytes(alg):
+    """Only one of them runs by default on a machine; the other must agree with it."""
+    if liboqs_mldsa._functions(alg, "avx2") is None:
+        pytest.skip("this liboqs has no AVX2 build of ML-DSA")
+    pk, sk = liboqs_mldsa.keypair(alg)
+    formatted, rnd = secrets.token_bytes(100), secrets.token_bytes(32)
+    ref = liboqs_mldsa.sign_internal(alg, sk, formatted, rnd, variant="ref")
+    assert ref == liboqs_mldsa.sign_internal(alg, sk, formatted, rnd, variant="avx2")
+    assert ref == liboqs_mldsa.sign_internal(alg, sk, formatted, rnd)
+    for variant in ("ref", "avx2"):
+        assert liboqs_mldsa.verify_internal(alg, pk, formatted, ref, variant=variant)
+        assert not liboqs_mldsa.verify_internal(alg, pk, formatted + b"!", ref, variant=variant)
+
+
 def test_dilithium_py_stands_in_without_liboqs_internals(monkeypatch):
     _, sk = liboqs_mldsa.keypair("ML-DSA-44")
     rnd = secrets.token_bytes(32)
