@@ -21,7 +21,9 @@ checks), and every (algorithm, check, mode) whose preparation took more than
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -193,10 +195,35 @@ def _make(sessions: sessionmaker[Session], algorithm: str, check: CheckKind, mod
     return True
 
 
+#: how much lower the keeper's CPU priority is than the API's (nice increment)
+NICE = 10
+
+
+def nice_this_thread(increment: int = NICE) -> None:
+    """Lower the calling thread's CPU priority only: on Linux the nice value belongs to each
+    thread (setpriority(2), NOTES: PRIO_PROCESS with a thread id), so a keeper thread of
+    ``pqcplan worker`` yields to the API processes without slowing the worker's jobs.
+    Elsewhere, or when refused, nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
+    except OSError:  # pragma: no cover - a sandbox that forbids it
+        log.info("pool: cannot lower the keeper thread's priority")
+
+
 def keep(
-    sessions: sessionmaker[Session], stop: threading.Event, interval: float = INTERVAL_S
+    sessions: sessionmaker[Session],
+    stop: threading.Event,
+    interval: float = INTERVAL_S,
+    niced: bool = False,
 ) -> None:
-    """The keeper's loop: top the pool up, then look again every ``interval`` seconds."""
+    """The keeper's loop: top the pool up, then look again every ``interval`` seconds;
+    ``niced``: first lower this thread's priority (:func:`nice_this_thread`)."""
+    if niced:
+        nice_this_thread()
     while not stop.is_set():
         try:
             fill(sessions, stop=stop)
@@ -212,5 +239,5 @@ def run_keeper(database_url: str, stop: Any) -> None:
     from core.db import session_factory
 
     logging.basicConfig(level=logging.INFO)
-    os.nice(10)  # background work: the API's requests come first on a busy machine
+    os.nice(NICE)  # background work: the API's requests come first on a busy machine
     keep(session_factory(database_url), stop)
