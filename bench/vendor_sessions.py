@@ -2,6 +2,7 @@
 the wall time of a full honest run of every check kind for one algorithm.
 
     .venv/bin/python bench/vendor_sessions.py [--opens 20] [--warm 900] [--pg URL] [--quick]
+                                              [--no-pool]
 
 Starts `pqcplan serve` on a fresh SQLite file (or a scratch PostgreSQL database with `--pg`,
 plus one `pqcplan worker`, which runs the pool keeper there), with the pool keeper on, and
@@ -13,7 +14,8 @@ is not counted in it, but every 429 is. Then a second organization runs every ch
 (and every ACVP mode, and the receiver in both answer modes) once for ML-KEM-768 and for
 ML-DSA-65: its wall time, its 429s (0 means it fit one rate-limit budget) and how many
 passed. `--quick` opens two kinds only, skips the warm-up and runs the receiver in both
-modes alone (the CI size).
+modes alone (the CI size). `--no-pool` turns the keeper off: every session is prepared on
+its open request, as when a burst outruns the pool.
 """
 
 from __future__ import annotations
@@ -178,6 +180,9 @@ def main() -> None:
     parser.add_argument("--warm", type=float, default=900, help="seconds to wait for the pool")
     parser.add_argument("--pg", help="an admin PostgreSQL URL: run on a scratch database")
     parser.add_argument("--quick", action="store_true", help="two kinds, ML-KEM-768 only")
+    parser.add_argument(
+        "--no-pool", action="store_true", help="keeper off: every case made on the request"
+    )
     args = parser.parse_args()
     from tests.testbed.conformance.go_product import GoProduct, binary
 
@@ -201,7 +206,8 @@ def _bench(url: str, tmp: Path, args: argparse.Namespace, product_cls: Any, work
     headers = _prepare(url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "TESTBED_POOL_KEEPER": "true"}
+    keeping = "false" if args.no_pool else "true"
+    env = {**os.environ, "DATABASE_URL": url, "TESTBED_POOL_KEEPER": keeping}
     procs = [_start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp / "serve.log")]
     if worker:
         procs.append(_start(["worker"], env, tmp / "worker.log"))
@@ -213,7 +219,10 @@ def _bench(url: str, tmp: Path, args: argparse.Namespace, product_cls: Any, work
                 warm = Vendor(http, headers[2])
                 for _, alg, check, mode in KINDS:
                     warm.run(alg, check, mode, product_cls())  # first use of routes, engines
-            _wait_for_pool(url, sum(depth(s) for s in SEED), args.warm, keeper)
+            if args.no_pool:
+                print("pool: keeper off, every case prepared on its open request")
+            else:
+                _wait_for_pool(url, sum(depth(s) for s in SEED), args.warm, keeper)
             _latency(Vendor(http, headers[0]), args, product_cls)
             _full_run(Vendor(http, headers[1]), args, product_cls)
     finally:

@@ -4,8 +4,8 @@ Preparing checks ahead is CPU work in pure Python for seconds at a time; in a th
 API process it would hold the GIL against the requests it is meant to speed up, so the
 embedded mode (SQLite) runs it as a child process, restarted if it ever exits while the API
 runs (a crash at start-up would otherwise leave every session to be prepared on the request).
-In the scaled mode (PostgreSQL) every `pqcplan worker` runs it instead (`keeper_thread`), and
-the API processes do not.
+In the scaled mode (PostgreSQL) every `pqcplan worker` runs it instead (`keeper_thread`, a
+thread with a lower CPU priority of its own), and the API processes do not.
 """
 
 from __future__ import annotations
@@ -80,7 +80,11 @@ def keeper_thread(database_url: str) -> tuple[threading.Thread, threading.Event]
 
     stop = threading.Event()
     thread = threading.Thread(
-        target=keep, args=(session_factory(database_url), stop), name="pool-keeper", daemon=True
+        target=keep,
+        args=(session_factory(database_url), stop),
+        kwargs={"niced": True},  # the API processes on this machine come first
+        name="pool-keeper",
+        daemon=True,
     )
     thread.start()
     return thread, stop

@@ -14,14 +14,24 @@ engine), each with modified signatures (c~, z, hint) and one shown with another 
 
 Where the answers come from (never from stored copies of vectors):
 
-- keyGen: dilithium-py ``key_derive(seed)``; cross-checked against OpenSSL
-  (``from_seed_bytes``: same pk) and by signing with the derived sk in every engine that takes
-  expanded secret keys (liboqs, PQClean) and verifying under pk in every engine.
-- sigGen: dilithium-py's internal signing (Algorithm 7 with rnd = 0^32 or the given rnd, on M'
-  or on mu): no engine exposes deterministic or given-rnd signing, so the value itself is
-  computed once; OpenSSL's ``verify_mu`` and dilithium-py's verification check it verifies.
-- sigVer: OpenSSL signs (``sign_mu`` over the interface's mu); OpenSSL, dilithium-py and, for
-  the engines' own signatures, every engine judge each test; all must agree.
+- keyGen: dilithium-py ``key_derive(seed)`` (no C library here derives the expanded sk from
+  a seed); cross-checked against OpenSSL (``from_seed_bytes``: same pk) and by signing with
+  the derived sk in every engine that takes expanded secret keys (liboqs, PQClean) and
+  verifying under pk in every engine and OpenSSL.
+- sigGen: FIPS 204 Sign_internal (Algorithm 7 with rnd = 0^32 or the given rnd) on M' from
+  liboqs's pq-crystals C code (:func:`fips204.sign_internal`; dilithium-py where liboqs lacks
+  it); the key pair from liboqs. An external-mu test's mu is H(tr || M') of a random M' that
+  is never shown, so its signature is Sign_internal(sk, M', rnd) too (mu alone is all
+  Algorithm 7 uses of M'). OpenSSL's ``verify_mu`` checks each expected signature verifies.
+- sigVer: liboqs signs hedged (Sign_internal on the interface's M' with a fresh rnd; OpenSSL's
+  ``sign_mu`` without liboqs), and in the external pure group every engine signs too (the
+  signatures made only to be spoiled: liboqs under the engine's key, where it is expanded);
+  OpenSSL (``verify_mu``), liboqs's Verify_internal on M' and, for the engines' own
+  signatures, every engine judge each test; all must agree.
+
+Everything a session opening runs is C (OpenSSL, liboqs, PQClean) but keyGen's derivation;
+tests/testbed/conformance/test_vendor_mldsa_internal.py holds the expected values equal to
+dilithium-py's for every interface and parameter set.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from testbed.conformance import acvp_common, fips204
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
+from testbed.engines import liboqs_mldsa
 from testbed.engines.interface import Engine, Kind
 from testbed.engines.registry import get_engines
 
@@ -73,7 +84,9 @@ def _crypto_key(alg: str, kind: str):  # type: ignore[no-untyped-def]
 
 def _verifies(alg: str, pk: bytes, msg: bytes, ctx: bytes, sig: bytes, agreed: set[str]) -> bool:
     """Every implementation's verdict on one signature; they must all agree."""
-    votes = {"dilithium-py": DILITHIUM[alg].verify(pk, msg, sig, ctx=ctx)}
+    internal = fips204.internal_implementation(alg)
+    votes = {internal: fips204.verify_internal(alg, pk, fips204.m_prime(msg, ctx, None), sig)}
+    agreed.add(internal)
     if not ctx:
         for eng in _engines(alg):
             votes[eng.name] = eng.verify(alg, pk, msg, sig)
@@ -88,7 +101,7 @@ def _verifies(alg: str, pk: bytes, msg: bytes, ctx: bytes, sig: bytes, agreed: s
         agreed.add("openssl")
     if len(set(votes.values())) != 1:
         raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
-    return votes["dilithium-py"]
+    return votes[internal]
 
 
 def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
@@ -129,21 +142,25 @@ INTERFACES: tuple[tuple[str, str | None, bool | None], ...] = (
 
 @dataclass
 class _Signed:
-    """What one test shows and what its signature is over (mu, and M' where there is one)."""
+    """What one test shows and what its signature is over: mu, and the M' behind it."""
 
     fields: dict[str, str]
     mu: bytes
-    formatted: bytes | None
+    formatted: bytes
 
 
 def _message(
     alg: str, pk: bytes, interface: tuple[str, str | None, bool | None], ctx: bytes | None = None
 ) -> _Signed:
-    """A random message for ``interface``, as the test shows it and as it is signed."""
+    """A random message for ``interface``, as the test shows it and as it is signed.
+
+    External mu: mu = H(tr || M') of a random M' that only ``formatted`` keeps (never shown):
+    as good as random bytes to the product, and it lets liboqs sign and judge it on M'."""
     iface, pre_hash, external_mu = interface
     if external_mu:
-        mu = secrets.token_bytes(64)
-        return _Signed({"mu": hexu(mu)}, mu, None)
+        hidden = secrets.token_bytes(64)
+        mu = fips204.mu(pk, hidden)
+        return _Signed({"mu": hexu(mu)}, mu, hidden)
     msg = secrets.token_bytes(32 + secrets.randbelow(64))
     if iface == "internal":  # M' is the message itself (Algorithm 7's input)
         return _Signed({"message": hexu(msg)}, fips204.mu(pk, msg), msg)
@@ -171,16 +188,26 @@ def _group_keys(interface: tuple[str, str | None, bool | None]) -> dict[str, Any
 def _judged(
     alg: str, pk: bytes, signed: _Signed, sig: bytes, agreed: set[str], second: bool = True
 ) -> bool:
-    """OpenSSL (verify_mu) and, with ``second``, dilithium-py (on M', where there is one) must
-    agree. sigGen passes ``second=False``: dilithium-py made the signature, so its own verdict
-    adds nothing to OpenSSL's independent one."""
+    """OpenSSL (verify_mu) and, with ``second``, liboqs (Verify_internal on M') must agree.
+    sigGen passes ``second=False``: liboqs made the signature, so its own verdict adds
+    nothing to OpenSSL's independent one."""
     votes = {"openssl": fips204.openssl_verify_mu(alg, pk, signed.mu, sig)}
     agreed.add("openssl")
-    if second and signed.formatted is not None:
-        votes["dilithium-py"] = fips204.dilithium_verify(alg, pk, signed.formatted, sig)
+    if second:
+        internal = fips204.internal_implementation(alg)
+        votes[internal] = fips204.verify_internal(alg, pk, signed.formatted, sig)
+        agreed.add(internal)
     if len(set(votes.values())) != 1:
         raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
     return votes["openssl"]
+
+
+def _sign_keypair(alg: str) -> tuple[bytes, bytes]:
+    """A fresh (pk, expanded sk): liboqs's, or dilithium-py's where liboqs lacks ML-DSA."""
+    if liboqs_mldsa.available(alg):
+        return liboqs_mldsa.keypair(alg)
+    pk, sk = DILITHIUM[alg].key_derive(secrets.token_bytes(32))
+    return bytes(pk), bytes(sk)
 
 
 def _siggen(
@@ -192,12 +219,12 @@ def _siggen(
         for interface in interfaces:
             tg += 1
             tests = []
-            pk, sk = DILITHIUM[alg].key_derive(secrets.token_bytes(32))
+            pk, sk = _sign_keypair(alg)
             for tc in range(1, n + 1):
                 signed = _message(alg, pk, interface, b"" if tc == 2 else None)
                 rnd = bytes(32) if det else secrets.token_bytes(32)
-                over, external = (signed.mu, True) if interface[2] else (signed.formatted, False)
-                sig = DILITHIUM[alg]._sign_internal(sk, over, rnd, external_mu=external)
+                sig = fips204.sign_internal(alg, sk, signed.formatted, rnd)
+                agreed.add(fips204.internal_implementation(alg))
                 if not _judged(alg, pk, signed, sig, agreed, second=False):
                     raise OracleDisagreement(f"{alg} sigGen: the expected signature fails")
                 test = {"tcId": tc, "sk": hexu(sk), **signed.fields}
@@ -269,7 +296,10 @@ def _sigver_tests(
             # which one is the valid signature
             for k in range(5):
                 msg = secrets.token_bytes(48)
-                sig = eng.sign(alg, sk, msg)
+                if k == 0:
+                    sig = eng.sign(alg, sk, msg)
+                else:  # spoiled below
+                    sig = fips204.signature_to_spoil(alg, eng, sk, msg)
                 reason = f"valid signature ({eng.name})"
                 if 0 < k < 4:
                     sig, reason = _variants(sig, c_len)[k - 1]
@@ -277,12 +307,12 @@ def _sigver_tests(
                     msg, reason = secrets.token_bytes(48), "modified message"
                 passed = _verifies(alg, pk, msg, b"", sig, agreed)
                 out.append((pk, {"message": hexu(msg), "context": ""}, sig, reason, passed))
-    key, pk = fips204.openssl_keypair(alg)
+    signer, pk, sign = fips204.hedged_signer(alg)
     for _ in range(n):
         for k in range(5):
             signed = shown = _message(alg, pk, interface)
-            sig = key.sign_mu(signed.mu)
-            reason = f"valid signature (openssl, {_describe(interface)})"
+            sig = sign(signed.formatted)
+            reason = f"valid signature ({signer}, {_describe(interface)})"
             if 0 < k < 4:
                 sig, reason = _variants(sig, c_len)[k - 1]
             elif k == 4:  # the same signature shown with another message (or mu)
@@ -354,8 +384,20 @@ def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = Non
         groups,
         expected,
         agreed,
-        "dilithium-py (FIPS 204)",
+        _computed_by(alg, mode),
     )
+
+
+def _computed_by(alg: str, mode: str) -> str:
+    if mode == "keyGen":
+        return "dilithium-py (FIPS 204 ML-DSA.KeyGen_internal)"
+    if mode == "sigVer":
+        judge = fips204.internal_implementation(alg)
+        signer = "liboqs (Sign_internal, hedged)" if judge == "liboqs" else "OpenSSL (sign_mu)"
+        return f"{signer}, judged by OpenSSL and {judge} (FIPS 204 Verify_internal)"
+    if fips204.internal_implementation(alg) == "liboqs":
+        return "liboqs (pq-crystals reference, FIPS 204 Sign_internal with the test's rnd)"
+    return "dilithium-py (FIPS 204 Sign_internal with the test's rnd)"
 
 
 def grade(

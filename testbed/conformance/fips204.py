@@ -5,7 +5,10 @@ contexts (FIPS 204 Algorithm 2, ``ctx`` up to 255 bytes), HashML-DSA (Algorithm 
 || len(ctx) || ctx || OID(PH) || PH(M)``) and an externally computed ``mu = H(H(pk, 64) ||
 M', 64)`` (section 6.2). Two independent implementations judge every such signature:
 OpenSSL (``cryptography``: ``sign``/``verify`` with a context, ``sign_mu``/``verify_mu``) and
-dilithium-py (``_sign_internal``/``_verify_internal`` on M', written in Python).
+the pq-crystals reference code in liboqs (Sign_internal/Verify_internal on M', through
+:mod:`testbed.engines.liboqs_mldsa`; both in C). Where the loaded liboqs lacks those
+functions, dilithium-py (pure Python, the same algorithms, about a thousand times slower)
+stands in. The tests hold liboqs's signatures byte-equal to dilithium-py's.
 
 >>> len(pre_hash_oid("SHA2-256")), pre_hash_oid("SHAKE-256").hex()
 (11, '060960864801650304020c')
@@ -16,10 +19,14 @@ b'\\x00\\x03ctxmsg'
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
+
+from testbed.engines import liboqs_mldsa
+from testbed.engines.interface import Engine
 
 try:
     from cryptography.hazmat.primitives.asymmetric import mldsa as _crypto_mldsa
@@ -89,9 +96,52 @@ def openssl_verify_mu(alg: str, pk: bytes, mu_value: bytes, sig: bytes) -> bool:
         return False
 
 
-def dilithium_verify(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
-    """dilithium-py's verdict on ``sig`` over M' (its Algorithm 8)."""
+def internal_implementation(alg: str) -> str:
+    """Which implementation :func:`sign_internal` and :func:`verify_internal` use."""
+    return "liboqs" if liboqs_mldsa.available(alg) else "dilithium-py"
+
+
+def sign_internal(alg: str, sk: bytes, formatted: bytes, rnd: bytes) -> bytes:
+    """ML-DSA.Sign_internal(sk, M', rnd) (FIPS 204 Algorithm 7): liboqs's C code, or
+    dilithium-py where liboqs lacks it."""
+    if liboqs_mldsa.available(alg):
+        return liboqs_mldsa.sign_internal(alg, sk, formatted, rnd)
+    return bytes(DILITHIUM[alg]._sign_internal(sk, formatted, rnd))
+
+
+def verify_internal(alg: str, pk: bytes, formatted: bytes, sig: bytes) -> bool:
+    """ML-DSA.Verify_internal(pk, M', sigma) (FIPS 204 Algorithm 8), from the same
+    implementation as :func:`sign_internal`; False for any key or signature it refuses."""
+    if liboqs_mldsa.available(alg):
+        return liboqs_mldsa.verify_internal(alg, pk, formatted, sig)
     try:
         return bool(DILITHIUM[alg]._verify_internal(pk, formatted, sig))
     except ValueError:
         return False
+
+
+def hedged_signer(alg: str) -> tuple[str, bytes, Callable[[bytes], bytes]]:
+    """(who, pk, sign) for a fresh key pair: ``sign(M')`` is a hedged FIPS 204 signature
+    (a fresh rnd each time). liboqs's Sign_internal where it has one (well under a
+    millisecond), else OpenSSL's sign_mu (a few milliseconds)."""
+    if liboqs_mldsa.available(alg):
+        pk, sk = liboqs_mldsa.keypair(alg)
+
+        def sign(formatted: bytes) -> bytes:
+            return liboqs_mldsa.sign_internal(alg, sk, formatted, secrets.token_bytes(32))
+
+        return "liboqs", pk, sign
+    key, pk = openssl_keypair(alg)
+    return "openssl", pk, lambda f: bytes(key.sign_mu(mu(pk, f)))
+
+
+def signature_to_spoil(alg: str, eng: Engine, sk: bytes, msg: bytes) -> bytes:
+    """A pure signature of ``msg`` under ``eng``'s key that is made only to be spoiled (bits
+    flipped, cut short, shown with another message): liboqs's Sign_internal under the same
+    key where it is a FIPS 204 expanded ML-DSA key (the spoiled item is invalid whoever signed,
+    and PQClean's signing takes 5 to 40 ms), else the engine's own."""
+    params = liboqs_mldsa.PARAMS.get(alg)
+    if params and len(sk) == params.secret_key and liboqs_mldsa.available(alg):
+        formatted = m_prime(msg, b"", None)
+        return liboqs_mldsa.sign_internal(alg, sk, formatted, secrets.token_bytes(32))
+    return bytes(eng.sign(alg, sk, msg))

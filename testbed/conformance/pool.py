@@ -1,13 +1,16 @@
 """Checks prepared ahead of sessions, so that opening one does not wait for the crypto.
 
-Preparing some checks takes seconds (an ACVP ML-DSA sigGen vector set is computed by a
-pure-Python FIPS 204 implementation; SLH-DSA signing and Classic McEliece key generation are
-slow in any library). The pool keeper, a worker of its own (a child process of ``pqcplan
-serve`` on SQLite, a thread of each ``pqcplan worker`` on PostgreSQL), keeps
-:data:`POOL_SIZE` cases of every wanted kind in ``vendor_case_pool``; opening a session
-with the default input takes the oldest one and deletes it in the same transaction, so no
-case serves two sessions. A session with non-default input (``tests_per_group``,
-capabilities, signature options) or a ``kem_receiver`` session (built on the vendor's own
+Preparing some checks takes a noticeable part of a second or more: ACVP ML-DSA sigVer (some
+40 signatures, PQClean's taking 5 to 25 ms each) and keyGen (key derivation in pure Python),
+ACVP ML-KEM (kyber-py), the ML-DSA verifier checks; SLH-DSA signing and Classic McEliece key
+generation are slow in any library. ACVP ML-DSA sigGen takes 10 to 30 ms since its
+signatures come from C (liboqs's Sign_internal), but stays pooled: taking a case costs less.
+The pool keeper, a worker of its own (a child process of ``pqcplan serve`` on SQLite, a
+thread of each ``pqcplan worker`` on PostgreSQL), keeps :data:`POOL_SIZE` cases of every
+wanted kind in ``vendor_case_pool``; opening a session with the default input takes the
+oldest one and deletes it in the same transaction, so no case serves two sessions. A session
+with non-default input (``tests_per_group``, capabilities, signature options) or a
+``kem_receiver`` session (built on the vendor's own
 key) is prepared on the request, as is any kind the pool has run out of.
 
 Wanted kinds: :data:`SEED` (every ACVP mode, the ML-DSA verifier checks, the ML-KEM sender
@@ -18,7 +21,9 @@ checks), and every (algorithm, check, mode) whose preparation took more than
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -36,10 +41,9 @@ log = logging.getLogger(__name__)
 
 #: cases kept of each kind: a vendor opening sessions back to back (the rate limit allows one
 #: every two seconds, with its answer) finds them ready while the keeper makes more; twice as
-#: many of the kinds that take seconds to make
+#: many of the kinds that take longest to make
 POOL_SIZE = 4
 DEEP = {
-    (CheckKind.ACVP_MLDSA, "sigGen"),
     (CheckKind.ACVP_MLDSA, "sigVer"),
     (CheckKind.SIG_VENDOR_VERIFIES, ""),
 }
@@ -191,10 +195,35 @@ def _make(sessions: sessionmaker[Session], algorithm: str, check: CheckKind, mod
     return True
 
 
+#: how much lower the keeper's CPU priority is than the API's (nice increment)
+NICE = 10
+
+
+def nice_this_thread(increment: int = NICE) -> None:
+    """Lower the calling thread's CPU priority only: on Linux the nice value belongs to each
+    thread (setpriority(2), NOTES: PRIO_PROCESS with a thread id), so a keeper thread of
+    ``pqcplan worker`` yields to the API processes without slowing the worker's jobs.
+    Elsewhere, or when refused, nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
+    except OSError:  # pragma: no cover - a sandbox that forbids it
+        log.info("pool: cannot lower the keeper thread's priority")
+
+
 def keep(
-    sessions: sessionmaker[Session], stop: threading.Event, interval: float = INTERVAL_S
+    sessions: sessionmaker[Session],
+    stop: threading.Event,
+    interval: float = INTERVAL_S,
+    niced: bool = False,
 ) -> None:
-    """The keeper's loop: top the pool up, then look again every ``interval`` seconds."""
+    """The keeper's loop: top the pool up, then look again every ``interval`` seconds;
+    ``niced``: first lower this thread's priority (:func:`nice_this_thread`)."""
+    if niced:
+        nice_this_thread()
     while not stop.is_set():
         try:
             fill(sessions, stop=stop)
@@ -210,5 +239,5 @@ def run_keeper(database_url: str, stop: Any) -> None:
     from core.db import session_factory
 
     logging.basicConfig(level=logging.INFO)
-    os.nice(10)  # background work: the API's requests come first on a busy machine
+    os.nice(NICE)  # background work: the API's requests come first on a busy machine
     keep(session_factory(database_url), stop)

@@ -4,19 +4,22 @@ Vendor signs (``sig_vendor_signs``): the testbed issues a random challenge messa
 includes the session nonce, so an old signature cannot be replayed); the vendor answers its
 public key and a signature (pure, empty context) that every engine verifies. For ML-DSA the
 challenge also carries a random non-empty ``context`` (1 to 255 bytes) and the vendor adds
-``context_signature``, made under it; OpenSSL and dilithium-py verify it with that context.
+``context_signature``, made under it; OpenSSL and liboqs (Verify_internal on M') verify it
+with that context.
 
 Vendor verifies (``sig_vendor_verifies``): each engine makes a key pair and signs random
 messages; the testbed sends a good signature and three bad ones (one bit flipped, one byte
-short, a signature presented with another message), each over a message and signature of its
-own so that no two items are related, in random order under random ids; the vendor answers
+short, a signature presented with another message; for ML-DSA liboqs signs these under the
+engine's key, see :func:`fips204.signature_to_spoil`), each over a message and signature of
+its own so that no two items are related, in random order under random ids; the vendor answers
 ``accept`` or ``reject`` for each. For ML-DSA, OpenSSL adds signatures under non-empty
 contexts (one of 255 bytes) and three that a verifier ignoring the context would accept or
 misjudge: a signature presented with another context, with none, and an empty-context
 signature presented with a context. With ``input.hash_ml_dsa`` the items include HashML-DSA
 (FIPS 204 Algorithm 4) signatures, one presented with another hash function, one as pure and
 a pure one as HashML-DSA; with ``input.external_mu`` items carry ``mu`` instead of a message.
-Every engine (pure, empty context), OpenSSL and dilithium-py judge every item first, and the
+Every engine (pure, empty context), OpenSSL and liboqs's FIPS 204 Verify_internal on M'
+(dilithium-py where liboqs lacks it; see :mod:`fips204`) judge every item first, and the
 expected answer is the one they all agree on.
 """
 
@@ -77,7 +80,8 @@ def prepare_vendor_signs(alg: str, data: dict[str, Any], nonce: bytes) -> Prepar
     challenge = {"message": b64(message), "context": b64(context), "answer_with": answer_with}
     oracles: dict[str, Any] = {"verify": "engines"}
     if context:
-        oracles["context_signature"] = "OpenSSL and dilithium-py (FIPS 204, with context)"
+        judge = fips204.internal_implementation(alg)
+        oracles["context_signature"] = f"OpenSSL and {judge} (FIPS 204, with context)"
     return Prepared(
         challenge,
         {"message": b64(message), "context": b64(context)},
@@ -114,15 +118,16 @@ def grade_vendor_signs(
             raise InputError("is required: sign the message under the challenge's context", path)
         ctx_sig = b64_bytes(body["context_signature"], path, max_len=sig_len)
         formatted = fips204.m_prime(message, context, None)
+        judge = fips204.internal_implementation(alg)
         votes = {
             "openssl": fips204.openssl_verify_mu(alg, pk, fips204.mu(pk, formatted), ctx_sig),
-            "dilithium-py": fips204.dilithium_verify(alg, pk, formatted, ctx_sig),
+            judge: fips204.verify_internal(alg, pk, formatted, ctx_sig),
         }
         if len(set(votes.values())) != 1:
             raise OracleDisagreement(f"{alg} context signature: {votes}")
         ok = votes["openssl"]
         detail = (
-            f"verifies under the {len(context)}-byte context (OpenSSL, dilithium-py)"
+            f"verifies under the {len(context)}-byte context (OpenSSL, {judge})"
             if ok
             else f"does not verify under the {len(context)}-byte context"
         )
@@ -153,8 +158,11 @@ def _engine_items(alg: str, engines: list) -> list[_Item]:  # type: ignore[type-
         pk, sk = eng.sign_keypair(alg)
         # a fresh message and signature per item: items sharing a message or a signature
         # would tell a product which of them is the good one
-        signed = [(m, eng.sign(alg, sk, m)) for m in (secrets.token_bytes(48) for _ in range(4))]
-        (m1, s1), (m2, s2), (m3, s3), (_, s4) = signed
+        # the engine signs the good item; the others are spoiled, so liboqs may sign them
+        # under the engine's key (fips204.signature_to_spoil)
+        m1, m2, m3, m4 = (secrets.token_bytes(48) for _ in range(4))
+        s1 = eng.sign(alg, sk, m1)
+        s2, s3, s4 = (fips204.signature_to_spoil(alg, eng, sk, m) for m in (m2, m3, m4))
         for what, msg, sig in (
             ("good", m1, s1),
             ("bit-flip", m2, flip_bit(s2, 8 * (len(s2) // 2) + 5)),
@@ -232,7 +240,8 @@ def _judge(alg: str, engines: list, item: _Item) -> dict[str, bool]:  # type: ig
         mu = shown.get("mu") or fips204.mu(pk, item.formatted)
         votes["openssl"] = fips204.openssl_verify_mu(alg, pk, mu, sig)
         if not pure_empty:  # the engines' own verdicts stand beside OpenSSL's there
-            votes["dilithium-py"] = fips204.dilithium_verify(alg, pk, item.formatted, sig)
+            judge = fips204.internal_implementation(alg)
+            votes[judge] = fips204.verify_internal(alg, pk, item.formatted, sig)
     for name, got in votes.items():
         if got != item.accept:
             raise OracleDisagreement(

@@ -184,8 +184,8 @@ def _formatted(group, test):
 
 
 def mldsa_good(group, test):
-    """keyGen and sigGen: dilithium-py (nothing else signs with a given rnd); sigVer: OpenSSL's
-    verify_mu with mu computed as FIPS 204 says, per interface."""
+    """keyGen and sigGen: dilithium-py (pure Python, apart from the testbed's liboqs signer);
+    sigVer: OpenSSL's verify_mu with mu computed as FIPS 204 says, per interface."""
     if "seed" in test:
         pk, sk = ML_DSA_65.key_derive(_h(test["seed"]))
         return {"pk": _hx(pk), "sk": _hx(sk)}

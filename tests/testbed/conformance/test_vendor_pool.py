@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from app.api import pool_keeper
@@ -69,3 +73,20 @@ def test_slow_kinds_are_wanted_and_the_keeper_process_fills_the_pool(sqlite_vend
     finally:
         keeper.stop()
     assert not keeper.process.is_alive()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_keeper_thread_lowers_its_own_priority_only():
+    """A worker's keeper thread yields the CPU to the API; the worker's other threads do not."""
+    seen: dict[str, int] = {}
+
+    def run() -> None:
+        pool.nice_this_thread()
+        seen["keeper"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["keeper"] == min(19, before + pool.NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
