@@ -133,8 +133,11 @@ LABELS: dict[str, str] = {
     # --- testbed: vendor sessions
     "open": "Open",
     "finished": "Finished",
+    "expired": "Expired",
     "pass": "Passed",
     "fail": "Failed the check",
+    "conformant": "Conformant",
+    "interoperable": "Interoperable only",
     # --- discovery
     "tls": "TLS",
     "ssh": "SSH",

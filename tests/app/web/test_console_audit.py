@@ -6,6 +6,7 @@ A new console form belongs in FORMS: the last test fails on a POST route it does
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from app.web.router import PAGE_MODULES
 from core.choices import Role
 from core.models import AuditEntry, Job
+from tests.app.web.test_console_vendor import product_answer
 from tests.app.web.test_web_flows import _wait_job
 from tests.app.web.test_web_http import _asset
 
@@ -31,6 +33,8 @@ FORMS = {
     "/plans/tasks/{task_id}",
     "/testbed/products",
     "/testbed/benchmarks",
+    "/testbed/products/{product_id}/sessions",
+    "/testbed/sessions/{session_id}/answer",
     "/admin/organizations",
     "/admin/keys",
     "/admin/keys/{key_id}/revoke",
@@ -95,7 +99,14 @@ def test_every_console_form_is_audited_with_its_actor(api, sign_in):
     task_id = re.search(r'id="task-(\d+)"', api.client.get(version.group(1)).text).group(1)
     post(f"/plans/tasks/{task_id}", ("status", "plan_task"), status="done")
     post(f"/plans/{plan_id}/versions", ("generate", "plan_version"))
-    post("/testbed/products", ("create", "product"), name="HSM", version="1")
+    product = post("/testbed/products", ("create", "product"), name="HSM", version="1",
+                   algorithms="ML-KEM-768")  # fmt: skip
+    session_page = post(f"{product}/sessions", ("create", "vendor_session"),
+                        algorithm="ML-KEM-768", check="kem_sender")  # fmt: skip
+    challenge = api.client.get(f"{session_page}/challenge.json").json()["challenge"]
+    answer = json.dumps(product_answer(challenge)).encode()
+    post(f"{session_page}/answer", ("answer", "vendor_session"),
+         files={"file": ("answer.json", answer, "application/json")})  # fmt: skip
     post(
         "/testbed/benchmarks", ("create", "job"), algorithm="ML-KEM-512", time_budget_s="0.02",
         include_baseline="",
