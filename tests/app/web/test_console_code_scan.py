@@ -53,5 +53,5 @@ def test_a_source_tree_is_scanned_in_the_console_with_file_and_line(api, sign_in
     assert 'href="/search?q=billing%20service"' in page
     korean = api.client.get(scan, params={"lang": "ko"}).text
     assert "keys.py:5" in korean and "양자" in korean
-    names = {"billing", "service", "keys", "py", "mod", "go", "Go", "golang", "rsa", "admin", "test"}
+    names = {"billing", "service", "keys", "py", "mod", "go", "Go", "rsa", "admin", "test"}
     assert english_words(korean, names) == set()
