@@ -95,7 +95,7 @@ def test_sector_forms_come_back_with_their_input_and_announce_what_they_did(api,
         "/sector/absences", data={"csrf": csrf, "target": target, "reason": "no"}
     )
     assert short.status_code == 422 and 'id="absence-reason-error"' in short.text
-    assert f'<option value="{target}" selected>' in short.text  # the input kept
+    assert f'<option value="{target}" selected' in short.text  # the input kept
     made = api.client.post(
         "/sector/absences", data={"csrf": csrf, "target": target, "reason": "a shared service"}
     )
