@@ -607,7 +607,7 @@ def test_every_page_has_no_serious_accessibility_issue_and_fits_a_phone(
         f"{plan}/versions/1", f"{plan}/versions/1?flagged=1",
         "/judge?profile=kr-2035&profile=us-nist-ir8547",
         "/testbed", "/testbed/report-key", "/admin", "/audit", "/no/such/page",
-        "/assets?exposure=orbit", "/sector", "/procedure", "/reporting",
+        "/assets?exposure=orbit", "/sector", "/procedure", "/reporting", "/supervision",
     ]  # fmt: skip
     # the journeys' own pages, when they ran first (a vendor session, a source scan)
     session = site.newest(VendorSession)
