@@ -60,7 +60,9 @@ def sector(request: Request, user: User, session: SessionDep) -> Response:
 def _sector_page(request: Request, session: Any, user: WebUser, form: FormState | None) -> Response:
     org_id = _org(session, user)
     result = completeness.check(session, org_id).as_dict()
-    return render(request, "sector.html", {"r": result}, form=form)
+    asset = request.query_params.get("asset", "")  # from an asset's page: its tie pre-filled
+    context = {"r": result, "tie_asset": asset if asset.isdigit() else ""}
+    return render(request, "sector.html", context, form=form)
 
 
 def _asset_name(session: Any, org_id: int, asset_id: int) -> str:

@@ -326,11 +326,10 @@ def _runs_download(
     """A benchmark's records to keep: JSON as the API's GET /results gives them, or CSV
     (one row per operation, headings in the page's language, a byte-order mark)."""
     name = f"benchmark-{job_id}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if format == "json":
         items = [RecordOut.model_validate(r).model_dump(mode="json") for r in records]
         body = json.dumps({"job_id": job_id, "items": items}, indent=2, ensure_ascii=False)
-        return Response(body, media_type="application/json", headers=headers)
+        return download(body, name, "application/json")
     _ = gettext_of(request)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -344,7 +343,7 @@ def _runs_download(
                 round(float(stats["p95_us"]), 2), r.product_id or "",
             )  # fmt: skip
             writer.writerow([guard_cell(str(v)) for v in row])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return download(out.getvalue(), name, "text/csv; charset=utf-8")
 
 
 @router.get("/testbed/sessions/{session_id}")
@@ -391,14 +390,17 @@ def challenge_download(session_id: int, user: User, session: SessionDep) -> Resp
     """The session as the API's GET /sessions/{id} gives it: nonce, engines and challenge."""
     _testbed_reader(user)
     out = api_vendor.get_session(session_id, session, user.principal)
-    return Response(
-        out.model_dump_json(exclude_unset=True, indent=2),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="session-{session_id}-challenge.json"',
-            "Cache-Control": "no-store",
-        },
-    )
+    body = out.model_dump_json(exclude_unset=True, indent=2)
+    return download(body, f"session-{session_id}-challenge.json", "application/json")
+
+
+def download(body: str | bytes, filename: str, media_type: str) -> Response:
+    """A file to keep: an attachment no cache stores (a tenant's data)."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.post("/testbed/sessions/{session_id}/answer")
@@ -445,14 +447,8 @@ def answer_session(
 def report_download(session_id: int, user: User, session: SessionDep) -> Response:
     _testbed_reader(user)
     document = service.report_document(session, user.principal, session_id)
-    return Response(
-        reports.serialize(document),  # the exact signed bytes: verify-report checks them
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="report-{session_id}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
+    # the exact signed bytes: verify-report checks them
+    return download(reports.serialize(document), f"report-{session_id}.json", "application/json")
 
 
 @router.get("/testbed/report-key")

@@ -21,6 +21,9 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     asset = api.client.post("/api/v1/assets", json=body, headers=officer).json()["id"]
 
     csrf = sign_in(bank, Role.OFFICER)
+    assert f'href="/sector?asset={asset}#h-tie"' in api.client.get(f"/assets/{asset}").text
+    prefilled = api.client.get(f"/sector?asset={asset}").text
+    assert f'name="asset_id" type="text" value="{asset}"' in prefilled
     page = api.client.get("/sector")
     assert page.status_code == 200 and "Card authorization switch" in page.text
     assert "finance/customer-certificate-pki" in page.text
