@@ -3,9 +3,11 @@
 
 Generates a tree of about ``--lines`` lines (Python, Java, Kotlin, Go, C, JavaScript,
 TypeScript, with configuration and lock files), of which ``--crypto-share`` of the files
-call crypto APIs (through constants in sibling files) and another share only mention a
-crypto module in a comment, so the quick filter lets them through to the parser: the
-figures include parsing them. Then runs ``pqcplan scan code TREE --cbom FILE`` as a child
+call crypto APIs (through constants in sibling files), another share only mention a
+crypto module in a comment, so the quick filter lets them through to the parser, and
+``--caller-share`` call a wrapper function of another file (one per directory and
+language) without naming any crypto module: the figures include parsing all of them and
+the second pass that follows wrappers across files. Then runs ``pqcplan scan code TREE --cbom FILE`` as a child
 process twice (the second run reuses the content-hash cache: nothing changed), and once
 filed into a SQLite database (``--org``). Prints wall seconds, lines/s and the machine's
 load average, which matters: the bench shares the machine.
@@ -18,6 +20,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,16 +58,42 @@ CRYPTO = {
     "js": "const crypto = require('crypto');\nfunction crypto{i}() {{ return crypto.createHash('md5'); }}\n",
     "ts": "import * as crypto from 'node:crypto';\nexport const k{i} = crypto.generateKeyPairSync('rsa', {{ modulusLength: 1024 }});\n",
 }
+# Per directory, a file of wrapper functions (the crypto call takes the wrapper's parameter);
+# ``--caller-share`` of the files call one of them and name no crypto module at all, so only
+# the scan's second pass (files naming another file's wrapper) finds them.
+WRAPPERS = {
+    "keyutil.py": "from cryptography.hazmat.primitives.asymmetric import rsa\n\n\ndef make_key(bits):\n    return rsa.generate_private_key(65537, bits)\n",
+    "keyutil.go": 'package m{d}\n\nimport (\n\t"crypto/rand"\n\t"crypto/rsa"\n)\n\nfunc makeKey(bits int) (*rsa.PrivateKey, error) {{\n\treturn rsa.GenerateKey(rand.Reader, bits)\n}}\n',
+    "KeyUtil.java": "package app.m{d};\n\npublic class KeyUtil {{\n    public static javax.crypto.Cipher cipherFor(String t) throws Exception {{\n        return javax.crypto.Cipher.getInstance(t);\n    }}\n}}\n",
+    "keyutil.js": "const crypto = require('crypto');\n\nfunction rsaPair(bits) {{\n  return crypto.generateKeyPairSync('rsa', {{ modulusLength: bits }});\n}}\n\nmodule.exports = {{ rsaPair }};\n",
+    "keyutil.ts": "import {{ generateKeyPairSync }} from 'node:crypto';\n\nexport function tsPair(bits: number) {{\n  return generateKeyPairSync('rsa', {{ modulusLength: bits }});\n}}\n",
+    "keyutil.h": "#include <openssl/evp.h>\nEVP_PKEY *make_rsa_key(unsigned int bits);\n",
+    "keyutil.c": '#include "keyutil.h"\n\nEVP_PKEY *make_rsa_key(unsigned int bits) {{\n    return EVP_RSA_gen(bits);\n}}\n',
+}
+CALLER = {
+    "py": "from .keyutil import make_key\n\nKEY{i} = make_key(1024)\n\n",
+    "java": '    Object caller() throws Exception {{\n        return KeyUtil.cipherFor("DES/ECB/PKCS5Padding");\n    }}\n',
+    "kt": '    fun caller() = KeyUtil.cipherFor("DES/ECB/PKCS5Padding")\n',
+    "go": "func caller{i}() {{\n\t_, _ = makeKey(1024)\n}}\n",
+    "c": '#include "keyutil.h"\n\nvoid caller{i}(void) {{ make_rsa_key(1024); }}\n',
+    "js": "const {{ rsaPair }} = require('./keyutil');\nconst pair{i} = rsaPair(1024);\n",
+    "ts": "import {{ tsPair }} from './keyutil';\nexport const pair{i} = tsPair(1024);\n",
+}
 GO_IMPORTS = 'import (\n\t"crypto/rand"\n\t"crypto/rsa"\n\t"crypto/sha1"\n)\n\n'
 EXT = {"py": ".py", "java": ".java", "kt": ".kt", "go": ".go", "c": ".c", "js": ".js", "ts": ".ts"}
 
 
 def generate(
-    root: Path, lines: int, crypto_share: float, mention_share: float, seed: int = 7
+    root: Path,
+    lines: int,
+    crypto_share: float,
+    mention_share: float,
+    caller_share: float = 0.0,
+    seed: int = 7,
 ) -> dict:
     rnd = random.Random(seed)
     langs = list(EXT)
-    made = {"files": 0, "lines": 0, "crypto_files": 0}
+    made = {"files": 0, "lines": 0, "crypto_files": 0, "caller_files": 0}
     n = 0
     while made["lines"] < lines:
         lang = langs[n % len(langs)]
@@ -76,6 +105,10 @@ def generate(
             (directory / "consts.py").write_text("BITS = 1024\n")
             (directory / "consts.go").write_text(f"package m{d}\n\nconst Bits = 1024\n")
             (directory / "consts.h").write_text("#define BITS 1024\n")
+            for name, text in WRAPPERS.items():
+                (directory / name).write_text(text.format(d=d))
+                made["files"] += 1
+                made["lines"] += text.count("\n")
         head, tail = HEAD[lang]
         body = [head.format(d=d, n=n)]
         kind = rnd.random()
@@ -86,6 +119,12 @@ def generate(
         if kind < crypto_share:
             body.append(CRYPTO[lang].format(i=n))
             made["crypto_files"] += 1
+        elif kind >= 1 - caller_share:  # calls a wrapper of another file, names no crypto
+            if lang in ("py", "js", "ts", "c"):
+                body.insert(0, CALLER[lang].format(i=n))
+            else:
+                body.append(CALLER[lang].format(i=n))
+            made["caller_files"] += 1
         elif kind < crypto_share + mention_share:
             body.append(
                 {
@@ -137,12 +176,21 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--crypto-share", type=float, default=0.1)
     ap.add_argument("--mention-share", type=float, default=0.1)
+    ap.add_argument("--caller-share", type=float, default=0.05)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", type=Path, help="generate the tree here and keep it")
     a = ap.parse_args()
     base = a.keep or Path(tempfile.mkdtemp(prefix="pqcplan-bench-code-"))
+    try:
+        measure(a, base)
+    finally:
+        if not a.keep:
+            shutil.rmtree(base, ignore_errors=True)  # a 1,000,000-line tree is 40 MB
+
+
+def measure(a: argparse.Namespace, base: Path) -> None:
     tree, cache = base / "tree", base / "cache"
-    made = generate(tree, a.lines, a.crypto_share, a.mention_share)
+    made = generate(tree, a.lines, a.crypto_share, a.mention_share, a.caller_share)
     env = {
         **os.environ,
         "PQCPLAN_CACHE": str(cache),
@@ -150,7 +198,8 @@ def main() -> None:
         "COLUMNS": "200",
     }
     print(
-        f"tree: {made['files']} files, {made['lines']} lines, {made['crypto_files']} with crypto calls; "
+        f"tree: {made['files']} files, {made['lines']} lines, {made['crypto_files']} with crypto calls, "
+        f"{made['caller_files']} calling another file's wrapper; "
         f"workers {a.workers}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
     )
     cbom = base / "scan.cdx.json"

@@ -14,10 +14,19 @@ from inventory.discovery.code.rules import ruleset
 def analyze_source(
     source: bytes, relpath: str, language: str, project: Project | None = None
 ) -> list[Finding]:
+    return analyze_file(source, relpath, language, project)[0]
+
+
+def analyze_file(
+    source: bytes, relpath: str, language: str, project: Project | None = None
+) -> tuple[list[Finding], list[str]]:
+    """The file's findings and the names of its functions that wrap an API call."""
     fe = frontend(language)
     tree = fe.parser.parse(source)
     facts = fe.facts(tree.root_node, relpath, source)
-    return analyze_tree(fe, facts, tree.root_node, ruleset(fe.family), project)
+    analysis = analyze_tree(fe, facts, tree.root_node, ruleset(fe.family), project)
+    findings = analysis.run()
+    return findings, sorted(analysis.exported())
 
 
 def project_for(root: Path, files: dict[str, str]) -> Project:

@@ -34,6 +34,9 @@ from inventory.discovery.code.values import (
 
 MAX_DEPTH = 16
 PARAM_FIELDS = ("key_size", "curve", "mode", "padding", "digest")
+# what a wrapper's call states: (the finding it replaces "path:line:column:api", where the API
+# call is "path:line", the API, fields, unknown, notes, rule)
+Through = tuple[str, str, str, dict[str, Any], dict[str, str], list[str], Rule]
 
 
 @dataclass
@@ -55,6 +58,9 @@ class Finding:
     protocol: str | None = None
     unknown: dict[str, str] = field(default_factory=dict)  # field -> what the code wrote
     notes: list[str] = field(default_factory=list)
+    # "path:line:column:api" of the API call inside another file's function this finding
+    # states through a call of that function (the wrapper's own finding is then dropped)
+    wrapper: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,6 +180,10 @@ class Evaluator:
             ev.env.pop()
 
 
+def _ref(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}:{finding.column}:{finding.api}"
+
+
 def _method_name(receiver: Value, method: str) -> str:
     if isinstance(receiver, Obj):
         return f"{receiver.callee}#{method}"
@@ -213,9 +223,15 @@ class FileAnalysis:
         self.findings: dict[float, Finding] = {}  # by the start byte of the site (+ n/10)
         self.descriptor_sites: dict[int, tuple[Site, Rule, str]] = {}
         self.emitted: dict[float, tuple[Site, Rule, str, Finding]] = {}  # for _through_callers
-        self.resolved_wrappers: set[float] = set()
+        self._wrappers: dict[str, list[tuple[float, Site, Rule, str]]] | None = None
+        # functions whose call of another file's wrapper leaves a field to their parameter
+        self.chains: dict[str, list[tuple[float, Site, tuple[str, str]]]] = {}
+        # calls that set a finding's parameters later (g.initialize(bits)), by its site
+        self.updates: dict[int, list[tuple[Site, Rule, Value]]] = {}
 
-    def run(self) -> list[Finding]:
+    def run(self, across: bool = True) -> list[Finding]:
+        """The file's findings; ``across=False`` leaves out calls of other files' wrappers
+        (a file analysed only for its wrappers, on another file's behalf)."""
         ev, rules = self.ev, self.ev.rules
         for site in ev.fe.sites(ev.facts_root, rules.wanted):  # type: ignore[attr-defined]
             try:
@@ -227,16 +243,20 @@ class FileAnalysis:
                 args = [ev.value(a) for a in site.args]
                 kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
                 self._emit(site, rule, qname, args, kwargs, None, None)
+        self.wrappers()  # before the file's own calls resolve (and drop) the unknown ones
         self._through_callers()
+        if across:
+            self._across_files()
         return sorted(self.findings.values(), key=lambda f: (f.line, f.column, f.algorithm))
 
-    def _through_callers(self) -> None:
-        """A finding whose algorithm or parameter is a parameter of the function around it
-        (``def make_key(bits): return rsa.generate_private_key(65537, bits)``) is stated
-        where that function is called with values: one finding per such call in the file,
-        located at the call, instead of the unknown one (kept when no call states it)."""
+    def wrappers(self) -> dict[str, list[tuple[float, Site, Rule, str]]]:
+        """Functions of this file whose API call leaves its algorithm or a parameter to one of
+        the function's own parameters (``def make_key(bits): return
+        rsa.generate_private_key(65537, bits)``), by the function's name."""
+        if self._wrappers is not None:
+            return self._wrappers
         ev = self.ev
-        wrappers: dict[str, list[tuple[float, Site, Rule, str]]] = {}
+        self._wrappers = {}
         for key, (site, rule, qname, finding) in list(self.emitted.items()):
             if not finding.unknown or key not in self.findings:
                 continue
@@ -245,44 +265,174 @@ class FileAnalysis:
             if fn is None or not fn.params:
                 continue
             if any(v in fn.params for v in finding.unknown.values()):
-                wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
+                self._wrappers.setdefault(fn_name, []).append((key, site, rule, qname))  # type: ignore[arg-type]
+        return self._wrappers
+
+    def exported(self) -> set[str]:
+        """Every function of this file that wraps an API call, directly or through a wrapper
+        of another file."""
+        return set(self.wrappers()) | set(self.chains)
+
+    def _frame(self, fn_name: str, args: list[Value], kwargs: dict[str, Value]) -> dict:
+        ev = self.ev
+        fn = ev.facts.functions[fn_name]
+        frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
+        frame.update({k: v for k, v in kwargs.items() if k in fn.params})
+        for pname, node in fn.defaults.items():
+            if pname not in frame:
+                line = node.start_point[0] + 1
+                frame[pname] = with_via(
+                    ev.value(node), f"the default of {pname} ({ev.facts.relpath}:{line})"
+                )
+        return frame
+
+    def through(
+        self, fn_name: str, args: list[Value], kwargs: dict[str, Value], depth: int = 0
+    ) -> list[Through]:
+        """What each API call wrapped by ``fn_name`` states when the function is called with
+        these values (a parameter the call leaves out takes its declared default; one the
+        caller leaves to run time stays unknown, stated as the caller wrote it), followed
+        through the wrappers of other files it calls in turn.
+
+        Each item: (the finding it replaces as "path:line:column:api", where the API call is,
+        the API, fields, unknown, notes, rule)."""
+        ev = self.ev
+        rel = ev.facts.relpath
+        out: list[Through] = []
+        onward = []
+        ev.env.append(self._frame(fn_name, args, kwargs))
+        try:
+            for _key, site, rule, qname in self.wrappers().get(fn_name, []):
+                inner_args = [ev.value(a) for a in site.args]
+                inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
+                fields, unknown, notes = self._fields(rule, qname, inner_args, inner_kwargs, None)
+                self._replay_updates(site.node.start_byte, fields, unknown)
+                row, col = site.node.start_point
+                here = f"{rel}:{row + 1}"
+                out.append((f"{here}:{col + 1}:{qname}", here, qname, fields, unknown, notes, rule))
+            for key, call, target in self.chains.get(fn_name, []) if depth < 4 else []:
+                values = [ev.value(a) for a in call.args]
+                named = {k: ev.value(v) for k, v in call.kwargs.items()}
+                onward.append((key, target, values, named))
+        finally:
+            ev.env.pop()
+        for key, target, values, named in onward:
+            other = ev.project.analysis(target[0]) if ev.project is not None else None
+            if other is None:
+                continue
+            mine = self.emitted[key][3]
+            replaces = f"{mine.path}:{mine.line}:{mine.column}:{mine.api}"
+            for _r, where, inner, fields, unknown, notes, rule in other.through(
+                target[1], values, named, depth + 1
+            ):
+                notes.append(f"through {target[1]}() of {target[0]} at {rel}:{mine.line}")
+                out.append((replaces, where, inner, fields, unknown, notes, rule))
+        return out
+
+    def _replay_updates(self, start: int, fields: dict[str, Any], unknown: dict[str, str]) -> None:
+        """The parameter-setting calls on a finding's object (``g.initialize(bits)``) read
+        again under the current bindings (a wrapper's parameters at one of its calls)."""
+        ev = self.ev
+        for site, rule, receiver in self.updates.get(start, []):
+            args = [ev.value(a) for a in site.args]
+            kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
+            got, missing, _notes = self._fields(rule, "", args, kwargs, receiver)
+            for f in PARAM_FIELDS:
+                if got.get(f) is not None:
+                    fields[f] = got[f]
+                    unknown.pop(f, None)
+                elif f in missing and f != "curve" and fields.get(f) is None:
+                    unknown[f] = missing[f]
+
+    def _through_callers(self) -> None:
+        """A finding whose algorithm or parameter is a parameter of the function around it
+        is stated where that function is called: one finding per call in the file, located
+        at the call, instead of the wrapper's own (kept when nothing calls it)."""
+        ev = self.ev
+        wrappers = self.wrappers()
         if not wrappers:
             return
+        resolved: set[str] = set()
         for call in ev.fe.sites(ev.facts_root, frozenset(wrappers)):
-            fn = ev.facts.functions[call.last_name]
             args = [ev.value(a) for a in call.args]
             kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
-            frame = {p: args[i] for i, p in enumerate(fn.params) if i < len(args)}
-            frame.update({k: v for k, v in kwargs.items() if k in fn.params})
-            ev.env.append(frame)
-            try:
-                for key, site, rule, qname in wrappers[call.last_name]:
-                    inner_args = [ev.value(a) for a in site.args]
-                    inner_kwargs = {k: ev.value(v) for k, v in site.kwargs.items()}
-                    fields, unknown, notes = self._fields(
-                        rule, qname, inner_args, inner_kwargs, None
-                    )
-                    if len(unknown) >= len(self.findings[key].unknown):
-                        continue  # the call states nothing more
-                    line = site.node.start_point[0] + 1
-                    notes.append(
-                        f"through {call.last_name}() whose call is here ({qname} at line {line})"
-                    )
-                    self._store(
-                        call,
-                        rule,
-                        f"{qname} via {call.last_name}",
-                        fields,
-                        unknown,
-                        notes,
-                        None,
-                        float(call.node.start_byte) + 0.5,
-                    )
-                    self.resolved_wrappers.add(key)
-            finally:
-                ev.env.pop()
-        for key in self.resolved_wrappers:
-            self.findings.pop(key, None)
+            found = self.through(call.last_name, args, kwargs)
+            for i, (replaces, where, qname, fields, unknown, notes, rule) in enumerate(found):
+                line = where.rsplit(":", 1)[-1]
+                notes.append(
+                    f"through {call.last_name}() whose call is here ({qname} at line {line})"
+                )
+                self._store(
+                    call,
+                    rule,
+                    f"{qname} via {call.last_name}",
+                    fields,
+                    unknown,
+                    notes,
+                    None,
+                    float(call.node.start_byte) + 0.5 + i / 1000,
+                )
+                resolved.add(replaces)
+        for key, (_site, _rule, _qname, finding) in self.emitted.items():
+            if _ref(finding) in resolved:
+                self.findings.pop(key, None)
+
+    def _across_files(self) -> None:
+        """Calls of another file's wrapper functions (``from .util import make_key`` then
+        ``make_key(1024)``): the wrapped API call is stated here, located at the call. Only
+        calls named like a wrapper some file of the tree defines (``project.wrapper_names``)
+        are looked at, and only a callee the language's imports resolve to that file. A
+        function of this file whose such call leaves a field to its own parameter is a
+        wrapper in turn (``chains``)."""
+        ev, project = self.ev, self.ev.project
+        names = getattr(project, "wrapper_names", None)
+        if not names:
+            return
+        last = frozenset(n.rsplit(".", 1)[-1] for n in names)  # Keys.make is called as .make
+        aliases = {  # from .keys import make_key as new_key
+            local for local, target in ev.facts.imports.items() if target.rsplit(".", 1)[-1] in last
+        }
+        stored: list[tuple[float, Site, tuple[str, str]]] = []
+        for call in ev.fe.sites(ev.facts_root, last | aliases):
+            qname, receiver = ev.fe.callee(call, ev)
+            if receiver is not None or qname is None or ev.rules.call_rules(qname):
+                continue
+            if qname in ev.facts.functions and not any(c in qname for c in "./:"):
+                continue  # this file's own function of that name
+            target = project.function_file(ev, qname)
+            if target is None or target[0] == ev.facts.relpath:
+                continue
+            other = project.analysis(target[0])
+            if other is None or target[1] not in other.exported():
+                continue
+            args = [ev.value(a) for a in call.args]
+            kwargs = {k: ev.value(v) for k, v in call.kwargs.items()}
+            found = other.through(target[1], args, kwargs)
+            for i, (replaces, where, inner, fields, unknown, notes, rule) in enumerate(found):
+                notes.append(
+                    f"through {target[1]}() of {target[0]} ({inner} at {where}), called here"
+                )
+                key = float(call.node.start_byte) + 0.25 + i / 1000
+                self._store(
+                    call,
+                    rule,
+                    f"{inner} via {target[1]}",
+                    fields,
+                    unknown,
+                    notes,
+                    None,
+                    key,
+                    wrapper=replaces,
+                )
+                stored.append((key, call, target))
+        for key, call, target in stored:
+            finding = self.findings.get(key)
+            fn_name = ev.fe.enclosing_function(call.node)
+            fn = ev.facts.functions.get(fn_name or "")
+            if finding is None or not finding.unknown or fn is None or not fn.params:
+                continue
+            if any(v in fn.params for v in finding.unknown.values()):
+                self.chains.setdefault(fn_name, []).append((key, call, target))  # type: ignore[arg-type]
 
     def _site(self, site: Site) -> None:
         ev, rules = self.ev, self.ev.rules
@@ -316,6 +466,7 @@ class FileAnalysis:
                     )
                 elif base is not None:
                     self._update(base, rule, args, kwargs, receiver, site)
+                    self.updates.setdefault(receiver.site[1], []).append((site, rule, receiver))
                 return
 
     # ---------------------------------------------------------------- fields
@@ -578,7 +729,7 @@ class FileAnalysis:
             key = float(site.node.start_byte) + nth / 10 + (i + 1) / 1000
             self._store(site, rule, qname, fields, {}, [], None, key)
 
-    def _store(self, site, rule, qname, fields, unknown, notes, base, key) -> None:
+    def _store(self, site, rule, qname, fields, unknown, notes, base, key, wrapper="") -> None:
         algorithm = fields.get("algorithm")
         if algorithm is None and base is not None:
             algorithm = base.algorithm
@@ -607,6 +758,7 @@ class FileAnalysis:
             protocol=fields.get("protocol"),
             unknown=unknown,
             notes=notes,
+            wrapper=wrapper,
         )
         if base is not None:
             for f in PARAM_FIELDS:
@@ -668,11 +820,11 @@ def _matches(callee: str, pattern: str) -> bool:
 
 def analyze_tree(
     frontend: Frontend, facts: FileFacts, root: Node, rules: RuleSet, project: Any = None
-) -> list[Finding]:
+) -> FileAnalysis:
+    """One file analysed: ``.run()`` gives its findings, ``.wrappers()`` its wrapper functions."""
     ev = Evaluator(frontend, facts, rules, project)
     ev.facts_root = root  # type: ignore[attr-defined]
-    analysis = FileAnalysis(ev, facts.source.split(b"\n"))
-    return analysis.run()
+    return FileAnalysis(ev, facts.source.split(b"\n"))
 
 
-__all__ = ["Evaluator", "Finding", "Seq", "analyze_tree"]
+__all__ = ["Evaluator", "FileAnalysis", "Finding", "Seq", "analyze_tree"]

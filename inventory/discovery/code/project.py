@@ -1,6 +1,8 @@
 """Names across the files of a scanned tree: a constant in `config.py`, a `static final`
 field of another class, a Go constant in a sibling file, a `#define` in an included header,
-an exported JavaScript constant.
+an exported JavaScript constant, and the functions of another file that wrap an API call
+(``wrapper_names``: the names the scan's first pass found; `analysis` reads such a file's
+wrappers, `function_file` says which file and function a call names, per language).
 
 Files are parsed on demand when a name leads to them (and kept), so a scan reads each
 file's facts at most once per process. Every file a finding's value came through is
@@ -16,11 +18,13 @@ from inventory.discovery.code.frontends.base import FileFacts, Frontend
 from inventory.discovery.code.values import Value, with_via
 
 MAX_FILE_BYTES = 2_000_000
+GO_MOD = "go.mod"  # in ``files`` beside the source files: a Go module's root and path
 
 
 class Project:
     def __init__(self, root: Any, files: dict[str, str], frontends: dict[str, Frontend]) -> None:
-        """``files``: relative path -> language of every source file in the tree."""
+        """``files``: relative path -> language of every source file in the tree (and
+        ``GO_MOD`` for each go.mod)."""
         from inventory.discovery.code.rules import ruleset
 
         self.root = root
@@ -33,6 +37,10 @@ class Project:
         self._py_modules: dict[str, str] | None = None
         self._by_name: dict[str, list[str]] | None = None
         self._by_dir: dict[str, list[str]] | None = None
+        self._analyses: dict[str, Any] = {}
+        self._analysis_used: dict[str, set[str]] = {}  # the files each analysis read
+        self.wrapper_names: frozenset[str] = frozenset()
+        self._go_modules: list[tuple[str, str]] | None = None
 
     # ---------------------------------------------------------------- indexes
     def _modules(self) -> dict[str, str]:
@@ -99,7 +107,54 @@ class Project:
         tree = fe.parser.parse(source)
         facts = fe.facts(tree.root_node, relpath, source)
         ev = Evaluator(fe, facts, self._ruleset(fe.family), self)
+        ev.facts_root = tree.root_node  # type: ignore[attr-defined]
         return facts, ev
+
+    def analysis(self, relpath: str) -> Any:
+        """Another file's `FileAnalysis` (its findings and wrappers, those through third
+        files' wrappers included), made once, or None."""
+        if relpath in self._analyses:
+            ev = self.evaluator(relpath)
+            self.used |= self._analysis_used.get(relpath, set())  # what it came through
+            return self._analyses[relpath] if ev is not None else None
+        from inventory.discovery.code.engine import FileAnalysis
+
+        ev = self.evaluator(relpath)
+        if ev is None:
+            return None
+        self._analyses[relpath] = None  # a cycle back to this file finds nothing
+        outer, self.used = self.used, set()
+        done = FileAnalysis(ev, ev.facts.source.split(b"\n"))
+        try:
+            done.run()
+        except RecursionError:
+            return None
+        finally:
+            inner, self.used = self.used, outer | self.used | {relpath}
+            self._analysis_used[relpath] = inner
+        self._analyses[relpath] = done
+        return done
+
+    def function_file(self, ev: Any, qualified: str) -> tuple[str, str] | None:
+        """(file, function name) of the tree's function a call names, when the language's
+        imports determine it; None otherwise (a library, an ambiguous name)."""
+        hook = getattr(ev.fe, "function_file", None)
+        return hook(self, ev, qualified) if hook is not None else None
+
+    def go_modules(self) -> list[tuple[str, str]]:
+        """(module path, directory) of every go.mod of the tree, longest module path first."""
+        if self._go_modules is None:
+            found = []
+            for rel in sorted(r for r, lang in self.files.items() if lang == GO_MOD):
+                try:
+                    lines = (self.root / rel).read_text("utf-8", "replace").splitlines()
+                except OSError:
+                    continue
+                module = next((ln.split()[1] for ln in lines if ln.startswith("module ")), "")
+                if module:
+                    found.append((module.strip('"'), rel.removesuffix("go.mod").rstrip("/")))
+            self._go_modules = sorted(found, key=lambda m: len(m[0]), reverse=True)
+        return self._go_modules
 
     def constant(self, relpath: str, name: str) -> Value | None:
         """A file-level definition of ``name`` in ``relpath``, evaluated there."""

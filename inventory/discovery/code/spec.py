@@ -308,8 +308,8 @@ def go_hash(raw: str) -> Fields:
         return {"algorithm": "SHA-224"}
     if package == "sha3":
         return {"algorithm": f"SHA3-{digits or '256'}"}
-    if package.startswith("blake2"):
-        return {"algorithm": package.upper().replace("BLAKE2", "BLAKE2")}
+    if package in ("blake2b", "blake2s"):  # blake2b.New256 -> BLAKE2b-256 (the catalog's names)
+        return {"algorithm": f"BLAKE2{package[-1]}-{digits}" if digits else f"BLAKE2{package[-1]}"}
     return {"algorithm": hash_name(package)}
 
 

@@ -101,10 +101,20 @@ def test_grover_weakened_symmetric_under_cnsa(both: tuple[dict, dict]) -> None:
             assert verdicts["de-bsi-tr02102"] == verdicts["fr-anssi"] == "acceptable"
 
 
-def test_unclassifiable_kdf(both: tuple[dict, dict]) -> None:
+def test_pbkdf2_with_hmac_sha1(both: tuple[dict, dict]) -> None:
+    """cbomctl declines to judge it; pqcplan's catalog names it PBKDF2-SHA1 (RFC 8018's PRF
+    HMAC-SHA1, Grover-weakened) and judges it as a password hash under each profile."""
     theirs, ours = both
     assert _theirs(theirs, "pbkdf2withhmacsha1")["de-bsi-tr02102"] == "INDET"
-    assert set(_ours(ours, "pbkdf2withhmacsha1")[0].values()) == {"review"}
+    assert _ours(ours, "PBKDF2-SHA1") == [
+        {
+            "de-bsi-tr02102": "acceptable",
+            "fr-anssi": "acceptable",
+            "au-asd-2030": "migrate",
+            "us-cnsa2": "migrate",
+            "us-nist-ir8547": "acceptable",
+        }
+    ]
 
 
 def test_rows_conflicts_and_exit_codes(both: tuple[dict, dict]) -> None:

@@ -130,7 +130,7 @@ def raw_data() -> dict:
 
 # --------------------------------------------------------------------------- the data file
 def test_version_and_cache(catalog):
-    assert catalog.version == "2026.11.6"
+    assert catalog.version == "2026.12.1"
     assert get_catalog() is catalog
 
 

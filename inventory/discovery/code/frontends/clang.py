@@ -3,6 +3,7 @@ headers of the tree, calls (through pointers: ``&ctx`` is ``ctx``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tree_sitter import Node, Query
@@ -147,6 +148,9 @@ class CFrontend(Frontend):
             name = text(node)
             value = ev.lookup(name, node)
             if isinstance(value, Unknown) and value.text == name:
+                fn = ev.facts.functions.get(self.enclosing_function(node) or "")
+                if fn is not None and name in fn.params:
+                    return value  # a parameter: what the caller passes
                 return Ref(name)  # a library macro or enum: NID_secp384r1, EVP_PKEY_RSA
             return value
         if t == "call_expression":
@@ -199,11 +203,32 @@ def _last(fn: Node | None) -> str:
     return text(fn).rsplit("::", 1)[-1]
 
 
+def headers(project, ev, include: str) -> list[str]:
+    """The tree's file an ``#include "..."`` names: beside the including file first (the
+    compiler's first place to look), else the one file of the tree whose path ends with
+    the include's path; none when several do (an include path this scan does not know)."""
+    here = ev.facts.relpath.rsplit("/", 1)[0] if "/" in ev.facts.relpath else ""
+    parts: list[str] = here.split("/") if here else []
+    for piece in include.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in (".", ""):
+            parts.append(piece)
+    beside = "/".join(parts)
+    if beside in project.files:
+        return [beside]
+    named = [
+        rel
+        for rel in project.files_named(include.rsplit("/", 1)[-1])
+        if rel == include or rel.endswith("/" + include.lstrip("./"))
+    ]
+    return named if len(named) == 1 else []
+
+
 def resolve_unqualified(project, ev, name: str) -> Value | None:
     """A #define or constant of a header this file includes with quotes."""
     for include in ev.facts.includes:
-        base = include.rsplit("/", 1)[-1]
-        for rel in project.files_named(base):
+        for rel in headers(project, ev, include):
             if rel != ev.facts.relpath:
                 value = project.constant(rel, name)
                 if value is not None:
@@ -212,3 +237,31 @@ def resolve_unqualified(project, ev, name: str) -> Value | None:
 
 
 CFrontend.resolve_unqualified = staticmethod(resolve_unqualified)  # type: ignore[attr-defined]
+
+
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """A function declared in a header this file includes with quotes (``#include
+    "keys.h"``) and defined in that header or in the source file of the same name
+    (keys.c, keys.cpp...); None when none or several define it."""
+    if not qualified.replace("_", "").isalnum():
+        return None
+    word = re.compile(rb"(?<![\w])" + re.escape(qualified.encode()) + rb"\s*\(")
+    hits: set[str] = set()
+    for include in ev.facts.includes:
+        stem = include.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for header in headers(project, ev, include):
+            declared = project.evaluator(header)
+            if declared is None or not word.search(declared.facts.source):
+                continue
+            folder = header.rsplit("/", 1)[0] + "/" if "/" in header else ""
+            sources = [r for ext in SOURCES for r in project.files_named(stem + ext)]
+            beside = [r for r in sources if r.startswith(folder) and "/" not in r[len(folder) :]]
+            for rel in [header, *(beside or sources)]:
+                other = project.evaluator(rel)
+                if other is not None and qualified in other.facts.functions:
+                    hits.add(rel)
+    return (hits.pop(), qualified) if len(hits) == 1 else None
+
+
+SOURCES = (".c", ".cc", ".cpp", ".cxx")
+CFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]

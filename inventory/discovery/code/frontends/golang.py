@@ -249,13 +249,25 @@ def resolve_unqualified(project, ev, name: str) -> Value | None:
     return None
 
 
-def resolve_qualified(project, ev, qualified: str) -> Value | None:
-    """'example.com/app/internal/config.KeyBits' -> the constant in the tree's directory
-    whose path ends like the import path."""
-    if "/" not in qualified or "." not in qualified.rsplit("/", 1)[-1]:
-        return None
-    path, name = qualified.rsplit(".", 1)
-    parts = path.split("/")
+def package_files(project, import_path: str) -> list[str]:
+    """The tree's .go files of an imported package: by a go.mod's module path (``module
+    example.com/app`` + ``example.com/app/internal/config`` -> ``internal/config/``), else
+    the directory whose whole relative path ends the import path (a GOPATH-style tree
+    without go.mod); a path outside every module of the tree is another module's."""
+    modules = project.go_modules()
+    for module, directory in modules:
+        if import_path == module or import_path.startswith(module + "/"):
+            rest = import_path[len(module) :].strip("/")
+            target = "/".join(p for p in (directory, rest) if p)
+            return [
+                rel
+                for rel in project.siblings(f"{target}/x.go" if target else "x.go")
+                if rel.endswith(".go") and not rel.endswith("_test.go")
+            ]
+    if modules:
+        return []
+    parts = import_path.split("/")
+    out = []
     for rel, lang in project.files.items():
         if lang != "go":
             continue
@@ -267,11 +279,46 @@ def resolve_qualified(project, ev, qualified: str) -> Value | None:
             and len(parts) > 1
             and "/".join(dparts[-2:]) == "/".join(parts[-2:])
         ):
-            value = project.constant(rel, name)
-            if value is not None:
-                return value
+            out.append(rel)
+    return out
+
+
+def resolve_qualified(project, ev, qualified: str) -> Value | None:
+    """'example.com/app/internal/config.KeyBits' -> the constant in that package's files."""
+    if "/" not in qualified or "." not in qualified.rsplit("/", 1)[-1]:
+        return None
+    path, name = qualified.rsplit(".", 1)
+    for rel in package_files(project, path):
+        value = project.constant(rel, name)
+        if value is not None:
+            return value
     return None
+
+
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """A function of the same package in a sibling file (``makeKey(1024)``), or of an
+    imported package of the tree (``keys.Make(1024)``); None when none or several fit."""
+    if "." in qualified.rsplit("/", 1)[-1]:
+        path, name = qualified.rsplit(".", 1)
+        candidates = package_files(project, path)
+    else:
+        name = qualified
+        candidates = [
+            rel
+            for rel in project.siblings(ev.facts.relpath)
+            if rel != ev.facts.relpath and rel.endswith(".go")
+        ]
+    hits = []
+    for rel in candidates:
+        other = project.evaluator(rel)
+        if other is None or name not in other.facts.functions:
+            continue
+        if "." not in qualified and other.facts.package != ev.facts.package:
+            continue  # a sibling file of another package (package main beside a library)
+        hits.append(rel)
+    return (hits[0], name) if len(hits) == 1 else None
 
 
 GoFrontend.resolve_unqualified = staticmethod(resolve_unqualified)  # type: ignore[attr-defined]
 GoFrontend.resolve_qualified = staticmethod(resolve_qualified)  # type: ignore[attr-defined]
+GoFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]

@@ -53,7 +53,8 @@ class JsFrontend(Frontend):
         self.q_calls = Query(self.ts_language, "(call_expression) @c (new_expression) @c")
         self.q_defs = Query(
             self.ts_language,
-            "(variable_declarator) @c (import_statement) @c (function_declaration) @c",
+            "(variable_declarator) @c (import_statement) @c (function_declaration) @c"
+            " (assignment_expression) @c",
         )
 
     def facts(self, root: Node, relpath: str, source: bytes) -> FileFacts:
@@ -63,6 +64,8 @@ class JsFrontend(Frontend):
                 self._import(node, facts)
             elif node.type == "variable_declarator":
                 self._declarator(node, facts)
+            elif node.type == "assignment_expression":
+                self._export(node, facts)
             else:
                 self._function(node, facts)
         return facts
@@ -83,12 +86,32 @@ class JsFrontend(Frontend):
                     alias = spec.child_by_field_name("alias")
                     facts.imports[text(alias) if alias is not None else name] = f"{source}.{name}"
 
+    def _export(self, node: Node, facts: FileFacts) -> None:
+        """CommonJS: ``module.exports.BITS = 1024``, ``exports.BITS = 1024`` and
+        ``module.exports = { BITS: 1024 }`` at file level define ``BITS``."""
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None or self.scope_of(node) != -1:
+            return
+        target = text(left)
+        if target in ("module.exports", "exports") and right.type == "object":
+            for pair in right.named_children:
+                key = pair.child_by_field_name("key") if pair.type == "pair" else None
+                value = pair.child_by_field_name("value") if pair.type == "pair" else None
+                if key is not None and value is not None and value.type != "identifier":
+                    facts.add_def(text(key).strip("'\"`"), -1, value)
+        elif target.startswith(("module.exports.", "exports.")) and target.count(".") <= 2:
+            name = target.rsplit(".", 1)[-1]
+            if name not in facts.defs:
+                facts.add_def(name, -1, right)
+
     def _declarator(self, node: Node, facts: FileFacts) -> None:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is None or value is None:
             return
         scope = self.scope_of(node)
-        if name.type == "identifier":
+        if name.type == "identifier" and value.type in ("arrow_function", "function_expression"):
+            self._function(value, facts, text(name))
+        elif name.type == "identifier":
             facts.add_def(text(name), scope, value)
         elif name.type == "object_pattern":  # const { createHash, subtle } = require('crypto')
             for prop in name.named_children:
@@ -100,17 +123,47 @@ class JsFrontend(Frontend):
                         facts.add_def(f"{text(alias)}#member", scope, value)
                         facts.add_def(f"{text(alias)}#as", scope, key)  # type: ignore[arg-type]
 
-    def _function(self, node: Node, facts: FileFacts) -> None:
+    def _function(self, node: Node, facts: FileFacts, name: str = "") -> None:
         params = []
+        defaults: dict[str, Node] = {}
         plist = node.child_by_field_name("parameters")
-        for p in plist.named_children if plist is not None else []:
+        if plist is None and node.child_by_field_name("parameter") is not None:
+            plist_items = [node.child_by_field_name("parameter")]  # x => ...
+        else:
+            plist_items = plist.named_children if plist is not None else []
+        for p in plist_items:
             target = p.child_by_field_name("pattern") or p
-            if target.type == "identifier":
+            value = p.child_by_field_name("value")
+            if target.type == "assignment_pattern":  # (bits = 2048)
+                value = target.child_by_field_name("right")
+                target = target.child_by_field_name("left")
+            if target is not None and target.type == "identifier":
                 params.append(text(target))
+                if value is not None:
+                    defaults[text(target)] = value
         body = node.child_by_field_name("body")
-        rets = [c for c in body.named_children if c.type == "return_statement"] if body else []
-        returns = rets[0].named_children[0] if len(rets) == 1 and rets[0].named_children else None
-        facts.functions[text(node.child_by_field_name("name"))] = Function(params, {}, returns)
+        if body is not None and body.type != "statement_block":
+            returns: Node | None = body  # (bits) => expr
+        else:
+            rets = [c for c in body.named_children if c.type == "return_statement"] if body else []
+            one = len(rets) == 1 and rets[0].named_children
+            returns = rets[0].named_children[0] if one else None
+        facts.functions[name or text(node.child_by_field_name("name"))] = Function(
+            params, defaults, returns
+        )
+
+    def enclosing_function(self, node: Node) -> str | None:
+        """As the base class, and ``const makeKey = (bits) => ...`` is ``makeKey``."""
+        parent = node.parent
+        while parent is not None:
+            if parent.type in self.function_types:
+                name = parent.child_by_field_name("name")
+                holder = parent.parent
+                if name is None and holder is not None and holder.type == "variable_declarator":
+                    name = holder.child_by_field_name("name")
+                return text(name) if name is not None else None
+            parent = parent.parent
+        return None
 
     def sites(self, root: Node, wanted: frozenset[str]) -> Iterator[Site]:
         for node in captured(self.q_calls, root):
@@ -265,11 +318,43 @@ def resolve_qualified(project, ev, qualified: str) -> Value | None:
     path, _, name = qualified[5:].rpartition(".")
     if not path:
         return None
-    for ext in (".ts", ".js", ".mjs", ".cjs", ".tsx", "/index.ts", "/index.js"):
-        rel = path + ext
-        if rel in project.files:
-            return project.constant(rel, name)
+    rel = _module_file(project, path, ev.facts.language != "javascript")
+    return project.constant(rel, name) if rel is not None else None
+
+
+def _module_file(project, path: str, typescript: bool = False) -> str | None:
+    """The file an import path names: as written, with an extension added, or a .ts source
+    for the .js a TypeScript import names."""
+    if path in project.files:
+        return path
+    stem, dot, ext = path.rpartition(".")
+    if dot and ext in ("js", "mjs", "cjs", "jsx"):
+        for ts in (".ts", ".mts", ".cts", ".tsx"):
+            if stem + ts in project.files:
+                return stem + ts
+    for ext in TS_FIRST if typescript else JS_FIRST:
+        if path + ext in project.files:
+            return path + ext
     return None
+
+
+# the extensions a module path is completed with: Node's order for JavaScript, TypeScript's
+# (its own sources first) for TypeScript
+JS_FIRST = (".js", ".mjs", ".cjs", ".jsx", "/index.js", ".ts", ".tsx", "/index.ts")
+TS_FIRST = (".ts", ".tsx", ".d.ts", "/index.ts", "/index.tsx", ".js", ".mjs", ".cjs", "/index.js")
+
+
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """``import { makeKey } from './keys'`` / ``require('./keys').makeKey`` -> the function
+    ``makeKey`` of keys.ts (or .js, index.ts...) when that file defines it."""
+    if not qualified.startswith("file:"):
+        return None
+    path, _, name = qualified[5:].rpartition(".")
+    rel = _module_file(project, path, ev.facts.language != "javascript") if path else None
+    if rel is None:
+        return None
+    other = project.evaluator(rel)
+    return (rel, name) if other is not None and name in other.facts.functions else None
 
 
 def _fix_relative_imports(facts: FileFacts) -> None:
@@ -289,3 +374,4 @@ def _facts(self, root, relpath, source):  # type: ignore[no-untyped-def]
 
 JsFrontend.facts = _facts  # type: ignore[method-assign]
 JsFrontend.resolve_qualified = staticmethod(resolve_qualified)  # type: ignore[attr-defined]
+JsFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]

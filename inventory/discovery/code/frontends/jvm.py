@@ -326,7 +326,7 @@ class KotlinFrontend(JavaFrontend):
                 self._walk(child, facts, name or klass)
             elif t == "function_declaration":
                 body = next((c for c in child.named_children if c.type == "function_body"), None)
-                self._kfunction(child, facts)
+                self._kfunction(child, facts, klass)
                 if body is not None:
                     self._walk(body, facts, klass)
             elif t in (
@@ -346,7 +346,7 @@ class KotlinFrontend(JavaFrontend):
             ):
                 self._walk(child, facts, klass)
 
-    def _kfunction(self, node: Node, facts: FileFacts) -> None:
+    def _kfunction(self, node: Node, facts: FileFacts, klass: str = "") -> None:
         name = text(node.child_by_field_name("name"))
         params = []
         for plist in (c for c in node.named_children if c.type == "function_value_parameters"):
@@ -366,6 +366,10 @@ class KotlinFrontend(JavaFrontend):
             if len(found) == 1 and found[0].named_children:
                 returns = found[0].named_children[0]
         facts.functions[name] = Function(params, {}, returns)
+        # a top-level function by its package name, an object's or class's by its own
+        qualifier = klass or (f"{facts.package}" if facts.package else "")
+        if qualifier:
+            facts.functions[f"{qualifier}.{name}"] = facts.functions[name]
 
     def site(self, node: Node) -> Site | None:
         if not node.named_children:
@@ -486,5 +490,51 @@ def resolve_qualified(project, ev, qualified: str) -> Value | None:
     return None
 
 
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """The file defining a static method (``KeyUtil.makeKey``, ``import static``), a Kotlin
+    object's function or a Kotlin top-level function (imported, or of the same package),
+    found by its class file name or its package's directory and checked by the package
+    the file declares; None when no file or more than one fits."""
+    head, _, member = qualified.rpartition(".")
+    if not head:  # unqualified: a Kotlin top-level function of this file's package
+        if ev.facts.language != "kotlin" or not ev.facts.package:
+            return None
+        head = ev.facts.package
+    simple = head.rsplit(".", 1)[-1]
+    for ext in (".java", ".kt"):
+        for rel in project.files_named(simple + ext):
+            other = project.evaluator(rel)
+            if other is None or f"{simple}.{member}" not in other.facts.functions:
+                continue
+            pkg = other.facts.package
+            if head == f"{pkg}.{simple}" or (head == simple and pkg == ev.facts.package):
+                return rel, member
+    hits = set()
+    if "." not in qualified:  # the same package, most often the same directory
+        for rel in project.siblings(ev.facts.relpath):
+            other = project.evaluator(rel) if rel.endswith((".kt", ".kts")) else None
+            facts = other.facts if other is not None else None
+            if (
+                facts is not None
+                and facts.package == head
+                and f"{head}.{member}" in facts.functions
+            ):
+                hits.add(rel)
+    top, owner = (head, f"{head}.{member}"), (head.rpartition(".")[0], f"{simple}.{member}")
+    for package, key in (top, owner):
+        if not package:
+            continue
+        directory = package.replace(".", "/")
+        for rel, lang in project.files.items():
+            if lang != "kotlin" or not (rel.rsplit("/", 1)[0] + "/").endswith(directory + "/"):
+                continue
+            other = project.evaluator(rel)
+            facts = other.facts if other is not None else None
+            if facts is not None and facts.package == package and key in facts.functions:
+                hits.add(rel)
+    return (hits.pop(), member) if len(hits) == 1 else None
+
+
 for _cls in (JavaFrontend, KotlinFrontend):
     _cls.resolve_qualified = staticmethod(resolve_qualified)  # type: ignore[attr-defined]
+    _cls.function_file = staticmethod(function_file)  # type: ignore[attr-defined]

@@ -154,6 +154,22 @@ class PythonFrontend(Frontend):
         if not klass:
             facts.functions[f"{facts.package}.{name}"] = fn
 
+    def enclosing_function(self, node: Node) -> str | None:
+        """As the base class; a method is ``Klass.method`` (as `FileFacts.functions` keys it)."""
+        parent = node.parent
+        while parent is not None and parent.type not in self.function_types:
+            parent = parent.parent
+        if parent is None or parent.type != "function_definition":
+            return None
+        name = text(parent.child_by_field_name("name"))
+        holder = parent.parent
+        if holder is not None and holder.type == "decorated_definition":
+            holder = holder.parent
+        klass = holder.parent if holder is not None and holder.type == "block" else None
+        if klass is not None and klass.type == "class_definition":
+            return f"{text(klass.child_by_field_name('name'))}.{name}"
+        return name
+
     # ---------------------------------------------------------------- sites
     def sites(self, root: Node, wanted: frozenset[str]) -> Iterator[Site]:
         for node in captured(self.q_calls, root):
@@ -309,6 +325,22 @@ def resolve_function(project, ev, qualified: str):
     return project.function(*found) if found else None
 
 
+def function_file(project, ev, qualified: str) -> tuple[str, str] | None:
+    """'pkg.util.make_key' -> ('pkg/util.py', 'make_key') when that module of the tree
+    defines the function (``from .util import make_key``, ``import pkg.util as u``);
+    'pkg.util.Keys.make' -> ('pkg/util.py', 'Keys.make'), a static or class method."""
+    found = _split(project, qualified)
+    if found is None and qualified.count(".") >= 2:
+        module, klass, method = qualified.rsplit(".", 2)
+        rel = project.python_module(module)
+        found = (rel, f"{klass}.{method}") if rel else None
+    if found is None:
+        return None
+    other = project.evaluator(found[0])
+    return found if other is not None and found[1] in other.facts.functions else None
+
+
+PythonFrontend.function_file = staticmethod(function_file)  # type: ignore[attr-defined]
 PythonFrontend.resolve_qualified = staticmethod(resolve_qualified)  # type: ignore[attr-defined]
 PythonFrontend.resolve_unqualified = staticmethod(resolve_unqualified)  # type: ignore[attr-defined]
 PythonFrontend.resolve_function = staticmethod(resolve_function)  # type: ignore[attr-defined]

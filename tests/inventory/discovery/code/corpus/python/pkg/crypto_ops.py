@@ -68,7 +68,7 @@ def digests(data, key):
     m1 = hmac.new(key, data, hashlib.sha1)  # expect: HMAC-SHA1 digest=SHA-1
     m2 = hmac.new(key, data, "sha256")  # expect: HMAC-SHA256 digest=SHA-256
     d = hashes.Hash(hashes.SHA512())  # expect: SHA-512
-    kdf = PBKDF2HMAC(algorithm=hashes.SHA1(), length=32, salt=key, iterations=1000)  # expect: PBKDF2-HMAC-SHA1 digest=SHA-1
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA1(), length=32, salt=key, iterations=1000)  # expect: PBKDF2-SHA1 digest=SHA-1
     return h1, h2, h3, m1, m2, d, kdf
 
 

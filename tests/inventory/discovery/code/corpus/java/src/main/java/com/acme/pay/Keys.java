@@ -53,7 +53,7 @@ public class Keys {
         Mac mac = Mac.getInstance("HmacSHA256"); // expect: HMAC-SHA256 digest=SHA-256
         Signature sig = Signature.getInstance("SHA1withRSA"); // expect: RSA-SHA1 digest=SHA-1
         Signature ecdsa = Signature.getInstance("SHA256withECDSA"); // expect: ECDSA digest=SHA-256
-        SecretKeyFactory pbkdf2 = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA1"); // expect: PBKDF2-HMAC-SHA1 digest=SHA-1
+        SecretKeyFactory pbkdf2 = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA1"); // expect: PBKDF2-SHA1 digest=SHA-1
         KeyAgreement ka = KeyAgreement.getInstance("X25519"); // expect: X25519
         SSLContext tls = SSLContext.getInstance("TLSv1.1"); // expect: TLS 1.1
     }

@@ -1,0 +1,2 @@
+#include <openssl/evp.h>
+const EVP_MD *hash_named(const char *name);
