@@ -119,3 +119,29 @@ def test_a_products_benchmarks_are_listed_and_download(api, sign_in):
     assert {r[4] for r in rows[1:]} >= {"keygen", "encaps", "decaps"}
     doc = api.client.get(f"/testbed/runs?job={job}&format=json").json()
     assert doc["job_id"] == job and {i["product_id"] for i in doc["items"]} == {int(product_id)}
+
+
+def test_an_expired_session_says_so_and_grades_nothing(api, sign_in):
+    from datetime import UTC, datetime, timedelta
+
+    from testbed.conformance.models import VendorSession
+
+    org = api.make_org("hanbit3")
+    csrf = sign_in(org, Role.VENDOR)
+    made = _post(api, "/testbed/products", csrf, name="Box", version="1", algorithms="ML-KEM-768")
+    opened = _post(
+        api, f"{made.headers['location']}/sessions", csrf, algorithm="ML-KEM-768",
+        check="kem_sender",
+    )  # fmt: skip
+    session_page = opened.headers["location"]
+    session_id = int(session_page.rsplit("/", 1)[1])
+    challenge = api.client.get(f"{session_page}/challenge.json").json()["challenge"]
+    with api.sessions.begin() as s:  # fifteen minutes later
+        s.get(VendorSession, session_id).expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    page = api.client.get(f"{session_page}?lang=ko").text
+    assert "만료됨" in page and 'id="answer-file"' not in page
+    answer = json.dumps(product_answer(challenge)).encode()
+    late = _post(api, f"{session_page}/answer", csrf, files={"file": ("a.json", answer, "x")})
+    assert late.status_code == 410 and "open a new one" in late.text
+    with api.sessions() as s:
+        assert s.get(VendorSession, session_id).verdict is None
