@@ -23,9 +23,11 @@ from app.api.schemas.testbed import ProductIn, RecordOut
 from app.web.charts import hbar
 from app.web.core import (
     FormState,
+    SignInNeeded,
     User,
     WebError,
     WebUser,
+    current_user,
     form_model,
     form_post,
     gettext_of,
@@ -454,6 +456,42 @@ def report_download(session_id: int, user: User, session: SessionDep) -> Respons
 @router.get("/testbed/report-key")
 @page
 def report_key(request: Request, session: SessionDep) -> Response:
+    """Public (the key is public); a signed-in reader of results also gets the check."""
+    try:
+        user: WebUser | None = current_user(request)
+    except SignInNeeded:
+        user = None
+    return _report_key_page(request, session, user, None)
+
+
+def _report_key_page(
+    request: Request,
+    session: Session,
+    user: WebUser | None,
+    form: FormState | None,
+    checked: dict[str, Any] | None = None,
+) -> Response:
     key = api_vendor.report_key(request=request, db=session)
     key["created_at"] = str(key["created_at"])
-    return render(request, "report_key.html", {"key": key, "key_json": json.dumps(key, indent=2)})
+    context = {"key": key, "key_json": json.dumps(key, indent=2), "checked": checked}
+    return render(request, "report_key.html", context, form=form)
+
+
+@router.post("/testbed/report-key/verify")
+@page
+@form_post("verify", _report_key_page)
+def verify_report(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Check an uploaded report file against this testbed's key: the API's
+    ``POST /reports/verify`` (the same service function); it writes nothing."""
+    user.principal.require_testbed()
+    raw = file.file.read()
+    if not raw.strip():
+        raise WebError(422, EMPTY_FILE, "form.file")
+    checked = service.verify_upload(session, raw)
+    checked["file"] = (file.filename or "")[-150:]
+    return _report_key_page(request, session, user, None, checked)

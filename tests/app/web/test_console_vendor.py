@@ -42,6 +42,11 @@ def product_answer(challenge: dict) -> dict:
     return {"items": items}
 
 
+def _audit_count(api) -> int:
+    with api.sessions() as s:
+        return len(list(s.scalars(select(AuditEntry.id))))
+
+
 def _post(api, path: str, csrf: str, files=None, **data: str):
     return api.client.post(path, data={"csrf": csrf, **data}, files=files, follow_redirects=False)
 
@@ -93,6 +98,18 @@ def test_a_vendor_opens_answers_and_reads_a_session_in_the_console(api, sign_in)
     with api.sessions() as s:
         actions = [(e.action, e.entity) for e in s.scalars(select(AuditEntry))]
     assert ("create", "vendor_session") in actions and ("answer", "vendor_session") in actions
+    # the report checked in the console against the testbed's key, as the API checks it
+    key_page = api.client.get("/testbed/report-key").text
+    assert 'action="/testbed/report-key/verify"' in key_page
+    before = _audit_count(api)
+    good = _post(api, "/testbed/report-key/verify", csrf,
+                 files={"file": ("report.json", signed, "application/json")})  # fmt: skip
+    assert good.status_code == 200 and "signed the report, byte for byte" in good.text
+    changed = signed.replace(b'"verdict":"pass"', b'"verdict":"fail"', 1)
+    bad = _post(api, "/testbed/report-key/verify?lang=ko", csrf,
+                files={"file": ("report.json", changed, "application/json")})  # fmt: skip
+    assert bad.status_code == 200 and "이 파일에 서명하지 않았습니다" in bad.text
+    assert _audit_count(api) == before  # a check writes nothing
     # the product's page lists the session and its report
     listed = api.client.get(product).text
     assert f'href="/testbed/sessions/{session_id}"' in listed and "report.json" in listed
