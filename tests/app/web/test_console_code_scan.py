@@ -8,19 +8,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from core.choices import Role
 from tests.app.web.test_i18n import english_words
 from tests.app.web.test_web_flows import _wait_job
 
-SOURCE = '''from cryptography.hazmat.primitives.asymmetric import rsa
+SOURCE = """from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def make_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-'''
+"""
 GO_MOD = "module example.org/billing\n\ngo 1.21\n"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
 def test_a_source_tree_is_scanned_in_the_console_with_file_and_line(api, sign_in, tmp_path: Path):
     tree = tmp_path / "billing"
     tree.mkdir()

@@ -43,6 +43,7 @@ def test_unknown_urls_and_methods_answer_html_to_browsers_and_json_to_api_client
     assert deep.status_code == 422 and deep.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # middleware, not SQL: one database
 def test_a_body_over_the_limit_is_a_page_for_browsers_and_json_for_api_clients(api, sign_in):
     """The size limit refuses before any route runs (ASGI middleware): a browser posting a
     console form reads the error page in its language, a client of the API keeps JSON."""

@@ -13,6 +13,7 @@ import io
 import json
 import re
 
+import pytest
 from pqcrypto.kem import ml_kem_768 as kem
 from sqlalchemy import select
 
@@ -115,6 +116,7 @@ def test_a_vendor_opens_answers_and_reads_a_session_in_the_console(api, sign_in)
     assert f'href="/testbed/sessions/{session_id}"' in listed and "report.json" in listed
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
 def test_a_products_benchmarks_are_listed_and_download(api, sign_in):
     org = api.make_org("hanbit2")
     csrf = sign_in(org, Role.VENDOR)
@@ -138,6 +140,7 @@ def test_a_products_benchmarks_are_listed_and_download(api, sign_in):
     assert doc["job_id"] == job and {i["product_id"] for i in doc["items"]} == {int(product_id)}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
 def test_an_expired_session_says_so_and_grades_nothing(api, sign_in):
     from datetime import UTC, datetime, timedelta
 
