@@ -165,3 +165,38 @@ def test_an_expired_session_says_so_and_grades_nothing(api, sign_in):
     assert late.status_code == 410 and "open a new one" in late.text
     with api.sessions() as s:
         assert s.get(VendorSession, session_id).verdict is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
+def test_the_receiver_check_takes_the_products_key_from_the_form(api, sign_in):
+    """The product decapsulates: its encapsulation key goes in the form (a wrong one comes
+    back on that field); the graded page says the standing the grader gives."""
+    org = api.make_org("hanbit4")
+    csrf = sign_in(org, Role.VENDOR)
+    made = _post(api, "/testbed/products", csrf, name="HSM", version="2", algorithms="ML-KEM-768")
+    sessions = f"{made.headers['location']}/sessions"
+    ek, dk = kem.keygen()
+    form = {"algorithm": "ML-KEM-768", "check": "kem_receiver"}
+    short = _post(api, sessions, csrf, encapsulation_key=base64.b64encode(ek[:-1]).decode(), **form)
+    assert short.status_code == 422 and 'id="session-encapsulation_key-error"' in short.text
+    assert "1184 bytes" in short.text
+    # pasted as a text area wraps it: the spaces and line breaks are not part of the key
+    pasted = base64.b64encode(ek).decode()
+    pasted = "\n".join(pasted[i : i + 76] for i in range(0, len(pasted), 76))
+    opened = _post(api, sessions, csrf, encapsulation_key=pasted, **form)
+    assert opened.status_code == 303, opened.text[:400]
+    session_page = opened.headers["location"]
+    challenge = api.client.get(f"{session_page}/challenge.json").json()["challenge"]
+    items = {}
+    for item in challenge["items"]:
+        ct = base64.b64decode(item["ciphertext"])
+        if len(ct) != kem.CIPHERTEXT_SIZE:
+            items[item["id"]] = {"rejected": True}
+        else:
+            ss = kem.decaps(dk, ct)
+            items[item["id"]] = {"shared_secret": base64.b64encode(ss).decode()}
+    answer = json.dumps({"check": "kem_receiver", "answer": {"items": items}}).encode()
+    graded = _post(api, f"{session_page}/answer", csrf, files={"file": ("a.json", answer, "x")})
+    assert graded.status_code == 303
+    page = api.client.get(session_page).text
+    assert "Interoperable only" in page and 'id="verdict"' in page
