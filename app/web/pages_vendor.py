@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -64,6 +65,7 @@ GRADED = {
 EMPTY_FILE = N_("The file is empty.")
 NOT_JSON = N_("The file is not JSON (line {line}, column {column}).")
 NOT_A_NUMBER = N_("Give a whole number.")
+KEY_TWICE = N_("Give the key once: pasted or as a file, not both.")
 #: what each check asks of the product, in the reader's words (the kind's id is shown too)
 CHECK_TEXT = {
     CheckKind.KEM_SENDER: N_("The product encapsulates to the testbed's keys"),
@@ -196,6 +198,7 @@ def open_session(
     mode: Annotated[str, Form(max_length=20)] = "",
     tests_per_group: Annotated[str, Form(max_length=6)] = "",
     encapsulation_key: Annotated[str, Form(max_length=20_000)] = "",
+    key_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Open a check of the product: the API's own route, with the body the form describes
     (the same checks, quotas and audit entry)."""
@@ -208,13 +211,29 @@ def open_session(
         if not tests_per_group.strip().isdigit():
             raise WebError(422, NOT_A_NUMBER, "form.tests_per_group")
         data["tests_per_group"] = int(tests_per_group)
-    if encapsulation_key.strip() or check == CheckKind.KEM_RECEIVER:
-        data["encapsulation_key"] = "".join(encapsulation_key.split())
+    from_file = key_text(key_file.file.read(20_001)) if key_file and key_file.filename else ""
+    if from_file and encapsulation_key.strip():
+        raise WebError(422, KEY_TWICE, "form.encapsulation_key")
+    key = from_file or "".join(encapsulation_key.split())
+    if key or check == CheckKind.KEM_RECEIVER:
+        data["encapsulation_key"] = key
     if data:
         body["input"] = data
     with _on_the_form():
         row = api_vendor.open_session(body, request, session, user.principal)
     return redirect_with(request, f"/testbed/sessions/{row.id}", SESSION_OPENED, id=row.id)
+
+
+def key_text(raw: bytes) -> str:
+    """A key file as the API takes it (base64): a file of base64 text as it is (line breaks
+    dropped), any other file (the key's raw bytes) encoded."""
+    try:
+        text = "".join(raw.decode("ascii").split())
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode()
+    if text and re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", text):
+        return text
+    return base64.b64encode(raw).decode()
 
 
 @contextmanager

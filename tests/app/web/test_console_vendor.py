@@ -185,6 +185,11 @@ def test_the_receiver_check_takes_the_products_key_from_the_form(api, sign_in):
     pasted = "\n".join(pasted[i : i + 76] for i in range(0, len(pasted), 76))
     opened = _post(api, sessions, csrf, encapsulation_key=pasted, **form)
     assert opened.status_code == 303, opened.text[:400]
+    raw_file = {"key_file": ("ek.bin", ek, "application/octet-stream")}
+    as_file = _post(api, sessions, csrf, files=raw_file, **form)  # the raw bytes as a file
+    assert as_file.status_code == 303, as_file.text[:400]
+    twice = _post(api, sessions, csrf, files=raw_file, encapsulation_key=pasted, **form)
+    assert twice.status_code == 422 and "not both" in twice.text
     session_page = opened.headers["location"]
     challenge = api.client.get(f"{session_page}/challenge.json").json()["challenge"]
     items = {}
