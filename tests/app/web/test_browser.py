@@ -41,6 +41,7 @@ from inventory.demo import load_demo
 from inventory.models import Asset, ScanRun
 from testbed.conformance import reports
 from testbed.conformance.models import VendorSession
+from testbed.models import Product
 from tests.app.web.test_console_code_scan import SOURCE
 from tests.app.web.test_console_vendor import product_answer
 from tests.conftest import EXCHANGE_DATA, _pg_exec
@@ -612,6 +613,8 @@ def test_every_page_has_no_serious_accessibility_issue_and_fits_a_phone(
     # the journeys' own pages, when they ran first (a vendor session, a source scan)
     session = site.newest(VendorSession)
     code_scan = site.newest(ScanRun, ScanRun.kind == "code")
+    product = site.newest(Product)
+    pages += [f"/testbed/products/{product}"] if product else []
     pages += [f"/testbed/sessions/{session}"] if session else []
     pages += [f"/scans/{code_scan}"] if code_scan else []
     source = axe_script.read_text()
