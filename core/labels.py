@@ -103,7 +103,9 @@ LABELS: dict[str, str] = {
     "connects_through": "Connects through",
     # --- migration.choices
     "planned": "Planned",
+    "not_started": "Not started",
     "in_progress": "In progress",
+    "not_applicable": "Not applicable",
     "done": "Done",
     "blocked": "Blocked",
     "classically-broken": "Broken by classical attacks today",
@@ -133,8 +135,17 @@ LABELS: dict[str, str] = {
     # --- testbed: vendor sessions
     "open": "Open",
     "finished": "Finished",
+    "expired": "Expired",
     "pass": "Passed",
     "fail": "Failed the check",
+    "conformant": "Conformant",
+    # --- sector targets: where to look for one
+    "look:network": "Network scans",
+    "look:code": "Source code",
+    "look:configuration": "Configuration",
+    "look:key_store": "Key stores",
+    "look:vendor_questionnaire": "Questionnaire to the vendor",
+    "interoperable": "Interoperable only",
     # --- discovery
     "tls": "TLS",
     "ssh": "SSH",

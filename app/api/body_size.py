@@ -2,7 +2,9 @@
 
 Import endpoints may take `max_upload_bytes`; every other endpoint takes `max_json_bytes`.
 A declared Content-Length over the limit is refused at once; a body without one
-(chunked) is read up to the limit and then handed on, or refused.
+(chunked) is read up to the limit and then handed on, or refused. The refusal is the
+API's JSON error unless `refuse` answers it otherwise (the web console: an HTML page
+for a browser).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: answers a refusal itself (True) or leaves it to the JSON error (False)
+Refusal = Callable[[Scope, Send, TooLarge, int], Awaitable[bool]]
 
 
 class BodySizeLimit:
@@ -28,6 +32,7 @@ class BodySizeLimit:
         default_limit: int,
         upload_limit: int,
         upload_paths: tuple[str, ...] = ("/api/v1/imports/", "/imports"),
+        refuse: Refusal | None = None,
     ) -> None:
         """``upload_paths``: path prefixes that take files (API imports and the web
         console's import form), allowed ``upload_limit``; every other body ``default_limit``."""
@@ -35,6 +40,11 @@ class BodySizeLimit:
         self.default_limit = default_limit
         self.upload_limit = upload_limit
         self.upload_paths = upload_paths
+        self.refuse = refuse
+
+    async def _refuse(self, scope: Scope, send: Send, error: TooLarge, limit: int) -> None:
+        if self.refuse is None or not await self.refuse(scope, send, error, limit):
+            await send_domain_error(send, error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -47,13 +57,15 @@ class BodySizeLimit:
         declared = headers.get(b"content-length")
         if declared is not None:
             if declared.isdigit() and int(declared) > limit:
-                await send_domain_error(
+                await self._refuse(
+                    scope,
                     send,
                     TooLarge(
                         f"request body of {int(declared)} bytes exceeds the limit "
                         f"of {limit} bytes for {scope['path']}",
                         "body",
                     ),
+                    limit,
                 )
                 return
             await self.app(scope, receive, send)
@@ -67,12 +79,14 @@ class BodySizeLimit:
                 return
             size += len(message.get("body", b""))
             if size > limit:
-                await send_domain_error(
+                await self._refuse(
+                    scope,
                     send,
                     TooLarge(
                         f"request body exceeds the limit of {limit} bytes for {scope['path']}",
                         "body",
                     ),
+                    limit,
                 )
                 return
             chunks.append(message.get("body", b""))

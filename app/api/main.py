@@ -44,6 +44,7 @@ from app.api.schemas.meta import Liveness
 from app.api.security_headers import SecurityHeaders
 from app.api.strict_input import StrictInput
 from app.settings import Settings, get_settings
+from app.web.errors import refuse_in_html
 from app.web.router import install_web
 from core.apikeys import ensure_bootstrap_admin
 from core.db import READ_ONLY, session_factory
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         default_limit=settings.max_json_bytes,
         upload_limit=settings.max_upload_bytes,
+        refuse=refuse_in_html,  # a browser gets the console's page in its language
     )
     for module in (
         organizations,

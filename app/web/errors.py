@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
@@ -53,6 +54,10 @@ STATUS_TITLES = {
 NOT_FOUND = N_("There is no page at this address.")
 NOT_ALLOWED_METHOD = N_("This address does not take that kind of request.")
 BUSY = N_("The database is busy; nothing was changed. Try again in {seconds} seconds.")
+TOO_LARGE = N_(
+    "What was sent is larger than this form takes ({limit} at most); nothing was changed. "
+    "Go back and send a smaller file."
+)
 
 
 def is_web(request: Request) -> bool:
@@ -136,6 +141,27 @@ def _form_or_page(request: Request, error: WebError) -> Response:
         return error_page(request, error)
     response.headers.update(error.headers)
     return response
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+async def refuse_in_html(scope: Any, send: Any, error: Any, limit: int) -> bool:
+    """The body-size refusal (413) as the console's error page when a browser sent it to
+    the console; False leaves it to the API's JSON. The body is never read."""
+    request = Request(scope)
+    if not is_web(request):
+        return False
+    error = WebError(413, TOO_LARGE, "body", args={"limit": _size(limit)})
+    page = await run_in_threadpool(error_page, request, error)  # reads the signed-in user
+    page.headers["Connection"] = "close"  # the unread body is not kept on the connection
+
+    async def nothing() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    await page(scope, nothing, send)
+    return True
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -108,10 +108,11 @@ async def start_scan(
     user: User,
     kind: Annotated[str, Form(max_length=10)],
     targets: Annotated[str, Form(max_length=300_000)],
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     user.principal.require_write()
     lines = [t.strip() for t in targets.splitlines() if t.strip()]
-    body = form_model(ScanIn, kind=kind, targets=lines)
+    body = form_model(ScanIn, kind=kind, targets=lines, name=name.strip() or None)
     try:
         job = await run_in_threadpool(
             api_discovery.start_scan_job, request, user.principal, None, body

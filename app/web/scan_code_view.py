@@ -1,11 +1,49 @@
 """What the page of a source scan shows: findings by file with their catalog verdicts,
-crypto libraries with their post-quantum readiness, and what was skipped and why."""
+crypto libraries with their post-quantum readiness, and what was skipped and why.
+
+Everything a person reads is a msgid or a stored value the page labels: the readiness
+gaps are parts (capability, version needed, source), not the stack catalog's English
+sentence, so the page can say them in the reader's language."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import N_
+
 MAX_ROWS = 1000
+CAPABILITY_TEXT = {
+    "tls_hybrid": N_("the ML-KEM hybrid key exchange"),
+    "ml_kem": "ML-KEM",
+    "ml_dsa": "ML-DSA",
+    "slh_dsa": "SLH-DSA",
+}
+SKIP_REASONS = {
+    "unreadable": N_("unreadable"),
+    "symlink loop": N_("symbolic link loop"),
+    "broken symlink": N_("broken symbolic link"),
+    "outside the scope": N_("outside the scope"),
+    "excluded directory": N_("excluded directory"),
+    "huge": N_("too large"),
+    "binary": N_("binary"),
+    "unknown encoding": N_("unknown text encoding"),
+    "minified": N_("minified"),
+    "parser error": N_("parser error"),
+    "parser crash": N_("parser crash"),
+    "too many files": N_("too many files"),
+    "unparsable": N_("unparsable"),
+}
+
+
+def skip_reason(reason: str) -> tuple[str, str]:
+    """(msgid, the part that is a name): ``unparsable maven`` -> ("unparsable", "maven");
+    a reason the table lacks is shown as it is, untranslated."""
+    head, _, rest = reason.partition(" ")
+    if reason in SKIP_REASONS:
+        return SKIP_REASONS[reason], ""
+    if head in SKIP_REASONS:
+        return SKIP_REASONS[head], rest
+    return "", reason
 
 
 def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -28,7 +66,10 @@ def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
                 "parsed": r.get("parsed", 0),
                 "cached": r.get("cached", 0),
                 "total": r.get("findings_total", 0),
-                "skipped": sorted((r.get("skipped") or {}).items()),
+                "skipped": [
+                    (*skip_reason(reason), n)
+                    for reason, n in sorted((r.get("skipped") or {}).items())
+                ],
                 "seconds": r.get("seconds"),
             }
         )
@@ -42,7 +83,8 @@ def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
             )
             findings.append(
                 {
-                    "where": f"{f.path}:{f.line}",
+                    "path": f.path,
+                    "line": f.line,
                     "algorithm": c.canonical,
                     "status": c.status.value,
                     "parameters": sf.parameters(f),
@@ -52,14 +94,22 @@ def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
             )
         for comp in (r.get("components") or [])[:MAX_ROWS]:
             product = comp.get("product") or ""
-            gaps = [
-                stacks.readiness(product, comp.get("version"), cap).sentence()
-                for cap in ("tls_hybrid", "ml_kem", "ml_dsa", "slh_dsa")
-                if stacks.readiness(product, comp.get("version"), cap).ready is False
-            ]
+            gaps = []
+            for cap in ("tls_hybrid", "ml_kem", "ml_dsa", "slh_dsa"):
+                ready = stacks.readiness(product, comp.get("version"), cap)
+                if ready.ready is False:
+                    gaps.append(
+                        {
+                            "what": CAPABILITY_TEXT[cap],
+                            "needed": ready.needed,
+                            "source": ready.source,
+                            "confirmed": ready.confirmed,
+                        }
+                    )
             components.append(
                 {
-                    "where": f"{comp.get('path')}:{comp.get('line') or 1}",
+                    "path": comp.get("path"),
+                    "line": comp.get("line") or 1,
                     "name": comp.get("name"),
                     "version": comp.get("version") or "",
                     "product": stacks.name(product),

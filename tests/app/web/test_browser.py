@@ -16,6 +16,7 @@ committed ones.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -37,7 +38,12 @@ from sqlalchemy.engine import make_url
 from core.db import engine_for, session_factory
 from core.models import Organization
 from inventory.demo import load_demo
-from inventory.models import Asset
+from inventory.models import Asset, ScanRun
+from testbed.conformance import reports
+from testbed.conformance.models import VendorSession
+from testbed.models import Product
+from tests.app.web.test_console_code_scan import SOURCE
+from tests.app.web.test_console_vendor import product_answer
 from tests.conftest import EXCHANGE_DATA, _pg_exec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,6 +99,14 @@ class Site:
     db: str
     keys: dict[str, str]
     label: str
+
+    def org_id(self, slug: str) -> int:
+        with session_factory(self.db)() as s:
+            return s.scalar(select(Organization.id).where(Organization.slug == slug))
+
+    def newest(self, model: type, *where: object) -> int | None:
+        with session_factory(self.db)() as s:
+            return s.scalar(select(model.id).where(*where).order_by(model.id.desc()).limit(1))
 
     def other_org_asset(self, slug: str) -> int:
         with session_factory(self.db)() as s:
@@ -418,7 +432,7 @@ def test_agency_journey(visit: Visit):
     assert pg.locator("#n-added").count() == 1
 
 
-def test_vendor_journey(visit: Visit):
+def test_vendor_journey(visit: Visit, tmp_path: Path):
     v, pg = visit, visit.page
     v.sign_in("vendor")
     assert pg.url.endswith("/testbed")
@@ -435,9 +449,79 @@ def test_vendor_journey(visit: Visit):
     wait_done(v, "vendor", 420)  # on PostgreSQL a worker starts (and imports its engines)
     assert pg.locator(".bench-chart svg rect").count() >= 2  # ML-KEM-768 beside its baseline
     v.shot("vendor-benchmark")
+    with pg.expect_download() as got:  # the measurements, kept
+        pg.locator("#run-downloads a", has_text="CSV").click()
+    assert Path(got.value.path()).read_bytes().startswith("\ufeff".encode())
+    # the product's conformance session: opened, its challenge answered by the product's
+    # own ML-KEM (PQClean), the answer file uploaded, the graded result and signed report
+    pg.locator("#run-product").click()
+    v.check()
+    assert pg.locator("#product-benchmarks tbody td:first-child a").count() == 1
+    pg.locator("#session-check").select_option("kem_sender")
+    v.submit("form[action$='/sessions']")
+    assert pg.locator("#flash").is_visible()
+    with pg.expect_download() as got:
+        pg.locator("#challenge-download").click()
+    session = json.loads(Path(got.value.path()).read_text())
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps(product_answer(session["challenge"])))
+    pg.locator("#answer-file").set_input_files(str(answer))
+    v.submit("form[action$='/answer']")
+    assert pg.locator("#verdict").inner_text() == v.t("Passed", "합격")
+    assert pg.locator("#cases tbody tr").count() == len(session["challenge"]["items"])
+    v.shot("vendor-session")
+    with pg.expect_download() as got:
+        pg.locator("#report-download").click()
+    key = httpx.get(f"{v.site.base}/api/v1/testbed/report-key").json()["public_key"]
+    signed = Path(got.value.path()).read_bytes()
+    assert reports.verify_bytes(signed, base64.b64decode(key)).ok
     response = pg.goto(v.site.base + "/overview")
     assert response.status == 403 and pg.locator("h1", has_text="403").count() == 1
     v.check()
+
+
+def test_officer_code_scan_and_sector_journey(visit: Visit, tmp_path: Path):
+    """A source tree scanned from the console (its directory opened to scans by an
+    administrator, as only they may), its findings read with file and line; then the
+    sector check: a target declared absent, a step of the adoption procedure saved."""
+    v, pg = visit, visit.page
+    tree = tmp_path / "billing"
+    tree.mkdir()
+    (tree / "keys.py").write_text(SOURCE)
+    org_id = v.site.org_id("daehan-bank")
+    made = httpx.post(
+        f"{v.site.base}/api/v1/scan-scopes?organization_id={org_id}",
+        json={"kind": "path", "value": str(tree)},
+        headers={"X-API-Key": v.site.keys["admin"]},
+    )
+    assert made.status_code == 201, made.text
+    v.sign_in("daehan-bank:officer")
+    v.go("/scans")
+    pg.locator("#scan-kind").select_option("code")
+    pg.locator("#scan-targets").fill(str(tree))
+    pg.locator("#scan-name").fill("billing service")
+    v.submit("form[action='/scans']")
+    wait_done(v, "daehan-bank:officer")
+    pg.locator("main a[href^='/scans/']").first.click()
+    v.check()
+    row = pg.locator("#code-findings tbody tr", has_text="keys.py:5")
+    assert row.count() == 1 and "RSA-2048" in row.inner_text()
+    v.shot("officer-code-scan")
+    v.go("/sector")
+    target = pg.locator("#targets tr:has(td.state-not_found) td code").first.inner_text()
+    pg.locator("#absence-target").select_option(target)
+    pg.locator("#absence-reason").fill(v.t("no such system here", "해당 시스템 없음"))
+    v.submit("form[action='/sector/absences']")
+    assert pg.locator("#flash").is_visible()
+    assert pg.locator(f"#target-{target.replace('/', '-')} button.danger").count() == 1
+    v.shot("officer-sector")
+    v.go("/procedure")
+    step = pg.locator("main details").first
+    step.locator("summary").click()
+    step.locator("select[name=status]").select_option("in_progress")
+    step.locator("button[type=submit]").first.click()
+    v.check()
+    assert pg.locator("#flash").is_visible()
 
 
 def test_auditor_journey(visit: Visit):
@@ -524,8 +608,15 @@ def test_every_page_has_no_serious_accessibility_issue_and_fits_a_phone(
         f"{plan}/versions/1", f"{plan}/versions/1?flagged=1",
         "/judge?profile=kr-2035&profile=us-nist-ir8547",
         "/testbed", "/testbed/report-key", "/admin", "/audit", "/no/such/page",
-        "/assets?exposure=orbit",
+        "/assets?exposure=orbit", "/sector", "/procedure", "/reporting", "/supervision",
     ]  # fmt: skip
+    # the journeys' own pages, when they ran first (a vendor session, a source scan)
+    session = site.newest(VendorSession)
+    code_scan = site.newest(ScanRun, ScanRun.kind == "code")
+    product = site.newest(Product)
+    pages += [f"/testbed/products/{product}"] if product else []
+    pages += [f"/testbed/sessions/{session}"] if session else []
+    pages += [f"/scans/{code_scan}"] if code_scan else []
     source = axe_script.read_text()
     found: dict[str, list[str]] = {}
     for look, (viewport, lang) in LOOKS.items():

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.api.main import create_app
 from app.settings import Settings
 from core.choices import Role
+from core.models import AuditEntry
 from migration.models import Plan
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -40,6 +41,31 @@ def test_unknown_urls_and_methods_answer_html_to_browsers_and_json_to_api_client
     assert bad_query.status_code == 422 and "query.exposure" in bad_query.text
     deep = api.client.get("/assets?cursor=not-a-cursor", headers=HTML)
     assert deep.status_code == 422 and deep.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # middleware, not SQL: one database
+def test_a_body_over_the_limit_is_a_page_for_browsers_and_json_for_api_clients(api, sign_in):
+    """The size limit refuses before any route runs (ASGI middleware): a browser posting a
+    console form reads the error page in its language, a client of the API keeps JSON."""
+    org = api.make_org()
+    csrf = sign_in(org, Role.OFFICER)
+    api.client.get("/overview?lang=ko")  # the language cookie, as the switch sets it
+    six_mib = b"x" * (6 * 1024 * 1024)
+    upload = {"data": {"kind": "csv", "csrf": csrf},
+              "files": {"file": ("huge.csv", six_mib, "text/csv")}}  # fmt: skip
+    page = api.client.post("/imports", headers=HTML, **upload)
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert "보낸 내용이 이 양식이 받는 크기(최대 5.0 MiB)보다 큽니다" in page.text
+    assert 'lang="ko"' in page.text and 'href="/overview"' in page.text  # the menu: signed in
+    english = api.client.post("/imports?lang=en", headers=HTML, **upload)
+    assert "larger than this form takes (5.0 MiB at most)" in english.text
+    script = api.client.post("/imports", **upload)  # no Accept: text/html
+    assert script.status_code == 413 and script.json()["location"] == "body"
+    headers = {**HTML, **api.headers(org)}
+    api_path = api.client.post("/api/v1/imports/csv", headers=headers, **upload)
+    assert api_path.status_code == 413 and api_path.json()["location"] == "body"
+    with api.sessions() as s:  # refused before anything ran
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_a_form_on_a_busy_database_is_a_503_page_with_its_input_kept(tmp_path, sqlite_template):

@@ -32,6 +32,7 @@ from migration.models import Plan, PlanVersion
 from migration.profiles import builtin_profiles
 from testbed.models import Product
 from tests.app.web.test_console_officer import cbomkit_scan
+from tests.app.web.test_console_vendor import product_answer
 from tests.app.web.test_web_flows import _wait_job
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -193,8 +194,22 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
     )
     with app.state.sessionmaker() as s:
         product = s.scalar(select(Product.id))
+    opened = client.post(
+        f"/testbed/products/{product}/sessions",
+        data={"csrf": vendor_csrf, "algorithm": "ML-KEM-768", "check": "kem_sender"},
+        follow_redirects=False,
+    )
+    session_page = opened.headers["location"]
+    challenge = client.get(f"{session_page}/challenge.json").json()["challenge"]
+    client.post(
+        f"{session_page}/answer",
+        data={"csrf": vendor_csrf},
+        files={"file": ("a.json", json.dumps(product_answer(challenge)).encode(), "text/json")},
+    )
     pages += [(keys["admin"], "/admin"), (keys["admin"], issued.headers["location"])]
     pages += [(keys["vendor"], "/testbed"), (keys["vendor"], f"/testbed/products/{product}")]
+    pages += [(keys["vendor"], session_page)]
+    pages += [(officer, p) for p in ("/sector", "/procedure", "/reporting", "/supervision")]
     pages += [(keys["vendor"], "/overview")]  # 403
     with app.state.sessionmaker() as s:
         names = _words(s.scalars(select(Asset.name)))

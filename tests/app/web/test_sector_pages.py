@@ -21,6 +21,9 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     asset = api.client.post("/api/v1/assets", json=body, headers=officer).json()["id"]
 
     csrf = sign_in(bank, Role.OFFICER)
+    assert f'href="/sector?asset={asset}#h-tie"' in api.client.get(f"/assets/{asset}").text
+    prefilled = api.client.get(f"/sector?asset={asset}").text
+    assert f'name="asset_id" type="text" value="{asset}"' in prefilled
     page = api.client.get("/sector")
     assert page.status_code == 200 and "Card authorization switch" in page.text
     assert "finance/customer-certificate-pki" in page.text
@@ -84,3 +87,32 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     check = api.client.get("/api/v1/sector-check", headers=officer).json()
     card = next(t for t in check["targets"] if t["key"] == "finance/card-payment")
     assert card["by_hand"] == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sector_forms_come_back_with_their_input_and_announce_what_they_did(api, sign_in):
+    bank = api.make_org("bank", Sector.FINANCE, Tier.CRITICAL_PRIVATE_INFRASTRUCTURE)
+    csrf = sign_in(bank, Role.OFFICER)
+    target = "finance/customer-certificate-pki"
+    short = api.client.post(
+        "/sector/absences", data={"csrf": csrf, "target": target, "reason": "no"}
+    )
+    assert short.status_code == 422 and 'id="absence-reason-error"' in short.text
+    assert f'<option value="{target}" selected' in short.text  # the input kept
+    made = api.client.post(
+        "/sector/absences", data={"csrf": csrf, "target": target, "reason": "a shared service"}
+    )
+    assert made.status_code == 200 and f"Declared {target} absent." in made.text
+    assert f"Withdraw the declaration for {target}" in made.text  # named, with a question
+    gone = api.client.get("/sector/ties?lang=ko")
+    assert gone.status_code == 405
+    tied = api.client.post(
+        "/sector/ties", data={"csrf": csrf, "target": target, "asset_id": "999999"}
+    )
+    assert tied.status_code == 404 and 'id="tie-asset_id"' in tied.text  # no such asset
+    withdrawn = api.client.post(
+        "/sector/absences?lang=ko", data={"csrf": csrf, "target": target, "remove": "yes"}
+    )
+    assert withdrawn.status_code == 200 and "부재 신고를 철회했습니다" in withdrawn.text
+    stop = api.client.post("/reporting", data={"csrf": csrf, "supervisor": "nobody"})
+    assert stop.status_code == 404 and 'aria-describedby="reporting-supervisor-error"' in stop.text

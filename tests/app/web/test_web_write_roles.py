@@ -59,6 +59,9 @@ def _counts(api) -> dict[str, int]:
 def test_an_auditor_gets_403_on_every_form_that_writes_and_nothing_changes(api):
     org = api.make_org()
     plan_id, task_id = _plan(api, org)
+    body = {"name": "gate", "version": "1", "algorithms": ["ML-KEM-768"]}
+    made = api.client.post("/api/v1/testbed/products", json=body, headers=api.headers(org))
+    product = made.json()["id"]
     before = _counts(api)
     csrf = _sign_in(api, org, Role.AUDITOR)
     forms = [
@@ -69,6 +72,12 @@ def test_an_auditor_gets_403_on_every_form_that_writes_and_nothing_changes(api):
         ("/scans", {"kind": "tls", "targets": "127.0.0.1:443"}, None),
         ("/testbed/products", {"name": "p", "version": "1"}, None),
         ("/testbed/benchmarks", {"algorithm": "ML-KEM-512", "time_budget_s": "0.05"}, None),
+        (
+            f"/testbed/products/{product}/sessions",
+            {"algorithm": "ML-KEM-768", "check": "kem_sender"},
+            None,
+        ),
+        ("/testbed/sessions/1/answer", {}, {"file": ("a.json", b'{"items": {}}')}),
     ]
     for path, data, files in forms:
         answer = api.client.post(
