@@ -48,6 +48,20 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
     return json.loads(catalog.model_dump_json())
 
 
+def check_korean_complete(catalog: Catalog, origin: str = "") -> Catalog:
+    """A built-in catalog carries Korean beside every English text a person reads (target
+    names, why, how to look); raise CatalogError naming the first place without it."""
+    missing = catalog.missing_korean()
+    if missing:
+        english = missing[0].removesuffix("_ko")
+        raise CatalogError(
+            f"'{english}' has no Korean text beside it ({len(missing)} places in all)",
+            missing[0],
+            origin,
+        )
+    return catalog
+
+
 @lru_cache(maxsize=1)
 def builtin_catalogs() -> dict[str, Catalog]:
     """Every catalog shipped in `data/catalogs`, validated, keyed by id (one per sector)."""
@@ -59,6 +73,7 @@ def builtin_catalogs() -> dict[str, Catalog]:
             raise CatalogError(f"duplicate catalog id '{catalog.id}'", "id", str(path))
         if catalog.sector in sectors:
             raise CatalogError(f"a second catalog for '{catalog.sector}'", "sector", str(path))
+        check_korean_complete(catalog, str(path))
         catalogs[catalog.id] = catalog
         sectors.add(catalog.sector)
     return catalogs

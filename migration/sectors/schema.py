@@ -26,6 +26,18 @@ PRIORITIES: tuple[Priority, ...] = ("critical", "high", "medium", "low")
 Where = Literal["network", "code", "configuration", "key_store", "vendor_questionnaire"]
 _ID = r"^[a-z0-9][a-z0-9-]{0,59}$"
 _TAG = r"^[a-z0-9][a-z0-9._-]{0,59}$"
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def check_korean(value: str | None) -> str | None:
+    """A `*_ko` text must be Korean (hold Hangul), not the English copied over.
+
+    >>> check_korean("키 교환")
+    '키 교환'
+    """
+    if value is not None and not _HANGUL.search(value):
+        raise ValueError("a Korean text (*_ko) must be written in Korean")
+    return value
 
 
 class LookHint(_Strict):
@@ -33,6 +45,9 @@ class LookHint(_Strict):
 
     where: Where
     how: str = Field(min_length=1, max_length=500)
+    how_ko: str | None = Field(default=None, min_length=1, max_length=500)
+
+    _korean = field_validator("how_ko")(check_korean)
 
 
 class MatchRule(_Strict):
@@ -84,9 +99,12 @@ class Why(_Strict):
     """Why a target matters: its text, and the lifetimes the planner weighs."""
 
     text: str = Field(min_length=1, max_length=1000)
+    text_ko: str | None = Field(default=None, min_length=1, max_length=1000)
     secrecy_years: int | None = Field(default=None, ge=0, le=100)
     device_lifetime_years: int | None = Field(default=None, ge=0, le=60)
     harvest_now: bool = False  # recorded traffic can be decrypted later
+
+    _korean = field_validator("text_ko")(check_korean)
 
 
 class Target(_Strict):
@@ -143,6 +161,21 @@ class Catalog(_Strict):
     def source(self, source_id: str) -> SourceRef:
         return next(s for s in self.sources if s.id == source_id)
 
+    def missing_korean(self) -> list[str]:
+        """Where the catalog's English text has no Korean beside it, as dotted paths
+        (`targets.3.look.0.how_ko`). Built-in catalogs must have none (the console shows
+        them in Korean); an organization's own catalog may, and is then shown in English."""
+        missing: list[str] = []
+        for i, target in enumerate(self.targets):
+            if target.name_ko is None:
+                missing.append(f"targets.{i}.name_ko")
+            if target.why.text_ko is None:
+                missing.append(f"targets.{i}.why.text_ko")
+            missing += [
+                f"targets.{i}.look.{j}.how_ko" for j, h in enumerate(target.look) if h.how_ko is None
+            ]
+        return missing
+
     def confirmed(self, target: Target) -> bool:
         """Whether every source of the target was read in its primary document."""
         return all(self.source(ref).confirmed for ref in target.sources)
@@ -153,7 +186,10 @@ class Step(_Strict):
     name: str = Field(min_length=1, max_length=200)
     name_ko: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=1000)
+    description_ko: str = Field(min_length=1, max_length=1000)
     source: str
+
+    _korean = field_validator("description_ko")(check_korean)
 
 
 class Procedure(_Strict):
@@ -165,9 +201,17 @@ class Procedure(_Strict):
     sources: list[SourceRef] = Field(min_length=1)
     steps: list[Step] = Field(min_length=1)
     notes: list[str] = Field(default_factory=list)
+    notes_ko: list[str] = Field(default_factory=list)  # one per note, in the same order
+
+    @field_validator("notes_ko")
+    @classmethod
+    def _notes_korean(cls, value: list[str]) -> list[str]:
+        return [check_korean(note) or "" for note in value]
 
     @model_validator(mode="after")
     def _consistent(self) -> Procedure:
+        if len(self.notes_ko) != len(self.notes):
+            raise ValueError(f"notes_ko: {len(self.notes_ko)} Korean notes for {len(self.notes)}")
         known = {s.id for s in self.sources}
         ids = [s.id for s in self.steps]
         if len(set(ids)) != len(ids):
