@@ -47,7 +47,7 @@ class TargetCheck:
     vulnerable: int  # of those, holding a quantum-broken or weakened usage
     by_hand: int
     sample: list[dict[str, Any]]  # the first assets: {"id", "name"}
-    look: list[dict[str, str]]
+    look: list[dict[str, str | None]]  # {"where", "how", "how_ko"}
     absence: dict[str, Any] | None  # {"reason", "by", "at"}
     conflict: bool  # declared absent, yet assets stand for it
     algorithms: list[str]
@@ -185,7 +185,7 @@ def _target_check(
         vulnerable=vulnerable,
         by_hand=by_hand,
         sample=sample,
-        look=[{"where": h.where, "how": h.how} for h in target.look],
+        look=[{"where": h.where, "how": h.how, "how_ko": h.how_ko} for h in target.look],
         absence=None
         if absence is None
         else {

@@ -48,7 +48,7 @@ class TargetCheckOut(BaseModel):
     vulnerable: int
     by_hand: int
     sample: list[dict[str, Any]]
-    look: list[dict[str, str]]
+    look: list[dict[str, str | None]] = Field(description="where, how, how_ko (Korean, or null)")
     absence: dict[str, Any] | None
     conflict: bool
     algorithms: list[str]
@@ -140,6 +140,7 @@ class StepOut(BaseModel):
     name: str
     name_ko: str
     description: str
+    description_ko: str
     source: str
     status: str
     owner: str | None
@@ -156,6 +157,7 @@ class ProcedureOut(BaseModel):
     name: str
     name_ko: str
     notes: list[str]
+    notes_ko: list[str]
     sources: list[dict[str, Any]]
     steps: list[StepOut]
     counts: dict[str, int]

@@ -4,9 +4,12 @@ sources, and a user's catalog is refused with the field named, like a profile.""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
+from migration.profiles.loader import validate_document
+from migration.sectors import loader
 from migration.sectors.loader import (
     CatalogError,
     builtin_catalogs,
@@ -15,6 +18,7 @@ from migration.sectors.loader import (
     parse_catalog,
     procedures,
 )
+from migration.sectors.schema import Procedure
 
 SECTORS = {
     "government",
@@ -119,6 +123,12 @@ def _telecom() -> dict:
             "less than or equal",
         ),
         (lambda d: d["targets"][0].update(extra=1), "targets.0.extra", "Extra inputs"),
+        (  # English copied into the Korean field is not a translation
+            lambda d: d["targets"][0]["look"][0].update(how_ko="Ask the vendor."),
+            "targets.0.look.0.how_ko",
+            "written in Korean",
+        ),
+        (lambda d: d["targets"][1]["why"].update(text_ko=""), "targets.1.why.text_ko", "least 1"),
     ],
 )
 def test_a_bad_catalog_names_its_field(change, field, words) -> None:
@@ -150,3 +160,79 @@ def test_procedures_name_their_steps_in_both_languages() -> None:
     ]
     for procedure in found.values():
         assert all(step.name_ko for step in procedure.steps)
+
+
+def _korean_texts(catalog) -> list[str]:
+    out = []
+    for target in catalog.targets:
+        out += [target.name_ko, target.why.text_ko, *(h.how_ko for h in target.look)]
+    return out
+
+
+def test_every_text_a_person_reads_has_korean_within_the_shipped_font() -> None:
+    """The console shows these on Korean pages; the Korean font holds the syllables of
+    KS X 1001 only (app/web/static/fonts/README.md)."""
+    texts = [t for c in builtin_catalogs().values() for t in _korean_texts(c)]
+    for procedure in procedures().values():
+        texts += [s.description_ko for s in procedure.steps] + procedure.notes_ko
+        assert len(procedure.notes_ko) == len(procedure.notes)
+    assert texts and all(texts)
+    outside = {ch for t in texts for ch in t if "\uac00" <= ch <= "\ud7a3" and not _euc_kr(ch)}
+    assert not outside
+
+
+def _euc_kr(ch: str) -> bool:
+    try:
+        ch.encode("euc_kr")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["targets"][2]["look"][0].pop("how_ko"), "targets.2.look.0.how_ko"),
+        (lambda d: d["targets"][1]["why"].pop("text_ko"), "targets.1.why.text_ko"),
+        (lambda d: d["targets"][3].pop("name_ko"), "targets.3.name_ko"),
+    ],
+)
+def test_a_builtin_catalog_without_korean_beside_its_english_does_not_load(
+    change, field, tmp_path, monkeypatch
+) -> None:
+    """A new built-in entry cannot forget its Korean: the data directory refuses to load.
+    An organization's own catalog may leave the Korean out (it is then shown in English)."""
+    data = _telecom()
+    change(data)
+    assert parse_catalog(copy.deepcopy(data)).missing_korean() == [field]
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "telecom.yaml").write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(loader, "DATA_DIR", tmp_path)
+    builtin_catalogs.cache_clear()
+    try:
+        with pytest.raises(CatalogError) as caught:
+            builtin_catalogs()
+    finally:
+        builtin_catalogs.cache_clear()
+    assert caught.value.field == field
+    assert "no Korean text beside it" in str(caught.value) and "telecom.yaml" in str(caught.value)
+
+
+def _kr_pilot() -> dict:
+    return procedures()["kr-pilot"].model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d["steps"][0].pop("description_ko"), "steps.0.description_ko"),
+        (lambda d: d["notes_ko"].clear(), "notes_ko: 0 Korean notes for 1"),
+        (lambda d: d["steps"][1].update(description_ko="Find them."), "written in Korean"),
+    ],
+)
+def test_a_procedure_without_korean_beside_its_english_is_refused(change, words) -> None:
+    data = _kr_pilot()
+    change(data)
+    with pytest.raises(CatalogError) as caught:
+        validate_document(Procedure, data, "procedures.0", CatalogError, "a procedure")
+    assert words in str(caught.value)
