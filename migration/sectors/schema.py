@@ -172,7 +172,9 @@ class Catalog(_Strict):
             if target.why.text_ko is None:
                 missing.append(f"targets.{i}.why.text_ko")
             missing += [
-                f"targets.{i}.look.{j}.how_ko" for j, h in enumerate(target.look) if h.how_ko is None
+                f"targets.{i}.look.{j}.how_ko"
+                for j, hint in enumerate(target.look)
+                if hint.how_ko is None
             ]
         return missing
 

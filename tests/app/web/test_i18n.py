@@ -39,8 +39,12 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 WORD = re.compile(r"[A-Za-z][A-Za-z\u2019']+")
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "data-confirm", "alt", "data-copied")
 SKIPPED = {"script", "style", "code", "pre"}
-# words that are not English to translate: the product's name, units, file names
-ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX"}
+# words that are not English to translate: the product's name, units, file names, and
+# protocol names as their standards spell them (IKEv2 reads as "IKEv" here)
+ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX", "IKEv", "IPsec", "eUICC"}
+# pages whose text comes partly from the sector catalogs and procedures: nothing on them may
+# be English by declaration (lang="en") except the sources' titles (translate="no")
+CATALOG_PAGES = ("/sector", "/procedure", "/reporting", "/supervision")
 
 
 class _Reader(HTMLParser):
@@ -74,6 +78,48 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not (self.stack and self.stack[-1]):
             self.read.append(data)
+
+
+class _DeclaredEnglish(HTMLParser):
+    """Elements declared English (`lang="en"`) that are neither a document's name kept as
+    written (`translate="no"`) nor a language's own name in a language choice (the switch's
+    link with `hreflang`, a report language's option with `value="en"`)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []  # text of each declared element still open, by depth
+        self.depth: list[bool] = []
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        declared = (
+            named.get("lang") == "en"
+            and named.get("translate") != "no"
+            and "hreflang" not in named
+            and named.get("value") != "en"
+        )
+        if tag in ("br", "input", "meta", "link", "img", "hr"):
+            return
+        self.depth.append(declared)
+        if declared:
+            self.open.append(f"<{tag}> ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("br", "input", "meta", "link", "img", "hr") or not self.depth:
+            return
+        if self.depth.pop():
+            self.found.append(self.open.pop().strip())
+
+    def handle_data(self, data: str) -> None:
+        if self.open:
+            self.open[-1] += data
+
+
+def declared_english(html: str) -> list[str]:
+    reader = _DeclaredEnglish()
+    reader.feed(html)
+    return reader.found
 
 
 def english_words(html: str, names: set[str]) -> set[str]:
@@ -243,6 +289,8 @@ def test_every_page_in_korean_reads_korean_outside_names_and_identifiers(demo):
         answer = client.get(path, params={"lang": "ko"}, headers={"Accept": "text/html"})
         assert answer.headers["content-type"].startswith("text/html"), path
         found = english_words(answer.text, names)
+        if path.startswith(CATALOG_PAGES):
+            found |= {f"lang=en {text[:60]}" for text in declared_english(answer.text)}
         if found:
             english[path] = found
     client.cookies.clear()
@@ -262,6 +310,13 @@ def test_the_checker_finds_english_where_it_is():
         '<span translate="no">InputError: bad</span><svg><text>Effort per wave</text></svg>'
     )
     assert english_words(page, names) == {"Save", "now", "Effort", "per", "wave"}
+    marked = (
+        '<p lang="en">Why it matters</p><li lang="en" translate="no">NIST IR 8547</li>'
+        '<a lang="en" hreflang="en" href="?lang=en">English</a>'
+        '<option lang="en" value="en">English</option><span lang="en">Ask<br>it</span>'
+    )
+    assert english_words(marked, set()) == set()  # declared English is not read as Korean...
+    assert declared_english(marked) == ["<p> Why it matters", "<span> Askit"]  # ...but seen
 
 
 def test_the_catalogs_are_complete_and_within_the_shipped_font():

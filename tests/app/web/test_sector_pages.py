@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 
 import pytest
+from markupsafe import escape
 
 from app import supervision_report
 from core.choices import Role, Sector, Tier
+from migration.sectors.loader import builtin_catalogs, procedures
+from tests.app.web.test_i18n import declared_english
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one database
@@ -45,6 +48,14 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     assert tied.status_code == 303, tied.text
     korean = api.client.get("/sector?lang=ko")
     assert "부재 신고" in korean.text and "national certificate service" in korean.text
+    # a target not found yet: why it matters and how to look, in the page's language
+    hsm = next(t for t in builtin_catalogs()["finance"].targets if t.id == "hsm-key-management")
+    english = api.client.get("/sector?lang=en").text
+    for ko, en in [(hsm.why.text_ko, hsm.why.text), *((h.how_ko, h.how) for h in hsm.look)]:
+        assert escape(ko) in korean.text and escape(en) not in korean.text
+        assert escape(en) in english and escape(ko) not in english
+    assert f'<p lang="en">{escape(hsm.why.text)}</p>' in english  # English pages unchanged
+    assert declared_english(korean.text) == []  # only source titles stay English
     step = api.client.post(
         "/procedure/gsma-pq03/capability",
         data={"csrf": csrf, "status": "done", "owner": "CISO"},
@@ -52,7 +63,11 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     )
     assert step.status_code == 303, step.text
     assert "CISO" in api.client.get("/procedure").text
-    assert "역량 및 기술 개발" in api.client.get("/procedure?lang=ko").text
+    steps = api.client.get("/procedure?lang=ko").text
+    assert "역량 및 기술 개발" in steps and declared_english(steps) == []
+    pilot = procedures()["kr-pilot"]
+    assert escape(pilot.notes_ko[0]) in steps and escape(pilot.steps[0].description_ko) in steps
+    assert escape(pilot.steps[0].description) not in steps
     start = api.client.post(
         "/reporting", data={"csrf": csrf, "supervisor": "desk"}, follow_redirects=False
     )
@@ -72,6 +87,9 @@ def test_sector_pages_in_both_languages(api, sign_in) -> None:
     sign_in(desk, Role.OFFICER)
     view = api.client.get("/supervision?lang=ko")
     assert view.status_code == 200 and "분야별 집계" in view.text and "Bank" in view.text
+    assert declared_english(view.text) == []
+    korean_one = api.client.get(f"/supervision/{bank.id}?lang=ko").text
+    assert "HSM 키 관리" in korean_one and declared_english(korean_one) == []
     one = api.client.get(f"/supervision/{bank.id}?lang=en")
     assert one.status_code == 200 and "declared absent" in one.text
     assert "Card authorization switch" not in one.text and "CISO" not in one.text
