@@ -62,6 +62,12 @@ def _variant(lib: ctypes.CDLL) -> str:
     return "avx2" if has(_CPU_EXT_AVX2) and has(_CPU_EXT_POPCNT) else "ref"
 
 
+def _cpu_has_avx2() -> bool:
+    """Whether liboqs would run the AVX2 code on this CPU."""
+    oqs = load_oqs()
+    return not isinstance(oqs, LiboqsUnavailable) and _variant(oqs.native()) == "avx2"
+
+
 @cache
 def _functions(alg: str, variant: str | None = None) -> tuple[object, object, object] | None:
     """(keypair, signature_internal, verify_internal) of the loaded liboqs, or None;
