@@ -11,6 +11,7 @@ from inventory.choices import AssetType, Criticality, DataSensitivity, Environme
 from inventory.exchange.cbom_common import CDX_TO_ASSET_TYPE
 from inventory.exchange.cbom_import.notes import Notes
 from inventory.exchange.cbom_import.parser import Component
+from inventory.exchange.columns import ASSET_PROFILE_COLUMNS
 
 
 def asset_row(comp: Component, notes: Notes) -> dict[str, Any]:
@@ -84,15 +85,6 @@ def _row(
 
 # What a person decides about an asset (in the console, the API or a spreadsheet) and a
 # CBOM seldom states: a re-import keeps the stored value unless the CBOM states one.
-_JUDGED = (
-    "owner",
-    "environment",
-    "criticality",
-    "exposure",
-    "data_sensitivity",
-    "secrecy_years",
-    "product",
-    "location",
-)
+_JUDGED = (*ASSET_PROFILE_COLUMNS, "product", "location")
 UNSTATED = "_unstated"
 """Key of an asset row: the columns the CBOM left at their defaults (not written on update)."""
