@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import InputError
 from inventory.catalog import get_catalog
 from inventory.models import Asset, UsageCount
-from inventory.service.listing import contains
+from inventory.search_index import ASSETS, contains, matches
 from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
 from migration.timeline import FLAGGED
 
@@ -97,7 +97,7 @@ def _text_match(session: Session, version_id: int, text: str) -> Any:
             select(Asset.id)
             .where(
                 Asset.organization_id == org_id.scalar_subquery(),
-                contains(session, (Asset.name, Asset.ref, Asset.location), text),
+                matches(session, ASSETS, Asset, ("name", "ref", "location"), text),
             )
             .limit(ASSET_MATCH_CAP + 1)
         )
