@@ -1,4 +1,5 @@
-"""trigram search: partial, case-insensitive search by index over assets and usages
+"""trigram search: partial, case-insensitive search by index over assets and usages;
+the task list's deadline order by index
 
 Revision ID: 0020
 Revises: 0019
@@ -16,7 +17,10 @@ written or an evidence line. Without an index that is a scan of every asset and 
   kept in step by triggers on insert, update of the searched columns, and delete. Where
   this SQLite has no trigram tokenizer the tables are not made and search scans, as before.
 
-These are no model's tables or indexes: `inventory.search_index.not_search_index` keeps
+Also `ix_plan_tasks_version_deadline` (version, deadline, id), a model index: the task list
+sorted by deadline reads a page along it instead of sorting every task of the version.
+
+The search structures are no model's tables or indexes: `inventory.search_index.not_search_index` keeps
 them out of the schema comparison. SQLite batch operations that rebuild `assets` or
 `crypto_usages` (copy, drop, rename) drop these triggers with the old table: a later
 revision that rebuilds either table must create them again (a test checks they are there
@@ -69,6 +73,9 @@ def _sqlite_has_trigram() -> bool:
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_plan_tasks_version_deadline", "plan_tasks", ["version_id", "deadline", "id"]
+    )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
@@ -99,6 +106,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_plan_tasks_version_deadline", table_name="plan_tasks")
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for _, index, _ in INDEXES.values():
