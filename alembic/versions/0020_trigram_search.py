@@ -86,8 +86,17 @@ def upgrade() -> None:
                     f"(({_pg_expression(columns)}) gin_trgm_ops)"
                 )
             )
+        # statistics of the indexed expressions, so the planner can tell a rare word
+        # (the index) from a common one (a scan) before autovacuum gets to it
+        op.execute(sa.text("ANALYZE assets, crypto_usages"))
         return
-    if bind.dialect.name != "sqlite" or not _sqlite_has_trigram():
+    if bind.dialect.name != "sqlite":
+        return
+    if bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        # a database with statistics gets them for the new index too: SQLite takes an
+        # index it has none for as highly selective, and would sort a whole version by it
+        op.execute(sa.text("ANALYZE plan_tasks"))
+    if not _sqlite_has_trigram():
         return  # search scans: inventory.search_index finds no index and says so
     for table, (fts, _, columns) in INDEXES.items():
         cols = ", ".join(columns)
