@@ -24,6 +24,7 @@ from migration.sectors.loader import (
     parse_catalog,
 )
 from migration.sectors.models import SectorCatalogRow
+from migration.sectors.on_inventory import refresh_coverage
 from migration.sectors.schema import Catalog, Target
 
 
@@ -125,6 +126,7 @@ def save_own_catalog(
             "targets": len(catalog.targets),
         },
     )
+    refresh_coverage(session, frozenset({org_id}))  # the targets it expects have changed
     return row
 
 
@@ -142,3 +144,4 @@ def delete_own_catalog(
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"catalog '{catalog_id}' not found")
     record(session, principal, "delete", "sector_catalog", catalog_id, org_id)
+    refresh_coverage(session, frozenset({org_id}))
