@@ -25,7 +25,8 @@ _HOOKS: list[Hook] = []
 
 
 def note_written(session: Session, organization_ids: Iterable[int | None]) -> None:
-    """The transaction writes these organizations' assets or usages."""
+    """The transaction writes these organizations' assets or usages (or something their
+    inventories are read against, such as an own sector catalog)."""
     ids = {int(i) for i in organization_ids if i is not None}
     if ids:
         session.info.setdefault(_WRITTEN, set()).update(ids)
