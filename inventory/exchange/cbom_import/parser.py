@@ -77,6 +77,8 @@ def _tool_names(tools: Any) -> list[str]:
     if not isinstance(tools, list):
         return []
     return [t["name"] for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)]
+
+
 _COMPONENT_KEYS = frozenset(
     {
         "type",

@@ -1,0 +1,232 @@
+"""The planner's reasons in words: every sentence a task, a verdict or a target gives for
+itself is made from one of these templates, and read back by the same templates to show a
+stored reason in the reader's language (`translate`).
+
+A stored plan keeps its reasons as English sentences (the API's `reasons: list[str]`);
+the exports and pages that show them in Korean parse each one against the templates
+(`core.i18n.Sentences`), translate its fields (a phase id by its profile's name, a sector
+or verdict by its label, a nested reason by these same rules) and format the template's
+translation. A sentence no template makes (a version stored before a template changed) is
+shown as it was written.
+
+>>> print(translate("wave 2027-Q1 in phase pilot: no provider to wait for", "ko"))
+2027-Q1 웨이브(pilot 단계): 기다릴 제공 자산 없음
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from core.i18n import N_, Sentences, gettext_for, label
+from inventory.discovery.stacks import catalog as stacks
+
+# --- the scheduler: where a task's wave comes from -------------------------------------
+WAVE = N_("wave {wave} in phase {phase}: {why}")
+WAITS = N_("waits for provider {provider}")
+NO_PROVIDER = N_("no provider to wait for")
+FULL = N_("waves {first} to {last} were full ({capacity} effort points per wave)")
+OVERSIZE = N_(
+    "this unit needs more than the {capacity} points of one wave; it takes a wave of its own"
+)
+DEADLINE = N_("deadline {deadline} ({profile} {rule}, source {source})")
+DEADLINE_UNCONFIRMED = N_(
+    "deadline {deadline} ({profile} {rule}, source {source}, date not confirmed)"
+)
+PILOT = N_("sector {sector} has a {basis} pilot in {year}")
+CYCLE = N_("dependency cycle {cycle} is migrated as one unit")
+RISK = N_("risk {total}: the parts and their reasons are in `risk`")
+BEFORE_START = N_("deadline {deadline} is before the plan starts ({start})")
+UNREACHABLE = N_(
+    "deadline {deadline} cannot be met even with unlimited capacity: {waves} provider waves "
+    "must come first"
+)
+MISSED = N_(
+    "deadline {deadline} missed by {waves} waves: capacity of {capacity} points per wave is "
+    "used by earlier or more urgent tasks"
+)
+
+# --- the tasks: what a usage needs -------------------------------------------------------
+SECTOR_TARGET = N_("sector target {name} ({key}, priority {priority})")
+STORED_STATUS = N_("{algorithm} is not in the catalog; its stored status {status} is used")
+UNCLASSIFIED = N_(
+    "{algorithm} is not classified by the catalog: review it; planned as if quantum-vulnerable"
+)
+TARGET = N_("target {target}: {reason}")
+VERDICT = N_("{verdict}: {reason}")
+PREREQUISITE = N_("prerequisite of {count} task(s) of {assets}: they wait for this upgrade")
+AND_MORE = N_("{names} and {more} more")
+
+# --- targets: what the profile accepts instead -------------------------------------------
+NO_TARGET = N_("{algorithm} is not in the catalog: no target until it is identified")
+ACCEPTS_NONE = N_("{profile} accepts none of {names} for {use}")
+ACCEPTS_NO_DEFAULT = N_("{profile} accepts none of the planner defaults for {use}")
+ACCEPTS = N_("{profile} accepts {names} for {use}")
+ACCEPTS_WITH = N_("{profile} accepts {names} for {use} ({parameters})")
+PBKDF2_PARAMETERS = N_(
+    "PBKDF2-HMAC-SHA-256 per NIST SP 800-132: a random salt of at least 128 bits, an "
+    "iteration count as large as the system tolerates and never below 1,000"
+)
+
+# --- verdicts: what a profile's table says (migration.policy) ----------------------------
+UNKNOWN_ALGORITHM = N_(
+    "{algorithm} is not in the algorithm catalog: it cannot be judged; review it"
+)
+SILENT_SCHEDULE = N_(
+    "{profile} has no algorithm table for {use}; {algorithm} is {status} by a quantum "
+    "computer, so the profile's schedule applies: by {when}"
+)
+SILENT_ACCEPTABLE = N_(
+    "{profile} has no algorithm table for {use}; {algorithm} is {status} against a quantum "
+    "computer and no rule of the profile names it"
+)
+NOT_ALLOWED_SINCE = N_("{profile} does not allow {algorithm} for {use} since {since}")
+HYBRID_ONLY = N_(
+    "{profile} allows {algorithm} for {use} only inside a hybrid (with a classical scheme), "
+    "not alone"
+)
+ALLOWS = N_("{profile} allows {algorithm} for {use}")
+ALLOWS_HYBRID_PREFERRED = N_("{profile} allows {algorithm} for {use}; a hybrid form is preferred")
+ALLOWED_UNTIL = N_("{profile} allowed {algorithm} for {use} until {until}: {after} since")
+ALLOWS_UNTIL = N_("{profile} allows {algorithm} for {use} until {until}, {after} after")
+PQ_PART_NOT_ALLOWED = N_("its post-quantum part {parts} is not allowed by {profile} for {use}")
+FORBIDS_HYBRIDS = N_("{profile} forbids hybrids for {use}")
+HYBRID_JUDGED = N_("{algorithm} is a hybrid; judged by its post-quantum part {parts}: {reason}")
+NOT_LISTED = N_("{profile} does not list {algorithm} for {use}")
+UNLISTED_SINCE = N_("{not_listed}; it approves only what it lists, since {since}")
+UNLISTED_SCHEDULE = N_("{not_listed}; the profile's schedule for this usage ends {when}")
+UNLISTED_REVIEW = N_(
+    "{not_listed}, and it names no date for it: not acceptable as it stands; review it"
+)
+
+# --- classical breaks (migration.legacy) -------------------------------------------------
+CLASSICAL = N_(
+    "{algorithm} is broken by classical attacks today ({why}): migrate it now, whatever the "
+    "quantum timeline"
+)
+CLASSICAL_RULED = N_(
+    "{algorithm} is broken by classical attacks today ({why}); {rule_text}: migrate it now, "
+    "whatever the quantum timeline"
+)
+BREAK_RULE = N_("{rule}; disallowed since {since}")
+TOO_FEW_BITS = N_("{bits}-bit strength, below the {minimum} bits NIST SP 800-131A allows")
+MARKED_BROKEN = N_("the catalog marks it classically broken")
+
+TEMPLATES = (
+    tuple(
+        value
+        for name, value in list(globals().items())
+        if name.isupper() and isinstance(value, str) and "{" in value
+    )
+    + stacks.SENTENCES
+)
+
+# words a field holds, as the reasons say them
+_WORDS = {
+    "use": {
+        "key establishment": N_("key establishment"),
+        "software signing": N_("software signing"),
+    },
+    "basis": {"planned": N_("planned (a pilot)"), "as_run": N_("run (a pilot)")},
+    "after": {
+        "deprecated": N_("deprecated (after its end date)"),
+        "disallowed": N_("disallowed (after its end date)"),
+    },
+}
+# fields whose value is a sentence of its own, read by the same templates
+_NESTED = frozenset({"why", "reason", "not_listed", "assets", "rule_text"})
+# fields shown by their label (a stored value: sector, verdict, status...)
+_LABELLED = frozenset({"sector", "priority", "verdict", "status"})
+_PATTERNS = {
+    "verdict": "migrate-now|migrate|review|acceptable",
+    "status": "broken|weakened|unknown|hybrid|resistant|safe",
+    "after": "deprecated|disallowed",
+    "basis": r"planned|as_run",
+    "wave": r"\d{4}-Q\d",
+    "first": r"\d{4}-Q\d",
+    "last": r"\d{4}-Q\d",
+    "deadline": r"\d{4}-\d\d-\d\d",
+    "since": r"\d{4}-\d\d-\d\d",
+    "until": r"\d{4}-\d\d-\d\d",
+    "when": r"\d{4}-\d\d-\d\d",
+    "start": r"\d{4}-\d\d-\d\d",
+    "year": r"\d{4}",
+    "capacity": r"\d+",
+    "waves": r"\d+",
+    "count": r"\d+",
+    "more": r"\d+",
+    "bits": r"\d+",
+    "minimum": r"\d+",
+    "total": r"[\d.e+-]+",
+    "algorithm": r"[^;:]+?",
+    "profile": r"[^;:\s]+",
+}
+
+
+@lru_cache(maxsize=1)
+def sentences() -> Sentences:
+    return Sentences(TEMPLATES, _PATTERNS)
+
+
+PhaseName = Callable[[str], str]
+
+
+def translate(text: str, lang: str | None, phase_name: PhaseName | None = None) -> str:
+    """A reason in `lang`: the template that made it, translated, with its fields shown in
+    that language (`phase_name`: a phase id as its profile names it, else its label)."""
+    if lang in (None, "en"):
+        return text
+    return _translate(text, lang, phase_name, 0)
+
+
+def _translate(text: str, lang: str, phase_name: PhaseName | None, depth: int) -> str:
+    _ = gettext_for(lang)
+    exact = _(text)
+    if exact != text or depth > 4:
+        return exact
+    found = sentences().parse(text)
+    if found is None:
+        return _classical_rule(text, lang)
+    template, fields = found
+    shown = {k: _field(k, v, lang, phase_name, depth) for k, v in fields.items()}
+    if template == SECTOR_TARGET:
+        shown["name"] = _target_name(fields["key"], lang) or fields["name"]
+    return _(template).format(**shown)
+
+
+def _target_name(key: str, lang: str) -> str | None:
+    """A built-in sector target's name in `lang` (`catalog/target`; an organization's own
+    catalog is not read here, so its targets keep the names it gave them)."""
+    from migration.sectors.loader import builtin_catalogs
+
+    catalog_id, _, target_id = key.partition("/")
+    catalog = builtin_catalogs().get(catalog_id)
+    target = next((t for t in catalog.targets if t.id == target_id), None) if catalog else None
+    return target.name_ko if target is not None and lang == "ko" else None
+
+
+def _field(name: str, value: str, lang: str, phase_name: PhaseName | None, depth: int) -> str:
+    if name in _NESTED:
+        return _translate(value, lang, phase_name, depth + 1)
+    word = _WORDS.get(name, {}).get(value)
+    if word is not None:
+        return gettext_for(lang)(word)
+    if name == "phase":
+        return phase_name(value) if phase_name else label(value, lang=lang)
+    if name in _LABELLED:
+        return label(value, lang=lang)
+    if name == "use":
+        return label(value.replace(" ", "_"), lang=lang)
+    if name in ("what", "parameters"):
+        return gettext_for(lang)(value)
+    if name == "rule":
+        return _classical_rule(value, lang)
+    return value
+
+
+def _classical_rule(text: str, lang: str) -> str:
+    """A classical-break rule's sentence (`classical_breaks.yaml`) in `lang`, where the
+    file gives it; any other text as it is."""
+    from migration.legacy import rule_in
+
+    return rule_in(text, lang)
