@@ -93,14 +93,18 @@ class Sentences:
         patterns = patterns or {}
         compiled = []
         for template in set(templates):
-            regex, literal = [], 0
+            regex, literal, seen = [], 0, set()
             for text, name, spec, _conv in string.Formatter().parse(template):
                 regex.append(re.escape(text))
                 literal += len(text)
                 if name is not None:
                     if spec or not name.isidentifier():
                         raise ValueError(f"template {template!r}: plain fields only ({name})")
-                    regex.append(f"(?P<{name}>{patterns.get(name, '.+?')})")
+                    if name in seen:  # a field said twice holds the same words twice
+                        regex.append(f"(?P={name})")
+                    else:
+                        regex.append(f"(?P<{name}>{patterns.get(name, '.+?')})")
+                        seen.add(name)
             compiled.append((literal, template, re.compile("".join(regex), re.DOTALL)))
         # the most specific template first: the one with the most words of its own
         compiled.sort(key=lambda c: (-c[0], c[1]))

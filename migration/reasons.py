@@ -99,6 +99,39 @@ UNLISTED_REVIEW = N_(
     "{not_listed}, and it names no date for it: not acceptable as it stands; review it"
 )
 
+# --- risk: the parts of a score (migration.risk) ------------------------------------------
+RANK_NONE = N_("{kind} {value} is not ordered by the profile")
+RANK = N_("{kind} {value} is #{rank} in the profile's {kind} order")
+IMPACT = N_("migrating this asset unblocks {count} dependent assets")
+NO_IMPACT = N_("no other asset waits for this one")
+DEVICES_PAST = N_("devices in the field until {until}, {past} y past a CRQC in {crqc}")
+DEVICES_BEFORE = N_("devices in the field until {until}, before a CRQC in {crqc}")
+SECRETS_PAST = N_("secrets kept until {until}, {past} y past a CRQC")
+TARGET_KEY = N_("sector target {key}, priority {priority}")
+SHOR = N_("{algorithm} is broken by Shor's algorithm on a CRQC")
+GROVER = N_("{algorithm} is weakened by Grover's algorithm")
+SUSPECT = N_("{algorithm} is not in the catalog; treated as suspect")
+HYBRID_SAFE = N_("{algorithm} is a hybrid; safe while either part holds")
+RESISTANT = N_("{algorithm} is quantum-resistant")
+HARVEST = N_(
+    "{use} protects {sensitivity} data that must stay secret {years} years: traffic recorded "
+    "today can be decrypted later (harvest now, decrypt later)"
+)
+NOT_CONFIDENTIAL = N_("not a confidentiality use: recorded data is not at risk")
+NO_LONG_SECRETS = N_("no long-lived secret data exposed to harvest-now-decrypt-later")
+MOSCA_SAFE = N_("already quantum-safe: Mosca's inequality does not apply")
+MOSCA_OVER = N_(
+    "Mosca: secrecy {x} y + migration {y} y = {total} y exceeds the {z} y until a CRQC in "
+    "{crqc} by {over} y"
+)
+MOSCA_FITS = N_(
+    "Mosca: secrecy {x} y + migration {y} y = {total} y fits in the {z} y until a CRQC in "
+    "{crqc} with {margin} y to spare"
+)
+EXPOSED = N_("the asset is {exposure}")
+CRITICALITY = N_("criticality is {criticality}")
+NOT_CLASSICAL = N_("{algorithm} is not broken by classical attacks")
+
 # --- classical breaks (migration.legacy) -------------------------------------------------
 CLASSICAL = N_(
     "{algorithm} is broken by classical attacks today ({why}): migrate it now, whatever the "
@@ -136,7 +169,8 @@ _WORDS = {
 # fields whose value is a sentence of its own, read by the same templates
 _NESTED = frozenset({"why", "reason", "not_listed", "assets", "rule_text"})
 # fields shown by their label (a stored value: sector, verdict, status...)
-_LABELLED = frozenset({"sector", "priority", "verdict", "status"})
+_LABELLED = frozenset({"sector", "priority", "verdict", "status", "sensitivity", "criticality"})
+_SPACED = frozenset({"use", "exposure"})  # a stored value with its "_" said as " "
 _PATTERNS = {
     "verdict": "migrate-now|migrate|review|acceptable",
     "status": "broken|weakened|unknown|hybrid|resistant|safe",
@@ -147,7 +181,7 @@ _PATTERNS = {
     "last": r"\d{4}-Q\d",
     "deadline": r"\d{4}-\d\d-\d\d",
     "since": r"\d{4}-\d\d-\d\d",
-    "until": r"\d{4}-\d\d-\d\d",
+    "until": r"\d{4}(?:-\d\d-\d\d)?",
     "when": r"\d{4}-\d\d-\d\d",
     "start": r"\d{4}-\d\d-\d\d",
     "year": r"\d{4}",
@@ -156,6 +190,18 @@ _PATTERNS = {
     "count": r"\d+",
     "more": r"\d+",
     "bits": r"\d+",
+    "rank": r"\d+",
+    "past": r"\d+",
+    "crqc": r"\d{4}",
+    "years": r"\d+",
+    "x": r"\d+",
+    "y": r"\d+",
+    "z": r"-?\d+",
+    "over": r"\d+",
+    "margin": r"\d+",
+    "kind": "sector|tier",
+    "key": r"[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*",
+    "value": r"\S+",
     "minimum": r"\d+",
     "total": r"[\d.e+-]+",
     "algorithm": r"[^;:]+?",
@@ -177,6 +223,21 @@ def translate(text: str, lang: str | None, phase_name: PhaseName | None = None) 
     if lang in (None, "en"):
         return text
     return _translate(text, lang, phase_name, 0)
+
+
+def translate_part(part: str, text: str, lang: str | None) -> str:
+    """A risk part's reason in `lang` (`migration.risk`): the sector target's part is its
+    target's name, a colon, then its sentences joined by "; "."""
+    if lang in (None, "en") or not text:
+        return text
+    if part != "target":
+        return _translate(text, lang, None, 0)
+    name, _, said = text.partition(": ")
+    pieces = said.split("; ")
+    found = sentences().parse(pieces[-1])
+    if found is not None and found[0] == TARGET_KEY:
+        name = _target_name(found[1]["key"], lang) or name
+    return f"{name}: " + "; ".join(_translate(p, lang, None, 0) for p in pieces)
 
 
 def _translate(text: str, lang: str, phase_name: PhaseName | None, depth: int) -> str:
@@ -215,8 +276,12 @@ def _field(name: str, value: str, lang: str, phase_name: PhaseName | None, depth
         return phase_name(value) if phase_name else label(value, lang=lang)
     if name in _LABELLED:
         return label(value, lang=lang)
-    if name == "use":
+    if name in _SPACED:
         return label(value.replace(" ", "_"), lang=lang)
+    if name == "kind":
+        return label(value, lang=lang)
+    if name == "value":
+        return label(value, lang=lang)
     if name in ("what", "parameters"):
         return gettext_for(lang)(value)
     if name == "rule":

@@ -188,9 +188,11 @@ def shown_reasons(
     return shown
 
 
-def _shown_parts(parts: list[Any], shown: Callable[[str], str]) -> list[Any]:
+def _shown_parts(parts: list[Any], shown: Callable[[str, str], str]) -> list[Any]:
     return [
-        p | {"reason": shown(p["reason"])} if isinstance(p, dict) and p.get("reason") else p
+        p | {"reason": shown(p["reason"], str(p.get("name", "")))}
+        if isinstance(p, dict) and p.get("reason")
+        else p
         for p in parts
     ]
 
@@ -245,7 +247,10 @@ def json_chunks(
     in that language; names, values and keys stay as they are."""
     if lang not in (None, "en"):
         shown = shown_reasons(lang, phase_names)
-        parts, reasons = _shown_parts(parts, shown), [shown(str(r)) for r in reasons]
+        parts = _shown_parts(
+            parts, lambda text, part: planner_reasons.translate_part(part, text, lang)
+        )
+        reasons = [shown(str(r)) for r in reasons]
     head = json.dumps(
         {"format": JSON_FORMAT, "summary": summary, **extra, "risk_parts": parts},
         indent=1,
