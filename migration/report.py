@@ -134,6 +134,24 @@ def _drain(out: io.StringIO) -> str:
 _LABELLED = frozenset({"sector", "use", "status", "flags", "phase"})
 
 
+# A plan's parameters as a person reads them (a translated export)
+PARAM_WORDS = {
+    "start": N_("plan start"),
+    "crqc_year": N_("CRQC year"),
+    "capacity": N_("effort points per wave"),
+    "migration_years": N_("years a migration takes"),
+}
+
+
+def _params(summary: dict[str, Any], lang: str | None) -> str:
+    """The summary's parameters: JSON in English (as before), labelled words otherwise."""
+    params = summary.get("params", {})
+    if lang in (None, "en"):
+        return json.dumps(params)
+    _ = gettext_for(lang)
+    return ", ".join(f"{_(PARAM_WORDS.get(k, k))} {v}" for k, v in params.items()) or "-"
+
+
 def _flag_counts(summary: dict[str, Any], lang: str | None) -> str:
     """The summary's flag counts: JSON in English (as before), labelled words otherwise."""
     flags = summary.get("flags", {})
@@ -344,8 +362,7 @@ def markdown_chunks(
             profile=_md(summary.get("profile")), version=_md(summary.get("profile_version"))
         ),
         "",
-        "- "
-        + _(N_("Parameters: {params}")).format(params=_md(json.dumps(summary.get("params", {})))),
+        "- " + _(N_("Parameters: {params}")).format(params=_md(_params(summary, lang))),
         "- "
         + _(
             N_(
