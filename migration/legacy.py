@@ -80,7 +80,7 @@ def _rules() -> tuple[dict[str, BreakRule], BreakRule]:
 
 def _korean(raw: dict[str, Any]) -> str:
     """A rule's `rule_ko`: required, and in Korean (as the sector catalogs' `*_ko`)."""
-    from migration.sectors.schema import check_korean
+    from migration.profiles.schema import check_korean
 
     text = raw.get("rule_ko")
     if not isinstance(text, str) or not text.strip():

@@ -42,9 +42,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z\u2019']+")
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "data-confirm", "alt", "data-copied")
 SKIPPED = {"script", "style", "code", "pre"}
 # words that are not English to translate: the product's name, units, file names, and
-# protocol names as their standards spell them (IKEv2 reads as "IKEv" here), an attack's name
+# protocol names as their standards spell them (IKEv2 reads as "IKEv" here), an attack's
+# name, Korea's PQC competition (KpqC) and the KDF combiners BSI TR-02102 names
 ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX", "IKEv", "IPsec", "eUICC",
-           "SHAttered"}  # fmt: skip
+           "SHAttered", "KpqC", "CatKDF", "KeyCombine"}  # fmt: skip
 # pages whose text comes partly from the sector catalogs and procedures: nothing on them may
 # be English by declaration (lang="en") except the sources' titles (translate="no")
 CATALOG_PAGES = ("/sector", "/procedure", "/reporting", "/supervision")
@@ -282,6 +283,7 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
             names |= _words(s.scalars(select(column)))
     catalog = get_catalog()
     names |= _words(catalog.names())
+    names |= _words(catalog.get(n).family for n in catalog.names())  # EdDSA, Dilithium...
     names |= _words(builtin_profiles())  # identifiers: kr-2035, us-nist-ir8547
     return pages, names
 
