@@ -17,6 +17,7 @@ from core.field_limits import column_limit
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
+from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.assets import UNSTATED
 from inventory.exchange.cbom_import.ownership import Owned
 from inventory.exchange.cbom_import.parser import Parser
@@ -37,8 +38,7 @@ def check_org(session: Session, organization_id: int, parser: Parser) -> None:
     if slug is not None and slug != org.slug:
         parser.notes.add(
             "$.metadata.properties",
-            f"the file describes organization {slug!r}; "
-            f"imported into {org.slug!r}, whose attributes an import never changes",
+            N.OTHER_ORGANIZATION.format(slug=slug, org=org.slug),
         )
 
 

@@ -435,3 +435,30 @@ def test_exports_downloaded_from_a_korean_page_are_korean(demo):
     assert machine.startswith(b"wave_label,phase,asset_name,sector")  # machine names, no BOM
     english_json = client.get(f"{version}/export?format=json").json()
     assert english_json["reasons"][0].startswith("target ")  # English by default
+
+
+def test_every_import_warning_reads_back_in_korean():
+    """Each warning template of the CBOM import, written as the import writes it (with a
+    repeat count or not), is read back by the same templates and shown in Korean: only the
+    JSON path and the values quoted from the file stay as written."""
+    import string
+
+    from inventory.exchange.cbom_import import notes
+
+    for template in notes.MESSAGES:
+        fields = {f: "7" for _, f, _, _ in string.Formatter().parse(template) if f}
+        fields |= {"what": "algorithm"} if "what" in fields else {}
+        message = template.format(**fields)
+        for more in (0, 2):
+            line = (notes.LINE_MORE if more else notes.LINE).format(
+                path="$.components[3].cryptoProperties", message=message, more=more
+            )
+            found = notes.read_warning(line)
+            assert found is not None and found.template == template, line
+            korean = notes.warning_in(line, "ko")
+            words = english_in([korean.replace("$.components[3].cryptoProperties", "")], set())
+            # identifiers of CycloneDX kept as written: fields (bom-ref), a path, a relation
+            allowed = {"CycloneDX", "cryptoProperties", "bom", "ref", "metadata", "component"}
+            assert words <= allowed | {"provides'"}
+            assert ("같은 경고 2건 더" in korean) == bool(more)
+    assert notes.warning_in("$.x: something new", "ko") == "$.x: something new"  # as written
