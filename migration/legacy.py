@@ -91,6 +91,12 @@ def _korean(raw: dict[str, Any]) -> str:
         raise ValueError(f"{DATA_FILE.name}: rule '{raw.get('id')}': rule_ko: {exc}") from None
 
 
+def break_rules() -> list[BreakRule]:
+    """Every rule of the data file."""
+    by_name, fallback = _rules()
+    return list({r.id: r for r in (*by_name.values(), fallback)}.values())
+
+
 def rule_in(text: str, lang: str | None) -> str:
     """A rule's sentence (`rule` in the data file) in `lang` where the file gives it
     (`rule_ko`); any other text as it is."""

@@ -15,10 +15,12 @@ shown as it was written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
 from core.i18n import N_, Sentences, gettext_for, label
+from inventory.catalog import get_catalog
 from inventory.discovery.stacks import catalog as stacks
 
 # --- the scheduler: where a task's wave comes from -------------------------------------
@@ -211,7 +213,13 @@ _PATTERNS = {
 
 @lru_cache(maxsize=1)
 def sentences() -> Sentences:
-    return Sentences(TEMPLATES, _PATTERNS)
+    """The templates, compiled; a classical break's rule is one of the data file's rules (a
+    catalog note before it may hold "); " itself)."""
+    from migration.legacy import break_rules
+
+    rules = "|".join(re.escape(r.rule) for r in break_rules())
+    rule_text = rf"(?:{rules}); disallowed since \d{{4}}-\d\d-\d\d"
+    return Sentences(TEMPLATES, {**_PATTERNS, "rule_text": rule_text})
 
 
 PhaseName = Callable[[str], str]
@@ -255,6 +263,21 @@ def _translate(text: str, lang: str, phase_name: PhaseName | None, depth: int) -
     return _(template).format(**shown)
 
 
+@lru_cache(maxsize=2)
+def _catalog_notes(lang: str) -> dict[str, str]:
+    """The algorithm catalog's notes (as a classical break's reason quotes them) in `lang`,
+    where an entry gives them (`notes_ko`)."""
+    if lang != "ko":
+        return {}
+    catalog = get_catalog()
+    entries = (catalog.get(n) for n in catalog.names())
+    return {
+        e.notes.rstrip("."): e.notes_ko.rstrip(".")
+        for e in entries
+        if e is not None and e.notes and e.notes_ko
+    }
+
+
 def _target_name(key: str, lang: str) -> str | None:
     """A built-in sector target's name in `lang` (`catalog/target`; an organization's own
     catalog is not read here, so its targets keep the names it gave them)."""
@@ -267,6 +290,8 @@ def _target_name(key: str, lang: str) -> str | None:
 
 
 def _field(name: str, value: str, lang: str, phase_name: PhaseName | None, depth: int) -> str:
+    if name == "why":  # a classical break: the template's words, or the catalog's notes
+        return _catalog_notes(lang).get(value) or _translate(value, lang, phase_name, depth + 1)
     if name in _NESTED:
         return _translate(value, lang, phase_name, depth + 1)
     word = _WORDS.get(name, {}).get(value)
