@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from core.yaml_safe import safe_load
@@ -32,7 +31,7 @@ from migration.profiles.schema import Deadline, Profile
 MIN_CLASSICAL_BITS = 112  # NIST SP 800-131A Rev. 2: below 112 bits is disallowed
 RULE_ID = TaskFlag.CLASSICALLY_BROKEN.value  # the deadline rule and the flag it raises
 VERDICT = Verdict.MIGRATE_NOW
-DATA_FILE = Path(__file__).resolve().parent / "classical_breaks.yaml"
+DATA_FILE = R.BREAKS_FILE
 _FALLBACK = "below-112-bits"
 
 
@@ -89,23 +88,6 @@ def _korean(raw: dict[str, Any]) -> str:
         return str(check_korean(text))
     except ValueError as exc:
         raise ValueError(f"{DATA_FILE.name}: rule '{raw.get('id')}': rule_ko: {exc}") from None
-
-
-def break_rules() -> list[BreakRule]:
-    """Every rule of the data file."""
-    by_name, fallback = _rules()
-    return list({r.id: r for r in (*by_name.values(), fallback)}.values())
-
-
-def rule_in(text: str, lang: str | None) -> str:
-    """A rule's sentence (`rule` in the data file) in `lang` where the file gives it
-    (`rule_ko`); any other text as it is."""
-    if lang == "ko":
-        by_name, fallback = _rules()
-        for rule in (*by_name.values(), fallback):
-            if rule.rule == text and rule.rule_ko:
-                return rule.rule_ko
-    return text
 
 
 def _weak(algorithm: str) -> tuple[bool, int | None, str | None]:

@@ -18,10 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 from core.i18n import N_, Sentences, gettext_for, label
+from core.yaml_safe import safe_load
 from inventory.catalog import get_catalog
 from inventory.discovery.stacks import catalog as stacks
+
+BREAKS_FILE = Path(__file__).resolve().parent / "classical_breaks.yaml"
 
 # --- the scheduler: where a task's wave comes from -------------------------------------
 WAVE = N_("wave {wave} in phase {phase}: {why}")
@@ -215,9 +219,7 @@ _PATTERNS = {
 def sentences() -> Sentences:
     """The templates, compiled; a classical break's rule is one of the data file's rules (a
     catalog note before it may hold "); " itself)."""
-    from migration.legacy import break_rules
-
-    rules = "|".join(re.escape(r.rule) for r in break_rules())
+    rules = "|".join(re.escape(rule) for rule in _break_rules())
     rule_text = rf"(?:{rules}); disallowed since \d{{4}}-\d\d-\d\d"
     return Sentences(TEMPLATES, {**_PATTERNS, "rule_text": rule_text})
 
@@ -317,6 +319,12 @@ def _field(name: str, value: str, lang: str, phase_name: PhaseName | None, depth
 def _classical_rule(text: str, lang: str) -> str:
     """A classical-break rule's sentence (`classical_breaks.yaml`) in `lang`, where the
     file gives it; any other text as it is."""
-    from migration.legacy import rule_in
+    return (_break_rules().get(text) if lang == "ko" else None) or text
 
-    return rule_in(text, lang)
+
+@lru_cache(maxsize=1)
+def _break_rules() -> dict[str, str]:
+    """Each rule's sentence and its `rule_ko`, read from the file `migration.legacy` loads
+    and validates (read here too: legacy makes its sentences from these templates)."""
+    data = safe_load(BREAKS_FILE.read_text(encoding="utf-8"))
+    return {str(r["rule"]): str(r.get("rule_ko") or "") for r in data["rules"]}

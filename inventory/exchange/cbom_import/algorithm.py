@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import CDX_TO_PRIMITIVE
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.fields import key_size, opt_obj, opt_str
 from inventory.exchange.cbom_import.parser import Component
 from inventory.exchange.cbom_import.state import BuildState

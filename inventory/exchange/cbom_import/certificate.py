@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.choices import CryptoFunction, Primitive
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.algorithm import read_algorithm
 from inventory.exchange.cbom_import.fields import opt_date, opt_obj, opt_str
 from inventory.exchange.cbom_import.parser import Component

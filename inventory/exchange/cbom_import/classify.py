@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog import get_catalog
 from inventory.choices import QuantumStatus
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.ownership import Owned
 from inventory.exchange.cbom_import.parser import Parser
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import KIND_BY_PROVIDER_TYPE
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.fields import opt_list, opt_obj, opt_str
 from inventory.exchange.cbom_import.parser import Component
 from inventory.exchange.cbom_import.state import BuildState

@@ -6,10 +6,10 @@ is reported (kept verbatim for export when another tool wrote it).
 
 from __future__ import annotations
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.algorithm import read_algorithm
 from inventory.exchange.cbom_import.fields import child_path, key_size, opt_int, opt_obj
 from inventory.exchange.cbom_import.notes import NOT_HELD

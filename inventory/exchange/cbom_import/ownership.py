@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.exchange.cbom_fidelity import mentioned_refs, original_entry
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.assets import synthetic_asset
 from inventory.exchange.cbom_import.parser import Parser
 from inventory.exchange.cbom_import.state import BuildState, Usage

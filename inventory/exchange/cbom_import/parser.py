@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError, TooLarge
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import (
@@ -28,7 +29,6 @@ from inventory.exchange.cbom_common import (
     USAGE_PROPERTY_COLUMNS,
     VERBATIM_PROP,
 )
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.fields import (
     child_path,
     column_value,

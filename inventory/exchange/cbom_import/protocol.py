@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import cipher_suite_algorithms, guess_function, join_protocol
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.algorithm import read_algorithm
 from inventory.exchange.cbom_import.fields import opt_list, opt_obj, opt_str
 from inventory.exchange.cbom_import.notes import NOT_HELD

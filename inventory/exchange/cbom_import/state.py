@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
 from inventory.choices import CryptoFunction, DependencyKind, Source
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.parser import Component, Parser
 
 

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+import inventory.exchange.cbom_import.notes as N
 from core.bulk import insert_rows
 from core.errors import InputError
 from core.field_limits import column_limit
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
-from inventory.exchange.cbom_import import notes as N
 from inventory.exchange.cbom_import.assets import UNSTATED
 from inventory.exchange.cbom_import.ownership import Owned
 from inventory.exchange.cbom_import.parser import Parser
