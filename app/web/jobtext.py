@@ -73,7 +73,8 @@ def warning_html(line: str, lang: str | None) -> Markup:
     }
     message = Markup(escape(_(found.template))).format(**values)
     more = found.more_text(lang)
-    return code(found.path) + Markup(": ") + message + (" " + more if more else "")
+    where = code(found.path) + Markup(": ") if found.path else Markup("")
+    return where + message + (" " + more if more else "")
 
 
 def error_text(error: str | None) -> str | None:

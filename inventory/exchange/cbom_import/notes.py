@@ -116,12 +116,18 @@ OTHER_ORGANIZATION = N_(
     "the file describes organization {slug!r}; imported into {org!r}, whose attributes an "
     "import never changes"
 )
+# the CSV import's warning, a whole line of its own (read back like the others)
+CSV_UNKNOWN = N_(
+    "line {line}: algorithm '{algorithm}' is not in the catalog; kept and flagged unknown"
+)
 # words a warning's field may hold, as they are said
 WHAT = {"crypto reference": N_("crypto reference"), "algorithm": N_("algorithm")}
 MESSAGES = tuple(
     value
     for name, value in list(globals().items())
-    if name.isupper() and isinstance(value, str) and name not in ("LINE", "LINE_MORE", "MORE")
+    if name.isupper()
+    and isinstance(value, str)
+    and name not in ("LINE", "LINE_MORE", "MORE", "CSV_UNKNOWN")
 )
 _PATTERNS = {"path": r"\$[^ ]*", "more": r"\d+", "count": r"\d+", "what": r"[^']+?"}
 
@@ -129,6 +135,11 @@ _PATTERNS = {"path": r"\$[^ ]*", "more": r"\d+", "count": r"\d+", "what": r"[^']
 @lru_cache(maxsize=1)
 def _lines() -> Sentences:
     return Sentences((LINE, LINE_MORE), _PATTERNS)
+
+
+@lru_cache(maxsize=1)
+def _whole() -> Sentences:
+    return Sentences((CSV_UNKNOWN,), {"line": r"\d+"})
 
 
 @lru_cache(maxsize=1)
@@ -165,6 +176,9 @@ MORE = N_("(and {more} more like it)")
 def read_warning(line: str) -> StoredWarning | None:
     """A warning line as `Notes.render` wrote it, read by the templates above (None for a
     line none of them made: shown as it was written)."""
+    whole = _whole().parse(line)
+    if whole is not None:
+        return StoredWarning("", whole[0], whole[1], 0)
     outer = _lines().parse(line)
     if outer is None:
         return None
@@ -186,4 +200,5 @@ def warning_in(line: str, lang: str | None) -> str:
     if found is None:
         return line
     more = found.more_text(lang)
-    return f"{found.path}: {found.message(lang)}" + (f" {more}" if more else "")
+    where = f"{found.path}: " if found.path else ""
+    return where + found.message(lang) + (f" {more}" if more else "")

@@ -462,3 +462,7 @@ def test_every_import_warning_reads_back_in_korean():
             assert words <= allowed | {"provides'"}
             assert ("같은 경고 2건 더" in korean) == bool(more)
     assert notes.warning_in("$.x: something new", "ko") == "$.x: something new"  # as written
+    csv_line = notes.CSV_UNKNOWN.format(line=12, algorithm="FOO-9")  # the CSV import's one
+    assert notes.warning_in(csv_line, "ko") == (
+        "12행: 카탈로그에 없는 알고리즘 'FOO-9', 그대로 저장하고 '알 수 없음'으로 표시함"
+    )
