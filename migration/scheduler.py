@@ -28,6 +28,7 @@ import networkx as nx
 
 from core.errors import InputError
 from core.gc_pause import paused_gc
+from migration import reasons as R
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
@@ -454,18 +455,18 @@ def _head(params: PlanParams, phase: str, where: Placement, provider: str | None
     oversize."""
     start = params.start
     label = wave_label(start, where.wave)
-    why_when = f"waits for provider {provider}" if provider else "no provider to wait for"
-    head = [f"wave {label} in phase {phase}: {why_when}"]
+    why_when = R.WAITS.format(provider=provider) if provider else R.NO_PROVIDER
+    head = [R.WAVE.format(wave=label, phase=phase, why=why_when)]
     if where.wave > where.ready:
         head.append(
-            f"waves {wave_label(start, where.ready)} to {wave_label(start, where.wave - 1)} were "
-            f"full ({params.capacity} effort points per wave)"
+            R.FULL.format(
+                first=wave_label(start, where.ready),
+                last=wave_label(start, where.wave - 1),
+                capacity=params.capacity,
+            )
         )
     if where.overflow:
-        head.append(
-            f"this unit needs more than the {params.capacity} points of one wave; "
-            "it takes a wave of its own"
-        )
+        head.append(R.OVERSIZE.format(capacity=params.capacity))
     return head
 
 
@@ -474,18 +475,21 @@ def _tail(profile: Profile, task: Task, cycle: str | None) -> tuple[str, ...]:
     them, so they are made once per distinct combination."""
     reasons = []
     if task.deadline is not None:
-        source = task.deadline_source or ""
-        unconfirmed = "" if task.deadline_confirmed else ", date not confirmed"
+        template = R.DEADLINE if task.deadline_confirmed else R.DEADLINE_UNCONFIRMED
         reasons.append(
-            f"deadline {task.deadline} ({profile.id} {task.deadline_rule}, source {source}"
-            f"{unconfirmed})"
+            template.format(
+                deadline=task.deadline,
+                profile=profile.id,
+                rule=task.deadline_rule,
+                source=task.deadline_source or "",
+            )
         )
     for pilot in profile.pilots:
         if task.sector in pilot.sectors:
-            reasons.append(f"sector {task.sector} has a {pilot.basis} pilot in {pilot.year}")
+            reasons.append(R.PILOT.format(sector=task.sector, basis=pilot.basis, year=pilot.year))
     if cycle is not None:
-        reasons.append(f"dependency cycle {cycle} is migrated as one unit")
-    reasons.append(f"risk {task.risk.total:g}: the parts and their reasons are in `risk`")
+        reasons.append(R.CYCLE.format(cycle=cycle))
+    reasons.append(R.RISK.format(total=f"{task.risk.total:g}"))
     return tuple(reasons)
 
 
@@ -501,18 +505,12 @@ def missed_deadline(
     <TaskFlag.IMPOSSIBLE_DEADLINE: 'impossible_deadline'>
     """
     if own < 0:
-        why = f"deadline {deadline} is before the plan starts ({params.start})"
+        why = R.BEFORE_START.format(deadline=deadline, start=params.start)
         return TaskFlag.IMPOSSIBLE_DEADLINE, why
     if earliest > own:
-        why = (
-            f"deadline {deadline} cannot be met even with unlimited capacity: "
-            f"{earliest} provider waves must come first"
-        )
+        why = R.UNREACHABLE.format(deadline=deadline, waves=earliest)
         return TaskFlag.IMPOSSIBLE_DEADLINE, why
-    why = (
-        f"deadline {deadline} missed by {wave - own} waves: capacity of "
-        f"{params.capacity} points per wave is used by earlier or more urgent tasks"
-    )
+    why = R.MISSED.format(deadline=deadline, waves=wave - own, capacity=params.capacity)
     return TaskFlag.DEADLINE_MISSED, why
 
 

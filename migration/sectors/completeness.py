@@ -214,6 +214,8 @@ def _target_check(
                 "url": catalog.source(ref).url,
                 "citation": catalog.source(ref).citation,
                 "confirmed": catalog.source(ref).confirmed,
+                "note": catalog.source(ref).note,
+                "note_ko": catalog.source(ref).note_ko,
             }
             for ref in target.sources
         ],
