@@ -47,6 +47,4 @@ def printable(text: object, *, keep_newlines: bool = False) -> str:
     value = str(text)
     if all(not is_unsafe(c, keep_newlines=keep_newlines) for c in value):
         return value
-    return "".join(
-        _shown(c) if is_unsafe(c, keep_newlines=keep_newlines) else c for c in value
-    )
+    return "".join(_shown(c) if is_unsafe(c, keep_newlines=keep_newlines) else c for c in value)
