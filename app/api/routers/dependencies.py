@@ -34,7 +34,7 @@ def list_dependencies(
 
 
 @router.post("", response_model=DependencyOut, status_code=status.HTTP_201_CREATED)
-def create_dependency(data: DependencyIn, session: SessionDep, principal: InventoryWriter):
+def create_dependency(data: DependencyIn, principal: InventoryWriter, session: SessionDep):
     return svc.create_dependency(session, data, principal)
 
 
@@ -44,5 +44,5 @@ def get_dependency(dep_id: RowId, session: SessionDep, principal: InventoryReade
 
 
 @router.delete("/{dep_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dependency(dep_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_dependency(dep_id: RowId, principal: InventoryWriter, session: SessionDep) -> None:
     svc.delete_dependency(session, dep_id, principal)

@@ -11,7 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.deps import AdminForDirectories, InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import (
+    AdminForDirectories,
+    InventoryReader,
+    InventoryWriter,
+    SessionDep,
+    request_write_turn,
+)
 from app.api.job_accepted import job_accepted
 from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
@@ -117,7 +123,8 @@ async def start_scan(
     body: ScanIn, request: Request, principal: InventoryWriter, organization_id: OrgQuery = None
 ) -> Any:
     """Start a scan job. Progress at `/api/v1/jobs/{job_id}`; its result names the scan."""
-    job = await run_in_threadpool(start_scan_job, request, principal, organization_id, body)
+    async with request_write_turn(request):
+        job = await run_in_threadpool(start_scan_job, request, principal, organization_id, body)
     return job_accepted(job)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep, request_write_turn
 from app.api.job_accepted import job_accepted
 from app.api.schemas.common import file_answer
 from app.api.schemas.inventory import ImportReportOut
@@ -55,9 +55,10 @@ async def import_endpoint(
     spreadsheet saved as CSV with the documented header (`csv`)."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
     doc = Document(kind, payload)
-    return await run_in_threadpool(
-        _run_import, request, principal, organization_id, doc, background
-    )
+    async with request_write_turn(request):
+        return await run_in_threadpool(
+            _run_import, request, principal, organization_id, doc, background
+        )
 
 
 @router.get(

@@ -28,7 +28,7 @@ def list_usages(
 
 
 @router.post("", response_model=UsageOut, status_code=status.HTTP_201_CREATED)
-def create_usage(data: UsageIn, session: SessionDep, principal: InventoryWriter):
+def create_usage(data: UsageIn, principal: InventoryWriter, session: SessionDep):
     return svc.create_usage(session, data, principal)
 
 
@@ -39,11 +39,11 @@ def get_usage(usage_id: RowId, session: SessionDep, principal: InventoryReader):
 
 @router.patch("/{usage_id}", response_model=UsageOut)
 def update_usage(
-    usage_id: RowId, data: UsagePatch, session: SessionDep, principal: InventoryWriter
+    usage_id: RowId, data: UsagePatch, principal: InventoryWriter, session: SessionDep
 ):
     return svc.update_usage(session, usage_id, data, principal)
 
 
 @router.delete("/{usage_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_usage(usage_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_usage(usage_id: RowId, principal: InventoryWriter, session: SessionDep) -> None:
     svc.delete_usage(session, usage_id, principal)
