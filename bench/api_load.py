@@ -121,7 +121,7 @@ def _gate_figures(metrics: list[str]) -> dict[str, Any] | None:
                     out[name] = number
                     holder = HOLDER.search(head)
                     out["longest_holder"] = holder.group(1) if holder else ""
-            elif name.endswith("seconds") or name == "most_waiting":
+            elif name == "most_waiting" or (name.endswith("seconds") and name != "held_seconds"):
                 out[name] = max(out.get(name, 0.0), number)
             else:
                 out[name] = out.get(name, 0.0) + number
@@ -611,7 +611,9 @@ def _print(result: dict[str, Any]) -> None:
     gate = result["writer_gate"]
     if gate is not None:
         print(
-            f"  writer gate: longest hold {gate['longest_hold_seconds'] * 1000:.1f} ms by "
+            f"  writer gate: mean hold "
+            f"{gate['held_seconds'] * 1000 / max(gate['writes'], 1):.1f} ms, "
+            f"longest {gate['longest_hold_seconds'] * 1000:.1f} ms by "
             f"{gate['longest_holder'] or '-'}; longest wait for it "
             f"{gate['longest_wait_seconds'] * 1000:.1f} ms, most threads waiting "
             f"{gate['most_waiting']:g}, request writers' longest wait for their turn "

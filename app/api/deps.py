@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, HTTPException, Request, status
@@ -57,8 +57,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     loop, held until after the commit): its transaction is held across the awaits between
     handler, answer validation and commit, and writers blocked in worker threads instead
     took every one of them from it (issue 24's ten-second stalls). The session is made on
-    the loop (no connection is taken until its first statement) and ended on a thread of
-    its own, so a writer spends no worker-thread hop of its turn on either. FastAPI
+    the loop (no connection is taken until its first statement) and ended there on SQLite
+    (:func:`_end`), on a thread of its own elsewhere, so a writer spends no worker-thread
+    hop of its turn on either. FastAPI
     resolves a route's dependencies in the order of its parameters: a writing route that
     names its caller before its session (``principal: InventoryWriter, session:
     SessionDep``) checks the API key before it takes its turn, not while every other
@@ -71,17 +72,22 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         )
         request.state.after_commit = []  # callbacks that must see committed rows (job starts)
         session.begin()
+        end = _end if _is_sqlite(session) else _off_the_workers
         try:
             yield session
         except BaseException:
-            await _off_the_workers(_end, session, False)
+            await end(session, False)
             raise
-        await _off_the_workers(_end, session, True)
+        await end(session, True)
     for callback in request.state.after_commit:
-        await _off_the_workers(callback)
+        await anyio.to_thread.run_sync(callback, limiter=anyio.CapacityLimiter(1))
 
 
-def _end(session: Session, commit: bool) -> None:
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _finish(session: Session, commit: bool) -> None:
     try:
         if commit:
             session.commit()
@@ -91,10 +97,19 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
-async def _off_the_workers(func: Callable[..., Any], *args: Any) -> Any:
-    """``func`` on a thread of its own, not one counted by the worker threads' limiter (as
-    FastAPI ends a sync dependency): a commit must never wait for a worker thread."""
-    return await anyio.to_thread.run_sync(func, *args, limiter=anyio.CapacityLimiter(1))
+async def _end(session: Session, commit: bool) -> None:
+    """SQLite: on the event loop. Its COMMIT never waits for a lock (a writer holds the
+    write lock from its ``BEGIN IMMEDIATE``, a reader needs none under WAL) and costs less
+    than a thread hop, which a writer would spend holding its turn."""
+    _finish(session, commit)
+
+
+async def _off_the_workers(session: Session, commit: bool) -> None:
+    """PostgreSQL: on a thread of its own, not one counted by the worker threads' limiter
+    (as FastAPI ends a sync dependency), since a commit there can wait (deferred checks,
+    the network): a commit must never wait for a worker thread either."""
+    limiter = anyio.CapacityLimiter(1)
+    await anyio.to_thread.run_sync(_finish, session, commit, limiter=limiter)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

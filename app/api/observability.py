@@ -192,6 +192,7 @@ class WriterGateCollector:
         yield hold
         for name, text, value in (
             ("writes", "Transactions that took the writer gate.", stats.writes),
+            ("held_seconds", "Time the gate was held, all transactions together.", stats.held_s),
             (
                 "timeouts",
                 "Writers refused after waiting the busy timeout for the gate.",

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import AssetOut
 from core.field_limits import RowId
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service import assets as svc
 
-router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/assets", tags=["assets"])
 
 
 @router.get("", response_model=Page[AssetOut])

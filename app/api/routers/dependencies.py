@@ -4,13 +4,14 @@ from fastapi import APIRouter, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import DependencyOut
 from core.field_limits import RowId
 from inventory.schemas import DependencyIn
 from inventory.service import dependencies as svc
 
-router = APIRouter(prefix="/api/v1/dependencies", tags=["dependencies"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/dependencies", tags=["dependencies"])
 
 
 @router.get("", response_model=Page[DependencyOut])

@@ -19,6 +19,7 @@ from app.api.deps import (
     request_write_turn,
 )
 from app.api.job_accepted import job_accepted
+from app.api.routing import WorkerRoute
 from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
 from core.audit import record
@@ -30,7 +31,7 @@ from inventory.discovery import service
 from inventory.models import ScanRun
 from inventory.service.organizations import target_org
 
-router = APIRouter(prefix="/api/v1", tags=["discovery"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["discovery"])
 OrgQuery = Annotated[
     RowId | None, Query(description="Target organization (admins); default: yours")
 ]

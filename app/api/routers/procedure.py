@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep, request_write_turn
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.sectors import (
     EvidenceIn,
@@ -23,7 +24,7 @@ from inventory.service.organizations import target_org
 from migration.models import PlanVersion
 from migration.sectors import procedure
 
-router = APIRouter(prefix="/api/v1/procedure", tags=["procedure"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/procedure", tags=["procedure"])
 
 
 def _step(session: Any, org_id: int, procedure_id: str, step_id: str) -> dict[str, Any]:

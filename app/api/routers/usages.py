@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import UsageOut
 from core.field_limits import RowId
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service import usages as svc
 
-router = APIRouter(prefix="/api/v1/usages", tags=["crypto usages"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/usages", tags=["crypto usages"])
 
 
 @router.get("", response_model=Page[UsageOut])

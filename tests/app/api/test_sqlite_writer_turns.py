@@ -13,7 +13,7 @@ handful of clients) takes closed-loop writers from more clients than it has thre
 evidence uploads among them. Nothing is timed: every request must be answered 2xx, no
 writer may have waited the busy timeout (the gate's own count, from ``/metrics``), and no
 more than one thread may ever have blocked on the gate at once (request writers wait for
-their turn without a thread).
+their turn without a thread), and a request refused for its API key takes no turn.
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ def test_closed_loop_writers_beyond_the_worker_threads_never_wait_out_the_gate(
     statuses: Counter[str] = Counter()
     with serve(app) as base:
         before = _gate(httpx.get(f"{base}/metrics").text)
+        stranger = httpx.post(
+            f"{base}/api/v1/assets", json={"name": "x", "asset_type": "service"}, timeout=60
+        )
+        assert stranger.status_code == 401
+        # the caller is checked before a writer takes its turn: a stranger holds nobody up
+        assert _gate(httpx.get(f"{base}/metrics").text)["turns"] == before["turns"]
         clients = [
             threading.Thread(target=_writer, args=(base, headers, n, statuses))
             for n in range(CLIENTS)
