@@ -52,6 +52,7 @@ from core.job_queue import QueueBackend, in_api_worker, is_scaled
 from core.jobs import JobBackend, JobRunner
 from core.jobs import configure as configure_jobs
 from core.schema import not_at_head
+from migration.sectors import on_inventory  # noqa: F401  (shared coverage follows inventory writes)
 from testbed.conformance.quotas import VendorLimits
 
 log = logging.getLogger(__name__)

@@ -61,6 +61,7 @@ def operator(org_id: int) -> Principal:
 def db_session() -> Iterator[Session]:
     from app.settings import get_settings
     from core.db import transaction
+    from migration.sectors import on_inventory  # noqa: F401  (shared coverage follows writes)
 
     with transaction(get_settings().database_url) as session:
         yield session

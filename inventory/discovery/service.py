@@ -43,6 +43,7 @@ from inventory.discovery.targets import (
 from inventory.discovery.tls import ScanOptions, TlsResult, scan_many
 from inventory.exchange.columns import CERT_COLUMNS
 from inventory.models import Asset, CryptoUsage, ScanRun, ScanScope
+from inventory.models.counters import lock_counters
 
 KINDS = ("tls", "ssh", "certs", "code")
 PATH_KINDS = ("certs", "code")  # targets are directories or files on this server
@@ -247,8 +248,11 @@ def file_results(
 
     Set-based: existing assets and usages are read in a few queries, new rows go in with one
     bulk insert per table (COPY on PostgreSQL), kept ones get one executemany update and gone
-    ones one delete, so filing stays linear in the number of facts.
+    ones one delete, so filing stays linear in the number of facts. The organization's
+    counter lock comes first, before the first asset row is touched (Core writes: no
+    flush takes it for us; see `lock_counters`).
     """
+    lock_counters(session, [org_id])
     now = datetime.now(UTC)
     summary: dict[str, Any] = {
         "targets": len(results),

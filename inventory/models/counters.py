@@ -29,6 +29,7 @@ from sqlalchemy import ForeignKey, Integer, String, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.models.base import Base, enum_column
+from inventory.changes import note_written
 from inventory.choices import Exposure, QuantumStatus
 
 
@@ -402,12 +403,15 @@ _LOCKED = "pqcplan_counter_locks"
 
 def lock_counters(session: Session, organization_ids: Iterable[int]) -> None:
     """On PostgreSQL, take each organization's counter lock (in id order, once per
-    transaction) before writing its assets or usages; nothing on SQLite (one writer)."""
+    transaction) before writing its assets or usages; nothing on SQLite (one writer).
+    Either way the organizations are noted as written (`inventory.changes`)."""
+    ids = {int(i) for i in organization_ids if i is not None}
+    note_written(session, ids)
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return
     held: set[int] = session.info.setdefault(_LOCKED, set())
-    for org_id in sorted({int(i) for i in organization_ids if i is not None} - held):
+    for org_id in sorted(ids - held):
         session.execute(
             text("SELECT pg_advisory_xact_lock(:cls, :org)"), {"cls": LOCK_CLASS, "org": org_id}
         )

@@ -16,6 +16,7 @@ from core.audit import record
 from core.errors import InputError
 from core.models import Organization
 from core.tenancy import Forbidden, NotFound, Principal
+from inventory.changes import note_written
 from migration.sectors.loader import (
     CatalogError,
     builtin_catalogs,
@@ -125,6 +126,7 @@ def save_own_catalog(
             "targets": len(catalog.targets),
         },
     )
+    note_written(session, [org_id])  # its expected targets changed: coverage follows
     return row
 
 
@@ -142,3 +144,4 @@ def delete_own_catalog(
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"catalog '{catalog_id}' not found")
     record(session, principal, "delete", "sector_catalog", catalog_id, org_id)
+    note_written(session, [org_id])

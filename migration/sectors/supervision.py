@@ -5,8 +5,9 @@ and sector aggregates, and nothing else of it.
 What is shared is computed on the reporting side into `shared_figures`: counts, states and
 dates, never an asset, usage, endpoint, evidence, owner or reason string. It is rewritten
 whenever its inputs change (a check-changing write, a procedure step, a plan version, a
-task's status), each part with its own `as_of`; plan progress is read live from the
-timeline counts the database keeps. Only the reporting organization starts and stops a
+task's status, and any commit that writes its assets or usages: imports, scans, edits,
+deletes, through `on_inventory`), each part with its own `as_of`; plan progress is read
+live from the timeline counts the database keeps. Only the reporting organization starts and stops a
 relation, and both organizations' audit logs record it.
 """
 
@@ -150,8 +151,8 @@ def _audit_both(
 
 def refresh_on_request(session: Session, principal: Principal, org_id: int) -> None:
     """Rewrite the shared figures when asked (they are rewritten on every write that moves
-    them; an inventory import does not, so its officers may ask). Audited: what a
-    supervisor sees changes."""
+    them; this rewrites all parts at once, e.g. after a built-in catalog changed with an
+    upgrade). Audited: what a supervisor sees changes."""
     if reporting(session, org_id):
         refresh_figures(session, org_id)
         record(session, principal, "update", "shared_figures", org_id, org_id, {})

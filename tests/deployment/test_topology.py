@@ -123,7 +123,13 @@ def test_two_apis_two_workers_200_jobs_one_worker_killed(pg_url, workers, tmp_pa
                 for i in range(PLANS + IMPORTS + BENCHMARKS)
             ]
             done = [f.result() for f in futures[:80]]
-            _until(sessions, HOLDS_A_JOB, {"w": victim_id}, timeout=60)
+            try:
+                _until(sessions, HOLDS_A_JOB, {"w": victim_id}, timeout=120)
+            except AssertionError as exc:  # say what the victim was doing instead
+                log = (tmp_path / "worker-victim-0.log").read_text(errors="replace")
+                raise AssertionError(
+                    f"{exc}; victim alive: {victim.poll() is None}; its log ends: {log[-3000:]}"
+                ) from None
             victim.send_signal(signal.SIGKILL)  # mid-run: it holds a job right now
             done += [f.result() for f in futures[80:]]
         deadline = time.monotonic() + 90

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 from sqlalchemy.orm import sessionmaker
 
 from app.api.main import create_app
@@ -64,6 +65,9 @@ def test_schemathesis_finds_no_mismatch(tmp_path: Path, sqlite_template: Path) -
     key = _admin_key(url)
     app = create_app(Settings(database_url=url, job_workers=1, max_upload_bytes=1024 * 1024))
     with serve(app) as base:
+        # the document is built once and kept by the app: built here, with time to spare on a
+        # loaded machine, schemathesis's own 10 s schema timeout only waits for bytes
+        assert httpx.get(f"{base}/openapi.json", timeout=300).status_code == 200
         done = subprocess.run(
             [
                 str(Path(sys.executable).with_name("schemathesis")),
