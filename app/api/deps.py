@@ -57,13 +57,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     loop, held until after the commit): its transaction is held across the awaits between
     handler, answer validation and commit, and writers blocked in worker threads instead
     took every one of them from it (issue 24's ten-second stalls). The session is made on
-    the loop (no connection is taken until its first statement) and ended there on SQLite
-    (:func:`_end`), on a thread of its own elsewhere, so a writer spends no worker-thread
-    hop of its turn on either. FastAPI
-    resolves a route's dependencies in the order of its parameters: a writing route that
-    names its caller before its session (``principal: InventoryWriter, session:
-    SessionDep``) checks the API key before it takes its turn, not while every other
-    writer of the process waits for it.
+    the loop (no connection is taken until its first statement) and ended on a thread of
+    its own (:func:`_end`), so a writer never waits for a worker thread to start or end
+    its transaction. FastAPI resolves a route's dependencies in the order of its
+    parameters: a writing route that names its caller before its session (``principal:
+    InventoryWriter, session: SessionDep``) checks the API key before it takes its turn,
+    not while every other writer of the process waits for it.
     """
     writes = request.method not in READ_METHODS
     async with request_write_turn(request) if writes else nullcontext():
@@ -72,19 +71,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         )
         request.state.after_commit = []  # callbacks that must see committed rows (job starts)
         session.begin()
-        end = _end if _is_sqlite(session) else _off_the_workers
         try:
             yield session
         except BaseException:
-            await end(session, False)
+            await _end(session, False)
             raise
-        await end(session, True)
+        await _end(session, True)
     for callback in request.state.after_commit:
         await anyio.to_thread.run_sync(callback, limiter=anyio.CapacityLimiter(1))
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def _finish(session: Session, commit: bool) -> None:
@@ -98,16 +92,10 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 async def _end(session: Session, commit: bool) -> None:
-    """SQLite: on the event loop. Its COMMIT never waits for a lock (a writer holds the
-    write lock from its ``BEGIN IMMEDIATE``, a reader needs none under WAL) and costs less
-    than a thread hop, which a writer would spend holding its turn."""
-    _finish(session, commit)
-
-
-async def _off_the_workers(session: Session, commit: bool) -> None:
-    """PostgreSQL: on a thread of its own, not one counted by the worker threads' limiter
-    (as FastAPI ends a sync dependency), since a commit there can wait (deferred checks,
-    the network): a commit must never wait for a worker thread either."""
+    """On a thread of its own, not one counted by the worker threads' limiter (as FastAPI
+    ends a sync dependency): a commit must never wait for a worker thread. Not on the loop:
+    a commit runs the flush and the hooks before it (``inventory.changes``: the coverage a
+    reporting organization shares is recomputed in it), and PostgreSQL's can wait."""
     limiter = anyio.CapacityLimiter(1)
     await anyio.to_thread.run_sync(_finish, session, commit, limiter=limiter)
 
