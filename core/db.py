@@ -18,6 +18,7 @@ the write lock at once; the busy timeout still arbitrates between processes.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import sqlite3
@@ -149,6 +150,9 @@ class _WriterGate:
         self.holder = _Holder.here()
         self.stats.writes += 1
         conn.info[_GATE_KEY] = self
+        turn = _TURN.get()
+        if turn is not None:  # the next request writer may set off for the gate now
+            turn.pass_on_threadsafe()
 
     def _wait(self) -> None:
         me = threading.get_ident()
@@ -205,10 +209,13 @@ class _WriterGate:
         self.stats.turn_longest_wait_s = max(
             self.stats.turn_longest_wait_s, time.monotonic() - started
         )
+        turn = _Turn(loop, lock)
+        token = _TURN.set(turn)
         try:
             yield
         finally:
-            lock.release()
+            _TURN.reset(token)
+            turn.pass_on()
 
     def _report_wait(self, waited: float) -> None:
         holder = self.holder
@@ -230,6 +237,32 @@ class _WriterGate:
             holder.began_at,
             now,
         )
+
+
+class _Turn:
+    """A request writer's turn, passed on once: when its transaction takes the gate (from
+    the worker thread, through the loop), or when the request is done, whichever is first.
+    Passed on at the gate, the next writer wakes its worker thread and waits at the gate
+    while this one finishes, instead of only once it has: still one waiter at most."""
+
+    __slots__ = ("_lock", "_loop", "_passed")
+
+    def __init__(self, loop: Any, lock: Any) -> None:
+        self._loop, self._lock, self._passed = loop, lock, False
+
+    def pass_on_threadsafe(self) -> None:
+        if not self._passed:
+            self._passed = True
+            self._loop.call_soon_threadsafe(self._lock.release)
+
+    def pass_on(self) -> None:  # on the loop
+        if not self._passed:
+            self._passed = True
+            self._lock.release()
+
+
+_TURN: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar("pqcplan_turn", default=None)
+"""The current request's turn: worker threads run in a copy of the request's context."""
 
 
 def _locked(why: str) -> sa_exc.OperationalError:
@@ -292,8 +325,29 @@ def _sqlite_begin(gate: _WriterGate | None) -> Any:
     return begin
 
 
-def _leave_gate(conn: Connection, *_: Any) -> None:
+def _commit_then_leave(conn: Connection) -> None:
+    """COMMIT, then hand the gate on (the ``commit`` event fires before SQLAlchemy's own
+    commit, which then finds no transaction open and does nothing). Handed on first, the
+    next writer's ``BEGIN IMMEDIATE`` could find the write lock still taken and sleep in
+    SQLite's busy handler. A failed COMMIT keeps the gate for the rollback that follows."""
+    if _GATE_KEY not in conn.info:
+        return
+    try:
+        conn.connection.dbapi_connection.execute("COMMIT")  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise sa_exc.DBAPIError.instance("COMMIT", None, exc, sqlite3.Error) from exc
     _WriterGate.leave(conn.info)
+
+
+def _rollback_then_leave(conn: Connection) -> None:
+    if _GATE_KEY not in conn.info:
+        return
+    try:
+        conn.connection.dbapi_connection.execute("ROLLBACK")  # type: ignore[union-attr]
+    except sqlite3.Error:
+        pass  # no transaction left to end (SQLite ended it); the driver's rollback follows
+    finally:
+        _WriterGate.leave(conn.info)
 
 
 def _leave_gate_pool(_dbapi_connection: Any, record: Any, *_: Any) -> None:
@@ -320,8 +374,8 @@ def create_db_engine(url: str) -> Engine:
             _ENGINE_GATES[engine] = gate
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin(gate))
-        for name in ("commit", "rollback"):  # both fire just before the COMMIT / ROLLBACK
-            event.listen(engine, name, _leave_gate)
+        event.listen(engine, "commit", _commit_then_leave)  # fires before SQLAlchemy's own
+        event.listen(engine, "rollback", _rollback_then_leave)
         for name in ("checkin", "invalidate", "close"):
             event.listen(engine.pool, name, _leave_gate_pool)
         return engine
