@@ -13,7 +13,9 @@ outside the transaction SQLAlchemy began.
 SQLite's busy wait polls (sleeps of up to 100 ms between tries), so many threads of one
 process waiting for the write lock leave it idle most of the time. Writers of one process
 therefore first queue on a per-file lock of that process (``_WriterGate``) and are handed
-the write lock at once; the busy timeout still arbitrates between processes.
+the write lock at once; the busy timeout still arbitrates between processes. Writers of an
+event loop (API requests) first wait for their turn on the loop (``write_turn``), without
+taking a worker thread: see ``_WriterGate`` for the stall that prevents.
 """
 
 from __future__ import annotations
