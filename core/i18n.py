@@ -10,7 +10,9 @@ since neither may import `app`.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import re
+import string
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,3 +73,46 @@ def label(value: object, kind: str | None = None, lang: str | None = None) -> st
 def N_(message: str) -> str:
     """Marks a message for the catalog where it is defined; it is translated where shown."""
     return message
+
+
+class Sentences:
+    """Sentences made from message templates (`N_("wave {wave} in phase {phase}: {why}")`)
+    and read back by the same templates, so a sentence stored in English can be shown in
+    another language: `parse` gives the template and its fields, the caller translates the
+    fields and formats the template's translation. The templates are the one source of the
+    words; no English is matched by hand.
+
+    >>> s = Sentences(["wave {wave}: {why}", "no provider"], {"wave": r"\\d{4}-Q\\d"})
+    >>> s.parse("wave 2027-Q1: no provider")
+    ('wave {wave}: {why}', {'wave': '2027-Q1', 'why': 'no provider'})
+    >>> s.parse("something else") is None
+    True
+    """
+
+    def __init__(self, templates: Iterable[str], patterns: dict[str, str] | None = None) -> None:
+        patterns = patterns or {}
+        compiled = []
+        for template in set(templates):
+            regex, literal, seen = [], 0, set()
+            for text, name, spec, _conv in string.Formatter().parse(template):
+                regex.append(re.escape(text))
+                literal += len(text)
+                if name is not None:
+                    if spec or not name.isidentifier():
+                        raise ValueError(f"template {template!r}: plain fields only ({name})")
+                    if name in seen:  # a field said twice holds the same words twice
+                        regex.append(f"(?P={name})")
+                    else:
+                        regex.append(f"(?P<{name}>{patterns.get(name, '.+?')})")
+                        seen.add(name)
+            compiled.append((literal, template, re.compile("".join(regex), re.DOTALL)))
+        # the most specific template first: the one with the most words of its own
+        compiled.sort(key=lambda c: (-c[0], c[1]))
+        self.compiled = [(t, r) for _, t, r in compiled]
+
+    def parse(self, text: str) -> tuple[str, dict[str, str]] | None:
+        for template, regex in self.compiled:
+            match = regex.fullmatch(text)
+            if match is not None:
+                return template, match.groupdict()
+        return None

@@ -35,7 +35,8 @@ def export_chunks(
 ) -> Iterator[str]:
     """`report.render(fmt, ..., lang)` of a stored version, in pieces; ValueError for a
     format. In a language other than English, CSV, Markdown and HTML show each phase by
-    its profile's name for it (JSON stays machine names)."""
+    its profile's name for it, and every format shows the reasons in that language (JSON
+    keeps its machine names)."""
     if fmt not in report.FORMATS:
         raise ValueError(f"unknown format '{fmt}'; choose one of {', '.join(report.FORMATS)}")
     summary = version.summary
@@ -46,14 +47,14 @@ def export_chunks(
         return
     progress, waves = _progress_and_waves(session, version.id, names)
     if fmt == "json":
-        yield from _json_chunks(session, version, summary, progress)
+        yield from _json_chunks(session, version, summary, progress, lang, names)
         return
     if fmt == "md":
         tasks = _named(_tasks(session, version, report.MARKDOWN_FIELDS), names)
         yield from report.markdown_chunks(summary, tasks, progress, lang)
     else:
         tasks = _named(_tasks(session, version, report.HTML_FIELDS), names)
-        yield from report.html_chunks(summary, tasks, progress, waves, lang)
+        yield from report.html_chunks(summary, tasks, progress, waves, lang, names)
 
 
 def _named(tasks: Iterator[dict[str, Any]], names: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -61,7 +62,6 @@ def _named(tasks: Iterator[dict[str, Any]], names: dict[str, str]) -> Iterator[d
     if not names:
         return tasks
     return ({**t, "phase": names.get(t.get("phase"), t.get("phase"))} for t in tasks)
-
 
 
 def _rows(session: Session, version_id: int, *columns: Any) -> Iterator[Any]:
@@ -170,7 +170,12 @@ def _progress_and_waves(
 
 
 def _json_chunks(
-    session: Session, version: PlanVersion, summary: dict[str, Any], progress: dict[str, Any]
+    session: Session,
+    version: PlanVersion,
+    summary: dict[str, Any],
+    progress: dict[str, Any],
+    lang: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """`report.to_json`: the reason table first (one pass over `reasons`), then the tasks."""
     sentences = report.Texts()
@@ -184,7 +189,9 @@ def _json_chunks(
         parts, risk = _numbered_parts(session, version.id)
     tasks = _tasks(session, version, risk=risk, reasons=reasons.__getitem__)  # every field
     lines = (report.json_line(task) for task in tasks)
-    yield from report.json_chunks(summary, {"progress": progress}, parts, sentences.values, lines)
+    yield from report.json_chunks(
+        summary, {"progress": progress}, parts, sentences.values, lines, lang, names
+    )
 
 
 def _numbered_parts(session: Session, version_id: int) -> tuple[list[Any], Callable[[str], Any]]:

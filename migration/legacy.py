@@ -20,17 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 from core.yaml_safe import safe_load
 from inventory.catalog import get_catalog
+from migration import reasons as R
 from migration.choices import TaskFlag, Verdict
 from migration.profiles.schema import Deadline, Profile
 
 MIN_CLASSICAL_BITS = 112  # NIST SP 800-131A Rev. 2: below 112 bits is disallowed
 RULE_ID = TaskFlag.CLASSICALLY_BROKEN.value  # the deadline rule and the flag it raises
 VERDICT = Verdict.MIGRATE_NOW
-DATA_FILE = Path(__file__).resolve().parent / "classical_breaks.yaml"
+DATA_FILE = R.BREAKS_FILE
 _FALLBACK = "below-112-bits"
 
 
@@ -46,8 +47,10 @@ class BreakRule:
     source_url: str
     confirmed: bool
 
+    rule_ko: str = ""
+
     def text(self) -> str:
-        return f"{self.rule}; disallowed since {self.since}"
+        return R.BREAK_RULE.format(rule=self.rule, since=self.since)
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +67,7 @@ def _rules() -> tuple[dict[str, BreakRule], BreakRule]:
             raw["source"]["title"],
             raw["source"]["url"],
             bool(raw.get("confirmed", False)),
+            _korean(raw),
         )
         for name in raw.get("algorithms") or ():
             by_name[name] = rule
@@ -71,6 +75,19 @@ def _rules() -> tuple[dict[str, BreakRule], BreakRule]:
             fallback = rule
     assert fallback is not None, f"{DATA_FILE}: no '{_FALLBACK}' rule"
     return by_name, fallback
+
+
+def _korean(raw: dict[str, Any]) -> str:
+    """A rule's `rule_ko`: required, and in Korean (as the sector catalogs' `*_ko`)."""
+    from migration.profiles.schema import check_korean
+
+    text = raw.get("rule_ko")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{DATA_FILE.name}: rule '{raw.get('id')}' has no rule_ko")
+    try:
+        return str(check_korean(text))
+    except ValueError as exc:
+        raise ValueError(f"{DATA_FILE.name}: rule '{raw.get('id')}': rule_ko: {exc}") from None
 
 
 def _weak(algorithm: str) -> tuple[bool, int | None, str | None]:
@@ -99,15 +116,13 @@ def classical_break(algorithm: str) -> str | None:
     if not broken:
         return None
     if bits is not None and bits < MIN_CLASSICAL_BITS:
-        why = f"{bits}-bit strength, below the {MIN_CLASSICAL_BITS} bits NIST SP 800-131A allows"
+        why = R.TOO_FEW_BITS.format(bits=bits, minimum=MIN_CLASSICAL_BITS)
     else:
-        why = (notes or "the catalog marks it classically broken").rstrip(".")
+        why = (notes or R.MARKED_BROKEN).rstrip(".")
     rule = break_rule(algorithm)
-    ruled = f"; {rule.text()}" if rule is not None else ""
-    return (
-        f"{algorithm} is broken by classical attacks today ({why}){ruled}: migrate it now, "
-        "whatever the quantum timeline"
-    )
+    if rule is None:
+        return R.CLASSICAL.format(algorithm=algorithm, why=why)
+    return R.CLASSICAL_RULED.format(algorithm=algorithm, why=why, rule_text=rule.text())
 
 
 def _earliest(profile: Profile) -> tuple[date, str, bool]:

@@ -28,6 +28,7 @@ from datetime import date
 from inventory.catalog import get_catalog
 from inventory.catalog.models import AlgorithmInfo
 from inventory.choices import QuantumStatus
+from migration import reasons as R
 from migration.legacy import break_rule, classical_break
 from migration.profiles.schema import AlgorithmRule, Profile, UsePolicy
 from migration.uses import policy_use
@@ -149,7 +150,7 @@ def ruling(
             None,
             None,
             UNKNOWN_ALGORITHM,
-            f"{algorithm} is not in the algorithm catalog: it cannot be judged; review it",
+            R.UNKNOWN_ALGORITHM.format(algorithm=algorithm),
         )
     puse, policy = table_for(profile, use)
     if policy is None:
@@ -170,7 +171,7 @@ def _silent(
     status: QuantumStatus,
     schedule: tuple[date | None, str | None],
 ) -> Ruling:
-    silent = f"{profile.id} has no algorithm table for {_word(puse)}"
+    said = dict(profile=profile.id, use=_word(puse), algorithm=info.name, status=status.value)
     when, rule = schedule
     if status in (QuantumStatus.BROKEN, QuantumStatus.WEAKENED) and when is not None:
         return Ruling(
@@ -178,16 +179,14 @@ def _silent(
             when,
             rule,
             SILENT,
-            f"{silent}; {info.name} is {status.value} by a quantum computer, so the profile's "
-            f"schedule applies: by {when}",
+            R.SILENT_SCHEDULE.format(**said, when=when),
         )
     return Ruling(
         ACCEPTABLE,
         None,
         None,
         SILENT,
-        f"{silent}; {info.name} is {status.value} against a quantum computer and no rule of "
-        "the profile names it",
+        R.SILENT_ACCEPTABLE.format(**said),
     )
 
 
@@ -204,14 +203,14 @@ def _allowed(
     inside_hybrid: bool = False,
 ) -> Ruling:
     cite = dict(source=row.source, quote=row.quote, confirmed=row.confirmed)
+    said = dict(profile=profile.id, algorithm=info.name, use=_word(puse))
     if row.disallowed_since is not None and row.disallowed_since <= today:
         return Ruling(
             MIGRATE_NOW,
             row.disallowed_since,
             rule_id,
             TABLE,
-            f"{profile.id} does not allow {info.name} for {_word(puse)} since "
-            f"{row.disallowed_since}",
+            R.NOT_ALLOWED_SINCE.format(**said, since=row.disallowed_since),
             **cite,
         )
     if row.form == "hybrid_required" and not inside_hybrid and not is_hybrid(info):
@@ -221,8 +220,7 @@ def _allowed(
             when,
             rule or rule_id,
             TABLE,
-            f"{profile.id} allows {info.name} for {_word(puse)} only inside a hybrid "
-            "(with a classical scheme), not alone",
+            R.HYBRID_ONLY.format(**said),
             **cite,
         )
     vulnerable = status in (QuantumStatus.BROKEN, QuantumStatus.WEAKENED)
@@ -231,17 +229,13 @@ def _allowed(
     if vulnerable and sched_when is not None and (until is None or sched_when < until):
         until, rule_id = sched_when, sched_rule or rule_id
     if until is None:
-        prefer = (
-            "; a hybrid form is preferred"
-            if row.form == "hybrid_preferred" and not is_hybrid(info)
-            else ""
-        )
+        prefer = row.form == "hybrid_preferred" and not is_hybrid(info)
         return Ruling(
             ACCEPTABLE,
             None,
             None,
             TABLE,
-            f"{profile.id} allows {info.name} for {_word(puse)}{prefer}",
+            (R.ALLOWS_HYBRID_PREFERRED if prefer else R.ALLOWS).format(**said),
             **cite,
         )
     if until < today:
@@ -250,7 +244,7 @@ def _allowed(
             until,
             rule_id,
             TABLE,
-            f"{profile.id} allowed {info.name} for {_word(puse)} until {until}: {row.after} since",
+            R.ALLOWED_UNTIL.format(**said, until=until, after=row.after),
             **cite,
         )
     return Ruling(
@@ -258,7 +252,7 @@ def _allowed(
         until,
         rule_id,
         TABLE,
-        f"{profile.id} allows {info.name} for {_word(puse)} until {until}, {row.after} after",
+        R.ALLOWS_UNTIL.format(**said, until=until, after=row.after),
         **cite,
     )
 
@@ -282,8 +276,9 @@ def _hybrid(
             status,
             schedule,
             today,
-            f"its post-quantum part {', '.join(missing)} is not allowed by {profile.id} for "
-            f"{_word(puse)}",
+            R.PQ_PART_NOT_ALLOWED.format(
+                parts=", ".join(missing), profile=profile.id, use=_word(puse)
+            ),
         )
     if policy.hybrid == "forbidden":
         when, rule = schedule
@@ -292,7 +287,7 @@ def _hybrid(
             when,
             rule,
             TABLE,
-            f"{profile.id} forbids hybrids for {_word(puse)}",
+            R.FORBIDS_HYBRIDS.format(profile=profile.id, use=_word(puse)),
             policy.hybrid_source,
             policy.hybrid_quote,
         )
@@ -319,7 +314,7 @@ def _hybrid(
         worst.deadline,
         worst.rule,
         TABLE,
-        f"{info.name} is a hybrid; judged by its post-quantum part {parts}: {worst.reason}",
+        R.HYBRID_JUDGED.format(algorithm=info.name, parts=parts, reason=worst.reason),
         worst.source,
         worst.quote,
         worst.confirmed,
@@ -336,7 +331,9 @@ def _unlisted(
     today: date,
     why: str | None,
 ) -> Ruling:
-    not_listed = why or f"{profile.id} does not list {info.name} for {_word(puse)}"
+    not_listed = why or R.NOT_LISTED.format(
+        profile=profile.id, algorithm=info.name, use=_word(puse)
+    )
     rule_id = f"uses.{puse}.unlisted"
     cite = dict(source=policy.unlisted_source, quote=policy.unlisted_quote)
     if policy.unlisted == "disallowed":
@@ -348,7 +345,7 @@ def _unlisted(
                 since,
                 rule_id,
                 UNLISTED,
-                f"{not_listed}; it approves only what it lists, since {since}",
+                R.UNLISTED_SINCE.format(not_listed=not_listed, since=since),
                 **cite,
             )
     when, rule = schedule
@@ -359,7 +356,7 @@ def _unlisted(
             when,
             rule,
             UNLISTED,
-            f"{not_listed}; the profile's schedule for this usage ends {when}",
+            R.UNLISTED_SCHEDULE.format(not_listed=not_listed, when=when),
             **cite,
         )
     return Ruling(
@@ -367,7 +364,7 @@ def _unlisted(
         None,
         rule_id,
         UNLISTED,
-        f"{not_listed}, and it names no date for it: not acceptable as it stands; review it",
+        R.UNLISTED_REVIEW.format(not_listed=not_listed),
         **cite,
     )
 

@@ -17,6 +17,7 @@ from collections.abc import Hashable
 import networkx as nx
 
 from inventory.discovery.stacks.catalog import stack_catalog, version_key
+from migration import reasons as R
 from migration.inputs import PlanInput
 from migration.tasks import ASSET_EFFORT, DEFAULT_ASSET_EFFORT, Task
 
@@ -74,10 +75,10 @@ def prerequisite_tasks(
         name = catalog.name(lib.product)
         reasons = [r.sentence() for r, _ in gaps]
         names = sorted({t.asset_name for t in dependents})
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        reasons.append(
-            f"prerequisite of {len(dependents)} task(s) of {shown}: they wait for this upgrade"
-        )
+        shown = ", ".join(names[:5])
+        if len(names) > 5:
+            shown = R.AND_MORE.format(names=shown, more=len(names) - 5)
+        reasons.append(R.PREREQUISITE.format(count=len(dependents), assets=shown))
         out.append(
             Task(
                 key=f"upgrade:{lib.ref or lib.asset_id}",

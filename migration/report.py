@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape as html_escape
 from typing import Any
@@ -23,6 +23,7 @@ from core.display import printable
 from core.i18n import N_, gettext_for
 from core.i18n import label as value_label
 from inventory.exchange.spreadsheet import guard_cell
+from migration import reasons as planner_reasons
 
 CSV_FIELDS = (
     "wave_label",
@@ -133,6 +134,24 @@ def _drain(out: io.StringIO) -> str:
 _LABELLED = frozenset({"sector", "use", "status", "flags", "phase"})
 
 
+# A plan's parameters as a person reads them (a translated export)
+PARAM_WORDS = {
+    "start": N_("plan start"),
+    "crqc_year": N_("CRQC year"),
+    "capacity": N_("effort points per wave"),
+    "migration_years": N_("years a migration takes"),
+}
+
+
+def _params(summary: dict[str, Any], lang: str | None) -> str:
+    """The summary's parameters: JSON in English (as before), labelled words otherwise."""
+    params = summary.get("params", {})
+    if lang in (None, "en"):
+        return json.dumps(params)
+    _ = gettext_for(lang)
+    return ", ".join(f"{_(PARAM_WORDS.get(k, k))} {v}" for k, v in params.items()) or "-"
+
+
 def _flag_counts(summary: dict[str, Any], lang: str | None) -> str:
     """The summary's flag counts: JSON in English (as before), labelled words otherwise."""
     flags = summary.get("flags", {})
@@ -171,7 +190,38 @@ class Texts:
         return i
 
 
-def to_json(summary: dict[str, Any], tasks: Iterable[dict[str, Any]], **extra: Any) -> str:
+def shown_reasons(
+    lang: str | None, phase_names: dict[str, str] | None = None
+) -> Callable[[str], str]:
+    """The planner's reasons as `lang` shows them (`migration.reasons.translate`), each
+    phase by its profile's name (`phase_names`: id -> English name) in that language."""
+    names = phase_names or {}
+
+    def phase(phase_id: str) -> str:
+        return value_label(names.get(phase_id, phase_id), lang=lang)
+
+    def shown(text: str) -> str:
+        return planner_reasons.translate(text, lang, phase)
+
+    return shown
+
+
+def _shown_parts(parts: list[Any], shown: Callable[[str, str], str]) -> list[Any]:
+    return [
+        p | {"reason": shown(p["reason"], str(p.get("name", "")))}
+        if isinstance(p, dict) and p.get("reason")
+        else p
+        for p in parts
+    ]
+
+
+def to_json(
+    summary: dict[str, Any],
+    tasks: Iterable[dict[str, Any]],
+    *,
+    lang: str | None = None,
+    **extra: Any,
+) -> str:
     """The plan as JSON, one task per line. Risk parts and reason sentences repeat across
     thousands of tasks, so each distinct one is written once (`risk_parts`, `reasons`) and
     a task's `risk.parts` and `reasons` hold their indexes: `reasons[i]` in the document is
@@ -192,7 +242,7 @@ def to_json(summary: dict[str, Any], tasks: Iterable[dict[str, Any]], **extra: A
         if isinstance(row.get("reasons"), list):
             row["reasons"] = [reasons.ref(str(r)) for r in row["reasons"]]
         lines.append(json_line(row))
-    return "".join(json_chunks(summary, extra, parts.values, reasons.values, lines))
+    return "".join(json_chunks(summary, extra, parts.values, reasons.values, lines, lang))
 
 
 def json_line(row: dict[str, Any]) -> str:
@@ -206,9 +256,19 @@ def json_chunks(
     parts: list[Any],
     reasons: list[Any],
     lines: Iterable[str],
+    lang: str | None = None,
+    phase_names: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """The JSON document around task lines (`json_line`) whose indexes point into `parts`
-    and `reasons`: both come first, so a streamed export knows them before the tasks."""
+    and `reasons`: both come first, so a streamed export knows them before the tasks.
+    In a language other than English the sentences (reasons, the risk parts' reasons) are
+    in that language; names, values and keys stay as they are."""
+    if lang not in (None, "en"):
+        shown = shown_reasons(lang, phase_names)
+        parts = _shown_parts(
+            parts, lambda text, part: planner_reasons.translate_part(part, text, lang)
+        )
+        reasons = [shown(str(r)) for r in reasons]
     head = json.dumps(
         {"format": JSON_FORMAT, "summary": summary, **extra, "risk_parts": parts},
         indent=1,
@@ -302,8 +362,7 @@ def markdown_chunks(
             profile=_md(summary.get("profile")), version=_md(summary.get("profile_version"))
         ),
         "",
-        "- "
-        + _(N_("Parameters: {params}")).format(params=_md(json.dumps(summary.get("params", {})))),
+        "- " + _(N_("Parameters: {params}")).format(params=_md(_params(summary, lang))),
         "- "
         + _(
             N_(
@@ -332,8 +391,7 @@ def markdown_chunks(
         ):
             lines += ["", f"## {_(title)}", ""]
             lines.append(
-                f"| {_heading(field, lang)} | {_(T_TASKS)} | {_(T_DONE)} | "
-                f"{_(T_PERCENT_DONE)} |"
+                f"| {_heading(field, lang)} | {_(T_TASKS)} | {_(T_DONE)} | {_(T_PERCENT_DONE)} |"
             )
             lines.append("| --- | ---: | ---: | ---: |")
             for name, p in progress[key].items():
@@ -437,8 +495,7 @@ def wave_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(_(T_TIMELINE_LABEL))}">',
-        f'<text x="{left}" y="14" font-size="12">'
-        f"{escape(_(T_EFFORT_AXIS).format(top=top))}</text>",
+        f'<text x="{left}" y="14" font-size="12">{escape(_(T_EFFORT_AXIS).format(top=top))}</text>',
     ]
     labels = {w: label for w, label in waves}
     for (wave, label), points in effort.items():
@@ -505,8 +562,10 @@ def html_chunks(
     progress: dict[str, Any] | None,
     waves: WaveTotals,
     lang: str | None = None,
+    phase_names: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """The page; the chart comes before the rows, so its `waves` are counted beforehand."""
+    """The page; the chart comes before the rows, so its `waves` are counted beforehand.
+    The reasons (a row's tooltip) are in `lang`, each phase named as `phase_names` say."""
     _ = gettext_for(lang)
     english = lang in (None, "en")
     progress_rows = ""
@@ -552,6 +611,7 @@ def html_chunks(
         f"<th>{escape(_(T_REASONS))}</th></tr>"
     )
     why = escape(_(N_("why")))
+    shown = shown_reasons(lang, phase_names)
     reasons = Texts()  # each distinct sentence once; a row lists its sentences' indexes
     rows: list[str] = []
     td = _TextCells(lambda value: escape(_cell(value)))
@@ -571,7 +631,8 @@ def html_chunks(
     yield "".join(rows)
     yield (
         '</table><script type="application/json" id="plan-reasons">'
-        f"{_script_json(reasons.values)}</script><script>{REASONS_JS}</script></body></html>"
+        f"{_script_json([shown(str(r)) for r in reasons.values])}</script>"
+        f"<script>{REASONS_JS}</script></body></html>"
     )
 
 
@@ -598,11 +659,12 @@ def render(
     lang: str | None = None,
 ) -> str:
     """One entry point for every format; ValueError names the unknown format. `lang`: the
-    language people read CSV, Markdown and HTML in (JSON stays machine names)."""
+    language people read CSV, Markdown and HTML in (JSON keeps machine names and shows
+    its sentences, the reasons, in it)."""
     if fmt == "csv":
         return to_csv(tasks, lang)
     if fmt == "json":
-        return to_json(summary, tasks, progress=progress)
+        return to_json(summary, tasks, progress=progress, lang=lang)
     if fmt == "md":
         return to_markdown(summary, tasks, progress, lang)
     if fmt == "html":

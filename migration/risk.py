@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from inventory.choices import Criticality, DataSensitivity, Exposure, QuantumStatus
+from migration import reasons as R
 from migration.inputs import TargetFacts
 from migration.legacy import classical_break
 from migration.profiles.schema import Profile
@@ -127,11 +128,11 @@ def _rank_part(name: str, value: str, ranks: dict[str, int], count: int, top: in
     """
     rank = ranks.get(str(value))
     if rank is None:
-        return RiskPart(name, 0.0, f"{name} {value} is not ordered by the profile")
+        return RiskPart(name, 0.0, R.RANK_NONE.format(kind=name, value=value))
     return RiskPart(
         name,
         _rank_points(rank, count, top),
-        f"{name} {value} is #{rank + 1} in the profile's {name} order",
+        R.RANK.format(kind=name, value=value, rank=rank + 1),
     )
 
 
@@ -182,11 +183,7 @@ class Scorer:
 
 def impact_part(impact: int) -> RiskPart:
     points = round(min(IMPACT_MAX, 2.5 * math.log2(1 + max(0, impact))), 1)
-    reason = (
-        f"migrating this asset unblocks {impact} dependent assets"
-        if impact
-        else "no other asset waits for this one"
-    )
+    reason = R.IMPACT.format(count=impact) if impact else R.NO_IMPACT
     return RiskPart("impact", points, reason)
 
 
@@ -214,18 +211,16 @@ def target_part(target: TargetFacts, params: RiskParams, confidential: bool) -> 
         past = until - params.crqc_year
         if past > 0:
             points += min(TARGET_LIFETIME_MAX, past)
-            said.append(
-                f"devices in the field until {until}, {past} y past a CRQC in {params.crqc_year}"
-            )
+            said.append(R.DEVICES_PAST.format(until=until, past=past, crqc=params.crqc_year))
         else:
-            said.append(f"devices in the field until {until}, before a CRQC in {params.crqc_year}")
+            said.append(R.DEVICES_BEFORE.format(until=until, crqc=params.crqc_year))
     if target.secrecy_years and confidential:
         until = params.now_year + target.secrecy_years
         past = until - params.crqc_year
         if past > 0:
             points += min(TARGET_SECRECY_MAX, past)
-            said.append(f"secrets kept until {until}, {past} y past a CRQC")
-    said.append(f"sector target {target.key}, priority {target.priority}")
+            said.append(R.SECRETS_PAST.format(until=until, past=past))
+    said.append(R.TARGET_KEY.format(key=target.key, priority=target.priority))
     return RiskPart("target", float(points), f"{target.name}: {'; '.join(said)}")
 
 
@@ -242,12 +237,12 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
     parts: list[RiskPart] = []
     quantum = QUANTUM_POINTS[status]
     quantum_reason = {
-        QuantumStatus.BROKEN: f"{item.algorithm} is broken by Shor's algorithm on a CRQC",
-        QuantumStatus.WEAKENED: f"{item.algorithm} is weakened by Grover's algorithm",
-        QuantumStatus.UNKNOWN: f"{item.algorithm} is not in the catalog; treated as suspect",
-        QuantumStatus.HYBRID: f"{item.algorithm} is a hybrid; safe while either part holds",
-        QuantumStatus.RESISTANT: f"{item.algorithm} is quantum-resistant",
-    }[status]
+        QuantumStatus.BROKEN: R.SHOR,
+        QuantumStatus.WEAKENED: R.GROVER,
+        QuantumStatus.UNKNOWN: R.SUSPECT,
+        QuantumStatus.HYBRID: R.HYBRID_SAFE,
+        QuantumStatus.RESISTANT: R.RESISTANT,
+    }[status].format(algorithm=item.algorithm)
     parts.append(RiskPart("quantum", quantum, quantum_reason))
 
     vulnerable = status in (QuantumStatus.BROKEN, QuantumStatus.UNKNOWN)
@@ -256,38 +251,30 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
     if vulnerable and confidential and sensitivity > 0:
         years = max(0, item.secrecy_years)
         hndl = round(HNDL_MAX * sensitivity * min(1.0, (5 + years) / 20), 1)
-        reason = (
-            f"{item.use.replace('_', ' ')} protects {item.data_sensitivity} "
-            f"data that must stay secret {years} years: traffic recorded today can be "
-            "decrypted later (harvest now, decrypt later)"
+        reason = R.HARVEST.format(
+            use=item.use.replace("_", " "), sensitivity=item.data_sensitivity, years=years
         )
     else:
         hndl = 0.0
-        reason = (
-            "not a confidentiality use: recorded data is not at risk"
-            if not confidential
-            else "no long-lived secret data exposed to harvest-now-decrypt-later"
-        )
+        reason = R.NOT_CONFIDENTIAL if not confidential else R.NO_LONG_SECRETS
     parts.append(RiskPart("hndl", hndl, reason))
 
     x = max(0, item.secrecy_years) if confidential else 0
     y = params.migration_years
     z = params.crqc_year - params.now_year
     if status is QuantumStatus.RESISTANT or status is QuantumStatus.HYBRID:
-        mosca, reason = 0.0, "already quantum-safe: Mosca's inequality does not apply"
+        mosca, reason = 0.0, R.MOSCA_SAFE
     elif x + y > z:
         overshoot = x + y - z
         mosca = round(min(MOSCA_MAX, 8 + overshoot), 1)
-        reason = (
-            f"Mosca: secrecy {x} y + migration {y} y = {x + y} y exceeds the {z} y until a "
-            f"CRQC in {params.crqc_year} by {overshoot} y"
+        reason = R.MOSCA_OVER.format(
+            x=x, y=y, total=x + y, z=z, crqc=params.crqc_year, over=overshoot
         )
     else:
         margin = z - (x + y)
         mosca = round(max(0.0, 6 - margin), 1)
-        reason = (
-            f"Mosca: secrecy {x} y + migration {y} y = {x + y} y fits in the {z} y until a "
-            f"CRQC in {params.crqc_year} with {margin} y to spare"
+        reason = R.MOSCA_FITS.format(
+            x=x, y=y, total=x + y, z=z, crqc=params.crqc_year, margin=margin
         )
     if status is QuantumStatus.WEAKENED:
         mosca = round(mosca / 3, 1)
@@ -298,12 +285,16 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
         RiskPart(
             "exposure",
             EXPOSURE_POINTS[exposure],  # StrEnum keys accept the plain string values too
-            f"the asset is {str(exposure).replace('_', ' ')}",
+            R.EXPOSED.format(exposure=str(exposure).replace("_", " ")),
         )
     )
     criticality = item.criticality
     parts.append(
-        RiskPart("criticality", CRITICALITY_POINTS[criticality], f"criticality is {criticality}")
+        RiskPart(
+            "criticality",
+            CRITICALITY_POINTS[criticality],
+            R.CRITICALITY.format(criticality=criticality),
+        )
     )
     parts.append(
         _rank_part("sector", item.sector, params.sector_rank, params.sector_count, SECTOR_MAX)
@@ -313,7 +304,7 @@ def score(item: RiskInput, params: RiskParams) -> RiskScore:
     parts.append(
         RiskPart("classical", CLASSICAL_POINTS, broken_now)
         if broken_now
-        else RiskPart("classical", 0.0, f"{item.algorithm} is not broken by classical attacks")
+        else RiskPart("classical", 0.0, R.NOT_CLASSICAL.format(algorithm=item.algorithm))
     )
     if item.target is not None:  # only then: plans without sector targets stay as they were
         parts.append(target_part(item.target, params, confidential))

@@ -28,6 +28,7 @@ import networkx as nx
 
 from core.errors import InputError
 from core.gc_pause import paused_gc
+from migration import reasons as R
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
 from migration.graph import transitive_impact as compute_impact
@@ -262,17 +263,39 @@ class WaveLoad:
         self.capacity = capacity
         self.used: list[int] = []
         self.first_free = 0  # no wave before this one has room left
+        # room needed -> {wave: a later wave}: every wave from the key up to the value has
+        # less room than that. Waves only fill, so a wave passed over once for a need is
+        # never looked at again for it (scanning thousands of nearly full waves for every
+        # unit was most of the scheduler's time at 20,000 assets)
+        self._skip: dict[int, dict[int, int]] = {}
 
     def first_fit(self, ready: int, effort: int) -> int:
         """The first wave >= ready with room for `effort`; an oversize effort (more than a
-        wave holds) needs a wave with nothing else in it."""
-        used, capacity = self.used, self.capacity
+        wave holds) needs a wave with nothing else in it, as one of exactly a wave's size.
+
+        >>> load = WaveLoad(capacity=10)
+        >>> for wave in range(4):
+        ...     load.add(wave, 8)
+        >>> load.first_fit(0, 3), load.first_fit(1, 2), load.first_fit(2, 3)
+        (4, 1, 4)
+        """
+        used = self.used
+        need = min(effort, self.capacity)
+        most = self.capacity - need  # the most a wave may hold already
+        skip = self._skip.setdefault(need, {})
         wave = max(ready, self.first_free)
-        oversize = effort > capacity
-        while wave < len(used):
-            if (oversize and used[wave] == 0) or (not oversize and used[wave] + effort <= capacity):
-                return wave
-            wave += 1
+        passed: list[int] = []
+        end = len(used)
+        while wave < end:
+            later = skip.get(wave)
+            if later is None:
+                if used[wave] <= most:
+                    break
+                later = wave + 1
+            passed.append(wave)
+            wave = later
+        for earlier in passed:  # each of them, and all after it up to `wave`, lack room
+            skip[earlier] = wave
         return wave
 
     def add(self, wave: int, effort: int) -> None:
@@ -454,18 +477,18 @@ def _head(params: PlanParams, phase: str, where: Placement, provider: str | None
     oversize."""
     start = params.start
     label = wave_label(start, where.wave)
-    why_when = f"waits for provider {provider}" if provider else "no provider to wait for"
-    head = [f"wave {label} in phase {phase}: {why_when}"]
+    why_when = R.WAITS.format(provider=provider) if provider else R.NO_PROVIDER
+    head = [R.WAVE.format(wave=label, phase=phase, why=why_when)]
     if where.wave > where.ready:
         head.append(
-            f"waves {wave_label(start, where.ready)} to {wave_label(start, where.wave - 1)} were "
-            f"full ({params.capacity} effort points per wave)"
+            R.FULL.format(
+                first=wave_label(start, where.ready),
+                last=wave_label(start, where.wave - 1),
+                capacity=params.capacity,
+            )
         )
     if where.overflow:
-        head.append(
-            f"this unit needs more than the {params.capacity} points of one wave; "
-            "it takes a wave of its own"
-        )
+        head.append(R.OVERSIZE.format(capacity=params.capacity))
     return head
 
 
@@ -474,18 +497,21 @@ def _tail(profile: Profile, task: Task, cycle: str | None) -> tuple[str, ...]:
     them, so they are made once per distinct combination."""
     reasons = []
     if task.deadline is not None:
-        source = task.deadline_source or ""
-        unconfirmed = "" if task.deadline_confirmed else ", date not confirmed"
+        template = R.DEADLINE if task.deadline_confirmed else R.DEADLINE_UNCONFIRMED
         reasons.append(
-            f"deadline {task.deadline} ({profile.id} {task.deadline_rule}, source {source}"
-            f"{unconfirmed})"
+            template.format(
+                deadline=task.deadline,
+                profile=profile.id,
+                rule=task.deadline_rule,
+                source=task.deadline_source or "",
+            )
         )
     for pilot in profile.pilots:
         if task.sector in pilot.sectors:
-            reasons.append(f"sector {task.sector} has a {pilot.basis} pilot in {pilot.year}")
+            reasons.append(R.PILOT.format(sector=task.sector, basis=pilot.basis, year=pilot.year))
     if cycle is not None:
-        reasons.append(f"dependency cycle {cycle} is migrated as one unit")
-    reasons.append(f"risk {task.risk.total:g}: the parts and their reasons are in `risk`")
+        reasons.append(R.CYCLE.format(cycle=cycle))
+    reasons.append(R.RISK.format(total=f"{task.risk.total:g}"))
     return tuple(reasons)
 
 
@@ -501,18 +527,12 @@ def missed_deadline(
     <TaskFlag.IMPOSSIBLE_DEADLINE: 'impossible_deadline'>
     """
     if own < 0:
-        why = f"deadline {deadline} is before the plan starts ({params.start})"
+        why = R.BEFORE_START.format(deadline=deadline, start=params.start)
         return TaskFlag.IMPOSSIBLE_DEADLINE, why
     if earliest > own:
-        why = (
-            f"deadline {deadline} cannot be met even with unlimited capacity: "
-            f"{earliest} provider waves must come first"
-        )
+        why = R.UNREACHABLE.format(deadline=deadline, waves=earliest)
         return TaskFlag.IMPOSSIBLE_DEADLINE, why
-    why = (
-        f"deadline {deadline} missed by {wave - own} waves: capacity of "
-        f"{params.capacity} points per wave is used by earlier or more urgent tasks"
-    )
+    why = R.MISSED.format(deadline=deadline, waves=wave - own, capacity=params.capacity)
     return TaskFlag.DEADLINE_MISSED, why
 
 

@@ -13,8 +13,10 @@ from datetime import date
 
 from inventory.catalog import get_catalog
 from inventory.choices import QuantumStatus
+from migration import reasons as R
 from migration.policy import accepts, table_for
 from migration.profiles.schema import Profile
+from migration.reasons import PBKDF2_PARAMETERS
 from migration.uses import policy_use
 
 HYBRID_MARKERS = ("MLKEM", "+ML-")  # X25519MLKEM768, SecP384r1MLKEM1024, "ECDSA+ML-DSA"
@@ -44,10 +46,6 @@ TLS_GROUPS = (
     "ML-KEM-512",
 )
 FIPS_PASSWORD_HASH = "PBKDF2-SHA256"
-PBKDF2_PARAMETERS = (
-    "PBKDF2-HMAC-SHA-256 per NIST SP 800-132: a random salt of at least 128 bits, an iteration "
-    "count as large as the system tolerates and never below 1,000"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,20 +99,19 @@ def choose_target(
     """
     today = today or date.today()
     if algorithm is not None and not known(algorithm):
-        return Target(
-            None, (), f"{algorithm} is not in the catalog: no target until it is identified"
-        )
+        return Target(None, (), R.NO_TARGET.format(algorithm=algorithm))
     puse = policy_use(use)
     named = candidates(profile, use)
     usable = [n for n in named if known(n) and accepts(profile, use, n, today)]
     if not usable:
-        return Target(
-            None,
-            (),
-            f"{profile.id} accepts none of {', '.join(named) or 'the planner defaults'} for "
-            f"{puse.replace('_', ' ')}",
-        )
-    reason = f"{profile.id} accepts {', '.join(usable)} for {puse.replace('_', ' ')}"
+        word = puse.replace("_", " ")
+        if not named:
+            return Target(None, (), R.ACCEPTS_NO_DEFAULT.format(profile=profile.id, use=word))
+        why = R.ACCEPTS_NONE.format(profile=profile.id, names=", ".join(named), use=word)
+        return Target(None, (), why)
+    shown = dict(profile=profile.id, names=", ".join(usable), use=puse.replace("_", " "))
     if usable[0] == FIPS_PASSWORD_HASH and puse == "password_hashing":
-        reason += f" ({PBKDF2_PARAMETERS})"
+        reason = R.ACCEPTS_WITH.format(**shown, parameters=PBKDF2_PARAMETERS)
+    else:
+        reason = R.ACCEPTS.format(**shown)
     return Target(usable[0], tuple(usable[1:]), reason)

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from inventory.choices import AssetType, QuantumStatus
+from migration import reasons as R
 from migration.choices import FINAL_RULE, TaskFlag
 from migration.inputs import AssetFacts, PlanInput, PlanParams, TargetFacts, UsageFacts
 from migration.legacy import RULE_ID as LEGACY_RULE
@@ -346,7 +347,7 @@ class _Kinds:
             status,
             (r.deadline, r.rule if dated else None, source if dated else None, confirmed),
             (),
-            [f"{r.verdict}: {r.reason}"],
+            [R.VERDICT.format(verdict=r.verdict, reason=r.reason)],
         )
 
     def _make(
@@ -363,22 +364,19 @@ class _Kinds:
         reasons: list[str] = []
         tie = asset_facts[-1]
         if tie is not None:
-            reasons.append(f"sector target {tie.name} ({tie.key}, priority {tie.priority})")
+            reasons.append(
+                R.SECTOR_TARGET.format(name=tie.name, key=tie.key, priority=tie.priority)
+            )
         if usage.algorithm not in self.in_catalog:
             self.in_catalog[usage.algorithm] = known(usage.algorithm)
         if not self.in_catalog[usage.algorithm] and status is not QuantumStatus.UNKNOWN:
-            reasons.append(
-                f"{usage.algorithm} is not in the catalog; its stored status {status} is used"
-            )
+            reasons.append(R.STORED_STATUS.format(algorithm=usage.algorithm, status=status))
         if rule is not None and rule.id == LEGACY_RULE:
             flags.append(TaskFlag.CLASSICALLY_BROKEN)
             reasons.append(str(rule.note))
         if status is QuantumStatus.UNKNOWN:
             flags.append(TaskFlag.UNKNOWN_ALGORITHM)
-            reasons.append(
-                f"{usage.algorithm} is not classified by the catalog: review it; planned as if "
-                "quantum-vulnerable"
-            )
+            reasons.append(R.UNCLASSIFIED.format(algorithm=usage.algorithm))
         deadline = (
             when,
             rule.id if rule else (FINAL_RULE if when else None),
@@ -421,5 +419,5 @@ class _Kinds:
             deadline_source=source,
             deadline_confirmed=confirmed,
             flags=flags,
-            reasons=(f"target {planned}: {target.reason}", *reasons),
+            reasons=(R.TARGET.format(target=planned, reason=target.reason), *reasons),
         )

@@ -27,6 +27,7 @@ from app.cli.common import (
     user_errors,
 )
 from core.display import printable
+from core.i18n import label
 
 sector_app = typer.Typer(help="Sector transition targets and completeness.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Your own sector catalogs (YAML).", no_args_is_help=True)
@@ -35,6 +36,10 @@ supervision_app = typer.Typer(help="Reporting to a supervisor, and its view.", n
 sector_app.add_typer(catalog_app, name="catalog")
 
 Format = Annotated[str, typer.Option("--format", "-f", help="table, json or md.")]
+Lang = Annotated[
+    str,
+    typer.Option("--lang", help="en or ko: the language of table and md (json is data)."),
+]
 
 
 def _t(value: Any) -> str:
@@ -45,6 +50,12 @@ def _t(value: Any) -> str:
 def _formats(fmt: str, allowed: tuple[str, ...]) -> None:
     if fmt not in allowed:
         err_console.print(f"[red]error:[/red] --format must be one of {', '.join(allowed)}")
+        raise typer.Exit(2)
+
+
+def _langs(lang: str) -> None:
+    if lang not in ("en", "ko"):
+        err_console.print("[red]error:[/red] --lang must be en or ko")
         raise typer.Exit(2)
 
 
@@ -79,12 +90,15 @@ def show(
         str | None, typer.Option("--org", help="Also look in this organization's own catalogs.")
     ] = None,
     fmt: Format = "table",
+    lang: Lang = "en",
 ) -> None:
     """A sector's targets: typical algorithms, why they matter, where to look, sources."""
     from migration.sectors.catalogs import own_catalogs
     from migration.sectors.loader import UnknownSector, catalog_to_dict, get_catalog_by_sector_or_id
+    from migration.sectors.render import catalog_markdown, lifetimes, said, target_lines
 
     _formats(fmt, ("table", "json", "md"))
+    _langs(lang)
     with user_errors():
         try:
             catalog = get_catalog_by_sector_or_id(sector)
@@ -98,98 +112,62 @@ def show(
                 err_console.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
             catalog = mine[sector]
-    if fmt == "json":
+    if fmt == "json":  # the catalog as data: both languages, as the file has them
         _json(catalog_to_dict(catalog))
         return
     if fmt == "md":
-        typer.echo(_catalog_markdown(catalog), nl=False)
+        typer.echo(catalog_markdown(catalog, lang), nl=False)
         return
-    console.print(f"[bold]{_t(catalog.name)}[/bold] ({_t(catalog.id)} {_t(catalog.version)})")
+    name = said(catalog.name, catalog.name_ko, lang)
+    console.print(f"[bold]{_t(name)}[/bold] ({_t(catalog.id)} {_t(catalog.version)})")
+    description = said(catalog.description, catalog.description_ko, lang)
+    if description:
+        console.print(_t(description.strip()))
     for target in catalog.targets:
-        life = []
-        if target.why.device_lifetime_years:
-            life.append(f"devices {target.why.device_lifetime_years} y")
-        if target.why.secrecy_years:
-            life.append(f"secret {target.why.secrecy_years} y")
-        if target.why.harvest_now:
-            life.append("harvest-now")
+        life = lifetimes(target, lang)
+        priority = label(target.priority, lang=lang) if lang == "ko" else target.priority
+        title = said(target.name, target.name_ko, lang)
         console.print(
-            f"\n[bold]{_t(catalog.key(target))}[/bold] {_t(target.name)} "
-            f"[{target.priority}]{' (' + ', '.join(life) + ')' if life else ''}"
+            f"\n[bold]{_t(catalog.key(target))}[/bold] {_t(title)} "
+            f"{escape('[' + priority + ']')}{' (' + _t(', '.join(life)) + ')' if life else ''}"
         )
-        console.print(f"  algorithms: {_t(', '.join(target.algorithms))}")
-        console.print(f"  why: {_t(target.why.text)}")
-        for hint in target.look:
-            console.print(f"  look ({hint.where}): {_t(hint.how)}")
-        for ref in target.sources:
-            source = catalog.source(ref)
-            where = source.url or source.citation
-            mark = "" if source.confirmed else " [secondary]"
-            console.print(f"  source: {_t(source.title)} <{_t(where)}>{escape(mark)}")
-
-
-def _catalog_markdown(catalog: Any) -> str:
-    from migration.report import md_escape as md
-
-    lines = [f"# {md(catalog.name)} (`{md(catalog.id)}` {md(catalog.version)})", ""]
-    for t in catalog.targets:
-        lines += [
-            f"## {md(t.name)} (`{md(catalog.key(t))}`, {t.priority})",
-            "",
-            f"- algorithms: {md(', '.join(t.algorithms))}",
-            f"- why: {md(t.why.text)}",
-            *[f"- look ({h.where}): {md(h.how)}" for h in t.look],
-            *[
-                f"- source: {md(catalog.source(r).title)} "
-                f"<{md(catalog.source(r).url or catalog.source(r).citation)}>"
-                + ("" if catalog.source(r).confirmed else " (secondary)")
-                for r in t.sources
-            ],
-            "",
-        ]
-    return "\n".join(lines)
+        for line in target_lines(catalog, target, lang):
+            console.print(f"  {_t(line)}")
 
 
 @sector_app.command("check")
-def check_cmd(org: OrgOption, fmt: Format = "table") -> None:
+def check_cmd(org: OrgOption, fmt: Format = "table", lang: Lang = "en") -> None:
     """For each expected target: found (with assets), not found (how to look), or declared
     absent (reason and who). Exit 0 whatever the answer: it is a report, not a gate."""
+    from core.i18n import gettext_for
     from migration.sectors.completeness import check
-    from migration.sectors.render import STATE_WORDS, check_markdown
+    from migration.sectors.render import CHECK_HEADINGS, check_markdown, check_rows, counts_sentence
 
     _formats(fmt, ("table", "json", "md"))
+    _langs(lang)
     with user_errors(), db_session() as session:
         result = check(session, resolve_org(session, org).id).as_dict()
-    if fmt == "json":
+    if fmt == "json":  # data: states are machine values, names in both languages
         _json(result)
         return
     if fmt == "md":
-        typer.echo(check_markdown(result), nl=False)
+        typer.echo(check_markdown(result, lang), nl=False)
         return
-    o, c = result["organization"], result["counts"]
-    console.print(f"[bold]{_t(o['name'])}[/bold] ({_t(o['sector'])}, {_t(o['tier'])})")
-    table = Table("target", "priority", "state", "assets", "vulnerable", "detail")
-    for t in result["targets"]:
-        if t["state"] == "found":
-            detail = ", ".join(a["name"] for a in t["sample"])
-        elif t["state"] == "declared_absent":
-            detail = f"{t['absence']['reason']} ({t['absence']['by']})"
-        else:
-            detail = "look: " + "; ".join(h["where"] for h in t["look"])
+    _ = gettext_for(lang)
+    o = result["organization"]
+    sector, tier = o["sector"], o["tier"]
+    if lang == "ko":
+        sector, tier = label(sector, lang=lang), label(tier, lang=lang)
+    console.print(f"[bold]{_t(o['name'])}[/bold] ({_t(sector)}, {_t(tier)})")
+    table = Table(*(_(h) for h in CHECK_HEADINGS))
+    for t, row in zip(result["targets"], check_rows(result, lang), strict=True):
         style = {"found": "green", "not_found": "red", "declared_absent": "yellow"}[t["state"]]
+        key, priority, state, assets, vulnerable, detail = row
         table.add_row(
-            _t(t["key"]),
-            t["priority"],
-            f"[{style}]{STATE_WORDS[t['state']]}[/{style}]",
-            str(t["assets"]),
-            str(t["vulnerable"]),
-            _t(detail),
+            _t(key), priority, f"[{style}]{escape(state)}[/{style}]", assets, vulnerable, _t(detail)
         )
     console.print(table)
-    console.print(
-        f"expected {c['expected']}: found {c['found']}, not found {c['not_found']}, "
-        f"declared absent {c['declared_absent']} ({result['accounted_percent']}% accounted for)"
-    )
+    console.print(_t(counts_sentence(result, lang)))
 
 
 def _asset_id(session: Any, org_id: int, key: str) -> int:

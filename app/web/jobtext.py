@@ -12,8 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from markupsafe import Markup, escape
+
 from app.web.messages import Known, known_sentence
-from core.i18n import N_
+from core.i18n import N_, gettext_for
+from inventory.exchange.cbom_import.notes import WHAT, read_warning
 
 Gettext = Callable[[str], str]
 
@@ -53,6 +56,25 @@ def progress_text(message: str | None, _: Gettext) -> Shown | None:
     msgid, parts = known
     parts = {k: v.upper() if k == "kind" else v for k, v in parts.items()}
     return Shown(_(msgid).format(**parts), True)
+
+
+def warning_html(line: str, lang: str | None) -> Markup:
+    """An import's stored warning in the page's language: its JSON path and the values it
+    quotes from the file as code (kept as written), the words translated; a line no template
+    of `cbom_import.notes` made is shown whole as code, as written."""
+    code = Markup('<code translate="no">{}</code>').format
+    found = read_warning(line) if lang not in (None, "en") else None
+    if found is None:
+        return code(line)
+    _ = gettext_for(lang)
+    values = {
+        k: _(WHAT[v]) if k == "what" and v in WHAT else v if v.isdigit() else code(v)
+        for k, v in found.values.items()
+    }
+    message = Markup(escape(_(found.template))).format(**values)
+    more = found.more_text(lang)
+    where = code(found.path) + Markup(": ") if found.path else Markup("")
+    return where + message + (" " + more if more else "")
 
 
 def error_text(error: str | None) -> str | None:

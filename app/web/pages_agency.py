@@ -64,7 +64,9 @@ def _plans_page(
     org_id = target_org(session, user.principal, None)
     _ = gettext_of(request)
     profiles = [(pid, f"{pid} · {_(name)}") for pid, name in _profiles(session, org_id)]
-    return render(request, "plans.html", {"plans": rows, "profiles": profiles}, form=form)
+    about = sorted(builtin_profiles().values(), key=lambda p: p.id)  # what each one asks
+    context = {"plans": rows, "profiles": profiles, "about": about}
+    return render(request, "plans.html", context, form=form)
 
 
 @router.get("/plans")

@@ -30,7 +30,7 @@ from core.i18n import N_
 from core.tenancy import NotFound
 from inventory.service.organizations import target_org
 from migration.models import Plan, PlanVersion
-from migration.sectors import completeness, procedure, supervision
+from migration.sectors import catalogs, completeness, procedure, supervision
 from migration.sectors.choices import StepStatus
 from migration.sectors.models import SharedFigures
 
@@ -61,7 +61,9 @@ def _sector_page(request: Request, session: Any, user: WebUser, form: FormState 
     org_id = _org(session, user)
     result = completeness.check(session, org_id).as_dict()
     asset = request.query_params.get("asset", "")  # from an asset's page: its tie pre-filled
-    context = {"r": result, "tie_asset": asset if asset.isdigit() else ""}
+    org = catalogs.organization(session, org_id)
+    described = [c for c, _ in catalogs.catalogs_for(session, org) if c.description]
+    context = {"r": result, "tie_asset": asset if asset.isdigit() else "", "described": described}
     return render(request, "sector.html", context, form=form)
 
 

@@ -116,6 +116,14 @@ class EntryModel(_Strict):
     reason: str | None = None
     sources: list[str] = Field(min_length=1)
     notes: str | None = None
+    notes_ko: str | None = Field(default=None, min_length=1)  # the notes in Korean
+
+    @field_validator("notes_ko")
+    @classmethod
+    def _korean(cls, value: str | None) -> str | None:
+        if value is not None and not any("\uac00" <= ch <= "\ud7a3" for ch in value):
+            raise ValueError("a Korean text (*_ko) must be written in Korean")
+        return value
 
     @field_validator("quantum_status")
     @classmethod
@@ -209,6 +217,7 @@ class AlgorithmInfo:
     oids: tuple[str, ...]
     sources: tuple[str, ...]
     notes: str | None = None
+    notes_ko: str | None = None
     curve: str | None = None
     components: tuple[str, ...] = ()
     reason_text: str | None = None
@@ -253,6 +262,7 @@ _AS_WRITTEN = (
     "nist_category",
     "standard",
     "notes",
+    "notes_ko",
     "curve",
 )
 _AS_TUPLES = ("aliases", "oids", "sources", "components")

@@ -21,6 +21,7 @@ from core.field_limits import limit
 from core.input_checks import text_problem
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
+from inventory.exchange.cbom_import.notes import CSV_UNKNOWN
 from inventory.exchange.columns import ASSET_PROFILE_COLUMNS, CERT_COLUMNS
 from inventory.exchange.report import CsvImportReport
 from inventory.exchange.spreadsheet import guard_cell, unguard_cell
@@ -327,10 +328,7 @@ class _RowWriter:
             and usage.algorithm not in report.unknown_algorithms
         ):
             report.unknown_algorithms.append(usage.algorithm)
-            report.warnings.append(
-                f"line {line}: algorithm '{usage.algorithm}' is not in the "
-                "catalog; kept and flagged unknown"
-            )
+            report.warnings.append(CSV_UNKNOWN.format(line=line, algorithm=usage.algorithm))
 
     def link_dependencies(self) -> None:
         """The `depends_on` cells of every row, now that every asset has an id."""

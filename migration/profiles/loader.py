@@ -107,6 +107,13 @@ def builtin_profiles() -> dict[str, Profile]:
         profile = load_profile_file(path)
         if profile.id in profiles:
             raise ProfileError(f"duplicate profile id '{profile.id}'", "id", str(path))
+        if profile.description and not profile.description_ko:
+            # the console shows a built-in profile's description to Korean readers too
+            raise ProfileError(
+                "a built-in profile's description needs its description_ko",
+                "description_ko",
+                str(path),
+            )
         profiles[profile.id] = profile
     return profiles
 

@@ -10,6 +10,7 @@ issuing body's own publication; a secondary report, however faithful, is `false`
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from itertools import pairwise
 from typing import Literal
@@ -45,6 +46,20 @@ class _Strict(InputModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def check_korean(value: str | None) -> str | None:
+    """A `*_ko` text must be Korean (hold Hangul), not the English copied over.
+
+    >>> check_korean("키 교환")
+    '키 교환'
+    """
+    if value is not None and not _HANGUL.search(value):
+        raise ValueError("a Korean text (*_ko) must be written in Korean")
+    return value
+
+
 class SourceRef(_Strict):
     """Where a fact was read. `confirmed` is false when only secondary sources were seen."""
 
@@ -56,6 +71,9 @@ class SourceRef(_Strict):
     confirmed: bool = True
     checked_with: list[str] = Field(default_factory=list)  # further URLs consulted
     note: str | None = None
+    note_ko: str | None = Field(default=None, min_length=1)  # the note in Korean
+
+    _korean = field_validator("note_ko")(check_korean)
 
     @field_validator("published")
     @classmethod
@@ -192,6 +210,9 @@ class Profile(_Strict):
     version: str = Field(min_length=1, max_length=limit(CustomProfile, "version"))
     jurisdiction: str = Field(min_length=2, max_length=10)
     description: str | None = None
+    description_ko: str | None = Field(default=None, min_length=1)  # shown to Korean readers
+
+    _korean = field_validator("description_ko")(check_korean)
     sources: list[SourceRef] = Field(min_length=1)
     final_deadline: date
     final_deadline_source: str

@@ -41,6 +41,41 @@ class ExpectedTarget:
         return self.catalog.key(self.target)
 
 
+# Across an organization's own catalogs: every target and every word of its match rules
+# becomes part of the completeness check's SQL, run on every check and inventory write.
+# A built-in catalog has at most 8 targets and 47 words.
+MAX_OWN_TARGETS = 400
+MAX_OWN_WORDS = 1500
+
+
+def match_words(catalog: Catalog) -> int:
+    """The words the catalog's match rules hold (keywords, tags, protocols, algorithms,
+    evidence)."""
+    return sum(
+        len(r.keywords) + len(r.tags) + len(r.protocols) + len(r.algorithms) + len(r.evidence)
+        for t in catalog.targets
+        for r in t.match
+    )
+
+
+def _within_bounds(catalog: Catalog, others: list[Catalog]) -> None:
+    targets = sum(len(c.targets) for c in others)
+    if targets + len(catalog.targets) > MAX_OWN_TARGETS:
+        raise CatalogError(
+            f"an organization's own catalogs hold at most {MAX_OWN_TARGETS} targets in all; "
+            f"its other catalogs have {targets} and this one {len(catalog.targets)}",
+            "targets",
+        )
+    words = sum(match_words(c) for c in others)
+    if words + match_words(catalog) > MAX_OWN_WORDS:
+        raise CatalogError(
+            f"an organization's own catalogs' match rules hold at most {MAX_OWN_WORDS} words "
+            f"in all (keywords, tags, protocols, algorithms, evidence); its other catalogs "
+            f"have {words} and this one {match_words(catalog)}",
+            "targets",
+        )
+
+
 def organization(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
@@ -98,6 +133,7 @@ def save_own_catalog(
     catalog = parse_catalog(data, origin=origin)
     if catalog.id in builtin_catalogs():
         raise CatalogError(f"'{catalog.id}' is a built-in catalog; choose another id", "id", origin)
+    _within_bounds(catalog, [c for c in own_catalogs(session, org_id) if c.id != catalog.id])
     row = session.scalar(
         select(SectorCatalogRow).where(
             SectorCatalogRow.organization_id == org_id,

@@ -33,6 +33,7 @@ from migration.sectors.schema import check_tag
 from migration.sectors.shared import now, reporting, store
 
 SAMPLE = 5  # assets named per found target
+TARGETS_PER_STATEMENT = 40  # the built-in catalogs have at most 8 targets: one statement
 
 
 @dataclass
@@ -104,16 +105,17 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
     )
     if not expected:
         return result
-    statement = counts_and_samples([(e.key, e.target.match) for e in expected], sample)
     counts: dict[int, tuple[int, int]] = {}
     samples: dict[int, list[dict[str, Any]]] = {}
-    for target, asset_id, name, assets, vulnerable in run_wide(
-        session, statement, {"org_id": org.id}
-    ):
-        if asset_id is None:
-            counts[int(target)] = (int(assets), int(vulnerable))
-        else:
-            samples.setdefault(int(target), []).append({"id": asset_id, "name": name})
+    for first, part in _parts(expected):
+        statement = counts_and_samples([(e.key, e.target.match) for e in part], sample)
+        for target, asset_id, name, assets, vulnerable in run_wide(
+            session, statement, {"org_id": org.id}
+        ):
+            if asset_id is None:
+                counts[first + int(target)] = (int(assets), int(vulnerable))
+            else:
+                samples.setdefault(first + int(target), []).append({"id": asset_id, "name": name})
     by_hand = _by_hand(session, org.id)
     absences = {
         a.target_key: a
@@ -142,6 +144,15 @@ def check(session: Session, org_id: int, *, sample: int = SAMPLE) -> Completenes
             )
         )
     return result
+
+
+def _parts(expected: list[ExpectedTarget]) -> list[tuple[int, list[ExpectedTarget]]]:
+    """The targets in runs of `TARGETS_PER_STATEMENT` (index of the first, the run): one
+    statement for a sector's catalog, several for an organization with large own catalogs,
+    whose single statement SQLite refuses ("too many references", past 65,535) after
+    seconds of planning."""
+    step = TARGETS_PER_STATEMENT
+    return [(i, expected[i : i + step]) for i in range(0, len(expected), step)]
 
 
 def _catalogs_of(expected: list[ExpectedTarget]) -> list[dict[str, Any]]:
@@ -203,6 +214,8 @@ def _target_check(
                 "url": catalog.source(ref).url,
                 "citation": catalog.source(ref).citation,
                 "confirmed": catalog.source(ref).confirmed,
+                "note": catalog.source(ref).note,
+                "note_ko": catalog.source(ref).note_ko,
             }
             for ref in target.sources
         ],
@@ -392,10 +405,11 @@ def assets_of_targets(session: Session, org: Organization) -> dict[str, list[int
     expected = expected_targets(session, org)
     if not expected:
         return {}
-    statement = assets_of_each([(e.key, e.target.match) for e in expected])
     out: dict[str, list[int]] = {item.key: [] for item in expected}
-    for asset_id, *marks in run_wide(session, statement, {"org_id": org.id}):
-        for item, mark in zip(expected, marks, strict=True):
-            if mark:
-                out[item.key].append(int(asset_id))
+    for _, part in _parts(expected):
+        statement = assets_of_each([(e.key, e.target.match) for e in part])
+        for asset_id, *marks in run_wide(session, statement, {"org_id": org.id}):
+            for item, mark in zip(part, marks, strict=True):
+                if mark:
+                    out[item.key].append(int(asset_id))
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.i18n import label
 from core.models import Organization
 from core.models.base import utcnow
 from migration.report import md_escape
@@ -269,11 +270,16 @@ def _headers(lang: str) -> dict[str, list[str]]:
     }
 
 
+def _value(value: str, lang: str) -> str:
+    """A stored value (sector, tier): as stored in English, its label in Korean."""
+    return value if lang == "en" else label(value, lang=lang)
+
+
 def _facts(body: dict[str, Any]) -> list[tuple[str, str]]:
     lang, org = body["lang"], body["organization"]
     facts = [
         (_t(lang, "organization"), f"{org['name']} ({org['slug']})"),
-        (_t(lang, "sector"), f"{org['sector']} / {org['tier']}"),
+        (_t(lang, "sector"), f"{_value(org['sector'], lang)} / {_value(org['tier'], lang)}"),
     ]
     if body.get("supervisor"):
         sup = body["supervisor"]

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from core.choices import Sector, Tier
 from inventory.catalog import get_catalog
 from inventory.choices import AssetType, CryptoFunction, Source
-from migration.profiles.schema import SourceRef, _Strict
+from migration.profiles.schema import SourceRef, _Strict, check_korean
 
 Priority = Literal["critical", "high", "medium", "low"]
 PRIORITIES: tuple[Priority, ...] = ("critical", "high", "medium", "low")
@@ -26,18 +26,6 @@ PRIORITIES: tuple[Priority, ...] = ("critical", "high", "medium", "low")
 Where = Literal["network", "code", "configuration", "key_store", "vendor_questionnaire"]
 _ID = r"^[a-z0-9][a-z0-9-]{0,59}$"
 _TAG = r"^[a-z0-9][a-z0-9._-]{0,59}$"
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-def check_korean(value: str | None) -> str | None:
-    """A `*_ko` text must be Korean (hold Hangul), not the English copied over.
-
-    >>> check_korean("키 교환")
-    '키 교환'
-    """
-    if value is not None and not _HANGUL.search(value):
-        raise ValueError("a Korean text (*_ko) must be written in Korean")
-    return value
 
 
 class LookHint(_Strict):
@@ -107,6 +95,9 @@ class Why(_Strict):
     _korean = field_validator("text_ko")(check_korean)
 
 
+MAX_RULES = 10  # match rules per target
+
+
 class Target(_Strict):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1, max_length=200)
@@ -115,9 +106,11 @@ class Target(_Strict):
     tiers: list[Tier] = Field(default_factory=list)  # empty: expected of every tier
     algorithms: list[str] = Field(min_length=1, max_length=20)  # typical, catalog names
     why: Why
-    look: list[LookHint] = Field(min_length=1)
-    match: list[MatchRule] = Field(default_factory=list)  # none: tied by hand only
-    sources: list[str] = Field(min_length=1)
+    look: list[LookHint] = Field(min_length=1, max_length=20)
+    # none: tied by hand only. Bounded, as every rule becomes part of the check's SQL (the
+    # built-in catalogs use at most 2 per target)
+    match: list[MatchRule] = Field(default_factory=list, max_length=MAX_RULES)
+    sources: list[str] = Field(min_length=1, max_length=30)
 
     @field_validator("algorithms")
     @classmethod
@@ -134,9 +127,12 @@ class Catalog(_Strict):
     name_ko: str | None = Field(default=None, max_length=200)
     version: str = Field(min_length=1, max_length=40)
     description: str | None = Field(default=None, max_length=2000)
+    description_ko: str | None = Field(default=None, min_length=1, max_length=2000)
     sources: list[SourceRef] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1, max_length=200)
     notes: list[str] = Field(default_factory=list)
+
+    _korean = field_validator("description_ko")(check_korean)
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
@@ -166,6 +162,13 @@ class Catalog(_Strict):
         (`targets.3.look.0.how_ko`). Built-in catalogs must have none (the console shows
         them in Korean); an organization's own catalog may, and is then shown in English."""
         missing: list[str] = []
+        if self.description and self.description_ko is None:
+            missing.append("description_ko")
+        missing += [
+            f"sources.{i}.note_ko"
+            for i, source in enumerate(self.sources)
+            if source.note and source.note_ko is None
+        ]
         for i, target in enumerate(self.targets):
             if target.name_ko is None:
                 missing.append(f"targets.{i}.name_ko")

@@ -229,3 +229,23 @@ def test_judge_and_plan_in_the_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPa
     assert res.exit_code == 0, res.output
     assert "broken by classical attacks today" in res.output
     get_settings.cache_clear()
+
+
+def test_every_classical_break_reads_in_korean() -> None:
+    """The reason a classically broken entry gives (its rule, its catalog notes) is shown in
+    Korean: only names, standard references and identifiers stay as written."""
+    import re
+
+    from inventory.catalog import get_catalog
+    from migration.reasons import translate
+
+    catalog = get_catalog()
+    kept = {"SHAttered", "Sweet", "Oakley", "Diffie", "Hellman", "MODP", "OpenSSH", "OpenVPN"}
+    kept |= {w for n in catalog.names() for w in re.findall(r"[A-Za-z]+", n)}
+    broken = [n for n in catalog.names() if classical_break(n)]
+    assert len(broken) > 20
+    for name in broken:
+        korean = translate(classical_break(name), "ko")
+        words = {w for w in re.findall(r"[A-Za-z]+", korean) if w not in kept and not w.isupper()}
+        words -= {"ssh", "rsa", "sha", "dss", "Rev"}  # ssh-rsa, rsa-sha2-256, "Rev. 2"
+        assert not words, (name, korean)

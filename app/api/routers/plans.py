@@ -229,7 +229,11 @@ def export_version(
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|md|html)$")] = "json",
     lang: Annotated[
         str | None,
-        Query(pattern="^(en|ko)$", description="Language of CSV, Markdown and HTML (JSON: none)"),
+        Query(
+            pattern="^(en|ko)$",
+            description="Language of CSV, Markdown and HTML; JSON keeps its machine names "
+            "and gives its sentences (reasons) in it",
+        ),
     ] = None,
 ) -> Response:
     """CSV, JSON, Markdown, or HTML with an inline SVG timeline, streamed as it is written."""

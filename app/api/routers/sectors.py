@@ -139,13 +139,17 @@ def sector_check(
     principal: InventoryReader,
     organization_id: RowId | None = None,
     fmt: Annotated[str, Query(alias="format", pattern="^(json|md)$")] = "json",
+    lang: Annotated[
+        str, Query(pattern="^(en|ko)$", description="Language of the Markdown (JSON: data)")
+    ] = "en",
 ) -> Any:
     """For each target the organization's sector and tier expect: found (with its assets),
     not found (with how to look), or declared absent (with the reason and who said so)."""
     org_id = target_org(session, principal, organization_id)
     result = completeness.check(session, org_id)
     if fmt == "md":
-        return Response(check_markdown(result.as_dict()), media_type="text/markdown; charset=utf-8")
+        text = check_markdown(result.as_dict(), lang)
+        return Response(text, media_type="text/markdown; charset=utf-8")
     return result.as_dict()
 
 

@@ -20,11 +20,13 @@ from typing import Any
 
 import yaml
 
+from core.i18n import N_
+
 DATA = Path(__file__).parent / "data" / "pqc_support.yaml"
 CAPABILITIES = ("ml_kem", "tls_hybrid", "ml_dsa", "slh_dsa")
 LABELS = {
     "ml_kem": "ML-KEM",
-    "tls_hybrid": "the ML-KEM hybrid key exchange",
+    "tls_hybrid": N_("the ML-KEM hybrid key exchange"),
     "ml_dsa": "ML-DSA",
     "slh_dsa": "SLH-DSA",
 }
@@ -63,14 +65,33 @@ class Readiness:
     def sentence(self) -> str:
         what = LABELS.get(self.capability, self.capability)
         if self.ready:
-            return f"{self.name} {self.version} speaks {what}"
+            return SPEAKS.format(name=self.name, version=self.version, what=what)
         if self.ready is False:
-            return (
-                f"{self.name} {self.version} cannot speak {what}: upgrade to {self.needed} or "
-                f"later ({self.source}{'' if self.confirmed else '; unconfirmed'})"
+            template = CANNOT_SPEAK if self.confirmed else CANNOT_SPEAK_UNCONFIRMED
+            return template.format(
+                name=self.name,
+                version=self.version,
+                what=what,
+                needed=self.needed,
+                source=self.source,
             )
-        version = self.version or "(version unknown)"
-        return f"{self.name} {version}: {what} support unknown ({self.source})"
+        if not self.version:
+            return NO_VERSION.format(name=self.name, what=what, source=self.source)
+        return SUPPORT_UNKNOWN.format(
+            name=self.name, version=self.version, what=what, source=self.source
+        )
+
+
+# A readiness in words (a reason of the plan's upgrade tasks); `migration.reasons` reads
+# them back to show them in another language.
+SPEAKS = N_("{name} {version} speaks {what}")
+CANNOT_SPEAK = N_("{name} {version} cannot speak {what}: upgrade to {needed} or later ({source})")
+CANNOT_SPEAK_UNCONFIRMED = N_(
+    "{name} {version} cannot speak {what}: upgrade to {needed} or later ({source}; unconfirmed)"
+)
+SUPPORT_UNKNOWN = N_("{name} {version}: {what} support unknown ({source})")
+NO_VERSION = N_("{name} (version unknown): {what} support unknown ({source})")
+SENTENCES = (SPEAKS, CANNOT_SPEAK, CANNOT_SPEAK_UNCONFIRMED, SUPPORT_UNKNOWN, NO_VERSION)
 
 
 class StackCatalog:

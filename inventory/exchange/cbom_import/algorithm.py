@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import CDX_TO_PRIMITIVE
@@ -60,9 +61,7 @@ def read_algorithm(
     if prim_text is not None:
         prim = CDX_TO_PRIMITIVE.get(prim_text)
         if prim is None:
-            state.notes.add(
-                apath + ".primitive", f"unknown primitive {prim_text!r}; stored as other"
-            )
+            state.notes.add(apath + ".primitive", N.UNKNOWN_PRIMITIVE.format(primitive=prim_text))
             prim = Primitive.OTHER
     if row["primitive"] is None:
         row["primitive"] = prim or default_primitive or guess_primitive(comp.name)

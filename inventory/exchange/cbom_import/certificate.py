@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.choices import CryptoFunction, Primitive
 from inventory.exchange.cbom_import.algorithm import read_algorithm
 from inventory.exchange.cbom_import.fields import opt_date, opt_obj, opt_str
@@ -66,7 +67,7 @@ def build_certificate(state: BuildState, comp: Component) -> None:
     if fmt is not None and fmt != "X.509":
         state.notes.add(
             base + ".certificateFormat",
-            f"certificate format {fmt!r} is not held by the inventory model",
+            N.CERT_FORMAT.format(format=fmt),
         )
     row = state.base_row(comp, comp.path)
     _certificate_columns(state, cp, base, row)
@@ -82,7 +83,7 @@ def build_certificate(state: BuildState, comp: Component) -> None:
         row["algorithm_raw"] = comp.props.get("algorithm_raw") or "unknown"
         row["primitive"] = Primitive.SIGNATURE
         if not comp.props.get("algorithm_raw"):
-            state.notes.add(base, "certificate names no signature algorithm; kept as 'unknown'")
+            state.notes.add(base, N.CERT_NO_SIGNATURE)
     key_field = next((k for k in _PUBLIC_KEY_FIELDS if k in cp), None)
     if key_field is not None:
         key = state.resolve(cp.get(key_field), f"{base}.{key_field}", key_field)
@@ -112,7 +113,8 @@ def _certificate_columns(
             row["cert_fingerprint_sha256"] = fpo["content"].lower()
         else:
             state.notes.add(
-                base + ".fingerprint", f"{alg or 'unnamed'} fingerprint not held (only SHA-256 is)"
+                base + ".fingerprint",
+                N.FINGERPRINT.format(algorithm=alg) if alg else N.FINGERPRINT_UNNAMED,
             )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog import get_catalog
 from inventory.choices import QuantumStatus
 from inventory.exchange.cbom_import.ownership import Owned
@@ -81,9 +82,11 @@ def classify_usages(owned: Owned, parser: Parser) -> list[str]:
         if fs is not None and fs != row["quantum_status"]:
             parser.notes.add(
                 usage.path,
-                f"the file says quantum status {fs.value!r} (catalog "
-                f"{comp_props.get('catalog_version') or '?'}); the catalog now "
-                f"says {row['quantum_status'].value!r}",
+                N.STATUS_CHANGED.format(
+                    status=fs.value,
+                    version=comp_props.get("catalog_version") or "?",
+                    now=row["quantum_status"].value,
+                ),
                 group="status-drift",
             )
     return sorted(unknown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import KIND_BY_PROVIDER_TYPE
@@ -36,9 +37,7 @@ def read_dependencies(state: BuildState) -> None:
                     raise InputError(f"{k} entries must be bom-ref strings", f"{path}.{k}[{j}]")
         src = comps.get(ref)
         if src is None:
-            state.notes.add(
-                path + ".ref", f"ref {ref!r} names no component in this document; entry skipped"
-            )
+            state.notes.add(path + ".ref", N.REF_SKIPPED.format(ref=ref))
             continue
         if src.skip and src.crypto:
             continue
@@ -49,7 +48,7 @@ def read_dependencies(state: BuildState) -> None:
                 if target is None:
                     state.notes.add(
                         tpath,
-                        f"{kind} names {t!r}, which is no component in this document; skipped",
+                        N.TARGET_SKIPPED.format(kind=kind, target=t),
                     )
                     continue
                 if target.skip or t == ref:
@@ -64,8 +63,7 @@ def read_dependencies(state: BuildState) -> None:
             else:
                 state.notes.add(
                     comp.path,
-                    "nested under another component: the nesting is "
-                    "not held (imported as an asset of its own)",
+                    N.NESTING,
                 )
 
 
@@ -79,12 +77,12 @@ def _link(state: BuildState, src: Component, target: Component, kind: str, path:
         if kind == "dependsOn":
             state.edges.append((src.ref, target.ref, path))
         else:
-            state.notes.add(path, "'provides' between non-crypto components is not held")
+            state.notes.add(path, N.PROVIDES)
     elif src.crypto and not target.crypto:
         if target.ctype in ("library", "framework") and kind == "dependsOn":
             state.library_of.setdefault(src.ref, target.ref)
         else:
-            state.notes.add(path, f"{kind} from a crypto component to a non-crypto one is not held")
+            state.notes.add(path, N.CRYPTO_TO_PLAIN.format(kind=kind))
     else:
         state.crypto_referrers[target.ref].append(src.ref)
         state.crypto_links[src.ref][kind].append(target.ref)  # kept in cbom_extra
@@ -104,8 +102,7 @@ def build_dependencies(state: BuildState) -> None:
             if target is None or target.crypto:
                 state.notes.add(
                     path,
-                    f"dependency on {provider!r}, which is no non-crypto "
-                    "component in this document; skipped",
+                    N.NO_PROVIDER.format(provider=provider),
                 )
                 continue
             declared[(comp.ref, provider)].append((kind, desc, path))

@@ -6,6 +6,7 @@ is reported (kept verbatim for export when another tool wrote it).
 
 from __future__ import annotations
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.catalog.primitive_hints import guess_primitive
 from inventory.choices import Primitive
 from inventory.exchange.cbom_fidelity import PUBLIC_VALUE_TYPES
@@ -34,8 +35,7 @@ def build_key_material(state: BuildState, comp: Component) -> None:
     if mtype not in KEY_MATERIAL:
         state.notes.add(
             comp.path,
-            f"related crypto material of type {mtype!r} is not held as a crypto usage"
-            + (" (kept verbatim for export)" if comp.kept else ""),
+            (N.MATERIAL_KEPT if comp.kept else N.MATERIAL).format(type=mtype),
             group=f"rcm:{mtype}",
         )
         return
@@ -44,7 +44,7 @@ def build_key_material(state: BuildState, comp: Component) -> None:
     for k in rp:
         if k not in KEY_KEYS:
             if k == "value" and mtype not in PUBLIC_VALUE_TYPES:
-                state.notes.add(child_path(base, k), "key material is never stored; left out")
+                state.notes.add(child_path(base, k), N.KEY_MATERIAL)
             else:
                 state.notes.add(child_path(base, k), NOT_HELD)
     row = state.base_row(comp, comp.path)

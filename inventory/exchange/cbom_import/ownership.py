@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.exchange.cbom_fidelity import mentioned_refs, original_entry
 from inventory.exchange.cbom_import.assets import synthetic_asset
 from inventory.exchange.cbom_import.parser import Parser
@@ -71,7 +72,7 @@ def assign_owners(state: BuildState) -> Owned:
             )
             state.notes.add(
                 usage.path,
-                f"used by several components; recorded once per component (e.g. {ref!r})",
+                N.SHARED.format(ref=ref),
                 group="shared",
             )
             out.append((copy, extra))
@@ -90,12 +91,8 @@ def _orphan_owner(state: BuildState, orphans: list[Usage]) -> str:
         if owner in state.p.comps:
             owner += "#synthetic"
         state.assets[owner] = synthetic_asset(owner, *_scanned_what(state.p, ident))
-    where = "metadata.component" if state.p.metadata_ref else "a synthetic asset"
-    state.notes.add(
-        orphans[0].path,
-        f"{len(orphans)} crypto usage(s) not used by any component were attached to "
-        f"{where} {owner!r}",
-    )
+    said = N.ORPHANS_METADATA if state.p.metadata_ref else N.ORPHANS_SYNTHETIC
+    state.notes.add(orphans[0].path, said.format(count=len(orphans), owner=owner))
     return owner
 
 
@@ -174,9 +171,7 @@ def attach_originals(state: BuildState, owned: Owned) -> None:
             comp.ref, comp.name, comp.data, state.crypto_links.get(comp.ref, {})
         )
         for d in dropped:
-            state.notes.add(
-                f"{comp.path}.{d}", "secret material is never stored; left out", group=d
-            )
+            state.notes.add(f"{comp.path}.{d}", N.SECRET_MATERIAL, group=d)
         usage = holder.get(comp.ref, first)
         extra = usage.row["cbom_extra"]
         if extra is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError, TooLarge
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import (
@@ -77,6 +78,8 @@ def _tool_names(tools: Any) -> list[str]:
     if not isinstance(tools, list):
         return []
     return [t["name"] for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)]
+
+
 _COMPONENT_KEYS = frozenset(
     {
         "type",
@@ -190,7 +193,7 @@ class Parser:
         if fmt == "CBOM" or spec != m.group(1):
             self.notes.add(
                 "$.specVersion",
-                f"pre-standard CBOM draft ({fmt} {spec}) read as CycloneDX {self.spec}",
+                N.PRE_STANDARD.format(format=fmt, spec=spec, version=self.spec),
             )
 
     def _metadata(self, meta: dict[str, Any]) -> None:
@@ -210,7 +213,7 @@ class Parser:
             else:
                 if isinstance(value, str) and name.lower() in SOURCE_PROPS:
                     self.source_props[SOURCE_PROPS[name.lower()]] = value.strip()
-                self.notes.add(p, f"property {name!r} {NOT_HELD}")
+                self.notes.add(p, N.PROPERTY_NOT_HELD.format(name=name))
         self.tool_names = _tool_names(meta.get("tools"))
         if meta.get("component") is not None:
             comp = self.component(meta["component"], "$.metadata.component", None)
@@ -243,7 +246,7 @@ class Parser:
             ref = f"{base[:180]}#{n}"
         self.notes.add(
             child_path(path, "bom-ref"),
-            f"no bom-ref; identified as {ref!r} (a stable name, so a re-import updates it)",
+            N.NO_BOM_REF.format(ref=ref),
         )
         return ref
 
@@ -255,7 +258,7 @@ class Parser:
             name = opt_str(prop.get("name"), p + ".name", "property name", required=True)
             value = prop.get("value")
             if not name.startswith(NS + ":"):
-                self.notes.add(p, f"property {name!r} {NOT_HELD}", group=f"prop:{name}")
+                self.notes.add(p, N.PROPERTY_NOT_HELD.format(name=name), group=f"prop:{name}")
                 continue
             vpath = p + ".value"
             if value is not None and not isinstance(value, str):
@@ -288,7 +291,7 @@ class Parser:
                         comp.ours = True
                     break
             else:
-                self.notes.add(p, f"property {name!r} is not a known {NS} property")
+                self.notes.add(p, N.UNKNOWN_PROPERTY.format(name=name, namespace=NS))
 
     # --- components ---------------------------------------------------------------------
     def component(self, c: Any, path: str, parent: str | None) -> Component:
@@ -300,9 +303,7 @@ class Parser:
         ref = opt_str(c.get("bom-ref"), child_path(path, "bom-ref"), "bom-ref")
         crypto = ctype in CRYPTO_TYPES
         if ctype not in KNOWN_COMPONENT_TYPES:
-            self.notes.add(
-                path + ".type", f"unknown component type {ctype!r}; kept as an application asset"
-            )
+            self.notes.add(path + ".type", N.UNKNOWN_TYPE.format(type=ctype))
         if not ref:
             ref = self._synth_ref(_stable_ref(c, ctype, name, crypto), path)
         comp = Component(
@@ -322,9 +323,7 @@ class Parser:
             opt_str(sup.get("name"), path + ".supplier.name", "supplier name")
             self.notes.unread(sup, path + ".supplier", ("name",))
             if "evidence" in c:
-                self.notes.add(
-                    path + ".evidence", f"evidence of a non-crypto component is {NOT_HELD}"
-                )
+                self.notes.add(path + ".evidence", N.PLAIN_EVIDENCE)
         children = c.get("components")
         if children is not None:
             for j, child in enumerate(opt_list(children, path + ".components", "components")):
@@ -337,8 +336,7 @@ class Parser:
         if cp is None:
             self.notes.add(
                 comp.path,
-                "cryptographic asset without cryptoProperties; read as "
-                "an algorithm named by the component name",
+                N.NO_PROPERTIES,
             )
             comp.asset_type = "algorithm"
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import cipher_suite_algorithms, guess_function, join_protocol
 from inventory.exchange.cbom_import.algorithm import read_algorithm
@@ -108,7 +109,7 @@ def _cipher_suites(
             if not parsed:
                 state.notes.add(
                     spath + ".name",
-                    f"cipher suite {sname!r} could not be mapped to algorithms; not held",
+                    N.SUITE_UNMAPPED.format(suite=sname),
                 )
 
 
@@ -148,7 +149,6 @@ def _protocol_only(
     state.new_usage(comp.ref, comp.ref, comp.path, row, comp, None, None).protocol_only = True
     state.notes.add(
         base,
-        f"protocol {protocol!r} names no algorithm; recorded as a usage of the protocol "
-        "itself, quantum status unknown",
+        N.PROTOCOL_ONLY.format(protocol=protocol),
         group="protocol-only",
     )

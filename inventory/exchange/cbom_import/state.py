@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
 from inventory.choices import CryptoFunction, DependencyKind, Source
 from inventory.exchange.cbom_import.parser import Component, Parser
@@ -131,5 +132,5 @@ class BuildState:
             raise InputError(f"{what} must be a bom-ref string", path)
         target = self.p.comps.get(ref)
         if target is None:
-            self.notes.add(path, f"{what} {ref!r} names no component in this document")
+            self.notes.add(path, N.DANGLING.format(what=what, ref=ref))
         return target

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+import inventory.exchange.cbom_import.notes as N
 from core.bulk import insert_rows
 from core.errors import InputError
 from core.field_limits import column_limit
@@ -37,8 +38,7 @@ def check_org(session: Session, organization_id: int, parser: Parser) -> None:
     if slug is not None and slug != org.slug:
         parser.notes.add(
             "$.metadata.properties",
-            f"the file describes organization {slug!r}; "
-            f"imported into {org.slug!r}, whose attributes an import never changes",
+            N.OTHER_ORGANIZATION.format(slug=slug, org=org.slug),
         )
 
 

@@ -44,9 +44,9 @@ def _rows(api, h: dict[str, str]) -> dict[str, int]:
     ).json()["id"]
     plan = api.client.post("/api/v1/plans", json={"profile": "kr-2035"}, headers=h)
     assert plan.status_code == 201, plan.text
-    tasks = api.client.get(
-        f"/api/v1/plans/{plan.json()['id']}/versions/1/tasks", headers=h
-    ).json()["items"]
+    tasks = api.client.get(f"/api/v1/plans/{plan.json()['id']}/versions/1/tasks", headers=h).json()[
+        "items"
+    ]
     return {
         "asset_id": asset,
         "usage_id": usage,

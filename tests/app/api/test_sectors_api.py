@@ -187,6 +187,7 @@ def test_check_ties_absences_procedure_reporting_and_supervision(api) -> None:
         assert checked.body["supervisor"]["slug"] == "ministry"
         if fmt != "json":
             assert "분야별 전환 대상 식별 현황" in issued.text
+            assert "통신 / 주요 민간 기반시설" in issued.text  # labels, not stored values
             changed = issued.text.replace("transit provider", "transit pr0vider", 1)
             assert not supervision_report.check(changed, key).ok  # visible text changed
     forged = json.loads(

@@ -205,6 +205,17 @@ def test_demo_organizations_show_real_gaps_and_report_to_a_desk(
         telco = cli("sector", "check", "--org", "koreanet-telecom", "--format", "md")
         assert "5G SUCI concealment" in telco and "NOT FOUND" in telco
         assert "contracted provider" in telco  # DNSSEC declared absent, with the reason
+        korean = cli(
+            "sector", "check", "--org", "koreanet-telecom", "--format", "md", "--lang", "ko"
+        )
+        assert korean.startswith("# 분야별 점검: KoreaNet Telecom")
+        assert (
+            "| 5G SUCI 가입자 식별자 은닉 (`telecom/suci-concealment`) | 매우 높음 | 미식별 |"
+            in korean
+        )
+        assert "## 미식별 대상을 찾는 방법" in korean and "NOT FOUND" not in korean
+        table = cli("sector", "check", "--org", "koreanet-telecom", "--lang", "ko")
+        assert "미식별" in table and "찾는 곳: 공급업체 질의서" in table and "대상 8개" in table
         view = json.loads(cli("supervision", "view", "--org", "pqc-supervisor", "--format", "json"))
         assert {o["organization"]["slug"] for o in view["organizations"]} == {
             "mois",

@@ -71,9 +71,7 @@ def _all_pages(api, url: str) -> tuple[list[list[str]], int]:
     return rows, total
 
 
-def test_the_asset_list_filters_sorts_counts_and_downloads_what_it_shows(
-    api, sign_in, monkeypatch
-):
+def test_the_asset_list_filters_sorts_counts_and_downloads_what_it_shows(api, sign_in, monkeypatch):
     from app.web import pages_officer
 
     monkeypatch.setattr(pages_officer, "PAGE_SIZE", 4)

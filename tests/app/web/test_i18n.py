@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,8 +29,9 @@ from core.models import ApiKey, Organization
 from inventory.catalog import get_catalog
 from inventory.demo import load_demo
 from inventory.models import Asset, CryptoUsage, ScanRun
-from migration.models import Plan, PlanVersion
+from migration.models import Plan, PlanTask, PlanVersion
 from migration.profiles import builtin_profiles
+from migration.sectors.loader import builtin_catalogs
 from testbed.models import Product
 from tests.app.web.test_console_officer import cbomkit_scan
 from tests.app.web.test_console_vendor import product_answer
@@ -40,8 +42,10 @@ WORD = re.compile(r"[A-Za-z][A-Za-z\u2019']+")
 READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "data-confirm", "alt", "data-copied")
 SKIPPED = {"script", "style", "code", "pre"}
 # words that are not English to translate: the product's name, units, file names, and
-# protocol names as their standards spell them (IKEv2 reads as "IKEv" here)
-ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX", "IKEv", "IPsec", "eUICC"}
+# protocol names as their standards spell them (IKEv2 reads as "IKEv" here), an attack's
+# name, Korea's PQC competition (KpqC) and the KDF combiners BSI TR-02102 names
+ALLOWED = {"pqcplan", "IoT", "µs", "report", "json", "CycloneDX", "IKEv", "IPsec", "eUICC",
+           "SHAttered", "KpqC", "CatKDF", "KeyCombine"}  # fmt: skip
 # pages whose text comes partly from the sector catalogs and procedures: nothing on them may
 # be English by declaration (lang="en") except the sources' titles (translate="no")
 CATALOG_PAGES = ("/sector", "/procedure", "/reporting", "/supervision")
@@ -125,8 +129,14 @@ def declared_english(html: str) -> list[str]:
 def english_words(html: str, names: set[str]) -> set[str]:
     reader = _Reader()
     reader.feed(html)
+    return english_in(reader.read, names)
+
+
+def english_in(texts: Iterable[str], names: set[str]) -> set[str]:
+    """The English words of plain texts (cells, sentences, Markdown): what is neither a
+    name, an acronym, nor an allowed word."""
     found = set()
-    for text in reader.read:
+    for text in texts:
         for match in WORD.finditer(text):
             word = match.group(0)
             if word.isupper() or word in names or word in ALLOWED:
@@ -273,6 +283,7 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
             names |= _words(s.scalars(select(column)))
     catalog = get_catalog()
     names |= _words(catalog.names())
+    names |= _words(catalog.get(n).family for n in catalog.names())  # EdDSA, Dilithium...
     names |= _words(builtin_profiles())  # identifiers: kr-2035, us-nist-ir8547
     return pages, names
 
@@ -363,26 +374,95 @@ def test_the_asset_csv_is_korean_with_a_byte_order_mark(demo):
     assert {r[1] for r in rows[1:]} <= {"인터넷 노출", "내부", "격리"}
 
 
+def _identifiers(demo: dict) -> set[str]:
+    """Names and identifiers a Korean export keeps as written: assets, algorithms, plans,
+    task keys, the profiles' rule and source ids, sector target keys."""
+    names = set()
+    with demo["app"].state.sessionmaker() as s:
+        for column in (
+            Asset.name, CryptoUsage.algorithm, Plan.name, PlanTask.key, PlanTask.deadline_rule,
+            PlanTask.deadline_source, PlanTask.target,
+        ):  # fmt: skip
+            names |= _words(s.scalars(select(column).distinct()))
+    names |= _words(get_catalog().names()) | _words(builtin_profiles())
+    for catalog in builtin_catalogs().values():
+        names |= _words(catalog.key(t) for t in catalog.targets)
+    return names
+
+
+def _script_json(html: str, element_id: str) -> list:
+    found = re.search(f'<script type="application/json" id="{element_id}">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
 def test_exports_downloaded_from_a_korean_page_are_korean(demo):
+    """Every word of the plan's exports in Korean: the HTML page and the reasons its rows
+    show on hover, the Markdown, the CSV (with a byte-order mark) and the JSON's sentences
+    (reasons and the risk parts' reasons), and the task list's own CSV."""
     client = demo["client"]
     officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
     csrf = _sign_in(client, officer)
     plan = client.post("/plans", data={"csrf": csrf, "profile": "kr-2035"}, follow_redirects=False)
     page = _wait_job(client, plan.headers["location"])
     version = re.search(r'href="(/plans/\d+/versions/\d+)"', page).group(1)
-    names = set()
-    with demo["app"].state.sessionmaker() as s:
-        for column in (Asset.name, CryptoUsage.algorithm, Plan.name):
-            names |= _words(s.scalars(select(column).distinct()))
-    names |= _words(get_catalog().names()) | _words(builtin_profiles())
+    names = _identifiers(demo)
+    english: dict[str, set[str]] = {}
     html = client.get(f"{version}/export?format=html&lang=ko")
     assert html.status_code == 200 and "<html lang=ko>" in html.text
-    assert english_words(html.text, names) == set()  # the planner's reasons: see the note
+    english["html"] = english_words(html.text, names)
+    reasons = _script_json(html.text, "plan-reasons")  # each row's tooltip
+    assert len(reasons) > 20
+    english["html reasons"] = english_in(reasons, names)
     markdown = client.get(f"{version}/export?format=md&lang=ko").text
     assert markdown.startswith("# 전환 계획: kr-2035") and "## 단계별 진행률" in markdown
+    english["md"] = english_in([markdown.replace("\\", "")], names)
     data = client.get(f"{version}/export?format=csv&lang=ko").content
     assert data.startswith("\ufeff".encode())
-    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert header[:4] == ["웨이브", "단계", "자산", "부문"]
-    english = client.get(f"{version}/export?format=csv&lang=en").content
-    assert english.startswith(b"wave_label,phase,asset_name,sector")  # machine names, no BOM
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["웨이브", "단계", "자산", "부문"]
+    english["csv"] = english_in([cell for row in rows for cell in row], names)
+    doc = client.get(f"{version}/export?format=json&lang=ko").json()
+    assert doc["tasks"][0]["phase"] in {p.id for p in builtin_profiles()["kr-2035"].phases}
+    english["json reasons"] = english_in(doc["reasons"], names)
+    english["json risk parts"] = english_in([p["reason"] for p in doc["risk_parts"]], names)
+    tasks = client.get(f"{version}?format=csv&lang=ko").content
+    assert tasks.startswith("\ufeff".encode())
+    cells = [c for row in csv.reader(io.StringIO(tasks.decode("utf-8-sig"))) for c in row]
+    english["task list csv"] = english_in(cells, names)
+    english = {k: v for k, v in english.items() if v}
+    assert not english, "\n".join(f"{k}: {sorted(v)}" for k, v in english.items())
+    machine = client.get(f"{version}/export?format=csv&lang=en").content
+    assert machine.startswith(b"wave_label,phase,asset_name,sector")  # machine names, no BOM
+    english_json = client.get(f"{version}/export?format=json").json()
+    assert english_json["reasons"][0].startswith("target ")  # English by default
+
+
+def test_every_import_warning_reads_back_in_korean():
+    """Each warning template of the CBOM import, written as the import writes it (with a
+    repeat count or not), is read back by the same templates and shown in Korean: only the
+    JSON path and the values quoted from the file stay as written."""
+    import string
+
+    from inventory.exchange.cbom_import import notes
+
+    for template in notes.MESSAGES:
+        fields = {f: "7" for _, f, _, _ in string.Formatter().parse(template) if f}
+        fields |= {"what": "algorithm"} if "what" in fields else {}
+        message = template.format(**fields)
+        for more in (0, 2):
+            line = (notes.LINE_MORE if more else notes.LINE).format(
+                path="$.components[3].cryptoProperties", message=message, more=more
+            )
+            found = notes.read_warning(line)
+            assert found is not None and found.template == template, line
+            korean = notes.warning_in(line, "ko")
+            words = english_in([korean.replace("$.components[3].cryptoProperties", "")], set())
+            # identifiers of CycloneDX kept as written: fields (bom-ref), a path, a relation
+            allowed = {"CycloneDX", "cryptoProperties", "bom", "ref", "metadata", "component"}
+            assert words <= allowed | {"provides'"}
+            assert ("같은 경고 2건 더" in korean) == bool(more)
+    assert notes.warning_in("$.x: something new", "ko") == "$.x: something new"  # as written
+    csv_line = notes.CSV_UNKNOWN.format(line=12, algorithm="FOO-9")  # the CSV import's one
+    assert notes.warning_in(csv_line, "ko") == (
+        "12행: 카탈로그에 없는 알고리즘 'FOO-9', 그대로 저장하고 '알 수 없음'으로 표시함"
+    )

@@ -129,6 +129,11 @@ def test_source_scan_filed_rescanned_planned_and_judged_alike(
         up = upgrades[0]
         assert up.target == "OpenSSL 3.5.0 or later" and up.usage_id is None
         assert any("OpenSSL 3.5.0 release notes" in r or "CHANGES" in r for r in up.reasons)
+        from migration.reasons import translate  # every reason of it reads in Korean too
+
+        shown = [translate(r, "ko") for r in up.reasons]
+        assert all(k != r for k, r in zip(shown, up.reasons, strict=True)), shown
+        assert any("3.5.0 이상으로 업그레이드 필요" in k for k in shown), shown
         waiting = [t for t in tasks if t.asset_id == asset.id]
         assert waiting and all(t.wave > up.wave for t in waiting)
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from migration.profiles import builtin_profiles
 from migration.profiles.loader import validate_document
 from migration.sectors import loader
 from migration.sectors.loader import (
@@ -163,7 +164,7 @@ def test_procedures_name_their_steps_in_both_languages() -> None:
 
 
 def _korean_texts(catalog) -> list[str]:
-    out = []
+    out = [catalog.description_ko, *(s.note_ko for s in catalog.sources if s.note)]
     for target in catalog.targets:
         out += [target.name_ko, target.why.text_ko, *(h.how_ko for h in target.look)]
     return out
@@ -176,6 +177,7 @@ def test_every_text_a_person_reads_has_korean_within_the_shipped_font() -> None:
     for procedure in procedures().values():
         texts += [s.description_ko for s in procedure.steps] + procedure.notes_ko
         assert len(procedure.notes_ko) == len(procedure.notes)
+    texts += [p.description_ko for p in builtin_profiles().values()]  # shown on /plans
     assert texts and all(texts)
     outside = {ch for t in texts for ch in t if "\uac00" <= ch <= "\ud7a3" and not _euc_kr(ch)}
     assert not outside
