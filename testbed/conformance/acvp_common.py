@@ -148,9 +148,9 @@ def grade(prefix: str, answer: Any, secret: dict[str, Any], vs_id: int) -> list[
             if isinstance(want, bool):
                 if got[name] is not want:
                     got_said, want_said = str(got[name]).lower(), str(want).lower()
-                    wrong.append(D.FIELD_IS.format(name=name, got=got_said, want=want_said))
+                    wrong.append(D.FIELD_IS.format(field=name, got=got_said, want=want_said))
             elif got[name] != bytes.fromhex(want):
-                wrong.append(D.FIELD_DIFFERS.format(name=name))
+                wrong.append(D.FIELD_DIFFERS.format(field=name))
         detail = exp["reason"]
         if wrong:
             detail = D.WRONG.format(reason=detail, wrong="; ".join(wrong))

@@ -139,8 +139,8 @@ SIGNATURE_KINDS = {
 # --- ACVP: a test's reason and what its answer got wrong -----------------------------------
 NO_ANSWER = N_("no answer ({reason})")
 WRONG = N_("{reason}: {wrong}")
-FIELD_IS = N_("{name} is {got}, expected {want}")
-FIELD_DIFFERS = N_("{name} differs")
+FIELD_IS = N_("{field} is {got}, expected {want}")
+FIELD_DIFFERS = N_("{field} differs")
 KEY_GENERATION = N_("key generation from seed")
 DETERMINISTIC = N_("deterministic signature ({interface})")
 GIVEN_RND = N_("signature with given rnd ({interface})")
@@ -187,6 +187,7 @@ _PATTERNS = {
     "got": "true|false",
     "want": "true|false",
     "interface": "|".join(INTERFACES),
+    "field": r"\w+",
     "size": r"\d+",
     "count": r"\d+",
     "byte": "[0-9a-f]{2}",
