@@ -308,11 +308,9 @@ def sloppy_answer(challenge: dict) -> dict:
     refuses a valid one, answers a secret its ciphertext does not give, and repeats a
     ciphertext; the rest is sound."""
     answer = product_answer(challenge)["items"]
-    by_length = {True: [], False: []}
-    for item in challenge["items"]:
-        key = base64.b64decode(item["encapsulation_key"])
-        by_length[len(key) == kem.PUBLIC_KEY_SIZE].append(item["id"])
-    valid, malformed = by_length[True], by_length[False]
+    ids = [item["id"] for item in challenge["items"]]
+    valid = [i for i in ids if "ciphertext" in answer[i]]  # the sound sender encapsulated
+    malformed = [i for i in ids if "ciphertext" not in answer[i]]
     answer[malformed[0]] = {
         "ciphertext": base64.b64encode(bytes(kem.CIPHERTEXT_SIZE)).decode(),
         "shared_secret": base64.b64encode(bytes(32)).decode(),
@@ -323,7 +321,7 @@ def sloppy_answer(challenge: dict) -> dict:
     for item in challenge["items"]:
         if item["id"] in valid[2:]:
             groups.setdefault(item["encapsulation_key"], []).append(item["id"])
-    first, again = next(ids for ids in groups.values() if len(ids) > 1)[:2]
+    first, again = next(same for same in groups.values() if len(same) > 1)[:2]
     answer[again] = dict(answer[first])  # the same ciphertext for the same key
     return {"items": answer}
 
