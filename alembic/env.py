@@ -14,6 +14,7 @@ from app.settings import get_settings
 from core.db import create_db_engine, normalize_url
 from core.job_queue import not_queue_table
 from core.models.base import Base
+from inventory.search_index import not_search_index
 
 config = context.config
 target_metadata = Base.metadata
@@ -45,6 +46,14 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _compared(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
+    """What autogenerate compares: procrastinate's tables are its own schema, and the
+    trigram search structures of revision 0020 are no model's (see not_search_index)."""
+    return not_queue_table(name, type_, parent_names) and not_search_index(
+        name, type_, parent_names
+    )
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -58,7 +67,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
-            include_name=not_queue_table,  # procrastinate's tables are its own schema
+            include_name=_compared,
         )
         with context.begin_transaction():
             context.run_migrations()

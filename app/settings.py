@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     )
     page_size_max: int = 500
     job_workers: int = Field(default=2, ge=1, le=32, description="Threads running jobs.")
+    api_threads: int = Field(
+        default=40,
+        ge=1,
+        le=1000,
+        description="Worker threads of one API process for sync routes and dependencies "
+        "(anyio's default limiter, 40 unless set).",
+    )
     api_runs_jobs: bool = Field(
         default=True,
         description="On PostgreSQL, the API process also works the 'jobs' queue (one-process "

@@ -91,6 +91,8 @@ class PlanTask(TenantMixin, Base):
         # database reads every task of every version for each row deleted (0012).
         Index("ix_plan_tasks_usage_id", "usage_id"),
         Index("ix_plan_tasks_asset_id", "asset_id"),
+        # the task list sorted by deadline walks this instead of sorting the version (0020)
+        Index("ix_plan_tasks_version_deadline", "version_id", "deadline", "id"),
         Index(
             "ix_plan_tasks_version_timeline",
             *("version_id", "wave", "wave_label", "phase", "sector", "status", "effort"),

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import and_, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from core.errors import InputError
 from inventory.catalog import get_catalog
 from inventory.models import Asset, UsageCount
-from inventory.service.listing import contains
+from inventory.search_index import ASSETS, contains, matches
 from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
 from migration.timeline import FLAGGED
 
@@ -97,7 +97,7 @@ def _text_match(session: Session, version_id: int, text: str) -> Any:
             select(Asset.id)
             .where(
                 Asset.organization_id == org_id.scalar_subquery(),
-                contains(session, (Asset.name, Asset.ref, Asset.location), text),
+                matches(session, ASSETS, Asset, ("name", "ref", "location"), text),
             )
             .limit(ASSET_MATCH_CAP + 1)
         )
@@ -288,6 +288,8 @@ def _ordered_ids(
 ) -> list[int]:
     """Ids in the query's order (the narrow timeline index serves the filters where it
     can; the page's few wide rows are read afterwards by id)."""
+    if query.sort == "deadline" and not query.descending and not query.filtered:
+        return _by_deadline(session, conds, after, want)
     key = SORT_KEYS[query.sort]
     stmt = select(PlanTask.id).where(*conds)
     if after is not None:
@@ -306,3 +308,31 @@ def _ordered_ids(
     else:
         order = [key.desc() if query.descending else key, PlanTask.id]
     return list(session.scalars(stmt.order_by(*order).limit(want)))
+
+
+def _by_deadline(
+    session: Session, conds: list[Any], after: tuple[Any, int, bool] | None, want: int
+) -> list[int]:
+    """The whole version in deadline order (undated tasks last, as FAR puts them) without
+    sorting it: along the (version, deadline, id) index, the rest of the cursor's deadline
+    in id order, then the later deadlines, then the undated tasks in id order, each one
+    seek. The same rows and order as ORDER BY coalesce(deadline, FAR), id, which sorts
+    every task of the version for each page."""
+    value = date.fromisoformat(str(after[0])) if after is not None else None
+    out: list[int] = []
+
+    def read(*where: Any, order: Any) -> None:
+        if len(out) < want:
+            stmt = select(PlanTask.id).where(*conds, *where).order_by(*order)
+            out.extend(session.scalars(stmt.limit(want - len(out))))
+
+    same: Any = true()
+    if after is not None:
+        same = PlanTask.id >= after[1] if after[2] else PlanTask.id > after[1]
+    if value is not None and value < FAR:
+        read(PlanTask.deadline == value, same, order=[PlanTask.id])
+    if value is None or value < FAR:
+        later = PlanTask.deadline > value if value is not None else PlanTask.deadline.is_not(None)
+        read(later, order=[PlanTask.deadline, PlanTask.id])
+    read(PlanTask.deadline.is_(None), same if value == FAR else true(), order=[PlanTask.id])
+    return out

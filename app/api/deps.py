@@ -3,9 +3,11 @@ caller, and who may reach what (every role check of the API is one of these)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from app.api.schemas.discovery import ScopeIn
 from app.settings import Settings
 from core.apikeys import authenticate, hash_secret
 from core.choices import Role
-from core.db import READ_ONLY
+from core.db import READ_ONLY, write_turn
 from core.field_limits import RowId
 from core.models import Job
 from core.tenancy import Forbidden, NotFound, Principal, get_scoped
@@ -32,7 +34,14 @@ async def get_settings_dep(request: Request) -> Settings:
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def request_write_turn(request: Request) -> AbstractAsyncContextManager[None]:
+    """``async with request_write_turn(request):`` around a request's writing transaction
+    run off the event loop: on SQLite, one request of this process writes at a time, and
+    the others wait here without holding a worker thread (``core.db.write_turn``)."""
+    return write_turn(request.app.state.sessionmaker)
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, or rolled back.
 
     ``SessionDep`` gives this dependency ``scope="function"``: FastAPI then runs the code
@@ -43,17 +52,52 @@ def get_db(request: Request) -> Iterator[Session]:
     the error handlers (409, 422, 503) instead. Reads (GET) take a read-only transaction;
     every other method a writer's, which on SQLite waits for the write lock up front.
     ``after_commit`` callbacks (job starts) run only after a successful commit.
+
+    A writer first waits for its turn to write (:func:`request_write_turn`, on the event
+    loop, held until after the commit): its transaction is held across the awaits between
+    handler, answer validation and commit, and writers blocked in worker threads instead
+    took every one of them from it (issue 24's ten-second stalls). The session is made on
+    the loop (no connection is taken until its first statement) and ended on a thread of
+    its own (:func:`_end`), so a writer never waits for a worker thread to start or end
+    its transaction. FastAPI resolves a route's dependencies in the order of its
+    parameters: a writing route that names its caller before its session (``principal:
+    InventoryWriter, session: SessionDep``) checks the API key before it takes its turn,
+    not while every other writer of the process waits for it.
     """
-    options = READ_ONLY if request.method in READ_METHODS else {}
-    session: Session = request.app.state.sessionmaker(execution_options=options)
-    request.state.after_commit = []  # callbacks that must see committed rows (job starts)
-    try:
-        with session.begin():
+    writes = request.method not in READ_METHODS
+    async with request_write_turn(request) if writes else nullcontext():
+        session: Session = request.app.state.sessionmaker(
+            execution_options={} if writes else READ_ONLY
+        )
+        request.state.after_commit = []  # callbacks that must see committed rows (job starts)
+        session.begin()
+        try:
             yield session
+        except BaseException:
+            await _end(session, False)
+            raise
+        await _end(session, True)
+    for callback in request.state.after_commit:
+        await anyio.to_thread.run_sync(callback, limiter=anyio.CapacityLimiter(1))
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
-    for callback in request.state.after_commit:
-        callback()
+
+
+async def _end(session: Session, commit: bool) -> None:
+    """On a thread of its own, not one counted by the worker threads' limiter (as FastAPI
+    ends a sync dependency): a commit must never wait for a worker thread. Not on the loop:
+    a commit runs the flush and the hooks before it (``inventory.changes``: the coverage a
+    reporting organization shares is recomputed in it), and PostgreSQL's can wait."""
+    limiter = anyio.CapacityLimiter(1)
+    await anyio.to_thread.run_sync(_finish, session, commit, limiter=limiter)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

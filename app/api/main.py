@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         metrics_process_start()
         if _schema_problem(sessions) is None:  # jobs need their tables
             job_runner.recover()

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.schemas.meta import READINESS
-from core.db import READ_ONLY
+from core.db import READ_ONLY, gate_stats
 from core.models import Job, JobStatus
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -170,10 +170,58 @@ class JobCollector:
         yield age
 
 
+class WriterGateCollector:
+    """This process's SQLite writer gate (``core.db.GateStats``), read at scrape time; nothing
+    on PostgreSQL. Per process: with several workers each answers for itself."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        stats = gate_stats(self.sessions)
+        if stats is None:
+            return
+        pid = str(os.getpid())
+        hold = GaugeMetricFamily(
+            "pqcplan_sqlite_writer_longest_hold_seconds",
+            "Longest time one transaction held this process's SQLite writer gate, and where "
+            "that transaction began.",
+            labels=["pid", "holder"],
+        )
+        hold.add_metric([pid, stats.longest_holder.strip()], stats.longest_hold_s)
+        yield hold
+        for name, text, value in (
+            ("writes", "Transactions that took the writer gate.", stats.writes),
+            ("held_seconds", "Time the gate was held, all transactions together.", stats.held_s),
+            (
+                "timeouts",
+                "Writers refused after waiting the busy timeout for the gate.",
+                stats.timeouts,
+            ),
+            ("longest_wait_seconds", "Longest wait for the gate.", stats.longest_wait_s),
+            ("most_waiting", "Most threads blocked on the gate at once.", stats.most_waiting),
+            ("turns", "Request writers given their turn.", stats.turns),
+            (
+                "turn_longest_wait_seconds",
+                "Longest wait of a request writer for its turn (without a thread).",
+                stats.turn_longest_wait_s,
+            ),
+            (
+                "turn_timeouts",
+                "Request writers refused after waiting the busy timeout for their turn.",
+                stats.turn_timeouts,
+            ),
+        ):
+            gauge = GaugeMetricFamily(f"pqcplan_sqlite_writer_{name}", text, labels=["pid"])
+            gauge.add_metric([pid], value)
+            yield gauge
+
+
 def install_observability(app: FastAPI, sessions: sessionmaker[Session], database_url: str) -> None:
     """Add the request-id middleware and the /readyz and /metrics routes."""
     app.add_middleware(RequestContext)
     jobs = JobCollector(sessions)
+    gate = WriterGateCollector(sessions)
 
     @app.get("/readyz", tags=["meta"], responses=READINESS)
     def readyz() -> Response:
@@ -200,6 +248,7 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
         body = generate_latest(registry)
         scratch = CollectorRegistry()
         scratch.register(jobs)  # type: ignore[arg-type]
+        scratch.register(gate)  # type: ignore[arg-type]
         return Response(body + generate_latest(scratch), media_type=CONTENT_TYPE_LATEST)
 
 

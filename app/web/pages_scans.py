@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, request_write_turn
 from app.api.routers import discovery as api_discovery
 from app.api.schemas.discovery import ScanIn, ScopeIn
 from app.web.core import (
@@ -114,9 +114,10 @@ async def start_scan(
     lines = [t.strip() for t in targets.splitlines() if t.strip()]
     body = form_model(ScanIn, kind=kind, targets=lines, name=name.strip() or None)
     try:
-        job = await run_in_threadpool(
-            api_discovery.start_scan_job, request, user.principal, None, body
-        )
+        async with request_write_turn(request):
+            job = await run_in_threadpool(
+                api_discovery.start_scan_job, request, user.principal, None, body
+            )
     except OutOfScope as exc:  # the form comes back with its targets, the message says why
         raise WebError(403, str(exc), "form.targets", translate=False) from None
     return redirect_with(request, f"/jobs/{job.id}", SCAN_STARTED)

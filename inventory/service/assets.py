@@ -17,6 +17,7 @@ from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage
 from inventory.schemas import AssetIn, AssetPatch
+from inventory.search_index import ASSETS, matches
 from inventory.service.filters import where_equal, where_sector
 from inventory.service.organizations import target_org
 from inventory.service.refs import new_ref
@@ -83,7 +84,9 @@ class AssetFilter(BaseModel):
     algorithm: str | None = Field(
         None, max_length=120, description="Assets with at least one usage of this canonical name."
     )
-    q: str | None = Field(None, max_length=200, description="Name contains")
+    q: str | None = Field(
+        None, max_length=200, description="Name contains (any case; % and _ are literal)"
+    )
 
 
 # filters whose value an asset's column of the same name must equal
@@ -98,7 +101,7 @@ def list_assets(
     stmt = where_equal(stmt, Asset, flt, _SAME_NAMED)
     stmt = where_sector(stmt, Asset.organization_id, flt.sector)
     if flt.q:
-        stmt = stmt.where(Asset.name.ilike(f"%{flt.q}%"))
+        stmt = stmt.where(matches(session, ASSETS, Asset, ("name",), flt.q))
     usage_conds = []
     if flt.quantum_status is not None:
         usage_conds.append(CryptoUsage.quantum_status == flt.quantum_status)

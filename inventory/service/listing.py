@@ -5,7 +5,8 @@ The API's list (`assets.list_assets`) keeps its exact filters; this one reads th
 person types: `q` finds "Keycloak" in a name, reference, owner or location, and `algorithm`
 "rsa" finds every RSA usage. The algorithm names a partial text matches are looked up in
 the per-organization counters (`usage_counts`, a few dozen rows) and then probed exactly,
-so the partial match costs no scan of the usages.
+so the partial match costs no scan of the usages; `q` goes by the trigram index of
+`inventory.search_index`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core.errors import InputError
 from core.tenancy import Principal, scoped
 from inventory.choices import Criticality, Exposure
 from inventory.models import Asset, CryptoUsage, UsageCount
+from inventory.search_index import ASSETS, contains, matches
 from inventory.service.assets import AssetFilter
 from inventory.service.filters import where_equal, where_sector
 
@@ -108,24 +110,6 @@ def algorithms_like(session: Session, principal: Principal, text: str) -> list[s
     return sorted(session.scalars(stmt))
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def contains(session: Session, columns: Any, text: str) -> Any:
-    """Any of `columns` contains `text`, whatever its case (ASCII on SQLite, as SQLite's
-    lower() is). SQLite's LIKE ignores ASCII case already: ILIKE's lower() on both sides
-    would only cost time there."""
-    pattern = f"%{escape_like(text)}%"
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    return or_(
-        *(
-            c.like(pattern, escape="\\") if sqlite else c.ilike(pattern, escape="\\")
-            for c in columns
-        )
-    )
-
-
 def _filtered(session: Session, principal: Principal, flt: AssetFilter, exact: bool) -> Any:
     """SELECT Asset with every filter applied (no order, no page); `exact`: the algorithm
     is a canonical name, matched as it is (a chart's bar opens exactly what it counts)."""
@@ -138,9 +122,8 @@ def _filtered(session: Session, principal: Principal, flt: AssetFilter, exact: b
     )
     stmt = where_sector(stmt, Asset.organization_id, flt.sector)
     if flt.q:
-        stmt = stmt.where(
-            contains(session, (Asset.name, Asset.ref, Asset.owner, Asset.location), flt.q)
-        )
+        searched = ("name", "ref", "owner", "location")
+        stmt = stmt.where(matches(session, ASSETS, Asset, searched, flt.q))
     usage_conds = []
     if flt.quantum_status is not None:
         usage_conds.append(CryptoUsage.quantum_status == flt.quantum_status)

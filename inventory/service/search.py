@@ -3,17 +3,18 @@ the usages' algorithms (as written and canonical), references and evidence (file
 JSON path, host), partial and case-insensitive.
 
 Each kind of match reads at most `limit` + 1 rows. Canonical algorithm names are matched in
-the per-organization counters and then looked up by index. The usages' own text (spelling,
-reference, evidence) has no index a partial match could use, so its scan runs against a time
-budget: a rare word in half a million usages stops at the budget and the answer says the
-usages were not all read, rather than keeping a person waiting (see the issue-23 note for the
-trigram indexes that would lift this, and what they cost imports).
+the per-organization counters and then looked up by index. Names, references and the
+usages' own text (spelling, reference, evidence) are found by the trigram indexes of
+`inventory.search_index` (migration 0020) when the text has three characters or more.
+Shorter text, or a SQLite without the trigram tokenizer, scans the usages against a time
+budget: a rare two-letter word in half a million usages stops at the budget and the answer
+says the usages were not all read, rather than keeping a person waiting.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,10 +25,11 @@ from sqlalchemy.orm import Session
 
 from core.tenancy import Principal, scoped
 from inventory.models import Asset, CryptoUsage
-from inventory.service.listing import algorithms_like, contains
+from inventory.search_index import ASSETS, USAGES, matches
+from inventory.service.listing import algorithms_like
 
-ASSET_FIELDS = ("name", "ref", "owner", "location", "vendor", "product")
-USAGE_TEXT_FIELDS = ("algorithm_raw", "ref", "evidence", "library", "cert_subject")
+ASSET_FIELDS = ASSETS.columns  # name, ref, owner, location, vendor, product
+USAGE_TEXT_FIELDS = USAGES.columns  # algorithm_raw, ref, evidence, library, cert_subject
 SCAN_BUDGET_MS = 250
 
 
@@ -91,14 +93,10 @@ def search(session: Session, principal: Principal, text_: str, limit: int = 50) 
     if not text_:
         return SearchResult(text_, [], False)
     lowered = text_.casefold()
-
-    def like(columns: Sequence[Any]) -> Any:
-        return contains(session, columns, text_)
-
     assets = list(
         session.scalars(
             scoped(select(Asset), Asset, principal)
-            .where(like([getattr(Asset, name) for name in ASSET_FIELDS]))
+            .where(matches(session, ASSETS, Asset, ASSET_FIELDS, text_))
             .order_by(Asset.id)
             .limit(limit + 1)
         )
@@ -112,9 +110,9 @@ def search(session: Session, principal: Principal, text_: str, limit: int = 50) 
     complete = True
     if len(usages) <= limit:
         stmt = scoped(select(CryptoUsage), CryptoUsage, principal)
-        stmt = stmt.where(like([getattr(CryptoUsage, n) for n in USAGE_TEXT_FIELDS]))
         try:
             with time_budget(session, SCAN_BUDGET_MS):
+                stmt = stmt.where(matches(session, USAGES, CryptoUsage, USAGE_TEXT_FIELDS, text_))
                 found = list(session.scalars(stmt.order_by(CryptoUsage.id).limit(limit + 1)))
             usages.update((u.id, u) for u in found)
         except _OutOfTime:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.choices import Role, Sector, Tier
 from core.schema import downgrade, upgrade
+from inventory.search_index import not_search_index
 
 _SAMPLE = {  # a value for each declared SQLite column type
     "INTEGER": 1,
@@ -48,12 +49,13 @@ def _tables(db: sqlite3.Connection) -> list[str]:
     """Tables with a surrogate integer ``id`` key: the ones whose ids could be reused.
 
     Tables keyed by natural keys (e.g. ``rate_limit_buckets`` by scope and key) hand out
-    no ids at all."""
+    no ids at all. FTS5's own shadow tables of the search index (revision 0020) number
+    their index blocks, not rows anyone sees: they are SQLite's, left out by name."""
     rows = db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name"
     )
-    names = [r[0] for r in rows]
+    names = [r[0] for r in rows if not_search_index(r[0], "table", {})]
     return [
         name
         for name in names

@@ -14,6 +14,7 @@ from core.db import create_db_engine
 from core.job_queue import not_queue_table
 from core.models.base import Base
 from core.schema import current, downgrade, upgrade
+from inventory.search_index import INDEXES, not_search_index
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,6 +60,30 @@ def test_upgrade_downgrade_upgrade(empty_url):
     assert current(empty_url) == head
 
 
+def _compared(name, type_, parent_names) -> bool:
+    """The schema comparison's one documented exception besides procrastinate's own tables:
+    the trigram search structures of revision 0020 (SQLite FTS5 tables and their shadow
+    tables, PostgreSQL GIN expression indexes) have no model. Only those names are left
+    out; the test below shows the exception stays that narrow."""
+    return not_queue_table(name, type_, parent_names) and not_search_index(
+        name, type_, parent_names
+    )
+
+
+def test_the_search_exception_names_only_the_search_structures():
+    fts = {"assets_search", "usages_search"}
+    shadow = {f"{t}_{s}" for t in fts for s in ("data", "idx", "docsize", "config")}
+    for table in fts | shadow:
+        assert not not_search_index(table, "table", {})
+    for index in ("ix_assets_search_trgm", "ix_usages_search_trgm"):
+        assert not not_search_index(index, "index", {})
+    for kept in ("assets", "crypto_usages", "usage_counts", "plan_tasks", "assets_searches"):
+        assert not_search_index(kept, "table", {})
+    for kept in ("ix_assets_org_id", "ix_usages_org_algorithm", "assets_search"):
+        assert not_search_index(kept, "index", {})
+    assert {ix.fts for ix in INDEXES} == fts
+
+
 def test_models_match_migrations(empty_url):
     """Autogenerate finds nothing to add: every model change came with a migration."""
     # Register every package's tables, as alembic/env.py does.
@@ -69,7 +94,7 @@ def test_models_match_migrations(empty_url):
     engine = create_db_engine(empty_url)
     try:
         with engine.connect() as conn:
-            opts = {"include_name": not_queue_table}  # procrastinate's schema is its own
+            opts = {"include_name": _compared}
             diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     finally:
         engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.display import printable
+from core.display import _shown, is_unsafe, printable
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,13 @@ def test_newlines_kept_on_request_but_never_carriage_returns() -> None:
 def test_non_strings_are_shown_as_text() -> None:
     assert printable(2048) == "2048"
     assert printable(None) == "None"
+
+
+def test_the_fast_path_changes_no_character() -> None:
+    """`printable` skips its per-character check when `str.isprintable` says so; every
+    code point must come out as the per-character rule alone gives it."""
+    for keep in (False, True):
+        for code in range(0x110000):
+            char = chr(code)
+            expected = _shown(char) if is_unsafe(char, keep_newlines=keep) else char
+            assert printable(char, keep_newlines=keep) == expected, hex(code)

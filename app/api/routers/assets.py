@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import AssetOut
 from core.field_limits import RowId
 from inventory.schemas import AssetIn, AssetPatch
 from inventory.service import assets as svc
 
-router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/assets", tags=["assets"])
 
 
 @router.get("", response_model=Page[AssetOut])
@@ -28,7 +29,7 @@ def list_assets(
 
 
 @router.post("", response_model=AssetOut, status_code=status.HTTP_201_CREATED)
-def create_asset(data: AssetIn, session: SessionDep, principal: InventoryWriter):
+def create_asset(data: AssetIn, principal: InventoryWriter, session: SessionDep):
     return svc.create_asset(session, data, principal)
 
 
@@ -39,11 +40,11 @@ def get_asset(asset_id: RowId, session: SessionDep, principal: InventoryReader):
 
 @router.patch("/{asset_id}", response_model=AssetOut)
 def update_asset(
-    asset_id: RowId, data: AssetPatch, session: SessionDep, principal: InventoryWriter
+    asset_id: RowId, data: AssetPatch, principal: InventoryWriter, session: SessionDep
 ):
     return svc.update_asset(session, asset_id, data, principal)
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_asset(asset_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_asset(asset_id: RowId, principal: InventoryWriter, session: SessionDep) -> None:
     svc.delete_asset(session, asset_id, principal)

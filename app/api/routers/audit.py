@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from app.api.deps import InventoryReader, SessionDep
 from app.api.pagination import Limit
+from app.api.routing import WorkerRoute
 from app.api.schemas.access import AuditOut
 from core.field_limits import RowId
 from core.models import AuditEntry
 from core.tenancy import scoped
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditOut])

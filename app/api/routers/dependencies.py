@@ -4,13 +4,14 @@ from fastapi import APIRouter, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import DependencyOut
 from core.field_limits import RowId
 from inventory.schemas import DependencyIn
 from inventory.service import dependencies as svc
 
-router = APIRouter(prefix="/api/v1/dependencies", tags=["dependencies"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/dependencies", tags=["dependencies"])
 
 
 @router.get("", response_model=Page[DependencyOut])
@@ -34,7 +35,7 @@ def list_dependencies(
 
 
 @router.post("", response_model=DependencyOut, status_code=status.HTTP_201_CREATED)
-def create_dependency(data: DependencyIn, session: SessionDep, principal: InventoryWriter):
+def create_dependency(data: DependencyIn, principal: InventoryWriter, session: SessionDep):
     return svc.create_dependency(session, data, principal)
 
 
@@ -44,5 +45,5 @@ def get_dependency(dep_id: RowId, session: SessionDep, principal: InventoryReade
 
 
 @router.delete("/{dep_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_dependency(dep_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_dependency(dep_id: RowId, principal: InventoryWriter, session: SessionDep) -> None:
     svc.delete_dependency(session, dep_id, principal)

@@ -11,8 +11,15 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.deps import AdminForDirectories, InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import (
+    AdminForDirectories,
+    InventoryReader,
+    InventoryWriter,
+    SessionDep,
+    request_write_turn,
+)
 from app.api.job_accepted import job_accepted
+from app.api.routing import WorkerRoute
 from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
 from core.audit import record
@@ -24,7 +31,7 @@ from inventory.discovery import service
 from inventory.models import ScanRun
 from inventory.service.organizations import target_org
 
-router = APIRouter(prefix="/api/v1", tags=["discovery"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["discovery"])
 OrgQuery = Annotated[
     RowId | None, Query(description="Target organization (admins); default: yours")
 ]
@@ -117,7 +124,8 @@ async def start_scan(
     body: ScanIn, request: Request, principal: InventoryWriter, organization_id: OrgQuery = None
 ) -> Any:
     """Start a scan job. Progress at `/api/v1/jobs/{job_id}`; its result names the scan."""
-    job = await run_in_threadpool(start_scan_job, request, principal, organization_id, body)
+    async with request_write_turn(request):
+        job = await run_in_threadpool(start_scan_job, request, principal, organization_id, body)
     return job_accepted(job)
 
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep, request_write_turn
 from app.api.job_accepted import job_accepted
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.inventory import ImportReportOut
 from app.api.schemas.jobs import JOB_ACCEPTED
@@ -20,7 +21,7 @@ from inventory.exchange.cbom_export import export_cbom
 from inventory.exchange.imports import Document, import_document, start_import_job
 from inventory.service.organizations import target_org
 
-router = APIRouter(prefix="/api/v1", tags=["exchange"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["exchange"])
 
 OrgQuery = Annotated[
     RowId | None, Query(description="Target organization (admins); default: yours")
@@ -55,9 +56,10 @@ async def import_endpoint(
     spreadsheet saved as CSV with the documented header (`csv`)."""
     payload = await request.body()  # size already capped by the BodySizeLimit middleware
     doc = Document(kind, payload)
-    return await run_in_threadpool(
-        _run_import, request, principal, organization_id, doc, background
-    )
+    async with request_write_turn(request):
+        return await run_in_threadpool(
+            _run_import, request, principal, organization_id, doc, background
+        )
 
 
 @router.get(

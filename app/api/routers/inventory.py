@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import InventoryReader, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.inventory import CatalogIndex, Classification, SummaryOut
 from core.field_limits import RowId
 from core.tenancy import NotFound
@@ -16,7 +17,7 @@ from inventory.catalog.models import AlgorithmInfo
 from inventory.choices import Primitive
 from inventory.service.summary import summarize
 
-router = APIRouter(prefix="/api/v1", tags=["inventory"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["inventory"])
 
 
 @router.get("/inventory/summary", response_model=SummaryOut)

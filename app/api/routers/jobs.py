@@ -18,6 +18,7 @@ from app.api.deps import (
     VisibleJob,
 )
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
 from core.audit import record
@@ -26,7 +27,7 @@ from core.jobs import cancel_job
 from core.models import Job
 from core.tenancy import scoped
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/jobs", tags=["jobs"])
 
 
 @router.get("", response_model=Page[JobOut])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from app.api.deps import Admin, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.access import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from core.apikeys import issue_key, revoke
 from core.audit import record
@@ -14,7 +15,7 @@ from core.models import ApiKey
 from core.tenancy import NotFound, scoped
 from inventory.service.organizations import get_organization
 
-router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/api-keys", tags=["api keys"])
 
 
 @router.get("", response_model=list[ApiKeyOut])

@@ -3,12 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import Admin, InventoryReader, InventoryWriter, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.inventory import OrganizationOut
 from core.field_limits import RowId
 from inventory.schemas import OrganizationIn, OrganizationPatch
 from inventory.service import organizations as svc
 
-router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/organizations", tags=["organizations"])
 
 
 @router.get("", response_model=list[OrganizationOut])

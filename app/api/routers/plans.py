@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.job_accepted import job_accepted
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.jobs import JOB_ACCEPTED
 from app.api.schemas.plans import (
@@ -46,7 +47,7 @@ from migration.models import Plan, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import Profile, ProfileError, UnknownProfile
 from migration.scheduler import PlanParams
 
-router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/plans", tags=["plans"])
 
 
 def _params(what_if: WhatIf, base: dict[str, Any] | None = None) -> PlanParams:

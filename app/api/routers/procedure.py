@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.deps import InventoryReader, InventoryWriter, SessionDep, request_write_turn
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.sectors import (
     EvidenceIn,
@@ -22,7 +24,7 @@ from inventory.service.organizations import target_org
 from migration.models import PlanVersion
 from migration.sectors import procedure
 
-router = APIRouter(prefix="/api/v1/procedure", tags=["procedure"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/procedure", tags=["procedure"])
 
 
 def _step(session: Any, org_id: int, procedure_id: str, step_id: str) -> dict[str, Any]:
@@ -91,14 +93,18 @@ async def add_evidence_file(
     """A file kept as evidence (the request body, as is); its SHA-256 is recorded."""
     content = await request.body()
     media = request.headers.get("content-type", "application/octet-stream")
-    sessions = request.app.state.sessionmaker
-    with sessions.begin() as session:  # committed before the answer is sent
-        org_id = target_org(session, principal, organization_id)
-        item = procedure.add_evidence(
-            session, principal, org_id, procedure_id, step_id,
-            label=label, file_name=filename, content=content, media_type=media,
-        )  # fmt: skip
-        return procedure.evidence_dict(item)
+
+    def add() -> dict[str, Any]:  # on a worker thread: a write must never block the loop
+        with request.app.state.sessionmaker.begin() as session:  # committed before the answer
+            org_id = target_org(session, principal, organization_id)
+            item = procedure.add_evidence(
+                session, principal, org_id, procedure_id, step_id,
+                label=label, file_name=filename, content=content, media_type=media,
+            )  # fmt: skip
+            return procedure.evidence_dict(item)
+
+    async with request_write_turn(request):
+        return await run_in_threadpool(add)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import delete
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
 from core.audit import record
 from core.field_limits import RowId
@@ -18,7 +19,7 @@ from migration import service
 from migration.models import CustomProfile
 from migration.profiles import builtin_profiles, parse_profile, profile_to_dict
 
-router = APIRouter(prefix="/api/v1/profiles", tags=["profiles"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/profiles", tags=["profiles"])
 
 ProfileBody = Annotated[
     dict[str, Any],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.sectors import (
     AbsenceIn,
@@ -37,7 +38,7 @@ from migration.sectors.loader import (
 from migration.sectors.render import check_markdown
 from migration.sectors.schema import Catalog
 
-router = APIRouter(prefix="/api/v1", tags=["sectors"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["sectors"])
 
 CatalogBody = Annotated[
     dict[str, Any],

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response, status
 
 from app import supervision_report
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import file_answer
 from app.api.schemas.sectors import (
     RelationOut,
@@ -24,7 +25,7 @@ from inventory.service.organizations import target_org
 from migration.sectors import report, supervision
 from migration.sectors.models import SharedFigures
 
-router = APIRouter(prefix="/api/v1", tags=["supervision"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1", tags=["supervision"])
 
 
 def _relation(session: Any, org_id: int, relation_id: RowId) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
 from app.api.schemas.testbed import EnginesOut, ProductIn, ProductOut, RecordOut
@@ -23,7 +24,7 @@ from testbed.engines.registry import engine_statuses, get_engines
 from testbed.kpqc_revisions import revisions
 from testbed.models import BenchmarkRecord, Product
 
-router = APIRouter(prefix="/api/v1/testbed", tags=["testbed"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/testbed", tags=["testbed"])
 
 
 @router.get("/engines", response_model=EnginesOut, response_model_exclude_unset=True)

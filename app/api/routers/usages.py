@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import InventoryReader, InventoryWriter, SessionDep
 from app.api.pagination import Cursor, Limit, page
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.inventory import UsageOut
 from core.field_limits import RowId
 from inventory.schemas import UsageIn, UsagePatch
 from inventory.service import usages as svc
 
-router = APIRouter(prefix="/api/v1/usages", tags=["crypto usages"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/usages", tags=["crypto usages"])
 
 
 @router.get("", response_model=Page[UsageOut])
@@ -28,7 +29,7 @@ def list_usages(
 
 
 @router.post("", response_model=UsageOut, status_code=status.HTTP_201_CREATED)
-def create_usage(data: UsageIn, session: SessionDep, principal: InventoryWriter):
+def create_usage(data: UsageIn, principal: InventoryWriter, session: SessionDep):
     return svc.create_usage(session, data, principal)
 
 
@@ -39,11 +40,11 @@ def get_usage(usage_id: RowId, session: SessionDep, principal: InventoryReader):
 
 @router.patch("/{usage_id}", response_model=UsageOut)
 def update_usage(
-    usage_id: RowId, data: UsagePatch, session: SessionDep, principal: InventoryWriter
+    usage_id: RowId, data: UsagePatch, principal: InventoryWriter, session: SessionDep
 ):
     return svc.update_usage(session, usage_id, data, principal)
 
 
 @router.delete("/{usage_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_usage(usage_id: RowId, session: SessionDep, principal: InventoryWriter) -> None:
+def delete_usage(usage_id: RowId, principal: InventoryWriter, session: SessionDep) -> None:
     svc.delete_usage(session, usage_id, principal)

@@ -21,6 +21,7 @@ from pydantic import SkipValidation
 
 from app.api.deps import SessionDep, TestbedReader, TestbedWriter
 from app.api.pagination import Cursor, Limit
+from app.api.routing import WorkerRoute
 from app.api.schemas.common import Page
 from app.api.schemas.conformance import (
     AnswerIn,
@@ -42,7 +43,7 @@ from testbed.conformance import reports, service
 from testbed.conformance.models import CheckKind, VendorSession
 from testbed.models import Product
 
-router = APIRouter(prefix="/api/v1/testbed", tags=["vendor testbed"])
+router = APIRouter(route_class=WorkerRoute, prefix="/api/v1/testbed", tags=["vendor testbed"])
 
 _WHY = {
     401: "No API key, or an invalid one.",
