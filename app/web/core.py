@@ -30,7 +30,7 @@ from app.api.deps import READ_METHODS
 from app.api.errors import answer_for
 from app.web import i18n, sessions
 from app.web.i18n import LANGUAGES
-from app.web.jobtext import error_text, progress_text, warning_html
+from app.web.jobtext import case_detail_html, error_text, progress_text, warning_html
 from app.web.messages import field_problem, service_message
 from core.choices import Role
 from core.db import READ_ONLY
@@ -315,6 +315,7 @@ def render(
         "job_progress": lambda job: progress_text(job.message, tr.gettext),
         "job_error": lambda job: error_text(job.error),
         "import_warning": lambda line: warning_html(line, lang),
+        "case_detail": lambda text: case_detail_html(text, lang),
         "options": lambda enum: [(e.value, tr.gettext(english_label(e))) for e in enum],
         "lang": lang,
         "languages": LANGUAGES,

@@ -102,7 +102,8 @@ def core_messages() -> set[str]:
     from inventory.catalog import get_catalog
     from migration.profiles import builtin_profiles
 
-    files = [p for pkg in ("core", "inventory", "migration") for p in (ROOT / pkg).rglob("*.py")]
+    packages = ("core", "inventory", "migration", "testbed")
+    files = [p for pkg in packages for p in (ROOT / pkg).rglob("*.py")]
     catalog = get_catalog()
     fixed = {catalog.get(n).reason_text for n in catalog.names()}  # type: ignore[union-attr]
     profiles = builtin_profiles().values()

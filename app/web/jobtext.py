@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from app.web.messages import Known, known_sentence
 from core.i18n import N_, gettext_for
 from inventory.exchange.cbom_import.notes import WHAT, read_warning
+from testbed.conformance import details
 
 Gettext = Callable[[str], str]
 
@@ -86,3 +87,15 @@ def error_text(error: str | None) -> str | None:
     if not error:
         return None
     return _CLASS.sub("", error)
+
+
+def case_detail_html(text: str, lang: str | None) -> Markup:
+    """A graded case's detail (or a standing's basis) in the page's language
+    (`testbed.conformance.details`): a citation or an engine's error it quotes is marked as
+    written; a sentence no template made is shown whole as written (`lang="en"`)."""
+    verbatim = Markup('<span lang="en" translate="no">{}</span>').format
+    if lang in (None, "en") or not text:
+        return verbatim(text)
+    keep = Markup('<span translate="no">{}</span>').format
+    shown = details.translate_with(text, lang, verbatim, keep, lambda t: Markup(escape(t)))
+    return verbatim(text) if shown is None else Markup(shown)

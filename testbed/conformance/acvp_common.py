@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from core.errors import InputError
+from testbed.conformance import details as D
 from testbed.conformance.codec import boolean, field, hex_bytes, obj
 from testbed.conformance.common import Prepared, case
 
@@ -140,17 +141,18 @@ def grade(prefix: str, answer: Any, secret: dict[str, Any], vs_id: int) -> list[
         check = f"{prefix}/{exp['function']}"
         got = answers.get(key)
         if got is None:
-            cases.append(case(cid, check, False, f"no answer ({exp['reason']})"))
+            cases.append(case(cid, check, False, D.NO_ANSWER.format(reason=exp["reason"])))
             continue
         wrong = []
         for name, want in exp["fields"].items():
             if isinstance(want, bool):
                 if got[name] is not want:
-                    wrong.append(
-                        f"{name} is {str(got[name]).lower()}, expected {str(want).lower()}"
-                    )
+                    got_said, want_said = str(got[name]).lower(), str(want).lower()
+                    wrong.append(D.FIELD_IS.format(field=name, got=got_said, want=want_said))
             elif got[name] != bytes.fromhex(want):
-                wrong.append(f"{name} differs")
-        detail = exp["reason"] + (": " + "; ".join(wrong) if wrong else "")
+                wrong.append(D.FIELD_DIFFERS.format(field=name))
+        detail = exp["reason"]
+        if wrong:
+            detail = D.WRONG.format(reason=detail, wrong="; ".join(wrong))
         cases.append(case(cid, check, not wrong, detail))
     return cases

@@ -44,6 +44,7 @@ from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from core.errors import InputError
 from testbed.conformance import acvp_common, fips204
+from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
@@ -123,7 +124,7 @@ def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
         tests.append({"tcId": tc, "seed": hexu(seed)})
         expected[f"1:{tc}"] = {
             "function": "keyGen",
-            "reason": "key generation from seed",
+            "reason": D.KEY_GENERATION,
             "fields": {"pk": hexu(pk), "sk": hexu(sk)},
         }
     return [{"tgId": 1, "testType": "AFT", "parameterSet": alg, "tests": tests}], expected
@@ -231,10 +232,10 @@ def _siggen(
                 if not det:
                     test["rnd"] = hexu(rnd)
                 tests.append(test)
-                reason = "deterministic signature" if det else "signature with given rnd"
+                said = D.DETERMINISTIC if det else D.GIVEN_RND
                 expected[f"{tg}:{tc}"] = {
                     "function": "sigGen",
-                    "reason": f"{reason} ({_describe(interface)})",
+                    "reason": said.format(interface=_describe(interface)),
                     "fields": {"signature": hexu(sig)},
                 }
             groups.append(
@@ -248,15 +249,15 @@ def _siggen(
 def _describe(interface: tuple[str, str | None, bool | None]) -> str:
     iface, pre_hash, external_mu = interface
     if iface == "internal":
-        return "internal interface, external mu" if external_mu else "internal interface"
-    return "external interface, HashML-DSA" if pre_hash == "preHash" else "external interface, pure"
+        return D.INTERFACES[0] if external_mu else D.INTERFACES[1]
+    return D.INTERFACES[2] if pre_hash == "preHash" else D.INTERFACES[3]
 
 
 def _variants(sig: bytes, c_len: int) -> list[tuple[bytes, str]]:
     return [
-        (flip_bit(sig, secrets.randbelow(8 * c_len)), "modified signature - commitment"),
-        (flip_bit(sig, 8 * (len(sig) // 2) + 1), "modified signature - z"),
-        (flip_bit(sig, 8 * (len(sig) - 1)), "modified signature - hint"),
+        (flip_bit(sig, secrets.randbelow(8 * c_len)), D.MODIFIED_COMMITMENT),
+        (flip_bit(sig, 8 * (len(sig) // 2) + 1), D.MODIFIED_Z),
+        (flip_bit(sig, 8 * (len(sig) - 1)), D.MODIFIED_HINT),
     ]
 
 
@@ -300,11 +301,11 @@ def _sigver_tests(
                     sig = eng.sign(alg, sk, msg)
                 else:  # spoiled below
                     sig = fips204.signature_to_spoil(alg, eng, sk, msg)
-                reason = f"valid signature ({eng.name})"
+                reason = D.VALID_SIGNATURE.format(engine=eng.name)
                 if 0 < k < 4:
                     sig, reason = _variants(sig, c_len)[k - 1]
                 elif k == 4:
-                    msg, reason = secrets.token_bytes(48), "modified message"
+                    msg, reason = secrets.token_bytes(48), D.MODIFIED_MESSAGE
                 passed = _verifies(alg, pk, msg, b"", sig, agreed)
                 out.append((pk, {"message": hexu(msg), "context": ""}, sig, reason, passed))
     signer, pk, sign = fips204.hedged_signer(alg)
@@ -312,12 +313,12 @@ def _sigver_tests(
         for k in range(5):
             signed = shown = _message(alg, pk, interface)
             sig = sign(signed.formatted)
-            reason = f"valid signature ({signer}, {_describe(interface)})"
+            reason = D.VALID_SIGNATURE_VIA.format(engine=signer, interface=_describe(interface))
             if 0 < k < 4:
                 sig, reason = _variants(sig, c_len)[k - 1]
             elif k == 4:  # the same signature shown with another message (or mu)
                 shown = _message(alg, pk, interface)
-                reason = "modified mu" if interface[2] else "modified message"
+                reason = D.MODIFIED_MU if interface[2] else D.MODIFIED_MESSAGE
             passed = _judged(alg, pk, shown, sig, agreed)
             out.append((pk, shown.fields, sig, reason, passed))
     return out

@@ -32,6 +32,7 @@ from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import InputError
 from testbed.conformance import acvp_common
+from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
 from testbed.conformance.common import OracleDisagreement, Prepared
@@ -98,7 +99,7 @@ def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
         tests.append({"tcId": tc, "d": hexu(d), "z": hexu(z)})
         expected[f"1:{tc}"] = {
             "function": "keyGen",
-            "reason": "key generation from seed",
+            "reason": D.KEY_GENERATION,
             "fields": {"ek": hexu(ek), "dk": hexu(dk)},
         }
     group = {"tgId": 1, "testType": "AFT", "parameterSet": alg, "tests": tests}
@@ -168,7 +169,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         if _decaps_all(alg, seed, dk, c, agreed) != k:
             raise OracleDisagreement(f"{alg}: decapsulation does not return the encapsulated k")
         tests.append({"tcId": tc, "ek": hexu(ek), "m": hexu(m)})
-        add(1, tc, "encapsulation", "valid encapsulation", {"c": hexu(c), "k": hexu(k)})
+        add(1, tc, "encapsulation", D.VALID_ENCAPSULATION, {"c": hexu(c), "k": hexu(k)})
     group(1, "AFT", "encapsulation", tests)
 
     # 2. decapsulation: valid ciphertexts from every engine, then modified ones
@@ -183,7 +184,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         valid.append(c)
         tc += 1
         tests.append({"tcId": tc, "c": hexu(c)})
-        add(2, tc, "decapsulation", f"valid decapsulation ({eng.name} ciphertext)", {"k": hexu(k)})
+        add(2, tc, "decapsulation", D.VALID_DECAPSULATION.format(engine=eng.name), {"k": hexu(k)})
     engines = _engines(alg)
     for i in range(n):
         # modify a fresh ciphertext, not a valid one shown above (one bit from another test
@@ -193,12 +194,12 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         k = _decaps_all(alg, seed, dk, c, agreed)
         tc += 1
         tests.append({"tcId": tc, "c": hexu(c)})
-        add(2, tc, "decapsulation", "modified ciphertext (implicit rejection)", {"k": hexu(k)})
+        add(2, tc, "decapsulation", D.MODIFIED_CIPHERTEXT, {"k": hexu(k)})
     group(2, "VAL", "decapsulation", tests, ek=hexu(ek), dk=hexu(dk))
 
     # 3. encapsulation key check (FIPS 203 modulus check)
     good = kyber.key_derive(secrets.token_bytes(64))[0]
-    cases = [(good, "valid encapsulation key"), (modulus_broken(good), "modulus check fails")]
+    cases = [(good, D.VALID_EK), (modulus_broken(good), D.MODULUS_FAILS)]
     tests = []
     for tc, (key, reason) in enumerate(cases, start=1):
         passed = _ek_ok_everywhere(alg, key, agreed)
@@ -210,9 +211,7 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
     k_pos = 768 * kyber.k + 32
     broken = dk[:k_pos] + flip_bit(dk[k_pos : k_pos + 32], 0) + dk[k_pos + 32 :]
     tests = []
-    for tc, (key, reason) in enumerate(
-        [(dk, "valid decapsulation key"), (broken, "hash check fails")], start=1
-    ):
+    for tc, (key, reason) in enumerate([(dk, D.VALID_DK), (broken, D.HASH_CHECK_FAILS)], start=1):
         passed = _dk_ok_everywhere(alg, key, valid[0])
         tests.append({"tcId": tc, "dk": hexu(key)})
         add(4, tc, "decapsulationKeyCheck", reason, {"testPassed": passed})

@@ -32,6 +32,7 @@ import hmac
 from typing import Any
 
 from core.errors import InputError
+from testbed.conformance import details as D
 from testbed.conformance.codec import (
     b64,
     b64_bytes,
@@ -220,7 +221,7 @@ def grade_receiver(
         kind = exp["expect"]
         if kind == "reject":
             ok = how == "rejected"
-            detail = "rejected" if ok else f"a ciphertext of {len(ct)} bytes was accepted"
+            detail = D.REJECTED if ok else D.BAD_LENGTH_ACCEPTED.format(size=len(ct))
             cases.append(case(item_id, "kem-receiver/reject-bad-length", ok, detail))
             continue
         twin = next((t for t in twins.get(exp.get("group", ""), []) if t != item_id), None)
@@ -229,12 +230,7 @@ def grade_receiver(
             cases.append(case(item_id, "kem-receiver/decapsulate", ok, detail, engine))
         elif kind == "explicit-rejection":
             ok = how == "rejected" and (twin is None or answers.parsed[twin][0] == "rejected")
-            detail = (
-                f"explicit rejection, as {alg} specifies (both copies)"
-                if ok
-                else f"{alg} rejects explicitly: a tampered ciphertext must be reported as "
-                "failure ('rejected'), for both copies"
-            )
+            detail = (D.EXPLICIT_OK if ok else D.EXPLICIT_MISSING).format(alg=alg)
             cases.append(case(item_id, "kem-receiver/explicit-rejection", ok, detail, engine))
         else:
             ok, detail = _implicit(alg, item_id, twin, ct, exp, answers, by_id, ek, ss_len)
@@ -246,11 +242,11 @@ def _valid(
     how: str, value: bytes, ss: bytes, engine: str | None, answers: _Answers
 ) -> tuple[bool, str]:
     if how == "rejected":
-        return False, "a valid ciphertext was rejected"
+        return False, D.VALID_REJECTED
     want = ss if how == "shared_secret" else answers.confirm(ss)
     if same(value, want):
-        return True, f"{how} matches {engine}"
-    return False, f"{how} differs from {engine}'s"
+        return True, D.MATCHES.format(how=how, engine=engine)
+    return False, D.DIFFERS.format(how=how, engine=engine)
 
 
 def _implicit(
@@ -269,16 +265,10 @@ def _implicit(
     assert style is not None
     how, value = answers.parsed[item_id]
     if how == "rejected":
-        return False, (
-            f"{alg} rejects implicitly: decapsulation must return a pseudo-random secret, "
-            f"not signal failure ({style.source})"
-        )
+        return False, D.IMPLICIT_SIGNALLED.format(alg=alg, source=style.source)
     mine = answers.image[item_id]
     if twin is not None and answers.image.get(twin) != mine:
-        return False, (
-            "not deterministic: the same tampered ciphertext (also item "
-            f"{twin}) gave another answer (fresh random bytes?)"
-        )
+        return False, D.NOT_DETERMINISTIC.format(item=twin)
     sender = unb64(exp["sender_secret"])
     classical = _classical(sender, style)
 
@@ -287,19 +277,16 @@ def _implicit(
         return _splice(pq_value, classical, style)
 
     if same(mine, answers.confirm(sender)):
-        return False, "returned the sender's secret for a tampered ciphertext"
+        return False, D.SENDERS_SECRET
     if how == "shared_secret" and classical and _classical(value, style) != classical:
-        return False, (
-            "the classical part differs from the sender's (only the post-quantum ciphertext "
-            "was tampered with)"
-        )
+        return False, D.CLASSICAL_DIFFERS
     pq_len = (style.pq_secret or (0, ss_len))[1]
     for byte in range(256):
         constant = bytes([byte]) * pq_len
         if same(mine, answers.confirm(whole(constant))) or same(
             mine, answers.confirm(bytes([byte]) * ss_len)
         ):
-            return False, f"returned a constant secret (every byte 0x{byte:02x})"
+            return False, D.CONSTANT.format(byte=f"{byte:02x}")
     for other, image in answers.image.items():
         if other in (item_id, twin) or by_id[other]["ciphertext"] == by_id[item_id]["ciphertext"]:
             continue
@@ -308,29 +295,20 @@ def _implicit(
             and answers.parsed[other][0] == "shared_secret"
             and part(answers.parsed[other][1], style.pq_secret) == part(value, style.pq_secret)
         ):
-            return False, f"returned the same secret as item {other}, another ciphertext"
+            return False, D.SAME_AS_OTHER.format(item=other)
     pq_ct = part(ct, style.pq_ciphertext)
     if how == "shared_secret" and part(value, style.pq_secret) in pq_ct:
-        return False, "returned bytes of the ciphertext itself"
+        return False, D.CIPHERTEXT_BYTES
     checked = 0
     if ek is not None:
         candidates = public_candidates(part(ek, style.pq_key), pq_ct, answers.nonce, pq_len)
         checked = len(candidates)
         for name, candidate in candidates.items():
             if same(mine, answers.confirm(whole(candidate))):
-                return False, f"returned a value computable from public data: {name}"
-    parts = [
-        "implicit rejection: the same secret for both copies",
-        "not the sender's secret",
-        "not a constant",
-        "unlike every other ciphertext's",
-        f"none of {checked} functions of public data"
-        if ek is not None
-        else "functions of public data not checked (the key is too large to keep)",
-    ]
-    detail = ", ".join(parts) + "; " + not_verifiable(alg)
-    if classical and how == "confirmation":
-        detail += "; in confirmation mode the classical part is not checked on its own"
+                return False, D.PUBLIC_VALUE.format(name=name)
+    public = D.PUBLIC_CHECKED.format(count=checked) if ek is not None else D.PUBLIC_NOT_CHECKED
+    passed = D.IMPLICIT_PASSED_CONFIRMATION if classical and how == "confirmation" else None
+    detail = (passed or D.IMPLICIT_PASSED).format(public=public, unverifiable=not_verifiable(alg))
     return True, detail
 
 

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import InputError
+from testbed.conformance import details as D
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, obj, same, unb64
 from testbed.conformance.common import (
     OracleDisagreement,
@@ -164,14 +165,14 @@ def grade_sender(
         got = parsed[item_id]
         if item_id in negatives:
             ok = got is None
-            detail = "refused the malformed key" if ok else "encapsulated to a malformed key"
+            detail = D.REFUSED_MALFORMED if ok else D.ENCAPSULATED_MALFORMED
             cases.append(case(item_id, f"kem-sender/{negatives[item_id]}", ok, detail))
             continue
         group = secret["groups"][item_id]
         key = secret["keys"][group]
         engine = key["engine"]
         if got is None:
-            detail = "refused a valid key"
+            detail = D.REFUSED_VALID
             cases.append(case(item_id, "kem-sender/encapsulate", False, detail, engine))
             continue
         ct, ss = got
@@ -181,27 +182,27 @@ def grade_sender(
             cases.append(case(item_id, "kem-sender/encapsulate", False, str(exc), engine))
             continue
         if not same(mine, ss):
-            detail = f"{engine} decapsulates a different secret"
+            detail = D.DECAPSULATES_OTHER.format(engine=engine)
             cases.append(case(item_id, "kem-sender/encapsulate", False, detail, engine))
             continue
         problem = (
-            _repeat(ct, seen_ct, item_id, "ciphertext")
-            or _repeat(ss, seen_ss, item_id, "shared secret")
+            _repeat(ct, seen_ct, item_id, D.SAME_CIPHERTEXT)
+            or _repeat(ss, seen_ss, item_id, D.SAME_SHARED_SECRET)
             or predictable.problem(group, ct, ss)
         )
         if problem:
             cases.append(case(item_id, "kem-sender/unpredictable", False, problem, engine))
             continue
-        detail = f"{engine} decapsulates the same secret; {predictable.passed()}"
+        detail = D.DECAPSULATES_SAME.format(engine=engine, passed=predictable.passed())
         cases.append(case(item_id, "kem-sender/encapsulate", True, detail, engine))
     return cases
 
 
-def _repeat(value: bytes, seen: dict[bytes, str], item_id: str, what: str) -> str | None:
+def _repeat(value: bytes, seen: dict[bytes, str], item_id: str, said: str) -> str | None:
     """A complaint if ``value`` was already answered for another item of the session."""
     first = seen.setdefault(value, item_id)
     if first != item_id:
-        return f"the same {what} as item {first}: encapsulation is not randomized"
+        return said.format(item=first)
     return None
 
 
@@ -249,22 +250,16 @@ class _Predictable:
         span_ss = self.style.pq_secret if self.style else None
         for name, c, k in self._for(group):
             if part(ct, span_ct) == c or part(ss, span_ss) == k:
-                return f"predictable: the encapsulation with the fixed message m = {name}"
+                return D.FIXED_MESSAGE.format(name=name)
         if self.style is not None and self.style.pq_ciphertext is not None:
             offset, length = self.style.pq_ciphertext
             rest = ct[:offset] + ct[offset + length :]
             name = self._ephemerals().get(rest)
             if name is not None:
-                return f"predictable: the X25519 ephemeral key is the fixed private key {name}"
+                return D.FIXED_EPHEMERAL.format(name=name)
         return None
 
     def passed(self) -> str:
         if self.mlkem is None:
-            return (
-                f"unlike every other encapsulation of the session; no derandomized {self.alg} "
-                "encapsulation here, so fixed messages m were not checked"
-            )
-        return (
-            f"unlike every other encapsulation of the session, and unlike {self.mlkem} "
-            f"encapsulation with any of {len(fixed_messages(b'', b''))} fixed messages m"
-        )
+            return D.UNLIKE_NOT_CHECKED.format(alg=self.alg)
+        return D.UNLIKE_CHECKED.format(mlkem=self.mlkem, count=len(fixed_messages(b"", b"")))

@@ -25,6 +25,8 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from testbed.conformance import details as D
+
 IMPLICIT, EXPLICIT = "implicit", "explicit"
 
 
@@ -186,12 +188,5 @@ def not_verifiable(alg: str) -> str:
     style = style_of(alg)
     what = style.pq_algorithm if style and style.pq_algorithm else alg
     if what.startswith("ML-KEM-"):
-        return (
-            f"not verifiable without the decapsulation key: that the value is J(z || c) with "
-            f"the product's secret z (a keyed or memoized value of its own would pass here); "
-            f"ACVP encapDecap for {what} on testbed-given keys checks that"
-        )
-    return (
-        f"not verifiable without the decapsulation key: that the value is {what}'s own keyed "
-        "rejection value (no ACVP vectors exist for it here)"
-    )
+        return D.UNVERIFIABLE_MLKEM.format(alg=what)
+    return D.UNVERIFIABLE_OTHER.format(alg=what)

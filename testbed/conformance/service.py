@@ -21,6 +21,7 @@ from core.errors import Conflict, InputError
 from core.models import Organization
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from testbed.conformance import acvp_mlkem, kinds, pool, reports
+from testbed.conformance import details as D
 from testbed.conformance.kinds import ACVP, CHECKS
 from testbed.conformance.models import CheckKind, SessionState, VendorReport, VendorSession
 from testbed.conformance.rejection import style_of
@@ -266,12 +267,9 @@ def receiver_standing(db: Session, row: VendorSession, verdict: str) -> dict[str
     style = style_of(row.algorithm)
     mlkem = style.pq_algorithm if style and style.pq_algorithm else row.algorithm
     if verdict != "pass":
-        return {"level": "failed", "basis": "the receiver check failed", "acvp_session_id": None}
+        return {"level": "failed", "basis": D.STANDING_FAILED, "acvp_session_id": None}
     if mlkem not in acvp_mlkem.KYBER:
-        basis = (
-            f"interoperable only: no ACVP vectors exist for {row.algorithm} here, and "
-            "implicit rejection's value cannot be checked without the decapsulation key"
-        )
+        basis = D.STANDING_NO_VECTORS.format(alg=row.algorithm)
         return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
     acvp = db.scalars(
         select(VendorSession.id)
@@ -288,16 +286,9 @@ def receiver_standing(db: Session, row: VendorSession, verdict: str) -> dict[str
         .limit(1)
     ).first()
     if acvp is None:
-        basis = (
-            "interoperable only: implicit rejection's value cannot be checked without the "
-            f"decapsulation key; pass ACVP encapDecap for {mlkem} (check acvp_mlkem, mode "
-            "encapDecap) first for a conformant verdict"
-        )
+        basis = D.STANDING_NEEDS_ACVP.format(alg=mlkem)
         return {"level": "interoperable", "basis": basis, "acvp_session_id": None}
-    basis = (
-        f"this check passed, and ACVP encapDecap session {acvp} ({mlkem}) passed on "
-        "testbed-given keys"
-    )
+    basis = D.STANDING_CONFORMANT.format(session=acvp, alg=mlkem)
     return {"level": "conformant", "basis": basis, "acvp_session_id": acvp}
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InputError
+from testbed.conformance import details as D
 from testbed.conformance import fips204
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, flip_bit, obj, unb64
 from testbed.conformance.common import (
@@ -108,9 +109,9 @@ def grade_vendor_signs(
     for eng in engines:
         try:
             ok = eng.verify(alg, pk, message, sig)
-            detail = "signature verifies" if ok else "signature does not verify"
+            detail = D.SIGNATURE_VERIFIES if ok else D.SIGNATURE_FAILS
         except EngineError as exc:
-            ok, detail = False, f"public key rejected: {exc}"
+            ok, detail = False, D.PUBLIC_KEY_REJECTED.format(error=exc)
         cases.append(case(f"verify-{eng.name}", "sig-vendor-signs/verify", ok, detail, eng.name))
     if context:
         path = "$.answer.context_signature"
@@ -126,11 +127,8 @@ def grade_vendor_signs(
         if len(set(votes.values())) != 1:
             raise OracleDisagreement(f"{alg} context signature: {votes}")
         ok = votes["openssl"]
-        detail = (
-            f"verifies under the {len(context)}-byte context (OpenSSL, {judge})"
-            if ok
-            else f"does not verify under the {len(context)}-byte context"
-        )
+        said = D.CONTEXT_VERIFIES if ok else D.CONTEXT_FAILS
+        detail = said.format(size=len(context), judge=judge)
         cases.append(case("verify-context", "sig-vendor-signs/context", ok, detail, "openssl"))
     return cases
 
@@ -319,8 +317,6 @@ def grade_vendor_verifies(
     for item_id in ids:
         exp = secret["expected"][item_id]
         ok = raw[item_id] == exp["expect"]
-        detail = f"{exp['what']} signature: {raw[item_id]}ed" + (
-            "" if ok else f", expected {exp['expect']}"
-        )
+        detail = D.VERIFIED[raw[item_id], ok].format(what=exp["what"])
         cases.append(case(item_id, f"sig-vendor-verifies/{exp['what']}", ok, detail, exp["engine"]))
     return cases

@@ -9,6 +9,7 @@ syllables the shipped font holds, and the Korean font loads only on Korean pages
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pqcrypto.kem import ml_kem_768 as kem
 from sqlalchemy import select
 
 from app.api.main import create_app
@@ -89,8 +91,9 @@ class _DeclaredEnglish(HTMLParser):
     written (`translate="no"`) nor a language's own name in a language choice (the switch's
     link with `hreflang`, a report language's option with `value="en"`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.kept = kept  # count what is kept as written (translate="no") too
         self.open: list[str] = []  # text of each declared element still open, by depth
         self.depth: list[bool] = []
         self.found: list[str] = []
@@ -99,7 +102,7 @@ class _DeclaredEnglish(HTMLParser):
         named = dict(attrs)
         declared = (
             named.get("lang") == "en"
-            and named.get("translate") != "no"
+            and (self.kept or named.get("translate") != "no")
             and "hreflang" not in named
             and named.get("value") != "en"
         )
@@ -120,8 +123,8 @@ class _DeclaredEnglish(HTMLParser):
             self.open[-1] += data
 
 
-def declared_english(html: str) -> list[str]:
-    reader = _DeclaredEnglish()
+def declared_english(html: str, kept: bool = False) -> list[str]:
+    reader = _DeclaredEnglish(kept)
     reader.feed(html)
     return reader.found
 
@@ -262,9 +265,21 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
         data={"csrf": vendor_csrf},
         files={"file": ("a.json", json.dumps(product_answer(challenge)).encode(), "text/json")},
     )
+    sloppy = client.post(
+        f"/testbed/products/{product}/sessions",
+        data={"csrf": vendor_csrf, "algorithm": "ML-KEM-768", "check": "kem_sender"},
+        follow_redirects=False,
+    ).headers["location"]
+    challenge = client.get(f"{sloppy}/challenge.json").json()["challenge"]
+    graded = client.post(
+        f"{sloppy}/answer",
+        data={"csrf": vendor_csrf},
+        files={"file": ("a.json", json.dumps(sloppy_answer(challenge)).encode(), "text/json")},
+    )
+    assert 'id="verdict"' in graded.text, "the sloppy answer is graded"
     pages += [(keys["admin"], "/admin"), (keys["admin"], issued.headers["location"])]
     pages += [(keys["vendor"], "/testbed"), (keys["vendor"], f"/testbed/products/{product}")]
-    pages += [(keys["vendor"], session_page)]
+    pages += [(keys["vendor"], session_page), (keys["vendor"], sloppy)]
     pages += [(officer, p) for p in ("/sector", "/procedure", "/reporting", "/supervision")]
     pages += [(keys["vendor"], "/overview")]  # 403
     with app.state.sessionmaker() as s:
@@ -288,6 +303,29 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
     return pages, names
 
 
+def sloppy_answer(challenge: dict) -> dict:
+    """A sender with every fault the grader names: it encapsulates to a malformed key,
+    refuses a valid one, answers a secret its ciphertext does not give, and repeats a
+    ciphertext; the rest is sound."""
+    answer = product_answer(challenge)["items"]
+    ids = [item["id"] for item in challenge["items"]]
+    valid = [i for i in ids if "ciphertext" in answer[i]]  # the sound sender encapsulated
+    malformed = [i for i in ids if "ciphertext" not in answer[i]]
+    answer[malformed[0]] = {
+        "ciphertext": base64.b64encode(bytes(kem.CIPHERTEXT_SIZE)).decode(),
+        "shared_secret": base64.b64encode(bytes(32)).decode(),
+    }
+    answer[valid[0]] = {"rejected": True}
+    answer[valid[1]] = {**answer[valid[1]], "shared_secret": base64.b64encode(bytes(32)).decode()}
+    groups: dict[str, list[str]] = {}
+    for item in challenge["items"]:
+        if item["id"] in valid[2:]:
+            groups.setdefault(item["encapsulation_key"], []).append(item["id"])
+    first, again = next(same for same in groups.values() if len(same) > 1)[:2]
+    answer[again] = dict(answer[first])  # the same ciphertext for the same key
+    return {"items": answer}
+
+
 def test_every_page_in_korean_reads_korean_outside_names_and_identifiers(demo):
     pages, names = _pages(demo)
     client = demo["client"]
@@ -302,6 +340,8 @@ def test_every_page_in_korean_reads_korean_outside_names_and_identifiers(demo):
         found = english_words(answer.text, names)
         if path.startswith(CATALOG_PAGES):
             found |= {f"lang=en {text[:60]}" for text in declared_english(answer.text)}
+        if path.startswith("/testbed/sessions/"):  # graded cases: read in Korean, all of them
+            found |= {f"lang=en {t[:60]}" for t in declared_english(answer.text, kept=True)}
         if found:
             english[path] = found
     client.cookies.clear()

@@ -30,6 +30,7 @@ from core.apikeys import issue_key
 from core.choices import Role, Sector, Tier
 from core.db import engine_for
 from core.models import Organization
+from testbed.conformance import details
 from tests.testbed.conformance.go_product import GoProduct
 
 API = "/api/v1/testbed"
@@ -159,7 +160,18 @@ class Vendor:
             f"{API}/sessions/{session_id}/answer", headers=self.headers, json=body
         )
         assert resp.status_code == expect, resp.text
+        if expect == 200:
+            read_back(resp.json()["report"])
         return resp.json() if expect == 200 else resp
+
+
+def read_back(report: dict) -> None:
+    """Every word a graded report says of its cases (and its standing) was made by a template
+    of `testbed.conformance.details`, so the console can show it in Korean."""
+    said = [c["detail"] for c in report.get("cases", [])]
+    said += [report["standing"]["basis"]] if report.get("standing") else []
+    unread = [text for text in set(said) if details.sentences().parse(text) is None]
+    assert not unread, unread
 
 
 def verdicts(report: dict) -> dict[str, str]:
