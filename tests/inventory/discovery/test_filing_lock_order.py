@@ -20,10 +20,11 @@ from sqlalchemy import select, text
 from core.choices import Sector, Tier
 from core.db import session_factory
 from core.models import Organization
-from inventory.choices import AssetType, Primitive, QuantumStatus
+from inventory.choices import AssetType
 from inventory.discovery import service
 from inventory.models import Asset, CryptoUsage
 from tests.inventory.discovery import pki
+from tests.inventory.test_counter_lock_order import _usage
 
 pytestmark = pytest.mark.postgres
 
@@ -79,19 +80,7 @@ def test_filing_and_another_writer_do_not_deadlock(pg_url: str, tmp_path) -> Non
             errors.append(exc)
 
     with sessions.begin() as s:
-        s.add(
-            CryptoUsage(
-                organization_id=org_id,
-                asset_id=other_id,
-                ref="w2",
-                algorithm="RSA-2048",
-                algorithm_raw="RSA-2048",
-                primitive=Primitive.SIGNATURE,
-                quantum_status=QuantumStatus.BROKEN,
-                status_reason="test",
-                catalog_version="test",
-            )
-        )
+        s.add(_usage(org_id, other_id, "w2"))
         s.flush()  # writer 2 now holds the organization's counter lock
         thread = threading.Thread(target=filing)
         thread.start()
