@@ -44,6 +44,7 @@ class ExpectedTarget:
 # Across an organization's own catalogs: every target and every word of its match rules
 # becomes part of the completeness check's SQL, run on every check and inventory write.
 # A built-in catalog has at most 8 targets and 47 words.
+MAX_RULES = 10  # match rules a target (the built-in catalogs use at most 2)
 MAX_OWN_TARGETS = 400
 MAX_OWN_WORDS = 1500
 
@@ -58,7 +59,16 @@ def match_words(catalog: Catalog) -> int:
     )
 
 
-def _within_bounds(catalog: Catalog, others: list[Catalog]) -> None:
+def check_bounds(catalog: Catalog, others: list[Catalog]) -> None:
+    """Refuse (CatalogError, 422 naming the field) an own catalog past the bounds, beside
+    the organization's `others`. Checked when one is saved or validated, not when a stored
+    one is read: a catalog stored under older bounds stays readable."""
+    for i, target in enumerate(catalog.targets):
+        if len(target.match) > MAX_RULES:
+            raise CatalogError(
+                f"a target has at most {MAX_RULES} match rules, not {len(target.match)}",
+                f"targets.{i}.match",
+            )
     targets = sum(len(c.targets) for c in others)
     if targets + len(catalog.targets) > MAX_OWN_TARGETS:
         raise CatalogError(
@@ -133,7 +143,7 @@ def save_own_catalog(
     catalog = parse_catalog(data, origin=origin)
     if catalog.id in builtin_catalogs():
         raise CatalogError(f"'{catalog.id}' is a built-in catalog; choose another id", "id", origin)
-    _within_bounds(catalog, [c for c in own_catalogs(session, org_id) if c.id != catalog.id])
+    check_bounds(catalog, [c for c in own_catalogs(session, org_id) if c.id != catalog.id])
     row = session.scalar(
         select(SectorCatalogRow).where(
             SectorCatalogRow.organization_id == org_id,

@@ -95,9 +95,6 @@ class Why(_Strict):
     _korean = field_validator("text_ko")(check_korean)
 
 
-MAX_RULES = 10  # match rules per target
-
-
 class Target(_Strict):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1, max_length=200)
@@ -106,11 +103,11 @@ class Target(_Strict):
     tiers: list[Tier] = Field(default_factory=list)  # empty: expected of every tier
     algorithms: list[str] = Field(min_length=1, max_length=20)  # typical, catalog names
     why: Why
-    look: list[LookHint] = Field(min_length=1, max_length=20)
-    # none: tied by hand only. Bounded, as every rule becomes part of the check's SQL (the
-    # built-in catalogs use at most 2 per target)
-    match: list[MatchRule] = Field(default_factory=list, max_length=MAX_RULES)
-    sources: list[str] = Field(min_length=1, max_length=30)
+    look: list[LookHint] = Field(min_length=1)
+    # none: tied by hand only; how many an own catalog may hold is bounded when it is saved
+    # (migration.sectors.catalogs), so a stored one stays readable if the bound changes
+    match: list[MatchRule] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
 
     @field_validator("algorithms")
     @classmethod

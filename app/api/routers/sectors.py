@@ -90,8 +90,10 @@ def get_catalog(
 
 @router.post("/sectors/catalogs/validate", response_model=CatalogCheck)
 def validate_catalog(data: CatalogBody, principal: InventoryReader) -> dict[str, Any]:
-    """Check a catalog without storing it: 422 naming the field if it is invalid."""
+    """Check a catalog without storing it: 422 naming the field if it is invalid (or past
+    the bounds of an own catalog, alone)."""
     catalog = parse_catalog(data)
+    catalogs.check_bounds(catalog, [])
     return {
         "valid": True,
         "id": catalog.id,

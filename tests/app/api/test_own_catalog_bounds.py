@@ -38,6 +38,10 @@ def test_own_catalogs_are_bounded_and_checked_in_parts(api) -> None:
     too_many_rules = _catalog(api, officer, 1, 11, 1)
     refused = api.client.post(f"{V1}/sectors/catalogs", json=too_many_rules, headers=officer)
     assert refused.status_code == 422 and refused.json()["location"] == "targets.0.match"
+    checked = api.client.post(
+        f"{V1}/sectors/catalogs/validate", json=too_many_rules, headers=officer
+    )
+    assert checked.status_code == 422 and checked.json()["location"] == "targets.0.match"
     too_many_words = _catalog(api, officer, 200, 10, 30)
     refused = api.client.post(f"{V1}/sectors/catalogs", json=too_many_words, headers=officer)
     assert refused.status_code == 422, refused.text
@@ -69,3 +73,30 @@ def test_own_catalogs_are_bounded_and_checked_in_parts(api) -> None:
     assert of_targets["own/own-150"] == [late.json()["id"]]
     assert of_targets["telecom/roaming-n32"] == [early.json()["id"]]
     assert sum(len(v) for v in of_targets.values()) == 2
+
+
+def test_a_catalog_stored_under_older_bounds_is_still_read(api) -> None:
+    """The bounds hold when a catalog is saved; one stored before them (11 rules a target)
+    is still read, and the check answers."""
+    org = api.make_org("telco", Sector.TELECOM, Tier.CRITICAL_PRIVATE_INFRASTRUCTURE)
+    officer = api.headers(org)
+    old = _catalog(api, officer, 2, 11, 2)
+    with api.sessions.begin() as s:
+        s.add(
+            SectorCatalogRow(
+                organization_id=org.id,
+                catalog_id="own",
+                sector="telecom",
+                version=old["version"],
+                name=old["name"],
+                data=old,
+            )
+        )
+    named = api.client.post(
+        f"{V1}/assets", json={"name": "zq1k10w1 host", "asset_type": "service"}, headers=officer
+    )
+    assert named.status_code == 201, named.text
+    checked = api.client.get(f"{V1}/sector-check", headers=officer)
+    assert checked.status_code == 200, checked.text
+    states = {t["key"]: t["state"] for t in checked.json()["targets"]}
+    assert states["own/own-1"] == "found" and states["own/own-0"] == "not_found"
