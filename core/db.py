@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -405,6 +405,21 @@ def gate_stats(bind: Engine | sessionmaker[Session]) -> GateStats | None:
     """This process's writer gate figures for the engine's SQLite file (None on PostgreSQL)."""
     gate = _gate_of(bind)
     return gate.stats if gate is not None else None
+
+
+_PRESENT: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+
+
+def table_present(session: Session, name: str) -> bool:
+    """Whether the session's database has the table (a virtual one too). Looked up until
+    it is there, then known for the engine: tables appear with upgrades (a database at an
+    older revision lacks a later one's), and a lookup on every use would be a query on
+    every search or write."""
+    engine = session.get_bind().engine
+    known = _PRESENT.setdefault(engine, set())
+    if name not in known and inspect(session.connection()).has_table(name):
+        known.add(name)
+    return name in known
 
 
 @lru_cache(maxsize=8)

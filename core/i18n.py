@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +73,20 @@ def label(value: object, kind: str | None = None, lang: str | None = None) -> st
 def N_(message: str) -> str:
     """Marks a message for the catalog where it is defined; it is translated where shown."""
     return message
+
+
+def templates_in(namespace: Mapping[str, object], leave_out: Container[str] = ()) -> list[str]:
+    """The message templates a module names in capitals (`WAVE = N_("wave {wave}...")`),
+    in the order they are defined: `templates_in(globals())` at the end of the module.
+
+    >>> templates_in({"A": "a {x}", "B": 2, "_c": "c", "D": "d"}, leave_out={"D"})
+    ['a {x}']
+    """
+    return [
+        value
+        for name, value in namespace.items()
+        if name.isupper() and isinstance(value, str) and name not in leave_out
+    ]
 
 
 class Sentences:

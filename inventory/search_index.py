@@ -40,9 +40,10 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
+
+from core.db import table_present
 
 MIN_CHARS = 3  # a trigram
 SCAN_CAP = 10_000  # SQLite: more candidate rows than this and a scan finds a page sooner
@@ -127,12 +128,7 @@ def has_index(session: Session, index: TextIndex) -> bool:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return True
-    if dialect != "sqlite":
-        return False
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": index.fts}
-    ).first()
-    return found is not None
+    return dialect == "sqlite" and table_present(session, index.fts)
 
 
 def matches(

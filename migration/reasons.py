@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from core.i18n import N_, Sentences, gettext_for, label
+from core.i18n import N_, Sentences, gettext_for, label, templates_in
 from core.yaml_safe import safe_load
 from inventory.catalog import get_catalog
 from inventory.discovery.stacks import catalog as stacks
@@ -151,14 +151,7 @@ BREAK_RULE = N_("{rule}; disallowed since {since}")
 TOO_FEW_BITS = N_("{bits}-bit strength, below the {minimum} bits NIST SP 800-131A allows")
 MARKED_BROKEN = N_("the catalog marks it classically broken")
 
-TEMPLATES = (
-    tuple(
-        value
-        for name, value in list(globals().items())
-        if name.isupper() and isinstance(value, str) and "{" in value
-    )
-    + stacks.SENTENCES
-)
+TEMPLATES = tuple(t for t in templates_in(globals()) if "{" in t) + stacks.SENTENCES
 
 # words a field holds, as the reasons say them
 _WORDS = {

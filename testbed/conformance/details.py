@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from core.i18n import N_, Sentences, gettext_for
+from core.i18n import N_, Sentences, gettext_for, templates_in
 
 # --- kem_sender: the product encapsulates to the testbed's keys ----------------------------
 REFUSED_MALFORMED = N_("refused the malformed key")
@@ -177,11 +177,7 @@ NESTED = ("passed", "public", "unverifiable", "reason")
 #: fields quoted as written (a standard's citation, an engine's own error)
 VERBATIM = ("source", "error")
 
-_TEMPLATES = [
-    v
-    for k, v in dict(globals()).items()
-    if k.isupper() and isinstance(v, str) and k not in ("NESTED", "VERBATIM")
-] + list(VERIFIED.values())
+_TEMPLATES = templates_in(globals()) + list(VERIFIED.values())
 _PATTERNS = {
     "how": "shared_secret|confirmation",
     "got": "true|false",

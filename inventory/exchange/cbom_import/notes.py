@@ -10,7 +10,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.i18n import N_, Sentences, gettext_for
+from core.i18n import N_, Sentences, gettext_for, templates_in
 from inventory.exchange.cbom_import.fields import child_path
 
 NOT_HELD = N_("not held by the inventory model")
@@ -122,13 +122,7 @@ CSV_UNKNOWN = N_(
 )
 # words a warning's field may hold, as they are said
 WHAT = {"crypto reference": N_("crypto reference"), "algorithm": N_("algorithm")}
-MESSAGES = tuple(
-    value
-    for name, value in list(globals().items())
-    if name.isupper()
-    and isinstance(value, str)
-    and name not in ("LINE", "LINE_MORE", "MORE", "CSV_UNKNOWN")
-)
+MESSAGES = tuple(templates_in(globals(), ("LINE", "LINE_MORE", "MORE", "CSV_UNKNOWN")))
 _PATTERNS = {"path": r"\$[^ ]*", "more": r"\d+", "count": r"\d+", "what": r"[^']+?"}
 
 
