@@ -40,7 +40,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import resource
 import shutil
 import statistics
@@ -50,12 +49,14 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from _common import cpu_seconds, free_port, scratch_database, start_server
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -102,7 +103,12 @@ class Ledger:
 P99_TARGET_MS = 1000.0
 TARGET_CLIENTS = 50
 GATE_METRIC = "pqcplan_sqlite_writer_"
-HOLDER = re.compile(r'holder="((?:[^"\\]|\\.)*)"')
+
+
+def _samples(body: str) -> Iterator[Any]:
+    """Every sample of a `/metrics` text (prometheus_client's own parser)."""
+    for family in text_string_to_metric_families(body):
+        yield from family.samples
 
 
 def _gate_figures(metrics: list[str]) -> dict[str, Any] | None:
@@ -110,17 +116,14 @@ def _gate_figures(metrics: list[str]) -> dict[str, Any] | None:
     worst (times) over servers; None when no server reported one (PostgreSQL)."""
     out: dict[str, Any] = {}
     for body in metrics:
-        for line in body.splitlines():
-            if not line.startswith(GATE_METRIC):
+        for sample in _samples(body):
+            if not sample.name.startswith(GATE_METRIC):
                 continue
-            head, _, value = line.rpartition(" ")
-            name = head[len(GATE_METRIC) :].split("{", 1)[0]
-            number = float(value)
+            name, number = sample.name[len(GATE_METRIC) :], float(sample.value)
             if name == "longest_hold_seconds":
                 if number >= out.get(name, -1.0):
                     out[name] = number
-                    holder = HOLDER.search(head)
-                    out["longest_holder"] = holder.group(1) if holder else ""
+                    out["longest_holder"] = sample.labels.get("holder", "")
             elif name == "most_waiting" or (name.endswith("seconds") and name != "held_seconds"):
                 out[name] = max(out.get(name, 0.0), number)
             else:
@@ -515,23 +518,18 @@ def run(
     }
 
 
-HISTOGRAM = "pqcplan_http_request_duration_seconds_bucket{"
-LE = re.compile(r'le="([^"]+)"')
-ROUTE = re.compile(r'route="([^"]+)"')
+HISTOGRAM = "pqcplan_http_request_duration_seconds_bucket"
 
 
 def _buckets(bodies: list[str]) -> dict[float, float]:
     """Requests answered within each bucket bound, summed over the servers' API routes."""
     out: dict[float, float] = {}
     for body in bodies:
-        for line in body.splitlines():
-            if not line.startswith(HISTOGRAM):
+        for sample in _samples(body):
+            if sample.name != HISTOGRAM or not sample.labels.get("route", "").startswith("/api/"):
                 continue
-            route = ROUTE.search(line)
-            if route is None or not route.group(1).startswith("/api/"):
-                continue
-            bound = float(LE.search(line).group(1))  # type: ignore[union-attr]
-            out[bound] = out.get(bound, 0.0) + float(line.rpartition(" ")[2])
+            bound = float(sample.labels["le"])
+            out[bound] = out.get(bound, 0.0) + float(sample.value)
     return out
 
 
