@@ -95,7 +95,13 @@ def show(
     """A sector's targets: typical algorithms, why they matter, where to look, sources."""
     from migration.sectors.catalogs import own_catalogs
     from migration.sectors.loader import UnknownSector, catalog_to_dict, get_catalog_by_sector_or_id
-    from migration.sectors.render import catalog_markdown, lifetimes, said, target_lines
+    from migration.sectors.render import (
+        catalog_markdown,
+        lifetimes,
+        priority_word,
+        said,
+        target_lines,
+    )
 
     _formats(fmt, ("table", "json", "md"))
     _langs(lang)
@@ -125,7 +131,7 @@ def show(
         console.print(_t(description.strip()))
     for target in catalog.targets:
         life = lifetimes(target, lang)
-        priority = label(target.priority, lang=lang) if lang == "ko" else target.priority
+        priority = priority_word(target.priority, lang)
         title = said(target.name, target.name_ko, lang)
         console.print(
             f"\n[bold]{_t(catalog.key(target))}[/bold] {_t(title)} "

@@ -72,6 +72,11 @@ def state_word(state: str, lang: str | None) -> str:
     return gettext_for(lang)(STATE_MESSAGES[state])
 
 
+def priority_word(priority: str, lang: str | None) -> str:
+    """A target's priority: the catalog's word in English, its label in Korean."""
+    return label(priority, lang=lang) if korean(lang) else priority
+
+
 def counts_sentence(result: dict[str, Any], lang: str | None) -> str:
     c = result["counts"]
     return gettext_for(lang)(T_COUNTS).format(
@@ -102,7 +107,7 @@ def check_markdown(result: dict[str, Any], lang: str | None = None) -> str:
     ]
     for t in result["targets"]:
         name = said(t["name"], t.get("name_ko"), lang)
-        priority = label(t["priority"], lang=lang) if korean(lang) else t["priority"]
+        priority = priority_word(t["priority"], lang)
         lines.append(
             f"| {_md(name)} (`{_md(t['key'])}`) | {priority} | "
             f"{state_word(t['state'], lang)} | {t['assets']} | {t['vulnerable']} | "
@@ -153,7 +158,7 @@ def check_rows(result: dict[str, Any], lang: str | None = None) -> list[tuple[st
         else:
             places = "; ".join(_where(h["where"], lang) for h in t["look"])
             detail = _(T_LOOK).format(places=places)
-        priority = label(t["priority"], lang=lang) if korean(lang) else t["priority"]
+        priority = priority_word(t["priority"], lang)
         rows.append(
             (
                 t["key"],
