@@ -187,12 +187,14 @@ def workers(pg_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Po
     """Start `pqcplan worker` processes on the test database; all are stopped at the end."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(*args: str, name: str = "w") -> subprocess.Popen[bytes]:
+    def start(
+        *args: str, name: str = "w", env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(tmp_path / f"worker-{name}-{len(started)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli.main", "worker", "--name", name, *args],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": pg_url},
+            env={**os.environ, "DATABASE_URL": pg_url, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -183,8 +183,13 @@ def worker(
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
     configure_jobs(get_settings().job_timings())
+    keeper = None
     if get_settings().testbed_pool_keeper:  # vendor checks prepared ahead (the testbed's pool)
-        from app.api.pool_keeper import keeper_thread
+        from app.api.pool_keeper import KeeperProcess
 
-        keeper_thread(url)
-    asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
+        keeper = KeeperProcess(url).start()
+    try:
+        asyncio.run(run_worker(url, concurrency=concurrency, queues=queue or None, name=name))
+    finally:
+        if keeper is not None:
+            keeper.stop()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -199,31 +198,12 @@ def _make(sessions: sessionmaker[Session], algorithm: str, check: CheckKind, mod
 NICE = 10
 
 
-def nice_this_thread(increment: int = NICE) -> None:
-    """Lower the calling thread's CPU priority only: on Linux the nice value belongs to each
-    thread (setpriority(2), NOTES: PRIO_PROCESS with a thread id), so a keeper thread of
-    ``pqcplan worker`` yields to the API processes without slowing the worker's jobs.
-    Elsewhere, or when refused, nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return
-    tid = threading.get_native_id()
-    try:
-        now = os.getpriority(os.PRIO_PROCESS, tid)
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + increment))
-    except OSError:  # pragma: no cover - a sandbox that forbids it
-        log.info("pool: cannot lower the keeper thread's priority")
-
-
 def keep(
     sessions: sessionmaker[Session],
     stop: threading.Event,
     interval: float = INTERVAL_S,
-    niced: bool = False,
 ) -> None:
-    """The keeper's loop: top the pool up, then look again every ``interval`` seconds;
-    ``niced``: first lower this thread's priority (:func:`nice_this_thread`)."""
-    if niced:
-        nice_this_thread()
+    """The keeper's loop: top the pool up, then look again every ``interval`` seconds."""
     while not stop.is_set():
         try:
             fill(sessions, stop=stop)
@@ -240,4 +220,20 @@ def run_keeper(database_url: str, stop: Any) -> None:
 
     logging.basicConfig(level=logging.INFO)
     os.nice(NICE)  # background work: the API's requests come first on a busy machine
+    threading.Thread(
+        target=_stop_when_orphaned, args=(os.getppid(), stop), name="orphan-watch", daemon=True
+    ).start()
     keep(session_factory(database_url), stop)
+
+
+def _stop_when_orphaned(parent: int, stop: Any, every_s: float = 1.0) -> None:
+    """Stop the keeper once the process that started it is gone: a `serve` or `worker`
+    killed with SIGKILL cannot stop its children, and an orphaned keeper would go on
+    writing to the pool (and using a CPU) with no one to serve. It sleeps rather than wait on
+    ``stop``: a second waiter on a multiprocessing Event can deadlock the parent's `set`."""
+    while not stop.is_set():
+        time.sleep(every_s)
+        if os.getppid() != parent:
+            log.warning("pool: the process that started the keeper is gone; stopping")
+            stop.set()
+            return
