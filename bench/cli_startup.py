@@ -67,6 +67,15 @@ def main() -> None:
                 else f"  (target < 0.40 s: {'met' if best < 0.4 else 'NOT met'})"
             )
             print(f"  {label:34} CPU best {best:.2f} s, median {median:.2f} s{target}")
+            from _common import record
+
+            record(
+                f"{label}, CPU best",
+                best,
+                "s",
+                **({} if "floor" in label else {"target": "< 0.40 s", "met": best < 0.4}),
+                size=f"{args.runs} runs",
+            )
 
 
 if __name__ == "__main__":
