@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from app.cli.common import console, err_console, read_input_file, safe, user_errors
+from app.cli.common import console, doing, err_console, read_input_file, safe, user_errors
 from core.choices import Sector, Tier
 from core.errors import InputError
 
@@ -383,6 +383,7 @@ def judge_cmd(
     ] = None,
 ) -> None:
     """Judge a CBOM or CSV file under policy profiles, without a database (exit 1 if it fails)."""
+    doing(f"judging {file.name} under {', '.join(profile or DEFAULT_PROFILES)}")
     from migration.compare import judge
     from migration.profiles import ProfileError
     from migration.stateless import dumps, gate, to_json, to_markdown, to_sarif
