@@ -123,14 +123,14 @@ def first_output(cbom: Path, folder: Path, runs: int) -> None:
     setup("import", "cbom", "--org", "bench", str(cbom))
     port = silent_port()
     setup("scan", "scope", "add", "127.0.0.1/32", "--org", "bench", "--ports", str(port))
+    target = f"127.0.0.1:{port}"
     cases = {
         "--help": ["--help"],
         "judge": ["judge", str(cbom)],
         "org list": ["org", "list"],
         "profiles list": ["profiles", "list"],
         "sector check": ["sector", "check", "--org", "bench"],
-        "scan tls": ["scan", "tls", "--org", "bench", "--no-store", "--timeout", "2"]
-        + [f"127.0.0.1:{port}"],
+        "scan tls": ["scan", "tls", "--org", "bench", "--no-store", "--timeout", "2", target],
         "plan generate": ["plan", "generate", "--org", "bench", "--profile", "kr-2035"],
     }
     print(f"First output in a terminal, {runs} runs each ({machine_load()})")
