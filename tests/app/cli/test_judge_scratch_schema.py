@@ -53,3 +53,26 @@ def test_a_csv_is_imported_without_running_migrations(tmp_path) -> None:  # type
     usages, ran_alembic, loaded_sqlalchemy = _probe(path)
     assert usages == 1
     assert not ran_alembic and loaded_sqlalchemy  # the scratch database
+
+
+ORIGINAL_PROBE = """
+import sys
+from pathlib import Path
+from app.cli.judge import load_file
+
+loaded = load_file(Path(sys.argv[1]).read_bytes(), name="java.cdx.json")
+print(len(loaded.inventory.usages), "alembic.runtime.migration" in sys.modules)
+"""
+
+
+def test_judge_imports_without_running_migrations() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", ORIGINAL_PROBE, str(JAVA)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    usages, ran_alembic = proc.stdout.split()
+    assert int(usages) > 0
+    assert ran_alembic == "False"
