@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 import inventory.exchange.cbom_import.notes as N
 from core.bulk import insert_rows
-from core.errors import InputError
+from core.errors import LONGER, InputError
 from core.field_limits import column_limit
+from core.i18n import N_
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
@@ -33,7 +34,9 @@ def check_org(session: Session, organization_id: int, parser: Parser) -> None:
     """The organization exists; a file describing another one is imported with a warning."""
     org = session.get(Organization, organization_id)
     if org is None:
-        raise InputError(f"organization {organization_id} does not exist", "organization_id")
+        raise InputError(
+            N_("organization {id} does not exist"), "organization_id", id=organization_id
+        )
     slug = parser.org_props.get("slug")
     if slug is not None and slug != org.slug:
         parser.notes.add(
@@ -173,7 +176,7 @@ def _check_lengths(table: Table, row: dict[str, Any], path: str) -> None:
     for col, length in limits:
         value = row.get(col)
         if value.__class__ is str and len(value) > length:
-            raise InputError(f"{col} is longer than {length} characters", path)
+            raise InputError(LONGER, path, what=col, length=length)
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
