@@ -161,8 +161,11 @@ def worker(
     ] = None,
     name: Annotated[str | None, typer.Option(help="Worker name in the queue's records.")] = None,
 ) -> None:
-    """Run jobs from the PostgreSQL queue (scaled mode); stop with Ctrl-C or SIGTERM."""
+    """Run jobs from the PostgreSQL queue (scaled mode); stop with Ctrl-C or SIGTERM.
+    SIGUSR1 prints every thread's stack to its standard error (the process goes on)."""
     import asyncio
+    import faulthandler
+    import signal
 
     import app.api.main  # noqa: F401  (registers every job kind's handler)
     from app.settings import get_settings
@@ -183,6 +186,7 @@ def worker(
             raise InputError(f"unknown queue(s) {bad}; known: {list(QUEUES)}", "--queue")
     schema.upgrade(url)
     configure_jobs(get_settings().job_timings())
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1`: where is it stuck?
     keeper = None
     if get_settings().testbed_pool_keeper:  # vendor checks prepared ahead (the testbed's pool)
         from app.api.pool_keeper import KeeperProcess

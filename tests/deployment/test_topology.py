@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpx
 from sqlalchemy import func, select, text
@@ -67,6 +68,33 @@ def _until(sessions, query, args=None, timeout: float = 30.0):  # type: ignore[n
     raise AssertionError(f"never true: {query}")
 
 
+def _victim_holds_a_job(sessions, victim, victim_id: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the victim worker is mid-job; if it never is, say what the queue and the
+    victim were doing (its threads' stacks: `pqcplan worker` dumps them on SIGUSR1)."""
+    try:
+        _until(sessions, HOLDS_A_JOB, {"w": victim_id}, timeout=120)
+    except AssertionError as exc:
+        with sessions() as s:
+            queue = s.execute(
+                text(
+                    "SELECT status, worker_id, count(*) FROM procrastinate_jobs "
+                    "GROUP BY status, worker_id ORDER BY 1, 2"
+                )
+            ).all()
+            beats = s.execute(
+                text("SELECT id, now() - last_heartbeat FROM procrastinate_workers")
+            ).all()
+            ours = s.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+        if victim.poll() is None:
+            victim.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+        log = (tmp_path / "worker-victim-0.log").read_text(errors="replace")
+        raise AssertionError(
+            f"{exc}; victim {victim_id} alive: {victim.poll() is None}; queue: {queue}; "
+            f"workers' heartbeat ages: {beats}; jobs: {ours}; its log ends: {log[-6000:]}"
+        ) from None
+
+
 def _first_worker_id(sessions) -> int:  # type: ignore[no-untyped-def]
     return _until(sessions, text("SELECT min(id) FROM procrastinate_workers"))
 
@@ -115,23 +143,20 @@ def test_two_apis_two_workers_200_jobs_one_worker_killed(pg_url, workers, tmp_pa
     try:
         victim = workers("--concurrency", "2", name="victim")
         victim_id = _first_worker_id(sessions)  # registered before the survivor starts
-        workers("--concurrency", "2", name="survivor")
         started = time.monotonic()
         with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
-            futures = [
-                pool.submit(_submit, client, apis[i % 2][1], key, i)
+            submit = [
+                partial(_submit, client, apis[i % 2][1], key, i)
                 for i in range(PLANS + IMPORTS + BENCHMARKS)
             ]
-            done = [f.result() for f in futures[:80]]
-            try:
-                _until(sessions, HOLDS_A_JOB, {"w": victim_id}, timeout=120)
-            except AssertionError as exc:  # say what the victim was doing instead
-                log = (tmp_path / "worker-victim-0.log").read_text(errors="replace")
-                raise AssertionError(
-                    f"{exc}; victim alive: {victim.poll() is None}; its log ends: {log[-3000:]}"
-                ) from None
+            futures = [pool.submit(f) for f in submit[:80]]  # the victim alone takes these
+            _victim_holds_a_job(sessions, victim, victim_id, tmp_path)
+            workers("--concurrency", "2", name="survivor")
+            _until(sessions, text("SELECT 1 FROM procrastinate_workers HAVING count(*) >= 2"))
+            futures += [pool.submit(f) for f in submit[80:]]
+            _victim_holds_a_job(sessions, victim, victim_id, tmp_path)
             victim.send_signal(signal.SIGKILL)  # mid-run: it holds a job right now
-            done += [f.result() for f in futures[80:]]
+            done = [f.result() for f in futures]
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             with sessions() as s:
