@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -14,14 +13,14 @@ from app import defaults
 if TYPE_CHECKING:
     from core.jobs import JobTimings
 
-DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "pqcplan"
+DEFAULT_DATA_DIR = defaults.DATA_DIR
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DATA_DIR / 'pqcplan.sqlite3'}",
+        default=defaults.DATABASE_URL,
         description="SQLAlchemy URL; SQLite file by default, any postgresql+psycopg:// URL works.",
     )
     max_upload_bytes: int = Field(

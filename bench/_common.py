@@ -175,3 +175,130 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Headline figures of one run, written for bench/perf_table.py (see README, Benchmarks).
+RECORD_ENV = "PQCPLAN_BENCH_RECORD"
+_recorded: dict[str, Any] | None = None  # this process's result file, once the first figure is in
+
+
+def record(
+    figure: str,
+    value: float,
+    unit: str,
+    *,
+    target: str = "",
+    met: bool | None = None,
+    size: str = "",
+) -> None:
+    """Keep one headline figure of this run when PQCPLAN_BENCH_RECORD names a folder.
+
+    The figures go to ``<folder>/<script stem>.json`` with what explains them: the command
+    line (passwords in URLs masked), the UTC time, the machine's load, its CPUs and the
+    commit. The first call in a process replaces the file an earlier run left, later calls
+    add to it (a figure of the same name is replaced). Without the variable, nothing
+    happens. Only scripts write these files; bench/perf_table.py renders them.
+    """
+    global _recorded
+    import datetime
+    import json
+    import math
+    import os
+    import sys
+
+    folder = os.environ.get(RECORD_ENV)
+    if not folder:
+        return
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{figure}: {value} is not a figure")
+    value = float(f"{value:.6g}")  # six significant digits: the rest is noise
+    if _recorded is None:
+        script = _repo_relative(Path(sys.argv[0]).resolve())
+        _recorded = {
+            "script": script,
+            "command": _command_line(),
+            "first_figure_utc": _utc_now(datetime),
+            "machine_load": machine_load(),
+            "cpu_count": os.cpu_count(),
+            "cpu_model": _cpu_model(),
+            "commit": _commit(script),
+            "figures": [],
+        }
+    entry = {
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "met": met,
+        "size": size,
+        "utc": _utc_now(datetime),
+        "load": machine_load(),
+    }
+    figures = [f for f in _recorded["figures"] if f["figure"] != figure]
+    _recorded["figures"] = [*figures, entry]
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{Path(_recorded['script']).stem}.json"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_recorded, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def _repo_relative(path: Path) -> str:
+    try:
+        return path.relative_to(_REPO).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _command_line() -> str:
+    """`python bench/NAME.py ARGS` as it was run, a password in any URL masked."""
+    import re
+    import shlex
+    import sys
+
+    args = [_repo_relative(Path(sys.argv[0]).resolve()), *sys.argv[1:]]
+    masked = [re.sub(r"(://[^:/@\s]+):[^@/\s]+@", r"\1:***@", a) for a in args]
+    return shlex.join(["python", *masked])
+
+
+def _utc_now(datetime: Any) -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _cpu_model() -> str:
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _commit(script: str) -> str:
+    """The commit the run measured, ``+changes`` when the project's code, this script or
+    this module differed from it (the other scripts, the result files and the README table
+    do not count: runs write the last two while other scripts are edited)."""
+    git = ["git", "-C", str(_REPO)]
+    status = [*git, "status", "--porcelain", "--untracked-files=no", "--"]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = any(
+            subprocess.run([*status, *paths], capture_output=True, text=True, check=True).stdout
+            for paths in (
+                [".", ":(exclude)bench", ":(exclude)README.md"],
+                [script, "bench/_common.py"],
+            )
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + ("+changes" if dirty else "")

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import cpu_seconds, free_port, scratch_database, start_server
+from _common import cpu_seconds, free_port, record, scratch_database, start_server
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -626,6 +626,17 @@ def _print(result: dict[str, Any]) -> None:
         )
     for line in result["lost_examples"]:
         print(f"  LOST: {line}")
+    think = "closed loop" if not result["think_s"] else f"think {result['think_s']:g} s"
+    run = f"{result['database']}, {result['servers']} process(es), {think}"
+    size = f"{result['clients']} clients x {result['seconds']:g} s"
+    judged = (
+        {}
+        if result["target"] is None
+        else {"target": "< 1 s, no 5xx, no busy-timeout wait", "met": result["target"]}
+    )
+    record(f"{run}: p99", result["p99_ms"], "ms", **judged, size=size)
+    record(f"{run}: throughput", result["requests_per_s"], "requests/s", size=size)
+    record(f"{run}: server CPU per request", result["server_cpu_ms_per_request"], "ms", size=size)
 
 
 def _print_ratios(results: list[dict[str, Any]]) -> None:
@@ -643,6 +654,13 @@ def _print_ratios(results: list[dict[str, Any]]) -> None:
                 f"{database}, {_model(think)}: {other['servers']} processes "
                 f"{other['requests_per_s']} requests/s, {first['servers']} process(es) "
                 f"{first['requests_per_s']}: ratio {ratio:.2f}"
+            )
+            record(
+                f"{database}, {'closed loop' if not think else f'think {think:g} s'}: "
+                f"requests/s with {other['servers']} processes / with {first['servers']}",
+                ratio,
+                "x",
+                size=f"{other['clients']} clients x {other['seconds']:g} s",
             )
 
 

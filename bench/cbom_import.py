@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import scratch_database
+from _common import record, scratch_database
 
 from core.choices import Sector, Tier
 from core.db import engine_for, transaction
@@ -230,6 +230,9 @@ def run(url: str, label: str, payload: bytes, n: int) -> None:
         f"{label}: {n:,} components in {total:.1f} s ({n / total:,.0f} components/s; "
         f"parse+map+classify+write {t1 - t0:.1f} s, commit {t2 - t1:.1f} s)"
     )
+    size = f"{n:,} components"
+    record(f"{label}: CBOM import", total, "s", target="< 60 s", met=total < 60, size=size)
+    record(f"{label}: CBOM import rate", n / total, "components/s", size=size)
     print(
         f"  assets {report.assets_created:,}, usages {report.usages_created:,}, "
         f"dependencies {report.dependencies_created:,}, warnings {len(report.warnings)}, "

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import record
+
 TINY_ARGS = ["--lines", "4000", "--workers", "1"]
 
 FILLER = {
@@ -222,12 +224,17 @@ def measure(a: argparse.Namespace, base: Path) -> None:
         f"{made['lines'] / first:,.0f} lines/s; {out.splitlines()[0] if out else ''}"
     )
     print(f"  CBOM components: {len(components)}; load average {os.getloadavg()[0]:.2f}")
+    size = f"{made['lines']:,} lines, {made['files']:,} files, {a.workers} workers"
+    record("pqcplan scan code, first scan: wall", first, "s", size=size)
+    record("pqcplan scan code, first scan: CPU (CLI process)", first_cpu, "s", size=size)
     again, out = run(common, env)
     again_cpu = CPU[0]
     print(
         f"unchanged re-scan (content hashes): {again:.1f} s wall, {again_cpu:.1f} s CPU (CLI process) "
         f"({first / again:.1f}x faster); load average {os.getloadavg()[0]:.2f}"
     )
+    record("pqcplan scan code, unchanged re-scan: wall", again, "s", size=size)
+    record("pqcplan scan code, first scan / unchanged re-scan", first / again, "x", size=size)
     help_wall, _ = run(["scan", "code", "--help"], env)
     print(
         f"  of which starting the CLI (`pqcplan scan code --help`): {help_wall:.1f} s wall, "
@@ -241,6 +248,7 @@ def measure(a: argparse.Namespace, base: Path) -> None:
         env,
     )
     last = [line for line in out.splitlines() if line.startswith("filed")]
+    record("pqcplan scan code, re-scan filed into SQLite: wall", filed, "s", size=size)
     print(
         f"re-scan filed into SQLite (--org): {filed:.1f} s wall, {CPU[0]:.1f} s CPU; "
         f"{last[0] if last else ''}; "

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import record  # noqa: E402
+
 from core.db import session_factory  # noqa: E402
 from core.models import Organization  # noqa: E402
 from core.schema import upgrade  # noqa: E402
@@ -199,6 +201,27 @@ def main() -> None:
             print(
                 f"  total (scan + filing): {total:.2f} s wall, {load()} "
                 f"(target: under 30 s; from CPU, on idle 2 cores about {idle:.1f} s)"
+            )
+            size = (
+                f"{args.endpoints:,} endpoints + {args.hanging} hanging, timeout {args.timeout:g} s"
+            )
+            record(
+                "pqcplan scan tls, scan + filing: wall",
+                total,
+                "s",
+                target="< 30 s",
+                met=total < 30,
+                size=size,
+            )
+            record("scan tls: scanner CPU (workers included)", run["scan_cpu"], "s", size=size)
+            record("scan tls: wall on idle 2 cores, estimated from CPU", idle, "s", size=size)
+            record(
+                "scan tls: endpoints answered exactly right",
+                right,
+                f"of {args.endpoints:,}",
+                target="all",
+                met=right == args.endpoints,
+                size=size,
             )
             if hung:
                 worst = max(r.seconds for r in hung)

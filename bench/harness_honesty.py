@@ -31,6 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import record
+
 from testbed.engines import get_engine
 from testbed.timing import _plan, run_benchmark, time_calls
 
@@ -169,12 +171,24 @@ def main() -> int:
         f"largest deviation from 1.0: paired {worst_paired * 100:.1f}%, robust "
         f"{worst * 100:.1f}%, mean {worst_mean * 100:.1f}% (target: within 5%)"
     )
+    size = f"{len(CASES)} operations x {opts.rounds} rounds x {opts.budget:g} s"
+    record(
+        "harness vs bare loop, largest deviation (paired)",
+        worst_paired * 100,
+        "%",
+        target="within 5%",
+        met=worst_paired <= 0.05,
+        size=size,
+    )
+    record("harness vs bare loop, largest deviation (robust)", worst * 100, "%", size=size)
+    record("harness vs bare loop, largest deviation (mean)", worst_mean * 100, "%", size=size)
     overhead = timer_overhead_ns()
     print(
         f"timer overhead in the harness: {overhead:+.0f} ns per call, "
         f"{overhead / (fastest_us * 1e3) * 100:+.2f}% of the fastest operation above "
         f"({fastest_us:.1f} us)"
     )
+    record("harness timer overhead per call", overhead, "ns", size=size)
     return 0 if worst_paired <= opts.tolerance else 1
 
 

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import record
+
 TINY_ARGS = ["--components", "34", "--runs", "1"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,6 +174,10 @@ def main() -> None:
         f"(min {cpus[0]:.2f} s), wall median {walls[len(walls) // 2]:.2f} s; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
+    size = f"{args.components} components, {len(PROFILES)} profiles, {args.runs} runs"
+    record("pqcplan judge, CPU median (child process)", cpus[len(cpus) // 2], "s", size=size)
+    record("pqcplan judge, CPU best (child process)", cpus[0], "s", size=size)
+    record("pqcplan judge, wall median", walls[len(walls) // 2], "s", size=size)
 
 
 def _help() -> str:

@@ -276,6 +276,14 @@ def run(
     )
     met = figures["wall_s"] < 20
     print(f"  target < 20 s at {n_assets:,} assets: {'met' if met else 'NOT met'}")
+    from _common import record
+
+    size = f"{n_assets:,} assets / {5 * n_assets:,} usages"
+    record(
+        f"{label}: plan generate, wall", figures["wall_s"], "s", target="< 20 s", met=met, size=size
+    )
+    record(f"{label}: plan generate, CPU", figures["cpu_s"], "s", size=size)
+    record(f"{label}: plan generate, peak RSS", figures["peak_mb"], "MB", size=size)
     time_deletes(url)
     if formats and plan_id:
         with tempfile.TemporaryDirectory() as tmp:
@@ -290,6 +298,9 @@ def run(
                     f"cpu {f['cpu_s']:.1f} s, peak {f['peak_mb']:.0f} MB "
                     f"(target < 15 s and < 1.5 GB: {'met' if fast else 'NOT met'})"
                 )
+                target = {"target": "< 15 s and < 1.5 GB", "met": fast, "size": size}
+                record(f"{label}: plan export {fmt}, wall", f["wall_s"], "s", **target)
+                record(f"{label}: plan export {fmt}, peak RSS", f["peak_mb"], "MB", **target)
     engine_for(url).dispose()
     return met
 

@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import scratch_database, stop_all
+from _common import record, scratch_database, stop_all
 from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,12 +134,21 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"PostgreSQL job queue (procrastinate), one-row CSV imports; load average {load}")
     print(f"{'workers':>7} {'jobs':>6} {'seconds':>8} {'jobs/s':>7} {'p50 s':>6} {'p95 s':>6}")
+    first: dict[str, float] = {}
     for n in args.workers:
         r = run(args.pg, args.jobs, n, logs)
         print(
             f"{r['workers']:>7} {r['jobs']:>6} {r['seconds']:>8} {r['jobs_per_s']:>7} "
             f"{r['p50_s']:>6} {r['p95_s']:>6}"
         )
+        first = first or r
+        size = f"{args.jobs} one-row CSV imports"
+        record(f"job queue, {n} worker(s): jobs/s", r["jobs_per_s"], "jobs/s", size=size)
+        record(f"job queue, {n} worker(s): enqueue-to-done p95", r["p95_s"], "s", size=size)
+        if r is not first:
+            ratio = r["jobs_per_s"] / max(first["jobs_per_s"], 1e-9)
+            name = f"job queue, jobs/s with {n} workers / with {first['workers']:g}"
+            record(name, ratio, "x", size=size)
         if args.json:
             print(json.dumps(r))
 

@@ -39,6 +39,7 @@ from _common import (
     cpu_seconds,
     free_port,
     machine_load,
+    record,
     scratch_database,
     start_server,
     stop_all,
@@ -369,6 +370,17 @@ def run(url: str, label: str, n_orgs: int, n_assets: int, requests: int) -> None
             )
             + f"; {len(times)} requests"
         )
+        size = f"{len(orgs)} organizations x {data['assets'] // len(orgs):,} assets"
+        judged = {"target": f"< {TARGET_MS:.0f} ms", "met": p95 < TARGET_MS}
+        cpu_ms = timed.server_cpu_s * 1000 / len(times)
+        record(
+            f"{label}: {name}, p95",
+            p95,
+            "ms",
+            **(judged if label == "PostgreSQL" else {}),
+            size=size,
+        )
+        record(f"{label}: {name}, server CPU per request", cpu_ms, "ms", size=size)
 
 
 def _populated(url: str) -> bool:

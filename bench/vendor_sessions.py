@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import record
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -236,6 +237,10 @@ def _bench(url: str, tmp: Path, args: argparse.Namespace, product_cls: Any, work
     print(f"machine load after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
+def _database(args: argparse.Namespace) -> str:
+    return "PostgreSQL" if args.pg else "SQLite"
+
+
 def _wait_for_pool(url: str, target: int, patience: float, keeper: str) -> None:
     started = time.monotonic()
     while _pool_count(url) < target and time.monotonic() - started < patience:
@@ -262,6 +267,15 @@ def _latency(vendor: Vendor, args: argparse.Namespace, product_cls: Any) -> None
             f"{label:24} {statistics.median(times):8.1f} {_pct(times, 99):8.1f} "
             f"{max(times):8.1f} {pooled:>7} {passed:>7}"
         )
+        p99 = _pct(times, 99)
+        record(
+            f"{_database(args)}: vendor session open p99, {label}",
+            p99,
+            "ms",
+            target="< 300 ms",
+            met=p99 < 300,
+            size=f"{args.opens} opens" + (", no pool" if args.no_pool else ""),
+        )
     print(f"429 answers while measuring (waited out, not counted above): {vendor.waits_429}")
 
 
@@ -287,6 +301,16 @@ def _full_run(vendor: Vendor, args: argparse.Namespace, product_cls: Any) -> Non
     print(
         f"\nfull honest run ({', '.join(algs)}: {len(runs)} sessions, {what}): {wall:.1f} s, "
         f"{passed}/{len(runs)} passed, {vendor.waits_429} answers 429"
+    )
+    size = f"{len(runs)} sessions ({', '.join(algs)})" + (", no pool" if args.no_pool else "")
+    record(f"{_database(args)}: vendor full honest run, wall", wall, "s", size=size)
+    record(
+        f"{_database(args)}: vendor full honest run, sessions passed",
+        passed,
+        f"of {len(runs)}",
+        target="all",
+        met=passed == len(runs),
+        size=size,
     )
 
 

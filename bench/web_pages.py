@@ -32,6 +32,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from _common import record
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -307,9 +308,11 @@ def run(
             f"  {'page':28} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'cpu p95':>8}"
             f"  target p95 < {TARGET_MS:.0f} ms"
         )
+        slowest, costliest = (0.0, ""), (0.0, "")  # (wall p95, page), (CPU p95, page)
         for name, make in cases.items():
             lat, cpu, partial = _time(client, [make() for _ in range(requests)])
             p95 = _p95(lat)
+            slowest, costliest = max(slowest, (p95, name)), max(costliest, (_p95(cpu), name))
             verdict = "ok" if p95 < TARGET_MS else "SLOW"
             if partial:
                 verdict = f"INCOMPLETE ({partial} of {requests} answers cut short)"
@@ -321,6 +324,24 @@ def run(
             )
         print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"  {len(cases) - len(failed)} of {len(cases)} pages ok")
+        size = f"{n_assets:,} assets / {n_assets * per_asset:,} usages, {requests} requests"
+        record(
+            f"{label}: console page p95, slowest of {len(cases)} ({slowest[1]})",
+            slowest[0],
+            "ms",
+            target=f"< {TARGET_MS:.0f} ms, every answer whole",
+            met=not failed,
+            size=size,
+        )
+        record(
+            f"{label}: console page CPU p95 (app in-process), highest ({costliest[1]})",
+            costliest[0],
+            "ms",
+            size=size,
+        )
+        record(
+            f"{label}: console pages ok", len(cases) - len(failed), f"of {len(cases)}", size=size
+        )
     engine_for(url).dispose()
     return failed
 

@@ -1,4 +1,5 @@
-"""Many new rows into one table in one go, as fast as each database takes them.
+"""Many rows into one table, or out of one query, in one go, as fast as each database
+takes or gives them.
 
 On PostgreSQL a Core executemany is either one statement per row (psycopg's pipeline) or
 statements of 1,000 rows whose 15,000 placeholders psycopg parses in Python, about 0.2 ms
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Select, Table
 from sqlalchemy import exc as sa_exc
 
 
@@ -73,3 +74,30 @@ def _python_defaults(table: Table, present: list[str]) -> dict[str, Callable[[],
         elif default.is_clause_element:  # SQL run per row by an INSERT: COPY cannot
             raise NotImplementedError(f"{table.name}.{column.name} has a SQL default")
     return makers
+
+
+def read_rows(connection: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of `statement` as the driver's own tuples, in the caller's transaction.
+
+    For reads of hundreds of thousands of rows of plain columns (integers, strings: no
+    type that needs result processing; enums as their stored text): SQLAlchemy's rows cost
+    a third more CPU than the query itself. The statement is compiled for the connection's
+    dialect and run on its driver connection; errors arrive as SQLAlchemy's.
+    """
+    compiled = statement.compile(
+        dialect=connection.dialect,
+        compile_kwargs={"render_postcompile": True},  # IN (...)
+    )
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    sql = str(compiled)
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except dbapi.Error as error:
+        raise sa_exc.DBAPIError.instance(sql, params, error, dbapi.Error) from error
+    finally:
+        cursor.close()

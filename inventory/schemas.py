@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from core.choices import Sector, Tier
-from core.field_limits import RowId, check_observed, limit
-from core.input_checks import text_problem
+from core.field_limits import RowId, limit
+from core.input_model import InputModel
 from core.models import Organization
 from inventory.choices import (
     AssetType,
@@ -30,26 +30,6 @@ Ref = Field(default=None, min_length=1, max_length=limit(Asset, "ref"), pattern=
 def _len(model: Any, name: str) -> Any:
     """An optional text field bounded by its column's limit (see core.field_limits)."""
     return Field(default=None, max_length=limit(model, name))
-
-
-class InputModel(BaseModel):
-    """Base of every request shape: unknown keys, non-finite numbers and text that cannot
-    be stored (NUL, lone surrogates) are refused with the field named."""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, defer_build=True
-    )
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        items = value if isinstance(value, list | tuple) else (value,)
-        for item in items:
-            if isinstance(item, str) and (problem := text_problem(item)):
-                raise ValueError(f"text {problem}")
-            if isinstance(item, datetime):
-                check_observed(item)
-        return value
 
 
 class OrganizationIn(InputModel):

@@ -22,7 +22,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from core.yaml_safe import safe_load
+from core.yaml_safe import load_packaged
 from inventory.catalog import get_catalog
 from migration import reasons as R
 from migration.choices import TaskFlag, Verdict
@@ -55,7 +55,7 @@ class BreakRule:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[dict[str, BreakRule], BreakRule]:
-    data = safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    data = load_packaged(DATA_FILE.read_text(encoding="utf-8"))
     by_name: dict[str, BreakRule] = {}
     fallback: BreakRule | None = None
     for raw in data["rules"]:

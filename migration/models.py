@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.field_limits import length
 from core.models.base import (
     Base,
     TenantMixin,
@@ -149,9 +150,9 @@ class CustomProfile(TenantMixin, TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("organization_id", "profile_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
+    profile_id: Mapped[str] = mapped_column(String(length("custom_profiles", "profile_id")))
+    version: Mapped[str] = mapped_column(String(length("custom_profiles", "version")))
+    name: Mapped[str] = mapped_column(String(length("custom_profiles", "name")))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

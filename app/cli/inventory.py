@@ -14,6 +14,7 @@ from app.cli.common import (
     OrgOption,
     console,
     db_session,
+    doing,
     err_console,
     operator,
     read_input_file,
@@ -38,8 +39,6 @@ key_app = typer.Typer(help="API keys.", no_args_is_help=True)
 def _import(kind: ImportKind, path: Path, org: str) -> None:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from inventory.exchange.imports import Document, import_document
-
     with (
         user_errors(),
         Progress(
@@ -52,6 +51,9 @@ def _import(kind: ImportKind, path: Path, org: str) -> None:
         ) as progress,
     ):
         task = progress.add_task(f"reading {path.name}", total=3)
+        # shown before the importers and the database are loaded (a second on a busy machine)
+        from inventory.exchange.imports import Document, import_document
+
         payload = read_input_file(path)
         progress.update(task, advance=1, description=f"importing {kind}")
         with db_session() as session:
@@ -108,6 +110,7 @@ def export_cbom_cmd(
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
 ) -> None:
     """Export an organization's inventory as a CycloneDX CBOM."""
+    doing(f"exporting the inventory of organization {org} as CycloneDX {spec}")
     from inventory.exchange.cbom_export import export_cbom
 
     if spec not in ("1.6", "1.7"):
@@ -126,6 +129,7 @@ def export_csv_cmd(
     org: OrgOption, output: Annotated[Path | None, typer.Option("-o", "--output")] = None
 ) -> None:
     """Export an organization's inventory as CSV (the import layout)."""
+    doing(f"exporting the inventory of organization {org} as CSV")
     from inventory.exchange.csv_io import export_csv
 
     with user_errors(), db_session() as session:

@@ -1,11 +1,13 @@
 """`pqcplan judge FILE`: the policy verdict on a CBOM or CSV file, for CI pipelines.
 
 No database is configured or touched. The file goes through the very importers and the very
-judgement the stored path uses: it is imported into a private in-memory SQLite database
-(schema from the models, which a test keeps equal to the Alembic migrations), read back with
-`migration.service.load_inventory`, judged with `migration.compare.judge`, and the scratch
-database is dropped. Sharing the code path this way is why the verdicts equal those of
-`pqcplan import ...` followed by `pqcplan plan judge`.
+judgement the stored path uses, judged with `migration.compare.judge`. A CBOM is read by the
+importer's own reading (`inventory.exchange.cbom_import.read`: the rows `pqcplan import`
+writes, checked the same way) straight into planner facts, with no database and without
+SQLAlchemy; a CSV is imported into a private in-memory SQLite database (schema from the
+models, which a test keeps equal to the Alembic migrations) and read back with
+`migration.service.load_inventory`. Sharing the code path this way is why the verdicts equal
+those of `pqcplan import ...` followed by `pqcplan plan judge` (a test holds it).
 
 Exit codes: 0 the gate passes, 1 a usage fails it (or nothing could be judged: an unknown
 algorithm, or no cryptographic component at all, unless `--allow-unknown` / `--allow-empty`),
@@ -27,12 +29,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from app.cli.common import console, err_console, read_input_file, safe, user_errors
+from app.cli.common import console, doing, err_console, read_input_file, safe, user_errors
 from core.choices import Sector, Tier
 from core.errors import InputError
 
 if TYPE_CHECKING:  # the command imports these when it runs (see app.cli.main)
-    from sqlalchemy.orm import Session
+    from collections.abc import Iterable
 
     from migration.compare import Judgement
     from migration.profiles.schema import Profile
@@ -111,7 +113,81 @@ def load_file(
     sector: Sector = Sector.OTHER,
     tier: Tier = Tier.PRIVATE,
 ) -> LoadedFile:
-    """Import ``payload`` (a CBOM or the CSV layout) into a scratch database and read it back."""
+    """Read ``payload`` (a CBOM or the CSV layout) as the importer reads it, into planner facts."""
+    if kind is InputFormat.AUTO:
+        kind = InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.CBOM
+    if kind is InputFormat.CBOM:
+        return _read_cbom(payload, name=name, sector=sector, tier=tier)
+    return _load_csv(payload, name=name, sector=sector, tier=tier)
+
+
+def _read_cbom(payload: bytes, *, name: str, sector: Sector, tier: Tier) -> LoadedFile:
+    """A CBOM read by the importer's own reading (`read_cbom`: the rows `pqcplan import`
+    would write, checked the same way) and made the facts `load_inventory` would read back
+    from a fresh organization: ids in the order the rows would be inserted. No database:
+    SQLAlchemy and a scratch schema cost 0.5-0.8 s of CPU per call. The verdicts stay those
+    of the stored path (tests/migration/test_judge_stateless.py)."""
+    from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
+    from inventory.exchange.cbom_import.read import read_cbom
+    from migration.inputs import AssetFacts, LibraryFacts, PlanInput, UsageFacts
+
+    read = read_cbom(payload, source_name=name)
+    read.note_organization(_SCRATCH_SLUG)
+    org_id = 1
+    asset_ids: dict[str, int] = {}
+    assets = []
+    libraries = []  # what the stack catalog may know (`load_inventory` reads the same)
+    for ref, row, _unstated in read.asset_rows():
+        asset_ids[ref] = len(asset_ids) + 1
+        if row["asset_type"] == AssetType.LIBRARY_FIRMWARE and row["product"] is not None:
+            libraries.append(
+                LibraryFacts(asset_ids[ref], row["name"], row["product"], row["version"], ref)
+            )
+        assets.append(
+            AssetFacts(
+                id=asset_ids[ref],
+                name=row["name"],
+                org_id=org_id,
+                sector=str(sector),
+                tier=str(tier),
+                asset_type=AssetType(row["asset_type"]),
+                exposure=Exposure(row["exposure"]),
+                criticality=Criticality(row["criticality"]),
+                data_sensitivity=DataSensitivity(row["data_sensitivity"]),
+                secrecy_years=row["secrecy_years"] or 0,
+            )
+        )
+    usages = []
+    rows = []  # (usage id, ref, evidence, asset ref)
+    for _usage, owner, row in read.usage_rows():
+        uid = len(usages) + 1
+        usages.append(
+            UsageFacts(
+                id=uid,
+                asset_id=asset_ids[owner],
+                algorithm=row["algorithm"],
+                primitive=str(row["primitive"]),
+                function=str(row["function"]),
+                quantum_status=QuantumStatus(row["quantum_status"]),
+                ref=row["ref"],
+            )
+        )
+        rows.append((uid, row["ref"], row["evidence"], owner))
+    dependencies = [
+        (asset_ids[provider], asset_ids[dependent])
+        for dependent, provider, _kind in read.state.dependencies
+    ]
+    text = payload.decode("utf-8", errors="replace")
+    inventory = PlanInput(assets, dependencies, usages, libraries)
+    refs = {ref: uid for uid, ref, _evidence, _asset in rows}
+    occurrences = {
+        refs[ref]: places for ref, places in _source_places(payload).items() if ref in refs
+    }
+    return LoadedFile(inventory, _locations(text, rows), read.warnings(), occurrences)
+
+
+def _load_csv(payload: bytes, *, name: str, sector: Sector, tier: Tier) -> LoadedFile:
+    """The CSV layout imported into a scratch database and read back (`load_inventory`)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -120,51 +196,49 @@ def load_file(
     from inventory.models import Asset, CryptoUsage
     from migration.service import load_inventory
 
-    if kind is InputFormat.AUTO:
-        kind = InputFormat.CSV if name.lower().endswith(".csv") else InputFormat.CBOM
     engine = _scratch_engine()
     try:
         _create_schema(engine)
         with Session(engine) as session, session.begin():
-            org = Organization(slug="judged-file", name=name, sector=sector, tier=tier)
+            org = Organization(slug=_SCRATCH_SLUG, name=name, sector=sector, tier=tier)
             session.add(org)
             session.flush()
-            doc = Document(kind.value, payload, name=name, location=name)
-            report = load_document(session, org.id, doc)  # as `pqcplan import`, unaudited
-            if kind is InputFormat.CBOM:
-                warnings = list(report["warnings"])
-                text = payload.decode("utf-8", errors="replace")
-            else:
-                warnings = []
-                text = payload.decode("utf-8-sig")  # load_document refused anything else
+            doc = Document("csv", payload, name=name, location=name)
+            load_document(session, org.id, doc)  # as `pqcplan import`, unaudited
+            text = payload.decode("utf-8-sig")  # load_document refused anything else
             session.flush()
             inventory = load_inventory(session, org.id)
-            lines = text.splitlines()
-            locations: dict[int, tuple[int, str]] = {}
             rows = session.execute(
                 select(CryptoUsage.id, CryptoUsage.ref, CryptoUsage.evidence, Asset.ref).join(
                     Asset, Asset.id == CryptoUsage.asset_id
                 )
-            )
-            for uid, ref, evidence, asset_ref in rows:
-                line = _line_of(lines, ref) or _line_of(lines, asset_ref) or 1
-                found = _JSON_PATH.search(evidence or "")
-                logical = found.group(0) if found else f"{asset_ref}/{ref}"
-                locations[uid] = (line, logical)
-            occurrences = _occurrences(payload, session) if kind is InputFormat.CBOM else {}
+            ).all()
             session.rollback()
-        return LoadedFile(inventory, locations, warnings, occurrences)
+        return LoadedFile(inventory, _locations(text, rows), [])
     finally:
         engine.dispose()
 
 
-def _occurrences(payload: bytes, session: Session) -> dict[int, list[tuple[str, int, int | None]]]:
-    """Source locations of each usage whose CBOM component lists `evidence.occurrences`
+_SCRATCH_SLUG = "judged-file"  # the organization a judged file is read into
+
+
+def _locations(
+    text: str, rows: Iterable[tuple[int, str, str | None, str]]
+) -> dict[int, tuple[int, str]]:
+    """Usage id -> (line in the file, logical location), from (id, ref, evidence, asset ref)."""
+    lines = text.splitlines()
+    locations: dict[int, tuple[int, str]] = {}
+    for uid, ref, evidence, asset_ref in rows:
+        line = _line_of(lines, ref) or _line_of(lines, asset_ref) or 1
+        found = _JSON_PATH.search(evidence or "")
+        logical = found.group(0) if found else f"{asset_ref}/{ref}"
+        locations[uid] = (line, logical)
+    return locations
+
+
+def _source_places(payload: bytes) -> dict[str, list[tuple[str, int, int | None]]]:
+    """Source locations by bom-ref of each CBOM component listing `evidence.occurrences`
     (ours and CBOMkit's): SARIF then points at the source lines, not at the CBOM."""
-    from sqlalchemy import select
-
-    from inventory.models import CryptoUsage
-
     try:
         doc = json.loads(payload)
     except ValueError:
@@ -183,13 +257,7 @@ def _occurrences(payload: bytes, session: Session) -> dict[int, list[tuple[str, 
                 places.append((occ["location"], max(1, line), offset))
         if places:
             found[comp["bom-ref"]] = places
-    if not found:
-        return {}
-    return {
-        uid: found[ref]
-        for uid, ref in session.execute(select(CryptoUsage.id, CryptoUsage.ref))
-        if ref in found
-    }
+    return found
 
 
 def resolve_profiles(ids: list[str] | None) -> list[Profile]:
@@ -315,6 +383,7 @@ def judge_cmd(
     ] = None,
 ) -> None:
     """Judge a CBOM or CSV file under policy profiles, without a database (exit 1 if it fails)."""
+    doing(f"judging {file.name} under {', '.join(profile or DEFAULT_PROFILES)}")
     from migration.compare import judge
     from migration.profiles import ProfileError
     from migration.stateless import dumps, gate, to_json, to_markdown, to_sarif

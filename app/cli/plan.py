@@ -17,6 +17,7 @@ from app.cli.common import (
     OrgOption,
     console,
     db_session,
+    doing,
     err_console,
     operator,
     resolve_org,
@@ -109,6 +110,7 @@ def generate(
     ] = False,
 ) -> None:
     """Plan an organization's inventory and store it as a new plan (or version)."""
+    doing(f"planning the inventory of organization {org} under {profile}")
     from migration import service
     from migration.models import Plan
     from migration.scheduler import PlanParams

@@ -13,6 +13,7 @@ from app.cli.common import (
     OrgOption,
     console,
     db_session,
+    doing,
     err_console,
     operator,
     resolve_org,
@@ -52,6 +53,7 @@ def _scan(
     no_store: bool,
     password: str | None = None,
 ) -> None:
+    doing(f"scanning {len(targets)} {kind} target(s) for organization {org}")
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

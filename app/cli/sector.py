@@ -21,6 +21,7 @@ from app.cli.common import (
     OrgOption,
     console,
     db_session,
+    doing,
     err_console,
     operator,
     resolve_org,
@@ -145,6 +146,7 @@ def show(
 def check_cmd(org: OrgOption, fmt: Format = "table", lang: Lang = "en") -> None:
     """For each expected target: found (with assets), not found (how to look), or declared
     absent (reason and who). Exit 0 whatever the answer: it is a report, not a gate."""
+    doing(f"checking the sector targets of organization {org}")
     from core.i18n import gettext_for
     from migration.sectors.completeness import check
     from migration.sectors.render import CHECK_HEADINGS, check_markdown, check_rows, counts_sentence

@@ -162,6 +162,7 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name in the queue's records.")] = None,
 ) -> None:
     """Run jobs from the PostgreSQL queue (scaled mode); stop with Ctrl-C or SIGTERM.
+
     SIGUSR1 prints every thread's stack to its standard error (the process goes on)."""
     import asyncio
     import faulthandler

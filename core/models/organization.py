@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.choices import Role, Sector, Tier
+from core.field_limits import length
 from core.models.base import (
     Base,
     TenantMixin,
@@ -23,11 +24,11 @@ class Organization(TimestampMixin, Base):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(length("organizations", "slug")), unique=True)
+    name: Mapped[str] = mapped_column(String(length("organizations", "name")))
     sector: Mapped[Sector] = mapped_column(enum_column(Sector))
     tier: Mapped[Tier] = mapped_column(enum_column(Tier))
-    country: Mapped[str] = mapped_column(String(2), default="KR")
+    country: Mapped[str] = mapped_column(String(length("organizations", "country")), default="KR")
     description: Mapped[str | None] = mapped_column(Text)
 
 

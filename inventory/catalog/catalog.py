@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from core.i18n import N_, gettext_for, label
-from core.yaml_safe import safe_load
+from core.yaml_safe import load_packaged, safe_load
 from inventory.catalog.models import (
     AlgorithmInfo,
     CatalogError,
@@ -529,8 +529,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{origin}: cannot read the algorithm catalog: {exc}") from exc
-    try:
-        raw = safe_load(text)
+    try:  # the packaged file through the parse cache (core.yaml_safe)
+        raw = load_packaged(text) if path is None else safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""

@@ -92,7 +92,7 @@ def scan_source(
         result.findings.extend(found)
         _merge(result, skipped)
     if "stacks" in parts:
-        from inventory.discovery.stacks import scan_stacks
+        from inventory.discovery.stacks.scan import scan_stacks
 
         components, found, skipped = scan_stacks(root, walked)
         result.components.extend(components)

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.field_limits import length
 from core.models.base import (
     Base,
     TenantMixin,
@@ -36,6 +37,16 @@ from inventory.choices import (
     QuantumStatus,
     Source,
 )
+
+
+def _asset_text(column: str) -> String:
+    """An asset's text column, its length declared in `core.field_limits`."""
+    return String(length("assets", column))
+
+
+def _usage_text(column: str) -> String:
+    """A usage's text column, its length declared in `core.field_limits`."""
+    return String(length("crypto_usages", column))
 
 
 def _keyed_by_ref(*indexes: Index, pagination: str) -> tuple[UniqueConstraint | Index, ...]:
@@ -60,11 +71,11 @@ class Asset(TenantMixin, TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(200))  # stable key within the org (CBOM bom-ref)
-    name: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(_asset_text("ref"))  # stable key within the org (CBOM bom-ref)
+    name: Mapped[str] = mapped_column(_asset_text("name"))
     asset_type: Mapped[AssetType] = mapped_column(enum_column(AssetType))
     description: Mapped[str | None] = mapped_column(Text)
-    owner: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(_asset_text("owner"))
     environment: Mapped[Environment] = mapped_column(
         enum_column(Environment), default=Environment.PRODUCTION
     )
@@ -76,10 +87,10 @@ class Asset(TenantMixin, TimestampMixin, Base):
         enum_column(DataSensitivity), default=DataSensitivity.INTERNAL
     )
     secrecy_years: Mapped[int] = mapped_column(Integer, default=0)
-    vendor: Mapped[str | None] = mapped_column(String(200))
-    product: Mapped[str | None] = mapped_column(String(200))
-    version: Mapped[str | None] = mapped_column(String(100))
-    location: Mapped[str | None] = mapped_column(String(300))  # host:port, URL, site
+    vendor: Mapped[str | None] = mapped_column(_asset_text("vendor"))
+    product: Mapped[str | None] = mapped_column(_asset_text("product"))
+    version: Mapped[str | None] = mapped_column(_asset_text("version"))
+    location: Mapped[str | None] = mapped_column(_asset_text("location"))  # host:port, URL, site
 
     usages: Mapped[list[CryptoUsage]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", passive_deletes=True
@@ -102,35 +113,42 @@ class CryptoUsage(TenantMixin, TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(_usage_text("ref"))
     asset_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("assets.id", ondelete="CASCADE"), index=True
     )
-    algorithm: Mapped[str] = mapped_column(String(120))  # catalog canonical name, or as seen
-    algorithm_raw: Mapped[str] = mapped_column(String(200))  # the spelling the source used
+    # catalog canonical name, or as seen
+    algorithm: Mapped[str] = mapped_column(_usage_text("algorithm"))
+    # the spelling the source used
+    algorithm_raw: Mapped[str] = mapped_column(_usage_text("algorithm_raw"))
     primitive: Mapped[Primitive] = mapped_column(enum_column(Primitive))
     function: Mapped[CryptoFunction] = mapped_column(
         enum_column(CryptoFunction), default=CryptoFunction.OTHER
     )
-    protocol: Mapped[str | None] = mapped_column(String(60))  # "TLS 1.3", "SSH-2", "IKEv2"
+    # "TLS 1.3", "SSH-2", "IKEv2"
+    protocol: Mapped[str | None] = mapped_column(_usage_text("protocol"))
     key_size: Mapped[int | None] = mapped_column(Integer)
-    parameter_set: Mapped[str | None] = mapped_column(String(80))
-    mode: Mapped[str | None] = mapped_column(String(40))
-    padding: Mapped[str | None] = mapped_column(String(40))
-    library: Mapped[str | None] = mapped_column(String(120))
-    library_version: Mapped[str | None] = mapped_column(String(60))
+    parameter_set: Mapped[str | None] = mapped_column(_usage_text("parameter_set"))
+    mode: Mapped[str | None] = mapped_column(_usage_text("mode"))
+    padding: Mapped[str | None] = mapped_column(_usage_text("padding"))
+    library: Mapped[str | None] = mapped_column(_usage_text("library"))
+    library_version: Mapped[str | None] = mapped_column(_usage_text("library_version"))
 
     quantum_status: Mapped[QuantumStatus] = mapped_column(enum_column(QuantumStatus))
     status_reason: Mapped[str] = mapped_column(Text)
-    catalog_version: Mapped[str] = mapped_column(String(20))
+    catalog_version: Mapped[str] = mapped_column(_usage_text("catalog_version"))
 
-    cert_subject: Mapped[str | None] = mapped_column(String(500))
-    cert_issuer: Mapped[str | None] = mapped_column(String(500))
-    cert_serial: Mapped[str | None] = mapped_column(String(100))
+    cert_subject: Mapped[str | None] = mapped_column(_usage_text("cert_subject"))
+    cert_issuer: Mapped[str | None] = mapped_column(_usage_text("cert_issuer"))
+    cert_serial: Mapped[str | None] = mapped_column(_usage_text("cert_serial"))
     cert_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cert_not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cert_fingerprint_sha256: Mapped[str | None] = mapped_column(String(64))
-    cert_public_key_algorithm: Mapped[str | None] = mapped_column(String(120))
+    cert_fingerprint_sha256: Mapped[str | None] = mapped_column(
+        _usage_text("cert_fingerprint_sha256")
+    )
+    cert_public_key_algorithm: Mapped[str | None] = mapped_column(
+        _usage_text("cert_public_key_algorithm")
+    )
 
     source: Mapped[Source] = mapped_column(enum_column(Source), default=Source.MANUAL)
     evidence: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,9 @@ from core.i18n import N_, say
 from core.models import Organization
 from core.patching import apply_changes
 from core.tenancy import NotFound, Principal
-from inventory.schemas import OrganizationIn, OrganizationPatch
+
+if TYPE_CHECKING:  # the callers validate; reading organizations needs no request shapes
+    from inventory.schemas import OrganizationIn, OrganizationPatch
 
 
 def get_organization(session: Session, org_id: int, principal: Principal) -> Organization:

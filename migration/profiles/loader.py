@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.errors import LINE, InputError
 from core.i18n import N_, Said, as_written, say
-from core.yaml_safe import safe_load
+from core.yaml_safe import load_packaged, safe_load
 from migration.profiles.schema import Profile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -78,10 +78,11 @@ def validate_document(
         raise error(as_written(message), field=field, origin=origin) from exc
 
 
-def read_yaml(text: str, origin: str, error: type[ProfileError]) -> Any:
-    """YAML or JSON text (JSON is YAML) as data; `error` names the line of a syntax error."""
+def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bool = False) -> Any:
+    """YAML or JSON text (JSON is YAML) as data; `error` names the line of a syntax error.
+    A file shipped with pqcplan (``packaged``) is read through the parse cache."""
     try:
-        return safe_load(text)
+        return load_packaged(text) if packaged else safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = LINE.format(line=mark.line + 1) if mark is not None else ""
@@ -108,12 +109,20 @@ def load_profile_file(path: str | Path) -> Profile:
     return load_profile_text(path.read_text(encoding="utf-8"), origin=str(path))
 
 
+def _load_builtin(path: Path) -> Profile:
+    """A profile shipped in `DATA_DIR`, its YAML read through the parse cache
+    (`core.yaml_safe.load_packaged`) and validated as every profile is."""
+    origin = str(path)
+    data = read_yaml(path.read_text(encoding="utf-8"), origin, ProfileError, packaged=True)
+    return parse_profile(data, origin=origin)
+
+
 @lru_cache(maxsize=1)
 def builtin_profiles() -> dict[str, Profile]:
     """Every profile shipped in `migration/profiles/data`, validated, keyed by id."""
     profiles: dict[str, Profile] = {}
     for path in sorted(DATA_DIR.glob("*.yaml")):
-        profile = load_profile_file(path)
+        profile = _load_builtin(path)
         if profile.id in profiles:
             raise ProfileError(as_written(f"duplicate profile id '{profile.id}'"), "id", str(path))
         if profile.description and not profile.description_ko:
@@ -136,7 +145,7 @@ def _builtin_file(profile_id: str) -> Profile | None:
     path = DATA_DIR / f"{profile_id}.yaml"
     if not path.is_file():
         return None
-    profile = load_profile_file(path)
+    profile = _load_builtin(path)
     return profile if profile.id == profile_id else None
 
 

@@ -18,10 +18,9 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from core.choices import Sector, Tier
-from core.field_limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, limit
+from core.field_limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, length
+from core.input_model import InputModel
 from inventory.choices import AssetType, Criticality, QuantumStatus
-from inventory.schemas import InputModel
-from migration.models import CustomProfile
 from migration.uses import POLICY_USES, USES
 
 HybridPolicy = Literal["required", "preferred", "allowed", "discouraged", "forbidden"]
@@ -206,8 +205,8 @@ class UsePolicy(_Strict):
 
 class Profile(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
-    name: str = Field(min_length=1, max_length=limit(CustomProfile, "name"))
-    version: str = Field(min_length=1, max_length=limit(CustomProfile, "version"))
+    name: str = Field(min_length=1, max_length=length("custom_profiles", "name"))
+    version: str = Field(min_length=1, max_length=length("custom_profiles", "version"))
     jurisdiction: str = Field(min_length=2, max_length=10)
     description: str | None = None
     description_ko: str | None = Field(default=None, min_length=1)  # shown to Korean readers

@@ -9,6 +9,7 @@ from the test server's admin URL.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted(p for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
 FIGURE = re.compile(r"\d+(\.\d+)?\s*(s|ms|us|MB|KB|B|%|/s|x)?\b")
+RENDERERS = {"perf_table"}  # scripts that render recorded figures and record none themselves
 
 
 def tiny_args(script: Path) -> list[str]:
@@ -56,11 +58,14 @@ def test_tiny_args_reader_refuses_a_script_without_them(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
-def test_bench_script_runs_tiny(script: Path, request: pytest.FixtureRequest) -> None:
+def test_bench_script_runs_tiny(
+    script: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     args = tiny_args(script)
     if supports_pg(script):
         args += ["--pg", request.getfixturevalue("pg_admin_url")]
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    results = tmp_path / "results"  # never bench/results: tiny figures are not the figures
+    env = os.environ | {"PYTHONUNBUFFERED": "1", "PQCPLAN_BENCH_RECORD": str(results)}
     env.pop("PQCPLAN_BENCH_PG_URL", None)
     proc = subprocess.run(
         [sys.executable, str(script), *args],
@@ -75,3 +80,19 @@ def test_bench_script_runs_tiny(script: Path, request: pytest.FixtureRequest) ->
     assert lines, f"{script.name} printed no figures:\n{proc.stdout[-2000:]}"
     if supports_pg(script):
         assert "PostgreSQL" in proc.stdout, f"{script.name} did not run on PostgreSQL"
+    recorded = results / f"{script.stem}.json"
+    if script.stem in RENDERERS:
+        assert not recorded.exists(), f"{script.name} renders figures; it records none"
+        return
+    assert recorded.exists(), (
+        f"{script.name} recorded no figure with PQCPLAN_BENCH_RECORD set: call "
+        f"_common.record(...) where it prints its headline figures (README, Benchmarks)"
+    )
+    run = json.loads(recorded.read_text(encoding="utf-8"))
+    assert run["script"] == f"bench/{script.name}", run["script"]
+    assert run["command"].startswith(f"python bench/{script.name}"), run["command"]
+    assert run["figures"], run
+    for figure in run["figures"]:
+        assert figure["figure"] and isinstance(figure["value"], float), figure
+        assert figure["met"] in (True, False, None), figure
+        assert figure["met"] is None or figure["target"], f"a verdict needs its target: {figure}"

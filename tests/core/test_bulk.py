@@ -8,7 +8,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.bulk import insert_rows
+from core.bulk import insert_rows, read_rows
 from core.choices import Sector, Tier
 from core.models import Organization
 from inventory.models import Asset
@@ -99,3 +99,28 @@ def test_a_sql_default_is_refused_not_left_out() -> None:
     with pytest.raises(NotImplementedError, match=r"t\.at has a SQL default"):
         _python_defaults(table, ["id"])
     assert _python_defaults(table, ["id", "at"]) == {}
+
+
+def test_read_rows_gives_the_driver_tuples_a_select_gives(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Same rows and order as SQLAlchemy's, an IN list and a bound value included."""
+    org_id = _org(session_factory)
+    rows = [
+        {"organization_id": org_id, "ref": f"r-{i}", "name": f"n{i}", "asset_type": t}
+        for i, t in enumerate(["service", "hsm", "application", "service"])
+    ]
+    with session_factory.begin() as s:
+        insert_rows(s.connection(), Asset.__table__, rows)
+    statement = (
+        select(Asset.ref, Asset.name)
+        .where(Asset.organization_id == org_id, Asset.ref.in_(["r-0", "r-2", "r-3"]))
+        .order_by(Asset.ref.desc())
+    )
+    with session_factory() as s:
+        got = read_rows(s.connection(), statement)
+        assert got == [("r-3", "n3"), ("r-2", "n2"), ("r-0", "n0")]
+        assert got == [tuple(r) for r in s.execute(statement)]
+        assert all(type(r) is tuple for r in got)
+        with pytest.raises(sa_exc.DBAPIError):
+            read_rows(s.connection(), select(Asset.id).where(func.no_such_function(Asset.id)))

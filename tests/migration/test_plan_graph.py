@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 
 from migration.graph import (
@@ -56,3 +58,16 @@ def test_impact_matches_networkx_descendants_on_random_dag() -> None:
     for node in g.nodes:
         # networkx counts cycle mates as descendants (never the node itself): so do we.
         assert impact[node] == len(nx.descendants(g, node))
+
+
+def test_impact_is_the_same_with_sets_bitsets_or_both() -> None:
+    """Sets below `set_limit` assets, bitsets past it, and units that meet both: every limit
+    gives networkx's count (a layered graph with a few cycles, as inventories are)."""
+    rng = random.Random(11)
+    edges = [(rng.randrange(j), j) for j in range(1, 150) for _ in range(rng.choice((0, 1, 2, 3)))]
+    edges += [(140, 20), (90, 45), (149, 3)]  # cycles
+    g = build_graph([(n, str(n)) for n in range(150)], edges)
+    expected = {node: len(nx.descendants(g, node)) for node in g.nodes}
+    assert max(expected.values()) > 50
+    for limit in (0, 1, 3, 10, 10_000):
+        assert transitive_impact(g, set_limit=limit) == expected, limit

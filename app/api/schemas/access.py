@@ -10,8 +10,8 @@ from pydantic import Field
 from app.api.schemas.common import RowOut
 from core.choices import Role
 from core.field_limits import RowId, limit
+from core.input_model import InputModel
 from core.models import ApiKey
-from inventory.schemas import InputModel
 
 
 class ApiKeyOut(RowOut):

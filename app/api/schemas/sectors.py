@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.field_limits import RowId
-from inventory.schemas import InputModel
+from core.input_model import InputModel
 from migration.sectors.choices import StepStatus
 from migration.sectors.schema import Catalog
 

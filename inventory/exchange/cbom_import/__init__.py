@@ -14,10 +14,26 @@ docs/cbom-import.md. The modules, in the order an import runs them:
   they share): rows per component type;
 - `dependencies`, `ownership`: links between components, which asset owns a usage, and
   the originals kept verbatim;
-- `classify`: the catalog's verdict per usage; `writer`: bulk insert and update.
+- `classify`: the catalog's verdict per usage; `read`: all of the above, no database;
+- `writer`: bulk insert and update; `pipeline`: `import_cbom`, reading then writing.
+
+`import_cbom` is loaded on first use (it needs SQLAlchemy): reading a CBOM without a
+database (`read.read_cbom`, what `pqcplan judge` does) imports this package too.
 """
 
-from inventory.exchange.cbom_import.pipeline import import_cbom
+from typing import TYPE_CHECKING, Any
+
 from inventory.exchange.report import ImportReport
 
+if TYPE_CHECKING:
+    from inventory.exchange.cbom_import.pipeline import import_cbom
+
 __all__ = ["ImportReport", "import_cbom"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "import_cbom":
+        from inventory.exchange.cbom_import.pipeline import import_cbom
+
+        return import_cbom
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """The writer: assets, then usages, then dependencies, each as one bulk insert and one bulk
 update keyed by `ref` within the organization (a re-import updates instead of duplicating;
-a usage keeps its earliest `first_seen`). Lengths are checked against the same column limits
-as the API and the CSV import before anything is sent. It never commits.
+a usage keeps its earliest `first_seen`). Rows come from `read.ReadCbom`, checked against
+the same column limits as the API and the CSV import before anything is sent. It never
+commits.
 """
 
 from __future__ import annotations
@@ -11,61 +12,44 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-import inventory.exchange.cbom_import.notes as N
 from core.bulk import insert_rows
-from core.errors import LONGER, InputError
-from core.field_limits import column_limit
+from core.errors import InputError
 from core.i18n import N_
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
-from inventory.exchange.cbom_import.assets import UNSTATED
-from inventory.exchange.cbom_import.ownership import Owned
-from inventory.exchange.cbom_import.parser import Parser
+from inventory.exchange.cbom_import.read import ReadCbom
 from inventory.exchange.cbom_import.state import BuildState
 from inventory.exchange.report import ImportCounts
 from inventory.models import Asset, CryptoUsage, Dependency
 from inventory.models.counters import lock_counters
 
-_LIMITS: dict[str, list[tuple[str, int]]] = {}
 
-
-def check_org(session: Session, organization_id: int, parser: Parser) -> None:
+def check_org(session: Session, organization_id: int, read: ReadCbom) -> None:
     """The organization exists; a file describing another one is imported with a warning."""
     org = session.get(Organization, organization_id)
     if org is None:
         raise InputError(
             N_("organization {id} does not exist"), "organization_id", id=organization_id
         )
-    slug = parser.org_props.get("slug")
-    if slug is not None and slug != org.slug:
-        parser.notes.add(
-            "$.metadata.properties",
-            N.OTHER_ORGANIZATION.format(slug=slug, org=org.slug),
-        )
+    read.note_organization(org.slug)
 
 
-def write(
-    session: Session, org_id: int, state: BuildState, owned: Owned, report: ImportCounts
-) -> None:
+def write(session: Session, org_id: int, read: ReadCbom, report: ImportCounts) -> None:
     lock_counters(session, [org_id])  # before the first counted row (Core writes, no flush)
-    asset_ids = _write_assets(session, org_id, state, report)
-    _write_usages(session, org_id, asset_ids, owned, report)
-    _write_dependencies(session, org_id, asset_ids, state, report)
+    asset_ids = _write_assets(session, org_id, read, report)
+    _write_usages(session, org_id, asset_ids, read, report)
+    _write_dependencies(session, org_id, asset_ids, read.state, report)
 
 
 def _write_assets(
-    session: Session, org_id: int, state: BuildState, report: ImportCounts
+    session: Session, org_id: int, read: ReadCbom, report: ImportCounts
 ) -> dict[str, int]:
     """Insert or update the asset rows; returns every asset id of the organization by ref."""
     asset_table = Asset.__table__
     existing = _asset_ids(session, org_id)
     new_assets, upd_assets = [], []
-    for ref, full in state.assets.items():
-        comp = state.p.comps.get(ref)
-        unstated = full.get(UNSTATED, frozenset())
-        row = {k: v for k, v in full.items() if k != UNSTATED}
-        _check_lengths(asset_table, row, comp.path if comp else "$.metadata")
+    for ref, row, unstated in read.asset_rows():
         if ref in existing:  # what the CBOM does not state keeps what a person set
             upd_assets.append(
                 {k: v for k, v in row.items() if k not in unstated} | {"id": existing[ref]}
@@ -91,7 +75,7 @@ def _write_usages(
     session: Session,
     org_id: int,
     asset_ids: dict[str, int],
-    owned: Owned,
+    read: ReadCbom,
     report: ImportCounts,
 ) -> None:
     usage_table = CryptoUsage.__table__
@@ -104,14 +88,8 @@ def _write_usages(
         ).all()
     }
     new_usages, upd_usages = [], []
-    seen_refs: set[str] = set()
-    for usage, owner in owned:
-        row = dict(usage.row)
-        if row["ref"] in seen_refs:
-            continue
-        seen_refs.add(row["ref"])
+    for usage, owner, row in read.usage_rows():
         row["asset_id"] = asset_ids[owner]
-        _check_lengths(usage_table, row, usage.path)
         if row["ref"] in old:
             uid, first_seen = old[row["ref"]]
             if first_seen is not None and not usage.ours:
@@ -164,19 +142,6 @@ def _write_dependencies(
     _bulk_insert(session, Dependency.__table__, new_deps)
     _bulk_update(session, Dependency.__table__, upd_deps)
     report.dependencies_created = len(new_deps)
-
-
-def _check_lengths(table: Table, row: dict[str, Any], path: str) -> None:
-    limits = _LIMITS.get(table.name)
-    if limits is None:
-        # the same limits as the API and the CSV import (Text columns included)
-        limits = _LIMITS[table.name] = [
-            (c.key, n) for c in table.columns if (n := column_limit(c)) is not None
-        ]
-    for col, length in limits:
-        value = row.get(col)
-        if value.__class__ is str and len(value) > length:
-            raise InputError(LONGER, path, what=col, length=length)
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

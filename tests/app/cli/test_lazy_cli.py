@@ -67,11 +67,11 @@ def test_a_group_with_one_command_stays_a_group():
 
 
 def test_judge_runs_without_planning_alembic_or_settings_libraries():
-    """`pqcplan judge` needs the importers and the judgement, not the graph, the migrations
-    or pydantic-settings (a CI gate pays each import on every call)."""
+    """`pqcplan judge` needs the importers and the judgement, not the graph, the migrations,
+    pydantic-settings or, for a CBOM, a database (a CI gate pays each import on every call)."""
     cbom = "tests/inventory/exchange/data/cbomkit-hyperion-java-1.6.cdx.json"
     setup = (
         "from app.cli.main import app\n"
         f"try:\n    app(['judge', {cbom!r}, '--format', 'json'])\nexcept SystemExit:\n    pass"
     )
-    assert _heavy_after(setup) == ["sqlalchemy"]  # the scratch database; nothing else
+    assert _heavy_after(setup) == []  # a CBOM is read without a database (read_cbom)
