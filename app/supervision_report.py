@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.errors import InputError
+from core.errors import FIELD_ONE_OF, InputError
+from core.i18n import N_
 from core.models import Organization
 from core.tenancy import Principal
 from migration.sectors import report
@@ -40,9 +41,11 @@ def issue(
     """Build, sign and render the organization's report (`session` must be a writer's:
     the report key is made on first use). Audited."""
     if fmt not in report.MEDIA_TYPES:
-        raise InputError(f"format must be one of {', '.join(report.MEDIA_TYPES)}", "format")
+        raise InputError(
+            FIELD_ONE_OF, "format", field="format", choices=", ".join(report.MEDIA_TYPES)
+        )
     if lang not in report.LANGS:
-        raise InputError(f"lang must be one of {', '.join(report.LANGS)}", "lang")
+        raise InputError(FIELD_ONE_OF, "lang", field="lang", choices=", ".join(report.LANGS))
     supervisor = None
     if supervisor_slug:
         ids = {r.supervisor_id for r in active_relations(session, org_id=org_id)}
@@ -52,7 +55,9 @@ def issue(
         )
         if supervisor is None:
             raise InputError(
-                f"the organization does not report to '{supervisor_slug}'", "supervisor"
+                N_("the organization does not report to '{slug}'"),
+                "supervisor",
+                slug=supervisor_slug,
             )
     body = report.report_body(session, org_id, lang, principal.name, supervisor)
     doc = sign_report(session, body)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Role, Sector, Tier
 from core.errors import InputError
+from core.i18n import N_
 from core.models import ApiKey, Organization
 from core.tenancy import Principal
 
@@ -47,10 +48,13 @@ def check_bootstrap_secret(secret: str) -> None:
     """Refuse a secret too short to resist guessing, or one no HTTP header can carry."""
     if not _BOOTSTRAP_KEY_SHAPE.fullmatch(secret):
         raise InputError(
-            f"must be 32 to 256 characters of letters, digits and -._~+/= "
-            f"(got {len(secret)} characters); generate one with: "
-            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            N_(
+                "must be 32 to 256 characters of letters, digits and -._~+/= "
+                "(got {count} characters); generate one with: {command}"
+            ),
             "BOOTSTRAP_ADMIN_KEY",
+            count=len(secret),
+            command="python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
         )
 
 

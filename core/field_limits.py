@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from annotated_types import Interval
 
+from core.i18n import N_, say
+
 if TYPE_CHECKING:
     from sqlalchemy import Column
 
@@ -149,5 +151,12 @@ def check_observed(value: datetime | None) -> datetime | None:
 
 def check_plan_date(value: date, what: str = "date") -> date:
     if not PLAN_DATE_MIN <= value <= PLAN_DATE_MAX:
-        raise ValueError(f"{what} must be between {PLAN_DATE_MIN} and {PLAN_DATE_MAX}")
+        raise ValueError(
+            say(
+                N_("{what} must be between {least} and {most}"),
+                what=what,
+                least=PLAN_DATE_MIN,
+                most=PLAN_DATE_MAX,
+            )
+        )
     return value

@@ -130,3 +130,39 @@ class Sentences:
             if match is not None:
                 return template, match.groupdict()
         return None
+
+
+class Said(str):
+    """English words made from a marked template (`N_`) and its fields, keeping both so a
+    page can say the same in another language: the template is translated and the fields put
+    in (a field that is itself `Said` is translated the same way; others are names, values
+    and numbers quoted as written). `str` of it is the English, so APIs, logs and stored
+    rows keep what they always had.
+
+    >>> s = say(N_("{what} is missing"), what=say(N_("component name")))
+    >>> s, s.template, s.fields["what"].template
+    ('component name is missing', '{what} is missing', 'component name')
+    """
+
+    template: str
+    fields: dict[str, object]
+
+    def __new__(cls, template: str, fields: Mapping[str, object] | None = None,
+                english: str | None = None) -> Said:  # fmt: skip
+        fields = dict(fields or {})
+        said = super().__new__(cls, template.format(**fields) if english is None else english)
+        said.template, said.fields = template, fields
+        return said
+
+
+def say(template: str, **fields: object) -> Said:
+    """`template` (marked with `N_` where it is written) said with `fields`."""
+    return Said(template, fields)
+
+
+#: words that are not ours (an engine's, the OS's, a library's own error): shown as written
+AS_WRITTEN = "{text}"
+
+
+def as_written(text: str) -> Said:
+    return Said(AS_WRITTEN, {"text": text})

@@ -14,8 +14,11 @@ import re
 from typing import Any
 
 from core.errors import InputError
+from core.i18n import N_, Said, as_written, say
 
 MAX_JSON_DEPTH = 64
+DEEPER = N_("JSON nested deeper than {levels} levels")
+NOT_UTF8 = N_("not valid UTF-8 text (byte {byte})")
 
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 # Escapes that can decode to NUL or a surrogate; a raw NUL or raw surrogate cannot reach
@@ -23,7 +26,7 @@ _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 _BAD_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Said | None:
     """Why `value` cannot be stored, or None.
 
     >>> text_problem("fine")
@@ -34,14 +37,17 @@ def text_problem(value: str) -> str | None:
     if found is None:
         return None
     if found.group() == "\x00":
-        return "contains a NUL character (\\u0000), which cannot be stored"
-    return f"contains a lone surrogate (\\u{ord(found.group()):04x}), which is not valid Unicode"
+        return say(N_("contains a NUL character (\\u0000), which cannot be stored"))
+    return say(
+        N_("contains a lone surrogate ({code}), which is not valid Unicode"),
+        code=f"\\u{ord(found.group()):04x}",
+    )
 
 
 def check_text(value: str, location: str) -> str:
     problem = text_problem(value)
     if problem:
-        raise InputError(f"text {problem}", location)
+        raise InputError(N_("text {problem}"), location, problem=problem)
     return value
 
 
@@ -78,14 +84,18 @@ def _key_path(path: str, key: str) -> str:
 
 def _walk(node: Any, path: str, depth: int, max_depth: int) -> None:
     if depth > max_depth:
-        raise InputError(f"JSON nested deeper than {max_depth} levels", path[:120])
+        raise InputError(DEEPER, path[:120], levels=max_depth)
     if isinstance(node, _NonFinite):
-        raise InputError(f"{node.token} is not a finite number; JSON numbers must be finite", path)
+        raise InputError(
+            N_("{token} is not a finite number; JSON numbers must be finite"),
+            path,
+            token=node.token,
+        )
     if isinstance(node, str):
         check_text(node, path)
     elif isinstance(node, dict):
         if isinstance(node, _DuplicateKeys):
-            raise InputError(f"key '{node.duplicate}' appears twice", path)
+            raise InputError(N_("key '{key}' appears twice"), path, key=node.duplicate)
         for key, value in node.items():
             check_text(key, path)
             _walk(value, _key_path(path, key), depth + 1, max_depth)
@@ -113,7 +123,7 @@ def loads_strict(
         try:
             text = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(f"not valid UTF-8 text (byte {exc.start})", "$") from exc
+            raise InputError(NOT_UTF8, "$", byte=exc.start) from exc
     else:
         text = data
     flagged = False
@@ -145,16 +155,22 @@ def loads_strict(
         )
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})", "$"
+            N_("not valid JSON at line {line} column {column} ({reason})"),
+            "$",
+            line=exc.lineno,
+            column=exc.colno,
+            reason=as_written(exc.msg),
         ) from exc
     except RecursionError as exc:
-        raise InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "$") from exc
+        raise InputError(DEEPER, "$", levels=MAX_JSON_DEPTH) from exc
     except ValueError as exc:  # an integer literal past Python's digit limit
-        raise InputError(f"a JSON number is too large: {exc}", "$") from exc
+        raise InputError(
+            N_("a JSON number is too large: {reason}"), "$", reason=as_written(str(exc))
+        ) from exc
     deep = max_depth is not None and text.count("[") + text.count("{") > max_depth
     if flagged or deep or _BAD_ESCAPE.search(text):
         try:
             _walk(doc, "$", 0, max_depth if max_depth is not None else 10**6)
         except RecursionError as exc:
-            raise InputError("JSON nested too deeply", "$") from exc
+            raise InputError(N_("JSON nested too deeply"), "$") from exc
     return doc

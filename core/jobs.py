@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.choices import Role
 from core.db import READ_ONLY, describe_refusal, is_busy
+from core.i18n import N_
 from core.models import Job, JobPayload, JobStatus
 from core.tenancy import Principal
 
@@ -320,19 +321,30 @@ def _forget_now(sessions: sessionmaker[Session], job_id: int) -> None:
         forget_payload(session, job_id)
 
 
+# What a failed job's record says (in English; a page reads it back by these templates)
+BUSY_FAILURE = N_(
+    "the database stayed busy (other writers held it) for longer than {seconds} s; nothing "
+    "was stored: start the job again, or when the server is less busy"
+)
+REFUSED_FAILURE = N_("{refusal}; nothing was stored")
+DATABASE_FAILURE = N_("the database refused the work; nothing was stored (the server log says why)")
+CANCELLED = N_("cancelled on request")
+INTERRUPTED = N_("interrupted: the server process running it stopped; start it again")
+NOT_STARTED = N_("it could not start")
+NOT_STORED = N_("its result could not be stored")
+JOB_STEPS = (NOT_STARTED, NOT_STORED)  # what led to a failure, before its reason
+FAILURES = (BUSY_FAILURE, REFUSED_FAILURE, DATABASE_FAILURE, CANCELLED, INTERRUPTED, *JOB_STEPS)
+
+
 def explain(exc: BaseException, what: str = "") -> str:
     """Why a job failed, in words a person can act on: a database error is described, never
     quoted (its text names tables, constraints and SQL; the log keeps it)."""
     if is_busy(exc):
-        reason = (
-            "the database stayed busy (other writers held it) for longer than "
-            f"{TIMINGS.busy_patience_s:g} s; nothing was stored: start the job again, or "
-            "when the server is less busy"
-        )
+        reason = BUSY_FAILURE.format(seconds=f"{TIMINGS.busy_patience_s:g}")
     elif isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
-        reason = f"{describe_refusal(exc)}; nothing was stored"
+        reason = REFUSED_FAILURE.format(refusal=describe_refusal(exc))
     elif isinstance(exc, sa_exc.SQLAlchemyError):
-        reason = "the database refused the work; nothing was stored (the server log says why)"
+        reason = DATABASE_FAILURE
     else:
         reason = str(exc) or type(exc).__name__
     return f"{what}: {reason}" if what else reason
@@ -389,7 +401,7 @@ def run_attempt(
         _set_patiently(
             sessions, job_id, Job.status == JobStatus.QUEUED,
             status=JobStatus.FAILED, finished_at=datetime.now(UTC),
-            **_reason(exc, "it could not start"),
+            **_reason(exc, NOT_STARTED),
         )  # fmt: skip
         return "failed"
     if row is None:
@@ -449,7 +461,7 @@ def run_attempt(
         try:
             _set_patiently(
                 sessions, job_id, *owned, status=JobStatus.FAILED,
-                finished_at=values["finished_at"], **_reason(exc, "its result could not be stored"),
+                finished_at=values["finished_at"], **_reason(exc, NOT_STORED),
             )  # fmt: skip
         except Exception:
             log.exception("job %s: could not record its failure", job_id)
@@ -490,7 +502,7 @@ def cancel_job(session: Session, job: Job) -> bool:
             status=JobStatus.CANCELLED,
             finished_at=datetime.now(UTC),
             message="cancelled",
-            error="cancelled on request",
+            error=CANCELLED,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -614,7 +626,7 @@ class JobRunner:
             failed += _set_patiently(
                 self._sessions, job_id, active,
                 status=JobStatus.FAILED, finished_at=datetime.now(UTC),
-                error="interrupted: the server process running it stopped; start it again",
+                error=INTERRUPTED,
                 message="interrupted: the server process running it stopped",
             )  # fmt: skip
         return failed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import InputError
+from core.i18n import N_
 
 
 def apply_changes(row: Any, changes: dict[str, Any]) -> None:
@@ -19,6 +20,6 @@ def apply_changes(row: Any, changes: dict[str, Any]) -> None:
     for field, value in changes.items():
         column = columns.get(field)
         if value is None and column is not None and not column.nullable:
-            raise InputError(f"{field} cannot be null", field)
+            raise InputError(N_("{field} cannot be null"), field, field=field)
     for field, value in changes.items():
         setattr(row, field, value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.errors import InputError
+from core.errors import InputError, said_of
 from core.field_limits import check_plan_date
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 
@@ -81,7 +81,7 @@ class PlanParams:
         try:
             check_plan_date(self.start, "start")
         except ValueError as exc:
-            raise InputError(str(exc), "start") from None
+            raise InputError(said_of(exc), "start") from None
 
     def as_dict(self) -> dict[str, Any]:
         return {

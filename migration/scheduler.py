@@ -28,6 +28,7 @@ import networkx as nx
 
 from core.errors import InputError
 from core.gc_pause import paused_gc
+from core.i18n import N_
 from migration import reasons as R
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
 from migration.graph import build_graph, condense, find_cycles, topological_units
@@ -391,9 +392,13 @@ def place_units(
             wave, overflow = take_shared(loads, need.shares, ready[unit], capacity)
             if wave >= MAX_WAVES:
                 raise InputError(
-                    f"the plan needs more than {MAX_WAVES} quarterly waves at a capacity of "
-                    f"{capacity} points per wave; raise the capacity",
+                    N_(
+                        "the plan needs more than {waves} quarterly waves at a capacity of "
+                        "{capacity} points per wave; raise the capacity"
+                    ),
                     "capacity",
+                    waves=MAX_WAVES,
+                    capacity=capacity,
                 )
             placed[unit] = Placement(wave, ready[unit], ready_by[unit], overflow)
             release, by = wave + 1, unit

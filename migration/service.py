@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, object_session
 from core.audit import record
 from core.bulk import copy_rows, read_rows
 from core.gc_pause import paused_gc
+from core.i18n import N_, say
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
@@ -37,6 +38,7 @@ from migration.profiles import (
     parse_profile,
     profile_to_dict,
 )
+from migration.profiles.loader import UNKNOWN_PROFILE
 from migration.progress import version_progress  # noqa: F401  (callers read it here)
 from migration.risk import RiskPart, RiskScore
 from migration.timeline import CellCounts, insert_trigger_suspended, store_cells
@@ -60,7 +62,7 @@ def resolve_profile(session: Session, organization_id: int, profile_id: str) -> 
     )
     if row is None:
         known = ", ".join(sorted(builtin_profiles()))
-        raise UnknownProfile(f"unknown profile '{profile_id}'; built-in: {known}")
+        raise UnknownProfile(say(UNKNOWN_PROFILE, profile=profile_id, known=known))
     return parse_profile(row.data, origin=f"custom profile {profile_id}")
 
 
@@ -71,7 +73,9 @@ def save_custom_profile(
     profile = parse_profile(data, origin=origin)
     if profile.id in builtin_profiles():
         raise ProfileError(
-            f"'{profile.id}' is a built-in profile; choose another id", field="id", origin=origin
+            say(N_("'{id}' is a built-in profile; choose another id"), id=profile.id),
+            field="id",
+            origin=origin,
         )
     row = session.scalar(
         select(CustomProfile).where(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from core.errors import InputError
+from core.errors import BAD_CURSOR, NOT_A_SORT, InputError
 from inventory.catalog import get_catalog
 from inventory.models import Asset, UsageCount
 from inventory.search_index import ASSETS, contains, matches
@@ -45,8 +45,7 @@ class TaskQuery:
     def __post_init__(self) -> None:
         if self.sort not in SORT_KEYS:
             raise InputError(
-                f"'{self.sort}' is not a column to sort by; choose one of " + ", ".join(SORT_KEYS),
-                "query.sort",
+                NOT_A_SORT, "query.sort", column=self.sort, choices=", ".join(SORT_KEYS)
             )
 
     @property
@@ -167,9 +166,9 @@ def _decode(cursor: str) -> tuple[Any, int]:
     try:
         value, task_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
-        raise InputError("the page cursor is not one this list gave out", "query.cursor") from None
+        raise InputError(BAD_CURSOR, "query.cursor") from None
     if not isinstance(task_id, int) or not isinstance(value, str | int | float):
-        raise InputError("the page cursor is not one this list gave out", "query.cursor")
+        raise InputError(BAD_CURSOR, "query.cursor")
     return value, task_id
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InputError
 from core.field_limits import RowId
+from core.i18n import N_
 from core.jobs import JobContext, job_kind
 from testbed.engines.registry import ENGINE_FACTORIES, engine_statuses, get_engines
 from testbed.models import BenchmarkRecord
@@ -96,7 +97,7 @@ def plan_with_skips(req: BenchmarkRequest) -> tuple[list[PlannedRun], list[str]]
     chosen = req.engines if named else list(engines)
     missing = [e for e in chosen if e not in engines]
     if missing:
-        raise InputError(f"engine(s) {missing} are unavailable here", "engines")
+        raise InputError(N_("engine(s) {engines} are unavailable here"), "engines", engines=missing)
     skipped: list[str] = []
     if not named:
         skipped += [
@@ -109,7 +110,11 @@ def plan_with_skips(req: BenchmarkRequest) -> tuple[list[PlannedRun], list[str]]
         alg = raw.strip()
         able = [e for e in chosen if engines[e].supports(alg)]
         if not able:
-            raise InputError(f"no chosen engine implements '{alg}'", f"algorithms[{index}]")
+            raise InputError(
+                N_("no chosen engine implements '{algorithm}'"),
+                f"algorithms[{index}]",
+                algorithm=alg,
+            )
         skipped += [f"{e}: skipped for {alg} (it has no {alg})" for e in chosen if e not in able]
         runs += [PlannedRun(e, alg) for e in able]
         base = baseline_for(alg) if req.include_baseline else None
@@ -131,15 +136,20 @@ def plan_with_skips(req: BenchmarkRequest) -> tuple[list[PlannedRun], list[str]]
     unique = list(dict.fromkeys(runs))
     if len(unique) > MAX_RUNS:
         raise InputError(
-            f"{len(unique)} engine x algorithm runs requested; the limit is {MAX_RUNS}",
+            N_("{count} engine x algorithm runs requested; the limit is {most}"),
             "algorithms",
+            count=len(unique),
+            most=MAX_RUNS,
         )
     total = len(unique) * req.time_budget_s
     if total > MAX_TOTAL_SECONDS:
         raise InputError(
-            f"{len(unique)} runs x {req.time_budget_s} s = {total:.0f} s exceeds "
-            f"the limit of {MAX_TOTAL_SECONDS:.0f} s per request",
+            N_("{count} runs x {budget} s = {total} s exceeds the limit of {most} s per request"),
             "time_budget_s",
+            count=len(unique),
+            budget=req.time_budget_s,
+            total=f"{total:.0f}",
+            most=f"{MAX_TOTAL_SECONDS:.0f}",
         )
     return unique, list(dict.fromkeys(skipped))
 

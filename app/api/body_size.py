@@ -14,6 +14,7 @@ from typing import Any
 
 from app.api.errors import send_domain_error
 from core.errors import TooLarge
+from core.i18n import N_
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,9 +62,14 @@ class BodySizeLimit:
                     scope,
                     send,
                     TooLarge(
-                        f"request body of {int(declared)} bytes exceeds the limit "
-                        f"of {limit} bytes for {scope['path']}",
+                        N_(
+                            "request body of {size} bytes exceeds the limit of {limit} bytes "
+                            "for {path}"
+                        ),
                         "body",
+                        size=int(declared),
+                        limit=limit,
+                        path=scope["path"],
                     ),
                     limit,
                 )
@@ -83,8 +89,10 @@ class BodySizeLimit:
                     scope,
                     send,
                     TooLarge(
-                        f"request body exceeds the limit of {limit} bytes for {scope['path']}",
+                        N_("request body exceeds the limit of {limit} bytes for {path}"),
                         "body",
+                        limit=limit,
+                        path=scope["path"],
                     ),
                     limit,
                 )

@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl, unquote
 
 from app.api.body_size import ASGIApp, Receive, Scope, Send, replay
 from app.api.errors import send_domain_error
-from core.errors import InputError
+from core.errors import QUERY_PARAMETER, InputError
+from core.i18n import N_
 from core.input_checks import loads_strict, text_problem
 
 _NO_BODY = ("GET", "HEAD", "OPTIONS", "DELETE")
@@ -40,19 +41,22 @@ def check_url(scope: Scope) -> None:
     try:
         path = unquote(raw_path.decode("latin-1"), errors="strict")
     except UnicodeDecodeError as exc:
-        raise InputError("the URL path is not valid UTF-8 after percent-decoding", "path") from exc
+        raise InputError(
+            N_("the URL path is not valid UTF-8 after percent-decoding"), "path"
+        ) from exc
     if problem := text_problem(path):
-        raise InputError(f"the URL path {problem}", "path")
+        raise InputError(N_("the URL path {problem}"), "path", problem=problem)
     query = scope.get("query_string", b"").decode("latin-1")
     try:
         pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as exc:
         raise InputError(
-            "the query string is not valid UTF-8 after percent-decoding", "query"
+            N_("the query string is not valid UTF-8 after percent-decoding"), "query"
         ) from exc
     for name, value in pairs:
         if problem := text_problem(name) or text_problem(value):
-            raise InputError(f"text {problem}", f"query parameter {json.dumps(name)[:100]}")
+            where = QUERY_PARAMETER.format(name=json.dumps(name)[:100])
+            raise InputError(N_("text {problem}"), where, problem=problem)
 
 
 class StrictInput:

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,12 +29,15 @@ from sqlalchemy.orm import Session
 from app.api.deps import READ_METHODS
 from app.api.errors import answer_for
 from app.web import i18n, sessions
+from app.web.errortext import error_html, said_html, stored_error_html
 from app.web.i18n import LANGUAGES
 from app.web.jobtext import case_detail_html, error_text, progress_text, warning_html
 from app.web.messages import field_problem, service_message
 from core.choices import Role
 from core.db import READ_ONLY
 from core.display import printable
+from core.errors import InputError, pydantic_said
+from core.i18n import Said
 from core.labels import label as english_label
 from core.tenancy import Principal, scoped
 from inventory.classification import reason_in
@@ -65,7 +68,9 @@ class WebError(Exception):
     """A page that cannot be shown: rendered as an HTML error page with this status.
 
     `message` is an English msgid, translated when shown, with `args` put in after; a
-    message from a service is shown as it is (`translate=False`)."""
+    message from a service (`translate=False`) is said in the reader's language from the
+    template it was made from (`said`, `app.web.errortext`) or a known shape of it, else
+    shown as it is. `at`: a JSON path the message names first ("$.answer.items: ...")."""
 
     def __init__(
         self,
@@ -76,12 +81,15 @@ class WebError(Exception):
         args: Mapping[str, object] | None = None,
         translate: bool = True,
         headers: Mapping[str, str] | None = None,
+        said: Said | None = None,
+        at: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.location = status, message, location
         self.args_ = dict(args or {})
         self.translate = translate
         self.headers = dict(headers or {})
+        self.said, self.at = said, at
 
     def text(self, gettext: Callable[[str], str]) -> str:
         if not self.translate:
@@ -92,9 +100,31 @@ class WebError(Exception):
             return gettext(message).format(**_labelled(args, gettext))
         return gettext(self.message).format(**_labelled(self.args_, gettext))
 
-    @property
-    def translated(self) -> bool:
-        return self.translate or service_message(self.message) is not None
+    def html(self, lang: str) -> Markup:
+        """The message in `lang` as the page shows it: values quoted from the input and
+        words that are not ours marked as written."""
+        if self.said is not None:
+            return error_html(self.said, self.at, lang)
+        gettext = i18n.translations(lang).gettext
+        if self.translate:
+            args = _labelled(self.args_, gettext)
+            shown = {k: said_html(v, lang) if isinstance(v, Said) else v for k, v in args.items()}
+            return Markup(escape(gettext(self.message))).format(**shown)
+        if service_message(self.message) is None:
+            return said_html(self.message, lang)  # as written, marked English
+        return Markup(escape(self.text(gettext)))
+
+
+def refused(status: int, exc: Exception, location: str | None = None) -> WebError:
+    """A service's refusal shown on a page, in the reader's language when it was said from
+    a template (`InputError`, a `Conflict` raised with `say`)."""
+    return WebError(status, str(exc), location, translate=False, said=said_of_raised(exc))
+
+
+def said_of_raised(exc: BaseException) -> Said | None:
+    if isinstance(exc, InputError):
+        return exc.said
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Said) else None
 
 
 def _labelled(args: Mapping[str, object], gettext: Callable[[str], str]) -> dict[str, object]:
@@ -313,7 +343,7 @@ def render(
         "L": lambda value, kind=None: tr.gettext(english_label(value, kind)),
         "reason": lambda usage: reason_in(usage, lang),
         "job_progress": lambda job: progress_text(job.message, tr.gettext),
-        "job_error": lambda job: error_text(job.error),
+        "job_error": lambda job: stored_error_html(error_text(job.error) or "", lang),
         "import_warning": lambda line: warning_html(line, lang),
         "case_detail": lambda text: case_detail_html(text, lang),
         "options": lambda enum: [(e.value, tr.gettext(english_label(e))) for e in enum],
@@ -371,6 +401,7 @@ def _as_web_error(exc: Exception) -> WebError | None:
         answer.location(exc),
         translate=False,
         headers=answer.headers(exc),
+        said=said_of_raised(exc),
     )
 
 
@@ -418,7 +449,7 @@ def form_model(model: type[M], **fields: Any) -> M:
         err = exc.errors()[0]
         where = ".".join(str(part) for part in err.get("loc", ()))
         message, args = field_problem(err)
-        raise WebError(422, message, f"form.{where}", args=args) from None
+        raise WebError(422, message, f"form.{where}", args=args, said=pydantic_said(err)) from None
 
 
 def _set_cookie(

@@ -29,13 +29,15 @@ from app.web.core import (
     _as_web_error,
     _field_of,
     current_user,
-    gettext_of,
+    lang_of,
     redirect,
     render,
     signin_target,
 )
+from app.web.errortext import location_html
 from app.web.messages import field_problem
 from core.db import READ_ONLY, RETRY_AFTER_S, is_busy
+from core.errors import pydantic_said
 from core.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -86,16 +88,15 @@ def _user(request: Request) -> WebUser | None:
 
 def error_page(request: Request, error: WebError) -> Response:
     _user(request)
-    text = error.text(gettext_of(request))
+    lang = lang_of(request)
     response = render(
         request,
         "error.html",
         {
             "status": error.status,
             "title": STATUS_TITLES.get(error.status, STATUS_TITLES[422]),
-            "message": text,
-            "location": error.location,
-            "translated": error.translated,
+            "message": error.html(lang),
+            "location": location_html(error.location, lang),
         },
         status=error.status,
     )
@@ -133,7 +134,7 @@ def _form_or_page(request: Request, error: WebError) -> Response:
         return error_page(request, error)
     name, rerender = form
     values = getattr(request.state, "form_values", {})
-    state = FormState(name, values, _field_of(error.location), error.text(gettext_of(request)))
+    state = FormState(name, values, _field_of(error.location), error.html(lang_of(request)))
     try:
         response = _show_form(request, error.status, state, rerender)
     except Exception:  # the database still busy: the plain page says so
@@ -195,7 +196,8 @@ def install_handlers(app: FastAPI) -> None:
         err = exc.errors()[0] if exc.errors() else {"type": "missing", "loc": ()}
         location = ".".join(str(p) for p in err.get("loc", ()))
         message, args = field_problem(err)
-        return _form_or_page(request, WebError(422, message, location, args=args))
+        error = WebError(422, message, location, args=args, said=pydantic_said(err))
+        return _form_or_page(request, error)
 
     async def _busy(request: Request, exc: Exception) -> Response:
         if not is_web(request) or not is_busy(exc):

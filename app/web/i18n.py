@@ -91,8 +91,10 @@ def template_messages() -> set[str]:
 
 
 def web_messages() -> set[str]:
-    """The console's own messages: templates and the pages' Python."""
-    return template_messages() | set(_python_messages(sorted(HERE.glob("*.py"))))
+    """The console's own messages: templates, the pages' Python, and what the API's own code
+    says that a page shows (its errors: `app.web.errortext`)."""
+    files = sorted(HERE.glob("*.py")) + sorted((ROOT / "app" / "api").rglob("*.py"))
+    return template_messages() | set(_python_messages(files + sorted((ROOT / "app").glob("*.py"))))
 
 
 def core_messages() -> set[str]:

@@ -1,8 +1,11 @@
 """A refused form field in words a person reads, in their language.
 
 Pydantic names each problem by a type (`string_too_long`, `int_parsing`...) with its
-limits in `ctx`; the console says it as a sentence of its catalog, so a Korean page shows
-Korean. A type not listed here keeps pydantic's own words after a translated lead.
+limits in `ctx`; the console says it as a sentence of the catalog (`core.errors.BY_TYPE`,
+shared with the CSV import and the vendor answers), so a Korean page shows Korean. A type
+not listed there keeps pydantic's own words after a translated lead. Sentences the services
+say in English by a known shape ("asset 7 not found", a refused role) are read here too;
+everything else a service says is made from templates (`app.web.errortext`).
 """
 
 from __future__ import annotations
@@ -10,44 +13,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.errors import pydantic_said
 from core.i18n import N_
-
-_BY_TYPE: dict[str, str] = {
-    "missing": N_("This field is required."),
-    "string_too_short": N_("Enter at least {min_length} characters."),
-    "string_too_long": N_("Enter at most {max_length} characters."),
-    "too_short": N_("Choose at least {min_length}."),
-    "too_long": N_("Choose at most {max_length}."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_type": N_("Enter a whole number."),
-    "int_from_float": N_("Enter a whole number."),
-    "float_parsing": N_("Enter a number."),
-    "float_type": N_("Enter a number."),
-    "greater_than": N_("Enter a number greater than {gt}."),
-    "greater_than_equal": N_("Enter a number of at least {ge}."),
-    "less_than": N_("Enter a number less than {lt}."),
-    "less_than_equal": N_("Enter a number of at most {le}."),
-    "literal_error": N_("Choose one of: {expected}."),
-    "enum": N_("Choose one of: {expected}."),
-    "string_pattern_mismatch": N_("This value does not have the expected form."),
-    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "date_type": N_("Enter a date as YYYY-MM-DD."),
-    "bool_parsing": N_("Choose yes or no."),
-    "extra_forbidden": N_("This field is not expected."),
-}
-OTHER = N_("This value is not accepted: {detail}")
 
 
 def field_problem(err: dict[str, Any]) -> tuple[str, dict[str, object]]:
     """(msgid, its arguments) for one pydantic error."""
-    kind = str(err.get("type", ""))
-    ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-    message = _BY_TYPE.get(kind)
-    if message is None:
-        return OTHER, {"detail": str(err.get("msg", ""))}
-    ctx.setdefault("expected", "")
-    return message, ctx
+    said = pydantic_said(err)
+    return said.template, said.fields
 
 
 # What services say in English for errors a page shows, as sentences of the catalog. A

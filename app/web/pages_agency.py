@@ -26,6 +26,7 @@ from app.web.core import (
     lang_of,
     page,
     redirect_with,
+    refused,
     render,
 )
 from app.web.lists import csv_response, url_with
@@ -390,7 +391,7 @@ def judge_page(
             try:
                 chosen.append(service.resolve_profile(session, org_id, pid))
             except UnknownProfile as exc:
-                raise WebError(422, str(exc), "query.profile", translate=False) from None
+                raise refused(422, exc, "query.profile") from None
         judgements = judge(service.load_inventory(session, org_id), chosen, lang=lang_of(request))
         items = [j for j in judgements if j.disagreements or not disagreements_only]
         result = {

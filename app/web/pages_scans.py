@@ -22,6 +22,7 @@ from app.web.core import (
     form_post,
     page,
     redirect_with,
+    refused,
     render,
 )
 from core.choices import Role
@@ -119,7 +120,7 @@ async def start_scan(
                 api_discovery.start_scan_job, request, user.principal, None, body
             )
     except OutOfScope as exc:  # the form comes back with its targets, the message says why
-        raise WebError(403, str(exc), "form.targets", translate=False) from None
+        raise refused(403, exc, "form.targets") from None
     return redirect_with(request, f"/jobs/{job.id}", SCAN_STARTED)
 
 

@@ -163,7 +163,7 @@ def _day(value: str, where: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise WebError(422, "not a date (YYYY-MM-DD)", f"form.{where}") from None
+        raise WebError(422, N_("not a date (YYYY-MM-DD)"), f"form.{where}") from None
 
 
 @router.post("/procedure/{procedure_id}/{step_id}")

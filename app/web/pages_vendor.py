@@ -248,7 +248,9 @@ def _on_the_form(field: str | None = None) -> Iterator[None]:
         names = [p for p in re.split(r"[.\[\]]", exc.location or "")[1:] if p]
         names = [n for n in names if not n.isdigit()]
         where = field or (names[-1] if names else "form")
-        raise WebError(422, str(exc), f"form.{where}", translate=False) from None
+        raise WebError(
+            422, str(exc), f"form.{where}", translate=False, said=exc.said, at=exc.location
+        ) from None
 
 
 @router.post("/testbed/benchmarks")

@@ -23,7 +23,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.bulk import insert_rows
-from core.errors import Conflict, InputError
+from core.errors import NO_TARGETS, Conflict, InputError
+from core.i18n import N_, say
 from core.tenancy import NotFound
 from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
@@ -67,8 +68,22 @@ def add_scope(
         )
     )
     if exists:
-        ports_text = f" ports {scope.ports}" if scope.ports else " (any port)"
-        raise Conflict(f"scope {scope.kind} {scope.value}{ports_text} is already registered")
+        if scope.ports:
+            raise Conflict(
+                say(
+                    N_("scope {kind} {value} ports {ports} is already registered"),
+                    kind=scope.kind,
+                    value=scope.value,
+                    ports=scope.ports,
+                )
+            )
+        raise Conflict(
+            say(
+                N_("scope {kind} {value} (any port) is already registered"),
+                kind=scope.kind,
+                value=scope.value,
+            )
+        )
     row = ScanScope(
         organization_id=org_id, kind=scope.kind, value=scope.value, ports=scope.ports, note=note
     )
@@ -123,24 +138,28 @@ def prepare(
 ) -> ScanRequest:
     """Parse the targets and check each against the org's scopes; no packet is sent here."""
     if kind not in KINDS:
-        raise InputError(f"unknown scan kind {kind!r}; use tls, ssh, certs or code", "kind")
+        raise InputError(
+            N_("unknown scan kind {kind}; use tls, ssh, certs or code"), "kind", kind=repr(kind)
+        )
     if not 0.1 <= timeout <= 300:
-        raise InputError("timeout must be between 0.1 and 300 seconds", "timeout")
+        raise InputError(N_("timeout must be between 0.1 and 300 seconds"), "timeout")
     if not 1 <= concurrency <= 1024:
-        raise InputError("concurrency must be between 1 and 1024", "concurrency")
+        raise InputError(N_("concurrency must be between 1 and 1024"), "concurrency")
     if password_env is not None:
         if password_env not in os.environ:
-            raise InputError(f"{password_env} is not set on the server", "password_env")
+            raise InputError(
+                N_("{name} is not set on the server"), "password_env", name=password_env
+            )
         password = os.environ[password_env]
     scopes = _scopes(session, org_id)
     req = ScanRequest(kind, timeout=timeout, concurrency=concurrency, password=password)
     if kind in PATH_KINDS:
         if not targets:
-            raise InputError("no targets given", "targets")
+            raise InputError(NO_TARGETS, "targets")
         req.paths = [Path(t) for t in targets]
         for i, p in enumerate(req.paths):
             if not p.is_absolute():
-                raise InputError("a store target must be an absolute path", f"targets[{i}]")
+                raise InputError(N_("a store target must be an absolute path"), f"targets[{i}]")
         check_paths_in_scope(req.paths, scopes)
     else:
         req.endpoints = parse_targets(targets, kind)

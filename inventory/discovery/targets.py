@@ -12,7 +12,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import InputError
+from core.errors import NO_TARGETS, InputError
+from core.i18n import N_, as_written, say
 from core.tenancy import Forbidden
 
 DEFAULT_PORTS = {"tls": 443, "ssh": 22}
@@ -35,13 +36,13 @@ def parse_ports(text: str, where: str) -> list[int]:
         part = part.strip()
         lo, _, hi = part.partition("-")
         if not lo.isdigit() or (hi and not hi.isdigit()):
-            raise InputError(f"{part!r} is not a port or a port range", where)
+            raise InputError(N_("{value} is not a port or a port range"), where, value=repr(part))
         first, last = int(lo), int(hi or lo)
         if not 1 <= first <= last <= 65535:
-            raise InputError(f"port range {part!r} is outside 1-65535", where)
+            raise InputError(N_("port range {value} is outside 1-65535"), where, value=repr(part))
         ports.extend(range(first, last + 1))
         if len(ports) > MAX_ENDPOINTS:
-            raise InputError(f"more than {MAX_ENDPOINTS} ports", where)
+            raise InputError(N_("more than {count} ports"), where, count=MAX_ENDPOINTS)
     return ports
 
 
@@ -76,11 +77,11 @@ def parse_target(text: str, kind: str, where: str) -> list[Endpoint]:
     """Endpoints of one target string; ``where`` names it in errors (``targets[2]``)."""
     text = text.strip()
     if not text:
-        raise InputError("empty target", where)
+        raise InputError(N_("empty target"), where)
     if text.startswith("["):
         host, sep, rest = text[1:].partition("]")
         if not sep:
-            raise InputError("missing ']' after an IPv6 address", where)
+            raise InputError(N_("missing ']' after an IPv6 address"), where)
         port_text = rest[1:] if rest.startswith(":") else ""
     elif text.count(":") > 1 and "/" not in text.split(":")[0]:
         host, port_text = text, ""  # bare IPv6 address
@@ -91,15 +92,24 @@ def parse_target(text: str, kind: str, where: str) -> list[Endpoint]:
         try:
             net = ipaddress.ip_network(host, strict=False)
         except ValueError as exc:
-            raise InputError(f"{host!r} is not a CIDR range: {exc}", where) from exc
+            raise InputError(
+                N_("{value} is not a CIDR range: {reason}"),
+                where,
+                value=repr(host),
+                reason=as_written(str(exc)),
+            ) from exc
         if net.num_addresses * len(ports) > MAX_ENDPOINTS:
             raise InputError(
-                f"{host} with {len(ports)} port(s) is more than {MAX_ENDPOINTS} endpoints", where
+                N_("{host} with {ports} port(s) is more than {count} endpoints"),
+                where,
+                host=host,
+                ports=len(ports),
+                count=MAX_ENDPOINTS,
             )
         hosts = [str(a) for a in (net.hosts() if net.num_addresses > 2 else net)]
         return [Endpoint(h, p) for h in hosts for p in ports]
     if not _host_ok(host):
-        raise InputError(f"{host!r} is not a host name or IP address", where)
+        raise InputError(N_("{value} is not a host name or IP address"), where, value=repr(host))
     return [Endpoint(host, p) for p in ports]
 
 
@@ -110,9 +120,11 @@ def parse_targets(texts: list[str], kind: str) -> list[Endpoint]:
         for endpoint in parse_target(text, kind, f"targets[{i}]"):
             out[endpoint] = None
         if len(out) > MAX_ENDPOINTS:
-            raise InputError(f"more than {MAX_ENDPOINTS} endpoints in one scan", f"targets[{i}]")
+            raise InputError(
+                N_("more than {count} endpoints in one scan"), f"targets[{i}]", count=MAX_ENDPOINTS
+            )
     if not out:
-        raise InputError("no targets given", "targets")
+        raise InputError(NO_TARGETS, "targets")
     return list(out)
 
 
@@ -157,19 +169,25 @@ def validate_scope(kind: str, value: str, ports: str | None) -> Scope:
             value = str(ipaddress.ip_network(value, strict=False))
         except ValueError:
             if "/" in value or not _host_ok(value):
-                raise InputError(f"{value!r} is not a CIDR range or host name", "value") from None
+                raise InputError(
+                    N_("{value} is not a CIDR range or host name"), "value", value=repr(value)
+                ) from None
         if ports:
             ports = canonical_ports(ports, "ports")
             if len(ports) > 200:
-                raise InputError("more than 200 characters once written as ranges", "ports")
+                raise InputError(
+                    N_("more than {length} characters once written as ranges"), "ports", length=200
+                )
     elif kind == "path":
         if not value.startswith("/"):
-            raise InputError("a path scope must be an absolute directory", "value")
+            raise InputError(N_("a path scope must be an absolute directory"), "value")
         if ports:
-            raise InputError("a path scope takes no ports", "ports")
+            raise InputError(N_("a path scope takes no ports"), "ports")
         value = str(Path(value).resolve())
     else:
-        raise InputError(f"unknown scope kind {kind!r}; use network or path", "kind")
+        raise InputError(
+            N_("unknown scope kind {kind}; use network or path"), "kind", kind=repr(kind)
+        )
     return Scope(kind, value, ports or None)
 
 
@@ -178,10 +196,17 @@ def check_in_scope(endpoints: list[Endpoint], scopes: list[Scope]) -> None:
     outside = [e for e in endpoints if not any(s.allows(e) for s in scopes)]
     if outside:
         shown = ", ".join(str(e) for e in outside[:5])
-        more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+        if len(outside) > 5:
+            shown = say(N_("{shown} and {more} more"), shown=shown, more=len(outside) - 5)
         raise OutOfScope(
-            f"{shown}{more} outside this organization's registered scan scopes; "
-            "register the range first (pqcplan scan scope add / POST /api/v1/scan-scopes)",
+            say(
+                N_(
+                    "{shown} outside this organization's registered scan scopes; "
+                    "register the range first ({how})"
+                ),
+                shown=shown,
+                how="pqcplan scan scope add / POST /api/v1/scan-scopes",
+            )
         )
 
 
@@ -189,8 +214,10 @@ def check_paths_in_scope(paths: list[Path], scopes: list[Scope]) -> None:
     outside = [p for p in paths if not any(s.allows_path(p) for s in scopes)]
     if outside:
         raise OutOfScope(
-            f"{', '.join(map(str, outside[:5]))} outside this organization's registered "
-            "path scopes",
+            say(
+                N_("{shown} outside this organization's registered path scopes"),
+                shown=", ".join(map(str, outside[:5])),
+            )
         )
 
 

@@ -62,6 +62,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import InputError
+from core.i18n import N_
 from core.models import Organization
 from core.tenancy import NotFound
 from inventory.catalog import get_catalog
@@ -336,9 +337,10 @@ def export_cbom(
     warnings = [] if warnings is None else warnings
     if spec_version not in EXPORT_SPEC_VERSIONS:
         raise InputError(
-            f"unsupported CycloneDX version {spec_version!r}; choose one of "
-            + ", ".join(EXPORT_SPEC_VERSIONS),
+            N_("unsupported CycloneDX version {value}; choose one of {choices}"),
             "spec_version",
+            value=repr(spec_version),
+            choices=", ".join(EXPORT_SPEC_VERSIONS),
         )
     if writer not in ("auto", "library", "direct"):
         raise ValueError(f"unknown writer {writer!r}")

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import InputError
+from core.errors import LINE, LINE_COLUMN, LONGER, SELF_DEPENDENCY, InputError, pydantic_said
 from core.field_limits import limit
+from core.i18n import N_, as_written, say
 from core.input_checks import text_problem
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
@@ -75,13 +76,15 @@ def _blank_to_none(row: dict[str, str | None], line: int) -> dict[str, str]:
         if not value:
             continue
         if problem := text_problem(value):
-            raise InputError(f"text {problem}", f"line {line}, column '{key}'")
+            raise InputError(
+                N_("text {problem}"), LINE_COLUMN.format(line=line, column=key), problem=problem
+            )
         values[key] = value
     ref = values.get("usage_ref", "")
     if len(ref) > (most := limit(CryptoUsage, "ref")):
-        raise InputError(
-            f"String should have at most {most} characters", f"line {line}, column 'usage_ref'"
-        )
+        too_long = {"type": "string_too_long", "ctx": {"max_length": most}}
+        too_long["msg"] = f"String should have at most {most} characters"
+        raise InputError(pydantic_said(too_long), LINE_COLUMN.format(line=line, column="usage_ref"))
     return values
 
 
@@ -134,20 +137,22 @@ def _csv_error(exc: csv.Error, text: str, start: int, header: list[str]) -> Inpu
         most = csv.field_size_limit()
         index, _ = _scan_record(text, start, most)
         column = header[index] if index is not None and index < len(header) else None
-        where = f"line {start}, column '{column}'" if column else f"line {start}"
-        return InputError(f"cell is longer than {most} characters", where)
+        where = LINE_COLUMN.format(line=start, column=column) if column else LINE.format(line=start)
+        return InputError(LONGER, where, what=say(N_("cell")), length=most)
     _, opened = _scan_record(text, start, csv.field_size_limit())
     if opened is not None or "unexpected end of data" in message:
         return InputError(
-            "unterminated quote: a quoted cell opened here is never closed",
-            f"line {opened or start}",
+            N_("unterminated quote: a quoted cell opened here is never closed"),
+            LINE.format(line=opened or start),
         )
     if "expected after" in message:
         return InputError(
-            "text follows the closing quote of a quoted cell (a stray or unterminated quote?)",
-            f"line {start}",
+            N_("text follows the closing quote of a quoted cell (a stray or unterminated quote?)"),
+            LINE.format(line=start),
         )
-    return InputError(f"not valid CSV: {message}", f"line {start}")
+    return InputError(
+        N_("not valid CSV: {reason}"), LINE.format(line=start), reason=as_written(message)
+    )
 
 
 def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputError:
@@ -155,7 +160,7 @@ def _pydantic_error(exc: ValidationError, line: int, prefix: str = "") -> InputE
     column = prefix + str(err["loc"][0]) if err["loc"] else "?"
     if column == "name":
         column = "asset_name"
-    return InputError(err["msg"], f"line {line}, column '{column}'")
+    return InputError(pydantic_said(err), LINE_COLUMN.format(line=line, column=column))
 
 
 def _validated(model: type[_Model], line: int, **cells: Any) -> _Model:
@@ -181,15 +186,21 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
         raise _csv_error(exc, text, 1, []) from exc
     header = [h.strip() for h in (fieldnames or [])]
     if not header:
-        raise InputError("empty file: expected a header line", "line 1")
+        raise InputError(N_("empty file: expected a header line"), LINE.format(line=1))
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InputError(
-            f"unknown column(s) {', '.join(unknown)}; see the documented header", "line 1"
+            N_("unknown column(s) {columns}; see the documented header"),
+            LINE.format(line=1),
+            columns=", ".join(unknown),
         )
     missing = REQUIRED - set(header)
     if missing:
-        raise InputError(f"missing required column(s) {', '.join(sorted(missing))}", "line 1")
+        raise InputError(
+            N_("missing required column(s) {columns}"),
+            LINE.format(line=1),
+            columns=", ".join(sorted(missing)),
+        )
     reader.fieldnames = header
 
     writer = _RowWriter(session, organization_id)
@@ -207,11 +218,16 @@ def import_csv(session: Session, organization_id: int, text: str) -> CsvImportRe
         try:
             writer.row(row, line)
         except InputError as exc:
-            if line > start and exc.location and exc.location.startswith(f"line {line}"):
+            if line > start and exc.location and exc.location.startswith(LINE.format(line=line)):
                 raise InputError(
-                    f"{exc.message} (this row runs from line {start} to {line} because a "
-                    f"quoted cell spans lines: is a quote on line {start} unterminated?)",
+                    N_(
+                        "{message} (this row runs from line {start} to {line} because a "
+                        "quoted cell spans lines: is a quote on line {start} unterminated?)"
+                    ),
                     exc.location,
+                    message=exc.said,
+                    start=start,
+                    line=line,
                 ) from None
             raise
 
@@ -244,7 +260,7 @@ class _RowWriter:
     def row(self, row: dict[str, str | None], line: int) -> None:
         """Write one row; its dependencies wait for `link_dependencies`."""
         if None in row:
-            raise InputError("more fields than header columns", f"line {line}")
+            raise InputError(N_("more fields than header columns"), LINE.format(line=line))
         values = _blank_to_none(row, line)
         if not values:
             return
@@ -254,8 +270,8 @@ class _RowWriter:
             self._usage(asset, values, line)
         elif any(c in values for c in USAGE_COLUMNS):
             raise InputError(
-                "usage columns are set but 'algorithm' is empty",
-                f"line {line}, column 'algorithm'",
+                N_("usage columns are set but 'algorithm' is empty"),
+                LINE_COLUMN.format(line=line, column="algorithm"),
             )
         items = (item.strip() for item in values.get("depends_on", "").split(";"))
         self.pending += [(line, asset.ref, item) for item in items if item]
@@ -298,7 +314,8 @@ class _RowWriter:
         )
         if spec.primitive is None:
             raise InputError(
-                "primitive is required when algorithm is set", f"line {line}, column 'primitive'"
+                N_("primitive is required when algorithm is set"),
+                LINE_COLUMN.format(line=line, column="primitive"),
             )
         ref = values.get("usage_ref") or _usage_ref(asset.ref, values)
         data = spec.model_dump(exclude={"algorithm", "curve"}, exclude_none=True)
@@ -346,21 +363,24 @@ class _RowWriter:
             provider = self.assets.get(provider_ref)
             if provider is None:
                 raise InputError(
-                    f"depends_on names unknown asset ref '{provider_ref}'",
-                    f"line {line}, column 'depends_on'",
+                    N_("depends_on names unknown asset ref '{ref}'"),
+                    LINE_COLUMN.format(line=line, column="depends_on"),
+                    ref=provider_ref,
                 )
             try:
                 kind = DependencyKind(kind_text.strip() or DependencyKind.OTHER)
             except ValueError as exc:
                 allowed = ", ".join(k.value for k in DependencyKind)
                 raise InputError(
-                    f"unknown dependency kind '{kind_text}' (allowed: {allowed})",
-                    f"line {line}, column 'depends_on'",
+                    N_("unknown dependency kind '{kind}' (allowed: {allowed})"),
+                    LINE_COLUMN.format(line=line, column="depends_on"),
+                    kind=kind_text,
+                    allowed=allowed,
                 ) from exc
             dependent = self.assets[dependent_ref]
             if dependent.id == provider.id:
                 raise InputError(
-                    "an asset cannot depend on itself", f"line {line}, column 'depends_on'"
+                    SELF_DEPENDENCY, LINE_COLUMN.format(line=line, column="depends_on")
                 )
             key = (dependent.id, provider.id, kind)
             if key not in existing:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import InputError
+from core.i18n import N_
 from core.jobs import JobBackend, JobContext, ProgressFn, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import Principal
@@ -49,7 +50,7 @@ def load_document(session: Session, organization_id: int, doc: Document) -> dict
     try:
         text = doc.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", doc.location) from exc
+        raise InputError(N_("not UTF-8 text (byte {byte})"), doc.location, byte=exc.start) from exc
     return asdict(import_csv(session, organization_id, text))
 
 

@@ -12,6 +12,7 @@ from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import AssetType, Criticality, Environment, Exposure, QuantumStatus
@@ -27,7 +28,7 @@ def create_asset(session: Session, data: AssetIn, principal: Principal) -> Asset
     org_id = target_org(session, principal, data.organization_id)
     ref = data.ref or new_ref("asset", data.name)
     if session.scalar(select(Asset.id).where(Asset.organization_id == org_id, Asset.ref == ref)):
-        raise Conflict(f"asset ref '{ref}' already exists in this organization")
+        raise Conflict(say(N_("asset ref '{ref}' already exists in this organization"), ref=ref))
     asset = Asset(
         organization_id=org_id, ref=ref, **data.model_dump(exclude={"organization_id", "ref"})
     )

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.errors import Conflict, InputError
+from core.errors import SELF_DEPENDENCY, Conflict, InputError
+from core.i18n import N_, say
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.models import Asset, Dependency
 from inventory.schemas import DependencyIn
@@ -18,9 +19,9 @@ def create_dependency(session: Session, data: DependencyIn, principal: Principal
     dependent = get_scoped(session, Asset, data.dependent_id, principal)
     provider = get_scoped(session, Asset, data.provider_id, principal)
     if dependent.id == provider.id:
-        raise InputError("an asset cannot depend on itself", "provider_id")
+        raise InputError(SELF_DEPENDENCY, "provider_id")
     if dependent.organization_id != provider.organization_id:
-        raise InputError("both assets must belong to the same organization", "provider_id")
+        raise InputError(N_("both assets must belong to the same organization"), "provider_id")
     duplicate = session.scalar(
         select(Dependency.id).where(
             Dependency.dependent_id == dependent.id,
@@ -29,7 +30,14 @@ def create_dependency(session: Session, data: DependencyIn, principal: Principal
         )
     )
     if duplicate:
-        raise Conflict(f"dependency {dependent.id} -> {provider.id} ({data.kind}) already exists")
+        raise Conflict(
+            say(
+                N_("dependency {dependent} -> {provider} ({kind}) already exists"),
+                dependent=dependent.id,
+                provider=provider.id,
+                kind=data.kind,
+            )
+        )
     dep = Dependency(organization_id=dependent.organization_id, **data.model_dump())
     session.add(dep)
     session.flush()

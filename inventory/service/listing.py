@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import InputError
+from core.errors import BAD_CURSOR, NOT_A_SORT, InputError
 from core.tenancy import Principal, scoped
 from inventory.choices import Criticality, Exposure
 from inventory.models import Asset, CryptoUsage, UsageCount
@@ -77,9 +77,7 @@ class Sort:
     def __post_init__(self) -> None:
         if self.column not in SORT_KEYS:
             raise InputError(
-                f"'{self.column}' is not a column to sort by; choose one of "
-                + ", ".join(SORT_KEYS),
-                "query.sort",
+                NOT_A_SORT, "query.sort", column=self.column, choices=", ".join(SORT_KEYS)
             )
 
 
@@ -95,9 +93,9 @@ def decode_cursor(cursor: str | None) -> tuple[Any, int] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, row_id = json.loads(raw)
     except (ValueError, TypeError):
-        raise InputError("the page cursor is not one this list gave out", "query.cursor") from None
+        raise InputError(BAD_CURSOR, "query.cursor") from None
     if not isinstance(row_id, int) or not isinstance(value, str | int | float | None):
-        raise InputError("the page cursor is not one this list gave out", "query.cursor")
+        raise InputError(BAD_CURSOR, "query.cursor")
     return value, row_id
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import Conflict
+from core.i18n import N_, say
 from core.models import Organization
 from core.patching import apply_changes
 from core.tenancy import NotFound, Principal
@@ -51,7 +52,7 @@ def create_organization(
     session: Session, data: OrganizationIn, principal: Principal
 ) -> Organization:
     if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
-        raise Conflict(f"an organization with slug '{data.slug}' already exists")
+        raise Conflict(say(N_("an organization with slug '{slug}' already exists"), slug=data.slug))
     org = Organization(**data.model_dump())
     session.add(org)
     session.flush()

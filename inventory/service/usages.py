@@ -12,6 +12,7 @@ from core.audit import record
 from core.choices import Sector
 from core.errors import Conflict
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.patching import apply_changes
 from core.tenancy import Principal, get_scoped, scoped
 from inventory.choices import CryptoFunction, Primitive, QuantumStatus, Source
@@ -32,7 +33,9 @@ def create_usage(session: Session, data: UsageIn, principal: Principal) -> Crypt
             CryptoUsage.organization_id == asset.organization_id, CryptoUsage.ref == ref
         )
     ):
-        raise Conflict(f"crypto usage ref '{ref}' already exists in this organization")
+        raise Conflict(
+            say(N_("crypto usage ref '{ref}' already exists in this organization"), ref=ref)
+        )
     fields = data.model_dump(exclude={"asset_id", "ref", "algorithm", "curve"}, exclude_none=True)
     usage = CryptoUsage(
         organization_id=asset.organization_id,

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from core.errors import InputError
+from core.errors import LINE, InputError
+from core.i18n import N_, Said, as_written, say
 from core.yaml_safe import load_packaged, safe_load
 from migration.profiles.schema import Profile
 
@@ -30,12 +31,16 @@ class ProfileError(InputError):
     """
 
     def __init__(self, message: str, field: str = "", origin: str = "") -> None:
-        super().__init__(message, field or None)
+        said = message if isinstance(message, Said) else as_written(message)
+        super().__init__(said, field or None)
         self.field = field
         self.origin = origin
         where = f"{origin}: " if origin else ""
         at = f"{field}: " if field else ""
         self.args = (f"{where}{at}{message}",)
+
+
+UNKNOWN_PROFILE = N_("unknown profile '{profile}'; built-in: {known}")
 
 
 class UnknownProfile(LookupError):
@@ -52,7 +57,7 @@ def validate_document(
     """Validate a mapping as `model`, or raise `error` (message, field, origin) naming the
     first problem's place as a dotted path. Shared by profiles and sector catalogs."""
     if not isinstance(data, dict):
-        raise error(f"{what} must be a mapping", origin=origin)
+        raise error(say(N_("{what} must be a mapping"), what=what), origin=origin)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -70,7 +75,7 @@ def validate_document(
             and message.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum()
         ):
             field, message = message.split(": ", 1)
-        raise error(message, field=field, origin=origin) from exc
+        raise error(as_written(message), field=field, origin=origin) from exc
 
 
 def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bool = False) -> Any:
@@ -80,8 +85,12 @@ def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bo
         return load_packaged(text) if packaged else safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        raise error(f"not valid YAML/JSON: {exc}", field=line, origin=origin) from exc
+        line = LINE.format(line=mark.line + 1) if mark is not None else ""
+        raise error(
+            say(N_("not valid YAML/JSON: {reason}"), reason=as_written(str(exc))),
+            field=line,
+            origin=origin,
+        ) from exc
 
 
 def parse_profile(data: Any, origin: str = "") -> Profile:
@@ -115,11 +124,11 @@ def builtin_profiles() -> dict[str, Profile]:
     for path in sorted(DATA_DIR.glob("*.yaml")):
         profile = _load_builtin(path)
         if profile.id in profiles:
-            raise ProfileError(f"duplicate profile id '{profile.id}'", "id", str(path))
+            raise ProfileError(as_written(f"duplicate profile id '{profile.id}'"), "id", str(path))
         if profile.description and not profile.description_ko:
             # the console shows a built-in profile's description to Korean readers too
             raise ProfileError(
-                "a built-in profile's description needs its description_ko",
+                as_written("a built-in profile's description needs its description_ko"),
                 "description_ko",
                 str(path),
             )
@@ -148,7 +157,7 @@ def get_profile(profile_id: str) -> Profile:
         return builtin_profiles()[profile_id]
     except KeyError:
         known = ", ".join(sorted(builtin_profiles()))
-        raise UnknownProfile(f"unknown profile '{profile_id}'; built-in: {known}") from None
+        raise UnknownProfile(say(UNKNOWN_PROFILE, profile=profile_id, known=known)) from None
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:

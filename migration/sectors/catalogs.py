@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import InputError
+from core.i18n import N_, say
 from core.models import Organization
 from core.tenancy import Forbidden, NotFound, Principal
 from inventory.changes import note_written
@@ -66,22 +67,40 @@ def check_bounds(catalog: Catalog, others: list[Catalog]) -> None:
     for i, target in enumerate(catalog.targets):
         if len(target.match) > MAX_RULES:
             raise CatalogError(
-                f"a target has at most {MAX_RULES} match rules, not {len(target.match)}",
+                say(
+                    N_("a target has at most {most} match rules, not {count}"),
+                    most=MAX_RULES,
+                    count=len(target.match),
+                ),
                 f"targets.{i}.match",
             )
     targets = sum(len(c.targets) for c in others)
     if targets + len(catalog.targets) > MAX_OWN_TARGETS:
         raise CatalogError(
-            f"an organization's own catalogs hold at most {MAX_OWN_TARGETS} targets in all; "
-            f"its other catalogs have {targets} and this one {len(catalog.targets)}",
+            say(
+                N_(
+                    "an organization's own catalogs hold at most {most} targets in all; "
+                    "its other catalogs have {others} and this one {count}"
+                ),
+                most=MAX_OWN_TARGETS,
+                others=targets,
+                count=len(catalog.targets),
+            ),
             "targets",
         )
     words = sum(match_words(c) for c in others)
     if words + match_words(catalog) > MAX_OWN_WORDS:
         raise CatalogError(
-            f"an organization's own catalogs' match rules hold at most {MAX_OWN_WORDS} words "
-            f"in all (keywords, tags, protocols, algorithms, evidence); its other catalogs "
-            f"have {words} and this one {match_words(catalog)}",
+            say(
+                N_(
+                    "an organization's own catalogs' match rules hold at most {most} words "
+                    "in all (keywords, tags, protocols, algorithms, evidence); its other "
+                    "catalogs have {others} and this one {count}"
+                ),
+                most=MAX_OWN_WORDS,
+                others=words,
+                count=match_words(catalog),
+            ),
             "targets",
         )
 
@@ -128,11 +147,15 @@ def expected_target(session: Session, org: Organization, key: str, where: str) -
     for item in targets:
         if item.key == key:
             return item
-    known = ", ".join(t.key for t in targets) or "none"
+    known = ", ".join(t.key for t in targets) or say(N_("none"))
     raise InputError(
-        f"'{key}' is not a target expected of {org.slug} ({org.sector}, {org.tier}); "
-        f"expected: {known}",
+        N_("'{key}' is not a target expected of {org} ({sector}, {tier}); expected: {known}"),
         where,
+        key=key,
+        org=org.slug,
+        sector=org.sector,
+        tier=org.tier,
+        known=known,
     )
 
 
@@ -142,7 +165,9 @@ def save_own_catalog(
     """Validate and store (or replace) one of the organization's catalogs (audited)."""
     catalog = parse_catalog(data, origin=origin)
     if catalog.id in builtin_catalogs():
-        raise CatalogError(f"'{catalog.id}' is a built-in catalog; choose another id", "id", origin)
+        raise CatalogError(
+            say(N_("'{id}' is a built-in catalog; choose another id"), id=catalog.id), "id", origin
+        )
     check_bounds(catalog, [c for c in own_catalogs(session, org_id) if c.id != catalog.id])
     row = session.scalar(
         select(SectorCatalogRow).where(
@@ -180,7 +205,9 @@ def delete_own_catalog(
     session: Session, principal: Principal, org_id: int, catalog_id: str
 ) -> None:
     if catalog_id in builtin_catalogs():
-        raise Forbidden(f"'{catalog_id}' is a built-in catalog and cannot be deleted")
+        raise Forbidden(
+            say(N_("'{id}' is a built-in catalog and cannot be deleted"), id=catalog_id)
+        )
     result = session.execute(
         delete(SectorCatalogRow).where(
             SectorCatalogRow.organization_id == org_id,
@@ -188,6 +215,6 @@ def delete_own_catalog(
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"catalog '{catalog_id}' not found")
+        raise NotFound(say(N_("catalog '{id}' not found"), id=catalog_id))
     record(session, principal, "delete", "sector_catalog", catalog_id, org_id)
     note_written(session, [org_id])

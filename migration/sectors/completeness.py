@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record
-from core.errors import Conflict, InputError
+from core.errors import Conflict, InputError, said_of
+from core.i18n import N_, say
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
@@ -270,7 +271,7 @@ def _tag(tag: str) -> str:
     try:
         return check_tag(tag)
     except ValueError as exc:
-        raise InputError(str(exc), "tags") from None
+        raise InputError(said_of(exc), "tags") from None
 
 
 def tag_asset(
@@ -298,7 +299,7 @@ def untag_asset(
         delete(AssetTag).where(AssetTag.asset_id == asset.id, AssetTag.tag == _tag(tag))
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"asset {asset_id} has no tag '{tag}'")
+        raise NotFound(say(N_("asset {id} has no tag '{tag}'"), id=asset_id, tag=tag))
     record(session, principal, "update", "asset_tags", asset.id, org_id, {"removed": [tag]})
     _changed(session, org_id)
 
@@ -316,7 +317,7 @@ def tie(session: Session, principal: Principal, org_id: int, asset_id: int, key:
     if session.scalar(
         select(TargetTie.id).where(TargetTie.asset_id == asset.id, TargetTie.target_key == key)
     ):
-        raise Conflict(f"asset {asset.id} is already tied to {key}")
+        raise Conflict(say(N_("asset {id} is already tied to {key}"), id=asset.id, key=key))
     row = TargetTie(
         organization_id=org_id, asset_id=asset.id, target_key=key, tied_by=principal.name
     )
@@ -344,7 +345,7 @@ def untie(session: Session, principal: Principal, org_id: int, asset_id: int, ke
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"asset {asset_id} is not tied to {key} by hand")
+        raise NotFound(say(N_("asset {id} is not tied to {key} by hand"), id=asset_id, key=key))
     record(
         session,
         principal,
@@ -395,7 +396,7 @@ def withdraw_absence(session: Session, principal: Principal, org_id: int, key: s
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"{key} is not declared absent")
+        raise NotFound(say(N_("{key} is not declared absent"), key=key))
     record(session, principal, "delete", "target_absence", None, org_id, {"target": key})
     _changed(session, org_id)
 

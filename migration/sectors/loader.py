@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from core.i18n import as_written
 from core.yaml_safe import safe_load
 from migration.profiles.loader import ProfileError, read_yaml, validate_document
 from migration.sectors.schema import Catalog, Procedure
@@ -55,7 +56,7 @@ def check_korean_complete(catalog: Catalog, origin: str = "") -> Catalog:
     if missing:
         english = missing[0].removesuffix("_ko")
         raise CatalogError(
-            f"'{english}' has no Korean text beside it ({len(missing)} places in all)",
+            as_written(f"'{english}' has no Korean text beside it ({len(missing)} places in all)"),
             missing[0],
             origin,
         )
@@ -70,9 +71,11 @@ def builtin_catalogs() -> dict[str, Catalog]:
     for path in sorted((DATA_DIR / "catalogs").glob("*.yaml")):
         catalog = load_catalog_file(path)
         if catalog.id in catalogs:
-            raise CatalogError(f"duplicate catalog id '{catalog.id}'", "id", str(path))
+            raise CatalogError(as_written(f"duplicate catalog id '{catalog.id}'"), "id", str(path))
         if catalog.sector in sectors:
-            raise CatalogError(f"a second catalog for '{catalog.sector}'", "sector", str(path))
+            raise CatalogError(
+                as_written(f"a second catalog for '{catalog.sector}'"), "sector", str(path)
+            )
         check_korean_complete(catalog, str(path))
         catalogs[catalog.id] = catalog
         sectors.add(catalog.sector)

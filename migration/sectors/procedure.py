@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import InputError
+from core.i18n import N_
 from core.tenancy import NotFound, Principal
 from migration.models import Plan, PlanVersion
 from migration.sectors.choices import EvidenceKind, StepStatus
@@ -31,12 +32,21 @@ def _step_of(procedure_id: str, step_id: str) -> tuple[Procedure, Step]:
     procedure = known.get(procedure_id)
     if procedure is None:
         raise InputError(
-            f"unknown procedure '{procedure_id}'; known: {', '.join(known)}", "procedure"
+            N_("unknown procedure '{procedure}'; known: {known}"),
+            "procedure",
+            procedure=procedure_id,
+            known=", ".join(known),
         )
     step = next((s for s in procedure.steps if s.id == step_id), None)
     if step is None:
         ids = ", ".join(s.id for s in procedure.steps)
-        raise InputError(f"unknown step '{step_id}' of {procedure_id}; steps: {ids}", "step")
+        raise InputError(
+            N_("unknown step '{step}' of {procedure}; steps: {ids}"),
+            "step",
+            step=step_id,
+            procedure=procedure_id,
+            ids=ids,
+        )
     return procedure, step
 
 
@@ -180,7 +190,7 @@ def update_step(
             setattr(row, name, value)
             changes[name] = value.isoformat() if isinstance(value, date) else value
     if row.started_on and row.done_on and row.done_on < row.started_on:
-        raise InputError("done_on is before started_on", "done_on")
+        raise InputError(N_("done_on is before started_on"), "done_on")
     row.updated_by = principal.name
     session.flush()
     record(
@@ -208,16 +218,16 @@ def add_evidence(
     version of the organization's own (`plan_version_id`)."""
     given = [url is not None, content is not None, plan_version_id is not None]
     if sum(given) != 1:
-        raise InputError("give exactly one of url, file or plan_version_id", "evidence")
+        raise InputError(N_("give exactly one of url, file or plan_version_id"), "evidence")
     row = _row(session, org_id, procedure_id, step_id, principal.name)
     item = ProcedureEvidence(organization_id=org_id, step_row_id=row.id, added_by=principal.name)
     if url is not None:
         if not url.startswith(("https://", "http://")):
-            raise InputError("a link must start with https:// or http://", "url")
+            raise InputError(N_("a link must start with https:// or http://"), "url")
         item.kind, item.url, item.label = EvidenceKind.LINK, url, label or url[:200]
     elif content is not None:
         if len(content) > MAX_EVIDENCE_BYTES:
-            raise InputError(f"a file over {MAX_EVIDENCE_BYTES} bytes", "file")
+            raise InputError(N_("a file over {size} bytes"), "file", size=MAX_EVIDENCE_BYTES)
         name = (file_name or "evidence").replace("/", "_").replace("\\", "_")[:255]
         item.kind, item.file_name, item.content = EvidenceKind.FILE, name, content
         item.size, item.sha256 = len(content), hashlib.sha256(content).hexdigest()

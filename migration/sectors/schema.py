@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from core.choices import Sector, Tier
+from core.i18n import N_, say
 from inventory.catalog import get_catalog
 from inventory.choices import AssetType, CryptoFunction, Source
 from migration.profiles.schema import SourceRef, _Strict, check_korean
@@ -231,7 +232,12 @@ def check_tag(tag: str) -> str:
     'esim-rsp'
     """
     if not re.fullmatch(_TAG, tag):
-        raise ValueError(f"tag '{tag}' must be 1 to 60 lower-case letters, digits, '.', '_' or '-'")
+        raise ValueError(
+            say(
+                N_("tag '{tag}' must be 1 to 60 lower-case letters, digits, '.', '_' or '-'"),
+                tag=tag,
+            )
+        )
     return tag
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.choices import Role
 from core.errors import Conflict, InputError
+from core.i18n import N_, say
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import Forbidden, NotFound, Principal
@@ -44,8 +45,12 @@ def _may_start(principal: Principal, org_id: int) -> None:
     in it); an administrator of another organization cannot make it report."""
     if principal.organization_id != org_id or principal.role not in STARTERS:
         raise Forbidden(
-            "only the reporting organization's own administrators and officers start or "
-            "stop its reporting"
+            say(
+                N_(
+                    "only the reporting organization's own administrators and officers start "
+                    "or stop its reporting"
+                )
+            )
         )
 
 
@@ -97,11 +102,11 @@ def start_reporting(
     _may_start(principal, org_id)
     supervisor = session.scalar(select(Organization).where(Organization.slug == supervisor_slug))
     if supervisor is None:
-        raise NotFound(f"organization '{supervisor_slug}' not found")
+        raise NotFound(say(N_("organization '{slug}' not found"), slug=supervisor_slug))
     if supervisor.id == org_id:
-        raise InputError("an organization cannot supervise itself", "supervisor")
+        raise InputError(N_("an organization cannot supervise itself"), "supervisor")
     if any(r.supervisor_id == supervisor.id for r in active_relations(session, org_id=org_id)):
-        raise Conflict(f"already reporting to {supervisor.slug}")
+        raise Conflict(say(N_("already reporting to {slug}"), slug=supervisor.slug))
     org = session.get_one(Organization, org_id)
     row = ReportingRelation(
         organization_id=org_id, supervisor_id=supervisor.id, started_by=principal.name
@@ -121,7 +126,7 @@ def stop_reporting(
     if row is None or row.organization_id != org_id:
         raise NotFound(f"reporting relation {relation_id} not found")
     if row.stopped_at is not None:
-        raise Conflict(f"reporting relation {relation_id} was already stopped")
+        raise Conflict(say(N_("reporting relation {id} was already stopped"), id=relation_id))
     row.stopped_at, row.stopped_by = utcnow(), principal.name
     session.flush()
     org = session.get_one(Organization, org_id)
@@ -206,7 +211,7 @@ def supervised(session: Session, supervisor_id: int, org_id: int) -> dict[str, A
         if r.organization_id == org_id
     ]
     if not relations:
-        raise NotFound(f"organization {org_id} does not report to you")
+        raise NotFound(say(N_("organization {id} does not report to you"), id=org_id))
     return _rows(session, relations)[0]
 
 

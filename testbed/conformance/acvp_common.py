@@ -12,7 +12,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from core.errors import InputError
+from core.errors import ONE_OF, InputError
+from core.i18n import N_
 from testbed.conformance import details as D
 from testbed.conformance.codec import boolean, field, hex_bytes, obj
 from testbed.conformance.common import Prepared, case
@@ -52,7 +53,7 @@ def shuffle_tests(groups: list[dict], expected: dict[str, Any]) -> dict[str, Any
 def check_mode(mode: str | None, modes: tuple[str, ...]) -> str:
     """The session's ACVP ``mode``, one of ``modes`` (else 422 naming ``$.mode``)."""
     if mode is None or mode not in modes:
-        raise InputError(f"must be one of {list(modes)}", "$.mode")
+        raise InputError(ONE_OF, "$.mode", choices=list(modes))
     return mode
 
 
@@ -60,7 +61,9 @@ def tests_per_group(data: dict[str, Any], default: int, maximum: int) -> int:
     """The session input's ``tests_per_group``: an integer from 1 to ``maximum``."""
     n = data.get("tests_per_group", default)
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= maximum:
-        raise InputError(f"must be an integer from 1 to {maximum}", "$.input.tests_per_group")
+        raise InputError(
+            N_("must be an integer from 1 to {most}"), "$.input.tests_per_group", most=maximum
+        )
     return n
 
 
@@ -98,10 +101,10 @@ def _answers(answer: Any, expected: dict[str, Any], vs_id: int) -> dict[str, dic
     """Parse and size-check the vendor's response; no crypto, 422 on any malformed field."""
     body = obj(answer, "$.answer")
     if "vsId" in body and body["vsId"] != vs_id:
-        raise InputError(f"must be {vs_id}, the session's vector set", "$.answer.vsId")
+        raise InputError(N_("must be {id}, the session's vector set"), "$.answer.vsId", id=vs_id)
     groups = field(body, "testGroups", "$.answer")
     if not isinstance(groups, list):
-        raise InputError("must be a list", "$.answer.testGroups")
+        raise InputError(N_("must be a list"), "$.answer.testGroups")
     out: dict[str, dict[str, Any]] = {}
     for gi, group in enumerate(groups):
         gpath = f"$.answer.testGroups[{gi}]"
@@ -109,16 +112,18 @@ def _answers(answer: Any, expected: dict[str, Any], vs_id: int) -> dict[str, dic
         tg = field(group, "tgId", gpath)
         tests = field(group, "tests", gpath)
         if not isinstance(tests, list):
-            raise InputError("must be a list", f"{gpath}.tests")
+            raise InputError(N_("must be a list"), f"{gpath}.tests")
         for ti, test in enumerate(tests):
             tpath = f"{gpath}.tests[{ti}]"
             test = obj(test, tpath)
             key = f"{tg}:{field(test, 'tcId', tpath)}"
             exp = expected.get(key)
             if exp is None:
-                raise InputError(f"no test {key} (tgId:tcId) in this vector set", f"{tpath}.tcId")
+                raise InputError(
+                    N_("no test {key} (tgId:tcId) in this vector set"), f"{tpath}.tcId", key=key
+                )
             if key in out:
-                raise InputError(f"test {key} answered twice", f"{tpath}.tcId")
+                raise InputError(N_("test {key} answered twice"), f"{tpath}.tcId", key=key)
             got: dict[str, Any] = {}
             for name, want in exp["fields"].items():
                 fpath = f"{tpath}.{name}"

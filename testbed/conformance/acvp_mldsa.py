@@ -43,6 +43,7 @@ from typing import Any
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from core.errors import InputError
+from core.i18n import N_
 from testbed.conformance import acvp_common, fips204
 from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
@@ -334,7 +335,9 @@ def _capabilities(data: dict[str, Any], mode: str) -> tuple[list, list[bool]]:
     names = ("signatureInterfaces", "preHash", "externalMu", "deterministic")
     given = {k: data[k] for k in names if k in data}
     if given and mode == "keyGen":
-        raise InputError("only sigGen and sigVer take capabilities", f"$.input.{next(iter(given))}")
+        raise InputError(
+            N_("only sigGen and sigVer take capabilities"), f"$.input.{next(iter(given))}"
+        )
     allowed: dict[str, tuple[Any, ...]] = {
         "signatureInterfaces": ("internal", "external"),
         "preHash": ("pure", "preHash"),
@@ -349,10 +352,12 @@ def _capabilities(data: dict[str, Any], mode: str) -> tuple[list, list[bool]]:
             or not value
             or any(v not in values or type(v) is not type(values[0]) for v in value)
         ):
-            raise InputError(f"must be a non-empty list of {list(values)}", f"$.input.{name}")
+            raise InputError(
+                N_("must be a non-empty list of {choices}"), f"$.input.{name}", choices=list(values)
+            )
         chosen[name] = value
     if mode == "sigVer" and "deterministic" in given:
-        raise InputError("only sigGen takes 'deterministic'", "$.input.deterministic")
+        raise InputError(N_("only sigGen takes 'deterministic'"), "$.input.deterministic")
     interfaces = [
         i
         for i in INTERFACES
@@ -361,13 +366,13 @@ def _capabilities(data: dict[str, Any], mode: str) -> tuple[list, list[bool]]:
         and (i[2] is None or i[2] in chosen["externalMu"])
     ]
     if not interfaces:
-        raise InputError("these capabilities leave no test group", "$.input")
+        raise InputError(N_("these capabilities leave no test group"), "$.input")
     return interfaces, chosen["deterministic"]
 
 
 def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
     if alg not in DILITHIUM:
-        raise InputError("ACVP ML-DSA vectors exist for ML-DSA-44, -65 and -87", "$.algorithm")
+        raise InputError(N_("ACVP ML-DSA vectors exist for ML-DSA-44, -65 and -87"), "$.algorithm")
     mode = acvp_common.check_mode(mode, MODES)
     n = acvp_common.tests_per_group(data, DEFAULT_TESTS[mode], MAX_TESTS)
     agreed: set[str] = set()

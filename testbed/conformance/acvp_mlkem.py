@@ -31,6 +31,7 @@ from typing import Any
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import InputError
+from core.i18n import N_
 from testbed.conformance import acvp_common
 from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
@@ -221,7 +222,9 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
 
 def prepare(alg: str, data: dict[str, Any], nonce: bytes, mode: str | None = None) -> Prepared:
     if alg not in KYBER:
-        raise InputError("ACVP ML-KEM vectors exist for ML-KEM-512, -768 and -1024", "$.algorithm")
+        raise InputError(
+            N_("ACVP ML-KEM vectors exist for ML-KEM-512, -768 and -1024"), "$.algorithm"
+        )
     mode = acvp_common.check_mode(mode, MODES)
     n = acvp_common.tests_per_group(data, DEFAULT_TESTS, MAX_TESTS)
     agreed: set[str] = set()
@@ -259,7 +262,7 @@ def audit_keygen_vectors(doc: dict[str, Any]) -> dict[str, Any]:
                 want = bytes.fromhex(test["ek"])
             except (KeyError, TypeError, ValueError):
                 raise InputError(
-                    "each test needs hex d, z and ek", f"tgId {group.get('tgId')}"
+                    N_("each test needs hex d, z and ek"), f"tgId {group.get('tgId')}"
                 ) from None
             agree, disagree = [], []
             for eng in _engines(alg) if alg in KYBER else []:

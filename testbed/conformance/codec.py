@@ -15,6 +15,7 @@ import hmac
 from typing import Any
 
 from core.errors import InputError
+from core.i18n import N_
 
 #: no single field is ever longer than this (a Classic McEliece 8192128 public key is 1.36 MB)
 MAX_FIELD_BYTES = 1_400_000
@@ -31,21 +32,25 @@ def unb64(text: str) -> bytes:
 
 def obj(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InputError(f"must be a JSON object, not {type(value).__name__}", path)
+        raise InputError(N_("must be a JSON object, not {type}"), path, type=type(value).__name__)
     return value
 
 
 def field(container: dict[str, Any], key: str, path: str) -> Any:
     if key not in container:
-        raise InputError("is required", f"{path}.{key}")
+        raise InputError(N_("is required"), f"{path}.{key}")
     return container[key]
 
 
 def _length_ok(data: bytes, path: str, length: int | None, max_len: int | None) -> bytes:
     if length is not None and len(data) != length:
-        raise InputError(f"must be {length} bytes, got {len(data)}", path)
+        raise InputError(
+            N_("must be {length} bytes, got {got}"), path, length=length, got=len(data)
+        )
     if max_len is not None and not 0 < len(data) <= max_len:
-        raise InputError(f"must be 1 to {max_len} bytes, got {len(data)}", path)
+        raise InputError(
+            N_("must be 1 to {most} bytes, got {got}"), path, most=max_len, got=len(data)
+        )
     return data
 
 
@@ -54,14 +59,14 @@ def b64_bytes(
 ) -> bytes:
     """Strict standard base64 (padding required) of an exact or bounded byte length."""
     if not isinstance(value, str):
-        raise InputError(f"must be a base64 string, not {type(value).__name__}", path)
+        raise InputError(N_("must be a base64 string, not {type}"), path, type=type(value).__name__)
     bound = length if length is not None else (max_len or MAX_FIELD_BYTES)
     if len(value) > 4 * ((bound + 2) // 3):  # reject before decoding anything large
-        raise InputError(f"is too long: at most {bound} bytes are expected", path)
+        raise InputError(N_("is too long: at most {most} bytes are expected"), path, most=bound)
     try:
         data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError("is not valid base64", path) from None
+        raise InputError(N_("is not valid base64"), path) from None
     return _length_ok(data, path, length, max_len)
 
 
@@ -70,20 +75,25 @@ def hex_bytes(
 ) -> bytes:
     """Hex (either case, as ACVP writes it) of an exact or bounded byte length."""
     if not isinstance(value, str):
-        raise InputError(f"must be a hex string, not {type(value).__name__}", path)
+        raise InputError(N_("must be a hex string, not {type}"), path, type=type(value).__name__)
     bound = length if length is not None else (max_len or MAX_FIELD_BYTES)
     if len(value) > 2 * bound:
-        raise InputError(f"is too long: at most {bound} bytes ({2 * bound} hex digits)", path)
+        raise InputError(
+            N_("is too long: at most {most} bytes ({digits} hex digits)"),
+            path,
+            most=bound,
+            digits=2 * bound,
+        )
     try:
         data = bytes.fromhex(value)
     except ValueError:
-        raise InputError("is not valid hex", path) from None
+        raise InputError(N_("is not valid hex"), path) from None
     return _length_ok(data, path, length, max_len)
 
 
 def boolean(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"must be true or false, not {type(value).__name__}", path)
+        raise InputError(N_("must be true or false, not {type}"), path, type=type(value).__name__)
     return value
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import InputError
+from core.i18n import N_, say
 from testbed.conformance.codec import field as json_field
 from testbed.conformance.codec import obj
 from testbed.engines.interface import Engine, Kind, Sizes
@@ -71,8 +72,13 @@ def engines_for_kind(alg: str, kind: Kind, path: str = "$.algorithm") -> list[En
     """Every available engine implementing ``alg`` as ``kind`` (422 if there is none)."""
     engines = [e for e in get_engines().values() if e.supports(alg, kind)]
     if not engines:
-        what = "KEM" if kind is Kind.KEM else "signature algorithm"
-        raise InputError(f"no testbed engine implements {alg!r} as a {what}", path)
+        what = N_("KEM") if kind is Kind.KEM else N_("signature algorithm")
+        raise InputError(
+            N_("no testbed engine implements {algorithm} as a {what}"),
+            path,
+            algorithm=repr(alg),
+            what=say(what),
+        )
     return engines
 
 
@@ -98,8 +104,8 @@ def answer_items(answer: dict[str, Any], expected_ids: list[str], path: str) -> 
     items = obj(json_field(obj(answer, path), "items", path), f"{path}.items")
     unknown = sorted(set(items) - set(expected_ids))
     if unknown:
-        raise InputError(f"unknown item id(s) {unknown[:5]}", f"{path}.items")
+        raise InputError(N_("unknown item id(s) {ids}"), f"{path}.items", ids=unknown[:5])
     missing = [i for i in expected_ids if i not in items]
     if missing:
-        raise InputError(f"missing answer(s) for {missing[:5]}", f"{path}.items")
+        raise InputError(N_("missing answer(s) for {ids}"), f"{path}.items", ids=missing[:5])
     return items

@@ -32,6 +32,7 @@ import hmac
 from typing import Any
 
 from core.errors import InputError
+from core.i18n import N_, as_written
 from testbed.conformance import details as D
 from testbed.conformance.codec import (
     b64,
@@ -96,7 +97,7 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
     raw = field(obj(data, "$.input"), "encapsulation_key", "$.input")
     ek = b64_bytes(raw, path, length=sizes.public_key)
     if alg in MLKEM_K and not mlkem_encapsulation_key_ok(alg, ek):
-        raise InputError("fails the FIPS 203 modulus check (a coefficient is >= 3329)", path)
+        raise InputError(N_("fails the FIPS 203 modulus check (a coefficient is >= 3329)"), path)
     style = style_of(alg)
     items: list[dict[str, Any]] = []
     expected: dict[str, Any] = {}
@@ -105,7 +106,12 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
         try:
             return eng.encapsulate(alg, ek)
         except InvalidKey as exc:
-            raise InputError(f"engine {eng.name} rejects the key: {exc}", path) from None
+            raise InputError(
+                N_("engine {engine} rejects the key: {reason}"),
+                path,
+                engine=eng.name,
+                reason=as_written(str(exc)),
+            ) from None
 
     def add_twice(group: str, eng: Engine, ct: bytes, exp: dict[str, Any]) -> None:
         # "engine" names whose output an item is made from, for negative items too, so that
@@ -171,14 +177,16 @@ def _receiver_answer(value: Any, path: str, ss_len: int) -> tuple[str, bytes]:
     item = obj(value, path)
     given = [k for k in ("shared_secret", "confirmation", "rejected") if k in item]
     if len(given) != 1 or len(item) != 1:
-        raise InputError("give exactly one of 'shared_secret', 'confirmation' or 'rejected'", path)
+        raise InputError(
+            N_("give exactly one of 'shared_secret', 'confirmation' or 'rejected'"), path
+        )
     key = given[0]
     if key == "shared_secret":
         return key, b64_bytes(item[key], f"{path}.shared_secret", length=ss_len)
     if key == "confirmation":
         return key, hex_bytes(item[key], f"{path}.confirmation", length=32)
     if not boolean(item[key], f"{path}.rejected"):
-        raise InputError("if present, must be true", f"{path}.rejected")
+        raise InputError(N_("if present, must be true"), f"{path}.rejected")
     return key, b""
 
 

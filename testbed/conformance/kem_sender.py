@@ -27,7 +27,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import x25519
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
-from core.errors import InputError
+from core.errors import UNKNOWN_MEMBERS, InputError
+from core.i18n import N_
 from testbed.conformance import details as D
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, obj, same, unb64
 from testbed.conformance.common import (
@@ -137,12 +138,14 @@ def _parse(raw: dict[str, Any], ct_len: int, ss_len: int) -> dict[str, tuple[byt
         item = obj(value, path)
         if "rejected" in item:
             if not boolean(item["rejected"], f"{path}.rejected") or len(item) != 1:
-                raise InputError("give either {'rejected': true} or ciphertext and secret", path)
+                raise InputError(
+                    N_("give either {{'rejected': true}} or ciphertext and secret"), path
+                )
             parsed[item_id] = None
             continue
         unknown = sorted(set(item) - {"ciphertext", "shared_secret"})
         if unknown:
-            raise InputError(f"unknown member(s) {unknown}", path)
+            raise InputError(UNKNOWN_MEMBERS, path, members=unknown)
         ct = b64_bytes(field(item, "ciphertext", path), f"{path}.ciphertext", length=ct_len)
         ss = b64_bytes(field(item, "shared_secret", path), f"{path}.shared_secret", length=ss_len)
         parsed[item_id] = (ct, ss)

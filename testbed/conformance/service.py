@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import Conflict, InputError
+from core.i18n import N_, say
 from core.models import Organization
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from testbed.conformance import acvp_mlkem, kinds, pool, reports
@@ -45,13 +46,19 @@ def state_of(row: VendorSession, now: datetime | None = None) -> str:
     return str(row.state.value)
 
 
+ANSWERED = N_("session {id} was already answered; open a new session")
+
+
 def resolve_algorithm(product: Product, alg: str) -> str:
     """`alg` (a canonical name) if the product claims it, else an InputError naming both."""
     if alg not in product.algorithms:
         raise InputError(
-            f"product {product.name} {product.version} does not claim {alg!r} "
-            f"(it claims {product.algorithms})",
+            N_("product {name} {version} does not claim {algorithm} (it claims {claimed})"),
             "$.algorithm",
+            name=product.name,
+            version=product.version,
+            algorithm=repr(alg),
+            claimed=product.algorithms,
         )
     return alg
 
@@ -86,7 +93,7 @@ def create_session(
     data: dict[str, Any],
 ) -> VendorSession:
     if check not in ACVP and mode is not None:
-        raise InputError("only ACVP sessions take a mode", "$.mode")
+        raise InputError(N_("only ACVP sessions take a mode"), "$.mode")
     discard_expired_secrets(db, product.organization_id, datetime.now(UTC))
     taken = pool.take(db, algorithm, check, mode) if pool.poolable(check, data) else None
     if taken is not None:  # prepared ahead by the pool keeper
@@ -136,7 +143,7 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
     row = get_scoped(db, VendorSession, session_id, principal)
     now = datetime.now(UTC)
     if row.state is not SessionState.OPEN:
-        raise Conflict(f"session {row.id} was already answered; open a new session")
+        raise Conflict(say(ANSWERED, id=row.id))
     if now >= row.expires_at:
         raise SessionExpired(
             f"session {row.id} expired at {row.expires_at.isoformat()}; open a new one"
@@ -153,7 +160,7 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # a concurrent answer got there first
-        raise Conflict(f"session {row.id} was already answered; open a new session")
+        raise Conflict(say(ANSWERED, id=row.id))
     db.refresh(row)
     _, grade = CHECKS[row.check]
     started = time.perf_counter()
@@ -227,7 +234,7 @@ def report_document(db: Session, principal: Principal, session_id: int) -> dict[
     row = get_scoped(db, VendorSession, session_id, principal)
     report = db.scalars(select(VendorReport).where(VendorReport.session_id == row.id)).first()
     if report is None:
-        raise NotFound(f"session {session_id} has no report yet (not answered)")
+        raise NotFound(say(N_("session {id} has no report yet (not answered)"), id=session_id))
     return report.document
 
 

@@ -29,7 +29,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import InputError
+from core.errors import UNKNOWN_MEMBERS, InputError
+from core.i18n import N_
 from testbed.conformance import details as D
 from testbed.conformance import fips204
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, flip_bit, obj, unb64
@@ -100,7 +101,7 @@ def grade_vendor_signs(
     allowed = {"public_key", "signature"} | ({"context_signature"} if context else set())
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise InputError(f"unknown member(s) {unknown}", "$.answer")
+        raise InputError(UNKNOWN_MEMBERS, "$.answer", members=unknown)
     pk_len, sig_len = _public_key_len(alg, engines), _max_signature(alg, engines)
     pk = b64_bytes(field(body, "public_key", "$.answer"), "$.answer.public_key", length=pk_len)
     sig = b64_bytes(field(body, "signature", "$.answer"), "$.answer.signature", max_len=sig_len)
@@ -116,7 +117,9 @@ def grade_vendor_signs(
     if context:
         path = "$.answer.context_signature"
         if "context_signature" not in body:
-            raise InputError("is required: sign the message under the challenge's context", path)
+            raise InputError(
+                N_("is required: sign the message under the challenge's context"), path
+            )
         ctx_sig = b64_bytes(body["context_signature"], path, max_len=sig_len)
         formatted = fips204.m_prime(message, context, None)
         judge = fips204.internal_implementation(alg)
@@ -252,12 +255,16 @@ def _options(alg: str, data: dict[str, Any]) -> tuple[bool, bool]:
     body = obj(data, "$.input")
     unknown = sorted(set(body) - {"hash_ml_dsa", "external_mu"})
     if unknown:
-        raise InputError(f"unknown member(s) {unknown}", "$.input")
+        raise InputError(UNKNOWN_MEMBERS, "$.input", members=unknown)
     hashed = boolean(body.get("hash_ml_dsa", False), "$.input.hash_ml_dsa")
     mu = boolean(body.get("external_mu", False), "$.input.external_mu")
     if (hashed or mu) and not _with_contexts(alg):
         path = "$.input.hash_ml_dsa" if hashed else "$.input.external_mu"
-        raise InputError(f"HashML-DSA and external mu are checked for ML-DSA only, not {alg}", path)
+        raise InputError(
+            N_("HashML-DSA and external mu are checked for ML-DSA only, not {algorithm}"),
+            path,
+            algorithm=alg,
+        )
     return hashed, mu
 
 
@@ -312,7 +319,7 @@ def grade_vendor_verifies(
     raw = answer_items(answer, ids, "$.answer")
     for item_id, value in raw.items():
         if value not in ("accept", "reject"):
-            raise InputError("must be 'accept' or 'reject'", f"$.answer.items.{item_id}")
+            raise InputError(N_("must be 'accept' or 'reject'"), f"$.answer.items.{item_id}")
     cases = []
     for item_id in ids:
         exp = secret["expected"][item_id]

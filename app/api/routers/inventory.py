@@ -11,6 +11,7 @@ from app.api.deps import InventoryReader, SessionDep
 from app.api.routing import WorkerRoute
 from app.api.schemas.inventory import CatalogIndex, Classification, SummaryOut
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.tenancy import NotFound
 from inventory.catalog import get_catalog
 from inventory.catalog.models import AlgorithmInfo
@@ -57,5 +58,5 @@ def classify(
 def catalog_entry(name: str) -> AlgorithmInfo:
     info = get_catalog().get(name)
     if info is None:
-        raise NotFound(f"algorithm '{name}' is not in the catalog")
+        raise NotFound(say(N_("algorithm '{name}' is not in the catalog"), name=name))
     return info

@@ -23,6 +23,7 @@ from app.api.schemas.common import Page
 from app.api.schemas.jobs import JobOut
 from core.audit import record
 from core.errors import Conflict
+from core.i18n import N_, say
 from core.jobs import cancel_job
 from core.models import Job
 from core.tenancy import scoped
@@ -58,6 +59,6 @@ def cancel(principal: TestbedWriter, job: CancellableJob, session: SessionDep) -
     rolled back. Inventory and plan jobs: officers and admins only. A job that is already
     over answers 409."""
     if not cancel_job(session, job):
-        raise Conflict(f"job {job.id} is already {job.status.value}")
+        raise Conflict(say(N_("job {id} is already {status}"), id=job.id, status=job.status.value))
     record(session, principal, "cancel", "job", job.id, job.organization_id, {"kind": job.kind})
     return job

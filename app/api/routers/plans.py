@@ -34,7 +34,7 @@ from app.api.schemas.plans import (
 )
 from core.audit import record
 from core.db import READ_ONLY
-from core.errors import InputError
+from core.errors import InputError, said_of
 from core.field_limits import Int64, RowId
 from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
@@ -73,7 +73,7 @@ def _profile_in_body(session: Any, org_id: int, profile_id: str, field: str) -> 
     try:
         return service.resolve_profile(session, org_id, profile_id)
     except UnknownProfile as exc:
-        raise InputError(str(exc), field) from None
+        raise InputError(said_of(exc), field) from None
 
 
 def _generate(
@@ -82,9 +82,9 @@ def _generate(
     try:
         return service.generate(session, org_id, profile, params, **kw)
     except UnknownProfile as exc:
-        raise InputError(str(exc), "profile") from None
+        raise InputError(said_of(exc), "profile") from None
     except ProfileError as exc:
-        raise InputError(exc.message, exc.field or "profile") from None
+        raise InputError(exc.said, exc.field or "profile") from None
 
 
 def start_plan_job(

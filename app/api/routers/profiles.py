@@ -13,6 +13,7 @@ from app.api.routing import WorkerRoute
 from app.api.schemas.profiles import ProfileCheck, ProfileDocument, ProfileSummary
 from core.audit import record
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.tenancy import Forbidden, NotFound
 from inventory.service.organizations import target_org
 from migration import service
@@ -94,13 +95,15 @@ def delete_profile(
 ) -> Response:
     org_id = target_org(session, principal, organization_id)
     if profile_id in builtin_profiles():
-        raise Forbidden(f"'{profile_id}' is a built-in profile and cannot be deleted")
+        raise Forbidden(
+            say(N_("'{id}' is a built-in profile and cannot be deleted"), id=profile_id)
+        )
     result = session.execute(
         delete(CustomProfile).where(
             CustomProfile.organization_id == org_id, CustomProfile.profile_id == profile_id
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"profile '{profile_id}' not found")
+        raise NotFound(say(N_("profile '{id}' not found"), id=profile_id))
     record(session, principal, "delete", "profile", profile_id, org_id, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -24,6 +24,7 @@ from app.api.schemas.sectors import (
     TieOut,
 )
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.tenancy import NotFound, get_scoped
 from inventory.models import Asset
 from inventory.service.organizations import target_org
@@ -84,7 +85,7 @@ def get_catalog(
     except UnknownSector:
         own = {c.id: c for c in catalogs.own_catalogs(session, org_id)}
         if sector not in own:
-            raise NotFound(f"no catalog '{sector}'") from None
+            raise NotFound(say(N_("no catalog '{id}'"), id=sector)) from None
         return JSONResponse(catalog_to_dict(own[sector]) | {"builtin": False})
 
 

@@ -37,6 +37,7 @@ from app.api.schemas.conformance import (
 from app.api.schemas.errors import ErrorBody
 from core.errors import InputError, NotJson
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.tenancy import get_scoped
 from inventory.catalog import canonical_name
 from testbed.conformance import reports, service
@@ -76,10 +77,10 @@ def require_json(request: Request) -> None:
         and (subtype == "json" or subtype.endswith("+json"))
     ):
         return
-    got = f"Content-Type {value!r}" if value else "no Content-Type"
     raise NotJson(
-        f"the body must be JSON: send Content-Type: application/json (got {got})",
+        N_("the body must be JSON: send Content-Type: application/json (got {got})"),
         "header.content-type",
+        got=f"Content-Type {value!r}" if value else say(N_("no Content-Type")),
     )
 
 
@@ -197,7 +198,12 @@ def answer_session(
     data = parse_answer(body)
     row = get_scoped(db, VendorSession, session_id, principal)
     if data.check != row.check.value:
-        raise InputError(f"session {row.id} is a {row.check.value!r} session", "$.check")
+        raise InputError(
+            N_("session {id} is a {check} session"),
+            "$.check",
+            id=row.id,
+            check=repr(row.check.value),
+        )
     _charge(request, row.organization_id)
     return signed(service.answer_session(db, principal, session_id, data.answer).document)
 

@@ -27,7 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
-from core.errors import InputError
+from core.errors import ONE_OF, InputError, pydantic_said
 from core.field_limits import Int64, RowId
 from testbed.conformance import acvp_mldsa, acvp_mlkem
 from testbed.conformance.models import CheckKind
@@ -593,10 +593,9 @@ def _validated(adapter: TypeAdapter[Any], body: Any) -> Any:
         if loc and loc[0] in CHECKS:  # the union's tag, not a field
             loc = loc[1:]
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc = ["check"]
-            err["msg"] = f"must be one of {list(CHECKS)}"
+            raise InputError(ONE_OF, "$.check", choices=list(CHECKS)) from None
         path = "$" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc)
-        raise InputError(err["msg"], path) from None
+        raise InputError(pydantic_said(err), path) from None
 
 
 def parse_answer(body: Any) -> AnswerRequest:

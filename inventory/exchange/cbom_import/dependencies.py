@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
+from core.i18n import N_, say
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import KIND_BY_PROVIDER_TYPE
 from inventory.exchange.cbom_import.fields import opt_list, opt_obj, opt_str
@@ -24,17 +25,19 @@ def read_dependencies(state: BuildState) -> None:
     comps = state.p.comps
     deps = state.p.doc.get("dependencies")
     if deps is not None and not isinstance(deps, list):
-        raise InputError("dependencies must be a list", "$.dependencies")
+        raise InputError(N_("{what} must be a list"), "$.dependencies", what="dependencies")
     for i, entry in enumerate(deps or []):
         path = f"$.dependencies[{i}]"
-        entry = opt_obj(entry, path, "a dependency")
+        entry = opt_obj(entry, path, say(N_("a dependency")))
         ref = opt_str(entry.get("ref"), path + ".ref", "ref", required=True)
         state.notes.unread(entry, path, ("ref", *_LINK_KINDS))
         lists = {k: opt_list(entry.get(k), f"{path}.{k}", k) for k in _LINK_KINDS}
         for k, items in lists.items():
             for j, t in enumerate(items):
                 if not isinstance(t, str):
-                    raise InputError(f"{k} entries must be bom-ref strings", f"{path}.{k}[{j}]")
+                    raise InputError(
+                        N_("{what} entries must be bom-ref strings"), f"{path}.{k}[{j}]", what=k
+                    )
         src = comps.get(ref)
         if src is None:
             state.notes.add(path + ".ref", N.REF_SKIPPED.format(ref=ref))

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.errors import InputError
 from core.field_limits import check_observed
+from core.i18n import N_, as_written
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -52,12 +53,14 @@ def child_path(path: str, key: str) -> str:
 def opt_str(value: Any, path: str, what: str, *, required: bool = False) -> str | None:
     if value is None:
         if required:
-            raise InputError(f"{what} is missing", path)
+            raise InputError(N_("{what} is missing"), path, what=what)
         return None
     if not isinstance(value, str):
-        raise InputError(f"{what} must be a string, not {type(value).__name__}", path)
+        raise InputError(
+            N_("{what} must be a string, not {type}"), path, what=what, type=type(value).__name__
+        )
     if required and not value.strip():
-        raise InputError(f"{what} is empty", path)
+        raise InputError(N_("{what} is empty"), path, what=what)
     return value
 
 
@@ -68,7 +71,7 @@ def opt_int(value: Any, path: str, what: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return int(value)
-        raise InputError(f"{what} must be an integer", path)
+        raise InputError(N_("{what} must be an integer"), path, what=what)
     return value
 
 
@@ -76,7 +79,7 @@ def opt_list(value: Any, path: str, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"{what} must be a list", path)
+        raise InputError(N_("{what} must be a list"), path, what=what)
     return value
 
 
@@ -84,7 +87,7 @@ def opt_obj(value: Any, path: str, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"{what} must be an object", path)
+        raise InputError(N_("{what} must be an object"), path, what=what)
     return value
 
 
@@ -94,7 +97,13 @@ def opt_date(value: Any, path: str, what: str) -> datetime | None:
     try:  # the same window as the API and the CSV import (core.field_limits)
         return check_observed(parse_datetime(value))
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"{what} is not an ISO 8601 date-time: {value!r} ({exc})", path) from exc
+        raise InputError(
+            N_("{what} is not an ISO 8601 date-time: {value} ({reason})"),
+            path,
+            what=what,
+            value=repr(value),
+            reason=as_written(str(exc)),
+        ) from exc
 
 
 def enum_value(enum_cls: type[StrEnum], value: str, path: str, what: str) -> StrEnum:
@@ -102,7 +111,13 @@ def enum_value(enum_cls: type[StrEnum], value: str, path: str, what: str) -> Str
         return enum_cls(value)
     except ValueError as exc:
         allowed = ", ".join(m.value for m in enum_cls)
-        raise InputError(f"{what} {value!r} is not one of: {allowed}", path) from exc
+        raise InputError(
+            N_("{what} {value} is not one of: {allowed}"),
+            path,
+            what=what,
+            value=repr(value),
+            allowed=allowed,
+        ) from exc
 
 
 #: the key sizes a usage may record, in bits (the API's bounds): anything outside is not a key
@@ -117,9 +132,11 @@ def key_size(value: int | None, path: str) -> int | None:
     """
     if value is not None and not KEY_SIZE_MIN <= value <= KEY_SIZE_MAX:
         raise InputError(
-            f"key size {value} bits is impossible (a key has {KEY_SIZE_MIN} to "
-            f"{KEY_SIZE_MAX:,} bits)",
+            N_("key size {value} bits is impossible (a key has {least} to {most} bits)"),
             path,
+            value=value,
+            least=KEY_SIZE_MIN,
+            most=f"{KEY_SIZE_MAX:,}",
         )
     return value
 
@@ -134,7 +151,9 @@ def column_value(col: str, value: str | None, path: str) -> Any:
         try:
             number = int(value)
         except ValueError as exc:
-            raise InputError(f"{col} must be an integer, not {value!r}", path) from exc
+            raise InputError(
+                N_("{what} must be an integer, not {value}"), path, what=col, value=repr(value)
+            ) from exc
         return key_size(number, path) if col == "key_size" else number
     if col in DATETIME_COLUMNS:
         return opt_date(value, path, col)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import inventory.exchange.cbom_import.notes as N
-from core.errors import InputError, TooLarge
+from core.errors import LONGER, InputError, TooLarge
+from core.i18n import N_, say
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import (
     ASSET_PROP,
@@ -155,7 +156,7 @@ class Parser:
     def parse(self) -> None:
         doc = self.doc
         if not isinstance(doc, dict):
-            raise InputError("a CycloneDX document must be a JSON object", "$")
+            raise InputError(N_("a CycloneDX document must be a JSON object"), "$")
         self._spec(doc)
         self.serial = doc.get("serialNumber") if isinstance(doc.get("serialNumber"), str) else None
         self.notes.unread(doc, "$", _TOP_KEYS)
@@ -163,31 +164,33 @@ class Parser:
 
         components = doc.get("components")
         if components is not None and not isinstance(components, list):
-            raise InputError("components must be a list", "$.components")
+            raise InputError(N_("{what} must be a list"), "$.components", what="components")
         for i, c in enumerate(components or []):
             self.component(c, f"$.components[{i}]", None)
         services = doc.get("services")
         if services is not None and not isinstance(services, list):
-            raise InputError("services must be a list", "$.services")
+            raise InputError(N_("{what} must be a list"), "$.services", what="services")
         for i, s in enumerate(services or []):
             self.service(s, f"$.services[{i}]")
 
     def _spec(self, doc: dict[str, Any]) -> None:
         fmt = doc.get("bomFormat")
         if fmt is None:
-            raise InputError("bomFormat is missing: not a CycloneDX document", "$.bomFormat")
+            raise InputError(N_("bomFormat is missing: not a CycloneDX document"), "$.bomFormat")
         if fmt not in ("CycloneDX", "CBOM"):
-            raise InputError(f"bomFormat must be 'CycloneDX', not {fmt!r}", "$.bomFormat")
+            raise InputError(
+                N_("bomFormat must be 'CycloneDX', not {value}"), "$.bomFormat", value=repr(fmt)
+            )
         spec = doc.get("specVersion")
         if spec is None:
-            raise InputError("specVersion is missing", "$.specVersion")
+            raise InputError(N_("{what} is missing"), "$.specVersion", what="specVersion")
         m = re.match(r"^(\d+\.\d+)", spec) if isinstance(spec, str) else None
         if not m or m.group(1) not in SUPPORTED_SPEC_VERSIONS:
             raise InputError(
-                f"specVersion {spec!r} is not supported (use "
-                + ", ".join(SUPPORTED_SPEC_VERSIONS)
-                + ")",
+                N_("specVersion {value} is not supported (use {supported})"),
                 "$.specVersion",
+                value=repr(spec),
+                supported=", ".join(SUPPORTED_SPEC_VERSIONS),
             )
         self.spec = m.group(1)
         if fmt == "CBOM" or spec != m.group(1):
@@ -205,8 +208,8 @@ class Parser:
             opt_list(meta.get("properties"), "$.metadata.properties", "properties")
         ):
             p = f"$.metadata.properties[{j}]"
-            prop = opt_obj(prop, p, "a property")
-            name = opt_str(prop.get("name"), p + ".name", "property name", required=True)
+            prop = opt_obj(prop, p, say(N_("a property")))
+            name = opt_str(prop.get("name"), p + ".name", say(N_("property name")), required=True)
             value = prop.get("value")
             if name.startswith(ORG_PROP) and isinstance(value, str):
                 self.org_props[name[len(ORG_PROP) :]] = value
@@ -222,18 +225,24 @@ class Parser:
     def _count(self, path: str) -> None:
         self.count += 1
         if self.count > self.max_components:
-            raise TooLarge(f"more than {self.max_components} components; split the document", path)
+            raise TooLarge(
+                N_("more than {count} components; split the document"),
+                path,
+                count=self.max_components,
+            )
 
     def _register(self, comp: Component) -> None:
         first = self.comps.get(comp.ref)
         if first is not None:
             raise InputError(
-                f"bom-ref {comp.ref!r} is used twice (first at {first.path})",
+                N_("bom-ref {ref} is used twice (first at {first})"),
                 child_path(comp.path, "bom-ref"),
+                ref=repr(comp.ref),
+                first=first.path,
             )
         if len(comp.ref) > REF_LIMIT:
             raise InputError(
-                "bom-ref is longer than 200 characters", child_path(comp.path, "bom-ref")
+                LONGER, child_path(comp.path, "bom-ref"), what="bom-ref", length=REF_LIMIT
             )
         self.comps[comp.ref] = comp
         self.order.append(comp)
@@ -254,15 +263,15 @@ class Parser:
         ppath = comp.path + ".properties"
         for j, prop in enumerate(opt_list(raw, ppath, "properties")):
             p = f"{ppath}[{j}]"
-            prop = opt_obj(prop, p, "a property")
-            name = opt_str(prop.get("name"), p + ".name", "property name", required=True)
+            prop = opt_obj(prop, p, say(N_("a property")))
+            name = opt_str(prop.get("name"), p + ".name", say(N_("property name")), required=True)
             value = prop.get("value")
             if not name.startswith(NS + ":"):
                 self.notes.add(p, N.PROPERTY_NOT_HELD.format(name=name), group=f"prop:{name}")
                 continue
             vpath = p + ".value"
             if value is not None and not isinstance(value, str):
-                raise InputError("property value must be a string", vpath)
+                raise InputError(N_("property value must be a string"), vpath)
             if name in (PART_OF_PROP, GENERATED_PROP):
                 comp.skip = True
                 continue
@@ -275,7 +284,7 @@ class Parser:
             if name.startswith(DEPENDENCY_PROP):
                 provider = name[len(DEPENDENCY_PROP) :]
                 kind_text, _, desc = (value or "").partition(":")
-                kind = enum_value(DependencyKind, kind_text, vpath, "dependency kind")
+                kind = enum_value(DependencyKind, kind_text, vpath, say(N_("dependency kind")))
                 comp.props.setdefault("dependencies", []).append(
                     (provider, kind, desc if _ else None, p)
                 )
@@ -297,9 +306,9 @@ class Parser:
     def component(self, c: Any, path: str, parent: str | None) -> Component:
         self._count(path)
         if not isinstance(c, dict):
-            raise InputError("a component must be a JSON object", path)
-        ctype = opt_str(c.get("type"), path + ".type", "component type", required=True)
-        name = opt_str(c.get("name"), path + ".name", "component name", required=True)
+            raise InputError(N_("a component must be a JSON object"), path)
+        ctype = opt_str(c.get("type"), path + ".type", say(N_("component type")), required=True)
+        name = opt_str(c.get("name"), path + ".name", say(N_("component name")), required=True)
         ref = opt_str(c.get("bom-ref"), child_path(path, "bom-ref"), "bom-ref")
         crypto = ctype in CRYPTO_TYPES
         if ctype not in KNOWN_COMPONENT_TYPES:
@@ -320,7 +329,7 @@ class Parser:
             opt_str(c.get("version"), path + ".version", "version")
             opt_str(c.get("description"), path + ".description", "description")
             sup = opt_obj(c.get("supplier"), path + ".supplier", "supplier")
-            opt_str(sup.get("name"), path + ".supplier.name", "supplier name")
+            opt_str(sup.get("name"), path + ".supplier.name", say(N_("supplier name")))
             self.notes.unread(sup, path + ".supplier", ("name",))
             if "evidence" in c:
                 self.notes.add(path + ".evidence", N.PLAIN_EVIDENCE)
@@ -346,9 +355,13 @@ class Parser:
             at = "related-crypto-material"
         if at not in ASSET_TYPES:
             if at is None:
-                raise InputError("assetType is missing", path + ".assetType")
+                raise InputError(N_("{what} is missing"), path + ".assetType", what="assetType")
             raise InputError(
-                f"assetType {at!r} is not one of: {', '.join(ASSET_TYPES)}", path + ".assetType"
+                N_("{what} {value} is not one of: {allowed}"),
+                path + ".assetType",
+                what="assetType",
+                value=repr(at),
+                allowed=", ".join(ASSET_TYPES),
             )
         comp.asset_type = at
         comp.crypto_properties = cp
@@ -358,8 +371,8 @@ class Parser:
     def service(self, s: Any, path: str) -> None:
         self._count(path)
         if not isinstance(s, dict):
-            raise InputError("a service must be a JSON object", path)
-        name = opt_str(s.get("name"), path + ".name", "service name", required=True)
+            raise InputError(N_("a service must be a JSON object"), path)
+        name = opt_str(s.get("name"), path + ".name", say(N_("service name")), required=True)
         ref = opt_str(s.get("bom-ref"), child_path(path, "bom-ref"), "bom-ref")
         if not ref:
             ref = self._synth_ref(f"service:{name}", path)
@@ -368,7 +381,9 @@ class Parser:
         provider = opt_obj(s.get("provider"), path + ".provider", "provider")
         if provider.get("name") is not None:
             data["supplier"] = {
-                "name": opt_str(provider.get("name"), path + ".provider.name", "provider name")
+                "name": opt_str(
+                    provider.get("name"), path + ".provider.name", say(N_("provider name"))
+                )
             }
         comp = Component(path=path, ref=ref, ctype="service", name=name, data=data, crypto=False)
         self._properties(comp, s.get("properties"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import inventory.exchange.cbom_import.notes as N
+from core.i18n import N_, say
 from inventory.choices import Primitive
 from inventory.exchange.cbom_common import cipher_suite_algorithms, guess_function, join_protocol
 from inventory.exchange.cbom_import.algorithm import read_algorithm
@@ -61,11 +62,11 @@ def build_protocol(state: BuildState, comp: Component) -> None:
     base = comp.path + ".cryptoProperties.protocolProperties"
     pp = opt_obj(comp.crypto_properties.get("protocolProperties"), base, "protocolProperties")
     state.notes.unread(pp, base, PROTOCOL_KEYS)
-    ptype = opt_str(pp.get("type"), base + ".type", "protocol type") or "other"
+    ptype = opt_str(pp.get("type"), base + ".type", say(N_("protocol type"))) or "other"
     version = pp.get("version")
     if isinstance(version, int | float):
         version = str(version)
-    version = opt_str(version, base + ".version", "protocol version")
+    version = opt_str(version, base + ".version", say(N_("protocol version")))
     protocol = comp.props.get("protocol") or join_protocol(ptype, version)
     usages = _ProtocolUsages(state, comp, ptype, protocol)
     _cipher_suites(state, usages, pp, base)
@@ -88,8 +89,8 @@ def _cipher_suites(
         opt_list(pp.get("cipherSuites"), base + ".cipherSuites", "cipherSuites")
     ):
         spath = f"{base}.cipherSuites[{k}]"
-        suite = opt_obj(suite, spath, "a cipher suite")
-        sname = opt_str(suite.get("name"), spath + ".name", "cipher suite name")
+        suite = opt_obj(suite, spath, say(N_("a cipher suite")))
+        sname = opt_str(suite.get("name"), spath + ".name", say(N_("cipher suite name")))
         ids = suite.get("identifiers")
         detail = (sname or "") + (
             f" {' '.join(map(str, ids))}" if isinstance(ids, list) and ids else ""

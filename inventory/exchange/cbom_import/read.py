@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import inventory.exchange.cbom_import.notes as N
-from core.errors import InputError
+from core.errors import LONGER, InputError
 from core.field_limits import table_limits
 from core.input_checks import loads_strict
 from inventory.exchange.cbom_import.algorithm import build_algorithm
@@ -129,4 +129,4 @@ def check_lengths(table: str, row: dict[str, Any], path: str) -> None:
     for col, length in limits:
         value = row.get(col)
         if value.__class__ is str and len(value) > length:
-            raise InputError(f"{col} is longer than {length} characters", path)
+            raise InputError(LONGER, path, what=col, length=length)

@@ -11,6 +11,7 @@ from typing import Any
 
 import inventory.exchange.cbom_import.notes as N
 from core.errors import InputError
+from core.i18n import N_, say
 from inventory.choices import CryptoFunction, DependencyKind, Source
 from inventory.exchange.cbom_import.parser import Component, Parser
 
@@ -129,7 +130,11 @@ class BuildState:
         if ref is None:
             return None
         if not isinstance(ref, str):
-            raise InputError(f"{what} must be a bom-ref string", path)
+            raise InputError(
+                N_("{what} must be a bom-ref string"),
+                path,
+                what=say(N.WHAT[what]) if what in N.WHAT else what,
+            )
         target = self.p.comps.get(ref)
         if target is None:
             self.notes.add(path, N.DANGLING.format(what=what, ref=ref))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import insert_rows
 from core.errors import InputError
+from core.i18n import N_
 from core.models import Organization
 from core.models.base import utcnow
 from inventory.choices import DependencyKind
@@ -28,7 +29,9 @@ def check_org(session: Session, organization_id: int, read: ReadCbom) -> None:
     """The organization exists; a file describing another one is imported with a warning."""
     org = session.get(Organization, organization_id)
     if org is None:
-        raise InputError(f"organization {organization_id} does not exist", "organization_id")
+        raise InputError(
+            N_("organization {id} does not exist"), "organization_id", id=organization_id
+        )
     read.note_organization(org.slug)
 
 

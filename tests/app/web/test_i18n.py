@@ -282,6 +282,12 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
     pages += [(keys["vendor"], session_page), (keys["vendor"], sloppy)]
     pages += [(officer, p) for p in ("/sector", "/procedure", "/reporting", "/supervision")]
     pages += [(keys["vendor"], "/overview")]  # 403
+    return pages, _names(app)
+
+
+def _names(app) -> set[str]:
+    """Names from the data (assets, organizations, products, keys...) and the catalog's
+    algorithm identifiers: words a Korean page shows as written."""
     with app.state.sessionmaker() as s:
         names = _words(s.scalars(select(Asset.name)))
         for column in (Asset.ref, Asset.owner, Asset.location, Asset.description):
@@ -300,7 +306,7 @@ def _pages(demo: dict) -> tuple[list[tuple[str, str]], set[str]]:
     names |= _words(catalog.names())
     names |= _words(catalog.get(n).family for n in catalog.names())  # EdDSA, Dilithium...
     names |= _words(builtin_profiles())  # identifiers: kr-2035, us-nist-ir8547
-    return pages, names
+    return names
 
 
 def sloppy_answer(challenge: dict) -> dict:
@@ -506,3 +512,179 @@ def test_every_import_warning_reads_back_in_korean():
     assert notes.warning_in(csv_line, "ko") == (
         "12행: 카탈로그에 없는 알고리즘 'FOO-9', 그대로 저장하고 '알 수 없음'으로 표시함"
     )
+
+
+# --- refusals: what the service says when a form's input is wrong --------------------------
+
+SHOWN_ERROR = re.compile(
+    r'<(p|span) [^>]*id="(?:[\w-]+-problem|error-message|job-error|[\w-]+-error)"[^>]*>(.*?)</\1>',
+    re.S,
+)
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def _shown_errors(html: str) -> list[str]:
+    """The text of every problem a page shows (a form's, an error page's, a failed job's)."""
+    return [re.sub(r"<[^>]+>", "", inner) for _, inner in SHOWN_ERROR.findall(html)]
+
+
+def _refused_forms(demo: dict) -> list[tuple[str, int, str, str]]:
+    """(what, status, page, a value the problem quotes) for each form sent with bad input in
+    Korean: imports (CSV and CBOM, failing in their job with a located problem), asset edit,
+    scope add (bad and twice), scan outside the scopes and with a bad port, plan generation,
+    key issue, and a vendor's answer file with a malformed member."""
+    client, keys, app = demo["client"], demo["keys"], demo["app"]
+    officer = next(v for k, v in keys.items() if k.endswith(":officer"))
+    out: list[tuple[str, int, str, str]] = []
+
+    def korean(secret: str) -> str:
+        csrf = _sign_in(client, secret)
+        client.cookies.set(i18n.COOKIE, "ko")
+        return csrf
+
+    def post(what: str, path: str, expect: str, files=None, **data: str) -> None:
+        got = client.post(path, data={"csrf": csrf, **data}, files=files, follow_redirects=False)
+        out.append((what, got.status_code, got.text, expect))
+
+    def imported(what: str, kind: str, name: str, body: bytes, expect: str) -> None:
+        sent = client.post(
+            "/imports", data={"csrf": csrf, "kind": kind}, files={"file": (name, body)},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert sent.status_code == 303, (what, sent.text[:300])
+        _wait_job(client, sent.headers["location"])
+        page = client.get(sent.headers["location"])
+        out.append((what, 422 if 'id="job-error"' in page.text else 200, page.text, expect))
+
+    csrf = korean(officer)
+    imported("CSV, a cell outside its choices", "csv", "a.csv",
+             b"asset_name,asset_type,exposure\nbox,service,orbit\n", "isolated")  # fmt: skip
+    imported("CSV, an unknown dependency", "csv", "b.csv",
+             b"asset_name,asset_type,asset_ref,depends_on\nbox,service,box-1,ghost-9\n",
+             "ghost-9")  # fmt: skip
+    two_lines = b'asset_name,asset_type,exposure\n"two\nlines",service,orbit\n'
+    imported("CSV, a row over two lines", "csv", "c.csv", two_lines, "isolated")
+    imported("CSV, unknown columns", "csv", "d.csv", b"asset_name,asset_type,colour\nx,host,red\n",
+             "colour")  # fmt: skip
+    cbom = {"bomFormat": "CycloneDX", "specVersion": "9.9", "components": []}
+    imported("CBOM, an unknown specVersion", "cbom", "e.json", json.dumps(cbom).encode(), "9.9")
+    twice = {"type": "library", "name": "lib", "bom-ref": "dup-ref"}
+    cbom = {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [twice, twice]}
+    imported("CBOM, a bom-ref twice", "cbom", "f.json", json.dumps(cbom).encode(), "dup-ref")
+    cbom["components"] = [{"type": "library", "name": 7}]
+    imported("CBOM, a name not text", "cbom", "g.json", json.dumps(cbom).encode(), "int")
+
+    with app.state.sessionmaker() as s:
+        asset = s.scalars(select(Asset).where(Asset.name.like("%"))).first()
+        facts = {
+            "name": asset.name, "asset_type": asset.asset_type.value,
+            "exposure": asset.exposure.value, "criticality": asset.criticality.value,
+            "environment": asset.environment.value,
+            "data_sensitivity": asset.data_sensitivity.value,
+        }  # fmt: skip
+        org_id = asset.organization_id
+    post("asset edit, secrecy years not a number", f"/assets/{asset.id}", "",
+         **facts, secrecy_years="abc")  # fmt: skip
+    post("asset edit, a criticality not offered", f"/assets/{asset.id}", "critical",
+         **{**facts, "criticality": "extreme"}, secrecy_years="5")  # fmt: skip
+    post("scope add, not a range", "/scans/scopes", "not a host!", value="not a host!")
+    post("scope add, bad ports", "/scans/scopes", "99999", value="10.9.0.0/24", ports="99999")
+    client.post("/scans/scopes", data={"csrf": csrf, "value": "10.9.0.0/24"})
+    post("scope add, twice", "/scans/scopes", "10.9.0.0/24", value="10.9.0.0/24")
+    post("scan outside the scopes", "/scans", "192.0.2.7:443", kind="tls",
+         targets="192.0.2.7:443")  # fmt: skip
+    post("scan, a port out of range", "/scans", "70000", kind="tls", targets="10.9.0.1:70000")
+    post("plan, an unknown profile", "/plans", "no-such-profile", profile="no-such-profile")
+    post("plan, capacity zero", "/plans", "", profile="kr-2035", capacity="0")
+
+    csrf = korean(keys["admin"])
+    post("key issue, no name", "/admin/keys", "", organization_id=str(org_id), role="auditor",
+         name=" ")  # fmt: skip
+    post("key issue, organization not a number", "/admin/keys", "", organization_id="first",
+         role="auditor", name="k")  # fmt: skip
+
+    csrf = korean(keys["vendor"])
+    client.post(
+        "/testbed/products",
+        data={"csrf": csrf, "name": "Refusal box", "version": "1", "algorithms": "ML-KEM-768"},
+    )
+    with app.state.sessionmaker() as s:
+        product = s.scalar(select(Product.id).where(Product.name == "Refusal box"))
+    opened = client.post(
+        f"/testbed/products/{product}/sessions",
+        data={"csrf": csrf, "algorithm": "ML-KEM-768", "check": "kem_sender"},
+        follow_redirects=False,
+    ).headers["location"]
+    challenge = client.get(f"{opened}/challenge.json").json()["challenge"]
+    answer = product_answer(challenge)
+    sent = next(i for i, a in answer["items"].items() if "ciphertext" in a)
+    answer["items"][sent]["ciphertext"] = "!!not base64!!"
+    post("vendor answer, a ciphertext not base64", f"{opened}/answer", sent,
+         files={"file": ("a.json", json.dumps(answer).encode(), "application/json")})  # fmt: skip
+    answer["items"][sent] = {"ciphertext": "AA==", "shared_secret": "AA==", "colour": "red"}
+    post("vendor answer, an unknown member", f"{opened}/answer", "colour",
+         files={"file": ("a.json", json.dumps(answer).encode(), "application/json")})  # fmt: skip
+    client.cookies.clear()
+    return out
+
+
+def test_refused_forms_say_why_in_korean(demo):
+    """Each refusal is shown (the form again with its input, or the failed job), says what
+    was wrong in Korean around the values it quotes, and shows no English sentence: neither
+    English words outside names, nor a sentence kept as written (`lang="en"`)."""
+    refused = _refused_forms(demo)
+    names = _names(demo["app"])
+    problems = {}
+    for what, status, html, quoted in refused:
+        shown = _shown_errors(html)
+        found = []
+        if status < 400 or not shown:
+            found.append(f"not refused ({status}) or no problem shown")
+        if not any(HANGUL.search(text) and quoted in text for text in shown):
+            found.append(f"no Korean problem quoting {quoted!r}: {shown}")
+        if words := english_words(html, names):
+            found.append(f"English words {sorted(words)}")
+        if kept := declared_english(html, kept=True):
+            found.append(f"kept as written {kept}")
+        if found:
+            problems[what] = found
+    assert not problems, "\n".join(f"{w}: {p}" for w, p in problems.items())
+
+
+def test_every_error_message_is_marked_and_said_in_korean():
+    """Every error a page can show is made from a marked template (no f-string message left
+    in the code), each template has its Korean with the same fields, and the English it
+    makes reads back to the same Korean (a failed job's stored error)."""
+    import string
+
+    from app.web import errortext
+    from core.i18n import Said, gettext_for
+
+    sites = errortext.error_sites()
+    assert not sites.unmarked, "errors with unmarked messages:\n" + "\n".join(sites.unmarked)
+    assert len(sites.templates) > 150
+    korean = i18n.translations("ko").gettext
+    untranslated, unread = [], []
+    for template in sorted(sites.templates):
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+        said = korean(template)
+        if said == template and HANGUL.search(said) is None and template not in {"KEM"}:
+            untranslated.append(template)
+            continue
+        if {f for _, f, _, _ in string.Formatter().parse(said) if f} != fields:
+            untranslated.append(f"{template} (fields differ)")
+        made = Said(template, {f: f"Q{i}" for i, f in enumerate(sorted(fields))})
+        back = errortext.read_back(str(made))
+        if back is None or errortext.said_html(back, "ko") != errortext.said_html(made, "ko"):
+            unread.append(f"{template} -> {back and back.template}")
+    assert not untranslated, untranslated
+    assert not unread, unread
+    assert gettext_for("ko")("line {line}") == "{line}행"
+
+
+def test_a_sentence_no_template_made_is_shown_as_written():
+    from app.web.errortext import stored_error_html
+
+    shown = stored_error_html("$.x: the engine said: boom", "ko")
+    assert shown == '<span lang="en" translate="no">$.x: the engine said: boom</span>'
+    assert declared_english(str(shown), kept=True) == ["<span> $.x: the engine said: boom"]
