@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.choices import Role
 from core.db import READ_ONLY, describe_refusal, is_busy
-from core.i18n import N_
+from core.i18n import N_, say
 from core.models import Job, JobPayload, JobStatus
 from core.tenancy import Principal
 
@@ -85,6 +85,10 @@ def configure(timings: JobTimings) -> None:
     TIMINGS = timings
 
 
+#: job kinds with a limit per organization, as a sentence names them
+JOB_KINDS = {"benchmark": N_("benchmark")}
+
+
 class JobLimitReached(RuntimeError):
     """The organization already runs as many jobs of this kind as it may: retry later."""
 
@@ -92,7 +96,11 @@ class JobLimitReached(RuntimeError):
 
     def __init__(self, kind: str, limit: int) -> None:
         super().__init__(
-            f"your organization already runs {limit} {kind} jobs; wait for one to finish"
+            say(
+                N_("your organization already runs {limit} {kind} jobs; wait for one to finish"),
+                limit=limit,
+                kind=say(JOB_KINDS[kind]) if kind in JOB_KINDS else kind,
+            )
         )
         self.kind, self.limit = kind, limit
 

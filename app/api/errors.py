@@ -26,6 +26,7 @@ from app.api.answers import declare_error_answers
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, describe_refusal, is_busy
 from core.errors import Conflict, InputError, NotJson, TooLarge
+from core.i18n import N_, Said, as_written, say
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
 from migration.profiles import UnknownProfile
@@ -34,6 +35,12 @@ from testbed.conformance.quotas import RateLimited
 from testbed.conformance.service import SessionExpired
 
 log = logging.getLogger(__name__)
+
+
+def said(exc: BaseException) -> Said | str:
+    """What an exception said: its `Said` when it was made from a template, else its text."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Said) else str(exc)
 
 
 def _content(detail: str, location: str | None) -> dict[str, str]:
@@ -138,20 +145,27 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
     SessionExpired: Answer(410),
     RateLimited: Answer(
         429,
-        lambda e: f"{e}; retry in {e.retry_after} s",
+        lambda e: say(N_("{reason}; retry in {seconds} s"), reason=said(e), seconds=e.retry_after),
         headers=_retry_after(lambda e: e.retry_after),
     ),
     JobLimitReached: Answer(429, headers=_retry_after(lambda e: e.retry_after_s)),
     OracleDisagreement: Answer(
         503,
-        lambda e: f"the testbed's reference implementations disagree, nothing can be graded: {e}",
+        lambda e: say(
+            N_("the testbed's reference implementations disagree, nothing can be graded: {why}"),
+            why=as_written(str(e)),
+        ),
     ),
     # values the database refuses, found at flush or commit
-    OverflowError: Answer(422, lambda _: "a number in the request is too large to store"),
+    OverflowError: Answer(422, lambda _: say(N_("a number in the request is too large to store"))),
     # described, never quoted: the driver's text names tables, constraints and SQL
     DataError: Answer(422, lambda e: _refused(e, "a value in the request")),
     UnicodeEncodeError: Answer(
-        422, lambda e: f"text contains a character that is not valid Unicode: {e.reason}"
+        422,
+        lambda e: say(
+            N_("text contains a character that is not valid Unicode: {reason}"),
+            reason=as_written(e.reason),
+        ),
     ),
     IntegrityError: Answer(409, lambda e: _refused(e)),
 }

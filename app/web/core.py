@@ -395,13 +395,14 @@ def _as_web_error(exc: Exception) -> WebError | None:
     answer = answer_for(exc)
     if answer is None:
         return None
+    detail = answer.detail(exc)  # a Said when the answer adds words of its own
     return WebError(
         answer.status,
-        answer.detail(exc),
+        detail,
         answer.location(exc),
         translate=False,
         headers=answer.headers(exc),
-        said=said_of_raised(exc),
+        said=detail if isinstance(detail, Said) else said_of_raised(exc),
     )
 
 

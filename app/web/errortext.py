@@ -41,14 +41,14 @@ SOURCES = ("core", "inventory", "migration", "testbed", "app/api", "app/web", "a
 #: calls whose first argument is a message a person reads
 ERRORS = {
     "InputError", "TooLarge", "NotJson", "ProfileError", "CatalogError", "Conflict",
-    "OutOfScope", "UnknownProfile", "NotFound", "Forbidden",
+    "OutOfScope", "UnknownProfile", "NotFound", "Forbidden", "RateLimited", "SessionExpired",
 }  # fmt: skip
 #: the algorithm catalog's own CatalogError checks the shipped data at start-up
 LEFT_OUT = ("inventory/catalog/",)
 #: calls that make a message of their own (their `N_` arguments are templates too)
 SAYERS = {"say", "Said"}
 #: a first argument that is already a said message, or words quoted as written
-MADE = {"say", "Said", "as_written", "said_of", "pydantic_said"}
+MADE = {"say", "Said", "as_written", "said_of", "pydantic_said", "limit_reached"}
 
 
 def _files() -> Iterator[Path]:

@@ -31,6 +31,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import shared_limits
+from core.i18n import N_, Said, say
+
+#: the organization's limits, as a page names them (`limit_reached`)
+REQUEST_RATE = N_("request rate")
+EXPENSIVE_QUOTA = N_("expensive-algorithm quota")
+
+
+def limit_reached(limit: str) -> Said:
+    """ "<limit> limit reached for your organization", the limit said in the reader's words
+    when it is one of ours (a bucket named otherwise is quoted as written)."""
+    name = say(limit) if limit in (REQUEST_RATE, EXPENSIVE_QUOTA) else limit
+    return say(N_("{limit} limit reached for your organization"), limit=name)
 
 
 class RateLimited(Exception):
@@ -67,7 +79,7 @@ class TokenBuckets:
                 bucket.tokens -= cost
                 return
             wait = math.ceil((cost - bucket.tokens) / self.per_second)
-        raise RateLimited(f"{self.name} limit reached for your organization", max(wait, 1))
+        raise RateLimited(limit_reached(self.name), max(wait, 1))
 
 
 class SharedTokenBuckets:
@@ -86,7 +98,7 @@ class SharedTokenBuckets:
             self.sessions, f"vendor:{self.name}", str(key), self.capacity, self.per_second, cost
         )
         if wait is not None:
-            raise RateLimited(f"{self.name} limit reached for your organization", wait)
+            raise RateLimited(limit_reached(self.name), wait)
 
 
 def is_expensive(algorithm: str, check: str) -> bool:
@@ -102,15 +114,15 @@ class VendorLimits:
         requests: TokenBuckets | SharedTokenBuckets | None = None,
         expensive: TokenBuckets | SharedTokenBuckets | None = None,
     ) -> None:
-        self.requests = requests or TokenBuckets(60, 1.0, "request rate")
-        self.expensive = expensive or TokenBuckets(3, 1 / 120, "expensive-algorithm quota")
+        self.requests = requests or TokenBuckets(60, 1.0, REQUEST_RATE)
+        self.expensive = expensive or TokenBuckets(3, 1 / 120, EXPENSIVE_QUOTA)
 
     @classmethod
     def shared(cls, sessions: Any) -> VendorLimits:
         """The same limits, counted in the database across every process."""
         return cls(
-            SharedTokenBuckets(sessions, 60, 1.0, "request rate"),
-            SharedTokenBuckets(sessions, 3, 1 / 120, "expensive-algorithm quota"),
+            SharedTokenBuckets(sessions, 60, 1.0, REQUEST_RATE),
+            SharedTokenBuckets(sessions, 3, 1 / 120, EXPENSIVE_QUOTA),
         )
 
     def charge(self, organization_id: int, algorithm: str | None = None, check: str = "") -> None:

@@ -146,12 +146,21 @@ def answer_session(db: Session, principal: Principal, session_id: int, answer: A
         raise Conflict(say(ANSWERED, id=row.id))
     if now >= row.expires_at:
         raise SessionExpired(
-            f"session {row.id} expired at {row.expires_at.isoformat()}; open a new one"
+            say(
+                N_("session {id} expired at {when}; open a new one"),
+                id=row.id,
+                when=row.expires_at.isoformat(),
+            )
         )
     if row.secret.get("_format") != SECRET_FORMAT:
         raise SessionExpired(
-            f"session {row.id} was prepared by an earlier version of the testbed, whose "
-            "grading has changed; open a new one"
+            say(
+                N_(
+                    "session {id} was prepared by an earlier version of the testbed, whose "
+                    "grading has changed; open a new one"
+                ),
+                id=row.id,
+            )
         )
     claimed = db.execute(
         update(VendorSession)

@@ -688,3 +688,32 @@ def test_a_sentence_no_template_made_is_shown_as_written():
     shown = stored_error_html("$.x: the engine said: boom", "ko")
     assert shown == '<span lang="en" translate="no">$.x: the engine said: boom</span>'
     assert declared_english(str(shown), kept=True) == ["<span> $.x: the engine said: boom"]
+
+
+def test_the_answers_the_api_words_itself_read_korean_on_a_page():
+    """429s, an expired session and the database's refusals are worded by the API's answer
+    table, not by a raise site: on a Korean page they are Korean too (names and numbers
+    aside), and the API keeps the English it always had."""
+    from app.web.core import _as_web_error
+    from core.i18n import N_, say
+    from core.jobs import JobLimitReached
+    from testbed.conformance.quotas import REQUEST_RATE, RateLimited, limit_reached
+    from testbed.conformance.service import SessionExpired
+
+    cases = {
+        RateLimited(limit_reached(REQUEST_RATE), 7): "request rate limit reached for "
+        "your organization; retry in 7 s",
+        JobLimitReached("benchmark", 2): "your organization already runs 2 benchmark jobs; "
+        "wait for one to finish",
+        SessionExpired(say(N_("session {id} expired at {when}; open a new one"), id=5,
+                           when="2026-12-07T10:00:00+00:00")):
+        "session 5 expired at 2026-12-07T10:00:00+00:00; open a new one",
+        OverflowError("int too big"): "a number in the request is too large to store",
+    }  # fmt: skip
+    for exc, english in cases.items():
+        error = _as_web_error(exc)
+        assert error is not None and str(error.message) == english
+        shown = str(error.html("ko"))
+        assert re.search("[가-힣]", shown), shown
+        assert english_words(shown, set()) == set(), shown
+        assert declared_english(shown, kept=True) == [], shown
