@@ -162,7 +162,9 @@ def test_an_expired_session_says_so_and_grades_nothing(api, sign_in):
     assert "만료됨" in page and 'id="answer-file"' not in page
     answer = json.dumps(product_answer(challenge)).encode()
     late = _post(api, f"{session_page}/answer", csrf, files={"file": ("a.json", answer, "x")})
-    assert late.status_code == 410 and "open a new one" in late.text
+    assert late.status_code == 410 and '<html lang="ko">' in late.text  # the reader's choice
+    assert f'세션 <span translate="no">{session_id}</span>은(는)' in late.text
+    assert "에 만료되었습니다. 새 세션을 여십시오" in late.text
     with api.sessions() as s:
         assert s.get(VendorSession, session_id).verdict is None
 
