@@ -25,8 +25,8 @@ from starlette.types import Send
 from app.api.answers import declare_error_answers
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, describe_refusal, is_busy
-from core.errors import Conflict, InputError, NotJson, TooLarge
-from core.i18n import N_, Said, as_written, say
+from core.errors import Conflict, InputError, NotJson, TooLarge, said_of
+from core.i18n import N_, as_written, say
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
 from migration.profiles import UnknownProfile
@@ -35,12 +35,6 @@ from testbed.conformance.quotas import RateLimited
 from testbed.conformance.service import SessionExpired
 
 log = logging.getLogger(__name__)
-
-
-def said(exc: BaseException) -> Said | str:
-    """What an exception said: its `Said` when it was made from a template, else its text."""
-    first = exc.args[0] if exc.args else None
-    return first if isinstance(first, Said) else str(exc)
 
 
 def _content(detail: str, location: str | None) -> dict[str, str]:
@@ -145,7 +139,9 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
     SessionExpired: Answer(410),
     RateLimited: Answer(
         429,
-        lambda e: say(N_("{reason}; retry in {seconds} s"), reason=said(e), seconds=e.retry_after),
+        lambda e: say(
+            N_("{reason}; retry in {seconds} s"), reason=said_of(e), seconds=e.retry_after
+        ),
         headers=_retry_after(lambda e: e.retry_after),
     ),
     JobLimitReached: Answer(429, headers=_retry_after(lambda e: e.retry_after_s)),
