@@ -302,3 +302,28 @@ def _commit(script: str) -> str:
     except (OSError, subprocess.CalledProcessError):
         return ""
     return head + ("+changes" if dirty else "")
+
+
+def start_hanging(count: int) -> list[int]:
+    """Ports on loopback that accept a connection and never say a word (a scan target
+    that hangs), served by a thread of this process."""
+    import asyncio
+    import threading
+
+    ports: list[int] = []
+    ready = threading.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(3600)
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        for _ in range(count):
+            server = loop.run_until_complete(asyncio.start_server(hang, "127.0.0.1", 0))
+            ports.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    ready.wait(10)
+    return ports

@@ -23,7 +23,6 @@ commands, a line saying what a long one is doing. Wall time: read it with the lo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import pty
@@ -32,11 +31,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from _common import machine_load, record, run_measured
+from _common import machine_load, record, run_measured, start_hanging
 from cbom_import import generate
 
 TINY_ARGS = ["--runs", "1", "--components", "12"]
@@ -97,27 +95,6 @@ def in_terminal(args: list[str], env: dict[str, str]) -> tuple[float, float, int
     return (first if first is not None else end), end, os.waitstatus_to_exitcode(status), bytes(out)
 
 
-def silent_port() -> int:
-    """A loopback port that accepts connections and never says a word (a scan target whose
-    answer does not matter here: only how soon the scan says what it is doing)."""
-    found: list[int] = []
-    ready = threading.Event()
-
-    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(3600)
-
-    def run() -> None:
-        loop = asyncio.new_event_loop()
-        server = loop.run_until_complete(asyncio.start_server(hang, "127.0.0.1", 0))
-        found.append(server.sockets[0].getsockname()[1])
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=run, daemon=True).start()
-    ready.wait(10)
-    return found[0]
-
-
 def first_output(cbom: Path, folder: Path, runs: int) -> None:
     env = {
         **child_env(folder),
@@ -133,7 +110,7 @@ def first_output(cbom: Path, folder: Path, runs: int) -> None:
     setup("db", "upgrade")
     setup("org", "create", "bench", "Bench", "--sector", "finance", "--tier", "private")
     setup("import", "cbom", "--org", "bench", str(cbom))
-    port = silent_port()
+    port = start_hanging(1)[0]  # a scan target that never answers
     setup("scan", "scope", "add", "127.0.0.1/32", "--org", "bench", "--ports", str(port))
     target = f"127.0.0.1:{port}"
     cases = {

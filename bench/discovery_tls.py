@@ -27,14 +27,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import record  # noqa: E402
+from _common import cpu_seconds, record, start_hanging  # noqa: E402
 
 from core.db import session_factory  # noqa: E402
 from core.models import Organization  # noqa: E402
@@ -65,33 +64,6 @@ def start_tls_peer(count: int, folder: Path) -> tuple[subprocess.Popen, list[int
         text=True,
     )
     return proc, json.loads(proc.stdout.readline())
-
-
-def start_hanging(count: int) -> list[int]:
-    """Ports that accept a connection and never say a word."""
-    ports: list[int] = []
-    ready = threading.Event()
-
-    async def hang(reader, writer) -> None:
-        await asyncio.sleep(3600)
-
-    def run() -> None:
-        loop = asyncio.new_event_loop()
-        for _ in range(count):
-            server = loop.run_until_complete(asyncio.start_server(hang, "127.0.0.1", 0))
-            ports.append(server.sockets[0].getsockname()[1])
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=run, daemon=True).start()
-    ready.wait(10)
-    return ports
-
-
-def proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of a live process (from /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def scan_and_file(db: str, targets: list[str], timeout: float, concurrency: int) -> dict:
@@ -167,9 +139,9 @@ def main() -> None:
         try:
             targets = [f"127.0.0.1:{p}" for p in ports + hanging]
             print(f"before: {load()}")
-            peer_cpu = proc_cpu(proc.pid)
+            peer_cpu = cpu_seconds(proc.pid)
             run = scan_and_file(db, targets, args.timeout, args.concurrency)
-            peer_cpu = proc_cpu(proc.pid) - peer_cpu
+            peer_cpu = cpu_seconds(proc.pid) - peer_cpu
             results, summary = run["results"], run["summary"]
             ok = [r for r in results if r.status == "ok"]
             hung = [r for r in results if r.status == "timeout"]
