@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import re
 import string
 from collections.abc import Iterator
@@ -194,9 +195,29 @@ def _pydantic() -> tuple[Sentences, dict[str, str]]:
     return Sentences([*by_template, VALUE_ERROR], _PYDANTIC_PATTERNS), by_template
 
 
+#: the templates `error_sites` finds, written by `scripts/i18n.py update` so that reading a
+#: stored error back needs no walk of the source (a test keeps it equal to a fresh walk)
+TEMPLATES_FILE = Path(__file__).with_name("error_templates.json")
+
+
+def known_templates() -> frozenset[str]:
+    """The templates of errors, as last written by `scripts/i18n.py update` (a walk of the
+    source when the file is absent)."""
+    if TEMPLATES_FILE.is_file():
+        return frozenset(json.loads(TEMPLATES_FILE.read_text(encoding="utf-8")))
+    return error_sites().templates
+
+
+def write_templates() -> int:
+    found = sorted(error_sites().templates)
+    text = json.dumps(found, ensure_ascii=False, indent=0) + "\n"
+    TEMPLATES_FILE.write_text(text, encoding="utf-8")
+    return len(found)
+
+
 @lru_cache(maxsize=1)
 def _ours() -> Sentences:
-    return Sentences(error_sites().templates)
+    return Sentences(known_templates())
 
 
 def read_back(text: str) -> Said | None:

@@ -662,6 +662,8 @@ def test_every_error_message_is_marked_and_said_in_korean():
 
     sites = errortext.error_sites()
     assert not sites.unmarked, "errors with unmarked messages:\n" + "\n".join(sites.unmarked)
+    # what pages read stored errors back by, written by `scripts/i18n.py update`
+    assert errortext.known_templates() == sites.templates, "run scripts/i18n.py update"
     assert len(sites.templates) > 150
     korean = i18n.translations("ko").gettext
     untranslated, unread = [], []
