@@ -33,7 +33,7 @@ def compile_po(po: Path, lang: str) -> NullTranslations:
     """A .po file as translations, compiled in memory (no .mo kept beside it)."""
     from babel.messages.mofile import write_mo  # Babel is loaded by the first translation
     from babel.messages.pofile import read_po
-    from babel.support import NullTranslations, Translations
+    from babel.support import NullTranslations
 
     if lang == DEFAULT or not po.is_file():
         return NullTranslations()
@@ -42,7 +42,26 @@ def compile_po(po: Path, lang: str) -> NullTranslations:
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
-    return Translations(fp=buf)
+    return _empty_stays_empty()(fp=buf)
+
+
+@lru_cache(maxsize=1)
+def _empty_stays_empty() -> type[NullTranslations]:
+    from babel.support import Translations
+
+    class EmptyStaysEmpty(Translations):
+        """A catalog whose empty message is empty: gettext's "" is the catalog's header, and
+        a value translated where it is shown (a scan's status, a label) may be empty."""
+
+        def gettext(self, message: str) -> str:
+            return super().gettext(message) if message else message
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            if singular and plural:
+                return super().ngettext(singular, plural, n)
+            return singular if n == 1 else plural
+
+    return EmptyStaysEmpty
 
 
 @lru_cache
@@ -167,6 +186,16 @@ def say(template: str, **fields: object) -> Said:
 #: a problem and what led to it ("ML-KEM-768 public key rejected: <the binding's words>"):
 #: no words of its own to translate, so not a template of the catalog (nor read back by one)
 JOINED = "{what}: {reason}"
+
+#: a problem of a document and where in it ("phases.1.start: phase 'b' starts before 'a'"), as
+#: a model's validator says it: the place is taken out as the field of the error it becomes
+AT = "{where}: {problem}"
+
+
+def at(where: str, problem: Said) -> Said:
+    """`problem` (a said sentence) at `where`, a dotted path in the document."""
+    return Said(AT, {"where": where, "problem": problem})
+
 
 #: words that are not ours (an engine's, the OS's, a library's own error): shown as written
 AS_WRITTEN = "{text}"

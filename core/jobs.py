@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.choices import Role
 from core.db import READ_ONLY, describe_refusal, is_busy
-from core.i18n import N_, say
+from core.i18n import N_, Said, say
 from core.models import Job, JobPayload, JobStatus
 from core.tenancy import Principal
 
@@ -343,6 +343,32 @@ NOT_STORED = N_("its result could not be stored")
 JOB_STEPS = (NOT_STARTED, NOT_STORED)  # what led to a failure, before its reason
 FAILURES = (BUSY_FAILURE, REFUSED_FAILURE, DATABASE_FAILURE, CANCELLED, INTERRUPTED, *JOB_STEPS)
 
+# What a job says while it runs (its `message`, stored in English as the API gives it): every
+# progress text is one of these, so a page reads it back and says it in the reader's language
+IMPORTING = N_("importing {kind} ({bytes} bytes)")
+PLANNING = N_("planning under {profile}")
+SCANNING = N_("scanning {n} {kind} target(s)")
+DONE_OF = N_("{done}/{total} {target}")
+DONE_OF_BARE = N_("{done}/{total}")
+MEASURING = N_("{algorithm} on {engine}: {operation}")
+FINISHED = N_("done")
+CANCELLED_NOW = N_("cancelled")
+STOPPED = N_("interrupted: the server process running it stopped")
+PROGRESS = (IMPORTING, PLANNING, SCANNING, DONE_OF, DONE_OF_BARE, MEASURING, FINISHED,
+            CANCELLED_NOW, STOPPED)  # fmt: skip
+#: what each field of a progress text can be, where the words alone would not tell
+PROGRESS_FIELDS = {
+    "bytes": r"\d+", "n": r"\d+", "done": r"\d+", "total": r"\d+", "kind": r"[\w-]+",
+    "algorithm": r"\S+", "engine": r"\S+", "operation": r"\S+", "profile": r"\S+",
+}  # fmt: skip
+
+
+def done_of(done: int, total: int, target: object = "") -> Said:
+    """A step of many: "3/10 host:443" (or "3/10" when the step has no name)."""
+    if not str(target):
+        return say(DONE_OF_BARE, done=done, total=total)
+    return say(DONE_OF, done=done, total=total, target=str(target))
+
 
 def explain(exc: BaseException, what: str = "") -> str:
     """Why a job failed, in words a person can act on: a database error is described, never
@@ -460,7 +486,7 @@ def run_attempt(
         except Exception:
             log.exception("job %s: could not record its failure", job_id)
         return "failed"
-    values = {"progress": 1.0, "finished_at": datetime.now(UTC), "message": "done"}
+    values = {"progress": 1.0, "finished_at": datetime.now(UTC), "message": FINISHED}
     try:
         _set_patiently(
             sessions, job_id, *owned, status=JobStatus.SUCCEEDED, result=result, **values
@@ -509,7 +535,7 @@ def cancel_job(session: Session, job: Job) -> bool:
         .values(
             status=JobStatus.CANCELLED,
             finished_at=datetime.now(UTC),
-            message="cancelled",
+            message=CANCELLED_NOW,
             error=CANCELLED,
         )
         .execution_options(synchronize_session=False)
@@ -635,7 +661,7 @@ class JobRunner:
                 self._sessions, job_id, active,
                 status=JobStatus.FAILED, finished_at=datetime.now(UTC),
                 error=INTERRUPTED,
-                message="interrupted: the server process running it stopped",
+                message=STOPPED,
             )  # fmt: skip
         return failed
 

@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from core.i18n import N_, say
+from core.their_words import their_words
+
 #: liboqs version built by scripts/build_liboqs.sh (oqs-sys 0.11.0+liboqs-0.13.0)
 LIBOQS_VERSION = "0.13.0"
 BUILD_SCRIPT = "scripts/build_liboqs.sh"
@@ -91,20 +94,39 @@ def _load() -> ModuleType | LiboqsUnavailable:
     lib = shared_library(prefix)
     if lib is None:
         return LiboqsUnavailable(
-            f"liboqs shared library not found at {prefix}/lib/liboqs.so; run {BUILD_SCRIPT}"
+            say(
+                N_("liboqs shared library not found at {path}; run {script}"),
+                path=f"{prefix}/lib/liboqs.so",
+                script=BUILD_SCRIPT,
+            )
         )
     try:
         handle = ctypes.CDLL(str(lib))
     except OSError as exc:
         return LiboqsUnavailable(
-            f"liboqs shared library at {lib} does not load ({exc}); rebuild it with {BUILD_SCRIPT}"
+            say(
+                N_(
+                    "liboqs shared library at {path} does not load ({reason}); "
+                    "rebuild it with {script}"
+                ),
+                path=str(lib),
+                reason=their_words(exc),
+                script=BUILD_SCRIPT,
+            )
         )
     # liboqs-python 0.16 needs this symbol; liboqs 0.13 gets it from the build script's
     # compatibility shim. Without it `import oqs` fails half-way.
     if not hasattr(handle, "OQS_SIG_supports_ctx_str"):
         return LiboqsUnavailable(
-            f"liboqs at {lib} lacks OQS_SIG_supports_ctx_str (needed by liboqs-python); "
-            f"rebuild it with {BUILD_SCRIPT}"
+            say(
+                N_(
+                    "liboqs at {path} lacks {symbol} (needed by liboqs-python); "
+                    "rebuild it with {script}"
+                ),
+                path=str(lib),
+                symbol="OQS_SIG_supports_ctx_str",
+                script=BUILD_SCRIPT,
+            )
         )
     os.environ["OQS_INSTALL_PATH"] = str(prefix)
     # liboqs-python logs to stdout at import and warns when its version differs from
@@ -114,12 +136,25 @@ def _load() -> ModuleType | LiboqsUnavailable:
             warnings.simplefilter("ignore")
             import oqs  # the only import of oqs in the project
     except BaseException as exc:  # SystemExit from its installer included
-        return LiboqsUnavailable(f"importing liboqs-python failed with {type(exc).__name__}: {exc}")
+        return LiboqsUnavailable(
+            say(
+                N_("importing liboqs-python failed with {error}: {reason}"),
+                error=type(exc).__name__,
+                reason=their_words(exc),
+            )
+        )
     logging.getLogger("oqs.oqs").setLevel(logging.WARNING)
     loaded = Path(getattr(oqs.native(), "_name", ""))
     if loaded.resolve() != lib.resolve():
         return LiboqsUnavailable(
-            f"liboqs-python loaded {loaded} instead of {lib}; remove the other liboqs or "
-            "unset OQS_INSTALL_PATH"
+            say(
+                N_(
+                    "liboqs-python loaded {loaded} instead of {path}; remove the other liboqs "
+                    "or unset {variable}"
+                ),
+                loaded=str(loaded),
+                path=str(lib),
+                variable="OQS_INSTALL_PATH",
+            )
         )
     return oqs

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InputError
 from core.field_limits import RowId
-from core.i18n import N_
-from core.jobs import JobContext, job_kind
+from core.i18n import N_, say
+from core.jobs import MEASURING, JobContext, job_kind
 from testbed.engines.registry import ENGINE_FACTORIES, engine_statuses, get_engines
 from testbed.models import BenchmarkRecord
 from testbed.timing import (
@@ -166,7 +166,12 @@ def execute(
             if progress:
                 progress(
                     (_i + p.fraction) / len(runs),
-                    f"{_run.algorithm} on {_run.engine}: {p.operation}",
+                    say(
+                        MEASURING,
+                        algorithm=_run.algorithm,
+                        engine=_run.engine,
+                        operation=p.operation,
+                    ),
                 )
 
         result = run_benchmark(

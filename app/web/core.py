@@ -31,7 +31,7 @@ from app.api.errors import answer_for
 from app.web import i18n, sessions
 from app.web.errortext import error_html, said_html, stored_error_html
 from app.web.i18n import LANGUAGES
-from app.web.jobtext import case_detail_html, error_text, progress_text, warning_html
+from app.web.jobtext import case_detail_html, error_text, progress_html, warning_html
 from app.web.messages import field_problem, service_message
 from core.choices import Role
 from core.db import READ_ONLY
@@ -342,7 +342,7 @@ def render(
         "ngettext": tr.ngettext,
         "L": lambda value, kind=None: tr.gettext(english_label(value, kind)),
         "reason": lambda usage: reason_in(usage, lang),
-        "job_progress": lambda job: progress_text(job.message, tr.gettext),
+        "job_progress": lambda job: progress_html(job.message, lang),
         "job_error": lambda job: stored_error_html(error_text(job.error) or "", lang),
         "said_error": lambda text: stored_error_html(error_text(str(text)) or "", lang),
         "import_warning": lambda line: warning_html(line, lang),

@@ -10,30 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from app.web.messages import Known, known_sentence
-from core.i18n import N_, gettext_for
+from app.web.errortext import said_html
+from core import jobs as core_jobs
+from core.i18n import Said, Sentences, gettext_for
 from inventory.exchange.cbom_import.notes import WHAT, read_warning
 from testbed.conformance import details
 
 Gettext = Callable[[str], str]
 
-_PROGRESS: Known = [
-    (re.compile(r"^importing (?P<kind>\w+) \((?P<bytes>\d+) bytes\)$"),
-     N_("Importing the {kind} file ({bytes} bytes)")),
-    (re.compile(r"^planning under (?P<profile>\S+)$"), N_("Planning under {profile}")),
-    (re.compile(r"^scanning (?P<n>\d+) (?P<kind>\w+) target\(s\)$"),
-     N_("Scanning {n} targets ({kind})")),
-    (re.compile(r"^(?P<done>\d+)/(?P<total>\d+) (?P<target>.+)$"),
-     N_("{done} of {total} done: {target}")),
-    (re.compile(r"^(?P<algorithm>\S+) on (?P<engine>\S+): (?P<operation>\S+)$"),
-     N_("{algorithm} on {engine}: {operation}")),
-    (re.compile(r"^done$"), N_("Done.")),
-    (re.compile(r"^cancelled$"), N_("Cancelled.")),
-]  # fmt: skip
 # an exception's class name where a job's error starts with it, or after "what: "
 _CLASS = re.compile(
     r"(?:(?<=^)|(?<=: ))(?:[a-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception)|TooLarge|NotFound|"
@@ -42,21 +30,22 @@ _CLASS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Shown:
-    text: str
-    translated: bool  # False: the service's own words, shown as written
+@lru_cache(maxsize=1)
+def _progress() -> Sentences:
+    return Sentences(core_jobs.PROGRESS, core_jobs.PROGRESS_FIELDS)
 
 
-def progress_text(message: str | None, _: Gettext) -> Shown | None:
+def progress_html(message: str | None, lang: str | None) -> Markup | None:
+    """A running job's progress text in the page's language: every text a job writes is a
+    template of `core.jobs.PROGRESS`, read back here with its values kept as written."""
     if not message:
         return None
-    known = known_sentence(_PROGRESS, message)
-    if known is None:
-        return Shown(message, False)
-    msgid, parts = known
-    parts = {k: v.upper() if k == "kind" else v for k, v in parts.items()}
-    return Shown(_(msgid).format(**parts), True)
+    found = _progress().parse(message)
+    if found is None:  # written by nothing the service has now (an older server's words)
+        return said_html(message, lang)
+    template, fields = found
+    shown = {k: v.upper() if k == "kind" else v for k, v in fields.items()}
+    return said_html(Said(template, shown, message), lang)
 
 
 def warning_html(line: str, lang: str | None) -> Markup:

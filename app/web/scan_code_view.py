@@ -46,6 +46,17 @@ def skip_reason(reason: str) -> tuple[str, str]:
     return "", reason
 
 
+def example_note(note: str) -> tuple[str, str]:
+    """(file, why) of a skipped file's note: ``conf/app.yaml: <the parser's words>`` (an
+    unparsable file) or the file alone.
+
+    >>> example_note("a/b.json: Expecting value: line 1 column 1 (char 0)")
+    ('a/b.json', 'Expecting value: line 1 column 1 (char 0)')
+    """
+    file, sep, why = note.partition(": ")
+    return (file, why) if sep else (note, "")
+
+
 def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
     from inventory.catalog import get_catalog
     from inventory.discovery import source_filing as sf
@@ -69,6 +80,11 @@ def code_scan_view(results: list[dict[str, Any]]) -> dict[str, Any]:
                 "skipped": [
                     (*skip_reason(reason), n)
                     for reason, n in sorted((r.get("skipped") or {}).items())
+                ],
+                "examples": [
+                    (*skip_reason(reason), [example_note(e) for e in examples])
+                    for reason, examples in sorted((r.get("skipped_examples") or {}).items())
+                    if examples
                 ],
                 "seconds": r.get("seconds"),
             }

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.bulk import insert_rows
 from core.errors import NO_TARGETS, Conflict, InputError
 from core.i18n import N_, say
+from core.jobs import done_of
 from core.tenancy import NotFound
 from inventory.choices import AssetType, Source
 from inventory.classification import classify_usage
@@ -181,7 +182,7 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
         done += 1
         if progress is not None:
             target = getattr(result, "target", "")
-            progress(done / total, f"{done}/{total} {target}")
+            progress(done / total, done_of(done, total, target))
 
     if req.kind == "code":
         from inventory.discovery.source import scan_source
@@ -209,7 +210,7 @@ def run(req: ScanRequest, progress: Progress | None = None) -> list[Result]:
             nonlocal done_targets
             done_targets += 1
             if progress is not None:
-                progress(done_targets / total, f"{done_targets}/{total} {target}")
+                progress(done_targets / total, done_of(done_targets, total, target))
 
         return scan_spread(req.kind, pairs, req.timeout, req.concurrency, workers, tick_target)
     if req.kind == "tls":

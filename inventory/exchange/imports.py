@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.errors import InputError
-from core.i18n import N_
-from core.jobs import JobBackend, JobContext, ProgressFn, job_kind, principal_from, submit
+from core.i18n import N_, say
+from core.jobs import (
+    IMPORTING,
+    JobBackend,
+    JobContext,
+    ProgressFn,
+    job_kind,
+    principal_from,
+    submit,
+)
 from core.models import Job
 from core.tenancy import Principal
 from inventory.exchange.cbom_import import import_cbom
@@ -82,7 +90,7 @@ def run_import_job(ctx: JobContext, progress: ProgressFn) -> dict[str, Any]:
     if data is None:  # queued before migration 0015: base64 in the payload
         data = base64.b64decode(ctx.payload["data"])
     doc = Document(ctx.params["format"], data, name=ctx.params.get("name"))
-    progress(0.05, f"importing {doc.kind} ({len(doc.data)} bytes)")
+    progress(0.05, say(IMPORTING, kind=doc.kind, bytes=len(doc.data)))
     principal = principal_from(ctx.payload["principal"])
     with ctx.sessions.begin() as session:
         report = import_document(session, principal, ctx.organization_id, doc)

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from core.errors import LINE, InputError, pydantic_said
-from core.i18n import N_, Said, as_written, say
+from core.i18n import AT, N_, Said, as_written, say
 from core.their_words import their_words
 from core.yaml_safe import load_packaged, safe_load
 from migration.profiles.schema import Profile
@@ -78,7 +78,10 @@ def validate_document(
             and message.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum()
         ):
             field, message = message.split(": ", 1)
-            said = their_words(message)  # a validator's own words: quoted as written
+            if isinstance(said, Said) and said.template == AT:  # a validator's problem, placed
+                said = said.fields["problem"]  # type: ignore[assignment]
+            else:
+                said = their_words(message)  # words not ours: quoted as written
         said = Said(said.template, said.fields, message) if isinstance(said, Said) else said
         raise error(said, field=field, origin=origin) from exc
 

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from core.choices import Sector, Tier
 from core.field_limits import PLAN_DATE_MAX, SOURCE_DATE_MIN, check_plan_date, length
+from core.i18n import N_, at, say
 from core.input_model import InputModel
 from inventory.choices import AssetType, Criticality, QuantumStatus
 from migration.uses import POLICY_USES, USES
@@ -48,6 +49,12 @@ class _Strict(InputModel):
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
+UNKNOWN_USE = N_("unknown use '{use}'; known: {known}")
+SHARED_SOURCE_ID = N_("two sources share an id")
+UNKNOWN_SOURCE = N_("unknown source id '{ref}'")
+BEFORE_FIRST = N_("{day} is before the first phase starts ({first})")
+
+
 def check_korean(value: str | None) -> str | None:
     """A `*_ko` text must be Korean (hold Hangul), not the English copied over.
 
@@ -55,7 +62,7 @@ def check_korean(value: str | None) -> str | None:
     '키 교환'
     """
     if value is not None and not _HANGUL.search(value):
-        raise ValueError("a Korean text (*_ko) must be written in Korean")
+        raise ValueError(say(N_("a Korean text (*_ko) must be written in Korean")))
     return value
 
 
@@ -78,15 +85,17 @@ class SourceRef(_Strict):
     @classmethod
     def _published(cls, value: date | None) -> date | None:
         if value is not None and not SOURCE_DATE_MIN <= value <= PLAN_DATE_MAX:
-            raise ValueError(f"must be between {SOURCE_DATE_MIN} and {PLAN_DATE_MAX}")
+            raise ValueError(
+                say(N_("must be between {low} and {high}"), low=SOURCE_DATE_MIN, high=PLAN_DATE_MAX)
+            )
         return value
 
     @model_validator(mode="after")
     def _url_or_citation(self) -> SourceRef:
         if not self.url and not self.citation:
-            raise ValueError("a source needs a url or a citation")
+            raise ValueError(say(N_("a source needs a url or a citation")))
         if self.url and not self.url.startswith(("https://", "http://")):
-            raise ValueError("url must start with https:// or http://")
+            raise ValueError(say(N_("url must start with https:// or http://")))
         return self
 
 
@@ -103,7 +112,7 @@ class Phase(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Phase:
         if self.end < self.start:
-            raise ValueError("end is before start")
+            raise ValueError(say(N_("end is before start")))
         return self
 
 
@@ -131,7 +140,7 @@ class Deadline(_Strict):
     def _known_uses(cls, value: list[str]) -> list[str]:
         for use in value:
             if use not in USES:
-                raise ValueError(f"unknown use '{use}'; known: {', '.join(USES)}")
+                raise ValueError(say(UNKNOWN_USE, use=use, known=", ".join(USES)))
         return value
 
 
@@ -199,7 +208,9 @@ class UsePolicy(_Strict):
     def _unlisted_needs_date(self) -> UsePolicy:
         dated = self.unlisted_since is not None and self.unlisted_source
         if self.unlisted == "disallowed" and not dated:
-            raise ValueError("unlisted: 'disallowed' needs unlisted_since and unlisted_source")
+            raise ValueError(
+                say(N_("unlisted: 'disallowed' needs unlisted_since and unlisted_source"))
+            )
         return self
 
 
@@ -237,9 +248,9 @@ class Profile(_Strict):
     def _targets(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for use, names in value.items():
             if use not in USES:
-                raise ValueError(f"unknown use '{use}'; known: {', '.join(USES)}")
+                raise ValueError(say(UNKNOWN_USE, use=use, known=", ".join(USES)))
             if not names:
-                raise ValueError(f"use '{use}' lists no target algorithm")
+                raise ValueError(say(N_("use '{use}' lists no target algorithm"), use=use))
         return value
 
     @field_validator("uses")
@@ -247,14 +258,14 @@ class Profile(_Strict):
     def _policy_uses(cls, value: dict[str, UsePolicy]) -> dict[str, UsePolicy]:
         for use in value:
             if use not in POLICY_USES:
-                raise ValueError(f"unknown use '{use}'; known: {', '.join(POLICY_USES)}")
+                raise ValueError(say(UNKNOWN_USE, use=use, known=", ".join(POLICY_USES)))
         return value
 
     @field_validator("sector_order", "tier_order")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("lists the same value twice")
+            raise ValueError(say(N_("lists the same value twice")))
         return value
 
     @model_validator(mode="before")
@@ -281,8 +292,13 @@ class Profile(_Strict):
                     source_ok = by_id[item["source"]]
                     if item.get("confirmed") is True and not source_ok:
                         raise ValueError(
-                            f"{key}.{i}.confirmed: true, but its source '{item['source']}' is "
-                            "not confirmed"
+                            at(
+                                f"{key}.{i}.confirmed",
+                                say(
+                                    N_("true, but its source '{source}' is not confirmed"),
+                                    source=item["source"],
+                                ),
+                            )
                         )
                     item = {**item, "confirmed": bool(item.get("confirmed", source_ok))}
                 fixed.append(item)
@@ -293,7 +309,7 @@ class Profile(_Strict):
     def _consistent(self) -> Profile:
         ids = [s.id for s in self.sources]
         if len(set(ids)) != len(ids):
-            raise ValueError("sources: two sources share an id")
+            raise ValueError(at("sources", say(SHARED_SOURCE_ID)))
         known = set(ids)
         refs: list[tuple[str, str]] = [("final_deadline_source", self.final_deadline_source)]
         refs += [(f"phases.{i}.source", p.source) for i, p in enumerate(self.phases)]
@@ -309,24 +325,40 @@ class Profile(_Strict):
                     refs.append((f"uses.{use}.{name}", getattr(policy, name)))
         for where, ref in refs:
             if ref not in known:
-                raise ValueError(f"{where}: unknown source id '{ref}'")
+                raise ValueError(at(where, say(UNKNOWN_SOURCE, ref=ref)))
         for i, (before, after) in enumerate(pairwise(self.phases), start=1):
             if after.start < before.start:
                 raise ValueError(
-                    f"phases.{i}.start: phase '{after.id}' starts before '{before.id}'; "
-                    "list phases in time order"
+                    at(
+                        f"phases.{i}.start",
+                        say(
+                            N_(
+                                "phase '{after}' starts before '{before}'; "
+                                "list phases in time order"
+                            ),
+                            after=after.id,
+                            before=before.id,
+                        ),
+                    )
                 )
             if after.start <= before.end:
-                raise ValueError(f"phases: '{before.id}' and '{after.id}' overlap")
+                raise ValueError(
+                    at(
+                        "phases",
+                        say(
+                            N_("'{before}' and '{after}' overlap"), before=before.id, after=after.id
+                        ),
+                    )
+                )
         first = self.phases[0].start
         if self.final_deadline < first:
             raise ValueError(
-                f"final_deadline: {self.final_deadline} is before the first phase starts ({first})"
+                at("final_deadline", say(BEFORE_FIRST, day=self.final_deadline, first=first))
             )
         for i, d in enumerate(self.deadlines):
             if d.date < first:
                 raise ValueError(
-                    f"deadlines.{i}.date: {d.date} is before the first phase starts ({first})"
+                    at(f"deadlines.{i}.date", say(BEFORE_FIRST, day=d.date, first=first))
                 )
         return self
 

@@ -16,10 +16,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from core.choices import Sector, Tier
-from core.i18n import N_, say
+from core.i18n import N_, at, say
 from inventory.catalog import get_catalog
 from inventory.choices import AssetType, CryptoFunction, Source
-from migration.profiles.schema import SourceRef, _Strict, check_korean
+from migration.profiles.schema import (
+    SHARED_SOURCE_ID,
+    UNKNOWN_SOURCE,
+    SourceRef,
+    _Strict,
+    check_korean,
+)
 
 Priority = Literal["critical", "high", "medium", "low"]
 PRIORITIES: tuple[Priority, ...] = ("critical", "high", "medium", "low")
@@ -60,7 +66,7 @@ class MatchRule(_Strict):
     def _words(cls, value: list[str]) -> list[str]:
         for word in value:
             if not 2 <= len(word) <= 80:
-                raise ValueError(f"'{word}' must be 2 to 80 characters")
+                raise ValueError(say(N_("'{word}' must be 2 to 80 characters"), word=word))
         return value
 
     @field_validator("tags")
@@ -76,7 +82,7 @@ class MatchRule(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> MatchRule:
         if not any(getattr(self, name) for name in type(self).model_fields):
-            raise ValueError("a match rule needs at least one condition")
+            raise ValueError(say(N_("a match rule needs at least one condition")))
         return self
 
     @property
@@ -136,16 +142,18 @@ class Catalog(_Strict):
     def _consistent(self) -> Catalog:
         ids = [s.id for s in self.sources]
         if len(set(ids)) != len(ids):
-            raise ValueError("sources: two sources share an id")
+            raise ValueError(at("sources", say(SHARED_SOURCE_ID)))
         known = set(ids)
         seen: set[str] = set()
         for i, target in enumerate(self.targets):
             if target.id in seen:
-                raise ValueError(f"targets.{i}.id: two targets share the id '{target.id}'")
+                raise ValueError(
+                    at(f"targets.{i}.id", say(N_("two targets share the id '{id}'"), id=target.id))
+                )
             seen.add(target.id)
             for j, ref in enumerate(target.sources):
                 if ref not in known:
-                    raise ValueError(f"targets.{i}.sources.{j}: unknown source id '{ref}'")
+                    raise ValueError(at(f"targets.{i}.sources.{j}", say(UNKNOWN_SOURCE, ref=ref)))
         return self
 
     def key(self, target: Target) -> str:
@@ -214,14 +222,21 @@ class Procedure(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Procedure:
         if len(self.notes_ko) != len(self.notes):
-            raise ValueError(f"notes_ko: {len(self.notes_ko)} Korean notes for {len(self.notes)}")
+            raise ValueError(
+                at(
+                    "notes_ko",
+                    say(
+                        N_("{ko} Korean notes for {en}"), ko=len(self.notes_ko), en=len(self.notes)
+                    ),
+                )
+            )
         known = {s.id for s in self.sources}
         ids = [s.id for s in self.steps]
         if len(set(ids)) != len(ids):
-            raise ValueError("steps: two steps share an id")
+            raise ValueError(at("steps", say(N_("two steps share an id"))))
         for i, step in enumerate(self.steps):
             if step.source not in known:
-                raise ValueError(f"steps.{i}.source: unknown source id '{step.source}'")
+                raise ValueError(at(f"steps.{i}.source", say(UNKNOWN_SOURCE, ref=step.source)))
         return self
 
 
@@ -246,5 +261,7 @@ def check_algorithms(names: list[str]) -> list[str]:
     catalog = get_catalog()
     for name in names:
         if catalog.get(name) is None:
-            raise ValueError(f"'{name}' is not a canonical name in the algorithm catalog")
+            raise ValueError(
+                say(N_("'{name}' is not a canonical name in the algorithm catalog"), name=name)
+            )
     return names

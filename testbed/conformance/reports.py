@@ -34,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.display import printable
-from core.errors import InputError
+from core.errors import InputError, said_of
+from core.i18n import N_, Said, say
 from core.input_checks import loads_strict
 from testbed.conformance.models import SigningKey
 from testbed.engines.errors import EngineError
@@ -162,6 +163,9 @@ def load_public_key(data: bytes) -> bytes:
     raise ValueError("not an ML-DSA-65 public key (1952 bytes raw, base64, hex or JSON)")
 
 
+NO_REPORT = N_("not a report: no 'report' object")
+NOT_SIGNED = N_("not signed: no 'signature' object")
+
 #: the only members a served report and its signature have
 DOCUMENT_MEMBERS = ("report", "signature")
 SIGNATURE_MEMBERS = ("algorithm", "key_id", "public_key", "value")
@@ -182,34 +186,43 @@ def parse_exact(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     except InputError as exc:
         return None, f"{exc.location}: {exc.message}"
     if not isinstance(doc, dict):
-        return None, f"not a report: a JSON {type(doc).__name__}, not an object"
+        return None, say(N_("not a report: a JSON {type}, not an object"), type=type(doc).__name__)
     extra = sorted(set(doc) - set(DOCUMENT_MEMBERS))
     if extra:
-        return None, (
-            f"member(s) {extra} outside the signed report: only 'report' (signed) and "
-            "'signature' may be there"
+        return None, say(
+            N_(
+                "member(s) {extra} outside the signed report: only 'report' (signed) and "
+                "'signature' may be there"
+            ),
+            extra=str(extra),
         )
     if not isinstance(doc.get("report"), dict):
-        return None, "not a report: no 'report' object"
+        return None, say(NO_REPORT)
     sig = doc.get("signature")
     if not isinstance(sig, dict):
-        return None, "not signed: no 'signature' object"
+        return None, say(NOT_SIGNED)
     if sorted(sig) != sorted(SIGNATURE_MEMBERS):
-        return None, f"$.signature must have exactly the members {list(SIGNATURE_MEMBERS)}"
+        return None, say(
+            N_("$.signature must have exactly the members {members}"),
+            members=str(list(SIGNATURE_MEMBERS)),
+        )
     try:
         canonical = serialize(doc)
     except UnicodeEncodeError:
-        return None, "a string holds a lone surrogate, which has no UTF-8 form"
+        return None, say(N_("a string holds a lone surrogate, which has no UTF-8 form"))
     body = raw[:-1] if raw.endswith(b"\n") else raw
     if body != canonical:
         at = next(
             (i for i, (a, b) in enumerate(zip(body, canonical, strict=False)) if a != b),
             min(len(body), len(canonical)),
         )
-        return None, (
-            f"not in canonical form (first difference at byte {at}): the signature covers "
-            "canonical JSON (keys sorted, no whitespace, UTF-8), so verify the report as the "
-            "testbed served it, unchanged"
+        return None, say(
+            N_(
+                "not in canonical form (first difference at byte {at}): the signature covers "
+                "canonical JSON (keys sorted, no whitespace, UTF-8), so verify the report as "
+                "the testbed served it, unchanged"
+            ),
+            at=at,
         )
     return doc, None
 
@@ -218,43 +231,61 @@ def verify_bytes(raw: bytes, public_key: bytes | None = None) -> Verification:
     """:func:`parse_exact`, then :func:`verify_document`: the check every face runs."""
     doc, problem = parse_exact(raw)
     if doc is None:
-        return Verification(False, printable(problem))
+        return Verification(False, problem if isinstance(problem, Said) else printable(problem))
     return verify_document(doc, public_key)
 
 
 def verify_document(doc: Any, public_key: bytes | None = None) -> Verification:
     """Check a report's signature; with ``public_key`` also that the testbed's key signed it."""
     if not isinstance(doc, dict) or not isinstance(doc.get("report"), dict):
-        return Verification(False, "not a report: no 'report' object")
+        return Verification(False, say(NO_REPORT))
     sig = doc.get("signature")
     if not isinstance(sig, dict):
-        return Verification(False, "not signed: no 'signature' object")
+        return Verification(False, say(NOT_SIGNED))
     if sig.get("algorithm") != SIGNING_ALG:
-        return Verification(False, f"unknown signature algorithm {sig.get('algorithm')!r}")
+        return Verification(
+            False,
+            say(
+                N_("unknown signature algorithm {algorithm}"), algorithm=repr(sig.get("algorithm"))
+            ),
+        )
     try:
         value = base64.b64decode(sig.get("value", ""), validate=True)
         embedded = base64.b64decode(sig.get("public_key", ""), validate=True)
     except (binascii.Error, ValueError, TypeError):
-        return Verification(False, "signature or public key is not valid base64")
+        return Verification(False, say(N_("signature or public key is not valid base64")))
     if public_key is not None and embedded and embedded != public_key:
-        return Verification(False, "signed by another key than the one given", key_id(embedded))
+        return Verification(
+            False, say(N_("signed by another key than the one given")), key_id(embedded)
+        )
     key = public_key if public_key is not None else embedded
     kid = key_id(key)
     if sig.get("key_id") != kid:
-        return Verification(False, "key_id does not match the public key", kid)
+        return Verification(False, say(N_("key_id does not match the public key")), kid)
     message = canonical_json(doc["report"])
     engines = [e for e in get_engines().values() if e.supports(SIGNING_ALG, Kind.SIGNATURE)]
     if not engines:
-        return Verification(False, f"no engine here implements {SIGNING_ALG}", kid)
+        return Verification(
+            False, say(N_("no engine here implements {algorithm}"), algorithm=SIGNING_ALG), kid
+        )
     names = []
     for eng in engines:
         try:
             good = eng.verify(SIGNING_ALG, key, message, value)
         except EngineError as exc:
-            return Verification(False, f"bad public key: {exc}", kid)
+            return Verification(
+                False, say(N_("bad public key: {reason}"), reason=said_of(exc)), kid
+            )
         if not good:
             return Verification(
-                False, f"signature does not verify ({eng.name}): the report was changed", kid
+                False,
+                say(
+                    N_("signature does not verify ({engine}): the report was changed"),
+                    engine=eng.name,
+                ),
+                kid,
             )
         names.append(eng.name)
-    return Verification(True, "signature verifies", kid, public_key is not None, tuple(names))
+    return Verification(
+        True, say(N_("signature verifies")), kid, public_key is not None, tuple(names)
+    )

@@ -255,7 +255,11 @@ def verify_upload(db: Session, raw: bytes) -> dict[str, Any]:
     """
     key = reports.find_signing_key(db)
     if key is None:
-        return {"valid": False, "problem": "this testbed has signed no report yet", "key_id": None}
+        return {
+            "valid": False,
+            "problem": say(N_("this testbed has signed no report yet")),
+            "key_id": None,
+        }
     result = reports.verify_bytes(raw, key.public_key)
     out: dict[str, Any] = {"valid": result.ok, "key_id": key.key_id}
     if not result.ok:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType, TracebackType
 
-from core.i18n import JOINED, Said
+from core.i18n import JOINED, N_, Said, say
 from core.their_words import their_words
 from testbed.engines.errors import EngineError, EngineUnavailable
 from testbed.engines.interface import Engine
@@ -21,7 +21,13 @@ def import_binding(*modules: str) -> list[ModuleType]:
     try:
         return [importlib.import_module(name) for name in modules]
     except Exception as exc:  # pragma: no cover - depends on the environment
-        raise EngineUnavailable(f"{modules[0]} is not importable: {exc}") from None
+        raise EngineUnavailable(
+            say(
+                N_("{module} is not importable: {reason}"),
+                module=modules[0],
+                reason=their_words(exc),
+            )
+        ) from None
 
 
 class rejected:  # lower case: it reads as a statement, ``with rejected(...):``

@@ -104,7 +104,12 @@ def available(alg: str) -> bool:
 def _require(alg: str, variant: str | None = None) -> tuple[object, object, object]:
     functions = _functions(alg, variant)
     if functions is None:
-        raise EngineUnavailable(f"liboqs with ML-DSA's internal functions is needed for {alg}")
+        raise EngineUnavailable(
+            say(
+                N_("liboqs with ML-DSA's internal functions is needed for {algorithm}"),
+                algorithm=alg,
+            )
+        )
     return functions
 
 

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.errors import said_of
+from core.i18n import N_, say
 from testbed.engines.errors import EngineError, EngineUnavailable
 from testbed.engines.interface import Engine
 
@@ -69,13 +71,22 @@ def _load(name: str) -> Engine | EngineUnavailable:
             factory = ENGINE_FACTORIES.get(name)
             if factory is None:
                 known = ", ".join(ENGINE_FACTORIES)
-                return EngineUnavailable(f"unknown engine {name!r} (known: {known})")
+                return EngineUnavailable(
+                    say(N_("unknown engine {name} (known: {known})"), name=repr(name), known=known)
+                )
             try:
                 got = factory()
             except EngineError as exc:
-                got = exc if isinstance(exc, EngineUnavailable) else EngineUnavailable(str(exc))
+                got = exc if isinstance(exc, EngineUnavailable) else EngineUnavailable(said_of(exc))
             except Exception as exc:  # a library that fails to import or initialise
-                got = EngineUnavailable(f"{name}: {type(exc).__name__}: {exc}")
+                got = EngineUnavailable(
+                    say(
+                        N_("{engine} cannot start: {error}: {reason}"),
+                        engine=name,
+                        error=type(exc).__name__,
+                        reason=said_of(exc),
+                    )
+                )
             _engines[name] = got
         return got
 
@@ -106,7 +117,7 @@ def engine_statuses() -> list[EngineStatus]:
         if isinstance(got, Engine):
             out.append(EngineStatus(name, True, version=got.version))
         else:
-            out.append(EngineStatus(name, False, reason=str(got)))
+            out.append(EngineStatus(name, False, reason=said_of(got)))
     return out
 
 

@@ -24,7 +24,8 @@ from app.api.schemas.discovery import ScanIn, ScanOut, ScopeIn, ScopeOut
 from app.api.schemas.jobs import JobAccepted
 from core.audit import record
 from core.field_limits import RowId
-from core.jobs import JobContext, job_kind, principal_from, submit
+from core.i18n import say
+from core.jobs import SCANNING, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal
 from inventory.discovery import service
@@ -108,7 +109,7 @@ def _scan_job(ctx: JobContext, progress: Callable[[float, str], None]) -> dict:
     with ctx.sessions.plain.begin() as session:
         req = _prepare(session, org_id, body)
     started = datetime.now(UTC)
-    progress(0.0, f"scanning {len(req.labels)} {body.kind} target(s)")
+    progress(0.0, say(SCANNING, n=len(req.labels), kind=body.kind))
     results = service.run(req, lambda f, m: progress(0.95 * f, m))
     with ctx.sessions.begin() as job_session:
         scan = service.record_scan(

@@ -36,7 +36,8 @@ from core.audit import record
 from core.db import READ_ONLY
 from core.errors import InputError, said_of
 from core.field_limits import Int64, RowId
-from core.jobs import JobBackend, JobContext, job_kind, principal_from, submit
+from core.i18n import say
+from core.jobs import PLANNING, JobBackend, JobContext, job_kind, principal_from, submit
 from core.models import Job
 from core.tenancy import NotFound, Principal, get_scoped, scoped
 from inventory.service.organizations import target_org
@@ -100,7 +101,7 @@ def start_plan_job(
 def _plan_job(ctx: JobContext, progress: Any) -> dict[str, Any]:
     """Generate a plan version from the job's params (on whichever process runs it)."""
     data = PlanCreate.model_validate(ctx.params)
-    progress(0.05, f"planning under {data.profile}")
+    progress(0.05, say(PLANNING, profile=data.profile))
     with ctx.sessions.begin() as s:
         version = _generate(
             s, ctx.organization_id, data.profile, _params(data),
