@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.i18n import N_, Said, as_written
+from core.labels import label as english_label
 from core.their_words import their_words
 
 # Where a problem is, when it is not a JSON path or a field name (read back on pages)
@@ -175,16 +176,40 @@ def pydantic_said(err: Mapping[str, Any]) -> Said:
 
 #: pydantic's list of choices ("'a', 'b' or 'c'"): its "or" is said in the reader's language
 CHOICES_OR = N_("{choices} or {last}")  # not read back (errortext): any " or " would match
+#: a choice pydantic quotes by its stored value, said by its label with the value to type
+CHOICE_LABELLED = N_("{label} ({value})")  # not read back either: any "a (b)" would match
 
 
 def choices_said(expected: str) -> Said | str:
-    """pydantic's "'a', 'b' or 'c'" with its "or" translatable, the choices as written.
+    """pydantic's "'a', 'b' or 'c'" with its "or" translatable and each stored value that has
+    a label (`core.labels`) said by its label, the value kept beside it; the English as
+    pydantic wrote it.
 
-    >>> choices_said("'a', 'b' or 'c'").fields
+    >>> said = choices_said("'a', 'b' or 'c'")
+    >>> said.fields
     {'choices': "'a', 'b'", 'last': "'c'"}
+    >>> officer = choices_said("'officer' or 'auditor'").fields["last"]
+    >>> officer, officer.template, officer.fields["label"]
+    ("'auditor'", '{label} ({value})', 'Auditor')
     """
     choices, sep, last = expected.rpartition(" or ")
-    return Said(CHOICES_OR, {"choices": choices, "last": last}) if sep else expected
+    if not sep:
+        return _choice(expected)
+    parts = choices.split(", ")
+    listed = Said(
+        ", ".join(f"{{c{i}}}" for i in range(len(parts))),
+        {f"c{i}": _choice(part) for i, part in enumerate(parts)},
+        choices,
+    )
+    return Said(CHOICES_OR, {"choices": listed, "last": _choice(last)})
+
+
+def _choice(quoted: str) -> Said | str:
+    """A choice as pydantic quotes it ('officer'): by its label when it has one."""
+    value = quoted[1:-1] if len(quoted) > 1 and quoted[0] == quoted[-1] == "'" else None
+    if value is None or english_label(value) == value:
+        return quoted
+    return Said(CHOICE_LABELLED, {"label": Said(english_label(value)), "value": quoted}, quoted)
 
 
 def said_of(exc: BaseException) -> Said:

@@ -143,6 +143,7 @@ def error_sites() -> Sites:
             unmarked.append(f"{where}:{node.lineno}: {ast.get_source_segment(text, node)}")
     templates.discard(AS_WRITTEN)
     templates.discard(core_errors.CHOICES_OR)  # a part of pydantic's words, said where read
+    templates.discard(core_errors.CHOICE_LABELLED)
     return Sites(frozenset(templates), tuple(unmarked))
 
 
