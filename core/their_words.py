@@ -158,6 +158,8 @@ PYTHON = (
     N_("unpack_from requires a buffer of at least {size} bytes for unpacking {needed} bytes "
        "at offset {offset} (actual buffer size is {actual})"),
 )  # fmt: skip
+# `str()` of a JSONDecodeError: its message and where it is
+JSON_AT = N_("{problem}: line {line} column {column} (char {char})")
 # Python's limit on the digits of an integer literal
 DIGITS = N_(
     "Exceeds the limit ({limit} digits) for integer string conversion: value has {digits} "
@@ -168,7 +170,7 @@ TEMPLATES: tuple[str, ...] = (
     *BY_ERRNO.values(), *BY_GAI.values(), CONNECT_FAILED, ERRNO, ERRNO_FILE, TIMED_OUT, TLS,
     TLS_ALERT,
     TLS_VERIFY, TLS_VERSION, TLS_NOT_TLS, TLS_EOF, *JSON, *CSV, *IP, *DATES, *CODECS, *STORES,
-    *PYTHON, DIGITS,
+    *PYTHON, DIGITS, JSON_AT,
 )  # fmt: skip
 
 
@@ -176,7 +178,7 @@ TEMPLATES: tuple[str, ...] = (
 def _sentences() -> Sentences:
     fixed = (*BY_ERRNO.values(), *BY_GAI.values(), *JSON, *CSV, *IP, *DATES, *CODECS, *STORES)
     fixed += (*PYTHON, DIGITS)
-    return Sentences((*fixed, CONNECT_FAILED, TIMED_OUT, ERRNO, ERRNO_FILE))
+    return Sentences((*fixed, CONNECT_FAILED, TIMED_OUT, ERRNO, ERRNO_FILE, JSON_AT))
 
 
 def their_words(said: BaseException | str, english: str | None = None) -> Said | str:
