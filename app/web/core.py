@@ -37,7 +37,7 @@ from core.choices import Role
 from core.db import READ_ONLY
 from core.display import printable
 from core.errors import InputError, pydantic_said
-from core.i18n import Said
+from core.i18n import N_, Said
 from core.labels import label as english_label
 from core.tenancy import Principal, scoped
 from inventory.classification import reason_in
@@ -224,7 +224,7 @@ def newest(
 
 def require(user: WebUser, *roles: Role) -> None:
     if user.role not in roles:
-        raise WebError(403, "The role '{role}' cannot see this page.", args={"role": user.role})
+        raise WebError(403, N_("The role '{role}' cannot see this page."), args={"role": user.role})
 
 
 # --- announcements: a message shown once on the page a form redirects to ---------------
