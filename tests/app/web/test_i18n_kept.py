@@ -19,8 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.web import i18n
 from app.web.core import _as_web_error
-from app.web.errortext import ROOT, said_html, stored_error_html
-from app.web.jobtext import _progress, progress_html
+from app.web.errortext import ROOT, UNFORESEEN, said_html, stored_error_html
 from core.apikeys import authenticate
 from core.choices import Role, Tier
 from core.errors import pydantic_said
@@ -41,6 +40,7 @@ from tests.app.web.test_i18n import (
 )
 
 HEADER = "Project-Id-Version"
+UNFORESEEN_KO = i18n.translations("ko").gettext(UNFORESEEN).split("{")[0].strip()
 
 
 def _problems(html: str, names: set[str], must_be_korean: bool = True) -> list[str]:
@@ -51,6 +51,8 @@ def _problems(html: str, names: set[str], must_be_korean: bool = True) -> list[s
         found.append(f"English words {sorted(words)}")
     if kept := declared_english(html, kept=True):
         found.append(f"kept as written {kept}")
+    if UNFORESEEN_KO in html:  # a sentence no template made, quoted whole after a lead
+        found.append("quoted whole as an unforeseen sentence")
     return found
 
 
@@ -216,6 +218,7 @@ def test_every_progress_text_a_job_writes_is_a_template_said_in_korean(demo, tmp
     # the code scanner reports the file it is on to its own caller, never to a job
     assert calls == ["inventory/discovery/code/scan.py:376"], calls
 
+    from app.web.jobtext import _progress, progress_html
     from inventory.discovery.service import ScanRequest, run
     from inventory.discovery.targets import Endpoint
     from testbed.benchmark_runs import BenchmarkRequest, execute, plan_runs
@@ -303,9 +306,9 @@ def _profile_cases() -> list[tuple[str, dict]]:
         changed("an unknown use",
                 lambda d: d["targets"].__setitem__("teleport", ["ML-KEM-768"])),
         changed("a use with no target",
-                lambda d: d["targets"].__setitem__("key_establishment", [])),
+                lambda d: d["targets"].__setitem__("key_exchange", [])),
         changed("an unknown policy use", lambda d: d.__setitem__("uses", {"teleport": {}})),
-        changed("an English Korean name", lambda d: d.__setitem__("name_ko", "English")),
+        changed("an English Korean text", lambda d: d.__setitem__("description_ko", "English")),
     ]  # fmt: skip
 
 
