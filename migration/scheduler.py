@@ -129,9 +129,8 @@ def schedule(
     for task in tasks:
         by_unit[task.unit].append(task)
     work = unit_work(by_unit)
-    own = {
-        u: deadline_wave(params.start, w.deadline) if w.deadline else NEVER for u, w in work.items()
-    }
+    waves = {d: deadline_wave(params.start, d) for d in {w.deadline for w in work.values()} if d}
+    own = {u: waves[w.deadline] if w.deadline else NEVER for u, w in work.items()}
     latest = latest_waves(dag, order, own, work)
     earliest, critical = earliest_waves(dag, order, work)
     placed = place_units(dag, order, work, latest, params.capacity)
@@ -204,16 +203,22 @@ def unit_work(by_unit: dict[Hashable, list[Task]]) -> dict[Hashable, UnitWork]:
     two organizations, and each spends its own capacity), highest risk, earliest deadline."""
     work = {}
     for unit, tasks in by_unit.items():
-        dates = [t.deadline for t in tasks if t.deadline is not None]
-        shares: dict[int, int] = {}
-        for t in tasks:
-            shares[t.org_id] = shares.get(t.org_id, 0) + t.effort
-        work[unit] = UnitWork(
-            effort=sum(shares.values()),
-            priority=max(t.risk.total for t in tasks),
-            shares=tuple(sorted(shares.items())),
-            deadline=min(dates) if dates else None,
-        )
+        org = tasks[0].org_id
+        effort, priority, deadline, mixed = 0, tasks[0].risk.total, None, False
+        for t in tasks:  # one pass (a unit has a few tasks, and there are 100,000 units)
+            effort += t.effort
+            if t.risk.total > priority:
+                priority = t.risk.total
+            if t.deadline is not None and (deadline is None or t.deadline < deadline):
+                deadline = t.deadline
+            mixed = mixed or t.org_id != org
+        if mixed:  # a cycle across organizations: each one's share
+            shares: dict[int, int] = {}
+            for t in tasks:
+                shares[t.org_id] = shares.get(t.org_id, 0) + t.effort
+            work[unit] = UnitWork(effort, priority, tuple(sorted(shares.items())), deadline)
+        else:
+            work[unit] = UnitWork(effort, priority, ((org, effort),), deadline)
     return work
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from inventory.choices import AssetType, QuantumStatus
@@ -209,7 +210,7 @@ def make_tasks(
     safe = 0
     targets = inputs.targets  # asset id -> sector target (migration.sectors); often empty
     asset_id = None
-    for usage in sorted(inputs.usages, key=lambda u: u.id):
+    for usage in sorted(inputs.usages, key=attrgetter("id")):
         if usage.asset_id != asset_id:  # an asset's usages mostly come one after another
             asset_id = usage.asset_id
             asset = assets[asset_id]
