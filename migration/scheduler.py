@@ -476,6 +476,7 @@ def assign_waves(
     start = params.start
     tails: dict[tuple[Any, ...], tuple[str, ...]] = {}  # shared ends of reasons, see _tail
     waves: dict[int, tuple[date, date, str, str]] = {}  # wave -> begin, end, label, phase
+    providers: dict[Hashable, str] = {}  # unit -> `_at`
     for unit, tasks in by_unit.items():
         where = placed[unit]
         wave = where.wave
@@ -486,7 +487,11 @@ def assign_waves(
             dated = waves[wave] = (begin, end, wave_label(start, wave), phase)
         begin, end, label, phase = dated
         by = where.ready_by
-        provider = _at(by, units, placed, start) if by is not None and by in placed else None
+        provider = None
+        if by is not None and by in placed:  # a provider holds up many units: named once
+            provider = providers.get(by)
+            if provider is None:
+                provider = providers[by] = _at(by, units, placed, start)
         head = _head(params, phase, where, provider)
         named = units[unit]
         cycle = named.label if named.kind is UnitKind.CYCLE else None
