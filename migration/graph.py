@@ -3,11 +3,11 @@
 Edges run provider -> dependent (a CA -> the portal using its certificates): the provider
 migrates first. Nodes are asset ids and carry a `name` attribute.
 
-The planner itself walks a `Condensation` (`condensation`): the same graph and its
-condensation as plain dicts of lists, in the very orders `build_graph` and `condense` give
-networkx's graphs. At 100,000 assets and 300,000 dependencies building, condensing and
-walking networkx graphs cost the planner seconds; their dicts of dicts and views are what
-networkx models a graph with, the planner only needs the lists.
+The planner builds the networkx graph and lets networkx find its cycles, then walks a
+`Condensation` (`condensation_of`): the same graph and its condensation as plain dicts of
+lists, in the very orders `condense` gives networkx's DAG. At 100,000 assets and 300,000
+dependencies, condensing into a second networkx graph and walking its views cost the
+planner seconds; its loops only need the lists.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -117,22 +115,24 @@ class Condensation:
 def condensation(
     assets: Iterable[tuple[int, str]], dependencies: Iterable[tuple[int, int]]
 ) -> Condensation:
-    """`condense(build_graph(assets, dependencies))` as a `Condensation`, without networkx.
+    """`condense(build_graph(assets, dependencies))` as a `Condensation`.
 
     >>> c = condensation([(1, "hsm"), (2, "kms"), (3, "portal")], [(1, 2), (2, 1), (2, 3), (1, 9)])
     >>> c.unit_of, c.members[1], c.succ, c.pred, c.names[9]
     ({1: 1, 2: 1, 3: 3, 9: 9}, [1, 2], {1: [9, 3], 3: [], 9: []}, {1: [], 3: [1], 9: [1]}, '9')
     """
-    names: dict[int, str] = {}
-    for asset_id, name in assets:
-        names[asset_id] = name
-    edges = dependencies if isinstance(dependencies, list) else list(dependencies)
-    try:  # edges grouped by provider (sorted, as the planner gives them), no unknown ends
-        asset_succ = _grouped(names, edges)
-        components = _cycles(asset_succ)  # KeyError: a dependent that is no asset
-    except KeyError:
-        asset_succ = _in_order(names, edges)
-        components = _cycles(asset_succ)
+    return condensation_of(build_graph(assets, dependencies))
+
+
+def condensation_of(graph: nx.DiGraph) -> Condensation:
+    """The networkx graph's condensation, by networkx's strongly connected components, as
+    plain lists for the planner's loops. Empties ``graph``: its dicts of dicts and cached
+    views hold reference cycles that would cost the collector a full pass at 100,000 assets.
+    """
+    names: dict[int, str] = dict(graph.nodes(data="name"))
+    asset_succ: dict[int, list[int]] = {node: list(nbrs) for node, nbrs in graph.adjacency()}
+    components = [list(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    graph.clear()
     unit_of = {asset_id: asset_id for asset_id in asset_succ}
     members = {asset_id: [asset_id] for asset_id in asset_succ}
     cyclic: set[int] = set()  # assets in a cycle
@@ -166,97 +166,6 @@ def condensation(
                 succ[above].append(below)
                 pred[below].append(above)
     return Condensation(names, asset_succ, unit_of, members, succ, pred)
-
-
-def _grouped(names: dict[int, str], edges: list[tuple[int, int]]) -> dict[int, list[int]]:
-    """Each asset's dependents, when each provider's edges come together (KeyError when a
-    provider is no asset or comes twice): one step per provider, not per edge.
-
-    >>> _grouped({1: "a", 2: "b"}, [(1, 2), (1, 1), (1, 2)])
-    {1: [2], 2: []}
-    """
-    asset_succ: dict[int, list[int]] = {asset_id: [] for asset_id in names}
-    dependent = itemgetter(1)
-    for provider, run in groupby(edges, key=itemgetter(0)):
-        dependents = asset_succ[provider]
-        if dependents:
-            raise KeyError(provider)
-        once = dict.fromkeys(map(dependent, run))  # each edge once, where it first came
-        once.pop(provider, None)  # no self-dependency
-        dependents.extend(once)
-    return asset_succ
-
-
-def _in_order(names: dict[int, str], edges: list[tuple[int, int]]) -> dict[int, list[int]]:
-    """Each asset's dependents, for edges in any order: an end that is no asset is added to
-    `names`, named by its id, where add_edges_from would add it.
-
-    >>> names = {1: "a"}
-    >>> _in_order(names, [(1, 7), (5, 1), (1, 7), (5, 5)]), names
-    ({1: [7], 7: [], 5: [1]}, {1: 'a', 7: '7', 5: '5'})
-    """
-    pairs = [edge for edge in dict.fromkeys(edges) if edge[0] != edge[1]]
-    for provider, dependent in pairs:
-        if provider not in names:
-            names[provider] = str(provider)
-        if dependent not in names:
-            names[dependent] = str(dependent)
-    asset_succ: dict[int, list[int]] = {asset_id: [] for asset_id in names}
-    for provider, dependent in pairs:
-        asset_succ[provider].append(dependent)
-    return asset_succ
-
-
-def _cycles(succ: dict[int, list[int]]) -> list[list[int]]:
-    """The strongly connected components of 2+ nodes (Tarjan's, without recursion): one
-    look at each edge, less than peeling the acyclic part off first would cost.
-
-    >>> _cycles({1: [2], 2: [3], 3: [1, 4], 4: [5], 5: [4], 6: []})
-    [[5, 4], [3, 2, 1]]
-    """
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    found: list[list[int]] = []
-    for root in succ:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            node, children = work[-1]
-            for child in children:
-                if child not in index:
-                    if not succ[child]:  # a sink is a component of its own, done at once
-                        index[child] = len(index)
-                        continue
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(succ[child])))
-                    break
-                if child in on_stack and index[child] < low[node]:
-                    low[node] = index[child]
-            else:  # every child seen: node is done
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    if low[node] < low[parent]:
-                        low[parent] = low[node]
-                if low[node] == index[node]:  # the root of a component: pop it
-                    top = stack.pop()
-                    on_stack.discard(top)
-                    if top != node:
-                        component = [top]
-                        while top != node:
-                            top = stack.pop()
-                            on_stack.discard(top)
-                            component.append(top)
-                        found.append(component)
-    return found
 
 
 def descendants(graph: nx.DiGraph | Condensation, source: Hashable) -> set[Hashable]:
