@@ -107,7 +107,12 @@ class PlanTask(TenantMixin, Base):
         Integer, ForeignKey("plan_versions.id", ondelete="CASCADE")
     )
     position: Mapped[int] = mapped_column(Integer)
-    key: Mapped[str] = mapped_column(String(220))  # stable across versions: usage:<ref>
+    # stable across versions: usage:<ref>. Compared bytewise on PostgreSQL (collation "C",
+    # as SQLite compares it): the unique (version_id, key) index is the dearest of a task's
+    # to keep, and the database's language collation made each comparison a strcoll (0021).
+    key: Mapped[str] = mapped_column(
+        String(220).with_variant(String(220, collation="C"), "postgresql")
+    )
     usage_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("crypto_usages.id", ondelete="SET NULL")
     )

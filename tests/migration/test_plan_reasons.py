@@ -93,3 +93,27 @@ def test_versions_read_the_same_across_0021_down_and_up(api: Any, db_url: str) -
             assert after[key] == before[key], key
     diff = api.client.get(f"/api/v1/plans/{plan_id}/compare?from=1&to=2", headers=h).json()
     assert diff["changed"] == [] and diff["unchanged"] == len(old_rows)
+
+
+def _key_collation(url: str) -> str | None:
+    engine = create_engine(url)
+    with engine.connect() as c:
+        collation = c.scalar(
+            text(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = 'plan_tasks' AND column_name = 'key'"
+            )
+        )
+    engine.dispose()
+    return collation
+
+
+def test_task_keys_compare_bytewise_on_postgresql(pg_url: str) -> None:
+    """0021 gives `plan_tasks.key` the "C" collation (Alembic's comparison of models and
+    migrations does not look at collations, so this does); downgrade gives it back the
+    database's own."""
+    assert _key_collation(pg_url) == "C"
+    downgrade(pg_url, "0020")
+    assert _key_collation(pg_url) is None
+    upgrade(pg_url)
+    assert _key_collation(pg_url) == "C"
