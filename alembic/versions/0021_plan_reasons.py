@@ -20,8 +20,8 @@ strcoll in the database's collation. Nothing sorts by key in SQL; equality is un
 The table is not rewritten, its unique index is rebuilt (8 s for 2 million tasks).
 
 Versions stored before keep their sentences in their tasks and are read as they are, so
-upgrade only adds the table (and changes the collation). Downgrade writes the sentences back into each task of the
-versions that have numbers, then drops the table.
+upgrade only adds the table (and changes the collation). Downgrade writes the sentences
+back into each task of the versions that have numbers, then drops the table.
 """
 
 import json
