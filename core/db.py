@@ -40,6 +40,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.i18n import N_, Said, say
 from core.private_files import prepare_sqlite_file
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -463,18 +464,24 @@ def is_busy(exc: BaseException) -> bool:
 
 
 _CONSTRAINTS = {  # PostgreSQL SQLSTATE / SQLite message start -> what a person is told
-    ("23505", "unique constraint failed"): "a row with the same key (a ref, a name, a pair) "
-    "already exists",
-    ("23503", "foreign key constraint failed"): "it refers to a row that does not exist, or a "
-    "row it needs was removed meanwhile",
-    ("23502", "not null constraint failed"): "a required value is missing",
-    ("23514", "check constraint failed"): "a value is outside what is allowed",
+    ("23505", "unique constraint failed"): N_(
+        "a row with the same key (a ref, a name, a pair) already exists"
+    ),
+    ("23503", "foreign key constraint failed"): N_(
+        "it refers to a row that does not exist, or a row it needs was removed meanwhile"
+    ),
+    ("23502", "not null constraint failed"): N_("a required value is missing"),
+    ("23514", "check constraint failed"): N_("a value is outside what is allowed"),
 }
+DOES_NOT_FIT = N_("{what} does not fit what the database stores (too long, or out of range)")
+CONFLICTS = N_("the write conflicts with existing data")
+CONFLICTS_BECAUSE = N_("the write conflicts with existing data: {meaning}")
 
 
-def describe_refusal(exc: BaseException) -> str:
+def describe_refusal(exc: BaseException, what: str | None = None) -> Said:
     """What a database refusal (integrity or data error) means, in words that name no
     table, column, constraint or SQL: those are the server's business (its log has them).
+    `what` names the value a refused data error was ("a value in the request").
 
     >>> from sqlalchemy.exc import IntegrityError
     >>> said = describe_refusal(IntegrityError("INSERT ...", (), Exception(
@@ -483,11 +490,11 @@ def describe_refusal(exc: BaseException) -> str:
     True
     """
     if isinstance(exc, sa_exc.DataError):
-        return "a value does not fit what the database stores (too long, or out of range)"
+        return say(DOES_NOT_FIT, what=say(what or N_("a value")))
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None)
     text = str(orig).lower()
     for (sqlstate, sqlite_start), meaning in _CONSTRAINTS.items():
         if state == sqlstate or text.startswith(sqlite_start):
-            return f"the write conflicts with existing data: {meaning}"
-    return "the write conflicts with existing data"
+            return say(CONFLICTS_BECAUSE, meaning=say(meaning))
+    return say(CONFLICTS)

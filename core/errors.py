@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.i18n import N_, Said, as_written
+from core.their_words import their_words
 
 # Where a problem is, when it is not a JSON path or a field name (read back on pages)
 LINE = N_("line {line}")
@@ -58,7 +59,98 @@ BY_TYPE: dict[str, str] = {
     "date_type": N_("Enter a date as YYYY-MM-DD."),
     "bool_parsing": N_("Choose yes or no."),
     "extra_forbidden": N_("This field is not expected."),
+    # the rest pydantic_core can say of data (`ErrorType`); NOT_DATA lists what it says only of
+    # function calls and Python objects, never of a form, a CSV cell or a JSON body
+    "no_such_attribute": N_("This field is not expected."),
+    "json_invalid": N_("This is not valid JSON."),
+    "json_type": N_("This is not valid JSON."),
+    "recursion_loop": N_("This value refers to itself."),
+    "recursion_depth_exceeded": N_("This value is nested too deeply."),
+    "frozen_field": N_("This field cannot be changed."),
+    "frozen_instance": N_("This value cannot be changed."),
+    "invalid_key": N_("Names of fields must be text."),
+    "get_attribute_error": N_("This value cannot be read."),
+    "model_type": N_("Enter an object with the expected fields."),
+    "model_attributes_type": N_("Enter an object with the expected fields."),
+    "dataclass_type": N_("Enter an object with the expected fields."),
+    "dataclass_exact_type": N_("Enter an object with the expected fields."),
+    "named_tuple_type": N_("Enter a list or an object with the expected fields."),
+    "default_factory_not_called": N_("This value depends on another field that is not valid."),
+    "none_required": N_("Leave this field empty."),
+    "multiple_of": N_("Enter a multiple of {multiple_of}."),
+    "finite_number": N_("Enter a finite number."),
+    "iterable_type": N_("Enter a list."),
+    "iteration_error": N_("Enter a list."),
+    "string_type": N_("Enter text."),
+    "string_unicode": N_("Enter text in valid Unicode."),
+    "string_not_ascii": N_("Use only ASCII characters."),
+    "dict_type": N_("Enter an object (names and their values)."),
+    "frozen_dict_type": N_("Enter an object (names and their values)."),
+    "ordered_dict_type": N_("Enter an object (names and their values)."),
+    "counter_type": N_("Enter an object (names and their values)."),
+    "mapping_type": N_("Enter an object (names and their values)."),
+    "list_type": N_("Enter a list."),
+    "deque_type": N_("Enter a list."),
+    "tuple_type": N_("Enter a list."),
+    "set_type": N_("Enter a list."),
+    "frozen_set_type": N_("Enter a list."),
+    "set_item_not_hashable": N_("A list of distinct values cannot hold this value."),
+    "bool_type": N_("Choose yes or no."),
+    "int_parsing_size": N_("Enter a smaller whole number."),
+    "bytes_type": N_("Enter bytes."),
+    "bytes_too_short": N_("Enter at least {min_length} bytes."),
+    "bytes_too_long": N_("Enter at most {max_length} bytes."),
+    "bytes_invalid_encoding": N_("These bytes are not in the expected encoding."),
+    "assertion_error": N_("This value is not accepted."),
+    "missing_sentinel_error": N_("Leave this field out."),
+    "ellipsis_error": N_("Leave this field out."),
+    "date_from_datetime_inexact": N_("Enter a date without a time of day."),
+    "date_past": N_("Enter a date in the past."),
+    "date_future": N_("Enter a date in the future."),
+    "time_type": N_("Enter a time as HH:MM."),
+    "time_parsing": N_("Enter a time as HH:MM."),
+    "datetime_type": N_("Enter a date and time as YYYY-MM-DDTHH:MM."),
+    "datetime_parsing": N_("Enter a date and time as YYYY-MM-DDTHH:MM."),
+    "datetime_object_invalid": N_("Enter a date and time as YYYY-MM-DDTHH:MM."),
+    "datetime_from_date_parsing": N_("Enter a date and time as YYYY-MM-DDTHH:MM."),
+    "datetime_past": N_("Enter a date and time in the past."),
+    "datetime_future": N_("Enter a date and time in the future."),
+    "timezone_naive": N_("Enter a date and time without a time zone."),
+    "timezone_aware": N_("Enter a date and time with its time zone."),
+    "timezone_offset": N_("Enter a date and time in the expected time zone."),
+    "time_delta_type": N_("Enter a duration."),
+    "time_delta_parsing": N_("Enter a duration."),
+    "is_instance_of": N_("This value is not of the expected kind."),
+    "is_subclass_of": N_("This value is not of the expected kind."),
+    "union_tag_invalid": N_("Choose one of: {expected_tags}."),
+    "union_tag_not_found": N_("This object does not say which kind it is ({discriminator})."),
+    "url_type": N_("Enter a URL."),
+    "url_parsing": N_("Enter a URL."),
+    "url_syntax_violation": N_("Enter a URL."),
+    "url_too_long": N_("Enter a URL of at most {max_length} characters."),
+    "url_scheme": N_("Enter a URL starting with {expected_schemes}."),
+    "uuid_type": N_("Enter a UUID."),
+    "uuid_parsing": N_("Enter a UUID."),
+    "uuid_version": N_("Enter a UUID of version {expected_version}."),
+    "decimal_type": N_("Enter a number."),
+    "decimal_parsing": N_("Enter a number."),
+    "decimal_max_digits": N_("Enter a number of at most {max_digits} digits."),
+    "decimal_max_places": N_("Enter a number with at most {decimal_places} decimal places."),
+    "decimal_whole_digits": N_(
+        "Enter a number with at most {whole_digits} digits before the point."
+    ),
+    "fraction_type": N_("Enter a number."),
+    "fraction_parsing": N_("Enter a number."),
+    "complex_type": N_("Enter a number."),
+    "complex_str_parsing": N_("Enter a number."),
 }
+#: what pydantic_core says only of function calls and Python objects (never of data)
+NOT_DATA = frozenset({
+    "needs_python_object", "callable_type", "arguments_type", "missing_argument",
+    "unexpected_keyword_argument", "missing_keyword_only_argument",
+    "unexpected_positional_argument", "missing_positional_only_argument",
+    "multiple_argument_values",
+})  # fmt: skip
 OTHER = N_("This value is not accepted: {detail}")
 
 
@@ -74,20 +166,37 @@ def pydantic_said(err: Mapping[str, Any]) -> Said:
         return Said(said.template, said.fields, english)
     message = BY_TYPE.get(kind)
     if message is None:
-        return Said(OTHER, {"detail": as_written(english)}, english)
+        return Said(OTHER, {"detail": english}, english)  # quoted as a value
     ctx: dict[str, object] = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
     ctx.setdefault("expected", "")
+    ctx["expected"] = choices_said(str(ctx["expected"]))
     return Said(message, ctx, english)
+
+
+#: pydantic's list of choices ("'a', 'b' or 'c'"): its "or" is said in the reader's language
+CHOICES_OR = N_("{choices} or {last}")  # not read back (errortext): any " or " would match
+
+
+def choices_said(expected: str) -> Said | str:
+    """pydantic's "'a', 'b' or 'c'" with its "or" translatable, the choices as written.
+
+    >>> choices_said("'a', 'b' or 'c'").fields
+    {'choices': "'a', 'b'", 'last': "'c'"}
+    """
+    choices, sep, last = expected.rpartition(" or ")
+    return Said(CHOICES_OR, {"choices": choices, "last": last}) if sep else expected
 
 
 def said_of(exc: BaseException) -> Said:
     """What an exception says: its `Said` when it was raised with one (a ValueError of a
-    check shared with pydantic validators), else its text quoted as written."""
+    check shared with pydantic validators), else its text said by what it means when another
+    program's words made it (`core.their_words`), else quoted as written."""
     if isinstance(exc, InputError):
         return exc.said
     if exc.args and isinstance(exc.args[0], Said):
         return exc.args[0]
-    return as_written(str(exc))
+    said = their_words(exc)
+    return said if isinstance(said, Said) else as_written(said)
 
 
 class InputError(ValueError):

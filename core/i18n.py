@@ -154,11 +154,19 @@ class Said(str):
         said.template, said.fields = template, fields
         return said
 
+    def __reduce__(self) -> tuple[type[Said], tuple[str, dict[str, object], str]]:
+        # to another process (a scan spread over processes) with its template and fields
+        return Said, (self.template, self.fields, str(self))
+
 
 def say(template: str, **fields: object) -> Said:
     """`template` (marked with `N_` where it is written) said with `fields`."""
     return Said(template, fields)
 
+
+#: a problem and what led to it ("ML-KEM-768 public key rejected: <the binding's words>"):
+#: no words of its own to translate, so not a template of the catalog (nor read back by one)
+JOINED = "{what}: {reason}"
 
 #: words that are not ours (an engine's, the OS's, a library's own error): shown as written
 AS_WRITTEN = "{text}"

@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from core.errors import InputError
-from core.i18n import N_, Said, as_written, say
+from core.i18n import N_, Said, say
+from core.their_words import their_words
 
 MAX_JSON_DEPTH = 64
 DEEPER = N_("JSON nested deeper than {levels} levels")
@@ -159,13 +160,13 @@ def loads_strict(
             "$",
             line=exc.lineno,
             column=exc.colno,
-            reason=as_written(exc.msg),
+            reason=their_words(exc.msg),
         ) from exc
     except RecursionError as exc:
         raise InputError(DEEPER, "$", levels=MAX_JSON_DEPTH) from exc
     except ValueError as exc:  # an integer literal past Python's digit limit
         raise InputError(
-            N_("a JSON number is too large: {reason}"), "$", reason=as_written(str(exc))
+            N_("a JSON number is too large: {reason}"), "$", reason=their_words(str(exc))
         ) from exc
     deep = max_depth is not None and text.count("[") + text.count("{") > max_depth
     if flagged or deep or _BAD_ESCAPE.search(text):

@@ -350,7 +350,7 @@ def explain(exc: BaseException, what: str = "") -> str:
     if is_busy(exc):
         reason = BUSY_FAILURE.format(seconds=f"{TIMINGS.busy_patience_s:g}")
     elif isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
-        reason = REFUSED_FAILURE.format(refusal=describe_refusal(exc))
+        reason = say(REFUSED_FAILURE, refusal=describe_refusal(exc))
     elif isinstance(exc, sa_exc.SQLAlchemyError):
         reason = DATABASE_FAILURE
     else:

@@ -161,6 +161,7 @@ LABELS: dict[str, str] = {
     "scan:not_ssh": "Not SSH",
     "scan:closed": "Closed every handshake",
     "scan:error": "Could not scan",
+    "scan:partial": "Partly read",
     "targets": "Targets",
     "usages_kept": "Usages seen again",
     "usages_appeared": "Usages that appeared",

@@ -55,6 +55,9 @@ def update() -> None:
         web = i18n.web_messages() - shared
         added, removed = _sync(i18n.web_po(lang), lang, web)
         print(f"{i18n.web_po(lang)}: added {added}, removed {removed}")
+    from app.web import errortext  # the error templates pages read stored errors back by
+
+    print(f"{errortext.TEMPLATES_FILE}: {errortext.write_templates()} templates")
 
 
 def missing() -> int:

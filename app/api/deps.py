@@ -19,6 +19,7 @@ from core.apikeys import authenticate, hash_secret
 from core.choices import Role
 from core.db import READ_ONLY, write_turn
 from core.field_limits import RowId
+from core.i18n import N_, say
 from core.models import Job
 from core.tenancy import Forbidden, NotFound, Principal, get_scoped
 from testbed import benchmark_runs
@@ -117,7 +118,11 @@ def get_principal(
     if not secret:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+            say(
+                N_("missing API key: send {bearer} or {header}"),
+                bearer="'Authorization: Bearer <key>'",
+                header="'X-API-Key: <key>'",
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
     limiter: FailureLimiter = request.app.state.auth_limiter
@@ -130,7 +135,11 @@ def get_principal(
         if wait is not None:  # refused before the key is looked at: no oracle for a key
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
-                f"too many invalid API keys from {client}; retry in {wait} s",
+                say(
+                    N_("too many invalid API keys from {client}; retry in {seconds} s"),
+                    client=client,
+                    seconds=wait,
+                ),
                 headers={"Retry-After": str(wait)},
             )
         principal = authenticate(session, secret)
@@ -140,7 +149,7 @@ def get_principal(
         limiter.record_failure(client, key)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "invalid or revoked API key",
+            say(N_("invalid or revoked API key")),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return principal

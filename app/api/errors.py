@@ -26,9 +26,10 @@ from app.api.answers import declare_error_answers
 from app.api.schemas.errors import ErrorBody
 from core.db import RETRY_AFTER_S, describe_refusal, is_busy
 from core.errors import Conflict, InputError, NotJson, TooLarge, said_of
-from core.i18n import N_, as_written, say
+from core.i18n import N_, Said, say
 from core.jobs import JobLimitReached
 from core.tenancy import Forbidden, NotFound
+from core.their_words import their_words
 from migration.profiles import UnknownProfile
 from testbed.conformance.common import OracleDisagreement
 from testbed.conformance.quotas import RateLimited
@@ -149,30 +150,27 @@ DOMAIN_ERRORS: dict[type[Exception], Answer] = {
         503,
         lambda e: say(
             N_("the testbed's reference implementations disagree, nothing can be graded: {why}"),
-            why=as_written(str(e)),
+            why=said_of(e),
         ),
     ),
     # values the database refuses, found at flush or commit
     OverflowError: Answer(422, lambda _: say(N_("a number in the request is too large to store"))),
     # described, never quoted: the driver's text names tables, constraints and SQL
-    DataError: Answer(422, lambda e: _refused(e, "a value in the request")),
+    DataError: Answer(422, lambda e: _refused(e, N_("a value in the request"))),
     UnicodeEncodeError: Answer(
         422,
         lambda e: say(
             N_("text contains a character that is not valid Unicode: {reason}"),
-            reason=as_written(e.reason),
+            reason=their_words(e.reason),
         ),
     ),
     IntegrityError: Answer(409, lambda e: _refused(e)),
 }
 
 
-def _refused(exc: Exception, what: str = "") -> str:
+def _refused(exc: Exception, what: str | None = None) -> Said:
     log.info("database refused a write: %s", getattr(exc, "orig", exc))  # the log has it all
-    said = describe_refusal(exc)
-    if what and said.startswith("a value "):
-        return what + said.removeprefix("a value")
-    return said
+    return describe_refusal(exc, what)
 
 
 def answer_for(exc: Exception) -> Answer | None:

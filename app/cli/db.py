@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli.common import console
+from app.cli.common import console, database_url
 
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 
@@ -12,10 +12,9 @@ db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Create or upgrade the schema to REVISION (default: the newest)."""
-    from app.settings import get_settings
     from core import schema
 
-    url = get_settings().database_url
+    url = database_url()
     schema.upgrade(url, revision)
     console.print(f"database at revision [bold]{schema.current(url)}[/bold]")
 
@@ -23,10 +22,9 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Step the schema back to REVISION (e.g. base)."""
-    from app.settings import get_settings
     from core import schema
 
-    url = get_settings().database_url
+    url = database_url()
     schema.downgrade(url, revision)
     console.print(f"database at revision [bold]{schema.current(url)}[/bold]")
 
@@ -34,7 +32,6 @@ def db_downgrade(revision: str) -> None:
 @db_app.command("current")
 def db_current() -> None:
     """The schema's revision."""
-    from app.settings import get_settings
     from core import schema
 
-    console.print(schema.current(get_settings().database_url) or "empty (no schema)")
+    console.print(schema.current(database_url()) or "empty (no schema)")

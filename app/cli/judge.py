@@ -280,10 +280,14 @@ def render_table(
     out: Console,
     *,
     show_all: bool = False,
+    counted: list[Judgement] | None = None,
+    nothing: str = "no cryptographic component in the file: nothing was judged",
 ) -> None:
     """One block per usage: a narrow table of the profiles, then what satisfies all.
 
     Reads on an 80-column terminal: no column holds more than one profile's verdict.
+    ``counted`` is what the gate judged when only some of it is shown (the closing counts
+    are of all of it); ``nothing`` says what was empty.
     """
     from rich import box
     from rich.table import Table
@@ -313,11 +317,12 @@ def render_table(
         out.print()
     if result.empty:
         fail = "[red]FAIL[/red] " if result.empty_fails else ""
-        out.print(f"{fail}no cryptographic component in the file: nothing was judged")
+        out.print(f"{fail}{nothing}")
+    counted = judgements if counted is None else counted
     out.print(
-        f"{len(judgements)} usages, {len(result.findings)} to act on, "
+        f"{len(counted)} usages, {len(result.findings)} to act on, "
         f"{len(result.failed)} failing the gate, "
-        f"{sum(1 for j in judgements if j.disagreements)} with disagreements "
+        f"{sum(1 for j in counted if j.disagreements)} with disagreements "
         f"(profiles: {', '.join(p.id for p in profiles)})"
     )
 

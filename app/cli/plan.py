@@ -325,9 +325,23 @@ def judge_cmd(
         organization = resolve_org(session, org)
         chosen = [service.resolve_profile(session, organization.id, p) for p in profiles]
         judgements = judge(service.load_inventory(session, organization.id), chosen)
-    shown = [j for j in judgements if j.disagreements or not only_disagreements]
-    result = gate(shown[:limit], chosen, today=date.today())
-    render_table(shown[:limit], chosen, result, console, show_all=True)
+        slug = organization.slug
+    # Profiles can only disagree when there are two: with one, every usage is shown.
+    hide_agreements = only_disagreements and len(chosen) > 1
+    shown = [j for j in judgements if j.disagreements or not hide_agreements]
+    # The gate's counts are of the whole inventory, not of the usages listed.
+    result = gate(judgements, chosen, today=date.today(), allow_empty=True)
+    render_table(
+        shown[:limit],
+        chosen,
+        result,
+        console,
+        show_all=True,
+        counted=judgements,
+        nothing=f"organization {slug} has no cryptographic usage: nothing was judged",
+    )
+    if len(shown) > limit:
+        console.print(f"listed {limit} of {len(shown)} usages (--limit)")
     console.print(
         f"{sum(1 for j in judgements if j.disagreements)} of {len(judgements)} usages "
         "have disagreements"

@@ -344,6 +344,7 @@ def render(
         "reason": lambda usage: reason_in(usage, lang),
         "job_progress": lambda job: progress_text(job.message, tr.gettext),
         "job_error": lambda job: stored_error_html(error_text(job.error) or "", lang),
+        "said_error": lambda text: stored_error_html(error_text(str(text)) or "", lang),
         "import_warning": lambda line: warning_html(line, lang),
         "case_detail": lambda text: case_detail_html(text, lang),
         "options": lambda enum: [(e.value, tr.gettext(english_label(e))) for e in enum],
@@ -391,7 +392,8 @@ def _as_web_error(exc: Exception) -> WebError | None:
     if isinstance(exc, WebError):
         return exc
     if isinstance(exc, HTTPException):  # raised by an API function a page calls
-        return WebError(exc.status_code, str(exc.detail), translate=False)
+        said = exc.detail if isinstance(exc.detail, Said) else None
+        return WebError(exc.status_code, str(exc.detail), translate=False, said=said)
     answer = answer_for(exc)
     if answer is None:
         return None

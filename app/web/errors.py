@@ -38,7 +38,7 @@ from app.web.errortext import location_html
 from app.web.messages import field_problem
 from core.db import READ_ONLY, RETRY_AFTER_S, is_busy
 from core.errors import pydantic_said
-from core.i18n import N_
+from core.i18n import N_, Said
 
 log = logging.getLogger(__name__)
 STATUS_TITLES = {
@@ -187,7 +187,9 @@ def install_handlers(app: FastAPI) -> None:
             return error_page(request, WebError(404, NOT_FOUND))
         if exc.status_code == 405:
             return error_page(request, WebError(405, NOT_ALLOWED_METHOD))
-        return error_page(request, WebError(exc.status_code, str(exc.detail), translate=False))
+        said = exc.detail if isinstance(exc.detail, Said) else None
+        error = WebError(exc.status_code, str(exc.detail), translate=False, said=said)
+        return error_page(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import re
 import string
 from collections.abc import Iterator
@@ -33,7 +34,9 @@ from app.web.i18n import DEFAULT, translations
 from app.web.messages import service_message
 from core import errors as core_errors
 from core import jobs as core_jobs
-from core.i18n import AS_WRITTEN, Said, Sentences, say
+from core import their_words as core_their_words
+from core.i18n import AS_WRITTEN, N_, Said, Sentences, say
+from core.their_words import by_errno
 
 ROOT = Path(__file__).resolve().parents[2]
 #: where errors a page can show are raised (the CLI prints its own in English)
@@ -42,13 +45,18 @@ SOURCES = ("core", "inventory", "migration", "testbed", "app/api", "app/web", "a
 ERRORS = {
     "InputError", "TooLarge", "NotJson", "ProfileError", "CatalogError", "Conflict",
     "OutOfScope", "UnknownProfile", "NotFound", "Forbidden", "RateLimited", "SessionExpired",
+    "ScanFailure", "ProtocolViolation", "InvalidKey", "HTTPException", "OracleDisagreement",
 }  # fmt: skip
+#: calls whose message is not their first argument (a status comes first)
+MESSAGE_AT = {"ScanFailure": 1, "HTTPException": 1}
 #: the algorithm catalog's own CatalogError checks the shipped data at start-up
 LEFT_OUT = ("inventory/catalog/",)
 #: calls that make a message of their own (their `N_` arguments are templates too)
 SAYERS = {"say", "Said"}
 #: a first argument that is already a said message, or words quoted as written
-MADE = {"say", "Said", "as_written", "said_of", "pydantic_said", "limit_reached"}
+MADE = {
+    "say", "Said", "as_written", "said_of", "pydantic_said", "limit_reached", "their_words",
+}  # fmt: skip
 
 
 def _files() -> Iterator[Path]:
@@ -89,7 +97,7 @@ class Sites:
 def error_sites() -> Sites:
     # the shared templates of core.errors, used by name anywhere
     known = {k: v for k, v in vars(core_errors).items() if k.isupper() and isinstance(v, str)}
-    templates: set[str] = set(core_jobs.FAILURES)
+    templates: set[str] = {*core_jobs.FAILURES, *core_their_words.TEMPLATES}
     unmarked: list[str] = []
     for path in _files():
         if str(path.relative_to(ROOT)).startswith(LEFT_OUT):
@@ -115,7 +123,8 @@ def error_sites() -> Sites:
                     literal = _literal_of_n(inner)
                     if literal is not None:
                         templates.add(literal)
-            first = node.args[0] if node.args else None
+            at = MESSAGE_AT.get(called or "", 0)
+            first = node.args[at] if len(node.args) > at else None
             if isinstance(first, ast.Name) and first.id in local:
                 templates.add(local[first.id])
             if called not in ERRORS or first is None:
@@ -133,6 +142,7 @@ def error_sites() -> Sites:
             where = path.relative_to(ROOT)
             unmarked.append(f"{where}:{node.lineno}: {ast.get_source_segment(text, node)}")
     templates.discard(AS_WRITTEN)
+    templates.discard(core_errors.CHOICES_OR)  # a part of pydantic's words, said where read
     return Sites(frozenset(templates), tuple(unmarked))
 
 
@@ -166,7 +176,11 @@ def _has_a_shape(node: ast.expr) -> bool:
 
 _EXAMPLE_CTX = {
     "min_length": 1, "max_length": 1, "field_type": "List", "actual_length": 1, "gt": 1,
-    "ge": 1, "lt": 1, "le": 1, "expected": "x", "pattern": "x", "error": "x",
+    "ge": 1, "lt": 1, "le": 1, "expected": "x", "pattern": "x", "error": "x", "multiple_of": 1,
+    "class_name": "x", "attribute": "x", "class": "x", "tag": "x", "discriminator": "x",
+    "expected_tags": "x", "max_digits": 1, "decimal_places": 1, "whole_digits": 1,
+    "encoding": "x", "tz_expected": 1, "expected_schemes": "x", "expected_version": 1,
+    "method_name": "x", "encoding_error": "x", "tz_actual": 1,
 }  # fmt: skip
 _PYDANTIC_PATTERNS = {"expected_plural": "s?"}
 VALUE_ERROR = "Value error, {error}"  # pydantic's words before a validator's own message
@@ -181,9 +195,29 @@ def _pydantic() -> tuple[Sentences, dict[str, str]]:
     return Sentences([*by_template, VALUE_ERROR], _PYDANTIC_PATTERNS), by_template
 
 
+#: the templates `error_sites` finds, written by `scripts/i18n.py update` so that reading a
+#: stored error back needs no walk of the source (a test keeps it equal to a fresh walk)
+TEMPLATES_FILE = Path(__file__).with_name("error_templates.json")
+
+
+def known_templates() -> frozenset[str]:
+    """The templates of errors, as last written by `scripts/i18n.py update` (a walk of the
+    source when the file is absent)."""
+    if TEMPLATES_FILE.is_file():
+        return frozenset(json.loads(TEMPLATES_FILE.read_text(encoding="utf-8")))
+    return error_sites().templates
+
+
+def write_templates() -> int:
+    found = sorted(error_sites().templates)
+    text = json.dumps(found, ensure_ascii=False, indent=0) + "\n"
+    TEMPLATES_FILE.write_text(text, encoding="utf-8")
+    return len(found)
+
+
 @lru_cache(maxsize=1)
 def _ours() -> Sentences:
-    return Sentences(error_sites().templates)
+    return Sentences(known_templates())
 
 
 def read_back(text: str) -> Said | None:
@@ -196,7 +230,7 @@ def read_back(text: str) -> Said | None:
     found = _ours().parse(text)
     if found is not None:
         template, fields = found
-        return Said(template, {k: _field(v) for k, v in fields.items()}, text)
+        return by_errno(Said(template, {k: _field(v) for k, v in fields.items()}, text))
     sentences, by_template = _pydantic()
     found = sentences.parse(text)
     if found is None:
@@ -206,8 +240,9 @@ def read_back(text: str) -> Said | None:
         inner = read_back(fields["error"])
         return None if inner is None else Said(inner.template, inner.fields, text)
     kind = by_template[template]
-    fields.setdefault("expected", "")
-    return Said(core_errors.BY_TYPE[kind], fields, text)
+    said_fields: dict[str, object] = {**fields}
+    said_fields["expected"] = core_errors.choices_said(fields.get("expected", ""))
+    return Said(core_errors.BY_TYPE[kind], said_fields, text)
 
 
 def _field(value: str) -> object:
@@ -228,7 +263,9 @@ def _literal(template: str) -> str:
 
 # --- HTML ---------------------------------------------------------------------------------
 
-_verbatim = Markup('<span lang="en" translate="no">{}</span>').format
+#: words no template made (another program's, or a sentence stored before its template was),
+#: said in Korean as what they are, the words themselves quoted as a value
+UNFORESEEN = N_("the error, as it was written: {text}")
 _keep = Markup('<span translate="no">{}</span>').format
 _code = Markup('<code translate="no">{}</code>').format
 
@@ -239,7 +276,10 @@ def said_html(said: object, lang: str | None) -> Markup:
     English: the template's own words (a pydantic problem as the catalog says it)."""
     english = lang in (None, "en")
     if not isinstance(said, Said) or said.template == AS_WRITTEN:
-        return Markup(escape(str(said))) if english else _verbatim(str(said))
+        if english:
+            return Markup(escape(str(said)))
+        lead = translations(lang).gettext(UNFORESEEN)  # names what it is, quotes the words
+        return Markup(escape(lead)).format(text=_keep(str(said)))
     _ = translations(DEFAULT if english else lang).gettext
     if not said.fields and _(said.template) == said.template and not english:
         return _keep(str(said))  # a name passed as a phrase (a CycloneDX field): as written
@@ -301,7 +341,7 @@ def stored_error_html(text: str, lang: str | None) -> Markup:
         if all(p is not None for p in parts) and (said := read_back(rest)) is not None:
             return Markup(": ").join([*parts, said_html(said, lang)])  # type: ignore[list-item]
     said = read_back(text)
-    return _verbatim(text) if said is None else said_html(said, lang)
+    return said_html(text if said is None else said, lang)
 
 
 _PLACE = re.compile(r"\$\S*|[\w.\[\]\"'-]+")  # a JSON path, a field, `targets[0]`

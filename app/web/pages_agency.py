@@ -393,7 +393,9 @@ def judge_page(
             except UnknownProfile as exc:
                 raise refused(422, exc, "query.profile") from None
         judgements = judge(service.load_inventory(session, org_id), chosen, lang=lang_of(request))
-        items = [j for j in judgements if j.disagreements or not disagreements_only]
+        # Profiles can only disagree when there are two: with one, every usage is listed.
+        hide_agreements = disagreements_only and len(chosen) > 1
+        items = [j for j in judgements if j.disagreements or not hide_agreements]
         result = {
             "profiles": [p.id for p in chosen],
             "usages": len(judgements),

@@ -15,6 +15,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from core.errors import said_of
+from core.i18n import N_, say
+from core.their_words import their_words
+
 
 class ScanFailure(Exception):
     """The target cannot be scanned; ``status`` says why (refused, timeout, closed...)."""
@@ -67,9 +71,14 @@ async def connect(
     try:
         reader, writer = await asyncio.open_connection(host, port, limit=limit)
     except ConnectionRefusedError as exc:
-        raise ScanFailure("refused", f"connection refused: {exc.strerror}") from exc
+        raise ScanFailure(
+            "refused",
+            say(N_("connection refused: {reason}"), reason=their_words(exc, str(exc.strerror))),
+        ) from exc
     except OSError as exc:
-        raise ScanFailure("error", f"cannot connect: {exc}") from exc
+        raise ScanFailure(
+            "error", say(N_("cannot connect: {reason}"), reason=their_words(exc))
+        ) from exc
     sock = writer.get_extra_info("socket")
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
@@ -97,11 +106,14 @@ async def run_within(
     except ScanFailure as exc:
         status, message = exc.status, str(exc)
     except TimeoutError:
-        status, message = "timeout", f"no complete answer within {timeout:g} s"
+        status, message = (
+            "timeout",
+            say(N_("no complete answer within {seconds} s"), seconds=f"{timeout:g}"),
+        )
     except protocol_errors as exc:
-        status, message = "error", f"protocol error: {exc}"
+        status, message = "error", say(N_("protocol error: {reason}"), reason=said_of(exc))
     except OSError as exc:
-        status, message = "error", f"network error: {exc}"
+        status, message = "error", say(N_("network error: {reason}"), reason=their_words(exc))
     partial = scan.result
     return type(partial)(
         host=partial.host,

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x448, x25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from core.i18n import N_, say
 from inventory.catalog import get_catalog
 from inventory.discovery.dh_groups import GENERATOR, SSH_FIXED_GROUPS, modp
 from inventory.discovery.endpoint_scan import (
@@ -126,7 +127,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
-            raise ScanFailure("error", "protocol error: truncated SSH message")
+            raise ScanFailure("error", say(N_("protocol error: truncated SSH message")))
         out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
@@ -142,13 +143,16 @@ class _Reader:
         try:
             return [n for n in raw.decode("ascii").split(",") if n]
         except UnicodeDecodeError as exc:
-            raise ScanFailure("error", "protocol error: non-ASCII algorithm name") from exc
+            raise ScanFailure("error", say(N_("protocol error: non-ASCII algorithm name"))) from exc
 
 
 def parse_kexinit(payload: bytes) -> list[list[str]]:
     """The ten name-lists of a KEXINIT payload (message number included)."""
     if not payload or payload[0] != MSG_KEXINIT:
-        raise ScanFailure("error", f"protocol error: expected KEXINIT, got message {payload[:1]!r}")
+        raise ScanFailure(
+            "error",
+            say(N_("protocol error: expected KEXINIT, got message {got}"), got=repr(payload[:1])),
+        )
     r = _Reader(payload)
     r.take(17)
     return [r.names() for _ in range(10)]
@@ -218,28 +222,36 @@ class _Conn:
                 line = await self.reader.readuntil(b"\n")
             except asyncio.IncompleteReadError as exc:
                 if exc.partial:
-                    raise ScanFailure("not_ssh", f"not SSH: {exc.partial[:40]!r}") from exc
-                raise ScanFailure("closed", "closed before sending a banner") from exc
+                    raise ScanFailure(
+                        "not_ssh", say(N_("not SSH: {bytes}"), bytes=repr(exc.partial[:40]))
+                    ) from exc
+                raise ScanFailure("closed", say(N_("closed before sending a banner"))) from exc
             except asyncio.LimitOverrunError as exc:
                 raise ScanFailure(
-                    "not_ssh", "not SSH: an over-long line instead of a banner"
+                    "not_ssh", say(N_("not SSH: an over-long line instead of a banner"))
                 ) from exc
             if line.startswith(b"SSH-"):
                 text = line.rstrip(b"\r\n").decode("utf-8", "replace")
                 if not text.startswith(("SSH-2.0-", "SSH-1.99-")):
-                    raise ScanFailure("error", f"unsupported SSH version: {text}")
+                    raise ScanFailure(
+                        "error", say(N_("unsupported SSH version: {text}"), text=text)
+                    )
                 return text
-        raise ScanFailure("not_ssh", "not SSH: no version line within 50 lines")
+        raise ScanFailure("not_ssh", say(N_("not SSH: no version line within 50 lines")))
 
     async def packet(self) -> bytes:
         try:
             head = await self.reader.readexactly(5)
             length, pad = struct.unpack("!IB", head)
             if length > MAX_PACKET or length < pad + 1:
-                raise ScanFailure("error", f"protocol error: packet length {length}")
+                raise ScanFailure(
+                    "error", say(N_("protocol error: packet length {length}"), length=length)
+                )
             rest = await self.reader.readexactly(length - 1)
         except asyncio.IncompleteReadError as exc:
-            raise ScanFailure("closed", "closed in the middle of the key exchange") from exc
+            raise ScanFailure(
+                "closed", say(N_("closed in the middle of the key exchange"))
+            ) from exc
         return rest[: length - 1 - pad]
 
     def send(self, payload: bytes) -> None:
@@ -287,7 +299,9 @@ def _sntrup761_public() -> bytes:
 
     oqs = load_oqs()
     if isinstance(oqs, LiboqsUnavailable):
-        raise ScanFailure("error", f"sntrup761x25519 needs liboqs: {oqs.reason}")
+        raise ScanFailure(
+            "error", say(N_("sntrup761x25519 needs liboqs: {reason}"), reason=oqs.reason)
+        )
     with oqs.KeyEncapsulation("sntrup761") as kem:
         return kem.generate_keypair()
 

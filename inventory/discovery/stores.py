@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from core.i18n import N_, say
+from core.their_words import their_words
 from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, cert_facts, certs_facts
 
@@ -181,11 +183,12 @@ def _unreadable(path: str, where: str, fmt: str, exc: Exception, had_password: b
 # Incorrect password?"), OpenSSH (its check integers differ: "broken checksum"), PKCS#12
 # ("Invalid password or PKCS12 data"), pyjks (KeystoreSignatureException "Hash mismatch;
 # incorrect keystore password?", DecryptionFailureException)
+CANNOT_READ = N_("cannot read: {reason}")
 _PASSWORD_WORDS = ("password", "bad decrypt", "broken checksum", "hash mismatch", "encrypted")
 _PASSWORD_ERRORS = ("KeystoreSignatureException", "DecryptionFailureException")
 
 
-def locked_reason(exc: Exception, had_password: bool) -> str:
+def locked_reason(exc: Exception, had_password: bool) -> str:  # a Said when ours
     """Why a store did not open, in the words a person acts on: "wrong password" or "no
     password was given" when the password is the problem, else the library's own words."""
     text = str(exc).split("\n")[0] or type(exc).__name__
@@ -193,10 +196,10 @@ def locked_reason(exc: Exception, had_password: bool) -> str:
         w in text.lower() for w in _PASSWORD_WORDS
     )
     if not locked:
-        return text
+        return their_words(text)
     if had_password:
-        return f"wrong password ({text})"
-    return "encrypted, and no password was given (--password or --password-env)"
+        return say(N_("wrong password ({reason})"), reason=their_words(text))
+    return say(N_("encrypted, and no password was given (--password or --password-env)"))
 
 
 def _ssh_public_items(path: str, data: bytes) -> list[StoreItem]:
@@ -292,7 +295,15 @@ def scan_file(file: Path, password: str | None = None) -> list[StoreItem]:
             return []
         data = file.read_bytes()
     except OSError as exc:
-        return [StoreItem(path, "file", "unreadable", "?", error=f"cannot read: {exc.strerror}")]
+        return [
+            StoreItem(
+                path,
+                "file",
+                "unreadable",
+                "?",
+                error=say(CANNOT_READ, reason=their_words(exc, str(exc.strerror))),
+            )
+        ]
     try:
         if data[:4] in JKS_MAGIC:
             return _jks_items(path, file, password)
@@ -317,7 +328,8 @@ def scan_store(
     root = Path(target)
     result = StoreResult(target=str(root))
     if not root.exists():
-        result.status, result.error = "error", f"{root}: no such file or directory"
+        result.status = "error"
+        result.error = say(N_("{path}: no such file or directory"), path=str(root))
         return result
     files = (
         [root]
@@ -328,7 +340,7 @@ def scan_store(
     for file in files:
         result.files += 1
         if deadline is not None and time.monotonic() > deadline:
-            why = f"not read within the scan's {timeout:g} s"
+            why = say(N_("not read within the scan's {seconds} s"), seconds=f"{timeout:g}")
             result.items.append(StoreItem(str(file), "file", "unreadable", "?", error=why))
             continue
         result.items.extend(scan_file(file, password))
@@ -337,6 +349,12 @@ def scan_store(
         result.status = "partial"
         result.incomplete = sorted({file_part(i.path) for i in unread})
         first = unread[0]
-        more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
-        result.error = f"not read: {first.path} ({first.error}){more}"
+        reason = first.error or ""
+        if len(unread) > 1:
+            result.error = say(
+                N_("not read: {path} ({reason}) and {count} more"),
+                path=first.path, reason=reason, count=len(unread) - 1,
+            )  # fmt: skip
+        else:
+            result.error = say(N_("not read: {path} ({reason})"), path=first.path, reason=reason)
     return result

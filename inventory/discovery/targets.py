@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NO_TARGETS, InputError
-from core.i18n import N_, as_written, say
+from core.i18n import N_, say
 from core.tenancy import Forbidden
+from core.their_words import their_words
 
 DEFAULT_PORTS = {"tls": 443, "ssh": 22}
 MAX_ENDPOINTS = 65536
@@ -96,7 +97,7 @@ def parse_target(text: str, kind: str, where: str) -> list[Endpoint]:
                 N_("{value} is not a CIDR range: {reason}"),
                 where,
                 value=repr(host),
-                reason=as_written(str(exc)),
+                reason=their_words(str(exc)),
             ) from exc
         if net.num_addresses * len(ports) > MAX_ENDPOINTS:
             raise InputError(

@@ -44,6 +44,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from core.i18n import N_, say
+from core.their_words import their_words
 from inventory.catalog import get_catalog
 from inventory.discovery.certs import CertFacts, chain_facts
 from inventory.discovery.endpoint_scan import (
@@ -92,6 +94,8 @@ OLD_VERSIONS = (TLS12, TLS11, TLS10)
 _SUITE_FIELDS = {TLS12: "tls12_suites", TLS11: "tls11_suites", TLS10: "tls10_suites"}
 T = TypeVar("T")
 Talk = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[T]]  # one connection
+
+NOT_TLS = N_("not TLS: first bytes {bytes}")
 
 
 @dataclass
@@ -259,8 +263,14 @@ class _Probe:
                 raise
             raise ScanFailure(
                 "timeout",
-                f"the server stopped answering after {self.result.connections - 1} "
-                f"handshake(s): no answer within {limit:.1f} s",
+                say(
+                    N_(
+                        "the server stopped answering after {count} handshake(s): no answer "
+                        "within {seconds} s"
+                    ),
+                    count=self.result.connections - 1,
+                    seconds=f"{limit:.1f}",
+                ),
             ) from None
         took = time.perf_counter() - started
         self.slowest = took if self.slowest is None else max(self.slowest, took)
@@ -308,25 +318,24 @@ class _Probe:
                 header = await reader.readexactly(5)
             except asyncio.IncompleteReadError as exc:
                 if exc.partial and not _plausible_header(exc.partial):
-                    msg = f"not TLS: first bytes {exc.partial!r}"
-                    raise ScanFailure("not_tls", msg) from exc
+                    raise ScanFailure("not_tls", say(NOT_TLS, bytes=repr(exc.partial))) from exc
                 return (sh, flight) if sh and until == "hello" else (None, flight)
             kind, major, length = header[0], header[1], struct.unpack("!H", header[3:5])[0]
             if kind not in (20, 21, 22, 23) or major != 3 or length > 16384 + 2048:
-                raise ScanFailure("not_tls", f"not TLS: first bytes {header!r}")
+                raise ScanFailure("not_tls", say(NOT_TLS, bytes=repr(header)))
             try:
                 payload = await reader.readexactly(length)
             except asyncio.IncompleteReadError:
                 return None, flight  # closed mid-record
             if kind == 21 and decryptor is None:
                 if len(payload) < 2:
-                    raise ProtocolViolation("short alert")
+                    raise ProtocolViolation(say(N_("short alert")))
                 return Alert(payload[0], payload[1]), flight
             if kind == 20:
                 continue
             if kind == 23:
                 if decryptor is None:
-                    raise ProtocolViolation("encrypted record before the handshake keys")
+                    raise ProtocolViolation(say(N_("encrypted record before the handshake keys")))
                 inner_type, payload = decryptor.open(header, payload)
                 if inner_type == 21:
                     return Alert(payload[0], payload[1]), flight
@@ -480,7 +489,14 @@ class _EndpointScan:
         try:
             infos = await loop.getaddrinfo(self.sni, self.result.port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise ScanFailure("error", f"cannot resolve {self.sni}: {exc.strerror}") from exc
+            raise ScanFailure(
+                "error",
+                say(
+                    N_("cannot resolve {host}: {reason}"),
+                    host=self.sni,
+                    reason=their_words(exc, str(exc.strerror)),
+                ),
+            ) from exc
         self.probe.host = infos[0][4][0]
 
     # -------------------------------------------------------------- the scan
@@ -499,9 +515,11 @@ class _EndpointScan:
         firsts = await self._old_versions()
         if not r.versions:
             if answer is None and not any(a for a, _ in firsts.values()):
-                raise ScanFailure("closed", "the server closed every handshake unanswered")
-            why = answer.name if isinstance(answer, Alert) else "no usable answer"
-            raise ScanFailure("error", f"no TLS version from 1.0 to 1.3 accepted ({why})")
+                raise ScanFailure("closed", say(N_("the server closed every handshake unanswered")))
+            why = answer.name if isinstance(answer, Alert) else say(N_("no usable answer"))
+            raise ScanFailure(
+                "error", say(N_("no TLS version from 1.0 to 1.3 accepted ({why})"), why=why)
+            )
         if self.options.cipher_suites:
             for version, first_answer in firsts.items():
                 await self._suites_old(version, first_answer)

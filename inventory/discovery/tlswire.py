@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, mlkem, x448, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
+from core.i18n import N_, say
+from core.their_words import their_words
+
 TLS10, TLS11, TLS12, TLS13 = 0x0301, 0x0302, 0x0303, 0x0304
 VERSION_NAMES = {TLS10: "TLSv1.0", TLS11: "TLSv1.1", TLS12: "TLSv1.2", TLS13: "TLSv1.3"}
 
@@ -241,6 +244,9 @@ ALERTS = {
 }
 
 
+MALFORMED = N_("malformed {what}: {reason}")
+
+
 class ProtocolViolation(Exception):
     """The peer sent bytes that are not the TLS this probe expects."""
 
@@ -335,7 +341,7 @@ class _Ffdhe(_Part):
     def secret(self, server: bytes) -> bytes:
         peer = int.from_bytes(server, "big")
         if not 1 < peer < self.p - 1:
-            raise ProtocolViolation("server's ffdhe share is out of range")
+            raise ProtocolViolation(say(N_("server's ffdhe share is out of range")))
         return pow(peer, self.x, self.p).to_bytes(self.size, "big")
 
     def server_size(self) -> int:
@@ -432,7 +438,9 @@ class KeyShare:
             try:
                 out += part.secret(chunk)
             except ValueError as exc:  # a malformed point or ciphertext from the server
-                raise ProtocolViolation(f"bad key share from the server: {exc}") from exc
+                raise ProtocolViolation(
+                    say(N_("bad key share from the server: {reason}"), reason=their_words(exc))
+                ) from exc
         return out
 
 
@@ -546,7 +554,9 @@ def parse_server_hello(body: bytes) -> ServerHello:
                     hello.key_share = data[4 : 4 + struct.unpack("!H", data[2:4])[0]]
         return hello
     except (IndexError, struct.error) as exc:
-        raise ProtocolViolation(f"malformed ServerHello: {exc}") from exc
+        raise ProtocolViolation(
+            say(MALFORMED, what="ServerHello", reason=their_words(exc))
+        ) from exc
 
 
 @dataclass
@@ -580,7 +590,9 @@ def parse_certificates(body: bytes, tls13: bool) -> CertificateMessage:
                 pos = ext_end
         return out
     except (IndexError, struct.error) as exc:
-        raise ProtocolViolation(f"malformed Certificate message: {exc}") from exc
+        raise ProtocolViolation(
+            say(MALFORMED, what="Certificate message", reason=their_words(exc))
+        ) from exc
 
 
 def _extensions(data: bytes) -> list[tuple[int, bytes]]:
@@ -642,7 +654,9 @@ def parse_certificate_request(body: bytes, version: int) -> CertificateRequest:
             names = _name_list(body[pos:])
         return CertificateRequest([distinguished_name(n) for n in names], schemes)
     except (IndexError, struct.error) as exc:
-        raise ProtocolViolation(f"malformed CertificateRequest: {exc}") from exc
+        raise ProtocolViolation(
+            say(MALFORMED, what="CertificateRequest", reason=their_words(exc))
+        ) from exc
 
 
 def _code_list(data: bytes) -> list[int]:
@@ -740,7 +754,9 @@ def parse_server_key_exchange(body: bytes, suite: Suite | None, version: int) ->
         sigalg = struct.unpack("!H", body[pos : pos + 2])[0] if signed else None
         return ServerKeyExchange(None, bits, sigalg)
     except (IndexError, struct.error) as exc:
-        raise ProtocolViolation(f"malformed ServerKeyExchange: {exc}") from exc
+        raise ProtocolViolation(
+            say(MALFORMED, what="ServerKeyExchange", reason=their_words(exc))
+        ) from exc
 
 
 # ---------------------------------------------------------------------- TLS 1.3 keys
@@ -795,7 +811,9 @@ class HandshakeDecryptor:
 
     def _aead(self, key: bytes):
         if self.suite not in DECRYPTABLE_TLS13:
-            raise ProtocolViolation(f"cannot decrypt suite 0x{self.suite:04x}")
+            raise ProtocolViolation(
+                say(N_("cannot decrypt suite {suite}"), suite=f"0x{self.suite:04x}")
+            )
         if self.suite == 0x1303:
             return ChaCha20Poly1305(key)
         if self.suite in (0x1304, 0x1305):
@@ -814,9 +832,9 @@ class HandshakeDecryptor:
         try:
             inner = aead.decrypt(nonce, payload, header).rstrip(b"\x00")
         except Exception as exc:  # InvalidTag: wrong keys or tampered record
-            raise ProtocolViolation("could not decrypt the server's handshake") from exc
+            raise ProtocolViolation(say(N_("could not decrypt the server's handshake"))) from exc
         if not inner:
-            raise ProtocolViolation("empty encrypted record")
+            raise ProtocolViolation(say(N_("empty encrypted record")))
         return inner[-1], inner[:-1]
 
     def client_flight(self, transcript: bytes, request_context: bytes) -> bytes:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from core.errors import LINE, LINE_COLUMN, LONGER, SELF_DEPENDENCY, InputError, pydantic_said
 from core.field_limits import limit
-from core.i18n import N_, as_written, say
+from core.i18n import N_, say
 from core.input_checks import text_problem
+from core.their_words import their_words
 from inventory.choices import DependencyKind, Source
 from inventory.classification import classify_usage
 from inventory.exchange.cbom_import.notes import CSV_UNKNOWN
@@ -151,7 +152,7 @@ def _csv_error(exc: csv.Error, text: str, start: int, header: list[str]) -> Inpu
             LINE.format(line=start),
         )
     return InputError(
-        N_("not valid CSV: {reason}"), LINE.format(line=start), reason=as_written(message)
+        N_("not valid CSV: {reason}"), LINE.format(line=start), reason=their_words(message)
     )
 
 

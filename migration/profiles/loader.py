@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from core.errors import LINE, InputError
+from core.errors import LINE, InputError, pydantic_said
 from core.i18n import N_, Said, as_written, say
+from core.their_words import their_words
 from core.yaml_safe import load_packaged, safe_load
 from migration.profiles.schema import Profile
 
@@ -64,10 +65,12 @@ def validate_document(
         first = exc.errors()[0]
         message = str(first.get("msg", "invalid"))
         message = message.removeprefix("Value error, ")
+        said: Said | str = pydantic_said(first)
         field = _field_of(first)
         given = first.get("input")
         if isinstance(given, str | int | float) and str(given) not in message:
             message = f"{message} (got {given!r})"
+            said = say(N_("{problem} (got {value})"), problem=said, value=repr(given))
         # Model-level errors carry their own path as "where: message".
         if (
             not field
@@ -75,7 +78,9 @@ def validate_document(
             and message.split(": ", 1)[0].replace(".", "").replace("_", "").isalnum()
         ):
             field, message = message.split(": ", 1)
-        raise error(as_written(message), field=field, origin=origin) from exc
+            said = their_words(message)  # a validator's own words: quoted as written
+        said = Said(said.template, said.fields, message) if isinstance(said, Said) else said
+        raise error(said, field=field, origin=origin) from exc
 
 
 def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bool = False) -> Any:
@@ -87,7 +92,7 @@ def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bo
         mark = getattr(exc, "problem_mark", None)
         line = LINE.format(line=mark.line + 1) if mark is not None else ""
         raise error(
-            say(N_("not valid YAML/JSON: {reason}"), reason=as_written(str(exc))),
+            say(N_("not valid YAML/JSON: {reason}"), reason=their_words(str(exc))),
             field=line,
             origin=origin,
         ) from exc
@@ -124,11 +129,13 @@ def builtin_profiles() -> dict[str, Profile]:
     for path in sorted(DATA_DIR.glob("*.yaml")):
         profile = _load_builtin(path)
         if profile.id in profiles:
-            raise ProfileError(as_written(f"duplicate profile id '{profile.id}'"), "id", str(path))
+            raise ProfileError(
+                say(N_("duplicate profile id '{id}'"), id=profile.id), "id", str(path)
+            )
         if profile.description and not profile.description_ko:
             # the console shows a built-in profile's description to Korean readers too
             raise ProfileError(
-                as_written("a built-in profile's description needs its description_ko"),
+                say(N_("a built-in profile's description needs its description_ko")),
                 "description_ko",
                 str(path),
             )

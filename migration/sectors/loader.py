@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from core.i18n import as_written
+from core.i18n import N_, say
 from core.yaml_safe import safe_load
 from migration.profiles.loader import ProfileError, read_yaml, validate_document
 from migration.sectors.schema import Catalog, Procedure
@@ -56,7 +56,11 @@ def check_korean_complete(catalog: Catalog, origin: str = "") -> Catalog:
     if missing:
         english = missing[0].removesuffix("_ko")
         raise CatalogError(
-            as_written(f"'{english}' has no Korean text beside it ({len(missing)} places in all)"),
+            say(
+                N_("'{field}' has no Korean text beside it ({count} places in all)"),
+                field=english,
+                count=len(missing),
+            ),
             missing[0],
             origin,
         )
@@ -71,10 +75,14 @@ def builtin_catalogs() -> dict[str, Catalog]:
     for path in sorted((DATA_DIR / "catalogs").glob("*.yaml")):
         catalog = load_catalog_file(path)
         if catalog.id in catalogs:
-            raise CatalogError(as_written(f"duplicate catalog id '{catalog.id}'"), "id", str(path))
+            raise CatalogError(
+                say(N_("duplicate catalog id '{id}'"), id=catalog.id), "id", str(path)
+            )
         if catalog.sector in sectors:
             raise CatalogError(
-                as_written(f"a second catalog for '{catalog.sector}'"), "sector", str(path)
+                say(N_("a second catalog for '{sector}'"), sector=catalog.sector),
+                "sector",
+                str(path),
             )
         check_korean_complete(catalog, str(path))
         catalogs[catalog.id] = catalog

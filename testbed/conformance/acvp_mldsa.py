@@ -43,12 +43,12 @@ from typing import Any
 from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 
 from core.errors import InputError
-from core.i18n import N_
+from core.i18n import N_, say
 from testbed.conformance import acvp_common, fips204
 from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
-from testbed.conformance.common import OracleDisagreement, Prepared
+from testbed.conformance.common import DISAGREE, OracleDisagreement, Prepared
 from testbed.engines import liboqs_mldsa
 from testbed.engines.interface import Engine, Kind
 from testbed.engines.registry import get_engines
@@ -102,7 +102,7 @@ def _verifies(alg: str, pk: bytes, msg: bytes, ctx: bytes, sig: bytes, agreed: s
             votes["openssl"] = False
         agreed.add("openssl")
     if len(set(votes.values())) != 1:
-        raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
+        raise OracleDisagreement(say(DISAGREE, what=f"{alg} verify", votes=str(votes)))
     return votes[internal]
 
 
@@ -114,13 +114,18 @@ def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, A
         cls = _crypto_key(alg, "Private")
         if cls is not None:
             if cls.from_seed_bytes(seed).public_key().public_bytes_raw() != pk:
-                raise OracleDisagreement(f"{alg} keyGen: OpenSSL derives another pk")
+                raise OracleDisagreement(
+                    say(N_("{alg} keyGen: OpenSSL derives another pk"), alg=alg)
+                )
             agreed.add("openssl")
         for eng in _engines(alg):
             if eng.sizes(alg).secret_key == len(sk):  # expanded secret keys
                 msg = secrets.token_bytes(16)
                 if not _verifies(alg, pk, msg, b"", eng.sign(alg, sk, msg), agreed):
-                    raise OracleDisagreement(f"{alg} keyGen: {eng.name} cannot sign with sk")
+                    raise OracleDisagreement(
+                        say(N_("{alg} keyGen: {engine} cannot sign with sk"), alg=alg,
+                            engine=eng.name)
+                    )  # fmt: skip
                 agreed.add(eng.name)
         tests.append({"tcId": tc, "seed": hexu(seed)})
         expected[f"1:{tc}"] = {
@@ -200,7 +205,7 @@ def _judged(
         votes[internal] = fips204.verify_internal(alg, pk, signed.formatted, sig)
         agreed.add(internal)
     if len(set(votes.values())) != 1:
-        raise OracleDisagreement(f"{alg} verify: implementations disagree: {votes}")
+        raise OracleDisagreement(say(DISAGREE, what=f"{alg} verify", votes=str(votes)))
     return votes["openssl"]
 
 
@@ -228,7 +233,9 @@ def _siggen(
                 sig = fips204.sign_internal(alg, sk, signed.formatted, rnd)
                 agreed.add(fips204.internal_implementation(alg))
                 if not _judged(alg, pk, signed, sig, agreed, second=False):
-                    raise OracleDisagreement(f"{alg} sigGen: the expected signature fails")
+                    raise OracleDisagreement(
+                        say(N_("{alg} sigGen: the expected signature fails"), alg=alg)
+                    )
                 test = {"tcId": tc, "sk": hexu(sk), **signed.fields}
                 if not det:
                     test["rnd"] = hexu(rnd)

@@ -31,12 +31,12 @@ from typing import Any
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import InputError
-from core.i18n import N_
+from core.i18n import N_, say
 from testbed.conformance import acvp_common
 from testbed.conformance import details as D
 from testbed.conformance.acvp_common import hexu
 from testbed.conformance.codec import flip_bit
-from testbed.conformance.common import OracleDisagreement, Prepared
+from testbed.conformance.common import DISAGREE, OracleDisagreement, Prepared
 from testbed.conformance.kem_sender import modulus_broken
 from testbed.engines.errors import EngineError
 from testbed.engines.fips203_checks import mlkem_decapsulation_key_ok, mlkem_encapsulation_key_ok
@@ -75,7 +75,7 @@ def _engine_sk(eng: Engine, seed: bytes, dk: bytes) -> bytes:
 
 def _agree(what: str, values: dict[str, bytes | bool]) -> None:
     if len({v if isinstance(v, bool) else bytes(v) for v in values.values()}) != 1:
-        raise OracleDisagreement(f"{what}: implementations disagree: {sorted(values)}")
+        raise OracleDisagreement(say(DISAGREE, what=what, votes=str(sorted(values))))
 
 
 def _keygen(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[str, Any]]:
@@ -168,7 +168,9 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
         ek, dk = kyber.key_derive(seed)
         k, c = kyber._encaps_internal(ek, m)
         if _decaps_all(alg, seed, dk, c, agreed) != k:
-            raise OracleDisagreement(f"{alg}: decapsulation does not return the encapsulated k")
+            raise OracleDisagreement(
+                say(N_("{alg}: decapsulation does not return the encapsulated k"), alg=alg)
+            )
         tests.append({"tcId": tc, "ek": hexu(ek), "m": hexu(m)})
         add(1, tc, "encapsulation", D.VALID_ENCAPSULATION, {"c": hexu(c), "k": hexu(k)})
     group(1, "AFT", "encapsulation", tests)
@@ -181,7 +183,10 @@ def _encap_decap(alg: str, n: int, agreed: set[str]) -> tuple[list[dict], dict[s
     for eng in _engines(alg):
         c, k = eng.encapsulate(alg, ek)
         if _decaps_all(alg, seed, dk, c, agreed) != k:
-            raise OracleDisagreement(f"{alg}: decapsulation of {eng.name}'s ciphertext differs")
+            raise OracleDisagreement(
+                say(N_("{alg}: decapsulation of {engine}'s ciphertext differs"), alg=alg,
+                    engine=eng.name)
+            )  # fmt: skip
         valid.append(c)
         tc += 1
         tests.append({"tcId": tc, "c": hexu(c)})

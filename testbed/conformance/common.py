@@ -13,6 +13,9 @@ from testbed.conformance.codec import obj
 from testbed.engines.interface import Engine, Kind, Sizes
 from testbed.engines.registry import get_engines
 
+#: reference implementations that answer differently ("ML-KEM-768 keyGen: ...")
+DISAGREE = N_("{what}: implementations disagree: {votes}")
+
 
 class OracleDisagreement(RuntimeError):
     """Two reference implementations computed different answers: nothing can be graded."""
@@ -94,8 +97,9 @@ def wire_sizes(alg: str, engines: list[Engine]) -> Sizes:
         theirs = (other.public_key, other.ciphertext, other.shared_secret)
         if mine != theirs:
             raise OracleDisagreement(
-                f"{alg}: engines {engines[0].name} and {eng.name} disagree on wire sizes"
-            )
+                say(N_("{alg}: engines {first} and {second} disagree on wire sizes"), alg=alg,
+                    first=engines[0].name, second=eng.name)
+            )  # fmt: skip
     return first
 
 

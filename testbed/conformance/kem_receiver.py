@@ -31,8 +31,8 @@ import hashlib
 import hmac
 from typing import Any
 
-from core.errors import InputError
-from core.i18n import N_, as_written
+from core.errors import InputError, said_of
+from core.i18n import N_
 from testbed.conformance import details as D
 from testbed.conformance.codec import (
     b64,
@@ -110,7 +110,7 @@ def prepare_receiver(alg: str, data: dict[str, Any], nonce: bytes) -> Prepared:
                 N_("engine {engine} rejects the key: {reason}"),
                 path,
                 engine=eng.name,
-                reason=as_written(str(exc)),
+                reason=said_of(exc),
             ) from None
 
     def add_twice(group: str, eng: Engine, ct: bytes, exp: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from kyber_py.ml_kem import ML_KEM_512, ML_KEM_768, ML_KEM_1024
 
 from core.errors import UNKNOWN_MEMBERS, InputError
-from core.i18n import N_
+from core.i18n import N_, say
 from testbed.conformance import details as D
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, obj, same, unb64
 from testbed.conformance.common import (
@@ -234,7 +234,10 @@ class _Predictable:
                 name, c, k = known[0]
                 sk = unb64(key["secret_key"])
                 if get_engine(key["engine"]).decapsulate(self.alg, sk, c) != k:
-                    raise OracleDisagreement(f"{self.alg}: kyber-py and {key['engine']} disagree")
+                    raise OracleDisagreement(
+                        say(N_("{alg}: kyber-py and {engine} disagree"), alg=self.alg,
+                            engine=key["engine"])
+                    )  # fmt: skip
             self._known[group] = known
         return known
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import UNKNOWN_MEMBERS, InputError
-from core.i18n import N_
+from core.i18n import N_, say
 from testbed.conformance import details as D
 from testbed.conformance import fips204
 from testbed.conformance.codec import b64, b64_bytes, boolean, field, flip_bit, obj, unb64
@@ -55,7 +55,10 @@ def _max_signature(alg: str, engines) -> int:  # type: ignore[no-untyped-def]
 def _public_key_len(alg: str, engines) -> int:  # type: ignore[no-untyped-def]
     lengths = {e.sizes(alg).public_key for e in engines}
     if len(lengths) != 1:
-        raise OracleDisagreement(f"{alg}: engines disagree on the public key size {lengths}")
+        raise OracleDisagreement(
+            say(N_("{alg}: engines disagree on the public key size {lengths}"), alg=alg,
+                lengths=str(lengths))
+        )  # fmt: skip
     return lengths.pop()
 
 
@@ -128,7 +131,9 @@ def grade_vendor_signs(
             judge: fips204.verify_internal(alg, pk, formatted, ctx_sig),
         }
         if len(set(votes.values())) != 1:
-            raise OracleDisagreement(f"{alg} context signature: {votes}")
+            raise OracleDisagreement(
+                say(N_("{alg} context signature: {votes}"), alg=alg, votes=str(votes))
+            )
         ok = votes["openssl"]
         said = D.CONTEXT_VERIFIES if ok else D.CONTEXT_FAILS
         detail = said.format(size=len(context), judge=judge)
@@ -246,8 +251,9 @@ def _judge(alg: str, engines: list, item: _Item) -> dict[str, bool]:  # type: ig
     for name, got in votes.items():
         if got != item.accept:
             raise OracleDisagreement(
-                f"{alg}: {name} says {got} for a {item.what} signature made by {item.engine}"
-            )
+                say(N_("{alg}: {engine} says {got} for a {what} signature made by {maker}"),
+                    alg=alg, engine=name, got=str(got), what=item.what, maker=item.engine)
+            )  # fmt: skip
     return votes
 
 

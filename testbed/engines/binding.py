@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType, TracebackType
 
+from core.i18n import JOINED, Said
+from core.their_words import their_words
 from testbed.engines.errors import EngineError, EngineUnavailable
 from testbed.engines.interface import Engine
 
@@ -54,6 +56,9 @@ class rejected:  # lower case: it reads as a statement, ``with rejected(...):``
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if isinstance(exc, self.binding_error) and not isinstance(exc, EngineError):
+            said = their_words(exc)
+            if isinstance(self.what, Said) or isinstance(said, Said):
+                raise self.error(Said(JOINED, {"what": self.what, "reason": said})) from None
             raise self.error(f"{self.what}: {exc}") from None
 
 

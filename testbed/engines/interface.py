@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from core.i18n import N_, say
 from testbed.engines.errors import (
     EngineError,
     InvalidCiphertext,
@@ -53,6 +54,10 @@ NativeLoop = Callable[[int, int], Sequence[int]]
 PASSED_KEYS_KEPT = 256
 #: KEMs whose encapsulation keys get the FIPS 203 modulus check
 _CHECKED_PUBLIC_KEYS = frozenset({*MLKEM_K, "X25519MLKEM768"})
+
+
+#: a key of the wrong length
+KEY_LENGTH = N_("{alg} {what} must be {size} bytes, got {got}")
 
 
 class Kind(enum.StrEnum):
@@ -173,7 +178,10 @@ class Engine(ABC):
         if type(pk) is not bytes:
             pk = _as_bytes(pk, "public key", InvalidKey)
         if len(pk) != sizes.public_key:
-            raise InvalidKey(f"{alg} public key must be {sizes.public_key} bytes, got {len(pk)}")
+            raise InvalidKey(
+                say(KEY_LENGTH, alg=alg, what=say(N_("public key")), size=sizes.public_key,
+                    got=len(pk))
+            )  # fmt: skip
         return pk
 
     def _check_secret_key(self, alg: str, sk: object, sizes: Sizes) -> bytes:
@@ -181,9 +189,11 @@ class Engine(ABC):
             sk = _as_bytes(sk, "secret key", InvalidKey)
         if len(sk) != sizes.secret_key:
             raise InvalidKey(
-                f"{alg} secret key for engine {self.name!r} must be {sizes.secret_key} "
-                f"bytes, got {len(sk)}"
-            )
+                say(
+                    N_("{alg} secret key for engine {engine} must be {size} bytes, got {got}"),
+                    alg=alg, engine=repr(self.name), size=sizes.secret_key, got=len(sk),
+                )
+            )  # fmt: skip
         return sk
 
     #: subclasses whose ML-KEM secret keys are FIPS 203 expanded keys set this
@@ -224,7 +234,9 @@ class Engine(ABC):
             and (alg, sk) not in self._passed_keys
         ):
             if not mlkem_decapsulation_key_ok(alg, sk):
-                raise InvalidKey(f"{alg} decapsulation key fails the FIPS 203 hash check")
+                raise InvalidKey(
+                    say(N_("{alg} decapsulation key fails the FIPS 203 hash check"), alg=alg)
+                )
             self._remember_passed(alg, sk)
         return self._decapsulate(alg, sk, ct)
 
@@ -245,11 +257,16 @@ class Engine(ABC):
     def _check_kem_public_key(self, alg: str, pk: bytes) -> None:
         if alg in MLKEM_K and not mlkem_encapsulation_key_ok(alg, pk):
             raise InvalidKey(
-                f"{alg} encapsulation key fails the FIPS 203 modulus check "
-                "(a coefficient is >= 3329)"
-            )
+                say(
+                    N_("{alg} encapsulation key fails the FIPS 203 modulus check (a coefficient "
+                       "is >= 3329)"),
+                    alg=alg,
+                )
+            )  # fmt: skip
         if alg == "X25519MLKEM768" and not mlkem_encapsulation_key_ok("ML-KEM-768", pk):
-            raise InvalidKey("X25519MLKEM768: the ML-KEM-768 part fails the FIPS 203 modulus check")
+            raise InvalidKey(
+                say(N_("X25519MLKEM768: the ML-KEM-768 part fails the FIPS 203 modulus check"))
+            )
 
     # -- signatures ---------------------------------------------------------------
 

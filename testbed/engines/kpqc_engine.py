@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import N_, say
 from testbed.engines.binding import BindingEngine, import_binding, rejected
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
 from testbed.engines.interface import Sizes
@@ -94,7 +95,7 @@ class KpqcEngine(BindingEngine):
     _kem_keypair = _sign_keypair = _keypair
 
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        with rejected(InvalidKey, f"{alg} public key rejected"):
+        with rejected(InvalidKey, say(N_("{alg} public key rejected"), alg=alg)):
             out = self._algs[alg].encapsulate(pk)
         return out.ciphertext, out.shared_secret
 
@@ -104,9 +105,9 @@ class KpqcEngine(BindingEngine):
             return self._algs[alg].decapsulate(ct, sk)
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        with rejected(InvalidKey, f"{alg} secret key rejected"):
+        with rejected(InvalidKey, say(N_("{alg} secret key rejected"), alg=alg)):
             return self._algs[alg].sign(msg, sk)
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
-        with rejected(InvalidKey, f"{alg} public key rejected"):
+        with rejected(InvalidKey, say(N_("{alg} public key rejected"), alg=alg)):
             return bool(self._algs[alg].verify(msg, sig, pk))

@@ -28,9 +28,10 @@ from collections.abc import Sequence
 from ctypes import byref, c_size_t, memset
 from typing import Any
 
+from core.i18n import N_, say
 from testbed.engines.binding import BindingEngine
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
-from testbed.engines.interface import NativeLoop, Sizes
+from testbed.engines.interface import KEY_LENGTH, NativeLoop, Sizes
 from testbed.engines.oqs_loader import require_oqs
 from testbed.engines.oqs_native import (
     LOOP_OPS,
@@ -181,7 +182,7 @@ class LiboqsEngine(BindingEngine):
         pk, sk = handle.public_key(), handle.secret_key()
         try:
             if keypair(handle.ptr, pk, sk, *seed) != 0:
-                raise InvalidKey(f"{alg}: liboqs could not generate a key pair")
+                raise InvalidKey(say(N_("{alg}: liboqs could not generate a key pair"), alg=alg))
             return pk.raw, sk.raw
         finally:
             memset(sk, 0, len(sk))
@@ -197,14 +198,16 @@ class LiboqsEngine(BindingEngine):
         if not wanted:
             raise UnsupportedAlgorithm(f"liboqs cannot derive {alg} keys from a seed")
         if len(seed) != wanted:
-            raise InvalidKey(f"{alg} seed must be {wanted} bytes, got {len(seed)}")
+            raise InvalidKey(
+                say(KEY_LENGTH, alg=alg, what=say(N_("seed")), size=wanted, got=len(seed))
+            )
         return self._keypair(alg, self._api.kem_keypair_derand, seed)
 
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
         handle = self._handles.get(alg) or self._handle(alg)
         ct, ss = handle.out(), handle.shared_secret()
         if self._api.kem_encaps(handle.ptr, ct, ss, pk) != 0:
-            raise InvalidKey(f"{alg}: liboqs rejected the public key")
+            raise InvalidKey(say(N_("{alg}: liboqs rejected the public key"), alg=alg))
         return ct.raw, ss.raw
 
     def _decapsulate(self, alg: str, sk: bytes, ct: bytes) -> bytes:
@@ -224,7 +227,7 @@ class LiboqsEngine(BindingEngine):
         out = handle.out()
         length = c_size_t(len(out))
         if self._api.sig_sign(handle.ptr, out, byref(length), msg, len(msg), sk) != 0:
-            raise InvalidKey(f"{alg}: liboqs could not sign with this secret key")
+            raise InvalidKey(say(N_("{alg}: liboqs could not sign with this secret key"), alg=alg))
         return out.raw[: length.value]
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:

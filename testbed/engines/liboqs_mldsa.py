@@ -30,6 +30,7 @@ import ctypes
 from dataclasses import dataclass
 from functools import cache
 
+from core.i18n import N_, say
 from testbed.engines.errors import EngineUnavailable, InvalidKey
 from testbed.engines.oqs_loader import LiboqsUnavailable, load_oqs
 
@@ -125,7 +126,10 @@ def sign_internal(
     _, sign, _ = _require(alg, variant)
     p = PARAMS[alg]
     if len(sk) != p.secret_key:
-        raise InvalidKey(f"{alg} secret key must be {p.secret_key} bytes, not {len(sk)}")
+        raise InvalidKey(
+            say(N_("{alg} secret key must be {size} bytes, not {got}"), alg=alg,
+                size=p.secret_key, got=len(sk))
+        )  # fmt: skip
     if len(rnd) != RND_BYTES:
         raise ValueError(f"rnd must be {RND_BYTES} bytes, not {len(rnd)}")
     sig = ctypes.create_string_buffer(p.signature)

@@ -38,6 +38,7 @@ from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
+from core.i18n import N_, say
 from testbed.engines.binding import rejected
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
 from testbed.engines.interface import Engine, Sizes, _as_bytes
@@ -122,6 +123,8 @@ _SIZES: dict[str, Sizes] = {
     "RSA-3072": Sizes(398, 1800, ciphertext=384, shared_secret=32, signature=384),
 }
 
+NOT_RSA = N_("{alg} {what} is not a {bits}-bit RSA key")
+
 
 def _pq_available(cls: object) -> bool:
     try:
@@ -168,7 +171,10 @@ class OpenSSLEngine(Engine):
         if alg in _RSA_BITS:
             sk = _as_bytes(sk, "secret key", InvalidKey)
             if not 0 < len(sk) <= sizes.secret_key:
-                raise InvalidKey(f"{alg} secret key (PKCS#8 DER) has a bad length {len(sk)}")
+                raise InvalidKey(
+                    say(N_("{alg} secret key (PKCS#8 DER) has a bad length {got}"), alg=alg,
+                        got=len(sk))
+                )  # fmt: skip
             return sk
         return super()._check_secret_key(alg, sk, sizes)
 
@@ -181,7 +187,7 @@ class OpenSSLEngine(Engine):
         return self._pub.get((alg, pk), lambda: self._load_public(alg, pk))
 
     def _load_private(self, alg: str, sk: bytes):
-        with rejected(InvalidKey, f"{alg} secret key rejected", _PARSE_ERRORS):
+        with rejected(InvalidKey, say(N_("{alg} secret key rejected"), alg=alg), _PARSE_ERRORS):
             if alg in _MLKEM:
                 return _MLKEM[alg].from_seed_bytes(sk)  # type: ignore[attr-defined]
             if alg in _MLDSA:
@@ -196,12 +202,14 @@ class OpenSSLEngine(Engine):
             if alg in _RSA_BITS:
                 key = serialization.load_der_private_key(sk, password=None)
                 if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != _RSA_BITS[alg]:
-                    raise InvalidKey(f"{alg} secret key is not a {_RSA_BITS[alg]}-bit RSA key")
+                    raise InvalidKey(
+                        say(NOT_RSA, alg=alg, what=say(N_("secret key")), bits=_RSA_BITS[alg])
+                    )
                 return key
         raise UnsupportedAlgorithm(alg)
 
     def _load_public(self, alg: str, pk: bytes):
-        with rejected(InvalidKey, f"{alg} public key rejected", _PARSE_ERRORS):
+        with rejected(InvalidKey, say(N_("{alg} public key rejected"), alg=alg), _PARSE_ERRORS):
             if alg in _MLKEM:
                 return _MLKEM_PUB[alg].from_public_bytes(pk)
             if alg in _MLDSA:
@@ -216,7 +224,9 @@ class OpenSSLEngine(Engine):
             if alg in _RSA_BITS:
                 key = serialization.load_der_public_key(_pkcs1_to_spki(pk))
                 if not isinstance(key, rsa.RSAPublicKey) or key.key_size != _RSA_BITS[alg]:
-                    raise InvalidKey(f"{alg} public key is not a {_RSA_BITS[alg]}-bit RSA key")
+                    raise InvalidKey(
+                        say(NOT_RSA, alg=alg, what=say(N_("public key")), bits=_RSA_BITS[alg])
+                    )
                 return key
         raise UnsupportedAlgorithm(alg)
 
@@ -244,7 +254,9 @@ class OpenSSLEngine(Engine):
         if alg not in _MLKEM:
             return super()._kem_keypair_from_seed(alg, seed)
         if len(seed) != 64:
-            raise InvalidKey(f"{alg} seed must be 64 bytes (d || z), got {len(seed)}")
+            raise InvalidKey(
+                say(N_("{alg} seed must be 64 bytes (d || z), got {got}"), alg=alg, got=len(seed))
+            )
         key = self._private(alg, seed)
         return key.public_key().public_bytes_raw(), seed
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import types
 
+from core.i18n import JOINED, N_, Said, say
+from core.their_words import their_words
 from testbed.engines.binding import BindingEngine, import_binding, rejected
 from testbed.engines.errors import InvalidCiphertext, InvalidKey, UnsupportedAlgorithm
 from testbed.engines.interface import Sizes
@@ -54,6 +56,10 @@ SIG_NAMES: dict[str, str] = {
         for v in ("s", "f")
     },
 }
+
+PUBLIC = N_("{alg} public key rejected")
+SECRET = N_("{alg} secret key rejected")
+REJECTED = JOINED
 
 
 def _submodules(package: types.ModuleType) -> dict[str, types.ModuleType]:
@@ -116,7 +122,7 @@ class PQCleanEngine(BindingEngine):
     _kem_keypair = _sign_keypair = _keypair
 
     def _encapsulate(self, alg: str, pk: bytes) -> tuple[bytes, bytes]:
-        with rejected(InvalidKey, f"{alg} public key rejected"):
+        with rejected(InvalidKey, say(PUBLIC, alg=alg)):
             ct, ss = self._mods[alg].encaps(pk)
         return bytes(ct), bytes(ss)
 
@@ -126,11 +132,13 @@ class PQCleanEngine(BindingEngine):
         except ValueError as exc:
             msg = str(exc)
             if "key" in msg:
-                raise InvalidKey(f"{alg} secret key rejected: {msg}") from None
+                raise InvalidKey(
+                    Said(REJECTED, {"what": say(SECRET, alg=alg), "reason": their_words(msg)})
+                ) from None
             raise InvalidCiphertext(f"{alg} ciphertext rejected: {msg}") from None
 
     def _sign(self, alg: str, sk: bytes, msg: bytes) -> bytes:
-        with rejected(InvalidKey, f"{alg} secret key rejected"):
+        with rejected(InvalidKey, say(SECRET, alg=alg)):
             return bytes(self._mods[alg].sign(sk, msg))
 
     def _verify(self, alg: str, pk: bytes, msg: bytes, sig: bytes) -> bool:
@@ -140,6 +148,8 @@ class PQCleanEngine(BindingEngine):
             return False
         except ValueError as exc:
             if "public key" in str(exc):
-                raise InvalidKey(f"{alg} public key rejected: {exc}") from None
+                raise InvalidKey(
+                    Said(REJECTED, {"what": say(PUBLIC, alg=alg), "reason": their_words(exc)})
+                ) from None
             return False
         return True

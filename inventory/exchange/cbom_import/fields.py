@@ -11,7 +11,8 @@ from typing import Any
 
 from core.errors import InputError
 from core.field_limits import check_observed
-from core.i18n import N_, as_written
+from core.i18n import N_
+from core.their_words import their_words
 from inventory.choices import (
     AssetType,
     Criticality,
@@ -102,7 +103,7 @@ def opt_date(value: Any, path: str, what: str) -> datetime | None:
             path,
             what=what,
             value=repr(value),
-            reason=as_written(str(exc)),
+            reason=their_words(str(exc)),
         ) from exc
 
 

@@ -662,6 +662,8 @@ def test_every_error_message_is_marked_and_said_in_korean():
 
     sites = errortext.error_sites()
     assert not sites.unmarked, "errors with unmarked messages:\n" + "\n".join(sites.unmarked)
+    # what pages read stored errors back by, written by `scripts/i18n.py update`
+    assert errortext.known_templates() == sites.templates, "run scripts/i18n.py update"
     assert len(sites.templates) > 150
     korean = i18n.translations("ko").gettext
     untranslated, unread = [], []
@@ -683,11 +685,14 @@ def test_every_error_message_is_marked_and_said_in_korean():
 
 
 def test_a_sentence_no_template_made_is_shown_as_written():
+    """Words no template made are said in Korean as what they are (an error), the words
+    themselves quoted as a value: never an English sentence standing as the message."""
     from app.web.errortext import stored_error_html
 
     shown = stored_error_html("$.x: the engine said: boom", "ko")
-    assert shown == '<span lang="en" translate="no">$.x: the engine said: boom</span>'
-    assert declared_english(str(shown), kept=True) == ["<span> $.x: the engine said: boom"]
+    assert shown == '오류(원문 그대로): <span translate="no">$.x: the engine said: boom</span>'
+    assert declared_english(str(shown), kept=True) == []
+    assert english_words(str(shown), set()) == set()
 
 
 def test_the_answers_the_api_words_itself_read_korean_on_a_page():

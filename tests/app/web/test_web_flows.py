@@ -59,6 +59,9 @@ def test_generate_a_plan_see_its_timeline_and_change_a_task(api):
     assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
     judge = api.client.get("/judge", params={"profile": ["kr-2035", "us-nist-ir8547"]})
     assert judge.status_code == 200 and "kr-2035" in judge.text
+    # one profile cannot disagree with itself: its verdicts are listed, not hidden
+    one = api.client.get("/judge", params={"profile": ["kr-2035"]})
+    assert one.status_code == 200 and "<tbody><tr>" in one.text
     unknown = api.client.get("/judge", params={"profile": ["nowhere-2099"]})
     assert unknown.status_code == 422 and "query.profile" in unknown.text
 
