@@ -115,7 +115,7 @@ def _tasks(
     lists, dates = _Memo(_list), _Memo(_iso)
     convert: dict[str, Callable[[Any], Any]] = {name: lists.__getitem__ for name in _LISTS}
     if "reasons" in fields and "reasons" not in overrides:
-        convert["reasons"] = _sentences(session, version.id)
+        convert["reasons"] = _sentences(session, version.organization_id, version.id)
     convert |= {name: dates.__getitem__ for name in ("wave_start", "wave_end", "deadline")}
     convert |= {"risk": risk, "status": str} | overrides
     columns = [
@@ -129,11 +129,13 @@ def _tasks(
         yield {name: row[i] if fn is None else fn(row[i]) for i, name, fn in steps}
 
 
-def _sentences(session: Session, version_id: int) -> Callable[[str], list[str]]:
+def _sentences(
+    session: Session, organization_id: int, version_id: int
+) -> Callable[[str], list[str]]:
     """A stored task's reasons (JSON text) as sentences: numbers into the version's
     `plan_reasons` (read once) are written out, sentences stored as such (versions from
     before migration 0021) taken as they are."""
-    texts = service.reason_list(session, version_id)
+    texts = service.reason_list(session, organization_id, version_id)
 
     def sentences(text: str) -> list[str]:
         reasons = _list(text)
@@ -200,7 +202,7 @@ def _json_chunks(
     are numbered as the export numbers sentences (first seen in plan order), so its tasks'
     numbers are written as they are; a version stored before migration 0021 has its
     sentences numbered by a pass over its tasks' `reasons`."""
-    texts = service.reason_list(session, version.id)
+    texts = service.reason_list(session, version.organization_id, version.id)
     reasons: Callable[[str], list[Any]]
     if texts:
         reasons = _Memo(_list).__getitem__

@@ -151,7 +151,7 @@ class PlanTask(TenantMixin, Base):
     version: Mapped[PlanVersion] = relationship(back_populates="tasks")
 
 
-class PlanReason(Base):
+class PlanReason(TenantMixin, Base):
     """One distinct reason sentence of a stored version, numbered in the order the version's
     tasks (in plan order) first give it: a task's `reasons` holds these numbers. A
     100,000-asset plan has ~415,000 tasks whose reasons were about half of each stored row

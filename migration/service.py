@@ -346,7 +346,7 @@ def store_version(
     with paused_gc():
         _insert_tasks(session, rows)
     version.risk_parts = parts  # complete once every row is written
-    _insert_reasons(session, version_id, sentences.texts)  # so are the sentences
+    _insert_reasons(session, org_id, version_id, sentences.texts)  # so are the sentences
     store_cells(session, version_id, cells)  # the timeline page's counts, in this transaction
     plan_row.updated_at = utcnow()
     session.flush()
@@ -524,16 +524,19 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
         _insert_batches(connection, sql, rows)
 
 
-def _insert_reasons(session: Session, version_id: int, texts: list[str]) -> None:
+def _insert_reasons(session: Session, org_id: int, version_id: int, texts: list[str]) -> None:
     """The version's distinct reason sentences, numbered as `_TextRefs` did."""
     connection = session.connection()
-    rows = ((version_id, number, text) for number, text in enumerate(texts))
-    columns = ("version_id", "number", "text")
+    rows = ((org_id, version_id, number, text) for number, text in enumerate(texts))
+    columns = ("organization_id", "version_id", "number", "text")
     if connection.dialect.name == "postgresql":
         copy_rows(connection, PlanReason.__tablename__, columns, rows)
         return
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO plan_reasons (version_id, number, text) VALUES ({mark}, {mark}, {mark})"
+    sql = (
+        "INSERT INTO plan_reasons (organization_id, version_id, number, text) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
     if texts:
         connection.exec_driver_sql(sql, list(rows))
 
@@ -745,7 +748,8 @@ def task_dicts(session: Session, tasks: Iterable[PlanTask]) -> list[dict[str, An
         if numbered_reasons(shown["reasons"]):
             wanted.setdefault(task.version_id, set()).update(shown["reasons"])
         out.append(shown)
-    texts = {v: reason_texts(session, v, numbers) for v, numbers in wanted.items()}
+    org_of = {task.version_id: task.organization_id for task in tasks}
+    texts = {v: reason_texts(session, org_of[v], v, numbers) for v, numbers in wanted.items()}
     for task, shown in zip(tasks, out, strict=True):
         if numbered_reasons(shown["reasons"]):
             of_version = texts[task.version_id]
@@ -763,21 +767,23 @@ _FEW = 500  # sentences looked up by number; more than this reads the version's 
 
 
 def reason_texts(
-    session: Session, version_id: int, numbers: set[int] | None = None
+    session: Session, organization_id: int, version_id: int, numbers: set[int] | None = None
 ) -> dict[int, str]:
     """The version's reason sentences by number: those in `numbers`, or every one."""
-    stmt = select(PlanReason.number, PlanReason.text).where(PlanReason.version_id == version_id)
+    stmt = select(PlanReason.number, PlanReason.text).where(
+        PlanReason.organization_id == organization_id, PlanReason.version_id == version_id
+    )
     if numbers is not None and len(numbers) <= _FEW:
         stmt = stmt.where(PlanReason.number.in_(sorted(numbers)))
     return {number: text for number, text in session.execute(stmt)}
 
 
-def reason_list(session: Session, version_id: int) -> list[str]:
+def reason_list(session: Session, organization_id: int, version_id: int) -> list[str]:
     """Every reason sentence of a version in number order (first seen in plan order, as the
     JSON export numbers them); [] for versions stored before migration 0021."""
     stmt = (
         select(PlanReason.text)
-        .where(PlanReason.version_id == version_id)
+        .where(PlanReason.organization_id == organization_id, PlanReason.version_id == version_id)
         .order_by(PlanReason.number)
     )
     return list(session.scalars(stmt))

@@ -41,12 +41,15 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "plan_reasons",
+        sa.Column("organization_id", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["version_id"], ["plan_versions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("version_id", "number"),
     )
+    op.create_index("ix_plan_reasons_organization_id", "plan_reasons", ["organization_id"])
     if op.get_bind().dialect.name == "postgresql":  # the index is rebuilt, the table stays
         op.execute(sa.text('ALTER TABLE plan_tasks ALTER COLUMN key TYPE VARCHAR(220) COLLATE "C"'))
 

@@ -42,8 +42,11 @@ def _stored_reasons(url: str) -> dict[int, Any]:
     with engine.connect() as c:
         rows = c.execute(text("SELECT id, CAST(reasons AS TEXT) FROM plan_tasks")).all()
         tables = set(inspect(c).get_table_names())
+        owners = set()
+        if "plan_reasons" in tables:  # a plan row: each belongs to the plan's organization
+            owners = set(c.scalars(text("SELECT DISTINCT organization_id FROM plan_reasons")))
     engine.dispose()
-    return {"tables": tables, "reasons": dict(rows)}
+    return {"tables": tables, "reasons": dict(rows), "owners": owners}
 
 
 def test_versions_read_the_same_across_0021_down_and_up(api: Any, db_url: str) -> None:
@@ -66,7 +69,7 @@ def test_versions_read_the_same_across_0021_down_and_up(api: Any, db_url: str) -
     sentences = {t["id"]: t["reasons"] for t in before["tasks"]["items"]}
 
     stored = _stored_reasons(db_url)
-    assert "plan_reasons" in stored["tables"]
+    assert "plan_reasons" in stored["tables"] and stored["owners"] == {org_id}
     numbers = [json.loads(v) for v in stored["reasons"].values() if v != "[]"]
     assert numbers and all(isinstance(n, int) for ns in numbers for n in ns)
 

@@ -47,8 +47,9 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
     assert any(t.blocking_chain for t in expected.tasks) and any(t.flags for t in expected.tasks)
     raw = PlanTask.__table__.c
     with session_factory() as s:
-        parts = s.get_one(PlanVersion, version_id).risk_parts
-        sentences = service.reason_list(s, version_id)
+        version = s.get_one(PlanVersion, version_id)
+        parts = version.risk_parts
+        sentences = service.reason_list(s, version.organization_id, version_id)
         postgres = s.get_bind().dialect.name == "postgresql"
         if postgres:  # JSON columns come back decoded
             rows = s.execute(
