@@ -6,11 +6,13 @@ Loading a 415,000-task version as ORM objects (and each task's version on the wa
 rows (`yield_per`), JSON lists are decoded only when not empty, and what a document needs
 before its rows comes from the database first: progress and the timeline's totals from
 one GROUP BY (ordered by each group's first task, so every dict is in the order the
-in-memory renderers would build it), the JSON export's reason table from a pass over the
-`reasons` column. A stored task's risk already points into `PlanVersion.risk_parts` in the
-order the JSON export numbers parts (both number them as first seen in plan order), so
-those indexes are written as they are. The output is byte for byte what
-`report.render` makes from `service.task_dict` of every task (a test holds it).
+in-memory renderers would build it), the JSON export's reason table from the version's
+`plan_reasons` (or, for versions stored before migration 0021, from a pass over the
+`reasons` column). A stored task's risk already points into `PlanVersion.risk_parts`, and
+its reasons into `plan_reasons`, in the order the JSON export numbers parts and sentences
+(all number them as first seen in plan order), so those numbers are written as they are.
+The output is byte for byte what `report.render` makes from `service.task_dicts` of every
+task (a test holds it).
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def _tasks(
 
     lists, dates = _Memo(_list), _Memo(_iso)
     convert: dict[str, Callable[[Any], Any]] = {name: lists.__getitem__ for name in _LISTS}
+    if "reasons" in fields and "reasons" not in overrides:
+        convert["reasons"] = _sentences(session, version.organization_id, version.id)
     convert |= {name: dates.__getitem__ for name in ("wave_start", "wave_end", "deadline")}
     convert |= {"risk": risk, "status": str} | overrides
     columns = [
@@ -123,6 +127,23 @@ def _tasks(
     steps = [(i, name, convert.get(name)) for i, name in enumerate(fields)]
     for row in _rows(session, version.id, *columns):
         yield {name: row[i] if fn is None else fn(row[i]) for i, name, fn in steps}
+
+
+def _sentences(
+    session: Session, organization_id: int, version_id: int
+) -> Callable[[str], list[str]]:
+    """A stored task's reasons (JSON text) as sentences: numbers into the version's
+    `plan_reasons` (read once) are written out, sentences stored as such (versions from
+    before migration 0021) taken as they are."""
+    texts = service.reason_list(session, organization_id, version_id)
+
+    def sentences(text: str) -> list[str]:
+        reasons = _list(text)
+        if service.numbered_reasons(reasons):
+            return [texts[n] for n in reasons]
+        return reasons
+
+    return _Memo(sentences).__getitem__
 
 
 _GROUP = (PlanTask.phase, PlanTask.sector, PlanTask.status, PlanTask.wave, PlanTask.wave_label)
@@ -177,21 +198,28 @@ def _json_chunks(
     lang: str | None = None,
     names: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`report.to_json`: the reason table first (one pass over `reasons`), then the tasks."""
-    sentences = report.Texts()
-    reasons: dict[str, list[int]] = {}  # a stored reasons list -> its sentences' indexes
-    for (text,) in _rows(session, version.id, cast(PlanTask.reasons, Text)):
-        if text not in reasons:
-            reasons[text] = [sentences.ref(str(r)) for r in _list(text)]
+    """`report.to_json`: the reason table first, then the tasks. A version's `plan_reasons`
+    are numbered as the export numbers sentences (first seen in plan order), so its tasks'
+    numbers are written as they are; a version stored before migration 0021 has its
+    sentences numbered by a pass over its tasks' `reasons`."""
+    texts = service.reason_list(session, version.organization_id, version.id)
+    reasons: Callable[[str], list[Any]]
+    if texts:
+        reasons = _Memo(_list).__getitem__
+    else:
+        sentences = report.Texts()
+        numbered: dict[str, list[int]] = {}  # a stored reasons list -> its sentences' indexes
+        for (text,) in _rows(session, version.id, cast(PlanTask.reasons, Text)):
+            if text not in numbered:
+                numbered[text] = [sentences.ref(str(r)) for r in _list(text)]
+        texts, reasons = sentences.values, numbered.__getitem__
     if version.risk_parts is not None:
         parts, risk = version.risk_parts, _Memo(json.loads).__getitem__  # numbered as here
     else:  # stored before migration 0012, parts in full: number them as the export does
         parts, risk = _numbered_parts(session, version.id)
-    tasks = _tasks(session, version, risk=risk, reasons=reasons.__getitem__)  # every field
+    tasks = _tasks(session, version, risk=risk, reasons=reasons)  # every field
     lines = (report.json_line(task) for task in tasks)
-    yield from report.json_chunks(
-        summary, {"progress": progress}, parts, sentences.values, lines, lang, names
-    )
+    yield from report.json_chunks(summary, {"progress": progress}, parts, texts, lines, lang, names)
 
 
 def _numbered_parts(session: Session, version_id: int) -> tuple[list[Any], Callable[[str], Any]]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import InputError, said_of
 from core.field_limits import check_plan_date
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 
 
-@dataclass(frozen=True, slots=True)
-class AssetFacts:
+class AssetFacts(NamedTuple):
+    """An asset as the planner sees it. Facts are named tuples: a plan reads 100,000 assets
+    and 500,000 usages, and a frozen dataclass costs four times as much to make."""
+
     id: int
     name: str
     org_id: int
@@ -26,8 +28,9 @@ class AssetFacts:
     secrecy_years: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class UsageFacts:
+class UsageFacts(NamedTuple):
+    """A crypto usage as the planner sees it (a named tuple, as `AssetFacts`)."""
+
     id: int
     asset_id: int
     algorithm: str

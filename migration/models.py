@@ -107,7 +107,12 @@ class PlanTask(TenantMixin, Base):
         Integer, ForeignKey("plan_versions.id", ondelete="CASCADE")
     )
     position: Mapped[int] = mapped_column(Integer)
-    key: Mapped[str] = mapped_column(String(220))  # stable across versions: usage:<ref>
+    # stable across versions: usage:<ref>. Compared bytewise on PostgreSQL (collation "C",
+    # as SQLite compares it): the unique (version_id, key) index is the dearest of a task's
+    # to keep, and the database's language collation made each comparison a strcoll (0021).
+    key: Mapped[str] = mapped_column(
+        String(220).with_variant(String(220, collation="C"), "postgresql")
+    )
     usage_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("crypto_usages.id", ondelete="SET NULL")
     )
@@ -134,13 +139,32 @@ class PlanTask(TenantMixin, Base):
     deadline_rule: Mapped[str | None] = mapped_column(String(60))
     deadline_source: Mapped[str | None] = mapped_column(String(80))
     flags: Mapped[list[str]] = mapped_column(JSON)
-    reasons: Mapped[list[str]] = mapped_column(JSON)
+    # The sentences saying why the task is where it is. Versions stored since migration 0021
+    # keep each distinct sentence once in `plan_reasons` and hold their numbers here
+    # (`service.task_dicts` writes them out); older versions hold the sentences themselves.
+    reasons: Mapped[list[str] | list[int]] = mapped_column(JSON)
     blocking_chain: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.PLANNED)
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[PlanVersion] = relationship(back_populates="tasks")
+
+
+class PlanReason(TenantMixin, Base):
+    """One distinct reason sentence of a stored version, numbered in the order the version's
+    tasks (in plan order) first give it: a task's `reasons` holds these numbers. A
+    100,000-asset plan has ~415,000 tasks whose reasons were about half of each stored row
+    (~420 of ~850 characters) but repeat (a unit's own sentences, then tails shared by
+    thousands of tasks): each is written once here instead (migration 0021)."""
+
+    __tablename__ = "plan_reasons"
+
+    version_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class CustomProfile(TenantMixin, TimestampMixin, Base):

@@ -18,6 +18,7 @@ import networkx as nx
 
 from inventory.discovery.stacks.catalog import stack_catalog, version_key
 from migration import reasons as R
+from migration.graph import Condensation, descendants
 from migration.inputs import PlanInput
 from migration.tasks import ASSET_EFFORT, DEFAULT_ASSET_EFFORT, Task
 
@@ -43,7 +44,10 @@ def capability_of(target: str) -> str | None:
 
 
 def prerequisite_tasks(
-    inputs: PlanInput, tasks: list[Task], graph: nx.DiGraph, unit_of: dict[Hashable, Hashable]
+    inputs: PlanInput,
+    tasks: list[Task],
+    graph: nx.DiGraph | Condensation,
+    unit_of: dict[Hashable, Hashable],
 ) -> list[Task]:
     if not inputs.libraries:
         return []
@@ -55,7 +59,7 @@ def prerequisite_tasks(
     for lib in inputs.libraries:
         if lib.product not in catalog.products or lib.asset_id not in graph:
             continue
-        waiting = [t for d in nx.descendants(graph, lib.asset_id) for t in by_asset.get(d, [])]
+        waiting = [t for d in descendants(graph, lib.asset_id) for t in by_asset.get(d, [])]
         needs: dict[str, list[Task]] = {}
         for t in waiting:
             cap = capability_of(t.target)

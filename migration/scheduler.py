@@ -22,7 +22,7 @@ from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -31,7 +31,13 @@ from core.gc_pause import paused_gc
 from core.i18n import N_
 from migration import reasons as R
 from migration.choices import OutsidePhase, TaskFlag, UnitKind
-from migration.graph import build_graph, condense, find_cycles, topological_units
+from migration.graph import (
+    Condensation,
+    build_graph,
+    condensation_of,
+    find_cycles,
+    topological_units,
+)
 from migration.graph import transitive_impact as compute_impact
 from migration.inputs import PlanInput, PlanParams
 from migration.prerequisites import prerequisite_tasks
@@ -78,22 +84,19 @@ class PlanResult:
 def plan(profile: Profile, inputs: PlanInput, params: PlanParams) -> PlanResult:
     """Build the graph, score every usage to move and place it in a wave."""
     with paused_gc():
-        graph = build_graph(
-            sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies)
+        # networkx's dependency graph and its cycles, then the condensation as plain dicts
+        # of lists in the orders condense gives: a fraction of a second networkx DAG's cost
+        # at 100,000 assets to make and walk
+        graph = condensation_of(
+            build_graph(sorted((a.id, a.name) for a in inputs.assets), sorted(inputs.dependencies))
         )
-        dag, unit_of = condense(graph)
-        order = topological_units(dag)
-        impact = compute_impact(graph, dag, order)
-        tasks, safe = make_tasks(profile, inputs, params, impact, unit_of)
-        tasks += prerequisite_tasks(inputs, tasks, graph, unit_of)
-        cycles = find_cycles(graph, dag)
-        schedule(profile, graph, dag, tasks, params, order=order)
+        order = topological_units(graph)
+        impact = compute_impact(graph, order=order)
+        tasks, safe = make_tasks(profile, inputs, params, impact, graph.unit_of)
+        tasks += prerequisite_tasks(inputs, tasks, graph, graph.unit_of)
+        cycles = find_cycles(graph)
+        schedule(profile, graph, graph, tasks, params, order=order)
         plan_order(tasks)  # inside the pause too: it makes a key per task
-        # A networkx graph and its cached views refer to each other: left to the collector,
-        # their million node and edge dicts cost a full pass (2 s at 100,000 assets) the
-        # moment it is back on. Emptied here, they go by reference counting.
-        graph.clear()
-        dag.clear()
     return PlanResult(profile.id, profile.version, params, tasks, cycles, safe)
 
 
@@ -115,8 +118,8 @@ def plan_order(tasks: list[Task]) -> None:
 
 def schedule(
     profile: Profile,
-    graph: nx.DiGraph,
-    dag: nx.DiGraph,
+    graph: nx.DiGraph | Condensation,
+    dag: nx.DiGraph | Condensation,
     tasks: list[Task],
     params: PlanParams,
     *,
@@ -124,6 +127,7 @@ def schedule(
 ) -> None:
     """Place each task's unit in a wave (mutates the tasks: wave, phase, flags, reasons).
 
+    `graph` and `dag` are `build_graph`'s and `condense`'s, or one `Condensation` for both;
     `order` is `topological_units(dag)` when the caller has it already."""
     if order is None:
         order = topological_units(dag)
@@ -131,9 +135,8 @@ def schedule(
     for task in tasks:
         by_unit[task.unit].append(task)
     work = unit_work(by_unit)
-    own = {
-        u: deadline_wave(params.start, w.deadline) if w.deadline else NEVER for u, w in work.items()
-    }
+    waves = {d: deadline_wave(params.start, d) for d in {w.deadline for w in work.values()} if d}
+    own = {u: waves[w.deadline] if w.deadline else NEVER for u, w in work.items()}
     latest = latest_waves(dag, order, own, work)
     earliest, critical = earliest_waves(dag, order, work)
     placed = place_units(dag, order, work, latest, params.capacity)
@@ -165,26 +168,35 @@ class Unit:
     @property
     def label(self) -> str:
         """How reasons name the unit: the asset's name, or the cycle's names in braces."""
-        if self.kind is UnitKind.ASSET:
-            return self.names[0]
-        return "{" + ", ".join(self.names) + "}"
+        names = self.names
+        return names[0] if len(names) == 1 else "{" + ", ".join(names) + "}"
 
 
-def unit_named(graph: nx.DiGraph, dag: nx.DiGraph, unit: Hashable) -> Unit:
+def unit_named(
+    graph: nx.DiGraph | Condensation, dag: nx.DiGraph | Condensation, unit: Hashable
+) -> Unit:
     """The unit `condense` made, with its members' names from the asset graph.
 
+    >>> from migration.graph import build_graph, condense
     >>> g = build_graph([(1, "b"), (2, "a"), (3, "c")], [(1, 2), (2, 1), (2, 3)])
     >>> dag, _ = condense(g)
     >>> unit_named(g, dag, 1), unit_named(g, dag, 3).kind
     (Unit(id=1, names=('a', 'b')), <UnitKind.ASSET: 'asset'>)
+    >>> unit_named(c := condensation_of(build_graph([(1, "b"), (2, "a")], [(1, 2), (2, 1)])), c, 1)
+    Unit(id=1, names=('a', 'b'))
     """
+    if isinstance(dag, Condensation):
+        members = dag.members[unit]  # type: ignore[index]
+        if len(members) == 1:
+            return Unit(unit, (dag.names[members[0]],))  # type: ignore[arg-type]
+        return Unit(unit, tuple(sorted(dag.names[m] for m in members)))  # type: ignore[arg-type]
     members = dag.nodes[unit]["members"]
     return Unit(unit, tuple(sorted(str(graph.nodes[m].get("name", m)) for m in members)))  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class UnitWork:
-    """What a unit's tasks add up to, as far as placing it goes."""
+class UnitWork(NamedTuple):
+    """What a unit's tasks add up to, as far as placing it goes (a named tuple: one per
+    unit, and a frozen dataclass costs four times as much to make)."""
 
     effort: int
     priority: float  # the highest risk among its tasks
@@ -197,16 +209,22 @@ def unit_work(by_unit: dict[Hashable, list[Task]]) -> dict[Hashable, UnitWork]:
     two organizations, and each spends its own capacity), highest risk, earliest deadline."""
     work = {}
     for unit, tasks in by_unit.items():
-        dates = [t.deadline for t in tasks if t.deadline is not None]
-        shares: dict[int, int] = {}
-        for t in tasks:
-            shares[t.org_id] = shares.get(t.org_id, 0) + t.effort
-        work[unit] = UnitWork(
-            effort=sum(shares.values()),
-            priority=max(t.risk.total for t in tasks),
-            shares=tuple(sorted(shares.items())),
-            deadline=min(dates) if dates else None,
-        )
+        org = tasks[0].org_id
+        effort, priority, deadline, mixed = 0, tasks[0].risk.total, None, False
+        for t in tasks:  # one pass (a unit has a few tasks, and there are 100,000 units)
+            effort += t.effort
+            if t.risk.total > priority:
+                priority = t.risk.total
+            if t.deadline is not None and (deadline is None or t.deadline < deadline):
+                deadline = t.deadline
+            mixed = mixed or t.org_id != org
+        if mixed:  # a cycle across organizations: each one's share
+            shares: dict[int, int] = {}
+            for t in tasks:
+                shares[t.org_id] = shares.get(t.org_id, 0) + t.effort
+            work[unit] = UnitWork(effort, priority, tuple(sorted(shares.items())), deadline)
+        else:
+            work[unit] = UnitWork(effort, priority, ((org, effort),), deadline)
     return work
 
 
@@ -214,7 +232,10 @@ def unit_work(by_unit: dict[Hashable, list[Task]]) -> dict[Hashable, UnitWork]:
 
 
 def latest_waves(
-    dag: nx.DiGraph, order: list[Hashable], own: dict[Hashable, int], work: Collection[Hashable]
+    dag: nx.DiGraph | Condensation,
+    order: list[Hashable],
+    own: dict[Hashable, int],
+    work: Collection[Hashable],
 ) -> dict[Hashable, int]:
     """The latest wave each unit may take: its own deadline wave, and a wave before the
     latest of any dependent (a provider must finish a wave before its dependents start).
@@ -226,9 +247,10 @@ def latest_waves(
     """
     latest: dict[Hashable, int] = {}
     bound: dict[Hashable, int] = {}  # what this unit imposes on its providers
+    successors = dag.succ
     for unit in reversed(order):
         wave = own.get(unit, NEVER)
-        for succ in dag.successors(unit):
+        for succ in successors[unit]:
             wave = min(wave, bound[succ])
         latest[unit] = wave
         bound[unit] = wave - 1 if unit in work and wave != NEVER else wave
@@ -236,7 +258,7 @@ def latest_waves(
 
 
 def earliest_waves(
-    dag: nx.DiGraph, order: list[Hashable], work: Collection[Hashable]
+    dag: nx.DiGraph | Condensation, order: list[Hashable], work: Collection[Hashable]
 ) -> tuple[dict[Hashable, int], dict[Hashable, Hashable | None]]:
     """Each unit's earliest wave with unlimited capacity (the longest chain of providers
     with work in front of it), and the provider just before it on that chain.
@@ -247,9 +269,10 @@ def earliest_waves(
     """
     earliest: dict[Hashable, int] = {}
     critical: dict[Hashable, Hashable | None] = {}
+    predecessors = dag.pred
     for unit in order:
         best, before = 0, None
-        for pred in dag.predecessors(unit):
+        for pred in predecessors[unit]:  # in the DAG's order: ties go to the first
             candidate = earliest[pred] + (1 if pred in work else 0)
             if candidate > best or (candidate == best and before is None and pred in work):
                 best, before = candidate, pred
@@ -349,8 +372,9 @@ def take_shared(
     return wave, any(effort > capacity for _, effort in shares)
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
+    """Where `place_units` put a unit (a named tuple, as `UnitWork`)."""
+
     wave: int
     ready: int  # the first wave its providers allowed
     ready_by: Hashable | None  # the provider unit that set `ready` (None: none did)
@@ -358,7 +382,7 @@ class Placement:
 
 
 def place_units(
-    dag: nx.DiGraph,
+    dag: nx.DiGraph | Condensation,
     order: list[Hashable],
     work: dict[Hashable, UnitWork],
     latest: dict[Hashable, int],
@@ -374,22 +398,32 @@ def place_units(
     >>> {u: (p.wave, p.ready_by) for u, p in sorted(placed.items())}
     {1: (1, None), 2: (2, 1), 3: (0, None)}
     """
-    waiting = {u: dag.in_degree(u) for u in order}
+    predecessors, successors = dag.pred, dag.succ
+    waiting = {u: len(predecessors[u]) for u in order}
     ready = dict.fromkeys(order, 0)
     ready_by: dict[Hashable, Hashable | None] = dict.fromkeys(order)
     loads: dict[int, WaveLoad] = {}
     placed: dict[Hashable, Placement] = {}
+    rank = {u: -w.priority for u, w in work.items()}  # a unit without work ranks as 0
+    push, pop = heapq.heappush, heapq.heappop
 
-    def entry(unit: Hashable) -> tuple[int, float, Any]:
-        return latest[unit], -(work[unit].priority if unit in work else 0.0), unit
-
-    heap = [entry(u) for u in order if waiting[u] == 0]
+    heap = [(latest[u], rank.get(u, -0.0), u) for u in order if waiting[u] == 0]
     heapq.heapify(heap)
     while heap:
-        _, _, unit = heapq.heappop(heap)
-        if unit in work:
-            need = work[unit]
-            wave, overflow = take_shared(loads, need.shares, ready[unit], capacity)
+        _, _, unit = pop(heap)
+        need = work.get(unit)
+        if need is not None:
+            shares = need.shares
+            if len(shares) == 1:  # one organization (take_shared, without its loop)
+                org, effort = shares[0]
+                load = loads.get(org)
+                if load is None:
+                    load = loads[org] = WaveLoad(capacity)
+                wave = load.first_fit(ready[unit], effort)
+                load.add(wave, effort)
+                overflow = effort > capacity
+            else:
+                wave, overflow = take_shared(loads, shares, ready[unit], capacity)
             if wave >= MAX_WAVES:
                 raise InputError(
                     N_(
@@ -404,12 +438,14 @@ def place_units(
             release, by = wave + 1, unit
         else:
             release, by = ready[unit], ready_by[unit]
-        for succ in dag.successors(unit):
-            if release > ready[succ] or (release == ready[succ] and ready_by[succ] is None):
+        for succ in successors[unit]:
+            before = ready[succ]
+            if release > before or (release == before and ready_by[succ] is None):
                 ready[succ], ready_by[succ] = release, by
-            waiting[succ] -= 1
-            if waiting[succ] == 0:
-                heapq.heappush(heap, entry(succ))
+            left = waiting[succ] - 1
+            waiting[succ] = left
+            if not left:
+                push(heap, (latest[succ], rank.get(succ, -0.0), succ))
     return placed
 
 
@@ -445,27 +481,37 @@ def assign_waves(
     reasons for both (mutates the tasks)."""
     start = params.start
     tails: dict[tuple[Any, ...], tuple[str, ...]] = {}  # shared ends of reasons, see _tail
+    waves: dict[int, tuple[date, date, str, str]] = {}  # wave -> begin, end, label, phase
+    providers: dict[Hashable, str] = {}  # unit -> `_at`
     for unit, tasks in by_unit.items():
         where = placed[unit]
-        begin, end = wave_bounds(start, where.wave)
-        label = wave_label(start, where.wave)
-        phase = phase_of(profile, begin, end)
+        wave = where.wave
+        dated = waves.get(wave)
+        if dated is None:
+            begin, end = wave_bounds(start, wave)
+            phase = phase_of(profile, begin, end)
+            dated = waves[wave] = (begin, end, wave_label(start, wave), phase)
+        begin, end, label, phase = dated
         by = where.ready_by
-        provider = _at(by, units, placed, start) if by is not None and by in placed else None
+        provider = None
+        if by is not None and by in placed:  # a provider holds up many units: named once
+            provider = providers.get(by)
+            if provider is None:
+                provider = providers[by] = _at(by, units, placed, start)
         head = _head(params, phase, where, provider)
-        cycle = units[unit].label if units[unit].kind is UnitKind.CYCLE else None
+        named = units[unit]
+        cycle = named.label if named.kind is UnitKind.CYCLE else None
+        raised = ((TaskFlag.CAPACITY_OVERFLOW,) if where.overflow else ()) + (
+            (TaskFlag.CYCLE,) if cycle is not None else ()
+        )
         for task in tasks:
-            task.wave, task.wave_label, task.wave_start, task.wave_end = (
-                where.wave,
-                label,
-                begin,
-                end,
-            )
+            task.wave = wave
+            task.wave_label = label
+            task.wave_start = begin
+            task.wave_end = end
             task.phase = phase
-            if where.overflow:
-                task.flags.append(TaskFlag.CAPACITY_OVERFLOW)
-            if cycle is not None:
-                task.flags.append(TaskFlag.CYCLE)
+            if raised:
+                task.flags.extend(raised)
             key = (
                 task.deadline,
                 task.deadline_rule,
@@ -478,8 +524,9 @@ def assign_waves(
             tail = tails.get(key)
             if tail is None:
                 tail = tails[key] = _tail(profile, task, cycle)
-            task.reasons.extend(head)
-            task.reasons.extend(tail)
+            reasons = task.reasons
+            reasons.extend(head)
+            reasons.extend(tail)
 
 
 def _head(params: PlanParams, phase: str, where: Placement, provider: str | None) -> list[str]:
@@ -558,15 +605,22 @@ def flag_missed_deadlines(
     """Flag each task placed after its deadline's wave, with why and the chain of
     providers in front of it (mutates the tasks)."""
     start = params.start
+    known: dict[Hashable, tuple[str, ...]] = {}  # chains met so far (see blocking_chain)
+    waves: dict[date, int] = {}  # deadline -> its wave
     for unit, tasks in by_unit.items():
         wave = placed[unit].wave
         if own[unit] == NEVER or wave <= own[unit]:
             continue
-        chain = blocking_chain(unit, critical, units, placed, start)
+        chain = blocking_chain(unit, critical, units, placed, start, known)
         deadline = min(t.deadline for t in tasks if t.deadline is not None)
         flag, why = missed_deadline(deadline, own[unit], earliest[unit], wave, params)
         for task in tasks:
-            if task.deadline is not None and deadline_wave(start, task.deadline) < wave:
+            if task.deadline is None:
+                continue
+            by = waves.get(task.deadline)
+            if by is None:
+                by = waves[task.deadline] = deadline_wave(start, task.deadline)
+            if by < wave:
                 task.flags.append(flag)
                 task.reasons.append(why)
                 task.blocking_chain = chain
@@ -578,22 +632,36 @@ def blocking_chain(
     units: dict[Hashable, Unit],
     placed: dict[Hashable, Placement],
     start: date,
+    known: dict[Hashable, tuple[str, ...]] | None = None,
 ) -> list[str]:
     """The longest chain of provider units with work in front of `unit`, first provider
     first, each with its wave.
 
+    `known`, when given, keeps the chain of every unit walked through for the next call:
+    units late behind the same providers share the start of their chains (80,000 units
+    missed their deadlines at 100,000 assets, each chain made anew cost a second).
+
     >>> units = {1: Unit(1, ("ca",)), 3: Unit(3, ("portal",))}
     >>> placed = {1: Placement(0, 0, None, False), 3: Placement(2, 1, 1, False)}
-    >>> blocking_chain(3, {3: 2, 2: 1, 1: None}, units, placed, date(2027, 1, 1))
+    >>> known = {}
+    >>> blocking_chain(3, {3: 2, 2: 1, 1: None}, units, placed, date(2027, 1, 1), known)
     ['ca (2027-Q1)', 'portal (2027-Q3)']
+    >>> known[2], blocking_chain(2, {3: 2, 2: 1, 1: None}, units, placed, date(2027, 1, 1))
+    (('ca (2027-Q1)',), ['ca (2027-Q1)'])
     """
-    chain: list[str] = []
+    if known is None:
+        known = {}
+    path = []  # from `unit` back to the first unit whose chain is known
     current: Hashable | None = unit
-    while current is not None:
-        if current in units:
-            chain.append(_at(current, units, placed, start))
+    while current is not None and current not in known:
+        path.append(current)
         current = critical.get(current)
-    return list(reversed(chain))
+    chain = () if current is None else known[current]
+    for current in reversed(path):
+        if current in units:
+            chain = (*chain, _at(current, units, placed, start))
+        known[current] = chain
+    return list(chain)
 
 
 def _at(

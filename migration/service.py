@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
@@ -29,7 +29,7 @@ from core.tenancy import NotFound, Principal
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
 from migration.inputs import AssetFacts, LibraryFacts, PlanInput, PlanParams, UsageFacts
-from migration.models import CustomProfile, Plan, PlanTask, PlanVersion, TaskStatus
+from migration.models import CustomProfile, Plan, PlanReason, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
     Profile,
     ProfileError,
@@ -339,12 +339,14 @@ def store_version(
     org_id, version_id = plan_row.organization_id, version.id
     bind = _binders(session.connection().dialect)
     parts: list[dict[str, Any]] = []
+    sentences = _TextRefs()
     cells = CellCounts()
-    rows = _task_rows(result, carried, version_id, org_id, bind, parts, cells)
+    rows = _task_rows(result, carried, version_id, org_id, bind, parts, sentences, cells)
 
     with paused_gc():
         _insert_tasks(session, rows)
     version.risk_parts = parts  # complete once every row is written
+    _insert_reasons(session, org_id, version_id, sentences.texts)  # so are the sentences
     store_cells(session, version_id, cells)  # the timeline page's counts, in this transaction
     plan_row.updated_at = utcnow()
     session.flush()
@@ -358,14 +360,17 @@ def _task_rows(
     org_id: int,
     bind: dict[str, Callable[[Any], Any]],
     parts: list[dict[str, Any]],
+    sentences: _TextRefs,
     cells: CellCounts,
 ) -> Iterator[tuple[Any, ...]]:
     """The version's task rows in _TASK_COLUMNS order, JSON columns serialized and each
     value put through its column's bind processor (`bind`), as the ORM would. Tasks share
     most values (risk scores, alternatives, wave dates, deadlines): each distinct one is
     encoded and bound once. Each distinct risk part is appended to `parts` once, and a
-    task's risk refers to it by index (`PlanVersion.risk_parts`). Each task is counted into
-    its timeline cell (`cells`)."""
+    task's risk refers to it by index (`PlanVersion.risk_parts`). Each distinct reason
+    sentence is numbered once in `sentences` (first seen, in plan order), and a task's
+    reasons are those numbers (`plan_reasons`). Each task is counted into its timeline cell
+    (`cells`)."""
 
     def bound(name: str) -> Callable[[Any], Any]:
         process = bind.get(name)
@@ -374,6 +379,7 @@ def _task_rows(
     bind_score, bind_date = bound("score"), bound("wave_start")
     bind_status, bind_changed = bound("status"), bound("status_changed_at")
     part_refs = _PartRefs(parts)
+    reason_ref = sentences.ref
     risks: dict[int, tuple[str, Any]] = {}  # id of a shared RiskScore -> (JSON, score bound)
     alternatives_json: dict[int, str] = {}  # id of a shared alternatives tuple -> JSON
     waves: dict[int, tuple[Any, Any]] = {}  # wave -> its start and end, bound
@@ -442,7 +448,7 @@ def _task_rows(
             task.deadline_rule,
             task.deadline_source,
             _strings_json(task.flags),
-            _strings_json(task.reasons),
+            f"[{', '.join(map(reason_ref, task.reasons))}]",
             _strings_json(task.blocking_chain),
             *state,
             org_id,
@@ -518,6 +524,23 @@ def _insert_tasks(session: Session, rows: Iterator[tuple[Any, ...]]) -> None:
         _insert_batches(connection, sql, rows)
 
 
+def _insert_reasons(session: Session, org_id: int, version_id: int, texts: list[str]) -> None:
+    """The version's distinct reason sentences, numbered as `_TextRefs` did."""
+    connection = session.connection()
+    rows = ((org_id, version_id, number, text) for number, text in enumerate(texts))
+    columns = ("organization_id", "version_id", "number", "text")
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, PlanReason.__tablename__, columns, rows)
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        "INSERT INTO plan_reasons (organization_id, version_id, number, text) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
+    if texts:
+        connection.exec_driver_sql(sql, list(rows))
+
+
 def _insert_batches(connection: Any, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
     batch: list[tuple[Any, ...]] = []
     for row in rows:
@@ -576,6 +599,21 @@ class _PartRefs:
                 self.parts.append({"name": part.name, "points": part.points, "reason": part.reason})
             self.by_id[id(part)] = found
         return found
+
+
+class _TextRefs:
+    """The number (as JSON text) of each distinct sentence in `texts`, appending new ones."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.numbers: dict[str, str] = {}
+
+    def ref(self, text: str) -> str:
+        number = self.numbers.get(text)
+        if number is None:
+            number = self.numbers[text] = str(len(self.texts))
+            self.texts.append(text)
+        return number
 
 
 def _risk_json(risk: RiskScore, refs: _PartRefs) -> str:
@@ -684,14 +722,71 @@ _SHOWN: dict[str, Callable[[Any], Any]] = {
 
 
 def task_dict(task: PlanTask) -> dict[str, Any]:
-    out = {}
-    for name in TASK_FIELDS:
-        value = getattr(task, name)
-        shown = _SHOWN.get(name)
-        out[name] = value if shown is None else shown(value)
-    if _part_indexes(out["risk"]):  # the version is in the session's identity map
-        out["risk"] = shown_risk(out["risk"], task.version.risk_parts)
+    """A stored task as it is shown (`task_dicts` of many tasks reads their sentences in
+    one go)."""
+    session = object_session(task)
+    if session is None:
+        raise ValueError("a task's reasons are read through its session")
+    return task_dicts(session, [task])[0]
+
+
+def task_dicts(session: Session, tasks: Iterable[PlanTask]) -> list[dict[str, Any]]:
+    """Stored tasks as the API, the CLI and the exports show them: risk parts and reason
+    sentences written out (versions since 0012 and 0021 keep numbers), reading each
+    version's sentences once."""
+    tasks = list(tasks)
+    out = []
+    wanted: dict[int, set[int]] = {}
+    for task in tasks:
+        shown = {}
+        for name in TASK_FIELDS:
+            value = getattr(task, name)
+            show = _SHOWN.get(name)
+            shown[name] = value if show is None else show(value)
+        if _part_indexes(shown["risk"]):  # the version is in the session's identity map
+            shown["risk"] = shown_risk(shown["risk"], task.version.risk_parts)
+        if numbered_reasons(shown["reasons"]):
+            wanted.setdefault(task.version_id, set()).update(shown["reasons"])
+        out.append(shown)
+    org_of = {task.version_id: task.organization_id for task in tasks}
+    texts = {v: reason_texts(session, org_of[v], v, numbers) for v, numbers in wanted.items()}
+    for task, shown in zip(tasks, out, strict=True):
+        if numbered_reasons(shown["reasons"]):
+            of_version = texts[task.version_id]
+            shown["reasons"] = [of_version[n] for n in shown["reasons"]]
     return out
+
+
+def numbered_reasons(reasons: Any) -> bool:
+    """Whether a stored task's reasons are numbers into `plan_reasons` (versions stored
+    since migration 0021) rather than the sentences themselves."""
+    return bool(reasons) and isinstance(reasons[0], int)
+
+
+_FEW = 500  # sentences looked up by number; more than this reads the version's all
+
+
+def reason_texts(
+    session: Session, organization_id: int, version_id: int, numbers: set[int] | None = None
+) -> dict[int, str]:
+    """The version's reason sentences by number: those in `numbers`, or every one."""
+    stmt = select(PlanReason.number, PlanReason.text).where(
+        PlanReason.organization_id == organization_id, PlanReason.version_id == version_id
+    )
+    if numbers is not None and len(numbers) <= _FEW:
+        stmt = stmt.where(PlanReason.number.in_(sorted(numbers)))
+    return {number: text for number, text in session.execute(stmt)}
+
+
+def reason_list(session: Session, organization_id: int, version_id: int) -> list[str]:
+    """Every reason sentence of a version in number order (first seen in plan order, as the
+    JSON export numbers them); [] for versions stored before migration 0021."""
+    stmt = (
+        select(PlanReason.text)
+        .where(PlanReason.organization_id == organization_id, PlanReason.version_id == version_id)
+        .order_by(PlanReason.number)
+    )
+    return list(session.scalars(stmt))
 
 
 def set_status(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from inventory.choices import AssetType, QuantumStatus
@@ -194,34 +195,65 @@ def make_tasks(
     )
     kinds = _Kinds(profile, params.start)
     bases: dict[tuple[Any, ...], RiskScore] = {}  # risk without impact, by usage and facts
-    facts_of: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}  # asset id -> facts
+    # asset id -> (its facts' number, impact, unit); facts -> number
+    asset_of: dict[int, tuple[int, int, int]] = {}
+    numbers: dict[tuple[tuple[Any, ...], tuple[Any, ...]], int] = {}
+    facts_of: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []  # by number
+    # (algorithm, primitive, function, stored status, facts' number) -> (kind, base risk)
+    sorts: dict[tuple[Any, ...], tuple[_Kind | None, RiskScore | None, str]] = {}
     risk_of: dict[tuple[int, int], RiskScore] = {}  # (id of base score, impact) -> score
+    # the same and the impact -> (kind, risk, use): what a usage needs worked out, looked
+    # up with one key (most usages repeat one)
+    seen: dict[tuple[Any, ...], tuple[_Kind | None, RiskScore | None, str]] = {}
     tasks: list[Task] = []
+    append = tasks.append
     safe = 0
     targets = inputs.targets  # asset id -> sector target (migration.sectors); often empty
-    for usage in sorted(inputs.usages, key=lambda u: u.id):
-        status = STATUS_OF[usage.quantum_status]
-        asset = assets[usage.asset_id]
-        facts = facts_of.get(asset.id)
-        if facts is None:
-            facts = facts_of[asset.id] = _asset_facts(asset, targets.get(asset.id))
-        use = use_of(usage.primitive, usage.function, usage.algorithm)
-        kind = kinds.of(usage, asset, use, status, facts[0])
+    asset_id = None
+    for usage in sorted(inputs.usages, key=attrgetter("id")):
+        if usage.asset_id != asset_id:  # an asset's usages mostly come one after another
+            asset_id = usage.asset_id
+            asset = assets[asset_id]
+            known = asset_of.get(asset_id)
+            if known is None:
+                facts = _asset_facts(asset, targets.get(asset_id))
+                number = numbers.get(facts)
+                if number is None:
+                    number = numbers[facts] = len(facts_of)
+                    facts_of.append(facts)
+                known = asset_of[asset_id] = (
+                    number,
+                    impact.get(asset_id, 0),
+                    int(unit_of[asset_id]),  # type: ignore[call-overload]
+                )
+            number, asset_impact, unit = known
+        key = (
+            usage.algorithm,
+            usage.primitive,
+            usage.function,
+            usage.quantum_status,
+            number,
+            asset_impact,
+        )
+        hit = seen.get(key)
+        if hit is None:
+            sort = sorts.get(key[:5])
+            if sort is None:
+                sort = sorts[key[:5]] = _sort(kinds, scorer, bases, usage, asset, facts_of[number])
+            kind, base, use = sort
+            risk = None
+            if base is not None:
+                risk = risk_of.get((id(base), asset_impact))
+                if risk is None:
+                    risk = risk_of[(id(base), asset_impact)] = scorer.with_impact(
+                        base, asset_impact
+                    )
+            hit = seen[key] = (kind, risk, use)
+        kind, risk, use = hit
         if kind is None:  # quantum-safe, and the profile accepts it
             safe += 1
             continue
-        base_key = (usage.algorithm, use, status, facts[1])
-        base = bases.get(base_key)
-        if base is None:
-            *risk_facts, tie = facts[1]
-            base = bases[base_key] = scorer.base(
-                RiskInput(usage.algorithm, use, status, *risk_facts, target=tie)
-            )
-        asset_impact = impact.get(asset.id, 0)
-        risk = risk_of.get((id(base), asset_impact))
-        if risk is None:
-            risk = risk_of[(id(base), asset_impact)] = scorer.with_impact(base, asset_impact)
-        tasks.append(
+        append(
             Task(
                 f"usage:{usage.ref or usage.id}",
                 usage.id,
@@ -236,7 +268,7 @@ def make_tasks(
                 kind.alternatives,
                 kind.effort,
                 risk,
-                int(unit_of[asset.id]),  # type: ignore[call-overload]
+                unit,
                 kind.deadline,
                 kind.deadline_rule,
                 kind.deadline_source,
@@ -246,6 +278,32 @@ def make_tasks(
             )
         )
     return tasks, safe
+
+
+def _sort(
+    kinds: _Kinds,
+    scorer: Scorer,
+    bases: dict[tuple[Any, ...], RiskScore],
+    usage: UsageFacts,
+    asset: AssetFacts,
+    facts: tuple[tuple[Any, ...], tuple[Any, ...]],
+) -> tuple[_Kind | None, RiskScore | None, str]:
+    """A usage's kind of task (None: no task), its risk without impact and its use: the
+    same for every usage of its algorithm, primitive, function and status on assets with
+    the same facts."""
+    status = STATUS_OF[usage.quantum_status]
+    use = use_of(usage.primitive, usage.function, usage.algorithm)
+    kind = kinds.of(usage, asset, use, status, facts[0])
+    if kind is None:
+        return None, None, use
+    base_key = (usage.algorithm, use, status, facts[1])
+    base = bases.get(base_key)
+    if base is None:
+        *risk_facts, tie = facts[1]
+        base = bases[base_key] = scorer.base(
+            RiskInput(usage.algorithm, use, status, *risk_facts, target=tie)
+        )
+    return kind, base, use
 
 
 def _asset_facts(

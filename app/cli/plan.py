@@ -195,7 +195,7 @@ def show(
             row.plan_id, row.number, row.summary, service.version_progress(session, row.id)
         )
         first, total = service.first_tasks(session, row.id, limit, flagged=flagged)
-        shown = [service.task_dict(t) for t in first]
+        shown = service.task_dicts(session, first)
         table = Table(
             "id",
             "wave",
@@ -277,8 +277,8 @@ def compare(
         old = _version(session, plan_id, from_version)
         new = _version(session, plan_id, to_version)
         diff = service.compare(
-            [service.task_dict(t) for t in service.tasks_of(session, old.id)],
-            [service.task_dict(t) for t in service.tasks_of(session, new.id)],
+            service.task_dicts(session, service.tasks_of(session, old.id)),
+            service.task_dicts(session, service.tasks_of(session, new.id)),
         )
     console.print(
         f"added {len(diff['added'])}, removed {len(diff['removed'])}, "

@@ -8,7 +8,9 @@ import networkx as nx
 
 from migration.graph import (
     build_graph,
+    condensation,
     condense,
+    descendants,
     find_cycles,
     topological_units,
     transitive_impact,
@@ -71,3 +73,44 @@ def test_impact_is_the_same_with_sets_bitsets_or_both() -> None:
     assert max(expected.values()) > 50
     for limit in (0, 1, 3, 10, 10_000):
         assert transitive_impact(g, set_limit=limit) == expected, limit
+
+
+def random_inventory_graph(seed: int) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """Assets in a shuffled order, dependencies with cycles, repeats, self-dependencies
+    and ends that are no asset (ids 500-502)."""
+    rng = random.Random(seed)
+    n = rng.randrange(1, 80)
+    ids = rng.sample(range(200), n)
+    assets = [(i, f"a{i}") for i in ids]
+    rng.shuffle(assets)
+    providers = ids if seed % 3 else [*ids, 500, 501]
+    dependents = ids if seed % 3 else [*ids, 502]
+    edges = [(rng.choice(providers), rng.choice(dependents)) for _ in range(3 * n)]
+    edges += [*edges[: rng.randrange(4)], (ids[0], ids[0])]
+    if seed % 2:  # as the planner gives them
+        assets.sort()
+        edges.sort()
+    return assets, edges
+
+
+def test_condensation_has_networkx_orders() -> None:
+    """The planner's plain condensation is `condense(build_graph(...))` in every order that
+    reaches a plan: nodes, each asset's dependents, the units' successors and predecessors
+    (earliest_waves breaks ties by predecessor order) and descendants' iteration order
+    (prerequisite tasks), for sorted and unsorted input, with and without unknown ends."""
+    for seed in range(240):
+        assets, edges = random_inventory_graph(seed)
+        g = build_graph(assets, edges)
+        dag, unit_of = condense(g)
+        c = condensation(assets, edges)
+        assert list(c.names.items()) == list(g.nodes(data="name")), seed
+        assert list(c.asset_succ.items()) == [(u, list(g.successors(u))) for u in g], seed
+        assert c.unit_of == unit_of, seed
+        assert c.members == dict(dag.nodes(data="members")), seed
+        assert c.succ == {u: list(dag.successors(u)) for u in dag}, seed
+        assert c.pred == {u: list(dag.predecessors(u)) for u in dag}, seed
+        assert find_cycles(c) == find_cycles(g), seed
+        assert topological_units(c) == topological_units(dag), seed
+        assert transitive_impact(c) == transitive_impact(g), seed
+        for node in g:
+            assert list(descendants(c, node)) == list(nx.descendants(g, node)), (seed, node)

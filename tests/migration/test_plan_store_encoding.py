@@ -47,7 +47,9 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
     assert any(t.blocking_chain for t in expected.tasks) and any(t.flags for t in expected.tasks)
     raw = PlanTask.__table__.c
     with session_factory() as s:
-        parts = s.get_one(PlanVersion, version_id).risk_parts
+        version = s.get_one(PlanVersion, version_id)
+        parts = version.risk_parts
+        sentences = service.reason_list(s, version.organization_id, version_id)
         postgres = s.get_bind().dialect.name == "postgresql"
         if postgres:  # JSON columns come back decoded
             rows = s.execute(
@@ -65,12 +67,14 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
                 {"v": version_id},
             ).all()
     assert parts and len({json.dumps(p) for p in parts}) == len(parts)  # each part once
+    # each sentence once, numbered as first seen in plan order (as the JSON export numbers)
+    assert sentences == list(dict.fromkeys(r for t in expected.tasks for r in t.reasons))
     if postgres:
         got = [(k, r, f, b, service.shown_risk(risk, parts), a) for k, r, f, b, risk, a in rows]
         want = [
             (
                 t.key,
-                t.reasons,
+                [sentences.index(r) for r in t.reasons],
                 t.flags,
                 t.blocking_chain,
                 t.risk.as_dict(),
@@ -83,7 +87,7 @@ def test_stored_json_text_is_json_dumps(session_factory: sessionmaker[Session]) 
         want = [
             (
                 t.key,
-                json.dumps(t.reasons),
+                json.dumps([sentences.index(r) for r in t.reasons]),
                 json.dumps(t.flags),
                 json.dumps(t.blocking_chain),
                 json.dumps(_stored_risk(t.risk.as_dict(), parts)),

@@ -211,7 +211,7 @@ def list_tasks(
         stmt = stmt.where(PlanTask.phase == phase)
     if task_status:
         stmt = stmt.where(PlanTask.status == task_status)
-    rows = [service.task_dict(t) for t in session.scalars(stmt.order_by(PlanTask.position))]
+    rows = service.task_dicts(session, session.scalars(stmt.order_by(PlanTask.position)))
     if flagged is not None:
         rows = [r for r in rows if bool(r["flags"]) == flagged]
     return {"total": len(rows), "items": rows[offset : offset + limit]}
@@ -270,8 +270,8 @@ def compare_versions(
     old = scoped_version(session, plan_id, from_version, principal)
     new = scoped_version(session, plan_id, to_version, principal)
     diff = service.compare(
-        [service.task_dict(t) for t in service.tasks_of(session, old.id)],
-        [service.task_dict(t) for t in service.tasks_of(session, new.id)],
+        service.task_dicts(session, service.tasks_of(session, old.id)),
+        service.task_dicts(session, service.tasks_of(session, new.id)),
     )
     return {"from": old, "to": new} | diff
 
