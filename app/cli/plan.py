@@ -316,6 +316,7 @@ def judge_cmd(
     limit: Annotated[int, typer.Option(help="Usages to list.")] = 50,
 ) -> None:
     """Judge the inventory under several profiles side by side."""
+    doing(f"judging the inventory of organization {org} under {', '.join(profiles)}")
     from app.cli.judge import render_table
     from migration import service
     from migration.compare import judge
