@@ -18,7 +18,6 @@ from app.web.charts import hbar
 from app.web.core import (
     FormState,
     User,
-    WebError,
     WebUser,
     form_model,
     form_post,
@@ -29,7 +28,7 @@ from app.web.core import (
     refused,
     render,
 )
-from app.web.lists import csv_response, url_with
+from app.web.lists import csv_response, enum_filters, url_with
 from app.web.timeline import deadline_marks, timeline_chart
 from core.i18n import N_
 from core.labels import label
@@ -143,17 +142,7 @@ def phase_namer(profile: Profile | None, _: Callable[[str], str]) -> Callable[[s
 
 def _task_query(request: Request) -> TaskQuery:
     params = request.query_params
-    raw_status = params.get("status") or None
-    try:
-        status = TaskStatus(raw_status) if raw_status else None
-    except ValueError:
-        allowed = ", ".join(s.value for s in TaskStatus)
-        raise WebError(
-            422,
-            N_("'{value}' is not one of: {allowed}"),
-            "query.status",
-            args={"value": raw_status, "allowed": allowed},
-        ) from None
+    status = enum_filters(request, {"status": TaskStatus})[0].get("status")
     return TaskQuery(
         phase=(params.get("phase") or None),
         status=status,

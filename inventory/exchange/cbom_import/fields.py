@@ -25,6 +25,8 @@ from inventory.choices import (
 )
 from inventory.exchange.cbom_common import parse_datetime
 
+NOT_ONE_OF = N_("{what} {value} is not one of: {allowed}")
+
 # Columns our own `pqcplan:*` properties carry that are not plain text.
 ENUM_COLUMNS: dict[str, type[StrEnum]] = {
     "asset_type": AssetType,
@@ -113,7 +115,7 @@ def enum_value(enum_cls: type[StrEnum], value: str, path: str, what: str) -> Str
     except ValueError as exc:
         allowed = ", ".join(m.value for m in enum_cls)
         raise InputError(
-            N_("{what} {value} is not one of: {allowed}"),
+            NOT_ONE_OF,
             path,
             what=what,
             value=repr(value),

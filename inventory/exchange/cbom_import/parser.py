@@ -31,6 +31,7 @@ from inventory.exchange.cbom_common import (
     VERBATIM_PROP,
 )
 from inventory.exchange.cbom_import.fields import (
+    NOT_ONE_OF,
     child_path,
     column_value,
     enum_value,
@@ -357,7 +358,7 @@ class Parser:
             if at is None:
                 raise InputError(N_("{what} is missing"), path + ".assetType", what="assetType")
             raise InputError(
-                N_("{what} {value} is not one of: {allowed}"),
+                NOT_ONE_OF,
                 path + ".assetType",
                 what="assetType",
                 value=repr(at),

@@ -119,6 +119,8 @@ def test_the_task_list_is_worked_in_the_console_and_every_plan_change_is_audited
     )
     ids, _ = _walk(api, f"{version_url}?status=in_progress")
     assert ids == [later.id]
+    unknown = api.client.get(f"{version_url}?status=finished")
+    assert unknown.status_code == 422 and "query.status" in unknown.text
 
     # a new version from the console; every plan change is audited with its actor
     again = api.client.post(

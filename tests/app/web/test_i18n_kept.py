@@ -20,12 +20,10 @@ from pydantic import BaseModel, ValidationError
 from app.web import i18n
 from app.web.core import _as_web_error
 from app.web.errortext import ROOT, UNFORESEEN, said_html, stored_error_html
-from core.apikeys import authenticate
 from core.choices import Role, Tier
 from core.errors import pydantic_said
 from core.i18n import gettext_for, label
 from inventory.discovery.source import scan_source
-from inventory.models import ScanRun
 from migration.profiles import builtin_profiles
 from migration.profiles.loader import ProfileError, parse_profile
 from migration.sectors.loader import CatalogError, builtin_catalogs, parse_catalog
@@ -38,6 +36,7 @@ from tests.app.web.test_i18n import (
     demo,  # noqa: F401 - the module's demo inventory, shared
     english_words,
 )
+from tests.app.web.test_i18n_their_words import _scan_page
 
 HEADER = "Project-Id-Version"
 UNFORESEEN_KO = i18n.translations("ko").gettext(UNFORESEEN).split("{")[0].strip()
@@ -63,21 +62,12 @@ def test_an_empty_value_translates_to_empty(demo):  # noqa: F811
     assert i18n.translations("ko").gettext("") == ""
     assert i18n.translations("ko").ngettext("", "", 2) == ""
     assert label("", lang="ko") == ""
-    app, client = demo["app"], demo["client"]
-    officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
-    _sign_in(client, officer)
+    client = demo["client"]
+    _sign_in(client, next(v for k, v in demo["keys"].items() if k.endswith(":officer")))
     client.cookies.set(i18n.COOKIE, "ko")
-    with app.state.sessionmaker.begin() as s:
-        org_id = authenticate(s, officer).organization_id
-        results = [{"target": "127.0.0.1:1", "status": ""}]
-        row = ScanRun(organization_id=org_id, kind="tls", targets=["x"], status="",
-                      created_by="김철수", results=results)  # fmt: skip
-        s.add(row)
-        s.flush()
-        scan_id = row.id
-    for path in (f"/scans/{scan_id}", "/scans"):
-        page = client.get(path).text
-        assert HEADER not in page, path
+    results = [{"target": "127.0.0.1:1", "status": ""}]
+    assert HEADER not in _scan_page(demo, "tls", results, status="")
+    assert HEADER not in client.get("/scans").text
     client.cookies.clear()
 
 
@@ -254,18 +244,10 @@ def test_files_a_code_scan_cannot_parse_are_named_in_korean(demo, tmp_path):  # 
     assert "unparsable docker-daemon" in result.skipped, result.skipped
     note = result.skipped_examples["unparsable docker-daemon"][0]
     assert note.startswith("etc/daemon.json: Expecting property name"), note
-    app, client = demo["app"], demo["client"]
-    officer = next(v for k, v in demo["keys"].items() if k.endswith(":officer"))
-    _sign_in(client, officer)
+    client = demo["client"]
+    _sign_in(client, next(v for k, v in demo["keys"].items() if k.endswith(":officer")))
     client.cookies.set(i18n.COOKIE, "ko")
-    with app.state.sessionmaker.begin() as s:
-        org_id = authenticate(s, officer).organization_id
-        row = ScanRun(organization_id=org_id, kind="code", targets=[str(tmp_path)],
-                      status="done", created_by="김철수", results=[result.to_dict()])  # fmt: skip
-        s.add(row)
-        s.flush()
-        scan_id = row.id
-    page = client.get(f"/scans/{scan_id}").text
+    page = _scan_page(demo, "code", [result.to_dict()], target=str(tmp_path))
     client.cookies.clear()
     listed = re.search(r'<details id="skipped-files">.*?</details>', page, re.S)
     assert listed is not None, page[-3000:]

@@ -12,8 +12,6 @@ import asyncio
 import datetime as dt
 import decimal
 import re
-import socket
-import threading
 import typing
 import uuid
 from pathlib import Path
@@ -41,41 +39,19 @@ from tests.app.web.test_i18n import (
     english_words,
 )
 from tests.app.web.test_web_flows import _wait_job
+from tests.inventory.discovery.conftest import Misbehaving
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _hanging_port() -> int:
-    """A loopback port that accepts and never says a word."""
-    ports: list[int] = []
-    ready = threading.Event()
-
-    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(3600)
-
-    def run() -> None:
-        loop = asyncio.new_event_loop()
-        server = loop.run_until_complete(asyncio.start_server(hang, "127.0.0.1", 0))
-        ports.append(server.sockets[0].getsockname()[1])
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=run, daemon=True).start()
-    assert ready.wait(10)
-    return ports[0]
-
-
-def _scan_page(world: dict, kind: str, results: list[dict]) -> str:
-    """The console's page of a scan whose results the real scanners produced."""
+def _scan_page(
+    world: dict, kind: str, results: list[dict], *, status: str = "done", target: str = "x"
+) -> str:
+    """The console's page of a scan whose results the real scanners produced, as the
+    organization's officer (signed in by the caller) sees it."""
     app, client = world["app"], world["client"]
     officer = next(v for k, v in world["keys"].items() if k.endswith(":officer"))
     with app.state.sessionmaker.begin() as s:
         org_id = authenticate(s, officer).organization_id
-        row = ScanRun(organization_id=org_id, kind=kind, targets=["x"], status="done",
+        row = ScanRun(organization_id=org_id, kind=kind, targets=[target], status=status,
                       created_by="김철수", results=results)  # fmt: skip
         s.add(row)
         s.flush()
@@ -91,11 +67,13 @@ def _cases(world: dict, tmp_path: Path) -> list[tuple[str, str, str]]:
     client.cookies.set(i18n.COOKIE, "ko")
     out = []
 
-    refused = asyncio.run(scan_endpoint("127.0.0.1", _closed_port()))
+    peers = Misbehaving()  # loopback: a port nothing listens on, one that never answers
+    refused = asyncio.run(scan_endpoint("127.0.0.1", peers.ports["refuse"]))
     assert refused.status == "refused" and refused.error.startswith("connection refused: ")
     page = _scan_page(world, "tls", [refused.to_dict()])
     out.append(("a refused connection", page, "Connect call"))
-    hanging = asyncio.run(scan_endpoint("127.0.0.1", _hanging_port(), ScanOptions(timeout=0.3)))
+    hanging = asyncio.run(scan_endpoint("127.0.0.1", peers.ports["hang"], ScanOptions(timeout=0.3)))
+    peers.close()
     assert hanging.status == "timeout", hanging
     out.append(("a port that never answers", _scan_page(world, "tls", [hanging.to_dict()]),
                 "answer within"))  # fmt: skip
