@@ -176,9 +176,7 @@ TEMPLATES: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def _sentences() -> Sentences:
-    fixed = (*BY_ERRNO.values(), *BY_GAI.values(), *JSON, *CSV, *IP, *DATES, *CODECS, *STORES)
-    fixed += (*PYTHON, DIGITS)
-    return Sentences((*fixed, CONNECT_FAILED, TIMED_OUT, ERRNO, ERRNO_FILE, JSON_AT))
+    return Sentences(TEMPLATES)
 
 
 def their_words(said: BaseException | str, english: str | None = None) -> Said | str:

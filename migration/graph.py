@@ -51,7 +51,7 @@ def find_cycles(graph: nx.DiGraph | Condensation, dag: nx.DiGraph | None = None)
     Names are sorted inside a cycle and cycles are sorted, so the report is stable.
 
     >>> g = build_graph([(1, "a"), (2, "b"), (3, "c")], [(1, 2), (2, 1), (2, 3)])
-    >>> find_cycles(g), find_cycles(condensation([(1, "a"), (2, "b"), (3, "c")], g.edges))
+    >>> find_cycles(g), find_cycles(condensation_of(build_graph([(1, "a"), (2, "b")], g.edges)))
     ([['a', 'b']], [['a', 'b']])
     """
     if isinstance(graph, Condensation):
@@ -112,22 +112,15 @@ class Condensation:
         return asset in self.names
 
 
-def condensation(
-    assets: Iterable[tuple[int, str]], dependencies: Iterable[tuple[int, int]]
-) -> Condensation:
-    """`condense(build_graph(assets, dependencies))` as a `Condensation`.
-
-    >>> c = condensation([(1, "hsm"), (2, "kms"), (3, "portal")], [(1, 2), (2, 1), (2, 3), (1, 9)])
-    >>> c.unit_of, c.members[1], c.succ, c.pred, c.names[9]
-    ({1: 1, 2: 1, 3: 3, 9: 9}, [1, 2], {1: [9, 3], 3: [], 9: []}, {1: [], 3: [1], 9: [1]}, '9')
-    """
-    return condensation_of(build_graph(assets, dependencies))
-
-
 def condensation_of(graph: nx.DiGraph) -> Condensation:
     """The networkx graph's condensation, by networkx's strongly connected components, as
     plain lists for the planner's loops. Empties ``graph``: its dicts of dicts and cached
     views hold reference cycles that would cost the collector a full pass at 100,000 assets.
+
+    >>> g = build_graph([(1, "hsm"), (2, "kms"), (3, "portal")], [(1, 2), (2, 1), (2, 3), (1, 9)])
+    >>> c = condensation_of(g)
+    >>> c.unit_of, c.members[1], c.succ, c.pred, c.names[9]
+    ({1: 1, 2: 1, 3: 3, 9: 9}, [1, 2], {1: [9, 3], 3: [], 9: []}, {1: [], 3: [1], 9: [1]}, '9')
     """
     names: dict[int, str] = dict(graph.nodes(data="name"))
     asset_succ: dict[int, list[int]] = {node: list(nbrs) for node, nbrs in graph.adjacency()}
@@ -172,7 +165,7 @@ def descendants(graph: nx.DiGraph | Condensation, source: Hashable) -> set[Hasha
     """`nx.descendants`: every asset reachable from `source`, as the same set (the same
     insertion order too, so it iterates the same way).
 
-    >>> c = condensation([(1, "a"), (2, "b"), (3, "c")], [(1, 3), (1, 2), (2, 3)])
+    >>> c = condensation_of(build_graph([(1, "a"), (2, "b"), (3, "c")], [(1, 3), (1, 2), (2, 3)]))
     >>> descendants(c, 1), descendants(c, 3)
     ({2, 3}, set())
     """
@@ -246,7 +239,7 @@ def transitive_impact(
     >>> diamond = build_graph([(i, str(i)) for i in range(4)], [(0, 1), (0, 2), (1, 3), (2, 3)])
     >>> transitive_impact(diamond)[0], transitive_impact(diamond, set_limit=0)[0]
     (3, 3)
-    >>> transitive_impact(condensation([(1, "ca"), (2, "lib"), (3, "app")], [(1, 2), (2, 3)]))
+    >>> transitive_impact(condensation_of(chain))
     {1: 2, 2: 1, 3: 0}
     """
     if isinstance(graph, Condensation):

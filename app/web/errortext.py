@@ -5,14 +5,16 @@ a live error carries its template and fields, and a page translates the template
 the fields in; an error stored as English (a failed job's `error`) is read back by the same
 templates (`core.i18n.Sentences`), pydantic's own messages by pydantic's templates, mapped
 to the catalog's sentence for their type. Values quoted from the input (names, paths,
-numbers) stay as written, marked `translate="no"`; words that are not ours (an engine's or
-the OS's error text) and a sentence no template made are shown whole, marked
-`lang="en" translate="no"`.
+numbers) stay as written, marked `translate="no"`; other programs' words are said by
+`core.their_words`, and a sentence no template made is quoted as a value after a sentence
+that says what it is (`UNFORESEEN`), never shown as a sentence of its own.
 
 The templates are found in the source (`error_sites`): every `N_` literal given to an error
 (`InputError`, `TooLarge`, `NotJson`, `ProfileError`, `CatalogError`, `Conflict`...) or to
-`say`, the module constants of `core.errors` and the failures of `core.jobs`. The same walk
-lists an error whose message is not marked (a test keeps that list empty).
+`say`, the module constants of `core.errors`, the failures of `core.jobs` and
+`core.their_words`. The same walk lists an error whose message is not marked (a test keeps
+that list empty). `scripts/i18n.py update` writes what it finds to `error_templates.json`,
+which pages read, so that no request walks the source.
 """
 
 from __future__ import annotations

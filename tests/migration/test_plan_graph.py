@@ -8,7 +8,7 @@ import networkx as nx
 
 from migration.graph import (
     build_graph,
-    condensation,
+    condensation_of,
     condense,
     descendants,
     find_cycles,
@@ -102,7 +102,7 @@ def test_condensation_has_networkx_orders() -> None:
         assets, edges = random_inventory_graph(seed)
         g = build_graph(assets, edges)
         dag, unit_of = condense(g)
-        c = condensation(assets, edges)
+        c = condensation_of(build_graph(assets, edges))
         assert list(c.names.items()) == list(g.nodes(data="name")), seed
         assert list(c.asset_succ.items()) == [(u, list(g.successors(u))) for u in g], seed
         assert c.unit_of == unit_of, seed
