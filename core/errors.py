@@ -27,6 +27,7 @@ LINE_COLUMN = N_("line {line}, column '{column}'")
 QUERY_PARAMETER = N_("query parameter {name}")
 # said by many checks
 ONE_OF = N_("must be one of {choices}")
+NOT_ONE_OF = N_("{what} {value} is not one of: {allowed}")
 FIELD_ONE_OF = N_("{field} must be one of {choices}")
 SELF_DEPENDENCY = N_("an asset cannot depend on itself")
 NO_TARGETS = N_("no targets given")

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.errors import InputError
+from core.errors import NOT_ONE_OF, InputError
 from core.field_limits import check_observed
 from core.i18n import N_
 from core.their_words import their_words
@@ -24,8 +24,6 @@ from inventory.choices import (
     Source,
 )
 from inventory.exchange.cbom_common import parse_datetime
-
-NOT_ONE_OF = N_("{what} {value} is not one of: {allowed}")
 
 # Columns our own `pqcplan:*` properties carry that are not plain text.
 ENUM_COLUMNS: dict[str, type[StrEnum]] = {

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import inventory.exchange.cbom_import.notes as N
-from core.errors import LONGER, InputError, TooLarge
+from core.errors import LONGER, NOT_ONE_OF, InputError, TooLarge
 from core.i18n import N_, say
 from inventory.choices import DependencyKind
 from inventory.exchange.cbom_common import (
@@ -31,7 +31,6 @@ from inventory.exchange.cbom_common import (
     VERBATIM_PROP,
 )
 from inventory.exchange.cbom_import.fields import (
-    NOT_ONE_OF,
     child_path,
     column_value,
     enum_value,
