@@ -171,8 +171,9 @@ class Samples:
     ``array('q')``, a copy of machine integers without a Python object per call.
 
     With a buffer made per batch and read back as a list of ints, and batches that started
-    at 64 calls, the Python side cost 73-127 ns per call of an ML-KEM keygen (~1% of its
-    CPU figure; 63-65 ns now) and 0.5-0.7 us per sntrup761 keygen (0.26 us now)."""
+    at 64 calls, the Python side cost 120-162 ns per call of an ML-KEM keygen timed as
+    run_benchmark does (~1.5% of its CPU figure; 66-81 ns now) and 0.5-0.7 us per
+    sntrup761 keygen (0.26 us now)."""
 
     __slots__ = ("buffer",)
 
