@@ -5,8 +5,11 @@ It imports every package's models so that `Base.metadata` holds the whole schema
 
 from __future__ import annotations
 
+import core.models.job  # core.models registers jobs and web sessions on first use
+import core.models.web_session  # noqa: F401
 import inventory.models  # noqa: F401  (registers inventory tables)
-import migration.models  # noqa: F401  (plans)
+import migration.models  # plans
+import migration.sectors.models  # noqa: F401  (sector guidelines)
 import testbed.conformance.models  # products' checks and reports
 import testbed.models  # noqa: F401  (products, benchmark rows)
 from alembic import context

@@ -14,11 +14,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from annotated_types import Interval
-
 from core.i18n import N_, say
 
 if TYPE_CHECKING:
+    from annotated_types import Interval
     from sqlalchemy import Column
 
 #: String columns whose length is declared here; the models use `length(table, column)`.
@@ -67,12 +66,29 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
 # PostgreSQL, where SQLAlchemy casts the bound value to the column's type (2**31 fails
 # there as "out of range"). Other integers (offsets, ids inside ACVP answers) are `Int64`,
 # SQLite's INTEGER and PostgreSQL's BIGINT.
+# `Int64` and `RowId` are made on first use (module `__getattr__`): only the API's request
+# shapes need them, and `annotated_types` (0.01 s to import) is pydantic's business; every
+# model reads this module.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
 ROW_ID_MIN = -(2**31)
 ROW_ID_MAX = 2**31 - 1
-RowId = Annotated[int, Interval(ge=ROW_ID_MIN, le=ROW_ID_MAX)]
+if TYPE_CHECKING:
+    Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
+    RowId = Annotated[int, Interval(ge=ROW_ID_MIN, le=ROW_ID_MAX)]
+
+
+def __getattr__(name: str) -> Any:
+    """`Int64` and `RowId`, made once when first imported."""
+    bounds = {"Int64": (INT64_MIN, INT64_MAX), "RowId": (ROW_ID_MIN, ROW_ID_MAX)}.get(name)
+    if bounds is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from annotated_types import Interval
+
+    made = Annotated[int, Interval(ge=bounds[0], le=bounds[1])]
+    globals()[name] = made
+    return made
+
 
 # Plans count quarters from their start and profiles date phases and deadlines. No policy
 # predates 2000 or looks past 2100; a window ending in 2200 keeps every wave date the

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import errno
 import socket
-import ssl
+import sys
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from core.i18n import N_, Said, Sentences
+
+if TYPE_CHECKING:
+    import ssl
 
 # The operating system's words by errno (glibc's `strerror`): the template is the text, so a
 # stored sentence reads back; another platform's wording is said by the errno all the same.
@@ -224,7 +228,8 @@ def _inner(value: str) -> Said | str:
 
 def _by_kind(exc: BaseException, bare: bool) -> Said | None:
     """`exc` said by errno, gai code or TLS reason (`bare`: only the reason, no "[Errno n]")."""
-    if isinstance(exc, ssl.SSLError):
+    tls = sys.modules.get("ssl")  # not imported (0.006 s): no TLS error can exist
+    if tls is not None and isinstance(exc, tls.SSLError):
         return _tls(exc)
     if isinstance(exc, socket.gaierror):
         reason = BY_GAI.get(exc.errno) if exc.errno is not None else None
@@ -247,6 +252,8 @@ def _by_kind(exc: BaseException, bare: bool) -> Said | None:
 
 
 def _tls(exc: ssl.SSLError) -> Said:
+    import ssl
+
     reason = str(getattr(exc, "reason", None) or "")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return Said(TLS_VERIFY, {"reason": str(exc.verify_message or reason)})

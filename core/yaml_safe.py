@@ -10,6 +10,11 @@ in the user's cache (``$PQCPLAN_CACHE``, default ``~/.cache/pqcplan``, as the li
 named by the SHA-256 of the file's text, and reads that instead (3 ms). JSON runs no code
 when read; dates are tagged (``{"$date": "2035-12-31"}``), and an entry is written only
 when it reads back equal to what YAML gave (a non-text key or a NaN is not cached).
+
+PyYAML itself is imported only to parse (0.02 s of CPU: its resolver compiles its patterns
+on import): reading a cached entry needs only PyYAML's version, from its installed
+metadata. Callers catch a syntax error with ``except yaml_error()``, which imports PyYAML
+only once something was raised.
 """
 
 from __future__ import annotations
@@ -19,12 +24,10 @@ import json
 import os
 import tempfile
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CACHE_FORMAT = 1  # bump when the encoding below changes
 
 
@@ -34,7 +37,38 @@ def safe_load(text: str) -> Any:
     >>> safe_load("a: [1, 2]\\nwhen: 2035-01-01")
     {'a': [1, 2], 'when': datetime.date(2035, 1, 1)}
     """
-    return yaml.load(text, Loader=_LOADER)
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def yaml_error() -> type[Exception]:
+    """`yaml.YAMLError`, for ``except yaml_error() as exc:``. Python evaluates an ``except``
+    clause's expression only when an exception reaches it, so a read that raised nothing
+    (a cached entry) has not imported PyYAML for it.
+
+    >>> try:
+    ...     safe_load("a: [1")
+    ... except yaml_error() as exc:
+    ...     print(type(exc).__name__)
+    ParserError
+    """
+    import yaml
+
+    return yaml.YAMLError
+
+
+@lru_cache(maxsize=1)
+def _yaml_version() -> str:
+    """PyYAML's version (part of every cache entry's name), without importing PyYAML."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("PyYAML")
+    except metadata.PackageNotFoundError:  # installed without its metadata
+        import yaml
+
+        return str(yaml.__version__)
 
 
 def cache_dir() -> Path:
@@ -49,7 +83,7 @@ def load_packaged(text: str) -> Any:
     A syntax error raises `yaml.YAMLError` as `safe_load` does (nothing is cached). A cache
     that cannot be read or written is passed by: the file is parsed.
     """
-    digest = hashlib.sha256(f"{_CACHE_FORMAT} {yaml.__version__}\n{text}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{_CACHE_FORMAT} {_yaml_version()}\n{text}".encode()).hexdigest()
     entry = cache_dir() / f"{digest}.json"
     try:
         return json.loads(entry.read_bytes(), object_hook=_untag)

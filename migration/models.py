@@ -200,7 +200,3 @@ class TimelineCell(Base):
     effort: Mapped[int] = mapped_column(Integer)
     deadline: Mapped[date | None] = mapped_column(Date)  # earliest; never raised on a move
     flagged: Mapped[int] = mapped_column(Integer)
-
-
-# Sector guideline tables live beside the planner's (registered with every plan table).
-from migration.sectors import models as _sector_models  # noqa: E402, F401

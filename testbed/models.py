@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.models.job  # noqa: F401  (a foreign key refers to jobs)
 from core.models.base import Base, TenantMixin, UTCDateTime, utcnow
 
 

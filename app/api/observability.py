@@ -254,9 +254,9 @@ def install_observability(app: FastAPI, sessions: sessionmaker[Session], databas
 
 def schema_revision(session: Session) -> str | None:
     """The database's Alembic revision; None for a database never upgraded."""
-    from alembic.runtime.migration import MigrationContext
+    from core.schema import revision_of
 
-    return MigrationContext.configure(session.connection()).get_current_revision()
+    return revision_of(session.connection())
 
 
 _METRIC_FILE = re.compile(r"_(\d+)\.db$")

@@ -88,7 +88,8 @@ def _create_schema(engine) -> None:  # type: ignore[no-untyped-def]
     compare in tests/alembic/test_schema_migrations.py), so the import sees the same tables,
     constraints and indexes."""
     import inventory.models  # noqa: F401  (registers the tables the import writes)
-    import migration.models  # noqa: F401
+    import migration.models  # plans
+    import migration.sectors.models  # noqa: F401  (the sector targets the judge reads)
     from core.models.base import Base
 
     Base.metadata.create_all(engine)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import typer
 
+from app.cli import quick_params
 from app.cli.lazy import Lazy, lazy_group
+
+quick_params.install()  # typer builds its pydantic coercion only for values that need it
 
 COMMANDS: dict[str, Lazy] = {
     "judge": Lazy(

@@ -94,7 +94,6 @@ def show(
     lang: Lang = "en",
 ) -> None:
     """A sector's targets: typical algorithms, why they matter, where to look, sources."""
-    from migration.sectors.catalogs import own_catalogs
     from migration.sectors.loader import UnknownSector, catalog_to_dict, get_catalog_by_sector_or_id
     from migration.sectors.render import (
         catalog_markdown,
@@ -113,6 +112,8 @@ def show(
             if org is None:
                 err_console.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
+            from migration.sectors.catalogs import own_catalogs  # the database: only here
+
             with db_session() as session:
                 mine = {c.id: c for c in own_catalogs(session, resolve_org(session, org).id)}
             if sector not in mine:

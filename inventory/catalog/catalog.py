@@ -9,11 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypedDict, Unpack
 
-import yaml
 from pydantic import ValidationError
 
 from core.i18n import N_, gettext_for, label
-from core.yaml_safe import load_packaged, safe_load
+from core.yaml_safe import load_packaged, safe_load, yaml_error
 from inventory.catalog.models import (
     AlgorithmInfo,
     CatalogError,
@@ -531,7 +530,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         raise CatalogError(f"{origin}: cannot read the algorithm catalog: {exc}") from exc
     try:  # the packaged file through the parse cache (core.yaml_safe)
         raw = load_packaged(text) if path is None else safe_load(text)
-    except yaml.YAMLError as exc:
+    except yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise CatalogError(f"{origin}{line}: not valid YAML: {exc}") from exc

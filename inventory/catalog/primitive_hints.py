@@ -17,10 +17,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.yaml_safe import safe_load
+from core.yaml_safe import safe_load, yaml_error
 from inventory.catalog.catalog import get_catalog
 from inventory.catalog.models import CatalogError
 from inventory.choices import Primitive
@@ -74,7 +73,7 @@ def load_primitive_hints(path: str | Path | None = None) -> HintTable:
         raw: Any = safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{origin}: cannot read the primitive hints: {exc}") from exc
-    except yaml.YAMLError as exc:
+    except yaml_error() as exc:
         raise CatalogError(f"{origin}: not valid YAML: {exc}") from exc
     try:
         data = _HintsFile.model_validate(raw)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+import core.models.job  # noqa: F401  (scan_runs.job_id refers to jobs)
 from core.models.base import Base, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
 

@@ -11,13 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from core.errors import LINE, InputError, pydantic_said
 from core.i18n import AT, N_, Said, as_written, say
 from core.their_words import their_words
-from core.yaml_safe import load_packaged, safe_load
+from core.yaml_safe import load_packaged, safe_load, yaml_error
 from migration.profiles.schema import Profile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -91,7 +90,7 @@ def read_yaml(text: str, origin: str, error: type[ProfileError], *, packaged: bo
     A file shipped with pqcplan (``packaged``) is read through the parse cache."""
     try:
         return load_packaged(text) if packaged else safe_load(text)
-    except yaml.YAMLError as exc:
+    except yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         line = LINE.format(line=mark.line + 1) if mark is not None else ""
         raise error(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from core.i18n import N_, say
-from core.yaml_safe import safe_load
 from migration.profiles.loader import ProfileError, read_yaml, validate_document
 from migration.sectors.schema import Catalog, Procedure
 
@@ -73,7 +72,7 @@ def builtin_catalogs() -> dict[str, Catalog]:
     catalogs: dict[str, Catalog] = {}
     sectors: set[str] = set()
     for path in sorted((DATA_DIR / "catalogs").glob("*.yaml")):
-        catalog = load_catalog_file(path)
+        catalog = _load_builtin(path)
         if catalog.id in catalogs:
             raise CatalogError(
                 say(N_("duplicate catalog id '{id}'"), id=catalog.id), "id", str(path)
@@ -88,6 +87,14 @@ def builtin_catalogs() -> dict[str, Catalog]:
         catalogs[catalog.id] = catalog
         sectors.add(catalog.sector)
     return catalogs
+
+
+def _load_builtin(path: Path) -> Catalog:
+    """A catalog shipped in `data/catalogs`, its YAML read through the parse cache
+    (`core.yaml_safe.load_packaged`) and validated as every catalog is."""
+    origin = str(path)
+    data = read_yaml(path.read_text(encoding="utf-8"), origin, CatalogError, packaged=True)
+    return parse_catalog(data, origin=origin)
 
 
 def builtin_for_sector(sector: str) -> Catalog | None:
@@ -107,7 +114,7 @@ def get_catalog_by_sector_or_id(key: str) -> Catalog:
 def procedures() -> dict[str, Procedure]:
     """The adoption procedures (`data/procedures.yaml`), keyed by id, in file order."""
     path = DATA_DIR / "procedures.yaml"
-    data = safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path.read_text(encoding="utf-8"), str(path), CatalogError, packaged=True)
     out: dict[str, Procedure] = {}
     for i, item in enumerate(data.get("procedures", [])):
         procedure = validate_document(

@@ -3,23 +3,29 @@ organization's assets or usages (an import, a scan's filing, an edit, a delete) 
 the coverage part of its shared figures in the same transaction.
 
 Imported by every process that writes inventories through the app (the API and its
-workers, the CLI's database session); light on purpose: the completeness check is
-imported only when a written organization reports to someone.
+workers, the CLI's database session); light on purpose: the sector models are imported
+only when a transaction wrote an inventory, the completeness check only when a written
+organization reports to someone (a command that only reads, `pqcplan org list`, pays
+neither).
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from core.db import table_present
 from inventory.changes import after_inventory_write
-from migration.sectors.shared import reporting, store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @after_inventory_write
 def refresh_coverage(session: Session, organization_ids: frozenset[int]) -> None:
     if not table_present(session, "reporting_relations"):  # an older revision has none
         return
+    from migration.sectors.shared import reporting, store
+
     reporters = [org_id for org_id in sorted(organization_ids) if reporting(session, org_id)]
     if not reporters:
         return

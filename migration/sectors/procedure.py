@@ -16,7 +16,6 @@ from core.audit import record
 from core.errors import InputError
 from core.i18n import N_
 from core.tenancy import NotFound, Principal
-from migration.models import Plan, PlanVersion
 from migration.sectors.choices import EvidenceKind, StepStatus
 from migration.sectors.loader import procedures
 from migration.sectors.models import ProcedureEvidence, ProcedureStep
@@ -200,6 +199,15 @@ def update_step(
     return row
 
 
+def _plan_tables() -> tuple[Any, Any]:
+    """`Plan` and `PlanVersion`, registered before a flush writes or deletes evidence (its
+    `plan_version_id` refers to `plan_versions`). Imported here, not with the module:
+    reading the steps (`pqcplan procedure show`) needs no plan table."""
+    from migration.models import Plan, PlanVersion
+
+    return Plan, PlanVersion
+
+
 def add_evidence(
     session: Session,
     principal: Principal,
@@ -216,6 +224,7 @@ def add_evidence(
 ) -> ProcedureEvidence:
     """Exactly one of: a link (`url`), a file (`file_name` and `content`), or a plan
     version of the organization's own (`plan_version_id`)."""
+    Plan, PlanVersion = _plan_tables()
     given = [url is not None, content is not None, plan_version_id is not None]
     if sum(given) != 1:
         raise InputError(N_("give exactly one of url, file or plan_version_id"), "evidence")
@@ -256,6 +265,7 @@ def add_evidence(
 
 
 def remove_evidence(session: Session, principal: Principal, org_id: int, evidence_id: int) -> None:
+    _plan_tables()
     item = session.get(ProcedureEvidence, evidence_id)
     if item is None or item.organization_id != org_id:
         raise NotFound(f"evidence {evidence_id} not found")

@@ -17,7 +17,6 @@ from pydantic import Field, field_validator, model_validator
 
 from core.choices import Sector, Tier
 from core.i18n import N_, at, say
-from inventory.catalog import get_catalog
 from inventory.choices import AssetType, CryptoFunction, Source
 from migration.profiles.schema import (
     SHARED_SOURCE_ID,
@@ -257,7 +256,10 @@ def check_tag(tag: str) -> str:
 
 
 def check_algorithms(names: list[str]) -> list[str]:
-    """Every name must be the algorithm catalog's canonical name (one name everywhere)."""
+    """Every name must be the algorithm catalog's canonical name (one name everywhere).
+    The catalog is imported here: a procedure (`pqcplan procedure show`) names none."""
+    from inventory.catalog import get_catalog
+
     catalog = get_catalog()
     for name in names:
         if catalog.get(name) is None:

@@ -9,6 +9,10 @@ task's status, and any commit that writes its assets or usages: imports, scans, 
 deletes, through `on_inventory`), each part with its own `as_of`; plan progress is read
 live from the timeline counts the database keeps. Only the reporting organization starts and stops a
 relation, and both organizations' audit logs record it.
+
+What computes the figures (the completeness check with the algorithm catalog, the
+procedure with its YAML, the plan tables) is imported where figures are made or read:
+listing relations (`pqcplan supervision list`) needs none of it.
 """
 
 from __future__ import annotations
@@ -27,10 +31,7 @@ from core.i18n import N_, say
 from core.models import Organization
 from core.models.base import utcnow
 from core.tenancy import Forbidden, NotFound, Principal
-from migration.sectors.completeness import coverage_figures
 from migration.sectors.models import ReportingRelation, SharedFigures
-from migration.sectors.plan_share import live_progress, plan_figures
-from migration.sectors.procedure import procedure_figures
 from migration.sectors.shared import percent, reporting, store
 
 PARTS = ("coverage", "procedure", "plan")
@@ -165,6 +166,10 @@ def refresh_on_request(session: Session, principal: Principal, org_id: int) -> N
 
 def refresh_figures(session: Session, org_id: int, parts: Iterable[str] = PARTS) -> dict[str, Any]:
     """Compute the named parts of the organization's shared figures and store them."""
+    from migration.sectors.completeness import coverage_figures
+    from migration.sectors.plan_share import plan_figures
+    from migration.sectors.procedure import procedure_figures
+
     makers = {"coverage": coverage_figures, "procedure": procedure_figures, "plan": plan_figures}
     return store(session, org_id, {part: makers[part](session, org_id) for part in parts})
 
@@ -218,6 +223,8 @@ def supervised(session: Session, supervisor_id: int, org_id: int) -> dict[str, A
 def _rows(session: Session, relations: list[ReportingRelation]) -> list[dict[str, Any]]:
     if not relations:
         return []
+    from migration.sectors.plan_share import live_progress
+
     ids = [r.organization_id for r in relations]
     # plain rows, not mapped objects: a supervisor of 100 organizations reads 200 of them
     orgs = {

@@ -16,8 +16,11 @@ from sqlalchemy import (
     create_engine,
 )
 
-import inventory.models  # noqa: F401  (every package's tables, as alembic/env.py loads them)
-import migration.models  # noqa: F401
+import core.models.job  # every package's tables, as alembic/env.py loads them
+import core.models.web_session  # noqa: F401
+import inventory.models  # noqa: F401
+import migration.models
+import migration.sectors.models  # noqa: F401
 import testbed.conformance.models
 import testbed.models  # noqa: F401
 from core.job_queue import not_queue_table

@@ -18,9 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from core.i18n import N_
+from core.yaml_safe import load_packaged, safe_load
 
 DATA = Path(__file__).parent / "data" / "pqc_support.yaml"
 CAPABILITIES = ("ml_kem", "tls_hybrid", "ml_dsa", "slh_dsa")
@@ -171,5 +170,6 @@ class StackCatalog:
 
 @cache
 def stack_catalog(path: str | None = None) -> StackCatalog:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
-    return StackCatalog(yaml.load(Path(path or DATA).read_text(encoding="utf-8"), Loader=loader))
+    """The packaged catalog (through the parse cache, `core.yaml_safe`), or one at `path`."""
+    text = Path(path or DATA).read_text(encoding="utf-8")
+    return StackCatalog(safe_load(text) if path else load_packaged(text))
