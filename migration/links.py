@@ -20,9 +20,10 @@ On delete (triggers, whatever deletes: the API, imports, discovery, cascades):
 On insert: a task never points at a version, usage or asset that does not exist.
 `store_version` is the one writer of task rows (everything else updates a status or
 deletes). It calls `hold` before it writes anything and `settle` once the version's tasks
-are written: one anti-join per link over the version's tasks (what PostgreSQL itself does
-when a foreign key is added to a filled table), which sets a link to a usage or asset that
-is gone to NULL, as the delete trigger would have, and fails if the version row is missing.
+are written: once per version, set-based, the links the tasks carry are compared with the
+organization's usages and assets as they are now, and if one is gone an anti-join over the
+version's stored tasks (what PostgreSQL itself does when a foreign key is added to a filled
+table) sets it to NULL, as the delete trigger would have; a missing version row fails.
 
 Why no task can be left pointing at a usage deleted meanwhile (the plan read its usages
 seconds before it writes; with the foreign key the insert would have waited or failed):
@@ -54,11 +55,14 @@ seconds before it writes; with the foreign key the insert would have waited or f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from core.bulk import read_rows
 from core.models.base import Base
 from inventory.models.counters import hold_counter_locks
 
@@ -121,6 +125,12 @@ _PG_FUNCTIONS = (
 LINKS = (("usage_id", "crypto_usages"), ("asset_id", "assets"))
 
 
+def _ids_in(parent: str, organization_id: int) -> sa.Select[Any]:
+    """The ids of an organization's rows of `parent` (a covering index scan on both)."""
+    of_org = sa.column("organization_id") == organization_id
+    return sa.select(sa.column("id")).select_from(sa.table(parent)).where(of_org)
+
+
 def install_triggers(connection: Any) -> None:
     postgres = connection.dialect.name == "postgresql"
     for sql in POSTGRESQL_TRIGGERS if postgres else SQLITE_TRIGGERS:
@@ -157,15 +167,25 @@ class DanglingVersion(RuntimeError):
     """Tasks were written for a version row that does not exist (a bug, never a race)."""
 
 
-def settle(session: Session, version_id: int, organization_id: int) -> dict[str, int]:
+def settle(
+    session: Session,
+    version_id: int,
+    organization_id: int,
+    usage_ids: Iterable[int | None],
+    asset_ids: Iterable[int | None],
+) -> dict[str, int]:
     """After a version's tasks are written, in the same transaction (after `hold`): each
     usage or asset link to a row that no longer exists is set to NULL, as its deletion's
-    trigger would have; the version row must exist, in the tasks' organization. Returns
-    how many links were set to NULL, per column (almost always none).
+    trigger would have; the version row must exist, in the tasks' organization. The
+    caller passes the usage and asset ids its task rows carry. Returns how many links were
+    set to NULL, per column (almost always none).
 
-    One pass over the version's tasks looks for a link whose row is gone (read only: 0.8 s
-    of server CPU for 415,000 tasks on PostgreSQL, where two UPDATEs that find nothing cost
-    1.2 s); only when it finds one are the links set to NULL."""
+    The organization's usage and asset ids are read (covering index scans: 0.2-0.3 s of
+    CPU for 500,000 + 100,000, client and server) and the tasks' ids compared with them;
+    only when one is missing does the database set links to NULL, by an anti-join over
+    the version's stored tasks that is the final word (it would also find a link to
+    another organization's row, which the comparison took for missing, still there).
+    The anti-join alone, every time, cost 0.9 s on either database for 415,000 tasks."""
     connection = session.connection()
     owner = connection.execute(
         text("SELECT organization_id FROM plan_versions WHERE id = :v"), {"v": version_id}
@@ -173,9 +193,14 @@ def settle(session: Session, version_id: int, organization_id: int) -> dict[str,
     if owner != organization_id:
         raise DanglingVersion(f"plan version {version_id} of organization {organization_id}")
     nulled = dict.fromkeys((column for column, _ in LINKS), 0)
-    if connection.execute(_DANGLING, {"v": version_id}).first() is None:
-        return nulled
-    for column, parent in LINKS:
+    for (column, parent), ids in zip(LINKS, (usage_ids, asset_ids), strict=True):
+        wanted = set(ids)
+        wanted.discard(None)
+        if not wanted:
+            continue
+        rows = read_rows(connection, _ids_in(parent, organization_id))
+        if wanted.issubset([id_ for (id_,) in rows]):
+            continue
         result = connection.execute(
             text(
                 f"UPDATE plan_tasks SET {column} = NULL WHERE version_id = :v"
@@ -186,11 +211,3 @@ def settle(session: Session, version_id: int, organization_id: int) -> dict[str,
         )
         nulled[column] = result.rowcount
     return nulled
-
-
-_DANGLING = text(
-    "SELECT 1 FROM plan_tasks t"
-    " LEFT JOIN crypto_usages u ON u.id = t.usage_id LEFT JOIN assets a ON a.id = t.asset_id"
-    " WHERE t.version_id = :v AND ((t.usage_id IS NOT NULL AND u.id IS NULL)"
-    " OR (t.asset_id IS NOT NULL AND a.id IS NULL)) LIMIT 1"
-)

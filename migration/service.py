@@ -349,7 +349,10 @@ def store_version(
     with paused_gc():
         _insert_tasks(session, rows)
     # what four foreign keys per row checked, once for the version (migration.links)
-    links.settle(session, version_id, org_id)
+    tasks = result.tasks
+    links.settle(
+        session, version_id, org_id, (t.usage_id for t in tasks), (t.asset_id for t in tasks)
+    )
     version.risk_parts = parts  # complete once every row is written
     _insert_reasons(session, org_id, version_id, sentences.texts)  # so are the sentences
     store_cells(session, version_id, cells)  # the timeline page's counts, in this transaction

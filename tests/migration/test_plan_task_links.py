@@ -21,7 +21,7 @@ from core.models import Organization
 from core.schema import downgrade, upgrade
 from inventory.choices import AssetType, Exposure, Primitive, QuantumStatus
 from inventory.models import Asset, CryptoUsage
-from migration import service
+from migration import links, service
 from migration.inputs import PlanParams
 from migration.models import Plan, PlanTask, PlanVersion, TimelineCell
 from migration.scheduler import plan as make_plan
@@ -392,3 +392,18 @@ def test_downgrade_to_0021_and_back_keeps_every_task(db_url: str) -> None:
         s.execute(delete(PlanVersion).where(PlanVersion.id == version_id))
     with sessions() as s:
         assert _tasks(s, version_id) == 0 and dangling(s) == 0
+
+
+def test_settling_a_version_that_is_not_there_fails(db_url: str) -> None:
+    sessions = session_factory(db_url)
+    org_id = _inventory(sessions, "nothere", assets=1)
+    _, version_id = _generate(sessions, org_id)
+    with sessions() as s:
+        with pytest.raises(links.DanglingVersion):
+            links.settle(s, version_id + 1, org_id, [], [])
+        with pytest.raises(links.DanglingVersion):  # another organization's version
+            links.settle(s, version_id, org_id + 1, [], [])
+        assert links.settle(s, version_id, org_id, [None], [None]) == {
+            "usage_id": 0,
+            "asset_id": 0,
+        }
