@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from migration.choices import TaskStatus
-from migration.models import PlanTask
+from migration.models import PlanTask, TimelineCell
 
 
 def progress(tasks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -59,7 +59,24 @@ def fold_progress(groups: Iterable[tuple[str, str, str, int, int]]) -> dict[str,
 
 
 def version_progress(session: Session, version_id: int) -> dict[str, Any]:
-    """`progress` of a stored version, counted by the database (no task is loaded)."""
+    """`progress` of a stored version, counted by the database (no task is loaded): from
+    its timeline cells, the counts kept per (wave, phase, sector, status) as tasks change
+    (`migration.timeline`), else by a GROUP BY over its tasks (a schema without the cells'
+    triggers, a version with no task). At 415,000 tasks the GROUP BY reads every task row
+    (0.4-1.4 s on PostgreSQL); the cells are a few hundred rows."""
+    cells = session.execute(
+        select(
+            TimelineCell.phase,
+            TimelineCell.sector,
+            TimelineCell.status,
+            func.sum(TimelineCell.tasks),
+            func.sum(TimelineCell.effort),
+        )
+        .where(TimelineCell.version_id == version_id, TimelineCell.tasks > 0)
+        .group_by(TimelineCell.phase, TimelineCell.sector, TimelineCell.status)
+    ).all()
+    if cells:
+        return fold_progress((p, s, str(st), int(n), int(e)) for p, s, st, n, e in cells)
     groups = session.execute(
         select(
             PlanTask.phase,

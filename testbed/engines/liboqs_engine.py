@@ -37,10 +37,10 @@ from testbed.engines.oqs_native import (
     LOOP_OPS,
     Handle,
     LoopUnavailable,
+    Samples,
     check_count,
     loop_library,
     oqs_api,
-    samples_buffer,
 )
 
 #: liboqs name -> canonical name, where they differ (rule 1 above). liboqs 0.13 names
@@ -249,6 +249,7 @@ class LiboqsEngine(BindingEngine):
             return None
         handle = self._handle(alg)
         what = f"{alg} {operation}"
+        samples = Samples()  # one buffer for every batch of this loop
         if alg in self._kem_set:
             if operation not in ("keygen", "encaps", "decaps"):
                 return None
@@ -256,11 +257,11 @@ class LiboqsEngine(BindingEngine):
             sk, ct = (args[0], args[1]) if operation == "decaps" else (None, None)
 
             def run_kem(deadline_ns: int, capacity: int) -> Sequence[int]:
-                buf = samples_buffer(capacity)
+                buf = samples.room(capacity)
                 n = loops.kem_loop(
                     handle.ptr, code, pk, sk, ct, loops.c_deadline(deadline_ns), capacity, buf
                 )
-                return buf[: check_count(n, what)]
+                return samples.first(check_count(n, what))
 
             return run_kem
         if operation not in ("keygen", "sign", "verify"):
@@ -273,7 +274,7 @@ class LiboqsEngine(BindingEngine):
         sig_len = len(sig) if sig is not None else 0
 
         def run_sig(deadline_ns: int, capacity: int) -> Sequence[int]:
-            buf = samples_buffer(capacity)
+            buf = samples.room(capacity)
             n = loops.sig_loop(
                 handle.ptr,
                 code,
@@ -287,7 +288,7 @@ class LiboqsEngine(BindingEngine):
                 capacity,
                 buf,
             )
-            return buf[: check_count(n, what)]
+            return samples.first(check_count(n, what))
 
         return run_sig
 

@@ -14,6 +14,7 @@ from core.schema import downgrade, upgrade
 from migration import service
 from migration.inputs import PlanParams
 from migration.models import PlanTask, PlanVersion, TaskStatus, TimelineCell
+from migration.progress import progress
 from migration.timeline import FLAGGED_COUNT_CAP, version_view
 
 
@@ -36,7 +37,11 @@ def fresh_view(session, version_id: int) -> tuple[list, dict, int]:
     """Waves, progress and flagged count read from every task, as the page must show them."""
     waves: dict[tuple, dict] = {}
     flagged = 0
+    shown = []
     for t in service.tasks_of(session, version_id):
+        shown.append(
+            {"phase": t.phase, "sector": t.sector, "status": str(t.status), "effort": t.effort}
+        )
         w = waves.setdefault(
             (t.wave, t.wave_label, t.phase),
             {
@@ -53,8 +58,9 @@ def fresh_view(session, version_id: int) -> tuple[list, dict, int]:
         if t.deadline is not None:
             w["deadline"] = min(w["deadline"] or t.deadline.isoformat(), t.deadline.isoformat())
         flagged += bool(t.flags)
-    progress = service.version_progress(session, version_id)  # its own GROUP BY
-    return [waves[k] for k in sorted(waves)], progress, min(flagged, FLAGGED_COUNT_CAP + 1)
+    counted = progress(shown)  # in Python, from the tasks themselves
+    assert service.version_progress(session, version_id) == counted  # the CLI's and API's
+    return [waves[k] for k in sorted(waves)], counted, min(flagged, FLAGGED_COUNT_CAP + 1)
 
 
 def check(api, version_id: int, cells: bool = True) -> None:

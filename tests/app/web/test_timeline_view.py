@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from migration import service
 from migration.models import PlanVersion
+from migration.progress import progress
 from migration.timeline import first_flagged, task_page, version_view
 from tests.app.web.test_web_http import _asset
 
@@ -25,7 +26,7 @@ def test_version_view_matches_progress_tasks_and_flags(api):
         version = s.query(PlanVersion).one()
         tasks = [service.task_dict(t) for t in service.tasks_of(s, version.id)]
         view = version_view(s, version.id)
-        assert view.progress == service.version_progress(s, version.id)
+        assert view.progress == service.version_progress(s, version.id) == progress(tasks)
         effort: dict[tuple[int, str], int] = defaultdict(int)
         for t in tasks:
             effort[(t["wave"], t["phase"])] += t["effort"]

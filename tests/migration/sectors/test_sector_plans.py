@@ -72,3 +72,31 @@ def test_a_target_raises_the_score_orders_first_and_says_why(session_factory) ->
 
     assert {but_sector(t) for t in other} == {but_sector(billing)}
     assert all(p["name"] != "target" for t in other for p in t["risk"]["parts"])
+
+
+def test_targets_read_beside_the_facts_are_the_ones_read_in_turn(pg_url) -> None:
+    """On PostgreSQL the sector matching runs on a second connection while the facts are
+    read (`service._beside`), only when that connection sees what the caller's would:
+    never after the caller's transaction has written rows of its own."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import sessionmaker
+
+    from core.db import engine_for
+
+    engine = engine_for(pg_url)
+    checkouts: list[object] = []
+    event.listen(engine, "checkout", lambda *args: checkouts.append(args[0]))
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory.begin() as s:
+        org_id = _inventory(s, Sector.TELECOM)  # written in this transaction: read in turn
+        checkouts.clear()
+        unseen = service.load_inventory(s, org_id).targets
+        assert len(checkouts) == 0 and len(unseen) == 1
+    with factory.begin() as s:  # committed now: read beside, on a second connection
+        checkouts.clear()
+        beside = service.load_inventory(s, org_id).targets
+        assert len(checkouts) == 2  # the caller's own, then the second one
+        assert beside == service._sector_targets(s, org_id) == unseen
+        assert [t.name for t in beside.values()] == [
+            "eSIM remote provisioning PKI (SM-DP+, eUICC certificates)"
+        ]
