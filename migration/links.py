@@ -8,9 +8,11 @@ the guarantees they gave hold as follows.
 
 On delete (triggers, whatever deletes: the API, imports, discovery, cascades):
 - a version's deletion deletes its tasks (`plan_tasks_version_delete` on `plan_versions`);
-  a plan's or an organization's deletion reaches its versions through their own foreign
-  keys (plans -> plan_versions, organizations -> plans and plan_versions), so their tasks
-  go as before, and the timeline triggers on `plan_tasks` (0011) see the same deletes;
+  a plan's deletion reaches its versions through their foreign key, so their tasks go as
+  before; an organization's tasks are deleted first of all (`plan_tasks_organization_delete`,
+  BEFORE DELETE on `organizations`, by its versions), as the organization's foreign key on
+  the tasks did, not set to NULL asset by asset by the inventory's cascades and then
+  deleted; the timeline triggers on `plan_tasks` (0011) see the same deletes;
 - a usage's or an asset's deletion sets `usage_id` / `asset_id` of its tasks to NULL
   (`plan_tasks_usage_delete`, `plan_tasks_asset_delete`), found by the indexes on those
   columns. PostgreSQL runs each once per statement from its transition table; SQLite per
@@ -64,7 +66,17 @@ from sqlalchemy.orm import Session
 from core.models.base import Base
 from inventory.models.counters import hold_counter_locks
 
+# An organization's tasks go first, by its versions, before its assets' and usages'
+# cascades would set every task's links to NULL one asset at a time (the organization's
+# own foreign key on the tasks used to delete them first).
+_ORGANIZATION_TASKS = (
+    "DELETE FROM plan_tasks WHERE version_id IN"
+    " (SELECT id FROM plan_versions WHERE organization_id = OLD.id);"
+)
 SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations BEGIN
+  {_ORGANIZATION_TASKS}
+END""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions BEGIN
   DELETE FROM plan_tasks WHERE version_id = OLD.id;
 END""",
@@ -81,6 +93,12 @@ _LOCK_ORGS = (
     " FROM (SELECT DISTINCT organization_id FROM {old} ORDER BY 1) o;"
 )
 POSTGRESQL_TRIGGERS = [
+    f"""CREATE FUNCTION pqcplan_tasks_organization_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  {_ORGANIZATION_TASKS}
+  RETURN OLD;
+END $$""",
     """CREATE FUNCTION pqcplan_tasks_version_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM plan_tasks WHERE version_id IN (SELECT id FROM old_versions);
@@ -98,6 +116,8 @@ BEGIN
   UPDATE plan_tasks SET asset_id = NULL WHERE asset_id IN (SELECT id FROM old_assets);
   RETURN NULL;
 END $$""",
+    """CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations
+FOR EACH ROW EXECUTE FUNCTION pqcplan_tasks_organization_deleted()""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions
 REFERENCING OLD TABLE AS old_versions FOR EACH STATEMENT
 EXECUTE FUNCTION pqcplan_tasks_version_deleted()""",
@@ -109,11 +129,13 @@ REFERENCING OLD TABLE AS old_assets FOR EACH STATEMENT
 EXECUTE FUNCTION pqcplan_tasks_asset_deleted()""",
 ]
 TRIGGERS = {
+    "plan_tasks_organization_delete": "organizations",
     "plan_tasks_version_delete": "plan_versions",
     "plan_tasks_usage_delete": "crypto_usages",
     "plan_tasks_asset_delete": "assets",
 }
 _PG_FUNCTIONS = (
+    "pqcplan_tasks_organization_deleted",
     "pqcplan_tasks_version_deleted",
     "pqcplan_tasks_usage_deleted",
     "pqcplan_tasks_asset_deleted",
@@ -144,7 +166,7 @@ def _triggers_for_create_all(target: Any, connection: Any, **kw: Any) -> None:
     """`create_all` (the stateless judge's scratch database) gets the link triggers too."""
     tables = kw.get("tables")
     names = {t.name for t in tables} if tables is not None else set(target.tables)
-    if {"plan_tasks", "plan_versions", "crypto_usages", "assets"} <= names:
+    if {"plan_tasks", "plan_versions", "crypto_usages", "assets", "organizations"} <= names:
         install_triggers(connection)
 
 

@@ -14,6 +14,11 @@ the same outcome:
 - deleting a version (or its plan, or its organization: their cascades reach the versions)
   deletes its tasks: a delete trigger on `plan_versions` (PostgreSQL: once per statement,
   from its transition table; SQLite: per row);
+- an organization's deletion first deletes its tasks (a BEFORE DELETE trigger on
+  `organizations`, by its versions), as the organization's own foreign key on the tasks
+  did: otherwise its assets' and usages' cascades would set the links of all its tasks to
+  NULL one asset at a time before the versions' cascade deleted them (minutes at 100,000
+  assets with five stored versions, instead of ~20 s);
 - deleting a usage or an asset sets the `usage_id` / `asset_id` of its tasks to NULL: delete
   triggers on `crypto_usages` and `assets`, which find the tasks by the indexes kept on
   those columns; on PostgreSQL they first take the organization's advisory lock (the
@@ -57,6 +62,9 @@ FOREIGN_KEYS = [
 ]
 
 SQLITE_TRIGGERS = [
+    """CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations BEGIN
+  DELETE FROM plan_tasks WHERE version_id IN (SELECT id FROM plan_versions WHERE organization_id = OLD.id);
+END""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions BEGIN
   DELETE FROM plan_tasks WHERE version_id = OLD.id;
 END""",
@@ -68,12 +76,18 @@ END""",
 END""",
 ]
 SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS plan_tasks_organization_delete",
     "DROP TRIGGER IF EXISTS plan_tasks_version_delete",
     "DROP TRIGGER IF EXISTS plan_tasks_usage_delete",
     "DROP TRIGGER IF EXISTS plan_tasks_asset_delete",
 ]
 
 POSTGRESQL_TRIGGERS = [
+    """CREATE FUNCTION pqcplan_tasks_organization_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM plan_tasks WHERE version_id IN (SELECT id FROM plan_versions WHERE organization_id = OLD.id);
+  RETURN OLD;
+END $$""",
     """CREATE FUNCTION pqcplan_tasks_version_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM plan_tasks WHERE version_id IN (SELECT id FROM old_versions);
@@ -91,6 +105,8 @@ BEGIN
   UPDATE plan_tasks SET asset_id = NULL WHERE asset_id IN (SELECT id FROM old_assets);
   RETURN NULL;
 END $$""",
+    """CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations
+FOR EACH ROW EXECUTE FUNCTION pqcplan_tasks_organization_deleted()""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions
 REFERENCING OLD TABLE AS old_versions FOR EACH STATEMENT
 EXECUTE FUNCTION pqcplan_tasks_version_deleted()""",
@@ -102,9 +118,11 @@ REFERENCING OLD TABLE AS old_assets FOR EACH STATEMENT
 EXECUTE FUNCTION pqcplan_tasks_asset_deleted()""",
 ]
 POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS plan_tasks_organization_delete ON organizations",
     "DROP TRIGGER IF EXISTS plan_tasks_version_delete ON plan_versions",
     "DROP TRIGGER IF EXISTS plan_tasks_usage_delete ON crypto_usages",
     "DROP TRIGGER IF EXISTS plan_tasks_asset_delete ON assets",
+    "DROP FUNCTION IF EXISTS pqcplan_tasks_organization_deleted()",
     "DROP FUNCTION IF EXISTS pqcplan_tasks_version_deleted()",
     "DROP FUNCTION IF EXISTS pqcplan_tasks_usage_deleted()",
     "DROP FUNCTION IF EXISTS pqcplan_tasks_asset_deleted()",
