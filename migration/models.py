@@ -31,6 +31,7 @@ from core.models.base import (
     enum_column,
     utcnow,
 )
+from migration import links  # noqa: F401  (the link triggers for `create_all`)
 from migration.choices import TaskStatus
 
 
@@ -77,11 +78,23 @@ class PlanVersion(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="versions")
-    tasks: Mapped[list[PlanTask]] = _owned("version", "PlanTask.position")
+    # no foreign key under it (migration 0022): a delete trigger deletes a version's tasks
+    tasks: Mapped[list[PlanTask]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PlanTask.position",
+        primaryjoin="PlanVersion.id == foreign(PlanTask.version_id)",
+    )
 
 
 class PlanTask(TenantMixin, Base):
-    """One migration task in one version. Usage and asset links survive their deletion."""
+    """One migration task in one version. Usage and asset links survive their deletion.
+
+    No foreign keys (migration 0022): four checks per row were most of the database's work
+    in storing a 415,000-task version. Triggers delete a version's tasks with it and set a
+    deleted usage's or asset's links to NULL; the writer checks a version's links once
+    (`migration.links`, which says why no link can dangle)."""
 
     __tablename__ = "plan_tasks"
     __table_args__ = (
@@ -102,10 +115,12 @@ class PlanTask(TenantMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # no index of its own: (version_id, key) and the timeline index lead with it (0015)
-    version_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("plan_versions.id", ondelete="CASCADE")
-    )
+    # the organization of the task's version; no foreign key and no index (0022): the
+    # organization's versions take their tasks with them, and no query reads by it
+    organization_id: Mapped[int] = mapped_column(Integer)
+    # no index of its own: (version_id, key) and the timeline index lead with it (0015);
+    # deleting the version deletes its tasks (trigger plan_tasks_version_delete, 0022)
+    version_id: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     # stable across versions: usage:<ref>. Compared bytewise on PostgreSQL (collation "C",
     # as SQLite compares it): the unique (version_id, key) index is the dearest of a task's
@@ -113,12 +128,10 @@ class PlanTask(TenantMixin, Base):
     key: Mapped[str] = mapped_column(
         String(220).with_variant(String(220, collation="C"), "postgresql")
     )
-    usage_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("crypto_usages.id", ondelete="SET NULL")
-    )
-    asset_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("assets.id", ondelete="SET NULL")
-    )
+    # NULL once the usage or asset is deleted (triggers plan_tasks_usage_delete and
+    # plan_tasks_asset_delete, 0022, which find the tasks by the indexes above)
+    usage_id: Mapped[int | None] = mapped_column(Integer)
+    asset_id: Mapped[int | None] = mapped_column(Integer)
     asset_name: Mapped[str] = mapped_column(String(200))
     sector: Mapped[str] = mapped_column(String(40))
     algorithm: Mapped[str] = mapped_column(String(120))
@@ -148,7 +161,9 @@ class PlanTask(TenantMixin, Base):
     status_note: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    version: Mapped[PlanVersion] = relationship(back_populates="tasks")
+    version: Mapped[PlanVersion] = relationship(
+        back_populates="tasks", primaryjoin="PlanVersion.id == foreign(PlanTask.version_id)"
+    )
 
 
 class PlanReason(TenantMixin, Base):

@@ -31,6 +31,7 @@ from core.models.base import utcnow
 from core.tenancy import NotFound, Principal
 from inventory.choices import AssetType, Criticality, DataSensitivity, Exposure, QuantumStatus
 from inventory.models import Asset, CryptoUsage, Dependency
+from migration import links
 from migration.inputs import AssetFacts, LibraryFacts, PlanInput, PlanParams, UsageFacts
 from migration.models import CustomProfile, Plan, PlanReason, PlanTask, PlanVersion, TaskStatus
 from migration.profiles import (
@@ -313,6 +314,7 @@ def _generate(
     del inputs
     plan_s = time.perf_counter() - clock
     clock = time.perf_counter()
+    links.hold(session, organization_id)  # before the first row written (migration.links)
     if plan_id is None:
         row = Plan(
             organization_id=organization_id,
@@ -362,6 +364,7 @@ def store_version(
     created_by: str | None,
     previous: PlanVersion | None,
 ) -> PlanVersion:
+    links.hold(session, plan_row.organization_id)  # taken already when called by generate
     carried: dict[str, tuple[str, str | None, datetime | None]] = {}
     if previous is not None:
         for key, status, note, changed in session.execute(
@@ -392,6 +395,11 @@ def store_version(
 
     with paused_gc():
         _insert_tasks(session, rows)
+    # what four foreign keys per row checked, once for the version (migration.links)
+    tasks = result.tasks
+    links.settle(
+        session, version_id, org_id, (t.usage_id for t in tasks), (t.asset_id for t in tasks)
+    )
     version.risk_parts = parts  # complete once every row is written
     _insert_reasons(session, org_id, version_id, sentences.texts)  # so are the sentences
     store_cells(session, version_id, cells)  # the timeline page's counts, in this transaction

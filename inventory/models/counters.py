@@ -407,6 +407,13 @@ def lock_counters(session: Session, organization_ids: Iterable[int]) -> None:
     Either way the organizations are noted as written (`inventory.changes`)."""
     ids = {int(i) for i in organization_ids if i is not None}
     note_written(session, ids)
+    hold_counter_locks(session, ids)
+
+
+def hold_counter_locks(session: Session, organization_ids: Iterable[int]) -> None:
+    """The locks of `lock_counters` alone, for a writer that writes no assets or usages but
+    must not interleave with their deletion (a plan's tasks, `migration.links`)."""
+    ids = {int(i) for i in organization_ids if i is not None}
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return
