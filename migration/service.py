@@ -330,7 +330,9 @@ def _generate(
         row.profile_id = profile.id
         previous = latest_version(session, row.id)
         number = (previous.number + 1) if previous else 1
-    version = store_version(session, row, number, result, created_by, previous)
+    version = store_version(
+        session, row, number, result, created_by, previous, read_in_this_transaction=True
+    )
     _shared_figures_changed(session, organization_id)
     if timings is not None:
         timings.update(
@@ -363,7 +365,13 @@ def store_version(
     result: PlanResult,
     created_by: str | None,
     previous: PlanVersion | None,
+    *,
+    read_in_this_transaction: bool = False,
 ) -> PlanVersion:
+    """Store `result` as version `number` of `plan_row`, in the caller's transaction.
+    `read_in_this_transaction`: the caller read the inventory `result` was planned from in
+    this same transaction (`generate`), which on SQLite proves every usage and asset link
+    still there (`links.settle`)."""
     links.hold(session, plan_row.organization_id)  # taken already when called by generate
     carried: dict[str, tuple[str, str | None, datetime | None]] = {}
     if previous is not None:
@@ -398,7 +406,12 @@ def store_version(
     # what four foreign keys per row checked, once for the version (migration.links)
     tasks = result.tasks
     links.settle(
-        session, version_id, org_id, (t.usage_id for t in tasks), (t.asset_id for t in tasks)
+        session,
+        version_id,
+        org_id,
+        (t.usage_id for t in tasks),
+        (t.asset_id for t in tasks),
+        read_in_this_transaction=read_in_this_transaction,
     )
     version.risk_parts = parts  # complete once every row is written
     _insert_reasons(session, org_id, version_id, sentences.texts)  # so are the sentences

@@ -407,3 +407,55 @@ def test_settling_a_version_that_is_not_there_fails(db_url: str) -> None:
             "usage_id": 0,
             "asset_id": 0,
         }
+
+
+@pytest.mark.parametrize("begin", ["IMMEDIATE", "DEFERRED"])
+def test_sqlite_generate_skips_the_link_check_because_no_deletion_can_slip_in(
+    sqlite_url: str, begin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`generate` on SQLite skips `settle`'s comparison (`read_in_this_transaction`): a
+    usage deleted by another connection between the plan's read and its store either
+    cannot be deleted (IMMEDIATE: the plan holds the write lock from its read on) or makes
+    the store fail whole (DEFERRED: the read snapshot is stale, SQLite refuses the write).
+    Never a stored task pointing at a deleted usage."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import migration.scheduler as scheduler
+
+    sessions = session_factory(sqlite_url)
+    org_id = _inventory(sessions, "slipped")
+    path = sqlite_url.removeprefix("sqlite:///")
+    real_plan = scheduler.plan
+    deleted: list[str] = []
+
+    def plan_then_delete(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_plan(*args, **kwargs)
+        other = sqlite3.connect(path, timeout=0.2)
+        try:
+            other.execute("PRAGMA foreign_keys=ON")
+            other.execute("DELETE FROM crypto_usages WHERE id = ?", (result.tasks[0].usage_id,))
+            other.commit()
+            deleted.append("committed")
+        except sqlite3.OperationalError as error:
+            deleted.append(str(error))
+        finally:
+            other.close()
+        return result
+
+    monkeypatch.setattr(scheduler, "plan", plan_then_delete)
+    engine = engine_for(sqlite_url).execution_options(sqlite_begin=begin)
+    stored: list[int] = []
+    try:
+        with Session(engine) as s, s.begin():
+            stored.append(service.generate(s, org_id, "kr-2035", PARAMS).id)
+    except OperationalError as error:
+        assert begin == "DEFERRED" and deleted == ["committed"], error
+    with sessions() as s:
+        assert dangling(s) == 0
+        if begin == "IMMEDIATE":
+            assert deleted == ["database is locked"] and len(stored) == 1
+            assert s.scalar(select(func.count()).select_from(PlanTask)) > 0
+        else:
+            assert stored == [] and s.scalar(select(func.count()).select_from(PlanTask)) == 0
