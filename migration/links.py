@@ -88,6 +88,16 @@ END""",
 END""",
 ]
 
+# Set by the organization's BEFORE DELETE trigger for the rest of its transaction: that
+# organization's tasks are gone. Its assets' and usages' cascades then delete them one asset
+# per statement (100,000 statements for 100,000 assets), and each statement's trigger would
+# otherwise take the lock and look for tasks that are no longer there: 37.7 s instead of
+# 19.6 s to delete a 100,000-asset organization with five stored versions (0023).
+ORGANIZATION_GONE = "pqcplan.organization_tasks_deleted"
+_SKIP_GONE = (
+    "IF NOT EXISTS (SELECT 1 FROM {old} WHERE organization_id::text IS DISTINCT FROM"
+    f" current_setting('{ORGANIZATION_GONE}', true)) THEN RETURN NULL; END IF;"
+)
 _LOCK_ORGS = (
     "PERFORM pg_advisory_xact_lock(1129206339, o.organization_id)"
     " FROM (SELECT DISTINCT organization_id FROM {old} ORDER BY 1) o;"
@@ -97,6 +107,7 @@ POSTGRESQL_TRIGGERS = [
 LANGUAGE plpgsql AS $$
 BEGIN
   {_ORGANIZATION_TASKS}
+  PERFORM set_config('{ORGANIZATION_GONE}', OLD.id::text, true);
   RETURN OLD;
 END $$""",
     """CREATE FUNCTION pqcplan_tasks_version_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -106,12 +117,14 @@ BEGIN
 END $$""",
     f"""CREATE FUNCTION pqcplan_tasks_usage_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  {_SKIP_GONE.format(old="old_usages")}
   {_LOCK_ORGS.format(old="old_usages")}
   UPDATE plan_tasks SET usage_id = NULL WHERE usage_id IN (SELECT id FROM old_usages);
   RETURN NULL;
 END $$""",
     f"""CREATE FUNCTION pqcplan_tasks_asset_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  {_SKIP_GONE.format(old="old_assets")}
   {_LOCK_ORGS.format(old="old_assets")}
   UPDATE plan_tasks SET asset_id = NULL WHERE asset_id IN (SELECT id FROM old_assets);
   RETURN NULL;

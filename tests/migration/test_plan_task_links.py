@@ -459,3 +459,49 @@ def test_sqlite_generate_skips_the_link_check_because_no_deletion_can_slip_in(
             assert s.scalar(select(func.count()).select_from(PlanTask)) > 0
         else:
             assert stored == [] and s.scalar(select(func.count()).select_from(PlanTask)) == 0
+
+
+def test_after_an_organization_goes_another_ones_deletions_still_null_links(
+    db_url: str,
+) -> None:
+    """The organization trigger tells the link triggers of its own cascades that its tasks
+    are gone (0023, PostgreSQL): in the same transaction, deleting another organization's
+    usage and asset still sets that organization's task links to NULL; and a deletion
+    rolled back to a savepoint forgets it."""
+    sessions = session_factory(db_url)
+    gone = _inventory(sessions, "goes")
+    stays = _inventory(sessions, "stays2", assets=3)
+    _generate(sessions, gone)
+    _, kept = _generate(sessions, stays)
+    with sessions() as s:
+        before = _links(s, kept)
+        usage, asset = s.execute(
+            select(CryptoUsage.id, CryptoUsage.asset_id)
+            .where(CryptoUsage.organization_id == stays)
+            .order_by(CryptoUsage.id)
+            .limit(1)
+        ).one()
+        other_asset = s.scalar(
+            select(Asset.id)
+            .where(Asset.organization_id == stays, Asset.id != asset)
+            .order_by(Asset.id)
+        )
+    with sessions.begin() as s:
+        s.execute(delete(Organization).where(Organization.id == gone))
+        savepoint = s.begin_nested()
+        s.execute(delete(Organization).where(Organization.id == stays))
+        savepoint.rollback()  # the other organization stays, as do its tasks
+        s.execute(delete(CryptoUsage).where(CryptoUsage.id == usage))
+        s.execute(delete(Asset).where(Asset.id == other_asset))
+    with sessions() as s:
+        after = _links(s, kept)
+        assert after.keys() == before.keys()
+        for key, (u, a) in before.items():
+            if u == usage or a == other_asset:
+                assert after[key] == (None, None if a == other_asset else a)
+            else:
+                assert after[key] == (u, a)
+        assert any(u is None for u, _ in after.values())
+        assert dangling(s) == 0
+        assert s.get(Organization, gone) is None
+    check(_Api(sessions), kept)
