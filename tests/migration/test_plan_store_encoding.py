@@ -138,9 +138,9 @@ def test_collector_paused_through_the_store_and_restored(
     seen: list[bool] = []
     real = service.store_version
 
-    def watch(*args: Any) -> Any:
+    def watch(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(service, "store_version", watch)
     assert gc.isenabled()
