@@ -60,10 +60,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.models.base import Base
+from core.models.base import on_create_all
 from inventory.models.counters import hold_counter_locks
 
 # An organization's tasks go first, by its versions, before its assets' and usages'
@@ -73,6 +73,8 @@ _ORGANIZATION_TASKS = (
     "DELETE FROM plan_tasks WHERE version_id IN"
     " (SELECT id FROM plan_versions WHERE organization_id = OLD.id);"
 )
+# each link a task carries: (kind, the table it points into)
+LINKED = (("usage", "crypto_usages"), ("asset", "assets"))
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations BEGIN
   {_ORGANIZATION_TASKS}
@@ -80,12 +82,12 @@ END""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions BEGIN
   DELETE FROM plan_tasks WHERE version_id = OLD.id;
 END""",
-    """CREATE TRIGGER plan_tasks_usage_delete AFTER DELETE ON crypto_usages BEGIN
-  UPDATE plan_tasks SET usage_id = NULL WHERE usage_id = OLD.id;
-END""",
-    """CREATE TRIGGER plan_tasks_asset_delete AFTER DELETE ON assets BEGIN
-  UPDATE plan_tasks SET asset_id = NULL WHERE asset_id = OLD.id;
-END""",
+    *(
+        f"""CREATE TRIGGER plan_tasks_{kind}_delete AFTER DELETE ON {parent} BEGIN
+  UPDATE plan_tasks SET {kind}_id = NULL WHERE {kind}_id = OLD.id;
+END"""
+        for kind, parent in LINKED
+    ),
 ]
 
 # Set by the organization's BEFORE DELETE trigger for the rest of its transaction: that
@@ -115,47 +117,30 @@ BEGIN
   DELETE FROM plan_tasks WHERE version_id IN (SELECT id FROM old_versions);
   RETURN NULL;
 END $$""",
-    f"""CREATE FUNCTION pqcplan_tasks_usage_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    *(
+        f"""CREATE FUNCTION pqcplan_tasks_{kind}_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  {_SKIP_GONE.format(old="old_usages")}
-  {_LOCK_ORGS.format(old="old_usages")}
-  UPDATE plan_tasks SET usage_id = NULL WHERE usage_id IN (SELECT id FROM old_usages);
+  {_SKIP_GONE.format(old=f"old_{kind}s")}
+  {_LOCK_ORGS.format(old=f"old_{kind}s")}
+  UPDATE plan_tasks SET {kind}_id = NULL WHERE {kind}_id IN (SELECT id FROM old_{kind}s);
   RETURN NULL;
-END $$""",
-    f"""CREATE FUNCTION pqcplan_tasks_asset_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  {_SKIP_GONE.format(old="old_assets")}
-  {_LOCK_ORGS.format(old="old_assets")}
-  UPDATE plan_tasks SET asset_id = NULL WHERE asset_id IN (SELECT id FROM old_assets);
-  RETURN NULL;
-END $$""",
+END $$"""
+        for kind, _ in LINKED
+    ),
     """CREATE TRIGGER plan_tasks_organization_delete BEFORE DELETE ON organizations
 FOR EACH ROW EXECUTE FUNCTION pqcplan_tasks_organization_deleted()""",
     """CREATE TRIGGER plan_tasks_version_delete AFTER DELETE ON plan_versions
 REFERENCING OLD TABLE AS old_versions FOR EACH STATEMENT
 EXECUTE FUNCTION pqcplan_tasks_version_deleted()""",
-    """CREATE TRIGGER plan_tasks_usage_delete AFTER DELETE ON crypto_usages
-REFERENCING OLD TABLE AS old_usages FOR EACH STATEMENT
-EXECUTE FUNCTION pqcplan_tasks_usage_deleted()""",
-    """CREATE TRIGGER plan_tasks_asset_delete AFTER DELETE ON assets
-REFERENCING OLD TABLE AS old_assets FOR EACH STATEMENT
-EXECUTE FUNCTION pqcplan_tasks_asset_deleted()""",
+    *(
+        f"""CREATE TRIGGER plan_tasks_{kind}_delete AFTER DELETE ON {parent}
+REFERENCING OLD TABLE AS old_{kind}s FOR EACH STATEMENT
+EXECUTE FUNCTION pqcplan_tasks_{kind}_deleted()"""
+        for kind, parent in LINKED
+    ),
 ]
-TRIGGERS = {
-    "plan_tasks_organization_delete": "organizations",
-    "plan_tasks_version_delete": "plan_versions",
-    "plan_tasks_usage_delete": "crypto_usages",
-    "plan_tasks_asset_delete": "assets",
-}
-_PG_FUNCTIONS = (
-    "pqcplan_tasks_organization_deleted",
-    "pqcplan_tasks_version_deleted",
-    "pqcplan_tasks_usage_deleted",
-    "pqcplan_tasks_asset_deleted",
-)
-
 # (column, parent table) of each link `settle` checks
-LINKS = (("usage_id", "crypto_usages"), ("asset_id", "assets"))
+LINKS = tuple((f"{kind}_id", parent) for kind, parent in LINKED)
 
 
 def install_triggers(connection: Any) -> None:
@@ -164,23 +149,10 @@ def install_triggers(connection: Any) -> None:
         connection.execute(text(sql))
 
 
-def drop_triggers(connection: Any) -> None:
-    postgres = connection.dialect.name == "postgresql"
-    for name, table in TRIGGERS.items():
-        on = f" ON {table}" if postgres else ""
-        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}{on}"))
-    if postgres:
-        for function in _PG_FUNCTIONS:
-            connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
-
-
-@event.listens_for(Base.metadata, "after_create")
-def _triggers_for_create_all(target: Any, connection: Any, **kw: Any) -> None:
-    """`create_all` (the stateless judge's scratch database) gets the link triggers too."""
-    tables = kw.get("tables")
-    names = {t.name for t in tables} if tables is not None else set(target.tables)
-    if {"plan_tasks", "plan_versions", "crypto_usages", "assets", "organizations"} <= names:
-        install_triggers(connection)
+# `create_all` (the stateless judge's scratch database) gets the link triggers too
+on_create_all(
+    {"plan_tasks", "plan_versions", "crypto_usages", "assets", "organizations"}, install_triggers
+)
 
 
 def hold(session: Session, organization_id: int) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, Table, TypeDecorator
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, Table, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names: Alembic's SQLite batch mode and autogenerate need them.
@@ -54,6 +55,20 @@ class Base(DeclarativeBase):
         table = cls.__dict__.get("__table__")
         if isinstance(table, Table):
             never_reuse_ids(table)
+
+
+def on_create_all(tables: set[str], install: Callable[[Any], None]) -> None:
+    """`install(connection)` after `Base.metadata.create_all` has made every one of
+    `tables` (a scratch schema, the stateless judge's): triggers that migrations install on
+    a migrated database, installed there too."""
+
+    def after_create(target: Any, connection: Any, **kw: Any) -> None:
+        made = kw.get("tables")
+        names = {t.name for t in made} if made is not None else set(target.tables)
+        if tables <= names:
+            install(connection)
+
+    event.listen(Base.metadata, "after_create", after_create)
 
 
 def never_reuse_ids(table: Table) -> None:

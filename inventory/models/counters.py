@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.models.base import Base, enum_column
+from core.models.base import Base, enum_column, on_create_all
 from inventory.changes import note_written
 from inventory.choices import Exposure, QuantumStatus
 
@@ -389,13 +389,8 @@ def drop_triggers(connection: Any) -> None:
             connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _triggers_for_create_all(target: Any, connection: Any, **kw: Any) -> None:
-    """`create_all` (the stateless judge's scratch database) gets the triggers too."""
-    tables = kw.get("tables")
-    names = {t.name for t in tables} if tables is not None else set(target.tables)
-    if {"usage_counts", "asset_counts", "assets", "crypto_usages"} <= names:
-        install_triggers(connection)
+# `create_all` (the stateless judge's scratch database) gets the triggers too
+on_create_all({"usage_counts", "asset_counts", "assets", "crypto_usages"}, install_triggers)
 
 
 _LOCKED = "pqcplan_counter_locks"

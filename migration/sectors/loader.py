@@ -33,14 +33,16 @@ def parse_catalog(data: Any, origin: str = "") -> Catalog:
     return validate_document(Catalog, data, origin, CatalogError, "a catalog")
 
 
-def load_catalog_text(text: str, origin: str = "") -> Catalog:
-    """Parse YAML or JSON text (JSON is YAML) into a validated catalog."""
-    return parse_catalog(read_yaml(text, origin, CatalogError), origin=origin)
+def load_catalog_text(text: str, origin: str = "", *, packaged: bool = False) -> Catalog:
+    """Parse YAML or JSON text (JSON is YAML) into a validated catalog; a file shipped with
+    pqcplan (``packaged``) is read through the parse cache (`core.yaml_safe.load_packaged`)."""
+    data = read_yaml(text, origin, CatalogError, packaged=packaged)
+    return parse_catalog(data, origin=origin)
 
 
-def load_catalog_file(path: str | Path) -> Catalog:
+def load_catalog_file(path: str | Path, *, packaged: bool = False) -> Catalog:
     path = Path(path)
-    return load_catalog_text(path.read_text(encoding="utf-8"), origin=str(path))
+    return load_catalog_text(path.read_text(encoding="utf-8"), str(path), packaged=packaged)
 
 
 def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def builtin_catalogs() -> dict[str, Catalog]:
     catalogs: dict[str, Catalog] = {}
     sectors: set[str] = set()
     for path in sorted((DATA_DIR / "catalogs").glob("*.yaml")):
-        catalog = _load_builtin(path)
+        catalog = load_catalog_file(path, packaged=True)
         if catalog.id in catalogs:
             raise CatalogError(
                 say(N_("duplicate catalog id '{id}'"), id=catalog.id), "id", str(path)
@@ -87,14 +89,6 @@ def builtin_catalogs() -> dict[str, Catalog]:
         catalogs[catalog.id] = catalog
         sectors.add(catalog.sector)
     return catalogs
-
-
-def _load_builtin(path: Path) -> Catalog:
-    """A catalog shipped in `data/catalogs`, its YAML read through the parse cache
-    (`core.yaml_safe.load_packaged`) and validated as every catalog is."""
-    origin = str(path)
-    data = read_yaml(path.read_text(encoding="utf-8"), origin, CatalogError, packaged=True)
-    return parse_catalog(data, origin=origin)
 
 
 def builtin_for_sector(sector: str) -> Catalog | None:
